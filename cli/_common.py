@@ -1,0 +1,97 @@
+"""Options and helpers shared by the commands (ARCHITECTURE.md, CLI section)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+import numpy as np
+
+from graphsample.errors import GraphsampleError
+
+
+def input_argument(f: Callable) -> Callable:
+    return click.argument("input", metavar="INPUT")(f)
+
+
+def graph_options(f: Callable) -> Callable:
+    """--directed/--undirected, --weighted, --delimiter, --backend, --device, --quiet."""
+    decorators = [
+        click.option("--directed/--undirected", default=None,
+                     help="Read the edge list as arcs or as undirected edges [default: directed; a dataset's own]."),
+        click.option("--weighted/--unweighted", default=None,
+                     help="Use the third column as weight [default: when the first line has 3 columns]."),
+        click.option("--delimiter", default=None, help="Column separator (one character) [default: any whitespace]."),
+        click.option("--backend", type=click.Choice(["numpy", "cupy", "torch"]), default="numpy", show_default=True,
+                     help="Array backend to run on."),
+        click.option("--device", default=None, help="Device for the backend, e.g. cuda:0 [default: the backend's]."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress output."),
+    ]
+    for d in reversed(decorators):
+        f = d(f)
+    return f
+
+
+def seed_option(f: Callable) -> Callable:
+    return click.option("--seed", type=click.IntRange(min=0), default=None,
+                        help="Random seed (the same seed gives the same result on every backend).")(f)
+
+
+def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.") -> Callable:
+    return click.option("-o", "--output", required=required, default=None if required else "-", help=help)
+
+
+def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,
+               delimiter: str | None = None, backend: str = "numpy", device: str | None = None, **_: Any):
+    """Read INPUT (path, '-', saved CSR, or dataset:NAME) and move it to the requested backend."""
+    from graphsample.io import read_graph
+
+    kwargs: dict[str, Any] = {}
+    if not source.startswith("dataset:"):
+        kwargs = {"directed": True if directed is None else directed, "weighted": weighted, "delimiter": delimiter}
+    G = read_graph(source, **kwargs)
+    if source.startswith("dataset:") and directed is False and G.directed:
+        G = G.to_undirected()
+    if backend != "numpy" or device not in (None, "cpu"):
+        try:
+            G = G.to(backend, device)
+        except ImportError as exc:
+            raise GraphsampleError(str(exc)) from None
+    return G
+
+
+def save_array(path: str, array: Any) -> None:
+    """Write a dense array: ``.npy`` by default, text (TSV) for stdout or ``.txt``/``.tsv``."""
+    from graphsample._backend import to_numpy
+
+    a = to_numpy(array)
+    if path == "-" or Path(path).suffix in (".txt", ".tsv"):
+        target = sys.stdout if path == "-" else open(path, "w")
+        try:
+            np.savetxt(target, a, delimiter="\t", fmt="%d" if a.dtype.kind in "iu" else "%.10g")
+        finally:
+            if target is not sys.stdout:
+                target.close()
+    else:
+        np.save(path, a)
+
+
+def progress_enabled(quiet: bool) -> bool:
+    """Progress bars go to stderr, only when it is a terminal and --quiet is not given."""
+    return not quiet and sys.stderr.isatty()
+
+
+def user_errors(f: Callable) -> Callable:
+    """Turn ValueError raised by parameter checks into one-line CLI errors."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper

@@ -1,0 +1,239 @@
+"""Array backends: which array libraries exist, which one an array belongs to, moving between them.
+
+This is the one module that knows the array libraries graphsample supports:
+
+* ``"numpy"`` -- NumPy arrays on the host (always present);
+* ``"cupy"`` -- CuPy arrays on a CUDA device (extra ``gpu``);
+* ``"torch"`` -- PyTorch tensors on the host or a CUDA device (extra ``torch``).
+
+Rules (see ARCHITECTURE.md): results follow their input's namespace and device; nothing moves
+between host and device unless the user asks (:func:`to_backend`, :meth:`Graph.to`); GPU
+libraries are imported lazily, never at ``import graphsample`` time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .errors import BackendUnavailableError
+
+BACKENDS = ("numpy", "cupy", "torch")
+
+_EXTRA_OF = {"cupy": "gpu", "numba.cuda": "gpu", "torch": "torch", "torch_geometric": "torch",
+             "dask": "distributed", "distributed": "distributed", "faiss": "faiss"}
+
+
+def optional_import(name: str) -> ModuleType:
+    """Import an optional dependency, or raise a clear error naming the extra that installs it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        extra = _EXTRA_OF.get(name.split(".")[0], None)
+        hint = f" Install it with `pip install graphsample[{extra}]`." if extra else ""
+        raise BackendUnavailableError(f"this needs the optional package {name!r}, which is not installed.{hint}") from exc
+
+
+def backend_of(x: Any) -> str:
+    """Name of the backend an array belongs to: ``"numpy"``, ``"cupy"`` or ``"torch"``."""
+    if isinstance(x, np.ndarray | np.generic):
+        return "numpy"
+    mod = type(x).__module__.split(".")[0]
+    if mod == "cupy":
+        return "cupy"
+    if mod == "torch":
+        return "torch"
+    raise TypeError(f"unsupported array type {type(x).__module__}.{type(x).__name__}; "
+                    "expected a NumPy, CuPy or PyTorch array")
+
+
+def namespace(*arrays: Any) -> ModuleType:
+    """The array-API namespace (array-api-compat wrapped) shared by ``arrays``."""
+    import array_api_compat
+
+    return array_api_compat.array_namespace(*[a for a in arrays if a is not None])
+
+
+def native(backend: str) -> ModuleType:
+    """The array library itself (``numpy``, ``cupy`` or ``torch``)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return optional_import(backend)
+
+
+def device_of(x: Any) -> str:
+    """Where an array lives, as a string: ``"cpu"`` or ``"cuda:N"``."""
+    b = backend_of(x)
+    if b == "numpy":
+        return "cpu"
+    if b == "cupy":
+        return f"cuda:{x.device.id}"
+    return str(x.device) if x.device.type != "cuda" else f"cuda:{x.device.index or 0}"
+
+
+def is_gpu(x: Any) -> bool:
+    """True when the array lives on a CUDA device."""
+    return device_of(x).startswith("cuda")
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Copy (or view, on the host) an array of any backend into NumPy. An explicit transfer."""
+    if x is None:
+        return None
+    b = backend_of(x)
+    if b == "numpy":
+        return np.asarray(x)
+    if b == "cupy":
+        return x.get()
+    return x.detach().cpu().numpy()
+
+
+def host_view(x: Any) -> np.ndarray:
+    """Zero-copy NumPy view of a host array (NumPy or CPU torch) for Numba CPU kernels."""
+    b = backend_of(x)
+    if b == "numpy":
+        return x
+    if b == "torch" and x.device.type == "cpu":
+        return x.detach().numpy()
+    raise TypeError(f"expected a host array, got a {b} array on {device_of(x)}")
+
+
+def _torch_device(device: str | None) -> str:
+    return "cpu" if device is None else device
+
+
+def to_backend(x: Any, backend: str, device: str | None = None) -> Any:
+    """Move or convert an array to ``backend`` on ``device`` (explicit; copies when it must).
+
+    ``device`` is ``None`` (the backend's default: host for numpy/torch, the current GPU for cupy),
+    ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    """
+    if x is None:
+        return None
+    src = backend_of(x)
+    if backend == "numpy":
+        if device not in (None, "cpu"):
+            raise ValueError("numpy arrays live on the host; use device='cpu' or None")
+        return to_numpy(x)
+    if backend == "cupy":
+        cp = native("cupy")
+        dev_id = _cuda_index(device)
+        with cp.cuda.Device(dev_id):
+            if src == "torch" and x.device.type == "cuda":
+                return cp.from_dlpack(x.detach())
+            return cp.asarray(to_numpy(x) if src != "cupy" else x)
+    if backend == "torch":
+        torch = native("torch")
+        dev = _torch_device(device)
+        if src == "torch":
+            return x.to(dev)
+        if src == "cupy":
+            return torch.from_dlpack(x).to(dev)
+        return torch.from_numpy(np.ascontiguousarray(x)).to(dev)
+    raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def _cuda_index(device: str | None) -> int | None:
+    if device in (None, "cuda"):
+        return None
+    if device == "cpu":
+        raise ValueError("cupy arrays live on a CUDA device; device='cpu' is not possible")
+    if not device.startswith("cuda:"):
+        raise ValueError(f"bad device {device!r}; expected 'cuda' or 'cuda:N'")
+    return int(device.split(":", 1)[1])
+
+
+def asarray_like(x: Any, like: Any, dtype: Any = None) -> Any:
+    """Convert a small user input (seeds, a personalization vector, ids) to ``like``'s backend and device.
+
+    Host inputs (lists, NumPy) are copied to the device of ``like``: this is the documented exception
+    to "no silent transfers", for inputs whose size is negligible next to the graph.
+    """
+    b = backend_of(like)
+    if b == "numpy":
+        return np.asarray(to_numpy(x) if not isinstance(x, list | tuple | int | float) else x, dtype=dtype)
+    if b == "cupy":
+        cp = native("cupy")
+        with cp.cuda.Device(like.device.id):
+            return cp.asarray(x if not _is_torch(x) else to_numpy(x), dtype=dtype)
+    torch = native("torch")
+    arr = np.asarray(x if not _is_array(x) else to_numpy(x))
+    if dtype is not None:
+        arr = arr.astype(dtype)
+    return torch.as_tensor(arr, device=like.device)
+
+
+def _is_torch(x: Any) -> bool:
+    return type(x).__module__.split(".")[0] == "torch"
+
+
+def _is_array(x: Any) -> bool:
+    return type(x).__module__.split(".")[0] in ("cupy", "torch")
+
+
+def dtype_name(x: Any) -> str:
+    """NumPy-style dtype name of an array of any backend (``"int64"``, ``"float32"``, ...)."""
+    return str(x.dtype).replace("torch.", "")
+
+
+def cuda_available() -> bool:
+    """True when a CUDA device can be used through CuPy or PyTorch."""
+    for name in ("cupy", "torch"):
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        try:
+            if name == "cupy" and mod.cuda.runtime.getDeviceCount() > 0:
+                return True
+            if name == "torch" and mod.cuda.is_available():
+                return True
+        except Exception:  # noqa: BLE001 - a broken driver means "no GPU"
+            continue
+    return False
+
+
+def available_backends() -> list[tuple[str, str]]:
+    """(backend, device) pairs usable here: numpy always, torch CPU when installed, GPUs when present."""
+    out = [("numpy", "cpu")]
+    try:
+        torch = importlib.import_module("torch")
+    except ImportError:
+        torch = None
+    if torch is not None:
+        out.append(("torch", "cpu"))
+    if cuda_available():
+        try:
+            importlib.import_module("cupy")
+            out.append(("cupy", "cuda:0"))
+        except ImportError:
+            pass
+        if torch is not None and torch.cuda.is_available():
+            out.append(("torch", "cuda:0"))
+    return out
+
+
+def numba_cuda() -> ModuleType:
+    """Import ``numba.cuda``, applying the NumPy 2.5 shim first.
+
+    numba-cuda 0.30 still calls ``numpy.row_stack``, which NumPy 2.5 removed; aliasing it to
+    ``numpy.vstack`` (its documented equivalent) lets every kernel compile. The simulator
+    (``NUMBA_ENABLE_CUDASIM=1``) is honoured as usual.
+    """
+    if not hasattr(np, "row_stack"):
+        np.row_stack = np.vstack
+    if "numba.cuda" in sys.modules:
+        return sys.modules["numba.cuda"]
+    return optional_import("numba.cuda")
+
+
+def cuda_array(x: Any) -> Any:
+    """A numba.cuda device array viewing a CuPy or torch-CUDA array, zero-copy."""
+    cuda = numba_cuda()
+    if backend_of(x) == "torch":
+        x = x.detach()
+    return cuda.as_cuda_array(x)

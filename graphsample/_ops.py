@@ -1,0 +1,108 @@
+"""Sparse and segmented operations the array-API standard lacks, native on each backend.
+
+Each function takes arrays of one backend and returns arrays of the same backend and device:
+scipy.sparse on NumPy, cupyx.scipy.sparse on CuPy, torch.sparse on PyTorch. Nothing moves
+between host and device here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._backend import backend_of, native
+
+
+def csr_matrix(indptr: Any, indices: Any, data: Any, shape: tuple[int, int]) -> Any:
+    """A native CSR matrix (scipy / cupyx / torch sparse CSR) over the given arrays."""
+    b = backend_of(indptr)
+    if b == "numpy":
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((data, indices, indptr), shape=shape)
+    if b == "cupy":
+        import cupyx.scipy.sparse as csp
+
+        return csp.csr_matrix((data, indices, indptr), shape=shape)
+    torch = native("torch")
+    return torch.sparse_csr_tensor(indptr, indices.to(indptr.dtype), data, size=shape)
+
+
+def spmv(A: Any, x: Any) -> Any:
+    """Sparse matrix times dense vector, ``A @ x``."""
+    return A @ x
+
+
+def spmm(A: Any, X: Any) -> Any:
+    """Sparse matrix times dense matrix, ``A @ X``."""
+    return A @ X
+
+
+def arange_like(n: int, like: Any, dtype: str = "int64") -> Any:
+    """``arange(n)`` on ``like``'s backend and device."""
+    b = backend_of(like)
+    if b == "torch":
+        torch = native("torch")
+        return torch.arange(n, dtype=getattr(torch, dtype), device=like.device)
+    xp = native(b)
+    return xp.arange(n, dtype=dtype)
+
+
+def repeat_ids(indptr: Any) -> Any:
+    """Row id of every stored entry of a CSR with row pointer ``indptr`` (length ``indptr[-1]``)."""
+    b = backend_of(indptr)
+    n = indptr.shape[0] - 1
+    counts = indptr[1:] - indptr[:-1]
+    if b == "torch":
+        torch = native("torch")
+        return torch.repeat_interleave(torch.arange(n, device=indptr.device), counts)
+    xp = native(b)
+    return xp.repeat(xp.arange(n, dtype=np.int64), counts)
+
+
+def bincount(x: Any, minlength: int, weights: Any = None) -> Any:
+    """Counts (or sums of ``weights``) per value of the non-negative integer array ``x``."""
+    b = backend_of(x)
+    if b == "torch":
+        return native("torch").bincount(x, weights=weights, minlength=minlength)
+    return native(b).bincount(x, weights=weights, minlength=minlength)
+
+
+def scatter_add(index: Any, values: Any, size: int) -> Any:
+    """``out[index[i]] += values[i]`` into a zero array of ``size`` rows (values 1-D or 2-D)."""
+    b = backend_of(values)
+    if values.ndim == 1:
+        return bincount(index, size, weights=values)
+    if b == "torch":
+        torch = native("torch")
+        out = torch.zeros((size,) + tuple(values.shape[1:]), dtype=values.dtype, device=values.device)
+        return out.index_add_(0, index, values)
+    xp = native(b)
+    out = xp.zeros((size,) + values.shape[1:], dtype=values.dtype)
+    if b == "numpy":
+        np.add.at(out, index, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(out, index, values)
+    return out
+
+
+def segment_sum(values: Any, indptr: Any) -> Any:
+    """Sums of ``values`` over the CSR segments ``indptr[i]:indptr[i+1]`` (empty segments give 0)."""
+    return scatter_add(repeat_ids(indptr), values, indptr.shape[0] - 1)
+
+
+def topk(X: Any, k: int) -> tuple[Any, Any]:
+    """Per-row top-``k`` (values, column indices) of a dense 2-D array, largest first."""
+    b = backend_of(X)
+    k = min(k, X.shape[1])
+    if b == "torch":
+        v, i = native("torch").topk(X, k, dim=1)
+        return v, i
+    xp = native(b)
+    part = xp.argpartition(-X, k - 1, axis=1)[:, :k] if k < X.shape[1] else xp.tile(xp.arange(X.shape[1]), (X.shape[0], 1))
+    vals = xp.take_along_axis(X, part, axis=1)
+    order = xp.argsort(-vals, axis=1, kind="stable") if b == "numpy" else xp.argsort(-vals, axis=1)
+    return xp.take_along_axis(vals, order, axis=1), xp.take_along_axis(part, order, axis=1)

@@ -1,0 +1,307 @@
+"""Numba kernels of the edge-list reader and writer (see :mod:`graphsample.io`).
+
+The buffer is split at line boundaries into chunks; one pass counts the data lines of each chunk,
+a second parses every chunk in parallel into preallocated arrays. Integers are parsed directly;
+floats by Clinger's exact fast path (a mantissa of at most 15 digits times a power of ten of at most
+22 is correctly rounded in float64) and left to Python's ``float`` otherwise, so every weight is
+read exactly as ``float(text)`` would read it.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+NL = 10
+_POW10 = np.array([10.0**k for k in range(23)])
+
+ERR_NONE, ERR_NOT_INT, ERR_MISSING = 0, 1, 2
+
+
+@numba.njit(inline="always")
+def _is_space(c):
+    return c == 32 or c == 9 or c == 13
+
+
+@numba.njit(inline="always")
+def _is_comment(c, comments):
+    for k in range(comments.shape[0]):
+        if c == comments[k]:
+            return True
+    return False
+
+
+@numba.njit(inline="always")
+def _line_end(buf, p, end):
+    while p < end and buf[p] != NL:
+        p += 1
+    return p
+
+
+@numba.njit(inline="always")
+def _is_data_line(buf, p, q, comments):
+    while p < q and _is_space(buf[p]):
+        p += 1
+    return p < q and not _is_comment(buf[p], comments)
+
+
+@numba.njit(inline="always")
+def _next_token(buf, p, end, delim):
+    """Token [s, e) starting at or after p on the line ending at `end`, and where the next one starts."""
+    if delim < 0:
+        while p < end and _is_space(buf[p]):
+            p += 1
+        s = p
+        while p < end and not _is_space(buf[p]):
+            p += 1
+        return s, p, p
+    while p < end and buf[p] != delim and _is_space(buf[p]):
+        p += 1
+    s = p
+    while p < end and buf[p] != delim:
+        p += 1
+    e = p
+    while e > s and _is_space(buf[e - 1]):
+        e -= 1
+    if p < end:
+        p += 1
+    return s, e, p
+
+
+@numba.njit(inline="always")
+def _parse_int(buf, s, e):
+    if s >= e:
+        return 0, False
+    p = s
+    neg = buf[p] == 45
+    if buf[p] == 45 or buf[p] == 43:
+        p += 1
+    if p >= e or e - p > 18:
+        return 0, False
+    v = 0
+    while p < e:
+        c = np.int64(buf[p]) - 48
+        if c < 0 or c > 9:
+            return 0, False
+        v = v * 10 + c
+        p += 1
+    return (-v if neg else v), True
+
+
+@numba.njit(inline="always")
+def _parse_float(buf, s, e):
+    """(value, exact): exact=False means "let Python parse this token"."""
+    p = s
+    if p >= e:
+        return 0.0, False
+    neg = buf[p] == 45
+    if buf[p] == 45 or buf[p] == 43:
+        p += 1
+    mant = np.int64(0)
+    nd = 0
+    exp = 0
+    any_digit = False
+    while p < e and 48 <= buf[p] <= 57:
+        any_digit = True
+        if mant > 0 or buf[p] != 48:
+            nd += 1
+        if nd <= 15:
+            mant = mant * 10 + (np.int64(buf[p]) - 48)
+        p += 1
+    if p < e and buf[p] == 46:
+        p += 1
+        while p < e and 48 <= buf[p] <= 57:
+            any_digit = True
+            if mant > 0 or buf[p] != 48:
+                nd += 1
+            if nd <= 15:
+                mant = mant * 10 + (np.int64(buf[p]) - 48)
+                exp -= 1
+            p += 1
+    if p < e and (buf[p] == 101 or buf[p] == 69):
+        p += 1
+        eneg = p < e and buf[p] == 45
+        if p < e and (buf[p] == 45 or buf[p] == 43):
+            p += 1
+        ev = 0
+        if p >= e:
+            return 0.0, False
+        while p < e and 48 <= buf[p] <= 57 and ev < 10000:
+            ev = ev * 10 + (np.int64(buf[p]) - 48)
+            p += 1
+        exp += -ev if eneg else ev
+    if p != e or not any_digit or nd > 15 or exp > 22 or exp < -22:
+        return 0.0, False
+    v = np.float64(mant)
+    v = v * _POW10[exp] if exp >= 0 else v / _POW10[-exp]
+    return (-v if neg else v), True
+
+
+@numba.njit(cache=True)
+def chunk_bounds(buf, start, nchunks):
+    n = buf.shape[0]
+    b = np.empty(nchunks + 1, np.int64)
+    b[0] = start
+    for i in range(1, nchunks):
+        p = max(start + (n - start) * i // nchunks, b[i - 1])
+        while p < n and buf[p - 1] != NL:
+            p += 1
+        b[i] = p
+    b[nchunks] = n
+    return b
+
+
+@numba.njit(parallel=True, cache=True)
+def count_data_lines(buf, bounds, comments):
+    nchunks = bounds.shape[0] - 1
+    counts = np.zeros(nchunks, np.int64)
+    for c in prange(nchunks):
+        p, end, k = bounds[c], bounds[c + 1], 0
+        while p < end:
+            q = _line_end(buf, p, end)
+            if _is_data_line(buf, p, q, comments):
+                k += 1
+            p = q + 1
+        counts[c] = k
+    return counts
+
+
+@numba.njit(parallel=True, cache=True)
+def parse_numeric(buf, bounds, offsets, comments, delim, swap, want_w, src, dst, w, wslow, err_pos, err_code):
+    """Parse int node columns (and a float weight column) of every data line into src, dst, w.
+
+    wslow[k] is the start of weight token k when it needs Python's float(), else -1.
+    On failure a chunk records the byte position and kind of its first error and stops.
+    """
+    nchunks = bounds.shape[0] - 1
+    for c in prange(nchunks):
+        p, end, k = bounds[c], bounds[c + 1], offsets[c]
+        while p < end:
+            q = _line_end(buf, p, end)
+            if not _is_data_line(buf, p, q, comments):
+                p = q + 1
+                continue
+            s, e, r = _next_token(buf, p, q, delim)
+            a, ok_a = _parse_int(buf, s, e)
+            s2, e2, r = _next_token(buf, r, q, delim)
+            b, ok_b = _parse_int(buf, s2, e2)
+            if s2 >= e2:
+                err_pos[c], err_code[c] = p, ERR_MISSING
+                break
+            if not (ok_a and ok_b):
+                err_pos[c], err_code[c] = (s if not ok_a else s2), ERR_NOT_INT
+                break
+            if swap:
+                a, b = b, a
+            src[k], dst[k] = a, b
+            if want_w:
+                s3, e3, r = _next_token(buf, r, q, delim)
+                if s3 >= e3:
+                    err_pos[c], err_code[c] = p, ERR_MISSING
+                    break
+                v, exact = _parse_float(buf, s3, e3)
+                w[k] = v
+                wslow[k] = -1 if exact else s3
+            k += 1
+            p = q + 1
+
+
+@numba.njit(parallel=True, cache=True)
+def token_spans(buf, bounds, offsets, comments, delim, ncols, spans, err_pos):
+    """Start/end of the first `ncols` tokens of every data line (for string labels)."""
+    nchunks = bounds.shape[0] - 1
+    for c in prange(nchunks):
+        p, end, k = bounds[c], bounds[c + 1], offsets[c]
+        while p < end:
+            q = _line_end(buf, p, end)
+            if not _is_data_line(buf, p, q, comments):
+                p = q + 1
+                continue
+            r = p
+            for j in range(ncols):
+                s, e, r = _next_token(buf, r, q, delim)
+                if s >= e:
+                    err_pos[c] = p
+                    break
+                spans[k, 2 * j] = s
+                spans[k, 2 * j + 1] = e
+            if err_pos[c] >= 0:
+                break
+            k += 1
+            p = q + 1
+
+
+@numba.njit(cache=True)
+def gather_tokens(buf, starts, ends, width):
+    out = np.zeros((starts.shape[0], width), np.uint8)
+    for i in range(starts.shape[0]):
+        for j in range(ends[i] - starts[i]):
+            out[i, j] = buf[starts[i] + j]
+    return out
+
+
+@numba.njit(cache=True)
+def token_end(buf, s, delim):
+    p = s
+    while p < buf.shape[0] and buf[p] != NL and buf[p] != delim and not (delim < 0 and _is_space(buf[p])):
+        p += 1
+    while p > s and _is_space(buf[p - 1]):
+        p -= 1
+    return p
+
+
+@numba.njit(inline="always")
+def _ndigits(v):
+    n = 1 if v >= 0 else 2
+    v = abs(v)
+    while v >= 10:
+        v //= 10
+        n += 1
+    return n
+
+
+@numba.njit(inline="always")
+def _write_int(out, p, v):
+    n = _ndigits(v)
+    if v < 0:
+        out[p] = 45
+        v = -v
+    q = p + n - 1
+    while True:
+        out[q] = 48 + v % 10
+        v //= 10
+        q -= 1
+        if v == 0:
+            break
+    return p + n
+
+
+@numba.njit(parallel=True, cache=True)
+def format_int_pairs(src, dst, sep):
+    """'src<sep>dst\\n' for every pair, as one uint8 buffer."""
+    m = src.shape[0]
+    length = np.empty(m + 1, np.int64)
+    length[0] = 0
+    for i in prange(m):
+        length[i + 1] = _ndigits(src[i]) + _ndigits(dst[i]) + 2
+    off = np.cumsum(length)
+    out = np.empty(off[m], np.uint8)
+    for i in prange(m):
+        p = _write_int(out, off[i], src[i])
+        out[p] = sep
+        p = _write_int(out, p + 1, dst[i])
+        out[p] = NL
+    return out
+
+
+@numba.njit(cache=True)
+def first_data_line(buf, start, comments):
+    """[start, end) of the first data line at or after `start` (end == start when none)."""
+    p, n = start, buf.shape[0]
+    while p < n:
+        q = _line_end(buf, p, n)
+        if _is_data_line(buf, p, q, comments):
+            return p, q
+        p = q + 1
+    return n, n

@@ -1,0 +1,28 @@
+"""Exceptions that graphsample raises for things a user can get wrong.
+
+Every error a user can cause (a bad file, a bad parameter, an unknown node) is a
+:class:`GraphsampleError`; the CLI turns these into one line on stderr and a
+non-zero exit. Anything else escaping the library is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class GraphsampleError(ValueError):
+    """Base class of the errors caused by user input."""
+
+
+class InputFormatError(GraphsampleError):
+    """A file or stream could not be parsed (empty, malformed line, bad weight)."""
+
+
+class GraphValidationError(GraphsampleError):
+    """Arrays do not describe a valid graph (ids out of range, NaN weights, ...)."""
+
+
+class BackendUnavailableError(GraphsampleError, ImportError):
+    """An optional array library or accelerator is needed but not installed."""
+
+
+class DatasetError(GraphsampleError):
+    """A registered dataset could not be found, downloaded or verified."""

@@ -1,0 +1,458 @@
+"""The :class:`Graph`: an immutable CSR struct of arrays on one backend and device.
+
+A graph with ``n`` nodes and ``m`` arcs is stored as
+
+* ``indptr`` (int64, length ``n + 1``) and ``indices`` (int32 or int64, length ``m``): the out-arcs of
+  node ``u`` are ``indices[indptr[u]:indptr[u+1]]``, sorted by target;
+* ``weights`` (float32/float64, length ``m``) or ``None`` for an unweighted graph;
+* ``directed``; an undirected graph stores every edge as both arcs (a self-loop once);
+* ``node_ids``: original labels of nodes ``0..n-1`` on the host, or ``None`` when they are ``0..n-1``.
+
+Validation happens once, in the constructors (:meth:`Graph.from_edges`, :meth:`Graph.from_csr`,
+the converters): ids in range, weights finite and non-negative, and explicit policies for
+self-loops (``"keep"``/``"drop"``) and duplicate arcs (``"sum"``/``"first"``/``"error"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+
+from . import _ops
+from ._backend import backend_of, device_of, namespace, native, to_backend, to_numpy
+from .errors import GraphValidationError
+
+SelfLoops = Literal["keep", "drop"]
+Duplicates = Literal["sum", "first", "error"]
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """A directed or undirected graph in CSR form. Build it with :meth:`from_edges` or a converter."""
+
+    indptr: Any
+    indices: Any
+    weights: Any | None
+    n_nodes: int
+    directed: bool = True
+    node_ids: np.ndarray | None = None
+    #: How the graph was built (self-loops dropped, duplicates merged, ...); informational.
+    meta: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        b = backend_of(self.indptr)
+        for name in ("indices", "weights"):
+            arr = getattr(self, name)
+            if arr is not None and backend_of(arr) != b:
+                raise GraphValidationError(f"{name} is a {backend_of(arr)} array but indptr is {b}")
+        if self.indptr.ndim != 1 or self.indptr.shape[0] != self.n_nodes + 1:
+            raise GraphValidationError(f"indptr must have n_nodes + 1 = {self.n_nodes + 1} entries, "
+                                       f"got shape {tuple(self.indptr.shape)}")
+        if self.weights is not None and self.weights.shape != self.indices.shape:
+            raise GraphValidationError(f"weights has {self.weights.shape[0]} entries for {self.indices.shape[0]} arcs")
+        if self.node_ids is not None and len(self.node_ids) != self.n_nodes:
+            raise GraphValidationError(f"node_ids has {len(self.node_ids)} labels for {self.n_nodes} nodes")
+
+    # ------------------------------------------------------------------ basic facts
+    @property
+    def n_arcs(self) -> int:
+        """Number of stored arcs (an undirected edge counts twice, a self-loop once)."""
+        return int(self.indices.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        """Arcs of a directed graph; edges (self-loops included once) of an undirected one."""
+        if self.directed:
+            return self.n_arcs
+        return (self.n_arcs + self.n_self_loops) // 2
+
+    @property
+    def is_weighted(self) -> bool:
+        return self.weights is not None
+
+    @property
+    def backend(self) -> str:
+        """``"numpy"``, ``"cupy"`` or ``"torch"``."""
+        return backend_of(self.indptr)
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda:N"``."""
+        return device_of(self.indptr)
+
+    @property
+    def xp(self) -> Any:
+        """The array-API namespace of the graph's arrays."""
+        return namespace(self.indptr)
+
+    def __repr__(self) -> str:
+        kind = "directed" if self.directed else "undirected"
+        w = ", weighted" if self.is_weighted else ""
+        return f"Graph({self.n_nodes} nodes, {self.n_arcs} arcs, {kind}{w}, {self.backend} on {self.device})"
+
+    def out_degree(self, weighted: bool = False) -> Any:
+        """Out-degree of every node (sum of out-arc weights when ``weighted``)."""
+        if weighted and self.weights is not None:
+            return _ops.segment_sum(self.weights, self.indptr)
+        return self.indptr[1:] - self.indptr[:-1]
+
+    def in_degree(self, weighted: bool = False) -> Any:
+        """In-degree of every node (sum of in-arc weights when ``weighted``)."""
+        if weighted and self.weights is not None:
+            return _ops.bincount(self.indices, self.n_nodes, weights=self.weights)
+        return _ops.bincount(self.indices, self.n_nodes)
+
+    def degree(self) -> Any:
+        """Number of neighbours of an undirected graph; in + out degree of a directed one."""
+        if self.directed:
+            return self.out_degree() + self.in_degree()
+        return self.out_degree()
+
+    @cached_property
+    def sources(self) -> Any:
+        """Source node of every stored arc (the row ids of the CSR), computed once."""
+        return _ops.repeat_ids(self.indptr)
+
+    @cached_property
+    def n_self_loops(self) -> int:
+        return int((self.sources == self.indices).sum())
+
+    def edges(self) -> tuple[Any, Any, Any | None]:
+        """The arcs as ``(src, dst, weights)`` arrays in CSR order."""
+        return self.sources, self.indices, self.weights
+
+    @cached_property
+    def transpose(self) -> Graph:
+        """The reverse graph (in-arcs as out-arcs), built on first use and cached."""
+        if not self.directed:
+            return self
+        src, dst, w = self.edges()
+        return _from_sorted_pairs(dst, src, w, self.n_nodes, True, self.node_ids, self.indices.dtype)
+
+    # ------------------------------------------------------------------ labels
+    def index_of(self, labels: Any) -> np.ndarray:
+        """Internal ids (0..n-1) of original node labels; raises on an unknown label."""
+        labels = np.atleast_1d(np.asarray(labels))
+        if self.node_ids is None:
+            if labels.dtype.kind not in "iu":
+                raise GraphValidationError(f"unknown node id {labels[0]!r}: this graph's nodes are 0..{self.n_nodes - 1}")
+            bad = (labels < 0) | (labels >= self.n_nodes)
+            if bad.any():
+                raise GraphValidationError(f"unknown node id {labels[bad][0]}: this graph's nodes are 0..{self.n_nodes - 1}")
+            return labels.astype(np.int64)
+        order = np.argsort(self.node_ids, kind="stable")
+        sorted_ids = self.node_ids[order]
+        try:
+            pos = np.searchsorted(sorted_ids, labels)
+        except TypeError:
+            raise GraphValidationError(f"unknown node id {labels[0]!r}") from None
+        pos = np.minimum(pos, len(sorted_ids) - 1)
+        found = sorted_ids[pos] == labels
+        if not np.all(found):
+            raise GraphValidationError(f"unknown node id {labels[~found][0]!r}")
+        return order[pos].astype(np.int64)
+
+    def label_of(self, ids: Any) -> np.ndarray:
+        """Original labels of internal ids (host array)."""
+        ids = to_numpy(ids) if not isinstance(ids, list | tuple | int) else np.asarray(ids)
+        return np.asarray(ids) if self.node_ids is None else self.node_ids[np.asarray(ids)]
+
+    # ------------------------------------------------------------------ moving
+    def to(self, backend: str, device: str | None = None) -> Graph:
+        """The same graph with its arrays on ``backend`` (``"numpy"``, ``"cupy"``, ``"torch"``) and ``device``.
+
+        This is the explicit host/device transfer; ``node_ids`` stay on the host.
+        """
+        move = lambda a: to_backend(a, backend, device)  # noqa: E731
+        return Graph(move(self.indptr), move(self.indices), move(self.weights), self.n_nodes,
+                     self.directed, self.node_ids, dict(self.meta))
+
+    # ------------------------------------------------------------------ derived graphs
+    def subgraph(self, nodes: Any) -> Graph:
+        """The subgraph induced by internal node ids ``nodes`` (relabelled 0..k-1 in the given order).
+
+        ``node_ids`` of the result are the original labels of the kept nodes.
+        """
+        xp = self.xp
+        nodes = xp.asarray(nodes)
+        if int(nodes.shape[0]) and (int(xp.min(nodes)) < 0 or int(xp.max(nodes)) >= self.n_nodes):
+            raise GraphValidationError("subgraph nodes must be ids in 0..n_nodes-1")
+        new_id = xp.full((self.n_nodes,), -1, dtype=xp.int64, **_dev(self.indptr))
+        new_id[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **_dev(self.indptr))
+        if int(xp.sum(xp.astype(new_id >= 0, xp.int64))) != int(nodes.shape[0]):
+            raise GraphValidationError("subgraph nodes must be distinct")
+        src, dst, w = self.edges()
+        keep = (new_id[src] >= 0) & (new_id[dst] >= 0)
+        labels = self.label_of(nodes)
+        return _from_sorted_pairs(new_id[src][keep], new_id[dst][keep], None if w is None else w[keep],
+                                  int(nodes.shape[0]), self.directed, labels, self.indices.dtype)
+
+    def to_undirected(self) -> Graph:
+        """The undirected graph on the same nodes: an edge wherever an arc exists in either direction.
+
+        Weights of opposite arcs are summed into the edge weight.
+        """
+        if not self.directed:
+            return self
+        src, dst, w = self.edges()
+        return from_edges(src, dst, w, n_nodes=self.n_nodes, directed=False, duplicates="sum",
+                          node_ids=self.node_ids)
+
+    # ------------------------------------------------------------------ converters
+    def to_scipy(self) -> Any:
+        """A ``scipy.sparse.csr_array`` of the adjacency (weights, or 1s); host arrays only."""
+        import scipy.sparse as sp
+
+        data = np.ones(self.n_arcs) if self.weights is None else to_numpy(self.weights)
+        return sp.csr_array((data, to_numpy(self.indices), to_numpy(self.indptr)), shape=(self.n_nodes, self.n_nodes))
+
+    def to_networkx(self) -> Any:
+        """A ``networkx.DiGraph`` (or ``Graph``) with the original labels and a ``weight`` attribute."""
+        import networkx as nx
+
+        H = nx.DiGraph() if self.directed else nx.Graph()
+        labels = np.arange(self.n_nodes) if self.node_ids is None else self.node_ids
+        H.add_nodes_from(labels.tolist())
+        src, dst, w = (to_numpy(a) for a in self.edges())
+        s, d = labels[src].tolist(), labels[dst].tolist()
+        if w is None:
+            H.add_edges_from(zip(s, d))
+        else:
+            H.add_weighted_edges_from(zip(s, d, w.tolist()))
+        return H
+
+    def to_edge_index(self) -> tuple[Any, Any | None]:
+        """PyG form: ``(edge_index, edge_weight)`` with ``edge_index`` of shape (2, m), int64."""
+        src, dst, w = self.edges()
+        xp = self.xp
+        return xp.stack([xp.astype(src, xp.int64), xp.astype(dst, xp.int64)]), w
+
+    from_edges = staticmethod(lambda *a, **k: from_edges(*a, **k))
+    from_csr = staticmethod(lambda *a, **k: from_csr(*a, **k))
+    from_scipy = staticmethod(lambda *a, **k: from_scipy(*a, **k))
+    from_networkx = staticmethod(lambda *a, **k: from_networkx(*a, **k))
+    from_edge_index = staticmethod(lambda *a, **k: from_edge_index(*a, **k))
+
+
+def _dev(like: Any) -> dict:
+    return {"device": like.device} if backend_of(like) == "torch" else {}
+
+
+def _index_dtype(n: int, xp: Any) -> Any:
+    return xp.int32 if n < 2**31 - 1 else xp.int64
+
+
+def _from_sorted_pairs(src: Any, dst: Any, w: Any, n: int, directed: bool, node_ids: Any, idx_dtype: Any) -> Graph:
+    """CSR from arcs already validated and free of duplicates (any order)."""
+    xp = namespace(src)
+    src = xp.astype(src, xp.int64)
+    dst = xp.astype(dst, xp.int64)
+    order = xp.argsort(src * n + dst, stable=True) if n else xp.arange(0, **_dev(src))
+    src, dst = src[order], dst[order]
+    w = None if w is None else w[order]
+    indptr = xp.searchsorted(src, xp.arange(n + 1, dtype=xp.int64, **_dev(src)))
+    return Graph(xp.astype(indptr, xp.int64), xp.astype(dst, idx_dtype), w, n, directed, node_ids)
+
+
+def _check_ids(a: Any, n: int, what: str) -> None:
+    if a.shape[0] == 0:
+        return
+    lo, hi = int(a.min()), int(a.max())
+    if lo < 0 or hi >= n:
+        bad = lo if lo < 0 else hi
+        raise GraphValidationError(f"{what} id {bad} is out of range for a graph of {n} nodes (ids 0..{n - 1})")
+
+
+def _check_weights(w: Any) -> None:
+    xp = namespace(w)
+    if not xp.isdtype(w.dtype, "real floating"):
+        raise GraphValidationError(f"weights must be floating point, got {w.dtype}")
+    finite = xp.isfinite(w)
+    if not bool(xp.all(finite)):
+        i = int(xp.argmin(xp.astype(finite, xp.int8)))
+        raise GraphValidationError(f"weight of arc {i} is {float(w[i])}: weights must be finite")
+    if bool(xp.any(w < 0)):
+        i = int(xp.argmax(xp.astype(w < 0, xp.int8)))
+        raise GraphValidationError(f"weight of arc {i} is negative ({float(w[i])}): weights must be >= 0")
+
+
+def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None = None, directed: bool = True,
+               self_loops: SelfLoops = "keep", duplicates: Duplicates = "sum", node_ids: Any = None) -> Graph:
+    """Build a :class:`Graph` from arc arrays ``src -> dst`` (node ids ``0..n_nodes-1``).
+
+    Parameters
+    ----------
+    src, dst : int arrays of equal length (NumPy, CuPy or torch; the graph lives where they live).
+    weights : float array of the same length, or None. Must be finite and non-negative.
+    n_nodes : number of nodes; default ``max id + 1``.
+    directed : if False each pair is an undirected edge, stored as both arcs; ``(u, v)`` and ``(v, u)``
+        are then the same edge (a duplicate).
+    self_loops : ``"keep"`` or ``"drop"`` arcs ``u -> u``.
+    duplicates : repeated arcs are merged with summed weights (``"sum"``, unweighted: one arc), the first
+        kept (``"first"``), or rejected (``"error"``).
+    node_ids : original labels of the nodes (host array of length ``n_nodes``), kept for output.
+    """
+    if self_loops not in ("keep", "drop"):
+        raise ValueError(f"self_loops must be 'keep' or 'drop', not {self_loops!r}")
+    if duplicates not in ("sum", "first", "error"):
+        raise ValueError(f"duplicates must be 'sum', 'first' or 'error', not {duplicates!r}")
+    if isinstance(src, list | tuple):
+        src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+        weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+    xp = namespace(src, dst, weights)
+    if src.ndim != 1 or dst.ndim != 1 or src.shape != dst.shape:
+        raise GraphValidationError(f"src and dst must be 1-D of equal length, got shapes {tuple(src.shape)} and {tuple(dst.shape)}")
+    if not (xp.isdtype(src.dtype, "integral") and xp.isdtype(dst.dtype, "integral")):
+        raise GraphValidationError(f"node ids must be integers, got {src.dtype} and {dst.dtype}")
+    if weights is not None and weights.shape != src.shape:
+        raise GraphValidationError(f"weights must have one entry per arc: {weights.shape[0]} for {src.shape[0]} arcs")
+    m = int(src.shape[0])
+    if n_nodes is None:
+        n_nodes = 0 if m == 0 else int(max(int(src.max()), int(dst.max()))) + 1
+    if n_nodes < 0:
+        raise GraphValidationError(f"n_nodes must be >= 0, got {n_nodes}")
+    _check_ids(src, n_nodes, "source")
+    _check_ids(dst, n_nodes, "target")
+    if weights is not None:
+        _check_weights(weights)
+    meta = {"input_arcs": m}
+    src = xp.astype(src, xp.int64)
+    dst = xp.astype(dst, xp.int64)
+    loops = src == dst
+    n_loops = int(xp.sum(xp.astype(loops, xp.int64)))
+    meta["self_loops"] = n_loops
+    if self_loops == "drop" and n_loops:
+        keep = ~loops
+        src, dst = src[keep], dst[keep]
+        weights = None if weights is None else weights[keep]
+        meta["self_loops_dropped"] = n_loops
+    if not directed:  # canonical (min, max) so both listings of an edge collide
+        src, dst = xp.minimum(src, dst), xp.maximum(src, dst)
+    key = src * max(n_nodes, 1) + dst
+    order = xp.argsort(key, stable=True)
+    key, src, dst = key[order], src[order], dst[order]
+    weights = None if weights is None else weights[order]
+    if key.shape[0] > 1:
+        new = xp.concat([xp.ones(1, dtype=xp.bool, **_dev(key)), key[1:] != key[:-1]])
+    else:
+        new = xp.ones(key.shape, dtype=xp.bool, **_dev(key))
+    n_dup = int(key.shape[0] - int(xp.sum(xp.astype(new, xp.int64))))
+    meta["duplicates"] = n_dup
+    if n_dup:
+        if duplicates == "error":
+            i = int(xp.argmin(xp.astype(new, xp.int8)))
+            raise GraphValidationError(f"duplicate arc {int(src[i])} -> {int(dst[i])} (duplicates='error')")
+        if weights is not None and duplicates == "sum":
+            group = xp.cumulative_sum(xp.astype(new, xp.int64)) - 1
+            weights = xp.astype(_ops.bincount(group, int(group[-1]) + 1, weights=weights), weights.dtype)
+        elif weights is not None:
+            weights = weights[new]
+        src, dst = src[new], dst[new]
+        meta["duplicates_merged"] = n_dup
+    if not directed:
+        off = src != dst
+        src, dst = xp.concat([src, dst[off]]), xp.concat([dst, src[off]])
+        if weights is not None:
+            weights = xp.concat([weights, weights[off]])
+    if node_ids is not None:
+        node_ids = np.asarray(node_ids)
+        if len(node_ids) != n_nodes:
+            raise GraphValidationError(f"node_ids has {len(node_ids)} labels for {n_nodes} nodes")
+    G = _from_sorted_pairs(src, dst, weights, n_nodes, directed, node_ids, _index_dtype(n_nodes, xp))
+    G.meta.update(meta)
+    return G
+
+
+def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool = True,
+             node_ids: Any = None, validate: bool = True) -> Graph:
+    """Wrap existing CSR arrays as a :class:`Graph` (checked unless ``validate=False``).
+
+    Rows must be sorted by target and free of duplicates; undirected graphs must be symmetric.
+    """
+    xp = namespace(indptr, indices, weights)
+    n = int(indptr.shape[0]) - 1
+    if n < 0:
+        raise GraphValidationError("indptr must have at least one entry")
+    if validate:
+        if int(indptr[0]) != 0 or int(indptr[-1]) != int(indices.shape[0]) or bool(xp.any(indptr[1:] < indptr[:-1])):
+            raise GraphValidationError("indptr must start at 0, be non-decreasing and end at len(indices)")
+        _check_ids(indices, n, "target")
+        if weights is not None:
+            _check_weights(weights)
+        rows = _ops.repeat_ids(xp.astype(indptr, xp.int64))
+        if indices.shape[0] > 1:
+            key = rows * max(n, 1) + xp.astype(indices, xp.int64)
+            if not bool(xp.all(key[1:] > key[:-1])):
+                raise GraphValidationError("CSR rows must be sorted by target with no duplicate arcs")
+    G = Graph(xp.astype(indptr, xp.int64), indices, weights, n, directed,
+              None if node_ids is None else np.asarray(node_ids))
+    if validate and not directed:
+        T = G.edges()
+        back = _from_sorted_pairs(T[1], T[0], None, n, True, None, indices.dtype)
+        if not bool(xp.all(back.indices == G.indices)) or not bool(xp.all(back.indptr == G.indptr)):
+            raise GraphValidationError("an undirected graph's CSR must be symmetric")
+    return G
+
+
+def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, node_ids: Any = None,
+               self_loops: SelfLoops = "keep") -> Graph:
+    """From a square scipy.sparse matrix/array (or cupyx sparse): entry ``A[u, v]`` is arc ``u -> v``.
+
+    ``weighted=None`` keeps the values unless they are all ones. Explicit zeros are dropped.
+    """
+    if A.shape[0] != A.shape[1]:
+        raise GraphValidationError(f"adjacency matrix must be square, got shape {A.shape}")
+    C = A.tocoo()
+    keep = C.data != 0
+    src, dst, data = C.row[keep], C.col[keep], C.data[keep].astype(np.float64)
+    if weighted is None:
+        weighted = not bool((data == 1).all())
+    if not directed:
+        upper = src <= dst
+        src, dst, data = src[upper], dst[upper], data[upper]
+    return from_edges(src.astype(np.int64), dst.astype(np.int64), data if weighted else None, n_nodes=A.shape[0],
+                      directed=directed, self_loops=self_loops, duplicates="sum", node_ids=node_ids)
+
+
+def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoops = "keep") -> Graph:
+    """From a networkx (Di)Graph; node labels become ``node_ids`` (in ``H.nodes`` order).
+
+    ``weight`` names the edge attribute to read (``None``: unweighted; missing values count as 1).
+    The graph is weighted only when some edge carries the attribute.
+    """
+    nodes = list(H.nodes)
+    index = {u: i for i, u in enumerate(nodes)}
+    m = H.number_of_edges()
+    src = np.fromiter((index[u] for u, _ in H.edges()), dtype=np.int64, count=m)
+    dst = np.fromiter((index[v] for _, v in H.edges()), dtype=np.int64, count=m)
+    w = None
+    if weight is not None and any(weight in d for _, _, d in H.edges(data=True)):
+        w = np.fromiter((d.get(weight, 1.0) for _, _, d in H.edges(data=True)), dtype=np.float64, count=m)
+    ids = np.asarray(nodes) if nodes else None
+    if ids is not None and ids.dtype.kind in "iu" and np.array_equal(ids, np.arange(len(ids))):
+        ids = None
+    elif ids is not None and ids.dtype == object:
+        raise GraphValidationError("node labels must be all integers or all strings")
+    return from_edges(src, dst, w, n_nodes=len(nodes), directed=H.is_directed(), self_loops=self_loops,
+                      duplicates="error", node_ids=ids)
+
+
+def from_edge_index(edge_index: Any, edge_weight: Any = None, *, n_nodes: int | None = None,
+                    directed: bool = True, duplicates: Duplicates = "sum") -> Graph:
+    """From PyG's ``edge_index`` (2 x m int tensor) and optional ``edge_weight``, on their device.
+
+    PyG stores undirected graphs as both arcs; pass ``directed=False`` to read them as edges.
+    """
+    if edge_index.ndim != 2 or edge_index.shape[0] != 2:
+        raise GraphValidationError(f"edge_index must have shape (2, m), got {tuple(edge_index.shape)}")
+    return from_edges(edge_index[0], edge_index[1], edge_weight, n_nodes=n_nodes, directed=directed,
+                      duplicates=duplicates)
+
+
+def empty_like_backend(n: int, backend: str = "numpy") -> Graph:
+    """A graph with ``n`` nodes and no arcs on ``backend`` (host)."""
+    xp = native(backend)
+    return from_edges(xp.zeros(0, dtype=xp.int64), xp.zeros(0, dtype=xp.int64), n_nodes=n)

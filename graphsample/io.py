@@ -1,0 +1,311 @@
+"""Reading and writing graphs: text edge lists and binary CSR.
+
+* :func:`read_edgelist` parses whitespace / CSV / TSV edge lists (optionally ``.gz``, ``.bz2``, ``.xz``,
+  or stdin) with a parallel Numba parser: one pass counts lines, one parses them, no Python loop per
+  line. Node labels may be arbitrary integers or strings; they are kept as ``Graph.node_ids``.
+* :func:`write_edgelist` writes the inverse format.
+* :func:`save` / :func:`load` store the CSR arrays as ``.npz`` or as a folder of ``.npy`` files that
+  :func:`load` memory-maps, so a large graph is parsed once (``graphsample convert``).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import lzma
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import numba
+import numpy as np
+
+from . import _parse
+from ._backend import to_numpy
+from .errors import GraphsampleError, InputFormatError
+from .graph import Duplicates, Graph, SelfLoops, from_edges
+
+PathLike = str | os.PathLike
+_OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+_FORMAT_VERSION = 1
+
+
+def _read_bytes(source: PathLike | IO[bytes]) -> tuple[np.ndarray, str]:
+    if hasattr(source, "read"):
+        data = source.read()
+        return np.frombuffer(data.encode() if isinstance(data, str) else data, np.uint8), "<stream>"
+    if str(source) == "-":
+        return np.frombuffer(sys.stdin.buffer.read(), np.uint8), "<stdin>"
+    path = Path(source)
+    if not path.exists():
+        raise InputFormatError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputFormatError(f"{path}: is a directory, not an edge list")
+    opener = _OPENERS.get(path.suffix.lower())
+    if opener is None:
+        return np.fromfile(path, np.uint8), str(path)
+    try:
+        return np.frombuffer(opener(path.read_bytes()), np.uint8), str(path)
+    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+        raise InputFormatError(f"{path}: cannot decompress ({exc})") from None
+
+
+def _line_number(buf: np.ndarray, pos: int) -> int:
+    return int(np.count_nonzero(buf[:pos] == _parse.NL)) + 1
+
+
+def _line_text(buf: np.ndarray, pos: int) -> str:
+    start = pos
+    while start > 0 and buf[start - 1] != _parse.NL:
+        start -= 1
+    end = int(_parse.token_end(buf, start, _parse.NL))
+    return bytes(buf[start:min(end, start + 60)]).decode("utf-8", "replace").rstrip()
+
+
+def _skip_lines(buf: np.ndarray, k: int) -> int:
+    pos = 0
+    for _ in range(k):
+        nl = np.flatnonzero(buf[pos:] == _parse.NL)
+        if nl.size == 0:
+            return buf.shape[0]
+        pos += int(nl[0]) + 1
+    return pos
+
+
+def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weighted: bool | None = None,
+                  delimiter: str | None = None, comments: str = "#%", skip_rows: int = 0, relabel: bool = True,
+                  reverse: bool = False, self_loops: SelfLoops = "keep", duplicates: Duplicates = "sum",
+                  n_nodes: int | None = None) -> Graph:
+    """Read an edge list: one arc ``u v [w]`` per line.
+
+    Parameters
+    ----------
+    source : path (``.gz``/``.bz2``/``.xz`` decompressed), ``"-"`` for stdin, or a binary file object.
+    directed : arcs (True) or undirected edges (False, stored as both arcs).
+    weighted : use the third column as weight; ``None`` decides from the first data line (3+ columns).
+    delimiter : one character (``","``, ``"\\t"``) or None for any run of spaces/tabs.
+    comments : characters that start a comment line (SNAP ``#`` headers, MatrixMarket ``%``).
+    skip_rows : lines to skip at the top (a CSV header such as ``source,target``).
+    relabel : map the labels that occur to ``0..n-1`` (keeping them as ``node_ids``); with False, integer
+        labels are used as ids directly and ``n_nodes`` defaults to ``max + 1``.
+    reverse : read the columns as ``v u`` (e.g. citation files listing ``cited citing``).
+    self_loops, duplicates : policies of :func:`graphsample.graph.from_edges`.
+
+    Raises :class:`~graphsample.errors.InputFormatError` with the line number for malformed input.
+    """
+    if delimiter is not None and len(delimiter) != 1:
+        raise GraphsampleError(f"delimiter must be one character or None, got {delimiter!r}")
+    buf, name = _read_bytes(source)
+    delim = -1 if delimiter is None else ord(delimiter)
+    cmt = np.frombuffer(comments.encode(), np.uint8)
+    start = _skip_lines(buf, skip_rows)
+    nchunks = max(1, min(4 * numba.get_num_threads(), (buf.shape[0] - start) // (1 << 20) + 1))
+    bounds = _parse.chunk_bounds(buf, start, nchunks)
+    counts = _parse.count_data_lines(buf, bounds, cmt)
+    m = int(counts.sum())
+    if m == 0:
+        raise InputFormatError(f"{name}: no edges found (the input is empty or holds only comments)")
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    if weighted is None:
+        weighted = _first_line_columns(buf, bounds, cmt, delim) >= 3
+    src = np.empty(m, np.int64)
+    dst = np.empty(m, np.int64)
+    w = np.empty(m if weighted else 0, np.float64)
+    wslow = np.empty(m if weighted else 0, np.int64)
+    err_pos = np.full(nchunks, -1, np.int64)
+    err_code = np.zeros(nchunks, np.int64)
+    _parse.parse_numeric(buf, bounds, offsets, cmt, delim, reverse, weighted, src, dst, w, wslow, err_pos, err_code)
+    labels = None
+    failed = np.flatnonzero(err_pos >= 0)
+    if failed.size:
+        pos, code = int(err_pos[failed[0]]), int(err_code[failed[0]])
+        if code == _parse.ERR_MISSING:
+            need = 3 if weighted else 2
+            raise InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {need} columns, "
+                                   f"got {_line_text(buf, pos)!r}")
+        src, dst, labels = _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, name)
+        if weighted:  # node columns were not integers: parse the weights from their spans
+            _weights_from_spans(buf, bounds, offsets, cmt, delim, w, wslow, name)
+        relabel = True
+    if weighted:
+        _fix_slow_weights(buf, w, wslow, delim, name)
+        _check_file_weights(buf, w, wslow, bounds, offsets, cmt, delim, name)
+    if labels is None and relabel:
+        src, dst, labels = _relabel_ints(src, dst)
+    elif labels is None:
+        lo = min(int(src.min()), int(dst.min()))
+        if lo < 0:
+            raise InputFormatError(f"{name}: negative node id {lo} (use relabel=True for arbitrary labels)")
+    if labels is not None and n_nodes is not None:
+        raise GraphsampleError("n_nodes can only be given with relabel=False")
+    return from_edges(src, dst, w if weighted else None, n_nodes=len(labels) if labels is not None else n_nodes,
+                      directed=directed, self_loops=self_loops, duplicates=duplicates, node_ids=labels)
+
+
+def _first_line_columns(buf: np.ndarray, bounds: np.ndarray, cmt: np.ndarray, delim: int) -> int:
+    one = np.array(_parse.first_data_line(buf, bounds[0], cmt), np.int64)
+    spans = np.zeros((1, 8), np.int64)
+    for ncols in (4, 3, 2):
+        err = np.full(1, -1, np.int64)
+        _parse.token_spans(buf, one, np.zeros(1, np.int64), cmt, delim, ncols, spans[:, : 2 * ncols], err)
+        if err[0] < 0:
+            return ncols
+    return 2
+
+
+def _spans(buf, bounds, offsets, cmt, delim, m, ncols, name) -> np.ndarray:
+    spans = np.zeros((m, 2 * ncols), np.int64)
+    err = np.full(bounds.shape[0] - 1, -1, np.int64)
+    _parse.token_spans(buf, bounds, offsets, cmt, delim, ncols, spans, err)
+    bad = np.flatnonzero(err >= 0)
+    if bad.size:
+        pos = int(err[bad[0]])
+        raise InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {ncols} columns, "
+                               f"got {_line_text(buf, pos)!r}")
+    return spans
+
+
+def _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, name):
+    spans = _spans(buf, bounds, offsets, cmt, delim, m, 2, name)
+    starts = np.concatenate([spans[:, 0], spans[:, 2]])
+    ends = np.concatenate([spans[:, 1], spans[:, 3]])
+    width = int((ends - starts).max())
+    raw = _parse.gather_tokens(buf, starts, ends, width).view(f"S{width}").ravel()
+    uniq, inverse = np.unique(raw, return_inverse=True)
+    try:
+        labels = np.char.decode(uniq, "utf-8")
+    except UnicodeDecodeError:
+        raise InputFormatError(f"{name}: node labels are not valid UTF-8") from None
+    src, dst = inverse[:m].astype(np.int64), inverse[m:].astype(np.int64)
+    return (dst, src, labels) if reverse else (src, dst, labels)
+
+
+def _weights_from_spans(buf, bounds, offsets, cmt, delim, w, wslow, name) -> None:
+    spans = _spans(buf, bounds, offsets, cmt, delim, w.shape[0], 3, name)
+    w[:] = np.nan
+    wslow[:] = spans[:, 4]
+
+
+def _fix_slow_weights(buf: np.ndarray, w: np.ndarray, wslow: np.ndarray, delim: int, name: str) -> None:
+    for k in np.flatnonzero(wslow >= 0):
+        s = int(wslow[k])
+        e = int(_parse.token_end(buf, s, delim))
+        text = bytes(buf[s:e]).decode("utf-8", "replace")
+        try:
+            w[k] = float(text)
+        except ValueError:
+            raise InputFormatError(f"{name}, line {_line_number(buf, s)}: weight {text!r} is not a number") from None
+
+
+def _check_file_weights(buf, w, wslow, bounds, offsets, cmt, delim, name) -> None:
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad.size == 0:
+        return
+    k = int(bad[0])
+    spans = _spans(buf, bounds, offsets, cmt, delim, w.shape[0], 3, name)
+    why = "negative" if w[k] < 0 else "not finite"
+    raise InputFormatError(f"{name}, line {_line_number(buf, int(spans[k, 4]))}: weight {w[k]!r} is {why}; "
+                           "weights must be finite and >= 0")
+
+
+def _relabel_ints(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    lo = min(int(src.min()), int(dst.min()))
+    hi = max(int(src.max()), int(dst.max()))
+    if lo >= 0 and hi <= 8 * src.shape[0] + 1024:
+        present = np.zeros(hi + 1, np.bool_)
+        present[src] = True
+        present[dst] = True
+        labels = np.flatnonzero(present)
+        if labels.shape[0] == hi + 1:
+            return src, dst, None
+        new_id = np.cumsum(present) - 1
+        return new_id[src], new_id[dst], labels
+    labels, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
+    m = src.shape[0]
+    return inverse[:m].astype(np.int64), inverse[m:].astype(np.int64), labels
+
+
+def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "\t", weights: bool = True,
+                   labels: bool = True) -> None:
+    """Write ``G`` as an edge list (each arc once; an undirected edge once, as ``u v`` with ``u <= v``).
+
+    Weights are written with ``repr`` so that :func:`read_edgelist` reads back the same floats.
+    ``labels`` writes original node labels when the graph has them.
+    """
+    src, dst, w = (to_numpy(a) for a in G.edges())
+    if not G.directed:
+        keep = src <= dst
+        src, dst, w = src[keep], dst[keep], None if w is None else w[keep]
+    use_labels = labels and G.node_ids is not None
+    if not use_labels and (w is None or not weights):
+        data = _parse.format_int_pairs(src.astype(np.int64), dst.astype(np.int64), ord(delimiter)).tobytes()
+    else:
+        s = G.node_ids[src] if use_labels else src
+        d = G.node_ids[dst] if use_labels else dst
+        cols = [s.astype(str), d.astype(str)]
+        if w is not None and weights:
+            cols.append(np.array([repr(float(x)) for x in w]))
+        data = ("\n".join(delimiter.join(row) for row in zip(*cols)) + ("\n" if len(s) else "")).encode()
+    if hasattr(target, "write"):
+        target.write(data)
+    elif str(target) == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        Path(target).write_bytes(data)
+
+
+def save(G: Graph, path: PathLike) -> None:
+    """Save the CSR arrays: ``*.npz`` (one file) or a folder of ``.npy`` files that :func:`load` memory-maps."""
+    arrays = {"indptr": to_numpy(G.indptr), "indices": to_numpy(G.indices)}
+    if G.weights is not None:
+        arrays["weights"] = to_numpy(G.weights)
+    if G.node_ids is not None:
+        ids = np.asarray(G.node_ids)
+        arrays["node_ids"] = ids.astype(str) if ids.dtype == object else ids
+    info = {"format": "graphsample-csr", "version": _FORMAT_VERSION, "n_nodes": G.n_nodes, "directed": G.directed}
+    path = Path(path)
+    if path.suffix == ".npz":
+        np.savez(path, _info=np.array(json.dumps(info)), **arrays)
+        return
+    path.mkdir(parents=True, exist_ok=True)
+    for k, a in arrays.items():
+        np.save(path / f"{k}.npy", a)
+    (path / "graph.json").write_text(json.dumps(info))
+
+
+def load(path: PathLike, *, mmap: bool = True) -> Graph:
+    """Load a graph written by :func:`save` (a folder is memory-mapped unless ``mmap=False``)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFormatError(f"{path}: no such file or folder")
+    try:
+        if path.is_dir():
+            info = json.loads((path / "graph.json").read_text())
+            arrays = {f.stem: np.load(f, mmap_mode="r" if mmap else None) for f in path.glob("*.npy")}
+        else:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            info = json.loads(str(arrays.pop("_info")))
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputFormatError(f"{path}: not a graphsample CSR file ({exc})") from None
+    if info.get("format") != "graphsample-csr":
+        raise InputFormatError(f"{path}: not a graphsample CSR file")
+    return Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), int(info["n_nodes"]),
+                 bool(info["directed"]), arrays.get("node_ids"))
+
+
+def read_graph(source: str, **kwargs: Any) -> Graph:
+    """Read a graph from any source the CLI accepts: ``dataset:NAME``, a saved ``.npz``/folder, or an edge list."""
+    if isinstance(source, str) and source.startswith("dataset:"):
+        from . import datasets
+
+        return datasets.load(source.split(":", 1)[1])
+    p = Path(str(source))
+    if str(source) != "-" and (p.suffix == ".npz" or (p.is_dir() and (p / "graph.json").exists())):
+        return load(p)
+    return read_edgelist(source, **kwargs)
+
+
+__all__ = ["read_edgelist", "write_edgelist", "save", "load", "read_graph"]

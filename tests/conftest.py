@@ -1,0 +1,49 @@
+"""Shared fixtures: the `backend` fixture runs a test on every array backend present here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphsample._backend import available_backends, to_backend
+
+_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+if "GRAPHSAMPLE_MIRROR" not in os.environ and _SHARED.is_dir():
+    os.environ["GRAPHSAMPLE_MIRROR"] = str(_SHARED)
+
+_BACKENDS = available_backends()
+
+
+@pytest.fixture(params=_BACKENDS, ids=[f"{b}-{d}" for b, d in _BACKENDS])
+def backend(request):
+    """(backend, device) pairs: numpy always, torch CPU when installed, cupy / torch-CUDA with a GPU."""
+    b, d = request.param
+    if d.startswith("cuda"):
+        request.applymarker(pytest.mark.gpu)
+    return b, d
+
+
+@pytest.fixture
+def to_b(backend):
+    """Move a NumPy array to the current backend: ``to_b(np_array)``."""
+    b, d = backend
+    return lambda a: to_backend(np.asarray(a), b, d)
+
+
+def have_dataset(name: str) -> bool:
+    from graphsample.datasets import fetch
+    from graphsample.errors import DatasetError
+
+    try:
+        fetch(name, download=False)
+        return True
+    except DatasetError:
+        return False
+
+
+def needs_dataset(name: str):
+    """Skip unless the dataset is in the mirror or the cache (tests never download)."""
+    return pytest.mark.skipif(not have_dataset(name), reason=f"dataset {name} not available locally")

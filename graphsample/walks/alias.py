@@ -1,0 +1,78 @@
+r"""Per-node alias tables over the out-arcs of a CSR graph (Walker 1977; Vose 1991).
+
+For node ``u`` with out-arcs ``indptr[u]:indptr[u+1]`` of weights :math:`w_1..w_d`, the table holds, in the
+same CSR slots, a probability ``prob[j]`` and an ``alias[j]`` (a local index in ``0..d-1``) such that
+drawing ``j`` uniformly and keeping it with probability ``prob[j]`` (else taking ``alias[j]``) selects
+arc ``k`` with probability :math:`w_k / \sum_i w_i`. Building is O(d) per node (parallel over nodes);
+a draw is O(1) with two uniforms. Nodes whose weights are all zero get uniform tables.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+from .._backend import host_view
+
+
+@numba.njit(parallel=True, cache=True)
+def _build(indptr, weights, prob, alias):
+    n = indptr.shape[0] - 1
+    for u in prange(n):
+        s, e = indptr[u], indptr[u + 1]
+        d = e - s
+        if d == 0:
+            continue
+        total = 0.0
+        for j in range(s, e):
+            total += weights[j]
+        small = np.empty(d, np.int64)
+        large = np.empty(d, np.int64)
+        scaled = np.empty(d, np.float64)
+        ns = 0
+        nl = 0
+        for j in range(d):
+            scaled[j] = weights[s + j] * d / total if total > 0 else 1.0
+            if scaled[j] < 1.0:
+                small[ns] = j
+                ns += 1
+            else:
+                large[nl] = j
+                nl += 1
+        while ns > 0 and nl > 0:
+            ns -= 1
+            a = small[ns]
+            g = large[nl - 1]
+            prob[s + a] = scaled[a]
+            alias[s + a] = g
+            scaled[g] = (scaled[g] + scaled[a]) - 1.0
+            if scaled[g] < 1.0:
+                nl -= 1
+                small[ns] = g
+                ns += 1
+        for k in range(nl):
+            prob[s + large[k]] = 1.0
+            alias[s + large[k]] = large[k]
+        for k in range(ns):  # leftovers from rounding
+            prob[s + small[k]] = 1.0
+            alias[s + small[k]] = small[k]
+
+
+def build_alias(indptr, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Alias tables ``(prob, alias)`` aligned with the CSR arcs (host arrays)."""
+    indptr = np.ascontiguousarray(host_view(indptr), dtype=np.int64)
+    weights = np.ascontiguousarray(host_view(weights), dtype=np.float64)
+    prob = np.ones(weights.shape[0], np.float64)
+    alias = np.zeros(weights.shape[0], np.int32)
+    _build(indptr, weights, prob, alias)
+    return prob, alias
+
+
+@numba.njit(inline="always")
+def alias_draw(prob, alias, start, degree, u1, u2):
+    """Local index (0..degree-1) of the arc drawn with uniforms u1, u2 from the table at ``start``."""
+    j = np.int64(u1 * degree)
+    if j >= degree:
+        j = degree - 1
+    return j if u2 < prob[start + j] else np.int64(alias[start + j])

@@ -8,7 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graphsample._backend import available_backends, to_backend
+
+def _machine_has_cuda() -> bool:
+    return Path("/dev/nvidia0").exists() or Path("/dev/nvidiactl").exists()
+
+
+# Without a GPU, numba.cuda kernels run on Numba's CUDA simulator (must be set before numba loads).
+if not _machine_has_cuda():
+    os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
+from graphsample._backend import available_backends, to_backend  # noqa: E402
 
 _SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 if "GRAPHSAMPLE_MIRROR" not in os.environ and _SHARED.is_dir():

@@ -1,0 +1,1 @@
+"""Clustering: PPP (probabilistic partitive partitioning)."""

@@ -1,0 +1,1 @@
+"""Node embeddings: FastRP, GraphVite-style LINE / DeepWalk / node2vec, and their evaluation."""

@@ -1,0 +1,1 @@
+"""PageRank: global, personalized, batched, and fully personalized by Monte Carlo; on Dask."""

@@ -1,0 +1,1 @@
+"""Data sampling: DPPs, volume sampling, weighted least squares, sensitivity sampling, MIG, kNN."""

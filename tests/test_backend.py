@@ -1,0 +1,68 @@
+"""Backend helpers and the native sparse/segmented operations, on every backend present."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graphsample import _ops
+from graphsample._backend import (backend_of, numba_cuda, optional_import, to_backend, to_numpy)
+from graphsample.errors import BackendUnavailableError
+
+A = np.array([[0, 2.0, 0, 1.0], [0, 0, 3.0, 0], [4.0, 0, 0, 0], [0, 0, 0, 0]])
+
+
+def csr_of(M, to_b):
+    import scipy.sparse as sp
+
+    S = sp.csr_matrix(M)
+    return _ops.csr_matrix(to_b(S.indptr.astype(np.int64)), to_b(S.indices.astype(np.int64)), to_b(S.data), M.shape)
+
+
+def test_spmv_spmm_match_dense(to_b):
+    S = csr_of(A, to_b)
+    x = np.array([1.0, -2.0, 0.5, 3.0])
+    X = np.arange(12, dtype=float).reshape(4, 3)
+    assert np.allclose(to_numpy(_ops.spmv(S, to_b(x))), A @ x)
+    assert np.allclose(to_numpy(_ops.spmm(S, to_b(X))), A @ X)
+
+
+def test_scatter_and_segment_sums(to_b):
+    idx = to_b(np.array([0, 2, 2, 1, 0]))
+    vals = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert to_numpy(_ops.scatter_add(idx, to_b(vals), 4)).tolist() == [6.0, 4.0, 5.0, 0.0]
+    rows = to_numpy(_ops.scatter_add(idx, to_b(np.stack([vals, -vals], 1)), 3))
+    assert rows.tolist() == [[6.0, -6.0], [4.0, -4.0], [5.0, -5.0]]
+    indptr = to_b(np.array([0, 2, 2, 5]))
+    assert to_numpy(_ops.segment_sum(to_b(vals), indptr)).tolist() == [3.0, 0.0, 12.0]
+    assert to_numpy(_ops.repeat_ids(indptr)).tolist() == [0, 0, 2, 2, 2]
+    assert to_numpy(_ops.bincount(idx, 5)).tolist() == [2, 1, 2, 0, 0]
+
+
+def test_topk(to_b):
+    X = np.array([[0.1, 0.9, 0.5, 0.7], [3.0, 1.0, 2.0, 0.0]])
+    v, i = _ops.topk(to_b(X), 2)
+    assert to_numpy(i).tolist() == [[1, 3], [0, 2]]
+    assert np.allclose(to_numpy(v), [[0.9, 0.7], [3.0, 2.0]])
+    v, i = _ops.topk(to_b(X), 10)
+    assert to_numpy(i).tolist() == [[1, 3, 2, 0], [0, 2, 1, 3]]
+
+
+def test_conversions(backend):
+    b, d = backend
+    x = np.arange(5, dtype=np.float32)
+    y = to_backend(x, b, d)
+    assert backend_of(y) == b
+    assert np.array_equal(to_numpy(y), x)
+    with pytest.raises(TypeError, match="unsupported array type"):
+        backend_of([1, 2])
+
+
+def test_optional_import_names_the_extra():
+    with pytest.raises(BackendUnavailableError, match=r"graphsample\[gpu\]"):
+        optional_import("cupy.no_such_submodule")
+
+
+def test_numba_cuda_shim():
+    cuda = numba_cuda()
+    assert hasattr(np, "row_stack") and cuda is not None

@@ -1,0 +1,89 @@
+"""The CLI: real results on datasets, and one clear line + non-zero exit for every user mistake."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import graphsample as gs
+from graphsample.cli import cli
+
+from .conftest import needs_dataset
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def assert_one_line_error(result, message):
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.output
+
+
+@needs_dataset("wiki-vote")
+def test_info_wiki_vote():
+    r = run("info", "dataset:wiki-vote")
+    assert r.exit_code == 0, r.output
+    assert "7,115" in r.output and "103,689" in r.output
+    s = json.loads(run("info", "dataset:wiki-vote", "--json").output)
+    assert (s["nodes"], s["arcs"], s["jdm_nonzeros"], s["dcm_nonzeros"]) == (7115, 103689, 32687, 1434)
+
+
+@needs_dataset("email-eu-core")
+def test_info_email_reports_self_loops():
+    s = json.loads(run("info", "dataset:email-eu-core", "--json").output)
+    assert (s["nodes"], s["arcs"], s["self_loops"]) == (1005, 25571, 642)
+
+
+def test_info_from_stdin_and_options():
+    s = json.loads(run("info", "-", "--json", "--undirected", input="a b\nb c\nc a\na b\n").output)
+    assert (s["nodes"], s["arcs"], s["edges"], s["directed"], s["duplicates_dropped"]) == (3, 6, 3, False, 1)
+    s = json.loads(run("info", "-", "--json", "--delimiter", ",", input="1,2,0.5\n2,1,1\n").output)
+    assert s["weighted"] and s["reciprocity"] == 1.0
+
+
+def test_convert_then_info(tmp_path):
+    src = tmp_path / "g.txt"
+    src.write_text("0 1\n1 2\n2 0\n")
+    for target in ("g.npz", "gfolder"):
+        r = run("convert", str(src), "-o", str(tmp_path / target))
+        assert r.exit_code == 0, r.output
+        assert json.loads(run("info", str(tmp_path / target), "--json").output)["arcs"] == 3
+    G = gs.load(tmp_path / "g.npz")
+    assert np.array_equal(G.indices, [1, 2, 0])
+
+
+def test_datasets_commands():
+    r = run("datasets", "list")
+    assert r.exit_code == 0 and "wiki-vote" in r.output and "blogcatalog" in r.output
+    assert_one_line_error(run("datasets", "path", "nope"), "unknown dataset 'nope'")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "no edges found"),
+    ("0 1\n1\n", "line 2: expected 2 columns"),
+    ("0 1 -1\n", "line 1: weight -1.0 is negative"),
+    ("0 1 nan\n", "line 1: weight nan is not finite"),
+])
+def test_bad_files_give_one_line(tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_text(content)
+    assert_one_line_error(run("info", str(path)), message)
+
+
+def test_missing_input_and_unknown_dataset(tmp_path):
+    assert_one_line_error(run("info", str(tmp_path / "none.txt")), "no such file")
+    assert_one_line_error(run("info", "dataset:nope"), "unknown dataset")
+    assert_one_line_error(run("info", "-", "--delimiter", ";;", input="0 1\n"), "delimiter must be one character")
+
+
+def test_version_and_help():
+    assert gs.__version__ in run("--version").output
+    out = run("--help").output
+    for command in ("info", "convert", "datasets"):
+        assert command in out

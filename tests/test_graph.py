@@ -1,0 +1,183 @@
+"""Graph construction, validation, policies, derived graphs and converters."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import graphsample as gs
+from graphsample._backend import to_numpy
+from graphsample.errors import GraphValidationError
+
+
+def arcs(G):
+    s, d, w = (to_numpy(a) for a in G.edges())
+    return list(zip(s.tolist(), d.tolist())), (None if w is None else w.tolist())
+
+
+def test_csr_layout_exact(to_b):
+    G = gs.from_edges(to_b([2, 0, 1, 0]), to_b([0, 2, 2, 1]), to_b([4.0, 2.0, 3.0, 1.0]))
+    assert to_numpy(G.indptr).tolist() == [0, 2, 3, 4]
+    assert to_numpy(G.indices).tolist() == [1, 2, 2, 0]
+    assert to_numpy(G.weights).tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert to_numpy(G.out_degree()).tolist() == [2, 1, 1]
+    assert to_numpy(G.in_degree()).tolist() == [1, 1, 2]
+    assert to_numpy(G.in_degree(weighted=True)).tolist() == [4.0, 1.0, 5.0]
+    assert G.n_nodes == 3 and G.n_arcs == 4 and G.directed
+
+
+def test_results_follow_backend(backend, to_b):
+    G = gs.from_edges(to_b([0, 1]), to_b([1, 2]))
+    assert G.backend == backend[0]
+    assert G.transpose.backend == backend[0]
+
+
+def test_duplicate_policies():
+    src, dst, w = np.array([0, 0, 1]), np.array([1, 1, 2]), np.array([1.0, 2.5, 1.0])
+    assert arcs(gs.from_edges(src, dst, w, duplicates="sum")) == ([(0, 1), (1, 2)], [3.5, 1.0])
+    assert arcs(gs.from_edges(src, dst, w, duplicates="first")) == ([(0, 1), (1, 2)], [1.0, 1.0])
+    assert gs.from_edges(src, dst).meta["duplicates_merged"] == 1
+    with pytest.raises(GraphValidationError, match="duplicate arc 0 -> 1"):
+        gs.from_edges(src, dst, duplicates="error")
+
+
+def test_self_loop_policies():
+    src, dst = np.array([0, 1, 1]), np.array([0, 1, 0])
+    G = gs.from_edges(src, dst)
+    assert G.n_self_loops == 2 and G.n_arcs == 3
+    D = gs.from_edges(src, dst, self_loops="drop")
+    assert arcs(D)[0] == [(1, 0)] and D.meta["self_loops_dropped"] == 2
+    with pytest.raises(ValueError, match="self_loops"):
+        gs.from_edges(src, dst, self_loops="maybe")
+
+
+def test_undirected_stores_both_arcs_and_merges_reversed_duplicates():
+    G = gs.from_edges(np.array([0, 1, 2, 2]), np.array([1, 0, 2, 0]), directed=False)
+    assert arcs(G)[0] == [(0, 1), (0, 2), (1, 0), (2, 0), (2, 2)]
+    assert G.n_edges == 3 and G.meta["duplicates_merged"] == 1
+    assert G.transpose is G
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"src": [0, 5], "dst": [1, 1], "n_nodes": 3}, "source id 5 is out of range"),
+    ({"src": [0, 1], "dst": [-1, 1]}, "target id -1 is out of range"),
+    ({"src": [0, 1], "dst": [1, 0], "weights": [1.0, np.nan]}, "weight of arc 1 is nan"),
+    ({"src": [0, 1], "dst": [1, 0], "weights": [1.0, -2.0]}, "negative"),
+    ({"src": [0, 1], "dst": [1, 0], "weights": [1.0]}, "one entry per arc"),
+    ({"src": [0.5, 1.0], "dst": [1.0, 0.0]}, "integers"),
+])
+def test_validation_errors(kwargs, message):
+    src = np.asarray(kwargs.pop("src"))
+    dst = np.asarray(kwargs.pop("dst"))
+    if "weights" in kwargs:
+        kwargs["weights"] = np.asarray(kwargs["weights"], dtype=float)
+    with pytest.raises(GraphValidationError, match=message):
+        gs.from_edges(src, dst, **kwargs)
+
+
+def test_shape_mismatch_error():
+    with pytest.raises(GraphValidationError, match="equal length"):
+        gs.from_edges(np.array([0, 1]), np.array([1]))
+
+
+def test_empty_graph():
+    G = gs.from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=4)
+    assert G.n_arcs == 0 and to_numpy(G.out_degree()).tolist() == [0, 0, 0, 0]
+
+
+def test_transpose_subgraph_and_undirected_view():
+    G = gs.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 0, 0]), np.array([1.0, 2.0, 3.0, 4.0]),
+                      node_ids=np.array([10, 20, 30, 40]))
+    assert arcs(G.transpose) == ([(0, 2), (0, 3), (1, 0), (2, 1)], [3.0, 4.0, 1.0, 2.0])
+    S = G.subgraph([2, 0])
+    assert arcs(S) == ([(0, 1)], [3.0]) and S.node_ids.tolist() == [30, 10]
+    U = G.to_undirected()
+    assert not U.directed and U.n_edges == 4
+    assert G.index_of([30, 10]).tolist() == [2, 0]
+    with pytest.raises(GraphValidationError, match="unknown node id 99"):
+        G.index_of([99])
+    with pytest.raises(GraphValidationError, match="unknown node id 7"):
+        gs.from_edges(np.array([0]), np.array([1])).index_of([7])
+
+
+def test_from_csr_validates():
+    with pytest.raises(GraphValidationError, match="sorted"):
+        gs.from_csr(np.array([0, 2, 2]), np.array([1, 0]))
+    with pytest.raises(GraphValidationError, match="symmetric"):
+        gs.from_csr(np.array([0, 1, 1]), np.array([1]), directed=False)
+    G = gs.from_csr(np.array([0, 1, 2]), np.array([1, 0]), directed=False)
+    assert G.n_edges == 1
+
+
+edge_lists = st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.just(n),
+    st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.0, 10.0)), max_size=40)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(edge_lists, st.booleans())
+def test_csr_invariants(data, directed):
+    n, rows = data
+    src = np.array([r[0] for r in rows], dtype=np.int64)
+    dst = np.array([r[1] for r in rows], dtype=np.int64)
+    w = np.array([r[2] for r in rows], dtype=np.float64)
+    G = gs.from_edges(src, dst, w, n_nodes=n, directed=directed)
+    indptr, indices = G.indptr, G.indices
+    assert indptr[0] == 0 and indptr[-1] == G.n_arcs and np.all(np.diff(indptr) >= 0)
+    for u in range(n):
+        row = indices[indptr[u]:indptr[u + 1]]
+        assert np.all(np.diff(row) > 0)  # sorted, no duplicates
+    expected = {}
+    for s, d, x in rows:
+        key = (s, d) if directed else (min(s, d), max(s, d))
+        expected[key] = expected.get(key, 0.0) + x
+    if not directed:
+        expected.update({(d, s): x for (s, d), x in list(expected.items())})
+    got = dict(zip(arcs(G)[0], G.weights.tolist()))
+    assert got.keys() == expected.keys()
+    assert all(np.isclose(got[k], expected[k]) for k in got)
+    assert int(G.out_degree().sum()) == int(G.in_degree().sum()) == G.n_arcs
+
+
+@settings(max_examples=40, deadline=None)
+@given(edge_lists, st.booleans())
+def test_converters_round_trip_exactly(data, directed):
+    n, rows = data
+    src = np.array([r[0] for r in rows], dtype=np.int64)
+    dst = np.array([r[1] for r in rows], dtype=np.int64)
+    w = np.array([r[2] for r in rows], dtype=np.float64) + 0.5  # no zeros: scipy drops explicit zeros
+    G = gs.from_edges(src, dst, w, n_nodes=n, directed=directed)
+    for H in (gs.from_networkx(G.to_networkx()), gs.from_scipy(G.to_scipy(), directed=directed, weighted=True),
+              gs.from_edge_index(*G.to_edge_index(), n_nodes=n, directed=directed, duplicates="sum")
+              if directed else gs.from_networkx(G.to_networkx())):
+        assert H.n_nodes == G.n_nodes and H.directed == G.directed
+        assert np.array_equal(H.indptr, G.indptr) and np.array_equal(H.indices, G.indices)
+        if G.n_arcs:  # an edgeless graph carries no weight attribute through networkx
+            assert np.array_equal(H.weights, G.weights)
+
+
+def test_networkx_labels_kept():
+    H = nx.DiGraph([("a", "b"), ("b", "c")])
+    G = gs.from_networkx(H)
+    assert G.node_ids.tolist() == ["a", "b", "c"]
+    assert set(G.to_networkx().edges()) == {("a", "b"), ("b", "c")}
+
+
+def test_from_scipy_rejects_non_square():
+    with pytest.raises(GraphValidationError, match="square"):
+        gs.from_scipy(sp.csr_array(np.ones((2, 3))))
+
+
+def test_to_moves_between_backends():
+    torch = pytest.importorskip("torch")
+    G = gs.from_edges(np.array([0, 1]), np.array([1, 2]), np.array([0.5, 1.5]))
+    T = G.to("torch")
+    assert isinstance(T.indices, torch.Tensor) and T.backend == "torch" and T.device == "cpu"
+    back = T.to("numpy")
+    assert np.array_equal(back.indices, G.indices) and np.array_equal(back.weights, G.weights)
+    with pytest.raises(ValueError, match="unknown backend"):
+        G.to("jax")

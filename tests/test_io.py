@@ -1,0 +1,156 @@
+"""Edge-list reading/writing and binary CSR save/load."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import graphsample as gs
+from graphsample.errors import InputFormatError
+
+
+def read(text: str, **kw):
+    return gs.read_edgelist(io.BytesIO(text.encode()), **kw)
+
+
+def pairs(G):
+    s, d, _ = G.edges()
+    labels = G.node_ids if G.node_ids is not None else np.arange(G.n_nodes)
+    return sorted(zip(labels[s].tolist(), labels[d].tolist()))
+
+
+def test_snap_style_with_comments_and_blank_lines():
+    G = read("# Nodes: 3\n# FromNodeId\tToNodeId\n10\t20\n\n20\t30\n% other comment\n30\t10\n")
+    assert pairs(G) == [(10, 20), (20, 30), (30, 10)]
+    assert G.node_ids.tolist() == [10, 20, 30]
+
+
+def test_contiguous_ids_need_no_labels():
+    G = read("0 1\n1 2\n")
+    assert G.node_ids is None and G.n_nodes == 3
+
+
+def test_csv_with_header_weights_and_spaces():
+    G = read("source,target,weight\n a , b , 0.1\nb,c,2e3\nc,a,7\n", delimiter=",", skip_rows=1)
+    assert pairs(G) == [("a", "b"), ("b", "c"), ("c", "a")]
+    assert G.weights.tolist() == [0.1, 2000.0, 7.0]
+
+
+def test_weighted_inference_and_override():
+    assert read("0 1 2.5\n1 0 1\n").is_weighted
+    assert not read("0 1 2.5\n1 0 1\n", weighted=False).is_weighted
+    assert not read("0 1\n").is_weighted
+
+
+def test_weights_parse_exactly_like_python_float():
+    texts = ["0.1", "1e-300", "123456789012345678", "3.141592653589793238", "7", "-0", "1E5", "2.5e+3", ".5", "5."]
+    G = read("".join(f"{i} {i + 1} {t.lstrip('-')}\n" for i, t in enumerate(texts)))
+    assert G.weights.tolist() == [float(t.lstrip("-")) for t in texts]
+
+
+def test_relabel_false_uses_ids_directly():
+    G = read("5 7\n", relabel=False)
+    assert G.n_nodes == 8 and G.node_ids is None
+    assert read("5 7\n", relabel=False, n_nodes=10).n_nodes == 10
+
+
+def test_reverse_columns_and_undirected():
+    assert pairs(read("1 2\n", reverse=True)) == [(2, 1)]
+    U = read("1 2\n2 1\n", directed=False)
+    assert U.n_edges == 1 and U.n_arcs == 2
+
+
+@pytest.mark.parametrize("suffix, pack", [(".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)])
+def test_compressed_files(tmp_path, suffix, pack):
+    path = tmp_path / f"g.txt{suffix}"
+    path.write_bytes(pack(b"0 1\n1 2\n"))
+    assert pairs(gs.read_edgelist(path)) == [(0, 1), (1, 2)]
+
+
+def test_many_chunks_parse_like_one(tmp_path):
+    rng = np.random.default_rng(0)
+    src, dst = rng.integers(0, 10**6, 300_000), rng.integers(0, 10**6, 300_000)
+    text = "".join(f"{a}\t{b}\n" for a, b in zip(src[:1000], dst[:1000]))
+    path = tmp_path / "big.txt"
+    path.write_bytes(("\n".join(f"{a} {b}" for a, b in zip(src, dst)) + "\n").encode())
+    G = gs.read_edgelist(path, duplicates="first")
+    small = read(text, duplicates="first")
+    assert G.n_arcs == len(set(zip(src.tolist(), dst.tolist())))
+    assert set(pairs(small)) <= set(pairs(G))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "no edges found"),
+    ("# only a comment\n\n", "no edges found"),
+    ("0 1\n2\n", "line 2: expected 2 columns, got '2'"),
+    ("0 1 1.0\n1 2\n", "line 2: expected 3 columns"),
+    ("0 1 x\n", "line 1: weight 'x' is not a number"),
+    ("0 1 1\n1 2 nan\n", "line 2: weight nan is not finite"),
+    ("0 1 1\n# c\n1 2 -3\n", "line 3: weight -3.0 is negative"),
+    ("-1 2\n", "negative node id -1"),
+])
+def test_bad_input_messages(text, message):
+    kw = {"relabel": False} if text.startswith("-1") else {}
+    with pytest.raises(InputFormatError, match=message):
+        read(text, **kw)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(InputFormatError, match="no such file"):
+        gs.read_edgelist(tmp_path / "nope.txt")
+    with pytest.raises(InputFormatError, match="is a directory"):
+        gs.read_edgelist(tmp_path)
+    (tmp_path / "bad.gz").write_bytes(b"not gzip")
+    with pytest.raises(InputFormatError, match="cannot decompress"):
+        gs.read_edgelist(tmp_path / "bad.gz")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50),
+                          st.floats(0, 1e12, allow_nan=False, allow_infinity=False)), min_size=1, max_size=30),
+       st.booleans())
+def test_write_read_round_trip_is_exact(rows, directed):
+    src = np.array([r[0] for r in rows])
+    dst = np.array([r[1] for r in rows])
+    w = np.array([r[2] for r in rows])
+    G = gs.from_edges(src, dst, w, directed=directed)
+    buf = io.BytesIO()
+    gs.write_edgelist(G, buf)
+    H = gs.read_edgelist(io.BytesIO(buf.getvalue()), directed=directed, relabel=False, n_nodes=G.n_nodes)
+    assert np.array_equal(H.indptr, G.indptr) and np.array_equal(H.indices, G.indices)
+    assert np.array_equal(H.weights, G.weights)
+
+
+def test_write_with_string_labels_round_trips():
+    G = read("alice bob\nbob carol\n")
+    buf = io.BytesIO()
+    gs.write_edgelist(G, buf)
+    assert buf.getvalue() == b"alice\tbob\nbob\tcarol\n"
+    assert pairs(read(buf.getvalue().decode())) == pairs(G)
+
+
+@pytest.mark.parametrize("name", ["g.npz", "gdir"])
+def test_save_load_round_trip(tmp_path, name):
+    G = read("a b 1.5\nb c 2\n", directed=False)
+    gs.save(G, tmp_path / name)
+    H = gs.load(tmp_path / name)
+    assert (H.n_nodes, H.directed) == (G.n_nodes, G.directed)
+    for attr in ("indptr", "indices", "weights", "node_ids"):
+        assert np.array_equal(getattr(H, attr), getattr(G, attr))
+    if name == "gdir":
+        assert isinstance(H.indices, np.memmap)
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(InputFormatError, match="no such file"):
+        gs.load(tmp_path / "missing.npz")
+    (tmp_path / "x.npz").write_bytes(b"junk")
+    with pytest.raises(InputFormatError, match="not a graphsample CSR file"):
+        gs.load(tmp_path / "x.npz")

@@ -1,0 +1,101 @@
+"""The counter-based RNG: determinism, CPU == CUDA == array streams, uniformity, stream independence."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+from scipy import stats
+
+from graphsample import _random as R
+from graphsample._backend import numba_cuda, to_numpy
+
+
+@numba.njit
+def _cpu_stream(key, streams, n):
+    out = np.empty((streams.shape[0], n))
+    for i in range(streams.shape[0]):
+        sk = R.stream_key(key, streams[i])
+        for c in range(n):
+            out[i, c] = R.random_uniform(sk, c)
+    return out
+
+
+def test_check_seed():
+    assert isinstance(R.check_seed(None), np.random.Generator)
+    g = np.random.default_rng(1)
+    assert R.check_seed(g) is g
+    assert R.check_seed(3).integers(1 << 30) == np.random.default_rng(3).integers(1 << 30)
+    with pytest.raises(TypeError, match="seed must be"):
+        R.check_seed("3")
+    with pytest.raises(ValueError, match="non-negative"):
+        R.check_seed(-1)
+
+
+def test_seed_key_is_a_pure_function_of_an_int_seed():
+    assert R.seed_key(7) == R.seed_key(7) != R.seed_key(8)
+    assert len(R.spawn(1, 3)) == 3
+
+
+def test_array_streams_equal_kernel_streams(backend, to_b):
+    key = R.seed_key(123)
+    streams = np.array([0, 1, 5, 1 << 40])
+    cpu = _cpu_stream(key, streams, 64)
+    arr = R.uniform_array(key, to_b(streams)[:, None], to_b(np.arange(64))[None, :])
+    assert np.array_equal(to_numpy(arr), cpu)
+
+
+cuda = numba_cuda()  # module globals: the simulator swaps the `cuda` global inside kernels
+_stream_key_dev = R.cuda_functions().stream_key
+_random_uniform_dev = R.cuda_functions().random_uniform
+
+
+@cuda.jit
+def _cuda_stream_kernel(key, streams, out):
+    i = cuda.grid(1)
+    if i < streams.shape[0]:
+        sk = _stream_key_dev(key, streams[i])
+        for c in range(out.shape[1]):
+            out[i, c] = _random_uniform_dev(sk, c)
+
+
+def test_cuda_stream_equals_cpu_stream():
+    """numba.cuda device functions (the simulator without a GPU) give the very same numbers."""
+    key = R.seed_key(99)
+    streams = np.arange(6, dtype=np.int64)
+    d_out = cuda.to_device(np.zeros((6, 16)))
+    _cuda_stream_kernel[1, 32](key, cuda.to_device(streams), d_out)
+    assert np.array_equal(d_out.copy_to_host(), _cpu_stream(key, streams, 16))
+
+
+def test_uniformity_chi_square():
+    u = R.uniform_array(R.seed_key(5), np.zeros(1, np.int64)[:, None], np.arange(200_000)[None, :]).ravel()
+    counts = np.bincount((u * 100).astype(int), minlength=100)
+    assert stats.chisquare(counts).pvalue > 1e-3
+    assert 0.0 <= u.min() and u.max() < 1.0
+
+
+def test_streams_are_independent():
+    """Pairs (stream s, stream s+1) at the same counter fill a 10x10 grid uniformly, and correlate ~0."""
+    u = R.uniform_array(R.seed_key(11), np.arange(2)[:, None], np.arange(100_000)[None, :])
+    a, b = u[0], u[1]
+    grid = np.bincount((a * 10).astype(int) * 10 + (b * 10).astype(int), minlength=100)
+    assert stats.chisquare(grid).pvalue > 1e-3
+    assert abs(np.corrcoef(a, b)[0, 1]) < 4 / np.sqrt(a.size)
+    # consecutive counters within one stream are uncorrelated too
+    assert abs(np.corrcoef(a[:-1], a[1:])[0, 1]) < 4 / np.sqrt(a.size)
+
+
+@numba.njit
+def _below(key, n, draws):
+    sk = R.stream_key(key, 0)
+    out = np.empty(draws, np.int64)
+    for c in range(draws):
+        out[c] = R.random_below(sk, c, n)
+    return out
+
+
+def test_random_below_is_uniform_on_range():
+    x = _below(R.seed_key(2), 7, 70_000)
+    assert x.min() == 0 and x.max() == 6
+    assert stats.chisquare(np.bincount(x, minlength=7)).pvalue > 1e-3

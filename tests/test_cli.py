@@ -87,3 +87,12 @@ def test_version_and_help():
     out = run("--help").output
     for command in ("info", "convert", "datasets"):
         assert command in out
+
+
+def test_cli_reference_is_current():
+    from pathlib import Path
+
+    from graphsample.cli.reference import render
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+    assert doc.read_text() == render(), "regenerate with: python -m graphsample.cli.reference > docs/cli.md"

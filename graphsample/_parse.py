@@ -1,7 +1,7 @@
 """Numba kernels of the edge-list reader and writer (see :mod:`graphsample.io`).
 
-The buffer is split at line boundaries into chunks; one pass counts the data lines of each chunk,
-a second parses every chunk in parallel into preallocated arrays. Integers are parsed directly;
+The buffer is split at line boundaries into chunks; each chunk's newline count bounds its number of
+lines, and one pass parses every chunk in parallel into preallocated arrays. Integers are parsed directly;
 floats by Clinger's exact fast path (a mantissa of at most 15 digits times a power of ten of at most
 22 is correctly rounded in float64) and left to Python's ``float`` otherwise, so every weight is
 read exactly as ``float(text)`` would read it.
@@ -168,46 +168,6 @@ def count_data_lines(buf, bounds, comments):
 
 
 @numba.njit(parallel=True, cache=True)
-def parse_numeric(buf, bounds, offsets, comments, delim, swap, want_w, src, dst, w, wslow, err_pos, err_code):
-    """Parse int node columns (and a float weight column) of every data line into src, dst, w.
-
-    wslow[k] is the start of weight token k when it needs Python's float(), else -1.
-    On failure a chunk records the byte position and kind of its first error and stops.
-    """
-    nchunks = bounds.shape[0] - 1
-    for c in prange(nchunks):
-        p, end, k = bounds[c], bounds[c + 1], offsets[c]
-        while p < end:
-            q = _line_end(buf, p, end)
-            if not _is_data_line(buf, p, q, comments):
-                p = q + 1
-                continue
-            s, e, r = _next_token(buf, p, q, delim)
-            a, ok_a = _parse_int(buf, s, e)
-            s2, e2, r = _next_token(buf, r, q, delim)
-            b, ok_b = _parse_int(buf, s2, e2)
-            if s2 >= e2:
-                err_pos[c], err_code[c] = p, ERR_MISSING
-                break
-            if not (ok_a and ok_b):
-                err_pos[c], err_code[c] = (s if not ok_a else s2), ERR_NOT_INT
-                break
-            if swap:
-                a, b = b, a
-            src[k], dst[k] = a, b
-            if want_w:
-                s3, e3, r = _next_token(buf, r, q, delim)
-                if s3 >= e3:
-                    err_pos[c], err_code[c] = p, ERR_MISSING
-                    break
-                v, exact = _parse_float(buf, s3, e3)
-                w[k] = v
-                wslow[k] = -1 if exact else s3
-            k += 1
-            p = q + 1
-
-
-@numba.njit(parallel=True, cache=True)
 def token_spans(buf, bounds, offsets, comments, delim, ncols, spans, err_pos):
     """Start/end of the first `ncols` tokens of every data line (for string labels)."""
     nchunks = bounds.shape[0] - 1
@@ -305,3 +265,113 @@ def first_data_line(buf, start, comments):
             return p, q
         p = q + 1
     return n, n
+
+
+@numba.njit(inline="always")
+def _skip_blank(buf, p, end):
+    while p < end and (buf[p] == 32 or buf[p] == 9 or buf[p] == 13):
+        p += 1
+    return p
+
+
+@numba.njit(inline="always")
+def _read_int(buf, p, end):
+    """(value, next position, ok) of an integer starting at p; ok=False when no digits or > 18 digits."""
+    neg = False
+    if p < end and (buf[p] == 45 or buf[p] == 43):
+        neg = buf[p] == 45
+        p += 1
+    v = np.int64(0)
+    nd = 0
+    while p < end and 48 <= buf[p] <= 57:
+        v = v * 10 + (np.int64(buf[p]) - 48)
+        nd += 1
+        p += 1
+    return (-v if neg else v), p, 0 < nd <= 18
+
+
+@numba.njit(parallel=True, cache=True)
+def parse_pairs(buf, bounds, offsets, comments, delim, swap, want_w, src, dst, w, wslow, counts, err_pos, err_code):
+    """One pass over the bytes: parse the integer node columns (and weight) of every data line.
+
+    Chunk c writes from offsets[c] (an upper bound from its newline count) and reports its line count in
+    counts[c]. A line whose node columns are not plain integers stops the chunk with ERR_NOT_INT (the caller
+    then switches to string labels); a short line stops it with ERR_MISSING. Extra columns are ignored.
+    """
+    nchunks = bounds.shape[0] - 1
+    for c in prange(nchunks):
+        p, end, k = bounds[c], bounds[c + 1], offsets[c]
+        while p < end:
+            p = _skip_blank(buf, p, end)
+            if p >= end:
+                break
+            if buf[p] == NL:
+                p += 1
+                continue
+            if _is_comment(buf[p], comments):
+                p = _line_end(buf, p, end) + 1
+                continue
+            line = p
+            a, p, ok = _read_int(buf, p, end)
+            if not ok or (p < end and buf[p] != NL and not _is_space(buf[p]) and buf[p] != delim):
+                err_pos[c], err_code[c] = line, ERR_NOT_INT
+                break
+            p = _skip_blank(buf, p, end)
+            if delim >= 0:
+                if p >= end or buf[p] != delim:
+                    err_pos[c], err_code[c] = line, (ERR_MISSING if p >= end or buf[p] == NL else ERR_NOT_INT)
+                    break
+                p = _skip_blank(buf, p + 1, end)
+            start_b = p
+            b, p, ok = _read_int(buf, p, end)
+            if p == start_b and (p >= end or buf[p] == NL):
+                err_pos[c], err_code[c] = line, ERR_MISSING
+                break
+            if not ok or (p < end and buf[p] != NL and not _is_space(buf[p]) and buf[p] != delim):
+                err_pos[c], err_code[c] = line, ERR_NOT_INT
+                break
+            if swap:
+                a, b = b, a
+            src[k] = a
+            dst[k] = b
+            q = _line_end(buf, p, end)
+            if want_w:
+                if delim >= 0:
+                    p = _skip_blank(buf, p, q)
+                    if p < q and buf[p] == delim:
+                        p += 1
+                s3, e3, r = _next_token(buf, p, q, delim)
+                if s3 >= e3:
+                    err_pos[c], err_code[c] = line, ERR_MISSING
+                    break
+                v, exact = _parse_float(buf, s3, e3)
+                w[k] = v
+                wslow[k] = -1 if exact else s3
+            k += 1
+            p = q + 1
+        counts[c] = k - offsets[c]
+
+
+@numba.njit(parallel=True, cache=True)
+def relabel_dense(src, dst, hi):
+    """Map integer labels in 0..hi that occur to 0..n-1 (sorted); returns (src', dst', labels)."""
+    present = np.zeros(hi + 1, np.int64)
+    m = src.shape[0]
+    for i in prange(m):
+        present[src[i]] = 1
+        present[dst[i]] = 1
+    new_id = np.empty(hi + 1, np.int64)
+    n = 0
+    for v in range(hi + 1):
+        new_id[v] = n
+        n += present[v]
+    labels = np.empty(n, np.int64)
+    for v in prange(hi + 1):
+        if present[v]:
+            labels[new_id[v]] = v
+    s2 = np.empty(m, np.int64)
+    d2 = np.empty(m, np.int64)
+    for i in prange(m):
+        s2[i] = new_id[src[i]]
+        d2[i] = new_id[dst[i]]
+    return s2, d2, labels

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _ops
-from ._backend import backend_of, device_of, namespace, native, to_backend, to_numpy
+from ._backend import backend_of, device_of, host_view, namespace, native, to_backend, to_numpy
 from .errors import GraphValidationError
 
 SelfLoops = Literal["keep", "drop"]
@@ -130,7 +130,7 @@ class Graph:
         if not self.directed:
             return self
         src, dst, w = self.edges()
-        return _from_sorted_pairs(dst, src, w, self.n_nodes, True, self.node_ids, self.indices.dtype)
+        return _from_sorted_pairs(dst, src, w, self.n_nodes, True, self.node_ids)
 
     # ------------------------------------------------------------------ labels
     def index_of(self, labels: Any) -> np.ndarray:
@@ -188,7 +188,7 @@ class Graph:
         keep = (new_id[src] >= 0) & (new_id[dst] >= 0)
         labels = self.label_of(nodes)
         return _from_sorted_pairs(new_id[src][keep], new_id[dst][keep], None if w is None else w[keep],
-                                  int(nodes.shape[0]), self.directed, labels, self.indices.dtype)
+                                  int(nodes.shape[0]), self.directed, labels)
 
     def to_undirected(self) -> Graph:
         """The undirected graph on the same nodes: an edge wherever an arc exists in either direction.
@@ -245,16 +245,37 @@ def _index_dtype(n: int, xp: Any) -> Any:
     return xp.int32 if n < 2**31 - 1 else xp.int64
 
 
-def _from_sorted_pairs(src: Any, dst: Any, w: Any, n: int, directed: bool, node_ids: Any, idx_dtype: Any) -> Graph:
+def _builder(src: Any):
+    return _build_host if device_of(src) == "cpu" else _build_device
+
+
+def _from_sorted_pairs(src: Any, dst: Any, w: Any, n: int, directed: bool, node_ids: Any) -> Graph:
     """CSR from arcs already validated and free of duplicates (any order)."""
     xp = namespace(src)
-    src = xp.astype(src, xp.int64)
-    dst = xp.astype(dst, xp.int64)
-    order = xp.argsort(src * n + dst, stable=True) if n else xp.arange(0, **_dev(src))
-    src, dst = src[order], dst[order]
-    w = None if w is None else w[order]
-    indptr = xp.searchsorted(src, xp.arange(n + 1, dtype=xp.int64, **_dev(src)))
-    return Graph(xp.astype(indptr, xp.int64), xp.astype(dst, idx_dtype), w, n, directed, node_ids)
+    indptr, indices, weights, _ = _builder(src)(xp.astype(src, xp.int64), xp.astype(dst, xp.int64), w, n, "first")
+    return Graph(indptr, indices, weights, n, directed, node_ids)
+
+
+def _scan_arcs(src: Any, dst: Any) -> tuple[int, int, int]:
+    """(smallest id, largest id, number of self-loops); one Numba pass on the host."""
+    if device_of(src) == "cpu":
+        from ._csr import scan_arcs
+
+        lo, hi, loops = scan_arcs(host_view(src), host_view(dst))
+        return int(lo), int(hi), int(loops)
+    xp = namespace(src)
+    if src.shape[0] == 0:
+        return 0, -1, 0
+    lo = min(int(xp.min(src)), int(xp.min(dst)))
+    hi = max(int(xp.max(src)), int(xp.max(dst)))
+    return lo, hi, int(xp.sum(xp.astype(src == dst, xp.int64)))
+
+
+def _first_bad_id(src: Any, dst: Any, n: int) -> tuple[int, str]:
+    for a, what in ((src, "source"), (dst, "target")):
+        if a.shape[0] and (int(a.min()) < 0 or int(a.max()) >= n):
+            return (int(a.min()) if int(a.min()) < 0 else int(a.max())), what
+    raise AssertionError("no out-of-range id")
 
 
 def _check_ids(a: Any, n: int, what: str) -> None:
@@ -310,60 +331,97 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
     if weights is not None and weights.shape != src.shape:
         raise GraphValidationError(f"weights must have one entry per arc: {weights.shape[0]} for {src.shape[0]} arcs")
     m = int(src.shape[0])
+    src = xp.astype(src, xp.int64, copy=False)
+    dst = xp.astype(dst, xp.int64, copy=False)
+    lo, hi, n_loops = _scan_arcs(src, dst)
     if n_nodes is None:
-        n_nodes = 0 if m == 0 else int(max(int(src.max()), int(dst.max()))) + 1
+        n_nodes = hi + 1
     if n_nodes < 0:
         raise GraphValidationError(f"n_nodes must be >= 0, got {n_nodes}")
-    _check_ids(src, n_nodes, "source")
-    _check_ids(dst, n_nodes, "target")
+    if m and (lo < 0 or hi >= n_nodes):
+        bad, what = _first_bad_id(src, dst, n_nodes)
+        raise GraphValidationError(f"{what} id {bad} is out of range for a graph of {n_nodes} nodes "
+                                   f"(ids 0..{n_nodes - 1})")
     if weights is not None:
         _check_weights(weights)
-    meta = {"input_arcs": m}
-    src = xp.astype(src, xp.int64)
-    dst = xp.astype(dst, xp.int64)
-    loops = src == dst
-    n_loops = int(xp.sum(xp.astype(loops, xp.int64)))
-    meta["self_loops"] = n_loops
+    meta = {"input_arcs": m, "self_loops": n_loops}
     if self_loops == "drop" and n_loops:
-        keep = ~loops
+        keep = src != dst
         src, dst = src[keep], dst[keep]
         weights = None if weights is None else weights[keep]
         meta["self_loops_dropped"] = n_loops
     if not directed:  # canonical (min, max) so both listings of an edge collide
         src, dst = xp.minimum(src, dst), xp.maximum(src, dst)
-    key = src * max(n_nodes, 1) + dst
+    if node_ids is not None:
+        node_ids = np.asarray(node_ids)
+        if len(node_ids) != n_nodes:
+            raise GraphValidationError(f"node_ids has {len(node_ids)} labels for {n_nodes} nodes")
+    build = _builder(src)
+    indptr, indices, weights, n_dup = build(src, dst, weights, n_nodes, duplicates)
+    meta["duplicates"] = n_dup
+    if n_dup:
+        meta["duplicates_merged"] = n_dup
+    if not directed:  # mirror the canonical edges: (u, v) and (v, u), a self-loop once
+        s, d = _ops.repeat_ids(indptr), indices
+        off = s != d
+        src = xp.concat([s, xp.astype(d[off], xp.int64)])
+        dst = xp.concat([xp.astype(d, xp.int64), s[off]])
+        weights = None if weights is None else xp.concat([weights, weights[off]])
+        indptr, indices, weights, _ = build(src, dst, weights, n_nodes, "first")
+    G = Graph(indptr, indices, weights, n_nodes, directed, node_ids)
+    G.meta.update(meta)
+    return G
+
+
+def _first_duplicate(src: Any, dst: Any, n: int) -> tuple[int, int]:
+    xp = namespace(src)
+    key = src * max(n, 1) + dst
+    k = key[xp.argsort(key, stable=True)]
+    i = int(xp.argmax(xp.astype(k[1:] == k[:-1], xp.int8)))
+    return int(k[i]) // max(n, 1), int(k[i]) % max(n, 1)
+
+
+def _build_host(src: Any, dst: Any, w: Any, n: int, duplicates: str) -> tuple[Any, Any, Any, int]:
+    """CSR on the host by counting sort + per-row sort (Numba), O(m) plus small row sorts."""
+    from ._csr import DUP_FIRST, DUP_SUM, build_csr
+
+    b = backend_of(src)
+    s, d = host_view(src), host_view(dst)
+    x = None if w is None else host_view(w)
+    mode = DUP_SUM if duplicates == "sum" else DUP_FIRST
+    indptr, indices, weights, n_dup = build_csr(s, d, x, n, mode, np.dtype(np.int32 if n < 2**31 - 1 else np.int64))
+    if n_dup and duplicates == "error":
+        u, v = _first_duplicate(s, d, n)
+        raise GraphValidationError(f"duplicate arc {u} -> {v} (duplicates='error')")
+    if b == "torch":
+        return tuple(to_backend(a, "torch") for a in (indptr, indices, weights)) + (n_dup,)
+    return indptr, indices, weights, n_dup
+
+
+def _build_device(src: Any, dst: Any, w: Any, n: int, duplicates: str) -> tuple[Any, Any, Any, int]:
+    """CSR with array-API operations (sort by packed key, merge duplicates): the GPU path."""
+    xp = namespace(src)
+    key = src * max(n, 1) + dst
     order = xp.argsort(key, stable=True)
     key, src, dst = key[order], src[order], dst[order]
-    weights = None if weights is None else weights[order]
+    w = None if w is None else w[order]
     if key.shape[0] > 1:
         new = xp.concat([xp.ones(1, dtype=xp.bool, **_dev(key)), key[1:] != key[:-1]])
     else:
         new = xp.ones(key.shape, dtype=xp.bool, **_dev(key))
     n_dup = int(key.shape[0] - int(xp.sum(xp.astype(new, xp.int64))))
-    meta["duplicates"] = n_dup
     if n_dup:
         if duplicates == "error":
             i = int(xp.argmin(xp.astype(new, xp.int8)))
             raise GraphValidationError(f"duplicate arc {int(src[i])} -> {int(dst[i])} (duplicates='error')")
-        if weights is not None and duplicates == "sum":
+        if w is not None and duplicates == "sum":
             group = xp.cumulative_sum(xp.astype(new, xp.int64)) - 1
-            weights = xp.astype(_ops.bincount(group, int(group[-1]) + 1, weights=weights), weights.dtype)
-        elif weights is not None:
-            weights = weights[new]
+            w = xp.astype(_ops.bincount(group, int(group[-1]) + 1, weights=w), w.dtype)
+        elif w is not None:
+            w = w[new]
         src, dst = src[new], dst[new]
-        meta["duplicates_merged"] = n_dup
-    if not directed:
-        off = src != dst
-        src, dst = xp.concat([src, dst[off]]), xp.concat([dst, src[off]])
-        if weights is not None:
-            weights = xp.concat([weights, weights[off]])
-    if node_ids is not None:
-        node_ids = np.asarray(node_ids)
-        if len(node_ids) != n_nodes:
-            raise GraphValidationError(f"node_ids has {len(node_ids)} labels for {n_nodes} nodes")
-    G = _from_sorted_pairs(src, dst, weights, n_nodes, directed, node_ids, _index_dtype(n_nodes, xp))
-    G.meta.update(meta)
-    return G
+    indptr = xp.searchsorted(src, xp.arange(n + 1, dtype=xp.int64, **_dev(src)))
+    return xp.astype(indptr, xp.int64), xp.astype(dst, _index_dtype(n, xp)), w, n_dup
 
 
 def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool = True,
@@ -391,7 +449,7 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
               None if node_ids is None else np.asarray(node_ids))
     if validate and not directed:
         T = G.edges()
-        back = _from_sorted_pairs(T[1], T[0], None, n, True, None, indices.dtype)
+        back = _from_sorted_pairs(T[1], T[0], None, n, True, None)
         if not bool(xp.all(back.indices == G.indices)) or not bool(xp.all(back.indptr == G.indptr)):
             raise GraphValidationError("an undirected graph's CSR must be symmetric")
     return G

@@ -44,8 +44,10 @@ def _read_bytes(source: PathLike | IO[bytes]) -> tuple[np.ndarray, str]:
     if path.is_dir():
         raise InputFormatError(f"{path}: is a directory, not an edge list")
     opener = _OPENERS.get(path.suffix.lower())
-    if opener is None:
-        return np.fromfile(path, np.uint8), str(path)
+    if opener is None:  # memory-mapped: the parser reads the page cache directly, no copy
+        if path.stat().st_size == 0:
+            return np.empty(0, np.uint8), str(path)
+        return np.memmap(path, np.uint8, mode="r").view(np.ndarray), str(path)
     try:
         return np.frombuffer(opener(path.read_bytes()), np.uint8), str(path)
     except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
@@ -103,20 +105,20 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
     start = _skip_lines(buf, skip_rows)
     nchunks = max(1, min(4 * numba.get_num_threads(), (buf.shape[0] - start) // (1 << 20) + 1))
     bounds = _parse.chunk_bounds(buf, start, nchunks)
-    counts = _parse.count_data_lines(buf, bounds, cmt)
-    m = int(counts.sum())
-    if m == 0:
-        raise InputFormatError(f"{name}: no edges found (the input is empty or holds only comments)")
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    upper = np.array([_max_lines(buf[bounds[c]:bounds[c + 1]]) for c in range(nchunks)])
+    offsets = np.concatenate([[0], np.cumsum(upper)[:-1]]).astype(np.int64)
     if weighted is None:
         weighted = _first_line_columns(buf, bounds, cmt, delim) >= 3
-    src = np.empty(m, np.int64)
-    dst = np.empty(m, np.int64)
-    w = np.empty(m if weighted else 0, np.float64)
-    wslow = np.empty(m if weighted else 0, np.int64)
+    size = int(upper.sum())
+    src = np.empty(size, np.int64)
+    dst = np.empty(size, np.int64)
+    w = np.empty(size if weighted else 0, np.float64)
+    wslow = np.empty(size if weighted else 0, np.int64)
+    counts = np.zeros(nchunks, np.int64)
     err_pos = np.full(nchunks, -1, np.int64)
     err_code = np.zeros(nchunks, np.int64)
-    _parse.parse_numeric(buf, bounds, offsets, cmt, delim, reverse, weighted, src, dst, w, wslow, err_pos, err_code)
+    _parse.parse_pairs(buf, bounds, offsets, cmt, delim, reverse, weighted, src, dst, w, wslow, counts, err_pos,
+                       err_code)
     labels = None
     failed = np.flatnonzero(err_pos >= 0)
     if failed.size:
@@ -125,10 +127,24 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
             need = 3 if weighted else 2
             raise InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {need} columns, "
                                    f"got {_line_text(buf, pos)!r}")
+        counts = _parse.count_data_lines(buf, bounds, cmt)
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        m = int(counts.sum())
         src, dst, labels = _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, name)
         if weighted:  # node columns were not integers: parse the weights from their spans
+            w, wslow = np.empty(m, np.float64), np.empty(m, np.int64)
             _weights_from_spans(buf, bounds, offsets, cmt, delim, w, wslow, name)
         relabel = True
+    else:
+        m = int(counts.sum())
+        if m < size:  # comment or blank lines left gaps between the chunks' outputs: close them
+            parts = list(zip(offsets, counts))
+            src, dst = (np.concatenate([a[o:o + k] for o, k in parts]) for a in (src, dst))
+            if weighted:
+                w, wslow = (np.concatenate([a[o:o + k] for o, k in parts]) for a in (w, wslow))
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    if m == 0:
+        raise InputFormatError(f"{name}: no edges found (the input is empty or holds only comments)")
     if weighted:
         _fix_slow_weights(buf, w, wslow, delim, name)
         _check_file_weights(buf, w, wslow, bounds, offsets, cmt, delim, name)
@@ -142,6 +158,11 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
         raise GraphsampleError("n_nodes can only be given with relabel=False")
     return from_edges(src, dst, w if weighted else None, n_nodes=len(labels) if labels is not None else n_nodes,
                       directed=directed, self_loops=self_loops, duplicates=duplicates, node_ids=labels)
+
+
+def _max_lines(chunk: np.ndarray) -> int:
+    """Upper bound on the data lines of a chunk: its newlines, plus one for an unterminated last line."""
+    return int(np.count_nonzero(chunk == _parse.NL)) + int(chunk.shape[0] > 0 and chunk[-1] != _parse.NL)
 
 
 def _first_line_columns(buf: np.ndarray, bounds: np.ndarray, cmt: np.ndarray, delim: int) -> int:
@@ -214,14 +235,8 @@ def _relabel_ints(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndar
     lo = min(int(src.min()), int(dst.min()))
     hi = max(int(src.max()), int(dst.max()))
     if lo >= 0 and hi <= 8 * src.shape[0] + 1024:
-        present = np.zeros(hi + 1, np.bool_)
-        present[src] = True
-        present[dst] = True
-        labels = np.flatnonzero(present)
-        if labels.shape[0] == hi + 1:
-            return src, dst, None
-        new_id = np.cumsum(present) - 1
-        return new_id[src], new_id[dst], labels
+        s2, d2, labels = _parse.relabel_dense(src, dst, hi)
+        return (src, dst, None) if labels.shape[0] == hi + 1 else (s2, d2, labels)
     labels, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
     m = src.shape[0]
     return inverse[:m].astype(np.int64), inverse[m:].astype(np.int64), labels

@@ -181,3 +181,21 @@ def test_to_moves_between_backends():
     assert np.array_equal(back.indices, G.indices) and np.array_equal(back.weights, G.weights)
     with pytest.raises(ValueError, match="unknown backend"):
         G.to("jax")
+
+
+@settings(max_examples=40, deadline=None)
+@given(edge_lists, st.sampled_from(["sum", "first"]))
+def test_host_and_device_builders_agree(data, duplicates):
+    """The Numba counting-sort builder (host) and the array-API builder (GPU path) give the same CSR."""
+    from graphsample.graph import _build_device, _build_host
+
+    n, rows = data
+    src = np.array([r[0] for r in rows], dtype=np.int64)
+    dst = np.array([r[1] for r in rows], dtype=np.int64)
+    w = np.array([r[2] for r in rows], dtype=np.float64)
+    a = _build_host(src, dst, w, n, duplicates)
+    b = _build_device(src, dst, w, n, duplicates)
+    assert a[3] == b[3]
+    for x, y in zip(a[:2], b[:2]):
+        assert np.array_equal(x, y)
+    assert np.allclose(a[2], b[2])

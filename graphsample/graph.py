@@ -138,21 +138,21 @@ class Graph:
         labels = np.atleast_1d(np.asarray(labels))
         if self.node_ids is None:
             if labels.dtype.kind not in "iu":
-                raise GraphValidationError(f"unknown node id {labels[0]!r}: this graph's nodes are 0..{self.n_nodes - 1}")
+                raise GraphValidationError(f"unknown node id {labels[0].item()!r}: this graph's nodes are 0..{self.n_nodes - 1}")
             bad = (labels < 0) | (labels >= self.n_nodes)
             if bad.any():
-                raise GraphValidationError(f"unknown node id {labels[bad][0]}: this graph's nodes are 0..{self.n_nodes - 1}")
+                raise GraphValidationError(f"unknown node id {labels[bad][0].item()}: this graph's nodes are 0..{self.n_nodes - 1}")
             return labels.astype(np.int64)
         order = np.argsort(self.node_ids, kind="stable")
         sorted_ids = self.node_ids[order]
         try:
             pos = np.searchsorted(sorted_ids, labels)
         except TypeError:
-            raise GraphValidationError(f"unknown node id {labels[0]!r}") from None
+            raise GraphValidationError(f"unknown node id {labels[0].item()!r}") from None
         pos = np.minimum(pos, len(sorted_ids) - 1)
         found = sorted_ids[pos] == labels
         if not np.all(found):
-            raise GraphValidationError(f"unknown node id {labels[~found][0]!r}")
+            raise GraphValidationError(f"unknown node id {labels[~found][0].item()!r}")
         return order[pos].astype(np.int64)
 
     def label_of(self, ids: Any) -> np.ndarray:

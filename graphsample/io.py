@@ -227,7 +227,7 @@ def _check_file_weights(buf, w, wslow, bounds, offsets, cmt, delim, name) -> Non
     k = int(bad[0])
     spans = _spans(buf, bounds, offsets, cmt, delim, w.shape[0], 3, name)
     why = "negative" if w[k] < 0 else "not finite"
-    raise InputFormatError(f"{name}, line {_line_number(buf, int(spans[k, 4]))}: weight {w[k]!r} is {why}; "
+    raise InputFormatError(f"{name}, line {_line_number(buf, int(spans[k, 4]))}: weight {float(w[k])!r} is {why}; "
                            "weights must be finite and >= 0")
 
 

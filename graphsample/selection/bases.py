@@ -22,14 +22,13 @@ from typing import Any
 
 import numba
 import numpy as np
-from numba import prange
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _legendre_matrix(x, m):
     """phi_j(x_i) = sqrt(2j+1) P_j(x_i), j < m, by the three-term recurrence."""
     out = np.empty((x.shape[0], m))
-    for i in prange(x.shape[0]):
+    for i in range(x.shape[0]):
         p0, p1 = 1.0, x[i]
         for j in range(m):
             if j == 0:
@@ -58,11 +57,11 @@ def _legendre_single(x, j):
     return out
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _hermite_matrix(x, m):
     """phi_j = He_j / sqrt(j!), orthonormal for the standard Gaussian: phi_{j+1} = (x phi_j - sqrt(j) phi_{j-1}) / sqrt(j+1)."""
     out = np.empty((x.shape[0], m))
-    for i in prange(x.shape[0]):
+    for i in range(x.shape[0]):
         p0, p1 = 0.0, 1.0
         for j in range(m):
             out[i, j] = p1

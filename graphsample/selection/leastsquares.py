@@ -61,16 +61,17 @@ def optimal_weights(basis: Basis, x: Any) -> np.ndarray:
     return basis.m / christoffel(basis, x)
 
 
-def _check_n(n: int, name: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
+def _check_n(n: int, name: str = "n", least: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < least:
+        kind = "positive" if least == 1 else "non-negative"
+        raise ValueError(f"{name} must be a {kind} integer, got {n!r}")
     return int(n)
 
 
 def sample_optimal(basis: Basis, n: int, *, seed: SeedLike = None) -> np.ndarray:
     r"""n i.i.d. points from :math:`\rho_m\,d\mu = \frac1m \sum_j \varphi_j^2\,d\mu` (exact mixture over j)."""
     rng = check_seed(seed)
-    return basis.sample_component(rng.integers(0, basis.m, _check_n(n)), rng)
+    return basis.sample_component(rng.integers(0, basis.m, _check_n(n, least=0)), rng)
 
 
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
@@ -155,8 +156,7 @@ def repeated_dpp_points(basis: Basis, n: int, *, seed: SeedLike = None) -> tuple
         raise ValueError(f"repeated DPPs need n >= m = {basis.m}, got n = {n}")
     rng = check_seed(seed)
     parts = [projection_dpp_points(basis, seed=rng) for _ in range(n // basis.m)]
-    rest = n - basis.m * (n // basis.m)
-    x = np.concatenate(parts + ([sample_optimal(basis, rest, seed=rng)] if rest else []))
+    x = np.concatenate(parts + [sample_optimal(basis, n - basis.m * (n // basis.m), seed=rng)])
     return x, optimal_weights(basis, x)
 
 

@@ -23,6 +23,7 @@ from numba import prange
 from .._random import random_uniform, stream_key
 
 _FAST = {"reassoc", "contract"}
+_BLAS_MIN = 1 << 22  # multiply-adds from which a refresh product goes to BLAS
 
 
 @numba.njit(inline="always")
@@ -89,7 +90,16 @@ def _refresh(U, Q, D, cum, chosen, t0, t, chunk):
     W = np.ascontiguousarray(Q[:, t0:t, :]).reshape(nb * w, r)
     for j0 in range(0, n if w > 0 else 0, chunk):
         j1 = min(n, j0 + chunk)
-        P = np.dot(U[j0:j1], W.T)
+        if (j1 - j0) * nb * w * r >= _BLAS_MIN:
+            P = np.dot(U[j0:j1], W.T)
+        else:  # small products: a loop beats a (possibly multi-threaded) BLAS call
+            P = np.zeros((j1 - j0, nb * w))
+            for j in range(j1 - j0):
+                for c in range(nb * w):
+                    h = 0.0
+                    for k in range(r):
+                        h += U[j0 + j, k] * W[c, k]
+                    P[j, c] = h
         for j in range(j1 - j0):
             for b in range(nb):
                 v = D[b, j0 + j]

@@ -185,3 +185,20 @@ def test_general_dpp_backends_agree():
 def test_bad_inputs(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("lib", ["torch", "cupy"])
+def test_gpu_batched_sampler_matches_cpu(lib):
+    """The device path (batched array code) gives the CPU's index sets for the same seed."""
+    from graphsample._backend import cuda_available, to_backend, to_numpy
+
+    if not cuda_available():
+        pytest.skip("no CUDA device")
+    pytest.importorskip(lib)
+    U = orthonormal(2000, 30, seed=12)
+    Ug = to_backend(U, lib, "cuda:0")
+    assert np.array_equal(to_numpy(projection_dpp(Ug, 64, seed=4)), projection_dpp(U, 64, seed=4))
+    B = np.random.default_rng(13).standard_normal((300, 8))
+    assert np.array_equal(to_numpy(k_dpp(4, features=to_backend(B, lib, "cuda:0"), n_samples=3, seed=1)),
+                          k_dpp(4, features=B, n_samples=3, seed=1))

@@ -43,7 +43,7 @@ def pick(d, u):
 
 
 @numba.njit(inline="always")
-def _new_direction(U, i, Q, t):
+def new_direction(U, i, Q, t):
     """Q[t] = the unit vector of U[i] orthogonalised against Q[0..t-1] (Gram--Schmidt twice)."""
     r = U.shape[1]
     for k in range(r):
@@ -158,7 +158,7 @@ def _projection_block(U, norms, key, stream0, out, row0, nb, chunk):
                     break
             out[row0 + b, t] = j
             chosen[b, j] = True
-            _new_direction(U, j, Q[b], t)
+            new_direction(U, j, Q[b], t)
 
 
 @numba.njit(parallel=True, nogil=True, cache=True, fastmath=_FAST)

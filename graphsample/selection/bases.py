@@ -108,7 +108,25 @@ def _check_m(m: int) -> int:
     return int(m)
 
 
-class Legendre(Basis):
+class _Polynomials(Basis):
+    """A univariate orthonormal polynomial family: the first ``m`` functions, evaluated by ``_matrix``."""
+
+    dim = 1
+
+    def __init__(self, m: int) -> None:
+        self.m = _check_m(m)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.m})"
+
+    def __call__(self, x: Any) -> np.ndarray:
+        return type(self)._matrix(np.ascontiguousarray(self._check_points(x)), self.m)
+
+    def extend(self, n: int) -> _Polynomials:
+        return type(self)(n)
+
+
+class Legendre(_Polynomials):
     r"""Orthonormal Legendre polynomials :math:`\varphi_j = \sqrt{2j+1} P_j`, :math:`j < m`, :math:`\mu = dx/2` on [-1, 1].
 
     Exact draws from :math:`\varphi_j^2 d\mu` by rejection from the arcsine law: Bernstein's inequality
@@ -118,17 +136,7 @@ class Legendre(Basis):
     (acceptance rate :math:`j/(2j+1) \ge 1/3`).
     """
 
-    dim = 1
-
-    def __init__(self, m: int) -> None:
-        self.m = _check_m(m)
-
-    def __repr__(self) -> str:
-        return f"Legendre({self.m})"
-
-    def __call__(self, x: Any) -> np.ndarray:
-        x = self._check_points(x)
-        return _legendre_matrix(np.ascontiguousarray(x), self.m)
+    _matrix = _legendre_matrix
 
     def sample_measure(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(-1.0, 1.0, n)
@@ -147,29 +155,14 @@ class Legendre(Basis):
             todo = todo[~keep]
         return out
 
-    def extend(self, n: int) -> Legendre:
-        return Legendre(n)
 
-
-class Hermite(Basis):
+class Hermite(_Polynomials):
     r"""Orthonormal probabilists' Hermite polynomials :math:`He_j/\sqrt{j!}`, :math:`\mu = N(0, 1)` (evaluation only)."""
 
-    dim = 1
-
-    def __init__(self, m: int) -> None:
-        self.m = _check_m(m)
-
-    def __repr__(self) -> str:
-        return f"Hermite({self.m})"
-
-    def __call__(self, x: Any) -> np.ndarray:
-        return _hermite_matrix(np.ascontiguousarray(self._check_points(x)), self.m)
+    _matrix = _hermite_matrix
 
     def sample_measure(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return rng.standard_normal(n)
-
-    def extend(self, n: int) -> Hermite:
-        return Hermite(n)
 
 
 def index_set(d: int, degree: int, kind: str = "total-degree") -> np.ndarray:

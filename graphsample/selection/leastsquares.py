@@ -40,6 +40,7 @@ import numba
 import numpy as np
 
 from .._random import SeedLike, check_seed
+from ._dpp_cpu import new_direction
 from .bases import Basis
 
 STRATEGIES = ("iid", "dpp", "volume", "repeated-dpp", "adaptive-dpp")
@@ -61,6 +62,13 @@ def optimal_weights(basis: Basis, x: Any) -> np.ndarray:
     return basis.m / christoffel(basis, x)
 
 
+def _check_design(basis: Basis, n: int, what: str) -> int:
+    n = _check_n(n)
+    if n < basis.m:
+        raise ValueError(f"{what} n >= m = {basis.m}, got n = {n}")
+    return n
+
+
 def _check_n(n: int, name: str = "n", least: int = 1) -> int:
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < least:
         kind = "positive" if least == 1 else "non-negative"
@@ -79,6 +87,7 @@ def _sequential_accept(Phi, u, Q, t, m, picked):
     """Scan proposals in order; accept row c when u_c |phi_c|^2 < |phi_c|^2 - |Q_t^T phi_c|^2.
 
     Extends the orthonormal rows Q[0..t-1] (Gram--Schmidt twice) with each accepted row; returns the new t.
+    With ``Phi`` the features of i.i.d. proposals from k_m/m, this is the sequential rejection sampler.
     """
     r = Phi.shape[1]
     for c in range(Phi.shape[0]):
@@ -90,15 +99,7 @@ def _sequential_accept(Phi, u, Q, t, m, picked):
         res = nrm - np.sum(np.dot(Q[:t], Phi[c]) ** 2) if t > 0 else nrm
         if u[c] * nrm >= res:
             continue
-        Q[t, :] = Phi[c, :]
-        for _ in range(2):
-            for s in range(t):
-                h = 0.0
-                for k in range(r):
-                    h += Q[s, k] * Q[t, k]
-                for k in range(r):
-                    Q[t, k] -= h * Q[s, k]
-        Q[t, :] /= np.sqrt(np.sum(Q[t, :] ** 2))
+        new_direction(Phi, c, Q, t)
         picked[t] = c
         t += 1
     return t
@@ -140,9 +141,7 @@ def volume_rescaled_points(basis: Basis, n: int, *, seed: SeedLike = None) -> tu
     m points of the projection DPP of :math:`V_m` together with n - m i.i.d. points from :math:`\rho_m`,
     in random order; all weighted :math:`w = m/k_m`. Then :math:`E[\hat a] = a^*` (unbiased).
     """
-    n = _check_n(n)
-    if n < basis.m:
-        raise ValueError(f"volume-rescaled sampling needs n >= m = {basis.m}, got n = {n}")
+    n = _check_design(basis, n, "volume-rescaled sampling needs")
     rng = check_seed(seed)
     x = np.concatenate([projection_dpp_points(basis, seed=rng), sample_optimal(basis, n - basis.m, seed=rng)])
     x = x[rng.permutation(n)]
@@ -151,9 +150,7 @@ def volume_rescaled_points(basis: Basis, n: int, *, seed: SeedLike = None) -> tu
 
 def repeated_dpp_points(basis: Basis, n: int, *, seed: SeedLike = None) -> tuple[np.ndarray, np.ndarray]:
     r""":math:`\lfloor n/m \rfloor` independent projection DPPs of :math:`V_m`, completed i.i.d. from :math:`\rho_m`; weights :math:`m/k_m`."""
-    n = _check_n(n)
-    if n < basis.m:
-        raise ValueError(f"repeated DPPs need n >= m = {basis.m}, got n = {n}")
+    n = _check_design(basis, n, "repeated DPPs need")
     rng = check_seed(seed)
     parts = [projection_dpp_points(basis, seed=rng) for _ in range(n // basis.m)]
     x = np.concatenate(parts + [sample_optimal(basis, n - basis.m * (n // basis.m), seed=rng)])
@@ -188,9 +185,7 @@ def adaptive_dpp_points(basis: Basis, delta: float = 0.5, max_points: int | None
 
 def projection_dpp_design(basis: Basis, n: int, *, seed: SeedLike = None) -> tuple[np.ndarray, np.ndarray]:
     r"""The paper's DPP design of size :math:`n \ge m`: the projection DPP of :math:`V_n \supseteq V_m`, weights :math:`n/k_n`."""
-    n = _check_n(n)
-    if n < basis.m:
-        raise ValueError(f"a DPP design needs n >= m = {basis.m}, got n = {n}")
+    n = _check_design(basis, n, "a DPP design needs")
     big = basis if n == basis.m else basis.extend(n)
     x = projection_dpp_points(big, seed=seed)
     return x, optimal_weights(big, x)

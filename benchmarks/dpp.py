@@ -57,7 +57,7 @@ def speed(sizes, batch_cases, dppy_batch: int) -> list[dict]:
         for i in range(nd):
             proj_dpp_sampler_eig_GS(U, random_state=i)
         theirs = (time.perf_counter() - t) / nd
-        rows.append({"case": f"batch of {B:,} N={N:,} r={r} (samples/s)", "graphsample_s": ours / B,
+        rows.append({"case": f"batch of {B:,} N={N:,} r={r}", "graphsample_s": ours / B,
                      "dppy_s": theirs, "speedup": theirs * B / ours,
                      "graphsample_samples_per_s": B / ours, "dppy_samples_per_s": 1 / theirs})
         print(rows[-1], flush=True)
@@ -86,6 +86,8 @@ def gpu_speed() -> list[dict]:
     del _projection_xp, seed_key
     return rows
 
+
+SPEED_COLUMNS = ["case", "graphsample_s", "dppy_s", "speedup", "graphsample_samples_per_s", "dppy_samples_per_s"]
 
 TARGETS = {
     "runge": lambda x: 1.0 / (1.0 + 25.0 * x**2),
@@ -180,7 +182,7 @@ def main() -> None:
         rows = speed([(1_000, 50)], [(1_000, 50, 100)], 10)
     else:
         rows = speed([(1_000, 50), (20_000, 100), (100_000, 200)], [(1_000, 50, 1_000), (20_000, 100, 1_000)], 10)
-    write_results("dpp_speed", rows, notes=notes)
+    write_results("dpp_speed", rows, SPEED_COLUMNS, notes=notes)
     if args.gpu:
         write_results("dpp_gpu", gpu_speed(), notes="Batched lockstep sampler on a CUDA torch tensor.")
     if args.skip_quality:

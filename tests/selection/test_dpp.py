@@ -202,3 +202,13 @@ def test_gpu_batched_sampler_matches_cpu(lib):
     B = np.random.default_rng(13).standard_normal((300, 8))
     assert np.array_equal(to_numpy(k_dpp(4, features=to_backend(B, lib, "cuda:0"), n_samples=3, seed=1)),
                           k_dpp(4, features=B, n_samples=3, seed=1))
+
+
+def test_array_code_chunking_keeps_the_sets(monkeypatch):
+    """Device-path chunking (samples and refresh rows) does not change the samples."""
+    import graphsample.selection.dpp as dpp_module
+
+    U = orthonormal(120, 9, seed=14)
+    expected = projection_dpp(U, 7, seed=6)
+    monkeypatch.setattr(dpp_module, "_XP_CELLS", 300)
+    assert np.array_equal(np.sort(_projection_xp(U, 7, seed_key(6), 0), 1), expected)

@@ -9,8 +9,7 @@ what the designs of Nouy & Michel (2023) need:
   array ``j``), from which the optimal density :math:`k_m/m = \frac1m\sum_j \varphi_j^2` is a mixture;
 * ``extend(n)``: the nested basis of :math:`V_n \supseteq V_m` (first ``n`` functions), where it exists.
 
-Bases: :class:`Legendre` (uniform measure on [-1, 1]), :class:`Hermite` (standard Gaussian; evaluation
-only: exact component sampling is not provided), :class:`Tensor` (products of a univariate family on
+Bases: :class:`Legendre` (uniform measure on [-1, 1]), :class:`Hermite` (standard Gaussian), :class:`Tensor` (products of a univariate family on
 total-degree or hyperbolic-cross index sets in d dimensions) and :class:`Discrete` (any user features on a
 finite candidate set with weights :math:`\mu_i`; points are candidate indices).
 """
@@ -58,6 +57,20 @@ def _legendre_single(x, j):
 
 
 @numba.njit(cache=True, nogil=True)
+def _hermite_log_ratio(x, j):
+    """log of the Mehler-envelope acceptance ratio of :meth:`Hermite.sample_component` (see there)."""
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        p0, p1 = 0.0, 1.0
+        for k in range(j[i]):
+            p0, p1 = p1, (x[i] * p1 - np.sqrt(k) * p0) / np.sqrt(k + 1.0)
+        t = j[i] / (j[i] + 1.0)
+        logt = np.log(t) if j[i] > 0 else 0.0
+        out[i] = 2.0 * np.log(abs(p1) + 1e-300) + j[i] * logt + 0.5 * np.log1p(-t * t) - t * x[i] ** 2 / (1.0 + t)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
 def _hermite_matrix(x, m):
     """phi_j = He_j / sqrt(j!), orthonormal for the standard Gaussian: phi_{j+1} = (x phi_j - sqrt(j) phi_{j-1}) / sqrt(j+1)."""
     out = np.empty((x.shape[0], m))
@@ -66,6 +79,21 @@ def _hermite_matrix(x, m):
         for j in range(m):
             out[i, j] = p1
             p0, p1 = p1, (x[i] * p1 - np.sqrt(j) * p0) / np.sqrt(j + 1.0)
+    return out
+
+
+def _rejection(j: np.ndarray, rng: np.random.Generator, propose, accept) -> np.ndarray:
+    """Exact rejection sampling, one point per entry of ``j``: ``propose(jj)`` draws from the envelope,
+    ``accept(x, jj)`` is the probability (<= 1) of keeping each proposal."""
+    j = np.asarray(j, dtype=np.int64)
+    out = np.empty(j.shape[0])
+    todo = np.arange(j.shape[0])
+    while todo.size:
+        jj = j[todo]
+        x = propose(jj)
+        keep = rng.random(todo.size) < accept(x, jj)
+        out[todo[keep]] = x[keep]
+        todo = todo[~keep]
     return out
 
 
@@ -142,27 +170,34 @@ class Legendre(_Polynomials):
         return rng.uniform(-1.0, 1.0, n)
 
     def sample_component(self, j: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        j = np.asarray(j, dtype=np.int64)
-        out = np.empty(j.shape[0])
-        todo = np.arange(j.shape[0])
-        while todo.size:
-            x = np.cos(np.pi * rng.random(todo.size))
-            jj = j[todo]
-            keep = rng.random(todo.size) * 2.0 < np.pi * jj * np.sqrt(1.0 - x * x) * _legendre_single(x, jj) ** 2
-            keep |= jj == 0
-            x[jj == 0] = rng.uniform(-1.0, 1.0, int(np.sum(jj == 0)))
-            out[todo[keep]] = x[keep]
-            todo = todo[~keep]
-        return out
+        def propose(jj):  # arcsine law; phi_0^2 dmu is the uniform law itself
+            return np.where(jj == 0, rng.uniform(-1.0, 1.0, jj.size), np.cos(np.pi * rng.random(jj.size)))
+
+        def accept(x, jj):
+            return np.where(jj == 0, 1.0, 0.5 * np.pi * jj * np.sqrt(1.0 - x * x) * _legendre_single(x, jj) ** 2)
+
+        return _rejection(j, rng, propose, accept)
 
 
 class Hermite(_Polynomials):
-    r"""Orthonormal probabilists' Hermite polynomials :math:`He_j/\sqrt{j!}`, :math:`\mu = N(0, 1)` (evaluation only)."""
+    r"""Orthonormal probabilists' Hermite polynomials :math:`\varphi_j = He_j/\sqrt{j!}`, :math:`\mu = N(0, 1)`.
+
+    Exact draws from :math:`\varphi_j^2 d\gamma` by rejection from a Gaussian envelope given by Mehler's
+    formula on the diagonal, :math:`\sum_k t^k \varphi_k(x)^2 = (1-t^2)^{-1/2} e^{t x^2/(1+t)}`
+    (:math:`0 < t < 1`): every term is below the sum, so
+    :math:`\varphi_j^2 \gamma \le t^{-j}(1-t)^{-1}\,N(0, \tfrac{1+t}{1-t})`. With :math:`t = j/(j+1)`
+    (the best constant, :math:`\approx e(j+1)`) the envelope is :math:`N(0, 2j+1)` and a proposal is kept
+    with probability :math:`t^j \sqrt{1-t^2}\,\varphi_j(x)^2 e^{-t x^2/(1+t)} \le 1`.
+    """
 
     _matrix = _hermite_matrix
 
     def sample_measure(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return rng.standard_normal(n)
+
+    def sample_component(self, j: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return _rejection(j, rng, lambda jj: rng.standard_normal(jj.size) * np.sqrt(2.0 * jj + 1.0),
+                          lambda x, jj: np.exp(np.minimum(_hermite_log_ratio(x, jj), 0.0)))
 
 
 def index_set(d: int, degree: int, kind: str = "total-degree") -> np.ndarray:

@@ -50,6 +50,25 @@ def test_legendre_component_law(j):
     assert kstest(x, lambda t: np.interp(t, grid, cdf)).pvalue > 1e-3
 
 
+@pytest.mark.parametrize("j", [0, 1, 5, 30])
+def test_hermite_component_law(j):
+    x = Hermite(j + 1).sample_component(np.full(4000, j), np.random.default_rng(j))
+    grid = np.linspace(-4 * np.sqrt(j + 1) - 6, 4 * np.sqrt(j + 1) + 6, 40001)
+    dens = Hermite(j + 1)(grid)[:, j] ** 2 * np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi)
+    cdf = np.concatenate([[0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(grid))])
+    assert abs(cdf[-1] - 1) < 1e-8
+    assert kstest(x, lambda t: np.interp(t, grid, cdf)).pvalue > 1e-3
+
+
+def test_hermite_and_tensor_hermite_designs():
+    H = Hermite(6)
+    a = np.random.default_rng(11).standard_normal(6)
+    assert np.allclose(ls.approximate(lambda x: H(x) @ a, H, 9, "volume", seed=1).coefficients, a, atol=1e-8)
+    T = Tensor(Hermite, 2, 2, "hyperbolic-cross")
+    x = ls.sample_optimal(T, 50, seed=2)
+    assert x.shape == (50, 2) and np.all(np.isfinite(x))
+
+
 def test_optimal_density_gram_is_identity_in_mean():
     b = Legendre(6)
     n = 40_000
@@ -162,7 +181,6 @@ def test_discrete_candidates():
         (lambda: ls.approximate(np.sin, Legendre(4), 3, "volume"), "n >= m"),
         (lambda: ls.approximate(np.sin, Legendre(4), 8, "magic"), "unknown strategy"),
         (lambda: ls.approximate(3, Legendre(4), 8), "callable"),
-        (lambda: ls.sample_optimal(Hermite(3), 4), "cannot sample"),
         (lambda: ls.adaptive_dpp_points(Legendre(3), 1.5), "delta"),
         (lambda: Discrete(np.ones((5, 2))), "linearly dependent"),
         (lambda: Discrete(np.eye(3))(np.array([5])), "out of range"),

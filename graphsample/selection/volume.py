@@ -1,7 +1,7 @@
 r"""Volume sampling of rows and leverage-score (i.i.d.) sampling of a data matrix X (N x d).
 
 *Volume sampling* of size :math:`k \ge d` draws :math:`S` with :math:`P(S) \propto \det(X_S^\top X_S)`
-(Avron & Boutsidis 2013). Dereziński & Warmuth (2017) and Dereziński, Warmuth & Hsu (2018) show that it is
+(Avron & Boutsidis 2013). Dereziński, Warmuth & Hsu (2018, 2019) show that it is
 exactly: :math:`d` rows from the projection DPP of the column space of :math:`X` (kernel
 :math:`UU^\top`, :math:`U` an orthonormal basis of :math:`\operatorname{range}(X)`), plus a uniformly random
 :math:`(k-d)`-subset of the other rows. That is how we sample it: :func:`~graphsample.selection.dpp.projection_dpp`
@@ -77,7 +77,7 @@ def volume_sampling(X: Any, k: int, n_samples: int | None = None, *, seed: SeedL
     r"""Exact volume sampling of ``k`` rows of X: :math:`P(S) \propto \det(X_S^\top X_S)`, :math:`|S| = k`.
 
     For :math:`k \ge d = \operatorname{rank} X`: projection DPP of the column space (d rows) plus
-    :math:`k-d` uniform rows (Dereziński & Warmuth 2017); for :math:`k < d`:
+    :math:`k-d` uniform rows (Dereziński, Warmuth & Hsu 2018); for :math:`k < d`:
     :math:`P(S) \propto \det(X_S X_S^\top)` (k-DPP with :math:`L = XX^\top`). Returns sorted indices,
     ``(k,)`` or ``(n_samples, k)``, on X's backend; the same seed gives the same sets on every backend.
     """

@@ -1,0 +1,261 @@
+r"""Numba CPU kernels of the finite DPP samplers (chain rule, elementary symmetric polynomials).
+
+Chain rule for a projection DPP of rank :math:`r` with kernel :math:`K = UU^\top` (Hough et al. 2006):
+item :math:`i_{t+1}` is drawn with probability :math:`d_i / (r - t)`, where :math:`d_i` is the squared
+distance of the feature row :math:`U_i` to the span of the rows already chosen. We keep an orthonormal
+basis :math:`q_1..q_t` of that span *in feature space* (modified Gram--Schmidt, run twice) and update
+:math:`d_i \leftarrow d_i - (U_i \cdot q_t)^2`: one streaming pass over :math:`U` per step, O(N r) per
+step, O(N r^2) per sample, no eigendecomposition. Negative residuals from rounding are clipped to 0 and
+chosen items are pinned to 0 so they are never drawn twice.
+
+The draw of step ``t`` of sample ``b`` uses the uniform number ``random_uniform(stream_key(key, b), t)``
+and the inverse-CDF rule "first item whose running sum of ``d`` exceeds ``u * sum(d)``", which the
+array (CuPy / torch) implementation in :mod:`graphsample.selection.dpp` reproduces: the same seed gives
+the same index sets on every backend and for any thread count.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+from .._random import random_uniform, stream_key
+
+_FAST = {"reassoc", "contract"}
+_BLAS_MIN = 1 << 22  # multiply-adds from which a refresh product goes to BLAS
+
+
+@numba.njit(inline="always")
+def pick(d, u):
+    """First ``j`` whose running sum of ``d`` exceeds ``u * sum(d)``; ``argmax(d)`` if rounding leaves none."""
+    n = d.shape[0]
+    total = 0.0
+    for j in range(n):
+        total += d[j]
+    thr = u * total
+    acc = 0.0
+    for j in range(n):
+        acc += d[j]
+        if acc > thr:
+            return j
+    return np.argmax(d)
+
+
+@numba.njit(inline="always")
+def new_direction(U, i, Q, t):
+    """Q[t] = the unit vector of U[i] orthogonalised against Q[0..t-1] (Gram--Schmidt twice)."""
+    r = U.shape[1]
+    for k in range(r):
+        Q[t, k] = U[i, k]
+    for _ in range(2):
+        for s in range(t):
+            h = 0.0
+            for k in range(r):
+                h += Q[s, k] * Q[t, k]
+            for k in range(r):
+                Q[t, k] -= h * Q[s, k]
+    nrm = 0.0
+    for k in range(r):
+        nrm += Q[t, k] * Q[t, k]
+    nrm = np.sqrt(nrm)
+    if nrm > 0.0:
+        for k in range(r):
+            Q[t, k] /= nrm
+
+
+@numba.njit(cache=True, nogil=True)
+def row_norms(U):
+    """Squared Euclidean norms of the rows of U (the inclusion probabilities K_ii)."""
+    n, r = U.shape
+    out = np.empty(n)
+    for j in range(n):
+        s = 0.0
+        for k in range(r):
+            s += U[j, k] * U[j, k]
+        out[j] = s
+    return out
+
+
+@numba.njit(inline="always")
+def _refresh(U, Q, D, cum, chosen, t0, t, chunk):
+    """Bring the stale residuals D from step t0 to step t: D[b, j] -= sum_{t0<=s<t} (U[j] . Q[b, s])^2.
+
+    One pass over U in row chunks, each a BLAS product with all new directions of the block, then the
+    running sums ``cum`` of the inverse-CDF proposals are rebuilt.
+    """
+    nb, n = D.shape
+    r = U.shape[1]
+    w = t - t0
+    W = np.ascontiguousarray(Q[:, t0:t, :]).reshape(nb * w, r)
+    for j0 in range(0, n if w > 0 else 0, chunk):
+        j1 = min(n, j0 + chunk)
+        if (j1 - j0) * nb * w * r >= _BLAS_MIN:
+            P = np.dot(U[j0:j1], W.T)
+        else:  # small products: a loop beats a (possibly multi-threaded) BLAS call
+            P = np.zeros((j1 - j0, nb * w))
+            for j in range(j1 - j0):
+                for c in range(nb * w):
+                    h = 0.0
+                    for k in range(r):
+                        h += U[j0 + j, k] * W[c, k]
+                    P[j, c] = h
+        for j in range(j1 - j0):
+            for b in range(nb):
+                v = D[b, j0 + j]
+                for s in range(w):
+                    v -= P[j, b * w + s] ** 2
+                D[b, j0 + j] = v if v > 0.0 and not chosen[b, j0 + j] else 0.0
+    for b in range(nb):
+        acc = 0.0
+        for j in range(n):
+            acc += D[b, j]
+            cum[b, j] = acc
+
+
+@numba.njit(inline="always")
+def _residual(U, Q, j, t0, t):
+    """Squared norm of the projection of U[j] on q_{t0..t-1}."""
+    r = U.shape[1]
+    out = 0.0
+    for s in range(t0, t):
+        h = 0.0
+        for k in range(r):
+            h += U[j, k] * Q[s, k]
+        out += h * h
+    return out
+
+
+@numba.njit(inline="always")
+def _projection_block(U, norms, key, stream0, out, row0, nb, chunk):
+    """Samples ``row0 .. row0 + nb - 1`` of :func:`projection_batch`, in lockstep."""
+    r = out.shape[1]
+    n = U.shape[0]
+    D = np.empty((nb, n))
+    cum = np.empty((nb, n))
+    chosen = np.zeros((nb, n), np.bool_)
+    for b in range(nb):
+        D[b, :] = norms
+    Q = np.zeros((nb, r, r))
+    counter = np.zeros(nb, np.int64)
+    t0 = 0
+    for t in range(r):
+        if t == 0 or 2 * (r - t) < r - t0:
+            _refresh(U, Q, D, cum, chosen, t0, t, chunk)
+            t0 = t
+        for b in range(nb):
+            skey = stream_key(key, np.uint64(stream0 + row0 + b))
+            total = cum[b, n - 1]
+            while True:
+                u1 = random_uniform(skey, counter[b])
+                u2 = random_uniform(skey, counter[b] + 1)
+                counter[b] += 2
+                j = np.searchsorted(cum[b], u1 * total, side="right")
+                if j >= n or chosen[b, j]:
+                    continue
+                dj = D[b, j] - _residual(U, Q[b], j, t0, t)
+                if u2 * D[b, j] < dj:
+                    break
+            out[row0 + b, t] = j
+            chosen[b, j] = True
+            new_direction(U, j, Q[b], t)
+
+
+@numba.njit(parallel=True, nogil=True, cache=True, fastmath=_FAST)
+def projection_batch(U, norms, key, stream0, out, block, chunk):
+    """``out[b]`` = chain-rule sample of stream ``stream0 + b`` (draw order; callers sort).
+
+    Lazy chain rule: proposals come from stale residuals ``D`` (an upper bound of the true ones, refreshed
+    when the remaining rank has halved, ``2 (r - t) < r - t0``) and are accepted with probability
+    ``d_j / D_j``, ``d_j`` computed exactly in O(r (t - t0)). This is exact rejection sampling of
+    ``d_j / (r - t)``, with at most 2 proposals per step on average and ``log2 r`` passes over U in all.
+    Proposal ``c`` of a sample uses the uniforms at counters ``2c`` (item) and ``2c + 1`` (acceptance).
+    Samples run in lockstep blocks of ``block`` (one pass over U serves the block); blocks in parallel.
+    """
+    n_samples = out.shape[0]
+    n_blocks = (n_samples + block - 1) // block
+    for blk in prange(n_blocks):
+        _projection_block(U, norms, key, stream0, out, blk * block, min(block, n_samples - blk * block), chunk)
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FAST)
+def projection_one(U, norms, key, stream0, out, chunk):
+    """The same samples as :func:`projection_batch`, all in one lockstep block on the calling thread."""
+    _projection_block(U, norms, key, stream0, out, 0, out.shape[0], chunk)
+
+
+@numba.njit(parallel=True, nogil=True, cache=True, fastmath=_FAST)
+def projection_kernel_batch(K, r, key, stream0, out):
+    """Chain rule on a projection kernel matrix ``K`` (N x N) with incremental Cholesky columns.
+
+    ``c_t = (K[:, i] - C[:, :t] C[i, :t]) / sqrt(d_i)`` and ``d -= c_t^2``: O(N t) per step.
+    """
+    n_samples = out.shape[0]
+    n = K.shape[0]
+    for b in prange(n_samples):
+        skey = stream_key(key, np.uint64(stream0 + b))
+        d = np.empty(n)
+        for j in range(n):
+            d[j] = K[j, j] if K[j, j] > 0.0 else 0.0
+        C = np.zeros((n, r))
+        for t in range(r):
+            i = pick(d, random_uniform(skey, t))
+            out[b, t] = i
+            if t == r - 1:
+                break
+            di = np.sqrt(d[i]) if d[i] > 0.0 else 1.0
+            for j in range(n):
+                s = K[i, j]
+                for k in range(t):
+                    s -= C[j, k] * C[i, k]
+                C[j, t] = s / di
+                v = d[j] - C[j, t] * C[j, t]
+                d[j] = v if v > 0.0 else 0.0
+            for s in range(t + 1):
+                d[out[b, s]] = 0.0
+
+
+@numba.njit(cache=True, nogil=True)
+def esp_table(lam, k):
+    """Elementary symmetric polynomials e_l(lam_1..lam_n), l <= k, n <= M, column-normalised.
+
+    Returns ``(E, logscale)`` with ``e_l(lam_1..lam_n) = E[l, n] * exp(logscale[n])`` (Kulesza & Taskar
+    2012, Alg. 7; each column divided by its maximum so that large spectra neither overflow nor underflow).
+    """
+    m = lam.shape[0]
+    E = np.zeros((k + 1, m + 1))
+    logscale = np.zeros(m + 1)
+    E[0, 0] = 1.0
+    for n in range(1, m + 1):
+        E[0, n] = E[0, n - 1]
+        for l in range(1, k + 1):
+            E[l, n] = E[l, n - 1] + lam[n - 1] * E[l - 1, n - 1]
+        mx = 0.0
+        for l in range(k + 1):
+            mx = max(mx, E[l, n])
+        for l in range(k + 1):
+            E[l, n] /= mx
+        logscale[n] = logscale[n - 1] + np.log(mx)
+    return E, logscale
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def esp_select(lam, E, logscale, k, key, stream0, counter0, out):
+    """k eigen-indices per sample with P(J) ∝ prod_{n in J} lam_n (Kulesza & Taskar 2012, Alg. 8).
+
+    Going down n = M..1, index n is kept with probability ``lam_n e_{l-1}^{n-1} / e_l^{n}`` where l is
+    the number still to choose; the uniform of index n is ``(stream0 + b, counter0 + n - 1)``.
+    """
+    for b in prange(out.shape[0]):
+        skey = stream_key(key, np.uint64(stream0 + b))
+        left = k
+        for n in range(lam.shape[0], 0, -1):
+            if left == 0:
+                break
+            if n == left:
+                p = 1.0
+            else:
+                p = lam[n - 1] * E[left - 1, n - 1] * np.exp(logscale[n - 1] - logscale[n]) / E[left, n]
+            if random_uniform(skey, counter0 + n - 1) < p:
+                left -= 1
+                out[b, left] = n - 1

@@ -1,0 +1,375 @@
+r"""Exact samplers of finite determinantal point processes (DPPs), single or batched, on every backend.
+
+A DPP on :math:`\{0..N-1\}` with correlation kernel :math:`K` (symmetric, :math:`0 \preceq K \preceq I`)
+draws a random set :math:`S` with :math:`P(A \subseteq S) = \det K_A`. Three families are covered:
+
+* **Projection DPPs** (:func:`projection_dpp`), :math:`K = UU^\top` with :math:`U^\top U = I_r`: exactly
+  :math:`r` items, :math:`P(S) = \det K_S`. Sampled by the chain rule (Hough, Krishnapur, Peres & Virág
+  2006): item :math:`t+1` has probability :math:`d_i/(r-t)`, :math:`d_i` the squared distance of
+  :math:`U_i` to the span of the chosen rows, kept up to date by Gram--Schmidt in feature space. Ours is
+  a *lazy* chain rule: proposals from stale residuals, accepted with probability
+  :math:`d_i/D_i` (exact rejection), refreshed with one BLAS pass over :math:`U` each time the remaining
+  rank halves; O(N r^2) flops per sample, no eigendecomposition. A projection kernel matrix ``K`` is
+  accepted too (Cholesky chain rule, O(N r^2)).
+* **General DPPs** (:func:`dpp`): L-ensembles :math:`P(S) \propto \det L_S`, correlation kernels ``K``,
+  and low-rank :math:`L = BB^\top` from features :math:`B` (N x d, never forming N x N). Spectral
+  algorithm (Hough et al. 2006; Kulesza & Taskar 2012, Alg. 1): eigendecompose once, keep eigenvector
+  :math:`n` with probability :math:`\lambda_n/(1+\lambda_n)` (resp. :math:`\lambda_n` for ``K``), then run
+  the projection sampler on the kept eigenvectors.
+* **k-DPPs** (:func:`k_dpp`), :math:`P(S) \propto \det L_S` on :math:`|S| = k`: eigenvectors chosen with
+  the elementary symmetric polynomials (Kulesza & Taskar 2012, Alg. 8), then the projection sampler.
+
+Randomness: sample ``b`` of a call draws from stream ``b`` of the counter-based RNG
+(:mod:`graphsample._random`) under the key of ``seed``, so **the same seed gives the same index sets on
+NumPy, PyTorch and CuPy**, whatever the thread count or batch split (floating-point sums differ in the
+last bits between backends; a sample can only differ if a uniform falls within rounding of a boundary).
+NumPy / CPU torch run the Numba kernels of :mod:`._dpp_cpu`; CuPy and CUDA torch run the same algorithm
+as batched array code (:func:`_projection_xp`) on the device, all samples of a batch in lockstep.
+
+Samples are returned sorted: an ``(r,)`` integer array, or ``(n_samples, r)`` when ``n_samples`` is given
+(a list of arrays for general DPPs, whose sizes vary). This module backs the designs of Nouy & Michel,
+"Weighted least-squares approximation with determinantal point processes and generalized volume
+sampling" (2023), see :mod:`graphsample.selection.leastsquares`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from array_api_compat import device as _where
+
+from .._backend import backend_of, host_view, is_gpu, namespace, to_backend
+from .._random import SeedLike, seed_key, uniform_array
+from . import _dpp_cpu
+
+#: stream offset of the spectral (eigenvector) draws; chain-rule draws of sample b use stream b
+EIGEN_STREAMS = 1 << 62
+_BLOCK = 16  # samples per lockstep block on the CPU
+_CHUNK = 2048  # rows of U per BLAS product in a refresh
+_XP_CELLS = 1 << 25  # max elements of a (samples x N) work array on a device
+
+
+# --- validation -------------------------------------------------------------------------------
+
+def as_matrix(x: Any, name: str) -> Any:
+    """``x`` as a float64 2-D array of its own backend, non-empty and finite; a clear ValueError if not."""
+    if isinstance(x, list | tuple):
+        x = np.asarray(x, dtype=np.float64)
+    try:
+        b = backend_of(x)
+    except TypeError:
+        raise ValueError(f"{name} must be a NumPy, CuPy or PyTorch array, not {type(x).__name__}") from None
+    xp = namespace(x)
+    if x.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array, got shape {tuple(x.shape)}")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(x.shape)})")
+    if b == "numpy" and x.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold real numbers, got dtype {x.dtype}")
+    x = xp.astype(x, xp.float64)
+    if not bool(xp.all(xp.isfinite(x))):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x
+
+
+def _check_orthonormal(U: Any) -> None:
+    """U^T U = I, checked on a fixed probe vector z: ||U^T (U z) - z|| small (O(N r), not O(N r^2))."""
+    xp = namespace(U)
+    r = U.shape[1]
+    if U.shape[0] < r:
+        raise ValueError(f"U has more columns ({r}) than rows ({U.shape[0]}); a projection needs N >= r")
+    z = to_backend(np.cos(np.arange(1, r + 1) * 1.7), backend_of(U), _device(U))
+    err = float(xp.linalg.vector_norm(U.T @ (U @ z) - z)) / float(xp.linalg.vector_norm(z))
+    if err > 1e-6:
+        raise ValueError(f"U must have orthonormal columns (U^T U = I); the residual is {err:.2e}. "
+                         "Orthonormalise it first, e.g. with a thin QR or SVD.")
+
+
+def _check_count(n_samples: int | None) -> int:
+    if n_samples is None:
+        return 1
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer or None, got {n_samples!r}")
+    return int(n_samples)
+
+
+def _device(x: Any) -> str | None:
+    from .._backend import device_of
+
+    return device_of(x)
+
+
+def _like(a: np.ndarray, ref: Any) -> Any:
+    return a if backend_of(ref) == "numpy" else to_backend(a, backend_of(ref), _device(ref))
+
+
+# --- projection DPPs --------------------------------------------------------------------------
+
+def projection_dpp(U: Any = None, n_samples: int | None = None, *, K: Any = None, seed: SeedLike = None) -> Any:
+    r"""Exact samples of the projection DPP with kernel :math:`K = UU^\top` (or a given projection ``K``).
+
+    :math:`P(S) = \det K_S` for :math:`|S| = r = \operatorname{rank} K`, zero otherwise; in particular
+    :math:`P(i \in S) = K_{ii} = \|U_i\|^2` and :math:`P(i, j \in S) = K_{ii}K_{jj} - K_{ij}^2`.
+
+    Algorithm (chain rule, Hough et al. 2006; see the module docstring): O(N r^2) flops per sample,
+    float64 throughout, negative residuals clipped to 0. With ``U``, the lazy variant: ``log2 r`` BLAS
+    passes over U; with ``K`` (N x N, symmetric idempotent), Cholesky columns ``c_t = (K_{:,i} -
+    C_{:, <t} C_{i, <t}) / \sqrt{d_i}``.
+
+    Parameters
+    ----------
+    U : (N, r) array with orthonormal columns (NumPy, CuPy or torch); or give ``K`` instead.
+    n_samples : None for one sample ``(r,)``; an int for a batch ``(n_samples, r)``.
+    K : (N, N) projection kernel matrix, used when ``U`` is None.
+    seed : int, Generator or None. Sample ``b`` uses stream ``b``: same seed, same sets on every backend.
+
+    Returns
+    -------
+    Sorted int64 indices in the input's namespace and device.
+    """
+    B = _check_count(n_samples)
+    if (U is None) == (K is None):
+        raise ValueError("give exactly one of U (orthonormal features) or K (projection kernel)")
+    key = seed_key(seed)
+    if U is not None:
+        U = as_matrix(U, "U")
+        _check_orthonormal(U)
+        out = _projection_features(U, B, key, 0)
+    else:
+        K = _check_projection_kernel(as_matrix(K, "K"))
+        out = _projection_kernel(K, B, key)
+    xp = namespace(out)
+    out = xp.sort(out, axis=1)
+    return out if n_samples is not None else out[0, ...]
+
+
+def _projection_features(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
+    """Unsorted (B, r) chain-rule samples of streams stream0 .. stream0 + B - 1, on U's backend."""
+    if is_gpu(U):
+        return _projection_xp(U, B, key, stream0)
+    Uh = np.ascontiguousarray(host_view(U))
+    out = np.empty((B, Uh.shape[1]), np.int64)
+    norms = _dpp_cpu.row_norms(Uh)
+    if B <= 2:
+        _dpp_cpu.projection_one(Uh, norms, key, stream0, out, _CHUNK)
+    else:
+        _dpp_cpu.projection_batch(Uh, norms, key, stream0, out, min(_BLOCK, -(-B // 2)), _CHUNK)
+    return _like(out, U)
+
+
+def _projection_xp(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
+    """The lazy chain rule of :func:`._dpp_cpu.projection_batch` as batched array code (any backend).
+
+    Same refresh schedule, same proposals and counters (``2c``, ``2c + 1``), same acceptance test: the
+    same index sets as the Numba kernel. Samples are processed in chunks of at most ``_XP_CELLS / N``.
+    """
+    xp = namespace(U)
+    N = U.shape[0]
+    per = max(1, _XP_CELLS // N)
+    parts = [_projection_xp_chunk(U, min(per, B - b0), key, stream0 + b0) for b0 in range(0, B, per)]
+    return xp.concat(parts, axis=0) if len(parts) > 1 else parts[0]
+
+
+def _projection_xp_chunk(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
+    xp = namespace(U)
+    N, r = U.shape
+    dev = _where(U)
+    streams = xp.arange(stream0, stream0 + B, dtype=xp.int64, device=dev)
+    rows = xp.arange(B, dtype=xp.int64, device=dev)
+    D = xp.ones((B, 1), dtype=xp.float64, device=dev) * xp.sum(U * U, axis=1)[None, :]
+    chosen = xp.zeros((B, N), dtype=xp.bool, device=dev)
+    Q = xp.zeros((B, r, r), dtype=xp.float64, device=dev)
+    counter = xp.zeros(B, dtype=xp.int64, device=dev)
+    out = xp.zeros((B, r), dtype=xp.int64, device=dev)
+    cum = xp.cumulative_sum(D, axis=1)
+    t0 = 0
+    for t in range(r):
+        if t > 0 and 2 * (r - t) < r - t0:
+            D = _refresh_xp(U, Q[:, t0:t, :], D, chosen)
+            cum = xp.cumulative_sum(D, axis=1)
+            t0 = t
+        total = cum[:, N - 1]
+        pending = xp.ones(B, dtype=xp.bool, device=dev)
+        pick = xp.zeros(B, dtype=xp.int64, device=dev)
+        while bool(xp.any(pending)):
+            u1 = uniform_array(key, streams, counter)
+            u2 = uniform_array(key, streams, counter + 1)
+            counter = xp.where(pending, counter + 2, counter)
+            j = xp.sum(xp.astype(cum <= (u1 * total)[:, None], xp.int64), axis=1)
+            jc = xp.clip(j, max=N - 1)
+            Uj = xp.take(U, jc, axis=0)
+            Dj = D[rows, jc]
+            res = xp.sum((Q[:, t0:t, :] @ Uj[:, :, None])[:, :, 0] ** 2, axis=1) if t > t0 else 0.0
+            ok = pending & (j < N) & ~chosen[rows, jc] & (u2 * Dj < Dj - res)
+            pick = xp.where(ok, jc, pick)
+            pending = pending & ~ok
+        out[:, t] = pick
+        chosen[rows, pick] = True
+        v = xp.take(U, pick, axis=0)
+        if t > 0:
+            Qt = Q[:, :t, :]
+            for _ in range(2):
+                v = v - (xp.permute_dims(Qt, (0, 2, 1)) @ (Qt @ v[:, :, None]))[:, :, 0]
+        Q[:, t, :] = v / xp.linalg.vector_norm(v, axis=1)[:, None]
+    return out
+
+
+def _refresh_xp(U: Any, W: Any, D: Any, chosen: Any) -> Any:
+    """D[b, j] -= sum_s (U_j . W[b, s])^2, in row chunks of U; chosen items and negatives set to 0."""
+    xp = namespace(U)
+    B, w, r = W.shape
+    N = U.shape[0]
+    Wf = xp.reshape(W, (B * w, r))
+    step = max(1, _XP_CELLS // (B * w))
+    drop = [xp.sum(xp.reshape(U[j0:j0 + step, :] @ Wf.T, (-1, B, w)) ** 2, axis=2) for j0 in range(0, N, step)]
+    D = D - xp.permute_dims(xp.concat(drop, axis=0), (1, 0))
+    return xp.where(chosen | (D <= 0.0), 0.0, D)
+
+
+def _check_projection_kernel(K: Any) -> Any:
+    xp = namespace(K)
+    N = K.shape[0]
+    if K.shape[1] != N:
+        raise ValueError(f"K must be square, got shape {tuple(K.shape)}")
+    scale = max(1.0, float(xp.max(xp.abs(K))))
+    if float(xp.max(xp.abs(K - K.T))) > 1e-8 * scale:
+        raise ValueError("K must be symmetric")
+    z = to_backend(np.cos(np.arange(1, N + 1) * 1.7), backend_of(K), _device(K))
+    Kz = K @ z
+    if float(xp.linalg.vector_norm(K @ Kz - Kz)) > 1e-6 * float(xp.linalg.vector_norm(z)):
+        raise ValueError("K must be a projection kernel (K @ K = K); for a general correlation kernel use dpp(K=...)")
+    r = float(xp.sum(xp.linalg.diagonal(K)))
+    if r < 0.5:
+        raise ValueError("K has rank 0: the projection DPP is the empty set")
+    return K
+
+
+def _projection_kernel(K: Any, B: int, key: np.uint64) -> Any:
+    xp = namespace(K)
+    r = int(round(float(xp.sum(xp.linalg.diagonal(K)))))
+    if is_gpu(K):
+        return xp.concat([_projection_kernel_xp(K, r, key, b) for b in range(B)], axis=0)
+    out = np.empty((B, r), np.int64)
+    _dpp_cpu.projection_kernel_batch(np.ascontiguousarray(host_view(K)), r, key, 0, out)
+    return _like(out, K)
+
+
+def _projection_kernel_xp(K: Any, r: int, key: np.uint64, stream: int) -> Any:
+    """One sample of :func:`._dpp_cpu.projection_kernel_batch` (draw t uses counter t) as array code."""
+    xp = namespace(K)
+    N = K.shape[0]
+    dev = _where(K)
+    d = xp.clip(xp.linalg.diagonal(K), min=0.0)
+    C = xp.zeros((N, r), dtype=xp.float64, device=dev)
+    picks = []
+    s = xp.asarray([stream], dtype=xp.int64, device=dev)
+    for t in range(r):
+        cum = xp.cumulative_sum(d)
+        u = uniform_array(key, s, xp.asarray([t], dtype=xp.int64, device=dev))
+        i = int(xp.sum(xp.astype(cum <= u * cum[N - 1], xp.int64)))
+        i = i if i < N else int(xp.argmax(d))
+        picks.append(i)
+        if t == r - 1:
+            break
+        c = (K[i, :] - C[:, :t] @ C[i, :t]) / (float(d[i]) ** 0.5 if float(d[i]) > 0 else 1.0)
+        C[:, t] = c
+        d = xp.clip(d - c * c, min=0.0)
+        d[xp.asarray(picks, dtype=xp.int64, device=dev)] = 0.0
+    return xp.asarray([picks], dtype=xp.int64, device=dev)
+
+
+# --- general DPPs and k-DPPs (spectral) -------------------------------------------------------
+
+def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str]:
+    """Eigenpairs ``(lam, V)`` with orthonormal V (N x M) and ``kind`` "L" (L-ensemble) or "K"."""
+    given = [x is not None for x in (L, K, features)]
+    if sum(given) != 1:
+        raise ValueError("give exactly one of L (L-ensemble), K (correlation kernel) or features (L = B B^T)")
+    if features is not None:
+        B = as_matrix(features, "features")
+        xp = namespace(B)
+        sig, W = xp.linalg.eigh(B.T @ B)  # dual kernel C = B^T B (d x d)
+        keep = sig > 1e-12 * max(float(xp.max(sig)), 1e-300)
+        sig, W = sig[keep], W[:, keep]
+        return sig, (B @ W) / xp.sqrt(sig)[None, :], "L"
+    M = as_matrix(L if L is not None else K, "L" if L is not None else "K")
+    xp = namespace(M)
+    if M.shape[0] != M.shape[1]:
+        raise ValueError(f"the kernel must be square, got shape {tuple(M.shape)}")
+    scale = max(1.0, float(xp.max(xp.abs(M))))
+    if float(xp.max(xp.abs(M - M.T))) > 1e-8 * scale:
+        raise ValueError("the kernel must be symmetric")
+    lam, V = xp.linalg.eigh(M)
+    tol = 1e-8 * scale
+    if float(xp.min(lam)) < -tol:
+        raise ValueError(f"the kernel must be positive semi-definite (smallest eigenvalue {float(xp.min(lam)):.3g})")
+    if K is not None and float(xp.max(lam)) > 1 + tol:
+        raise ValueError(f"a correlation kernel needs eigenvalues <= 1 (largest {float(xp.max(lam)):.6g}); "
+                         "for an L-ensemble use dpp(L=...)")
+    lam = xp.clip(lam, min=0.0, max=None if L is not None else 1.0)
+    return lam, V, "L" if L is not None else "K"
+
+
+def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | None = None,
+        seed: SeedLike = None) -> Any:
+    r"""Exact samples of a general DPP: L-ensemble, correlation kernel, or low-rank :math:`L = BB^\top`.
+
+    * ``L`` (N x N, PSD): :math:`P(S) = \det L_S / \det(L + I)`;
+    * ``K`` (N x N, :math:`0 \preceq K \preceq I`): :math:`P(A \subseteq S) = \det K_A`;
+    * ``features`` ``B`` (N x d): the L-ensemble :math:`L = BB^\top`, through the dual kernel
+      :math:`B^\top B = W\Sigma W^\top` (eigenvectors of L: :math:`BW\Sigma^{-1/2}`), O(N d^2), no N x N.
+
+    Spectral algorithm (Hough et al. 2006; Kulesza & Taskar 2012, Alg. 1): eigendecompose once;
+    for each sample keep eigenvector :math:`n` with probability :math:`\lambda_n/(1+\lambda_n)`
+    (:math:`\lambda_n` for K), using the uniform at stream ``EIGEN_STREAMS + b``, counter ``n``; then
+    the projection chain rule on the kept eigenvectors (stream ``b``). Returns one sorted index array,
+    or a list of ``n_samples`` of them (their sizes vary), on the input's backend.
+    """
+    count = _check_count(n_samples)
+    key = seed_key(seed)
+    lam, V, kind = _spectrum(L, K, features)
+    xp = namespace(V)
+    p = lam / (1.0 + lam) if kind == "L" else lam
+    M = V.shape[1]
+    streams = xp.arange(count, dtype=xp.int64, device=_where(V))[:, None] + EIGEN_STREAMS
+    keep = uniform_array(key, streams, xp.arange(M, dtype=xp.int64, device=_where(V))[None, :]) < p[None, :]
+    samples = [_from_eigvecs(V, xp.nonzero(keep[b, :])[0], key, b) for b in range(count)]
+    return samples if n_samples is not None else samples[0]
+
+
+def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None = None,
+          seed: SeedLike = None) -> Any:
+    r"""Exact samples of the k-DPP :math:`P(S) \propto \det L_S`, :math:`|S| = k` (Kulesza & Taskar 2011).
+
+    Eigendecompose :math:`L` once (or the dual of ``features`` ``B``, :math:`L = BB^\top`); per sample
+    choose :math:`k` eigenvectors with :math:`P(J) \propto \prod_{n \in J} \lambda_n` by the elementary
+    symmetric polynomials :math:`e_l(\lambda_1..\lambda_n)` (Kulesza & Taskar 2012, Alg. 7--8; tables
+    column-normalised against overflow), then the projection chain rule. Returns ``(k,)`` or
+    ``(n_samples, k)`` sorted indices on the input's backend.
+    """
+    count = _check_count(n_samples)
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    key = seed_key(seed)
+    lam, V, _ = _spectrum(L, None, features)
+    xp = namespace(V)
+    lam_h = np.ascontiguousarray(np.asarray(to_backend(lam, "numpy"), dtype=np.float64))
+    nonzero = int(np.sum(lam_h > 1e-12 * max(lam_h.max(), 1e-300)))
+    if k > nonzero:
+        raise ValueError(f"k = {k} exceeds the rank of L ({nonzero}): every set of size k has probability 0")
+    E, logscale = _dpp_cpu.esp_table(lam_h, int(k))
+    sel = np.empty((count, int(k)), np.int64)
+    _dpp_cpu.esp_select(lam_h, E, logscale, int(k), key, EIGEN_STREAMS, 0, sel)
+    samples = [_from_eigvecs(V, _like(sel[b], V), key, b) for b in range(count)]
+    out = xp.stack(samples, axis=0)
+    return out if n_samples is not None else out[0, ...]
+
+
+def _from_eigvecs(V: Any, cols: Any, key: np.uint64, stream: int) -> Any:
+    """Sorted projection-DPP sample of stream ``stream`` on the eigenvectors ``V[:, cols]``."""
+    xp = namespace(V)
+    if cols.shape[0] == 0:
+        return xp.zeros(0, dtype=xp.int64, device=_where(V))
+    U = xp.take(V, cols, axis=1)
+    return xp.sort(_projection_features(U, 1, key, stream)[0, ...])

@@ -1,0 +1,117 @@
+r"""Volume sampling of rows and leverage-score (i.i.d.) sampling of a data matrix X (N x d).
+
+*Volume sampling* of size :math:`k \ge d` draws :math:`S` with :math:`P(S) \propto \det(X_S^\top X_S)`
+(Avron & Boutsidis 2013). Dereziński, Warmuth & Hsu (2018, 2019) show that it is
+exactly: :math:`d` rows from the projection DPP of the column space of :math:`X` (kernel
+:math:`UU^\top`, :math:`U` an orthonormal basis of :math:`\operatorname{range}(X)`), plus a uniformly random
+:math:`(k-d)`-subset of the other rows. That is how we sample it: :func:`~graphsample.selection.dpp.projection_dpp`
+on :math:`U` (stream ``b`` for sample ``b``), then padding by the :math:`k-d` smallest of per-row uniform
+keys (stream ``PAD_STREAMS + b``, counter = row), identical on every backend. For :math:`k < d` the
+determinant above vanishes and the usual definition is :math:`P(S) \propto \det(X_S X_S^\top)`, the k-DPP
+of :math:`L = XX^\top`, which we sample with :func:`~graphsample.selection.dpp.k_dpp`.
+
+*Leverage scores* :math:`\ell_i = \|U_i\|^2 = (X (X^\top X)^{+} X^\top)_{ii}` (the exact row norms of
+an orthonormal basis; fast approximate scores live in :mod:`graphsample.selection.sensitivity`), and
+i.i.d. sampling with :math:`p_i = \ell_i / d` beside volume sampling: it is the marginal of the DPP
+part (each DPP item is distributed as :math:`\ell_i/d`). The weighted least-squares use of both is in
+Nouy & Michel (2023) and Dereziński & Warmuth (2017).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from array_api_compat import device as _where
+
+from .._random import SeedLike, seed_key, uniform_array
+from .._backend import namespace
+from .dpp import _check_count, _projection_features, as_matrix, k_dpp
+
+#: stream offset of the uniform padding keys of volume sampling (sample b uses PAD_STREAMS + b)
+PAD_STREAMS = 1 << 61
+_XP_CELLS = 1 << 24
+
+
+def column_basis(X: Any) -> Any:
+    r"""Orthonormal basis :math:`U` (N x rank) of the column space of X, from a thin SVD.
+
+    The rank counts singular values above :math:`\max(N, d)\,\varepsilon\,\sigma_{\max}`.
+    """
+    X = as_matrix(X, "X")
+    xp = namespace(X)
+    U, s, _ = xp.linalg.svd(X, full_matrices=False)
+    smax = float(s[0]) if s.shape[0] else 0.0
+    rank = int(xp.sum(xp.astype(s > max(X.shape) * np.finfo(np.float64).eps * smax, xp.int64)))
+    if rank == 0:
+        raise ValueError("X is zero: its column space is empty")
+    return U[:, :rank]
+
+
+def leverage_scores(X: Any) -> Any:
+    r"""Exact leverage scores :math:`\ell_i = \|U_i\|^2` (sum = rank X), on X's backend."""
+    U = column_basis(X)
+    xp = namespace(U)
+    return xp.sum(U * U, axis=1)
+
+
+def leverage_sampling(X: Any, n: int, *, seed: SeedLike = None) -> tuple[Any, Any]:
+    r"""``n`` i.i.d. row indices with :math:`P(i) = p_i = \ell_i / \operatorname{rank} X`, and ``p``.
+
+    Draw ``s`` is the inverse CDF of ``p`` at the uniform (stream 0, counter ``s``). Reweight a fit by
+    :math:`1/(n p_i)` for an unbiased sketch of :math:`X^\top X`.
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    lev = leverage_scores(X)
+    xp = namespace(lev)
+    p = lev / xp.sum(lev)
+    cum = xp.cumulative_sum(p)
+    dev = _where(p)
+    u = uniform_array(seed_key(seed), xp.zeros(1, dtype=xp.int64, device=dev), xp.arange(n, dtype=xp.int64, device=dev))
+    idx = xp.searchsorted(cum, u * cum[-1], side="right")
+    return xp.clip(idx, max=p.shape[0] - 1), p
+
+
+def volume_sampling(X: Any, k: int, n_samples: int | None = None, *, seed: SeedLike = None) -> Any:
+    r"""Exact volume sampling of ``k`` rows of X: :math:`P(S) \propto \det(X_S^\top X_S)`, :math:`|S| = k`.
+
+    For :math:`k \ge d = \operatorname{rank} X`: projection DPP of the column space (d rows) plus
+    :math:`k-d` uniform rows (Dereziński, Warmuth & Hsu 2018); for :math:`k < d`:
+    :math:`P(S) \propto \det(X_S X_S^\top)` (k-DPP with :math:`L = XX^\top`). Returns sorted indices,
+    ``(k,)`` or ``(n_samples, k)``, on X's backend; the same seed gives the same sets on every backend.
+    """
+    count = _check_count(n_samples)
+    X = as_matrix(X, "X")
+    N = X.shape[0]
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= N:
+        raise ValueError(f"k must be an integer between 1 and the number of rows ({N}), got {k!r}")
+    U = column_basis(X)
+    d = U.shape[1]
+    if k < d:
+        return k_dpp(int(k), features=X, n_samples=n_samples, seed=seed)
+    key = seed_key(seed)
+    xp = namespace(U)
+    core = _projection_features(U, count, key, 0)
+    if k > d:
+        core = xp.concat([core, _uniform_padding(core, N, int(k) - d, key)], axis=1)
+    out = xp.sort(core, axis=1)
+    return out if n_samples is not None else out[0, ...]
+
+
+def _uniform_padding(core: Any, N: int, m: int, key: np.uint64) -> Any:
+    """Per sample, the m rows outside ``core[b]`` with the smallest uniform keys: a uniform m-subset."""
+    xp = namespace(core)
+    dev = _where(core)
+    B = core.shape[0]
+    per = max(1, _XP_CELLS // N)
+    cols = xp.arange(N, dtype=xp.int64, device=dev)[None, :]
+    parts = []
+    for b0 in range(0, B, per):
+        nb = min(per, B - b0)
+        streams = xp.arange(b0, b0 + nb, dtype=xp.int64, device=dev)[:, None] + PAD_STREAMS
+        keys = uniform_array(key, streams, cols)
+        rows = xp.arange(nb, dtype=xp.int64, device=dev)[:, None]
+        keys[rows, core[b0:b0 + nb, :]] = 2.0
+        parts.append(xp.argsort(keys, axis=1)[:, :m])
+    return xp.astype(xp.concat(parts, axis=0), xp.int64)

@@ -1,0 +1,214 @@
+"""Exact-law and property tests of the finite DPP samplers (graphsample.selection.dpp)."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import chisquare
+
+from graphsample._random import seed_key
+from graphsample.selection.dpp import _projection_kernel_xp, _projection_xp, dpp, k_dpp, projection_dpp
+
+
+def orthonormal(n: int, r: int, seed: int = 0) -> np.ndarray:
+    return np.linalg.qr(np.random.default_rng(seed).standard_normal((n, r)))[0]
+
+
+def subset_counts(samples) -> dict:
+    counts: dict = {}
+    for s in samples:
+        key = tuple(int(i) for i in s)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def assert_law(samples, law: dict, draws: int) -> None:
+    """Chi-square of subset frequencies against the exact law (all subsets with positive mass)."""
+    counts = subset_counts(samples)
+    assert set(counts) <= set(law), "a sample has probability 0 under the law"
+    keys = sorted(law)
+    p = np.array([law[k] for k in keys])
+    assert abs(p.sum() - 1) < 1e-10
+    obs = np.array([counts.get(k, 0) for k in keys])
+    assert chisquare(obs, p * draws).pvalue > 1e-3
+
+
+def test_projection_law_n8_r3():
+    U = orthonormal(8, 3, seed=1)
+    K = U @ U.T
+    law = {S: np.linalg.det(K[np.ix_(S, S)]) for S in combinations(range(8), 3)}
+    draws = 20_000
+    assert_law(projection_dpp(U, draws, seed=7), law, draws)
+
+
+def test_projection_kernel_law_n8_r3():
+    U = orthonormal(8, 3, seed=2)
+    K = U @ U.T
+    law = {S: np.linalg.det(K[np.ix_(S, S)]) for S in combinations(range(8), 3)}
+    assert_law(projection_dpp(K=K, n_samples=20_000, seed=8), law, 20_000)
+
+
+def all_subsets(n):
+    return [S for k in range(n + 1) for S in combinations(range(n), k)]
+
+
+def test_l_ensemble_law_and_low_rank():
+    B = np.random.default_rng(3).standard_normal((6, 4)) * 0.8
+    L = B @ B.T
+    Z = np.linalg.det(L + np.eye(6))
+    law = {S: (np.linalg.det(L[np.ix_(S, S)]) if S else 1.0) / Z for S in all_subsets(6)}
+    law = {S: p for S, p in law.items() if p > 1e-12}
+    assert_law(dpp(L=L, n_samples=20_000, seed=4), law, 20_000)
+    assert_law(dpp(features=B, n_samples=20_000, seed=5), law, 20_000)
+
+
+def test_correlation_kernel_law():
+    rng = np.random.default_rng(4)
+    V = orthonormal(6, 6, seed=4)
+    K = (V * rng.uniform(0.1, 0.9, 6)) @ V.T
+    # P(S) = |det(K - I_{S^c})|
+    law = {S: abs(np.linalg.det(K - np.diag([0.0 if i in S else 1.0 for i in range(6)]))) for S in all_subsets(6)}
+    assert_law(dpp(K=K, n_samples=20_000, seed=6), law, 20_000)
+
+
+@pytest.mark.parametrize("low_rank", [False, True])
+def test_k_dpp_law(low_rank):
+    B = np.random.default_rng(5).standard_normal((7, 5))
+    L = B @ B.T
+    law = {S: np.linalg.det(L[np.ix_(S, S)]) for S in combinations(range(7), 3)}
+    Z = sum(law.values())
+    law = {S: p / Z for S, p in law.items()}
+    samples = k_dpp(3, features=B, n_samples=20_000, seed=9) if low_rank else k_dpp(3, L=L, n_samples=20_000, seed=9)
+    assert samples.shape == (20_000, 3)
+    assert_law(samples, law, 20_000)
+
+
+def test_k_dpp_large_spectrum_no_overflow():
+    lam = np.geomspace(1e-3, 1e8, 60)
+    V = orthonormal(60, 60, seed=6)
+    S = k_dpp(20, L=(V * lam) @ V.T, n_samples=3, seed=1)
+    assert S.shape == (3, 20) and all(len(set(s)) == 20 for s in S)
+
+
+def test_inclusion_probabilities_n50():
+    U = orthonormal(50, 6, seed=7)
+    K = U @ U.T
+    draws = 20_000
+    S = projection_dpp(U, draws, seed=11)
+    X = np.zeros((draws, 50))
+    np.put_along_axis(X, S, 1.0, axis=1)
+    p1 = X.mean(0)
+    se1 = np.sqrt(np.diag(K) * (1 - np.diag(K)) / draws)
+    assert np.all(np.abs(p1 - np.diag(K)) <= 5 * se1 + 1e-12)
+    p2 = X.T @ X / draws
+    exact = np.outer(np.diag(K), np.diag(K)) - K**2
+    iu = np.triu_indices(50, 1)
+    se2 = np.sqrt(exact[iu] * (1 - exact[iu]) / draws)
+    assert np.all(np.abs(p2[iu] - exact[iu]) <= 5 * se2 + 2e-4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 40), r=st.integers(1, 12), seed=st.integers(0, 2**32), batch=st.integers(1, 5))
+def test_exactly_r_distinct_items(n, r, seed, batch):
+    r = min(r, n)
+    S = projection_dpp(orthonormal(n, r, seed=seed % 1000), batch, seed=seed)
+    assert S.shape == (batch, r)
+    for s in S:
+        assert len(set(s.tolist())) == r and s.min() >= 0 and s.max() < n
+        assert np.all(np.diff(s) > 0)
+
+
+def test_same_seed_same_sets_across_backends_and_batches():
+    torch = pytest.importorskip("torch")
+    U = orthonormal(300, 20, seed=8)
+    a = projection_dpp(U, 40, seed=3)
+    assert np.array_equal(np.sort(_projection_xp(U, 40, seed_key(3), 0), 1), a)
+    assert np.array_equal(np.sort(_projection_xp(torch.from_numpy(U), 40, seed_key(3), 0).numpy(), 1), a)
+    t = projection_dpp(torch.from_numpy(U), 40, seed=3)
+    assert isinstance(t, torch.Tensor) and np.array_equal(t.numpy(), a)
+    assert np.array_equal(projection_dpp(U, seed=3), a[0])
+    K = U @ U.T
+    b = projection_dpp(K=K, n_samples=2, seed=5)
+    assert np.array_equal(np.sort(_projection_kernel_xp(torch.from_numpy(K), 20, seed_key(5), 1).numpy()), b[1:])
+
+
+def test_thread_count_does_not_change_samples():
+    U = orthonormal(500, 15, seed=9)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        a = projection_dpp(U, 33, seed=1)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        b = projection_dpp(U, 33, seed=1)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(a, b)
+
+
+def test_general_dpp_backends_agree():
+    torch = pytest.importorskip("torch")
+    B = np.random.default_rng(10).standard_normal((40, 6))
+    a = dpp(features=B, n_samples=5, seed=2)
+    t = dpp(features=torch.from_numpy(B), n_samples=5, seed=2)
+    assert all(np.array_equal(x, y.numpy()) for x, y in zip(a, t))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: projection_dpp(np.ones((5, 2)), seed=0), "orthonormal"),
+        (lambda: projection_dpp(np.full((5, 2), np.nan)), "NaN"),
+        (lambda: projection_dpp(np.ones(5)), "2-D"),
+        (lambda: projection_dpp(np.ones((0, 3))), "empty"),
+        (lambda: projection_dpp(np.eye(3)[:2]), "more columns"),
+        (lambda: projection_dpp(), "exactly one"),
+        (lambda: projection_dpp(np.eye(3), K=np.eye(3)), "exactly one"),
+        (lambda: projection_dpp(np.eye(3), 0), "n_samples"),
+        (lambda: projection_dpp("abc"), "array"),
+        (lambda: projection_dpp(K=np.ones((3, 2))), "square"),
+        (lambda: projection_dpp(K=np.triu(np.ones((3, 3)))), "symmetric"),
+        (lambda: projection_dpp(K=0.5 * np.eye(3)), "projection"),
+        (lambda: projection_dpp(K=np.zeros((3, 3))), "rank 0"),
+        (lambda: dpp(L=-np.eye(3)), "positive semi-definite"),
+        (lambda: dpp(K=2 * np.eye(3)), "eigenvalues <= 1"),
+        (lambda: dpp(), "exactly one"),
+        (lambda: k_dpp(4, features=np.ones((5, 2))), "exceeds the rank"),
+        (lambda: k_dpp(0, L=np.eye(3)), "positive integer"),
+        (lambda: projection_dpp(np.eye(3), seed=-1), "non-negative"),
+    ],
+)
+def test_bad_inputs(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("lib", ["torch", "cupy"])
+def test_gpu_batched_sampler_matches_cpu(lib):
+    """The device path (batched array code) gives the CPU's index sets for the same seed."""
+    from graphsample._backend import cuda_available, to_backend, to_numpy
+
+    if not cuda_available():
+        pytest.skip("no CUDA device")
+    pytest.importorskip(lib)
+    U = orthonormal(2000, 30, seed=12)
+    Ug = to_backend(U, lib, "cuda:0")
+    assert np.array_equal(to_numpy(projection_dpp(Ug, 64, seed=4)), projection_dpp(U, 64, seed=4))
+    B = np.random.default_rng(13).standard_normal((300, 8))
+    assert np.array_equal(to_numpy(k_dpp(4, features=to_backend(B, lib, "cuda:0"), n_samples=3, seed=1)),
+                          k_dpp(4, features=B, n_samples=3, seed=1))
+
+
+def test_array_code_chunking_keeps_the_sets(monkeypatch):
+    """Device-path chunking (samples and refresh rows) does not change the samples."""
+    import graphsample.selection.dpp as dpp_module
+
+    U = orthonormal(120, 9, seed=14)
+    expected = projection_dpp(U, 7, seed=6)
+    monkeypatch.setattr(dpp_module, "_XP_CELLS", 300)
+    assert np.array_equal(np.sort(_projection_xp(U, 7, seed_key(6), 0), 1), expected)

@@ -1,0 +1,48 @@
+"""CLI: ``graphsample select dpp`` and ``graphsample select volume``."""
+
+from __future__ import annotations
+
+import numpy as np
+from click.testing import CliRunner
+
+from graphsample.cli import cli
+from graphsample.selection.dpp import k_dpp
+from graphsample.selection.volume import volume_sampling
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["select", *map(str, args)])
+
+
+def test_dpp_and_volume_commands(tmp_path):
+    X = np.random.default_rng(0).standard_normal((40, 5))
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    out = tmp_path / "idx.npy"
+    r = run("dpp", path, "-k", 3, "--seed", 4, "-o", out)
+    assert r.exit_code == 0, r.output
+    assert np.array_equal(np.load(out), k_dpp(3, features=X, seed=4))
+    r = run("dpp", path, "--projection", "-n", 4, "--seed", 1, "-o", out)
+    assert r.exit_code == 0 and np.load(out).shape == (4, 5)
+    r = run("dpp", path, "-n", 3, "--seed", 1, "-o", out)
+    assert r.exit_code == 0 and np.load(out).shape[0] == 3
+    r = run("volume", path, "-k", 8, "--seed", 2, "-o", out)
+    assert r.exit_code == 0 and np.array_equal(np.load(out), volume_sampling(X, 8, seed=2))
+    txt = tmp_path / "x.txt"
+    np.savetxt(txt, X)
+    r = run("volume", txt, "-k", 6, "--seed", 2)
+    assert r.exit_code == 0 and len(r.output.split()) == 6
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    path = tmp_path / "x.npy"
+    np.save(path, np.ones((5, 2)))
+    for args in (["volume", path, "-k", 9], ["dpp", tmp_path / "missing.npy"], ["dpp", path, "-k", 3],
+                 ["dpp", path, "-k", 1, "--projection"]):
+        r = run(*args)
+        assert r.exit_code != 0
+        assert r.output.startswith("Error") and len(r.output.strip().splitlines()) == 1, r.output
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1 2\nx y\n")
+    r = run("volume", bad, "-k", 1)
+    assert r.exit_code != 0 and "cannot read" in r.output

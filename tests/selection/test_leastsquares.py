@@ -1,0 +1,192 @@
+"""Weighted least squares with optimal, DPP and volume-rescaled designs (Nouy & Michel 2023)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.polynomial.hermite_e import hermegauss
+from numpy.polynomial.legendre import leggauss
+from scipy.stats import kstest
+
+from graphsample.selection import leastsquares as ls
+from graphsample.selection.bases import Discrete, Hermite, Legendre, Tensor, index_set
+
+
+def gauss(n: int = 400):
+    x, w = leggauss(n)
+    return x, w / 2.0  # quadrature for the uniform probability measure on [-1, 1]
+
+
+def best_coefficients(f, basis):
+    x, w = gauss()
+    return basis(x).T @ (w * f(x))
+
+
+def test_bases_are_orthonormal():
+    x, w = gauss(30)  # exact for polynomials of degree < 60 per coordinate
+    for b in (Legendre(12), Tensor(Legendre, 2, 4), Tensor(Legendre, 3, 5, "hyperbolic-cross")):
+        grid = np.stack(np.meshgrid(*[x] * b.dim, indexing="ij"), -1).reshape(-1, b.dim)
+        wq = np.prod(np.stack(np.meshgrid(*[w] * b.dim, indexing="ij"), -1).reshape(-1, b.dim), axis=1)
+        Phi = b(grid[:, 0] if b.dim == 1 else grid)
+        assert np.allclose(Phi.T @ (wq[:, None] * Phi), np.eye(b.m), atol=1e-10)
+    xh, wh = hermegauss(60)
+    H = Hermite(15)(xh)
+    assert np.allclose(H.T @ ((wh / wh.sum())[:, None] * H), np.eye(15), atol=1e-9)
+
+
+def test_index_sets():
+    assert index_set(2, 3).shape[0] == 10 and index_set(3, 2).shape[0] == 10
+    hc = index_set(2, 3, "hyperbolic-cross")
+    assert all((a + 1) * (b + 1) <= 4 for a, b in hc) and hc.shape[0] == 8
+    assert Tensor(Legendre, 2, 2).extend(8).m == 8
+
+
+@pytest.mark.parametrize("j", [0, 1, 4, 17])
+def test_legendre_component_law(j):
+    x = Legendre(j + 1).sample_component(np.full(4000, j), np.random.default_rng(j))
+    grid = np.linspace(-1, 1, 20001)
+    dens = Legendre(j + 1)(grid)[:, j] ** 2 / 2
+    cdf = np.concatenate([[0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(grid))])
+    assert kstest(x, lambda t: np.interp(t, grid, cdf)).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("j", [0, 1, 5, 30])
+def test_hermite_component_law(j):
+    x = Hermite(j + 1).sample_component(np.full(4000, j), np.random.default_rng(j))
+    grid = np.linspace(-4 * np.sqrt(j + 1) - 6, 4 * np.sqrt(j + 1) + 6, 40001)
+    dens = Hermite(j + 1)(grid)[:, j] ** 2 * np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi)
+    cdf = np.concatenate([[0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(grid))])
+    assert abs(cdf[-1] - 1) < 1e-8
+    assert kstest(x, lambda t: np.interp(t, grid, cdf)).pvalue > 1e-3
+
+
+def test_hermite_and_tensor_hermite_designs():
+    H = Hermite(6)
+    a = np.random.default_rng(11).standard_normal(6)
+    assert np.allclose(ls.approximate(lambda x: H(x) @ a, H, 9, "volume", seed=1).coefficients, a, atol=1e-8)
+    T = Tensor(Hermite, 2, 2, "hyperbolic-cross")
+    x = ls.sample_optimal(T, 50, seed=2)
+    assert x.shape == (50, 2) and np.all(np.isfinite(x))
+
+
+def test_optimal_density_gram_is_identity_in_mean():
+    b = Legendre(6)
+    n = 40_000
+    x = ls.sample_optimal(b, n, seed=1)
+    A = b(x) * np.sqrt(ls.optimal_weights(b, x))[:, None]
+    G = A.T @ A / n
+    prods = (A[:, :, None] * A[:, None, :]).reshape(n, -1)
+    se = prods.std(0).reshape(6, 6) / np.sqrt(n)
+    assert np.all(np.abs(G - np.eye(6)) <= 5 * se + 1e-12)
+    assert np.allclose(ls.christoffel(b, x) / b.m, ls.optimal_density(b, x))
+
+
+def test_continuous_dpp_correlations():
+    """One- and two-point correlation functions of the projection DPP of V_2 (Legendre)."""
+    b = Legendre(2)
+    reps = 1500
+    rng = np.random.default_rng(2)
+    pts = np.array([ls.projection_dpp_points(b, seed=rng) for _ in range(reps)])
+    g = lambda x: x**2  # noqa: E731
+    x, w = gauss()
+    k = ls.christoffel(b, x)
+    one = np.sum(w * g(x) * k)
+    Kxy = b(x) @ b(x).T
+    two = (w * g(x)) @ (np.outer(k, k) - Kxy**2) @ (w * g(x))
+    s1 = g(pts).sum(1)
+    s2 = g(pts[:, 0]) * g(pts[:, 1]) * 2
+    assert abs(s1.mean() - one) <= 4 * s1.std() / np.sqrt(reps)
+    assert abs(s2.mean() - two) <= 4 * s2.std() / np.sqrt(reps)
+
+
+def test_dpp_proposals_near_m_harmonic():
+    b = Legendre(30)
+    props = [ls.projection_dpp_points(b, seed=s, return_proposals=True)[1] for s in range(5)]
+    hm = 30 * np.sum(1 / np.arange(1, 31))
+    assert 0.6 * hm < np.mean(props) < 1.5 * hm
+
+
+@pytest.mark.parametrize("strategy", ls.STRATEGIES)
+def test_exact_recovery_in_vm(strategy):
+    b = Legendre(8)
+    a = np.random.default_rng(3).standard_normal(8)
+    fit = ls.approximate(lambda x: b(x) @ a, b, 12, strategy, seed=4)
+    assert np.allclose(fit.coefficients, a, atol=1e-10)
+    T = Tensor(Legendre, 2, 2)
+    aT = np.arange(1.0, T.m + 1)
+    assert np.allclose(ls.approximate(lambda x: T(x) @ aT, T, 9, strategy, seed=5).coefficients, aT, atol=1e-10)
+
+
+def test_discrete_pythagorean_identity():
+    b = Legendre(6)
+    x, w = ls.volume_rescaled_points(b, 15, seed=6)
+    y = np.exp(x) + np.abs(x) ** 1.5
+    fit = ls.wls_fit(y, x, b, w)
+    fhat = b(x) @ fit.coefficients
+    norm = lambda v: np.mean(w * v**2)  # noqa: E731
+    assert abs(norm(y) - norm(fhat) - norm(y - fhat)) <= 1e-10 * norm(y)
+    assert np.isclose(fit.condition, np.linalg.cond(fit.gram))
+
+
+def test_volume_rescaled_is_unbiased():
+    b = Legendre(3)
+    f = lambda x: np.abs(x) ** 1.5 + np.exp(x)  # noqa: E731
+    astar = best_coefficients(f, b)
+    rng = np.random.default_rng(7)
+    reps = 1000
+    coefs = np.array([ls.approximate(f, b, 4, "volume", seed=rng).coefficients for _ in range(reps)])
+    se = coefs.std(0) / np.sqrt(reps)
+    assert np.all(np.abs(coefs.mean(0) - astar) <= 4 * se)
+
+
+def test_dpp_designs_are_stable_from_n_equals_m():
+    b = Legendre(10)
+    for s in range(5):
+        for strategy in ("dpp", "volume", "repeated-dpp"):
+            x, _ = ls.design(b, 10, strategy, seed=s)
+            assert abs(np.linalg.det(b(x))) > 1e-12  # unisolvent: G invertible at n = m
+
+
+def test_adaptive_dpp_reaches_delta():
+    b = Legendre(5)
+    x, w = ls.adaptive_dpp_points(b, 0.5, 500, seed=8)
+    assert x.shape[0] % 5 == 0
+    fit = ls.wls_fit(np.sin(x), x, b, w)
+    assert fit.gram_deviation <= 0.5
+
+
+def test_discrete_candidates():
+    rng = np.random.default_rng(9)
+    F = rng.standard_normal((60, 4))
+    mu = rng.uniform(0.5, 1.5, 60)
+    D = Discrete(F, mu)
+    Phi = D(np.arange(60))
+    assert np.allclose(Phi.T @ (D.mu[:, None] * Phi), np.eye(4), atol=1e-12)
+    coef = rng.standard_normal(4)
+    fit = ls.approximate(lambda i: D(i) @ coef, D, 6, "volume", seed=1)
+    assert np.allclose(fit.coefficients, coef, atol=1e-10)
+    pts = ls.projection_dpp_points(D, seed=2)
+    assert len(set(pts.tolist())) == 4
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: Legendre(0), "positive integer"),
+        (lambda: Legendre(3)(np.ones((2, 2))), "shape"),
+        (lambda: Legendre(3)(np.array([np.nan])), "NaN"),
+        (lambda: ls.wls_fit(np.ones(3), np.zeros(3), Legendre(4)), "at least m"),
+        (lambda: ls.wls_fit(np.ones(2), np.zeros(3), Legendre(2)), "one value per point"),
+        (lambda: ls.wls_fit(np.ones(3), np.zeros(3), Legendre(2), -np.ones(3)), "non-negative"),
+        (lambda: ls.approximate(np.sin, Legendre(4), 3, "volume"), "n >= m"),
+        (lambda: ls.approximate(np.sin, Legendre(4), 8, "magic"), "unknown strategy"),
+        (lambda: ls.approximate(3, Legendre(4), 8), "callable"),
+        (lambda: ls.adaptive_dpp_points(Legendre(3), 1.5), "delta"),
+        (lambda: Discrete(np.ones((5, 2))), "linearly dependent"),
+        (lambda: Discrete(np.eye(3))(np.array([5])), "out of range"),
+        (lambda: index_set(2, 2, "cube"), "unknown index set"),
+    ],
+)
+def test_bad_inputs(call, message):
+    with pytest.raises((ValueError, NotImplementedError), match=message):
+        call()

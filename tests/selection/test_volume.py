@@ -1,0 +1,78 @@
+"""Volume sampling and leverage-score sampling (graphsample.selection.volume)."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pytest
+
+from graphsample.selection.volume import column_basis, leverage_sampling, leverage_scores, volume_sampling
+
+from .test_dpp import assert_law
+
+
+def test_volume_sampling_matches_enumeration():
+    X = np.random.default_rng(0).standard_normal((7, 2))
+    law = {S: np.linalg.det(X[list(S)].T @ X[list(S)]) for S in combinations(range(7), 4)}
+    Z = sum(law.values())
+    law = {S: p / Z for S, p in law.items()}
+    S = volume_sampling(X, 4, 20_000, seed=1)
+    assert S.shape == (20_000, 4)
+    assert_law(S, law, 20_000)
+
+
+def test_volume_sampling_k_equals_d_and_k_below_d():
+    X = np.random.default_rng(1).standard_normal((6, 3))
+    for k in (3, 2):
+        law = {S: np.linalg.det(X[list(S)] @ X[list(S)].T) for S in combinations(range(6), k)}
+        Z = sum(law.values())
+        assert_law(volume_sampling(X, k, 20_000, seed=2), {S: p / Z for S, p in law.items()}, 20_000)
+
+
+def test_rank_deficient_x_uses_its_rank():
+    B = np.random.default_rng(2).standard_normal((10, 2))
+    X = np.hstack([B, B @ np.ones((2, 1))])  # rank 2
+    assert column_basis(X).shape == (10, 2)
+    S = volume_sampling(X, 5, 10, seed=3)
+    assert all(len(set(s)) == 5 for s in S.tolist())
+
+
+def test_volume_backends_agree():
+    torch = pytest.importorskip("torch")
+    X = np.random.default_rng(3).standard_normal((50, 4))
+    a = volume_sampling(X, 9, 6, seed=4)
+    t = volume_sampling(torch.from_numpy(X), 9, 6, seed=4)
+    assert isinstance(t, torch.Tensor) and np.array_equal(a, t.numpy())
+    assert np.array_equal(volume_sampling(X, 9, seed=4), a[0])
+
+
+def test_leverage_scores_and_sampling():
+    X = np.random.default_rng(4).standard_normal((30, 3))
+    lev = leverage_scores(X)
+    H = X @ np.linalg.solve(X.T @ X, X.T)
+    assert np.allclose(lev, np.diag(H), atol=1e-12) and abs(lev.sum() - 3) < 1e-10
+    n = 30_000
+    idx, p = leverage_sampling(X, n, seed=5)
+    freq = np.bincount(idx, minlength=30) / n
+    assert np.all(np.abs(freq - p) <= 5 * np.sqrt(p * (1 - p) / n))
+    torch = pytest.importorskip("torch")
+    ti, tp = leverage_sampling(torch.from_numpy(X), n, seed=5)
+    assert np.array_equal(ti.numpy(), idx)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: volume_sampling(np.ones((4, 2)), 5), "between 1 and"),
+        (lambda: volume_sampling(np.ones((4, 2)), 0), "between 1 and"),
+        (lambda: volume_sampling(np.zeros((4, 2)), 2), "zero"),
+        (lambda: volume_sampling(np.full((4, 2), np.inf), 2), "NaN or infinite"),
+        (lambda: volume_sampling(np.ones((4, 2)), 2, n_samples=-1), "n_samples"),
+        (lambda: leverage_sampling(np.ones((4, 2)), 0), "positive integer"),
+        (lambda: leverage_scores(np.ones(4)), "2-D"),
+    ],
+)
+def test_bad_inputs(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

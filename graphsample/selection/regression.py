@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from array_api_compat import device as array_device
 
 from .._backend import namespace
 
@@ -127,24 +128,62 @@ def check_p(p: float, upper: float | None = None) -> float:
     return p
 
 
-def lstsq_dense(C: Any, c: Any, xp: Any) -> Any:
-    """Minimum-norm least-squares solution of ``C x ≈ c`` via thin QR, then an SVD of the d x d factor."""
-    Q, R = xp.linalg.qr(C)
+def range_factor(R: Any, xp: Any) -> tuple[Any, Any, int]:
+    """For a factor R (A = Q R, or a sketch S A = Q R): ``M = V_k S_k^{-1}``, ``U_k`` and the numerical rank k
+    of the SVD ``R = U S V^T``, so that ``A M = Q U_k`` has orthonormal columns spanning range(A)."""
     U, S, Vt = xp.linalg.svd(R, full_matrices=False)
-    keep = S > S[0] * max(C.shape) * xp.finfo(C.dtype).eps if S.shape[0] else S > 0
-    inv = xp.where(keep, 1.0 / xp.where(keep, S, 1.0), 0.0)
-    y = (xp.matrix_transpose(U) @ (xp.matrix_transpose(Q) @ c)) * inv
-    return xp.matrix_transpose(Vt) @ y
+    tol = float(S[0]) * max(R.shape) * float(xp.finfo(R.dtype).eps) if S.shape[0] else 0.0
+    k = int(xp.sum(S > tol)) if tol > 0 else 0
+    return xp.matrix_transpose(Vt[:k, :]) / S[:k], U[:, :k], k
 
 
-def _lstsq_sparse(C: Any, c: Any, xp: Any) -> Any:
-    """Least squares for sparse ``C`` through the d x d Gram matrix (pseudo-inverse by eigh)."""
-    G = C.T @ C
-    G = G.toarray() if hasattr(G, "toarray") else G
-    lam, V = xp.linalg.eigh(xp.asarray(G))
-    keep = lam > lam[-1] * C.shape[1] * 1e-14
-    inv = xp.where(keep, 1.0 / xp.where(keep, lam, 1.0), 0.0)
-    return V @ ((xp.matrix_transpose(V) @ (C.T @ c)) * inv)
+def _cholesky_qr2(C: Any, xp: Any) -> tuple[Any, Any] | None:
+    """CholeskyQR2 (Fukaya, Nakatsukasa, Yanagisawa & Yamamoto, 2014): two passes of ``C <- C L^{-T}`` with
+    ``L L^T = C^T C``; orthonormal to rounding when cond(C) < ~1e7. None when the second Gram matrix shows the
+    first pass lost orthogonality (ill-conditioned or rank-deficient C): the caller falls back to Householder."""
+    d = C.shape[1]
+    T = None
+    for step in range(2):
+        G = xp.matrix_transpose(C) @ C
+        if step == 1:
+            eye = xp.eye(d, dtype=C.dtype, device=array_device(C))
+            if not float(xp.max(xp.abs(G - eye))) < 0.1:
+                return None
+        try:
+            L = xp.linalg.cholesky(G)
+        except Exception:  # noqa: BLE001 - LinAlgError of numpy / torch / cupy: not positive definite
+            return None
+        Linv_t = xp.matrix_transpose(xp.linalg.inv(L))
+        if not bool(xp.all(xp.isfinite(Linv_t))):
+            return None
+        C = C @ Linv_t
+        T = Linv_t if T is None else T @ Linv_t
+    return C, T
+
+
+def orthonormal_basis(A: Any, xp: Any) -> tuple[Any, Any]:
+    """``(B, M)`` with ``B = A M`` an (n, k) matrix with orthonormal columns spanning range(A), k = rank(A).
+
+    Dense A: CholeskyQR2 (two Gram-Cholesky passes, BLAS-3 speed), falling back to a Householder thin QR with
+    an SVD of the triangular factor when A is ill-conditioned or rank-deficient. scipy.sparse A: first
+    preconditioned by the inverse square root of its Gram matrix (``eigh``; numerical rank from its
+    eigenvalues), then the same on the dense (n, k) product.
+    """
+    if _is_sparse(A):
+        G = A.T @ A
+        lam, V = xp.linalg.eigh(xp.asarray(G.toarray()))
+        keep = lam > lam[-1] * A.shape[1] * 1e-15
+        M0 = V[:, keep] / xp.sqrt(lam[keep])
+        if M0.shape[1] == 0:
+            return xp.zeros((A.shape[0], 0), dtype=A.dtype), M0
+        B, M = orthonormal_basis(A @ M0, xp)
+        return B, M0 @ M
+    done = _cholesky_qr2(A, xp)
+    if done is not None:
+        return done
+    Q, R = xp.linalg.qr(A)
+    M, Uk, k = range_factor(R, xp)
+    return (Q if k == Q.shape[1] == R.shape[1] else Q @ Uk), M
 
 
 def _scale_rows(A: Any, s: Any) -> Any:
@@ -153,10 +192,19 @@ def _scale_rows(A: Any, s: Any) -> Any:
     return s[:, None] * A
 
 
-def _weighted_lstsq(A: Any, b: Any, D: Any, xp: Any) -> Any:
-    s = xp.sqrt(D)
-    C = _scale_rows(A, s)
-    return _lstsq_sparse(C, s * b, xp) if _is_sparse(A) else lstsq_dense(C, s * b, xp)
+def _weighted_solve(B: Any, b: Any, D: Any, xp: Any) -> Any:
+    """argmin_y sum_i D_i (B_i y - b_i)^2 for B with orthonormal columns: normal equations through the
+    pseudo-inverse of ``B^T D B`` (eigh), plus one step of iterative refinement."""
+    G = xp.matrix_transpose(B) @ (D[:, None] * B)
+    lam, V = xp.linalg.eigh(G)
+    keep = lam > lam[-1] * 1e-15
+    inv = xp.where(keep, 1.0 / xp.where(keep, lam, 1.0), 0.0)
+
+    def solve(rhs: Any) -> Any:
+        return V @ ((xp.matrix_transpose(V) @ rhs) * inv)
+
+    y = solve(xp.matrix_transpose(B) @ (D * b))
+    return y + solve(xp.matrix_transpose(B) @ (D * (b - B @ y)))
 
 
 def _objective(r: Any, w: Any, p: float, xp: Any) -> Any:
@@ -170,36 +218,54 @@ def lp_objective(A: Any, b: Any, x: Any, p: float, weights: Any = None) -> float
     return float(_objective(A @ x - b, weights, p, xp)) ** (1.0 / p)
 
 
-def _line_search(r: Any, Ad: Any, w: Any, p: float, xp: Any, f0: float) -> tuple[float, float]:
-    """Minimise the convex ``g(a) = sum w |r + a Ad|^p`` over ``a >= 0`` by successive grid refinement."""
-    grid = 16
-    lo, hi = 0.0, 2.0
-    while True:  # grow the bracket until the minimum is inside
-        alphas = np.linspace(lo, hi, grid + 1)
-        vals = _grid_values(r, Ad, w, p, xp, alphas)
-        k = int(np.argmin(vals))
-        if k < grid or hi > 1e6:
-            break
-        lo, hi = hi / 2, hi * 4
-    for _ in range(8):
-        left, right = alphas[max(k - 1, 0)], alphas[min(k + 1, grid)]
-        alphas = np.linspace(left, right, grid + 1)
-        vals = _grid_values(r, Ad, w, p, xp, alphas)
-        k = int(np.argmin(vals))
-    if vals[k] >= f0:
-        return 0.0, f0
-    return float(alphas[k]), float(vals[k])
+def _line_search(r: Any, c: Any, w: Any, p: float, xp: Any, f0: float) -> tuple[float, float]:
+    """Exact minimiser of the convex ``g(a) = sum_i w_i |r_i + a c_i|^p`` over the line, and ``g`` there.
 
+    p = 1: a weighted median of ``-r_i/c_i`` with weights ``w_i |c_i|``. p > 1: the root of the monotone
+    ``g'(a) = p sum_i w_i sign(y_i)|y_i|^(p-1) c_i`` (bracket by doubling, then Illinois regula falsi).
+    Returns ``(0, f0)`` when no decrease is found (the step is then refused).
+    """
+    ww = xp.ones_like(r) if w is None else w
+    if p == 1.0:
+        nz = c != 0
+        t = xp.where(nz, -r / xp.where(nz, c, 1.0), 0.0)
+        order = xp.argsort(t)
+        cum = xp.cumulative_sum((ww * xp.abs(c))[order])
+        half = cum[-1] / 2.0
+        k = int(xp.argmax(xp.astype(cum >= half, xp.int8)))
+        alpha = float(t[order][k])
+    else:
+        def slope(a: float) -> float:
+            y = r + a * c
+            return float(xp.sum(ww * xp.sign(y) * xp.abs(y) ** (p - 1.0) * c))
 
-def _grid_values(r: Any, Ad: Any, w: Any, p: float, xp: Any, alphas: np.ndarray) -> np.ndarray:
-    a = xp.asarray(alphas, dtype=r.dtype, device=r.device if hasattr(r, "device") else None)
-    t = xp.abs(r[:, None] + Ad[:, None] * a[None, :]) ** p
-    if w is not None:
-        t = w[:, None] * t
-    out = xp.sum(t, axis=0)
-    from .._backend import to_numpy
-
-    return to_numpy(out)
+        a0, g0 = 0.0, slope(0.0)
+        if g0 == 0.0:
+            return 0.0, f0
+        a1 = 1.0 if g0 < 0 else -1.0
+        g1 = slope(a1)
+        while (g1 < 0) == (g0 < 0) and abs(a1) < 1e12:
+            a0, g0, a1 = a1, g1, 2.0 * a1
+            g1 = slope(a1)
+        side = 0
+        for _ in range(100):
+            a = a1 - g1 * (a1 - a0) / (g1 - g0) if g1 != g0 else 0.5 * (a0 + a1)
+            ga = slope(a)
+            if (ga < 0) == (g1 < 0):
+                a1, g1 = a, ga
+                if side == -1:
+                    g0 /= 2.0
+                side = -1
+            else:
+                a0, g0 = a, ga
+                if side == 1:
+                    g1 /= 2.0
+                side = 1
+            if ga == 0.0 or abs(a1 - a0) <= 1e-13 * max(1.0, abs(a)):
+                break
+        alpha = a
+    f_new = float(_objective(r + alpha * c, w, p, xp))
+    return (alpha, f_new) if f_new < f0 else (0.0, f0)
 
 
 def lp_regression(A: Any, b: Any, p: float, weights: Any = None, *, tol: float = 1e-10,
@@ -219,6 +285,10 @@ def lp_regression(A: Any, b: Any, p: float, weights: Any = None, *, tol: float =
     -------
     LpRegressionResult with ``x`` (in A's namespace and device) and ``objective`` =
     :math:`(\sum_i w_i|a_i^\top x - b_i|^p)^{1/p}`.
+
+    The iteration runs in an orthonormal basis ``B = A M`` of range(A) (:func:`orthonormal_basis`), so each
+    weighted least-squares step costs two (n, k) x (k, k) products and a k x k eigendecomposition, and A's own
+    conditioning does not enter the normal equations; ``x = M y`` at the end.
     """
     p = check_p(p)
     A = check_matrix(A)
@@ -229,16 +299,15 @@ def lp_regression(A: Any, b: Any, p: float, weights: Any = None, *, tol: float =
     w = None if weights is None else _check_vector(weights, n, "weights", xp, like, nonneg=True)
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
-    ones = xp.ones_like(b) if w is None else w
-    x = _weighted_lstsq(A, b, ones, xp)
-    if p == 2.0:
-        r = A @ x - b
-        return LpRegressionResult(x, float(_objective(r, w, p, xp)) ** 0.5, 1, True)
-    r = A @ x - b
+    B, M = orthonormal_basis(A, xp)
+    y = _weighted_solve(B, b, xp.ones_like(b) if w is None else w, xp)
+    r = B @ y - b
     f = float(_objective(r, w, p, xp))
-    scale = float(xp.max(xp.abs(r))) if n else 0.0
+    if p == 2.0:
+        return LpRegressionResult(M @ y, f ** 0.5, 1, True)
+    scale = float(xp.max(xp.abs(r)))
     eps = 0.1 * scale
-    eps_min = 1e-13 * max(scale, 1e-300)
+    eps_min = 1e-12 * max(scale, 1e-300)
     converged = f == 0.0
     it = 0
     while not converged and it < max_iter:
@@ -250,12 +319,12 @@ def lp_regression(A: Any, b: Any, p: float, weights: Any = None, *, tol: float =
             D = absr ** (p - 2)
             D = xp.where(D > 0, D, float(xp.max(D)) * 1e-16 + 1e-300)
         D = D if w is None else w * D
-        direction = _weighted_lstsq(A, b, D, xp) - x
-        Ad = A @ direction
-        alpha, f_new = _line_search(r, Ad, w, p, xp, f)
-        if alpha > 0.0:
-            x = x + alpha * direction
-            r = r + alpha * Ad
+        direction = _weighted_solve(B, b, D, xp) - y
+        Bd = B @ direction
+        alpha, f_new = _line_search(r, Bd, w, p, xp, f)
+        if alpha != 0.0:
+            y = y + alpha * direction
+            r = r + alpha * Bd
         rel = (f - f_new) / max(f_new, 1e-300)
         f = f_new
         finest = p >= 2 or eps <= eps_min
@@ -263,4 +332,4 @@ def lp_regression(A: Any, b: Any, p: float, weights: Any = None, *, tol: float =
             converged = True
         elif p < 2 and rel < 1e-3:
             eps = max(eps / 10.0, eps_min)
-    return LpRegressionResult(x, f ** (1.0 / p), it, converged)
+    return LpRegressionResult(M @ y, f ** (1.0 / p), it, converged)

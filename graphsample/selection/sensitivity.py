@@ -43,8 +43,8 @@ import numpy as np
 from .._backend import backend_of, host_view, to_numpy
 from .._ops import arange_like, scatter_add
 from .._random import SeedLike, seed_key, uniform_array
-from .regression import (_is_sparse, _scale_rows, check_matrix, check_p, lp_regression, lstsq_dense,
-                         matrix_namespace)
+from .regression import (_is_sparse, _scale_rows, check_matrix, check_p, lp_regression, matrix_namespace,
+                         orthonormal_basis, range_factor)
 
 __all__ = [
     "LewisReport", "leverage_scores", "lewis_weights", "lp_sensitivities", "sensitivity_upper_bound",
@@ -89,38 +89,7 @@ def _row_sq_norms(B: Any, xp: Any) -> Any:
     return xp.sum(B * B, axis=1)
 
 
-def _range_factor(R: Any, xp: Any) -> tuple[Any, Any, int]:
-    """For a triangular factor R (A = Q R or SA = Q R): M = V_k S_k^{-1} and U_k of the SVD R = U S V^T.
-
-    ``A M`` has (approximately, for a sketch) orthonormal columns spanning range(A); k is the numerical rank.
-    """
-    U, S, Vt = xp.linalg.svd(R, full_matrices=False)
-    tol = float(S[0]) * max(R.shape) * float(xp.finfo(R.dtype).eps) if S.shape[0] else 0.0
-    k = int(xp.sum(S > tol)) if tol > 0 else 0
-    M = xp.matrix_transpose(Vt[:k, :]) / S[:k]
-    return M, U[:, :k], k
-
-
 # --- leverage scores ---------------------------------------------------------------------------
-
-def _exact_leverage_dense(A: Any, xp: Any) -> Any:
-    Q, R = xp.linalg.qr(A)
-    _, Uk, k = _range_factor(R, xp)
-    if k == R.shape[1] and k == Q.shape[1]:
-        return _row_sq_norms(Q, xp)
-    return _row_sq_norms(Q @ Uk, xp)
-
-
-def _exact_leverage_sparse(A: Any, xp: Any) -> Any:
-    """Sparse A: precondition with the pseudo-inverse root of the Gram matrix, then a thin QR of A M."""
-    G = A.T @ A
-    lam, V = xp.linalg.eigh(xp.asarray(G.toarray()))
-    keep = lam > lam[-1] * A.shape[1] * 1e-15
-    M = V[:, keep] / xp.sqrt(lam[keep])
-    if M.shape[1] == 0:
-        return xp.zeros(A.shape[0], dtype=A.dtype)
-    return _exact_leverage_dense(A @ M, xp)
-
 
 def sketch_size_bound(n: int, d: int, eps: float, delta: float, kind: SketchKind = "countsketch") -> int:
     r"""Rows of a sketch S that make :math:`\|U^\top S^\top S U - I\|_2 \le \epsilon` with probability :math:`1-\delta`.
@@ -235,7 +204,7 @@ def _approx_leverage(A: Any, xp: Any, eps: float, delta: float, sketch: SketchKi
     m = sketch_size if sketch_size is not None else sketch_size_bound(n, d, e_s, d_s, sketch)
     SA = _countsketch(A, m, key, xp) if sketch == "countsketch" else _srht(A, m, key, xp)
     _, R = xp.linalg.qr(SA)
-    M, _, k = _range_factor(R, xp)
+    M, _, k = range_factor(R, xp)
     if k == 0:
         return xp.zeros(n, dtype=A.dtype)
     if use_jl:
@@ -250,8 +219,9 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
     r"""Statistical leverage scores :math:`\tau_i = a_i^\top (A^\top A)^+ a_i = \|e_i^\top U\|_2^2` (U: orthonormal
     basis of range(A)); :math:`\sum_i\tau_i = \mathrm{rank}(A)`.
 
-    ``method="exact"``: thin QR :math:`A = QR` (SVD of the :math:`d\times d` factor R for rank-deficient A);
-    scipy.sparse A is first preconditioned by the Gram matrix's inverse root, then factored.
+    ``method="exact"``: the squared row norms of an orthonormal basis of range(A) (:func:`orthonormal_basis`:
+    CholeskyQR2, or a Householder thin QR with an SVD of R when A is ill-conditioned or rank-deficient;
+    scipy.sparse A is first preconditioned by the Gram matrix's inverse root).
 
     ``method="approx"`` (Drineas, Magdon-Ismail, Mahoney & Woodruff, JMLR 2012, Algorithm 1): sketch
     :math:`SA` (CountSketch in O(nnz(A)) or SRHT), :math:`SA = QR`, then :math:`\tilde\tau_i =
@@ -270,7 +240,7 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
     A = check_matrix(A)
     xp = matrix_namespace(A)
     if method == "exact":
-        return _exact_leverage_sparse(A, xp) if _is_sparse(A) else _exact_leverage_dense(A, xp)
+        return _row_sq_norms(orthonormal_basis(A, xp)[0], xp)
     if method != "approx":
         raise ValueError(f"unknown method {method!r}; choose 'exact' or 'approx'")
     if not 0 < eps <= 1:

@@ -522,6 +522,8 @@ def inclusion_probabilities(scores: Any, size: float) -> Any:
     size = float(size)
     if not 0 < size <= n:
         raise ValueError(f"size must be in (0, n={n}], got {size:g}")
+    top = float(xp.max(scores))
+    scores = scores / (top if top > 0 else 1.0)  # scale-free; keeps tiny scores out of overflow
     positive = scores > 0
     n_pos = int(xp.sum(xp.astype(positive, xp.int64)))
     if n_pos == 0:
@@ -529,7 +531,7 @@ def inclusion_probabilities(scores: Any, size: float) -> Any:
     if size >= n_pos:
         return xp.astype(positive, scores.dtype)
     qs = xp.sort(scores, descending=True)
-    tail = xp.sum(qs) - xp.cumulative_sum(qs) + qs  # tail[j] = sum_{i >= j} qs[i]
+    tail = xp.flip(xp.cumulative_sum(xp.flip(qs)))  # tail[j] = sum_{i >= j} qs[i], summed small to large
     j = xp.astype(arange_like(n, scores), scores.dtype)
     beta = (size - j) / xp.where(tail > 0, tail, 1.0)
     ok = (beta * qs <= 1.0) & (j < size)

@@ -62,7 +62,7 @@ def _failures(A, trials, eps, delta, **kw):
 def test_approx_leverage_within_eps_with_stated_probability(sketch):
     """Default sizes: all n scores within (1 +- eps) in at least a 1 - delta fraction of trials (binomial test)."""
     A = _t(3000, 3, seed=3)
-    trials, delta = 30, 0.1
+    trials, delta = 20, 0.1
     bad = _failures(A, trials, 0.5, delta, sketch=sketch)
     assert bad <= binom.isf(1e-4, trials, delta)
 

@@ -110,10 +110,10 @@ def test_size_covering_all_positive_rows_keeps_them():
 
 @pytest.mark.parametrize("scores", ["uniform", "leverage", "root-leverage", "lewis", "sensitivity", "mixture"])
 def test_lp_sample_regression_on_sample(scores):
-    A = _t(150, 2, seed=5)
-    b = A @ np.array([1.0, -1.0]) + _t(150, 1, seed=6)[:, 0]
+    A = _t(60, 2, seed=5)
+    b = A @ np.array([1.0, -1.0]) + _t(60, 1, seed=6)[:, 0]
     opt = lp_regression(A, b, 1).objective
-    idx, scale = lp_sample(A, 60, 1, scores, seed=1)
+    idx, scale = lp_sample(A, 30, 1, scores, seed=1)
     x = lp_regression(A[idx], b[idx], 1, weights=scale).x
     assert 1.0 - 1e-9 <= lp_objective(A, b, x, 1) / opt < 2.0
 
@@ -167,7 +167,7 @@ def test_cli_writes_npz_and_tsv(data, tmp_path):
 def test_cli_npy_output_and_torch_backend(data, tmp_path):
     out = tmp_path / "s.npy"
     res = CliRunner().invoke(cli, ["select", "sensitivity", str(data), "--size", "15", "--seed", "1",
-                                   "--scores", "exact", "--backend", "torch", "-o", str(out)])
+                                   "--scores", "root-leverage", "--backend", "torch", "-o", str(out)])
     assert res.exit_code == 0, res.output
     arr = np.load(out)
     assert arr.ndim == 2 and arr.shape[1] == 2
@@ -181,6 +181,14 @@ def test_cli_bad_parameters(data, extra, message):
     res = CliRunner().invoke(cli, ["select", "sensitivity", str(data)] + extra)
     assert res.exit_code != 0
     assert message in res.output and "Traceback" not in res.output
+
+
+def test_cli_exact_scores(tmp_path):
+    path = tmp_path / "small.npy"
+    np.save(path, _t(25, 2, seed=8))
+    res = CliRunner().invoke(cli, ["select", "sensitivity", str(path), "--size", "8", "--scores", "exact", "--seed", "2", "-q"])
+    assert res.exit_code == 0, res.output
+    assert len(res.stdout.strip().splitlines()) == len(lp_sample(np.load(path), 8, 1, "sensitivity", seed=2)[0])
 
 
 def test_cli_bad_data(tmp_path):

@@ -17,11 +17,14 @@ direction :math:`x^{\mathrm{wls}} - x` (for :math:`p > 2` the Newton direction u
 * for :math:`p < 2` the weights are smoothed, :math:`D_i = w_i \max(|r_i|, \epsilon)^{p-2}`, and
   :math:`\epsilon` shrinks by 10 whenever the relative decrease stalls (Daubechies, DeVore, Fornasier &
   Güntürk, "Iteratively reweighted least squares minimization for sparse recovery", CPAM 2010);
-* every step is followed by a line search on the *true* convex objective :math:`F(x + \alpha\,\delta)`, so
-  :math:`F` never increases (plain IRLS may oscillate for :math:`p > 2`: Rios & Burrus, "Iterative
-  reweighted least squares design of :math:`L_p` FIR filters", 1991, use the step :math:`1/(p-1)`);
-* the least-squares solves go through a thin QR and an SVD of the :math:`d\times d` factor, so rank-deficient
-  systems get the minimum-norm solution instead of a singular solve.
+* every step is followed by an exact line search on the *true* convex objective :math:`F(x + \alpha\,\delta)`
+  (a weighted median for :math:`p = 1`, the root of the monotone derivative otherwise), so :math:`F` never
+  increases (plain IRLS may oscillate for :math:`p > 2`: Rios & Burrus, "Iterative reweighted least squares
+  design of :math:`L_p` FIR filters", 1991, damp the step to :math:`1/(p-1)`);
+* the least-squares solves run in an orthonormal basis :math:`B = AM` of range(A) (:func:`orthonormal_basis`:
+  CholeskyQR2, Householder QR + SVD fallback), through the pseudo-inverse of the :math:`k\times k` matrix
+  :math:`B^\top D B` and one refinement step, so A's conditioning does not enter and rank-deficient A gets the
+  minimum-norm solution.
 
 The iteration stops when the relative decrease of :math:`F` falls under ``tol`` at the finest smoothing.
 Everything runs with array-API operations on the input's namespace and device.

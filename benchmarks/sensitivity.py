@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import RESULTS, pin_threads, timeit, write_results  # noqa: E402
+from _harness import pin_threads, timeit, write_results  # noqa: E402
 
 pin_threads(2)
 
@@ -182,7 +182,7 @@ def run_quality(n_t: int, trials: int) -> None:
              "would take 100,000 solves over the full matrix. Threads: pin_threads(2).")
     write_results("sensitivity_quality", rows, ["data", "p", "scheme", "size", "median_ratio-1", "max_ratio-1",
                                                 "mean_kept", "scores_s"], notes)
-    plot(rows, RESULTS / "sensitivity_quality.png")
+    plot(rows, Path(__file__).resolve().parents[1] / "docs" / "sensitivity.png")
     tails = []
     for df in (1.0, 1.5, 2.0):
         A, b = student_t(n_t, 20, df)

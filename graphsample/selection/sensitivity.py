@@ -43,7 +43,7 @@ from array_api_compat import device as array_device
 
 from .._backend import backend_of, host_view, to_numpy
 from .._ops import arange_like, scatter_add
-from .._random import SeedLike, seed_key, uniform_array
+from .._random import SeedLike, random_uniform, seed_key, stream_key, uniform_array
 from .regression import (_is_sparse, _scale_rows, check_matrix, check_p, lp_regression, matrix_namespace,
                          orthonormal_basis)
 
@@ -208,20 +208,44 @@ def _fwht_xp(X: Any, xp: Any) -> Any:
     return X
 
 
+@numba.njit(parallel=True, nogil=True, cache=True)
+def _countsketch_dense(A, m, bucket_key, sign_key, n_chunks):  # pragma: no cover - compiled
+    """CountSketch of a dense C-ordered host matrix: per-chunk partial sketches, summed at the end.
+
+    Bucket and sign of row i are ``floor(m u)`` and ``+-1`` for the counter-based uniforms ``u`` of the two
+    streams at counter i: the same numbers :func:`uniform_array` gives the other backends.
+    """
+    n, d = A.shape
+    part = np.zeros((n_chunks, m, d), dtype=A.dtype)
+    chunk = (n + n_chunks - 1) // n_chunks
+    for c in numba.prange(n_chunks):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            h = min(np.int64(random_uniform(bucket_key, i) * m), m - 1)
+            s = -1.0 if random_uniform(sign_key, i) < 0.5 else 1.0
+            for j in range(d):
+                part[c, h, j] += s * A[i, j]
+    out = part[0].copy()
+    for c in range(1, n_chunks):
+        out += part[c]
+    return out
+
+
 def _countsketch(A: Any, m: int, key: np.uint64, xp: Any) -> Any:
     """S A for a CountSketch S (m x n): row i of A goes, with a random sign, to a random bucket. O(nnz(A))."""
     n = A.shape[0]
     like = _like(A)
+    b = backend_of(like)
+    if b == "numpy" and not _is_sparse(A):
+        chunks = max(1, min(numba.get_num_threads(), n // 4096))
+        return _countsketch_dense(np.ascontiguousarray(A), m, np.uint64(stream_key(key, _S_BUCKET)),
+                                  np.uint64(stream_key(key, _S_SIGN)), chunks)
     bucket = xp.astype(xp.floor(_uniform(key, _S_BUCKET, n, like) * m), xp.int64)
     bucket = xp.clip(bucket, 0, m - 1)
-    sign = xp.where(_uniform(key, _S_SIGN, n, like) < 0.5, -1.0, 1.0)
-    sign = xp.astype(sign, A.dtype)
-    b = backend_of(like)
-    if b == "numpy" or _is_sparse(A):
+    sign = xp.astype(xp.where(_uniform(key, _S_SIGN, n, like) < 0.5, -1.0, 1.0), A.dtype)
+    if _is_sparse(A):
         sparse = __import__("scipy.sparse" if b == "numpy" else "cupyx.scipy.sparse", fromlist=["csc_matrix"])
         S = sparse.csc_matrix((sign, bucket, arange_like(n + 1, like)), shape=(m, n))
-        SA = S @ A
-        return SA.toarray() if hasattr(SA, "toarray") else SA
+        return (S @ A).toarray()
     return scatter_add(bucket, sign[:, None] * A, m)
 
 

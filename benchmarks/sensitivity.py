@@ -11,8 +11,9 @@ Speed: leverage scores of a 1,000,000 x 50 matrix: plain NumPy QR (row norms of 
 scikit-learn's randomized SVD (rank d), ours exact (CholeskyQR2) and ours approximate (CountSketch / SRHT,
 sketch sizes from the (1 +- eps) bound, and a smaller practical CountSketch), with the maximum relative error.
 
-Run: ``python benchmarks/sensitivity.py`` (add ``--quick`` for a smoke run, ``--gpu`` for the torch-CUDA
-part). Threads: ``pin_threads(2)`` for every tool.
+Run: ``python benchmarks/sensitivity.py`` (``--quick`` for a smoke run; ``--gpu`` runs only the torch-CUDA
+part: torch.linalg.qr vs ours on the device, and a Lewis-weight sample solved there). Threads:
+``pin_threads(2)`` for every tool.
 """
 
 from __future__ import annotations
@@ -127,33 +128,33 @@ def speed(n: int, d: int, repeat: int) -> list[dict]:
     return rows
 
 
-def gpu(n: int, d: int) -> list[dict]:
+def gpu(n: int, d: int, dev: str = "cuda", n_reg: int = 100_000) -> list[dict]:
     """torch-CUDA: torch.linalg.qr vs ours exact / approx on the device, and a Lewis-weight sample there."""
     import torch
 
-    dev = "cuda"
     A = torch.from_numpy(np.random.default_rng(1).standard_t(3.0, size=(n, d))).to(dev)
 
     def sync(fn):
         def run():
             out = fn()
-            torch.cuda.synchronize()
+            if dev.startswith("cuda"):
+                torch.cuda.synchronize()
             return out
         return run
 
     ref = sync(lambda: (torch.linalg.qr(A)[0] ** 2).sum(dim=1))
     t_ref, tau = timeit(ref, repeat=3)
-    rows = [{"method": "torch.linalg.qr (cuda)", "n": n, "d": d, "seconds": t_ref, "speedup_vs_torch_qr": 1.0,
+    rows = [{"method": f"torch.linalg.qr ({dev})", "n": n, "d": d, "seconds": t_ref, "speedup_vs_torch_qr": 1.0,
              "max_rel_error": 0.0}]
-    for name, fn in {"ours exact (cuda)": lambda: leverage_scores(A),
-                     "ours approx countsketch (cuda)": lambda: leverage_scores(A, method="approx", seed=0),
-                     "ours approx srht (cuda)": lambda: leverage_scores(A, method="approx", sketch="srht", seed=0),
+    for name, fn in {f"ours exact ({dev})": lambda: leverage_scores(A),
+                     f"ours approx countsketch ({dev})": lambda: leverage_scores(A, method="approx", seed=0),
+                     f"ours approx srht ({dev})": lambda: leverage_scores(A, method="approx", sketch="srht", seed=0),
                      }.items():
         t, out = timeit(sync(fn), repeat=3)
         rows.append({"method": name, "n": n, "d": d, "seconds": t, "speedup_vs_torch_qr": t_ref / t,
                      "max_rel_error": float(torch.max(torch.abs(out - tau) / tau))})
         print(rows[-1], flush=True)
-    At, bt = student_t(100_000, 20, 1.5)
+    At, bt = student_t(n_reg, 20, 1.5)
     Ag, bg = torch.from_numpy(At).to(dev), torch.from_numpy(bt).to(dev)
     opt = lp_regression(Ag, bg, 1)
     t0 = time.perf_counter()
@@ -162,7 +163,7 @@ def gpu(n: int, d: int) -> list[dict]:
     for trial in range(TRIALS):
         idx, scale = sample_by_scores(q, 400, 1, seed=400_000 + trial)
         ratios.append(lp_objective(Ag, bg, lp_regression(Ag[idx], bg[idx], 1, weights=scale).x, 1) / opt.objective)
-    rows.append({"method": "lewis p=1 size 400 student-t (cuda)", "n": 100_000, "d": 20,
+    rows.append({"method": f"lewis p=1 size 400 student-t ({dev})", "n": n_reg, "d": 20,
                  "seconds": time.perf_counter() - t0, "median_ratio": float(np.median(ratios))})
     print(rows[-1], flush=True)
     return rows
@@ -195,12 +196,17 @@ def run_quality(n_t: int, trials: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    ap.add_argument("--gpu", action="store_true", help="also run the torch-CUDA part")
+    ap.add_argument("--gpu", action="store_true", help="run only the torch-CUDA part (for tests/gpu_check.py)")
     ap.add_argument("--skip-quality", action="store_true", help="skip the regression-quality tables")
     ap.add_argument("--skip-speed", action="store_true", help="skip the CPU leverage-score timings")
     args = ap.parse_args()
     n_t = 20_000 if args.quick else 100_000
     trials = 5 if args.quick else TRIALS
+    if args.gpu:
+        write_results("sensitivity_gpu", gpu(1_000_000, 50),
+                      ["method", "n", "d", "seconds", "speedup_vs_torch_qr", "max_rel_error", "median_ratio"],
+                      "torch CUDA, best of 3 after a warm-up.")
+        return
     if not args.skip_quality:
         run_quality(n_t, trials)
     if not args.skip_speed:
@@ -208,10 +214,6 @@ def main() -> None:
         write_results("sensitivity_speed", speed(n, 50, 1 if args.quick else 2),
                       ["method", "n", "d", "seconds", "speedup_vs_numpy_qr", "max_rel_error"],
                       "Leverage scores on CPU, best of 2 runs, pin_threads(2); error relative to our exact scores.")
-    if args.gpu:
-        write_results("sensitivity_gpu", gpu(1_000_000, 50),
-                      ["method", "n", "d", "seconds", "speedup_vs_torch_qr", "max_rel_error", "median_ratio"],
-                      "torch CUDA, best of 3 after a warm-up.")
 
 
 if __name__ == "__main__":

@@ -84,7 +84,8 @@ def plot(rows: list[dict], path: Path) -> None:
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.8))
     for ax, (data, p) in zip(np.atleast_1d(axes), panels):
         for scheme in SCHEMES:
-            pts = [(r["size"], r["median_ratio-1"]) for r in rows if (r["data"], r["p"], r["scheme"]) == (data, p, scheme)]
+            pts = [(r["size"], r["median_ratio-1"]) for r in rows
+                   if (r["data"], r["p"], r["scheme"]) == (data, p, scheme)]
             if pts:
                 ax.loglog(*zip(*pts), marker="o", ms=3, label=scheme)
         ax.set_title(f"{data}, p={p:g}", fontsize=8)

@@ -296,8 +296,8 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
     ``method="exact"``: :math:`\tau_i = \|a_i^\top T\|^2` with :math:`T = T_1 (T_1^\top A^\top A T_1)^{-1/2}`,
     :math:`T_1 = (A^\top A)^{-1/2}` (two Gram passes in the manner of CholeskyQR2, with eigendecompositions so
     that rank-deficient A works, streamed over row blocks: BLAS-3 speed and no n x d temporary); when the
-    second Gram matrix is far from I, or A is rank-deficient or has cond(A) above ~1e7, it falls back to a Householder thin QR with an SVD
-    of R. Dense or scipy.sparse A.
+    second Gram matrix is far from I, or A is rank-deficient or has cond(A) above ~1e7, it falls back to a
+    Householder thin QR with an SVD of R. Dense or scipy.sparse A.
 
     ``method="approx"`` (Drineas, Magdon-Ismail, Mahoney & Woodruff, JMLR 2012, Algorithm 1): sketch
     :math:`SA` (CountSketch in O(nnz(A)) or SRHT), :math:`SA = QR`, then :math:`\tilde\tau_i =

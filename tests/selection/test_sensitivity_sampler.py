@@ -186,7 +186,8 @@ def test_cli_bad_parameters(data, extra, message):
 def test_cli_exact_scores(tmp_path):
     path = tmp_path / "small.npy"
     np.save(path, _t(25, 2, seed=8))
-    res = CliRunner().invoke(cli, ["select", "sensitivity", str(path), "--size", "8", "--scores", "exact", "--seed", "2", "-q"])
+    res = CliRunner().invoke(cli, ["select", "sensitivity", str(path), "--size", "8", "--scores", "exact",
+                                   "--seed", "2", "-q"])
     assert res.exit_code == 0, res.output
     assert len(res.stdout.strip().splitlines()) == len(lp_sample(np.load(path), 8, 1, "sensitivity", seed=2)[0])
 

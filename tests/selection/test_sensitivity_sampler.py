@@ -208,3 +208,17 @@ def test_cli_bad_data(tmp_path):
     txt.write_text("1 2\n3 x\n")
     res = runner.invoke(cli, ["select", "sensitivity", str(txt), "--size", "1"])
     assert res.exit_code != 0 and "cannot read a matrix" in res.output
+
+
+def test_cli_sketched_leverage_and_sparse_data(tmp_path):
+    import scipy.sparse as sp
+
+    A = _t(3000, 3, seed=9)
+    A[np.abs(A) < 0.5] = 0.0
+    path = tmp_path / "A.npz"
+    sp.save_npz(path, sp.csr_matrix(A))
+    res = CliRunner().invoke(cli, ["select", "sensitivity", str(path), "--size", "50", "--scores", "leverage",
+                                   "--leverage", "approx", "--seed", "4", "-q"])
+    assert res.exit_code == 0, res.output
+    idx, _ = lp_sample(sp.csr_matrix(A), 50, 1, "leverage", leverage="approx", seed=4)
+    assert [int(line.split("\t")[0]) for line in res.stdout.strip().splitlines()] == idx.tolist()

@@ -1,0 +1,87 @@
+"""``graphsample select sensitivity DATA --p 1 --size 1000``: l_p sensitivity sampling of the rows of a matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ._common import output_option, seed_option, user_errors
+
+_SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
+           "mixture": "mixture", "uniform": "uniform"}
+
+
+def load_matrix(path: str):
+    """Read DATA: a 2-D ``.npy`` array, a scipy.sparse ``.npz`` (``scipy.sparse.save_npz``) or a text table."""
+    from graphsample.errors import InputFormatError
+
+    p = Path(path)
+    if not p.exists():
+        raise InputFormatError(f"{path}: no such file")
+    try:
+        if p.suffix == ".npy":
+            return np.load(p, allow_pickle=False)
+        if p.suffix == ".npz":
+            import scipy.sparse as sp
+
+            return sp.load_npz(p)
+        return np.loadtxt(p, ndmin=2, delimiter="," if p.suffix == ".csv" else None)
+    except (ValueError, OSError) as exc:
+        raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+
+
+def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
+    """``.npz``: arrays ``indices`` and ``scale``; ``.npy``: an (m, 2) float array; otherwise TSV lines."""
+    suffix = Path(path).suffix if path != "-" else ""
+    if suffix == ".npz":
+        np.savez(path, indices=idx, scale=scale)
+    elif suffix == ".npy":
+        np.save(path, np.column_stack([idx.astype(np.float64), scale]))
+    else:
+        lines = "".join(f"{i}\t{s:.10g}\n" for i, s in zip(idx.tolist(), scale.tolist()))
+        if path == "-":
+            click.echo(lines, nl=False)
+        else:
+            Path(path).write_text(lines)
+
+
+@click.command()
+@click.argument("data", metavar="DATA")
+@click.option("--p", "p", type=float, default=1.0, show_default=True, help="The l_p norm to preserve (p >= 1).")
+@click.option("--size", type=click.IntRange(min=1), required=True, help="Target (expected) number of rows.")
+@click.option("--scores", type=click.Choice(list(_SCORES)), default="lewis", show_default=True,
+              help="Sampling scores: Lewis weights, root leverage, leverage, exact sensitivities, "
+                   "their mixture with leverage, or uniform.")
+@click.option("--replace", is_flag=True, help="Draw SIZE rows i.i.d. with replacement instead of independent "
+                                               "Bernoulli keeps.")
+@click.option("--leverage", type=click.Choice(["exact", "approx"]), default="exact", show_default=True,
+              help="Exact (QR) or sketched leverage scores inside the scores.")
+@click.option("--backend", type=click.Choice(["numpy", "torch", "cupy"]), default="numpy", show_default=True,
+              help="Array backend to run on (dense DATA only).")
+@click.option("--device", default=None, help="Device for the backend, e.g. cuda:0.")
+@seed_option
+@output_option(help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array) or '-' / .tsv (index<TAB>scale).")
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@user_errors
+def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leverage: str, backend: str,
+                device: str | None, seed: int | None, output: str, quiet: bool) -> None:
+    """Sample about SIZE rows of the matrix DATA so that ||S A x||_p ~ ||A x||_p for all x
+    (Woodruff & Yasuda, ICML 2023). Each kept row i comes with its scale pi_i^(-1/p)."""
+    from graphsample._backend import to_backend, to_numpy
+    from graphsample.selection.sensitivity import lp_sample
+
+    A = load_matrix(data)
+    if backend != "numpy" or device not in (None, "cpu"):
+        if not isinstance(A, np.ndarray):
+            raise click.ClickException("--backend other than numpy needs a dense .npy or text DATA")
+        try:
+            A = to_backend(A, backend, device)
+        except ImportError as exc:
+            raise click.ClickException(str(exc)) from None
+    idx, scale = lp_sample(A, size, p, _SCORES[scores], replace=replace, leverage=leverage, seed=seed)
+    idx, scale = to_numpy(idx), to_numpy(scale)
+    write_sample(output, idx, scale)
+    if not quiet:
+        click.echo(f"kept {idx.shape[0]} of {A.shape[0]} rows (target {size}, scores {scores}, p={p:g})", err=True)

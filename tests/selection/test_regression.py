@@ -1,0 +1,144 @@
+"""l_p regression by safeguarded IRLS: exact optima (LP, lstsq, optimality conditions), backends, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from graphsample._backend import to_numpy
+from graphsample.selection.regression import lp_objective, lp_regression, orthonormal_basis
+
+
+def _data(n=300, d=5, seed=0, df=2.0):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_t(df, size=(n, d))
+    b = A @ rng.normal(size=d) + rng.standard_t(df, size=n)
+    return A, b
+
+
+def _l1_lp(A, b, w=None):
+    """min sum w |Ax - b| as an LP solved by HiGHS: the oracle for p = 1."""
+    n, d = A.shape
+    w = np.ones(n) if w is None else w
+    c = np.concatenate([np.zeros(d), w, w])
+    A_eq = sp.hstack([sp.csr_matrix(A), -sp.eye(n), sp.eye(n)])
+    res = linprog(c, A_eq=A_eq, b_eq=b, bounds=[(None, None)] * d + [(0, None)] * (2 * n), method="highs")
+    return res.fun
+
+
+def test_p1_matches_highs_lp(to_b):
+    A, b = _data()
+    res = lp_regression(to_b(A), to_b(b), 1)
+    assert res.converged
+    assert res.objective == pytest.approx(_l1_lp(A, b), rel=1e-9)
+    assert type(res.x).__module__.split(".")[0] == type(to_b(A)).__module__.split(".")[0]
+
+
+def test_p1_weighted_matches_highs_lp():
+    A, b = _data(seed=1)
+    w = np.random.default_rng(2).uniform(0.1, 3.0, A.shape[0])
+    assert lp_regression(A, b, 1, weights=w).objective == pytest.approx(_l1_lp(A, b, w), rel=1e-9)
+
+
+def test_p2_is_least_squares():
+    A, b = _data(seed=3)
+    x = np.linalg.lstsq(A, b, rcond=None)[0]
+    res = lp_regression(A, b, 2)
+    np.testing.assert_allclose(res.x, x, rtol=1e-9, atol=1e-12)
+    assert res.objective == pytest.approx(np.linalg.norm(A @ x - b), rel=1e-12)
+
+
+@pytest.mark.parametrize("p", [1.2, 1.5, 3.0, 4.5])
+def test_optimality_condition(p):
+    """At the optimum the gradient A^T (sign(r)|r|^(p-1)) vanishes (p > 1)."""
+    A, b = _data(seed=4)
+    res = lp_regression(A, b, p)
+    r = A @ res.x - b
+    g = A.T @ (np.sign(r) * np.abs(r) ** (p - 1))
+    scale = np.abs(A).T @ np.abs(r) ** (p - 1)
+    assert res.converged
+    assert np.max(np.abs(g) / scale) < 1e-6
+
+
+def test_integer_weights_equal_repeated_rows():
+    A, b = _data(n=120, seed=5)
+    w = np.random.default_rng(6).integers(1, 4, A.shape[0])
+    rep = np.repeat(np.arange(A.shape[0]), w)
+    for p in (1.0, 3.0):
+        assert lp_regression(A, b, p, weights=w.astype(float)).objective == pytest.approx(
+            lp_regression(A[rep], b[rep], p).objective, rel=1e-8)
+
+
+def test_sparse_equals_dense():
+    A, b = _data(seed=7)
+    A[np.abs(A) < 0.8] = 0.0
+    for p in (1.0, 1.5, 3.0):
+        assert lp_regression(sp.csr_matrix(A), b, p).objective == pytest.approx(
+            lp_regression(A, b, p).objective, rel=1e-8)
+
+
+def test_rank_deficient_matrix():
+    A, b = _data(seed=8)
+    Ad = np.column_stack([A, A[:, 0] + A[:, 1]])  # a dependent column
+    for p in (1.0, 3.0):
+        assert lp_regression(Ad, b, p).objective == pytest.approx(lp_regression(A, b, p).objective, rel=1e-8)
+
+
+def test_exact_fit_has_zero_objective():
+    A, _ = _data(seed=9)
+    x = np.arange(1.0, A.shape[1] + 1)
+    res = lp_regression(A, A @ x, 1)
+    assert res.objective < 1e-8 * np.abs(A @ x).sum()
+
+
+def test_lp_objective():
+    A, b = _data(n=20, seed=10)
+    x = np.ones(A.shape[1])
+    assert lp_objective(A, b, x, 3) == pytest.approx(np.sum(np.abs(A @ x - b) ** 3) ** (1 / 3))
+
+
+def test_orthonormal_basis_fallback_on_ill_conditioned():
+    rng = np.random.default_rng(11)
+    A = rng.normal(size=(200, 4)) * np.array([1.0, 1e-9, 1.0, 1e5])
+    B, M = orthonormal_basis(A, __import__("array_api_compat").array_namespace(A))
+    np.testing.assert_allclose(B.T @ B, np.eye(4), atol=1e-10)
+    np.testing.assert_allclose(A @ M, B, atol=1e-8)
+
+
+@settings(max_examples=25, deadline=None)
+@given(p=st.floats(1.0, 4.0), seed=st.integers(0, 10_000))
+def test_no_perturbation_improves_the_optimum(p, seed):
+    A, b = _data(n=60, d=3, seed=seed)
+    res = lp_regression(A, b, p)
+    rng = np.random.default_rng(seed)
+    for _ in range(10):
+        x = to_numpy(res.x) + rng.normal(size=3) * 1e-3
+        assert lp_objective(A, b, x, p) >= res.objective * (1 - 1e-9)
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(p=0.5), "p must be a finite number >= 1"),
+    (dict(p=float("nan")), "p must be a finite number >= 1"),
+    (dict(p="x"), "p must be a number"),
+    (dict(b=np.ones(3)), "b must be a vector of length 50"),
+    (dict(b=np.full(50, np.nan)), "b contains NaN"),
+    (dict(weights=-np.ones(50)), "weights must be non-negative"),
+    (dict(A=np.ones(50)), "2-D matrix"),
+    (dict(A=np.ones((0, 3)), b=np.ones(0)), "empty"),
+    (dict(A=np.full((50, 2), np.inf)), "NaN or infinite"),
+    (dict(max_iter=0), "max_iter must be >= 1"),
+])
+def test_bad_input(args, message):
+    kw = dict(A=np.random.default_rng(0).normal(size=(50, 2)), b=np.ones(50), p=1.0)
+    kw.update(args)
+    with pytest.raises(ValueError, match=message):
+        lp_regression(kw.pop("A"), kw.pop("b"), kw.pop("p"), **kw)
+
+
+def test_bad_type():
+    with pytest.raises(TypeError, match="NumPy / CuPy / torch array"):
+        lp_regression({"a": 1}, np.ones(2), 1)

@@ -1,0 +1,261 @@
+"""Scores: exact and sketched leverage scores, Lewis weights, exact sensitivities and their bounds."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from scipy.stats import binom
+
+from graphsample._backend import to_numpy
+from graphsample.selection.sensitivity import (jl_dimension, leverage_scores, lewis_weights, lp_sensitivities,
+                                               mixture_scores, sensitivity_upper_bound, sketch_size_bound,
+                                               total_sensitivity)
+
+
+def _t(n, d, seed=0, df=2.0):
+    return np.random.default_rng(seed).standard_t(df, size=(n, d))
+
+
+def _leverage_oracle(A):
+    return np.einsum("ij,jk,ik->i", A, np.linalg.pinv(A.T @ A), A)
+
+
+# --- leverage scores ---------------------------------------------------------------------------
+
+def test_exact_leverage_matches_formula(to_b):
+    A = _t(400, 6)
+    tau = leverage_scores(to_b(A))
+    np.testing.assert_allclose(to_numpy(tau), _leverage_oracle(A), rtol=1e-10, atol=1e-14)
+    assert float(tau.sum()) == pytest.approx(6.0, abs=1e-10)
+
+
+def test_exact_leverage_rank_deficient_and_sparse():
+    A = _t(300, 4, seed=1)
+    A = np.column_stack([A, A[:, 0] - 2 * A[:, 3], np.zeros(300)])
+    tau = leverage_scores(A)
+    assert tau.sum() == pytest.approx(4.0, abs=1e-9)
+    np.testing.assert_allclose(tau, _leverage_oracle(A), atol=1e-10)
+    A[np.abs(A) < 0.7] = 0.0
+    np.testing.assert_allclose(leverage_scores(sp.csr_matrix(A)), leverage_scores(A), atol=1e-10)
+
+
+def test_exact_leverage_ill_conditioned_columns():
+    A = _t(300, 4, seed=2) * np.array([1e-6, 1.0, 1e6, 1.0])
+    np.testing.assert_allclose(leverage_scores(A), leverage_scores(A / np.array([1e-6, 1.0, 1e6, 1.0])), atol=1e-10)
+
+
+def _failures(A, trials, eps, delta, **kw):
+    tau = leverage_scores(A)
+    bad = 0
+    for seed in range(trials):
+        approx = leverage_scores(A, method="approx", eps=eps, delta=delta, seed=seed, **kw)
+        bad += not np.all(np.abs(approx - tau) <= eps * tau + 1e-13)
+    return bad
+
+
+@pytest.mark.parametrize("sketch", ["countsketch", "srht"])
+def test_approx_leverage_within_eps_with_stated_probability(sketch):
+    """Default sizes: all n scores within (1 +- eps) in at least a 1 - delta fraction of trials (binomial test)."""
+    A = _t(3000, 3, seed=3)
+    trials, delta = 20, 0.1
+    bad = _failures(A, trials, 0.5, delta, sketch=sketch)
+    assert bad <= binom.isf(1e-4, trials, delta)
+
+
+def test_jl_step_within_eps_with_stated_probability():
+    """With an exact first stage (SRHT of all N rows) the JL step alone: chi-square union bound of jl_dimension."""
+    n, eps, delta = 2000, 0.5, 0.2
+    A = _t(n, 8, seed=4)
+    r = jl_dimension(n, eps, delta)
+    trials = 20
+    bad = _failures(A, trials, eps, delta, sketch="srht", sketch_size=2048, jl_dim=r)
+    assert bad <= binom.isf(1e-4, trials, delta)
+
+
+def test_approx_leverage_sparse_and_same_seed_same_scores(to_b):
+    A = _t(2000, 3, seed=5)
+    A[np.abs(A) < 0.5] = 0.0
+    tau = leverage_scores(A)
+    dense = leverage_scores(A, method="approx", seed=7)
+    np.testing.assert_allclose(leverage_scores(sp.csr_matrix(A), method="approx", seed=7), dense, rtol=1e-10)
+    np.testing.assert_allclose(to_numpy(leverage_scores(to_b(A), method="approx", seed=7)), dense, rtol=1e-10)
+    np.testing.assert_allclose(to_numpy(leverage_scores(to_b(A), method="approx", sketch="srht", seed=7)),
+                               leverage_scores(A, method="approx", sketch="srht", seed=7), rtol=1e-10)
+    assert np.all(np.abs(dense - tau) <= 0.5 * tau + 1e-13)
+
+
+def test_sketch_and_jl_sizes():
+    assert sketch_size_bound(10**6, 50, 0.5, 0.5) == 20400
+    assert sketch_size_bound(100, 5, 0.1, 0.1, "srht") == 128  # capped at N
+    r = jl_dimension(1000, 0.5, 0.1)
+    from scipy.stats import chi2
+
+    fail = lambda k: 1000 * (chi2.sf(1.5 * k, k) + chi2.cdf(0.5 * k, k))  # noqa: E731
+    assert fail(r) <= 0.1 < fail(r - 1)
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(method="qr"), "unknown method"),
+    (dict(method="approx", eps=0.0), "eps must be in"),
+    (dict(method="approx", delta=1.0), "delta must be in"),
+    (dict(method="approx", sketch="gauss"), "unknown sketch"),
+    (dict(method="approx", sketch_size=0), "sketch_size must be"),
+    (dict(method="approx", jl_dim=-1), "jl_dim must be"),
+])
+def test_leverage_bad_input(kw, message):
+    with pytest.raises(ValueError, match=message):
+        leverage_scores(_t(20, 2), **kw)
+
+
+# --- Lewis weights -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("p", [1.0, 1.5, 3.0, 3.5])
+def test_lewis_weights_sum_to_d_and_fixed_point(p):
+    A = _t(500, 5, seed=6)
+    w, rep = lewis_weights(A, p, full_output=True)
+    assert rep.converged and rep.residual <= 1e-12
+    assert w.sum() == pytest.approx(5.0, abs=1e-8)
+    fixed = _leverage_oracle(w[:, None] ** (0.5 - 1 / p) * A)
+    assert np.max(np.abs(fixed - w) / w) < 1e-8
+
+
+def test_lewis_weights_backends_agree(to_b):
+    A = _t(300, 4, seed=13)
+    np.testing.assert_allclose(to_numpy(lewis_weights(to_b(A), 1.5)), lewis_weights(A, 1.5), rtol=1e-10)
+
+
+def test_lewis_weights_p2_are_leverage_scores_and_zero_rows():
+    A = _t(200, 3, seed=7)
+    A[5] = 0.0
+    np.testing.assert_allclose(lewis_weights(A, 2), leverage_scores(A), atol=1e-12)
+    w = lewis_weights(A, 1)
+    assert w[5] == 0.0 and w.sum() == pytest.approx(3.0, abs=1e-8)
+
+
+def test_lewis_weights_approx_leverage_are_close():
+    A = _t(3000, 3, seed=8)
+    w = lewis_weights(A, 1)
+    with pytest.warns(RuntimeWarning, match="not converged"):
+        wa = lewis_weights(A, 1, leverage="approx", max_iter=30, seed=1)
+    assert np.all(np.abs(wa / w - 1) < 1.0)
+
+
+def test_lewis_weights_warn_and_bad_p():
+    A = _t(100, 3)
+    with pytest.warns(RuntimeWarning, match="not converged after 2 iterations"):
+        w, rep = lewis_weights(A, 1, max_iter=2, full_output=True)
+    assert not rep.converged and rep.iterations == 2
+    with pytest.raises(ValueError, match="p must be < 4"):
+        lewis_weights(A, 4)
+    with pytest.raises(ValueError, match="unknown leverage"):
+        lewis_weights(A, 1, leverage="fast")
+
+
+# --- exact sensitivities -----------------------------------------------------------------------
+
+def _brute_l1(A):
+    """p = 1: the ratio |a_i x| / ||Ax||_1 is maximal at a vertex, an x orthogonal to d-1 rows of A."""
+    n, d = A.shape
+    best = np.zeros(n)
+    for rows in itertools.combinations(range(n), d - 1):
+        _, s, vt = np.linalg.svd(A[list(rows)])
+        if s[-1] < 1e-12 * s[0]:
+            continue
+        x = vt[-1]
+        Ax = np.abs(A @ x)
+        best = np.maximum(best, Ax / Ax.sum())
+    return best
+
+
+def _brute_2d(A, p):
+    """d = 2: maximise |a_i x|^p / ||Ax||_p^p over the unit circle: a fine grid, then a local refinement."""
+    def ratio(t, i):
+        Ax = np.abs(A @ np.array([np.cos(t), np.sin(t)]))
+        return Ax[i] ** p / np.sum(Ax**p)
+
+    grid = np.linspace(0, np.pi, 20001)
+    X = np.abs(A @ np.vstack([np.cos(grid), np.sin(grid)])) ** p
+    R = X / X.sum(axis=0)
+    out = []
+    for i in range(A.shape[0]):
+        k = int(np.argmax(R[i]))
+        res = minimize_scalar(lambda t: -ratio(t, i), bounds=(grid[max(k - 1, 0)], grid[min(k + 1, 20000)]),
+                              method="bounded", options={"xatol": 1e-12})
+        out.append(max(-res.fun, R[i, k]))
+    return np.array(out)
+
+
+def test_l1_sensitivities_equal_vertex_enumeration(backend, to_b):
+    A = _t(8, 3, seed=9)
+    if backend[1].startswith("cuda"):  # host-side convex programs: no silent device -> host copy
+        with pytest.raises(TypeError, match="on the host"):
+            lp_sensitivities(to_b(A), 1)
+        return
+    np.testing.assert_allclose(to_numpy(lp_sensitivities(to_b(A), 1)), _brute_l1(A), rtol=1e-9)
+
+
+@pytest.mark.parametrize("p", [1.5, 3.0])
+def test_lp_sensitivities_equal_brute_force_2d(p):
+    A = _t(7, 2, seed=10)
+    np.testing.assert_allclose(lp_sensitivities(A, p), _brute_2d(A, p), rtol=1e-6)
+
+
+def test_l2_sensitivities_are_leverage_scores_and_rows_subset():
+    A = _t(10, 3, seed=11)
+    np.testing.assert_allclose(lp_sensitivities(A, 2), _leverage_oracle(A), rtol=1e-8)
+    np.testing.assert_allclose(lp_sensitivities(A, 1, rows=np.array([2, 7])), lp_sensitivities(A, 1)[[2, 7]])
+    A[4] = 0.0
+    assert lp_sensitivities(A, 1)[4] == 0.0 and lp_sensitivities(A, 3)[4] == 0.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("p", [1.0, 1.5, 3.0])
+def test_sensitivity_bounds_hold(seed, p):
+    """sigma <= tau^(p/2) and sigma <= w (p <= 2); sigma <= d^(p/2-1) w and n^(p/2-1) tau^(p/2) (p > 2)."""
+    A = _t(14, 3, seed=seed, df=1.5)
+    sigma = lp_sensitivities(A, p)
+    slack = 1e-8
+    assert np.all(sigma <= sensitivity_upper_bound(A, p, "root-leverage") * (1 + slack))
+    assert np.all(sigma <= sensitivity_upper_bound(A, p, "lewis") * (1 + slack))
+    if p <= 2:
+        assert np.all(sigma <= leverage_scores(A) ** (p / 2) * (1 + slack))
+        assert np.all(sigma <= lewis_weights(A, p) * (1 + slack))
+        assert sigma.sum() <= 3 + 1e-8
+
+
+def test_total_sensitivity_exact_and_estimate():
+    A = _t(40, 3, seed=12, df=1.5)
+    exact, se0 = total_sensitivity(A, 1)
+    assert se0 == 0.0 and exact == pytest.approx(lp_sensitivities(A, 1).sum())
+    est, se = total_sensitivity(A, 1, n_samples=200, seed=3)
+    assert se > 0 and abs(est - exact) <= 4 * se
+
+
+def test_mixture_scores():
+    rng = np.random.default_rng(0)
+    s, t = rng.uniform(size=30), rng.uniform(size=30)
+    m = mixture_scores(s, t)
+    assert m.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(mixture_scores(s, t, 2.0, 3.0), 2 * s + 3 * t)
+    with pytest.raises(ValueError, match="same shape"):
+        mixture_scores(s, t[:5])
+    with pytest.raises(ValueError, match="non-negative"):
+        mixture_scores(s, t, -1.0, 1.0)
+
+
+def test_sensitivity_bad_input():
+    A = _t(10, 2)
+    with pytest.raises(ValueError, match=r"rows must be row indices in \[0, 10\)"):
+        lp_sensitivities(A, 1, rows=np.array([3, 10]))
+    with pytest.raises(ValueError, match="rows must be a 1-D array of integer"):
+        lp_sensitivities(A, 1, rows=np.array([0.5]))
+    with pytest.raises(ValueError, match="unknown bound"):
+        sensitivity_upper_bound(A, 1, "dual")
+    with pytest.raises(ValueError, match="n_samples must be >= 2"):
+        total_sensitivity(A, 1, n_samples=1)
+    with pytest.raises(ValueError, match="p must be a finite number >= 1"):
+        lp_sensitivities(A, 0.9)

@@ -5,8 +5,11 @@ from .dpp import dpp, k_dpp, projection_dpp
 from .leastsquares import (WLSResult, adaptive_dpp_points, approximate, christoffel, design, optimal_density,
                            optimal_weights, projection_dpp_design, projection_dpp_points, repeated_dpp_points,
                            sample_optimal, volume_rescaled_points, wls_fit)
+from .regression import LpRegressionResult, lp_objective, lp_regression
+from .sensitivity import (LewisReport, inclusion_probabilities, jl_dimension, leverage_scores, lewis_weights,
+                          lp_sample, lp_sensitivities, mixture_scores, sample_by_scores, sampling_scores,
+                          sensitivity_upper_bound, sketch_size_bound, total_sensitivity)
 from .volume import column_basis, leverage_sampling, volume_sampling
-from .volume import leverage_scores as exact_leverage_scores
 
 __all__ = [
     "Discrete", "Hermite", "Legendre", "Tensor", "index_set",
@@ -14,5 +17,9 @@ __all__ = [
     "WLSResult", "adaptive_dpp_points", "approximate", "christoffel", "design", "optimal_density",
     "optimal_weights", "projection_dpp_design", "projection_dpp_points", "repeated_dpp_points",
     "sample_optimal", "volume_rescaled_points", "wls_fit",
-    "column_basis", "leverage_sampling", "volume_sampling", "exact_leverage_scores",
+    "column_basis", "leverage_sampling", "volume_sampling",
+    "LpRegressionResult", "lp_objective", "lp_regression",
+    "LewisReport", "inclusion_probabilities", "jl_dimension", "leverage_scores", "lewis_weights", "lp_sample",
+    "lp_sensitivities", "mixture_scores", "sample_by_scores", "sampling_scores", "sensitivity_upper_bound",
+    "sketch_size_bound", "total_sensitivity",
 ]

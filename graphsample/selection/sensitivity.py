@@ -609,10 +609,10 @@ def inclusion_probabilities(scores: Any, size: float) -> Any:
     qs = xp.sort(scores, descending=True)
     tail = xp.flip(xp.cumulative_sum(xp.flip(qs)))  # tail[j] = sum_{i >= j} qs[i], summed small to large
     j = xp.astype(arange_like(n, scores), scores.dtype)
-    beta = (size - j) / xp.where(tail > 0, tail, 1.0)
-    ok = (beta * qs <= 1.0) & (j < size)
+    ok = ((size - j) * qs <= tail) & (j < size)  # beta_j q_(j+1) <= 1 without forming beta (it can overflow)
     first = int(xp.argmax(xp.astype(ok, xp.int8)))
-    return xp.minimum(beta[first] * scores, 1.0)
+    with np.errstate(over="ignore", divide="ignore"):
+        return xp.minimum((scores / tail[first]) * (size - first), 1.0)
 
 
 def sample_by_scores(scores: Any, size: int, p: float, *, replace: bool = False,

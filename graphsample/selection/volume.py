@@ -27,6 +27,7 @@ from array_api_compat import device as _where
 from .._random import SeedLike, seed_key, uniform_array
 from .._backend import namespace
 from .dpp import _check_count, _projection_features, as_matrix, k_dpp
+from .sensitivity import leverage_scores
 
 #: stream offset of the uniform padding keys of volume sampling (sample b uses PAD_STREAMS + b)
 PAD_STREAMS = 1 << 61
@@ -48,13 +49,6 @@ def column_basis(X: Any) -> Any:
     return U[:, :rank]
 
 
-def leverage_scores(X: Any) -> Any:
-    r"""Exact leverage scores :math:`\ell_i = \|U_i\|^2` (sum = rank X), on X's backend."""
-    U = column_basis(X)
-    xp = namespace(U)
-    return xp.sum(U * U, axis=1)
-
-
 def leverage_sampling(X: Any, n: int, *, seed: SeedLike = None) -> tuple[Any, Any]:
     r"""``n`` i.i.d. row indices with :math:`P(i) = p_i = \ell_i / \operatorname{rank} X`, and ``p``.
 
@@ -63,7 +57,7 @@ def leverage_sampling(X: Any, n: int, *, seed: SeedLike = None) -> tuple[Any, An
     """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
-    lev = leverage_scores(X)
+    lev = leverage_scores(as_matrix(X, "X"))
     xp = namespace(lev)
     p = lev / xp.sum(lev)
     cum = xp.cumulative_sum(p)

@@ -222,3 +222,9 @@ def test_cli_sketched_leverage_and_sparse_data(tmp_path):
     assert res.exit_code == 0, res.output
     idx, _ = lp_sample(sp.csr_matrix(A), 50, 1, "leverage", leverage="approx", seed=4)
     assert [int(line.split("\t")[0]) for line in res.stdout.strip().splitlines()] == idx.tolist()
+
+
+def test_inclusion_probabilities_with_subnormal_scores():
+    """beta can exceed the float range when a score is subnormal; the sizes must still add up."""
+    pi = inclusion_probabilities(np.array([8.0, 2.2250738585072014e-308]), 1.5)
+    assert pi.sum() == pytest.approx(1.5, rel=1e-9)

@@ -7,7 +7,8 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from graphsample.selection.volume import column_basis, leverage_sampling, leverage_scores, volume_sampling
+from graphsample.selection.sensitivity import leverage_scores
+from graphsample.selection.volume import column_basis, leverage_sampling, volume_sampling
 
 from .test_dpp import assert_law
 

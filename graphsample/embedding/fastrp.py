@@ -122,7 +122,7 @@ def sparse_projection(key: Any, n_rows: int, columns: range, s: float, like: Any
             keep = pos < n_rows
             rows_out.append(pos[keep])
             cols_out.append(xp.broadcast_to(act[:, None], pos.shape)[keep])
-            vals_out.append(xp.where(sign[keep], -math.sqrt(s), math.sqrt(s)))
+            vals_out.append((1.0 - 2.0 * xp.astype(sign[keep], xp.float64)) * math.sqrt(s))
             last[act] = pos[:, -1]
         counter += per_round
         active = active[last[active] < n_rows - 1]
@@ -326,7 +326,8 @@ def fastrp(G: Graph, dim: int = 128, *, preset: Preset = "paper", weights: Any =
     features : optional ``(n, f)`` dense node feature matrix on G's backend, mixed in as GDS does.
     property_ratio : fraction of the ``dim`` columns that project ``features`` (0..1).
     direction : for directed graphs, propagate along ``"out"``-arcs, ``"in"``-arcs or ``"both"``
-        (symmetrised, weights of opposite arcs summed). Undirected graphs ignore it.
+        (symmetrised: weights of opposite arcs summed; unweighted, one edge per linked pair).
+        Undirected graphs ignore it.
     weighted : use the arc weights of a weighted graph (else every arc counts 1).
     block_size : process the columns in blocks of this many, so the work arrays take
         :math:`O(n \cdot \mathrm{block})` memory; row norms then cost extra passes. Default: one block.

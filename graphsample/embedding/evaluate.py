@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._backend import to_numpy
+from .._backend import optional_import, to_numpy
 from .._random import SeedLike, check_seed
 from ..errors import GraphValidationError
 from ..graph import Graph, from_edges
@@ -40,6 +40,11 @@ DEFAULT_RATIOS = tuple(round(0.1 * i, 1) for i in range(1, 10))
 
 
 # ---------------------------------------------------------------------------- inputs
+def _sklearn(module: str) -> Any:
+    """A scikit-learn submodule, or a clear error naming the package when it is missing."""
+    return optional_import(f"sklearn.{module}")
+
+
 def as_label_matrix(labels: Any, n_nodes: int | None = None) -> Any:
     """Labels as a binary ``scipy.sparse.csr_array`` of shape (n_nodes, n_labels).
 
@@ -121,8 +126,7 @@ def predict_labels(proba: np.ndarray, rule: Rule, k: np.ndarray | None = None) -
 
 def f1_scores(Y_true: Any, Y_pred: Any) -> tuple[float, float]:
     """(micro-F1, macro-F1) of 0/1 matrices; a label with no true and no predicted node scores 0."""
-    from sklearn.metrics import f1_score
-
+    f1_score = _sklearn("metrics").f1_score
     return (float(f1_score(Y_true, Y_pred, average="micro", zero_division=0)),
             float(f1_score(Y_true, Y_pred, average="macro", zero_division=0)))
 
@@ -180,9 +184,8 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
     n_jobs : labels fitted in parallel by scikit-learn's ``OneVsRestClassifier``.
     seed : int, Generator or None.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
-
+    LogisticRegression = _sklearn("linear_model").LogisticRegression
+    OneVsRestClassifier = _sklearn("multiclass").OneVsRestClassifier
     E = _as_embedding(embedding)
     Y = as_label_matrix(labels, E.shape[0])
     ratios = _check_ratios(ratios)
@@ -337,9 +340,8 @@ def link_prediction(embedding: Any, split: EdgeSplit, *, scoring: Scoring = "had
     regression on :math:`e_u \odot e_v` (Grover & Leskovec, node2vec, KDD 2016) trained on the
     training edges versus the training non-edges.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
-
+    LogisticRegression = _sklearn("linear_model").LogisticRegression
+    roc_auc_score = _sklearn("metrics").roc_auc_score
     E = _as_embedding(embedding)
     if E.shape[0] != split.train_graph.n_nodes:
         raise ValueError(f"the embedding has {E.shape[0]} rows but the graph has {split.train_graph.n_nodes} nodes")

@@ -47,6 +47,7 @@ from .._backend import backend_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, GraphValidationError
 from ..graph import Graph
+from ..graph import _dev as _device
 
 Preset = Literal["paper", "gds"]
 Direction = Literal["out", "in", "both"]
@@ -164,10 +165,6 @@ def _operator(G: Graph, direction: Direction, input_matrix: InputMatrix, weighte
     A = _ops.csr_matrix(S.indptr, S.indices, w, (n, n))
     AT = _ops.csr_matrix(ST.indptr, ST.indices, wT, (n, n))
     return _Operator(A, AT, degree)
-
-
-def _device(like: Any) -> dict:
-    return {"device": like.device} if backend_of(like) == "torch" else {}
 
 
 def _dense_transpose(M: Any) -> Any:

@@ -69,7 +69,7 @@ def test_evaluate_node_classification(tmp_path):
     (tmp_path / "y.txt").write_text("".join(f"{i} {c}\n" for i, c in enumerate(cls)))
     for labels in ("y.npy", "y.txt"):
         res = run("evaluate", "node-classification", tmp_path / "e.npy", tmp_path / labels, "--ratios", "0.3,0.6",
-                  "--repeats", 2, "--seed", 0)
+                  "--repeats", 1, "--seed", 0)
         assert res.exit_code == 0, res.output
         assert "| 30% |" in res.output and "| 60% |" in res.output
     res = run("evaluate", "node-classification", tmp_path / "e.npy", tmp_path / "y.npy", "--ratios", "0.5",

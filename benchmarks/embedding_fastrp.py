@@ -82,9 +82,9 @@ def classify(E, Y, ratios, shuffles: int, C: float) -> dict:
 
 def quality(args, G, Y) -> list[dict]:
     E = fastrp(G, 512, preset="paper", seed=args.seed)
-    scores = classify(E, Y, RATIOS, args.shuffles, args.C)
+    scores = classify(E, Y, args.ratios, args.shuffles, args.C)
     rows = []
-    for ratio in RATIOS:
+    for ratio in args.ratios:
         r = scores[ratio]
         rows.append({"table": "quality", "train ratio": f"{ratio:.0%}",
                      "micro top-k": round(r["micro_topk"], 2), "macro top-k": round(r["macro_topk"], 2),
@@ -98,7 +98,7 @@ def quality(args, G, Y) -> list[dict]:
 
 
 def speed(args, G, Y) -> list[dict]:
-    ratios = (0.1, 0.5, 0.9)
+    ratios = args.others_ratios
     t_ours, E_ours = timeit(lambda: fastrp(G, 512, preset="paper", seed=args.seed), repeat=args.repeat)
     t_skn, E_skn = timeit(lambda: sknetwork_rp(G, 512, args.seed), repeat=args.repeat)
     # pecanpy compiles its walk kernel on every call: a 1-walk x 5-step run measures that overhead,
@@ -163,10 +163,16 @@ def gpu_rows(args, G) -> list[dict]:
     return rows
 
 
+def _floats(text: str) -> tuple[float, ...]:
+    return tuple(float(x) for x in text.split(","))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shuffles", type=int, default=10, help="shuffles per training ratio (quality table)")
+    ap.add_argument("--ratios", type=_floats, default=RATIOS, help="training ratios of the quality table")
     ap.add_argument("--others-shuffles", type=int, default=3, help="shuffles per ratio in the speed table")
+    ap.add_argument("--others-ratios", type=_floats, default=(0.1, 0.5, 0.9), help="ratios of the speed table")
     ap.add_argument("--C", type=float, default=0.03, help="inverse regularisation of the logistic regressions")
     ap.add_argument("--repeat", type=int, default=3, help="timing repeats (best of)")
     ap.add_argument("--rmat-dim", type=int, default=128, help="FastRP dimension on the CPU R-MAT run")

@@ -252,7 +252,9 @@ def _spanning_forest(n: int, src: np.ndarray, dst: np.ndarray, rng: np.random.Ge
 
 
 def sample_non_edges(G: Graph, count: int, rng: np.random.Generator, exclude: np.ndarray | None = None) -> np.ndarray:
-    """``count`` distinct node pairs (u < v) with no edge in ``G`` (and not in ``exclude``), uniform."""
+    """``count`` distinct node pairs (u < v) with no edge in ``G`` (read as undirected; and not in
+    ``exclude``, a (k, 2) array of pairs u < v), uniform among such pairs."""
+    G = G.to_undirected() if G.directed else G
     n = G.n_nodes
     possible = n * (n - 1) // 2 - G.n_edges + G.n_self_loops
     if count > possible:

@@ -264,7 +264,7 @@ def _block(plan: _Plan, cols: range, inv: dict[int, Any]) -> Any:
             inv[i] = _inverse_from_squares(xp.sum(X * X, axis=1))
         coef = p.self_influence if i == 0 else p.weights[i - 1]
         if coef != 0:
-            out = out + X * (coef * inv[i])[:, None]
+            out += X * (coef * inv[i])[:, None]
     return out
 
 

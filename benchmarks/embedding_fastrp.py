@@ -188,14 +188,15 @@ def main() -> None:
                      ("scale", lambda: scale(args))):
         if part not in skip:
             rows += fn()
-    notes = (f"Command: `python benchmarks/embedding_fastrp.py {' '.join(sys.argv[1:])}`; {THREADS} threads for "
-             f"every tool; logistic regression C={args.C} (lbfgs, tol 1e-3); quality: mean of {args.shuffles} "
-             f"shuffles; speed table: mean of {args.others_shuffles} shuffles.")
+    command = f"Command: `python benchmarks/embedding_fastrp.py {' '.join(sys.argv[1:])}`; {THREADS} threads for every tool"
+    classifier = f"one-vs-rest logistic regression (lbfgs, C={args.C}, tol 1e-3)"
+    notes = {"quality": f"{command}; {classifier}; mean of {args.shuffles} shuffles.",
+             "speed": f"{command}; times best of {args.repeat}; {classifier}; mean of {args.others_shuffles} shuffles.",
+             "scale": f"{command}; FastRP paper preset, times best of {args.repeat}."}
     for table in ("quality", "speed", "scale"):
         part = [{k: v for k, v in r.items() if k != "table"} for r in rows if r["table"] == table]
         if part:
-            write_results(f"embedding_fastrp_{table}", part, notes=notes)
-
+            write_results(f"embedding_fastrp_{table}", part, notes=notes[table])
 
 if __name__ == "__main__":
     main()

@@ -1,1 +1,11 @@
 """Node embeddings: FastRP, GraphVite-style LINE / DeepWalk / node2vec, and their evaluation."""
+
+from .evaluate import (ClassificationReport, EdgeSplit, LinkPredictionReport, link_prediction,
+                       node_classification, split_edges)
+from .fastrp import PRESETS, FastRP, fastrp, sparse_projection
+
+__all__ = [
+    "FastRP", "fastrp", "sparse_projection", "PRESETS",
+    "node_classification", "ClassificationReport", "split_edges", "EdgeSplit", "link_prediction",
+    "LinkPredictionReport",
+]

@@ -1,0 +1,50 @@
+"""``graphsample embed fastrp INPUT -o emb.npy``: FastRP node embeddings (Chen et al., CIKM 2019)."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import graph_options, input_argument, load_graph, output_option, save_array, seed_option, user_errors
+
+
+def _floats(value: str | None) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        return [float(x) for x in value.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated numbers, got {value!r}") from None
+
+
+@click.command()
+@input_argument
+@graph_options
+@output_option(help="Output: .npy (default), .txt/.tsv, or '-' for text on stdout.")
+@click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension.")
+@click.option("--preset", type=click.Choice(["paper", "gds"]), default="paper", show_default=True,
+              help="Chen et al.'s setting, or Neo4j GDS's variant.")
+@click.option("--weights", default=None, help="Comma-separated power weights alpha_1..alpha_k [preset's].")
+@click.option("--beta", type=float, default=None, help="Degree normalisation strength [preset's].")
+@click.option("--s", "s", type=float, default=None, help="Sparsity of R: entries non-zero w.p. 1/s [sqrt(n) or 3].")
+@click.option("--input-matrix", type=click.Choice(["transition", "adjacency"]), default=None,
+              help="Propagate with D^-1 S or with S [transition].")
+@click.option("--self-influence", type=float, default=None, help="Weight of the node's own initial vector [0].")
+@click.option("--direction", type=click.Choice(["out", "in", "both"]), default="out", show_default=True,
+              help="Arcs to propagate along in a directed graph.")
+@click.option("--block-size", type=int, default=None, help="Process the columns in blocks of this many.")
+@click.option("--float64", "use_float64", is_flag=True, help="Compute in float64 instead of float32.")
+@seed_option
+@user_errors
+def fastrp(input: str, output: str, dim: int, preset: str, weights: str | None, beta: float | None,
+           s: float | None, input_matrix: str | None, self_influence: float | None, direction: str,
+           block_size: int | None, use_float64: bool, seed: int | None, **opts) -> None:
+    """Embed the nodes of INPUT with FastRP; rows follow the graph's node order."""
+    from graphsample.embedding import fastrp as run
+
+    G = load_graph(input, **opts)
+    E = run(G, dim, preset=preset, weights=_floats(weights), beta=beta, s=s, input_matrix=input_matrix,
+            self_influence=self_influence, direction=direction, weighted=G.is_weighted, block_size=block_size,
+            dtype="float64" if use_float64 else "float32", seed=seed)
+    save_array(output, E)
+    if not opts.get("quiet") and output != "-":
+        click.echo(f"wrote {output}: {G.n_nodes:,} x {dim} embedding", err=True)

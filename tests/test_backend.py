@@ -66,3 +66,17 @@ def test_optional_import_names_the_extra():
 def test_numba_cuda_shim():
     cuda = numba_cuda()
     assert hasattr(np, "row_stack") and cuda is not None
+
+
+def test_parallel_host_spmm_matches_scipy():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    S = sp.random(50, 40, density=0.1, format="csr", random_state=1)
+    for dtype in (np.float32, np.float64):
+        X = rng.standard_normal((40, 7)).astype(dtype)
+        got = _ops.spmm(S, X)
+        assert got.dtype == np.result_type(S.dtype, dtype)
+        assert np.allclose(got, S @ X, rtol=1e-5)
+    Xf = np.asfortranarray(rng.standard_normal((40, 3)))
+    assert np.allclose(_ops.spmm(S, Xf), S @ Xf)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import numba_cuda
-from .._random import cuda_functions, stream_key
+from .._random import cuda_functions
 
 WARP = 32
 WARPS_PER_BLOCK = 4
@@ -132,7 +132,7 @@ def train_block(V: Any, C: Any, heads: Any, tails: Any, nprob: Any, nalias: Any,
 
 def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) -> tuple[np.ndarray, np.ndarray]:
     """Train on one GPU: the host sampler fills pools (double-buffered), the GPU trains each block."""
-    from .graphvite import _NEG_STREAM, block_schedule, pools
+    from .graphvite import _NEG_STREAM, block_schedule, pools, subkey
 
     if ":" in device:
         cuda.select_device(int(device.split(":")[1]))
@@ -140,7 +140,7 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     P, pp = sampler.P, sampler.part_ptr
     dV, dC = cuda.to_device(V), cuda.to_device(C)
     dprob, dalias = cuda.to_device(sampler.nprob), cuda.to_device(sampler.nalias)
-    neg_key = stream_key(sampler.key, np.uint64(_NEG_STREAM))
+    neg_key = subkey(sampler.key, _NEG_STREAM)
     episodes = block_schedule(P, 1)
     done = 0
     for t, (heads, tails, block_ptr) in pools(sampler):
@@ -152,7 +152,7 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
             lo, hi = block_ptr[b], block_ptr[b + 1]
             loss += train_block(dV[pp[i]:pp[i + 1]], dC[pp[j]:pp[j + 1]], dh[lo:hi], dt[lo:hi],
                                 dprob[pp[j]:pp[j + 1]], dalias[pp[j]:pp[j + 1]],
-                                stream_key(neg_key, np.uint64(sampler.negative_stream(t) + b)), h.num_negative,
+                                subkey(neg_key, sampler.negative_stream(t) + b), h.num_negative,
                                 h.negative_weight, h.weight_decay, h.lr, done, 1, sampler.total, h.batch_size)
             done += int(hi - lo)
         if callback is not None:

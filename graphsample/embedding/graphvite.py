@@ -76,6 +76,11 @@ class Hyper:
     q: float = 1.0
 
 
+def subkey(key: np.uint64, stream: int) -> np.uint64:
+    """The counter-RNG key of ``stream`` under ``key``, as a NumPy uint64 (kernels take uint64 keys)."""
+    return np.uint64(stream_key(np.uint64(key), np.uint64(stream)))
+
+
 def auto_augmentation_step(n_nodes: int, n_edges: int, walk_length: int) -> int:
     r""":math:`s = \lfloor \ln 1600 / \ln(|E|/|V|) \rfloor`, clipped to ``1..walk_length``."""
     density = n_edges / max(n_nodes, 1)
@@ -142,7 +147,7 @@ class Sampler:
         self.nprob, self.nalias = build_alias(self.part_ptr, degree[self.perm] ** 0.75)
         self.P, self.hyper, self.method = P, hyper, method
         self.key = key
-        self.walk_key = stream_key(key, np.uint64(_WALK_STREAM))
+        self.walk_key = subkey(key, _WALK_STREAM)
         s, L = hyper.augmentation_step, hyper.walk_length
         self.samples_per_walk = s * (L + 1) - s * (s + 1) // 2
         self.walks_per_pool = max(1, hyper.pool_size // self.samples_per_walk)
@@ -304,7 +309,7 @@ def _fit_cpu(sampler: Sampler, V: np.ndarray, C: np.ndarray, callback: Callback 
     h = sampler.hyper
     P = sampler.P
     episodes = block_schedule(P, P)
-    neg_key = stream_key(sampler.key, np.uint64(_NEG_STREAM))
+    neg_key = subkey(sampler.key, _NEG_STREAM)
     losses = np.zeros(P * P, np.float64)
     done = 0
     for t, (heads, tails, block_ptr) in pools(sampler):

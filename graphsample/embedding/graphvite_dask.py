@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from .._backend import optional_import, to_numpy
-from .._random import SeedLike, seed_key, stream_key
+from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
 from .graphvite import (_NEG_STREAM, Callback, Hyper, Method, Sampler, block_schedule, make_hyper, pools,
-                        resolve_partitions)
+                        resolve_partitions, subkey)
 
 
 def _train_block_task(V: Any, C: Any, samples: list, table: tuple, skey: np.uint64, h: Hyper, done: int,
@@ -84,7 +84,7 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
     Cp = [client.scatter(np.zeros((pp[i + 1] - pp[i], dim), np.float32), workers=[home[i]]) for i in range(P)]
     tables = [client.scatter((sampler.nprob[pp[j]:pp[j + 1]], sampler.nalias[pp[j]:pp[j + 1]]), broadcast=True)
               for j in range(P)]
-    neg_key = stream_key(sampler.key, np.uint64(_NEG_STREAM))
+    neg_key = subkey(sampler.key, _NEG_STREAM)
     done, pending = 0, None
     for t, (heads, tails, block_ptr) in pools(sampler):
         loss_futures = []
@@ -97,7 +97,7 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
                 lo, hi = block_ptr[b], block_ptr[b + 1]
                 samples = client.scatter([heads[lo:hi], tails[lo:hi]], workers=[workers[w]])
                 fut = client.submit(_train_block_task, Vp[i], Cp[j], samples, tables[j],
-                                    stream_key(neg_key, np.uint64(sampler.negative_stream(t) + b)), hyper,
+                                    subkey(neg_key, sampler.negative_stream(t) + b), hyper,
                                     done + w, len(sizes), sampler.total, device,
                                     workers=[workers[w]], allow_other_workers=False, pure=False)
                 Vp[i] = client.submit(operator.getitem, fut, 0, workers=[workers[w]])

@@ -178,36 +178,39 @@ def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_
     """
     d = V.shape[1]
     grad = np.empty(d, np.float32)
+    x = np.empty(d, np.float32)
     n_batches = max(total / batch_size, 1.0)
-    wneg = negative_weight / num_negative
+    wneg = np.float32(negative_weight / num_negative)
+    decay = np.float32(weight_decay)
     loss = 0.0
     for k in range(heads.shape[0]):
         batch = (done + k * stride) // batch_size
         frac = 1.0 - batch / n_batches
         lr = np.float32(lr0 * (frac if frac > 1e-4 else 1e-4))
-        u = heads[k]
+        xu = V[heads[k]]
         for i in range(d):
             grad[i] = 0.0
+            x[i] = xu[i]
         for n in range(num_negative + 1):
             if n == 0:
-                c = tails[k]
+                y = C[tails[k]]
                 w = np.float32(1.0)
                 label = np.float32(1.0)
             else:
-                c = negative(nprob, nalias, skey, k, num_negative, n - 1)
-                w = np.float32(wneg)
+                y = C[negative(nprob, nalias, skey, k, num_negative, n - 1)]
+                w = wneg
                 label = np.float32(0.0)
             logit = np.float32(0.0)
             for i in range(d):
-                logit += V[u, i] * C[c, i]
+                logit += x[i] * y[i]
             loss += w * _softplus(-logit if n == 0 else logit)
             g = w * (np.float32(1.0) / (np.float32(1.0) + np.exp(-logit)) - label)
             for i in range(d):
-                y = C[c, i]
-                grad[i] += g * y
-                C[c, i] = y - lr * (g * V[u, i] + weight_decay * y)
+                yi = y[i]
+                grad[i] += g * yi
+                y[i] = yi - lr * (g * x[i] + decay * yi)
         for i in range(d):
-            V[u, i] -= lr * (grad[i] + weight_decay * V[u, i])
+            xu[i] = x[i] - lr * (grad[i] + decay * x[i])
     return loss
 
 

@@ -1,6 +1,6 @@
 r"""LINE, DeepWalk and node2vec trained the GraphVite way: online augmentation + parallel negative sampling.
 
-Reproduces Zhu, Xu, Tang & Qu, "GraphVite: A High-Performance CPU-GPU Hybrid System for Node
+Reproduces Zhu, Xu, Qu & Tang, "GraphVite: A High-Performance CPU-GPU Hybrid System for Node
 Embedding", WWW 2019. One model serves the three methods: every vertex ``u`` has a vertex embedding
 :math:`x_u` and a context embedding :math:`y_u` (both in :math:`\mathbb{R}^d`), and a positive pair
 ``(u, v)`` with negatives :math:`n_1..n_K` costs
@@ -60,20 +60,20 @@ _WALK_STREAM, _NEG_STREAM, _INIT_STREAM = 0, 1, 2
 
 @dataclass(frozen=True)
 class Hyper:
-    """Training hyper-parameters (GraphVite's defaults, see the module docstring)."""
+    """Checked training hyper-parameters (built by :func:`make_hyper`; meanings in :func:`train`)."""
 
-    dim: int = 128
-    num_epoch: float = 100.0
-    walk_length: int = 40
-    augmentation_step: int = 1
-    num_negative: int = 1
-    negative_weight: float = 5.0
-    lr: float = 0.025
-    weight_decay: float = 0.005
-    batch_size: int = 100_000
-    pool_size: int = 2_000_000
-    p: float = 1.0
-    q: float = 1.0
+    dim: int
+    num_epoch: float
+    walk_length: int
+    augmentation_step: int
+    num_negative: int
+    negative_weight: float
+    lr: float
+    weight_decay: float
+    batch_size: int
+    pool_size: int
+    p: float
+    q: float
 
 
 def subkey(key: np.uint64, stream: int) -> np.uint64:

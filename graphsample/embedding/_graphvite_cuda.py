@@ -30,14 +30,15 @@ float32 = np.float32
 _SLOTS = MAX_DIM // WARP
 
 
-@cuda.jit(device=True, inline=True)
+@cuda.jit(device=True)
 def alias_pick(prob, alias, n, u1, u2):
     j = int(u1 * n)
     if j >= n:
         j = n - 1
     return j if u2 < prob[j] else alias[j]
 
-@cuda.jit(device=True, inline=True)
+
+@cuda.jit(device=True)
 def warp_sum(shared, w, lane, value):
     shared[w, lane] = value
     cuda.syncthreads()

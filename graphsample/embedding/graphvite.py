@@ -277,10 +277,9 @@ def train(G: Graph, method: Method, *, dim: int = 128, num_epoch: float = 100.0,
           lr: float = 0.025, weight_decay: float = 0.005, batch_size: int = 100_000, pool_size: int = 2_000_000,
           num_partition: int | str = "auto", p: float = 1.0, q: float = 1.0, device: str | None = None,
           return_context: bool = False, seed: SeedLike = None, callback: Callback | None = None) -> Any:
-    """Train the GraphVite model with the positive samples of ``method`` (see the module docstring).
-
-    Returns the vertex embeddings (``n x dim`` float32, in ``G``'s namespace and device; on the host when
-    ``device="cuda"`` was asked for a host graph), and the context embeddings too with ``return_context``.
+    """Train the GraphVite model with the positive samples of ``method`` (``"deepwalk"``, ``"line"`` or
+    ``"node2vec"``; see the module docstring). The embeddings come back in ``G``'s namespace and device
+    (on the host when ``device="cuda"`` was asked for a host graph).
     """
     if method not in ("deepwalk", "line", "node2vec"):
         raise ValueError(f"unknown method {method!r}; choose deepwalk, line or node2vec")
@@ -366,7 +365,7 @@ def node2vec(G: Graph, dim: int = 128, *, p: float = 1.0, q: float = 1.0, **kwar
     return train(G, "node2vec", dim=dim, p=p, q=q, **kwargs)
 
 
-for _f in (deepwalk, line, node2vec):
+for _f in (train, deepwalk, line, node2vec):
     _f.__doc__ += _PARAMS_DOC + """
     Returns
     -------

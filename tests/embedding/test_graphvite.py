@@ -176,6 +176,20 @@ def test_node2vec_rejection_sampling_matches_second_order_probabilities():
     assert stats.chisquare(counts, alpha / alpha.sum() * sel.sum()).pvalue > 1e-3
 
 
+def test_directed_walks_stop_at_dead_ends():
+    G = from_edges([0, 1, 2], [1, 2, 3], n_nodes=4)  # a directed path: every walk ends at 3
+    S = _sampler(G, augmentation_step=2, walk_length=5)
+    heads = np.empty(50 * S.samples_per_walk, S.indices.dtype)
+    tails = np.empty_like(heads)
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.walk_key, 0,
+                         50, 5, 2, 1.0, 1.0, False, heads, tails)
+    valid = heads >= 0
+    assert np.all(tails[valid] > heads[valid]) and np.all(tails[valid] - heads[valid] <= 2)
+    assert np.all(tails[~valid] == -1) and (~valid).any()
+    V = gv.deepwalk(G, 4, num_epoch=20, seed=0, num_partition=1)
+    assert np.isfinite(V).all()
+
+
 def test_binning_and_line_pseudo_shuffle():
     part = np.array([0, 1, 0, 1])
     local = np.array([0, 0, 1, 1])
@@ -240,7 +254,7 @@ def test_embeddings_separate_communities():
     assert (lab[S.argmax(1)] == lab).mean() > 0.9
 
 
-def test_result_follows_the_graph_backend(backend, to_b):
+def test_result_follows_the_graph_backend(backend):
     G = _graph(6)
     if backend[1].startswith("cuda"):
         pytest.skip("GPU training is covered by the CUDA tests")

@@ -2,6 +2,7 @@
 
     python benchmarks/embedding_graphvite.py                 # CPU: BlogCatalog quality + speed
     python benchmarks/embedding_graphvite.py --rmat          # + R-MAT 1M nodes / 5M edges, 1 epoch on CPU
+    python benchmarks/embedding_graphvite.py --no-blogcatalog --rmat   # the R-MAT timing alone
     python benchmarks/embedding_graphvite.py --gpu           # + one GPU: direct and Dask paths, PyG Node2Vec
 
 Threads: ``pin_threads(2)`` for every tool (Numba, gensim workers, pecanpy workers, BLAS). Quality is the
@@ -213,18 +214,19 @@ def main() -> None:
     ap.add_argument("--ratios", type=float, nargs="+", default=[0.1, 0.5, 0.9])
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--skip-baseline", action="store_true", help="skip pecanpy + gensim")
+    ap.add_argument("--no-blogcatalog", action="store_true", help="skip the BlogCatalog part")
     ap.add_argument("--rmat", action="store_true", help="also time the R-MAT 1M / 5M graph on the CPU")
     ap.add_argument("--rmat-epochs", type=float, default=1)
     ap.add_argument("--gpu", action="store_true", help="GPU part: direct + Dask paths and PyG Node2Vec")
     ap.add_argument("--gpu-epochs", type=float, default=2000)
     ap.add_argument("--pyg-epochs", type=int, default=1)
     args = ap.parse_args()
-    rows = blogcatalog(args)
+    rows = [] if args.no_blogcatalog else blogcatalog(args)
     if args.rmat:
         rows += rmat(args)
     if args.gpu:
         rows += gpu(args)
-    name = "embedding_graphvite_gpu" if args.gpu else "embedding_graphvite"
+    name = "embedding_graphvite" + ("_gpu" if args.gpu else "") + ("_rmat" if args.no_blogcatalog else "")
     columns = list(dict.fromkeys(k for r in rows for k in r if k != "notes")) + ["notes"]
     write_results(name, rows, columns, notes=f"BlogCatalog (d={args.dim}), {THREADS} threads per tool (pin_threads), "
                                     f"ratios {args.ratios}, {args.repeats} shuffle(s). Command: "

@@ -177,11 +177,12 @@ class Sampler:
         u = uniform_array(self.key, np.int64(_INIT_STREAM), np.arange(n * d, dtype=np.int64))
         return ((u - 0.5) / d).astype(np.float32).reshape(n, d)
 
-    def negative_stream(self, t: int) -> np.uint64:
+    def negative_stream(self, t: int) -> int:
         """First RNG stream (under the negatives' key) of pool ``t``; block ``b`` uses this + ``b``."""
-        return np.int64(t) * self.P * self.P
+        return t * self.P * self.P
 
     def in_vertex_order(self, X: np.ndarray) -> np.ndarray:
+        """Rows of ``X`` (in partition order) put back in vertex order."""
         inv = np.empty_like(self.perm)
         inv[self.perm] = np.arange(self.perm.shape[0])
         return X[inv]

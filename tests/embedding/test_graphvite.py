@@ -100,6 +100,20 @@ def test_zigzag_partitions_are_balanced(deg, P):
     assert sums.max() - sums.min() <= deg.max() + 1e-9  # each zig-zag round pair is balanced
 
 
+@pytest.mark.parametrize("P", [1, 3])
+def test_one_pool_trains_every_block_once(P):
+    G = _graph(7)
+    S = _sampler(G, P=P)
+    heads, tails, block_ptr = S.pool(0)
+    V = S.init_vertex(G.n_nodes)
+    C = np.zeros_like(V)
+    losses = np.zeros(P * P)
+    n = cpu.train_episodes(V, C, S.part_ptr, heads, tails, block_ptr, gv.block_schedule(P, P), S.nprob, S.nalias,
+                           np.uint64(5), 0, 1, 5.0, 0.005, 0.025, 0, 10**6, 1000, losses)
+    assert n == block_ptr[-1] == len(heads)
+    assert np.all((losses > 0) == (np.diff(block_ptr) > 0))  # every non-empty block was trained
+
+
 def test_partition_errors():
     with pytest.raises(ValueError, match="num_partition must be between 1 and the number of nodes"):
         gv.degree_partitions(np.ones(3), 4)

@@ -102,6 +102,16 @@ def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias,
                     o += 1
 
 
+@numba.njit(parallel=True, nogil=True, cache=True)
+def init_uniform(skey, out):
+    """``out[i, j] = (u - 0.5) / d`` with ``u`` the uniform number ``i d + j`` of stream key ``skey``:
+    :math:`U(-0.5/d, 0.5/d)` rows, equal to :func:`graphsample._random.uniform_array` on the same stream."""
+    n, d = out.shape
+    for i in prange(n):
+        for j in range(d):
+            out[i, j] = (random_uniform(skey, i * d + j) - 0.5) / d
+
+
 @numba.njit(nogil=True, cache=True)
 def bin_samples(heads, tails, part, local, P, shuffle, out_heads, out_tails, block_ptr):
     """Counting-sort the valid pairs into blocks ``b = part[head] * P + part[tail]`` (local ids out).

@@ -45,7 +45,7 @@ import numba
 import numpy as np
 
 from .._backend import backend_of, is_gpu, to_backend, to_numpy
-from .._random import SeedLike, seed_key, stream_key, uniform_array
+from .._random import SeedLike, seed_key, stream_key
 from ..errors import GraphsampleError
 from ..graph import Graph
 from ..walks.alias import build_alias
@@ -173,9 +173,9 @@ class Sampler:
 
     def init_vertex(self, n: int) -> np.ndarray:
         """Vertex rows ``U(-0.5/d, 0.5/d)`` (float32, new row order) from the counter-based RNG."""
-        d = self.hyper.dim
-        u = uniform_array(self.key, np.int64(_INIT_STREAM), np.arange(n * d, dtype=np.int64))
-        return ((u - 0.5) / d).astype(np.float32).reshape(n, d)
+        V = np.empty((n, self.hyper.dim), np.float32)
+        _cpu.init_uniform(subkey(self.key, _INIT_STREAM), V)
+        return V
 
     def negative_stream(self, t: int) -> int:
         """First RNG stream (under the negatives' key) of pool ``t``; block ``b`` uses this + ``b``."""

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from graphsample._backend import backend_of, to_numpy
-from graphsample._random import seed_key, stream_key
+from graphsample._random import seed_key, stream_key, uniform_array
 from graphsample.embedding import _graphvite_cpu as cpu
 from graphsample.embedding import graphvite as gv
 from graphsample.errors import GraphsampleError
@@ -228,6 +228,15 @@ def test_auto_augmentation_step():
 
 
 # ------------------------------------------------------------------------------------------ training
+def test_vertex_init_is_the_shared_counter_stream():
+    G = _graph()
+    S = _sampler(G, dim=8)
+    V = S.init_vertex(5)
+    u = uniform_array(S.key, np.int64(2), np.arange(40, dtype=np.int64))
+    np.testing.assert_array_equal(V, ((u - 0.5) / 8).astype(np.float32).reshape(5, 8))
+    assert np.abs(V).max() <= 0.5 / 8
+
+
 def test_loss_decreases_and_result_shape():
     G = _graph(3, n=100, m=500)
     losses = []

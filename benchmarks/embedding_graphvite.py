@@ -1,0 +1,237 @@
+"""GraphVite-style DeepWalk / LINE vs pecanpy + gensim (and PyG Node2Vec on a GPU) on BlogCatalog.
+
+    python benchmarks/embedding_graphvite.py                 # CPU: BlogCatalog quality + speed
+    python benchmarks/embedding_graphvite.py --rmat          # + R-MAT 1M nodes / 5M edges, 1 epoch on CPU
+    python benchmarks/embedding_graphvite.py --no-blogcatalog --rmat   # the R-MAT timing alone
+    python benchmarks/embedding_graphvite.py --gpu           # + one GPU: direct and Dask paths, PyG Node2Vec
+
+Threads: ``pin_threads(2)`` for every tool (Numba, gensim workers, pecanpy workers, BLAS). Quality is the
+node-classification protocol (one-vs-rest logistic regression, top-k decision, micro/macro-F1 in percent).
+Until the shared ``graphsample.embedding.evaluate`` module is merged, a minimal copy of that protocol lives
+here (:func:`_classify`); it is used only when the shared module is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import pin_threads, rmat_graph, write_results  # noqa: E402
+
+THREADS = pin_threads(2)
+
+import numpy as np  # noqa: E402
+
+import graphsample.datasets as datasets  # noqa: E402
+from graphsample._backend import to_numpy  # noqa: E402
+from graphsample.embedding import graphvite as gv  # noqa: E402
+
+#: DeepWalk's published BlogCatalog row (micro-F1, percent), as quoted by the GraphVite issue.
+PUBLISHED = {0.1: 35.86, 0.9: 42.40}
+
+
+def _classify(X: np.ndarray, Y, ratios: tuple[float, ...], repeats: int, seed: int = 0) -> dict[float, tuple]:
+    """Micro/macro-F1 (percent) per training ratio: one-vs-rest logistic regression, top-k labels."""
+    try:
+        from graphsample.embedding.evaluate import node_classification
+    except ImportError:
+        node_classification = None
+    if node_classification is not None:
+        rep = node_classification(X, Y, ratios=ratios, repeats=repeats, seed=seed)
+        return {r["ratio"]: (r["micro_topk"], r["macro_topk"]) for r in rep.rows}
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.multiclass import OneVsRestClassifier
+
+    Y = Y.toarray() if hasattr(Y, "toarray") else np.asarray(Y)
+    labelled = np.flatnonzero(Y.sum(1) > 0)
+    rng = np.random.default_rng(seed)
+    shuffles = [rng.permutation(labelled) for _ in range(repeats)]
+    out = {}
+    for ratio in ratios:
+        scores = []
+        for perm in shuffles:
+            n_train = int(ratio * len(perm))
+            tr, te = perm[:n_train], perm[n_train:]
+            clf = OneVsRestClassifier(LogisticRegression(C=1.0, solver="lbfgs", max_iter=200)).fit(X[tr], Y[tr])
+            proba = clf.predict_proba(X[te])
+            k = Y[te].sum(1)
+            pred = np.zeros_like(Y[te])
+            top = np.argsort(-proba, axis=1)
+            for i in range(len(te)):
+                pred[i, top[i, :k[i]]] = 1
+            scores.append((f1_score(Y[te], pred, average="micro"),
+                           f1_score(Y[te], pred, average="macro", zero_division=0)))
+        out[ratio] = tuple(100 * float(v) for v in np.mean(scores, axis=0))
+    return out
+
+
+def _row(name: str, seconds: float | None, samples: float | None, f1: dict, notes: str = "") -> dict:
+    row = {"method": name, "seconds": seconds if seconds is not None else "",
+           "samples_per_s": samples / seconds if samples and seconds else ""}
+    for r, (mi, ma) in f1.items():
+        row[f"micro@{int(r * 100)}"] = mi
+        row[f"macro@{int(r * 100)}"] = ma
+    row["notes"] = notes
+    return row
+
+
+def _timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def pecanpy_gensim(G, dim: int, num_walks: int, walk_length: int, window: int) -> tuple[float, np.ndarray]:
+    """DeepWalk as pecanpy (first-order walks) + gensim skip-gram; wall time of walks + training."""
+    from pecanpy import pecanpy as pp
+
+    src, dst, _ = G.edges()
+    src, dst = to_numpy(src), to_numpy(dst)
+    keep = src < dst
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "g.edg")
+        np.savetxt(path, np.stack([src[keep], dst[keep]], 1), fmt="%d", delimiter="\t")
+        g = pp.FirstOrderUnweighted(p=1, q=1, workers=THREADS, random_state=0)
+        g.read_edg(path, weighted=False, directed=False)
+    seconds, X = _timed(lambda: g.embed(dim=dim, num_walks=num_walks, walk_length=walk_length,
+                                        window_size=window, epochs=1))
+    V = np.zeros((G.n_nodes, dim), np.float32)
+    V[np.array([int(i) for i in g.nodes])] = X
+    return seconds, V
+
+
+def blogcatalog(args) -> list[dict]:
+    G, Y = datasets.load("blogcatalog", return_labels=True)
+    ratios = tuple(args.ratios)
+    rows = []
+    gv.deepwalk(G, 8, num_epoch=1, seed=0)  # compile the kernels outside the timings
+    for method, epochs in (("deepwalk", args.deepwalk_epochs), ("line", args.line_epochs)):
+        if epochs <= 0:
+            continue
+        seconds, V = _timed(lambda: gv.train(G, method, dim=args.dim, num_epoch=epochs,
+                                             augmentation_step=args.augmentation_step, seed=0))
+        samples = epochs * G.n_edges
+        rows.append(_row(f"ours {method} (CPU)", seconds, samples, _classify(V, Y, ratios, args.repeats),
+                         f"{epochs:g} epochs, s={args.augmentation_step}"))
+        print(rows[-1], flush=True)
+    if not args.skip_baseline:
+        seconds, V = pecanpy_gensim(G, args.dim, 10, 80, 10)
+        rows.append(_row("pecanpy + gensim DeepWalk", seconds, None, _classify(V, Y, ratios, args.repeats),
+                         "10 walks/node, length 80, window 10, 5 negatives, 1 epoch"))
+        print(rows[-1], flush=True)
+    try:
+        from graphsample.embedding.fastrp import fastrp
+    except ImportError:
+        fastrp = None
+    if fastrp is not None:
+        seconds, V = _timed(lambda: fastrp(G, args.dim, seed=0))
+        rows.append(_row("FastRP (graphsample)", seconds, None, _classify(to_numpy(V), Y, ratios, args.repeats)))
+    base = [r["seconds"] for r in rows if r["method"].startswith("pecanpy")]
+    for r in rows:
+        if base and r["method"].startswith("ours"):
+            r["speedup_vs_pecanpy_gensim"] = base[0] / r["seconds"]
+    rows.append(_row("DeepWalk, published", None, None, {r: (v, float("nan")) for r, v in PUBLISHED.items()}))
+    return rows
+
+
+def rmat(args, device: str | None = None) -> list[dict]:
+    G = rmat_graph(20, 5, seed=1).to_undirected()
+    rows = []
+    for method in ("line",):
+        seconds, _ = _timed(lambda: gv.train(G, method, dim=args.dim, num_epoch=args.rmat_epochs, seed=0,
+                                             device=device))
+        samples = args.rmat_epochs * G.n_edges
+        rows.append(_row(f"ours {method} R-MAT s20 ({device or 'cpu'})", seconds, samples, {},
+                         f"{G.n_nodes} nodes, {G.n_edges} edges, {args.rmat_epochs:g} epochs"))
+        print(rows[-1], flush=True)
+    return rows
+
+
+def gpu(args) -> list[dict]:
+    """One GPU: ours (direct and through a one-worker Dask cluster) vs PyG Node2Vec, same graph and dim."""
+    import torch
+    from torch_geometric.nn import Node2Vec
+
+    from graphsample.embedding import graphvite_dask
+
+    G, Y = datasets.load("blogcatalog", return_labels=True)
+    ratios = tuple(args.ratios)
+    rows = []
+    gv.deepwalk(G, 8, num_epoch=1, seed=0, device="cuda")
+    seconds, V = _timed(lambda: gv.deepwalk(G, args.dim, num_epoch=args.gpu_epochs, seed=0, device="cuda",
+                                            augmentation_step=args.augmentation_step))
+    rows.append(_row("ours deepwalk (1 GPU, direct)", seconds, args.gpu_epochs * G.n_edges,
+                     _classify(V, Y, ratios, args.repeats), f"{args.gpu_epochs:g} epochs"))
+    print(rows[-1], flush=True)
+    from dask_cuda import LocalCUDACluster
+    from distributed import Client
+
+    with LocalCUDACluster(n_workers=1) as cluster, Client(cluster) as client:
+        graphvite_dask.deepwalk(G, client, 8, num_epoch=1, seed=0, device="cuda")
+        seconds, V = _timed(lambda: graphvite_dask.deepwalk(G, client, args.dim, num_epoch=args.gpu_epochs, seed=0,
+                                                            device="cuda", augmentation_step=args.augmentation_step))
+    rows.append(_row("ours deepwalk (1 GPU, Dask)", seconds, args.gpu_epochs * G.n_edges,
+                     _classify(V, Y, ratios, args.repeats), f"{args.gpu_epochs:g} epochs"))
+    print(rows[-1], flush=True)
+    src, dst, _ = G.edges()
+    edge_index = torch.stack([torch.as_tensor(to_numpy(src)), torch.as_tensor(to_numpy(dst))]).long().cuda()
+    model = Node2Vec(edge_index, embedding_dim=args.dim, walk_length=40, context_size=5, walks_per_node=10,
+                     num_negative_samples=1, p=1.0, q=1.0, sparse=True, num_nodes=G.n_nodes).cuda()
+    loader = model.loader(batch_size=128, shuffle=True, num_workers=0)
+    optimizer = torch.optim.SparseAdam(list(model.parameters()), lr=0.01)
+    positives = 0
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(args.pyg_epochs):
+        for pos_rw, neg_rw in loader:
+            optimizer.zero_grad()
+            loss = model.loss(pos_rw.cuda(), neg_rw.cuda())
+            loss.backward()
+            optimizer.step()
+            positives += pos_rw.shape[0] * (pos_rw.shape[1] - 1)
+    torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    X = model().detach().cpu().numpy()
+    rows.append(_row("PyG Node2Vec (1 GPU)", seconds, positives, _classify(X, Y, ratios, args.repeats),
+                     f"{args.pyg_epochs} epochs, walk 40, context 5, SparseAdam 0.01"))
+    print(rows[-1], flush=True)
+    rows += rmat(args, device="cuda")
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--deepwalk-epochs", type=float, default=500)
+    ap.add_argument("--line-epochs", type=float, default=500)
+    ap.add_argument("--augmentation-step", type=int, default=5)
+    ap.add_argument("--ratios", type=float, nargs="+", default=[0.1, 0.5, 0.9])
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--skip-baseline", action="store_true", help="skip pecanpy + gensim")
+    ap.add_argument("--no-blogcatalog", action="store_true", help="skip the BlogCatalog part")
+    ap.add_argument("--rmat", action="store_true", help="also time the R-MAT 1M / 5M graph on the CPU")
+    ap.add_argument("--rmat-epochs", type=float, default=1)
+    ap.add_argument("--gpu", action="store_true", help="GPU part: direct + Dask paths and PyG Node2Vec")
+    ap.add_argument("--gpu-epochs", type=float, default=2000)
+    ap.add_argument("--pyg-epochs", type=int, default=1)
+    args = ap.parse_args()
+    rows = [] if args.no_blogcatalog else blogcatalog(args)
+    if args.rmat:
+        rows += rmat(args)
+    if args.gpu:
+        rows += gpu(args)
+    name = "embedding_graphvite" + ("_gpu" if args.gpu else "") + ("_rmat" if args.no_blogcatalog else "")
+    columns = list(dict.fromkeys(k for r in rows for k in r if k != "notes")) + ["notes"]
+    write_results(name, rows, columns, notes=f"BlogCatalog (d={args.dim}), {THREADS} threads per tool (pin_threads), "
+                                    f"ratios {args.ratios}, {args.repeats} shuffle(s). Command: "
+                                    f"python benchmarks/embedding_graphvite.py {' '.join(sys.argv[1:])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+r"""Numba CPU kernels of the GraphVite-style trainer: sample generation, block binning, SGD on blocks.
+
+* :func:`generate_samples` -- online augmentation: one walk per stream (start arc drawn with the global
+  alias table over the arcs, then first-order alias steps or second-order node2vec steps by rejection),
+  and the augmented positive pairs ``(walk[j], walk[j+k])``, ``k = 1..s``, written at fixed slots.
+* :func:`bin_samples` -- counting sort of a pool into the ``P x P`` blocks (head partition, tail partition),
+  with partition-local ids and the optional LINE pseudo-shuffle inside each block.
+* :func:`train_block` -- SGD on one block (serial, lock-free because the block's head rows and tail rows
+  belong to this worker alone); :func:`train_episodes` runs the orthogonal blocks of several episodes in
+  parallel threads.
+
+All randomness is the counter-based RNG of :mod:`graphsample._random`: walk ``w`` uses stream ``w``
+(global walk number) and block ``b`` of pool ``t`` uses stream ``t * P * P + b`` for its negatives, so
+results do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import prange
+
+from .._random import random_uniform, stream_key
+from ..walks.alias import alias_draw
+
+
+@numba.njit(inline="always")
+def _has_arc(indptr, indices, t, x):
+    lo, hi = indptr[t], indptr[t + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if indices[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < indptr[t + 1] and indices[lo] == x
+
+
+@numba.njit(inline="always")
+def _step(indptr, indices, prob, alias, v, skey, c):
+    d = indptr[v + 1] - indptr[v]
+    j = alias_draw(prob, alias, indptr[v], d, random_uniform(skey, c), random_uniform(skey, c + 1))
+    return indices[indptr[v] + j]
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias, key, walk0, n_walks,
+                     walk_length, s, inv_p, inv_q, second_order, heads, tails):
+    """Fill ``heads``/``tails`` (length ``n_walks * samples_per_walk``) with augmented walk pairs.
+
+    A slot whose pair does not exist (a walk stopped at a node without out-arcs) holds -1.
+    """
+    m = arc_src.shape[0]
+    L = walk_length
+    spw = 0
+    for k in range(1, s + 1):
+        spw += L + 1 - k
+    amax = max(inv_p, 1.0, inv_q)
+    for w in prange(n_walks):
+        walk = np.empty(L + 1, np.int64)
+        skey = stream_key(key, walk0 + w)
+        e = alias_draw(arc_prob, arc_alias, 0, m, random_uniform(skey, 0), random_uniform(skey, 1))
+        walk[0] = arc_src[e]
+        walk[1] = indices[e]
+        c = np.int64(2)
+        length = 2
+        while length <= L:
+            v = walk[length - 1]
+            if indptr[v + 1] == indptr[v]:
+                break
+            if second_order:
+                t = walk[length - 2]
+                while True:
+                    x = _step(indptr, indices, prob, alias, v, skey, c)
+                    r = random_uniform(skey, c + 2) * amax
+                    c += 3
+                    if x == t:
+                        a = inv_p
+                    elif _has_arc(indptr, indices, t, x):
+                        a = 1.0
+                    else:
+                        a = inv_q
+                    if r < a:
+                        break
+            else:
+                x = _step(indptr, indices, prob, alias, v, skey, c)
+                c += 2
+            walk[length] = x
+            length += 1
+        o = w * spw
+        for j in range(L + 1):
+            for k in range(1, s + 1):
+                if j + k <= L:
+                    if j + k < length:
+                        heads[o] = walk[j]
+                        tails[o] = walk[j + k]
+                    else:
+                        heads[o] = -1
+                        tails[o] = -1
+                    o += 1
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def init_uniform(skey, out):
+    """``out[i, j] = (u - 0.5) / d`` with ``u`` the uniform number ``i d + j`` of stream key ``skey``:
+    :math:`U(-0.5/d, 0.5/d)` rows, equal to :func:`graphsample._random.uniform_array` on the same stream."""
+    n, d = out.shape
+    for i in prange(n):
+        for j in range(d):
+            out[i, j] = (random_uniform(skey, i * d + j) - 0.5) / d
+
+
+@numba.njit(nogil=True, cache=True)
+def bin_samples(heads, tails, part, local, P, shuffle, out_heads, out_tails, block_ptr):
+    """Counting-sort the valid pairs into blocks ``b = part[head] * P + part[tail]`` (local ids out).
+
+    Within a block, pairs keep generation order (DeepWalk); with ``shuffle = s > 1`` the ``o``-th pair
+    goes to slot ``start(o mod s) + o // s`` (the LINE pseudo-shuffle), where ``start(r)`` counts the
+    pairs whose residue is below ``r``. Returns the number of pairs binned.
+    """
+    nb = P * P
+    counts = np.zeros(nb, np.int64)
+    for o in range(heads.shape[0]):
+        if heads[o] >= 0:
+            counts[part[heads[o]] * P + part[tails[o]]] += 1
+    block_ptr[0] = 0
+    for b in range(nb):
+        block_ptr[b + 1] = block_ptr[b] + counts[b]
+    fill = np.zeros(nb, np.int64)
+    for o in range(heads.shape[0]):
+        h = heads[o]
+        if h < 0:
+            continue
+        t = tails[o]
+        b = part[h] * P + part[t]
+        r = fill[b]
+        fill[b] += 1
+        if shuffle > 1:
+            cnt = counts[b]
+            res = r % shuffle
+            start = 0
+            for q in range(res):
+                start += (cnt - q + shuffle - 1) // shuffle
+            r = start + r // shuffle
+        out_heads[block_ptr[b] + r] = local[h]
+        out_tails[block_ptr[b] + r] = local[t]
+    return block_ptr[nb]
+
+
+@numba.njit(inline="always")
+def negative(nprob, nalias, skey, k, K, n):
+    """Local id of negative ``n`` (0-based) of sample ``k``: alias draw with counters ``2 (k K + n)`` and ``+1``."""
+    cnt = 2 * (k * K + n)
+    return alias_draw(nprob, nalias, 0, nprob.shape[0], random_uniform(skey, cnt), random_uniform(skey, cnt + 1))
+
+
+@numba.njit(nogil=True, cache=True)
+def draw_negatives(nprob, nalias, skey, n_samples, K):
+    """The negatives ``train_block`` draws for ``n_samples`` samples (an ``n_samples x K`` array; for tests)."""
+    out = np.empty((n_samples, K), np.int64)
+    for k in range(n_samples):
+        for n in range(K):
+            out[k, n] = negative(nprob, nalias, skey, k, K, n)
+    return out
+
+
+@numba.njit(inline="always", fastmath=True)
+def _softplus(x):
+    """log(1 + exp(x)) without overflow."""
+    if x > 0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))
+
+
+@numba.njit(nogil=True, cache=True, fastmath=True)
+def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_weight, weight_decay,
+                lr0, done, stride, total, batch_size):
+    """SGD on one block: ``V``/``C`` are the head / tail partitions' rows, ids local to them.
+
+    Sample ``k`` (a pair ``(u, v)``) uses the learning rate of batch ``(done + k * stride) // batch_size``
+    out of ``total / batch_size``, decayed linearly to ``1e-4 * lr0``, and negatives drawn from the alias
+    table ``nprob/nalias`` of the tail partition with counters ``2 (k K + n)``, ``2 (k K + n) + 1``.
+    For each context ``c`` (the positive, label 1, weight 1; then each negative, label 0, weight
+    ``negative_weight / K``): ``g = w (sigmoid(x_u . y_c) - label)``, ``grad_u += g y_c`` (old ``y_c``),
+    ``y_c -= lr (g x_u + decay y_c)``; finally ``x_u -= lr (grad_u + decay x_u)``. Returns the summed loss.
+    """
+    d = V.shape[1]
+    grad = np.empty(d, np.float32)
+    x = np.empty(d, np.float32)
+    n_batches = max(total / batch_size, 1.0)
+    wneg = np.float32(negative_weight / num_negative)
+    decay = np.float32(weight_decay)
+    loss = 0.0
+    for k in range(heads.shape[0]):
+        batch = (done + k * stride) // batch_size
+        frac = 1.0 - batch / n_batches
+        lr = np.float32(lr0 * (frac if frac > 1e-4 else 1e-4))
+        xu = V[heads[k]]
+        for i in range(d):
+            grad[i] = 0.0
+            x[i] = xu[i]
+        for n in range(num_negative + 1):
+            if n == 0:
+                y = C[tails[k]]
+                w = np.float32(1.0)
+                label = np.float32(1.0)
+            else:
+                y = C[negative(nprob, nalias, skey, k, num_negative, n - 1)]
+                w = wneg
+                label = np.float32(0.0)
+            logit = np.float32(0.0)
+            for i in range(d):
+                logit += x[i] * y[i]
+            loss += w * _softplus(-logit if n == 0 else logit)
+            g = w * (np.float32(1.0) / (np.float32(1.0) + np.exp(-logit)) - label)
+            for i in range(d):
+                yi = y[i]
+                grad[i] += g * yi
+                y[i] = yi - lr * (g * x[i] + decay * yi)
+        for i in range(d):
+            xu[i] = x[i] - lr * (grad[i] + decay * x[i])
+    return loss
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def train_episodes(V, C, part_ptr, heads, tails, block_ptr, episodes, nprob, nalias, key, stream0,
+                   num_negative, negative_weight, weight_decay, lr0, done0, total, batch_size, losses):
+    """Train the blocks of ``episodes`` (``E x W x 2`` head/tail partitions, -1 = idle worker) in order;
+    the blocks of one episode run in parallel threads (they share no row). Per-block losses go to
+    ``losses``; returns the number of samples trained."""
+    P = part_ptr.shape[0] - 1
+    done = done0
+    for e in range(episodes.shape[0]):
+        W = episodes.shape[1]
+        size = np.int64(0)
+        active = np.int64(0)
+        for w in range(W):
+            if episodes[e, w, 0] >= 0:
+                b = episodes[e, w, 0] * P + episodes[e, w, 1]
+                size += block_ptr[b + 1] - block_ptr[b]
+                active += 1
+        for w in prange(W):
+            i = episodes[e, w, 0]
+            if i < 0:
+                continue
+            j = episodes[e, w, 1]
+            b = i * P + j
+            hi, hj = part_ptr[i], part_ptr[j]
+            losses[b] = train_block(V[hi:part_ptr[i + 1]], C[hj:part_ptr[j + 1]],
+                                    heads[block_ptr[b]:block_ptr[b + 1]], tails[block_ptr[b]:block_ptr[b + 1]],
+                                    nprob[hj:part_ptr[j + 1]], nalias[hj:part_ptr[j + 1]],
+                                    stream_key(key, stream0 + b), num_negative, negative_weight, weight_decay,
+                                    lr0, done + w, active, total, batch_size)
+        done += size
+    return done - done0

@@ -1,0 +1,161 @@
+r"""numba.cuda kernel of the GraphVite-style trainer: one warp per positive sample, lanes over dimensions.
+
+The update is the one of :func:`graphsample.embedding._graphvite_cpu.train_block` (same learning-rate
+schedule, same negatives from the same counter-based RNG streams); warps take samples ``warp, warp +
+n_warps, ...`` and update the embedding rows Hogwild (no locks), as GraphVite does on the GPU. Lane ``l``
+holds dimensions ``l, l + 32, ...``; dot products are summed through shared memory (one slot per
+lane), which also runs on Numba's CUDA simulator. With one warp the result equals the CPU kernel to
+float rounding. Imported lazily: nothing here loads at ``import graphsample``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._backend import numba_cuda
+from .._random import cuda_functions
+
+WARP = 32
+WARPS_PER_BLOCK = 4
+#: Largest embedding dimension (per-lane registers hold ``MAX_DIM / 32`` gradient entries).
+MAX_DIM = 1024
+
+
+cuda = numba_cuda()  # a module global, so that the CUDA simulator can stand in for it
+uniform = cuda_functions().random_uniform
+float32 = np.float32
+_SLOTS = MAX_DIM // WARP
+
+
+@cuda.jit(device=True)
+def alias_pick(prob, alias, n, u1, u2):
+    j = int(u1 * n)
+    if j >= n:
+        j = n - 1
+    return j if u2 < prob[j] else alias[j]
+
+
+@cuda.jit(device=True)
+def warp_sum(shared, w, lane, value):
+    shared[w, lane] = value
+    cuda.syncthreads()
+    total = float32(0.0)
+    for i in range(WARP):
+        total += shared[w, i]
+    cuda.syncthreads()
+    return total
+
+@cuda.jit
+def _train(V, C, heads, tails, nprob, nalias, skey, K, wneg, decay, lr0, done, stride, total, batch_size,
+          losses):
+    shared = cuda.shared.array((WARPS_PER_BLOCK, WARP), np.float32)
+    grad = cuda.local.array(_SLOTS, np.float32)
+    lane = cuda.threadIdx.x % WARP
+    w = cuda.threadIdx.x // WARP
+    warp = cuda.blockIdx.x * (cuda.blockDim.x // WARP) + w
+    n_warps = cuda.gridDim.x * (cuda.blockDim.x // WARP)
+    d = V.shape[1]
+    nt = C.shape[0]
+    n = heads.shape[0]
+    n_batches = max(total / batch_size, 1.0)
+    loss = 0.0
+    for it in range((n + n_warps - 1) // n_warps):  # uniform trip count: every thread reaches syncthreads
+        k = it * n_warps + warp
+        active = k < n
+        kk = k if active else 0
+        u = heads[kk]
+        frac = 1.0 - ((done + kk * stride) // batch_size) / n_batches
+        lr = float32(lr0 * (frac if frac > 1e-4 else 1e-4))
+        for s in range(_SLOTS):
+            grad[s] = 0.0
+        for m in range(K + 1):
+            if m == 0:
+                c = tails[kk]
+                wt = float32(1.0)
+                label = float32(1.0)
+            else:
+                cnt = 2 * (kk * K + m - 1)
+                c = alias_pick(nprob, nalias, nt, uniform(skey, cnt), uniform(skey, cnt + 1))
+                wt = float32(wneg)
+                label = float32(0.0)
+            part = float32(0.0)
+            for i in range(lane, d, WARP):
+                part += V[u, i] * C[c, i]
+            logit = warp_sum(shared, w, lane, part)
+            if active:
+                x = logit if m == 0 else -logit
+                if lane == 0:
+                    loss -= wt * (-math.log1p(math.exp(-x)) if x >= 0 else x - math.log1p(math.exp(x)))
+                g = wt * (float32(1.0) / (float32(1.0) + math.exp(-logit)) - label)
+                s = 0
+                for i in range(lane, d, WARP):
+                    y = C[c, i]
+                    grad[s] += g * y
+                    C[c, i] = y - lr * (g * V[u, i] + decay * y)
+                    s += 1
+            cuda.syncthreads()
+        if active:
+            s = 0
+            for i in range(lane, d, WARP):
+                V[u, i] -= lr * (grad[s] + decay * V[u, i])
+                s += 1
+    if lane == 0:
+        losses[warp] = loss
+
+
+
+def train_block(V: Any, C: Any, heads: Any, tails: Any, nprob: Any, nalias: Any, skey: np.uint64,
+                num_negative: int, negative_weight: float, weight_decay: float, lr0: float, done: int,
+                stride: int, total: int, batch_size: int, n_warps: int | None = None) -> float:
+    """Run one block on the current CUDA device (arguments as the CPU ``train_block``; arrays are device
+    arrays, or host arrays on the simulator). ``n_warps`` defaults to one per 32 samples, at most 65536.
+    Returns the summed loss."""
+    if V.shape[1] > MAX_DIM:
+        raise ValueError(f"the CUDA kernel supports dim <= {MAX_DIM}, got {V.shape[1]}")
+    n = heads.shape[0]
+    if n == 0:
+        return 0.0
+    if n_warps is None:
+        n_warps = min(max(n // WARP, 1), 65536)
+    per_block = min(WARPS_PER_BLOCK, n_warps)
+    blocks = -(-n_warps // per_block)
+    # the kernel's shared array has WARPS_PER_BLOCK rows; fewer warps per block just leave rows unused
+    losses = cuda.device_array(blocks * per_block, np.float64)
+    _train[blocks, per_block * WARP](V, C, heads, tails, nprob, nalias, np.uint64(skey), num_negative,
+                                        negative_weight / num_negative, np.float32(weight_decay), lr0,
+                                        np.int64(done), np.int64(stride), np.int64(total), np.int64(batch_size),
+                                        losses)
+    return float(losses.copy_to_host().sum())
+
+
+def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Train on one GPU: the host sampler fills pools (double-buffered), the GPU trains each block."""
+    from .graphvite import _NEG_STREAM, block_schedule, pools, subkey
+
+    if ":" in device:
+        cuda.select_device(int(device.split(":")[1]))
+    h = sampler.hyper
+    P, pp = sampler.P, sampler.part_ptr
+    dV, dC = cuda.to_device(V), cuda.to_device(C)
+    dprob, dalias = cuda.to_device(sampler.nprob), cuda.to_device(sampler.nalias)
+    neg_key = subkey(sampler.key, _NEG_STREAM)
+    episodes = block_schedule(P, 1)
+    done = 0
+    for t, (heads, tails, block_ptr) in pools(sampler):
+        dh, dt = cuda.to_device(heads), cuda.to_device(tails)
+        loss = 0.0
+        for e in range(episodes.shape[0]):
+            i, j = episodes[e, 0]
+            b = i * P + j
+            lo, hi = block_ptr[b], block_ptr[b + 1]
+            loss += train_block(dV[pp[i]:pp[i + 1]], dC[pp[j]:pp[j + 1]], dh[lo:hi], dt[lo:hi],
+                                dprob[pp[j]:pp[j + 1]], dalias[pp[j]:pp[j + 1]],
+                                subkey(neg_key, sampler.negative_stream(t) + b), h.num_negative,
+                                h.negative_weight, h.weight_decay, h.lr, done, 1, sampler.total, h.batch_size)
+            done += int(hi - lo)
+        if callback is not None:
+            callback(done, sampler.total, loss / max(int(block_ptr[-1]), 1))
+    return dV.copy_to_host(), dC.copy_to_host()

@@ -1,0 +1,320 @@
+"""GraphVite-style trainer: the SGD step, sampling, partitions, schedule, negatives, API and errors."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from graphsample._backend import backend_of, to_numpy
+from graphsample._random import seed_key, stream_key, uniform_array
+from graphsample.embedding import _graphvite_cpu as cpu
+from graphsample.embedding import graphvite as gv
+from graphsample.errors import GraphsampleError
+from graphsample.graph import from_edges
+from graphsample.walks.alias import build_alias
+
+from ._graphvite_reference import reference_block
+
+
+def _graph(seed: int = 0, n: int = 60, m: int = 240, weighted: bool = False):
+    rng = np.random.default_rng(seed)
+    src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.uniform(0.5, 3.0, m) if weighted else None
+    return from_edges(src, dst, w, n_nodes=n, directed=False, self_loops="drop")
+
+
+def _sampler(G, method="deepwalk", P=2, **kw):
+    h = gv.make_hyper(G, kw.pop("dim", 8), kw.pop("num_epoch", 5.0), kw.pop("walk_length", 10),
+                      kw.pop("augmentation_step", 2), 1, 5.0, 0.025, 0.005, 1000, kw.pop("pool_size", 5000), **kw)
+    return gv.Sampler(G, method, h, P, seed_key(3))
+
+
+# ------------------------------------------------------------------------------------------ SGD step
+@pytest.mark.parametrize("K", [1, 3])
+def test_gradient_step_equals_numpy_reference(K):
+    rng = np.random.default_rng(K)
+    n, d = 7, 6
+    V = (rng.random((n, d)) - 0.5).astype(np.float32)
+    C = (rng.random((n, d)) - 0.5).astype(np.float32)
+    heads = rng.integers(0, n, 40).astype(np.int32)
+    tails = rng.integers(0, n, 40).astype(np.int32)
+    prob, alias = build_alias(np.array([0, n]), rng.random(n))
+    args = (heads, tails, prob, alias, np.uint64(99), K, 5.0, 0.005, 0.5, 3, 2, 60, 7)
+    V_ref, C_ref, loss_ref = reference_block(V, C, *args)
+    loss = cpu.train_block(V, C, *args)
+    np.testing.assert_allclose(V, V_ref, atol=1e-5)
+    np.testing.assert_allclose(C, C_ref, atol=1e-5)
+    assert loss == pytest.approx(loss_ref, rel=1e-5)
+
+
+def test_single_sample_by_hand():
+    """One positive, one negative, d = 2: the update written out."""
+    V = np.array([[0.1, -0.2]], np.float32)
+    C = np.array([[0.3, 0.4]], np.float32)
+    prob, alias = np.ones(1), np.zeros(1, np.int32)  # the only negative is row 0 again
+    lr, lam, wneg = 0.1, 0.01, 5.0
+    cpu.train_block(V, C, np.zeros(1, np.int32), np.zeros(1, np.int32), prob, alias, np.uint64(1), 1, wneg, lam,
+                    lr, 0, 1, 10**9, 10**9)
+    x, y = np.array([0.1, -0.2]), np.array([0.3, 0.4])
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    g1 = sig(x @ y) - 1
+    grad = g1 * y
+    y = y - lr * (g1 * x + lam * y)
+    g2 = wneg * sig(x @ y)
+    grad += g2 * y
+    y = y - lr * (g2 * x + lam * y)
+    x = x - lr * (grad + lam * x)
+    np.testing.assert_allclose(V[0], x, rtol=1e-5)
+    np.testing.assert_allclose(C[0], y, rtol=1e-5)
+
+
+# ------------------------------------------------------------------------------- partitions, schedule
+@given(P=st.integers(1, 9), W=st.integers(1, 12))
+@settings(max_examples=60, deadline=None)
+def test_schedule_covers_every_block_once_and_is_orthogonal(P, W):
+    ep = gv.block_schedule(P, W)
+    blocks = [tuple(b) for e in ep for b in e if b[0] >= 0]
+    assert sorted(blocks) == [(i, j) for i in range(P) for j in range(P)]
+    for e in ep:
+        active = e[e[:, 0] >= 0]
+        assert len(set(active[:, 0])) == len(active)  # no shared head partition
+        assert len(set(active[:, 1])) == len(active)  # no shared tail partition
+        assert len(active) <= min(P, W)
+
+
+@given(deg=st.lists(st.integers(0, 1000), min_size=1, max_size=200), P=st.integers(1, 8))
+@settings(max_examples=60, deadline=None)
+def test_zigzag_partitions_are_balanced(deg, P):
+    deg = np.array(deg)
+    P = min(P, len(deg))
+    part = gv.degree_partitions(deg, P)
+    sizes = np.bincount(part, minlength=P)
+    assert sizes.max() - sizes.min() <= 1
+    sums = np.bincount(part, weights=deg, minlength=P)
+    assert sums.max() - sums.min() <= deg.max() + 1e-9  # each zig-zag round pair is balanced
+
+
+@pytest.mark.parametrize("P", [1, 3])
+def test_one_pool_trains_every_block_once(P):
+    G = _graph(7)
+    S = _sampler(G, P=P)
+    heads, tails, block_ptr = S.pool(0)
+    V = S.init_vertex(G.n_nodes)
+    C = np.zeros_like(V)
+    losses = np.zeros(P * P)
+    n = cpu.train_episodes(V, C, S.part_ptr, heads, tails, block_ptr, gv.block_schedule(P, P), S.nprob, S.nalias,
+                           np.uint64(5), 0, 1, 5.0, 0.005, 0.025, 0, 10**6, 1000, losses)
+    assert n == block_ptr[-1] == len(heads)
+    assert np.all((losses > 0) == (np.diff(block_ptr) > 0))  # every non-empty block was trained
+
+
+def test_partition_errors():
+    with pytest.raises(ValueError, match="num_partition must be between 1 and the number of nodes"):
+        gv.degree_partitions(np.ones(3), 4)
+    with pytest.raises(ValueError, match="partitions and workers must be positive"):
+        gv.block_schedule(0, 1)
+
+
+# --------------------------------------------------------------------------------------- negatives
+def test_negatives_follow_degree_power_075():
+    G = _graph(5, n=80, m=600)
+    S = _sampler(G, P=2)
+    deg = np.diff(to_numpy(G.indptr)).astype(float)
+    j = 1
+    lo, hi = S.part_ptr[j], S.part_ptr[j + 1]
+    n_draws = 60000
+    neg = cpu.draw_negatives(S.nprob[lo:hi], S.nalias[lo:hi], stream_key(np.uint64(7), np.uint64(1)), n_draws, 1)
+    counts = np.bincount(neg.ravel(), minlength=hi - lo)
+    expected = deg[S.perm[lo:hi]] ** 0.75
+    expected = expected / expected.sum() * n_draws
+    assert stats.chisquare(counts, expected).pvalue > 1e-3
+    assert np.all(S.part[S.perm[lo:hi]] == j)  # drawn from the tail partition only
+
+
+# ---------------------------------------------------------------------------- augmentation sampling
+def test_pairs_are_walk_pairs_and_start_arcs_follow_weights():
+    G = _graph(1, n=30, m=90, weighted=True)
+    indptr, indices, w = to_numpy(G.indptr), to_numpy(G.indices), to_numpy(G.weights)
+    S = _sampler(G, augmentation_step=1, walk_length=1)  # one pair per walk: the start arc
+    n_walks = 40000
+    heads = np.empty(n_walks, indices.dtype)
+    tails = np.empty_like(heads)
+    cpu.generate_samples(indptr, indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.walk_key, 0,
+                         n_walks, 1, 1, 1.0, 1.0, False, heads, tails)
+    pos = np.array([indptr[h] + np.searchsorted(indices[indptr[h]:indptr[h + 1]], t) for h, t in zip(heads, tails)])
+    assert np.all(indices[pos] == tails)  # every pair is an arc h -> t
+    counts = np.bincount(pos, minlength=len(indices))
+    assert stats.chisquare(counts, w / w.sum() * n_walks).pvalue > 1e-3
+
+
+def test_augmented_pairs_within_s_steps():
+    G = _graph(2, n=40, m=100)
+    S = _sampler(G, augmentation_step=3, walk_length=6)
+    A = np.zeros((G.n_nodes, G.n_nodes), bool)
+    src, dst, _ = G.edges()
+    A[to_numpy(src), to_numpy(dst)] = True
+    reach = A.copy()
+    R = A.copy()
+    for _ in range(2):
+        R = (R.astype(int) @ A.astype(int)) > 0
+        reach |= R
+    n_walks = 500
+    heads = np.empty(n_walks * S.samples_per_walk, S.indices.dtype)
+    tails = np.empty_like(heads)
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.walk_key, 0, n_walks, 6, 3, 1.0, 1.0, False, heads, tails)
+    ok = heads >= 0
+    assert ok.all()  # undirected graph without isolated start: no dead ends
+    assert reach[heads, tails].all()
+    assert S.samples_per_walk == 3 * 7 - 6
+
+
+def test_node2vec_rejection_sampling_matches_second_order_probabilities():
+    # t=0 -> v=1; neighbours of 1: 0 (return, 1/p), 2 (adjacent to 0, 1), 3 and 4 (distance 2, 1/q)
+    G = from_edges([0, 0, 1, 1, 1], [1, 2, 2, 3, 4], n_nodes=5, directed=False)
+    p, q = 0.5, 2.0
+    S = _sampler(G, method="node2vec", P=1, augmentation_step=2, walk_length=2, p=p, q=q)
+    n_walks = 60000
+    heads = np.empty(n_walks * 3, S.indices.dtype)
+    tails = np.empty_like(heads)
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.walk_key, 0, n_walks, 2, 2, 1 / p, 1 / q, True, heads, tails)
+    t, v, x = heads[0::3], heads[2::3], tails[2::3]  # pairs (w0,w1), (w0,w2), (w1,w2)
+    sel = (t == 0) & (v == 1)
+    counts = np.bincount(x[sel], minlength=5)[[0, 2, 3, 4]]
+    alpha = np.array([1 / p, 1.0, 1 / q, 1 / q])
+    assert stats.chisquare(counts, alpha / alpha.sum() * sel.sum()).pvalue > 1e-3
+
+
+def test_directed_walks_stop_at_dead_ends():
+    G = from_edges([0, 1, 2], [1, 2, 3], n_nodes=4)  # a directed path: every walk ends at 3
+    S = _sampler(G, augmentation_step=2, walk_length=5)
+    heads = np.empty(50 * S.samples_per_walk, S.indices.dtype)
+    tails = np.empty_like(heads)
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.walk_key, 0,
+                         50, 5, 2, 1.0, 1.0, False, heads, tails)
+    valid = heads >= 0
+    assert np.all(tails[valid] > heads[valid]) and np.all(tails[valid] - heads[valid] <= 2)
+    assert np.all(tails[~valid] == -1) and (~valid).any()
+    V = gv.deepwalk(G, 4, num_epoch=20, seed=0, num_partition=1)
+    assert np.isfinite(V).all()
+
+
+def test_binning_and_line_pseudo_shuffle():
+    part = np.array([0, 1, 0, 1])
+    local = np.array([0, 0, 1, 1])
+    heads = np.array([0, 0, 0, 0, 0, 0, -1, 1, 2])
+    tails = np.array([2, 2, 0, 2, 0, 2, -1, 3, 1])
+    out_h = np.empty(9, np.int32)
+    out_t = np.empty(9, np.int32)
+    ptr = np.empty(5, np.int64)
+    n = cpu.bin_samples(heads, tails, part, local, 2, 0, out_h, out_t, ptr)
+    assert n == 8 and list(ptr) == [0, 6, 7, 7, 8]
+    assert list(out_t[:6]) == [1, 1, 0, 1, 0, 1]  # block (0, 0): generation order
+    cpu.bin_samples(heads, tails, part, local, 2, 2, out_h, out_t, ptr)
+    # LINE, s = 2: sample o goes to (o mod 2) * 3 + o // 2 -> order [o0, o2, o4, o1, o3, o5]
+    assert list(out_t[:6]) == [1, 0, 0, 1, 1, 1]
+    assert list(out_h[6:8]) == [1, 0] and list(out_t[6:8]) == [0, 1]  # blocks (0, 1) and (1, 1), local ids
+
+
+def test_auto_augmentation_step():
+    assert gv.auto_augmentation_step(1000, 32000, 40) == math.floor(math.log(1600) / math.log(32))
+    assert gv.auto_augmentation_step(1000, 500, 40) == 40
+    assert gv.auto_augmentation_step(10, 10**6, 40) == 1
+
+
+# ------------------------------------------------------------------------------------------ training
+def test_vertex_init_is_the_shared_counter_stream():
+    G = _graph()
+    S = _sampler(G, dim=8)
+    V = S.init_vertex(5)
+    u = uniform_array(S.key, np.int64(2), np.arange(40, dtype=np.int64))
+    np.testing.assert_array_equal(V, ((u - 0.5) / 8).astype(np.float32).reshape(5, 8))
+    assert np.abs(V).max() <= 0.5 / 8
+
+
+def test_loss_decreases_and_result_shape():
+    G = _graph(3, n=100, m=500)
+    losses = []
+    V, C = gv.deepwalk(G, 16, num_epoch=60, pool_size=3000, seed=1, return_context=True,
+                       callback=lambda done, total, loss: losses.append(loss))
+    assert V.shape == C.shape == (100, 16) and V.dtype == np.float32
+    assert len(losses) > 5
+    assert np.mean(losses[-3:]) < 0.8 * losses[0]
+
+
+@pytest.mark.parametrize("method", ["deepwalk", "line", "node2vec"])
+def test_seeded_runs_are_reproducible_and_thread_count_free(method):
+    G = _graph(4)
+    kw = dict(num_epoch=10, pool_size=2000, num_partition=2, seed=11)
+    a = gv.train(G, method, dim=8, **kw)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        b = gv.train(G, method, dim=8, **kw)
+    finally:
+        numba.set_num_threads(threads)
+    np.testing.assert_array_equal(a, b)
+    c = gv.train(G, method, dim=8, **{**kw, "seed": 12})
+    assert not np.array_equal(a, c)
+
+
+def test_embeddings_separate_communities():
+    rng = np.random.default_rng(0)
+    k, size = 3, 40
+    lab = np.repeat(np.arange(k), size)
+    A = np.triu(rng.random((k * size, k * size)) < np.where(lab[:, None] == lab[None, :], 0.3, 0.005), 1)
+    s, d = np.nonzero(A)
+    G = from_edges(s, d, n_nodes=k * size, directed=False)
+    V = gv.line(G, 16, num_epoch=400, seed=0, num_partition=2)
+    X = V / np.linalg.norm(V, axis=1, keepdims=True)
+    S = X @ X.T
+    np.fill_diagonal(S, -2)
+    assert (lab[S.argmax(1)] == lab).mean() > 0.9
+
+
+def test_result_follows_the_graph_backend(backend):
+    G = _graph(6)
+    if backend[1].startswith("cuda"):
+        pytest.skip("GPU training is covered by the CUDA tests")
+    Gb = G.to(*backend)
+    V = gv.deepwalk(Gb, 8, num_epoch=2, pool_size=1000, seed=1, num_partition=1)
+    assert backend_of(V) == backend[0]
+    np.testing.assert_array_equal(to_numpy(V), gv.deepwalk(G, 8, num_epoch=2, pool_size=1000, seed=1,
+                                                           num_partition=1))
+
+
+# ------------------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(dim=0), "dim must be an integer > 0"),
+    (dict(num_epoch=float("nan")), "num_epoch must be a number > 0"),
+    (dict(num_epoch=-1), "num_epoch must be a number > 0"),
+    (dict(walk_length=2, augmentation_step=3), r"augmentation_step \(3\) cannot exceed walk_length \(2\)"),
+    (dict(augmentation_step="many"), "augmentation_step must be an integer > 0"),
+    (dict(num_negative=0), "num_negative must be an integer > 0"),
+    (dict(lr=0), "lr must be a number > 0"),
+    (dict(weight_decay=-1), "weight_decay must be a number >= 0"),
+    (dict(num_partition=1000), r"num_partition \(1000\) cannot exceed the number of nodes"),
+    (dict(num_partition="x"), "num_partition must be an integer > 0"),
+    (dict(device="gpu"), "bad device 'gpu'"),
+])
+def test_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gv.deepwalk(_graph(), **kwargs)
+
+
+def test_bad_inputs():
+    with pytest.raises(TypeError, match="G must be a graphsample Graph"):
+        gv.line(np.zeros((3, 3)))
+    with pytest.raises(GraphsampleError, match="cannot embed a graph with 3 nodes and 0 arcs"):
+        gv.line(from_edges([], [], n_nodes=3))
+    with pytest.raises(GraphsampleError, match="all edge weights are zero"):
+        gv.line(from_edges([0, 1], [1, 2], [0.0, 0.0]))
+    with pytest.raises(ValueError, match="p must be a number > 0"):
+        gv.node2vec(_graph(), p=0)
+    with pytest.raises(ValueError, match="unknown method 'sdne'"):
+        gv.train(_graph(), "sdne")

@@ -1,0 +1,51 @@
+"""``graphsample embed line|deepwalk|node2vec``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from graphsample.cli import cli
+
+
+@pytest.fixture
+def edges(tmp_path):
+    path = tmp_path / "g.tsv"
+    path.write_text("0\t1\n1\t2\n2\t0\n2\t3\n3\t4\n4\t5\n5\t3\n")
+    return path
+
+
+@pytest.mark.parametrize("method, extra", [("line", []), ("deepwalk", ["--augmentation-step", "2"]),
+                                           ("node2vec", ["--p", "0.5", "--q", "2"])])
+def test_embed_commands_write_embeddings(tmp_path, edges, method, extra):
+    out, ctx = tmp_path / "emb.npy", tmp_path / "ctx.npy"
+    res = CliRunner().invoke(cli, ["embed", method, str(edges), "-o", str(out), "--dim", "8", "--epochs", "20",
+                                   "--seed", "3", "--partitions", "2", "--context", str(ctx), *extra])
+    assert res.exit_code == 0, res.output
+    V, C = np.load(out), np.load(ctx)
+    assert V.shape == C.shape == (6, 8) and np.isfinite(V).all()
+    again = tmp_path / "again.npy"
+    CliRunner().invoke(cli, ["embed", method, str(edges), "-o", str(again), "--dim", "8", "--epochs", "20",
+                             "--seed", "3", "--partitions", "2", *extra])
+    np.testing.assert_array_equal(np.load(again), V)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dim", "0"], "dim must be an integer > 0"),
+    (["--epochs", "-1"], "num_epoch must be a number > 0"),
+    (["--partitions", "many"], "--partitions must be an integer or 'auto'"),
+    (["--augmentation-step", "x"], "--augmentation-step must be an integer or 'auto'"),
+    (["--devices", "tpu"], "bad device 'tpu'"),
+    (["--devices", "cuda:0,gpu1"], "--devices lists must name GPUs as cuda:N"),
+])
+def test_embed_errors_are_one_line(tmp_path, edges, args, message):
+    res = CliRunner().invoke(cli, ["embed", "deepwalk", str(edges), "-o", str(tmp_path / "e.npy"), *args])
+    assert res.exit_code != 0
+    assert message in res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_missing_input_file(tmp_path):
+    res = CliRunner().invoke(cli, ["embed", "line", str(tmp_path / "nope.tsv"), "-o", str(tmp_path / "e.npy")])
+    assert res.exit_code != 0 and "nope.tsv" in res.output

@@ -7,8 +7,7 @@
 
 Threads: ``pin_threads(2)`` for every tool (Numba, gensim workers, pecanpy workers, BLAS). Quality is the
 node-classification protocol (one-vs-rest logistic regression, top-k decision, micro/macro-F1 in percent).
-Until the shared ``graphsample.embedding.evaluate`` module is merged, a minimal copy of that protocol lives
-here (:func:`_classify`); it is used only when the shared module is absent.
+It is the shared ``graphsample.embedding.evaluate.node_classification``.
 """
 
 from __future__ import annotations
@@ -30,45 +29,16 @@ import numpy as np  # noqa: E402
 import graphsample.datasets as datasets  # noqa: E402
 from graphsample._backend import to_numpy  # noqa: E402
 from graphsample.embedding import graphvite as gv  # noqa: E402
+from graphsample.embedding.evaluate import node_classification  # noqa: E402
 
 #: DeepWalk's published BlogCatalog row (micro-F1, percent), as quoted by the GraphVite issue.
 PUBLISHED = {0.1: 35.86, 0.9: 42.40}
 
 
 def _classify(X: np.ndarray, Y, ratios: tuple[float, ...], repeats: int, seed: int = 0) -> dict[float, tuple]:
-    """Micro/macro-F1 (percent) per training ratio: one-vs-rest logistic regression, top-k labels."""
-    try:
-        from graphsample.embedding.evaluate import node_classification
-    except ImportError:
-        node_classification = None
-    if node_classification is not None:
-        rep = node_classification(X, Y, ratios=ratios, repeats=repeats, seed=seed)
-        return {r["ratio"]: (r["micro_topk"], r["macro_topk"]) for r in rep.rows}
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import f1_score
-    from sklearn.multiclass import OneVsRestClassifier
-
-    Y = Y.toarray() if hasattr(Y, "toarray") else np.asarray(Y)
-    labelled = np.flatnonzero(Y.sum(1) > 0)
-    rng = np.random.default_rng(seed)
-    shuffles = [rng.permutation(labelled) for _ in range(repeats)]
-    out = {}
-    for ratio in ratios:
-        scores = []
-        for perm in shuffles:
-            n_train = int(ratio * len(perm))
-            tr, te = perm[:n_train], perm[n_train:]
-            clf = OneVsRestClassifier(LogisticRegression(C=1.0, solver="lbfgs", max_iter=200)).fit(X[tr], Y[tr])
-            proba = clf.predict_proba(X[te])
-            k = Y[te].sum(1)
-            pred = np.zeros_like(Y[te])
-            top = np.argsort(-proba, axis=1)
-            for i in range(len(te)):
-                pred[i, top[i, :k[i]]] = 1
-            scores.append((f1_score(Y[te], pred, average="micro"),
-                           f1_score(Y[te], pred, average="macro", zero_division=0)))
-        out[ratio] = tuple(100 * float(v) for v in np.mean(scores, axis=0))
-    return out
+    """Micro/macro-F1 (percent) per training ratio, top-k decision, by the shared evaluation protocol."""
+    rep = node_classification(X, Y, ratios=ratios, repeats=repeats, seed=seed)
+    return {r["ratio"]: (r["micro_topk"], r["macro_topk"]) for r in rep.rows}
 
 
 def _row(name: str, seconds: float | None, samples: float | None, f1: dict, notes: str = "") -> dict:

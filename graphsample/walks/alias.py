@@ -69,10 +69,24 @@ def build_alias(indptr, weights) -> tuple[np.ndarray, np.ndarray]:
     return prob, alias
 
 
-@numba.njit(inline="always")
-def alias_draw(prob, alias, start, degree, u1, u2):
+def _alias_draw(prob, alias, start, degree, u1, u2):
     """Local index (0..degree-1) of the arc drawn with uniforms u1, u2 from the table at ``start``."""
     j = np.int64(u1 * degree)
     if j >= degree:
         j = degree - 1
     return j if u2 < prob[start + j] else np.int64(alias[start + j])
+
+
+#: ``alias_draw(prob, alias, start, degree, u1, u2)`` for Numba CPU code (inlined).
+alias_draw = numba.njit(inline="always")(_alias_draw)
+_cuda_alias_draw = None
+
+
+def cuda_alias_draw():
+    """The same draw compiled as a numba.cuda device function (imported lazily)."""
+    global _cuda_alias_draw
+    if _cuda_alias_draw is None:
+        from .._backend import numba_cuda
+
+        _cuda_alias_draw = numba_cuda().jit(device=True)(_alias_draw)
+    return _cuda_alias_draw

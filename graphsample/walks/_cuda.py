@@ -1,0 +1,153 @@
+"""numba.cuda kernels of the walk engine and of SRRW (imported lazily, only for GPU graphs).
+
+One thread per walker (or per SRRW chain), running the same step functions as the CPU kernels
+(:mod:`._step`, compiled as device functions) with the same counter-based RNG, so a seed gives the same
+walks on both. Arrays of CuPy or torch-CUDA reach the kernels zero-copy through
+``__cuda_array_interface__``; on Numba's CUDA simulator the launchers also accept NumPy arrays.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from .._backend import asarray_like, backend_of, cuda_array, namespace, native, numba_cuda
+from .._random import cuda_functions
+from ..graph import Graph
+from ._step import make_step_functions
+from .alias import cuda_alias_draw
+
+THREADS_PER_BLOCK = 256
+
+
+@cache
+def kernels() -> SimpleNamespace:
+    """Compile (once) the walk and SRRW kernels for the current CUDA target or the simulator."""
+    cuda = numba_cuda()
+    rng = cuda_functions()
+    f = make_step_functions(cuda.jit(device=True), rng, cuda_alias_draw())
+    advance, config, srrw_chain, stream_key = f.advance, f.config, f.srrw_chain, rng.stream_key
+
+    @cuda.jit
+    def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, length, mode, paths, lens,
+                    counts):
+        w = cuda.grid(1)
+        if w >= starts.shape[0]:
+            return
+        cfg = config(fp, ip)
+        skey = stream_key(key, w)
+        cur = starts[w]
+        prev = np.int64(-1)
+        n = length + 1
+        if mode == 0:
+            paths[w, 0] = cur
+        elif mode == 2:
+            cuda.atomic.add(counts, cur, 1)
+        for s in range(length):
+            x, new_prev = advance(indptr, indices, cdf, aprob, aalias, h, cfg, skey, s, cur, prev, starts[w])
+            if x < 0:
+                n = s + 1
+                break
+            prev = new_prev
+            cur = x
+            if mode == 0:
+                paths[w, s + 1] = x
+            elif mode == 2:
+                cuda.atomic.add(counts, x, 1)
+        lens[w] = n if mode != 1 else cur
+
+    @cuda.jit
+    def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z,
+                    log_scale, checkpoints, tvd, fsum, path):
+        c = cuda.grid(1)
+        if c >= cur.shape[0]:
+            return
+        x, ls = srrw_chain(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep,
+                           stream_key(key, c), cur[c], z[c], log_scale[c], checkpoints, tvd[c], fsum[c], path[c])
+        cur[c] = x
+        log_scale[c] = ls
+
+    return SimpleNamespace(walk_kernel=walk_kernel, srrw_kernel=srrw_kernel)
+
+
+def _grid(n: int) -> tuple[int, int]:
+    return max(1, -(-n // THREADS_PER_BLOCK)), THREADS_PER_BLOCK
+
+
+def launch_walks(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, length, mode, paths, lens,
+                 counts) -> None:
+    """Run the walk kernel on arrays numba.cuda accepts (device arrays; NumPy on the simulator)."""
+    kernels().walk_kernel[_grid(starts.shape[0])](indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts,
+                                                  length, mode, paths, lens, counts)
+
+
+def launch_srrw(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z,
+                log_scale, checkpoints, tvd, fsum, path) -> None:
+    """Run the SRRW kernel, one thread per chain (same arguments as ``_cpu.srrw_kernel``)."""
+    kernels().srrw_kernel[_grid(cur.shape[0])](indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma,
+                                               log_keep, key, cur, z, log_scale, checkpoints, tvd, fsum, path)
+
+
+def device_like(a: np.ndarray, like: Any) -> Any:
+    """A small host array (parameters) on ``like``'s backend and device."""
+    return asarray_like(a, like, dtype=a.dtype if backend_of(like) == "cupy" else None)
+
+
+def full(shape: tuple[int, ...], fill: float, dtype: Any, like: Any) -> Any:
+    """``full(shape, fill)`` of NumPy dtype ``dtype`` on ``like``'s GPU backend and device."""
+    if backend_of(like) == "torch":
+        torch = native("torch")
+        return torch.full(shape, fill, dtype=getattr(torch, np.dtype(dtype).name), device=like.device)
+    cp = native("cupy")
+    with cp.cuda.Device(like.device.id):
+        return cp.full(shape, fill, dtype=dtype)
+
+
+def view(x: Any) -> Any:
+    """The numba.cuda view of a CuPy / torch-CUDA array (zero-copy)."""
+    return cuda_array(x)
+
+
+def weight_tables(G: Graph) -> tuple[Any, Any, Any]:
+    """Per-row CDF of the arc weights on the device (``(cdf, dummy, dummy)``: the GPU path uses no alias).
+
+    Computed from one global prefix sum, so rows whose weights are tiny next to the graph's total lose
+    relative precision (the CPU builds each row's CDF separately).
+    """
+    xp = namespace(G.indptr)
+    w = xp.astype(G.weights, xp.float64)
+    cs = xp.concat([xp.zeros(1, dtype=xp.float64, device=w.device), xp.cumulative_sum(w)])
+    first = cs[G.indptr[:-1]]
+    deg = G.indptr[1:] - G.indptr[:-1]
+    total = cs[G.indptr[1:]] - first
+    src = G.sources
+    pos = xp.astype(xp.arange(w.shape[0], device=w.device) - G.indptr[src] + 1, xp.float64)
+    cdf = xp.where(total[src] > 0, (cs[1:] - first[src]) / total[src], pos / xp.astype(deg[src], xp.float64))
+    last = G.indptr[1:][deg > 0] - 1
+    cdf[last] = 1.0
+    dummy_p = device_like(np.ones(1, np.float64), G.indptr)
+    dummy_a = device_like(np.zeros(1, np.int32), G.indptr)
+    return cdf, dummy_p, dummy_a
+
+
+def run_walks(G: Graph, starts: Any, length: int, params: tuple, key: np.uint64, mode: int, idx_dtype: Any) -> tuple:
+    """Allocate the outputs on ``G``'s device, launch the kernel, return the outputs (see walk._run_cpu)."""
+    like = G.indptr
+    cdf, aprob, aalias, h, fp, ip = params
+    n_walkers = int(starts.shape[0])
+    paths = full((n_walkers, length + 1) if mode == 0 else (0, 0), -1, idx_dtype, like)
+    lens = full((n_walkers,), 0, np.int64, like)
+    counts = full((G.n_nodes,) if mode == 2 else (0,), 0, np.int64, like)
+    if n_walkers:
+        arrays = (G.indptr, G.indices, cdf, aprob, aalias, h, device_like(fp, like), device_like(ip, like))
+        launch_walks(*(view(a) for a in arrays), key, view(starts), length, mode, view(paths), view(lens),
+                     view(counts))
+    if mode == 0:
+        return paths, lens
+    if mode == 1:
+        xp = namespace(like)
+        return (xp.astype(lens, xp.int32) if idx_dtype == np.int32 else lens,)
+    return (counts,)

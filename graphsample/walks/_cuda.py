@@ -8,8 +8,6 @@ walks on both. Arrays of CuPy or torch-CUDA reach the kernels zero-copy through
 
 from __future__ import annotations
 
-from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -23,54 +21,51 @@ from .alias import cuda_alias_draw
 THREADS_PER_BLOCK = 256
 
 
-@cache
-def kernels() -> SimpleNamespace:
-    """Compile (once) the walk and SRRW kernels for the current CUDA target or the simulator."""
-    cuda = numba_cuda()
-    rng = cuda_functions()
-    f = make_step_functions(cuda.jit(device=True), rng, cuda_alias_draw())
-    advance, config, srrw_chain, stream_key = f.advance, f.config, f.srrw_chain, rng.stream_key
+cuda = numba_cuda()  # this module is imported only when a GPU kernel is needed
+_rng = cuda_functions()
+_f = make_step_functions(cuda.jit(device=True), _rng, cuda_alias_draw())
+advance, config, srrw_chain, stream_key = _f.advance, _f.config, _f.srrw_chain, _rng.stream_key
 
-    @cuda.jit
-    def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, length, mode, paths, lens,
-                    counts):
-        w = cuda.grid(1)
-        if w >= starts.shape[0]:
-            return
-        cfg = config(fp, ip)
-        skey = stream_key(key, w)
-        cur = starts[w]
-        prev = np.int64(-1)
-        n = length + 1
+
+# The kernels live at module level: Numba's CUDA simulator swaps the ``cuda`` global for its own.
+@cuda.jit
+def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, length, mode, paths, lens, counts):
+    w = cuda.grid(1)
+    if w >= starts.shape[0]:
+        return
+    cfg = config(fp, ip)
+    skey = stream_key(key, w)
+    cur = starts[w]
+    prev = np.int64(-1)
+    n = length + 1
+    if mode == 0:
+        paths[w, 0] = cur
+    elif mode == 2:
+        cuda.atomic.add(counts, cur, 1)
+    for s in range(length):
+        x, new_prev = advance(indptr, indices, cdf, aprob, aalias, h, cfg, skey, s, cur, prev, starts[w])
+        if x < 0:
+            n = s + 1
+            break
+        prev = new_prev
+        cur = x
         if mode == 0:
-            paths[w, 0] = cur
+            paths[w, s + 1] = x
         elif mode == 2:
-            cuda.atomic.add(counts, cur, 1)
-        for s in range(length):
-            x, new_prev = advance(indptr, indices, cdf, aprob, aalias, h, cfg, skey, s, cur, prev, starts[w])
-            if x < 0:
-                n = s + 1
-                break
-            prev = new_prev
-            cur = x
-            if mode == 0:
-                paths[w, s + 1] = x
-            elif mode == 2:
-                cuda.atomic.add(counts, x, 1)
-        lens[w] = n if mode != 1 else cur
+            cuda.atomic.add(counts, x, 1)
+    lens[w] = n if mode != 1 else cur
 
-    @cuda.jit
-    def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z,
-                    log_scale, checkpoints, tvd, fsum, path):
-        c = cuda.grid(1)
-        if c >= cur.shape[0]:
-            return
-        x, ls = srrw_chain(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep,
-                           stream_key(key, c), cur[c], z[c], log_scale[c], checkpoints, tvd[c], fsum[c], path[c])
-        cur[c] = x
-        log_scale[c] = ls
 
-    return SimpleNamespace(walk_kernel=walk_kernel, srrw_kernel=srrw_kernel)
+@cuda.jit
+def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z, log_scale,
+                checkpoints, tvd, fsum, path):
+    c = cuda.grid(1)
+    if c >= cur.shape[0]:
+        return
+    x, ls = srrw_chain(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep,
+                       stream_key(key, c), cur[c], z[c], log_scale[c], checkpoints, tvd[c], fsum[c], path[c])
+    cur[c] = x
+    log_scale[c] = ls
 
 
 def _grid(n: int) -> tuple[int, int]:
@@ -80,14 +75,14 @@ def _grid(n: int) -> tuple[int, int]:
 def launch_walks(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, length, mode, paths, lens,
                  counts) -> None:
     """Run the walk kernel on arrays numba.cuda accepts (device arrays; NumPy on the simulator)."""
-    kernels().walk_kernel[_grid(starts.shape[0])](indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts,
+    walk_kernel[_grid(starts.shape[0])](indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts,
                                                   length, mode, paths, lens, counts)
 
 
 def launch_srrw(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z,
                 log_scale, checkpoints, tvd, fsum, path) -> None:
     """Run the SRRW kernel, one thread per chain (same arguments as ``_cpu.srrw_kernel``)."""
-    kernels().srrw_kernel[_grid(cur.shape[0])](indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma,
+    srrw_kernel[_grid(cur.shape[0])](indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma,
                                                log_keep, key, cur, z, log_scale, checkpoints, tvd, fsum, path)
 
 

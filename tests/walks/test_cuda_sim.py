@@ -11,6 +11,9 @@ from graphsample._random import seed_key
 from graphsample.walks import _cpu, _cuda
 from graphsample.walks.walk import _parameters, _run_cpu
 
+# the simulator runs the uint64 RNG in NumPy scalars, which warn on the (intended) wrap-around
+pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+
 
 def small_graph() -> gs.Graph:
     H = nx.petersen_graph()

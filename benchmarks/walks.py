@@ -61,8 +61,9 @@ def pecanpy_runner(G, walks_per_node, p=1.0, q=1.0):
 
 def csrgraph_runner(G, walks_per_node, p=1.0, q=1.0, starts=None):
     import csrgraph
+    import scipy.sparse as sp
 
-    cg = csrgraph.csrgraph(G.to_scipy().tocsr(), threads=THREADS)
+    cg = csrgraph.csrgraph(sp.csr_matrix(G.to_scipy()), threads=THREADS)
     kw = {"return_weight": 1 / p, "neighbor_weight": 1 / q}
     if starts is None:
         return lambda: cg.random_walks(walklen=LENGTH, epochs=walks_per_node, **kw), \

@@ -19,6 +19,7 @@ from .alias import alias_draw
 
 _f = make_step_functions(numba.njit(inline="always"), _random, alias_draw)
 advance = _f.advance
+uniform_step = _f.uniform_step
 config = _f.config
 srrw_chain = _f.srrw_chain
 stream_key = _random.stream_key
@@ -38,6 +39,7 @@ def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, len
     to ``lens[w]``, mode 2 adds every visited node (start included) to ``counts[chunk]``.
     """
     cfg = config(fp, ip)
+    plain = cfg[10] and cfg[0] == 0.0 and not cfg[9]
     n_walkers = starts.shape[0]
     nblocks = (n_walkers + BLOCK - 1) // BLOCK
     for ch in prange(nchunks):
@@ -46,6 +48,8 @@ def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, len
         skeys = np.empty(BLOCK, np.uint64)
         alive = np.empty(BLOCK, np.bool_)
         nlen = np.empty(BLOCK, np.int64)
+        nxt = np.empty(BLOCK, np.int64)
+        nprev = np.empty(BLOCK, np.int64)
         for bi in range(ch * nblocks // nchunks, (ch + 1) * nblocks // nchunks):
             lo = bi * BLOCK
             nb = min(BLOCK, n_walkers - lo)
@@ -63,17 +67,28 @@ def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, len
             for s in range(length):
                 if n_alive == 0:
                     break
+                # two passes: the gathers of all walkers first (nothing else in the loop, so the core
+                # overlaps their cache misses), then the bookkeeping
+                if plain:  # uniform, no restart coin, sinks stop: the gather loop is just the step
+                    for b in range(nb):
+                        if alive[b]:
+                            nxt[b] = uniform_step(indptr, indices, skeys[b], s, cur[b])
+                            nprev[b] = cur[b]
+                else:
+                    for b in range(nb):
+                        if alive[b]:
+                            nxt[b], nprev[b] = advance(indptr, indices, cdf, aprob, aalias, h, cfg, skeys[b], s, cur[b],
+                                                       prev[b], starts[lo + b])
                 for b in range(nb):
                     if not alive[b]:
                         continue
-                    x, new_prev = advance(indptr, indices, cdf, aprob, aalias, h, cfg, skeys[b], s, cur[b], prev[b],
-                                          starts[lo + b])
+                    x = nxt[b]
                     if x < 0:
                         alive[b] = False
                         nlen[b] = s + 1
                         n_alive -= 1
                         continue
-                    prev[b] = new_prev
+                    prev[b] = nprev[b]
                     cur[b] = x
                     if mode == MODE_PATHS:
                         paths[lo + b, s + 1] = x

@@ -74,6 +74,17 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
 
     config = jit(_config)
 
+    def _uniform_step(indptr, indices, skey, s, cur):
+        """A uniform step (draw j = 1 of step ``s``); :data:`DEAD_END` at a node without out-arcs."""
+        start = indptr[cur]
+        deg = indptr[cur + 1] - start
+        if deg == 0:
+            return np.int64(DEAD_END)
+        k = np.int64(random_uniform(skey, (np.int64(s) << STEP_SHIFT) + 1) * deg)
+        return np.int64(indices[start + (k if k < deg else deg - 1)])
+
+    uniform_step = jit(_uniform_step)
+
     def _walk_step(indptr, indices, cdf, aprob, aalias, h, cfg, skey, s, cur, prev):
         """Next node of a walker at ``cur`` (coming from ``prev``, -1 at the start) at step ``s``.
 
@@ -84,13 +95,12 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         base = np.int64(s) << STEP_SHIFT
         if restart > 0.0 and random_uniform(skey, base) < restart:
             return STOP
+        if simple:
+            return uniform_step(indptr, indices, skey, s, cur)
         start = indptr[cur]
         deg = indptr[cur + 1] - start
         if deg == 0:
             return DEAD_END
-        if simple:
-            k = np.int64(random_uniform(skey, base + 1) * deg)
-            return np.int64(indices[start + (k if k < deg else deg - 1)])
         x = np.int64(-1)
         for t in range(MAX_TRIES):
             c = base + 1 + 3 * t
@@ -211,5 +221,5 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
 
     srrw_chain = jit(_srrw_chain)
 
-    return SimpleNamespace(config=config, has_arc=has_arc, cdf_draw=cdf_draw, walk_step=walk_step, advance=advance,
+    return SimpleNamespace(config=config, uniform_step=uniform_step, has_arc=has_arc, cdf_draw=cdf_draw, walk_step=walk_step, advance=advance,
                            srrw_step=srrw_step, log_add=log_add, srrw_chain=srrw_chain)

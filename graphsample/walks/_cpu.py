@@ -19,6 +19,7 @@ from .alias import alias_draw
 
 _f = make_step_functions(numba.njit(inline="always"), _random, alias_draw)
 advance = _f.advance
+cdf_row = _f.cdf_row
 uniform_step = _f.uniform_step
 config = _f.config
 srrw_chain = _f.srrw_chain
@@ -112,15 +113,6 @@ def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def build_cdf(indptr, weights, cdf):
-    """Per-node cumulative distribution of the out-arc weights (uniform for an all-zero row); last entry 1."""
+    """Per-node cumulative distributions of the out-arc weights (``_step.cdf_row`` for every node)."""
     for u in prange(indptr.shape[0] - 1):
-        s, e = indptr[u], indptr[u + 1]
-        total = 0.0
-        for j in range(s, e):
-            total += weights[j]
-        acc = 0.0
-        for j in range(s, e):
-            acc += weights[j]
-            cdf[j] = acc / total if total > 0 else (j - s + 1) / (e - s)
-        if e > s:
-            cdf[e - 1] = 1.0
+        cdf_row(indptr, weights, cdf, u)

@@ -16,7 +16,7 @@ from .._backend import asarray_like, backend_of, cuda_array, namespace, native, 
 from .._random import cuda_functions
 from ..graph import Graph
 from ._step import make_step_functions
-from .alias import cuda_alias_draw
+from .alias import _build_row, cuda_alias_draw
 
 THREADS_PER_BLOCK = 256
 
@@ -25,6 +25,8 @@ cuda = numba_cuda()  # this module is imported only when a GPU kernel is needed
 _rng = cuda_functions()
 _f = make_step_functions(cuda.jit(device=True), _rng, cuda_alias_draw())
 advance, config, srrw_chain, stream_key = _f.advance, _f.config, _f.srrw_chain, _rng.stream_key
+cdf_row = _f.cdf_row
+build_alias_row = cuda.jit(device=True)(_build_row)
 
 
 # The kernels live at module level: Numba's CUDA simulator swaps the ``cuda`` global for its own.
@@ -54,6 +56,15 @@ def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, len
         elif mode == 2:
             cuda.atomic.add(counts, x, 1)
     lens[w] = n if mode != 1 else cur
+
+
+@cuda.jit
+def tables_kernel(indptr, weights, cdf, prob, alias, small, large, scaled):
+    u = cuda.grid(1)
+    if u >= indptr.shape[0] - 1:
+        return
+    cdf_row(indptr, weights, cdf, u)
+    build_alias_row(indptr, weights, prob, alias, u, small, large, scaled, indptr[u])
 
 
 @cuda.jit
@@ -107,25 +118,25 @@ def view(x: Any) -> Any:
 
 
 def weight_tables(G: Graph) -> tuple[Any, Any, Any]:
-    """Per-row CDF of the arc weights on the device (``(cdf, dummy, dummy)``: the GPU path uses no alias).
+    """``(cdf, alias prob, alias index)`` of ``G``'s arc weights, built on the device by the CPU's row code.
 
-    Computed from one global prefix sum, so rows whose weights are tiny next to the graph's total lose
-    relative precision (the CPU builds each row's CDF separately).
+    One thread per node; the alias scratch (24 bytes per arc) lives in CSR slots while building.
     """
-    xp = namespace(G.indptr)
-    w = xp.astype(G.weights, xp.float64)
-    cs = xp.concat([xp.zeros(1, dtype=xp.float64, device=w.device), xp.cumulative_sum(w)])
-    first = cs[G.indptr[:-1]]
-    deg = G.indptr[1:] - G.indptr[:-1]
-    total = cs[G.indptr[1:]] - first
-    src = G.sources
-    pos = xp.astype(xp.arange(w.shape[0], device=w.device) - G.indptr[src] + 1, xp.float64)
-    cdf = xp.where(total[src] > 0, (cs[1:] - first[src]) / total[src], pos / xp.astype(deg[src], xp.float64))
-    last = G.indptr[1:][deg > 0] - 1
-    cdf[last] = 1.0
-    dummy_p = device_like(np.ones(1, np.float64), G.indptr)
-    dummy_a = device_like(np.zeros(1, np.int32), G.indptr)
-    return cdf, dummy_p, dummy_a
+    like = G.indptr
+    m = G.n_arcs
+    weights = G.weights
+    cdf, prob = full((m,), 0.0, np.float64, like), full((m,), 1.0, np.float64, like)
+    alias = full((m,), 0, np.int32, like)
+    small, large = full((m,), 0, np.int64, like), full((m,), 0, np.int64, like)
+    scaled = full((m,), 0.0, np.float64, like)
+    if m:
+        launch_tables(*(view(a) for a in (G.indptr, weights, cdf, prob, alias, small, large, scaled)))
+    return cdf, prob, alias
+
+
+def launch_tables(indptr, weights, cdf, prob, alias, small, large, scaled) -> None:
+    """Run the table-building kernel (device arrays; NumPy on the simulator)."""
+    tables_kernel[_grid(indptr.shape[0] - 1)](indptr, weights, cdf, prob, alias, small, large, scaled)
 
 
 def run_walks(G: Graph, starts: Any, length: int, params: tuple, key: np.uint64, mode: int, idx_dtype: Any) -> tuple:

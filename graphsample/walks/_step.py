@@ -6,8 +6,12 @@ compiled by ``numba.njit(inline="always")`` for the CPU kernels (:mod:`._cpu`) a
 ``random_uniform(stream_key(key, walker), counter)`` with ``counter = step * 2**20 + j``: a pure function
 of (seed, walker id, step, draw index j), so a walk does not depend on which thread or device ran it.
 
+Numba's on-disk cache of the kernels that inline these functions is keyed on the kernels' own files
+(``_cpu.py``): after editing this file during development, clear ``walks/__pycache__/*.nb[ic]``.
+
 Draw indices within a step: ``j = 0`` is the restart coin; proposal ``t`` (rejection sampling) uses
-``j = 1 + 3t`` and ``2 + 3t`` to pick an arc and ``3 + 3t`` for its acceptance test.
+``j = 1 + 4t`` and ``2 + 4t`` to pick an arc, ``3 + 4t`` for its acceptance test and ``4 + 4t`` for
+node2vec's return box.
 """
 
 from __future__ import annotations
@@ -28,29 +32,29 @@ DEAD_END = -2
 # iparams slots
 I_WEIGHTED, I_N2V, I_NONBACK, I_MH, I_ALIAS_MIN_DEG, I_DEAD_END_RESTART = range(6)
 # fparams slots
-F_RESTART, F_INV_P, F_INV_Q, F_BMAX = range(4)
+F_RESTART, F_INV_P, F_INV_Q, F_ENV = range(4)
 
 
 def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
     """Compile the step functions with ``jit`` against the RNG namespace ``rng`` and ``alias_draw``."""
     random_uniform = rng.random_uniform
 
-    def _has_arc(indptr, indices, u, v):
-        """Binary search for arc u -> v in the sorted row of u."""
+    def _arc_position(indptr, indices, u, v):
+        """Position of arc u -> v in the sorted row of u (binary search), -1 when absent."""
         lo = indptr[u]
         hi = indptr[u + 1]
         while lo < hi:
             mid = (lo + hi) >> 1
             w = indices[mid]
             if w == v:
-                return True
+                return mid
             if w < v:
                 lo = mid + 1
             else:
                 hi = mid
-        return False
+        return -1
 
-    has_arc = jit(_has_arc)
+    arc_position = jit(_arc_position)
 
     def _cdf_draw(cdf, start, degree, u):
         """Local index k with cdf[start+k-1] <= u < cdf[start+k] (binary search)."""
@@ -69,10 +73,26 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
     def _config(fp, ip):
         """The walk parameters as a tuple of scalars (loop-invariant for the compiler)."""
         simple = ip[I_WEIGHTED] == 0 and ip[I_N2V] == 0 and ip[I_NONBACK] == 0 and ip[I_MH] == 0
-        return (fp[F_RESTART], fp[F_INV_P], fp[F_INV_Q], fp[F_BMAX], ip[I_WEIGHTED] != 0, ip[I_N2V] != 0,
+        return (fp[F_RESTART], fp[F_INV_P], fp[F_INV_Q], fp[F_ENV], ip[I_WEIGHTED] != 0, ip[I_N2V] != 0,
                 ip[I_NONBACK] != 0, ip[I_MH] != 0, ip[I_ALIAS_MIN_DEG], ip[I_DEAD_END_RESTART] != 0, simple)
 
     config = jit(_config)
+
+    def _cdf_row(indptr, weights, cdf, u):
+        """Cumulative distribution of node ``u``'s out-arc weights (uniform for an all-zero row); last entry 1."""
+        s = indptr[u]
+        e = indptr[u + 1]
+        total = 0.0
+        for j in range(s, e):
+            total += weights[j]
+        acc = 0.0
+        for j in range(s, e):
+            acc += weights[j]
+            cdf[j] = acc / total if total > 0 else (j - s + 1) / (e - s)
+        if e > s:
+            cdf[e - 1] = 1.0
+
+    cdf_row = jit(_cdf_row)
 
     def _uniform_step(indptr, indices, skey, s, cur):
         """A uniform step (draw j = 1 of step ``s``); :data:`DEAD_END` at a node without out-arcs."""
@@ -91,7 +111,7 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         ``cfg`` is :func:`config`'s tuple. Returns the node, :data:`STOP` (restart coin) or
         :data:`DEAD_END` (no out-arcs).
         """
-        restart, inv_p, inv_q, bmax, weighted, n2v, nonback, mh, alias_min_deg, _, simple = cfg
+        restart, inv_p, inv_q, env, weighted, n2v, nonback, mh, alias_min_deg, _, simple = cfg
         base = np.int64(s) << STEP_SHIFT
         if restart > 0.0 and random_uniform(skey, base) < restart:
             return STOP
@@ -101,9 +121,21 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         deg = indptr[cur + 1] - start
         if deg == 0:
             return DEAD_END
+        # node2vec envelope: height env = max(1, 1/q) over the proposal, plus (KnightKing's outlier folding)
+        # a box of mass pi_t (1/p - env) for the return arc when 1/p > env, taken without a test
+        extra = 0.0
+        if n2v and prev >= 0 and inv_p > env:
+            pos = arc_position(indptr, indices, cur, prev)
+            if pos >= 0:
+                if not weighted:
+                    extra = (inv_p - env) / deg
+                else:
+                    extra = (inv_p - env) * (cdf[pos] - (cdf[pos - 1] if pos > start else 0.0))
         x = np.int64(-1)
         for t in range(MAX_TRIES):
-            c = base + 1 + 3 * t
+            c = base + 1 + 4 * t
+            if extra > 0.0 and random_uniform(skey, c + 3) * (env + extra) < extra:
+                return np.int64(prev)
             u1 = random_uniform(skey, c)
             if not weighted:
                 k = np.int64(u1 * deg)
@@ -120,9 +152,9 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
                 bias = inv_q
                 if x == prev:
                     bias = inv_p
-                elif has_arc(indptr, indices, prev, x):
+                elif arc_position(indptr, indices, prev, x) >= 0:
                     bias = 1.0
-                if random_uniform(skey, c + 2) * bmax >= bias:
+                if random_uniform(skey, c + 2) * env >= bias:
                     continue
             if mh and random_uniform(skey, c + 2) * h[cur] >= h[x]:
                 return np.int64(cur)  # Metropolis-Hastings rejection: stay
@@ -221,5 +253,5 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
 
     srrw_chain = jit(_srrw_chain)
 
-    return SimpleNamespace(config=config, uniform_step=uniform_step, has_arc=has_arc, cdf_draw=cdf_draw, walk_step=walk_step, advance=advance,
+    return SimpleNamespace(cdf_row=cdf_row, config=config, uniform_step=uniform_step, arc_position=arc_position, cdf_draw=cdf_draw, walk_step=walk_step, advance=advance,
                            srrw_step=srrw_step, log_add=log_add, srrw_chain=srrw_chain)

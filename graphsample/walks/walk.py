@@ -8,8 +8,10 @@ A walker at node :math:`v` (arrived from :math:`t`) moves to an out-neighbour :m
 * node2vec (Grover & Leskovec, KDD 2016): :math:`\propto \pi_{vx}\,b(t, x)` with :math:`b = 1/p` if
   :math:`x = t`, 1 if :math:`x \in N(t)`, :math:`1/q` otherwise, drawn by **rejection sampling**
   (KnightKing, Yang et al., SOSP 2019): propose :math:`x \sim \pi_{v\cdot}`, accept with probability
-  :math:`b / \max(1/p, 1, 1/q)`; the test :math:`x \in N(t)` is a binary search in the sorted row of
-  :math:`t`, so no per-edge alias table of size :math:`\sum_v d_v^2` is built;
+  :math:`b / \max(1, 1/q)`, and when :math:`1/p > \max(1, 1/q)` first take :math:`t` outright with the
+  probability of the "outlier" box :math:`\pi_{vt}(1/p - \max(1, 1/q))` (over the envelope's total mass);
+  the test :math:`x \in N(t)` is a binary search in the sorted row of :math:`t`, so no per-edge alias table of
+  size :math:`\sum_v d_v^2` is built;
 * non-backtracking: as above but never back to :math:`t` unless :math:`t` is the only neighbour;
 * Metropolis–Hastings to a target :math:`\mu` (undirected graphs): propose as above, accept with
   probability :math:`\min(1, \frac{\mu_x / s_x}{\mu_v / s_v})` where :math:`s` is the (weighted) degree,
@@ -38,7 +40,7 @@ from .._random import SeedLike, seed_key
 from ..errors import GraphValidationError
 from ..graph import Graph
 from . import _cpu
-from ._step import F_BMAX, F_INV_P, F_INV_Q, F_RESTART, I_ALIAS_MIN_DEG, I_DEAD_END_RESTART, I_MH, I_N2V, \
+from ._step import F_ENV, F_INV_P, F_INV_Q, F_RESTART, I_ALIAS_MIN_DEG, I_DEAD_END_RESTART, I_MH, I_N2V, \
     I_NONBACK, I_WEIGHTED
 from .alias import build_alias
 
@@ -163,10 +165,10 @@ def _parameters(G: Graph, *, p: float, q: float, restart_prob: float, weighted: 
             h = host_view(h)
     fp = np.empty(4, np.float64)
     fp[F_RESTART] = check_probability("restart_prob", restart_prob)
-    fp[F_INV_P], fp[F_INV_Q], fp[F_BMAX] = 1.0 / p, 1.0 / q, max(1.0 / p, 1.0, 1.0 / q)
+    fp[F_INV_P], fp[F_INV_Q], fp[F_ENV] = 1.0 / p, 1.0 / q, max(1.0, 1.0 / q)
     ip = np.empty(6, np.int64)
     ip[I_WEIGHTED], ip[I_N2V], ip[I_NONBACK], ip[I_MH] = weighted, node2vec, non_backtracking, target is not None
-    ip[I_ALIAS_MIN_DEG] = 2**62 if gpu else ALIAS_MIN_DEGREE  # the GPU path uses CDFs only
+    ip[I_ALIAS_MIN_DEG] = ALIAS_MIN_DEGREE
     ip[I_DEAD_END_RESTART] = dead_end == "restart"
     return cdf, aprob, aalias, h, fp, ip
 

@@ -111,14 +111,17 @@ def test_restart_lengths_are_geometric():
     assert abs(steps.mean() - (1 - r) / r) < 4 * np.sqrt((1 - r) / r**2 / steps.size)
 
 
-def test_node2vec_second_step_follows_pq_bias():
+@pytest.mark.parametrize("p, q, weights", [(0.5, 3.0, None), (4.0, 0.5, None), (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0])])
+def test_node2vec_second_step_follows_pq_bias(p, q, weights):
     # t=0 -- v=1; v's other neighbours: 2 (also adjacent to t) and 3, 4 (not adjacent to t)
-    G = gs.from_edges([0, 1, 1, 1, 0], [1, 2, 3, 4, 2], directed=False)
-    p, q = 0.5, 3.0
+    G = gs.from_edges([0, 1, 1, 1, 0], [1, 2, 3, 4, 2], None if weights is None else np.array(weights),
+                      directed=False)
     w = random_walks(G, np.zeros(60000, np.int64), 2, p=p, q=q, seed=9)
     second = w.paths[w.paths[:, 1] == 1, 2]
     observed = np.bincount(second, minlength=5)[[0, 2, 3, 4]]
     bias = np.array([1 / p, 1.0, 1 / q, 1 / q])
+    if weights is not None:  # arcs of v=1 to 0, 2, 3, 4 carry weights 1, 2, 3, 4
+        bias *= np.array([1.0, 2.0, 3.0, 4.0])
     assert chi2_pvalue(observed, bias) > P_MIN
 
 

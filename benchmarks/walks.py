@@ -1,7 +1,8 @@
 """Random-walk engine benchmark: throughput vs pecanpy and csrgraph, the SRRW and SA-SRRW experiments.
 
-Run alone: ``python benchmarks/walks.py`` (CPU, 2 threads), ``--gpu`` adds the device section (ours vs torch
-vectorised walks and the measured random-gather limit of the card, on a 1 GB R-MAT CSR). Writes
+Run alone: ``python benchmarks/walks.py`` (CPU, 2 threads); ``--gpu`` runs only the device section (ours vs
+torch vectorised walks and the measured random-gather limit of the card, on a 1 GB R-MAT CSR), as
+``tests/gpu_check.py`` does. Writes
 ``benchmarks/results/walks*.{json,md}`` and ``docs/srrw.png``.
 
 Throughput is walk steps per second (a path of k nodes is k - 1 steps), best of ``--repeat`` runs, every tool
@@ -215,11 +216,14 @@ def main() -> None:
     ap.add_argument("--sa-runs", type=int, default=20)
     ap.add_argument("--sa-steps", type=int, default=10_000)
     ap.add_argument("--skip", nargs="*", default=[], choices=["throughput", "srrw", "sa_srrw"])
-    ap.add_argument("--gpu", action="store_true", help="also run the device section")
+    ap.add_argument("--gpu", action="store_true", help="run the device section only")
     ap.add_argument("--gpu-scale", type=int, default=24)
     args = ap.parse_args()
     cmd = "python benchmarks/walks.py " + " ".join(sys.argv[1:])
     notes = f"`{cmd}`, {THREADS} threads for every tool."
+    if args.gpu:
+        write_results("walks_gpu", gpu_section(args), notes=notes)
+        return
     if "throughput" not in args.skip:
         write_results("walks", walk_throughput(args),
                       ["graph", "walk", "tool", "steps", "seconds", "Msteps/s", "ours / tool"], notes)
@@ -227,8 +231,6 @@ def main() -> None:
         write_results("walks_srrw", srrw_experiment(args), notes=notes)
     if "sa_srrw" not in args.skip:
         write_results("walks_sa_srrw", sa_srrw_experiment(args), notes=notes)
-    if args.gpu:
-        write_results("walks_gpu", gpu_section(args), notes=notes)
 
 
 if __name__ == "__main__":

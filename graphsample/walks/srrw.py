@@ -37,7 +37,7 @@ import numpy as np
 
 from .._backend import asarray_like, host_view, is_gpu, namespace
 from .._ops import segment_sum
-from .._random import SeedLike, check_seed, seed_key
+from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError
 from ..graph import Graph
 from . import _cpu
@@ -162,6 +162,16 @@ def _initial_state(G: Graph, inputs: SimpleNamespace, starts: Any, n_chains: int
             xp.zeros((n_chains, n_steps if record_path else 0), dtype=xp.int64, **dev))
 
 
+def _draw_starts(mu: Any, n_chains: int, key: np.uint64) -> Any:
+    """A start node per chain drawn from ``mu`` by inverse CDF, with the counter-based RNG (stream = chain id,
+    a counter the chain never uses), so the same seed gives the same starts on every backend."""
+    xp = namespace(mu)
+    chains = asarray_like(np.arange(n_chains, dtype=np.int64), mu)
+    u = uniform_array(key, chains, chains * 0 + 2**62)  # counters as int64 arrays: they must wrap
+    cdf = xp.cumulative_sum(mu)
+    return xp.minimum(xp.searchsorted(cdf, u * cdf[-1], side="right"), mu.shape[0] - 1)
+
+
 def _checkpoints(checkpoints: Any, n_steps: int) -> np.ndarray:
     if isinstance(checkpoints, int | np.integer):
         if checkpoints < 1:
@@ -186,7 +196,7 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
         (an :math:`\alpha_n` schedule).
     n_chains : independent chains (chain ``c`` uses RNG stream ``c``: the same seed gives the same chains on
         every backend and thread count).
-    starts : start node of every chain (default: drawn from :math:`\mu` with ``seed``).
+    starts : start node of every chain (default: drawn from :math:`\mu` with ``seed``, the same on every backend).
     base : ``"mh"`` (Metropolis–Hastings to ``target``, default uniform) or ``"srw"`` (simple random walk,
         :math:`\mu \propto` degree).
     weighted : use arc weights in the base chain (default: when the graph has them).
@@ -207,17 +217,14 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
     weighted = G.is_weighted if weighted is None else bool(weighted)
     inputs = _chain_inputs(G, base=base, target=target, weighted=weighted, f=f, repel_alpha=repel_alpha,
                            n_steps=n_steps, gamma_exp=float(gamma_exp))
-    rng = check_seed(seed)
+    key = seed_key(seed)
     if starts is None:
-        mu = inputs.mu if not is_gpu(inputs.mu) else None
-        p = host_view(mu) if mu is not None else None
-        starts = rng.choice(G.n_nodes, size=n_chains, p=p) if p is not None else rng.integers(0, G.n_nodes, n_chains)
+        starts = _draw_starts(inputs.mu, n_chains, key)
     starts = check_starts(G, starts)
     if int(starts.shape[0]) != n_chains:
         raise ValueError(f"starts must give one node per chain ({n_chains}), got {int(starts.shape[0])}")
     cps = _checkpoints(checkpoints, n_steps)
     state = _initial_state(G, inputs, starts, n_chains, cps, return_paths)
-    key = seed_key(rng)
     if is_gpu(G.indptr):
         from . import _cuda
 

@@ -117,6 +117,8 @@ def test_backends_agree(backend, to_b):
                return_paths=True, seed=4)
     np.testing.assert_array_equal(to_numpy(got.paths), ref.paths)
     np.testing.assert_allclose(to_numpy(got.tvd), ref.tvd, rtol=1e-12)
+    drawn = srrw(G.to(*backend), 50, n_chains=20, return_paths=True, seed=6)  # starts drawn from mu
+    np.testing.assert_array_equal(to_numpy(drawn.paths), srrw(G, 50, n_chains=20, return_paths=True, seed=6).paths)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -103,11 +103,11 @@ def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, len
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key,
-                cur, z, log_scale, checkpoints, tvd, fsum, path):
+                cur, z, keys, log_scale, checkpoints, tvd, fsum, path):
     """Advance SRRW chain ``c`` (RNG stream ``c``) for every ``c`` in parallel; see ``_step.srrw_chain``."""
     for c in prange(cur.shape[0]):
         cur[c], log_scale[c] = srrw_chain(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma,
-                                          log_keep, stream_key(key, c), cur[c], z[c], log_scale[c],
+                                          log_keep, stream_key(key, c), cur[c], z[c], keys[c], log_scale[c],
                                           checkpoints, tvd[c], fsum[c], path[c])
 
 

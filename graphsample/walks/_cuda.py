@@ -68,13 +68,14 @@ def tables_kernel(indptr, weights, cdf, prob, alias, small, large, scaled):
 
 
 @cuda.jit
-def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z, log_scale,
-                checkpoints, tvd, fsum, path):
+def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z, keys,
+                log_scale, checkpoints, tvd, fsum, path):
     c = cuda.grid(1)
     if c >= cur.shape[0]:
         return
     x, ls = srrw_chain(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep,
-                       stream_key(key, c), cur[c], z[c], log_scale[c], checkpoints, tvd[c], fsum[c], path[c])
+                       stream_key(key, c), cur[c], z[c], keys[c], log_scale[c], checkpoints, tvd[c], fsum[c],
+                       path[c])
     cur[c] = x
     log_scale[c] = ls
 
@@ -90,11 +91,11 @@ def launch_walks(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, le
                                                   length, mode, paths, lens, counts)
 
 
-def launch_srrw(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z,
+def launch_srrw(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z, keys,
                 log_scale, checkpoints, tvd, fsum, path) -> None:
     """Run the SRRW kernel, one thread per chain (same arguments as ``_cpu.srrw_kernel``)."""
-    srrw_kernel[_grid(cur.shape[0])](indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma,
-                                               log_keep, key, cur, z, log_scale, checkpoints, tvd, fsum, path)
+    srrw_kernel[_grid(cur.shape[0])](indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep,
+                                     key, cur, z, keys, log_scale, checkpoints, tvd, fsum, path)
 
 
 def device_like(a: np.ndarray, like: Any) -> Any:

@@ -163,7 +163,26 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
 
     walk_step = jit(_walk_step)
 
-    def _srrw_step(indptr, indices, logp, logp_self, z, alpha, skey, s, cur):
+    def _slot(keys, j):
+        """Slot of node ``j`` in an open-addressing table ``keys`` (power-of-two size, -1 = free)."""
+        mask = keys.shape[0] - 1
+        h = (np.int64(j) * np.int64(0x9E3779B1)) & mask
+        while keys[h] != j and keys[h] != -1:
+            h = (h + 1) & mask
+        return h
+
+    slot = jit(_slot)
+
+    def _zval(z, keys, j):
+        """``z_j`` from the dense row (``keys`` empty) or the sparse table (0 for a node not yet visited)."""
+        if keys.shape[0] == 0:
+            return z[j]
+        h = slot(keys, j)
+        return z[h] if keys[h] == j else 0.0
+
+    zval = jit(_zval)
+
+    def _srrw_step(indptr, indices, logp, logp_self, z, keys, alpha, skey, s, cur):
         r"""Next state of an SRRW chain at ``cur``: j ~ P(cur, j) exp(-alpha z_j), z_j = log(x_j / mu_j).
 
         ``logp`` holds log P(i, j) per arc and ``logp_self`` log P(i, i) per node (-inf when 0); the
@@ -171,12 +190,12 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         """
         start = indptr[cur]
         end = indptr[cur + 1]
-        m = logp_self[cur] - alpha * z[cur]
+        m = logp_self[cur] - alpha * zval(z, keys, cur)
         if logp_self[cur] == -np.inf:
             m = -np.inf
         total = 1.0 if m > -np.inf else 0.0
         for a in range(start, end):
-            lw = logp[a] - alpha * z[indices[a]]
+            lw = logp[a] - alpha * zval(z, keys, indices[a])
             if lw > m:
                 total = total * np.exp(m - lw) + 1.0
                 m = lw
@@ -188,11 +207,11 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         acc = 0.0
         nxt = np.int64(cur)
         if logp_self[cur] > -np.inf:
-            acc = np.exp(logp_self[cur] - alpha * z[cur] - m)
+            acc = np.exp(logp_self[cur] - alpha * zval(z, keys, cur) - m)
             if target < acc:
                 return np.int64(cur)
         for a in range(start, end):
-            lw = logp[a] - alpha * z[indices[a]]
+            lw = logp[a] - alpha * zval(z, keys, indices[a])
             if lw > -np.inf:
                 nxt = np.int64(indices[a])
                 acc += np.exp(lw - m)
@@ -221,11 +240,13 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
 
     advance = jit(_advance)
 
-    def _srrw_chain(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, skey, x, z, ls,
+    def _srrw_chain(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, skey, x, z, keys, ls,
                     checkpoints, tvd, fsum, path):
         """Run one SRRW chain from node ``x`` for ``alpha.shape[0]`` steps; returns ``(x, log_scale)``.
 
-        ``z[j] = log(y_j / mu_j)`` and ``ls`` (log scale) encode ``x_n = exp(ls) * y``. Step ``n``
+        ``z[j] = log(y_j / mu_j)`` and ``ls`` (log scale) encode ``x_n = exp(ls) * y``; ``z`` is a dense row
+        (``keys`` empty) or the values of an open-addressing table ``keys`` of the visited nodes (sparse state;
+        nodes never visited have ``z = 0``). Step ``n``
         (1-based) uses ``alpha[n-1]``, ``log_gamma[n-1] = log gamma_n`` and ``log_keep[n-1] = log(1 - gamma_n)``:
         ``x_n = (1 - gamma_n) x_{n-1} + gamma_n delta_{X_n}`` is ``ls += log(1 - gamma_n)`` and
         ``y_{X_n} += gamma_n exp(-ls)``, done as a log-add, so nothing overflows however small ``x_n`` gets.
@@ -236,16 +257,31 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         acc = 0.0
         k = 0
         for s in range(alpha.shape[0]):
-            x = srrw_step(indptr, indices, logp, logp_self, z, alpha[s], skey, s, x)
+            x = srrw_step(indptr, indices, logp, logp_self, z, keys, alpha[s], skey, s, x)
             ls += log_keep[s]
-            z[x] = log_add(z[x], log_gamma[s] - ls - logmu[x])
+            h = x
+            if keys.shape[0] > 0:
+                h = slot(keys, x)
+                if keys[h] == -1:
+                    keys[h] = x
+                    z[h] = 0.0
+            z[h] = log_add(z[h], log_gamma[s] - ls - logmu[x])
             acc += f[x]
             if path.shape[0] > 0:
                 path[s] = x
             if k < checkpoints.shape[0] and checkpoints[k] == s + 1:
                 d = 0.0
-                for j in range(n):
-                    d += abs(np.exp(ls + z[j] + logmu[j]) - mu[j])
+                if keys.shape[0] == 0:
+                    for j in range(n):
+                        d += abs(np.exp(ls + z[j] + logmu[j]) - mu[j])
+                else:  # unvisited nodes keep z = 0, i.e. x_j = exp(ls) mu_j
+                    seen = 0.0
+                    for h in range(keys.shape[0]):
+                        j = keys[h]
+                        if j >= 0:
+                            d += abs(np.exp(ls + z[h] + logmu[j]) - mu[j])
+                            seen += mu[j]
+                    d += max(1.0 - seen, 0.0) * abs(np.exp(ls) - 1.0)
                 tvd[k] = 0.5 * d
                 fsum[k] = acc
                 k += 1

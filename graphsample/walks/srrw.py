@@ -24,7 +24,9 @@ mass is the lazy self-transition :math:`P(i,i)`.
 Ours: the log-space state :math:`z_j = \log(x_j/\mu_j)` plus one log-scale per chain (the update
 :math:`y_{X} \mathrel{+}= \gamma_n e^{-\ell_n}` is a log-add), so neither :math:`x^{-\alpha}` nor the rescaling
 overflows; weights are normalised with a running max. Chains are independent (RNG stream = chain id), one
-Numba thread or one CUDA thread each. State is dense (chains x nodes float64).
+Numba thread or one CUDA thread each. The state is dense (chains x nodes float64) or, when that does not fit,
+sparse: an open-addressing hash table of the nodes each chain has visited (unvisited nodes keep
+:math:`z_j = 0`, so the TVD is still exact: their mass is :math:`(1 - \sum_{visited}\mu_j)|e^{\ell_n} - 1|`).
 """
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ from ..graph import Graph
 from . import _cpu
 from .walk import check_starts, check_target
 
-#: dense chain state above this many bytes is refused (chains x nodes x 8)
+#: state="auto" keeps the dense state (chains x nodes x 8 bytes) up to this size, the sparse one above
+MAX_DENSE_BYTES = 2**30
+#: chain state above this many bytes is refused
 MAX_STATE_BYTES = 8 * 2**30
 
 Base = Literal["srw", "mh"]
@@ -58,7 +62,7 @@ class SRRWResult:
     checkpoints : step numbers ``n`` at which ``tvd`` and ``estimates`` were recorded.
     tvd : (chains, checkpoints) total-variation distance :math:`\\frac12\\sum_j|x_n(j) - \\mu_j|`.
     estimates : (chains, checkpoints) running averages :math:`\\frac1n\\sum_{k\\le n} f(X_k)` (zeros without f).
-    x : (chains, nodes) final empirical measures :math:`x_n`.
+    x : (chains, nodes) final empirical measures :math:`x_n` (None with the sparse state).
     nodes : (chains,) final positions.
     paths : (chains, n_steps) visited nodes :math:`X_1..X_n` when requested, else None.
     mu : (nodes,) the target distribution.
@@ -150,16 +154,28 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
 
 
 def _initial_state(G: Graph, inputs: SimpleNamespace, starts: Any, n_chains: int, checkpoints: np.ndarray,
-                   record_path: bool) -> tuple:
-    """The mutable kernel arguments ``(cur, z, log_scale, checkpoints, tvd, fsum, path)`` (x_0 = mu)."""
+                   record_path: bool, sparse: bool = False) -> tuple:
+    """The mutable kernel arguments ``(cur, z, keys, log_scale, checkpoints, tvd, fsum, path)`` (x_0 = mu).
+
+    Dense state: ``z`` is (chains, nodes) and ``keys`` (chains, 0). Sparse state: per chain an open-addressing
+    table of the visited nodes, ``keys`` (-1 = free) and ``z`` of a power-of-two size at least twice the number
+    of nodes a chain can visit.
+    """
     xp = namespace(G.indptr)
     dev = _dev(G)
     n_steps = int(inputs.arrays[5].shape[0])
     k = checkpoints.shape[0]
-    return (xp.astype(starts, xp.int64, copy=True), xp.zeros((n_chains, G.n_nodes), dtype=xp.float64, **dev),
+    width = sparse_capacity(G.n_nodes, n_steps) if sparse else G.n_nodes
+    return (xp.astype(starts, xp.int64, copy=True), xp.zeros((n_chains, width), dtype=xp.float64, **dev),
+            xp.full((n_chains, width if sparse else 0), -1, dtype=xp.int64, **dev),
             xp.zeros(n_chains, dtype=xp.float64, **dev), asarray_like(checkpoints, G.indptr),
             xp.zeros((n_chains, k), dtype=xp.float64, **dev), xp.zeros((n_chains, k), dtype=xp.float64, **dev),
             xp.zeros((n_chains, n_steps if record_path else 0), dtype=xp.int64, **dev))
+
+
+def sparse_capacity(n_nodes: int, n_steps: int) -> int:
+    """Table size of the sparse state: a power of two >= 2 x (nodes a chain can visit)."""
+    return 1 << int(2 * min(n_nodes, n_steps)).bit_length()
 
 
 def _draw_starts(mu: Any, n_chains: int, key: np.uint64) -> Any:
@@ -185,7 +201,8 @@ def _checkpoints(checkpoints: Any, n_steps: int) -> np.ndarray:
 
 def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: int = 1, starts: Any = None,
          base: Base = "mh", target: Any = None, weighted: bool | None = None, gamma_exp: float = 1.0,
-         f: Any = None, checkpoints: int | Any = 50, return_paths: bool = False, seed: SeedLike = None) -> SRRWResult:
+         f: Any = None, checkpoints: int | Any = 50, return_paths: bool = False, state: str = "auto",
+         seed: SeedLike = None) -> SRRWResult:
     r"""Run ``n_chains`` independent self-repellent random walks for ``n_steps`` steps each.
 
     Parameters
@@ -204,6 +221,8 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
     f : a value per node; ``estimates`` are the running averages of :math:`f(X_k)` (estimating :math:`\mu^T f`).
     checkpoints : how many (log-spaced) steps, or which steps, to record ``tvd`` and ``estimates`` at.
     return_paths : also return every chain's path (chains x n_steps).
+    state : ``"dense"`` (chains x nodes floats), ``"sparse"`` (a hash table of the visited nodes per chain, for
+        graphs where chains x nodes does not fit; ``x`` is then not returned) or ``"auto"`` (dense up to 1 GiB).
     seed : int, Generator or None.
     """
     if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 1:
@@ -211,9 +230,14 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
     if isinstance(n_chains, bool) or not isinstance(n_chains, int | np.integer) or n_chains < 1:
         raise ValueError(f"n_chains must be a positive integer, got {n_chains!r}")
     n_steps, n_chains = int(n_steps), int(n_chains)
-    if n_chains * G.n_nodes * 8 > MAX_STATE_BYTES:
-        raise GraphsampleError(f"{n_chains} chains x {G.n_nodes} nodes of dense SRRW state need "
-                               f"{n_chains * G.n_nodes * 8 / 2**30:.1f} GiB; run fewer chains per call")
+    if state not in ("auto", "dense", "sparse"):
+        raise ValueError(f"state must be 'auto', 'dense' or 'sparse', not {state!r}")
+    dense_bytes = n_chains * G.n_nodes * 8
+    sparse = state == "sparse" or (state == "auto" and dense_bytes > MAX_DENSE_BYTES)
+    need = n_chains * sparse_capacity(G.n_nodes, n_steps) * 16 if sparse else dense_bytes
+    if need > MAX_STATE_BYTES:
+        raise GraphsampleError(f"{n_chains} chains of {'sparse' if sparse else 'dense'} SRRW state need "
+                               f"{need / 2**30:.1f} GiB; run fewer chains or steps per call")
     weighted = G.is_weighted if weighted is None else bool(weighted)
     inputs = _chain_inputs(G, base=base, target=target, weighted=weighted, f=f, repel_alpha=repel_alpha,
                            n_steps=n_steps, gamma_exp=float(gamma_exp))
@@ -224,18 +248,18 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
     if int(starts.shape[0]) != n_chains:
         raise ValueError(f"starts must give one node per chain ({n_chains}), got {int(starts.shape[0])}")
     cps = _checkpoints(checkpoints, n_steps)
-    state = _initial_state(G, inputs, starts, n_chains, cps, return_paths)
+    chain_state = _initial_state(G, inputs, starts, n_chains, cps, return_paths, sparse)
     if is_gpu(G.indptr):
         from . import _cuda
 
         _cuda.launch_srrw(*(_cuda.view(a) for a in (G.indptr, G.indices, *inputs.arrays)), key,
-                          *(_cuda.view(a) for a in state))
+                          *(_cuda.view(a) for a in chain_state))
     else:
         _cpu.srrw_kernel(*(host_view(a) for a in (G.indptr, G.indices, *inputs.arrays)), key,
-                         *(host_view(a) for a in state))
-    cur, z, log_scale, _, tvd, fsum, path = state
+                         *(host_view(a) for a in chain_state))
+    cur, z, _, log_scale, _, tvd, fsum, path = chain_state
     xp = namespace(G.indptr)
-    x = xp.exp(z + log_scale[:, None] + inputs.arrays[2][None, :])
+    x = None if sparse else xp.exp(z + log_scale[:, None] + inputs.arrays[2][None, :])
     steps = asarray_like(cps.astype(np.float64), G.indptr)
     return SRRWResult(checkpoints=cps, tvd=tvd, estimates=fsum / steps[None, :], x=x, nodes=cur,
                       paths=path if return_paths else None, mu=inputs.mu)

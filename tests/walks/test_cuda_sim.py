@@ -48,14 +48,15 @@ def test_walk_kernel_matches_cpu(kw, mode):
         np.testing.assert_array_equal(a, b)
 
 
-def test_srrw_kernel_matches_cpu():
+@pytest.mark.parametrize("sparse", [False, True])
+def test_srrw_kernel_matches_cpu(sparse):
     from graphsample.walks.srrw import _chain_inputs, _initial_state
 
     G = small_graph()
     inputs = _chain_inputs(G, base="mh", target=None, weighted=False, f=np.arange(10.0), repel_alpha=3.0,
                            n_steps=15, gamma_exp=1.0)
     checkpoints = np.array([5, 15], np.int64)
-    states = [_initial_state(G, inputs, np.arange(4) % 10, 4, checkpoints, record_path=True) for _ in range(2)]
+    states = [_initial_state(G, inputs, np.arange(4) % 10, 4, checkpoints, True, sparse) for _ in range(2)]
     key = seed_key(8)
     _cpu.srrw_kernel(G.indptr, G.indices, *inputs.arrays, key, *states[0])
     _cuda.launch_srrw(G.indptr, G.indices, *inputs.arrays, key, *states[1])

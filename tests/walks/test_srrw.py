@@ -97,6 +97,18 @@ def test_alpha_schedule_and_paths_follow_edges():
     np.testing.assert_array_equal(r.nodes, r.paths[:, -1])
 
 
+@pytest.mark.parametrize("gamma_exp", [1.0, 0.75])
+def test_sparse_state_equals_dense(gamma_exp):
+    G = gs.from_networkx(nx.karate_club_graph(), weight=None)
+    kw = dict(repel_alpha=3.0, n_chains=6, gamma_exp=gamma_exp, f=np.arange(34.0), return_paths=True,
+              checkpoints=[10, 300], seed=8)
+    dense, sparse = srrw(G, 300, state="dense", **kw), srrw(G, 300, state="sparse", **kw)
+    np.testing.assert_array_equal(sparse.paths, dense.paths)
+    np.testing.assert_allclose(sparse.tvd, dense.tvd, rtol=1e-9)
+    np.testing.assert_allclose(sparse.estimates, dense.estimates, rtol=1e-12)
+    assert sparse.x is None
+
+
 def test_same_chains_for_one_and_two_threads():
     G = barbell()
     old = numba.get_num_threads()
@@ -134,6 +146,7 @@ def test_backends_agree(backend, to_b):
     ({"checkpoints": [0]}, "checkpoints must be step numbers"),
     ({"starts": [11]}, "unknown start node 11"),
     ({"starts": [1, 2]}, "one node per chain"),
+    ({"state": "hash"}, "state must be"),
 ])
 def test_bad_inputs(kwargs, message):
     args = {"n_steps": 10, **kwargs}

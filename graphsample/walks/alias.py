@@ -16,47 +16,58 @@ from numba import prange
 from .._backend import host_view
 
 
+def _build_row(indptr, weights, prob, alias, u, small, large, scaled, off):
+    """Vose's method for the row of node ``u``, with scratch ``small``, ``large``, ``scaled`` from ``off``.
+
+    Plain Python over scalars: compiled by ``numba.njit`` (per-row scratch) and ``cuda.jit(device=True)``
+    (scratch in CSR slots, ``off`` = the row start), so CPU and GPU build bit-identical tables.
+    """
+    s, e = indptr[u], indptr[u + 1]
+    d = e - s
+    if d == 0:
+        return
+    total = 0.0
+    for j in range(s, e):
+        total += weights[j]
+    ns = 0
+    nl = 0
+    for j in range(d):
+        scaled[off + j] = weights[s + j] * d / total if total > 0 else 1.0
+        if scaled[off + j] < 1.0:
+            small[off + ns] = j
+            ns += 1
+        else:
+            large[off + nl] = j
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        a = small[off + ns]
+        g = large[off + nl - 1]
+        prob[s + a] = scaled[off + a]
+        alias[s + a] = g
+        scaled[off + g] = (scaled[off + g] + scaled[off + a]) - 1.0
+        if scaled[off + g] < 1.0:
+            nl -= 1
+            small[off + ns] = g
+            ns += 1
+    for k in range(nl):
+        prob[s + large[off + k]] = 1.0
+        alias[s + large[off + k]] = large[off + k]
+    for k in range(ns):  # leftovers from rounding
+        prob[s + small[off + k]] = 1.0
+        alias[s + small[off + k]] = small[off + k]
+
+
+_build_row_cpu = numba.njit(inline="always")(_build_row)
+
+
 @numba.njit(parallel=True, cache=True)
 def _build(indptr, weights, prob, alias):
     n = indptr.shape[0] - 1
     for u in prange(n):
-        s, e = indptr[u], indptr[u + 1]
-        d = e - s
-        if d == 0:
-            continue
-        total = 0.0
-        for j in range(s, e):
-            total += weights[j]
-        small = np.empty(d, np.int64)
-        large = np.empty(d, np.int64)
-        scaled = np.empty(d, np.float64)
-        ns = 0
-        nl = 0
-        for j in range(d):
-            scaled[j] = weights[s + j] * d / total if total > 0 else 1.0
-            if scaled[j] < 1.0:
-                small[ns] = j
-                ns += 1
-            else:
-                large[nl] = j
-                nl += 1
-        while ns > 0 and nl > 0:
-            ns -= 1
-            a = small[ns]
-            g = large[nl - 1]
-            prob[s + a] = scaled[a]
-            alias[s + a] = g
-            scaled[g] = (scaled[g] + scaled[a]) - 1.0
-            if scaled[g] < 1.0:
-                nl -= 1
-                small[ns] = g
-                ns += 1
-        for k in range(nl):
-            prob[s + large[k]] = 1.0
-            alias[s + large[k]] = large[k]
-        for k in range(ns):  # leftovers from rounding
-            prob[s + small[k]] = 1.0
-            alias[s + small[k]] = small[k]
+        d = indptr[u + 1] - indptr[u]
+        _build_row_cpu(indptr, weights, prob, alias, u, np.empty(d, np.int64), np.empty(d, np.int64),
+                       np.empty(d, np.float64), 0)
 
 
 def build_alias(indptr, weights) -> tuple[np.ndarray, np.ndarray]:
@@ -69,10 +80,24 @@ def build_alias(indptr, weights) -> tuple[np.ndarray, np.ndarray]:
     return prob, alias
 
 
-@numba.njit(inline="always")
-def alias_draw(prob, alias, start, degree, u1, u2):
+def _alias_draw(prob, alias, start, degree, u1, u2):
     """Local index (0..degree-1) of the arc drawn with uniforms u1, u2 from the table at ``start``."""
     j = np.int64(u1 * degree)
     if j >= degree:
         j = degree - 1
     return j if u2 < prob[start + j] else np.int64(alias[start + j])
+
+
+#: ``alias_draw(prob, alias, start, degree, u1, u2)`` for Numba CPU code (inlined).
+alias_draw = numba.njit(inline="always")(_alias_draw)
+_cuda_alias_draw = None
+
+
+def cuda_alias_draw():
+    """The same draw compiled as a numba.cuda device function (imported lazily)."""
+    global _cuda_alias_draw
+    if _cuda_alias_draw is None:
+        from .._backend import numba_cuda
+
+        _cuda_alias_draw = numba_cuda().jit(device=True)(_alias_draw)
+    return _cuda_alias_draw

@@ -1,0 +1,160 @@
+"""numba.cuda kernels of the walk engine and of SRRW (imported lazily, only for GPU graphs).
+
+One thread per walker (or per SRRW chain), running the same step functions as the CPU kernels
+(:mod:`._step`, compiled as device functions) with the same counter-based RNG, so a seed gives the same
+walks on both. Arrays of CuPy or torch-CUDA reach the kernels zero-copy through
+``__cuda_array_interface__``; on Numba's CUDA simulator the launchers also accept NumPy arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._backend import asarray_like, backend_of, cuda_array, namespace, native, numba_cuda
+from .._random import cuda_functions
+from ..graph import Graph
+from ._step import make_step_functions
+from .alias import _build_row, cuda_alias_draw
+
+THREADS_PER_BLOCK = 256
+
+
+cuda = numba_cuda()  # this module is imported only when a GPU kernel is needed
+_rng = cuda_functions()
+_f = make_step_functions(cuda.jit(device=True), _rng, cuda_alias_draw())
+advance, config, srrw_chain, stream_key = _f.advance, _f.config, _f.srrw_chain, _rng.stream_key
+cdf_row = _f.cdf_row
+build_alias_row = cuda.jit(device=True)(_build_row)
+
+
+# The kernels live at module level: Numba's CUDA simulator swaps the ``cuda`` global for its own.
+@cuda.jit
+def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, length, mode, paths, lens, counts):
+    w = cuda.grid(1)
+    if w >= starts.shape[0]:
+        return
+    cfg = config(fp, ip)
+    skey = stream_key(key, w)
+    cur = starts[w]
+    prev = np.int64(-1)
+    n = length + 1
+    if mode == 0:
+        paths[w, 0] = cur
+    elif mode == 2:
+        cuda.atomic.add(counts, cur, 1)
+    for s in range(length):
+        x, new_prev = advance(indptr, indices, cdf, aprob, aalias, h, cfg, skey, s, cur, prev, starts[w])
+        if x < 0:
+            n = s + 1
+            break
+        prev = new_prev
+        cur = x
+        if mode == 0:
+            paths[w, s + 1] = x
+        elif mode == 2:
+            cuda.atomic.add(counts, x, 1)
+    lens[w] = n if mode != 1 else cur
+
+
+@cuda.jit
+def tables_kernel(indptr, weights, cdf, prob, alias, small, large, scaled):
+    u = cuda.grid(1)
+    if u >= indptr.shape[0] - 1:
+        return
+    cdf_row(indptr, weights, cdf, u)
+    build_alias_row(indptr, weights, prob, alias, u, small, large, scaled, indptr[u])
+
+
+@cuda.jit
+def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z, keys,
+                log_scale, checkpoints, tvd, fsum, path):
+    c = cuda.grid(1)
+    if c >= cur.shape[0]:
+        return
+    x, ls = srrw_chain(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep,
+                       stream_key(key, c), cur[c], z[c], keys[c], log_scale[c], checkpoints, tvd[c], fsum[c],
+                       path[c])
+    cur[c] = x
+    log_scale[c] = ls
+
+
+def _grid(n: int) -> tuple[int, int]:
+    return max(1, -(-n // THREADS_PER_BLOCK)), THREADS_PER_BLOCK
+
+
+def launch_walks(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, length, mode, paths, lens,
+                 counts) -> None:
+    """Run the walk kernel on arrays numba.cuda accepts (device arrays; NumPy on the simulator)."""
+    walk_kernel[_grid(starts.shape[0])](indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts,
+                                                  length, mode, paths, lens, counts)
+
+
+def launch_srrw(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z, keys,
+                log_scale, checkpoints, tvd, fsum, path) -> None:
+    """Run the SRRW kernel, one thread per chain (same arguments as ``_cpu.srrw_kernel``)."""
+    srrw_kernel[_grid(cur.shape[0])](indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep,
+                                     key, cur, z, keys, log_scale, checkpoints, tvd, fsum, path)
+
+
+def device_like(a: np.ndarray, like: Any) -> Any:
+    """A small host array (parameters) on ``like``'s backend and device."""
+    return asarray_like(a, like, dtype=a.dtype if backend_of(like) == "cupy" else None)
+
+
+def full(shape: tuple[int, ...], fill: float, dtype: Any, like: Any) -> Any:
+    """``full(shape, fill)`` of NumPy dtype ``dtype`` on ``like``'s GPU backend and device."""
+    if backend_of(like) == "torch":
+        torch = native("torch")
+        return torch.full(shape, fill, dtype=getattr(torch, np.dtype(dtype).name), device=like.device)
+    cp = native("cupy")
+    with cp.cuda.Device(like.device.id):
+        return cp.full(shape, fill, dtype=dtype)
+
+
+def view(x: Any) -> Any:
+    """The numba.cuda view of a CuPy / torch-CUDA array (zero-copy)."""
+    return cuda_array(x)
+
+
+def weight_tables(G: Graph) -> tuple[Any, Any, Any]:
+    """``(cdf, alias prob, alias index)`` of ``G``'s arc weights, built on the device by the CPU's row code.
+
+    One thread per node; the alias scratch (24 bytes per arc) lives in CSR slots while building.
+    """
+    like = G.indptr
+    m = G.n_arcs
+    weights = G.weights
+    cdf, prob = full((m,), 0.0, np.float64, like), full((m,), 1.0, np.float64, like)
+    alias = full((m,), 0, np.int32, like)
+    small, large = full((m,), 0, np.int64, like), full((m,), 0, np.int64, like)
+    scaled = full((m,), 0.0, np.float64, like)
+    if m:
+        launch_tables(*(view(a) for a in (G.indptr, weights, cdf, prob, alias, small, large, scaled)))
+    return cdf, prob, alias
+
+
+def launch_tables(indptr, weights, cdf, prob, alias, small, large, scaled) -> None:
+    """Run the table-building kernel (device arrays; NumPy on the simulator)."""
+    tables_kernel[_grid(indptr.shape[0] - 1)](indptr, weights, cdf, prob, alias, small, large, scaled)
+
+
+def run_walks(G: Graph, starts: Any, length: int, params: tuple, key: np.uint64, mode: int, idx_dtype: Any) -> tuple:
+    """Allocate the outputs on ``G``'s device, launch the kernel, return the outputs (see walk._run_cpu)."""
+    like = G.indptr
+    cdf, aprob, aalias, h, fp, ip = params
+    n_walkers = int(starts.shape[0])
+    paths = full((n_walkers, length + 1) if mode == 0 else (0, 0), -1, idx_dtype, like)
+    lens = full((n_walkers,), 0, np.int64, like)
+    counts = full((G.n_nodes,) if mode == 2 else (0,), 0, np.int64, like)
+    if n_walkers:
+        arrays = (G.indptr, G.indices, cdf, aprob, aalias, h, device_like(fp, like), device_like(ip, like))
+        launch_walks(*(view(a) for a in arrays), key, view(starts), length, mode, view(paths), view(lens),
+                     view(counts))
+    if mode == 0:
+        return paths, lens
+    if mode == 1:
+        xp = namespace(like)
+        return (xp.astype(lens, xp.int32) if idx_dtype == np.int32 else lens,)
+    return (counts,)

@@ -1,0 +1,289 @@
+r"""Self-repellent random walks (SRRW), many independent chains at once, on CPU and GPU.
+
+Doshi, Hu & Eun, "Self-Repellent Random Walks on General Graphs -- Achieving Minimal Sampling Variance
+via Nonlinear Markov Chains", ICML 2023. Given a base chain :math:`P` reversible with respect to a target
+:math:`\mu` on an undirected graph, the SRRW moves from :math:`i` with the nonlinear kernel
+
+.. math::  K[x](i, j) = \frac{P(i,j)\,(x_j/\mu_j)^{-\alpha}}{\sum_k P(i,k)\,(x_k/\mu_k)^{-\alpha}},
+
+so it avoids nodes it has over-visited relative to :math:`\mu`; the empirical measure follows
+
+.. math::  x_{n+1} = x_n + \gamma_{n+1}\,(\delta_{X_{n+1}} - x_n), \qquad \gamma_n = (n+1)^{-a}.
+
+With :math:`a = 1` and :math:`x_0 = \mu` this is :math:`x_n = (\mu + \sum_{k\le n}\delta_{X_k})/(n+1)`, visit
+counts with pseudo-count :math:`\mu`. :math:`x_n \to \mu` almost surely and, for :math:`a = 1`,
+:math:`\sqrt{n}(x_n - \mu)` is asymptotically normal with covariance
+
+.. math::  V(\alpha) = \sum_{i \ge 2} \frac{1 + \lambda_i}{(1 - \lambda_i)(2\alpha(1 + \lambda_i) + 1)}\,u_i u_i^T
+
+(:math:`\lambda_i, u_i`: eigenvalues and left eigenvectors of :math:`P`, :func:`asymptotic_covariance`), which
+decreases like :math:`1/\alpha`. Base chains: the simple random walk (``base="srw"``, :math:`\mu \propto`
+(weighted) degree) or Metropolis–Hastings to ``target`` (``base="mh"``, uniform by default), whose rejection
+mass is the lazy self-transition :math:`P(i,i)`.
+
+Ours: the log-space state :math:`z_j = \log(x_j/\mu_j)` plus one log-scale per chain (the update
+:math:`y_{X} \mathrel{+}= \gamma_n e^{-\ell_n}` is a log-add), so neither :math:`x^{-\alpha}` nor the rescaling
+overflows; weights are normalised with a running max. Chains are independent (RNG stream = chain id), one
+Numba thread or one CUDA thread each. The state is dense (chains x nodes float64) or, when that does not fit,
+sparse: an open-addressing hash table of the nodes each chain has visited (unvisited nodes keep
+:math:`z_j = 0`, so the TVD is still exact: their mass is :math:`(1 - \sum_{visited}\mu_j)|e^{\ell_n} - 1|`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, Literal
+
+import numpy as np
+
+from .._backend import asarray_like, host_view, is_gpu, namespace
+from .._ops import segment_sum
+from .._random import SeedLike, seed_key, uniform_array
+from ..errors import GraphsampleError
+from ..graph import Graph
+from . import _cpu
+from .walk import check_starts, check_target
+
+#: state="auto" keeps the dense state (chains x nodes x 8 bytes) up to this size, the sparse one above
+MAX_DENSE_BYTES = 2**30
+#: chain state above this many bytes is refused
+MAX_STATE_BYTES = 8 * 2**30
+
+Base = Literal["srw", "mh"]
+
+
+@dataclass(frozen=True)
+class SRRWResult:
+    """Output of :func:`srrw`; arrays on the graph's backend (``checkpoints`` on the host).
+
+    Attributes
+    ----------
+    checkpoints : step numbers ``n`` at which ``tvd`` and ``estimates`` were recorded.
+    tvd : (chains, checkpoints) total-variation distance :math:`\\frac12\\sum_j|x_n(j) - \\mu_j|`.
+    estimates : (chains, checkpoints) running averages :math:`\\frac1n\\sum_{k\\le n} f(X_k)` (zeros without f).
+    x : (chains, nodes) final empirical measures :math:`x_n` (None with the sparse state).
+    nodes : (chains,) final positions.
+    paths : (chains, n_steps) visited nodes :math:`X_1..X_n` when requested, else None.
+    mu : (nodes,) the target distribution.
+    """
+
+    checkpoints: np.ndarray
+    tvd: Any
+    estimates: Any
+    x: Any
+    nodes: Any
+    paths: Any
+    mu: Any
+
+
+def stationary_target(G: Graph, base: Base, target: Any, weighted: bool) -> Any:
+    """The normalised target :math:`\\mu` of the base chain (degree-proportional for srw, ``target`` for mh)."""
+    xp = namespace(G.indptr)
+    if base == "srw":
+        if target is not None:
+            raise ValueError("target is only used with base='mh' (the simple random walk's target is its degree)")
+        mu = xp.astype(G.out_degree(weighted=weighted), xp.float64)
+    elif base == "mh":
+        mu = xp.ones(G.n_nodes, dtype=xp.float64, **_dev(G)) if target is None else check_target(G, target)
+    else:
+        raise ValueError(f"base must be 'srw' or 'mh', not {base!r}")
+    total = float(xp.sum(mu))
+    if not total > 0:
+        raise GraphsampleError("the graph has no arcs: the simple random walk has no stationary distribution")
+    return mu / total
+
+
+def base_chain(G: Graph, base: Base, mu: Any, weighted: bool) -> tuple[Any, Any]:
+    """``(log P(i,j) per arc, log P(i,i) per node)`` of the base chain, -inf for zero probabilities.
+
+    srw: :math:`P(i,j) = w_{ij}/s_i`; mh: :math:`P(i,j) = \\frac{w_{ij}}{s_i}\\min(1, \\frac{\\mu_j s_i}{\\mu_i s_j})`
+    and :math:`P(i,i) = 1 - \\sum_{j \\ne i} P(i,j)` (with :math:`w \\equiv 1` when unweighted).
+    """
+    xp = namespace(G.indptr)
+    src, dst = G.sources, G.indices
+    w = xp.ones(G.n_arcs, dtype=xp.float64, **_dev(G)) if not weighted else xp.astype(G.weights, xp.float64)
+    s = xp.astype(G.out_degree(weighted=weighted), xp.float64)
+    prob = w / s[src]
+    if base == "mh":
+        prob = prob * xp.minimum(1.0, mu[dst] * s[src] / (mu[src] * s[dst]))
+        stay = 1.0 - segment_sum(prob, G.indptr)
+        stay = xp.where(stay > 1e-12, stay, 0.0)
+    else:
+        stay = xp.zeros(G.n_nodes, dtype=xp.float64, **_dev(G))
+    with np.errstate(divide="ignore"):
+        return xp.log(prob), xp.log(stay)
+
+
+def _dev(G: Graph) -> dict:
+    """``device=`` keyword for array creation next to ``G``'s arrays."""
+    import array_api_compat
+
+    return {"device": array_api_compat.device(G.indptr)}
+
+
+def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, repel_alpha: Any, n_steps: int,
+                  gamma_exp: float) -> SimpleNamespace:
+    """The read-only kernel inputs ``(logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep)``."""
+    if G.directed:
+        raise ValueError("SRRW needs an undirected graph (a reversible base chain); use G.to_undirected()")
+    xp = namespace(G.indptr)
+    mu = stationary_target(G, base, target, weighted)
+    if bool(xp.any((G.indptr[1:] - G.indptr[:-1]) == 0)):
+        raise GraphsampleError("the graph has isolated nodes: SRRW needs every node to have a neighbour")
+    logp, logp_self = base_chain(G, base, mu, weighted)
+    if not 0.5 < gamma_exp <= 1.0:
+        raise ValueError(f"gamma_exp must be in (0.5, 1], got {gamma_exp}")
+    alpha = np.asarray(repel_alpha, dtype=np.float64)
+    if alpha.ndim == 0:
+        alpha = np.full(n_steps, float(alpha))
+    if alpha.shape != (n_steps,) or not np.all(np.isfinite(alpha)) or np.any(alpha < 0):
+        raise ValueError(f"repel_alpha must be a number >= 0 or an array of {n_steps} such numbers (one per step)")
+    steps = np.arange(1, n_steps + 1, dtype=np.float64)
+    log_gamma = -gamma_exp * np.log(steps + 1.0)
+    log_keep = np.log1p(-np.exp(log_gamma))
+    if f is None:
+        f = xp.zeros(G.n_nodes, dtype=xp.float64, **_dev(G))
+    else:
+        f = xp.astype(asarray_like(f, G.indptr), xp.float64)
+        if f.shape != (G.n_nodes,) or not bool(xp.all(xp.isfinite(f))):
+            raise ValueError(f"f must hold one finite value per node ({G.n_nodes}), got shape {tuple(f.shape)}")
+    host = (alpha, log_gamma, log_keep)
+    host = tuple(asarray_like(a, G.indptr) for a in host)
+    return SimpleNamespace(mu=mu, arrays=(logp, logp_self, xp.log(mu), mu, f, *host))
+
+
+def _initial_state(G: Graph, inputs: SimpleNamespace, starts: Any, n_chains: int, checkpoints: np.ndarray,
+                   record_path: bool, sparse: bool = False) -> tuple:
+    """The mutable kernel arguments ``(cur, z, keys, log_scale, checkpoints, tvd, fsum, path)`` (x_0 = mu).
+
+    Dense state: ``z`` is (chains, nodes) and ``keys`` (chains, 0). Sparse state: per chain an open-addressing
+    table of the visited nodes, ``keys`` (-1 = free) and ``z`` of a power-of-two size at least twice the number
+    of nodes a chain can visit.
+    """
+    xp = namespace(G.indptr)
+    dev = _dev(G)
+    n_steps = int(inputs.arrays[5].shape[0])
+    k = checkpoints.shape[0]
+    width = sparse_capacity(G.n_nodes, n_steps) if sparse else G.n_nodes
+    return (xp.astype(starts, xp.int64, copy=True), xp.zeros((n_chains, width), dtype=xp.float64, **dev),
+            xp.full((n_chains, width if sparse else 0), -1, dtype=xp.int64, **dev),
+            xp.zeros(n_chains, dtype=xp.float64, **dev), asarray_like(checkpoints, G.indptr),
+            xp.zeros((n_chains, k), dtype=xp.float64, **dev), xp.zeros((n_chains, k), dtype=xp.float64, **dev),
+            xp.zeros((n_chains, n_steps if record_path else 0), dtype=xp.int64, **dev))
+
+
+def sparse_capacity(n_nodes: int, n_steps: int) -> int:
+    """Table size of the sparse state: a power of two >= 2 x (nodes a chain can visit)."""
+    return 1 << int(2 * min(n_nodes, n_steps)).bit_length()
+
+
+def _draw_starts(mu: Any, n_chains: int, key: np.uint64) -> Any:
+    """A start node per chain drawn from ``mu`` by inverse CDF, with the counter-based RNG (stream = chain id,
+    a counter the chain never uses), so the same seed gives the same starts on every backend."""
+    xp = namespace(mu)
+    chains = asarray_like(np.arange(n_chains, dtype=np.int64), mu)
+    u = uniform_array(key, chains, chains * 0 + 2**62)  # counters as int64 arrays: they must wrap
+    cdf = xp.cumulative_sum(mu)
+    return xp.minimum(xp.searchsorted(cdf, u * cdf[-1], side="right"), mu.shape[0] - 1)
+
+
+def _checkpoints(checkpoints: Any, n_steps: int) -> np.ndarray:
+    if isinstance(checkpoints, int | np.integer):
+        if checkpoints < 1:
+            raise ValueError(f"checkpoints must be >= 1, got {checkpoints}")
+        return np.unique(np.geomspace(1, n_steps, int(checkpoints)).round().astype(np.int64))
+    c = np.unique(np.asarray(checkpoints, dtype=np.int64))
+    if c.ndim != 1 or c.size == 0 or c[0] < 1 or c[-1] > n_steps:
+        raise ValueError(f"checkpoints must be step numbers in 1..{n_steps}")
+    return c
+
+
+def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: int = 1, starts: Any = None,
+         base: Base = "mh", target: Any = None, weighted: bool | None = None, gamma_exp: float = 1.0,
+         f: Any = None, checkpoints: int | Any = 50, return_paths: bool = False, state: str = "auto",
+         seed: SeedLike = None) -> SRRWResult:
+    r"""Run ``n_chains`` independent self-repellent random walks for ``n_steps`` steps each.
+
+    Parameters
+    ----------
+    G : undirected graph without isolated nodes (NumPy / torch-CPU: Numba; CuPy / torch-CUDA: numba.cuda).
+    n_steps : steps per chain.
+    repel_alpha : the repellence :math:`\alpha \ge 0` (0 is the base chain), or one value per step
+        (an :math:`\alpha_n` schedule).
+    n_chains : independent chains (chain ``c`` uses RNG stream ``c``: the same seed gives the same chains on
+        every backend and thread count).
+    starts : start node of every chain (default: drawn from :math:`\mu` with ``seed``, the same on every backend).
+    base : ``"mh"`` (Metropolis–Hastings to ``target``, default uniform) or ``"srw"`` (simple random walk,
+        :math:`\mu \propto` degree).
+    weighted : use arc weights in the base chain (default: when the graph has them).
+    gamma_exp : :math:`a` in :math:`\gamma_n = (n+1)^{-a}`, in (0.5, 1]; 1 = visit counts.
+    f : a value per node; ``estimates`` are the running averages of :math:`f(X_k)` (estimating :math:`\mu^T f`).
+    checkpoints : how many (log-spaced) steps, or which steps, to record ``tvd`` and ``estimates`` at.
+    return_paths : also return every chain's path (chains x n_steps).
+    state : ``"dense"`` (chains x nodes floats), ``"sparse"`` (a hash table of the visited nodes per chain, for
+        graphs where chains x nodes does not fit; ``x`` is then not returned) or ``"auto"`` (dense up to 1 GiB).
+    seed : int, Generator or None.
+    """
+    if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 1:
+        raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}")
+    if isinstance(n_chains, bool) or not isinstance(n_chains, int | np.integer) or n_chains < 1:
+        raise ValueError(f"n_chains must be a positive integer, got {n_chains!r}")
+    n_steps, n_chains = int(n_steps), int(n_chains)
+    if state not in ("auto", "dense", "sparse"):
+        raise ValueError(f"state must be 'auto', 'dense' or 'sparse', not {state!r}")
+    dense_bytes = n_chains * G.n_nodes * 8
+    sparse = state == "sparse" or (state == "auto" and dense_bytes > MAX_DENSE_BYTES)
+    need = n_chains * sparse_capacity(G.n_nodes, n_steps) * 16 if sparse else dense_bytes
+    if need > MAX_STATE_BYTES:
+        raise GraphsampleError(f"{n_chains} chains of {'sparse' if sparse else 'dense'} SRRW state need "
+                               f"{need / 2**30:.1f} GiB; run fewer chains or steps per call")
+    weighted = G.is_weighted if weighted is None else bool(weighted)
+    inputs = _chain_inputs(G, base=base, target=target, weighted=weighted, f=f, repel_alpha=repel_alpha,
+                           n_steps=n_steps, gamma_exp=float(gamma_exp))
+    key = seed_key(seed)
+    if starts is None:
+        starts = _draw_starts(inputs.mu, n_chains, key)
+    starts = check_starts(G, starts)
+    if int(starts.shape[0]) != n_chains:
+        raise ValueError(f"starts must give one node per chain ({n_chains}), got {int(starts.shape[0])}")
+    cps = _checkpoints(checkpoints, n_steps)
+    chain_state = _initial_state(G, inputs, starts, n_chains, cps, return_paths, sparse)
+    if is_gpu(G.indptr):
+        from . import _cuda
+
+        _cuda.launch_srrw(*(_cuda.view(a) for a in (G.indptr, G.indices, *inputs.arrays)), key,
+                          *(_cuda.view(a) for a in chain_state))
+    else:
+        _cpu.srrw_kernel(*(host_view(a) for a in (G.indptr, G.indices, *inputs.arrays)), key,
+                         *(host_view(a) for a in chain_state))
+    cur, z, _, log_scale, _, tvd, fsum, path = chain_state
+    xp = namespace(G.indptr)
+    x = None if sparse else xp.exp(z + log_scale[:, None] + inputs.arrays[2][None, :])
+    steps = asarray_like(cps.astype(np.float64), G.indptr)
+    return SRRWResult(checkpoints=cps, tvd=tvd, estimates=fsum / steps[None, :], x=x, nodes=cur,
+                      paths=path if return_paths else None, mu=inputs.mu)
+
+
+def asymptotic_covariance(G: Graph, repel_alpha: float, *, base: Base = "mh", target: Any = None,
+                          weighted: bool | None = None) -> np.ndarray:
+    r"""The closed-form :math:`V(\alpha)` of :math:`\sqrt n (x_n - \mu)` for ``gamma_exp=1`` (dense, small graphs).
+
+    :math:`P` is symmetrised as :math:`S = D^{1/2} P D^{-1/2}` (:math:`D = \mathrm{diag}(\mu)`), whose
+    orthonormal eigenvectors :math:`v_i` give the left eigenvectors :math:`u_i = D^{1/2} v_i` of :math:`P`.
+    """
+    G = G.to("numpy") if G.backend != "numpy" else G
+    weighted = G.is_weighted if weighted is None else bool(weighted)
+    mu = stationary_target(G, base, target, weighted)
+    logp, logp_self = base_chain(G, base, mu, weighted)
+    P = np.zeros((G.n_nodes, G.n_nodes))
+    np.add.at(P, (G.sources, G.indices), np.exp(logp))
+    P[np.diag_indices(G.n_nodes)] += np.exp(logp_self)
+    d = np.sqrt(mu)
+    S = d[:, None] * P / d[None, :]
+    lam, v = np.linalg.eigh((S + S.T) / 2)
+    u = d[:, None] * v
+    keep = np.argsort(lam)[:-1]  # drop the eigenvalue 1 (u = mu)
+    lam, u = lam[keep], u[:, keep]
+    coef = (1 + lam) / ((1 - lam) * (2 * repel_alpha * (1 + lam) + 1))
+    return (u * coef) @ u.T

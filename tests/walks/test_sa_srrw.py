@@ -1,0 +1,100 @@
+"""SA-SRRW: convergence of the token optimiser, regimes, the vectorised node-wise regression, bad inputs."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import graphsample as gs
+from graphsample._backend import to_numpy
+from graphsample.walks import REGIMES, NodeRegression, sa_srrw
+
+
+def ring_of_cliques() -> gs.Graph:
+    return gs.from_networkx(nx.ring_of_cliques(5, 4))  # 20 nodes
+
+
+def regression_data(loss: str, n: int = 20, k: int = 5, d: int = 3, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, k, d))
+    X[:, :, 0] += np.arange(n)[:, None] / n  # heterogeneous nodes
+    theta = np.array([1.0, -2.0, 0.5])
+    t = X @ theta
+    y = t + 0.1 * rng.normal(size=(n, k)) if loss == "linear" else (rng.random((n, k)) < 1 / (1 + np.exp(-t)))
+    return X, y.astype(float)
+
+
+@pytest.mark.parametrize("loss", ["linear", "logistic"])
+def test_gradient_matches_finite_differences(loss):
+    X, y = regression_data(loss)
+    model = NodeRegression(X, y, loss=loss, l2=0.1)
+    nodes = np.array([0, 7, 19])
+    theta = np.random.default_rng(1).normal(size=(3, 3))
+
+    def f(i, th):
+        t = X[i] @ th
+        ell = 0.5 * (t - y[i]) ** 2 if loss == "linear" else np.log1p(np.exp(t)) - y[i] * t
+        return ell.mean() + 0.05 * th @ th
+
+    g = model(nodes, theta)
+    eps = 1e-6
+    for r, i in enumerate(nodes):
+        num = [(f(i, theta[r] + eps * e) - f(i, theta[r] - eps * e)) / (2 * eps) for e in np.eye(3)]
+        np.testing.assert_allclose(g[r], num, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("regime", list(REGIMES))
+@pytest.mark.parametrize("loss", ["linear", "logistic"])
+def test_converges_to_the_weighted_minimiser(regime, loss):
+    G = ring_of_cliques()
+    X, y = regression_data(loss)
+    model = NodeRegression(X, y, loss=loss, l2=0.01)
+    res = sa_srrw(G, model, np.zeros(3), 8000, repel_alpha=5.0, regime=regime, n_runs=8, checkpoints=[100, 8000],
+                  seed=1)
+    theta_star = model.solution(res.mu)
+    err = np.sum((res.thetas - theta_star) ** 2, axis=2).mean(axis=0) / np.sum(theta_star**2)
+    assert err[1] < err[0] / 4
+    assert err[1] < 0.1
+    np.testing.assert_array_equal(res.thetas[:, -1], res.theta)
+
+
+def test_user_gradient_in_torch():
+    torch = pytest.importorskip("torch")
+    G = ring_of_cliques()
+    X, y = regression_data("linear")
+    model = NodeRegression(torch.from_numpy(X), torch.from_numpy(y))
+    res = sa_srrw(G, model, torch.zeros(3, dtype=torch.float64), 500, n_runs=2, checkpoints=[500], seed=3)
+    ref = sa_srrw(G, NodeRegression(X, y), np.zeros(3), 500, n_runs=2, checkpoints=[500], seed=3)
+    assert isinstance(res.theta, torch.Tensor)
+    np.testing.assert_allclose(to_numpy(res.theta), ref.theta, rtol=1e-10)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"regime": "fast"}, "regime must be one of"),
+    ({"regime": "equal", "gamma_exp": 0.8}, "do not fit regime 'equal'"),
+    ({"regime": "walk_faster", "gamma_exp": 0.95}, "do not fit regime 'walk_faster'"),
+    ({"beta_exp": 1.2, "gamma_exp": 1.2}, r"must be in \(0.5, 1\]"),
+    ({"n_runs": 0}, "n_runs must be a positive integer"),
+    ({"theta0": np.zeros((2, 3)), "n_runs": 3}, "theta0 must have shape"),
+    ({"grad": lambda nodes, theta: theta[:, :1]}, "grad returned shape"),
+])
+def test_bad_inputs(kwargs, message):
+    X, y = regression_data("linear")
+    args = {"grad": NodeRegression(X, y), "theta0": np.zeros(3), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        sa_srrw(ring_of_cliques(), args.pop("grad"), args.pop("theta0"), 10, **args)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"loss": "hinge"}, "loss must be"),
+    ({"X": np.zeros((4, 2))}, r"X must have shape \(nodes, k, d\)"),
+    ({"y": np.full((20, 5), np.nan)}, "finite"),
+    ({"y": np.full((20, 5), 2.0), "loss": "logistic"}, "labels y in"),
+    ({"l2": -1.0}, "l2 must be >= 0"),
+])
+def test_bad_regression_data(kwargs, message):
+    X, y = regression_data("linear")
+    args = {"X": X, "y": y, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        NodeRegression(args.pop("X"), args.pop("y"), **args)

@@ -1,0 +1,161 @@
+"""SRRW: asymptotic variance against the closed form V(alpha), x_n -> mu, reproducibility, bad inputs."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numba
+import numpy as np
+import pytest
+
+import graphsample as gs
+from graphsample._backend import to_numpy
+from graphsample.errors import GraphsampleError
+from graphsample.walks import asymptotic_covariance, srrw
+
+
+def barbell() -> gs.Graph:
+    return gs.from_networkx(nx.barbell_graph(4, 2))  # 10 nodes, slow mixing between the bells
+
+
+def test_closed_form_is_the_mcmc_variance_at_alpha_zero():
+    """V(0) f.f equals the integrated autocorrelation sum of the base chain (dense computation)."""
+    G = barbell()
+    f = np.arange(G.n_nodes, dtype=float)
+    V = asymptotic_covariance(G, 0.0, base="srw")
+    P = G.to_scipy().toarray()
+    P /= P.sum(1, keepdims=True)
+    mu = G.out_degree() / G.n_arcs
+    fc = f - mu @ f
+    Z = np.linalg.inv(np.eye(G.n_nodes) - P + np.outer(np.ones(G.n_nodes), mu))  # fundamental matrix
+    expected = 2 * mu @ (fc * (Z @ fc)) - mu @ fc**2
+    assert f @ V @ f == pytest.approx(expected, rel=1e-9)
+    assert np.allclose(V @ np.ones(G.n_nodes), 0, atol=1e-10)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 5.0])
+def test_asymptotic_variance_matches_closed_form(alpha):
+    """n Var(mean of f over the chain) over 800 chains of 4000 steps vs f^T V(alpha) f.
+
+    The sample variance of 800 chains has relative standard error sqrt(2/799) = 5%; we allow 4 standard
+    errors plus 5% for the finite-n bias.
+    """
+    G = barbell()
+    f = (np.arange(G.n_nodes) < 5).astype(float)
+    n = 4000
+    r = srrw(G, n, repel_alpha=alpha, n_chains=800, f=f, checkpoints=[n], seed=17)
+    measured = n * np.var(r.estimates[:, -1])
+    predicted = f @ asymptotic_covariance(G, alpha) @ f
+    assert abs(measured / predicted - 1) < 4 * np.sqrt(2 / 799) + 0.05
+    assert abs(np.mean(r.estimates[:, -1]) - r.mu @ f) < 5 * np.sqrt(predicted / n / 800)
+
+
+def test_repellence_shrinks_the_variance_like_one_over_alpha():
+    G = barbell()
+    f = np.arange(G.n_nodes, dtype=float)
+    v = [f @ asymptotic_covariance(G, a) @ f for a in (0, 1, 5, 20)]
+    assert v[0] > v[1] > v[2] > v[3]
+    assert v[3] * 20 == pytest.approx(v[2] * 5, rel=0.3)
+
+
+@pytest.mark.parametrize("base, gamma_exp", [("mh", 1.0), ("srw", 1.0), ("mh", 0.7)])
+def test_empirical_measure_converges_to_target(base, gamma_exp):
+    G = gs.from_networkx(nx.karate_club_graph(), weight=None)
+    r = srrw(G, 20000, repel_alpha=2.0, n_chains=4, base=base, gamma_exp=gamma_exp, checkpoints=[100, 20000],
+             seed=3)
+    assert np.all(r.tvd[:, 1] < r.tvd[:, 0])
+    assert np.all(r.tvd[:, 1] < (0.05 if gamma_exp == 1.0 else 0.1))  # x_n fluctuates like gamma_n^(1/2)
+    assert np.allclose(r.x.sum(axis=1), 1.0)
+    tvd = 0.5 * np.abs(r.x - r.mu[None, :]).sum(axis=1)
+    np.testing.assert_allclose(tvd, r.tvd[:, 1], rtol=1e-9)
+    expected_mu = np.ones(34) / 34 if base == "mh" else G.out_degree() / G.n_arcs
+    np.testing.assert_allclose(r.mu, expected_mu)
+
+
+def test_visit_counts_with_gamma_one():
+    """a = 1 and x_0 = mu: x_n = (mu + visit counts) / (n + 1), exactly."""
+    G = barbell()
+    r = srrw(G, 500, repel_alpha=3.0, n_chains=3, return_paths=True, checkpoints=[500], seed=2)
+    for c in range(3):
+        counts = np.bincount(r.paths[c], minlength=G.n_nodes)
+        np.testing.assert_allclose(r.x[c], (r.mu + counts) / 501, rtol=1e-10)
+
+
+def test_huge_alpha_does_not_overflow():
+    G = barbell()
+    r = srrw(G, 3000, repel_alpha=200.0, n_chains=2, checkpoints=[3000], seed=1)
+    assert np.all(np.isfinite(r.x)) and np.all(r.tvd[:, -1] < 0.05)
+
+
+def test_alpha_schedule_and_paths_follow_edges():
+    G = barbell()
+    alpha = np.linspace(0, 10, 300)
+    r = srrw(G, 300, repel_alpha=alpha, n_chains=5, return_paths=True, starts=[0, 1, 2, 3, 4], seed=1)
+    A = G.to_scipy().toarray() > 0
+    P = np.concatenate([np.arange(5)[:, None], r.paths], axis=1)
+    stay = P[:, 1:] == P[:, :-1]
+    assert np.all(A[P[:, :-1], P[:, 1:]] | stay)
+    np.testing.assert_array_equal(r.nodes, r.paths[:, -1])
+
+
+@pytest.mark.parametrize("gamma_exp", [1.0, 0.75])
+def test_sparse_state_equals_dense(gamma_exp):
+    G = gs.from_networkx(nx.karate_club_graph(), weight=None)
+    kw = dict(repel_alpha=3.0, n_chains=6, gamma_exp=gamma_exp, f=np.arange(34.0), return_paths=True,
+              checkpoints=[10, 300], seed=8)
+    dense, sparse = srrw(G, 300, state="dense", **kw), srrw(G, 300, state="sparse", **kw)
+    np.testing.assert_array_equal(sparse.paths, dense.paths)
+    np.testing.assert_allclose(sparse.tvd, dense.tvd, rtol=1e-9)
+    np.testing.assert_allclose(sparse.estimates, dense.estimates, rtol=1e-12)
+    assert sparse.x is None
+
+
+def test_same_chains_for_one_and_two_threads():
+    G = barbell()
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = srrw(G, 400, repel_alpha=4.0, n_chains=9, return_paths=True, seed=5)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = srrw(G, 400, repel_alpha=4.0, n_chains=9, return_paths=True, seed=5)
+    finally:
+        numba.set_num_threads(old)
+    np.testing.assert_array_equal(one.paths, two.paths)
+
+
+def test_backends_agree(backend, to_b):
+    G = barbell()
+    ref = srrw(G, 200, repel_alpha=2.0, n_chains=3, starts=[0, 4, 9], return_paths=True, seed=4)
+    got = srrw(G.to(*backend), 200, repel_alpha=2.0, n_chains=3, starts=to_b(np.array([0, 4, 9])),
+               return_paths=True, seed=4)
+    np.testing.assert_array_equal(to_numpy(got.paths), ref.paths)
+    np.testing.assert_allclose(to_numpy(got.tvd), ref.tvd, rtol=1e-12)
+    drawn = srrw(G.to(*backend), 50, n_chains=20, return_paths=True, seed=6)  # starts drawn from mu
+    np.testing.assert_array_equal(to_numpy(drawn.paths), srrw(G, 50, n_chains=20, return_paths=True, seed=6).paths)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n_steps": 0}, "n_steps must be a positive integer"),
+    ({"n_chains": 0}, "n_chains must be a positive integer"),
+    ({"repel_alpha": -1.0}, "repel_alpha must be"),
+    ({"repel_alpha": np.ones(3)}, "repel_alpha must be"),
+    ({"gamma_exp": 0.4}, r"gamma_exp must be in \(0.5, 1\]"),
+    ({"base": "rw"}, "base must be"),
+    ({"base": "srw", "target": np.ones(10)}, "only used with base='mh'"),
+    ({"f": np.ones(3)}, "one finite value per node"),
+    ({"f": np.full(10, np.nan)}, "one finite value per node"),
+    ({"checkpoints": [0]}, "checkpoints must be step numbers"),
+    ({"starts": [11]}, "unknown start node 11"),
+    ({"starts": [1, 2]}, "one node per chain"),
+    ({"state": "hash"}, "state must be"),
+])
+def test_bad_inputs(kwargs, message):
+    args = {"n_steps": 10, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        srrw(barbell(), args.pop("n_steps"), **args)
+
+
+def test_graph_requirements():
+    with pytest.raises(ValueError, match="undirected"):
+        srrw(gs.from_edges([0, 1], [1, 0]), 10)
+    with pytest.raises(GraphsampleError, match="isolated"):
+        srrw(gs.from_edges([0], [1], n_nodes=3, directed=False), 10)

@@ -1,0 +1,208 @@
+"""random_walks: exact small cases, statistics against theory, reproducibility, bad inputs."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import graphsample as gs
+from graphsample._backend import to_numpy
+from graphsample.errors import GraphValidationError
+from graphsample.walks import WalkPaths, random_walks
+
+P_MIN = 1e-3  # chi-square tests (fixed seeds) fail below this p-value
+
+
+def karate() -> gs.Graph:
+    return gs.from_networkx(nx.karate_club_graph(), weight=None)
+
+
+def chi2_pvalue(observed: np.ndarray, expected_prob: np.ndarray) -> float:
+    expected = expected_prob / expected_prob.sum() * observed.sum()
+    return stats.chisquare(observed, expected).pvalue
+
+
+def test_directed_cycle_is_deterministic():
+    G = gs.from_edges([0, 1, 2], [1, 2, 0], n_nodes=3)
+    w = random_walks(G, [0, 2], 4, seed=0)
+    assert isinstance(w, WalkPaths)
+    np.testing.assert_array_equal(w.paths, [[0, 1, 2, 0, 1], [2, 0, 1, 2, 0]])
+    np.testing.assert_array_equal(w.lengths, [5, 5])
+
+
+def test_dead_end_stops_or_restarts():
+    G = gs.from_edges([0, 1], [1, 2], n_nodes=3)
+    w = random_walks(G, [0, 2], 5, seed=0)
+    np.testing.assert_array_equal(w.paths, [[0, 1, 2, -1, -1, -1], [2, -1, -1, -1, -1, -1]])
+    np.testing.assert_array_equal(w.lengths, [3, 1])
+    w = random_walks(G, [0], 5, dead_end="restart", seed=0)
+    np.testing.assert_array_equal(w.paths, [[0, 1, 2, 0, 1, 2]])
+
+
+def test_zero_length_and_no_starts():
+    G = karate()
+    w = random_walks(G, [3, 4], 0, seed=1)
+    np.testing.assert_array_equal(w.paths, [[3], [4]])
+    empty = random_walks(G, np.zeros(0, np.int64), 10, seed=1)
+    assert empty.paths.shape == (0, 11)
+    assert random_walks(G, [], 10, return_="counts", seed=1).sum() == 0
+
+
+def test_outputs_agree_and_seed_reproducible():
+    G = karate()
+    starts = np.repeat(np.arange(G.n_nodes), 20)
+    w = random_walks(G, starts, 30, seed=7)
+    again = random_walks(G, starts, 30, seed=7)
+    np.testing.assert_array_equal(w.paths, again.paths)
+    assert not np.array_equal(w.paths, random_walks(G, starts, 30, seed=8).paths)
+    np.testing.assert_array_equal(random_walks(G, starts, 30, return_="ends", seed=7), w.paths[:, -1])
+    counts = random_walks(G, starts, 30, return_="counts", seed=7)
+    np.testing.assert_array_equal(counts, np.bincount(w.paths.ravel(), minlength=G.n_nodes))
+
+
+@pytest.mark.parametrize("kw", [{}, {"p": 0.25, "q": 4.0}, {"restart_prob": 0.1}, {"non_backtracking": True},
+                                {"target": np.arange(1, 35.0)}])
+def test_same_walks_for_one_and_two_threads(kw):
+    G = karate()
+    starts = np.repeat(np.arange(G.n_nodes), 40)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = random_walks(G, starts, 25, seed=3, **kw)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = random_walks(G, starts, 25, seed=3, **kw)
+        counts = random_walks(G, starts, 25, seed=3, return_="counts", **kw)
+    finally:
+        numba.set_num_threads(old)
+    np.testing.assert_array_equal(one.paths, two.paths)
+    np.testing.assert_array_equal(counts, np.bincount(one.paths[one.paths >= 0], minlength=G.n_nodes))
+
+
+def test_stationary_distribution_is_degree_proportional():
+    """End nodes of long independent walks on a connected non-bipartite graph ~ pi_v = d_v / 2m."""
+    G = karate()
+    ends = random_walks(G, np.zeros(30000, np.int64), 200, return_="ends", seed=11)
+    observed = np.bincount(ends, minlength=G.n_nodes)
+    assert chi2_pvalue(observed, G.out_degree().astype(float)) > P_MIN
+
+
+def test_uniform_metropolis_hastings_target():
+    G = karate()
+    target = np.linspace(1.0, 3.0, G.n_nodes)
+    ends = random_walks(G, np.zeros(30000, np.int64), 300, target=target, return_="ends", seed=12)
+    assert chi2_pvalue(np.bincount(ends, minlength=G.n_nodes), target) > P_MIN
+
+
+def test_restart_lengths_are_geometric():
+    G = gs.from_edges(np.arange(50), (np.arange(50) + 1) % 50, directed=False)
+    r = 0.15
+    w = random_walks(G, np.zeros(40000, np.int64), 1000, restart_prob=r, seed=5)
+    steps = w.lengths - 1
+    K = 30
+    observed = np.bincount(np.minimum(steps, K), minlength=K + 1)
+    expected = (1 - r) ** np.arange(K + 1) * r
+    expected[K] = (1 - r) ** K  # tail P(L >= K)
+    assert chi2_pvalue(observed, expected) > P_MIN
+    assert abs(steps.mean() - (1 - r) / r) < 4 * np.sqrt((1 - r) / r**2 / steps.size)
+
+
+@pytest.mark.parametrize("p, q, weights", [(0.5, 3.0, None), (4.0, 0.5, None), (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0])])
+def test_node2vec_second_step_follows_pq_bias(p, q, weights):
+    # t=0 -- v=1; v's other neighbours: 2 (also adjacent to t) and 3, 4 (not adjacent to t)
+    G = gs.from_edges([0, 1, 1, 1, 0], [1, 2, 3, 4, 2], None if weights is None else np.array(weights),
+                      directed=False)
+    w = random_walks(G, np.zeros(60000, np.int64), 2, p=p, q=q, seed=9)
+    second = w.paths[w.paths[:, 1] == 1, 2]
+    observed = np.bincount(second, minlength=5)[[0, 2, 3, 4]]
+    bias = np.array([1 / p, 1.0, 1 / q, 1 / q])
+    if weights is not None:  # arcs of v=1 to 0, 2, 3, 4 carry weights 1, 2, 3, 4
+        bias *= np.array([1.0, 2.0, 3.0, 4.0])
+    assert chi2_pvalue(observed, bias) > P_MIN
+
+
+def test_non_backtracking_never_returns_unless_forced():
+    G = gs.from_edges([0, 1, 1, 2, 3], [1, 2, 3, 3, 4], directed=False)  # 0 and 4 are leaves
+    w = random_walks(G, np.repeat(np.arange(5), 200), 20, non_backtracking=True, seed=2)
+    P = w.paths
+    back = P[:, 2:] == P[:, :-2]
+    forced = G.out_degree()[P[:, 1:-1]] == 1  # the walker stands on a leaf
+    assert not np.any(back & ~forced)
+    assert np.any(back & forced)
+
+
+@pytest.mark.parametrize("degree", [4, 100])  # CDF binary search below ALIAS_MIN_DEGREE, alias table above
+def test_weighted_first_step_follows_weights(degree):
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(0.1, 5.0, degree)
+    G = gs.from_edges(np.zeros(degree, np.int64), np.arange(1, degree + 1), weights)
+    w = random_walks(G, np.zeros(100000, np.int64), 1, seed=4)
+    observed = np.bincount(w.paths[:, 1], minlength=degree + 1)[1:]
+    assert chi2_pvalue(observed, weights) > P_MIN
+    uniform = random_walks(G, np.zeros(100000, np.int64), 1, weighted=False, seed=4)
+    assert chi2_pvalue(np.bincount(uniform.paths[:, 1], minlength=degree + 1)[1:], np.ones(degree)) > P_MIN
+
+
+def test_backends_agree(backend, to_b):
+    G = karate()
+    Gb = G.to(*backend)
+    starts = np.repeat(np.arange(G.n_nodes), 3)
+    ref = random_walks(G, starts, 12, p=2.0, seed=1)
+    got = random_walks(Gb, to_b(starts), 12, p=2.0, seed=1)
+    assert type(got.paths) is type(Gb.indptr)
+    np.testing.assert_array_equal(to_numpy(got.paths), ref.paths)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=40),
+       st.integers(0, 15), st.booleans(), st.integers(0, 2**32))
+def test_paths_follow_arcs(edges, length, directed, seed):
+    src, dst = np.array(edges).T
+    G = gs.from_edges(src, dst, n_nodes=10, directed=directed)
+    w = random_walks(G, np.arange(10), length, q=2.0, seed=seed)
+    A = G.to_scipy().toarray() > 0
+    for path, n in zip(w.paths, w.lengths):
+        assert 1 <= n <= length + 1
+        assert np.all(path[n:] == -1)
+        assert all(A[a, b] for a, b in zip(path[: n - 1], path[1:n]))
+        if n < length + 1:
+            assert G.out_degree()[path[n - 1]] == 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"starts": [40]}, "unknown start node 40"),
+    ({"starts": [-1]}, "unknown start node -1"),
+    ({"starts": [0.5]}, "integer node ids"),
+    ({"starts": [[0, 1]]}, "1-D"),
+    ({"length": -1}, "length must be a non-negative integer"),
+    ({"length": 2.5}, "length must be a non-negative integer"),
+    ({"p": 0.0}, "p must be a positive finite"),
+    ({"q": float("nan")}, "q must be a positive finite"),
+    ({"restart_prob": 1.0}, r"restart_prob must be in \[0, 1\)"),
+    ({"restart_prob": -0.1}, r"restart_prob must be in \[0, 1\)"),
+    ({"return_": "nodes"}, "return_ must be"),
+    ({"weighted": True}, "graph has no weights"),
+    ({"dead_end": "stay"}, "dead_end must be"),
+    ({"target": np.ones(3)}, "one entry per node"),
+    ({"target": -np.ones(34)}, "finite and positive"),
+    ({"target": np.ones(34), "p": 2.0}, "cannot be combined"),
+])
+def test_bad_inputs(kwargs, message):
+    args = {"starts": [0], "length": 5, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        random_walks(karate(), args.pop("starts"), args.pop("length"), **args)
+
+
+def test_target_needs_undirected_graph():
+    G = gs.from_edges([0, 1], [1, 0])
+    with pytest.raises(ValueError, match="undirected"):
+        random_walks(G, [0], 3, target=np.ones(2))
+
+
+def test_unknown_start_is_a_graph_error():
+    with pytest.raises(GraphValidationError):
+        random_walks(gs.from_edges([0], [1]), [5], 3)

@@ -4,16 +4,17 @@ The public API is re-exported here. Importing graphsample imports no GPU library
 numba.cuda are loaded only when an array of theirs (or a GPU kernel) is used.
 """
 
-from . import datasets, errors, generators, io
+from . import datasets, errors, generators, io, walks
 from ._random import check_seed
 from ._version import __version__
 from .errors import GraphsampleError, GraphValidationError, InputFormatError
 from .graph import Graph, from_csr, from_edge_index, from_edges, from_networkx, from_scipy
 from .io import load, read_edgelist, save, write_edgelist
+from .walks import random_walks
 
 __all__ = [
     "Graph", "from_edges", "from_csr", "from_scipy", "from_networkx", "from_edge_index",
     "read_edgelist", "write_edgelist", "save", "load",
-    "check_seed", "datasets", "generators", "io", "errors",
+    "check_seed", "datasets", "generators", "io", "errors", "walks", "random_walks",
     "GraphsampleError", "GraphValidationError", "InputFormatError", "__version__",
 ]

@@ -80,3 +80,12 @@ def test_parallel_host_spmm_matches_scipy():
         assert np.allclose(got, S @ X, rtol=1e-5)
     Xf = np.asfortranarray(rng.standard_normal((40, 3)))
     assert np.allclose(_ops.spmm(S, Xf), S @ Xf)
+
+
+def test_import_loads_no_gpu_library():
+    import subprocess
+    import sys
+
+    code = "import sys, graphsample; print(sorted(m for m in ('cupy', 'torch', 'numba.cuda') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -124,6 +124,11 @@ def make_phi(phi: str | Callable = "power", param: float | None = None, grad: Ca
 
 # --- label matrix, label graph, propagation ------------------------------------------------------
 
+def _host(a: Any) -> np.ndarray:
+    """A user input (list, NumPy, CuPy, torch) as a host NumPy array (explicit, small inputs only)."""
+    return to_numpy(a) if type(a).__module__.split(".")[0] in ("torch", "cupy") else np.asarray(a)
+
+
 def _csr(M: sp.spmatrix) -> sp.csr_matrix:
     M = sp.csr_matrix(M, dtype=np.float64)
     M.sum_duplicates()
@@ -184,7 +189,7 @@ def label_graph(label_embeddings: Any, threshold: float | None = 0.9, k: int | N
     (or vice versa). ``binary`` sets the weights to 1. With ``k=None`` all pairs above the threshold
     are linked (computed blockwise, O(K^2 d) time, O(edges) memory).
     """
-    E = np.asarray(to_numpy(label_embeddings), dtype=np.float64)
+    E = np.asarray(_host(label_embeddings), dtype=np.float64)
     if E.ndim != 2 or E.shape[0] == 0:
         raise ValueError(f"label_embeddings must be a non-empty 2-D array, got shape {E.shape}")
     if not np.isfinite(E).all():
@@ -238,7 +243,7 @@ def labels_from_embeddings(embeddings: Any, n_clusters: int, soft_top_m: int = 1
     centroid. Soft: the ``soft_top_m`` most cosine-similar centroids with weights
     :math:`\max(\cos, 0)` normalised to sum 1 (ours).
     """
-    X = np.asarray(to_numpy(embeddings), dtype=np.float64)
+    X = np.asarray(_host(embeddings), dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"embeddings must be a non-empty 2-D array, got shape {X.shape}")
     if not 1 <= n_clusters <= X.shape[0]:
@@ -318,7 +323,7 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
     if labels is None:
         if embeddings is None:
             raise ValueError("give labels, or embeddings to derive labels from")
-        E = np.asarray(to_numpy(embeddings), dtype=np.float64)
+        E = np.asarray(_host(embeddings), dtype=np.float64)
         if E.ndim != 2 or E.shape[0] == 0:
             raise ValueError(f"embeddings must be a non-empty 2-D array, got shape {E.shape}")
         if not np.isfinite(E).all():
@@ -338,15 +343,15 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
     else:
         V = label_matrix(labels, n_labels)
         if graph is None and label_embeddings is not None:
-            if np.asarray(to_numpy(label_embeddings)).shape[0] != V.shape[1]:
-                raise ValueError(f"label_embeddings has {np.asarray(to_numpy(label_embeddings)).shape[0]} rows "
+            if np.asarray(_host(label_embeddings)).shape[0] != V.shape[1]:
+                raise ValueError(f"label_embeddings has {np.asarray(_host(label_embeddings)).shape[0]} rows "
                                  f"but there are {V.shape[1]} labels")
             graph = label_graph(label_embeddings, threshold, label_knn)
     n = V.shape[0]
     if scores is None:
         s = np.ones(n)
     else:
-        s = np.asarray(to_numpy(scores), dtype=np.float64).ravel()
+        s = np.asarray(_host(scores), dtype=np.float64).ravel()
         if s.shape[0] != n:
             raise ValueError(f"scores has {s.shape[0]} entries but the pool has {n} samples")
         if not np.isfinite(s).all():

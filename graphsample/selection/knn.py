@@ -243,19 +243,24 @@ class KMeansResult:
     n_iter: int
 
 
-def _row_uniforms(X: Any, key: np.uint64, draw: int) -> Any:
-    """A uniform in (0, 1) per row, a hash of (key, draw, the row's bytes): independent of row order."""
+def _row_hashes(X: Any) -> Any:
+    """A 64-bit hash (as int64) of every row's float64 bytes: the same for the same row anywhere."""
     b = backend_of(X)
     xp = native(b)
     X64 = X.to(xp.float64) if b == "torch" else X.astype(xp.float64)
-    bits = X64.view(xp.int64)
-    salt = _i64(int(key) ^ ((draw + 1) * 0x9E3779B97F4A7C15 % 2**64))
-    h = xp.full((X.shape[0],), salt, dtype=xp.int64) if b != "torch" else \
-        xp.full((X.shape[0],), salt, dtype=xp.int64, device=X.device)
+    bits = X64.contiguous().view(xp.int64) if b == "torch" else X64.view(xp.int64)
+    h = bits[:, 0] * 0 + _GOLDEN_I
     for j in range(bits.shape[1]):
         h = _mix64_i64(h ^ bits[:, j]) + _GOLDEN_I
-    h = _mix64_i64(h)
-    u = _shr(h, 11).to(xp.float64) if b == "torch" else _shr(h, 11).astype(xp.float64)
+    return h
+
+
+def _row_uniforms(hashes: Any, key: np.uint64, draw: int) -> Any:
+    """A uniform in (0, 1) per row from (key, draw, row hash): independent of the row order."""
+    salt = _i64(int(key) ^ ((draw + 1) * 0x9E3779B97F4A7C15 % 2**64))
+    h = _mix64_i64(hashes ^ salt)
+    u = _shr(h, 11)
+    u = u.to(native("torch").float64) if backend_of(u) == "torch" else u.astype(np.float64)
     return (u + 0.5) * (1.0 / 9007199254740992.0)
 
 
@@ -269,22 +274,23 @@ def _argmin_rows(D: Any) -> Any:
     return D.argmin(1)
 
 
-def kmeans_plusplus(X: Any, k: int, seed: SeedLike = 0) -> Any:
+def kmeans_plusplus(X: Any, k: int, seed: SeedLike = 0, hashes: Any = None) -> Any:
     r"""k-means++ centres (Arthur & Vassilvitskii 2007) drawn by row-order-invariant exponential races.
 
     Centre :math:`t` is the row minimising :math:`-\log u_{t,i} / D_i^2` where :math:`D_i` is the
     distance to the nearest centre so far (:math:`D_i^2 = 1` for the first draw) and
     :math:`u_{t,i}` hashes (seed, t, row bytes); this draws row :math:`i` with probability
-    :math:`D_i^2/\sum_j D_j^2`.
+    :math:`D_i^2/\sum_j D_j^2`. ``hashes`` may pass precomputed :func:`_row_hashes` of ``X``.
     """
     b = backend_of(X)
     xp = native(b)
     key = seed_key(seed)
     x_sq = _row_norms_sq(X)
     d2 = xp.ones_like(x_sq)
+    hashes = _row_hashes(X) if hashes is None else hashes
     idx = []
     for t in range(k):
-        u = _row_uniforms(X, key, t)
+        u = _row_uniforms(hashes, key, t)
         pos = d2 > 0
         race = xp.where(pos, -xp.log(u) / xp.where(pos, d2, xp.ones_like(d2)), xp.full_like(d2, math.inf))
         i = int(race.argmin())
@@ -321,15 +327,27 @@ def _lloyd(X: Any, C: Any, max_iter: int, tol: float) -> KMeansResult:
 
 
 def _centroid_means(X: Any, labels: Any, k: int, C_old: Any) -> Any:
-    from .._ops import bincount, scatter_add
+    """Cluster means via a sparse (k x n) indicator product; an empty cluster keeps its old centre."""
+    b = backend_of(X)
+    n = X.shape[0]
+    if b == "numpy":
+        import scipy.sparse as sp
 
-    counts = bincount(labels, k)
-    sums = scatter_add(labels, X, k)
+        ind = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
+    elif b == "cupy":
+        import cupyx.scipy.sparse as csp
+
+        xp = native("cupy")
+        ind = csp.csr_matrix((xp.ones(n), (labels, xp.arange(n))), shape=(k, n))
+    else:
+        torch = native("torch")
+        ind = torch.sparse_coo_tensor(torch.stack([labels, torch.arange(n, device=X.device)]),
+                                      torch.ones(n, dtype=X.dtype, device=X.device), (k, n))
+    sums = ind @ X
+    counts = ind @ (X[:, :1] * 0 + 1)
     empty = counts == 0
-    counts = counts + empty
-    C = sums / counts[:, None]
-    # an empty cluster keeps its previous centre (deterministic, order free)
-    return C * (~empty)[:, None] + C_old * empty[:, None]
+    C = sums / (counts + empty)
+    return C * ~empty + C_old * empty
 
 
 def kmeans(X: Any, k: int, n_init: int = 3, max_iter: int = 300, tol: float = 1e-10, seed: SeedLike = 0,
@@ -355,8 +373,9 @@ def kmeans(X: Any, k: int, n_init: int = 3, max_iter: int = 300, tol: float = 1e
         return _faiss_kmeans(X, int(k), n_init, max_iter, seed, max_points_per_centroid)
     base = int(seed_key(seed) % np.uint64(2**62))
     best = None
+    hashes = _row_hashes(X)
     for r in range(n_init):
-        C0 = kmeans_plusplus(X, int(k), seed=base + r)
+        C0 = kmeans_plusplus(X, int(k), seed=base + r, hashes=hashes)
         res = _lloyd(X, C0, max_iter, tol)
         if best is None or res.inertia < best.inertia:
             best = res

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphsample._backend import to_numpy
+from graphsample._backend import cuda_available, to_numpy
 from graphsample.clustering import PPP, adjusted_rand_index, gmm_fit, repeatability
 
 sklearn = pytest.importorskip("sklearn")
@@ -123,3 +123,13 @@ def test_bad_parameters(kwargs, msg):
 def test_bad_data(X, msg):
     with pytest.raises(ValueError, match=msg):
         PPP().fit(X)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
+def test_ppp_on_torch_cuda_matches_numpy():
+    torch = pytest.importorskip("torch")
+    X, _ = datasets.make_blobs(500, centers=3, n_features=3, random_state=1)
+    a = PPP(k_max=5, n_init=5).fit(X)
+    b = PPP(k_max=5, n_init=5).fit(torch.from_numpy(X).cuda())
+    np.testing.assert_array_equal(a.labels_, b.labels_)

@@ -401,40 +401,50 @@ def _budget(budget: int | float, available: int) -> int:
 
 def _sweep(problem: MIGProblem, phi: Phi, kind: str, budget: int, x0: np.ndarray, selected: np.ndarray,
            backend: str, device: str | None) -> tuple[np.ndarray, np.ndarray, Any]:
-    """Full sweep: every remaining gain each step, as sparse products on ``backend``/``device``."""
-    from .._ops import csr_matrix, segment_sum
+    """Full sweep: every remaining gain each step, as sparse products on ``backend``/``device``.
 
-    B = problem.deltas()
+    Linear gains need only :math:`V` and :math:`A^\top` (two mat-vecs per step); exact gains use the rows
+    of :math:`B = \mathrm{diag}(s) V A^\top` (a segment sum per step). The state update
+    :math:`x \mathrel{+}= s_i A v_i` reads the rows of :math:`A^\top` of the labels of the pick.
+    """
+    from .._ops import csr_matrix, segment_sum
 
     def move(a: np.ndarray) -> Any:
         return to_backend(a, backend, device)
 
-    Bp, Bi, Bd = move(B.indptr.astype(np.int64)), move(B.indices.astype(np.int64)), move(B.data)
+    def device_csr(M: sp.csr_matrix) -> tuple[Any, Any, Any, Any]:
+        ptr, idx, val = move(M.indptr.astype(np.int64)), move(M.indices.astype(np.int64)), move(M.data)
+        return csr_matrix(ptr, idx, val, M.shape), idx, val, M.indptr
+
     x = move(x0.copy())
     sel = move(selected.copy())
+    V, AT = problem.V, problem.AT
+    ATd, at_idx, at_val, _ = device_csr(AT)
     if kind == "linear":
-        V = csr_matrix(move(problem.V.indptr.astype(np.int64)), move(problem.V.indices.astype(np.int64)),
-                       move(problem.V.data), problem.V.shape)
-        AT = csr_matrix(move(problem.AT.indptr.astype(np.int64)), move(problem.AT.indices.astype(np.int64)),
-                        move(problem.AT.data), problem.AT.shape)
+        Vd = device_csr(V)[0]
         s = move(problem.scores)
-    ptr = B.indptr
+    else:
+        B = problem.deltas()
+        _, b_idx, b_val, _ = device_csr(B)
+        b_ptr = move(B.indptr.astype(np.int64))
     picks, gains = [], []
     neg_inf = float("-inf")
     for _ in range(budget):
         if kind == "linear":
-            g = (AT @ phi.derivative(x)[:, None])[:, 0]
-            gain = s * (V @ g[:, None])[:, 0]
+            g = (ATd @ phi.derivative(x)[:, None])[:, 0]
+            gain = s * (Vd @ g[:, None])[:, 0]
         else:
-            xk = x[Bi]
-            gain = segment_sum(phi(xk + Bd) - phi(xk), Bp)
+            xk = x[b_idx]
+            gain = segment_sum(phi(xk + b_val) - phi(xk), b_ptr)
         gain[sel] = neg_inf
         i = int(gain.argmax())
         picks.append(i)
         gains.append(float(gain[i]))
         sel[i] = True
-        a, b = int(ptr[i]), int(ptr[i + 1])
-        x[Bi[a:b]] += Bd[a:b]
+        for a in range(V.indptr[i], V.indptr[i + 1]):
+            j = V.indices[a]
+            lo, hi = AT.indptr[j], AT.indptr[j + 1]
+            x[at_idx[lo:hi]] += (problem.scores[i] * V.data[a]) * at_val[lo:hi]
     return np.asarray(picks, dtype=np.int64), np.asarray(gains), x
 
 

@@ -105,12 +105,18 @@ def timed(f):
     return out, time.perf_counter() - t
 
 
-def quality(gpu: bool) -> list[dict]:
+QUALITY_COLUMNS = ["data", "method", "k", "ARI", "AMI", "silhouette", "separable_fraction", "ARI_separable",
+                   "repeatability_ARI", "seconds"]
+
+
+def quality(notes: str) -> list[dict]:
+    """All four datasets; on digits (64-D) the full-covariance runs are left out to fit the time budget."""
     rows = []
     for name, k_max in (("iris", 8), ("wine", 8), ("breast_cancer", 8), ("digits", 12)):
         X0, y = getattr(datasets, f"load_{name}")(return_X_y=True)
         X = standardize(X0)
-        for mode, cov in (("flat", "diag"), ("flat", "full"), ("divisive", "diag")):
+        covs = ("diag",) if name == "digits" else ("diag", "full")
+        for mode, cov in [("flat", c) for c in covs] + [("divisive", "diag")]:
             m, t = timed(lambda: PPP(k_max=k_max, mode=mode, covariance=cov).fit(X0))
             sep = m.separable_mask_
             extra = {"separable_fraction": float(sep.mean()), "ARI_separable": adjusted_rand_score(y[sep], m.labels_[sep])}
@@ -118,7 +124,7 @@ def quality(gpu: bool) -> list[dict]:
                 rep = repeatability(X0, seeds=(0, 1), n_orders=2, k_max=k_max, mode=mode, covariance=cov)
                 extra["repeatability_ARI"] = rep["mean_ari"]
             rows.append(row(name, f"PPP {mode} {cov} (ours)", X, y, m.labels_, t, extra))
-        for cov in ("diag", "full"):
+        for cov in covs:
             lab, t = timed(lambda: kmeans_bic_sweep(X, k_max, cov))
             other = kmeans_bic_sweep(X[::-1], k_max, cov, seed=1)[::-1]
             rows.append(row(name, f"sklearn KMeans+BIC-GMM {cov}", X, y, lab, t,
@@ -131,10 +137,11 @@ def quality(gpu: bool) -> list[dict]:
         other = gmeans(X[::-1], seed=1)[::-1]
         rows.append(row(name, "G-means (ours, Hamerly & Elkan)", X, y, lab, t,
                         {"repeatability_ARI": adjusted_rand_score(lab, other)}))
+        write_results("ppp_quality", rows, QUALITY_COLUMNS, notes)  # after every dataset
     return rows
 
 
-def scaling(quick: bool, gpu: bool) -> list[dict]:
+def scaling(quick: bool, gpu: bool, notes: str) -> list[dict]:
     rows = []
     sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
     for n in sizes:
@@ -162,6 +169,7 @@ def scaling(quick: bool, gpu: bool) -> list[dict]:
                      "ARI": adjusted_rand_score(y, lab)})
         for r in rows[-3:]:
             print(r, flush=True)
+        write_results("ppp_scaling", rows, ["n", "method", "k", "ARI", "seconds"], notes)  # after every size
     return rows
 
 
@@ -169,16 +177,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gpu", action="store_true", help="also run PPP on torch-CUDA arrays in the scaling table")
     ap.add_argument("--quick", action="store_true", help="scaling up to 10^5 points only")
+    ap.add_argument("--part", choices=["all", "quality", "scaling"], default="all")
     args = ap.parse_args()
     cmd = f"python benchmarks/ppp.py{' --gpu' if args.gpu else ''}{' --quick' if args.quick else ''}"
     notes = f"{THREADS} threads for every tool (pin_threads). Command: {cmd}."
-    write_results("ppp_quality", quality(args.gpu),
-                  ["data", "method", "k", "ARI", "AMI", "silhouette", "separable_fraction", "ARI_separable",
-                   "repeatability_ARI", "seconds"],
-                  notes + " Repeatability: PPP = mean pairwise ARI over seeds {0,1} x 2 row orders; peers = ARI "
-                  "between (seed 0, given order) and (seed 1, reversed order).")
-    write_results("ppp_scaling", scaling(args.quick, args.gpu), ["n", "method", "k", "ARI", "seconds"],
-                  notes + " make_blobs, 6 centres in 5-D, k_max = 8, 2 k-means restarts.")
+    if args.part in ("all", "quality"):
+        quality(notes + " Repeatability: PPP = mean pairwise ARI over seeds {0,1} x 2 row orders; peers = ARI "
+                "between (seed 0, given order) and (seed 1, reversed order).")
+    if args.part in ("all", "scaling"):
+        scaling(args.quick, args.gpu, notes + " make_blobs, 6 centres in 5-D, k_max = 8, 2 k-means restarts.")
 
 
 if __name__ == "__main__":

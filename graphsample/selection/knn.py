@@ -1,0 +1,396 @@
+r"""k-nearest-neighbour graphs and k-means, shared by MIG (label graphs) and PPP (clustering).
+
+Two engines, chosen by ``method``:
+
+* ``"exact"`` -- a blocked brute force on the input's own array backend (NumPy, CuPy or PyTorch,
+  CPU or GPU): for a block of query rows :math:`Q` the score matrix :math:`S = Q X^\top` (inner
+  product / cosine) or :math:`S = -\lVert q - x\rVert^2 = 2 Q X^\top - \lVert q\rVert^2 - \lVert x\rVert^2`
+  (Euclidean) is formed with one matrix product and the per-row top-:math:`k` is taken. Ties are
+  broken by the lower column index, so the result equals a full stable sort of every row
+  (the brute-force definition) bit for bit. This is also the GPU path where faiss-gpu is missing.
+* ``"faiss"`` (exact flat index) and ``"faiss-hnsw"`` / ``"faiss-ivf"`` (approximate) -- Johnson,
+  Douze & Jégou, "Billion-scale similarity search with GPUs", IEEE Trans. Big Data 2019, when
+  faiss is installed (extra ``faiss``). ``"auto"`` picks ``"faiss"`` when installed and the input
+  lives on the host, else ``"exact"``.
+
+k-means (Lloyd 1982) minimises :math:`\sum_i \min_c \lVert x_i - \mu_c\rVert^2`, seeded by
+k-means++ (Arthur & Vassilvitskii, SODA 2007). Our k-means++ draws each new centre by an
+*exponential race* (Efraimidis & Spirakis 2006): point :math:`i` gets the key
+:math:`-\log(u_i)/D(x_i)^2` and the smallest key wins, which samples :math:`i` with probability
+:math:`\propto D(x_i)^2`. The uniform :math:`u_i` is a hash of ``(seed, draw, bytes of row i)``,
+not of the row's position, so **the clustering does not depend on the order of the rows** (up to
+floating-point summation order) and is the same for any thread count and backend.
+faiss's k-means is also available (``method="faiss"``); it subsamples the data to
+``max_points_per_centroid`` points per centroid (faiss default 256), which we expose.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._backend import backend_of, native, to_numpy
+from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
+
+METRICS = ("cosine", "ip", "l2")
+KNN_METHODS = ("auto", "exact", "faiss", "faiss-hnsw", "faiss-ivf")
+KMEANS_METHODS = ("lloyd", "faiss")
+
+
+def _faiss_available() -> bool:
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _check_matrix(X: Any, name: str = "X") -> Any:
+    backend_of(X)  # raises TypeError on an unsupported type
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape {tuple(X.shape)}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(X.shape)})")
+    if str(X.dtype).replace("torch.", "") not in ("float32", "float64"):
+        raise ValueError(f"{name} must hold float32 or float64 values, got {X.dtype}")
+    xp = native(backend_of(X))
+    if not bool(xp.isfinite(X).all()):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return X
+
+
+def _row_norms_sq(X: Any) -> Any:
+    return (X * X).sum(1)
+
+
+def normalize_rows(X: Any) -> Any:
+    """Rows scaled to unit Euclidean norm (zero rows stay zero), on ``X``'s backend."""
+    n = _row_norms_sq(X) ** 0.5
+    n = n + (n == 0)
+    return X / n[:, None]
+
+
+def _scores(Q: Any, X: Any, metric: str, x_sq: Any | None) -> Any:
+    S = Q @ X.T
+    if metric == "l2":
+        S = 2 * S - _row_norms_sq(Q)[:, None] - x_sq[None, :]
+    return S
+
+
+def _topk_rows(S: Any, k: int) -> tuple[Any, Any]:
+    """Per-row top-``k`` of ``S`` (largest first, ties to the lower column): equals a stable full sort."""
+    b = backend_of(S)
+    m = S.shape[1]
+    if b == "torch":
+        torch = native("torch")
+        t = torch.topk(S, k, dim=1).values[:, k - 1:k]
+        gt = S > t
+        eq = S == t
+        need = k - gt.sum(1, keepdim=True)
+        take = gt | (eq & (torch.cumsum(eq.to(torch.int64), 1) <= need))
+        cols = torch.nonzero(take)[:, 1].reshape(S.shape[0], k)
+        vals = torch.gather(S, 1, cols)
+        order = torch.sort(-vals, dim=1, stable=True).indices
+        return torch.gather(vals, 1, order), torch.gather(cols, 1, order)
+    xp = native(b)
+    if k < m:
+        t = -xp.partition(-S, k - 1, axis=1)[:, k - 1:k]
+    else:
+        t = S.min(1, keepdims=True)
+    gt = S > t
+    eq = S == t
+    need = k - gt.sum(1, keepdims=True)
+    take = gt | (eq & (xp.cumsum(eq, 1) <= need))
+    cols = xp.nonzero(take)[1].reshape(S.shape[0], k)
+    vals = xp.take_along_axis(S, cols, 1)
+    order = xp.argsort(-vals, axis=1, kind="stable") if b == "numpy" else xp.argsort(-vals, axis=1)
+    return xp.take_along_axis(vals, order, 1), xp.take_along_axis(cols, order, 1)
+
+
+def _block_rows(n: int, m: int, budget: int = 1 << 24) -> int:
+    return max(1, min(n, budget // max(m, 1)))
+
+
+def _exact_knn(Q: Any, X: Any, k: int, metric: str, exclude_self: bool, block: int | None) -> tuple[Any, Any]:
+    n, m = Q.shape[0], X.shape[0]
+    x_sq = _row_norms_sq(X) if metric == "l2" else None
+    step = block or _block_rows(n, m)
+    kk = k + 1 if exclude_self else k
+    out_v, out_i = [], []
+    xp = native(backend_of(Q))
+    for start in range(0, n, step):
+        S = _scores(Q[start:start + step], X, metric, x_sq)
+        if exclude_self:
+            r = xp.arange(S.shape[0])
+            if backend_of(S) == "torch":
+                r = r.to(S.device)
+            S[r, r + start] = -math.inf
+        v, i = _topk_rows(S, min(kk, m))
+        out_v.append(v[:, :k])
+        out_i.append(i[:, :k])
+    cat = xp.cat if backend_of(Q) == "torch" else xp.concatenate
+    return cat(out_v, 0), cat(out_i, 0)
+
+
+def _faiss_index(d: int, metric: str, method: str, n: int, seed: int):
+    import faiss
+
+    ip = metric != "l2"
+    if method == "faiss":
+        return faiss.IndexFlatIP(d) if ip else faiss.IndexFlatL2(d)
+    if method == "faiss-hnsw":
+        index = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT if ip else faiss.METRIC_L2)
+        index.hnsw.efSearch = 128
+        return index
+    nlist = max(1, int(4 * math.sqrt(n)))
+    quant = faiss.IndexFlatIP(d) if ip else faiss.IndexFlatL2(d)
+    index = faiss.IndexIVFFlat(quant, d, nlist, faiss.METRIC_INNER_PRODUCT if ip else faiss.METRIC_L2)
+    index.cp.seed = seed
+    index.nprobe = max(1, nlist // 8)
+    return index
+
+
+def _faiss_knn(X: Any, k: int, metric: str, method: str, exclude_self: bool, seed: int) -> tuple[Any, Any]:
+    Xh = np.ascontiguousarray(to_numpy(X), dtype=np.float32)
+    index = _faiss_index(Xh.shape[1], metric, method, Xh.shape[0], seed)
+    if not index.is_trained:
+        index.train(Xh)
+    index.add(Xh)
+    kk = min(k + 1 if exclude_self else k, Xh.shape[0])
+    D, I = index.search(Xh, kk)
+    if exclude_self:
+        keep = I != np.arange(Xh.shape[0])[:, None]
+        # drop the query itself where it was found, otherwise the last neighbour
+        keep[keep.all(1), -1] = False
+        D = D[keep].reshape(Xh.shape[0], kk - 1)[:, :k]
+        I = I[keep].reshape(Xh.shape[0], kk - 1)[:, :k]
+    if metric == "l2":
+        D = -D
+    return D.astype(np.float64 if str(X.dtype).endswith("64") else np.float32), I.astype(np.int64)
+
+
+def knn(X: Any, k: int, metric: str = "cosine", method: str = "auto", exclude_self: bool = True,
+        block_rows: int | None = None, seed: SeedLike = 0) -> tuple[Any, Any]:
+    r"""The ``k`` nearest neighbours of every row of ``X`` among the rows of ``X``.
+
+    Returns ``(scores, indices)``, each ``(n, k)``, best first, on ``X``'s backend (faiss results are
+    moved back to it). Scores are similarities: cosine :math:`\langle x_i, x_j\rangle/(\lVert x_i\rVert
+    \lVert x_j\rVert)`, inner product, or the negated squared distance :math:`-\lVert x_i-x_j\rVert^2`
+    for ``"l2"``. ``exclude_self`` drops the query point itself. ``method="exact"`` equals a stable
+    brute-force sort (ties to the lower index); the faiss engines are described in the module doc.
+    """
+    X = _check_matrix(X)
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    if method not in KNN_METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(KNN_METHODS)}")
+    n = X.shape[0]
+    if not isinstance(k, int | np.integer) or k < 1 or k > n - int(exclude_self):
+        raise ValueError(f"k must be an integer in [1, {n - int(exclude_self)}] for {n} points, got {k!r}")
+    on_host = backend_of(X) == "numpy" or (backend_of(X) == "torch" and X.device.type == "cpu")
+    if method == "auto":
+        method = "faiss" if _faiss_available() and on_host else "exact"
+    Y = normalize_rows(X) if metric == "cosine" else X
+    if method == "exact":
+        return _exact_knn(Y, Y, int(k), metric, exclude_self, block_rows)
+    if not _faiss_available():
+        from .._backend import optional_import
+
+        optional_import("faiss")
+    seed_int = int(seed_key(seed) % np.uint64(2**31))
+    D, I = _faiss_knn(Y, int(k), metric, method, exclude_self, seed_int)
+    from .._backend import asarray_like
+
+    return asarray_like(D, X), asarray_like(I, X)
+
+
+def knn_graph(X: Any, k: int, metric: str = "cosine", method: str = "auto", threshold: float | None = None,
+              symmetric: bool = True, seed: SeedLike = 0):
+    r"""A weighted kNN graph as a SciPy CSR matrix :math:`W` (n x n) on the host.
+
+    :math:`W_{ij} = \max(s_{ij}, 0)` for the ``k`` neighbours :math:`j` of :math:`i` (cosine or inner
+    product similarity; for ``"l2"`` the Gaussian-free weight :math:`1/(1+d_{ij}^2)`); with
+    ``threshold`` only neighbours with similarity :math:`\ge` threshold are kept. ``symmetric``
+    returns :math:`\max(W, W^\top)`. The diagonal is empty.
+    """
+    import scipy.sparse as sp
+
+    S, I = knn(X, k, metric=metric, method=method, exclude_self=True, seed=seed)
+    S, I = to_numpy(S).astype(np.float64), to_numpy(I)
+    w = 1.0 / (1.0 - S) if metric == "l2" else np.maximum(S, 0.0)
+    keep = w > 0 if threshold is None else (S >= threshold) & (w > 0)
+    n = S.shape[0]
+    rows = np.repeat(np.arange(n), S.shape[1])[keep.ravel()]
+    W = sp.csr_matrix((w.ravel()[keep.ravel()], (rows, I.ravel()[keep.ravel()])), shape=(n, n))
+    if symmetric:
+        W = W.maximum(W.T).tocsr()
+    W.sort_indices()
+    return W
+
+
+# --- k-means ---------------------------------------------------------------------------------
+
+@dataclass
+class KMeansResult:
+    """Centroids (k x d), labels (n,), inertia (sum of squared distances) and iterations run."""
+
+    centroids: Any
+    labels: Any
+    inertia: float
+    n_iter: int
+
+
+def _row_hashes(X: Any) -> Any:
+    """A 64-bit hash (as int64) of every row's float64 bytes: the same for the same row anywhere."""
+    b = backend_of(X)
+    xp = native(b)
+    X64 = X.to(xp.float64) if b == "torch" else X.astype(xp.float64)
+    bits = X64.contiguous().view(xp.int64) if b == "torch" else X64.view(xp.int64)
+    h = bits[:, 0] * 0 + _GOLDEN_I
+    for j in range(bits.shape[1]):
+        h = _mix64_i64(h ^ bits[:, j]) + _GOLDEN_I
+    return h
+
+
+def _row_uniforms(hashes: Any, key: np.uint64, draw: int) -> Any:
+    """A uniform in (0, 1) per row from (key, draw, row hash): independent of the row order."""
+    salt = _i64(int(key) ^ ((draw + 1) * 0x9E3779B97F4A7C15 % 2**64))
+    h = _mix64_i64(hashes ^ salt)
+    u = _shr(h, 11)
+    u = u.to(native("torch").float64) if backend_of(u) == "torch" else u.astype(np.float64)
+    return (u + 0.5) * (1.0 / 9007199254740992.0)
+
+
+def _sq_dist(X: Any, C: Any, x_sq: Any) -> Any:
+    D = x_sq[:, None] - 2 * (X @ C.T) + _row_norms_sq(C)[None, :]
+    return D * (D > 0)
+
+
+def _argmin_rows(D: Any) -> Any:
+    """Row argmin, first index among ties (NumPy, CuPy and torch all guarantee the first occurrence)."""
+    return D.argmin(1)
+
+
+def kmeans_plusplus(X: Any, k: int, seed: SeedLike = 0, hashes: Any = None) -> Any:
+    r"""k-means++ centres (Arthur & Vassilvitskii 2007) drawn by row-order-invariant exponential races.
+
+    Centre :math:`t` is the row minimising :math:`-\log u_{t,i} / D_i^2` where :math:`D_i` is the
+    distance to the nearest centre so far (:math:`D_i^2 = 1` for the first draw) and
+    :math:`u_{t,i}` hashes (seed, t, row bytes); this draws row :math:`i` with probability
+    :math:`D_i^2/\sum_j D_j^2`. ``hashes`` may pass precomputed :func:`_row_hashes` of ``X``.
+    """
+    b = backend_of(X)
+    xp = native(b)
+    key = seed_key(seed)
+    x_sq = _row_norms_sq(X)
+    d2 = xp.ones_like(x_sq)
+    hashes = _row_hashes(X) if hashes is None else hashes
+    idx = []
+    for t in range(k):
+        u = _row_uniforms(hashes, key, t)
+        pos = d2 > 0
+        race = xp.where(pos, -xp.log(u) / xp.where(pos, d2, xp.ones_like(d2)), xp.full_like(d2, math.inf))
+        i = int(race.argmin())
+        idx.append(i)
+        diff = X - X[i][None, :]
+        d2_new = (diff * diff).sum(1)
+        d2 = d2_new if t == 0 else xp.minimum(d2, d2_new)
+    return X[idx] if b != "torch" else X[native("torch").tensor(idx, device=X.device)]
+
+
+def _lloyd(X: Any, C: Any, max_iter: int, tol: float) -> KMeansResult:
+    b = backend_of(X)
+    xp = native(b)
+    x_sq = _row_norms_sq(X)
+    k = C.shape[0]
+    labels = None
+    it = 0
+    for it in range(1, max_iter + 1):
+        D = _sq_dist(X, C, x_sq)
+        new = _argmin_rows(D)
+        if labels is not None and bool((new == labels).all()):
+            break
+        labels = new
+        C_new = _centroid_means(X, labels, k, C)
+        shift = float(((C_new - C) ** 2).sum())
+        C = C_new
+        if shift <= tol:
+            break
+    D = _sq_dist(X, C, x_sq)
+    labels = _argmin_rows(D)
+    inertia = float(xp.take_along_axis(D, labels[:, None], 1).sum()) if b != "torch" else \
+        float(D.gather(1, labels[:, None]).sum())
+    return KMeansResult(C, labels, inertia, it)
+
+
+def _centroid_means(X: Any, labels: Any, k: int, C_old: Any) -> Any:
+    """Cluster means via a sparse (k x n) indicator product; an empty cluster keeps its old centre."""
+    b = backend_of(X)
+    n = X.shape[0]
+    if b == "numpy":
+        import scipy.sparse as sp
+
+        ind = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
+    elif b == "cupy":
+        import cupyx.scipy.sparse as csp
+
+        xp = native("cupy")
+        ind = csp.csr_matrix((xp.ones(n), (labels, xp.arange(n))), shape=(k, n))
+    else:
+        torch = native("torch")
+        ind = torch.sparse_coo_tensor(torch.stack([labels, torch.arange(n, device=X.device)]),
+                                      torch.ones(n, dtype=X.dtype, device=X.device), (k, n))
+    sums = ind @ X
+    counts = ind @ (X[:, :1] * 0 + 1)
+    empty = counts == 0
+    C = sums / (counts + empty)
+    return C * ~empty + C_old * empty
+
+
+def kmeans(X: Any, k: int, n_init: int = 3, max_iter: int = 300, tol: float = 1e-10, seed: SeedLike = 0,
+           method: str = "lloyd", max_points_per_centroid: int = 256) -> KMeansResult:
+    r"""k-means: ``n_init`` k-means++ restarts of Lloyd's algorithm, the lowest inertia wins.
+
+    Minimises :math:`\sum_i \min_c \lVert x_i-\mu_c\rVert^2` (Lloyd 1982; k-means++ seeding, Arthur &
+    Vassilvitskii 2007). ``method="lloyd"`` runs on ``X``'s backend (NumPy, CuPy, torch) and is
+    independent of the row order (see the module doc); restart ``r`` uses seed ``(seed, r)``.
+    ``method="faiss"`` runs ``faiss.Kmeans`` on the host (float32), which trains on at most
+    ``max_points_per_centroid * k`` sampled rows (faiss default 256; raise it to use every row),
+    then assigns every row. Returns a :class:`KMeansResult` on ``X``'s backend.
+    """
+    X = _check_matrix(X)
+    n = X.shape[0]
+    if not isinstance(k, int | np.integer) or not 1 <= k <= n:
+        raise ValueError(f"k must be an integer in [1, {n}], got {k!r}")
+    if n_init < 1 or max_iter < 1:
+        raise ValueError("n_init and max_iter must be at least 1")
+    if method not in KMEANS_METHODS:
+        raise ValueError(f"unknown k-means method {method!r}; choose one of {', '.join(KMEANS_METHODS)}")
+    if method == "faiss":
+        return _faiss_kmeans(X, int(k), n_init, max_iter, seed, max_points_per_centroid)
+    base = int(seed_key(seed) % np.uint64(2**62))
+    best = None
+    hashes = _row_hashes(X)
+    for r in range(n_init):
+        C0 = kmeans_plusplus(X, int(k), seed=base + r, hashes=hashes)
+        res = _lloyd(X, C0, max_iter, tol)
+        if best is None or res.inertia < best.inertia:
+            best = res
+    return best
+
+
+def _faiss_kmeans(X: Any, k: int, n_init: int, max_iter: int, seed: SeedLike,
+                  max_points_per_centroid: int) -> KMeansResult:
+    from .._backend import asarray_like, optional_import
+
+    faiss = optional_import("faiss")
+    Xh = np.ascontiguousarray(to_numpy(X), dtype=np.float32)
+    km = faiss.Kmeans(Xh.shape[1], k, niter=max_iter, nredo=n_init, seed=int(seed_key(seed) % np.uint64(2**31)),
+                      max_points_per_centroid=int(max_points_per_centroid), verbose=False)
+    km.train(Xh)
+    D, I = km.index.search(Xh, 1)
+    C = asarray_like(km.centroids.astype(np.float64 if str(X.dtype).endswith("64") else np.float32), X)
+    return KMeansResult(C, asarray_like(I[:, 0].astype(np.int64), X), float(D.sum()), max_iter)

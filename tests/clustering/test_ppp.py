@@ -1,0 +1,135 @@
+"""PPP: repeatability, wine k=3, separable set, GMM against scikit-learn, backends, bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphsample._backend import cuda_available, to_numpy
+from graphsample.clustering import PPP, adjusted_rand_index, gmm_fit, repeatability
+
+sklearn = pytest.importorskip("sklearn")
+from sklearn import datasets  # noqa: E402
+from sklearn.metrics import adjusted_rand_score  # noqa: E402
+
+
+def load(name):
+    return getattr(datasets, f"load_{name}")(return_X_y=True)
+
+
+@settings(max_examples=50, deadline=None)
+@given(a=st.lists(st.integers(0, 4), min_size=2, max_size=60), seed=st.integers(0, 1000))
+def test_ari_equals_sklearn(a, seed):
+    b = np.random.default_rng(seed).integers(0, 3, size=len(a))
+    assert adjusted_rand_index(np.array(a), b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)
+
+
+def test_ari_bad_lengths():
+    with pytest.raises(ValueError, match="different lengths"):
+        adjusted_rand_index(np.zeros(3, int), np.zeros(4, int))
+
+
+@pytest.mark.parametrize("covariance", ["full", "diag"])
+def test_gmm_matches_sklearn(covariance):
+    from sklearn.mixture import GaussianMixture
+
+    X, _ = load("iris")
+    lab = np.repeat(np.arange(3), 50)
+    ours = gmm_fit(X, lab, 3, covariance, reg_covar=1e-6, max_iter=500, tol=1e-10)
+    ref = GaussianMixture(3, covariance_type=covariance, reg_covar=1e-6, max_iter=500, tol=1e-10,
+                          means_init=np.stack([X[lab == c].mean(0) for c in range(3)]), random_state=0).fit(X)
+    assert ours.bic == pytest.approx(ref.bic(X), rel=1e-4)
+    np.testing.assert_allclose(ours.means[np.argsort(ours.means[:, 0])],
+                               ref.means_[np.argsort(ref.means_[:, 0])], atol=1e-3)
+
+
+def test_wine_diagonal_finds_three():
+    X, y = load("wine")
+    m = PPP(covariance="diag", k_max=8).fit(X)
+    assert m.n_clusters_ == 3
+    assert adjusted_rand_index(m.labels_, y) > 0.85
+
+
+@pytest.mark.parametrize("name,cov,k_max", [("iris", "full", 5), ("wine", "diag", 5), ("breast_cancer", "diag", 4)])
+def test_repeatable_across_seeds_and_row_orders(name, cov, k_max):
+    X, _ = load(name)
+    rep = repeatability(X, seeds=(0, 5), n_orders=2, covariance=cov, k_max=k_max)
+    assert rep["mean_ari"] == 1.0 and len(set(rep["k"])) == 1
+
+
+@pytest.mark.parametrize("name,cov", [("wine", "diag"), ("breast_cancer", "full")])
+def test_separable_set_raises_ari(name, cov):
+    X, y = load(name)
+    m = PPP(covariance=cov, k_max=5).fit(X)
+    sep = m.separable_mask_
+    assert sep.mean() < 0.95  # the set drops more than 5% of the points here ...
+    assert adjusted_rand_index(m.labels_[sep], y[sep]) > adjusted_rand_index(m.labels_, y)  # ... and helps
+
+
+@pytest.mark.parametrize("mode", ["flat", "divisive"])
+def test_blobs_find_k(mode):
+    X, y = datasets.make_blobs(600, centers=4, n_features=3, cluster_std=0.6, random_state=2)
+    m = PPP(mode=mode, k_max=8).fit(X)
+    assert m.n_clusters_ == 4
+    assert adjusted_rand_index(m.labels_, y) == 1.0
+    assert m.separable_mask_.mean() > 0.95 and m.agreement_ == pytest.approx(1.0)
+    assert m.centroids_.shape == (4, 3)
+
+
+def test_single_cluster_divisive():
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    m = PPP(mode="divisive").fit(X)
+    assert m.n_clusters_ == 1 and (m.labels_ == 0).all()
+
+
+def test_torch_backend_matches_numpy():
+    torch = pytest.importorskip("torch")
+    X, _ = datasets.make_blobs(300, centers=3, n_features=2, random_state=1)
+    a = PPP(k_max=5, n_init=5).fit(X)
+    b = PPP(k_max=5, n_init=5).fit(torch.from_numpy(X))
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    assert a.bic_ == pytest.approx(b.bic_, rel=1e-9)
+
+
+def test_torch_gmm_steps():
+    torch = pytest.importorskip("torch")
+    X, y = datasets.make_blobs(200, centers=2, n_features=2, random_state=3)
+    a = gmm_fit(X, y, 2, "full")
+    b = gmm_fit(torch.from_numpy(X), torch.from_numpy(y), 2, "full")
+    np.testing.assert_allclose(to_numpy(b.resp), a.resp, atol=1e-10)
+
+
+@pytest.mark.parametrize("kwargs,msg", [
+    ({"mode": "top-down"}, "unknown mode"),
+    ({"covariance": "spherical"}, "unknown covariance"),
+    ({"k_max": 1}, "k_max"),
+    ({"p_min": 0.0}, "p_min"),
+    ({"n_init": 0}, "n_init"),
+    ({"seed": -1}, "seed"),
+])
+def test_bad_parameters(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
+        PPP(**kwargs)
+
+
+@pytest.mark.parametrize("X,msg", [
+    (np.ones((3, 2)), "at least 4"),
+    (np.array([[np.nan, 1.0]] * 5), "NaN"),
+    (np.ones(5), "2-D"),
+    (np.ones((0, 2)), "empty"),
+])
+def test_bad_data(X, msg):
+    with pytest.raises(ValueError, match=msg):
+        PPP().fit(X)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
+def test_ppp_on_torch_cuda_matches_numpy():
+    torch = pytest.importorskip("torch")
+    X, _ = datasets.make_blobs(500, centers=3, n_features=3, random_state=1)
+    a = PPP(k_max=5, n_init=5).fit(X)
+    b = PPP(k_max=5, n_init=5).fit(torch.from_numpy(X).cuda())
+    np.testing.assert_array_equal(a.labels_, b.labels_)

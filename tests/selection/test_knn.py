@@ -1,0 +1,139 @@
+"""kNN and k-means: exact path equals brute force, faiss agrees, determinism, row-order invariance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graphsample._backend import to_numpy
+from graphsample.selection.knn import kmeans, kmeans_plusplus, knn, knn_graph
+
+
+def brute_force(X, k, metric):
+    if metric == "cosine":
+        Y = X / np.linalg.norm(X, axis=1, keepdims=True)
+        S = Y @ Y.T
+    elif metric == "ip":
+        S = X @ X.T
+    else:
+        S = -((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(S, -np.inf)
+    order = np.argsort(-S, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(S, order, 1), order
+
+
+@pytest.mark.parametrize("metric", ["cosine", "ip", "l2"])
+def test_exact_equals_brute_force(backend, to_b, metric):
+    X = np.random.default_rng(1).normal(size=(300, 7))
+    S, I = knn(to_b(X), 9, metric=metric, method="exact", block_rows=37)
+    S0, I0 = brute_force(X, 9, metric)
+    np.testing.assert_array_equal(to_numpy(I), I0)
+    np.testing.assert_allclose(to_numpy(S), S0, rtol=1e-10, atol=1e-10)
+
+
+def test_exact_breaks_ties_by_lower_index():
+    X = np.array([[0.0], [1.0], [-1.0], [1.0], [-1.0], [2.0]])
+    _, I = knn(X, 2, metric="l2", method="exact")
+    _, I0 = brute_force(X, 2, "l2")
+    np.testing.assert_array_equal(I, I0)
+    assert I[0].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("metric", ["cosine", "ip", "l2"])
+def test_faiss_agrees_with_fallback(metric):
+    pytest.importorskip("faiss")
+    X = np.random.default_rng(2).normal(size=(500, 12)).astype(np.float32)
+    S, I = knn(X, 10, metric=metric, method="faiss")
+    S0, I0 = knn(X.astype(np.float64), 10, metric=metric, method="exact")
+    assert (I == I0).mean() > 0.999  # float32 rounding may swap near-ties
+    np.testing.assert_allclose(S, S0, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["faiss-hnsw", "faiss-ivf"])
+def test_faiss_approximate_recall(method):
+    pytest.importorskip("faiss")
+    X = np.random.default_rng(3).normal(size=(2000, 8)).astype(np.float32)
+    _, I = knn(X, 10, method=method, seed=0)
+    _, I0 = knn(X, 10, method="exact")
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(I, I0)])
+    assert recall > 0.8
+
+
+def test_knn_graph_symmetric_threshold():
+    X = np.random.default_rng(4).normal(size=(100, 5))
+    W = knn_graph(X, 4, method="exact")
+    assert (W != W.T).nnz == 0 and W.diagonal().sum() == 0
+    assert np.all(np.diff(W.indptr) >= 4 - np.sum(knn(X, 4, method="exact")[0] <= 0, 1))
+    Wt = knn_graph(X, 4, method="exact", threshold=0.5)
+    assert Wt.data.min() >= 0.5
+
+
+def test_kmeans_deterministic_and_row_order_invariant(backend, to_b):
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(c, 1.0, size=(80, 3)) for c in ([0, 0, 0], [4, 0, 0], [0, 4, 1])])
+    a = kmeans(to_b(X), 3, seed=3)
+    perm = rng.permutation(X.shape[0])
+    b = kmeans(to_b(X[perm]), 3, seed=3)
+    np.testing.assert_allclose(to_numpy(a.centroids), to_numpy(b.centroids), rtol=1e-12)
+    np.testing.assert_array_equal(to_numpy(a.labels)[perm], to_numpy(b.labels))
+    assert a.inertia == pytest.approx(b.inertia, rel=1e-12)
+    np.testing.assert_array_equal(to_numpy(kmeans_plusplus(to_b(X), 3, seed=9)),
+                                  to_numpy(kmeans_plusplus(to_b(X[perm]), 3, seed=9)))
+
+
+def test_kmeans_backends_agree(backend, to_b):
+    X = np.random.default_rng(6).normal(size=(200, 4))
+    ref = kmeans(X, 4, seed=1)
+    got = kmeans(to_b(X), 4, seed=1)
+    np.testing.assert_array_equal(to_numpy(got.labels), ref.labels)
+
+
+def test_kmeans_plusplus_draws_proportional_to_d2():
+    # two points at distance 1 and 3 from the first centre: the second centre is drawn 1:9
+    X = np.array([[0.0], [1.0], [3.0]])
+    hits = np.zeros(3)
+    for s in range(1000):
+        C = kmeans_plusplus(X, 2, seed=s)
+        if C[0, 0] == 0.0:
+            hits[int(np.flatnonzero(X[:, 0] == C[1, 0])[0])] += 1
+    p = hits[1:] / hits[1:].sum()
+    se = np.sqrt(0.1 * 0.9 / hits[1:].sum())
+    assert abs(p[0] - 0.1) < 4 * se
+
+
+def test_faiss_kmeans_exposes_subsampling():
+    pytest.importorskip("faiss")
+    X = np.random.default_rng(7).normal(size=(1000, 4)).astype(np.float32)
+    kw = {"method": "faiss", "seed": 1, "n_init": 1, "max_iter": 20}
+    a = kmeans(X, 5, max_points_per_centroid=10, **kw)
+    b = kmeans(X, 5, max_points_per_centroid=10, **kw)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    full = kmeans(X, 5, max_points_per_centroid=10_000, **kw)
+    assert full.inertia <= a.inertia * 1.05
+
+
+@pytest.mark.parametrize("args,msg", [
+    ((np.ones(3), 1), "2-D"),
+    ((np.ones((0, 3)), 1), "empty"),
+    ((np.array([[np.nan, 1.0], [1.0, 1.0]]), 1), "NaN"),
+    ((np.ones((4, 2), dtype=np.int64), 1), "float32 or float64"),
+    ((np.ones((4, 2)), 4), "k must be"),
+    ((np.ones((4, 2)), 0), "k must be"),
+])
+def test_knn_bad_inputs(args, msg):
+    with pytest.raises(ValueError, match=msg):
+        knn(*args)
+
+
+def test_bad_options():
+    X = np.ones((5, 2))
+    with pytest.raises(ValueError, match="unknown metric"):
+        knn(X, 1, metric="manhattan")
+    with pytest.raises(ValueError, match="unknown method"):
+        knn(X, 1, method="annoy")
+    with pytest.raises(ValueError, match="k must be"):
+        kmeans(X, 6)
+    with pytest.raises(ValueError, match="unknown k-means method"):
+        kmeans(X, 2, method="elkan")
+    with pytest.raises(TypeError, match="unsupported array type"):
+        knn([[1.0, 2.0]], 1)

@@ -1,0 +1,270 @@
+"""MIG: exact agreement with a float64 dense reference of the selection loop, properties, bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphsample._backend import cuda_available
+from graphsample._random import random_below, seed_key, stream_key
+from graphsample.selection.mig import (MIGSelector, build_problem, label_graph, label_matrix, make_phi,
+                                       mig_run, mig_select, propagation_matrix, stochastic_sample_size)
+
+
+def pool(n: int, K: int, seed: int, density: float = 0.03, dim: int = 8, threshold: float = 0.6):
+    rng = np.random.default_rng(seed)
+    V = sp.random(n, K, density=density, random_state=seed, format="csr")
+    V.data = rng.random(V.nnz) + 0.05
+    s = rng.random(n)
+    E = rng.normal(size=(K, dim))
+    return build_problem(V, s, label_embeddings=E, threshold=threshold)
+
+
+def dense_reference(problem, phi, budget, gain, initial=(), candidates=None):
+    """The selection loop written literally in dense float64: D[i] = s_i A v_i, argmax, x += D[i]."""
+    A = problem.A.toarray()
+    D = (problem.V.toarray() * problem.scores[:, None]) @ A.T
+    x = D[list(initial)].sum(0) if len(initial) else np.zeros(A.shape[0])
+    sel = np.zeros(problem.n, dtype=bool)
+    sel[list(initial)] = True
+    picks = []
+    for t in range(budget):
+        if gain == "linear":
+            g = D @ phi.derivative(x)
+        else:
+            g = (phi(x[None, :] + D) - phi(x[None, :])).sum(1)
+        allowed = ~sel if candidates is None else candidates(t, sel)
+        g = np.where(allowed, g, -np.inf)
+        i = int(np.argmax(g))
+        picks.append(i)
+        sel[i] = True
+        x = x + D[i]
+    return np.asarray(picks)
+
+
+def stochastic_mask(seed, n, m):
+    """The candidate set of step t (see _mig_cpu.stochastic_greedy), rebuilt with the public RNG functions."""
+    key = seed_key(seed)
+
+    def candidates(t, sel):
+        skey = np.uint64(stream_key(key, np.int64(t)))
+        mask = np.zeros(n, dtype=bool)
+        c = 0
+        while c < m or not mask.any():
+            i = random_below(skey, np.int64(c), np.int64(n))
+            c += 1
+            if not sel[i]:
+                mask[i] = True
+        return mask
+    return candidates
+
+
+@pytest.fixture(scope="module")
+def small():
+    return pool(1200, 90, seed=3)
+
+
+@pytest.mark.parametrize("gain", ["linear", "exact"])
+@pytest.mark.parametrize("optimizer", ["lazy", "sweep"])
+def test_matches_dense_reference(small, gain, optimizer):
+    phi = make_phi()
+    ref = dense_reference(small, phi, 60, gain)
+    res = mig_run(small, 60, gain=gain, optimizer=optimizer)
+    np.testing.assert_array_equal(res.indices, ref)
+    assert res.objective == pytest.approx(small.objective(ref, phi), rel=1e-12)
+
+
+@pytest.mark.parametrize("gain", ["linear", "exact"])
+def test_sweep_on_torch_matches(small, gain):
+    pytest.importorskip("torch")
+    a = mig_run(small, 30, gain=gain, optimizer="sweep", backend="torch")
+    b = mig_run(small, 30, gain=gain, optimizer="lazy")
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_allclose(a.gains, b.gains, rtol=1e-10)
+
+
+@pytest.mark.parametrize("gain", ["linear", "exact"])
+def test_stochastic_matches_reference_with_same_candidates(small, gain):
+    m = 40
+    ref = dense_reference(small, make_phi(), 50, gain, candidates=stochastic_mask(7, small.n, m))
+    res = mig_run(small, 50, gain=gain, optimizer="stochastic", sample_size=m, seed=7)
+    np.testing.assert_array_equal(res.indices, ref)
+
+
+def test_large_pool_lazy_equals_reference():
+    prob = pool(5000, 500, seed=11, density=0.01, threshold=0.5)
+    for gain in ("linear", "exact"):
+        ref = dense_reference(prob, make_phi(), 40, gain)
+        np.testing.assert_array_equal(mig_run(prob, 40, gain=gain).indices, ref)
+
+
+@pytest.mark.parametrize("name,param", [("log1p", None), ("exp", 2.0), ("sqrt", None), ("power", 0.5)])
+def test_other_phis_match_reference(small, name, param):
+    phi = make_phi(name, param)
+    for gain in ("linear", "exact"):
+        ref = dense_reference(small, phi, 25, gain)
+        np.testing.assert_array_equal(mig_run(small, 25, phi=phi, gain=gain).indices, ref)
+
+
+def test_callable_phi_runs_on_sweep(small):
+    f = make_phi(lambda x: x ** 0.8, grad=lambda x: 0.8 * np.maximum(x, 1e-6) ** -0.2)
+    res = mig_run(small, 20, phi=f, gain="linear")
+    np.testing.assert_array_equal(res.indices, mig_run(small, 20, gain="linear").indices)
+    with pytest.raises(ValueError, match="optimizer='sweep'"):
+        mig_run(small, 5, phi=f, optimizer="lazy")
+    with pytest.raises(ValueError, match="derivative"):
+        mig_run(small, 5, phi=make_phi(np.sqrt), gain="linear")
+
+
+def test_warm_start(small):
+    init = [5, 17, 300]
+    for gain in ("linear", "exact"):
+        ref = dense_reference(small, make_phi(), 30, gain, initial=init)
+        res = mig_run(small, 30, gain=gain, initial=init)
+        np.testing.assert_array_equal(res.indices, ref)
+        assert not set(res.indices) & set(init)
+        np.testing.assert_allclose(res.x, small.information(np.concatenate([init, res.indices])), rtol=1e-12)
+
+
+def test_ties_go_to_lower_index():
+    # identical samples tie: greedy must take the lowest index of each group
+    labels = [[0], [1], [0], [1], [0], [1]]
+    for gain in ("linear", "exact"):
+        for opt in ("lazy", "sweep"):
+            res = mig_select(labels, budget=2, gain=gain, optimizer=opt)
+            assert sorted(res.indices.tolist()) == [0, 1]
+
+
+def test_transpose_matters_for_linear_gain():
+    # A is row-normalised, hence not symmetric: the gradient is A^T phi'(x), not A phi'(x)
+    W = sp.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float))
+    A = propagation_matrix(W, 3).toarray()
+    assert not np.allclose(A, A.T)
+    prob = build_problem([[0], [1], [2], [1, 2]], scores=[1.0, 0.9, 0.8, 0.5], graph=W)
+    phi = make_phi()
+    ref = dense_reference(prob, phi, 3, "linear", initial=[0])
+    np.testing.assert_array_equal(mig_run(prob, 3, initial=[0]).indices, ref)
+
+
+def test_result_fields(small):
+    res = mig_select(small.V, small.scores, budget=0.02, graph=None)
+    assert res.indices.size == round(0.02 * small.n)
+    assert res.gains.shape == res.indices.shape
+    assert np.all(np.diff(res.gains) <= 1e-12)
+    assert 0 < res.coverage <= 1
+    assert res.support.sum() == res.indices.size
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), gain=st.sampled_from(["linear", "exact"]),
+       phi=st.sampled_from(["power", "log1p", "exp", "sqrt"]))
+def test_greedy_gains_non_increasing(seed, gain, phi):
+    prob = pool(150, 20, seed=seed, density=0.15)
+    res = mig_run(prob, 40, phi=make_phi(phi), gain=gain)
+    assert np.all(np.diff(res.gains) <= 1e-12 * max(1.0, abs(res.gains[0])))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), phi=st.sampled_from(["power", "log1p", "exp", "sqrt"]))
+def test_objective_submodular_and_item_gains_diminish(seed, phi):
+    prob = pool(80, 15, seed=seed, density=0.2)
+    f = make_phi(phi)
+    rng = np.random.default_rng(seed)
+    T = rng.choice(prob.n, size=30, replace=False)
+    S = T[: rng.integers(0, 30)]
+    i = int(rng.choice(np.setdiff1d(np.arange(prob.n), T)))
+    gS = prob.objective(np.append(S, i), f) - prob.objective(S, f)
+    gT = prob.objective(np.append(T, i), f) - prob.objective(T, f)
+    assert gS >= gT - 1e-9
+    # the linear (first-order) gain of item i is non-increasing as well
+    D = prob.deltas().toarray()
+    assert D[i] @ f.derivative(prob.information(S)) >= D[i] @ f.derivative(prob.information(T)) - 1e-9
+
+
+def test_labels_free_kmeans_and_samples_modes():
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(c, 0.3, size=(100, 5)) for c in 3 * np.eye(5)])
+    for gain in ("linear", "exact"):
+        res = mig_select(embeddings=X, budget=10, n_clusters=5, threshold=None, label_knn=2, gain=gain)
+        assert res.coverage == 1.0  # every cluster (label) is covered
+    soft = mig_select(embeddings=X, budget=10, n_clusters=5, soft_top_m=2, gain="exact")
+    assert soft.indices.size == 10
+    samp = mig_select(embeddings=X, budget=5, label_mode="samples", sample_knn=5, threshold=None)
+    assert np.unique(samp.indices).size == 5
+    sel = MIGSelector(budget=0.05, n_clusters=5).fit(X)
+    assert sel.support_.sum() == 25 and sel.transform(X).shape == (25, 5)
+
+
+def test_label_graph_threshold_and_knn():
+    E = np.array([[1.0, 0], [0.99, 0.1], [0, 1.0], [0.1, 0.99]])
+    W = label_graph(E, threshold=0.9)
+    assert W.nnz == 4 and W[0, 1] > 0.9 and W[2, 3] > 0.9
+    Wk = label_graph(E, threshold=None, k=1)
+    assert (Wk != Wk.T).nnz == 0
+    A = propagation_matrix(W, 4)
+    np.testing.assert_allclose(np.asarray(A.sum(1)).ravel(), 1.0)
+
+
+def test_stochastic_sample_size():
+    assert stochastic_sample_size(1000, 10, 0.01) == int(np.ceil(100 * np.log(100)))
+    with pytest.raises(ValueError, match="epsilon"):
+        stochastic_sample_size(10, 2, 1.5)
+
+
+@pytest.mark.parametrize("kwargs,msg", [
+    ({"labels": [[0], [1]], "scores": [1.0, -1.0], "budget": 1}, "non-negative"),
+    ({"labels": [[0], [1]], "scores": [1.0, np.nan], "budget": 1}, "NaN"),
+    ({"labels": [[0], [1]], "scores": [1.0], "budget": 1}, "2 samples"),
+    ({"labels": [[0], [1]], "budget": 3}, "exceeds"),
+    ({"labels": [[0], [1]], "budget": 0}, "at least 1"),
+    ({"labels": [[0], [1]], "budget": 1.5}, "fraction"),
+    ({"labels": [[0], [1]], "budget": "3"}, "budget"),
+    ({"labels": [[0], [-1]], "budget": 1}, "non-negative"),
+    ({"labels": [[0], ["a"]], "budget": 1}, "integer label ids"),
+    ({"labels": [], "budget": 1}, "empty"),
+    ({"labels": np.array([[0.0, np.nan]]), "budget": 1}, "NaN"),
+    ({"labels": np.array([[0.0, -1.0]]), "budget": 1}, "non-negative"),
+    ({"labels": np.ones(3), "budget": 1}, "2-D"),
+    ({"labels": [[0], [1]], "budget": 1, "phi": "cube"}, "unknown phi"),
+    ({"labels": [[0], [1]], "budget": 1, "phi_param": 1.5}, "concave"),
+    ({"labels": [[0], [1]], "budget": 1, "gain": "quadratic"}, "unknown gain"),
+    ({"labels": [[0], [1]], "budget": 1, "optimizer": "fast"}, "unknown optimizer"),
+    ({"labels": [[0], [1]], "budget": 1, "initial": [5]}, "initial indices"),
+    ({"labels": [[0], [1]], "budget": 1, "alpha": -1.0}, "alpha"),
+    ({"labels": [[0], [1]], "budget": 1, "label_embeddings": np.ones((3, 2))}, "3 rows"),
+    ({"budget": 1}, "give labels"),
+    ({"embeddings": np.ones((4, 2)), "budget": 1, "label_mode": "words"}, "label_mode"),
+    ({"embeddings": np.full((4, 2), np.nan), "budget": 1}, "NaN"),
+    ({"embeddings": np.ones((4, 2)), "budget": 1, "n_clusters": 9}, "n_clusters"),
+])
+def test_bad_inputs(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
+        mig_select(**kwargs)
+
+
+def test_label_matrix_formats():
+    a = label_matrix([[0, 2], [1]])
+    b = label_matrix(np.array([[1.0, 0, 1], [0, 1, 0]]))
+    c = label_matrix(sp.csr_matrix(b))
+    assert (a != b).nnz == 0 and (b != c).nnz == 0
+    with pytest.raises(ValueError, match="n_labels"):
+        label_matrix([[0, 4]], n_labels=3)
+
+
+def test_unknown_selector_parameter():
+    with pytest.raises(TypeError, match="unknown MIG parameter"):
+        MIGSelector(budget=3, colour="red")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("backend", ["torch", "cupy"])
+def test_sweep_on_gpu_matches_lazy(small, backend):
+    pytest.importorskip(backend)
+    for gain in ("linear", "exact"):
+        a = mig_run(small, 30, gain=gain, optimizer="sweep", backend=backend, device="cuda")
+        np.testing.assert_array_equal(a.indices, mig_run(small, 30, gain=gain).indices)
+

@@ -1,0 +1,80 @@
+"""``graphsample select mig``: JSONL / NPY pools, outputs, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from graphsample.cli import cli
+from graphsample.selection.mig import mig_select
+
+
+@pytest.fixture
+def pool_jsonl(tmp_path):
+    rng = np.random.default_rng(0)
+    tags = ["math", "code", "chat", "poetry", "science"]
+    rows = [{"id": f"s{i}", "labels": list(rng.choice(tags, size=rng.integers(1, 3), replace=False)),
+             "score": float(rng.random())} for i in range(60)]
+    path = tmp_path / "pool.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path, rows
+
+
+def test_jsonl_to_jsonl_matches_api(pool_jsonl, tmp_path):
+    path, rows = pool_jsonl
+    out = tmp_path / "picks.jsonl"
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "6", "--score-field", "score",
+                                 "--id-field", "id", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    picks = [json.loads(line) for line in out.read_text().splitlines()]
+    names = sorted({t for row in rows for t in row["labels"]})
+    labels = [[names.index(t) for t in row["labels"]] for row in rows]
+    ref = mig_select(labels, [row["score"] for row in rows], budget=6)
+    assert [p["index"] for p in picks] == ref.indices.tolist()
+    assert [p["id"] for p in picks] == [rows[i]["id"] for i in ref.indices]
+    assert "label coverage" in r.output
+
+
+def test_npy_embeddings_fraction_budget(tmp_path):
+    X = np.random.default_rng(1).normal(size=(80, 4))
+    np.save(tmp_path / "emb.npy", X)
+    r = CliRunner().invoke(cli, ["select", "mig", str(tmp_path / "emb.npy"), "--budget", "0.1", "--n-clusters", "6",
+                                 "-q", "-o", str(tmp_path / "idx.npy")])
+    assert r.exit_code == 0, r.output
+    assert np.load(tmp_path / "idx.npy").shape == (8,)
+
+
+def test_parquet_pool(pool_jsonl, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    _, rows = pool_jsonl
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "pool.parquet")
+    r = CliRunner().invoke(cli, ["select", "mig", str(tmp_path / "pool.parquet"), "--budget", "3", "-q", "-o", "-"])
+    assert r.exit_code == 0, r.output
+    assert len(r.output.strip().splitlines()) == 3
+
+
+@pytest.mark.parametrize("content,args,msg", [
+    ("{bad json\n", [], "not valid JSON"),
+    ('{"x": 1}\n', [], "need a 'labels' field"),
+    ('{"labels": ["a"]}\n{"labels": ["b"]}\n', ["--budget", "5"], "exceeds"),
+    ('{"labels": ["a"]}\n', ["--budget", "lots"], "neither a count nor a fraction"),
+    ('{"labels": ["a"], "s": -1}\n', ["--budget", "1", "--score-field", "s"], "non-negative"),
+    ("", [], "no records"),
+])
+def test_errors_are_one_line(tmp_path, content, args, msg):
+    path = tmp_path / "pool.jsonl"
+    path.write_text(content)
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), *args])
+    assert r.exit_code != 0
+    assert msg in r.output
+    assert "Traceback" not in r.output
+
+
+def test_missing_file(tmp_path):
+    r = CliRunner().invoke(cli, ["select", "mig", str(tmp_path / "nope.jsonl")])
+    assert r.exit_code != 0 and "No such file" in r.output

@@ -54,6 +54,7 @@ class HostTransition:
     out_prob_ptr: np.ndarray  # forward CSR (for push): indptr of G
     out_idx: np.ndarray
     out_prob: np.ndarray  # P[u, v] along out-arcs
+    out_w: np.ndarray  # float64 (n): W_u
 
 
 def out_weight(G: Graph, weight: bool) -> Any:
@@ -91,7 +92,7 @@ def host_transition(G: Graph, weight: bool) -> HostTransition:
     _, label = connected_components(A, directed=True, connection="strong")
     topo = np.argsort(-label, kind="stable")  # Pearce's labels are reverse topological
     ht = HostTransition(indptr_t, rows[order], prob_t, self_prob, W == 0, topo[feeds[topo]],
-                        np.flatnonzero(~feeds), indptr, indices, p)
+                        np.flatnonzero(~feeds), indptr, indices, p, W)
     per_graph[key] = ht
     return ht
 

@@ -203,7 +203,10 @@ def resolve_sources(G: Graph, sources: Any) -> np.ndarray:
     s = np.atleast_1d(np.asarray(sources if isinstance(sources, list | tuple) else to_numpy(sources)))
     if s.ndim != 1 or s.shape[0] == 0:
         raise ValueError("sources must be a non-empty 1-D list of node ids")
-    return G.index_of(s)
+    ids = G.index_of(s)
+    if np.unique(ids).shape[0] != ids.shape[0]:
+        raise ValueError("sources must be distinct")
+    return ids
 
 
 def run_fused(sampler: Sampler, sources: np.ndarray, omega: int, key: np.uint64, alpha: float, n: int,

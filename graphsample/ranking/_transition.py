@@ -42,15 +42,20 @@ def check_common(G: Any, damping: float, dangling: str) -> None:
 
 @dataclass(frozen=True)
 class HostTransition:
-    """Host (NumPy) arrays for the Numba solvers: in-arc CSR, coefficients per unit damping, orderings."""
+    """Host (NumPy) arrays for the Numba solvers.
 
-    indptr_t: np.ndarray  # int64 (n+1): in-arcs of u are indptr_t[u]:indptr_t[u+1]
-    src_t: np.ndarray  # int64: source of each in-arc
+    The Gauss--Seidel arrays live in *sweep order*: node ``perm[i]`` is renumbered ``i``, with ``perm`` the
+    (approximately) topological order of the strongly connected components, so a sweep reads its CSR
+    sequentially. The forward arrays (for push) keep the graph's numbering.
+    """
+
+    indptr_t: np.ndarray  # int64 (n+1): in-arcs of (renumbered) u are indptr_t[u]:indptr_t[u+1]
+    src_t: np.ndarray  # int64: renumbered source of each in-arc
     prob_t: np.ndarray  # float64: P[src, u] for each in-arc (0 for self-loops)
-    self_prob: np.ndarray  # float64 (n): P[u, u] from self-loops
-    dangling: np.ndarray  # bool (n): out-weight 0
-    head: np.ndarray  # int64: nodes read by others, in (approximately) topological SCC order
-    tail: np.ndarray  # int64: nodes nobody else reads (dangling, or only self-loops)
+    self_prob: np.ndarray  # float64 (n, renumbered): P[u, u] from self-loops
+    dangling: np.ndarray  # bool (n, renumbered): out-weight 0
+    perm: np.ndarray  # int64: sweep position -> node
+    rank: np.ndarray  # int64: node -> sweep position
     out_prob_ptr: np.ndarray  # forward CSR (for push): indptr of G
     out_idx: np.ndarray
     out_prob: np.ndarray  # P[u, v] along out-arcs
@@ -83,16 +88,18 @@ def host_transition(G: Graph, weight: bool) -> HostTransition:
         p = np.where(W[rows] > 0, w / np.where(W[rows] > 0, W[rows], 1.0), 0.0)
     loop = rows == indices
     self_prob = np.bincount(rows[loop], weights=p[loop], minlength=n)
-    feeds = np.bincount(rows[~loop & (p > 0)], minlength=n) > 0
-    order = np.argsort(indices, kind="stable")  # in-arcs grouped by target, sources ascending
-    indptr_t = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(indices, minlength=n), out=indptr_t[1:])
-    prob_t = np.where(loop, 0.0, p)[order]
     A = csr_matrix((np.ones(indices.shape[0], np.int8), indices, indptr), shape=(n, n))
     _, label = connected_components(A, directed=True, connection="strong")
-    topo = np.argsort(-label, kind="stable")  # Pearce's labels are reverse topological
-    ht = HostTransition(indptr_t, rows[order], prob_t, self_prob, W == 0, topo[feeds[topo]],
-                        np.flatnonzero(~feeds), indptr, indices, p, W)
+    perm = np.argsort(-label, kind="stable")  # Pearce's labels are reverse topological
+    rank = np.empty(n, np.int64)
+    rank[perm] = np.arange(n)
+    tgt, src = rank[indices], rank[rows]
+    order = np.lexsort((src, tgt))  # in-arcs grouped by renumbered target
+    indptr_t = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(tgt, minlength=n), out=indptr_t[1:])
+    prob_t = np.where(loop, 0.0, p)[order]
+    ht = HostTransition(indptr_t, src[order], prob_t, self_prob[perm], (W == 0)[perm], perm, rank, indptr,
+                        indices, p, W)
     per_graph[key] = ht
     return ht
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .. import _random
 from .._backend import optional_import
@@ -262,21 +263,17 @@ def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization:
     n = G.n_nodes
     v = np.full(n, 1.0 / n) if v is None else v
     T = host_transition(Gh, weight)
+    PT = sp.csr_matrix((T.out_prob, T.out_idx, T.out_prob_ptr), shape=(n, n)).T.tocsr()  # rows: in-arcs
     workers = _workers(client)
     parts = n_parts or len(workers)
     cuts = np.linspace(0, n, min(parts, n) + 1).round().astype(np.int64)
     futs = []
     for k in range(cuts.shape[0] - 1):
         lo, hi = cuts[k], cuts[k + 1]
-        a, b = T.indptr_t[lo], T.indptr_t[hi]
-        prob = T.prob_t[a:b].copy()
-        # put self-loop mass back (host_transition keeps it aside for Gauss-Seidel)
-        rows = np.repeat(np.arange(lo, hi), np.diff(T.indptr_t[lo:hi + 1]))
-        loops = T.src_t[a:b] == rows
-        prob[loops] = T.self_prob[rows[loops]]
-        futs.append(client.scatter((T.indptr_t[lo:hi + 1] - a, T.src_t[a:b], prob),
+        a, b = PT.indptr[lo], PT.indptr[hi]
+        futs.append(client.scatter((PT.indptr[lo:hi + 1] - a, PT.indices[a:b], PT.data[a:b]),
                                    workers=[workers[k % len(workers)]]))
-    dmask = T.dangling.astype(np.float64)
+    dmask = (T.out_w == 0).astype(np.float64)
     x = v.copy()
     change, it = math.inf, 0
     while it < max_iter:

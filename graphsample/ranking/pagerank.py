@@ -15,12 +15,9 @@ Two solvers:
 * ``"power"`` -- power (Jacobi) iteration through :func:`graphsample._ops.spmv` / ``spmm``: scipy.sparse on
   NumPy, cupyx on CuPy, torch.sparse on PyTorch; the error after ``k`` steps is at most
   :math:`2 d^k`, and the reported residual is the L1 change of the last step.
-* ``"gauss-seidel"`` (host graphs) -- solves :math:`M y = b` with :math:`M = I - d P'^{\top}` by Gauss--Seidel in
-  SCC order (:mod:`._gauss_seidel`), then uses linearity for the dangling term (Del Corso, Gullì & Romani,
-  "Fast PageRank computation via a sparse linear system", Internet Math. 2005):
-  :math:`x = (1-d)\,M^{-1}v + d\,c\,M^{-1}u` with the scalar :math:`c` fixed by :math:`\sum x = 1`; when
-  :math:`u = v` this is :math:`x = M^{-1}v / \sum M^{-1}v`. It typically needs half the sweeps of power
-  iteration, and nodes outside cycles converge in one sweep.
+* ``"gauss-seidel"`` (host graphs) -- Gauss--Seidel sweeps in SCC order on the Google matrix, with the
+  teleport and dangling terms kept current during the sweep (:mod:`._gauss_seidel`); nodes outside cycles
+  settle in one sweep, and on graphs with many dangling nodes it needs far fewer sweeps than power iteration.
 
 Personalized PageRank of a source :math:`s` is the case :math:`v = e_s`; :func:`personalized_pagerank` solves
 many sources at once (a sparse times dense product, SpMM, per step) and returns dense rows or per-source top-k.
@@ -37,10 +34,11 @@ import numpy as np
 from .. import _ops
 from .._backend import asarray_like, backend_of, to_numpy
 from ..graph import Graph
-from ._gauss_seidel import gs_solve
+from ._gauss_seidel import PERSONALIZATION, SELF, UNIFORM, gs_solve
 from ._transition import check_common, host_transition, is_host, out_weight
 
 METHODS = ("auto", "power", "gauss-seidel")
+_POLICY = {"personalization": PERSONALIZATION, "uniform": UNIFORM, "self": SELF}
 
 
 @dataclass(frozen=True)
@@ -144,11 +142,9 @@ def pagerank(G: Graph, damping: float = 0.85, personalization: Any = None, *, we
     if method == "gauss-seidel":
         n = G.n_nodes
         vv = np.full(n, 1.0 / n) if v is None else v
-        cols = [vv] if dangling != "uniform" or v is None else [vv, np.full(n, 1.0 / n)]
-        k = len(cols)
-        rhs = _rhs(n, np.repeat(np.arange(n), k), np.tile(np.arange(k), n), np.stack(cols, axis=1).ravel())
-        Y, info = _gs(G, weight, damping, dangling, rhs, k, tol, max_iter, block=k)
-        x = asarray_like(_combine(Y[:, 0], Y[:, 1] if k > 1 else None, damping), G.indptr)
+        Y, info = _gs(G, weight, damping, dangling, (np.arange(n), np.zeros(n, np.int64), vv), 1,
+                      tol, max_iter, block=1)
+        x = asarray_like(Y[:, 0], G.indptr)
     else:
         xp = G.xp
         V = _dense_teleport(G, None if v is None else asarray_like(v, G.indptr, dtype="float64")[:, None])
@@ -177,16 +173,6 @@ def _warn_unconverged(info: ConvergenceInfo) -> None:
                       RuntimeWarning, stacklevel=3)
 
 
-def _combine(yv: np.ndarray, yu: np.ndarray | None, damping: float) -> np.ndarray:
-    """:math:`x = (1-d) y_v + d c y_u` with :math:`\\sum x = 1` (and :math:`y_v/\\sum y_v` when u = v)."""
-    sv = yv.sum()
-    if yu is None or damping == 0:
-        return yv / sv
-    c = (1.0 - (1.0 - damping) * sv) / (damping * yu.sum())
-    x = (1.0 - damping) * yv + damping * c * yu
-    return x / x.sum()  # removes rounding drift only
-
-
 def _rhs(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, ...]:
     """Right-hand sides as a CSR by node: ``(ptr, col, val)``."""
     order = np.argsort(rows, kind="stable")
@@ -195,17 +181,19 @@ def _rhs(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> tuple[
     return ptr, np.ascontiguousarray(cols[order], dtype=np.int64), np.ascontiguousarray(vals[order], dtype=np.float64)
 
 
-def _gs(G: Graph, weight: bool, damping: float, dangling: str, rhs: tuple[np.ndarray, ...], n_cols: int,
+def _gs(G: Graph, weight: bool, damping: float, dangling: str, entries: tuple[np.ndarray, ...], n_cols: int,
         tol: float, max_iter: int, block: int) -> tuple[np.ndarray, ConvergenceInfo]:
-    """Gauss--Seidel solve of :math:`(I - d P'^{\top}) Y = B` on the host."""
+    """Gauss--Seidel PageRank of each teleport column given as (node, column, value) ``entries`` (host)."""
     T = host_transition(G, weight)
-    self_prob = T.self_prob + T.dangling if dangling == "self" else T.self_prob
-    Y = np.empty((G.n_nodes, n_cols))
+    n = G.n_nodes
+    rhs = _rhs(n, T.rank[entries[0]], entries[1], entries[2])
+    Y = np.empty((n, n_cols))
     n_blocks = -(-n_cols // block)
     iters = np.zeros(n_blocks, np.int64)
     resid = np.zeros(n_blocks)
-    gs_solve(T.indptr_t, T.src_t, T.prob_t, self_prob, T.head, T.tail, *rhs, n_cols, block,
-             float(damping), float(tol), int(max_iter), Y, iters, resid)
+    gs_solve(T.indptr_t, T.src_t, T.prob_t, T.self_prob, T.dangling, *rhs, n_cols, block,
+             float(damping), _POLICY[dangling], float(tol), int(max_iter), Y, iters, resid)
+    Y = Y[T.rank]
     worst = float(resid.max())
     return Y, ConvergenceInfo("gauss-seidel", int(iters.max()), worst, worst < tol, tol)
 
@@ -293,22 +281,9 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
 def _ppr_gs(G: Graph, s: np.ndarray, damping: float, weight: bool, dangling: str, tol: float,
             max_iter: int) -> tuple[Any, ConvergenceInfo]:
     n, k = G.n_nodes, s.shape[0]
-    rows, cols, vals = s, np.arange(k), np.ones(k)
-    extra = dangling == "uniform"
-    if extra:  # one more column: M^{-1} u for the uniform dangling distribution
-        rows = np.concatenate([rows, np.arange(n)])
-        cols = np.concatenate([cols, np.full(n, k)])
-        vals = np.concatenate([vals, np.full(n, 1.0 / n)])
-    Y, info = _gs(G, weight, damping, dangling, _rhs(n, rows, cols, vals), k + extra, tol, max_iter,
+    Y, info = _gs(G, weight, damping, dangling, (s, np.arange(k), np.ones(k)), k, tol, max_iter,
                   block=_block_size(n))
-    if extra:
-        yu = Y[:, k]
-        sv = Y[:, :k].sum(axis=0)
-        c = (1.0 - (1.0 - damping) * sv) / (damping * yu.sum()) if damping > 0 else np.zeros(k)
-        X = (1.0 - damping) * Y[:, :k] + damping * yu[:, None] * c[None, :]
-    else:
-        X = Y
-    X = X / X.sum(axis=0)[None, :]
+    X = Y
     return asarray_like(np.ascontiguousarray(X.T), G.indptr), info
 
 

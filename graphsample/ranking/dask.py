@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _random
 from .._backend import optional_import
 from .._random import SeedLike
 from ..graph import Graph
@@ -40,7 +39,7 @@ from . import _pipeline as pl
 from ._sampler import DANGLING_CODE, build_sampler
 from ._transition import check_common, host_transition
 from .pagerank import ConvergenceInfo, _check_solver, personalization_vector
-from .ppr import (PPRResult, _capacity, check_ppr_args, concat_csr, resolve_sources, run_fused)
+from .ppr import PPRResult, check_positive, check_ppr_args, concat_csr, run_fused, run_setup
 
 MODES = ("A", "B")
 #: Mode B asks the workers how many walkers are alive every this many supersteps (after the last wave)
@@ -83,15 +82,9 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
         raise ValueError(f"mode must be 'A' or 'B', got {mode!r}")
     if output_format not in FORMATS:
         raise ValueError(f"output_format must be one of {', '.join(FORMATS)}; got {output_format!r}")
-    if not (isinstance(block_size, int | np.integer) and block_size >= 1):
-        raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
-    if not (isinstance(segment_block, int | np.integer) and segment_block >= 1):
-        raise ValueError(f"segment_block must be a positive integer, got {segment_block!r}")
-    src = resolve_sources(G, sources)
-    key = _random.seed_key(seed)
-    alpha = 1.0 - float(damping)
-    cap = _capacity(omega, G.n_nodes, top_k, min_value)
-    min_count = 1 if min_value is None else int(math.ceil(min_value * omega - 1e-9))
+    check_positive("block_size", block_size)
+    check_positive("segment_block", segment_block)
+    src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     sampler = build_sampler(G.to("numpy") if G.backend != "numpy" else G, weight, hub_degree)
     t0 = time.perf_counter()
     args = (omega, key, alpha, G.n_nodes, DANGLING_CODE[dangling], cap, min_count)

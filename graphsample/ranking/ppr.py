@@ -194,6 +194,21 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
     return int(omega)
 
 
+def check_positive(name: str, value: Any) -> None:
+    """Raise a ValueError unless ``value`` is a positive integer."""
+    if not (isinstance(value, int | np.integer) and value >= 1):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def run_setup(G: Graph, sources: Any, seed: SeedLike, damping: float, omega: int, top_k: int | None,
+              min_value: float | None) -> tuple[np.ndarray, np.uint64, float, int, int]:
+    """Sources, RNG key, stop probability, entries kept per source and the smallest kept count."""
+    src = resolve_sources(G, sources)
+    min_count = 1 if min_value is None else int(math.ceil(min_value * omega - 1e-9))
+    return (src, _random.seed_key(seed), 1.0 - float(damping), _capacity(omega, G.n_nodes, top_k, min_value),
+            min_count)
+
+
 def resolve_sources(G: Graph, sources: Any) -> np.ndarray:
     """Internal ids of the source labels (all nodes when None), host int64."""
     if sources is None:
@@ -255,13 +270,8 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
     omega = check_ppr_args(G, damping, dangling, omega, eps_rel, delta, threshold, top_k, min_value)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
-    if not (isinstance(memory_budget, int | np.integer) and memory_budget > 0):
-        raise ValueError(f"memory_budget must be a positive number of bytes, got {memory_budget!r}")
-    src = resolve_sources(G, sources)
-    key = _random.seed_key(seed)
-    alpha = 1.0 - float(damping)
-    cap = _capacity(omega, G.n_nodes, top_k, min_value)
-    min_count = 1 if min_value is None else int(math.ceil(min_value * omega - 1e-9))
+    check_positive("memory_budget", memory_budget)
+    src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     t0 = time.perf_counter()
     if is_gpu(G.indptr):
         from ._ppr_cuda import fused_ppr_cuda

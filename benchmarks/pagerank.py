@@ -36,7 +36,9 @@ D = 0.85
 
 
 def _scipy_adj(G):
-    return G.to_scipy().tocsr()
+    import scipy.sparse as sp
+
+    return sp.csr_matrix(G.to_scipy())  # scikit-network wants a spmatrix, not a sparse array
 
 
 def _igraph(G):
@@ -61,10 +63,10 @@ def global_rows(name: str, G, with_networkx: bool, repeat: int) -> list[dict]:
         "igraph PRPACK": lambda: np.array(H.pagerank(damping=D)),
         "scikit-network (default: 10 iterations)": lambda: PageRank(D).fit_predict(A),
         "scikit-network (tol 1e-10, 1000 iterations)": lambda: PageRank(D, n_iter=1000, tol=1e-10).fit_predict(A),
-        "fast-pagerank (sparse direct solve)": lambda: fast_pagerank.pagerank(A, p=D),
         "fast-pagerank power (default tol 1e-6)": lambda: fast_pagerank.pagerank_power(A, p=D),
     }
-    if with_networkx:
+    if with_networkx:  # small graphs only: a sparse direct solve and networkx do not scale to R-MAT(20)
+        runs["fast-pagerank (sparse direct solve)"] = lambda: fast_pagerank.pagerank(A, p=D)
         Hx = nx.from_scipy_sparse_array(A, create_using=nx.DiGraph)
         runs["networkx (tol 1e-10/n)"] = lambda: np.array(list(nx.pagerank(Hx, D, tol=1e-10 / G.n_nodes).values()))
     rows = []
@@ -85,7 +87,7 @@ def global_rows(name: str, G, with_networkx: bool, repeat: int) -> list[dict]:
     return rows
 
 
-def batched_rows(name: str, G, n_sources: int = 1000, sample: int = 50) -> list[dict]:
+def batched_rows(name: str, G, n_sources: int = 1000, sample: int = 20) -> list[dict]:
     """PPR of ``n_sources`` sources: ours batched vs igraph and networkx per source (``sample`` timed, scaled)."""
     import networkx as nx
 
@@ -213,24 +215,40 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="wiki-vote only, fewer repeats")
     ap.add_argument("--gpu", action="store_true", help="also run on CuPy / torch-CUDA graphs")
     ap.add_argument("--rmat-scale", type=int, default=20)
+    ap.add_argument("--sections", default="global,batched,fppr,dask",
+                    help="comma-separated subset of global,batched,fppr,dask")
     args = ap.parse_args()
+    sections = set(args.sections.split(","))
     graphs = {"wiki-vote": gs.datasets.load("wiki-vote")}
     if not args.quick:
         graphs["blogcatalog"] = gs.datasets.load("blogcatalog")
-    note = (f"{THREADS} threads for every tool (pin_threads). Command: `python benchmarks/pagerank.py"
-            f"{' --quick' if args.quick else ''}`.")
-    rows = []
-    for name, G in graphs.items():
-        rows += global_rows(name, G, with_networkx=True, repeat=3 if args.quick else 5)
+    note = (f"{THREADS} threads for every tool (pin_threads). Command: "
+            f"`python benchmarks/pagerank.py {' '.join(sys.argv[1:])}`.")
     if not args.quick:
-        R = rmat_graph(args.rmat_scale, 16)
-        graphs[f"rmat-{args.rmat_scale}"] = R
-        rows += global_rows(f"rmat-{args.rmat_scale} ({R.n_arcs:,} arcs)", R, with_networkx=False, repeat=2)
-    write_results("pagerank_global", rows, ["graph", "tool", "seconds", "vs igraph", "L1 to reference", "note"], note)
-    brows = batched_rows("wiki-vote", graphs["wiki-vote"])
-    if not args.quick:
-        brows += batched_rows("blogcatalog", graphs["blogcatalog"])
-    write_results("pagerank_batched", brows, None, note)
+        graphs[f"rmat-{args.rmat_scale}"] = rmat_graph(args.rmat_scale, 16)
+    if "global" in sections:
+        rows = []
+        for name, G in graphs.items():
+            small = not name.startswith("rmat")
+            label = name if small else f"{name} ({G.n_arcs:,} arcs)"
+            rows += global_rows(label, G, with_networkx=small, repeat=(3 if args.quick else 5) if small else 2)
+        write_results("pagerank_global", rows, ["graph", "tool", "seconds", "vs igraph", "L1 to reference", "note"],
+                      note)
+    if "batched" in sections:
+        brows = batched_rows("wiki-vote", graphs["wiki-vote"])
+        if not args.quick:
+            brows += batched_rows("blogcatalog", graphs["blogcatalog"])
+        write_results("pagerank_batched", brows, None, note)
+    if "fppr" in sections:
+        fppr_section(graphs, args, note)
+    if "dask" in sections:
+        write_results("pagerank_dask", dask_rows("wiki-vote", graphs["wiki-vote"], 256), None, note)
+    if args.gpu:
+        write_results("pagerank_gpu", gpu_rows(graphs), None, "GPU run; " + note)
+
+
+def fppr_section(graphs: dict, args: argparse.Namespace, note: str) -> None:
+    """Fully PPR vs omega on wiki-vote (and BlogCatalog at omega = 4096, R-MAT timing without --quick)."""
     frows = fppr_rows("wiki-vote", graphs["wiki-vote"], [256, 1024, 4096])
     if not args.quick:
         frows += fppr_rows("blogcatalog", graphs["blogcatalog"], [4096])
@@ -239,9 +257,6 @@ def main() -> None:
         frows.append({"graph": f"rmat-{args.rmat_scale}", "omega": 16, "seconds (all sources)": t,
                       "walks": R.n_nodes * 16, "walk steps/s": res.walk_steps / t})
     write_results("pagerank_fppr", frows, None, note)
-    write_results("pagerank_dask", dask_rows("wiki-vote", graphs["wiki-vote"], 256), None, note)
-    if args.gpu:
-        write_results("pagerank_gpu", gpu_rows(graphs), None, "GPU run; " + note)
 
 
 if __name__ == "__main__":

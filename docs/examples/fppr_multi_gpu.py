@@ -80,10 +80,11 @@ def main() -> None:
                               args.top_k, args.seed, args.out_dir, pure=False)
                 for i, b in enumerate(range(0, n, args.block_size))]
         done = client.gather(futs)
+        n_workers = len(client.scheduler_info()["workers"])
     dt = time.perf_counter() - t0
     steps = sum(s for _, s in done)
     kind = "GPU" if on_gpu else "CPU"
-    print(f"{len(done)} blocks on {len(cluster.workers)} {kind} workers: {n * args.walks_per_node:,} walks, "
+    print(f"{len(done)} blocks on {n_workers} {kind} workers: {n * args.walks_per_node:,} walks, "
           f"{steps:,} steps in {dt:.2f} s ({steps / dt / 1e9:.3f} G steps/s); files in {args.out_dir}")
 
 

@@ -74,7 +74,9 @@ def _device_sampler(s: Sampler, like: Any) -> tuple:
     dev = str(like.device) if b == "torch" else f"cuda:{like.device.id}"
     arrs = [s.indptr, s.indices, s.gptr, s.gstart, s.prob_in, s.alias_in.astype(np.int64), s.prob_top,
             s.alias_top.astype(np.int64)]
-    d = [cuda_array(to_backend(np.ascontiguousarray(a), b, dev)) for a in arrs]
+    # unweighted samplers have empty tables: give the kernel one-element arrays it never reads
+    d = [cuda_array(to_backend(np.ascontiguousarray(a if a.shape[0] else np.zeros(1, a.dtype)), b, dev))
+         for a in arrs]
     return d[0], d[1], bool(s.weighted), d[2], d[3], d[4], d[5], d[6], d[7]
 
 

@@ -63,6 +63,18 @@ def test_mode_a_writes_files(client, tmp_path):
     assert np.array_equal(np.concatenate([g["values"] for g in got]), ref.values)
 
 
+def test_mode_a_writes_parquet(client, tmp_path):
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pyarrow missing, or built for another NumPy
+        pytest.skip(f"pyarrow unusable here: {exc}")
+    paths = fully_personalized_pagerank_dask(client, G, mode="A", block_size=20, output_dir=tmp_path,
+                                             output_format="parquet", **KW)
+    ref = fully_personalized_pagerank(G, **KW)
+    vals = np.concatenate([pq.read_table(p).column("ppr").to_numpy() for p in paths])
+    assert np.array_equal(vals, ref.values)
+
+
 def test_pagerank_dask(client):
     v = np.arange(1.0, 49.0)
     one_worker = len(client.scheduler_info()["workers"]) == 1

@@ -1,0 +1,150 @@
+"""``graphsample pagerank`` (global / personalized scores) and ``graphsample ppr`` (Monte Carlo fully PPR)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from ._common import graph_options, input_argument, load_graph, output_option, progress_enabled, seed_option, user_errors
+
+
+def _labels(G: Any, text: str) -> list:
+    """Comma-separated node labels, typed like the graph's labels."""
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise click.ClickException("--personalize needs at least one node label")
+    kind = "i" if G.node_ids is None else G.node_ids.dtype.kind
+    if kind in "iu":
+        try:
+            return [int(t) for t in items]
+        except ValueError:
+            raise click.ClickException(f"node labels of this graph are integers, got {text!r}") from None
+    return items
+
+
+@click.command()
+@input_argument
+@graph_options
+@click.option("--personalize", default=None, metavar="NODES",
+              help="Comma-separated node labels to teleport to (personalized PageRank).")
+@click.option("--damping", type=float, default=0.85, show_default=True, help="Probability of following an arc.")
+@click.option("--dangling", type=click.Choice(["personalization", "uniform", "self"]), default="personalization",
+              show_default=True, help="Where the surfer goes from a node without out-arcs.")
+@click.option("--tol", type=float, default=1e-10, show_default=True, help="Stop when the relative L1 change is below this.")
+@click.option("--max-iter", type=int, default=1000, show_default=True, help="Most sweeps.")
+@click.option("--method", type=click.Choice(["auto", "power", "gauss-seidel"]), default="auto", show_default=True)
+@output_option(help="Scores as 'label<TAB>score' lines: a path, or '-' for stdout.")
+@user_errors
+def pagerank(input: str, personalize: str | None, damping: float, dangling: str, tol: float, max_iter: int,
+             method: str, output: str, quiet: bool, **opts) -> None:
+    """PageRank scores of every node of INPUT (personalized with --personalize)."""
+    from graphsample._backend import to_numpy
+    from graphsample.ranking import pagerank as run
+
+    G = load_graph(input, **opts)
+    pers = _labels(G, personalize) if personalize else None
+    t = time.perf_counter()
+    x, info = run(G, damping, pers, dangling=dangling, tol=tol, max_iter=max_iter, method=method, return_info=True)
+    if not quiet:
+        click.echo(f"{info.method}: {info.iterations} sweeps, residual {info.residual:.2e}, "
+                   f"{time.perf_counter() - t:.3f} s", err=True)
+    labels = G.label_of(np.arange(G.n_nodes))
+    target = sys.stdout if output == "-" else open(output, "w")
+    try:
+        for lab, v in zip(labels.tolist(), to_numpy(x).tolist()):
+            target.write(f"{lab}\t{v:.12g}\n")
+    finally:
+        if target is not sys.stdout:
+            target.close()
+
+
+class _Progress:
+    """Walks done and walks/s on stderr."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.t0 = total, enabled, time.perf_counter()
+
+    def __call__(self, walks: int, steps: int) -> None:
+        if self.enabled:
+            dt = max(time.perf_counter() - self.t0, 1e-9)
+            click.echo(f"\r{walks:,}/{self.total:,} walks, {walks / dt:,.0f} walks/s, {steps / dt:,.0f} steps/s",
+                       err=True, nl=False)
+
+
+def _save_ppr(path: str, G: Any, res: Any) -> None:
+    from graphsample._backend import to_numpy
+
+    indptr, indices, values, sources = (to_numpy(a) for a in (res.indptr, res.indices, res.values, res.sources))
+    if path == "-" or Path(path).suffix in (".tsv", ".txt"):
+        target = sys.stdout if path == "-" else open(path, "w")
+        try:
+            src = G.label_of(np.repeat(sources, np.diff(indptr)))
+            for s, t, v in zip(src.tolist(), G.label_of(indices).tolist(), values.tolist()):
+                target.write(f"{s}\t{t}\t{v:.6g}\n")
+        finally:
+            if target is not sys.stdout:
+                target.close()
+        return
+    extra = {} if G.node_ids is None else {"node_ids": G.node_ids}
+    np.savez(path, sources=sources, indptr=indptr, indices=indices, values=values, omega=res.omega, **extra)
+
+
+@click.command()
+@input_argument
+@graph_options
+@seed_option
+@click.option("--walks-per-node", "omega", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Random walks per source (omega).")
+@click.option("--top-k", type=click.IntRange(min=1), default=50, show_default=True, help="Estimates kept per source.")
+@click.option("--restart", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.15,
+              show_default=True, help="Restart (stop) probability per step, 1 - damping.")
+@click.option("--dangling", type=click.Choice(["personalization", "uniform", "self"]), default="personalization",
+              show_default=True)
+@click.option("--engine", type=click.Choice(["fused", "pipeline"]), default="fused", show_default=True)
+@click.option("--scheduler-file", default=None, help="Run on the Dask cluster of this scheduler file.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Run on a local Dask cluster of N workers.")
+@click.option("--mode", type=click.Choice(["A", "B"]), default="A", show_default=True,
+              help="Dask mode: A (graph on every worker) or B (graph split, walkers exchanged).")
+@output_option(required=True, help="Result: NAME.npz (CSR arrays) or .tsv / '-' (source, node, estimate lines).")
+@user_errors
+def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, dangling: str, engine: str,
+        scheduler_file: str | None, workers: int | None, mode: str, output: str, quiet: bool, **opts) -> None:
+    """Monte Carlo fully personalized PageRank of every node of INPUT (top-k per source)."""
+    from graphsample.ranking import fully_personalized_pagerank
+
+    if scheduler_file and workers:
+        raise click.ClickException("give --scheduler-file or --workers, not both")
+    G = load_graph(input, **opts)
+    kw = dict(omega=omega, top_k=top_k, dangling=dangling, seed=seed)
+    t = time.perf_counter()
+    if scheduler_file or workers:
+        res = _run_dask(G, scheduler_file, workers, mode, 1.0 - restart, kw)
+    else:
+        prog = _Progress(G.n_nodes * omega, progress_enabled(quiet))
+        res = fully_personalized_pagerank(G, 1.0 - restart, engine=engine, progress=prog, **kw)
+    dt = time.perf_counter() - t
+    if not quiet:
+        click.echo(f"\r{G.n_nodes * omega:,} walks, {res.walk_steps:,} steps in {dt:.2f} s "
+                   f"({G.n_nodes * omega / dt:,.0f} walks/s)", err=True)
+    _save_ppr(output, G, res)
+
+
+def _run_dask(G: Any, scheduler_file: str | None, workers: int | None, mode: str, damping: float, kw: dict) -> Any:
+    from graphsample._backend import optional_import
+
+    distributed = optional_import("distributed")
+    from graphsample.ranking.dask import fully_personalized_pagerank_dask
+
+    if scheduler_file:
+        if not Path(scheduler_file).exists():
+            raise click.ClickException(f"{scheduler_file}: no such scheduler file")
+        with distributed.Client(scheduler_file=scheduler_file) as client:
+            return fully_personalized_pagerank_dask(client, G, damping, mode=mode, **kw)
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        return fully_personalized_pagerank_dask(client, G, damping, mode=mode, **kw)

@@ -1,0 +1,126 @@
+r"""Neighbour sampling for the restart walks: uniform, alias tables, and alias trees for hub nodes.
+
+Unweighted graphs draw the next arc uniformly. Weighted graphs use Walker/Vose alias tables
+(:mod:`graphsample.walks.alias`), grouped as in Lin (WWW 2019, "alias tree"): the out-arcs of a node whose
+degree exceeds ``hub_degree`` are cut into groups of at most ``hub_degree`` consecutive arcs; a top-level
+alias table over the groups (weights: the group sums) picks a group, the group's own alias table picks the
+arc. The product of the two probabilities is :math:`(W_g/W_u)(w_{uv}/W_g) = w_{uv}/W_u`, so the draw is
+exact, O(1), and no table is larger than ``hub_degree`` -- a hub's tables can be split between workers
+and one hub never holds O(degree) memory per walker batch. Nodes of small degree form a single group.
+
+The step logic is written once as plain Python and compiled for the CPU (``numba.njit``) and for CUDA
+(``cuda.jit(device=True)``) by :func:`make_step`; random numbers come from the counter-based RNG with
+``SLOTS`` counters per step, so a walker's path depends only on (seed, walker id).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+from .._backend import host_view
+from ..graph import Graph
+from ..walks.alias import alias_draw, build_alias
+
+#: random counters per walk step: restart, arc (2), group (2)
+SLOTS = 5
+#: dangling policies as kernel codes
+DANGLING_CODE = {"personalization": 0, "uniform": 1, "self": 2}
+
+
+class Sampler(NamedTuple):
+    """Host arrays describing how to draw the next node (all int64 / float64, C-contiguous)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    weighted: bool
+    gptr: np.ndarray  # (n+1): groups of node u are gptr[u]:gptr[u+1]
+    gstart: np.ndarray  # (n_groups+1): arcs of group g are gstart[g]:gstart[g+1]
+    prob_in: np.ndarray  # alias tables within groups, aligned with arcs
+    alias_in: np.ndarray
+    prob_top: np.ndarray  # alias tables over a node's groups, aligned with groups
+    alias_top: np.ndarray
+
+
+def build_sampler(G: Graph, weight: bool = True, hub_degree: int = 1024) -> Sampler:
+    """The :class:`Sampler` of a host graph; ``hub_degree`` bounds every alias table's size."""
+    if not (isinstance(hub_degree, int | np.integer) and hub_degree >= 2):
+        raise ValueError(f"hub_degree must be an integer >= 2, got {hub_degree!r}")
+    indptr = np.ascontiguousarray(host_view(G.indptr), dtype=np.int64)
+    indices = np.ascontiguousarray(host_view(G.indices), dtype=np.int64)
+    empty_f, empty_i = np.zeros(0), np.zeros(0, np.int32)
+    if not (weight and G.is_weighted):
+        z = np.zeros(1, np.int64)
+        return Sampler(indptr, indices, False, z, z, empty_f, empty_i, empty_f, empty_i)
+    w = np.ascontiguousarray(host_view(G.weights), dtype=np.float64)
+    deg = np.diff(indptr)
+    n_groups = np.where(deg > 0, -(-deg // hub_degree), 0)
+    gptr = np.zeros(G.n_nodes + 1, np.int64)
+    np.cumsum(n_groups, out=gptr[1:])
+    owner = np.repeat(np.arange(G.n_nodes), n_groups)
+    local = np.arange(gptr[-1]) - gptr[owner]
+    gstart = np.empty(gptr[-1] + 1, np.int64)
+    gstart[:-1] = indptr[owner] + local * hub_degree
+    gstart[-1] = indices.shape[0]
+    prob_in, alias_in = build_alias(gstart, w)
+    csum = np.concatenate([[0.0], np.cumsum(w)])
+    group_w = csum[gstart[1:]] - csum[gstart[:-1]]
+    prob_top, alias_top = build_alias(gptr, group_w)
+    return Sampler(indptr, indices, True, gptr, gstart, prob_in, alias_in, prob_top, alias_top)
+
+
+def make_step(jit, rng: SimpleNamespace, draw):
+    """Compile ``next_node(...)`` with ``jit``, using ``rng`` (``_random`` functions) and alias ``draw``."""
+    random_uniform, random_below = rng.random_uniform, rng.random_below
+
+    def _next_node(cur, source, sk, step, alpha, n, dangling, indptr, indices, weighted, gptr, gstart,
+                   prob_in, alias_in, prob_top, alias_top):
+        """One restart-walk step from ``cur``: the next node, or -1 when the walk stops at ``cur``."""
+        c = np.uint64(step) * np.uint64(5)
+        if random_uniform(sk, c) < alpha:
+            return -1
+        s = indptr[cur]
+        d = indptr[cur + 1] - s
+        if d == 0:
+            if dangling == 0:
+                return source
+            if dangling == 1:
+                return random_below(sk, c + np.uint64(1), n)
+            return -1
+        if not weighted:
+            return indices[s + random_below(sk, c + np.uint64(1), d)]
+        g = gptr[cur]
+        ng = gptr[cur + 1] - g
+        if ng > 1:
+            g = g + draw(prob_top, alias_top, g, ng, random_uniform(sk, c + np.uint64(3)),
+                         random_uniform(sk, c + np.uint64(4)))
+        gs = gstart[g]
+        j = draw(prob_in, alias_in, gs, gstart[g + 1] - gs, random_uniform(sk, c + np.uint64(1)),
+                 random_uniform(sk, c + np.uint64(2)))
+        return indices[gs + j]
+
+    return jit(_next_node)
+
+
+def _cpu_step():
+    from .. import _random
+
+    rng = SimpleNamespace(random_uniform=_random.random_uniform, random_below=_random.random_below)
+    return make_step(numba.njit(inline="always"), rng, alias_draw)
+
+
+#: the CPU compilation of the step (Numba ``@njit``)
+next_node = _cpu_step()
+
+
+def cuda_step():
+    """The same step as a numba.cuda device function (compiled lazily)."""
+    from .. import _random
+    from .._backend import numba_cuda
+
+    cuda = numba_cuda()
+    dev = lambda f: cuda.jit(device=True)(f)  # noqa: E731
+    return make_step(dev, _random.cuda_functions(), dev(alias_draw.py_func))

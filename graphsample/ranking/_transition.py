@@ -1,0 +1,110 @@
+r"""The random-surfer transition structure shared by the PageRank solvers.
+
+For a graph with arc weights :math:`w_{uv}` (1 when unweighted) and out-weight :math:`W_u = \sum_v w_{uv}`,
+the surfer's transition matrix is :math:`P_{uv} = w_{uv} / W_u`. Nodes with :math:`W_u = 0` are *dangling*;
+what happens there is the dangling policy:
+
+* ``"personalization"`` -- jump according to the personalization (teleport) vector (networkx's default);
+* ``"uniform"`` -- jump to a uniformly random node;
+* ``"self"`` -- stay (as if the node had a self-loop).
+
+The solvers pull along in-arcs, so the structure keeps the transposed CSR with one coefficient per in-arc
+:math:`c_{vu} = d\,w_{vu}/W_v`, and is cached per graph (weakly: it goes with the graph).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._backend import backend_of, host_view
+from ..graph import Graph
+
+DANGLING = ("personalization", "uniform", "self")
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def check_common(G: Any, damping: float, dangling: str) -> None:
+    """Validate the arguments every PageRank variant shares."""
+    if not isinstance(G, Graph):
+        raise TypeError(f"expected a graphsample.Graph, got {type(G).__name__}")
+    if G.n_nodes == 0:
+        raise ValueError("PageRank of an empty graph (0 nodes) is undefined")
+    if not (isinstance(damping, float | int) and 0.0 <= damping < 1.0):
+        raise ValueError(f"damping must be a number in [0, 1), got {damping!r}")
+    if dangling not in DANGLING:
+        raise ValueError(f"dangling must be one of {', '.join(DANGLING)}; got {dangling!r}")
+
+
+@dataclass(frozen=True)
+class HostTransition:
+    """Host (NumPy) arrays for the Numba solvers.
+
+    The Gauss--Seidel arrays live in *sweep order*: node ``perm[i]`` is renumbered ``i``, with ``perm`` the
+    (approximately) topological order of the strongly connected components, so a sweep reads its CSR
+    sequentially. The forward arrays (for push) keep the graph's numbering.
+    """
+
+    indptr_t: np.ndarray  # int64 (n+1): in-arcs of (renumbered) u are indptr_t[u]:indptr_t[u+1]
+    src_t: np.ndarray  # int64: renumbered source of each in-arc
+    prob_t: np.ndarray  # float64: P[src, u] for each in-arc (0 for self-loops)
+    self_prob: np.ndarray  # float64 (n, renumbered): P[u, u] from self-loops
+    dangling: np.ndarray  # bool (n, renumbered): out-weight 0
+    perm: np.ndarray  # int64: sweep position -> node
+    rank: np.ndarray  # int64: node -> sweep position
+    out_prob_ptr: np.ndarray  # forward CSR (for push): indptr of G
+    out_idx: np.ndarray
+    out_prob: np.ndarray  # P[u, v] along out-arcs
+    out_w: np.ndarray  # float64 (n): W_u
+
+
+def out_weight(G: Graph, weight: bool) -> Any:
+    """Out-weight :math:`W_u` of every node, float64, on the graph's backend."""
+    w = G.out_degree(weighted=weight and G.is_weighted)
+    xp = G.xp
+    return xp.astype(w, xp.float64)
+
+
+def host_transition(G: Graph, weight: bool) -> HostTransition:
+    """The :class:`HostTransition` of a host graph (NumPy or CPU torch), built once per graph and flag."""
+    per_graph = _CACHE.setdefault(G, {})
+    key = bool(weight and G.is_weighted)
+    if key in per_graph:
+        return per_graph[key]
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    indptr = np.asarray(host_view(G.indptr), dtype=np.int64)
+    indices = np.asarray(host_view(G.indices), dtype=np.int64)
+    n = G.n_nodes
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    w = np.ones(indices.shape[0]) if not key else np.asarray(host_view(G.weights), dtype=np.float64)
+    W = np.bincount(rows, weights=w, minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(W[rows] > 0, w / np.where(W[rows] > 0, W[rows], 1.0), 0.0)
+    loop = rows == indices
+    self_prob = np.bincount(rows[loop], weights=p[loop], minlength=n)
+    A = csr_matrix((np.ones(indices.shape[0], np.int8), indices, indptr), shape=(n, n))
+    _, label = connected_components(A, directed=True, connection="strong")
+    perm = np.argsort(-label, kind="stable")  # Pearce's labels are reverse topological
+    rank = np.empty(n, np.int64)
+    rank[perm] = np.arange(n)
+    tgt, src = rank[indices], rank[rows]
+    order = np.lexsort((src, tgt))  # in-arcs grouped by renumbered target
+    indptr_t = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(tgt, minlength=n), out=indptr_t[1:])
+    prob_t = np.where(loop, 0.0, p)[order]
+    ht = HostTransition(indptr_t, src[order], prob_t, self_prob[perm], (W == 0)[perm], perm, rank, indptr,
+                        indices, p, W)
+    per_graph[key] = ht
+    return ht
+
+
+def is_host(G: Graph) -> bool:
+    """True for graphs whose arrays Numba can read in place (NumPy, CPU torch)."""
+    b = backend_of(G.indptr)
+    return b == "numpy" or (b == "torch" and G.device == "cpu")

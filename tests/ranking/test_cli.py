@@ -1,0 +1,99 @@
+"""CLI: graphsample pagerank / ppr via click's CliRunner."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from graphsample.cli import cli
+from graphsample.ranking import fully_personalized_pagerank, pagerank
+from tests.ranking._graphs import random_graph
+
+EDGES = "a\tb\nb\tc\nc\ta\nc\td\n"
+
+
+@pytest.fixture
+def edgefile(tmp_path):
+    p = tmp_path / "g.tsv"
+    p.write_text(EDGES)
+    return str(p)
+
+
+def _scores(text: str) -> dict:
+    return {line.split("\t")[0]: float(line.split("\t")[1]) for line in text.strip().splitlines()}
+
+
+def test_pagerank_stdout(edgefile):
+    r = CliRunner().invoke(cli, ["pagerank", edgefile, "-q"])
+    assert r.exit_code == 0, r.output
+    s = _scores(r.stdout)
+    assert set(s) == {"a", "b", "c", "d"} and abs(sum(s.values()) - 1) < 1e-9
+
+
+def test_pagerank_personalized_file(edgefile, tmp_path):
+    out = tmp_path / "s.tsv"
+    r = CliRunner().invoke(cli, ["pagerank", edgefile, "--personalize", "a,c", "--damping", "0.5", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    s = _scores(out.read_text())
+    from graphsample.io import read_graph
+
+    G = read_graph(edgefile)
+    x = pagerank(G, 0.5, ["a", "c"])
+    assert np.allclose([s[k] for k in G.node_ids.tolist()], x, atol=1e-10)
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--damping", "1.5"], "damping"),
+    (["--personalize", "zz"], "unknown node"),
+    (["--personalize", ","], "at least one"),
+])
+def test_pagerank_errors(edgefile, args, msg):
+    r = CliRunner().invoke(cli, ["pagerank", edgefile, *args])
+    assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
+
+
+def test_pagerank_missing_file():
+    r = CliRunner().invoke(cli, ["pagerank", "/nonexistent/graph.tsv"])
+    assert r.exit_code != 0 and "Traceback" not in r.output
+
+
+def test_ppr_npz_and_tsv(tmp_path):
+    G = random_graph(20, 60, weighted=False, seed=1)
+    p = tmp_path / "g.txt"
+    src, dst, _ = G.edges()
+    p.write_text("".join(f"{a} {b}\n" for a, b in zip(src.tolist(), dst.tolist())))
+    out = tmp_path / "r.npz"
+    r = CliRunner().invoke(cli, ["ppr", str(p), "--walks-per-node", "40", "--top-k", "3", "--seed", "5",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "walks/s" in r.output
+    z = np.load(out)
+    from graphsample.io import read_graph
+
+    H = read_graph(str(p))
+    ref = fully_personalized_pagerank(H, omega=40, top_k=3, seed=5)
+    assert np.array_equal(z["values"], ref.values) and np.array_equal(z["indices"], ref.indices)
+    r = CliRunner().invoke(cli, ["ppr", str(p), "--walks-per-node", "40", "--top-k", "3", "--seed", "5", "-q",
+                                 "-o", "-"])
+    assert r.exit_code == 0 and len(r.stdout.strip().splitlines()) == ref.values.shape[0]
+
+
+@pytest.mark.distributed
+def test_ppr_workers(tmp_path, edgefile):
+    out = tmp_path / "r.npz"
+    r = CliRunner().invoke(cli, ["ppr", edgefile, "--walks-per-node", "20", "--workers", "1", "--seed", "1",
+                                 "-q", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert np.load(out)["indptr"].shape[0] == 5
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--walks-per-node", "0"], "walks-per-node"),
+    (["--restart", "1.5"], "restart"),
+    (["--workers", "1", "--scheduler-file", "x.json"], "not both"),
+    (["--scheduler-file", "nope.json"], "no such scheduler file"),
+])
+def test_ppr_errors(edgefile, tmp_path, args, msg):
+    r = CliRunner().invoke(cli, ["ppr", edgefile, *args, "-o", str(tmp_path / "r.npz")])
+    assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output

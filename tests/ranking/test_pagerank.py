@@ -1,0 +1,159 @@
+"""Exact PageRank: dense-solve oracle, networkx on real data, batched PPR, convergence report, bad input."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import graphsample as gs
+from graphsample._backend import to_numpy
+from graphsample.ranking import ConvergenceInfo, TopK, pagerank, personalized_pagerank
+from tests.conftest import needs_dataset
+from tests.ranking._graphs import dense_pagerank, random_graph
+
+POLICIES = ["personalization", "uniform", "self"]
+
+
+@pytest.mark.parametrize("dangling", POLICIES)
+@pytest.mark.parametrize("method", ["power", "gauss-seidel"])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_dense_solve(dangling, method, weighted):
+    G = random_graph(weighted=weighted)
+    n = G.n_nodes
+    v = np.random.default_rng(1).random(n)
+    v /= v.sum()
+    for pers in (None, v):
+        x = pagerank(G, 0.85, pers, dangling=dangling, method=method, tol=1e-13)
+        ref = dense_pagerank(G, 0.85, np.full(n, 1 / n) if pers is None else v, dangling)
+        assert np.abs(x - ref).max() < 1e-10
+        assert abs(x.sum() - 1) < 1e-12
+
+
+def test_unweighted_flag_ignores_weights():
+    G = random_graph()
+    ref = dense_pagerank(G, 0.7, np.full(G.n_nodes, 1 / G.n_nodes), "uniform", weight=False)
+    assert np.abs(pagerank(G, 0.7, weight=False, dangling="uniform", tol=1e-13) - ref).max() < 1e-10
+
+
+def test_undirected_and_backends(to_b, backend):
+    G = random_graph(directed=False)
+    Gb = G.to(*backend)
+    x = pagerank(Gb, tol=1e-13)
+    ref = dense_pagerank(G, 0.85, np.full(G.n_nodes, 1 / G.n_nodes), "personalization")
+    assert type(x) is type(to_b(np.zeros(1)))
+    assert np.abs(to_numpy(x) - ref).max() < 1e-10
+    x2 = pagerank(Gb, method="power", tol=1e-13)
+    assert np.abs(to_numpy(x2) - ref).max() < 1e-10
+
+
+def test_personalization_forms():
+    G = gs.from_edges(np.array([0, 1, 2, 2]), np.array([1, 2, 0, 3]), node_ids=np.array(["a", "b", "c", "d"]))
+    x1 = pagerank(G, personalization={"a": 1.0, "c": 3.0})
+    x2 = pagerank(G, personalization=np.array([0.25, 0, 0.75, 0]))
+    assert np.allclose(x1, x2, atol=1e-13)
+    x3 = pagerank(G, personalization=["a", "c"])
+    assert np.allclose(x3, pagerank(G, personalization=np.array([1.0, 0, 1.0, 0])), atol=1e-13)
+
+
+def test_damping_zero_is_teleport():
+    G = random_graph()
+    v = np.arange(1.0, G.n_nodes + 1)
+    assert np.allclose(pagerank(G, 0.0, v), v / v.sum(), atol=1e-14)
+
+
+def test_convergence_report_and_warning():
+    G = random_graph()
+    x, info = pagerank(G, return_info=True)
+    assert isinstance(info, ConvergenceInfo) and info.converged and info.residual < 1e-10
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        _, info = pagerank(G, method="power", max_iter=3, return_info=True)
+    assert not info.converged and info.iterations == 3
+
+
+def test_gauss_seidel_needs_fewer_sweeps():
+    G = random_graph(200, 1500, seed=3)
+    _, gs_info = pagerank(G, method="gauss-seidel", return_info=True)
+    _, pw_info = pagerank(G, method="power", return_info=True)
+    assert gs_info.iterations < pw_info.iterations
+
+
+@needs_dataset("email-eu-core")
+def test_matches_networkx_on_real_data():
+    G = gs.datasets.load("email-eu-core")
+    H = G.to_networkx()
+    ref = nx.pagerank(H, alpha=0.85, tol=1e-13, max_iter=1000)
+    ref = np.array([ref[lab] for lab in G.label_of(np.arange(G.n_nodes)).tolist()])
+    assert np.abs(pagerank(G) - ref).sum() < 1e-8
+
+
+@pytest.mark.parametrize("dangling", POLICIES)
+def test_batched_equals_dense(dangling):
+    G = random_graph()
+    S = [0, 5, 7, 29]
+    R = personalized_pagerank(G, S, 0.8, dangling=dangling, tol=1e-13)
+    Rp = personalized_pagerank(G, S, 0.8, dangling=dangling, tol=1e-13, method="power")
+    for i, s in enumerate(S):
+        ref = dense_pagerank(G, 0.8, np.eye(G.n_nodes)[s], dangling)
+        assert np.abs(R[i] - ref).max() < 1e-10
+        assert np.abs(Rp[i] - ref).max() < 1e-10
+
+
+def test_batched_chunks_and_topk(backend):
+    G = random_graph(60, 240).to(*backend)
+    S = list(range(0, 60, 3))
+    full = to_numpy(personalized_pagerank(G, S, tol=1e-13))
+    small = to_numpy(personalized_pagerank(G, S, tol=1e-13, memory_budget=8 * 60 * 3))
+    assert np.abs(full - small).max() < 1e-10
+    top = personalized_pagerank(G, S, top_k=4)
+    assert isinstance(top, TopK) and tuple(top.values.shape) == (len(S), 4)
+    assert np.allclose(to_numpy(top.values), -np.sort(-full, axis=1)[:, :4], atol=1e-14)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(2, 12), st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=1, max_size=40),
+       st.floats(0.0, 0.95))
+def test_property_distribution(n, arcs, d):
+    arcs = [(a % n, b % n) for a, b in arcs]
+    G = gs.from_edges(np.array([a for a, _ in arcs]), np.array([b for _, b in arcs]), n_nodes=n)
+    for policy in POLICIES:
+        x = pagerank(G, d, dangling=policy, tol=1e-12)
+        assert np.all(x >= 0) and abs(x.sum() - 1) < 1e-9
+        assert np.all(x >= (1 - d) / n - 1e-12) or policy == "self"
+
+
+@pytest.mark.parametrize("kwargs, msg", [
+    ({"damping": 1.0}, "damping"),
+    ({"damping": float("nan")}, "damping"),
+    ({"dangling": "drop"}, "dangling"),
+    ({"tol": 0}, "tol"),
+    ({"max_iter": 0}, "max_iter"),
+    ({"method": "arnoldi"}, "method"),
+    ({"personalization": np.ones(3)}, "one entry per node"),
+    ({"personalization": np.full(30, np.nan)}, "NaN"),
+    ({"personalization": -np.ones(30)}, ">= 0"),
+    ({"personalization": np.zeros(30)}, "sum to 0"),
+    ({"personalization": {99: 1.0}}, "unknown node"),
+    ({"personalization": []}, "empty"),
+])
+def test_bad_input(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
+        pagerank(random_graph(), **kwargs)
+
+
+def test_bad_graph_and_sources():
+    with pytest.raises(ValueError, match="empty graph"):
+        pagerank(gs.from_edges(np.zeros(0, int), np.zeros(0, int), n_nodes=0))
+    with pytest.raises(TypeError, match="Graph"):
+        pagerank(np.eye(3))
+    G = random_graph()
+    with pytest.raises(ValueError, match="unknown node"):
+        personalized_pagerank(G, [100])
+    with pytest.raises(ValueError, match="non-empty"):
+        personalized_pagerank(G, [])
+    with pytest.raises(ValueError, match="top_k"):
+        personalized_pagerank(G, [1], top_k=0)
+    with pytest.raises(ValueError, match="memory_budget"):
+        personalized_pagerank(G, [1], memory_budget=0)

@@ -1,0 +1,147 @@
+"""Monte Carlo fully personalized PageRank: unbiasedness, precision@k, determinism, engines, alias trees."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import graphsample as gs
+from graphsample._backend import to_numpy
+from graphsample.ranking import PPRResult, fully_personalized_pagerank, personalized_pagerank, walks_for_accuracy
+from graphsample.ranking._pipeline import wave_size
+from graphsample.ranking._sampler import build_sampler
+from tests.ranking._graphs import random_graph
+
+
+def _same(a: PPRResult, b: PPRResult) -> bool:
+    return all(np.array_equal(to_numpy(x), to_numpy(y)) for x, y in
+               ((a.indptr, b.indptr), (a.indices, b.indices), (a.values, b.values)))
+
+
+def _check_z(est: np.ndarray, exact: np.ndarray, walks: int) -> None:
+    """Binomial z-scores of the estimates: |z| > 3 in under 2% of cells (0.27% expected), none beyond 5.5."""
+    m = (exact > 1e-3) & (exact < 1 - 1e-9)
+    z = (est - exact)[m] / np.sqrt(exact[m] * (1 - exact[m]) / walks)
+    assert np.mean(np.abs(z) > 3) < 0.02
+    assert np.abs(z).max() < 5.5
+    assert np.allclose(est[exact >= 1 - 1e-9], 1.0)
+
+
+@pytest.mark.parametrize("dangling", ["personalization", "uniform", "self"])
+@pytest.mark.parametrize("hub_degree", [2, 1024])
+def test_unbiased_within_standard_errors(dangling, hub_degree):
+    """Mean of 4 independent runs vs exact PPR: z-scores ~ N(0, 1); few |z| > 4, and a chi-square on all cells."""
+    G = random_graph(25, 80, seed=5)
+    omega, runs = 1000, 4
+    exact = personalized_pagerank(G, np.arange(25), dangling=dangling, tol=1e-13)
+    est = np.mean([fully_personalized_pagerank(G, omega=omega, top_k=None, seed=s, dangling=dangling,
+                                               hub_degree=hub_degree).dense() for s in range(runs)], axis=0)
+    _check_z(est, exact, omega * runs)
+
+
+def test_pipeline_with_segments_unbiased():
+    G = random_graph(25, 80, seed=6)
+    exact = personalized_pagerank(G, np.arange(25), tol=1e-13)
+    omega = 2000
+    R = fully_personalized_pagerank(G, omega=omega, top_k=None, seed=1, engine="pipeline", segment_degree=3,
+                                    memory_budget=1 << 20)
+    _check_z(R.dense(), exact, omega)
+
+
+def test_engines_agree_without_segments():
+    G = random_graph(40, 150, seed=7)
+    a = fully_personalized_pagerank(G, omega=64, top_k=6, seed=3, hub_degree=2)
+    b = fully_personalized_pagerank(G, omega=64, top_k=6, seed=3, hub_degree=2, engine="pipeline",
+                                    short_walks=False, memory_budget=4000)
+    assert _same(a, b) and a.walk_steps == b.walk_steps
+
+
+def test_deterministic_for_threads_and_blocks():
+    import numba
+
+    G = random_graph(40, 150, seed=8)
+    a = fully_personalized_pagerank(G, omega=50, seed=9)
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        b = fully_personalized_pagerank(G, omega=50, seed=9, memory_budget=8 * 200)
+    finally:
+        numba.set_num_threads(old)
+    assert _same(a, b)
+    c = fully_personalized_pagerank(G, omega=50, seed=10)
+    assert not _same(a, c)
+    sub = fully_personalized_pagerank(G, omega=50, seed=9, sources=[7, 3])
+    assert np.array_equal(sub.dense(), a.dense()[[7, 3]])
+
+
+def test_precision_at_50():
+    """precision@50 >= 0.8 at omega = 4096 (scaled down: 2,000-node graph, 40 sampled sources)."""
+    G = gs.generators.rmat(11, 8, seed=2).to_undirected()
+    rng = np.random.default_rng(0)
+    src = rng.choice(G.n_nodes, 40, replace=False)
+    exact = personalized_pagerank(G, src, top_k=50)
+    R = fully_personalized_pagerank(G, omega=4096, top_k=50, sources=src, seed=4)
+    prec = []
+    for i in range(40):
+        truth = set(exact.indices[i][exact.values[i] > 0].tolist())  # isolated sources have 1 non-zero
+        prec.append(len(set(R.indices[R.indptr[i]:R.indptr[i + 1]].tolist()) & truth) / min(50, len(truth)))
+    assert np.mean(prec) >= 0.8
+
+
+def test_alias_tree_distribution():
+    """A hub with 40 weighted arcs and hub_degree 4: next-node frequencies match w / W (chi-square)."""
+    w = np.arange(1.0, 41.0)
+    G = gs.from_edges(np.zeros(40, np.int64), np.arange(1, 41), w, n_nodes=41)
+    s = build_sampler(G, True, 4)
+    assert s.gptr[1] - s.gptr[0] == 10
+    R = fully_personalized_pagerank(G, 0.999999, omega=40000, top_k=None, sources=[0], seed=2, hub_degree=4,
+                                    dangling="self")  # the walk stops at the first leaf it reaches
+    counts = np.zeros(41)
+    counts[R.indices] = R.values * 40000
+    obs = counts[1:]
+    exp = obs.sum() * w / w.sum()
+    assert stats.chisquare(obs, exp).pvalue > 1e-3
+
+
+def test_threshold_and_omega():
+    assert walks_for_accuracy(0.5, 0.01, 0.01) == int(np.ceil((2 + 1 / 3) * np.log(200) / (0.25 * 0.01)))
+    G = random_graph(seed=9)
+    R = fully_personalized_pagerank(G, eps_rel=0.5, delta=0.1, threshold=0.05, top_k=None, min_value=0.05, seed=1)
+    assert R.omega == walks_for_accuracy(0.5, 0.1, 0.05)
+    assert R.values.min() >= 0.05
+    assert np.all(np.diff(R.indptr) <= 20)
+
+
+def test_torch_graph_and_progress():
+    G = random_graph(seed=10)
+    seen = []
+    a = fully_personalized_pagerank(G, omega=30, seed=2, progress=lambda w, s: seen.append(w))
+    b = fully_personalized_pagerank(G.to("torch"), omega=30, seed=2)
+    assert type(b.values).__module__.startswith("torch") and _same(a, b)
+    assert seen[-1] == 30 * G.n_nodes
+
+
+def test_wave_size_cost_model():
+    assert wave_size(64 * 1000 * 10, 1000, 100, 1.0) == 10
+    assert wave_size(1, 1000, 100, 0.15) == 1
+    assert wave_size(1 << 40, 10, 100, 0.15) == 100
+
+
+@pytest.mark.parametrize("kwargs, msg", [
+    ({}, "give omega"),
+    ({"omega": 0}, "omega"),
+    ({"omega": 10, "top_k": 0}, "top_k"),
+    ({"omega": 10, "min_value": 2.0}, "min_value"),
+    ({"omega": 10, "engine": "gpu"}, "engine"),
+    ({"omega": 10, "sources": [1, 1]}, "distinct"),
+    ({"omega": 10, "sources": [99]}, "unknown node"),
+    ({"omega": 10, "hub_degree": 1}, "hub_degree"),
+    ({"omega": 10, "memory_budget": 0}, "memory_budget"),
+    ({"eps_rel": 2.0, "delta": 0.1, "threshold": 0.1}, "eps_rel"),
+    ({"omega": 10, "damping": 1.5}, "damping"),
+])
+def test_bad_input(kwargs, msg):
+    G = random_graph(weighted=True)
+    with pytest.raises(ValueError, match=msg):
+        fully_personalized_pagerank(G, **kwargs)

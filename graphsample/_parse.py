@@ -90,6 +90,23 @@ def _parse_int(buf, s, e):
 
 
 @numba.njit(inline="always")
+def _read_digits(buf, p, e, mant, nd):
+    """Append the decimal digits at p to the mantissa while it has at most 15 significant digits.
+
+    Returns (next position, mantissa, significant digits seen, digits appended).
+    """
+    kept = 0
+    while p < e and 48 <= buf[p] <= 57:
+        if mant > 0 or buf[p] != 48:
+            nd += 1
+        if nd <= 15:
+            mant = mant * 10 + (np.int64(buf[p]) - 48)
+            kept += 1
+        p += 1
+    return p, mant, nd, kept
+
+
+@numba.njit(inline="always")
 def _parse_float(buf, s, e):
     """(value, exact): exact=False means "let Python parse this token"."""
     p = s
@@ -98,27 +115,15 @@ def _parse_float(buf, s, e):
     neg = buf[p] == 45
     if buf[p] == 45 or buf[p] == 43:
         p += 1
-    mant = np.int64(0)
-    nd = 0
+    start = p
+    p, mant, nd, _ = _read_digits(buf, p, e, np.int64(0), 0)
     exp = 0
-    any_digit = False
-    while p < e and 48 <= buf[p] <= 57:
-        any_digit = True
-        if mant > 0 or buf[p] != 48:
-            nd += 1
-        if nd <= 15:
-            mant = mant * 10 + (np.int64(buf[p]) - 48)
-        p += 1
+    any_digit = p > start
     if p < e and buf[p] == 46:
-        p += 1
-        while p < e and 48 <= buf[p] <= 57:
-            any_digit = True
-            if mant > 0 or buf[p] != 48:
-                nd += 1
-            if nd <= 15:
-                mant = mant * 10 + (np.int64(buf[p]) - 48)
-                exp -= 1
-            p += 1
+        start = p + 1
+        p, mant, nd, kept = _read_digits(buf, start, e, mant, nd)
+        exp -= kept
+        any_digit = any_digit or p > start
     if p < e and (buf[p] == 101 or buf[p] == 69):
         p += 1
         eneg = p < e and buf[p] == 45

@@ -118,13 +118,17 @@ edge_lists = st.integers(1, 12).flatmap(lambda n: st.tuples(
     st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.0, 10.0)), max_size=40)))
 
 
+def columns(rows):
+    """(src, dst, weights) arrays of a list of (u, v, w) triples."""
+    return (np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.int64),
+            np.array([r[2] for r in rows], dtype=np.float64))
+
+
 @settings(max_examples=60, deadline=None)
 @given(edge_lists, st.booleans())
 def test_csr_invariants(data, directed):
     n, rows = data
-    src = np.array([r[0] for r in rows], dtype=np.int64)
-    dst = np.array([r[1] for r in rows], dtype=np.int64)
-    w = np.array([r[2] for r in rows], dtype=np.float64)
+    src, dst, w = columns(rows)
     G = gs.from_edges(src, dst, w, n_nodes=n, directed=directed)
     indptr, indices = G.indptr, G.indices
     assert indptr[0] == 0 and indptr[-1] == G.n_arcs and np.all(np.diff(indptr) >= 0)
@@ -147,9 +151,8 @@ def test_csr_invariants(data, directed):
 @given(edge_lists, st.booleans())
 def test_converters_round_trip_exactly(data, directed):
     n, rows = data
-    src = np.array([r[0] for r in rows], dtype=np.int64)
-    dst = np.array([r[1] for r in rows], dtype=np.int64)
-    w = np.array([r[2] for r in rows], dtype=np.float64) + 0.5  # no zeros: scipy drops explicit zeros
+    src, dst, w = columns(rows)
+    w = w + 0.5  # no zeros: scipy drops explicit zeros
     G = gs.from_edges(src, dst, w, n_nodes=n, directed=directed)
     for H in (gs.from_networkx(G.to_networkx()), gs.from_scipy(G.to_scipy(), directed=directed, weighted=True),
               gs.from_edge_index(*G.to_edge_index(), n_nodes=n, directed=directed, duplicates="sum")
@@ -190,9 +193,7 @@ def test_host_and_device_builders_agree(data, duplicates):
     from graphsample.graph import _build_device, _build_host
 
     n, rows = data
-    src = np.array([r[0] for r in rows], dtype=np.int64)
-    dst = np.array([r[1] for r in rows], dtype=np.int64)
-    w = np.array([r[2] for r in rows], dtype=np.float64)
+    src, dst, w = columns(rows)
     a = _build_host(src, dst, w, n, duplicates)
     b = _build_device(src, dst, w, n, duplicates)
     assert a[3] == b[3]

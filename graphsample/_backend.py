@@ -237,3 +237,28 @@ def cuda_array(x: Any) -> Any:
     if backend_of(x) == "torch":
         x = x.detach()
     return cuda.as_cuda_array(x)
+
+
+class kernel_threads:
+    """Context manager: run Numba parallel kernels on one thread when the work is small.
+
+    Waking a thread team costs far more than a small kernel's work (tens of microseconds on an idle
+    machine, milliseconds on a busy one), so inputs under ``threshold`` items run serially.
+    """
+
+    def __init__(self, size: int, threshold: int = 500_000):
+        self.serial = size < threshold
+
+    def __enter__(self) -> "kernel_threads":
+        if self.serial:
+            import numba
+
+            self._saved = numba.get_num_threads()
+            numba.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.serial:
+            import numba
+
+            numba.set_num_threads(self._saved)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _ops
-from ._backend import backend_of, device_of, host_view, namespace, native, to_backend, to_numpy
+from ._backend import backend_of, device_of, host_view, kernel_threads, namespace, native, to_backend, to_numpy
 from .errors import GraphValidationError
 
 SelfLoops = Literal["keep", "drop"]
@@ -389,7 +389,8 @@ def _build_host(src: Any, dst: Any, w: Any, n: int, duplicates: str) -> tuple[An
     s, d = host_view(src), host_view(dst)
     x = None if w is None else host_view(w)
     mode = DUP_SUM if duplicates == "sum" else DUP_FIRST
-    indptr, indices, weights, n_dup = build_csr(s, d, x, n, mode, np.dtype(np.int32 if n < 2**31 - 1 else np.int64))
+    with kernel_threads(s.shape[0]):
+        indptr, indices, weights, n_dup = build_csr(s, d, x, n, mode, np.dtype(np.int32 if n < 2**31 - 1 else np.int64))
     if n_dup and duplicates == "error":
         u, v = _first_duplicate(s, d, n)
         raise GraphValidationError(f"duplicate arc {u} -> {v} (duplicates='error')")

@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 from . import _parse
-from ._backend import to_numpy
+from ._backend import kernel_threads, to_numpy
 from .errors import GraphsampleError, InputFormatError
 from .graph import Duplicates, Graph, SelfLoops, from_edges
 
@@ -100,6 +100,14 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
     if delimiter is not None and len(delimiter) != 1:
         raise GraphsampleError(f"delimiter must be one character or None, got {delimiter!r}")
     buf, name = _read_bytes(source)
+    with kernel_threads(buf.shape[0], threshold=4 << 20):  # small files: one thread beats waking a team
+        return _parse_edgelist(buf, name, directed, weighted, delimiter, comments, skip_rows, relabel, reverse,
+                               self_loops, duplicates, n_nodes)
+
+
+def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool | None, delimiter: str | None,
+                    comments: str, skip_rows: int, relabel: bool, reverse: bool, self_loops: SelfLoops,
+                    duplicates: Duplicates, n_nodes: int | None) -> Graph:
     delim = -1 if delimiter is None else ord(delimiter)
     cmt = np.frombuffer(comments.encode(), np.uint8)
     start = _skip_lines(buf, skip_rows)

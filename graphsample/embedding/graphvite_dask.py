@@ -80,9 +80,11 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
     episodes = block_schedule(P, len(workers))
     W = episodes.shape[1]
     home = [workers[i % W] for i in range(P)]  # where partition i starts; it then follows the schedule
-    Vp = [client.scatter(V0[pp[i]:pp[i + 1]], workers=[home[i]]) for i in range(P)]
-    Cp = [client.scatter(np.zeros((pp[i + 1] - pp[i], dim), np.float32), workers=[home[i]]) for i in range(P)]
-    tables = [client.scatter((sampler.nprob[pp[j]:pp[j + 1]], sampler.nalias[pp[j]:pp[j + 1]]), broadcast=True)
+    Vp = [client.scatter(V0[pp[i]:pp[i + 1]], workers=[home[i]], hash=False) for i in range(P)]
+    Cp = [client.scatter(np.zeros((pp[i + 1] - pp[i], dim), np.float32), workers=[home[i]], hash=False)
+          for i in range(P)]
+    tables = [client.scatter((sampler.nprob[pp[j]:pp[j + 1]], sampler.nalias[pp[j]:pp[j + 1]]), broadcast=True,
+                             hash=False)
               for j in range(P)]
     neg_key = subkey(sampler.key, _NEG_STREAM)
     done, pending = 0, None
@@ -95,7 +97,7 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
                     continue
                 b = i * P + j
                 lo, hi = block_ptr[b], block_ptr[b + 1]
-                samples = client.scatter([heads[lo:hi], tails[lo:hi]], workers=[workers[w]])
+                samples = client.scatter([heads[lo:hi], tails[lo:hi]], workers=[workers[w]], hash=False)
                 fut = client.submit(_train_block_task, Vp[i], Cp[j], samples, tables[j],
                                     subkey(neg_key, sampler.negative_stream(t) + b), hyper,
                                     done + w, len(sizes), sampler.total, device,

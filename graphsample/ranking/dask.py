@@ -123,7 +123,7 @@ def _mode_a(client: Any, sampler: Any, src: np.ndarray, args: tuple, block_size:
     if output_dir is not None:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         output_dir = str(output_dir)
-    s_fut = client.scatter(sampler, broadcast=True)
+    s_fut = client.scatter(sampler, broadcast=True, hash=False)
     futs = [client.submit(_block_task, s_fut, src[b:b + block_size], args, i, output_dir, output_format,
                           pure=False)
             for i, b in enumerate(range(0, src.shape[0], block_size))]
@@ -265,13 +265,13 @@ def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization:
         lo, hi = cuts[k], cuts[k + 1]
         a, b = PT.indptr[lo], PT.indptr[hi]
         futs.append(client.scatter((PT.indptr[lo:hi + 1] - a, PT.indices[a:b], PT.data[a:b]),
-                                   workers=[workers[k % len(workers)]]))
+                                   workers=[workers[k % len(workers)]], hash=False))
     dmask = (T.out_w == 0).astype(np.float64)
     x = v.copy()
     change, it = math.inf, 0
     while it < max_iter:
         it += 1
-        y = client.scatter(x, broadcast=True)
+        y = client.scatter(x, broadcast=True, hash=False)
         pieces = client.gather([client.submit(_rows_product, f, y, pure=False) for f in futs])
         xn = damping * np.concatenate(pieces) + (1.0 - damping) * v
         if dangling == "self":

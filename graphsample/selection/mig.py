@@ -596,7 +596,7 @@ def mig_select_greedi(client: Any, problem: MIGProblem, budget: int, n_shards: i
     perm = check_seed(seed).permutation(problem.n)
     shards = [np.sort(s) for s in np.array_split(perm, n_shards) if s.size]
     kw = {"phi": phi, "gain": gain, "optimizer": "lazy"}
-    remote = client.scatter(problem, broadcast=True)
+    remote = client.scatter(problem, broadcast=True, hash=False)
     futures = [client.submit(_greedi_local, remote, rows, k, kw, pure=False) for rows in shards]
     local = client.gather(futures)
     union = np.unique(np.concatenate(local))

@@ -82,8 +82,8 @@ def check_starts(G: Graph, starts: Any) -> Any:
     if isinstance(starts, int | np.integer):
         starts = [int(starts)]
     xp = namespace(G.indptr)
-    if isinstance(starts, list | tuple):
-        starts = np.asarray(starts)
+    if isinstance(starts, list | tuple | range):
+        starts = np.asarray(starts, dtype=np.int64)
     if backend_of(starts) != backend_of(G.indptr):
         starts = asarray_like(starts, G.indptr)
     if starts.ndim != 1:

@@ -1,0 +1,516 @@
+r"""Numba kernels of the sampling package.
+
+* :func:`construct_2k` -- the directed 2K construction (Tillman, Markopoulou, Butts & Gjoka, KDD 2017):
+  a simple digraph with exactly the given degrees and Joint Degree Matrix;
+* :func:`jdm_swaps` -- JDM-preserving double-edge swaps (the Markov chain of step 7);
+* :func:`augment_flow` -- the unit augmenting-path max-flow of the controlled rounding (step 4);
+* the walk-style samplers' kernels (:func:`walk_sample`, :func:`frontier_sample`, :func:`forest_fire`).
+
+Every random number comes from the counter-based RNG of :mod:`graphsample._random` keyed by
+``(seed key, stream, counter)``. The construction and the swaps are Markov chains (each step depends on
+the previous one), so they run on one thread; the walk kernels run one stream per start.
+
+Arc sets are open-addressing hash tables of ``int64`` keys ``u * n + v`` (``-1`` empty, ``-2`` deleted,
+linear probing, multiplicative hashing), with per-slot values for the arc's positions in the dynamic
+out- and in-adjacency lists, so that adding, removing and testing an arc are O(1) expected.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .._random import random_below, random_uniform, stream_key
+
+
+@numba.njit(cache=True)
+def _below(skey, counter, n):
+    """random_below behind a plain call boundary: Numba's IR-level inlining of the shared RNG into
+    every call site of the big kernels multiplies their compile time; LLVM still inlines this."""
+    return random_below(skey, counter, n)
+
+
+@numba.njit(cache=True)
+def _uniform(skey, counter):
+    return random_uniform(skey, counter)
+
+_EMPTY = -1
+_TOMB = -2
+_HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
+
+
+@numba.njit(cache=True)
+def _slot0(key, mask):
+    return np.int64((np.uint64(key) * _HASH_MUL) >> np.uint64(20)) & mask
+
+
+@numba.njit(cache=True)
+def table_size(n_keys):
+    """Power of two >= 2 * n_keys + 16 (load factor <= 1/2)."""
+    size = 16
+    while size < 2 * n_keys + 16:
+        size *= 2
+    return size
+
+
+@numba.njit(cache=True)
+def h_find(keys, key):
+    """Slot of ``key`` in the table, or -1."""
+    mask = keys.shape[0] - 1
+    s = _slot0(key, mask)
+    while True:
+        k = keys[s]
+        if k == key:
+            return s
+        if k == _EMPTY:
+            return -1
+        s = (s + 1) & mask
+
+
+@numba.njit(cache=True)
+def h_insert(keys, key):
+    """Insert ``key`` (absent) and return its slot; reuses the first deleted slot on the probe path."""
+    mask = keys.shape[0] - 1
+    s = _slot0(key, mask)
+    free = -1
+    while True:
+        k = keys[s]
+        if k == _EMPTY:
+            break
+        if k == _TOMB and free < 0:
+            free = s
+        s = (s + 1) & mask
+    if free >= 0:
+        s = free
+    keys[s] = key
+    return s
+
+
+# ----------------------------------------------------------------------------- dynamic digraph
+# State arrays (one simple digraph under construction):
+#   out_ptr/in_ptr  fixed CSR offsets (target degrees), out_nb/in_nb neighbour slots,
+#   cur_out/cur_in  current degrees, akeys/apos_o/apos_i the arc hash table and positions.
+
+@numba.njit(cache=True)
+def _add_arc(u, v, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i):
+    s = h_insert(akeys, u * n + v)
+    out_nb[out_ptr[u] + cur_out[u]] = v
+    apos_o[s] = cur_out[u]
+    cur_out[u] += 1
+    in_nb[in_ptr[v] + cur_in[v]] = u
+    apos_i[s] = cur_in[v]
+    cur_in[v] += 1
+
+
+@numba.njit(cache=True)
+def _remove_arc(u, v, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i):
+    s = h_find(akeys, u * n + v)
+    po, pi = apos_o[s], apos_i[s]
+    akeys[s] = _TOMB
+    last = cur_out[u] - 1
+    w = out_nb[out_ptr[u] + last]
+    out_nb[out_ptr[u] + po] = w
+    if w != v:
+        apos_o[h_find(akeys, u * n + w)] = po
+    cur_out[u] = last
+    last = cur_in[v] - 1
+    x = in_nb[in_ptr[v] + last]
+    in_nb[in_ptr[v] + pi] = x
+    if x != u:
+        apos_i[h_find(akeys, x * n + v)] = pi
+    cur_in[v] = last
+
+
+# ----------------------------------------------------------------------------- class member lists
+# Per degree class c: members[ptr[c]:ptr[c+1]], the first n_unsat[c] of them unsaturated; pos[u] is
+# u's index inside that slice.
+
+@numba.njit(cache=True)
+def _set_saturated(u, c, ptr, members, pos, n_unsat):
+    last = n_unsat[c] - 1
+    w = members[ptr[c] + last]
+    pu = pos[u]
+    members[ptr[c] + pu] = w
+    pos[w] = pu
+    members[ptr[c] + last] = u
+    pos[u] = last
+    n_unsat[c] = last
+
+
+@numba.njit(cache=True)
+def _set_unsaturated(u, c, ptr, members, pos, n_unsat):
+    first = n_unsat[c]
+    w = members[ptr[c] + first]
+    pu = pos[u]
+    members[ptr[c] + pu] = w
+    pos[w] = pu
+    members[ptr[c] + first] = u
+    pos[u] = first
+    n_unsat[c] = first + 1
+
+
+# ----------------------------------------------------------------------------- chord sets
+# The "chords" of block (k, l): free positions (u, v), u of out-class k, v of in-class l, u != v, not
+# arcs, of which J'[k, l] are to be filled. Dense array ch[0:nch] + hash table key -> dense index.
+
+@numba.njit(cache=True)
+def _chord_add(key, ch, nch, ckeys, cval):
+    if h_find(ckeys, key) >= 0:
+        return nch
+    s = h_insert(ckeys, key)
+    cval[s] = nch
+    ch[nch] = key
+    return nch + 1
+
+
+@numba.njit(cache=True)
+def _chord_discard(key, ch, nch, ckeys, cval):
+    s = h_find(ckeys, key)
+    if s < 0:
+        return nch
+    i = cval[s]
+    ckeys[s] = _TOMB
+    last = ch[nch - 1]
+    ch[i] = last
+    if last != key:
+        cval[h_find(ckeys, last)] = i
+    return nch - 1
+
+
+@numba.njit(cache=True, nogil=True)
+def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_count, key):
+    """Directed 2K construction: a simple digraph with out/in-degrees ``out_deg``/``in_deg`` and JDM
+    ``blk_count`` over blocks (out-class ``blk_o``, in-class ``blk_i``).
+
+    ``ocls[u]``/``icls[u]`` are u's out-/in-class indices (-1 for degree 0); ``optr``/``iptr`` are the
+    CSR offsets of the class member lists, nodes being numbered so that the members of out-class c
+    are listed by :func:`_class_members`. Returns ``(src, dst, status)``: status 0 on success, else the
+    number of the block that could not be completed (never observed on realizable input; the caller
+    raises).
+    """
+    m = np.int64(0)
+    for u in range(n):
+        m += out_deg[u]
+    out_ptr = np.zeros(n + 1, np.int64)
+    in_ptr = np.zeros(n + 1, np.int64)
+    for u in range(n):
+        out_ptr[u + 1] = out_ptr[u] + out_deg[u]
+        in_ptr[u + 1] = in_ptr[u] + in_deg[u]
+    out_nb = np.empty(max(m, 1), np.int64)
+    in_nb = np.empty(max(m, 1), np.int64)
+    cur_out = np.zeros(n, np.int64)
+    cur_in = np.zeros(n, np.int64)
+    akeys = np.full(table_size(2 * m), _EMPTY, np.int64)  # room for the deleted slots of switches
+    apos_o = np.zeros(akeys.shape[0], np.int64)
+    apos_i = np.zeros(akeys.shape[0], np.int64)
+
+    omem, opos = _class_members(ocls, optr)
+    imem, ipos = _class_members(icls, iptr)
+    ostat, _ = _class_members(ocls, optr)  # static copies for chord sampling
+    istat, _ = _class_members(icls, iptr)
+    n_oc = optr.shape[0] - 1
+    n_ic = iptr.shape[0] - 1
+    o_unsat = np.empty(n_oc, np.int64)
+    i_unsat = np.empty(n_ic, np.int64)
+    for c in range(n_oc):
+        o_unsat[c] = optr[c + 1] - optr[c]
+    for c in range(n_ic):
+        i_unsat[c] = iptr[c + 1] - iptr[c]
+    res_out = out_deg.copy()
+    res_in = in_deg.copy()
+
+    skey = stream_key(key, 0)
+    ctr = np.int64(0)
+    for b in range(blk_count.shape[0]):
+        a, c, J = blk_o[b], blk_i[b], blk_count[b]
+        if J == 0:
+            continue
+        nk = optr[a + 1] - optr[a]
+        nl = iptr[c + 1] - iptr[c]
+        cap_ch = 4 * J + 8  # chord insertions: J, plus at most two per completed step
+        ch = np.empty(cap_ch, np.int64)
+        ckeys = np.full(table_size(cap_ch), _EMPTY, np.int64)
+        cval = np.zeros(ckeys.shape[0], np.int64)
+        nch = np.int64(0)
+        grid = nk * nl
+        if 4 * J >= grid:  # dense block: enumerate the free positions, keep a random J of them
+            allk = np.empty(grid, np.int64)
+            na = 0
+            for i in range(nk):
+                u = ostat[optr[a] + i]
+                for j in range(nl):
+                    v = istat[iptr[c] + j]
+                    if u != v:
+                        allk[na] = u * n + v
+                        na += 1
+            if na < J:
+                return out_nb[:0], in_nb[:0], b + 1
+            for t in range(J):
+                r = t + _below(skey, ctr, na - t)
+                ctr += 1
+                tmp = allk[t]
+                allk[t] = allk[r]
+                allk[r] = tmp
+                nch = _chord_add(allk[t], ch, nch, ckeys, cval)
+        else:  # sparse block: rejection sampling of distinct off-diagonal positions
+            while nch < J:
+                g = _below(skey, ctr, grid)
+                ctr += 1
+                u = ostat[optr[a] + g // nl]
+                v = istat[iptr[c] + g % nl]
+                if u != v:
+                    nch = _chord_add(u * n + v, ch, nch, ckeys, cval)
+        remaining = J
+        while remaining > 0:
+            kk = ch[_below(skey, ctr, nch)]
+            ctr += 1
+            v = kk // n
+            w = kk % n
+            if res_out[v] == 0:  # out-neighbour switch: hand one of v's arcs to an unsaturated peer
+                wp = omem[optr[a] + _below(skey, ctr, o_unsat[a])]
+                ctr += 1
+                done = False
+                d = cur_out[v]
+                off = _below(skey, ctr, d)
+                ctr += 1
+                for q in range(d):
+                    t = out_nb[out_ptr[v] + (q + off) % d]
+                    if t != wp and h_find(akeys, wp * n + t) < 0:
+                        _remove_arc(v, t, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
+                        _add_arc(wp, t, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
+                        res_out[v] += 1
+                        _set_unsaturated(v, a, optr, omem, opos, o_unsat)
+                        res_out[wp] -= 1
+                        if res_out[wp] == 0:
+                            _set_saturated(wp, a, optr, omem, opos, o_unsat)
+                        if icls[t] == c:
+                            nch = _chord_add(v * n + t, ch, nch, ckeys, cval)
+                            nch = _chord_discard(wp * n + t, ch, nch, ckeys, cval)
+                        done = True
+                        break
+                if not done:
+                    v = wp
+            if res_in[w] == 0:  # in-neighbour switch
+                wp = imem[iptr[c] + _below(skey, ctr, i_unsat[c])]
+                ctr += 1
+                done = False
+                d = cur_in[w]
+                off = _below(skey, ctr, d)
+                ctr += 1
+                for q in range(d):
+                    s = in_nb[in_ptr[w] + (q + off) % d]
+                    if s != wp and h_find(akeys, s * n + wp) < 0:
+                        _remove_arc(s, w, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
+                        _add_arc(s, wp, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
+                        res_in[w] += 1
+                        _set_unsaturated(w, c, iptr, imem, ipos, i_unsat)
+                        res_in[wp] -= 1
+                        if res_in[wp] == 0:
+                            _set_saturated(wp, c, iptr, imem, ipos, i_unsat)
+                        if ocls[s] == a:
+                            nch = _chord_add(s * n + w, ch, nch, ckeys, cval)
+                            nch = _chord_discard(s * n + wp, ch, nch, ckeys, cval)
+                        done = True
+                        break
+                if not done:
+                    w = wp
+            if v == w or h_find(akeys, v * n + w) >= 0:
+                # the proof of Tillman et al. excludes this; report it rather than loop
+                return out_nb[:0], in_nb[:0], b + 1
+            _add_arc(v, w, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
+            res_out[v] -= 1
+            if res_out[v] == 0:
+                _set_saturated(v, a, optr, omem, opos, o_unsat)
+            res_in[w] -= 1
+            if res_in[w] == 0:
+                _set_saturated(w, c, iptr, imem, ipos, i_unsat)
+            nch = _chord_discard(v * n + w, ch, nch, ckeys, cval)
+            remaining -= 1
+    src = np.empty(m, np.int64)
+    dst = np.empty(m, np.int64)
+    e = 0
+    for u in range(n):
+        for q in range(cur_out[u]):
+            src[e] = u
+            dst[e] = out_nb[out_ptr[u] + q]
+            e += 1
+    if e != m:
+        return src[:0], dst[:0], -1
+    return src, dst, 0
+
+
+@numba.njit(cache=True)
+def _class_members(cls, ptr):
+    """Nodes of each class, grouped by class (CSR ``ptr``), and each node's index within its class."""
+    n_cls = ptr.shape[0] - 1
+    fill = np.zeros(n_cls, np.int64)
+    members = np.empty(ptr[n_cls], np.int64)
+    pos = np.full(cls.shape[0], -1, np.int64)
+    for u in range(cls.shape[0]):
+        c = cls[u]
+        if c >= 0:
+            members[ptr[c] + fill[c]] = u
+            pos[u] = fill[c]
+            fill[c] += 1
+    return members, pos
+
+
+# ----------------------------------------------------------------------------- JDM-preserving swaps
+
+def jdm_swaps(n, src, dst, out_deg, in_deg, n_swaps, key):
+    """``n_swaps`` attempted double-edge swaps ``(a,b),(c,d) -> (a,d),(c,b)`` that keep the graph simple.
+
+    Even attempts pair arcs whose targets share an in-degree, odd attempts arcs whose sources share an
+    out-degree; either way every node keeps its degrees and the JDM is unchanged. ``src``/``dst`` are
+    modified in place; returns the number of accepted swaps.
+    """
+    m = src.shape[0]
+    if m < 2 or n_swaps <= 0:
+        return 0
+    # arcs grouped by target in-degree (by_in) and by source out-degree (by_out); the grouping survives
+    # swaps because a swap exchanges targets of equal in-degree (sources of equal out-degree).
+    by_in = np.argsort(in_deg[dst], kind="stable")
+    by_out = np.argsort(out_deg[src], kind="stable")
+    pos_in = np.empty(m, np.int64)
+    pos_out = np.empty(m, np.int64)
+    pos_in[by_in] = np.arange(m)
+    pos_out[by_out] = np.arange(m)
+    return _swap_chain(n, src, dst, by_in, by_out, _group_bounds(in_deg[dst][by_in]),
+                       _group_bounds(out_deg[src][by_out]), pos_in, pos_out, n_swaps, key)
+
+
+@numba.njit(cache=True, nogil=True)
+def _swap_chain(n, src, dst, by_in, by_out, gin, gout, pos_in, pos_out, n_swaps, key):
+    m = src.shape[0]
+    akeys = np.full(table_size(2 * m), _EMPTY, np.int64)
+    _fill_table(akeys, src, dst, n)
+    inserts = 0
+    skey = stream_key(key, 1)
+    accepted = 0
+    for t in range(n_swaps):
+        e1 = _below(skey, 3 * t, m)
+        if t % 2 == 0:
+            lo, hi = gin[pos_in[e1]]
+            e2 = by_in[lo + _below(skey, 3 * t + 1, hi - lo)]
+        else:
+            lo, hi = gout[pos_out[e1]]
+            e2 = by_out[lo + _below(skey, 3 * t + 1, hi - lo)]
+        a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
+        if e1 == e2 or a == d or c == b or b == d or a == c:
+            continue
+        if h_find(akeys, a * n + d) >= 0 or h_find(akeys, c * n + b) >= 0:
+            continue
+        akeys[h_find(akeys, a * n + b)] = _TOMB
+        akeys[h_find(akeys, c * n + d)] = _TOMB
+        h_insert(akeys, a * n + d)
+        h_insert(akeys, c * n + b)
+        dst[e1] = d
+        dst[e2] = b
+        inserts += 2
+        if inserts > m // 2:  # drop the deleted slots before they crowd the table
+            _fill_table(akeys, src, dst, n)
+            inserts = 0
+        if t % 2 == 1:  # keep the by-in grouping valid: the arcs exchanged targets, so exchange slots
+            p1, p2 = pos_in[e1], pos_in[e2]
+            by_in[p1], by_in[p2] = e2, e1
+            pos_in[e1], pos_in[e2] = p2, p1
+        accepted += 1
+    return accepted
+
+
+@numba.njit(cache=True)
+def _fill_table(akeys, src, dst, n):
+    akeys[:] = _EMPTY
+    for e in range(src.shape[0]):
+        h_insert(akeys, src[e] * n + dst[e])
+
+
+def _group_bounds(sorted_vals):
+    """For each position of a sorted array, the ``(lo, hi)`` bounds of its run of equal values."""
+    m = len(sorted_vals)
+    starts = np.flatnonzero(np.concatenate([[True], sorted_vals[1:] != sorted_vals[:-1]]))
+    ends = np.concatenate([starts[1:], [m]])
+    run = np.repeat(np.arange(len(starts)), ends - starts)
+    return np.stack([starts[run], ends[run]], axis=1).astype(np.int64)
+
+
+# ----------------------------------------------------------------------------- controlled rounding
+
+@numba.njit(cache=True, nogil=True)
+def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def):
+    """Raise row/column sums of the integer table ``x`` (cells ``cell_row/cell_col``) by the deficits
+    ``r_def``/``c_def`` with augmenting paths: source -> row -> (cell forward if x < hi, backward from a
+    column if x > lo) -> ... -> column -> sink. Modifies ``x``, ``r_def``, ``c_def``; returns the flow.
+
+    This is the unit-capacity max-flow of controlled rounding (Cox 1987): with ``lo = floor`` and
+    ``hi = ceil`` of a fractional table whose margins are the targets, a full flow exists.
+    """
+    n_cells = cell_row.shape[0]
+    # cells by row and by column
+    rptr = np.zeros(n_rows + 1, np.int64)
+    cptr = np.zeros(n_cols + 1, np.int64)
+    for e in range(n_cells):
+        rptr[cell_row[e] + 1] += 1
+        cptr[cell_col[e] + 1] += 1
+    for i in range(n_rows):
+        rptr[i + 1] += rptr[i]
+    for j in range(n_cols):
+        cptr[j + 1] += cptr[j]
+    rcell = np.empty(n_cells, np.int64)
+    ccell = np.empty(n_cells, np.int64)
+    rf = rptr[:-1].copy()
+    cf = cptr[:-1].copy()
+    for e in range(n_cells):
+        rcell[rf[cell_row[e]]] = e
+        rf[cell_row[e]] += 1
+        ccell[cf[cell_col[e]]] = e
+        cf[cell_col[e]] += 1
+    flow = 0
+    parent_cell_of_col = np.empty(n_cols, np.int64)
+    parent_cell_of_row = np.empty(n_rows, np.int64)
+    queue = np.empty(n_rows, np.int64)
+    while True:
+        parent_cell_of_col[:] = -2
+        parent_cell_of_row[:] = -2
+        head = 0
+        tail = 0
+        for i in range(n_rows):
+            if r_def[i] > 0:
+                parent_cell_of_row[i] = -1
+                queue[tail] = i
+                tail += 1
+        sink_col = -1
+        while head < tail and sink_col < 0:
+            i = queue[head]
+            head += 1
+            for q in range(rptr[i], rptr[i + 1]):
+                e = rcell[q]
+                j = cell_col[e]
+                if x[e] >= hi[e] or parent_cell_of_col[j] != -2:
+                    continue
+                parent_cell_of_col[j] = e
+                if c_def[j] > 0:
+                    sink_col = j
+                    break
+                for q2 in range(cptr[j], cptr[j + 1]):  # backward through column j
+                    e2 = ccell[q2]
+                    i2 = cell_row[e2]
+                    if e2 != e and x[e2] > lo[e2] and parent_cell_of_row[i2] == -2:
+                        parent_cell_of_row[i2] = e2
+                        queue[tail] = i2
+                        tail += 1
+        if sink_col < 0:
+            return flow
+        j = sink_col
+        c_def[j] -= 1
+        while True:
+            e = parent_cell_of_col[j]
+            x[e] += 1
+            i = cell_row[e]
+            eb = parent_cell_of_row[i]
+            if eb == -1:
+                r_def[i] -= 1
+                break
+            x[eb] -= 1
+            j = cell_col[eb]
+        flow += 1

@@ -437,15 +437,25 @@ def _group_bounds(sorted_vals):
 # ----------------------------------------------------------------------------- controlled rounding
 
 @numba.njit(cache=True, nogil=True)
-def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def):
+def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def, order):
     """Raise row/column sums of the integer table ``x`` (cells ``cell_row/cell_col``) by the deficits
     ``r_def``/``c_def`` with augmenting paths: source -> row -> (cell forward if x < hi, backward from a
     column if x > lo) -> ... -> column -> sink. Modifies ``x``, ``r_def``, ``c_def``; returns the flow.
 
     This is the unit-capacity max-flow of controlled rounding (Cox 1987): with ``lo = floor`` and
-    ``hi = ceil`` of a fractional table whose margins are the targets, a full flow exists.
+    ``hi = ceil`` of a fractional table whose margins are the targets, a full flow exists. A greedy pass
+    over the cells in ``order`` (largest fractional part first) takes the direct paths first.
     """
     n_cells = cell_row.shape[0]
+    flow = 0
+    for q in range(order.shape[0]):
+        e = order[q]
+        i, j = cell_row[e], cell_col[e]
+        while x[e] < hi[e] and r_def[i] > 0 and c_def[j] > 0:
+            x[e] += 1
+            r_def[i] -= 1
+            c_def[j] -= 1
+            flow += 1
     # cells by row and by column
     rptr = np.zeros(n_rows + 1, np.int64)
     cptr = np.zeros(n_cols + 1, np.int64)
@@ -465,7 +475,6 @@ def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def):
         rf[cell_row[e]] += 1
         ccell[cf[cell_col[e]]] = e
         cf[cell_col[e]] += 1
-    flow = 0
     parent_cell_of_col = np.empty(n_cols, np.int64)
     parent_cell_of_row = np.empty(n_rows, np.int64)
     queue = np.empty(n_rows, np.int64)

@@ -53,12 +53,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._backend import backend_of, is_gpu, namespace, to_backend, to_numpy
+from .._backend import backend_of, device_of, is_gpu, namespace, to_backend, to_numpy
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError
 from ..graph import Graph, from_edges
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
+from .metrics import ks_statistic, triplet_diff, triplet_l1
 
 Rounding = Literal["systematic", "independent"]
 OnInfeasible = Literal["raise", "clip", "multigraph"]
@@ -101,6 +102,7 @@ class JDMReport:
     rounding: str = "systematic"
     repairs: int = 0
     fallback: str = "none"
+    construction: str = "cpu"
     clipped: list = field(default_factory=list)
     second_flow: bool = False
     swaps_accepted: int = 0
@@ -117,7 +119,7 @@ class JDMReport:
 
     def summary(self) -> dict:
         """The scalar fields, for printing."""
-        keys = ("p", "n_original", "m_original", "n", "m", "rounding", "repairs", "fallback", "second_flow",
+        keys = ("p", "n_original", "m_original", "n", "m", "rounding", "repairs", "fallback", "construction", "second_flow",
                 "swaps_accepted", "dcm_max_dev", "jdm_max_round", "dcm_l1", "jdm_l1", "ks_in", "ks_out", "seconds")
         out = {k: getattr(self, k) for k in keys}
         out["clipped"] = ", ".join(f"{s} {d}->{c}" for s, d, c in self.clipped) or "none"
@@ -246,9 +248,10 @@ def fit_jdm(jk: np.ndarray, jl: np.ndarray, jc: np.ndarray, p: float, mg: _Margi
             capped: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Fit an integer JDM to the margins of ``mg`` starting from :math:`p\,J` (step 4).
 
-    Returns ``(row_index, col_index, J', X, deficit_rows, deficit_cols)``-style data: the cells, their
-    integer values, the fractional IPF fit, and the remaining row / column deficits (all zero when the
-    margins are met; non-zero deficits mean the caps make the targets infeasible).
+    Returns ``(row_index, col_index, J', X, r_def, c_def, second_flow)``: the cells (indices into
+    ``mg.row_deg`` / ``mg.col_deg``), their integer values, the fractional IPF fit, the remaining row /
+    column deficits (all zero when the margins are met; non-zero means the caps make the targets
+    infeasible), and whether the second flow over all cells was needed. ``capped=False`` drops the caps.
     """
     R, C = mg.R, mg.C
     nr, nc = len(R), len(C)
@@ -276,7 +279,7 @@ def fit_jdm(jk: np.ndarray, jl: np.ndarray, jc: np.ndarray, p: float, mg: _Margi
     xi = lo.copy()
     r_def = R - np.bincount(ri, weights=xi, minlength=nr).astype(np.int64)
     c_def = C - np.bincount(ci, weights=xi, minlength=nc).astype(np.int64)
-    _kernels.augment_flow(nr, nc, ri, ci, xi, lo, hi, r_def, c_def)
+    _kernels.augment_flow(nr, nc, ri, ci, xi, lo, hi, r_def, c_def, np.argsort(lo - X, kind="stable"))
     second = False
     if r_def.any() or c_def.any():  # caps bind: any integer table 0 <= J' <= cap with the margins
         second = True
@@ -287,7 +290,7 @@ def fit_jdm(jk: np.ndarray, jl: np.ndarray, jc: np.ndarray, p: float, mg: _Margi
         fcap = mg.caps(fr, fc) if capped else np.full(nr * nc, np.iinfo(np.int64).max // 4)
         keep = fcap > 0
         fr, fc, fx, fcap = fr[keep], fc[keep], fx[keep], fcap[keep]
-        _kernels.augment_flow(nr, nc, fr, fc, fx, np.zeros_like(fx), fcap, r_def, c_def)
+        _kernels.augment_flow(nr, nc, fr, fc, fx, np.zeros_like(fx), fcap, r_def, c_def, np.zeros(0, np.int64))
         Xf = np.zeros(nr * nc)
         Xf[cell] = X
         ri, ci, xi, X = fr, fc, fx, Xf[keep]
@@ -443,28 +446,7 @@ def _multigraph_arcs(tg: Targets, key: np.uint64) -> tuple[np.ndarray, np.ndarra
     from ._cuda import configuration_arcs
 
     out_deg, in_deg = node_classes(tg)
-    return configuration_arcs(np, out_deg, in_deg, tg.mg.row_deg, tg.mg.col_deg, tg.ri, tg.ci, tg.jv, key)
-
-
-def _ks_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sample KS D between integer samples (exact on the union of support points)."""
-    if len(a) == 0 or len(b) == 0:
-        return 1.0 if len(a) != len(b) else 0.0
-    a, b = np.sort(a), np.sort(b)
-    x = np.union1d(a, b)
-    return float(np.max(np.abs(np.searchsorted(a, x, "right") / len(a) - np.searchsorted(b, x, "right") / len(b))))
-
-
-def _l1_triplets(t1: tuple, t2: tuple, scale2: float) -> float:
-    """sum |t1 - scale2 * t2| over the union of cells, divided by scale2 * sum(t2)."""
-    k1, l1, c1 = t1
-    k2, l2, c2 = t2
-    width = int(max(l1.max(initial=0), l2.max(initial=0))) + 1
-    keys = np.concatenate([k1 * width + l1, k2 * width + l2])
-    vals = np.concatenate([c1.astype(np.float64), -scale2 * c2.astype(np.float64)])
-    _, inv = np.unique(keys, return_inverse=True)
-    dev = np.bincount(inv, weights=vals)
-    return float(np.abs(dev).sum() / max(scale2 * c2.sum(), 1e-300))
+    return configuration_arcs(out_deg, in_deg, tg.mg.row_deg, tg.mg.col_deg, tg.ri, tg.ci, tg.jv, key)
 
 
 def _relabel(n: int, src: Any, dst: Any, key: np.uint64, xp: Any) -> tuple[Any, Any]:
@@ -524,12 +506,14 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
     n = int(tg.mg.dc.sum())
     if report.fallback == "multigraph":
         src, dst = _multigraph_arcs(tg, key)
-    elif is_gpu(G.indptr):
-        from ._cuda import construct_gpu
-
-        src, dst = construct_gpu(tg, key, G.indptr)
     else:
-        src, dst = construct_cpu(tg, key)
+        arcs = None
+        if is_gpu(G.indptr):
+            from ._cuda import construct_gpu
+
+            arcs = construct_gpu(tg, key, G.indptr)
+            report.construction = "gpu" if arcs is not None else "cpu (gpu repair stalled)"
+        src, dst = construct_cpu(tg, key) if arcs is None else arcs
     if n_swaps and report.fallback != "multigraph":
         if is_gpu(G.indptr):
             from ._cuda import swaps_gpu
@@ -538,8 +522,8 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
         else:
             out_deg, in_deg = node_classes(tg)
             report.swaps_accepted = int(_kernels.jdm_swaps(n, src, dst, out_deg, in_deg, int(n_swaps), key))
-    if isinstance(src, np.ndarray):
-        src, dst = _same_place(src, G.indptr), _same_place(dst, G.indptr)
+    if isinstance(src, np.ndarray):  # host kernel output: to the graph's backend (a device copy only in
+        src, dst = _same_place(src, G.indptr), _same_place(dst, G.indptr)  # the reported GPU fallback)
     xp = namespace(src)
     src, dst = _relabel(n, src, dst, key, xp)
     ones = xp.ones(src.shape[0], dtype=xp.float64) if report.fallback == "multigraph" else None
@@ -551,9 +535,9 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
 
 
 def _same_place(a: np.ndarray, like: Any) -> Any:
-    """A host array made by a CPU kernel, put on ``like``'s host backend (NumPy or torch CPU)."""
+    """A host array made by a CPU kernel, put on ``like``'s backend and device."""
     b = backend_of(like)
-    return a if b == "numpy" else to_backend(a, b, str(like.device) if b == "torch" else None)
+    return a if b == "numpy" else to_backend(a, b, device_of(like))
 
 
 def _fill_report(report: JDMReport, tg: Targets, S: Graph, J: tuple, D: tuple, G0: Graph) -> None:
@@ -563,13 +547,9 @@ def _fill_report(report: JDMReport, tg: Targets, S: Graph, J: tuple, D: tuple, G
     report.dcm_target = (mg.dk, mg.dl, mg.dc)
     report.jdm_target = (mg.row_deg[tg.ri], mg.col_deg[tg.ci], tg.jv)
     report.jdm_fit = tg.X
-    width = int(max(D[1].max(initial=0), mg.dl.max(initial=0))) + 1
-    keys = np.concatenate([mg.dk * width + mg.dl, D[0] * width + D[1]])
-    vals = np.concatenate([mg.dc.astype(np.float64), -p * D[2]])
-    _, inv = np.unique(keys, return_inverse=True)
-    report.dcm_max_dev = float(np.abs(np.bincount(inv, weights=vals)).max(initial=0.0))
+    report.dcm_max_dev = float(np.abs(triplet_diff(report.dcm_target, D, p)).max(initial=0.0))
     report.jdm_max_round = float(np.abs(tg.jv - tg.X).max(initial=0.0))
-    report.dcm_l1 = _l1_triplets(report.dcm_target, D, p)
-    report.jdm_l1 = _l1_triplets(report.jdm_target, J, p)
-    report.ks_in = _ks_distance(to_numpy(G0.in_degree()), to_numpy(S.in_degree()))
-    report.ks_out = _ks_distance(to_numpy(G0.out_degree()), to_numpy(S.out_degree()))
+    report.dcm_l1 = triplet_l1(report.dcm_target, D, p) / (p * D[2].sum())
+    report.jdm_l1 = triplet_l1(report.jdm_target, J, p) / max(p * J[2].sum(), 1e-300)
+    report.ks_in = ks_statistic(G0.in_degree(), S.in_degree())
+    report.ks_out = ks_statistic(G0.out_degree(), S.out_degree())

@@ -227,7 +227,7 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
             continue
         nk = optr[a + 1] - optr[a]
         nl = iptr[c + 1] - iptr[c]
-        cap_ch = 4 * J + 8  # chord insertions: J, plus at most two per completed step
+        cap_ch = 8 * J + 16  # chord insertions: J, plus at most two per step (bounded by the retries)
         ch = np.empty(cap_ch, np.int64)
         ckeys = np.full(table_size(cap_ch), _EMPTY, np.int64)
         cval = np.zeros(ckeys.shape[0], np.int64)
@@ -261,6 +261,8 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
                 if u != v:
                     nch = _chord_add(u * n + v, ch, nch, ckeys, cval)
         remaining = J
+        failures = 0
+        n_ins = nch
         while remaining > 0:
             kk = ch[_below(skey, ctr, nch)]
             ctr += 1
@@ -284,6 +286,7 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
                         if res_out[wp] == 0:
                             _set_saturated(wp, a, optr, omem, opos, o_unsat)
                         if icls[t] == c:
+                            n_ins += 1
                             nch = _chord_add(v * n + t, ch, nch, ckeys, cval)
                             nch = _chord_discard(wp * n + t, ch, nch, ckeys, cval)
                         done = True
@@ -308,6 +311,7 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
                         if res_in[wp] == 0:
                             _set_saturated(wp, c, iptr, imem, ipos, i_unsat)
                         if ocls[s] == a:
+                            n_ins += 1
                             nch = _chord_add(s * n + w, ch, nch, ckeys, cval)
                             nch = _chord_discard(s * n + wp, ch, nch, ckeys, cval)
                         done = True
@@ -315,8 +319,12 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
                 if not done:
                     w = wp
             if v == w or h_find(akeys, v * n + w) >= 0:
-                # the proof of Tillman et al. excludes this; report it rather than loop
-                return out_nb[:0], in_nb[:0], b + 1
+                # a substituted peer can hit a loop or an existing arc; the switches made so far keep the
+                # partial graph valid, so draw another chord (bounded, then report the block)
+                failures += 1
+                if failures > 20 * J + 100 or n_ins + 2 >= cap_ch:
+                    return out_nb[:0], in_nb[:0], b + 1
+                continue
             _add_arc(v, w, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
             res_out[v] -= 1
             if res_out[v] == 0:

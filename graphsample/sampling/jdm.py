@@ -33,8 +33,8 @@ The steps (what is the paper's and what is ours is said in ``docs/sampling.md``)
    second flow over all cells :math:`0 \le J' \le \mathrm{cap}` run.
 5. Realizability: integer, exact margins, caps (Tillman et al. 2017, Theorem 1). Otherwise
    :class:`InfeasibleSampleError` names the classes that cannot be placed and the smallest feasible
-   :math:`p`, unless ``on_infeasible`` is ``"clip"`` (hub degrees lowered to what the sample can hold,
-   listed in the report) or ``"multigraph"`` (caps dropped; multi-arcs and self-loops allowed, the
+   :math:`p`, unless ``on_infeasible`` is ``"clip"`` (the degrees of the classes that cannot be placed
+   are lowered, round by round, until the sample can hold them; listed in the report) or ``"multigraph"`` (caps dropped; multi-arcs and self-loops allowed, the
    result's ``weights`` are arc multiplicities).
 6. Construction of a simple digraph with exactly :math:`D'` and :math:`J'`: the directed 2K algorithm
    of Tillman, Markopoulou, Butts & Gjoka (KDD 2017) as a Numba kernel (:func:`._kernels.construct_2k`);
@@ -66,6 +66,7 @@ OnInfeasible = Literal["raise", "clip", "multigraph"]
 
 _IPF_MAX_ITER = 500
 _IPF_TOL = 1e-9
+_MAX_CLIP_ROUNDS = 50
 
 
 class InfeasibleSampleError(GraphsampleError):
@@ -305,14 +306,22 @@ def _class_deficits(mg: _Margins, r_def: np.ndarray, c_def: np.ndarray) -> list[
     return sorted(out, key=lambda t: -t[1])
 
 
-def _clip_hubs(dk: np.ndarray, dl: np.ndarray, dc: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
-    """Lower every out-degree above (nodes with in-degree > 0) - 1, and symmetrically, to that bound."""
-    n_in_pos = int(dc[dl > 0].sum())
-    n_out_pos = int(dc[dk > 0].sum())
-    kmax, lmax = max(n_in_pos - 1, 0), max(n_out_pos - 1, 0)
-    clipped = sorted({("out", int(a), kmax) for a in dk[dk > kmax]} | {("in", int(b), lmax) for b in dl[dl > lmax]},
-                     key=lambda t: -t[1])
-    return np.minimum(dk, kmax), np.minimum(dl, lmax), clipped
+def _clip_hubs(dk: np.ndarray, dl: np.ndarray, dc: np.ndarray, mg: _Margins, r_def: np.ndarray,
+               c_def: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+    """Lower the degrees of the classes that cannot be placed: every out-degree to at most (nodes with
+    in-degree > 0) - 1 (and symmetrically), and each class with a deficit of :math:`\delta` arc ends over
+    :math:`N` nodes by :math:`\lceil\delta/N\rceil`. Returns the new degrees and ``(side, from, to)``."""
+    kmax = max(int(dc[dl > 0].sum()) - 1, 0)
+    lmax = max(int(dc[dk > 0].sum()) - 1, 0)
+    new_k, new_l = np.minimum(dk, kmax), np.minimum(dl, lmax)
+    for deg, new, degs, nodes, deficit in ((dk, new_k, mg.row_deg, mg.row_nodes, r_def),
+                                           (dl, new_l, mg.col_deg, mg.col_nodes, c_def)):
+        for i in np.flatnonzero(deficit):
+            sel = deg == degs[i]
+            new[sel] = np.minimum(new[sel], degs[i] - -(-deficit[i] // nodes[i]))
+    clipped = [("out", int(a), int(b)) for a, b in sorted(set(zip(dk[new_k != dk], new_k[new_k != dk])))]
+    clipped += [("in", int(a), int(b)) for a, b in sorted(set(zip(dl[new_l != dl], new_l[new_l != dl])))]
+    return new_k, new_l, clipped
 
 
 def _merge_classes(dk: np.ndarray, dl: np.ndarray, dc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -335,6 +344,7 @@ class Targets:
     second_flow: bool
     r_def: np.ndarray
     c_def: np.ndarray
+    multigraph: bool = False
 
     @property
     def feasible(self) -> bool:
@@ -349,19 +359,23 @@ def plan_targets(J: tuple, D: tuple, p: float, key: np.uint64, rounding: Roundin
     dc = rescale_counts(oc, p, key, rounding)
     dk, dl, dc, repairs = balance_stubs(ok, ol, dc, ok, ol)
     clipped: list = []
-    capped = on_infeasible != "multigraph"
-    for _ in range(4):
+    multigraph = False
+    for _ in range(_MAX_CLIP_ROUNDS):
         mg = _Margins.of(dk, dl, dc)
-        ri, ci, jv, X, r_def, c_def, second = fit_jdm(jk, jl, jc, p, mg, capped)
-        if not (r_def.any() or c_def.any()) or on_infeasible != "clip":
+        ri, ci, jv, X, r_def, c_def, second = fit_jdm(jk, jl, jc, p, mg)
+        if not (r_def.any() or c_def.any()) or on_infeasible == "raise":
             break
-        dk, dl, more = _clip_hubs(dk, dl, dc)
-        clipped += [c for c in more if c not in clipped]
+        if on_infeasible == "multigraph":
+            multigraph = True
+            ri, ci, jv, X, r_def, c_def, second = fit_jdm(jk, jl, jc, p, mg, capped=False)
+            break
+        dk, dl, more = _clip_hubs(dk, dl, dc, mg, r_def, c_def)
+        clipped += more
         dk, dl, dc = _merge_classes(dk, dl, dc)
         dk, dl, dc, extra = balance_stubs(dk, dl, dc, ok, ol)
         repairs += extra
     nz = jv > 0
-    return Targets(mg, ri[nz], ci[nz], jv[nz], X[nz], repairs, clipped, second, r_def, c_def)
+    return Targets(mg, ri[nz], ci[nz], jv[nz], X[nz], repairs, clipped, second, r_def, c_def, multigraph)
 
 
 def smallest_feasible_p(J: tuple, D: tuple, p: float, key: np.uint64, rounding: Rounding) -> float | None:
@@ -501,7 +515,7 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
             f"neighbours than the sample has; {hint}, or pass on_infeasible='clip' or 'multigraph'", classes, min_p)
     if tg.clipped:
         report.fallback = "clip"
-    if on_infeasible == "multigraph" and tg.second_flow:
+    if tg.multigraph:
         report.fallback = "multigraph"
     n = int(tg.mg.dc.sum())
     if report.fallback == "multigraph":

@@ -531,3 +531,196 @@ def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def, or
             x[eb] -= 1
             j = cell_col[eb]
         flow += 1
+
+
+# ----------------------------------------------------------------------------- walk-style samplers
+# Kinds of walk_chunk: the walker's next node from u, with c the restart / jump probability.
+RWR, RWJ, MHRW, NBRW = 0, 1, 2, 3
+
+
+def make_walk_step(below, uniform):
+    """One walker step, written once over the RNG functions ``below``/``uniform``: compiled with
+    ``numba.njit`` here and with ``cuda.jit(device=True)`` in :mod:`._cuda`, so both compute the same
+    walk for the same seed. Returns the next node from ``u`` (``prev``: the node before, -1 if none)."""
+
+    def step(kind, indptr, indices, n, u, prev, start, c, skey, ctr):
+        s = indptr[u]
+        d = indptr[u + 1] - s
+        r1 = uniform(skey, ctr)
+        if kind == 0:  # random walk with restart: back to the start with probability c or at a dead end
+            if r1 < c or d == 0:
+                return start
+            return indices[s + below(skey, ctr + 1, d)]
+        if kind == 1:  # random walk with jump: to a uniform node with probability c or at a dead end
+            if r1 < c or d == 0:
+                return below(skey, ctr + 1, n)
+            return indices[s + below(skey, ctr + 1, d)]
+        if d == 0:  # isolated node of the undirected view: jump
+            return below(skey, ctr + 1, n)
+        if kind == 2:  # Metropolis-Hastings: propose a uniform neighbour, accept with min(1, d(u)/d(v))
+            v = indices[s + below(skey, ctr + 1, d)]
+            dv = indptr[v + 1] - indptr[v]
+            if r1 * dv < d:
+                return v
+            return u
+        # non-backtracking: uniform among the neighbours other than the previous node
+        if prev < 0 or d == 1:
+            return indices[s + below(skey, ctr + 1, d)]
+        v = indices[s + below(skey, ctr + 1, d - 1)]
+        if v == prev:
+            v = indices[s + d - 1]
+        return v
+
+    return step
+
+
+_step = numba.njit(make_walk_step(_below, _uniform))
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
+def walk_chunk(kind, indptr, indices, cur, prev, start, c, key, t0, visits):
+    """Advance every walker ``visits.shape[1]`` steps from step ``t0`` (walker w on stream w, step t on
+    counters 2t, 2t+1); ``visits[w, j]`` is its node after step ``t0 + j``. Updates ``cur``/``prev``."""
+    n = indptr.shape[0] - 1
+    W, T = visits.shape
+    for w in numba.prange(W):
+        skey = stream_key(key, w)
+        u, p = cur[w], prev[w]
+        for j in range(T):
+            v = _step(kind, indptr, indices, n, u, p, start[w], c, skey, 2 * (t0 + j))
+            p = u
+            u = v
+            visits[w, j] = u
+        cur[w], prev[w] = u, p
+
+
+@numba.njit(cache=True, nogil=True)
+def frontier_walk(indptr, indices, walkers, t0, n_steps, key, visits):
+    """Frontier sampling (Ribeiro & Towsley 2010): at each step the walker on node u is chosen with
+    probability deg(u) / sum of the walkers' degrees and moves to a uniform neighbour; ``visits[t]`` is
+    the node reached at step t0 + t. ``walkers`` (current nodes) is updated."""
+    skey = stream_key(key, 0)
+    L = walkers.shape[0]
+    n = indptr.shape[0] - 1
+    for tt in range(n_steps):
+        t = t0 + tt
+        total = 0
+        for i in range(L):
+            total += indptr[walkers[i] + 1] - indptr[walkers[i]]
+        if total == 0:
+            i = _below(skey, 3 * t, L)
+            walkers[i] = _below(skey, 3 * t + 1, n)
+            visits[tt] = walkers[i]
+            continue
+        r = _below(skey, 3 * t, total)
+        i = 0
+        while True:
+            d = indptr[walkers[i] + 1] - indptr[walkers[i]]
+            if r < d:
+                break
+            r -= d
+            i += 1
+        u = walkers[i]
+        walkers[i] = indices[indptr[u] + _below(skey, 3 * t + 1, indptr[u + 1] - indptr[u])]
+        visits[tt] = walkers[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def forest_fire(indptr, indices, t_indptr, t_indices, budget, p_forward, p_backward, key):
+    """Forest fire (Leskovec, Kleinberg & Faloutsos 2005; as a sampler, Leskovec & Faloutsos 2006).
+
+    From a uniformly drawn ambassador, each burning node u draws x ~ Geometric with mean
+    p_f / (1 - p_f) and y with mean p_b / (1 - p_b) (p_b = r p_f, the backward burning probability),
+    and sets fire to x of its unburned out-neighbours and y of its unburned in-neighbours, chosen
+    uniformly; when the fire dies a new ambassador is drawn. Returns the first ``budget`` burned nodes.
+    """
+    n = indptr.shape[0] - 1
+    skey = stream_key(key, 0)
+    ctr = np.int64(0)
+    burned = np.zeros(n, np.bool_)
+    order = np.empty(budget, np.int64)
+    queue = np.empty(n, np.int64)
+    cand = np.empty(n, np.int64)
+    k = 0
+    while k < budget:
+        a = _below(skey, ctr, n)
+        ctr += 1
+        if burned[a]:
+            continue
+        burned[a] = True
+        order[k] = a
+        k += 1
+        head, tail = 0, 0
+        queue[tail] = a
+        tail += 1
+        while head < tail and k < budget:
+            u = queue[head]
+            head += 1
+            for side in range(2):
+                ptr, nb = (indptr, indices) if side == 0 else (t_indptr, t_indices)
+                prob = p_forward if side == 0 else p_backward
+                if prob <= 0.0:
+                    continue
+                x = np.int64(np.floor(np.log(1.0 - _uniform(skey, ctr)) / np.log(prob)))
+                ctr += 1
+                nc = 0
+                for q in range(ptr[u], ptr[u + 1]):
+                    if not burned[nb[q]]:
+                        cand[nc] = nb[q]
+                        nc += 1
+                take = min(x, nc)
+                for i in range(take):  # partial Fisher-Yates: a uniform subset of size take
+                    r = i + _below(skey, ctr, nc - i)
+                    ctr += 1
+                    cand[i], cand[r] = cand[r], cand[i]
+                    v = cand[i]
+                    if k < budget and not burned[v]:
+                        burned[v] = True
+                        order[k] = v
+                        k += 1
+                        queue[tail] = v
+                        tail += 1
+    return order
+
+
+@numba.njit(cache=True, nogil=True)
+def snowball(indptr, indices, budget, max_neighbors, key):
+    """Breadth-first (snowball) sampling over ``indptr/indices`` from a uniform start; each node adds
+    all its unvisited neighbours, or ``max_neighbors`` of them drawn uniformly (> 0). A new uniform
+    start is drawn when the queue empties. Returns the first ``budget`` visited nodes."""
+    n = indptr.shape[0] - 1
+    skey = stream_key(key, 0)
+    ctr = np.int64(0)
+    seen = np.zeros(n, np.bool_)
+    order = np.empty(budget, np.int64)
+    cand = np.empty(n, np.int64)
+    k = 0
+    head = 0
+    while k < budget:
+        if head == k:
+            a = _below(skey, ctr, n)
+            ctr += 1
+            if seen[a]:
+                continue
+            seen[a] = True
+            order[k] = a
+            k += 1
+        u = order[head]
+        head += 1
+        nc = 0
+        for q in range(indptr[u], indptr[u + 1]):
+            if not seen[indices[q]]:
+                cand[nc] = indices[q]
+                nc += 1
+        take = nc if max_neighbors <= 0 else min(nc, max_neighbors)
+        for i in range(take):
+            if max_neighbors > 0:
+                r = i + _below(skey, ctr, nc - i)
+                ctr += 1
+                cand[i], cand[r] = cand[r], cand[i]
+            v = cand[i]
+            if k < budget and not seen[v]:
+                seen[v] = True
+                order[k] = v
+                k += 1
+    return order

@@ -308,7 +308,7 @@ def _class_deficits(mg: _Margins, r_def: np.ndarray, c_def: np.ndarray) -> list[
 
 def _clip_hubs(dk: np.ndarray, dl: np.ndarray, dc: np.ndarray, mg: _Margins, r_def: np.ndarray,
                c_def: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
-    """Lower the degrees of the classes that cannot be placed: every out-degree to at most (nodes with
+    r"""Lower the degrees of the classes that cannot be placed: every out-degree to at most (nodes with
     in-degree > 0) - 1 (and symmetrically), and each class with a deficit of :math:`\delta` arc ends over
     :math:`N` nodes by :math:`\lceil\delta/N\rceil`. Returns the new degrees and ``(side, from, to)``."""
     kmax = max(int(dc[dl > 0].sum()) - 1, 0)

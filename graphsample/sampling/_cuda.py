@@ -211,3 +211,69 @@ def swaps_gpu(n: int, src: Any, dst: Any, n_swaps: int, key: Any) -> tuple[Any, 
         accepted += acc
         r += 1
     return src, dst, accepted
+
+
+# ----------------------------------------------------------------------------- walk samplers (numba.cuda)
+
+_walk_kernel_cache: list = []
+#: numba.cuda, bound on first use: kernels must reach it as a module global, which is what Numba's CUDA
+#: simulator swaps for its own implementation.
+cuda: Any = None
+
+
+def _walk_kernel() -> Any:
+    """The numba.cuda twin of :func:`._kernels.walk_chunk`: one thread per walker, the same step
+    function (:func:`._kernels.make_walk_step`) over the CUDA build of the counter RNG."""
+    global cuda
+    if _walk_kernel_cache:
+        return _walk_kernel_cache[0]
+    from .._backend import numba_cuda
+    from .._random import cuda_functions
+    from ._kernels import make_walk_step
+
+    cuda = numba_cuda()
+    f = cuda_functions()
+    step = cuda.jit(device=True)(make_walk_step(f.random_below, f.random_uniform))
+
+    @cuda.jit
+    def kernel(kind, indptr, indices, cur, prev, start, c, key, t0, visits):
+        w = cuda.grid(1)
+        if w >= visits.shape[0]:
+            return
+        n = indptr.shape[0] - 1
+        skey = f.stream_key(key, w)
+        u = cur[w]
+        p = prev[w]
+        for j in range(visits.shape[1]):
+            v = step(kind, indptr, indices, n, u, p, start[w], c, skey, 2 * (t0 + j))
+            p = u
+            u = v
+            visits[w, j] = u
+        cur[w] = u
+        prev[w] = p
+
+    _walk_kernel_cache.append(kernel)
+    return kernel
+
+
+def _kernel_view(x: Any) -> Any:
+    """What a numba.cuda kernel takes: a zero-copy device view of CuPy / torch-CUDA arrays; NumPy arrays
+    as they are (only the CUDA simulator of the tests passes those)."""
+    from .._backend import backend_of, cuda_array
+
+    return x if backend_of(x) == "numpy" else cuda_array(x)
+
+
+def walk_chunk_cuda(kind: int, indptr: Any, indices: Any, cur: Any, prev: Any, start: Any, c: float, key: Any,
+                    t0: int, n_steps: int) -> Any:
+    """``n_steps`` steps of every walker on the GPU; returns ``visits[w, t]`` in the arrays' namespace."""
+    xp = namespace(cur)
+    W = int(cur.shape[0])
+    visits = xp.empty((W, n_steps), dtype=xp.int64, device=device(cur))
+    indices64 = xp.astype(indices, xp.int64)
+    threads = 128
+    blocks = (W + threads - 1) // threads
+    _walk_kernel()[blocks, threads](int(kind), _kernel_view(indptr), _kernel_view(indices64), _kernel_view(cur),
+                                    _kernel_view(prev), _kernel_view(start), float(c), np.uint64(key),
+                                    np.int64(t0), _kernel_view(visits))
+    return visits

@@ -133,7 +133,13 @@ def singular_values(G: Graph, k: int = 20) -> np.ndarray:
         return np.zeros(0)
     if min(A.shape) <= 200:
         return np.linalg.svd(A.toarray(), compute_uv=False)[:k]
-    return np.sort(sp.linalg.svds(A, k=k, return_singular_vectors=False, random_state=0))[::-1]
+    return np.sort(sp.linalg.svds(A, k=k, return_singular_vectors=False, v0=_start_vector(A)))[::-1]
+
+
+def _start_vector(A: sp.csr_array) -> np.ndarray:
+    """A fixed start vector for ARPACK, so that svds is deterministic."""
+    v = np.cos(np.arange(min(A.shape)) + 1.0)
+    return v / np.linalg.norm(v)
 
 
 def first_left_singular_vector(G: Graph) -> np.ndarray:
@@ -144,7 +150,7 @@ def first_left_singular_vector(G: Graph) -> np.ndarray:
     if min(A.shape) <= 200:
         u = np.linalg.svd(A.toarray())[0][:, 0]
     else:
-        u = sp.linalg.svds(A, k=1, random_state=0)[0][:, 0]
+        u = sp.linalg.svds(A, k=1, v0=_start_vector(A))[0][:, 0]
     return np.abs(u)
 
 

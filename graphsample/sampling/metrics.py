@@ -62,7 +62,7 @@ def ks_statistic(a: Any, b: Any) -> float:
 
     An empty sample against a non-empty one gives 1; two empty samples give 0.
     """
-    a, b = np.sort(np.asarray(to_numpy(a), dtype=np.float64)), np.sort(np.asarray(to_numpy(b), dtype=np.float64))
+    a, b = (np.sort(np.asarray(x if isinstance(x, list | tuple) else to_numpy(x), dtype=np.float64)) for x in (a, b))
     if len(a) == 0 or len(b) == 0:
         return float(len(a) != len(b))
     x = np.union1d(a, b)

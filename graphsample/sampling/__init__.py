@@ -2,7 +2,7 @@
 
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
 from .jdm import InfeasibleSampleError, JDMReport, jdm_sample
-from .metrics import Comparison, compare, reciprocity
+from .metrics import Comparison, compare, profile, reciprocity
 
 __all__ = ["joint_degree_matrix", "degree_correlation_matrix", "jdm_sample", "JDMReport", "InfeasibleSampleError",
-           "compare", "Comparison", "reciprocity"]
+           "compare", "Comparison", "profile", "reciprocity"]

@@ -724,3 +724,45 @@ def snowball(indptr, indices, budget, max_neighbors, key):
                 order[k] = v
                 k += 1
     return order
+
+
+# ----------------------------------------------------------------------------- metrics
+
+@numba.njit(cache=True, nogil=True)
+def triangles_per_node(indptr, indices):
+    """Triangles through each node of a simple undirected graph in CSR (no loops), by the forward
+    algorithm (Schank & Wagner 2005): edges oriented from lower to higher (degree, id) rank, the
+    oriented neighbours of u marked, and every oriented path u -> v -> w closing on a mark is a triangle;
+    O(m^{3/2}) time."""
+    n = indptr.shape[0] - 1
+    deg = indptr[1:] - indptr[:-1]
+    fwd_ptr = np.zeros(n + 1, np.int64)
+    for u in range(n):
+        c = 0
+        for q in range(indptr[u], indptr[u + 1]):
+            v = indices[q]
+            if deg[v] > deg[u] or (deg[v] == deg[u] and v > u):
+                c += 1
+        fwd_ptr[u + 1] = fwd_ptr[u] + c
+    fwd = np.empty(fwd_ptr[n], np.int64)
+    for u in range(n):
+        c = fwd_ptr[u]
+        for q in range(indptr[u], indptr[u + 1]):
+            v = indices[q]
+            if deg[v] > deg[u] or (deg[v] == deg[u] and v > u):
+                fwd[c] = v
+                c += 1
+    mark = np.full(n, -1, np.int64)
+    out = np.zeros(n, np.int64)
+    for u in range(n):
+        for q in range(fwd_ptr[u], fwd_ptr[u + 1]):
+            mark[fwd[q]] = u
+        for q in range(fwd_ptr[u], fwd_ptr[u + 1]):
+            v = fwd[q]
+            for r in range(fwd_ptr[v], fwd_ptr[v + 1]):
+                w = fwd[r]
+                if mark[w] == u:
+                    out[u] += 1
+                    out[v] += 1
+                    out[w] += 1
+    return out

@@ -59,7 +59,7 @@ from ..errors import GraphsampleError
 from ..graph import Graph, from_edges
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
-from .metrics import ks_statistic, triplet_diff, triplet_l1
+from .metrics import _host_triplets, ks_statistic, triplet_diff, triplet_l1
 
 Rounding = Literal["systematic", "independent"]
 OnInfeasible = Literal["raise", "clip", "multigraph"]
@@ -428,10 +428,6 @@ def _without_loops(G: Graph) -> Graph:
     src, dst, _ = G.edges()
     keep = src != dst
     return from_edges(src[keep], dst[keep], n_nodes=G.n_nodes, directed=True)
-
-
-def _host_triplets(t: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return tuple(to_numpy(a).astype(np.int64) for a in t)
 
 
 def node_classes(tg: Targets) -> tuple[np.ndarray, np.ndarray]:

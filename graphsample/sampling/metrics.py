@@ -9,7 +9,7 @@ Kolmogorov-Smirnov D-statistic :math:`D = \max_x |F_G(x) - F_S(x)|` between the 
   BFS along arcs from ``n_sources`` random sources; S6 the same inside the largest WCC. :math:`P(h)`
   is already a CDF over :math:`h`;
 * S7 the absolute components of the first left singular vector of the adjacency (two-sample KS);
-* S8 the top ``k`` singular values against their rank, normalised to a distribution over ranks;
+* S8 the top ``k`` (10) singular values against their rank, normalised to a distribution over ranks;
 * S9 the mean local clustering coefficient :math:`C(d)` of the undirected view against the degree
   :math:`d`, normalised to a distribution over degrees.
 
@@ -32,6 +32,7 @@ from scipy.sparse import csgraph
 from .._backend import to_numpy
 from .._random import SeedLike, check_seed
 from ..graph import Graph
+from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
 
 
@@ -160,8 +161,10 @@ def clustering_by_degree(G: Graph) -> tuple[np.ndarray, np.ndarray]:
     A = ((A + A.T) > 0).astype(np.float64)
     A.setdiag(0)
     A.eliminate_zeros()
-    deg = np.asarray(A.sum(axis=1)).ravel()
-    tri = np.asarray((A @ A).multiply(A).sum(axis=1)).ravel() / 2
+    A = sp.csr_array(A)
+    A.sort_indices()
+    deg = np.diff(A.indptr).astype(np.float64)
+    tri = _kernels.triangles_per_node(A.indptr.astype(np.int64), A.indices.astype(np.int64)).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         c = np.where(deg > 1, 2 * tri / (deg * (deg - 1)), 0.0)
     ds, inv = np.unique(deg.astype(np.int64), return_inverse=True)
@@ -192,17 +195,12 @@ def triplet_l1(t1: tuple, t2: tuple, scale: float = 1.0) -> float:
 
 def jdm_l1(G: Graph, S: Graph) -> float:
     r"""Normalised JDM deviation :math:`\sum_{k,l} |J_S[k,l]/m_S - J_G[k,l]/m_G|` (0 = same shape, max 2)."""
-    JG, JS = joint_degree_matrix(G), joint_degree_matrix(S)
-    if G.n_arcs == 0 or S.n_arcs == 0:
-        return float(G.n_arcs != S.n_arcs) * 2.0
-    return triplet_l1(JS, JG, S.n_arcs / G.n_arcs) / S.n_arcs
+    return _normalised_l1(joint_degree_matrix(S), joint_degree_matrix(G), S.n_arcs, G.n_arcs)
 
 
 def dcm_l1(G: Graph, S: Graph) -> float:
     r"""Normalised DCM deviation :math:`\sum_{k,l} |D_S[k,l]/n_S - D_G[k,l]/n_G|` (max 2)."""
-    if G.n_nodes == 0 or S.n_nodes == 0:
-        return float(G.n_nodes != S.n_nodes) * 2.0
-    return triplet_l1(degree_correlation_matrix(S), degree_correlation_matrix(G), S.n_nodes / G.n_nodes) / S.n_nodes
+    return _normalised_l1(degree_correlation_matrix(S), degree_correlation_matrix(G), S.n_nodes, G.n_nodes)
 
 
 def assortativity(G: Graph, x: str = "out", y: str = "in") -> float:
@@ -239,32 +237,56 @@ class Comparison:
         return "\n".join(f"{n:<{w}}  {d:<{wd}}  {v:.4f}" for n, d, v in self.rows)
 
 
-def compare(G: Graph, S: Graph, *, n_sources: int = 64, k: int = 20, seed: SeedLike = 0) -> Comparison:
+def profile(G: Graph, *, n_sources: int = 64, k: int = 10, seed: SeedLike = 0) -> dict:
+    """The distributions :func:`compare` needs from one graph (compute it once for an original that is
+    compared with many samples)."""
+    if not isinstance(G, Graph):
+        raise TypeError("profile(G) takes a graphsample Graph")
+    G = G.to("numpy") if G.backend != "numpy" else G
+    sv = singular_values(G, k)
+    return {
+        "in": to_numpy(G.in_degree()), "out": to_numpy(G.out_degree()),
+        "wcc": component_sizes(G, "weak"), "scc": component_sizes(G, "strong"),
+        "hop": hop_plot(G, n_sources, seed), "hop_wcc": hop_plot(largest_wcc(G), n_sources, seed),
+        "sv1": first_left_singular_vector(G), "sv": (np.arange(len(sv)), sv),
+        "clustering": clustering_by_degree(G),
+        "jdm": _host_triplets(joint_degree_matrix(G)), "dcm": _host_triplets(degree_correlation_matrix(G)),
+        "n": G.n_nodes, "m": G.n_arcs, "reciprocity": reciprocity(G), "assortativity": assortativity(G),
+    }
+
+
+def _normalised_l1(t_s: tuple, t_g: tuple, size_s: int, size_g: int) -> float:
+    if size_s == 0 or size_g == 0:
+        return 2.0 * float(size_s != size_g)
+    return triplet_l1(t_s, t_g, size_s / size_g) / size_s
+
+
+def compare(G: Graph, S: Graph, *, n_sources: int = 64, k: int = 10, seed: SeedLike = 0,
+            original: dict | None = None) -> Comparison:
     """All the metrics between an original ``G`` and a sample ``S``: S1-S9 KS D (lower is better),
-    JDM/DCM L1 (lower is better), and reciprocity / assortativity of both graphs."""
+    JDM/DCM L1 (lower is better), and reciprocity / assortativity of both graphs.
+
+    ``original``: ``profile(G)`` computed beforehand (same ``n_sources``, ``k``, ``seed``)."""
     if not isinstance(G, Graph) or not isinstance(S, Graph):
         raise TypeError("compare(G, S) takes two graphsample Graphs")
-    G, S = (H.to("numpy") if H.backend != "numpy" else H for H in (G, S))
-    sc, gc = clustering_by_degree(S), clustering_by_degree(G)
-    sv_g, sv_s = singular_values(G, k), singular_values(S, k)
+    g = original if original is not None else profile(G, n_sources=n_sources, k=k, seed=seed)
+    s = profile(S, n_sources=n_sources, k=k, seed=seed)
     rows = [
-        ("S1", "in-degree KS D", ks_statistic(G.in_degree(), S.in_degree())),
-        ("S2", "out-degree KS D", ks_statistic(G.out_degree(), S.out_degree())),
-        ("S3", "WCC size KS D", ks_statistic(component_sizes(G, "weak"), component_sizes(S, "weak"))),
-        ("S4", "SCC size KS D", ks_statistic(component_sizes(G, "strong"), component_sizes(S, "strong"))),
-        ("S5", "hop-plot KS D", _ks_cdf(hop_plot(G, n_sources, seed), hop_plot(S, n_sources, seed))),
-        ("S6", "hop-plot (largest WCC) KS D",
-         _ks_cdf(hop_plot(largest_wcc(G), n_sources, seed), hop_plot(largest_wcc(S), n_sources, seed))),
-        ("S7", "first left singular vector KS D", ks_statistic(first_left_singular_vector(G),
-                                                               first_left_singular_vector(S))),
-        ("S8", "singular values KS D", ks_curves(np.arange(len(sv_g)), sv_g, np.arange(len(sv_s)), sv_s)),
-        ("S9", "clustering by degree KS D", ks_curves(gc[0], gc[1], sc[0], sc[1])),
-        ("jdm_l1", "JDM L1 (normalised)", jdm_l1(G, S)),
-        ("dcm_l1", "DCM L1 (normalised)", dcm_l1(G, S)),
-        ("reciprocity_G", "reciprocity of G", reciprocity(G)),
-        ("reciprocity_S", "reciprocity of S", reciprocity(S)),
-        ("assortativity_G", "out-in assortativity of G", assortativity(G)),
-        ("assortativity_S", "out-in assortativity of S", assortativity(S)),
+        ("S1", "in-degree KS D", ks_statistic(g["in"], s["in"])),
+        ("S2", "out-degree KS D", ks_statistic(g["out"], s["out"])),
+        ("S3", "WCC size KS D", ks_statistic(g["wcc"], s["wcc"])),
+        ("S4", "SCC size KS D", ks_statistic(g["scc"], s["scc"])),
+        ("S5", "hop-plot KS D", _ks_cdf(g["hop"], s["hop"])),
+        ("S6", "hop-plot (largest WCC) KS D", _ks_cdf(g["hop_wcc"], s["hop_wcc"])),
+        ("S7", "first left singular vector KS D", ks_statistic(g["sv1"], s["sv1"])),
+        ("S8", "singular values KS D", ks_curves(*g["sv"], *s["sv"])),
+        ("S9", "clustering by degree KS D", ks_curves(*g["clustering"], *s["clustering"])),
+        ("jdm_l1", "JDM L1 (normalised)", _normalised_l1(s["jdm"], g["jdm"], s["m"], g["m"])),
+        ("dcm_l1", "DCM L1 (normalised)", _normalised_l1(s["dcm"], g["dcm"], s["n"], g["n"])),
+        ("reciprocity_G", "reciprocity of G", g["reciprocity"]),
+        ("reciprocity_S", "reciprocity of S", s["reciprocity"]),
+        ("assortativity_G", "out-in assortativity of G", g["assortativity"]),
+        ("assortativity_S", "out-in assortativity of S", s["assortativity"]),
     ]
     return Comparison(rows)
 

@@ -15,6 +15,7 @@ from graphsample.errors import GraphsampleError
 from graphsample.sampling import (InfeasibleSampleError, degree_correlation_matrix, jdm_sample,
                                   joint_degree_matrix)
 from graphsample.sampling import _cuda, _kernels, jdm
+from graphsample.sampling.metrics import _host_triplets
 from tests.conftest import needs_dataset
 
 
@@ -86,8 +87,8 @@ def test_balance_stubs_closes_the_gap():
 
 def test_fit_jdm_margins_caps_and_rounding():
     G = random_digraph(300, 1500, 1)
-    J = jdm._host_triplets(joint_degree_matrix(G))
-    D = jdm._host_triplets(degree_correlation_matrix(G))
+    J = _host_triplets(joint_degree_matrix(G))
+    D = _host_triplets(degree_correlation_matrix(G))
     tg = jdm.plan_targets(J, D, 0.4, seed_key(5))
     assert tg.feasible
     mg = tg.mg
@@ -190,7 +191,7 @@ def test_gpu_path_on_numpy_and_torch_cpu():
     torch = pytest.importorskip("torch")
     G = random_digraph(300, 1500, 9)
     key = seed_key(5)
-    tg = jdm.plan_targets(jdm._host_triplets(joint_degree_matrix(G)), jdm._host_triplets(degree_correlation_matrix(G)),
+    tg = jdm.plan_targets(_host_triplets(joint_degree_matrix(G)), _host_triplets(degree_correlation_matrix(G)),
                           0.5, key)
     out = []
     for like in (np.zeros(1, np.int64), torch.zeros(1, dtype=torch.int64)):

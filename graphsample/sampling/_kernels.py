@@ -766,3 +766,54 @@ def triangles_per_node(indptr, indices):
                     out[v] += 1
                     out[w] += 1
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def walk_until(kind, indptr, indices, starts, c, key, budget, chunk, restart_stream):
+    """The walk samplers' CPU kernel: the walkers of :func:`walk_chunk` advanced in lockstep until
+    ``budget`` distinct nodes are seen, in (step, walker) order after the starts. When a whole chunk of
+    ``chunk`` steps finds no new node, every walker restarts at a uniform node (stream
+    ``restart_stream + r`` for the r-th restart, counter w). Returns the nodes in order of discovery --
+    exactly what the chunked GPU kernel gives after merging."""
+    n = indptr.shape[0] - 1
+    W = starts.shape[0]
+    seen = np.zeros(n, np.bool_)
+    order = np.empty(budget, np.int64)
+    k = 0
+    start = starts.copy()
+    cur = starts.copy()
+    prev = np.full(W, -1, np.int64)
+    skeys = np.empty(W, np.uint64)
+    for w in range(W):
+        skeys[w] = stream_key(key, w)
+        if k < budget and not seen[start[w]]:
+            seen[start[w]] = True
+            order[k] = start[w]
+            k += 1
+    t = 0
+    restarts = 0
+    while k < budget:
+        before = k
+        for j in range(chunk):
+            for w in range(W):
+                v = _step(kind, indptr, indices, n, cur[w], prev[w], start[w], c, skeys[w], 2 * (t + j))
+                prev[w] = cur[w]
+                cur[w] = v
+                if k < budget and not seen[v]:
+                    seen[v] = True
+                    order[k] = v
+                    k += 1
+        t += chunk
+        if k == before:
+            restarts += 1
+            rkey = stream_key(key, restart_stream + restarts)
+            for w in range(W):
+                s = np.int64(_uniform(rkey, w) * n)
+                start[w] = s
+                cur[w] = s
+                prev[w] = -1
+                if k < budget and not seen[s]:
+                    seen[s] = True
+                    order[k] = s
+                    k += 1
+    return order

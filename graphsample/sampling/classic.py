@@ -46,6 +46,8 @@ from . import _kernels
 
 _RESTART = 0.15
 _CHUNK = 4096
+_RESTART_STREAM = 10**6
+_PARALLEL_WALKERS = 64  # from this many walkers on, the host runs them in parallel chunks
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -268,18 +270,45 @@ def _walk_graph(G: Graph, kind: int) -> Graph:
     return G if kind in (_kernels.RWR, _kernels.RWJ) else G.to_undirected()
 
 
-def walk_visits(H: Graph, kind: int, starts: Any, c: float, key: np.uint64, t0: int, n_steps: int,
-                cur: Any, prev: Any) -> Any:
-    """Run ``n_steps`` steps of every walker on the graph's device: the Numba kernel on host arrays, the
-    numba.cuda kernel (:func:`._cuda.walk_chunk_cuda`) on GPU arrays. Returns visits[w, t]."""
-    if is_gpu(H.indptr):
-        from ._cuda import walk_chunk_cuda
+def _walk_chunks(H: Graph, kind: int, starts: Any, c: float, key: np.uint64, k: int, chunk: int) -> Any:
+    """Chunked walkers (one thread each; numba.cuda on a GPU, Numba prange on the host): the visits of
+    each chunk appended in (step, walker) order, first occurrences kept, restarts as in
+    :func:`._kernels.walk_until`. Same result as that kernel."""
+    xp = H.xp
+    gpu = is_gpu(H.indptr)
+    W = int(starts.shape[0])
+    cur = xp.asarray(starts, copy=True)
+    prev = xp.full((W,), -1, dtype=xp.int64, **_dev(H.indptr))
+    seq = starts
+    nodes = _first_occurrences(seq, k)
+    t, restarts = 0, 0
+    while nodes.shape[0] < k:
+        if gpu:
+            from ._cuda import walk_chunk_cuda
 
-        return walk_chunk_cuda(kind, H.indptr, H.indices, cur, prev, starts, c, key, t0, n_steps)
-    visits = np.empty((cur.shape[0], n_steps), np.int64)
-    _kernels.walk_chunk(kind, host_view(H.indptr), host_view(H.indices).astype(np.int64, copy=False),
-                        host_view(cur), host_view(prev), host_view(starts), float(c), key, t0, visits)
-    return visits
+            visits = walk_chunk_cuda(kind, H.indptr, H.indices, cur, prev, starts, c, key, t, chunk)
+        else:
+            visits = np.empty((W, chunk), np.int64)
+            _kernels.walk_chunk(kind, host_view(H.indptr), host_view(H.indices).astype(np.int64, copy=False),
+                                host_view(cur), host_view(prev), host_view(starts), float(c), key, t, visits)
+            visits = _same(H, visits)
+        t += chunk
+        seq = xp.concat([seq, xp.reshape(xp.permute_dims(visits, (1, 0)), (-1,))])
+        before = nodes.shape[0]
+        nodes = _first_occurrences(seq, k)
+        if nodes.shape[0] == before:  # stuck (a closed component): new starts, as Leskovec & Faloutsos do
+            restarts += 1
+            starts = _uniform_nodes(key, _RESTART_STREAM + restarts, W, H)
+            cur[...] = starts
+            prev[...] = -1
+            seq = xp.concat([seq, starts])
+            nodes = _first_occurrences(seq, k)
+    return nodes
+
+
+def _uniform_nodes(key: np.uint64, stream: int, count: int, H: Graph) -> Any:
+    xp = H.xp
+    return xp.astype(xp.floor(_uniforms(key, stream, 0, count, H.indptr) * H.n_nodes), xp.int64)
 
 
 def _walk_sampler(G: Graph, fraction: float, kind: int, seed: SeedLike, c: float, n_walkers: int) -> tuple[Graph, Any]:
@@ -289,29 +318,15 @@ def _walk_sampler(G: Graph, fraction: float, kind: int, seed: SeedLike, c: float
     if not 0 <= c < 1:
         raise ValueError(f"the restart / jump probability must be in [0, 1), got {c}")
     H = _walk_graph(G, kind)
-    xp = H.xp
     key = seed_key(seed)
-    dev = _dev(H.indptr)
-    starts = xp.astype(xp.floor(_uniforms(key, 10**6, 0, n_walkers, H.indptr) * H.n_nodes), xp.int64)
-    cur = xp.asarray(starts, copy=True)
-    prev = xp.full((n_walkers,), -1, dtype=xp.int64, **dev)
-    seq = starts
-    nodes = _first_occurrences(seq, k)
-    t, chunk, restarts = 0, max(_CHUNK // n_walkers, 16), 0
-    while nodes.shape[0] < k:
-        visits = walk_visits(H, kind, starts, c, key, t, chunk, cur, prev)
-        visits = to_backend(visits, H.backend, H.device) if isinstance(visits, np.ndarray) and H.backend != "numpy" else visits
-        t += chunk
-        seq = xp.concat([seq, xp.reshape(xp.permute_dims(visits, (1, 0)), (-1,))])
-        before = nodes.shape[0]
-        nodes = _first_occurrences(seq, k)
-        if nodes.shape[0] == before:  # stuck (a closed component): new starts, as Leskovec & Faloutsos do
-            restarts += 1
-            starts = xp.astype(xp.floor(_uniforms(key, 10**6 + restarts, 0, n_walkers, H.indptr) * H.n_nodes), xp.int64)
-            cur[...] = starts
-            prev[...] = -1
-            seq = xp.concat([seq, starts])
-            nodes = _first_occurrences(seq, k)
+    starts = _uniform_nodes(key, _RESTART_STREAM, n_walkers, H)
+    chunk = max(_CHUNK // n_walkers, 16)
+    if is_gpu(H.indptr) or n_walkers >= _PARALLEL_WALKERS:
+        nodes = _walk_chunks(H, kind, starts, c, key, k, chunk)
+    else:
+        nodes = _kernels.walk_until(kind, host_view(H.indptr), host_view(H.indices).astype(np.int64, copy=False),
+                                    np.ascontiguousarray(host_view(starts)), float(c), key, k, chunk, _RESTART_STREAM)
+        nodes = _same(G, nodes)
     return _induced(G, nodes)
 
 
@@ -353,7 +368,7 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
     H = G.to_undirected()
     indptr, indices = _host_graph(H, "frontier sampling")
     key = seed_key(seed)
-    walkers = np.floor(to_backend(_uniforms(key, 10**6, 0, n_walkers, H.indptr), "numpy") * H.n_nodes).astype(np.int64)
+    walkers = np.ascontiguousarray(host_view(_uniform_nodes(key, _RESTART_STREAM, n_walkers, H)))
     seq = walkers.copy()
     nodes = _first_occurrences(seq, k)
     step, n_steps = 0, 0
@@ -366,8 +381,7 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
         before = nodes.shape[0]
         nodes = _first_occurrences(seq, k)
         if nodes.shape[0] == before:  # every walker is stuck in components already covered
-            fresh = np.floor(to_backend(_uniforms(key, 10**6 + step, 0, n_walkers, H.indptr), "numpy") * H.n_nodes)
-            walkers[:] = fresh.astype(np.int64)
+            walkers[:] = host_view(_uniform_nodes(key, _RESTART_STREAM + step, n_walkers, H))
             seq = np.concatenate([seq, walkers])
             nodes = _first_occurrences(seq, k)
     return _induced(G, _same(G, nodes))

@@ -241,3 +241,19 @@ def test_walk_samplers_same_on_gpu(backend, name):
     S, gpu_nodes = SAMPLERS[name](G.to(b, d), 0.5, seed=3, n_walkers=4)
     assert S.backend == b
     assert np.array_equal(to_numpy(gpu_nodes), to_numpy(cpu_nodes))
+
+
+@pytest.mark.parametrize("kind", [_kernels.RWR, _kernels.RWJ, _kernels.MHRW, _kernels.NBRW])
+def test_lockstep_kernel_equals_parallel_chunks(kind):
+    """The host's lockstep kernel and the chunked parallel walkers (the GPU's scheme) give the same sample,
+    restarts included (the graph has closed components)."""
+    G = components_graph()
+    H = classic._walk_graph(G, kind)
+    key = seed_key(4)
+    for W in (1, 5):
+        starts = classic._uniform_nodes(key, classic._RESTART_STREAM, W, H)
+        chunk = 16
+        a = _kernels.walk_until(kind, H.indptr, H.indices.astype(np.int64), starts, 0.15, key, 110, chunk,
+                                classic._RESTART_STREAM)
+        b = classic._walk_chunks(H, kind, starts, 0.15, key, 110, chunk)
+        assert np.array_equal(a, b)

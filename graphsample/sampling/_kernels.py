@@ -268,56 +268,16 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
             ctr += 1
             v = kk // n
             w = kk % n
-            if res_out[v] == 0:  # out-neighbour switch: hand one of v's arcs to an unsaturated peer
-                wp = omem[optr[a] + _below(skey, ctr, o_unsat[a])]
-                ctr += 1
-                done = False
-                d = cur_out[v]
-                off = _below(skey, ctr, d)
-                ctr += 1
-                for q in range(d):
-                    t = out_nb[out_ptr[v] + (q + off) % d]
-                    if t != wp and h_find(akeys, wp * n + t) < 0:
-                        _remove_arc(v, t, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
-                        _add_arc(wp, t, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
-                        res_out[v] += 1
-                        _set_unsaturated(v, a, optr, omem, opos, o_unsat)
-                        res_out[wp] -= 1
-                        if res_out[wp] == 0:
-                            _set_saturated(wp, a, optr, omem, opos, o_unsat)
-                        if icls[t] == c:
-                            n_ins += 1
-                            nch = _chord_add(v * n + t, ch, nch, ckeys, cval)
-                            nch = _chord_discard(wp * n + t, ch, nch, ckeys, cval)
-                        done = True
-                        break
-                if not done:
-                    v = wp
-            if res_in[w] == 0:  # in-neighbour switch
-                wp = imem[iptr[c] + _below(skey, ctr, i_unsat[c])]
-                ctr += 1
-                done = False
-                d = cur_in[w]
-                off = _below(skey, ctr, d)
-                ctr += 1
-                for q in range(d):
-                    s = in_nb[in_ptr[w] + (q + off) % d]
-                    if s != wp and h_find(akeys, s * n + wp) < 0:
-                        _remove_arc(s, w, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
-                        _add_arc(s, wp, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
-                        res_in[w] += 1
-                        _set_unsaturated(w, c, iptr, imem, ipos, i_unsat)
-                        res_in[wp] -= 1
-                        if res_in[wp] == 0:
-                            _set_saturated(wp, c, iptr, imem, ipos, i_unsat)
-                        if ocls[s] == a:
-                            n_ins += 1
-                            nch = _chord_add(s * n + w, ch, nch, ckeys, cval)
-                            nch = _chord_discard(s * n + wp, ch, nch, ckeys, cval)
-                        done = True
-                        break
-                if not done:
-                    w = wp
+            if res_out[v] == 0:  # v saturated: hand one of its arcs to an unsaturated peer, or use the peer
+                v, nch, ins = _switch(True, v, a, c, n, optr, omem, opos, o_unsat, res_out, icls, skey, ctr, out_ptr,
+                                      in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i, ch, nch, ckeys, cval)
+                ctr += 2
+                n_ins += ins
+            if res_in[w] == 0:  # the same on the in-side
+                w, nch, ins = _switch(False, w, c, a, n, iptr, imem, ipos, i_unsat, res_in, ocls, skey, ctr, out_ptr,
+                                      in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i, ch, nch, ckeys, cval)
+                ctr += 2
+                n_ins += ins
             if v == w or h_find(akeys, v * n + w) >= 0:
                 # a substituted peer can hit a loop or an existing arc; the switches made so far keep the
                 # partial graph valid, so draw another chord (bounded, then report the block)
@@ -345,6 +305,37 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
     if e != m:
         return src[:0], dst[:0], -1
     return src, dst, 0
+
+
+@numba.njit(cache=True)
+def _switch(out_side, x, xc, yc, n, cptr, cmem, cpos, c_unsat, res, other_cls, skey, ctr, out_ptr, in_ptr, out_nb,
+            in_nb, cur_out, cur_in, akeys, apos_o, apos_i, ch, nch, ckeys, cval):
+    """Neighbour switch of Tillman et al. for a saturated node x of class xc (out-class when
+    ``out_side``, else in-class), inside block (xc, yc): a random unsaturated peer x' of the same class
+    takes over one arc x -> t (t -> x on the in-side) whose moved version is new, keeping the JDM and
+    freeing a stub of x. Returns (x or x' when no arc can move, chord count, chords inserted)."""
+    wp = cmem[cptr[xc] + _below(skey, ctr, c_unsat[xc])]
+    d = cur_out[x] if out_side else cur_in[x]
+    base = out_ptr[x] if out_side else in_ptr[x]
+    off = _below(skey, ctr + 1, d)
+    for q in range(d):
+        t = out_nb[base + (q + off) % d] if out_side else in_nb[base + (q + off) % d]
+        old = x * n + t if out_side else t * n + x
+        new = wp * n + t if out_side else t * n + wp
+        if t != wp and h_find(akeys, new) < 0:
+            _remove_arc(old // n, old % n, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
+            _add_arc(new // n, new % n, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i)
+            res[x] += 1
+            _set_unsaturated(x, xc, cptr, cmem, cpos, c_unsat)
+            res[wp] -= 1
+            if res[wp] == 0:
+                _set_saturated(wp, xc, cptr, cmem, cpos, c_unsat)
+            if other_cls[t] == yc:  # the freed position belongs to this block: a chord again
+                nch = _chord_add(old, ch, nch, ckeys, cval)
+                nch = _chord_discard(new, ch, nch, ckeys, cval)
+                return x, nch, 1
+            return x, nch, 0
+    return wp, nch, 0
 
 
 @numba.njit(cache=True)

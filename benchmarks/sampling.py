@@ -246,19 +246,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["wiki-vote", "p2p-gnutella08", "email-eu-core", "cora"])
     ap.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.2, 0.3, 0.5])
-    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seeds", type=int, default=3, help="seeds per cell (the issue's protocol: 10)")
     ap.add_argument("--no-lbof", action="store_true", help="skip Little Ball of Fur in the quality table")
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--rmat-scale", type=int, default=20)
     ap.add_argument("--rmat-p", type=float, default=0.5)
     ap.add_argument("--gpu", action="store_true", help="also time the GPU paths (needs CuPy or torch CUDA)")
+    ap.add_argument("--tag", default="", help="suffix of the quality result files (to run datasets in parallel)")
     args = ap.parse_args()
     os.environ.setdefault("GRAPHSAMPLE_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
     note = "threads: pin_threads(2) for every tool; command: python benchmarks/sampling.py " + " ".join(sys.argv[1:])
     if not args.skip_quality:
         rows = quality(args.datasets, args.fractions, args.seeds, not args.no_lbof)
-        write_results("sampling_quality", rows, ["dataset", "p", "sampler", "tool", "ks_mean", "ks_s1s2", "jdm_l1",
+        write_results("sampling_quality" + (f"_{args.tag}" if args.tag else ""), rows, ["dataset", "p", "sampler", "tool", "ks_mean", "ks_s1s2", "jdm_l1",
                                                  "dcm_l1", "runs", "note"], note)
     if not args.skip_speed:
         write_results("sampling_speed", speed_classic(), ["sampler", "ours_s", "lbof_s", "speedup", "note"],

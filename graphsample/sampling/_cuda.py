@@ -11,7 +11,8 @@ CuPy and PyTorch (CUDA or CPU, which is how it is tested without a GPU) and on N
    exactly the degrees and the JDM, but may contain self-loops and multi-arcs.
 2. :func:`repair_arcs` -- rounds of JDM-preserving swaps: every bad arc :math:`(a,b)` (a loop or a
    repeated arc) draws a partner :math:`(c,d)` whose target has the same in-degree (or, every other
-   round, whose source has the same out-degree) and the two exchange targets, :math:`(a,d),(c,b)`, when that creates neither a loop nor an existing or concurrently
+   round, whose source has the same out-degree) and the two exchange targets, :math:`(a,d),(c,b)`,
+   when that creates neither a loop nor an existing or concurrently
    created arc. Conflicts between proposals are settled by the lowest proposal id.
 3. :func:`swaps_gpu` -- the optional randomisation, as rounds of disjoint random pairs (alternately
    within target in-degree classes and source out-degree classes).
@@ -254,6 +255,41 @@ def _walk_kernel() -> Any:
 
     _walk_kernel_cache.append(kernel)
     return kernel
+
+
+_frontier_kernel_cache: list = []
+
+
+def _frontier_kernel() -> Any:
+    """:func:`._kernels.make_frontier_walk` as a one-thread numba.cuda kernel (the walkers depend on
+    each other through the degree-proportional choice, so the chain is sequential)."""
+    global cuda
+    if _frontier_kernel_cache:
+        return _frontier_kernel_cache[0]
+    from .._backend import numba_cuda
+    from .._random import cuda_functions
+    from ._kernels import make_frontier_walk
+
+    cuda = numba_cuda()
+    f = cuda_functions()
+    body = cuda.jit(device=True)(make_frontier_walk(f.random_below))
+
+    @cuda.jit
+    def kernel(indptr, indices, walkers, t0, key, visits):
+        if cuda.grid(1) == 0:
+            body(indptr, indices, walkers, t0, f.stream_key(key, 0), visits)
+
+    _frontier_kernel_cache.append(kernel)
+    return kernel
+
+
+def frontier_cuda(indptr: Any, indices: Any, walkers: Any, t0: int, key: Any, n_steps: int) -> Any:
+    """``n_steps`` frontier-sampling steps on the GPU; returns the visited nodes in the arrays' namespace."""
+    xp = namespace(walkers)
+    visits = xp.empty((n_steps,), dtype=xp.int64, device=device(walkers))
+    _frontier_kernel()[1, 1](_kernel_view(indptr), _kernel_view(xp.astype(indices, xp.int64)), _kernel_view(walkers),
+                             np.int64(t0), np.uint64(key), _kernel_view(visits))
+    return visits
 
 
 def _kernel_view(x: Any) -> Any:

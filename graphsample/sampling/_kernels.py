@@ -269,13 +269,15 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
             v = kk // n
             w = kk % n
             if res_out[v] == 0:  # v saturated: hand one of its arcs to an unsaturated peer, or use the peer
-                v, nch, ins = _switch(True, v, a, c, n, optr, omem, opos, o_unsat, res_out, icls, skey, ctr, out_ptr,
-                                      in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i, ch, nch, ckeys, cval)
+                v, nch, ins = _switch(True, v, a, c, n, optr, omem, opos, o_unsat, res_out, icls, skey, ctr,
+                                      out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i,
+                                      ch, nch, ckeys, cval)
                 ctr += 2
                 n_ins += ins
             if res_in[w] == 0:  # the same on the in-side
-                w, nch, ins = _switch(False, w, c, a, n, iptr, imem, ipos, i_unsat, res_in, ocls, skey, ctr, out_ptr,
-                                      in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i, ch, nch, ckeys, cval)
+                w, nch, ins = _switch(False, w, c, a, n, iptr, imem, ipos, i_unsat, res_in, ocls, skey, ctr,
+                                      out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i,
+                                      ch, nch, ckeys, cval)
                 ctr += 2
                 n_ins += ins
             if v == w or h_find(akeys, v * n + w) >= 0:
@@ -585,35 +587,38 @@ def walk_chunk(kind, indptr, indices, cur, prev, start, c, key, t0, visits):
         cur[w], prev[w] = u, p
 
 
-@numba.njit(cache=True, nogil=True)
-def frontier_walk(indptr, indices, walkers, t0, n_steps, key, visits):
-    """Frontier sampling (Ribeiro & Towsley 2010): at each step the walker on node u is chosen with
-    probability deg(u) / sum of the walkers' degrees and moves to a uniform neighbour; ``visits[t]`` is
-    the node reached at step t0 + t. ``walkers`` (current nodes) is updated."""
-    skey = stream_key(key, 0)
-    L = walkers.shape[0]
-    n = indptr.shape[0] - 1
-    for tt in range(n_steps):
-        t = t0 + tt
-        total = 0
-        for i in range(L):
-            total += indptr[walkers[i] + 1] - indptr[walkers[i]]
-        if total == 0:
-            i = _below(skey, 3 * t, L)
-            walkers[i] = _below(skey, 3 * t + 1, n)
+def make_frontier_walk(below):
+    """Frontier sampling (Ribeiro & Towsley 2010), written once over the RNG function ``below`` (compiled
+    for the host here, as a one-thread numba.cuda kernel body in :mod:`._cuda`): at step t the walker on
+    node u is chosen with probability deg(u) / (sum of the walkers' degrees) and moves to a uniform
+    neighbour; ``visits[t - t0]`` is the node reached. ``walkers`` (current nodes) is updated."""
+
+    def frontier_walk(indptr, indices, walkers, t0, skey, visits):
+        L = walkers.shape[0]
+        n = indptr.shape[0] - 1
+        for tt in range(visits.shape[0]):
+            t = t0 + tt
+            total = 0
+            for i in range(L):
+                total += indptr[walkers[i] + 1] - indptr[walkers[i]]
+            if total == 0:  # every walker on an isolated node: one of them jumps
+                i = below(skey, 3 * t, L)
+                walkers[i] = below(skey, 3 * t + 1, n)
+                visits[tt] = walkers[i]
+                continue
+            r = below(skey, 3 * t, total)
+            i = 0
+            while r >= indptr[walkers[i] + 1] - indptr[walkers[i]]:
+                r -= indptr[walkers[i] + 1] - indptr[walkers[i]]
+                i += 1
+            u = walkers[i]
+            walkers[i] = indices[indptr[u] + below(skey, 3 * t + 1, indptr[u + 1] - indptr[u])]
             visits[tt] = walkers[i]
-            continue
-        r = _below(skey, 3 * t, total)
-        i = 0
-        while True:
-            d = indptr[walkers[i] + 1] - indptr[walkers[i]]
-            if r < d:
-                break
-            r -= d
-            i += 1
-        u = walkers[i]
-        walkers[i] = indices[indptr[u] + _below(skey, 3 * t + 1, indptr[u + 1] - indptr[u])]
-        visits[tt] = walkers[i]
+
+    return frontier_walk
+
+
+frontier_walk = numba.njit(nogil=True)(make_frontier_walk(_below))
 
 
 @numba.njit(cache=True, nogil=True)

@@ -244,7 +244,8 @@ def _row_search(G: Graph, v: Any, u: Any, row_len: Any) -> Any:
     return pos - G.indptr[v]
 
 
-def random_node_edge(G: Graph, fraction: float, *, seed: SeedLike = None, p_node_edge: float = 1.0) -> tuple[Graph, Any]:
+def random_node_edge(G: Graph, fraction: float, *, seed: SeedLike = None,
+                     p_node_edge: float = 1.0) -> tuple[Graph, Any]:
     """A uniform node, then a uniform arc incident to it (in or out), until ``k`` nodes are touched (RNE).
 
     With ``p_node_edge < 1`` each draw is a node-edge draw with that probability and a uniform arc
@@ -371,30 +372,39 @@ def _host_graph(G: Graph, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int = 10) -> tuple[Graph, Any]:
-    """Frontier sampling (FS) with ``n_walkers`` dependent walkers on the undirected view."""
+    """Frontier sampling (FS) with ``n_walkers`` dependent walkers on the undirected view; a sequential
+    chain (a Numba kernel on the host, a one-thread numba.cuda kernel on a GPU: the same samples)."""
     k = _budget(G, fraction)
     if not isinstance(n_walkers, int | np.integer) or n_walkers < 1:
         raise ValueError(f"n_walkers must be a positive integer, got {n_walkers!r}")
     H = G.to_undirected()
-    indptr, indices = _host_graph(H, "frontier sampling")
+    xp = H.xp
     key = seed_key(seed)
-    walkers = np.ascontiguousarray(host_view(_uniform_nodes(key, _RESTART_STREAM, n_walkers, H)))
-    seq = walkers.copy()
+    walkers = _uniform_nodes(key, _RESTART_STREAM, n_walkers, H)
+    seq = walkers
+    walkers = xp.asarray(walkers, copy=True)
     nodes = _first_occurrences(seq, k)
-    step, n_steps = 0, 0
+    t, restarts, n_steps = 0, 0, max(4 * k, 1024)
     while nodes.shape[0] < k:
-        n_steps = max(4 * k, 1024) if step == 0 else n_steps
-        visits = np.empty(n_steps, np.int64)
-        _kernels.frontier_walk(indptr, indices, walkers, step * n_steps, n_steps, key, visits)
-        step += 1
-        seq = np.concatenate([seq, visits])
+        if is_gpu(H.indptr):
+            from ._cuda import frontier_cuda
+
+            visits = frontier_cuda(H.indptr, H.indices, walkers, t, key, n_steps)
+        else:
+            visits = np.empty(n_steps, np.int64)
+            _kernels.frontier_walk(host_view(H.indptr), host_view(H.indices).astype(np.int64, copy=False),
+                                   host_view(walkers), t, np.uint64(_kernels.stream_key(key, 0)), visits)
+            visits = _same(H, visits)
+        t += n_steps
+        seq = xp.concat([seq, visits])
         before = nodes.shape[0]
         nodes = _first_occurrences(seq, k)
         if nodes.shape[0] == before:  # every walker is stuck in components already covered
-            walkers[:] = host_view(_uniform_nodes(key, _RESTART_STREAM + step, n_walkers, H))
-            seq = np.concatenate([seq, walkers])
+            restarts += 1
+            walkers[...] = _uniform_nodes(key, _RESTART_STREAM + restarts, n_walkers, H)
+            seq = xp.concat([seq, walkers])
             nodes = _first_occurrences(seq, k)
-    return _induced(G, _same(G, nodes))
+    return _induced(G, nodes)
 
 
 def _same(G: Graph, a: np.ndarray) -> Any:
@@ -407,10 +417,12 @@ def forest_fire(G: Graph, fraction: float, *, seed: SeedLike = None, p_forward: 
     probability ``backward_ratio * p_forward`` (0.7 and 0.2 in Leskovec & Faloutsos 2006)."""
     k = _budget(G, fraction)
     if not 0 <= p_forward < 1 or not 0 <= backward_ratio * p_forward < 1 or backward_ratio < 0:
-        raise ValueError(f"p_forward and backward_ratio * p_forward must be in [0, 1), got {p_forward}, {backward_ratio}")
+        raise ValueError("p_forward and backward_ratio * p_forward must be in [0, 1), "
+                         f"got {p_forward}, {backward_ratio}")
     indptr, indices = _host_graph(G, "forest fire")
     T = G.transpose
-    order = _kernels.forest_fire(indptr, indices, host_view(T.indptr), host_view(T.indices).astype(np.int64, copy=False),
+    t_indices = host_view(T.indices).astype(np.int64, copy=False)
+    order = _kernels.forest_fire(indptr, indices, host_view(T.indptr), t_indices,
                                  k, float(p_forward), float(backward_ratio * p_forward), seed_key(seed))
     return _induced(G, _same(G, order))
 

@@ -34,7 +34,8 @@ The steps (what is the paper's and what is ours is said in ``docs/sampling.md``)
 5. Realizability: integer, exact margins, caps (Tillman et al. 2017, Theorem 1). Otherwise
    :class:`InfeasibleSampleError` names the classes that cannot be placed and the smallest feasible
    :math:`p`, unless ``on_infeasible`` is ``"clip"`` (the degrees of the classes that cannot be placed
-   are lowered, round by round, until the sample can hold them; listed in the report) or ``"multigraph"`` (caps dropped; multi-arcs and self-loops allowed, the
+   are lowered, round by round, until the sample can hold them; listed in the report) or
+   ``"multigraph"`` (caps dropped; multi-arcs and self-loops allowed, the
    result's ``weights`` are arc multiplicities).
 6. Construction of a simple digraph with exactly :math:`D'` and :math:`J'`: the directed 2K algorithm
    of Tillman, Markopoulou, Butts & Gjoka (KDD 2017) as a Numba kernel (:func:`._kernels.construct_2k`);
@@ -120,7 +121,8 @@ class JDMReport:
 
     def summary(self) -> dict:
         """The scalar fields, for printing."""
-        keys = ("p", "n_original", "m_original", "n", "m", "rounding", "repairs", "fallback", "construction", "second_flow",
+        keys = ("p", "n_original", "m_original", "n", "m", "rounding", "repairs", "fallback", "construction",
+                "second_flow",
                 "swaps_accepted", "dcm_max_dev", "jdm_max_round", "dcm_l1", "jdm_l1", "ks_in", "ks_out", "seconds")
         out = {k: getattr(self, k) for k in keys}
         out["clipped"] = ", ".join(f"{s} {d}->{c}" for s, d, c in self.clipped) or "none"

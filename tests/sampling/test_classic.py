@@ -205,7 +205,8 @@ def test_frontier_visits_follow_degree():
     for s in range(3000):
         walkers = np.array([s % 8, (3 * s + 1) % 8, (5 * s + 2) % 8], np.int64)
         visits = np.empty(40, np.int64)
-        _kernels.frontier_walk(H.indptr, H.indices.astype(np.int64), walkers, 0, 40, seed_key(s), visits)
+        skey = np.uint64(_kernels.stream_key(seed_key(s), 0))
+        _kernels.frontier_walk(H.indptr, H.indices.astype(np.int64), walkers, 0, skey, visits)
         last.append(visits[-1])
     # the moving walker sits on an edge end chosen proportional to degree in the stationary regime
     assert chi2_pvalue(np.array(last), deg / deg.sum()) > 1e-3
@@ -227,11 +228,20 @@ def test_cuda_walk_kernel_matches_cpu():
             gpu = _cuda.walk_chunk_cuda(kind, G.indptr, G.indices, c2, p2, starts, 0.15, seed_key(9), 7, 25)
         assert np.array_equal(cpu, to_numpy(gpu))
         assert np.array_equal(c1, c2) and np.array_equal(p1, p2)
+    walkers = np.array([0, 4, 6], np.int64)
+    cpu = np.empty(30, np.int64)
+    w1 = walkers.copy()
+    skey = np.uint64(_kernels.stream_key(seed_key(9), 0))
+    _kernels.frontier_walk(U.indptr, U.indices.astype(np.int64), w1, 5, skey, cpu)
+    w2 = walkers.copy()
+    with np.errstate(over="ignore"):
+        gpu = _cuda.frontier_cuda(U.indptr, U.indices, w2, 5, seed_key(9), 30)
+    assert np.array_equal(cpu, to_numpy(gpu)) and np.array_equal(w1, w2)
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", ["random-walk-restart", "random-walk-jump", "metropolis-hastings-walk",
-                                  "non-backtracking-walk"])
+                                  "non-backtracking-walk", "frontier"])
 def test_walk_samplers_same_on_gpu(backend, name):
     b, d = backend
     if not d.startswith("cuda"):

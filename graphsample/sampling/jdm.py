@@ -386,8 +386,9 @@ def smallest_feasible_p(J: tuple, D: tuple, p: float, key: np.uint64, rounding: 
     Starts from the per-class bound :math:`p \ge \max_k (k + f_k)/N^-_{>0}` (and its mirror for
     in-degrees), where :math:`f_k` is the share of out-class :math:`k` nodes that also receive arcs: in
     expectation a node of out-degree :math:`k` needs :math:`k` distinct targets among the
-    :math:`pN^-_{>0}` nodes of positive in-degree. Then steps up by 1% until :func:`plan_targets`
-    succeeds (``None`` if nothing up to 1 does).
+    :math:`pN^-_{>0}` nodes of positive in-degree. From there, bisection (to 0.5%) between that bound
+    and 1 on :func:`plan_targets`'s verdict; the value returned is one that was verified feasible
+    (``None`` if even ``p = 1`` is not).
     """
     ok, ol, oc = D
     n_in_pos, n_out_pos = oc[ol > 0].sum(), oc[ok > 0].sum()
@@ -397,13 +398,17 @@ def smallest_feasible_p(J: tuple, D: tuple, p: float, key: np.uint64, rounding: 
             sel = deg == d
             share = oc[sel & (other > 0)].sum() / oc[sel].sum()
             bound = max(bound, (d + share) / max(npos, 1))
-    q = min(bound, 1.0)
-    while True:
-        if plan_targets(J, D, q, key, rounding).feasible:
-            return float(q)
-        if q >= 1.0:
-            return None
-        q = min(1.0, q * 1.01 + 1e-4)
+    feasible = lambda q: plan_targets(J, D, q, key, rounding).feasible  # noqa: E731
+    lo = min(bound, 1.0)
+    if feasible(lo):
+        return float(lo)
+    if not feasible(1.0):
+        return None
+    hi = 1.0
+    while hi - lo > 0.005 * hi:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if feasible(mid) else (mid, hi)
+    return float(hi)
 
 
 # ----------------------------------------------------------------------------- the sampler

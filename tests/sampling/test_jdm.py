@@ -113,6 +113,22 @@ def test_augment_flow_small_exact():
 
 # ----------------------------------------------------------------------------- whole sampler
 
+@settings(max_examples=12, deadline=None)
+@given(st.integers(5, 40), st.integers(0, 250), st.floats(0.05, 1.0), st.integers(0, 2**20),
+       st.sampled_from(["systematic", "independent"]))
+def test_property_sample_is_simple_with_exact_targets_or_infeasible(n, m, p, seed, rounding):
+    """Whatever the graph and p: either a clear InfeasibleSampleError, or a simple digraph whose JDM and
+    DCM are exactly the reported targets, within the rounding bounds."""
+    G = random_digraph(n, m, seed)
+    try:
+        S, report = jdm_sample(G, p, seed=seed, rounding=rounding)
+    except InfeasibleSampleError as e:
+        assert e.classes and (e.min_p is None or e.min_p > p)
+        return
+    check_sample(S, report)
+    if rounding == "systematic":
+        assert report.dcm_max_dev < 1 + report.repairs
+
 def test_p1_reproduces_jdm_and_dcm_exactly():
     G = random_digraph(400, 2500, 2)
     S, report = jdm_sample(G, 1.0, seed=1)

@@ -19,7 +19,7 @@ CuPy and PyTorch (CUDA or CPU, which is how it is tested without a GPU) and on N
 
 Random numbers are :func:`graphsample._random.uniform_array` of ``(seed key, stream, counter)``, so the
 three backends give the same graph for the same seed. The walk-style samplers' numba.cuda kernels live
-here as well (:func:`walk_sample_cuda`).
+here as well (:func:`walk_chunk_cuda`, :func:`frontier_cuda`).
 """
 
 from __future__ import annotations

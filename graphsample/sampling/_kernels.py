@@ -4,7 +4,9 @@ r"""Numba kernels of the sampling package.
   a simple digraph with exactly the given degrees and Joint Degree Matrix;
 * :func:`jdm_swaps` -- JDM-preserving double-edge swaps (the Markov chain of step 7);
 * :func:`augment_flow` -- the unit augmenting-path max-flow of the controlled rounding (step 4);
-* the walk-style samplers' kernels (:func:`walk_sample`, :func:`frontier_sample`, :func:`forest_fire`).
+* the walk-style samplers' kernels (:func:`walk_until`, :func:`walk_chunk`, :func:`frontier_walk`,
+  :func:`forest_fire`, :func:`snowball`), the induced-subgraph kernel and the triangle counter of the
+  metrics.
 
 Every random number comes from the counter-based RNG of :mod:`graphsample._random` keyed by
 ``(seed key, stream, counter)``. The construction and the swaps are Markov chains (each step depends on
@@ -103,22 +105,24 @@ def _add_arc(u, v, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, ap
 
 
 @numba.njit(cache=True)
+def _unlink(row, pos, ptr, nb, cur, apos, akeys, n, out_side):
+    """Empty slot ``pos`` of ``row``'s neighbour list by moving its last entry there (and updating that
+    arc's stored position); ``out_side`` says whether the lists hold successors or predecessors."""
+    last = cur[row] - 1
+    y = nb[ptr[row] + last]
+    nb[ptr[row] + pos] = y
+    if last != pos:
+        apos[h_find(akeys, row * n + y if out_side else y * n + row)] = pos
+    cur[row] = last
+
+
+@numba.njit(cache=True)
 def _remove_arc(u, v, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys, apos_o, apos_i):
     s = h_find(akeys, u * n + v)
     po, pi = apos_o[s], apos_i[s]
     akeys[s] = _TOMB
-    last = cur_out[u] - 1
-    w = out_nb[out_ptr[u] + last]
-    out_nb[out_ptr[u] + po] = w
-    if w != v:
-        apos_o[h_find(akeys, u * n + w)] = po
-    cur_out[u] = last
-    last = cur_in[v] - 1
-    x = in_nb[in_ptr[v] + last]
-    in_nb[in_ptr[v] + pi] = x
-    if x != u:
-        apos_i[h_find(akeys, x * n + v)] = pi
-    cur_in[v] = last
+    _unlink(u, po, out_ptr, out_nb, cur_out, apos_o, akeys, n, True)
+    _unlink(v, pi, in_ptr, in_nb, cur_in, apos_i, akeys, n, False)
 
 
 # ----------------------------------------------------------------------------- class member lists
@@ -126,27 +130,26 @@ def _remove_arc(u, v, n, out_ptr, in_ptr, out_nb, in_nb, cur_out, cur_in, akeys,
 # u's index inside that slice.
 
 @numba.njit(cache=True)
-def _set_saturated(u, c, ptr, members, pos, n_unsat):
-    last = n_unsat[c] - 1
-    w = members[ptr[c] + last]
+def _swap_to(u, c, idx, ptr, members, pos):
+    """Exchange u with the member at index ``idx`` of class c's slice."""
+    w = members[ptr[c] + idx]
     pu = pos[u]
     members[ptr[c] + pu] = w
     pos[w] = pu
-    members[ptr[c] + last] = u
-    pos[u] = last
-    n_unsat[c] = last
+    members[ptr[c] + idx] = u
+    pos[u] = idx
+
+
+@numba.njit(cache=True)
+def _set_saturated(u, c, ptr, members, pos, n_unsat):
+    _swap_to(u, c, n_unsat[c] - 1, ptr, members, pos)
+    n_unsat[c] -= 1
 
 
 @numba.njit(cache=True)
 def _set_unsaturated(u, c, ptr, members, pos, n_unsat):
-    first = n_unsat[c]
-    w = members[ptr[c] + first]
-    pu = pos[u]
-    members[ptr[c] + pu] = w
-    pos[w] = pu
-    members[ptr[c] + first] = u
-    pos[u] = first
-    n_unsat[c] = first + 1
+    _swap_to(u, c, n_unsat[c], ptr, members, pos)
+    n_unsat[c] += 1
 
 
 # ----------------------------------------------------------------------------- chord sets
@@ -527,6 +530,17 @@ def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def, or
 
 
 # ----------------------------------------------------------------------------- walk-style samplers
+
+@numba.njit(cache=True)
+def _visit(v, seen, order, k, budget):
+    """Record ``v`` as the k-th sampled node if it is new and the budget allows; returns the new count."""
+    if k < budget and not seen[v]:
+        seen[v] = True
+        order[k] = v
+        return k + 1
+    return k
+
+
 # Kinds of walk_chunk: the walker's next node from u, with c the restart / jump probability.
 RWR, RWJ, MHRW, NBRW = 0, 1, 2, 3
 
@@ -643,9 +657,7 @@ def forest_fire(indptr, indices, t_indptr, t_indices, budget, p_forward, p_backw
         ctr += 1
         if burned[a]:
             continue
-        burned[a] = True
-        order[k] = a
-        k += 1
+        k = _visit(a, burned, order, k, budget)
         head, tail = 0, 0
         queue[tail] = a
         tail += 1
@@ -669,12 +681,10 @@ def forest_fire(indptr, indices, t_indptr, t_indices, budget, p_forward, p_backw
                     r = i + _below(skey, ctr, nc - i)
                     ctr += 1
                     cand[i], cand[r] = cand[r], cand[i]
-                    v = cand[i]
-                    if k < budget and not burned[v]:
-                        burned[v] = True
-                        order[k] = v
-                        k += 1
-                        queue[tail] = v
+                    before = k
+                    k = _visit(cand[i], burned, order, k, budget)
+                    if k > before:
+                        queue[tail] = cand[i]
                         tail += 1
     return order
 
@@ -715,10 +725,7 @@ def snowball(indptr, indices, budget, max_neighbors, key):
                 ctr += 1
                 cand[i], cand[r] = cand[r], cand[i]
             v = cand[i]
-            if k < budget and not seen[v]:
-                seen[v] = True
-                order[k] = v
-                k += 1
+            k = _visit(v, seen, order, k, budget)
     return order
 
 
@@ -782,10 +789,7 @@ def walk_until(kind, indptr, indices, starts, c, key, budget, chunk, restart_str
     skeys = np.empty(W, np.uint64)
     for w in range(W):
         skeys[w] = stream_key(key, w)
-        if k < budget and not seen[start[w]]:
-            seen[start[w]] = True
-            order[k] = start[w]
-            k += 1
+        k = _visit(start[w], seen, order, k, budget)
     t = 0
     restarts = 0
     while k < budget:
@@ -795,10 +799,7 @@ def walk_until(kind, indptr, indices, starts, c, key, budget, chunk, restart_str
                 v = _step(kind, indptr, indices, n, cur[w], prev[w], start[w], c, skeys[w], 2 * (t + j))
                 prev[w] = cur[w]
                 cur[w] = v
-                if k < budget and not seen[v]:
-                    seen[v] = True
-                    order[k] = v
-                    k += 1
+                k = _visit(v, seen, order, k, budget)
         t += chunk
         if k == before:
             restarts += 1
@@ -808,10 +809,7 @@ def walk_until(kind, indptr, indices, starts, c, key, budget, chunk, restart_str
                 start[w] = s
                 cur[w] = s
                 prev[w] = -1
-                if k < budget and not seen[s]:
-                    seen[s] = True
-                    order[k] = s
-                    k += 1
+                k = _visit(s, seen, order, k, budget)
     return order
 
 

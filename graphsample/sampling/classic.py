@@ -24,9 +24,12 @@ the subgraph of the sampled arcs only, as in Leskovec & Faloutsos, "Sampling fro
   :math:`r`, Leskovec et al. KDD 2005) and ``snowball`` (BFS on the undirected view, optionally at most
   ``max_neighbors`` per node).
 
-The walk samplers run ``n_walkers`` walkers in parallel kernels (one counter-RNG stream each, a thread
-per walker), merged in (step, walker) order, so the sample does not depend on the thread count and is the
-same on CPU and GPU. Forest fire and snowball are sequential Numba kernels on host graphs.
+The walk samplers advance ``n_walkers`` walkers (one counter-RNG stream each) in lockstep and take new
+nodes in (step, walker) order: on the host one Numba kernel runs until the budget
+(:func:`._kernels.walk_until`); on a GPU, and on the host from 64 walkers on, one thread per walker runs
+chunks of steps that are merged in the same order. The sample therefore does not depend on the thread
+count and is the same on CPU and GPU. Frontier sampling is one sequential chain (a one-thread kernel on a
+GPU); forest fire and snowball are sequential Numba kernels on host graphs.
 """
 
 from __future__ import annotations

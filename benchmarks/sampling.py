@@ -24,6 +24,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -119,7 +120,9 @@ def scores(c) -> dict:
 
 # ----------------------------------------------------------------------------- quality
 
-def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: bool) -> list[dict]:
+def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: bool,
+            save: Callable[[list[dict]], Any]) -> list[dict]:
+    """The quality table; ``save(rows)`` is called after every (dataset, p) so partial runs keep their rows."""
     rows = []
     for ds in datasets:
         G = gs.datasets.load(ds)
@@ -165,6 +168,7 @@ def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: 
                         break
                 rows.append(_mean_row(ds, p, name, f"LBoF ({where})" if where else "LBoF", acc, err))
             print(f"{ds} p={p} done", file=sys.stderr, flush=True)
+            save(rows)
     return rows
 
 
@@ -258,9 +262,10 @@ def main() -> None:
     os.environ.setdefault("GRAPHSAMPLE_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
     note = "threads: pin_threads(2) for every tool; command: python benchmarks/sampling.py " + " ".join(sys.argv[1:])
     if not args.skip_quality:
-        rows = quality(args.datasets, args.fractions, args.seeds, not args.no_lbof)
-        write_results("sampling_quality" + (f"_{args.tag}" if args.tag else ""), rows, ["dataset", "p", "sampler", "tool", "ks_mean", "ks_s1s2", "jdm_l1",
-                                                 "dcm_l1", "runs", "note"], note)
+        columns = ["dataset", "p", "sampler", "tool", "ks_mean", "ks_s1s2", "jdm_l1", "dcm_l1", "runs", "note"]
+        name = "sampling_quality" + (f"_{args.tag}" if args.tag else "")
+        quality(args.datasets, args.fractions, args.seeds, not args.no_lbof,
+                lambda rows: write_results(name, rows, columns, note))
     if not args.skip_speed:
         write_results("sampling_speed", speed_classic(), ["sampler", "ours_s", "lbof_s", "speedup", "note"],
                       note + "; graph: largest connected component of wiki-vote's undirected view, p = 0.2")

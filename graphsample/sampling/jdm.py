@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from array_api_compat import device
 
 from .._backend import backend_of, device_of, is_gpu, namespace, to_backend, to_numpy
 from .._random import SeedLike, seed_key, uniform_array
@@ -468,10 +469,11 @@ def _multigraph_arcs(tg: Targets, key: np.uint64) -> tuple[np.ndarray, np.ndarra
 
 def _relabel(n: int, src: Any, dst: Any, key: np.uint64, xp: Any) -> tuple[Any, Any]:
     """Random node ids (classes would otherwise be visible in the numbering)."""
-    u = uniform_array(key, xp.full((n,), 2, dtype=xp.int64), xp.arange(n, dtype=xp.int64))
-    perm = xp.argsort(u)
+    dev = device(src)
+    u = uniform_array(key, xp.full((n,), 2, dtype=xp.int64, device=dev), xp.arange(n, dtype=xp.int64, device=dev))
+    perm = xp.argsort(u, stable=True)
     new = xp.empty_like(perm)
-    new[perm] = xp.arange(n, dtype=perm.dtype)
+    new[perm] = xp.arange(n, dtype=perm.dtype, device=dev)
     return new[src], new[dst]
 
 

@@ -107,6 +107,7 @@ def _induced(G: Graph, nodes: Any) -> tuple[Graph, Any]:
 def _arc_subgraph(G: Graph, nodes: Any, arcs: Any) -> tuple[Graph, Any]:
     """The graph on ``nodes`` (relabelled 0..k-1 in order) with the arcs ``arcs`` (ids in CSR order)."""
     xp = G.xp
+    arcs = xp.unique_values(arcs)  # drawn with replacement: each arc once
     new = xp.full((G.n_nodes,), -1, dtype=xp.int64, **_dev(G.indptr))
     new[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **_dev(G.indptr))
     src, dst = G.sources[arcs], G.indices[arcs]

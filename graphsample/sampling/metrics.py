@@ -89,9 +89,10 @@ def ks_curves(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray) ->
 
 
 def _adjacency(G: Graph) -> sp.csr_array:
-    A = G.to_scipy()
-    A.data[:] = 1.0
-    return A
+    """Binary adjacency (host, int64 indices)."""
+    indptr = to_numpy(G.indptr).astype(np.int64)
+    indices = to_numpy(G.indices).astype(np.int64)
+    return sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(G.n_nodes, G.n_nodes))
 
 
 def component_sizes(G: Graph, connection: str = "weak") -> np.ndarray:

@@ -56,6 +56,9 @@ def test_size_seed_directed_components(name):
         k = round(p * G.n_nodes)
         assert S.n_nodes == k and len(np.unique(to_numpy(nodes))) == k
         assert S.directed
+        src, dst, _ = S.edges()
+        keys = to_numpy(src) * S.n_nodes + to_numpy(dst)
+        assert np.all(np.diff(keys) > 0)  # a valid CSR: rows sorted, no duplicate arcs
         nodes = to_numpy(nodes)
         # every arc of the sample is an arc of G between the mapped nodes
         assert {(nodes[a], nodes[b]) for a, b in arcs_of(S)} <= arcs_of(G)

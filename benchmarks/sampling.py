@@ -1,0 +1,278 @@
+"""Graph sampling benchmark: quality and speed of our samplers beside Little Ball of Fur (LBoF).
+
+Run: ``python benchmarks/sampling.py [--seeds 10] [--fractions 0.1 0.2 0.3 0.5] [--datasets ...] [--gpu]``
+
+* Quality: on each dataset and fraction p, for every sampler of ours (on the directed graph) and every
+  LBoF sampler (on the undirected view, which is all it accepts, relabelled 0..n-1; when it refuses the
+  graph -- several components -- on the largest connected component of that view), the mean over seeds of
+  the S1-S9 KS D statistics and the JDM / DCM L1 against the directed original. LBoF's node sets are
+  evaluated as the directed subgraph they induce (its edge samplers: the directed arcs along the sampled
+  edges), so both sides are judged on the same directed metrics.
+* Speed: each sampler against its LBoF counterpart on the same graph (the largest connected component of
+  wiki-vote's undirected view, p = 0.2), best of 3 after a warm-up (LBoF: best of 2); and the JDM/DCM
+  sampler on an R-MAT graph (scale 20, edge factor 16: 1M nodes, 16M arcs) as a ratio to loading its
+  ``.npz``.
+
+Threads: ``pin_threads(2)`` for every tool. Results: ``benchmarks/results/sampling_*.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _harness import DATA, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+
+pin_threads(2)
+
+import numpy as np  # noqa: E402
+
+import graphsample as gs  # noqa: E402
+from graphsample.sampling import InfeasibleSampleError, compare, jdm_sample, profile  # noqa: E402
+from graphsample.sampling.classic import SAMPLERS  # noqa: E402
+from graphsample.sampling.metrics import SCALE_DOWN  # noqa: E402
+
+#: ours -> (LBoF class name, size argument: "nodes" or "edges")
+LBOF = {
+    "random-node": ("RandomNodeSampler", "nodes"),
+    "random-degree-node": ("DegreeBasedSampler", "nodes"),
+    "random-pagerank-node": ("PageRankBasedSampler", "nodes"),
+    "random-edge": ("RandomEdgeSampler", "edges"),
+    "random-node-edge": ("RandomNodeEdgeSampler", "edges"),
+    "hybrid": ("HybridNodeEdgeSampler", "edges"),
+    "induced-edge": ("RandomEdgeSamplerWithInduction", "edges"),
+    "random-walk-restart": ("RandomWalkWithRestartSampler", "nodes"),
+    "random-walk-jump": ("RandomWalkWithJumpSampler", "nodes"),
+    "metropolis-hastings-walk": ("MetropolisHastingsRandomWalkSampler", "nodes"),
+    "non-backtracking-walk": ("NonBackTrackingRandomWalkSampler", "nodes"),
+    "frontier": ("FrontierSampler", "nodes"),
+    "forest-fire": ("ForestFireSampler", "nodes"),
+    "snowball": ("SnowBallSampler", "nodes"),
+}
+WALKS = ("random-walk-restart", "random-walk-jump", "metropolis-hastings-walk", "non-backtracking-walk", "frontier")
+
+
+# ----------------------------------------------------------------------------- LBoF plumbing
+
+def undirected_view(G: gs.Graph, largest: bool):
+    """networkx Graph of G's undirected view (0..n-1), optionally its largest connected component
+    relabelled 0..k-1; returns (H, ids in G of H's nodes)."""
+    import networkx as nx
+
+    U = G.to_undirected()
+    H = nx.Graph()
+    H.add_nodes_from(range(U.n_nodes))
+    src, dst, _ = U.edges()
+    keep = src < dst
+    H.add_edges_from(zip(src[keep].tolist(), dst[keep].tolist()))
+    ids = np.arange(U.n_nodes)
+    if largest:
+        cc = max(nx.connected_components(H), key=len)
+        ids = np.array(sorted(cc))
+        H = nx.relabel_nodes(H.subgraph(ids).copy(), {int(u): i for i, u in enumerate(ids)})
+    return H, ids
+
+
+def lbof_sample(name: str, H, ids: np.ndarray, k_nodes: int, k_edges: int, seed: int):
+    """Run LBoF's counterpart of ``name``; returns (node ids in G, edge pairs in G or None)."""
+    import littleballoffur as lbof
+
+    cls, size = LBOF[name]
+    kwargs = {"number_of_nodes": k_nodes} if size == "nodes" else {"number_of_edges": max(k_edges, 1)}
+    sampler = getattr(lbof, cls)(seed=seed, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        S = sampler.sample(H)
+    nodes = ids[np.array(sorted(S.nodes()), dtype=np.int64)]
+    edges = None
+    if name in ("random-edge", "random-node-edge", "hybrid"):
+        e = np.array(list(S.edges()), dtype=np.int64).reshape(-1, 2)
+        edges = ids[e]
+    return nodes, edges
+
+
+def directed_restriction(G: gs.Graph, nodes: np.ndarray, edges: np.ndarray | None) -> gs.Graph:
+    """The directed sample LBoF's result stands for: induced on ``nodes``, or G's arcs along ``edges``."""
+    if edges is None:
+        return G.subgraph(nodes)
+    src, dst, _ = G.edges()
+    n = G.n_nodes
+    pairs = np.concatenate([edges[:, 0] * n + edges[:, 1], edges[:, 1] * n + edges[:, 0]])
+    keep = np.isin(src.astype(np.int64) * n + dst, pairs)
+    new = np.full(n, -1, np.int64)
+    new[nodes] = np.arange(len(nodes))
+    return gs.from_edges(new[src[keep]], new[dst[keep]], n_nodes=len(nodes), node_ids=G.label_of(nodes))
+
+
+def scores(c) -> dict:
+    d = c.as_dict()
+    return {"ks_mean": float(np.mean([d[s] for s in SCALE_DOWN])), "ks_s1s2": (d["S1"] + d["S2"]) / 2,
+            "jdm_l1": d["jdm_l1"], "dcm_l1": d["dcm_l1"], **{s: d[s] for s in SCALE_DOWN}}
+
+
+# ----------------------------------------------------------------------------- quality
+
+def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: bool,
+            save: Callable[[list[dict]], Any]) -> list[dict]:
+    """The quality table; ``save(rows)`` is called after every (dataset, p) so partial runs keep their rows."""
+    rows = []
+    for ds in datasets:
+        G = gs.datasets.load(ds)
+        prof = profile(G)
+        views = {}
+        for p in fractions:
+            k = max(1, round(p * G.n_nodes))
+            for name in ["jdm"] + sorted(SAMPLERS):
+                acc, err = [], ""
+                for s in range(seeds):
+                    try:
+                        if name == "jdm":
+                            S, _ = jdm_sample(G, p, seed=s)
+                        else:
+                            S, _ = SAMPLERS[name](G, p, seed=s)
+                    except InfeasibleSampleError as e:
+                        err = f"infeasible (min p {e.min_p:.3g})"
+                        break
+                    acc.append(scores(compare(G, S, original=prof)))
+                rows.append(_mean_row(ds, p, name, "graphsample", acc, err))
+                if not with_lbof or name not in LBOF:
+                    continue
+                acc, err, where = [], "", ""
+                for s in range(seeds):
+                    # LBoF's edge samplers take an arc budget: the number our sampler drew for this seed
+                    k_edges = SAMPLERS[name](G, p, seed=s)[0].n_arcs if LBOF[name][1] == "edges" else 0
+                    try:
+                        if "full" not in views:
+                            views["full"] = undirected_view(G, largest=False)
+                        H, ids = views["full"]
+                        try:
+                            nodes, edges = lbof_sample(name, H, ids, k, k_edges, s)
+                            where = "undirected view"
+                        except Exception:  # noqa: BLE001 - LBoF refuses several components: use its LCC
+                            if "lcc" not in views:
+                                views["lcc"] = undirected_view(G, largest=True)
+                            H, ids = views["lcc"]
+                            nodes, edges = lbof_sample(name, H, ids, min(k, len(ids)), k_edges, s)
+                            where = "LCC of undirected view"
+                        acc.append(scores(compare(G, directed_restriction(G, nodes, edges), original=prof)))
+                    except Exception as e:  # noqa: BLE001 - report LBoF's failure as a result
+                        err = f"LBoF error: {type(e).__name__}: {str(e)[:60]}"
+                        break
+                rows.append(_mean_row(ds, p, name, f"LBoF ({where})" if where else "LBoF", acc, err))
+            print(f"{ds} p={p} done", file=sys.stderr, flush=True)
+            save(rows)
+    return rows
+
+
+def _mean_row(ds, p, name, tool, acc, err) -> dict:
+    row = {"dataset": ds, "p": p, "sampler": name, "tool": tool}
+    if acc:
+        for key in acc[0]:
+            row[key] = float(np.mean([a[key] for a in acc]))
+        row["runs"] = len(acc)
+    row["note"] = err
+    return row
+
+
+# ----------------------------------------------------------------------------- speed
+
+def speed_classic(p: float = 0.2) -> list[dict]:
+    G0 = gs.datasets.load("wiki-vote")
+    H, ids = undirected_view(G0, largest=True)
+    # the same graph for both: the LCC of the undirected view, as a graphsample Graph (directed=False)
+    src = np.array([u for u, _ in H.edges()], dtype=np.int64)
+    dst = np.array([v for _, v in H.edges()], dtype=np.int64)
+    G = gs.from_edges(src, dst, n_nodes=H.number_of_nodes(), directed=False)
+    k = round(p * G.n_nodes)
+    rows = []
+    for name in sorted(SAMPLERS):
+        t_ours, S = timeit(lambda: SAMPLERS[name](G, p, seed=1), repeat=3, warmup=1)
+        row = {"sampler": name, "graph": f"wiki-vote LCC undirected ({G.n_nodes} nodes, {G.n_edges} edges)",
+               "ours_s": t_ours}
+        try:
+            t_lbof, _ = timeit(lambda: lbof_sample(name, H, np.arange(G.n_nodes), k, S[0].n_edges, 1), repeat=2,
+                               warmup=0)
+            row["lbof_s"] = t_lbof
+            row["speedup"] = t_lbof / t_ours
+        except Exception as e:  # noqa: BLE001
+            row["lbof_s"] = float("nan")
+            row["note"] = f"LBoF error: {type(e).__name__}: {str(e)[:60]}"
+        rows.append(row)
+        print(f"speed {name}: {row}", file=sys.stderr, flush=True)
+    return rows
+
+
+def speed_rmat(scale: int, p: float) -> list[dict]:
+    G = rmat_graph(scale, 16)
+    path = DATA / f"rmat-s{scale}-e16-seed1.npz"
+    t_load, _ = timeit(lambda: gs.load(path), repeat=3, warmup=1)
+    jdm_sample(gs.datasets.load("cora"), 0.5, seed=0)  # compile the kernels outside the timing
+    t0 = time.perf_counter()
+    S, rep = jdm_sample(G, p, seed=1)
+    t_jdm = time.perf_counter() - t0
+    return [{"graph": f"R-MAT scale {scale} ({G.n_nodes} nodes, {G.n_arcs} arcs)", "p": p, "npz_load_s": t_load,
+             "jdm_s": t_jdm, "ratio_to_load": t_jdm / t_load, "sample_nodes": S.n_nodes, "sample_arcs": S.n_arcs,
+             "ks_in": rep.ks_in, "ks_out": rep.ks_out, "repairs": rep.repairs}]
+
+
+def speed_gpu(scale: int, p: float) -> list[dict]:
+    """The JDM/DCM sampler and the walk samplers on CuPy and torch-CUDA graphs, and CPU==GPU walk samples."""
+    from graphsample._backend import available_backends, to_numpy
+
+    G = rmat_graph(scale, 16)
+    rows = []
+    for b, d in available_backends():
+        if not d.startswith("cuda"):
+            continue
+        Gd = G.to(b, d)
+        t_jdm, (S, rep) = timeit(lambda: jdm_sample(Gd, p, seed=1), repeat=1, warmup=1)
+        rows.append({"backend": b, "sampler": "jdm", "seconds": t_jdm, "construction": rep.construction,
+                     "same_as_cpu": ""})
+        small = gs.datasets.load("wiki-vote")
+        for name in WALKS[:4]:
+            t, (S, nodes) = timeit(lambda: SAMPLERS[name](Gd, 0.2, seed=1, n_walkers=1024), repeat=2, warmup=1)
+            _, cpu_nodes = SAMPLERS[name](small, 0.2, seed=2, n_walkers=16)
+            _, gpu_nodes = SAMPLERS[name](small.to(b, d), 0.2, seed=2, n_walkers=16)
+            rows.append({"backend": b, "sampler": name, "seconds": t, "construction": "",
+                         "same_as_cpu": bool(np.array_equal(to_numpy(gpu_nodes), to_numpy(cpu_nodes)))})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--datasets", nargs="+", default=["wiki-vote", "p2p-gnutella08", "email-eu-core", "cora"])
+    ap.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.2, 0.3, 0.5])
+    ap.add_argument("--seeds", type=int, default=3, help="seeds per cell (the issue's protocol: 10)")
+    ap.add_argument("--no-lbof", action="store_true", help="skip Little Ball of Fur in the quality table")
+    ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--rmat-scale", type=int, default=20)
+    ap.add_argument("--rmat-p", type=float, default=0.5)
+    ap.add_argument("--gpu", action="store_true", help="also time the GPU paths (needs CuPy or torch CUDA)")
+    ap.add_argument("--tag", default="", help="suffix of the quality result files (to run datasets in parallel)")
+    args = ap.parse_args()
+    os.environ.setdefault("GRAPHSAMPLE_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+    note = "threads: pin_threads(2) for every tool; command: python benchmarks/sampling.py " + " ".join(sys.argv[1:])
+    if not args.skip_quality:
+        columns = ["dataset", "p", "sampler", "tool", "ks_mean", "ks_s1s2", "jdm_l1", "dcm_l1", "runs", "note"]
+        name = "sampling_quality" + (f"_{args.tag}" if args.tag else "")
+        quality(args.datasets, args.fractions, args.seeds, not args.no_lbof,
+                lambda rows: write_results(name, rows, columns, note))
+    if not args.skip_speed:
+        write_results("sampling_speed", speed_classic(), ["sampler", "ours_s", "lbof_s", "speedup", "note"],
+                      note + "; graph: largest connected component of wiki-vote's undirected view, p = 0.2")
+        write_results("sampling_rmat", speed_rmat(args.rmat_scale, args.rmat_p), None, note)
+    if args.gpu:
+        write_results("sampling_gpu", speed_gpu(args.rmat_scale, args.rmat_p), None, note)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""``graphsample sample INPUT --method M --fraction P -o OUT``: a smaller graph that keeps the structure."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import graph_options, input_argument, load_graph, seed_option, user_errors
+
+_METHODS = ["jdm", "random-node", "random-degree-node", "random-pagerank-node", "random-edge", "random-node-edge",
+            "hybrid", "induced-edge", "random-walk-restart", "random-walk-jump", "metropolis-hastings-walk",
+            "non-backtracking-walk", "frontier", "forest-fire", "snowball"]
+
+
+@click.command()
+@input_argument
+@click.option("-m", "--method", type=click.Choice(_METHODS), default="jdm", show_default=True,
+              help="Sampler: jdm (JDM/DCM linear rescaling, a new graph) or a classic sampler (a subgraph).")
+@click.option("-p", "--fraction", type=float, required=True, help="Fraction of the nodes to keep, in (0, 1].")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Edge list path (original labels for subgraph samplers), '-' for stdout, or NAME.npz.")
+@click.option("--report", is_flag=True, help="Print the comparison with the original (S1-S9 KS D, JDM/DCM L1, ...).")
+@click.option("--n-swaps", type=click.IntRange(min=0), default=0, show_default=True,
+              help="jdm: JDM-preserving swaps after construction.")
+@click.option("--rounding", type=click.Choice(["systematic", "independent"]), default="systematic", show_default=True,
+              help="jdm: how p * DCM is rounded.")
+@click.option("--on-infeasible", type=click.Choice(["raise", "clip", "multigraph"]), default="raise",
+              show_default=True, help="jdm: what to do when hubs do not fit in a sample this small.")
+@seed_option
+@graph_options
+@user_errors
+def sample(input: str, method: str, fraction: float, output: str, report: bool, n_swaps: int, rounding: str,
+           on_infeasible: str, seed: int | None, **opts) -> None:
+    """Sample INPUT down to a fraction of its nodes and write the sample's arcs.
+
+    With --report the quality table goes to stdout, or to stderr when the sample itself goes to stdout.
+    """
+    from graphsample.io import save, write_edgelist
+    from graphsample.sampling import compare, jdm_sample
+    from graphsample.sampling.classic import SAMPLERS
+
+    G = load_graph(input, **opts)
+    if method == "jdm":
+        S, jdm_report = jdm_sample(G, fraction, seed=seed, rounding=rounding, on_infeasible=on_infeasible,
+                                   n_swaps=n_swaps)
+    else:
+        S, _ = SAMPLERS[method](G, fraction, seed=seed)
+        jdm_report = None
+    if output.endswith(".npz"):
+        save(S, output)
+    else:
+        write_edgelist(S, output)
+    quiet = opts.get("quiet")
+    to_err = output == "-"
+    if not quiet:
+        click.echo(f"{method}: {S.n_nodes:,} nodes, {S.n_arcs:,} arcs (from {G.n_nodes:,} nodes, {G.n_arcs:,} arcs)",
+                   err=True)
+    if report:
+        lines = []
+        if jdm_report is not None:
+            s = jdm_report.summary()
+            lines.append("JDM/DCM sampler: " + ", ".join(f"{k}={_fmt(v)}" for k, v in s.items()))
+        lines.append(str(compare(G, S, seed=0 if seed is None else seed)))
+        click.echo("\n".join(lines), err=to_err)
+
+
+def _fmt(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

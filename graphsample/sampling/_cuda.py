@@ -1,0 +1,315 @@
+r"""GPU path of the sampling package (imported lazily, never at ``import graphsample``).
+
+JDM/DCM construction on a device, written with array-API operations so that the same code runs on
+CuPy and PyTorch (CUDA or CPU, which is how it is tested without a GPU) and on NumPy (the
+``on_infeasible="multigraph"`` fallback):
+
+1. :func:`configuration_arcs` -- block-wise configuration matching. The out-stubs of each out-degree
+   class are shuffled (one segmented sort by ``(class, uniform)``) and cut into consecutive runs, one per
+   JDM cell of that row, of length :math:`J'[k,l]`; the in-stubs of each in-degree class likewise per
+   column; the :math:`i`-th out-stub of a cell is joined to its :math:`i`-th in-stub. The result has
+   exactly the degrees and the JDM, but may contain self-loops and multi-arcs.
+2. :func:`repair_arcs` -- rounds of JDM-preserving swaps: every bad arc :math:`(a,b)` (a loop or a
+   repeated arc) draws a partner :math:`(c,d)` whose target has the same in-degree (or, every other
+   round, whose source has the same out-degree) and the two exchange targets, :math:`(a,d),(c,b)`,
+   when that creates neither a loop nor an existing or concurrently
+   created arc. Conflicts between proposals are settled by the lowest proposal id.
+3. :func:`swaps_gpu` -- the optional randomisation, as rounds of disjoint random pairs (alternately
+   within target in-degree classes and source out-degree classes).
+
+Random numbers are :func:`graphsample._random.uniform_array` of ``(seed key, stream, counter)``, so the
+three backends give the same graph for the same seed. The walk-style samplers' numba.cuda kernels live
+here as well (:func:`walk_chunk_cuda`, :func:`frontier_cuda`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from array_api_compat import device
+
+from .._backend import asarray_like, namespace
+from .._ops import bincount
+from .._random import uniform_array
+
+_STREAM_OUT, _STREAM_IN, _STREAM_REPAIR, _STREAM_SWAP = 3, 4, 1000, 5000
+_MAX_REPAIR_ROUNDS = 200
+_CANDIDATES = 8
+
+
+def _arange(xp: Any, n: int, like: Any) -> Any:
+    return xp.arange(n, dtype=xp.int64, device=device(like))
+
+
+def _excl_cumsum(xp: Any, a: Any) -> Any:
+    c = xp.cumulative_sum(a)
+    return c - a
+
+
+def _shuffle_within(xp: Any, group: Any, key: Any, stream: int) -> Any:
+    """A permutation that sorts by ``group`` and shuffles uniformly inside each group."""
+    n = group.shape[0]
+    idx = _arange(xp, n, group)
+    u = uniform_array(key, xp.full((n,), stream, dtype=xp.int64, device=device(group)), idx)
+    order = xp.argsort(u, stable=True)
+    return order[xp.argsort(group[order], stable=True)]
+
+
+def configuration_arcs(out_deg: Any, in_deg: Any, row_deg: Any, col_deg: Any, ri: Any, ci: Any,
+                       jv: Any, key: Any) -> tuple[Any, Any]:
+    """Block-wise configuration matching: ``(src, dst)`` with out/in-degrees ``out_deg``/``in_deg`` and
+    ``jv[e]`` arcs from out-class ``row_deg[ri[e]]`` to in-class ``col_deg[ci[e]]`` (loops and
+    multi-arcs possible), on the backend and device of ``out_deg`` (NumPy, CuPy or torch). Nodes must be
+    numbered so that equal out-degrees are contiguous and ascending (as :func:`.jdm.node_classes` does);
+    the class-level arrays may be host arrays (they are small and are copied over)."""
+    xp = namespace(out_deg)
+    dev = out_deg
+    ri, ci, jv = (asarray_like(np.asarray(a, dtype=np.int64), dev) for a in (ri, ci, jv))
+    n_rows = len(row_deg)
+    n = out_deg.shape[0]
+    nodes = _arange(xp, n, dev)
+    # out-stubs grouped by node; nodes are already grouped by ascending out-degree, so by row
+    out_stub = xp.repeat(nodes, out_deg)
+    out_stub = out_stub[_shuffle_within(xp, out_deg[out_stub], key, _STREAM_OUT)]
+    # in-stubs grouped by in-degree class, shuffled inside
+    in_stub = xp.repeat(nodes, in_deg)
+    in_stub = in_stub[_shuffle_within(xp, in_deg[in_stub], key, _STREAM_IN)]
+    # cells are sorted by (row, col): arc t of the row-major listing takes out-stub t
+    n_cells = jv.shape[0]
+    cell_of_arc = xp.repeat(_arange(xp, n_cells, dev), jv)
+    m = cell_of_arc.shape[0]
+    pos_in_cell = _arange(xp, m, dev) - _excl_cumsum(xp, jv)[cell_of_arc]
+    src = out_stub
+    # column-major offsets of the cells: where each cell's run of in-stubs starts
+    corder = xp.argsort(ci * max(n_rows, 1) + ri, stable=True)
+    start = xp.zeros(n_cells, dtype=xp.int64, device=device(dev))
+    start[corder] = _excl_cumsum(xp, jv[corder])
+    dst = in_stub[start[cell_of_arc] + pos_in_cell]
+    return src, dst
+
+
+def _bad_arcs(xp: Any, src: Any, dst: Any, n: int) -> Any:
+    """Boolean mask of loops and of every repeat (after the first, in arc order) of an arc."""
+    keys = src * n + dst
+    order = xp.argsort(keys, stable=True)
+    ks = keys[order]
+    rep = xp.zeros(keys.shape[0], dtype=xp.bool, device=device(keys))
+    if keys.shape[0] > 1:
+        rep[order[1:]] = ks[1:] == ks[:-1]
+    return rep | (src == dst)
+
+
+def _group_partner(xp: Any, group: Any, who: Any, key: Any, stream: int, counter: Any) -> Any:
+    """For arcs ``who``, a uniformly drawn arc with the same ``group`` value (possibly itself), drawn with
+    the uniforms ``(key, stream, counter)``."""
+    m = group.shape[0]
+    order = xp.argsort(group, stable=True)
+    gs = group[order]
+    lo = xp.searchsorted(gs, group[who], side="left")
+    hi = xp.searchsorted(gs, group[who], side="right")
+    u = uniform_array(key, xp.full(who.shape, stream, dtype=xp.int64, device=device(group)), counter)
+    off = xp.astype(xp.floor(u * xp.astype(hi - lo, xp.float64)), xp.int64)
+    return order[xp.clip(lo + off, 0, m - 1)]
+
+
+def _try_swaps(xp: Any, src: Any, dst: Any, n: int, e1: Any, e2: Any) -> tuple[Any, int]:
+    """Apply the valid, conflict-free swaps ``(a,b),(c,d) -> (a,d),(c,b)`` among proposals ``e1, e2``."""
+    m = src.shape[0]
+    P = e1.shape[0]
+    if P == 0:
+        return dst, 0
+    pid = _arange(xp, P, e1)
+    # each arc keeps the lowest proposal that touches it
+    arcs = xp.concat([e1, e2])
+    props = xp.concat([pid, pid])
+    order = xp.argsort(arcs * (P + 1) + props, stable=True)
+    a_sorted, p_sorted = arcs[order], props[order]
+    first = xp.ones(a_sorted.shape[0], dtype=xp.bool, device=device(a_sorted))
+    if a_sorted.shape[0] > 1:
+        first[1:] = a_sorted[1:] != a_sorted[:-1]
+    winner = xp.full((m,), P, dtype=xp.int64, device=device(src))
+    winner[a_sorted[first]] = p_sorted[first]
+    a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
+    ok = (winner[e1] == pid) & (winner[e2] == pid) & (e1 != e2) & (a != d) & (c != b) & (b != d)
+    keys = src * n + dst
+    sk = xp.sort(keys)
+    n1, n2 = a * n + d, c * n + b
+    for nk in (n1, n2):
+        pos = xp.clip(xp.searchsorted(sk, nk), 0, m - 1)
+        ok = ok & (sk[pos] != nk)
+    # two accepted proposals must not create the same arc
+    new = xp.concat([xp.where(ok, n1, -1 - pid), xp.where(ok, n2, -1 - P - pid)])
+    o = xp.argsort(new, stable=True)
+    ns = new[o]
+    dup = xp.zeros(new.shape[0], dtype=xp.bool, device=device(new))
+    if new.shape[0] > 1:
+        same = ns[1:] == ns[:-1]
+        dup[o[1:]] = same
+        dup[o[:-1]] = dup[o[:-1]] | same
+    ok = ok & ~dup[:P] & ~dup[P:]
+    acc = xp.nonzero(ok)[0]
+    dst = xp.asarray(dst, copy=True)
+    dst[e1[acc]] = d[acc]
+    dst[e2[acc]] = b[acc]
+    return dst, int(acc.shape[0])
+
+
+def repair_arcs(xp: Any, src: Any, dst: Any, n: int, out_deg: Any, in_deg: Any, key: Any) -> Any:
+    """Remove loops and multi-arcs by target swaps with a partner arc whose target shares the bad arc's
+    target in-degree (even rounds) or whose source shares its source out-degree (odd rounds; needed when
+    the target's in-degree class is a single node).
+
+    Returns the repaired targets, or None when bad arcs remain after the round limit: a few of them can
+    be stuck when every partner the two swap kinds allow would create an existing arc (dense hub
+    blocks; seen on wiki-vote at p = 0.5), which the neighbour switches of the CPU kernel resolve.
+    """
+    by_source = out_deg[src]
+    m = src.shape[0]
+    for r in range(_MAX_REPAIR_ROUNDS):
+        bad = xp.nonzero(_bad_arcs(xp, src, dst, n))[0]
+        if bad.shape[0] == 0:
+            return dst
+        group = in_deg[dst] if r % 2 == 0 else by_source
+        # several candidate partners per bad arc; the lowest-numbered valid one wins
+        cand = xp.concat([bad] * _CANDIDATES)
+        counter = cand + xp.repeat(_arange(xp, _CANDIDATES, bad), bad.shape[0]) * m
+        partner = _group_partner(xp, group, cand, key, _STREAM_REPAIR + r, counter)
+        dst, _ = _try_swaps(xp, src, dst, n, cand, partner)
+    return None
+
+
+def construct_gpu(tg: Any, key: Any, like: Any) -> tuple[Any, Any] | None:
+    """Step 6 on ``like``'s device: configuration matching then swap repair (None if the repair stalls)."""
+    from .jdm import node_classes
+
+    out_h, in_h = node_classes(tg)
+    out_deg, in_deg = asarray_like(out_h, like), asarray_like(in_h, like)
+    xp = namespace(out_deg)
+    src, dst = configuration_arcs(out_deg, in_deg, tg.mg.row_deg, tg.mg.col_deg, tg.ri, tg.ci, tg.jv, key)
+    dst = repair_arcs(xp, src, dst, int(out_deg.shape[0]), out_deg, in_deg, key)
+    return None if dst is None else (src, dst)
+
+
+def swaps_gpu(n: int, src: Any, dst: Any, n_swaps: int, key: Any) -> tuple[Any, Any, int]:
+    """About ``n_swaps`` JDM-preserving swap attempts in rounds of disjoint random pairs of arcs,
+    alternately paired within target in-degree classes and within source out-degree classes."""
+    xp = namespace(src)
+    m = src.shape[0]
+    out_deg = xp.astype(bincount(src, n), xp.int64)
+    in_deg = xp.astype(bincount(dst, n), xp.int64)
+    attempted, accepted, r = 0, 0, 0
+    while attempted < n_swaps and m >= 2:
+        group = in_deg[dst] if r % 2 == 0 else out_deg[src]
+        order = _shuffle_within(xp, group, key, _STREAM_SWAP + r)
+        e1, e2 = order[0:m - 1:2], order[1:m:2]
+        same = group[e1] == group[e2]
+        e1, e2 = e1[same], e2[same]
+        take = min(int(e1.shape[0]), n_swaps - attempted)
+        dst, acc = _try_swaps(xp, src, dst, n, e1[:take], e2[:take])
+        attempted += max(take, 1)
+        accepted += acc
+        r += 1
+    return src, dst, accepted
+
+
+# ----------------------------------------------------------------------------- walk samplers (numba.cuda)
+
+_walk_kernel_cache: list = []
+#: numba.cuda, bound on first use: kernels must reach it as a module global, which is what Numba's CUDA
+#: simulator swaps for its own implementation.
+cuda: Any = None
+
+
+def _walk_kernel() -> Any:
+    """The numba.cuda twin of :func:`._kernels.walk_chunk`: one thread per walker, the same step
+    function (:func:`._kernels.make_walk_step`) over the CUDA build of the counter RNG."""
+    global cuda
+    if _walk_kernel_cache:
+        return _walk_kernel_cache[0]
+    from .._backend import numba_cuda
+    from .._random import cuda_functions
+    from ._kernels import make_walk_step
+
+    cuda = numba_cuda()
+    f = cuda_functions()
+    step = cuda.jit(device=True)(make_walk_step(f.random_below, f.random_uniform))
+
+    @cuda.jit
+    def kernel(kind, indptr, indices, cur, prev, start, c, key, t0, visits):
+        w = cuda.grid(1)
+        if w >= visits.shape[0]:
+            return
+        n = indptr.shape[0] - 1
+        skey = f.stream_key(key, w)
+        u = cur[w]
+        p = prev[w]
+        for j in range(visits.shape[1]):
+            v = step(kind, indptr, indices, n, u, p, start[w], c, skey, 2 * (t0 + j))
+            p = u
+            u = v
+            visits[w, j] = u
+        cur[w] = u
+        prev[w] = p
+
+    _walk_kernel_cache.append(kernel)
+    return kernel
+
+
+_frontier_kernel_cache: list = []
+
+
+def _frontier_kernel() -> Any:
+    """:func:`._kernels.make_frontier_walk` as a one-thread numba.cuda kernel (the walkers depend on
+    each other through the degree-proportional choice, so the chain is sequential)."""
+    global cuda
+    if _frontier_kernel_cache:
+        return _frontier_kernel_cache[0]
+    from .._backend import numba_cuda
+    from .._random import cuda_functions
+    from ._kernels import make_frontier_walk
+
+    cuda = numba_cuda()
+    f = cuda_functions()
+    body = cuda.jit(device=True)(make_frontier_walk(f.random_below))
+
+    @cuda.jit
+    def kernel(indptr, indices, walkers, t0, key, visits):
+        if cuda.grid(1) == 0:
+            body(indptr, indices, walkers, t0, f.stream_key(key, 0), visits)
+
+    _frontier_kernel_cache.append(kernel)
+    return kernel
+
+
+def frontier_cuda(indptr: Any, indices: Any, walkers: Any, t0: int, key: Any, n_steps: int) -> Any:
+    """``n_steps`` frontier-sampling steps on the GPU; returns the visited nodes in the arrays' namespace."""
+    xp = namespace(walkers)
+    visits = xp.empty((n_steps,), dtype=xp.int64, device=device(walkers))
+    _frontier_kernel()[1, 1](_kernel_view(indptr), _kernel_view(xp.astype(indices, xp.int64)), _kernel_view(walkers),
+                             np.int64(t0), np.uint64(key), _kernel_view(visits))
+    return visits
+
+
+def _kernel_view(x: Any) -> Any:
+    """What a numba.cuda kernel takes: a zero-copy device view of CuPy / torch-CUDA arrays; NumPy arrays
+    as they are (only the CUDA simulator of the tests passes those)."""
+    from .._backend import backend_of, cuda_array
+
+    return x if backend_of(x) == "numpy" else cuda_array(x)
+
+
+def walk_chunk_cuda(kind: int, indptr: Any, indices: Any, cur: Any, prev: Any, start: Any, c: float, key: Any,
+                    t0: int, n_steps: int) -> Any:
+    """``n_steps`` steps of every walker on the GPU; returns ``visits[w, t]`` in the arrays' namespace."""
+    xp = namespace(cur)
+    W = int(cur.shape[0])
+    visits = xp.empty((W, n_steps), dtype=xp.int64, device=device(cur))
+    indices64 = xp.astype(indices, xp.int64)
+    threads = 128
+    blocks = (W + threads - 1) // threads
+    _walk_kernel()[blocks, threads](int(kind), _kernel_view(indptr), _kernel_view(indices64), _kernel_view(cur),
+                                    _kernel_view(prev), _kernel_view(start), float(c), np.uint64(key),
+                                    np.int64(t0), _kernel_view(visits))
+    return visits

@@ -1,0 +1,272 @@
+"""The classic samplers: size, seeds, directed input, components, labels, and walk stationary laws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from graphsample import from_edges
+from graphsample._backend import to_numpy
+from graphsample._random import seed_key
+from graphsample.errors import GraphsampleError
+from graphsample.sampling import _kernels, classic
+from graphsample.sampling.classic import SAMPLERS
+
+ALL = sorted(SAMPLERS)
+INDUCED = [s for s in ALL if s not in ("random-edge", "random-node-edge", "hybrid")]
+
+
+def components_graph(labels: bool = False):
+    """Three directed components of different shapes (a cycle with chords, a star, a path) and isolated nodes;
+    optionally with non-contiguous string-free integer labels."""
+    rng = np.random.default_rng(0)
+    src, dst = [], []
+    n1 = 60
+    for u in range(n1):  # cycle + random chords
+        src += [u, u]
+        dst += [(u + 1) % n1, int(rng.integers(0, n1))]
+    for v in range(61, 90):  # star around 60, both directions for half
+        src.append(60)
+        dst.append(v)
+        if v % 2:
+            src.append(v)
+            dst.append(60)
+    for u in range(90, 119):  # path
+        src.append(u)
+        dst.append(u + 1)
+    n = 125  # 120..124 isolated
+    ids = (np.arange(n) * 7 + 1000) if labels else None
+    return from_edges(np.array(src), np.array(dst), n_nodes=n, self_loops="drop", node_ids=ids)
+
+
+def arcs_of(G):
+    src, dst, _ = G.edges()
+    return set(zip(to_numpy(src).tolist(), to_numpy(dst).tolist()))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_size_seed_directed_components(name):
+    G = components_graph()
+    f = SAMPLERS[name]
+    for p in (0.1, 0.5, 0.95):  # 0.95 needs nodes of every component, isolated ones included for some
+        if name in ("random-edge", "random-node-edge", "hybrid", "induced-edge") and p > 0.9:
+            p = 0.9  # edge samplers cannot reach isolated nodes: 5 of 125 are isolated
+        S, nodes = f(G, p, seed=3)
+        k = round(p * G.n_nodes)
+        assert S.n_nodes == k and len(np.unique(to_numpy(nodes))) == k
+        assert S.directed
+        src, dst, _ = S.edges()
+        keys = to_numpy(src) * S.n_nodes + to_numpy(dst)
+        assert np.all(np.diff(keys) > 0)  # a valid CSR: rows sorted, no duplicate arcs
+        nodes = to_numpy(nodes)
+        # every arc of the sample is an arc of G between the mapped nodes
+        assert {(nodes[a], nodes[b]) for a, b in arcs_of(S)} <= arcs_of(G)
+        if name in INDUCED:
+            assert S.n_arcs == G.subgraph(nodes).n_arcs
+    a, na = f(G, 0.5, seed=5)
+    b, nb = f(G, 0.5, seed=5)
+    c, nc = f(G, 0.5, seed=6)
+    assert np.array_equal(to_numpy(na), to_numpy(nb)) and np.array_equal(a.indices, b.indices)
+    assert not np.array_equal(to_numpy(na), to_numpy(nc))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_non_contiguous_labels(name):
+    G = components_graph(labels=True)
+    S, nodes = SAMPLERS[name](G, 0.4, seed=1)
+    assert np.array_equal(S.node_ids, G.node_ids[to_numpy(nodes)])
+    assert set(S.node_ids.tolist()) <= set(G.node_ids.tolist())
+
+
+@pytest.mark.parametrize("name", ["random-node", "random-walk-jump", "metropolis-hastings-walk", "random-edge"])
+def test_torch_cpu_graph_same_sample(name):
+    torch = pytest.importorskip("torch")
+    G = components_graph()
+    S, nodes = SAMPLERS[name](G, 0.5, seed=2)
+    St, nodes_t = SAMPLERS[name](G.to("torch"), 0.5, seed=2)
+    assert isinstance(nodes_t, torch.Tensor)
+    assert np.array_equal(to_numpy(nodes_t), to_numpy(nodes))
+
+
+def test_bad_input():
+    G = components_graph()
+    with pytest.raises(ValueError, match="fraction must be in"):
+        classic.random_node(G, 0)
+    with pytest.raises(ValueError, match="fraction must be in"):
+        classic.random_node(G, float("nan"))
+    with pytest.raises(ValueError, match="n_walkers"):
+        classic.random_walk_jump(G, 0.5, n_walkers=0)
+    with pytest.raises(ValueError, match="restart / jump"):
+        classic.random_walk_restart(G, 0.5, restart=1.0)
+    with pytest.raises(ValueError, match="p_forward"):
+        classic.forest_fire(G, 0.5, p_forward=1.0)
+    with pytest.raises(ValueError, match="max_neighbors"):
+        classic.snowball(G, 0.5, max_neighbors=-1)
+    with pytest.raises(TypeError, match="graphsample Graph"):
+        classic.random_node(np.eye(3), 0.5)
+    empty = from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=0)
+    with pytest.raises(GraphsampleError, match="no nodes"):
+        classic.random_node(empty, 0.5)
+    no_arcs = from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=5)
+    with pytest.raises(GraphsampleError, match="has none"):
+        classic.random_edge(no_arcs, 0.5)
+
+
+def test_snowball_is_bfs_order():
+    # a path 0-1-2-...-9: BFS from any start visits a contiguous interval
+    G = from_edges(np.arange(9), np.arange(1, 10))
+    S, nodes = classic.snowball(G, 0.5, seed=4)
+    nodes = np.sort(to_numpy(nodes))
+    assert np.all(np.diff(nodes) == 1)
+
+
+def test_forest_fire_without_burning_is_uniform_ambassadors():
+    G = components_graph()
+    S, nodes = classic.forest_fire(G, 0.3, seed=1, p_forward=0.0, backward_ratio=0.0)
+    assert S.n_nodes == round(0.3 * G.n_nodes)
+
+
+# ----------------------------------------------------------------------------- stationary laws
+
+def small_graph():
+    """A strongly connected, aperiodic digraph on 8 nodes with one dangling-free structure."""
+    src = np.array([0, 0, 1, 1, 2, 2, 3, 4, 4, 5, 6, 6, 7, 7, 3])
+    dst = np.array([1, 2, 2, 3, 3, 0, 4, 5, 6, 6, 7, 0, 0, 5, 7])
+    return from_edges(src, dst)
+
+
+def walker_states(H, kind, c, n_walkers, steps, starts, seed=0):
+    cur = starts.copy()
+    prev = np.full(n_walkers, -1, np.int64)
+    visits = np.empty((n_walkers, steps), np.int64)
+    _kernels.walk_chunk(kind, H.indptr, H.indices.astype(np.int64), cur, prev, starts.copy(), c, seed_key(seed), 0,
+                        visits)
+    return visits[:, -1]  # independent walkers, each after `steps` steps: one draw of the law at that time
+
+
+def transition_matrix(H, kind, c, start=0):
+    n = H.n_nodes
+    A = H.to_scipy().toarray()
+    deg = A.sum(1)
+    P = np.zeros((n, n))
+    for u in range(n):
+        if kind == _kernels.RWJ:
+            P[u] += c / n + (1 - c) * (A[u] / deg[u] if deg[u] else 1.0 / n)
+        elif kind == _kernels.RWR:
+            P[u, start] += c
+            P[u] += (1 - c) * A[u] / deg[u] if deg[u] else 0
+            if not deg[u]:
+                P[u, start] += 1 - c
+        elif kind == _kernels.MHRW:
+            for v in np.flatnonzero(A[u]):
+                P[u, v] = min(1.0, deg[u] / deg[v]) / deg[u]
+            P[u, u] += 1 - P[u].sum()
+    return P
+
+
+def stationary(P):
+    w, v = np.linalg.eig(P.T)
+    x = np.real(v[:, np.argmin(np.abs(w - 1))])
+    return x / x.sum()
+
+
+def chi2_pvalue(states, probs):
+    counts = np.bincount(states, minlength=len(probs))
+    keep = probs > 0
+    assert counts[~keep].sum() == 0
+    return stats.chisquare(counts[keep], probs[keep] * counts.sum()).pvalue
+
+
+@pytest.mark.parametrize("kind", [_kernels.RWJ, _kernels.RWR])
+def test_directed_walk_stationary_law(kind):
+    H = small_graph()
+    W = 6000
+    starts = np.zeros(W, np.int64)
+    states = walker_states(H, kind, 0.15, W, 60, starts)
+    pi = stationary(transition_matrix(H, kind, 0.15, start=0))
+    assert chi2_pvalue(states, pi) > 1e-3
+
+
+def test_mhrw_is_uniform_and_nbrw_follows_degree():
+    H = small_graph().to_undirected()
+    W = 6000
+    starts = np.arange(W, dtype=np.int64) % H.n_nodes
+    states = walker_states(H, _kernels.MHRW, 0.0, W, 80, starts)
+    assert chi2_pvalue(states, np.full(H.n_nodes, 1 / H.n_nodes)) > 1e-3
+    # non-backtracking: the stationary law over nodes is proportional to degree (min degree >= 2 here)
+    deg = to_numpy(H.out_degree()).astype(float)
+    assert deg.min() >= 2
+    states = walker_states(H, _kernels.NBRW, 0.0, W, 80, starts, seed=1)
+    assert chi2_pvalue(states, deg / deg.sum()) > 1e-3
+
+
+def test_frontier_visits_follow_degree():
+    H = small_graph().to_undirected()
+    deg = to_numpy(H.out_degree()).astype(float)
+    last = []
+    for s in range(3000):
+        walkers = np.array([s % 8, (3 * s + 1) % 8, (5 * s + 2) % 8], np.int64)
+        visits = np.empty(40, np.int64)
+        skey = np.uint64(_kernels.stream_key(seed_key(s), 0))
+        _kernels.frontier_walk(H.indptr, H.indices.astype(np.int64), walkers, 0, skey, visits)
+        last.append(visits[-1])
+    # the moving walker sits on an edge end chosen proportional to degree in the stationary regime
+    assert chi2_pvalue(np.array(last), deg / deg.sum()) > 1e-3
+
+
+def test_cuda_walk_kernel_matches_cpu():
+    """The numba.cuda walk kernel (on the simulator without a GPU) gives the CPU kernel's walks."""
+    from graphsample.sampling import _cuda
+
+    H = small_graph()
+    U = H.to_undirected()
+    for kind, G in ((_kernels.RWR, H), (_kernels.RWJ, H), (_kernels.MHRW, U), (_kernels.NBRW, U)):
+        starts = np.array([0, 3, 5], np.int64)
+        cpu = np.empty((3, 25), np.int64)
+        c1, p1 = starts.copy(), np.full(3, -1, np.int64)
+        _kernels.walk_chunk(kind, G.indptr, G.indices.astype(np.int64), c1, p1, starts, 0.15, seed_key(9), 7, cpu)
+        c2, p2 = starts.copy(), np.full(3, -1, np.int64)
+        with np.errstate(over="ignore"):  # the simulator runs the uint64 hash in NumPy scalars
+            gpu = _cuda.walk_chunk_cuda(kind, G.indptr, G.indices, c2, p2, starts, 0.15, seed_key(9), 7, 25)
+        assert np.array_equal(cpu, to_numpy(gpu))
+        assert np.array_equal(c1, c2) and np.array_equal(p1, p2)
+    walkers = np.array([0, 4, 6], np.int64)
+    cpu = np.empty(30, np.int64)
+    w1 = walkers.copy()
+    skey = np.uint64(_kernels.stream_key(seed_key(9), 0))
+    _kernels.frontier_walk(U.indptr, U.indices.astype(np.int64), w1, 5, skey, cpu)
+    w2 = walkers.copy()
+    with np.errstate(over="ignore"):
+        gpu = _cuda.frontier_cuda(U.indptr, U.indices, w2, 5, seed_key(9), 30)
+    assert np.array_equal(cpu, to_numpy(gpu)) and np.array_equal(w1, w2)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", ["random-walk-restart", "random-walk-jump", "metropolis-hastings-walk",
+                                  "non-backtracking-walk", "frontier"])
+def test_walk_samplers_same_on_gpu(backend, name):
+    b, d = backend
+    if not d.startswith("cuda"):
+        pytest.skip("GPU only")
+    G = components_graph()
+    _, cpu_nodes = SAMPLERS[name](G, 0.5, seed=3, n_walkers=4)
+    S, gpu_nodes = SAMPLERS[name](G.to(b, d), 0.5, seed=3, n_walkers=4)
+    assert S.backend == b
+    assert np.array_equal(to_numpy(gpu_nodes), to_numpy(cpu_nodes))
+
+
+@pytest.mark.parametrize("kind", [_kernels.RWR, _kernels.RWJ, _kernels.MHRW, _kernels.NBRW])
+def test_lockstep_kernel_equals_parallel_chunks(kind):
+    """The host's lockstep kernel and the chunked parallel walkers (the GPU's scheme) give the same sample,
+    restarts included (the graph has closed components)."""
+    G = components_graph()
+    H = classic._walk_graph(G, kind)
+    key = seed_key(4)
+    for W in (1, 5):
+        starts = classic._uniform_nodes(key, classic._RESTART_STREAM, W, H)
+        chunk = 16
+        a = _kernels.walk_until(kind, H.indptr, H.indices.astype(np.int64), starts, 0.15, key, 110, chunk,
+                                classic._RESTART_STREAM)
+        b = classic._walk_chunks(H, kind, starts, 0.15, key, 110, chunk)
+        assert np.array_equal(a, b)

@@ -1,0 +1,57 @@
+"""``graphsample sample``: output, report, errors as one line."""
+
+from __future__ import annotations
+
+import numpy as np
+from click.testing import CliRunner
+
+from graphsample.cli import cli
+
+
+def edge_file(tmp_path):
+    rng = np.random.default_rng(0)
+    src = rng.integers(0, 80, 600)
+    dst = (80 * rng.random(600) ** 1.5).astype(int)
+    keep = src != dst
+    path = tmp_path / "g.txt"
+    path.write_text("".join(f"{a}\t{b}\n" for a, b in zip(src[keep], dst[keep])))
+    return path
+
+
+def test_jdm_with_report(tmp_path):
+    out = tmp_path / "s.txt"
+    r = CliRunner().invoke(cli, ["sample", str(edge_file(tmp_path)), "--method", "jdm", "--fraction", "0.6",
+                                 "--seed", "1", "--report", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "S1" in r.output and "JDM L1" in r.output and "repairs=" in r.output
+    arcs = np.loadtxt(out, dtype=int, ndmin=2)
+    assert len(arcs) > 0 and len({tuple(a) for a in arcs}) == len(arcs)
+
+
+def test_classic_to_stdout_is_deterministic(tmp_path):
+    args = ["sample", str(edge_file(tmp_path)), "--method", "forest-fire", "--fraction", "0.5", "--seed", "3", "-q"]
+    a = CliRunner().invoke(cli, args)
+    b = CliRunner().invoke(cli, args)
+    assert a.exit_code == 0 and a.output == b.output and a.output.strip()
+
+
+def test_npz_output(tmp_path):
+    import graphsample as gs
+
+    out = tmp_path / "s.npz"
+    r = CliRunner().invoke(cli, ["sample", str(edge_file(tmp_path)), "-m", "random-node", "-p", "0.5", "--seed", "0",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert gs.load(out).n_nodes == 40
+
+
+def test_errors_are_one_line(tmp_path):
+    f = str(edge_file(tmp_path))
+    for args, msg in [(["--fraction", "0"], "fraction"), (["--fraction", "2"], "fraction"),
+                      (["--method", "nope", "--fraction", "0.5"], "Invalid value"),
+                      (["--fraction", "0.02"], "too small for the hubs")]:
+        r = CliRunner().invoke(cli, ["sample", f, *args])
+        assert r.exit_code != 0
+        assert msg in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(cli, ["sample", str(tmp_path / "missing.txt"), "--fraction", "0.5"])
+    assert r.exit_code != 0 and "Traceback" not in r.output

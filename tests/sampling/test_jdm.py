@@ -1,0 +1,308 @@
+"""The JDM/DCM linearly rescaled sampler: rounding bounds, exact targets, simple digraphs, seeds, errors."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphsample import from_edges
+from graphsample._backend import to_numpy
+from graphsample._random import seed_key
+from graphsample.errors import GraphsampleError
+from graphsample.sampling import (InfeasibleSampleError, degree_correlation_matrix, jdm_sample,
+                                  joint_degree_matrix)
+from graphsample.sampling import _cuda, _kernels, jdm
+from graphsample.sampling.metrics import _host_triplets
+from tests.conftest import needs_dataset
+
+
+def cells(t) -> dict:
+    return {(int(a), int(b)): int(c) for a, b, c in zip(*(to_numpy(x) for x in t)) if int(c)}
+
+
+def random_digraph(n: int, m: int, seed: int):
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, n, m)
+    # skewed targets (P(v) ~ v^{-1/3}) give hubs, like real graphs, but none too big for p >= 0.2
+    dst = (n * rng.random(m) ** 1.5).astype(np.int64)
+    return from_edges(src, dst, n_nodes=n, self_loops="drop", duplicates="first")
+
+
+def check_sample(S, report) -> None:
+    assert S.n_self_loops == 0
+    src, dst, _ = S.edges()
+    keys = to_numpy(src).astype(np.int64) * S.n_nodes + to_numpy(dst)
+    assert len(np.unique(keys)) == len(keys)  # simple
+    assert cells(joint_degree_matrix(S)) == cells(report.jdm_target)
+    assert cells(degree_correlation_matrix(S)) == cells(report.dcm_target)
+    assert report.n == S.n_nodes and report.m == S.n_arcs
+
+
+# ----------------------------------------------------------------------------- step 2: rounding
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=40), st.floats(0.01, 1.0), st.integers(0, 2**32))
+def test_systematic_rounding_bounds(counts, p, seed):
+    c = np.array(counts)
+    r = jdm.rescale_counts(c, p, seed_key(seed), "systematic")
+    x = p * c
+    assert np.all((r == np.floor(x)) | (r == np.ceil(x)))
+    # every contiguous run (in particular each out-degree margin) is within 1 of p times its sum
+    cr, cx = np.concatenate([[0], np.cumsum(r)]), np.concatenate([[0.0], np.cumsum(x)])
+    i, j = np.triu_indices(len(c) + 1, 1)
+    assert np.all(np.abs((cr[j] - cr[i]) - (cx[j] - cx[i])) < 1 + 1e-9)
+
+
+def test_rounding_is_unbiased():
+    c = np.array([1, 3, 7, 2, 5, 1, 1, 9])
+    p = 0.37
+    for rounding in ("systematic", "independent"):
+        draws = np.array([jdm.rescale_counts(c, p, seed_key(s), rounding) for s in range(4000)])
+        se = np.sqrt(0.25 / len(draws))  # a {floor, ceil} variable has variance <= 1/4
+        assert np.all(np.abs(draws.mean(0) - p * c) < 5 * se)
+        assert np.all((draws == np.floor(p * c)[None]) | (draws == np.ceil(p * c)[None]))
+
+
+def test_p1_rounding_is_identity():
+    c = np.arange(1, 200)
+    for rounding in ("systematic", "independent"):
+        assert np.array_equal(jdm.rescale_counts(c, 1.0, seed_key(3), rounding), c)
+
+
+# ----------------------------------------------------------------------------- steps 3-4
+
+def test_balance_stubs_closes_the_gap():
+    k = np.array([0, 1, 3, 5])
+    l = np.array([2, 1, 0, 0])
+    c = np.array([10, 4, 1, 0])
+    k2, l2, c2, repairs = jdm.balance_stubs(k, l, c, k, l)
+    assert int((k2 * c2).sum()) == int((l2 * c2).sum())
+    # 24 in-stubs vs 7 out-stubs: three nodes of the existing class (5, 0), then the new class (2, 0)
+    assert repairs == 4
+    assert cells((k2, l2, c2)) == {(0, 2): 10, (1, 1): 4, (3, 0): 1, (5, 0): 3, (2, 0): 1}
+
+
+def test_fit_jdm_margins_caps_and_rounding():
+    G = random_digraph(300, 1500, 1)
+    J = _host_triplets(joint_degree_matrix(G))
+    D = _host_triplets(degree_correlation_matrix(G))
+    tg = jdm.plan_targets(J, D, 0.4, seed_key(5))
+    assert tg.feasible
+    mg = tg.mg
+    rows = np.bincount(tg.ri, weights=tg.jv, minlength=len(mg.R))
+    cols = np.bincount(tg.ci, weights=tg.jv, minlength=len(mg.C))
+    assert np.array_equal(rows, mg.R) and np.array_equal(cols, mg.C)
+    assert np.all(tg.jv <= mg.caps(tg.ri, tg.ci))
+    if not tg.second_flow:
+        assert np.all(np.abs(tg.jv - tg.X) < 1)
+
+
+def test_augment_flow_small_exact():
+    # 2x2 table of halves: margins 1 / 1, the flow must pick a perfect matching of the fractional cells
+    ri, ci = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+    x = np.zeros(4, np.int64)
+    r_def, c_def = np.array([1, 1]), np.array([1, 1])
+    flow = _kernels.augment_flow(2, 2, ri, ci, x, np.zeros(4, np.int64), np.ones(4, np.int64), r_def, c_def,
+                                 np.zeros(0, np.int64))
+    assert flow == 2 and not r_def.any() and not c_def.any()
+    assert x[0] + x[1] == 1 and x[2] + x[3] == 1 and x[0] + x[2] == 1
+
+
+# ----------------------------------------------------------------------------- whole sampler
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(5, 40), st.integers(0, 250), st.floats(0.05, 1.0), st.integers(0, 2**20),
+       st.sampled_from(["systematic", "independent"]))
+def test_property_sample_is_simple_with_exact_targets_or_infeasible(n, m, p, seed, rounding):
+    """Whatever the graph and p: either a clear InfeasibleSampleError, or a simple digraph whose JDM and
+    DCM are exactly the reported targets, within the rounding bounds."""
+    G = random_digraph(n, m, seed)
+    try:
+        S, report = jdm_sample(G, p, seed=seed, rounding=rounding)
+    except InfeasibleSampleError as e:
+        assert e.classes and (e.min_p is None or e.min_p > p)
+        return
+    check_sample(S, report)
+    if rounding == "systematic":
+        assert report.dcm_max_dev < 1 + report.repairs
+
+def test_p1_reproduces_jdm_and_dcm_exactly():
+    G = random_digraph(400, 2500, 2)
+    S, report = jdm_sample(G, 1.0, seed=1)
+    check_sample(S, report)
+    assert cells(joint_degree_matrix(S)) == cells(joint_degree_matrix(G))
+    assert cells(degree_correlation_matrix(S)) == cells(degree_correlation_matrix(G))
+    assert report.repairs == 0 and report.ks_in == 0 and report.ks_out == 0
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
+def test_sample_matches_targets_and_bounds(p):
+    G = random_digraph(500, 3000, 3)
+    S, report = jdm_sample(G, p, seed=7)
+    check_sample(S, report)
+    assert abs(S.n_nodes - report.repairs - p * G.n_nodes) < 1
+    assert report.dcm_max_dev < 1 + report.repairs
+    if not report.second_flow:
+        assert report.jdm_max_round < 1
+
+
+def test_networkx_oracle_accepts_our_targets():
+    """The targets are realizable (networkx's checker) and networkx's construction agrees with ours."""
+    G = random_digraph(200, 900, 4)
+    S, report = jdm_sample(G, 0.6, seed=2)
+    in_deg, out_deg = to_numpy(S.in_degree()).tolist(), to_numpy(S.out_degree()).tolist()
+    nkk: dict = {}
+    for k, l, c in zip(*report.jdm_target):
+        nkk.setdefault(int(k), {})[int(l)] = int(c)
+    assert nx.is_valid_directed_joint_degree(in_deg, out_deg, nkk)
+    H = nx.directed_joint_degree_graph(in_deg, out_deg, nkk, seed=1)
+    Hg = from_edges(np.array([u for u, _ in H.edges()]), np.array([v for _, v in H.edges()]), n_nodes=S.n_nodes)
+    assert cells(joint_degree_matrix(Hg)) == cells(joint_degree_matrix(S))
+
+
+def test_seeded_determinism():
+    G = random_digraph(300, 1800, 5)
+    a, _ = jdm_sample(G, 0.5, seed=11)
+    b, _ = jdm_sample(G, 0.5, seed=11)
+    c, _ = jdm_sample(G, 0.5, seed=12)
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert not (a.n_arcs == c.n_arcs and np.array_equal(a.indices, c.indices))
+
+
+def test_swaps_keep_jdm_dcm_and_simplicity():
+    G = random_digraph(300, 2000, 6)
+    S0, r0 = jdm_sample(G, 0.7, seed=3)
+    S, r = jdm_sample(G, 0.7, seed=3, n_swaps=5000)
+    check_sample(S, r)
+    assert r.swaps_accepted > 100
+    assert cells(joint_degree_matrix(S)) == cells(joint_degree_matrix(S0))
+
+
+def test_self_loops_are_ignored():
+    G = from_edges(np.array([0, 0, 1, 2, 2, 3]), np.array([0, 1, 2, 2, 3, 0]), n_nodes=4)
+    S, report = jdm_sample(G, 1.0, seed=0)
+    assert report.m_original == 4 and S.n_arcs == 4 and S.n_self_loops == 0
+
+
+def test_graph_without_arcs():
+    G = from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=10)
+    S, report = jdm_sample(G, 0.5, seed=0)
+    assert S.n_arcs == 0 and S.n_nodes == 5
+
+
+def test_torch_cpu_graph_gives_the_same_sample_on_torch():
+    torch = pytest.importorskip("torch")
+    G = random_digraph(200, 1000, 8)
+    S, _ = jdm_sample(G, 0.5, seed=4)
+    St, _ = jdm_sample(G.to("torch"), 0.5, seed=4)
+    assert isinstance(St.indices, torch.Tensor)
+    assert np.array_equal(to_numpy(St.indices), S.indices) and np.array_equal(to_numpy(St.indptr), S.indptr)
+
+
+def test_gpu_path_on_numpy_and_torch_cpu():
+    """Configuration matching + swap repair: exact targets, simple, identical on NumPy and torch."""
+    torch = pytest.importorskip("torch")
+    G = random_digraph(300, 1500, 9)
+    key = seed_key(5)
+    tg = jdm.plan_targets(_host_triplets(joint_degree_matrix(G)), _host_triplets(degree_correlation_matrix(G)),
+                          0.5, key)
+    out = []
+    for like in (np.zeros(1, np.int64), torch.zeros(1, dtype=torch.int64)):
+        arcs = _cuda.construct_gpu(tg, key, like)
+        assert arcs is not None
+        src, dst = arcs
+        S = from_edges(src, dst, n_nodes=int(tg.mg.dc.sum()), duplicates="error")
+        assert S.n_self_loops == 0
+        assert cells(joint_degree_matrix(S)) == cells((tg.mg.row_deg[tg.ri], tg.mg.col_deg[tg.ci], tg.jv))
+        assert cells(degree_correlation_matrix(S)) == cells((tg.mg.dk, tg.mg.dl, tg.mg.dc))
+        src2, dst2, acc = _cuda.swaps_gpu(S.n_nodes, src, dst, 2000, key)
+        assert acc > 0
+        S2 = from_edges(src2, dst2, n_nodes=S.n_nodes, duplicates="error")
+        assert cells(joint_degree_matrix(S2)) == cells(joint_degree_matrix(S)) and S2.n_self_loops == 0
+        out.append(to_numpy(dst2))
+    assert np.array_equal(out[0], out[1])
+
+
+@pytest.mark.gpu
+def test_jdm_sample_on_gpu(backend):
+    b, d = backend
+    if not d.startswith("cuda"):
+        pytest.skip("GPU only")
+    G = random_digraph(400, 2500, 10).to(b, d)
+    S, report = jdm_sample(G, 0.5, seed=3, n_swaps=1000)
+    assert S.backend == b
+    check_sample(S.to("numpy"), report)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"p": 0.0}, "fraction p must be in"),
+    ({"p": 1.5}, "fraction p must be in"),
+    ({"p": float("nan")}, "fraction p must be in"),
+    ({"p": 0.5, "rounding": "nearest"}, "rounding must be"),
+    ({"p": 0.5, "on_infeasible": "ignore"}, "on_infeasible must be"),
+    ({"p": 0.5, "n_swaps": -1}, "n_swaps must be"),
+])
+def test_bad_arguments(kwargs, match):
+    G = random_digraph(50, 200, 0)
+    with pytest.raises(ValueError, match=match):
+        jdm_sample(G, **kwargs)
+
+
+def test_undirected_graph_is_refused():
+    G = from_edges(np.array([0, 1]), np.array([1, 2]), directed=False)
+    with pytest.raises(GraphsampleError, match="needs a directed graph"):
+        jdm_sample(G, 0.5)
+
+
+def test_not_a_graph():
+    with pytest.raises(TypeError, match="graphsample Graph"):
+        jdm_sample(np.zeros((3, 3)), 0.5)
+
+
+# ----------------------------------------------------------------------------- the issue's numbers
+
+def _dataset_check(name: str, p: float) -> None:
+    from graphsample.datasets import load
+
+    G = load(name)
+    S, report = jdm_sample(G, p, seed=1)
+    check_sample(S, report)
+    assert report.ks_in <= 0.01 and report.ks_out <= 0.01
+    assert report.dcm_max_dev < 1 + report.repairs
+    assert not report.second_flow and report.jdm_max_round < 1
+
+
+@needs_dataset("p2p-gnutella08")
+def test_p2p_gnutella08_p03():
+    _dataset_check("p2p-gnutella08", 0.3)
+
+
+@needs_dataset("wiki-vote")
+def test_wiki_vote_p05():
+    _dataset_check("wiki-vote", 0.5)
+
+
+@needs_dataset("wiki-vote")
+def test_wiki_vote_p01_is_infeasible_and_names_hubs():
+    from graphsample.datasets import load
+
+    G = load("wiki-vote")
+    with pytest.raises(InfeasibleSampleError, match=r"out-degree [0-9]+ .*smallest feasible p") as err:
+        jdm_sample(G, 0.1, seed=1)
+    e = err.value
+    assert e.classes[0][1] > 200  # the largest offending class is a hub
+    assert 0.1 < e.min_p <= 1
+    S, report = jdm_sample(G, e.min_p, seed=1)  # the advertised p works
+    check_sample(S, report)
+    S, report = jdm_sample(G, 0.1, seed=1, on_infeasible="clip")
+    assert report.fallback == "clip" and report.clipped
+    check_sample(S, report)
+    S, report = jdm_sample(G, 0.1, seed=1, on_infeasible="multigraph")
+    assert report.fallback == "multigraph" and S.is_weighted
+    assert np.array_equal(np.sort(to_numpy(S.out_degree(weighted=True))),
+                          np.sort(np.repeat(*report.dcm_target[::2])))

@@ -1,0 +1,90 @@
+"""Sampling metrics against scipy / networkx oracles and exact small cases."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from scipy import stats
+
+from graphsample import from_edges
+from graphsample.sampling import compare, metrics
+
+
+def random_graph(n=120, m=600, seed=0):
+    rng = np.random.default_rng(seed)
+    return from_edges(rng.integers(0, n, m), (n * rng.random(m) ** 1.5).astype(int), n_nodes=n, self_loops="drop")
+
+
+def test_ks_statistic_matches_scipy():
+    rng = np.random.default_rng(1)
+    a, b = rng.poisson(3, 200), rng.poisson(3.5, 150)
+    assert metrics.ks_statistic(a, b) == pytest.approx(stats.ks_2samp(a, b).statistic)
+    assert metrics.ks_statistic([], []) == 0 and metrics.ks_statistic([1], []) == 1
+
+
+def test_ks_curves_exact():
+    # y1 puts all mass at x=0, y2 splits it between 0 and 1: D = 1/2
+    assert metrics.ks_curves(np.array([0, 1]), np.array([1.0, 0.0]), np.array([0, 1]), np.array([1.0, 1.0])) == 0.5
+
+
+def test_components_and_hop_plot_exact():
+    G = from_edges(np.array([0, 1, 2, 4]), np.array([1, 2, 0, 5]), n_nodes=7)  # 3-cycle, arc 4->5, 3 and 6 alone
+    assert sorted(metrics.component_sizes(G, "weak").tolist()) == [1, 1, 2, 3]
+    assert sorted(metrics.component_sizes(G, "strong").tolist()) == [1, 1, 1, 1, 3]
+    # all 7 sources: reachable pairs at distance 0: 7, 1: 4 (three cycle arcs + 4->5), 2: 3
+    assert np.allclose(metrics.hop_plot(G), np.cumsum([7, 4, 3]) / 14)
+    assert metrics.largest_wcc(G).n_nodes == 3
+
+
+def test_clustering_and_assortativity_match_networkx():
+    G = random_graph()
+    H = nx.Graph(G.to_networkx().to_undirected())
+    H.remove_edges_from(nx.selfloop_edges(H))
+    degs, cbar = metrics.clustering_by_degree(G)
+    cl = nx.clustering(H)
+    for d, c in zip(degs, cbar):
+        nodes = [u for u in H if H.degree(u) == d]
+        assert c == pytest.approx(np.mean([cl[u] for u in nodes]))
+    D = G.to_networkx()
+    assert metrics.assortativity(G) == pytest.approx(nx.degree_assortativity_coefficient(D, x="out", y="in"))
+    with pytest.raises(ValueError, match="'out' or 'in'"):
+        metrics.assortativity(G, x="total")
+
+
+def test_singular_values_match_dense_svd():
+    G = random_graph(300, 1500)
+    A = G.to_scipy().toarray()
+    s = np.linalg.svd(A, compute_uv=False)
+    assert np.allclose(metrics.singular_values(G, 5), s[:5], rtol=1e-6)
+    u = np.abs(np.linalg.svd(A)[0][:, 0])
+    assert np.allclose(metrics.first_left_singular_vector(G), u, atol=1e-6)
+
+
+def test_compare_identical_graphs_is_zero():
+    G = random_graph()
+    c = compare(G, G)
+    for name in metrics.SCALE_DOWN + ("jdm_l1", "dcm_l1"):
+        assert c[name] == pytest.approx(0.0, abs=1e-9), name
+    assert c["reciprocity_G"] == c["reciprocity_S"]
+    assert "S9" in str(c)
+
+
+def test_compare_detects_a_different_graph():
+    G, S = random_graph(seed=1), from_edges(np.arange(59), np.arange(1, 60))
+    c = compare(G, S)
+    assert c["S1"] > 0.3 and c["jdm_l1"] > 0.5
+
+
+def test_l1_exact():
+    G = from_edges(np.array([0, 0, 1]), np.array([1, 2, 2]))  # out-degrees 2,1,0; in-degrees 0,1,2
+    S = from_edges(np.array([0]), np.array([1]), n_nodes=2)
+    # J_G/m: {(2,1): 1/3, (2,2): 1/3, (1,2): 1/3}; J_S: {(1,1): 1} -> L1 = 1 + 1 = 2
+    assert metrics.jdm_l1(G, S) == pytest.approx(2.0)
+    # D_G/n: {(2,0),(1,1),(0,2)} each 1/3; D_S/n: {(1,0): 1/2, (0,1): 1/2} -> L1 = 2
+    assert metrics.dcm_l1(G, S) == pytest.approx(2.0)
+
+
+def test_compare_bad_input():
+    with pytest.raises(TypeError, match="two graphsample Graphs"):
+        compare(random_graph(), np.eye(2))

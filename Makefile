@@ -19,8 +19,10 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	-$(PY) -m pip install -q "torch==2.13.0" || echo "torch not installed: torch backend tests will be skipped"
 	touch $@
 
+# The main job: a JDM/DCM-rescaled half-size sample of the wiki-vote graph, with its quality report.
 demo: $(VENV)/.installed
 	$(VENV)/bin/graphsample info dataset:wiki-vote
+	$(VENV)/bin/graphsample sample dataset:wiki-vote --method jdm --fraction 0.5 --seed 1 --report -o wiki-vote-jdm-0.5.tsv
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q -n 2 --dist loadfile

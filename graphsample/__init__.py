@@ -4,7 +4,7 @@ The public API is re-exported here. Importing graphsample imports no GPU library
 numba.cuda are loaded only when an array of theirs (or a GPU kernel) is used.
 """
 
-from . import datasets, errors, generators, io, walks
+from . import datasets, errors, generators, io, sampling, walks
 from ._random import check_seed
 from ._version import __version__
 from .errors import GraphsampleError, GraphValidationError, InputFormatError
@@ -15,6 +15,6 @@ from .walks import random_walks
 __all__ = [
     "Graph", "from_edges", "from_csr", "from_scipy", "from_networkx", "from_edge_index",
     "read_edgelist", "write_edgelist", "save", "load",
-    "check_seed", "datasets", "generators", "io", "errors", "walks", "random_walks",
+    "check_seed", "datasets", "generators", "io", "errors", "sampling", "walks", "random_walks",
     "GraphsampleError", "GraphValidationError", "InputFormatError", "__version__",
 ]

@@ -83,7 +83,7 @@ def check_starts(G: Graph, starts: Any) -> Any:
         starts = [int(starts)]
     xp = namespace(G.indptr)
     if isinstance(starts, list | tuple | range):
-        starts = np.asarray(starts, dtype=np.int64)
+        starts = np.asarray(starts)
     if backend_of(starts) != backend_of(G.indptr):
         starts = asarray_like(starts, G.indptr)
     if starts.ndim != 1:

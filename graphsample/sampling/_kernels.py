@@ -532,6 +532,17 @@ def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def, or
 # ----------------------------------------------------------------------------- walk-style samplers
 
 @numba.njit(cache=True)
+def _unvisited_neighbours(ptr, nb, u, seen, cand):
+    """Copy the neighbours of ``u`` not yet seen into ``cand``; returns how many."""
+    nc = 0
+    for q in range(ptr[u], ptr[u + 1]):
+        if not seen[nb[q]]:
+            cand[nc] = nb[q]
+            nc += 1
+    return nc
+
+
+@numba.njit(cache=True)
 def _visit(v, seen, order, k, budget):
     """Record ``v`` as the k-th sampled node if it is new and the budget allows; returns the new count."""
     if k < budget and not seen[v]:
@@ -671,11 +682,7 @@ def forest_fire(indptr, indices, t_indptr, t_indices, budget, p_forward, p_backw
                     continue
                 x = np.int64(np.floor(np.log(1.0 - _uniform(skey, ctr)) / np.log(prob)))
                 ctr += 1
-                nc = 0
-                for q in range(ptr[u], ptr[u + 1]):
-                    if not burned[nb[q]]:
-                        cand[nc] = nb[q]
-                        nc += 1
+                nc = _unvisited_neighbours(ptr, nb, u, burned, cand)
                 take = min(x, nc)
                 for i in range(take):  # partial Fisher-Yates: a uniform subset of size take
                     r = i + _below(skey, ctr, nc - i)
@@ -713,11 +720,7 @@ def snowball(indptr, indices, budget, max_neighbors, key):
             k += 1
         u = order[head]
         head += 1
-        nc = 0
-        for q in range(indptr[u], indptr[u + 1]):
-            if not seen[indices[q]]:
-                cand[nc] = indices[q]
-                nc += 1
+        nc = _unvisited_neighbours(indptr, indices, u, seen, cand)
         take = nc if max_neighbors <= 0 else min(nc, max_neighbors)
         for i in range(take):
             if max_neighbors > 0:

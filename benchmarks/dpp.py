@@ -171,6 +171,7 @@ def main() -> None:
     ap.add_argument("--gpu", action="store_true",
                     help="only time the batched sampler on a CUDA torch tensor (the GPU check; CPU parts skipped)")
     ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--skip-speed", action="store_true", help="only the quality table (keeps the speed results)")
     args = ap.parse_args()
     if args.gpu:
         write_results("dpp_gpu", gpu_speed(), notes="Batched lockstep sampler on a CUDA torch tensor; "
@@ -179,11 +180,13 @@ def main() -> None:
     notes = (f"Numba threads: {THREADS} (pin_threads); BLAS: 1 thread for both (threadpoolctl, "
              "= OPENBLAS_NUM_THREADS=1). DPPy 0.3.3 `proj_dpp_sampler_eig_GS`. Best of 3 (1 for DPPy at "
              "N*r > 2e6); DPPy batch throughput extrapolated from its per-sample time on a few samples.")
-    if args.quick:
-        rows = speed([(1_000, 50)], [(1_000, 50, 100)], 10)
-    else:
-        rows = speed([(1_000, 50), (20_000, 100), (100_000, 200)], [(1_000, 50, 1_000), (20_000, 100, 1_000)], 10)
-    write_results("dpp_speed", rows, SPEED_COLUMNS, notes=notes)
+    if not args.skip_speed:
+        if args.quick:
+            rows = speed([(1_000, 50)], [(1_000, 50, 100)], 10)
+        else:
+            rows = speed([(1_000, 50), (20_000, 100), (100_000, 200)],
+                         [(1_000, 50, 1_000), (20_000, 100, 1_000)], 10)
+        write_results("dpp_speed", rows, SPEED_COLUMNS, notes=notes)
     if args.skip_quality:
         return
     ms, ratios = ([10], [1, 2]) if args.quick else ([10, 20, 50], [1, 1.5, 2, 3, 5, 10])

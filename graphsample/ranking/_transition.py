@@ -44,9 +44,11 @@ def check_common(G: Any, damping: float, dangling: str) -> None:
 class HostTransition:
     """Host (NumPy) arrays for the Numba solvers.
 
-    The Gauss--Seidel arrays live in *sweep order*: node ``perm[i]`` is renumbered ``i``, with ``perm`` the
-    (approximately) topological order of the strongly connected components, so a sweep reads its CSR
-    sequentially. The forward arrays (for push) keep the graph's numbering.
+    The solver arrays live in *sweep order*: node ``perm[i]`` is renumbered ``i``, with ``perm`` a topological
+    order of the strongly connected components (SCC ``c`` is ``scc_ptr[c]:scc_ptr[c+1]``), so every in-arc
+    comes from the node's own SCC or an earlier one, and a sweep reads its CSR sequentially. Each node's
+    in-arcs are sorted by source, so those from earlier SCCs come first and end at ``ext_end``. The forward
+    arrays (for push) keep the graph's numbering.
     """
 
     indptr_t: np.ndarray  # int64 (n+1): in-arcs of (renumbered) u are indptr_t[u]:indptr_t[u+1]
@@ -54,6 +56,9 @@ class HostTransition:
     prob_t: np.ndarray  # float64: P[src, u] for each in-arc (0 for self-loops)
     self_prob: np.ndarray  # float64 (n, renumbered): P[u, u] from self-loops
     dangling: np.ndarray  # bool (n, renumbered): out-weight 0
+    scc_ptr: np.ndarray  # int64 (n_scc+1): SCC boundaries in sweep order, topologically ordered
+    ext_end: np.ndarray  # int64 (n): end of each node's in-arcs from earlier SCCs
+    stay_prob: np.ndarray  # float64 (n): P(u -> its own SCC), self-loops excluded
     perm: np.ndarray  # int64: sweep position -> node
     rank: np.ndarray  # int64: node -> sweep position
     out_prob_ptr: np.ndarray  # forward CSR (for push): indptr of G
@@ -89,17 +94,27 @@ def host_transition(G: Graph, weight: bool) -> HostTransition:
     loop = rows == indices
     self_prob = np.bincount(rows[loop], weights=p[loop], minlength=n)
     A = csr_matrix((np.ones(indices.shape[0], np.int8), indices, indptr), shape=(n, n))
-    _, label = connected_components(A, directed=True, connection="strong")
+    n_scc, label = connected_components(A, directed=True, connection="strong")
     perm = np.argsort(-label, kind="stable")  # Pearce's labels are reverse topological
     rank = np.empty(n, np.int64)
     rank[perm] = np.arange(n)
     tgt, src = rank[indices], rank[rows]
-    order = np.lexsort((src, tgt))  # in-arcs grouped by renumbered target
+    order = np.lexsort((src, tgt))  # in-arcs grouped by renumbered target, sorted by source
+    tgt, src = tgt[order], src[order]
     indptr_t = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(tgt, minlength=n), out=indptr_t[1:])
+    scc_ptr = np.zeros(n_scc + 1, np.int64)
+    np.cumsum(np.bincount(n_scc - 1 - label, minlength=n_scc), out=scc_ptr[1:])
+    sid = (n_scc - 1 - label)[perm]  # SCC of each renumbered node
+    if np.any(src >= scc_ptr[sid + 1][tgt]):  # an arc from a later SCC: the order is not topological
+        raise RuntimeError("scipy's strong components are not in reverse topological order; please report this")
+    scc_lo = scc_ptr[sid]
+    ext_end = indptr_t[:-1] + np.bincount(tgt[src < scc_lo[tgt]], minlength=n)
     prob_t = np.where(loop, 0.0, p)[order]
-    ht = HostTransition(indptr_t, src[order], prob_t, self_prob[perm], (W == 0)[perm], perm, rank, indptr,
-                        indices, p, W)
+    inner = np.arange(tgt.shape[0]) >= ext_end[tgt]
+    stay_prob = np.bincount(src[inner], weights=prob_t[inner], minlength=n)
+    ht = HostTransition(indptr_t, src, prob_t, self_prob[perm], (W == 0)[perm], scc_ptr, ext_end, stay_prob,
+                        perm, rank, indptr, indices, p, W)
     per_graph[key] = ht
     return ht
 

@@ -15,9 +15,11 @@ Two solvers:
 * ``"power"`` -- power (Jacobi) iteration through :func:`graphsample._ops.spmv` / ``spmm``: scipy.sparse on
   NumPy, cupyx on CuPy, torch.sparse on PyTorch; the error after ``k`` steps is at most
   :math:`2 d^k`, and the reported residual is the L1 change of the last step.
-* ``"gauss-seidel"`` (host graphs) -- Gauss--Seidel sweeps in SCC order on the Google matrix, with the
-  teleport and dangling terms kept current during the sweep (:mod:`._gauss_seidel`); nodes outside cycles
-  settle in one sweep, and on graphs with many dangling nodes it needs far fewer sweeps than power iteration.
+* ``"gauss-seidel"`` (host graphs) -- the strongly connected components solved one after the other in
+  topological order (PRPACK's ordering, :mod:`._scc_solve`): nodes outside cycles are exact in one step, and
+  each SCC is swept by Gauss--Seidel until it settles or, when many right-hand sides make it cheaper, solved
+  directly through its dense inverse. Every dangling policy reduces to one substochastic solve per teleport
+  vector (see :func:`_gs`).
 
 Personalized PageRank of a source :math:`s` is the case :math:`v = e_s`; :func:`personalized_pagerank` solves
 many sources at once (a sparse times dense product, SpMM, per step) and returns dense rows or per-source top-k.
@@ -34,11 +36,12 @@ import numpy as np
 from .. import _ops
 from .._backend import asarray_like, backend_of, to_numpy
 from ..graph import Graph
-from ._gauss_seidel import PERSONALIZATION, SELF, UNIFORM, gs_solve
+from ._scc_solve import solve as scc_solve
 from ._transition import check_common, host_transition, is_host, out_weight
 
 METHODS = ("auto", "power", "gauss-seidel")
-_POLICY = {"personalization": PERSONALIZATION, "uniform": UNIFORM, "self": SELF}
+#: the largest SCC solved directly (its LU factors take DIRECT_MAX**2 * 8 bytes: 128 MiB)
+DIRECT_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ def pagerank(G: Graph, damping: float = 0.85, personalization: Any = None, *, we
         vv = np.full(n, 1.0 / n) if v is None else v
         Y, info = _gs(G, weight, damping, dangling, (np.arange(n), np.zeros(n, np.int64), vv), 1,
                       tol, max_iter, block=1)
-        x = asarray_like(Y[:, 0], G.indptr)
+        x = asarray_like(Y[0], G.indptr)
     else:
         xp = G.xp
         V = _dense_teleport(G, None if v is None else asarray_like(v, G.indptr, dtype="float64")[:, None])
@@ -173,29 +176,13 @@ def _warn_unconverged(info: ConvergenceInfo) -> None:
                       RuntimeWarning, stacklevel=3)
 
 
-def _rhs(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Right-hand sides as a CSR by node: ``(ptr, col, val)``."""
-    order = np.argsort(rows, kind="stable")
-    ptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
-    return ptr, np.ascontiguousarray(cols[order], dtype=np.int64), np.ascontiguousarray(vals[order], dtype=np.float64)
-
-
 def _gs(G: Graph, weight: bool, damping: float, dangling: str, entries: tuple[np.ndarray, ...], n_cols: int,
         tol: float, max_iter: int, block: int) -> tuple[np.ndarray, ConvergenceInfo]:
-    """Gauss--Seidel PageRank of each teleport column given as (node, column, value) ``entries`` (host)."""
+    """PageRank rows (n_cols, n) of the teleport columns given as (node, column, value) ``entries`` (host)."""
     T = host_transition(G, weight)
-    n = G.n_nodes
-    rhs = _rhs(n, T.rank[entries[0]], entries[1], entries[2])
-    Y = np.empty((n, n_cols))
-    n_blocks = -(-n_cols // block)
-    iters = np.zeros(n_blocks, np.int64)
-    resid = np.zeros(n_blocks)
-    gs_solve(T.indptr_t, T.src_t, T.prob_t, T.self_prob, T.dangling, *rhs, n_cols, block,
-             float(damping), _POLICY[dangling], float(tol), int(max_iter), Y, iters, resid)
-    Y = Y[T.rank]
-    worst = float(resid.max())
-    return Y, ConvergenceInfo("gauss-seidel", int(iters.max()), worst, worst < tol, tol)
+    rhs = (T.rank[entries[0]], np.asarray(entries[1], np.int64), np.asarray(entries[2], np.float64))
+    rows, iters, worst = scc_solve(T, float(damping), dangling, rhs, n_cols, tol, max_iter, block, DIRECT_MAX)
+    return rows, ConvergenceInfo("gauss-seidel", iters, worst, worst < tol, tol)
 
 
 def _power(G: Graph, V: Any, damping: float, weight: bool, dangling: str, tol: float,
@@ -240,9 +227,11 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
     r"""Personalized PageRank of many sources at once: row ``i`` is :math:`\pi(s_i, \cdot)`.
 
     :math:`\pi(s, \cdot)` is :func:`pagerank` with ``personalization`` :math:`e_s`. All sources are solved
-    together: Gauss--Seidel over blocks of sources on the host (one block per thread, each block's
-    iterate in cache), power iteration with one sparse x dense product (SpMM) per step on GPU backends.
-    Sources are processed in chunks whose dense iterate (n x chunk float64) fits ``memory_budget`` bytes.
+    together: on the host, SCC by SCC in topological order, over blocks of sources (one block per thread,
+    each block's iterate in cache), with Gauss--Seidel sweeps or a direct LU solve of each cycle
+    (:mod:`._scc_solve`); power iteration with one sparse x dense product (SpMM) per step on GPU backends.
+    Sources are processed in chunks whose dense iterate and output (2 x n x chunk float64) fit
+    ``memory_budget`` bytes.
 
     Returns a dense (n_sources, n) array, or with ``top_k`` a :class:`TopK` of (n_sources, k) arrays,
     on the graph's backend. ``sources`` are node labels (a list or array; ints when the graph has no labels).
@@ -259,7 +248,7 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
     src = G.index_of(src)
     method = _resolve_method(G, method)
     n = G.n_nodes
-    chunk = int(max(1, min(src.shape[0], memory_budget // (8 * n))))
+    chunk = int(max(1, min(src.shape[0], memory_budget // (16 * n))))
     parts, infos = [], []
     for start in range(0, src.shape[0], chunk):
         s = src[start:start + chunk]
@@ -281,10 +270,9 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
 def _ppr_gs(G: Graph, s: np.ndarray, damping: float, weight: bool, dangling: str, tol: float,
             max_iter: int) -> tuple[Any, ConvergenceInfo]:
     n, k = G.n_nodes, s.shape[0]
-    Y, info = _gs(G, weight, damping, dangling, (s, np.arange(k), np.ones(k)), k, tol, max_iter,
-                  block=_block_size(n))
-    X = Y
-    return asarray_like(np.ascontiguousarray(X.T), G.indptr), info
+    rows, info = _gs(G, weight, damping, dangling, (s, np.arange(k), np.ones(k)), k, tol, max_iter,
+                     block=_block_size(n))
+    return asarray_like(rows, G.indptr), info
 
 
 def _ppr_power(G: Graph, s: np.ndarray, damping: float, weight: bool, dangling: str, tol: float,

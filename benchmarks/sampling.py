@@ -112,43 +112,79 @@ def directed_restriction(G: gs.Graph, nodes: np.ndarray, edges: np.ndarray | Non
     return gs.from_edges(new[src[keep]], new[dst[keep]], n_nodes=len(nodes), node_ids=G.label_of(nodes))
 
 
-def scores(c) -> dict:
+def scores(c, S: gs.Graph) -> dict:
     d = c.as_dict()
     return {"ks_mean": float(np.mean([d[s] for s in SCALE_DOWN])), "ks_s1s2": (d["S1"] + d["S2"]) / 2,
-            "jdm_l1": d["jdm_l1"], "dcm_l1": d["dcm_l1"], **{s: d[s] for s in SCALE_DOWN}}
+            "jdm_l1": d["jdm_l1"], "dcm_l1": d["dcm_l1"], **{s: d[s] for s in SCALE_DOWN},
+            "nodes": S.n_nodes, "arcs": S.n_arcs}
+
+
+EDGE_SAMPLERS = ("random-edge", "random-node-edge", "hybrid", "induced-edge")
+
+
+def lbof_edge_budget(G: gs.Graph, name: str, p: float, seed: int) -> int:
+    """LBoF's edge samplers take a number of (undirected) edges instead of a node budget: give them the
+    number of distinct node pairs our sampler drew with this seed, so both reach about the same number of
+    nodes. For TIES (induced-edge) these are the pairs drawn *before* the induction step, i.e. those of
+    ``random_edge`` with the same seed: the arcs of our induced sample (every arc between the chosen
+    nodes) would let LBoF draw edges until it touches nearly the whole graph."""
+    S, _ = SAMPLERS["random-edge" if name == "induced-edge" else name](G, p, seed=seed)
+    src, dst, _ = S.edges()
+    src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+    pairs = np.minimum(src, dst) * S.n_nodes + np.maximum(src, dst)
+    return max(1, len(np.unique(pairs[src != dst])))
+
+
+def _jdm_runs(G: gs.Graph, p: float, seeds: int, prof: dict, on_infeasible: str):
+    """Scores of jdm_sample over the seeds, the infeasible seeds' smallest feasible p, and the clipped runs."""
+    acc, min_ps, clipped = [], [], 0
+    for s in range(seeds):
+        try:
+            S, rep = jdm_sample(G, p, seed=s, on_infeasible=on_infeasible)
+        except InfeasibleSampleError as e:
+            min_ps.append(e.min_p)
+            continue
+        clipped += rep.fallback == "clip"
+        acc.append(scores(compare(G, S, original=prof), S))
+    return acc, min_ps, clipped
 
 
 # ----------------------------------------------------------------------------- quality
 
 def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: bool,
             save: Callable[[list[dict]], Any]) -> list[dict]:
-    """The quality table; ``save(rows)`` is called after every (dataset, p) so partial runs keep their rows."""
+    """The quality table; ``save(rows)`` is called after every (dataset, p) so partial runs keep their rows.
+
+    The JDM/DCM sampler runs with ``on_infeasible="raise"`` (row ``jdm``: its scores over the seeds where
+    it is feasible, the others counted in the note); when any seed is infeasible a second row
+    ``jdm (clip fallback)`` runs every seed with ``on_infeasible="clip"`` (hub degrees lowered)."""
     rows = []
     for ds in datasets:
         G = gs.datasets.load(ds)
-        prof = profile(G)
+        prof = profile(G)  # the original's side of every metric, once per dataset
         views = {}
         for p in fractions:
             k = max(1, round(p * G.n_nodes))
-            for name in ["jdm"] + sorted(SAMPLERS):
-                acc, err = [], ""
-                for s in range(seeds):
-                    try:
-                        if name == "jdm":
-                            S, _ = jdm_sample(G, p, seed=s)
-                        else:
-                            S, _ = SAMPLERS[name](G, p, seed=s)
-                    except InfeasibleSampleError as e:
-                        err = f"infeasible (min p {e.min_p:.3g})"
-                        break
-                    acc.append(scores(compare(G, S, original=prof)))
-                rows.append(_mean_row(ds, p, name, "graphsample", acc, err))
+            acc, min_ps, _ = _jdm_runs(G, p, seeds, prof, "raise")
+            note = ""
+            if min_ps:
+                known = [m for m in min_ps if m is not None]
+                span = f"; smallest feasible p {min(known):.3g}-{max(known):.3g}" if known else ""
+                note = f"infeasible (InfeasibleSampleError) for {len(min_ps)} of {seeds} seeds{span}"
+            rows.append(_mean_row(ds, p, "jdm", "graphsample", acc, note))
+            if min_ps:
+                acc, _, clipped = _jdm_runs(G, p, seeds, prof, "clip")
+                rows.append(_mean_row(ds, p, "jdm (clip fallback)", "graphsample, on_infeasible='clip'", acc,
+                                      f"hub degrees clipped in {clipped} of {seeds} seeds"))
+            for name in sorted(SAMPLERS):
+                acc = [scores(compare(G, S, original=prof), S)
+                       for S, _ in (SAMPLERS[name](G, p, seed=s) for s in range(seeds))]
+                rows.append(_mean_row(ds, p, name, "graphsample", acc, ""))
                 if not with_lbof or name not in LBOF:
                     continue
                 acc, err, where = [], "", ""
                 for s in range(seeds):
-                    # LBoF's edge samplers take an arc budget: the number our sampler drew for this seed
-                    k_edges = SAMPLERS[name](G, p, seed=s)[0].n_arcs if LBOF[name][1] == "edges" else 0
+                    k_edges = lbof_edge_budget(G, name, p, s) if name in EDGE_SAMPLERS else 0
                     try:
                         if "full" not in views:
                             views["full"] = undirected_view(G, largest=False)
@@ -162,7 +198,8 @@ def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: 
                             H, ids = views["lcc"]
                             nodes, edges = lbof_sample(name, H, ids, min(k, len(ids)), k_edges, s)
                             where = "LCC of undirected view"
-                        acc.append(scores(compare(G, directed_restriction(G, nodes, edges), original=prof)))
+                        D = directed_restriction(G, nodes, edges)
+                        acc.append(scores(compare(G, D, original=prof), D))
                     except Exception as e:  # noqa: BLE001 - report LBoF's failure as a result
                         err = f"LBoF error: {type(e).__name__}: {str(e)[:60]}"
                         break
@@ -172,13 +209,17 @@ def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: 
     return rows
 
 
-def _mean_row(ds, p, name, tool, acc, err) -> dict:
+def _mean_row(ds, p, name, tool, acc, note) -> dict:
+    """Mean over seeds of every score (plus the standard deviation of the two KS summaries)."""
     row = {"dataset": ds, "p": p, "sampler": name, "tool": tool}
     if acc:
         for key in acc[0]:
             row[key] = float(np.mean([a[key] for a in acc]))
+        for key in ("ks_mean", "ks_s1s2"):
+            row[key + "_std"] = float(np.std([a[key] for a in acc]))
+            row[key + "_seeds"] = [float(a[key]) for a in acc]
         row["runs"] = len(acc)
-    row["note"] = err
+    row["note"] = note
     return row
 
 
@@ -262,7 +303,8 @@ def main() -> None:
     os.environ.setdefault("GRAPHSAMPLE_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
     note = "threads: pin_threads(2) for every tool; command: python benchmarks/sampling.py " + " ".join(sys.argv[1:])
     if not args.skip_quality:
-        columns = ["dataset", "p", "sampler", "tool", "ks_mean", "ks_s1s2", "jdm_l1", "dcm_l1", "runs", "note"]
+        columns = ["dataset", "p", "sampler", "tool", "ks_mean", "ks_mean_std", "ks_s1s2", "ks_s1s2_std", "jdm_l1",
+                   "dcm_l1", "nodes", "arcs", "runs", "note"]
         name = "sampling_quality" + (f"_{args.tag}" if args.tag else "")
         quality(args.datasets, args.fractions, args.seeds, not args.no_lbof,
                 lambda rows: write_results(name, rows, columns, note))

@@ -13,7 +13,9 @@ Run: ``python benchmarks/sampling.py [--seeds 10] [--fractions 0.1 0.2 0.3 0.5] 
   sampler on an R-MAT graph (scale 20, edge factor 16: 1M nodes, 16M arcs) as a ratio to loading its
   ``.npz``.
 
-Threads: ``pin_threads(2)`` for every tool. Results: ``benchmarks/results/sampling_*.{json,md}``.
+Threads: ``pin_threads(2)`` for every tool. Results: ``benchmarks/results/sampling_*.{json,md}``. The quality grid
+can be split by dataset (``--datasets wiki-vote --tag wiki-vote``, ...) and merged afterwards with
+``--aggregate wiki-vote p2p-gnutella08 email-eu-core cora`` into ``sampling_quality.{json,md}``.
 """
 
 from __future__ import annotations
@@ -287,6 +289,106 @@ def speed_gpu(scale: int, p: float) -> list[dict]:
     return rows
 
 
+# ----------------------------------------------------------------------------- aggregate
+
+def _fmt(v: float | None, digits: int = 3) -> str:
+    return "--" if v is None else f"{float(v):.{digits}f}"
+
+
+def _cell(row: dict | None) -> str:
+    """``mean S1-S9 KS (mean S1/S2 KS)`` of one row, or why it has none."""
+    if row is None:
+        return "--"
+    if "ks_mean" not in row:
+        return "fails" if row["note"].startswith("LBoF error") else "infeasible"
+    return f"{_fmt(row['ks_mean'])} ({_fmt(row['ks_s1s2'])})"
+
+
+def aggregate(tags: list[str]) -> None:
+    """Merge ``sampling_quality_<tag>.json`` into ``sampling_quality.{json,md}``: per dataset and p the JDM/DCM
+    sampler's mean S1/S2 KS against the best classic sampler's (ours and LBoF's) and whether it is lower,
+    then per dataset every sampler's mean S1-S9 KS (mean S1/S2 KS), ours / LBoF, and the L1 deviations."""
+    import json
+
+    from _harness import RESULTS, environment
+
+    rows = [r for t in tags for r in json.loads((RESULTS / f"sampling_quality_{t}.json").read_text())["rows"]]
+    cells = list(dict.fromkeys((r["dataset"], r["p"]) for r in rows))  # in the order of the files
+    summary = []
+    for ds, p in cells:
+        here = [r for r in rows if r["dataset"] == ds and r["p"] == p]
+        jdm = next(r for r in here if r["sampler"] == "jdm")
+        clip = next((r for r in here if r["sampler"] == "jdm (clip fallback)"), None)
+        classic = [r for r in here if not r["sampler"].startswith("jdm") and "ks_s1s2" in r]
+        best = {tool: min((r for r in classic if r["tool"].startswith(tool)), key=lambda r: r["ks_s1s2"])
+                for tool in ("graphsample", "LBoF")}
+        rival = min(best.values(), key=lambda r: r["ks_s1s2"])
+        feasible = "ks_s1s2" in jdm and jdm["runs"] == max(r.get("runs", 0) for r in here)
+        row = {"dataset": ds, "p": p, "runs": jdm.get("runs", 0),
+               "jdm_ks_s1s2": jdm.get("ks_s1s2"), "jdm_ks_s1s2_std": jdm.get("ks_s1s2_std"),
+               "jdm_ks_mean": jdm.get("ks_mean"), "jdm_l1": jdm.get("jdm_l1"), "dcm_l1": jdm.get("dcm_l1"),
+               "clip_ks_s1s2": clip.get("ks_s1s2") if clip else None,
+               "clip_ks_s1s2_std": clip.get("ks_s1s2_std") if clip else None,
+               "best_ours": best["graphsample"]["sampler"], "best_ours_ks_s1s2": best["graphsample"]["ks_s1s2"],
+               "best_ours_ks_s1s2_std": best["graphsample"]["ks_s1s2_std"],
+               "best_lbof": best["LBoF"]["sampler"], "best_lbof_ks_s1s2": best["LBoF"]["ks_s1s2"],
+               "best_lbof_ks_s1s2_std": best["LBoF"]["ks_s1s2_std"],
+               "classic_jdm_l1_range": [min(r["jdm_l1"] for r in classic), max(r["jdm_l1"] for r in classic)],
+               "classic_dcm_l1_range": [min(r["dcm_l1"] for r in classic), max(r["dcm_l1"] for r in classic)],
+               "feasible": feasible, "note": jdm["note"]}
+        row["jdm_lowest_s1s2"] = bool(jdm["ks_s1s2"] < rival["ks_s1s2"]) if feasible else None
+        if clip and "ks_s1s2" in clip:
+            row["clip_lowest_s1s2"] = bool(clip["ks_s1s2"] < rival["ks_s1s2"])
+        summary.append(row)
+    (RESULTS / "sampling_quality.json").write_text(
+        json.dumps({"environment": environment(), "sources": [f"sampling_quality_{t}.json" for t in tags],
+                    "summary": summary}, indent=2))
+
+    pm = lambda m, sd: "--" if m is None else f"{_fmt(m, 4)} ± {_fmt(sd, 4)}"  # noqa: E731
+    lines = ["# sampling_quality", "", "Aggregated from " + ", ".join(f"`sampling_quality_{t}.md`" for t in tags)
+             + " (means over seeds, ± the standard deviation over seeds).", "",
+             "## Mean S1/S2 (in-/out-degree) KS D: the JDM/DCM sampler against the best classic sampler", "",
+             "| dataset | p | JDM/DCM sampler | best of ours | best of LBoF | JDM/DCM lowest? |",
+             "|---|---|---|---|---|---|"]
+    for r in summary:
+        if r["feasible"]:
+            jd, verdict = pm(r["jdm_ks_s1s2"], r["jdm_ks_s1s2_std"]), "yes" if r["jdm_lowest_s1s2"] else "**no**"
+        else:
+            jd = r["note"].replace("infeasible (InfeasibleSampleError)", "infeasible")
+            if r["clip_ks_s1s2"] is not None:
+                jd += f"; clip fallback: {pm(r['clip_ks_s1s2'], r['clip_ks_s1s2_std'])}"
+            verdict = "n/a (infeasible)"
+            if "clip_lowest_s1s2" in r:
+                verdict += f"; clip fallback {'lower' if r['clip_lowest_s1s2'] else 'not lower'}"
+        ours = f"{r['best_ours']} {pm(r['best_ours_ks_s1s2'], r['best_ours_ks_s1s2_std'])}"
+        lbof = f"{r['best_lbof']} {pm(r['best_lbof_ks_s1s2'], r['best_lbof_ks_s1s2_std'])}"
+        lines.append(f"| {r['dataset']} | {r['p']} | {jd} | {ours} | {lbof} | {verdict} |")
+    for ds in dict.fromkeys(c[0] for c in cells):
+        ps = [p for d, p in cells if d == ds]
+        names = list(dict.fromkeys(r["sampler"] for r in rows if r["dataset"] == ds))
+        get = lambda name, p, lbof: next((r for r in rows if r["dataset"] == ds and r["p"] == p  # noqa: E731
+                                          and r["sampler"] == name and r["tool"].startswith("LBoF") == lbof), None)
+        lines += ["", f"## {ds}: mean S1-S9 KS D (mean S1/S2 KS D), ours / LBoF", "",
+                  "| sampler | " + " | ".join(f"p = {p}" for p in ps) + " |", "|---|" + "---|" * len(ps)]
+        for name in names:
+            cols = []
+            for p in ps:
+                ours, lb = get(name, p, False), get(name, p, True)
+                cols.append(_cell(ours) + (f" / {_cell(lb)}" if name in LBOF else ""))
+            lines.append(f"| {name} | " + " | ".join(cols) + " |")
+        lines += ["", f"## {ds}: JDM L1 / DCM L1, ours / LBoF", "",
+                  "| sampler | " + " | ".join(f"p = {p}" for p in ps) + " |", "|---|" + "---|" * len(ps)]
+        for name in names:
+            cols = []
+            for p in ps:
+                parts = [get(name, p, False)] + ([get(name, p, True)] if name in LBOF else [])
+                cols.append(" / ".join("--" if r is None or "jdm_l1" not in r else
+                                       f"{_fmt(r['jdm_l1'], 2)}, {_fmt(r['dcm_l1'], 2)}" for r in parts))
+            lines.append(f"| {name} | " + " | ".join(cols) + " |")
+    (RESULTS / "sampling_quality.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["wiki-vote", "p2p-gnutella08", "email-eu-core", "cora"])
@@ -299,7 +401,12 @@ def main() -> None:
     ap.add_argument("--rmat-p", type=float, default=0.5)
     ap.add_argument("--gpu", action="store_true", help="also time the GPU paths (needs CuPy or torch CUDA)")
     ap.add_argument("--tag", default="", help="suffix of the quality result files (to run datasets in parallel)")
+    ap.add_argument("--aggregate", nargs="+", metavar="TAG",
+                    help="only merge sampling_quality_<TAG>.json files into sampling_quality.{json,md}")
     args = ap.parse_args()
+    if args.aggregate:
+        aggregate(args.aggregate)
+        return
     os.environ.setdefault("GRAPHSAMPLE_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
     note = "threads: pin_threads(2) for every tool; command: python benchmarks/sampling.py " + " ".join(sys.argv[1:])
     if not args.skip_quality:

@@ -348,9 +348,12 @@ def aggregate(tags: list[str]) -> None:
         json.dumps({"environment": environment(), "sources": [f"sampling_quality_{t}.json" for t in tags],
                     "summary": summary}, indent=2))
 
-    pm = lambda m, sd: "--" if m is None else f"{_fmt(m, 4)} ± {_fmt(sd, 4)}"  # noqa: E731
+    def pm(m: float | None, sd: float | None) -> str:
+        return "--" if m is None else f"{_fmt(m, 4)} ± {_fmt(sd, 4) if sd >= 5e-5 else '< 0.0001'}"
+
     lines = ["# sampling_quality", "", "Aggregated from " + ", ".join(f"`sampling_quality_{t}.md`" for t in tags)
-             + " (means over seeds, ± the standard deviation over seeds).", "",
+             + " (means over seeds, ± the standard deviation over seeds). Command: python benchmarks/sampling.py"
+             " --aggregate " + " ".join(tags), "",
              "## Mean S1/S2 (in-/out-degree) KS D: the JDM/DCM sampler against the best classic sampler", "",
              "| dataset | p | JDM/DCM sampler | best of ours | best of LBoF | JDM/DCM lowest? |",
              "|---|---|---|---|---|---|"]

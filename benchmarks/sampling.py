@@ -13,7 +13,9 @@ Run: ``python benchmarks/sampling.py [--seeds 10] [--fractions 0.1 0.2 0.3 0.5] 
   sampler on an R-MAT graph (scale 20, edge factor 16: 1M nodes, 16M arcs) as a ratio to loading its
   ``.npz``.
 
-Threads: ``pin_threads(2)`` for every tool. Results: ``benchmarks/results/sampling_*.{json,md}``.
+Threads: ``pin_threads(2)`` for every tool. Results: ``benchmarks/results/sampling_*.{json,md}``. The quality grid
+can be split by dataset (``--datasets wiki-vote --tag wiki-vote``, ...) and merged afterwards with
+``--aggregate wiki-vote p2p-gnutella08 email-eu-core cora`` into ``sampling_quality.{json,md}``.
 """
 
 from __future__ import annotations
@@ -112,43 +114,79 @@ def directed_restriction(G: gs.Graph, nodes: np.ndarray, edges: np.ndarray | Non
     return gs.from_edges(new[src[keep]], new[dst[keep]], n_nodes=len(nodes), node_ids=G.label_of(nodes))
 
 
-def scores(c) -> dict:
+def scores(c, S: gs.Graph) -> dict:
     d = c.as_dict()
     return {"ks_mean": float(np.mean([d[s] for s in SCALE_DOWN])), "ks_s1s2": (d["S1"] + d["S2"]) / 2,
-            "jdm_l1": d["jdm_l1"], "dcm_l1": d["dcm_l1"], **{s: d[s] for s in SCALE_DOWN}}
+            "jdm_l1": d["jdm_l1"], "dcm_l1": d["dcm_l1"], **{s: d[s] for s in SCALE_DOWN},
+            "nodes": S.n_nodes, "arcs": S.n_arcs}
+
+
+EDGE_SAMPLERS = ("random-edge", "random-node-edge", "hybrid", "induced-edge")
+
+
+def lbof_edge_budget(G: gs.Graph, name: str, p: float, seed: int) -> int:
+    """LBoF's edge samplers take a number of (undirected) edges instead of a node budget: give them the
+    number of distinct node pairs our sampler drew with this seed, so both reach about the same number of
+    nodes. For TIES (induced-edge) these are the pairs drawn *before* the induction step, i.e. those of
+    ``random_edge`` with the same seed: the arcs of our induced sample (every arc between the chosen
+    nodes) would let LBoF draw edges until it touches nearly the whole graph."""
+    S, _ = SAMPLERS["random-edge" if name == "induced-edge" else name](G, p, seed=seed)
+    src, dst, _ = S.edges()
+    src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+    pairs = np.minimum(src, dst) * S.n_nodes + np.maximum(src, dst)
+    return max(1, len(np.unique(pairs[src != dst])))
+
+
+def _jdm_runs(G: gs.Graph, p: float, seeds: int, prof: dict, on_infeasible: str):
+    """Scores of jdm_sample over the seeds, the infeasible seeds' smallest feasible p, and the clipped runs."""
+    acc, min_ps, clipped = [], [], 0
+    for s in range(seeds):
+        try:
+            S, rep = jdm_sample(G, p, seed=s, on_infeasible=on_infeasible)
+        except InfeasibleSampleError as e:
+            min_ps.append(e.min_p)
+            continue
+        clipped += rep.fallback == "clip"
+        acc.append(scores(compare(G, S, original=prof), S))
+    return acc, min_ps, clipped
 
 
 # ----------------------------------------------------------------------------- quality
 
 def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: bool,
             save: Callable[[list[dict]], Any]) -> list[dict]:
-    """The quality table; ``save(rows)`` is called after every (dataset, p) so partial runs keep their rows."""
+    """The quality table; ``save(rows)`` is called after every (dataset, p) so partial runs keep their rows.
+
+    The JDM/DCM sampler runs with ``on_infeasible="raise"`` (row ``jdm``: its scores over the seeds where
+    it is feasible, the others counted in the note); when any seed is infeasible a second row
+    ``jdm (clip fallback)`` runs every seed with ``on_infeasible="clip"`` (hub degrees lowered)."""
     rows = []
     for ds in datasets:
         G = gs.datasets.load(ds)
-        prof = profile(G)
+        prof = profile(G)  # the original's side of every metric, once per dataset
         views = {}
         for p in fractions:
             k = max(1, round(p * G.n_nodes))
-            for name in ["jdm"] + sorted(SAMPLERS):
-                acc, err = [], ""
-                for s in range(seeds):
-                    try:
-                        if name == "jdm":
-                            S, _ = jdm_sample(G, p, seed=s)
-                        else:
-                            S, _ = SAMPLERS[name](G, p, seed=s)
-                    except InfeasibleSampleError as e:
-                        err = f"infeasible (min p {e.min_p:.3g})"
-                        break
-                    acc.append(scores(compare(G, S, original=prof)))
-                rows.append(_mean_row(ds, p, name, "graphsample", acc, err))
+            acc, min_ps, _ = _jdm_runs(G, p, seeds, prof, "raise")
+            note = ""
+            if min_ps:
+                known = [m for m in min_ps if m is not None]
+                span = f"; smallest feasible p {min(known):.3g}-{max(known):.3g}" if known else ""
+                note = f"infeasible (InfeasibleSampleError) for {len(min_ps)} of {seeds} seeds{span}"
+            rows.append(_mean_row(ds, p, "jdm", "graphsample", acc, note))
+            if min_ps:
+                acc, _, clipped = _jdm_runs(G, p, seeds, prof, "clip")
+                rows.append(_mean_row(ds, p, "jdm (clip fallback)", "graphsample, on_infeasible='clip'", acc,
+                                      f"hub degrees clipped in {clipped} of {seeds} seeds"))
+            for name in sorted(SAMPLERS):
+                acc = [scores(compare(G, S, original=prof), S)
+                       for S, _ in (SAMPLERS[name](G, p, seed=s) for s in range(seeds))]
+                rows.append(_mean_row(ds, p, name, "graphsample", acc, ""))
                 if not with_lbof or name not in LBOF:
                     continue
                 acc, err, where = [], "", ""
                 for s in range(seeds):
-                    # LBoF's edge samplers take an arc budget: the number our sampler drew for this seed
-                    k_edges = SAMPLERS[name](G, p, seed=s)[0].n_arcs if LBOF[name][1] == "edges" else 0
+                    k_edges = lbof_edge_budget(G, name, p, s) if name in EDGE_SAMPLERS else 0
                     try:
                         if "full" not in views:
                             views["full"] = undirected_view(G, largest=False)
@@ -162,7 +200,8 @@ def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: 
                             H, ids = views["lcc"]
                             nodes, edges = lbof_sample(name, H, ids, min(k, len(ids)), k_edges, s)
                             where = "LCC of undirected view"
-                        acc.append(scores(compare(G, directed_restriction(G, nodes, edges), original=prof)))
+                        D = directed_restriction(G, nodes, edges)
+                        acc.append(scores(compare(G, D, original=prof), D))
                     except Exception as e:  # noqa: BLE001 - report LBoF's failure as a result
                         err = f"LBoF error: {type(e).__name__}: {str(e)[:60]}"
                         break
@@ -172,13 +211,17 @@ def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: 
     return rows
 
 
-def _mean_row(ds, p, name, tool, acc, err) -> dict:
+def _mean_row(ds, p, name, tool, acc, note) -> dict:
+    """Mean over seeds of every score (plus the standard deviation of the two KS summaries)."""
     row = {"dataset": ds, "p": p, "sampler": name, "tool": tool}
     if acc:
         for key in acc[0]:
             row[key] = float(np.mean([a[key] for a in acc]))
+        for key in ("ks_mean", "ks_s1s2"):
+            row[key + "_std"] = float(np.std([a[key] for a in acc]))
+            row[key + "_seeds"] = [float(a[key]) for a in acc]
         row["runs"] = len(acc)
-    row["note"] = err
+    row["note"] = note
     return row
 
 
@@ -194,11 +237,12 @@ def speed_classic(p: float = 0.2) -> list[dict]:
     k = round(p * G.n_nodes)
     rows = []
     for name in sorted(SAMPLERS):
-        t_ours, S = timeit(lambda: SAMPLERS[name](G, p, seed=1), repeat=3, warmup=1)
+        t_ours, _ = timeit(lambda: SAMPLERS[name](G, p, seed=1), repeat=3, warmup=1)
         row = {"sampler": name, "graph": f"wiki-vote LCC undirected ({G.n_nodes} nodes, {G.n_edges} edges)",
                "ours_s": t_ours}
         try:
-            t_lbof, _ = timeit(lambda: lbof_sample(name, H, np.arange(G.n_nodes), k, S[0].n_edges, 1), repeat=2,
+            k_edges = lbof_edge_budget(G, name, p, 1) if name in EDGE_SAMPLERS else 0
+            t_lbof, _ = timeit(lambda: lbof_sample(name, H, np.arange(G.n_nodes), k, k_edges, 1), repeat=2,
                                warmup=0)
             row["lbof_s"] = t_lbof
             row["speedup"] = t_lbof / t_ours
@@ -246,6 +290,116 @@ def speed_gpu(scale: int, p: float) -> list[dict]:
     return rows
 
 
+# ----------------------------------------------------------------------------- aggregate
+
+def _fmt(v: float | None, digits: int = 3) -> str:
+    return "--" if v is None else f"{float(v):.{digits}f}"
+
+
+def _cell(row: dict | None) -> str:
+    """``mean S1-S9 KS (mean S1/S2 KS)`` of one row, or why it has none."""
+    if row is None:
+        return "--"
+    if "ks_mean" not in row:
+        return "fails" if row["note"].startswith("LBoF error") else "infeasible"
+    some = f" [{row['runs']} seeds]" if "infeasible" in row["note"] else ""  # JDM feasible for some seeds only
+    return f"{_fmt(row['ks_mean'])} ({_fmt(row['ks_s1s2'])}){some}"
+
+
+def aggregate(tags: list[str]) -> None:
+    """Merge ``sampling_quality_<tag>.json`` into ``sampling_quality.{json,md}``: per dataset and p the JDM/DCM
+    sampler's mean S1/S2 KS against the best classic sampler's (ours and LBoF's) and whether it is lower,
+    then per dataset every sampler's mean S1-S9 KS (mean S1/S2 KS), ours / LBoF, and the L1 deviations."""
+    import json
+
+    from _harness import RESULTS, environment
+
+    rows = [r for t in tags for r in json.loads((RESULTS / f"sampling_quality_{t}.json").read_text())["rows"]]
+    cells = list(dict.fromkeys((r["dataset"], r["p"]) for r in rows))  # in the order of the files
+    summary = []
+    for ds, p in cells:
+        here = [r for r in rows if r["dataset"] == ds and r["p"] == p]
+        jdm = next(r for r in here if r["sampler"] == "jdm")
+        clip = next((r for r in here if r["sampler"] == "jdm (clip fallback)"), None)
+        classic = [r for r in here if not r["sampler"].startswith("jdm") and "ks_s1s2" in r]
+        best = {tool: min((r for r in classic if r["tool"].startswith(tool)), key=lambda r: r["ks_s1s2"])
+                for tool in ("graphsample", "LBoF")}
+        rival = min(best.values(), key=lambda r: r["ks_s1s2"])
+        feasible = "ks_s1s2" in jdm and jdm["runs"] == max(r.get("runs", 0) for r in here)
+        row = {"dataset": ds, "p": p, "runs": jdm.get("runs", 0),
+               "jdm_ks_s1s2": jdm.get("ks_s1s2"), "jdm_ks_s1s2_std": jdm.get("ks_s1s2_std"),
+               "jdm_ks_mean": jdm.get("ks_mean"), "jdm_l1": jdm.get("jdm_l1"), "dcm_l1": jdm.get("dcm_l1"),
+               "clip_ks_s1s2": clip.get("ks_s1s2") if clip else None,
+               "clip_ks_s1s2_std": clip.get("ks_s1s2_std") if clip else None,
+               "best_ours": best["graphsample"]["sampler"], "best_ours_ks_s1s2": best["graphsample"]["ks_s1s2"],
+               "best_ours_ks_s1s2_std": best["graphsample"]["ks_s1s2_std"],
+               "best_lbof": best["LBoF"]["sampler"], "best_lbof_ks_s1s2": best["LBoF"]["ks_s1s2"],
+               "best_lbof_ks_s1s2_std": best["LBoF"]["ks_s1s2_std"],
+               "classic_jdm_l1_range": [min(r["jdm_l1"] for r in classic), max(r["jdm_l1"] for r in classic)],
+               "classic_dcm_l1_range": [min(r["dcm_l1"] for r in classic), max(r["dcm_l1"] for r in classic)],
+               "feasible": feasible, "note": jdm["note"]}
+        row["jdm_lowest_s1s2"] = bool(jdm["ks_s1s2"] < rival["ks_s1s2"]) if feasible else None
+        if not feasible and "ks_s1s2" in jdm:  # feasible for some seeds only: their mean, labelled as such
+            row["jdm_lowest_s1s2_on_feasible_seeds"] = bool(jdm["ks_s1s2"] < rival["ks_s1s2"])
+        if clip and "ks_s1s2" in clip:
+            row["clip_lowest_s1s2"] = bool(clip["ks_s1s2"] < rival["ks_s1s2"])
+        summary.append(row)
+    (RESULTS / "sampling_quality.json").write_text(
+        json.dumps({"environment": environment(), "sources": [f"sampling_quality_{t}.json" for t in tags],
+                    "summary": summary}, indent=2))
+
+    def pm(m: float | None, sd: float | None) -> str:
+        return "--" if m is None else f"{_fmt(m, 4)} ± {_fmt(sd, 4) if sd >= 5e-5 else '< 0.0001'}"
+
+    lines = ["# sampling_quality", "", "Aggregated from " + ", ".join(f"`sampling_quality_{t}.md`" for t in tags)
+             + " (means over seeds, ± the standard deviation over seeds). Command: python benchmarks/sampling.py"
+             " --aggregate " + " ".join(tags), "",
+             "## Mean S1/S2 (in-/out-degree) KS D: the JDM/DCM sampler against the best classic sampler", "",
+             "| dataset | p | JDM/DCM sampler | best of ours | best of LBoF | JDM/DCM lowest? |",
+             "|---|---|---|---|---|---|"]
+    for r in summary:
+        if r["feasible"]:
+            jd, verdict = pm(r["jdm_ks_s1s2"], r["jdm_ks_s1s2_std"]), "yes" if r["jdm_lowest_s1s2"] else "**no**"
+        else:
+            jd = r["note"].replace("infeasible (InfeasibleSampleError)", "infeasible")
+            if r["clip_ks_s1s2"] is not None:
+                jd += f"; clip fallback: {pm(r['clip_ks_s1s2'], r['clip_ks_s1s2_std'])}"
+            if r["jdm_ks_s1s2"] is not None:
+                jd += f"; the {r['runs']} feasible seeds: {pm(r['jdm_ks_s1s2'], r['jdm_ks_s1s2_std'])}"
+            verdict = "n/a (infeasible)"
+            if "jdm_lowest_s1s2_on_feasible_seeds" in r:
+                verdict += f"; feasible seeds {'lower' if r['jdm_lowest_s1s2_on_feasible_seeds'] else 'not lower'}"
+            if "clip_lowest_s1s2" in r:
+                verdict += f"; clip fallback {'lower' if r['clip_lowest_s1s2'] else 'not lower'}"
+        ours = f"{r['best_ours']} {pm(r['best_ours_ks_s1s2'], r['best_ours_ks_s1s2_std'])}"
+        lbof = f"{r['best_lbof']} {pm(r['best_lbof_ks_s1s2'], r['best_lbof_ks_s1s2_std'])}"
+        lines.append(f"| {r['dataset']} | {r['p']} | {jd} | {ours} | {lbof} | {verdict} |")
+    for ds in dict.fromkeys(c[0] for c in cells):
+        ps = [p for d, p in cells if d == ds]
+        names = list(dict.fromkeys(r["sampler"] for r in rows if r["dataset"] == ds))
+        get = lambda name, p, lbof: next((r for r in rows if r["dataset"] == ds and r["p"] == p  # noqa: E731
+                                          and r["sampler"] == name and r["tool"].startswith("LBoF") == lbof), None)
+        lines += ["", f"## {ds}: mean S1-S9 KS D (mean S1/S2 KS D), ours / LBoF", "",
+                  "| sampler | " + " | ".join(f"p = {p}" for p in ps) + " |", "|---|" + "---|" * len(ps)]
+        for name in names:
+            cols = []
+            for p in ps:
+                ours, lb = get(name, p, False), get(name, p, True)
+                cols.append(_cell(ours) + (f" / {_cell(lb)}" if name in LBOF else ""))
+            lines.append(f"| {name} | " + " | ".join(cols) + " |")
+        lines += ["", f"## {ds}: JDM L1 / DCM L1, ours / LBoF", "",
+                  "| sampler | " + " | ".join(f"p = {p}" for p in ps) + " |", "|---|" + "---|" * len(ps)]
+        for name in names:
+            cols = []
+            for p in ps:
+                parts = [get(name, p, False)] + ([get(name, p, True)] if name in LBOF else [])
+                cols.append(" / ".join("--" if r is None or "jdm_l1" not in r else
+                                       f"{_fmt(r['jdm_l1'], 2)}, {_fmt(r['dcm_l1'], 2)}" for r in parts))
+            lines.append(f"| {name} | " + " | ".join(cols) + " |")
+    (RESULTS / "sampling_quality.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["wiki-vote", "p2p-gnutella08", "email-eu-core", "cora"])
@@ -258,11 +412,17 @@ def main() -> None:
     ap.add_argument("--rmat-p", type=float, default=0.5)
     ap.add_argument("--gpu", action="store_true", help="also time the GPU paths (needs CuPy or torch CUDA)")
     ap.add_argument("--tag", default="", help="suffix of the quality result files (to run datasets in parallel)")
+    ap.add_argument("--aggregate", nargs="+", metavar="TAG",
+                    help="only merge sampling_quality_<TAG>.json files into sampling_quality.{json,md}")
     args = ap.parse_args()
+    if args.aggregate:
+        aggregate(args.aggregate)
+        return
     os.environ.setdefault("GRAPHSAMPLE_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
     note = "threads: pin_threads(2) for every tool; command: python benchmarks/sampling.py " + " ".join(sys.argv[1:])
     if not args.skip_quality:
-        columns = ["dataset", "p", "sampler", "tool", "ks_mean", "ks_s1s2", "jdm_l1", "dcm_l1", "runs", "note"]
+        columns = ["dataset", "p", "sampler", "tool", "ks_mean", "ks_mean_std", "ks_s1s2", "ks_s1s2_std", "jdm_l1",
+                   "dcm_l1", "nodes", "arcs", "runs", "note"]
         name = "sampling_quality" + (f"_{args.tag}" if args.tag else "")
         quality(args.datasets, args.fractions, args.seeds, not args.no_lbof,
                 lambda rows: write_results(name, rows, columns, note))

@@ -113,6 +113,19 @@ def test_bad_input():
         classic.random_edge(no_arcs, 0.5)
 
 
+def test_induced_edge_is_ties_on_the_node_budget():
+    # TIES (Ahmed et al.): the nodes touched by random_edge's arcs (the budget is k nodes, not arcs), then
+    # every arc between them -- far more arcs than were drawn, which is why an arc budget taken from the
+    # induced sample would make a sampler that counts edges (Little Ball of Fur's) cover nearly all nodes
+    G = components_graph()
+    for seed in (1, 2):
+        R, rnodes = classic.random_edge(G, 0.4, seed=seed)
+        S, nodes = classic.induced_edge(G, 0.4, seed=seed)
+        assert np.array_equal(to_numpy(nodes), to_numpy(rnodes))
+        assert S.n_nodes == round(0.4 * G.n_nodes)
+        assert arcs_of(S) == arcs_of(G.subgraph(to_numpy(nodes))) and S.n_arcs >= R.n_arcs
+
+
 def test_snowball_is_bfs_order():
     # a path 0-1-2-...-9: BFS from any start visits a contiguous interval
     G = from_edges(np.arange(9), np.arange(1, 10))

@@ -27,11 +27,11 @@ two selectable readings (``mode``):
 :math:`(k-1)`-partition: each cluster in turn is split by its principal-direction hyperplane
 (Boley's PDDP, 1998), Lloyd's algorithm refines each candidate on all rows, and the lowest inertia
 wins (:func:`graphsample.selection.knn.kmeans_partitive`). On the four bundled data sets, for
-k = 2..12, its inertia is at most 2.3% above the lowest of 60 k-means++ restarts (at most 1.1% outside iris)
-and below it in 10 of the 44 cases. ``n_init`` :math:`\ge 2` adds seeded k-means++ restarts, taken
-where both halves of them agree on a lower-inertia partition. That makes the result depend on the
-seed again (breast_cancer, flat, ``n_init=20``: minimum ARI 0.965 over 3 seeds x 3 row orders), so it
-is off by default.
+k = 2..12, its inertia is at most 2.3% above the lowest of 60 k-means++ restarts (at most 1.1%
+outside iris) and below it in 10 of the 44 cases. ``n_init`` :math:`\ge 2` adds seeded k-means++
+restarts, taken where both halves of them agree on a lower-inertia partition. That makes the result
+depend on the seed again (breast_cancer, flat, diagonal, ``n_init=20``: minimum ARI 0.965 over
+3 seeds x 3 row orders), so it is off by default.
 
 The **separable set** is the points whose GMM MAP component equals their k-means cluster with
 posterior :math:`\ge p_{min}` (0.9). Repeatability: by default nothing is random; the rows are

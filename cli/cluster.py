@@ -23,11 +23,13 @@ def cluster() -> None:
 @click.option("--mode", type=click.Choice(["flat", "divisive"]), default="flat", show_default=True,
               help="Partitive sweep over k, or bisection validated by GMM(2).")
 @click.option("--covariance", type=click.Choice(["full", "diag"]), default="full", show_default=True)
-@click.option("--n-init", type=click.IntRange(min=1), default=20, show_default=True, help="k-means restarts.")
+@click.option("--n-init", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Extra seeded k-means++ restarts per k (0: none, nothing random; else at least 2).")
 @click.option("--p-min", type=click.FloatRange(0, 1, min_open=True), default=0.9, show_default=True,
               help="Posterior needed to be in the separable set.")
 @click.option("--standardize/--no-standardize", default=True, show_default=True, help="z-score features first.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the k-means restarts.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the --n-init restarts (unused without them).")
 @click.option("--separable", "separable_out", default=None, help="Also write the separable-set mask (.npy).")
 @output_option(help="Labels output (.npy, .txt/.tsv, or '-' for stdout).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import backend_of, native, to_numpy
+from .._backend import backend_of, namespace, native, to_numpy
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
 
 METRICS = ("cosine", "ip", "l2")
@@ -394,3 +394,92 @@ def _faiss_kmeans(X: Any, k: int, n_init: int, max_iter: int, seed: SeedLike,
     D, I = km.index.search(Xh, 1)
     C = asarray_like(km.centroids.astype(np.float64 if str(X.dtype).endswith("64") else np.float32), X)
     return KMeansResult(C, asarray_like(I[:, 0].astype(np.int64), X), float(D.sum()), max_iter)
+
+
+# --- deterministic partitive k-means (PDDP splits + Lloyd) ----------------------------------
+
+def principal_direction(P: Any) -> tuple[Any, Any]:
+    r"""Mean :math:`\mu` and leading principal direction :math:`v` of the rows of ``P`` (Boley's PDDP
+    cut, 1998: the hyperplane through :math:`\mu` orthogonal to :math:`v` splits ``P``).
+
+    :math:`v` is the eigenvector of the largest eigenvalue of the scatter matrix
+    :math:`(P-\mu)^\top(P-\mu)`, with its sign fixed so that its largest-magnitude component is
+    positive (the first such component on a tie). Runs on ``P``'s backend.
+    """
+    xp = native(backend_of(P))
+    mu = P.mean(0)
+    D = P - mu[None, :]
+    v = xp.linalg.eigh(D.T @ D)[1][:, -1]
+    j = int(abs(v).argmax())
+    return mu, (v if float(v[j]) >= 0 else -v)
+
+
+def _same_partition(a: Any, b: Any) -> bool:
+    """Whether two labelings of the same rows are equal up to renaming the clusters."""
+    a, b = np.asarray(to_numpy(a)), np.asarray(to_numpy(b))
+    na, nb = np.unique(a).size, np.unique(b).size
+    return na == nb and np.unique(a * (int(b.max()) + 1) + b).size == na
+
+
+def kmeans_partitive(X: Any, k_max: int, n_init: int = 0, seed: SeedLike = 0, max_iter: int = 300,
+                     tol: float = 1e-10) -> list[KMeansResult]:
+    r"""k-means partitions for :math:`k = 1, \dots, k_{max}`, each grown from the previous one.
+
+    The :math:`k`-partition is the lowest-inertia result of :math:`k-1` candidates: split one cluster
+    of the :math:`(k-1)`-partition by its principal-direction hyperplane (:func:`principal_direction`;
+    Boley, "Principal direction divisive partitioning", Data Min. Knowl. Discov. 1998), then run
+    Lloyd's algorithm on all rows from the :math:`k` means (ties go to the lower cluster index).
+    Nothing here is random: the chain depends on the data alone (and on the row order only through
+    floating-point summation order).
+
+    ``n_init`` :math:`\ge 2` adds seeded k-means++ restarts (:func:`kmeans_plusplus`, restart ``r``
+    uses seed ``(seed, r)``) as extra candidates, split into two halves (even and odd ``r``). The
+    restarts' partition replaces the deterministic one only when **both halves' best reach the same
+    partition** and it has a lower inertia -- an optimum found independently twice; otherwise the
+    deterministic partition stands. Returns one :class:`KMeansResult` per k (fewer when no cluster
+    can be split any more), on ``X``'s backend.
+    """
+    X = _check_matrix(X)
+    if not isinstance(k_max, int | np.integer) or k_max < 1:
+        raise ValueError(f"k_max must be a positive integer, got {k_max!r}")
+    if n_init == 1 or n_init < 0:
+        raise ValueError(f"n_init must be 0 (no restarts) or at least 2 (two halves that must agree), got {n_init}")
+    b = backend_of(X)
+    xp = native(b)
+    xpa = namespace(X)
+    n = X.shape[0]
+    labels = xp.zeros(n, dtype=xp.int64) if b != "torch" else xp.zeros(n, dtype=xp.int64, device=X.device)
+    out = [_lloyd(X, X.mean(0)[None, :], 1, tol)]
+    hashes = _row_hashes(X) if n_init else None
+    base = int(seed_key(seed) % np.uint64(2**62))
+    for k in range(2, min(int(k_max), n) + 1):
+        best = None
+        for c in range(k - 1):
+            rows = labels == c
+            if int(rows.sum()) < 2:
+                continue
+            mu, v = principal_direction(X[rows])
+            side = rows & ((X - mu[None, :]) @ v > 0)
+            m = int(side.sum())
+            if m == 0 or m == int(rows.sum()):
+                continue
+            new = labels * ~side + (k - 1) * side
+            C0 = _centroid_means(X, new, k, xpa.concat([out[-1].centroids, mu[None, :]], axis=0))
+            res = _lloyd(X, C0, max_iter, tol)
+            if best is None or res.inertia < best.inertia:
+                best = res
+        if best is None:
+            break
+        if n_init:
+            halves: list[KMeansResult | None] = [None, None]
+            for r in range(n_init):
+                res = _lloyd(X, kmeans_plusplus(X, k, seed=base + r, hashes=hashes), max_iter, tol)
+                if halves[r % 2] is None or res.inertia < halves[r % 2].inertia:
+                    halves[r % 2] = res
+            h0, h1 = halves
+            if _same_partition(h0.labels, h1.labels) and min(h0.inertia, h1.inertia) < best.inertia \
+                    and not _same_partition(h0.labels, best.labels):
+                best = h0 if h0.inertia <= h1.inertia else h1
+        out.append(best)
+        labels = best.labels
+    return out

@@ -52,17 +52,47 @@ def test_wine_diagonal_finds_three():
     assert adjusted_rand_index(m.labels_, y) > 0.85
 
 
-@pytest.mark.parametrize("name,cov,k_max", [("iris", "full", 5), ("wine", "diag", 5), ("breast_cancer", "diag", 4)])
-def test_repeatable_across_seeds_and_row_orders(name, cov, k_max):
+@pytest.mark.parametrize("name,cov,k_max", [("iris", "full", 5), ("wine", "diag", 5), ("breast_cancer", "diag", 4),
+                                            ("digits", "diag", 5)])
+@pytest.mark.parametrize("mode", ["flat", "divisive"])
+def test_repeatable_across_seeds_and_row_orders(name, cov, k_max, mode):
     X, _ = load(name)
-    rep = repeatability(X, seeds=(0, 5), n_orders=2, covariance=cov, k_max=k_max)
-    assert rep["mean_ari"] == 1.0 and len(set(rep["k"])) == 1
+    rep = repeatability(X, seeds=(0, 5, 123), n_orders=2, covariance=cov, k_max=k_max, mode=mode)
+    assert rep["min_ari"] == 1.0 and len(set(rep["k"])) == 1
 
 
-@pytest.mark.parametrize("name,cov", [("wine", "diag"), ("breast_cancer", "full")])
-def test_separable_set_raises_ari(name, cov):
+def test_no_random_choice_by_default():
+    # the default has no k-means++ restarts: the seed changes nothing, bit for bit
+    X, _ = load("digits")
+    a = PPP(k_max=5, covariance="diag", seed=0).fit(X)
+    b = PPP(k_max=5, covariance="diag", seed=2**40).fit(X[::-1])
+    np.testing.assert_array_equal(a.labels_, b.labels_[::-1])
+    assert a.bic_ == b.bic_ and a.agreement_ == b.agreement_
+
+
+@pytest.mark.parametrize("cov", ["diag", "full"])
+def test_divisive_wine_finds_three(cov):
+    X, y = load("wine")
+    m = PPP(mode="divisive", covariance=cov, k_max=8).fit(X)
+    assert m.n_clusters_ == 3
+    assert adjusted_rand_index(m.labels_, y) > 0.85
+    assert m.sweep_[0]["accepted"]  # the bisection of the whole 13-D set is accepted
+
+
+def test_divisive_keeps_one_correlated_gaussian():
+    # a diagonal GMM(2) fits a correlated Gaussian better than a diagonal GMM(1); the split test is
+    # along the split direction, where one Gaussian stays one
+    cov = [[1, 0.8, 0.5], [0.8, 1, 0.3], [0.5, 0.3, 1]]
+    X = np.random.default_rng(0).multivariate_normal([0, 0, 0], cov, 500)
+    m = PPP(mode="divisive", covariance="diag").fit(X)
+    assert m.n_clusters_ == 1
+
+
+@pytest.mark.parametrize("name,cov,mode", [("wine", "diag", "flat"), ("breast_cancer", "full", "flat"),
+                                           ("digits", "diag", "flat"), ("breast_cancer", "diag", "divisive")])
+def test_separable_set_raises_ari(name, cov, mode):
     X, y = load(name)
-    m = PPP(covariance=cov, k_max=5).fit(X)
+    m = PPP(covariance=cov, k_max=5, mode=mode).fit(X)
     sep = m.separable_mask_
     assert sep.mean() < 0.95  # the set drops more than 5% of the points here ...
     assert adjusted_rand_index(m.labels_[sep], y[sep]) > adjusted_rand_index(m.labels_, y)  # ... and helps
@@ -84,11 +114,12 @@ def test_single_cluster_divisive():
     assert m.n_clusters_ == 1 and (m.labels_ == 0).all()
 
 
-def test_torch_backend_matches_numpy():
+@pytest.mark.parametrize("mode,n_init", [("flat", 0), ("flat", 4), ("divisive", 0)])
+def test_torch_backend_matches_numpy(mode, n_init):
     torch = pytest.importorskip("torch")
     X, _ = datasets.make_blobs(300, centers=3, n_features=2, random_state=1)
-    a = PPP(k_max=5, n_init=5).fit(X)
-    b = PPP(k_max=5, n_init=5).fit(torch.from_numpy(X))
+    a = PPP(k_max=5, n_init=n_init, mode=mode).fit(X)
+    b = PPP(k_max=5, n_init=n_init, mode=mode).fit(torch.from_numpy(X))
     np.testing.assert_array_equal(a.labels_, b.labels_)
     assert a.bic_ == pytest.approx(b.bic_, rel=1e-9)
 
@@ -106,7 +137,8 @@ def test_torch_gmm_steps():
     ({"covariance": "spherical"}, "unknown covariance"),
     ({"k_max": 1}, "k_max"),
     ({"p_min": 0.0}, "p_min"),
-    ({"n_init": 0}, "n_init"),
+    ({"n_init": -1}, "n_init"),
+    ({"n_init": 1}, "n_init"),
     ({"seed": -1}, "seed"),
 ])
 def test_bad_parameters(kwargs, msg):
@@ -130,6 +162,6 @@ def test_bad_data(X, msg):
 def test_ppp_on_torch_cuda_matches_numpy():
     torch = pytest.importorskip("torch")
     X, _ = datasets.make_blobs(500, centers=3, n_features=3, random_state=1)
-    a = PPP(k_max=5, n_init=5).fit(X)
-    b = PPP(k_max=5, n_init=5).fit(torch.from_numpy(X).cuda())
+    a = PPP(k_max=5).fit(X)
+    b = PPP(k_max=5).fit(torch.from_numpy(X).cuda())
     np.testing.assert_array_equal(a.labels_, b.labels_)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from graphsample._backend import to_numpy
-from graphsample.selection.knn import kmeans, kmeans_plusplus, knn, knn_graph
+from graphsample.selection.knn import kmeans, kmeans_partitive, kmeans_plusplus, knn, knn_graph, principal_direction
 
 
 def brute_force(X, k, metric):
@@ -99,6 +99,54 @@ def test_kmeans_plusplus_draws_proportional_to_d2():
     p = hits[1:] / hits[1:].sum()
     se = np.sqrt(0.1 * 0.9 / hits[1:].sum())
     assert abs(p[0] - 0.1) < 4 * se
+
+
+def test_principal_direction_cuts_along_the_long_axis():
+    X = np.random.default_rng(8).normal(size=(400, 3)) * [1.0, 5.0, 0.5]
+    mu, v = principal_direction(X)
+    np.testing.assert_allclose(mu, X.mean(0))
+    assert abs(v[1]) > 0.99 and v[1] > 0  # sign fixed: the largest component is positive
+    _, w = principal_direction(-X)
+    np.testing.assert_allclose(w, v, atol=1e-12)
+
+
+def test_kmeans_partitive_chain(backend, to_b):
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(c, 0.5, size=(60, 2)) for c in ([0, 0], [6, 0], [0, 6], [6, 6])])
+    chain = kmeans_partitive(to_b(X), 6)
+    assert [r.centroids.shape[0] for r in chain] == [1, 2, 3, 4, 5, 6]
+    inertia = [r.inertia for r in chain]
+    assert inertia == sorted(inertia, reverse=True)
+    truth = np.repeat(np.arange(4), 60)
+    lab = to_numpy(chain[3].labels)
+    assert np.unique(lab * 4 + truth).size == 4  # the four blobs exactly
+    # nothing random: the seed is unused without restarts, and the row order only permutes the labels
+    perm = rng.permutation(X.shape[0])
+    other = kmeans_partitive(to_b(X[perm]), 6, seed=99)
+    for a, b in zip(chain, other):
+        assert b.inertia == pytest.approx(a.inertia, rel=1e-9)
+        np.testing.assert_array_equal(to_numpy(a.labels)[perm], to_numpy(b.labels))
+
+
+def test_kmeans_partitive_restarts_are_opt_in_and_lower_the_inertia():
+    X = pytest.importorskip("sklearn.datasets").load_wine().data
+    X = (X - X.mean(0)) / X.std(0)
+    det = kmeans_partitive(X, 4)
+    taken = kmeans_partitive(X, 4, n_init=10, seed=1)
+    # at k = 2 both halves of seed 1's restarts reach a partition below the deterministic one: taken
+    assert taken[1].inertia < det[1].inertia - 0.5
+    # seed 0's halves do not agree on one there: the deterministic partition stands. So the restarts
+    # make the result depend on the seed, which is why they are off by default.
+    kept = kmeans_partitive(X, 4, n_init=10, seed=0)
+    assert kept[1].inertia == det[1].inertia
+    with pytest.raises(ValueError, match="n_init"):
+        kmeans_partitive(X, 3, n_init=1)
+
+
+def test_kmeans_partitive_stops_when_nothing_splits():
+    X = np.array([[0.0, 1.0]] * 3 + [[2.0, 1.0]] * 3)
+    chain = kmeans_partitive(X, 5)
+    assert len(chain) == 2 and chain[-1].inertia == 0.0
 
 
 def test_faiss_kmeans_exposes_subsampling():

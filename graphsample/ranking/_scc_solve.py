@@ -151,7 +151,8 @@ def _substitute_all(T, coef, diag, psi, colsum, rhs, n_cols, tol, max_iter, bloc
     """Run the substitution; returns the (n_blocks, n, block) solution blocks, sweeps and residual."""
     n = diag.shape[0]
     n_blocks = -(-n_cols // block)
-    Xb = np.zeros((n_blocks, n, block))
+    Xb = np.empty((n_blocks, n, block))
+    Xb.fill(0.0)  # first touch here: page faults taken inside the parallel kernel cost several times more
     nodes, cols, vals = rhs
     np.add.at(Xb, (cols // block, nodes, cols % block), vals)
     iters = np.zeros(n_blocks, np.int64)
@@ -184,13 +185,13 @@ def _substitute(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, scc_ptr, fi
     """Solve the SCCs ``first..last-1`` in place in every column block of ``Xb``, then gather SCC ``last``'s inflow.
 
     ``coef_t`` holds :math:`dP_{zw}` per in-arc (self-loops excluded), ``diag`` :math:`1 - dP_{ww}`, ``psi`` and
-    ``colsum`` the conservation law :math:`\sum colsum_w y_w = \sum psi_w r_w` of each SCC, ``ext_end[w]`` the end of ``w``'s in-arcs from earlier SCCs
-    (they come first). ``iters``/``resid`` keep, per column block, the most sweeps and the largest residual.
+    ``colsum`` the conservation law :math:`\sum colsum_w y_w = \sum psi_w r_w` of each SCC, ``ext_end[w]`` the
+    end of ``w``'s in-arcs from earlier SCCs (they come first). ``iters``/``resid`` keep, per column block, the most sweeps and the largest residual.
     """
     n_scc = scc_ptr.shape[0] - 1
     for b in prange(Xb.shape[0]):
         X = Xb[b]
-        acc = np.empty(X.shape[1])
+        acc = np.empty(X.shape[1])  # separate from X, so the gather vectorises
         for c in range(first, min(last + 1, n_scc)):
             lo, hi = scc_ptr[c], scc_ptr[c + 1]
             for u in range(lo, hi):
@@ -200,7 +201,9 @@ def _substitute(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, scc_ptr, fi
             if c == last:
                 break
             if hi - lo == 1:
-                X[lo, :] /= diag[lo]
+                inv = 1.0 / diag[lo]
+                for j in range(X.shape[1]):
+                    X[lo, j] *= inv
             else:
                 it, res = _sweeps(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, lo, hi, tol, max_iter, X)
                 iters[b] = max(iters[b], it)
@@ -211,6 +214,12 @@ def _substitute(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, scc_ptr, fi
 def _gather(src_t, coef_t, lo, hi, X, acc):
     """``acc += sum of coef * X[src]`` over the in-arcs ``lo:hi`` (all columns)."""
     w = X.shape[1]
+    if w == 1:  # one column (global PageRank): a scalar loop
+        s = 0.0
+        for a in range(lo, hi):
+            s += coef_t[a] * X[src_t[a], 0]
+        acc[0] += s
+        return
     for a in range(lo, hi):
         cf = coef_t[a]
         if cf != 0.0:
@@ -226,7 +235,8 @@ def _sweeps(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, lo, hi, tol, ma
     R = X[lo:hi, :].copy()
     total = np.zeros(w)  # the conserved quantity: psi^T r
     for u in range(hi - lo):
-        total += psi[lo + u] * R[u, :]
+        for j in range(w):
+            total[j] += psi[lo + u] * R[u, j]
     acc = np.empty(w)
     change = np.empty(w)
     mass = np.empty(w)
@@ -234,10 +244,12 @@ def _sweeps(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, lo, hi, tol, ma
     worst = np.inf
     while it < max_iter:
         it += 1
-        change[:] = 0.0
-        mass[:] = 0.0
+        for j in range(w):
+            change[j] = 0.0
+            mass[j] = 0.0
         for u in range(lo, hi):
-            acc[:] = R[u - lo, :]
+            for j in range(w):
+                acc[j] = R[u - lo, j]
             _gather(src_t, coef_t, ext_end[u], indptr_t[u + 1], X, acc)
             inv = 1.0 / diag[u]
             for j in range(w):

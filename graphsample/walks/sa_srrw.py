@@ -124,7 +124,7 @@ def sa_srrw(G: Any, grad: Callable[[Any, Any], Any], theta0: Any, n_steps: int, 
 
     Parameters
     ----------
-    G : undirected graph of agents (see :func:`~graphsample.walks.srrw` for backends).
+    G : connected undirected graph of agents (see :func:`~graphsample.walks.srrw` for backends).
     grad : ``grad(nodes, theta) -> (runs, d)`` gradients of the node losses (e.g. a :class:`NodeRegression`).
     theta0 : starting point, shape (d,) or (runs, d), NumPy or torch; the iterates live in its namespace.
     n_steps : token moves (= gradient steps) per run.

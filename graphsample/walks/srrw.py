@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._backend import asarray_like, host_view, is_gpu, namespace
+from .._backend import asarray_like, host_view, is_gpu, namespace, to_numpy
 from .._ops import segment_sum
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError
@@ -115,6 +115,26 @@ def base_chain(G: Graph, base: Base, mu: Any, weighted: bool) -> tuple[Any, Any]
         return xp.log(prob), xp.log(stay)
 
 
+def check_connected(G: Graph) -> None:
+    """Refuse a graph with several connected components (a node whose only arc is a self-loop is one).
+
+    The base chain is then reducible: a chain never leaves the component it starts in, so :math:`x_n` cannot
+    converge to :math:`\\mu`, and estimates from chains started in a small component are biased for ever.
+    Checked on the host (scipy), O(arcs).
+    """
+    from scipy.sparse import csgraph, csr_array
+
+    indptr, indices = to_numpy(G.indptr).astype(np.int64), to_numpy(G.indices).astype(np.int64)
+    A = csr_array((np.ones(indices.shape[0], np.int8), indices, indptr), shape=(G.n_nodes, G.n_nodes))
+    n_comp, labels = csgraph.connected_components(A, directed=False)
+    if n_comp > 1:
+        big = int(np.bincount(labels).max())
+        raise GraphsampleError(f"SRRW needs a connected graph (an irreducible base chain); this one has {n_comp} "
+                               f"connected components, the largest with {big} of {G.n_nodes} nodes. Chains "
+                               "never leave the component they start in: restrict the graph to one component, "
+                               "e.g. graphsample.sampling.metrics.largest_wcc(G)")
+
+
 def _dev(G: Graph) -> dict:
     """``device=`` keyword for array creation next to ``G``'s arrays."""
     import array_api_compat
@@ -131,6 +151,7 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
     mu = stationary_target(G, base, target, weighted)
     if bool(xp.any((G.indptr[1:] - G.indptr[:-1]) == 0)):
         raise GraphsampleError("the graph has isolated nodes: SRRW needs every node to have a neighbour")
+    check_connected(G)
     logp, logp_self = base_chain(G, base, mu, weighted)
     if not 0.5 < gamma_exp <= 1.0:
         raise ValueError(f"gamma_exp must be in (0.5, 1], got {gamma_exp}")
@@ -207,7 +228,7 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
 
     Parameters
     ----------
-    G : undirected graph without isolated nodes (NumPy / torch-CPU: Numba; CuPy / torch-CUDA: numba.cuda).
+    G : connected undirected graph (NumPy / torch-CPU: Numba; CuPy / torch-CUDA: numba.cuda).
     n_steps : steps per chain.
     repel_alpha : the repellence :math:`\alpha \ge 0` (0 is the base chain), or one value per step
         (an :math:`\alpha_n` schedule).
@@ -273,6 +294,7 @@ def asymptotic_covariance(G: Graph, repel_alpha: float, *, base: Base = "mh", ta
     orthonormal eigenvectors :math:`v_i` give the left eigenvectors :math:`u_i = D^{1/2} v_i` of :math:`P`.
     """
     G = G.to("numpy") if G.backend != "numpy" else G
+    check_connected(G)
     weighted = G.is_weighted if weighted is None else bool(weighted)
     mu = stationary_target(G, base, target, weighted)
     logp, logp_self = base_chain(G, base, mu, weighted)

@@ -8,6 +8,7 @@ import pytest
 
 import graphsample as gs
 from graphsample._backend import to_numpy
+from graphsample.errors import GraphsampleError
 from graphsample.walks import REGIMES, NodeRegression, sa_srrw
 
 
@@ -98,3 +99,10 @@ def test_bad_regression_data(kwargs, message):
     args = {"X": X, "y": y, **kwargs}
     with pytest.raises(ValueError, match=message):
         NodeRegression(args.pop("X"), args.pop("y"), **args)
+
+
+def test_disconnected_graph_is_refused():
+    G = gs.from_networkx(nx.disjoint_union(nx.cycle_graph(10), nx.cycle_graph(10)))
+    X, y = regression_data("linear")
+    with pytest.raises(GraphsampleError, match="connected"):
+        sa_srrw(G, NodeRegression(X, y), np.zeros(3), 10)

@@ -159,3 +159,16 @@ def test_graph_requirements():
         srrw(gs.from_edges([0, 1], [1, 0]), 10)
     with pytest.raises(GraphsampleError, match="isolated"):
         srrw(gs.from_edges([0], [1], n_nodes=3, directed=False), 10)
+
+
+@pytest.mark.parametrize("src, dst", [([0, 1, 3], [1, 2, 4]),  # a path and an edge
+                                      ([0, 1, 2, 4], [1, 2, 3, 4])])  # node 4 has only a self-loop
+def test_disconnected_graph_is_refused(src, dst):
+    """A chain never leaves its component: x_n cannot reach mu (the email-eu-core experiment had a chain
+    stuck on a self-loop node, which set one NMSE for every alpha), so the graph is refused."""
+    G = gs.from_edges(src, dst, directed=False)
+    assert G.n_nodes == 5 and int(np.min(np.diff(to_numpy(G.indptr)))) >= 1  # no isolated node
+    with pytest.raises(GraphsampleError, match="2 connected components"):
+        srrw(G, 10)
+    with pytest.raises(GraphsampleError, match="connected"):
+        asymptotic_covariance(G, 1.0)

@@ -80,6 +80,37 @@ def test_visit_counts_with_gamma_one():
         np.testing.assert_allclose(r.x[c], (r.mu + counts) / 501, rtol=1e-10)
 
 
+@pytest.mark.parametrize("base, gamma_exp", [("mh", 1.0), ("mh", 0.8), ("srw", 1.0)])
+def test_second_step_follows_the_repellent_kernel(base, gamma_exp):
+    """Exact law of (X_1, X_2) from a fixed start on a star with a pendant path: X_1 ~ P(s, .) since K[mu] = P,
+    then x_1 = (1 - g) mu + g delta_{X_1} with g = 2^-a and X_2 ~ K[x_1](X_1, j) ∝ P(X_1, j) (x_1(j) / mu_j)^-alpha
+    (the lazy MH self-loop included; srw: mu ∝ degree, so dropping mu from the ratio would show)."""
+    G = gs.from_edges([0, 0, 0, 3], [1, 2, 3, 4], directed=False)
+    alpha, s, n = 1.5, 3, 200_000
+    r = srrw(G, 2, repel_alpha=alpha, n_chains=n, starts=np.full(n, s), base=base, gamma_exp=gamma_exp,
+             return_paths=True, seed=4)
+    A = G.to_scipy().toarray() > 0
+    deg = A.sum(axis=1)
+    if base == "mh":  # Metropolis-Hastings to the uniform target
+        mu = np.full(5, 0.2)
+        P = np.where(A, 1.0 / np.maximum(deg[:, None], deg[None, :]), 0.0)
+        P[np.diag_indices(5)] = 1 - P.sum(axis=1)
+    else:
+        mu = deg / deg.sum()
+        P = A / deg[:, None]
+    np.testing.assert_allclose(r.mu, mu)
+    g = 2.0**-gamma_exp
+    expected = np.zeros((5, 5))
+    for x1 in range(5):
+        x = (1 - g) * mu + g * np.eye(5)[x1]
+        w = P[x1] * (x / mu) ** -alpha
+        expected[x1] = P[s, x1] * w / w.sum()
+    got = np.zeros((5, 5))
+    np.add.at(got, (r.paths[:, 0], r.paths[:, 1]), 1.0 / n)
+    tol = 5 * np.sqrt(expected * (1 - expected) / n) + 1e-12  # 5 binomial standard errors per cell
+    assert np.all(np.abs(got - expected) <= tol), (got, expected)
+
+
 def test_huge_alpha_does_not_overflow():
     G = barbell()
     r = srrw(G, 3000, repel_alpha=200.0, n_chains=2, checkpoints=[3000], seed=1)

@@ -286,11 +286,10 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
                       paths=path if return_paths else None, mu=inputs.mu)
 
 
-def asymptotic_covariance(G: Graph, repel_alpha: float, *, base: Base = "mh", target: Any = None,
-                          weighted: bool | None = None) -> np.ndarray:
-    r"""The closed-form :math:`V(\alpha)` of :math:`\sqrt n (x_n - \mu)` for ``gamma_exp=1`` (dense, small graphs).
+def _base_spectrum(G: Graph, base: Base, target: Any, weighted: bool | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(lambda_i, u_i)`` for i >= 2 of the base chain: eigenvalues and left eigenvectors (columns), dense.
 
-    :math:`P` is symmetrised as :math:`S = D^{1/2} P D^{-1/2}` (:math:`D = \mathrm{diag}(\mu)`), whose
+    :math:`P` is symmetrised as :math:`S = D^{1/2} P D^{-1/2}` (:math:`D = \\mathrm{diag}(\\mu)`), whose
     orthonormal eigenvectors :math:`v_i` give the left eigenvectors :math:`u_i = D^{1/2} v_i` of :math:`P`.
     """
     G = G.to("numpy") if G.backend != "numpy" else G
@@ -303,9 +302,35 @@ def asymptotic_covariance(G: Graph, repel_alpha: float, *, base: Base = "mh", ta
     P[np.diag_indices(G.n_nodes)] += np.exp(logp_self)
     d = np.sqrt(mu)
     S = d[:, None] * P / d[None, :]
+    del P
     lam, v = np.linalg.eigh((S + S.T) / 2)
-    u = d[:, None] * v
     keep = np.argsort(lam)[:-1]  # drop the eigenvalue 1 (u = mu)
-    lam, u = lam[keep], u[:, keep]
-    coef = (1 + lam) / ((1 - lam) * (2 * repel_alpha * (1 + lam) + 1))
-    return (u * coef) @ u.T
+    return lam[keep], d[:, None] * v[:, keep]
+
+
+def _coefficients(lam: np.ndarray, repel_alpha: float) -> np.ndarray:
+    return (1 + lam) / ((1 - lam) * (2 * repel_alpha * (1 + lam) + 1))
+
+
+def asymptotic_covariance(G: Graph, repel_alpha: float, *, base: Base = "mh", target: Any = None,
+                          weighted: bool | None = None) -> np.ndarray:
+    r"""The closed-form :math:`V(\alpha)` of :math:`\sqrt n (x_n - \mu)` for ``gamma_exp=1`` (dense, small graphs).
+
+    :math:`V(\alpha) = \sum_{i \ge 2} \frac{1 + \lambda_i}{(1 - \lambda_i)(2\alpha(1 + \lambda_i) + 1)} u_i u_i^T`
+    from the eigenvalues and left eigenvectors of the base chain :math:`P`.
+    """
+    lam, u = _base_spectrum(G, base, target, weighted)
+    return (u * _coefficients(lam, repel_alpha)) @ u.T
+
+
+def asymptotic_variance(G: Graph, f: Any, repel_alpha: float | Any, *, base: Base = "mh", target: Any = None,
+                        weighted: bool | None = None) -> Any:
+    r""":math:`f^T V(\alpha) f`, the limit of :math:`n\,\mathrm{Var}` of the running average of :math:`f(X_k)`,
+    for one :math:`\alpha` (a float) or several (an array). One dense eigendecomposition of :math:`P` serves all
+    of them: cubic time and quadratic memory in the number of nodes (minutes for 7,000 nodes).
+    """
+    lam, u = _base_spectrum(G, base, target, weighted)
+    proj = (np.asarray(to_numpy(f), dtype=np.float64) @ u) ** 2
+    alphas = np.asarray(repel_alpha, dtype=np.float64)
+    out = np.array([float(np.sum(proj * _coefficients(lam, a))) for a in alphas.ravel()]).reshape(alphas.shape)
+    return float(out) if out.ndim == 0 else out

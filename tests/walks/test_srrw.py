@@ -10,7 +10,7 @@ import pytest
 import graphsample as gs
 from graphsample._backend import to_numpy
 from graphsample.errors import GraphsampleError
-from graphsample.walks import asymptotic_covariance, srrw
+from graphsample.walks import asymptotic_covariance, asymptotic_variance, srrw
 
 
 def barbell() -> gs.Graph:
@@ -55,6 +55,8 @@ def test_repellence_shrinks_the_variance_like_one_over_alpha():
     v = [f @ asymptotic_covariance(G, a) @ f for a in (0, 1, 5, 20)]
     assert v[0] > v[1] > v[2] > v[3]
     assert v[3] * 20 == pytest.approx(v[2] * 5, rel=0.3)
+    np.testing.assert_allclose(asymptotic_variance(G, f, [0, 1, 5, 20]), v, rtol=1e-10)
+    assert asymptotic_variance(G, f, 5) == pytest.approx(v[2], rel=1e-10)
 
 
 @pytest.mark.parametrize("base, gamma_exp", [("mh", 1.0), ("srw", 1.0), ("mh", 0.7)])

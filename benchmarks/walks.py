@@ -3,7 +3,7 @@
 Run alone: ``python benchmarks/walks.py`` (CPU, 2 threads); ``--gpu`` runs only the device section (ours vs
 torch vectorised walks and the measured random-gather limit of the card, on a 1 GB R-MAT CSR), as
 ``tests/gpu_check.py`` does. Writes
-``benchmarks/results/walks*.{json,md}`` and ``docs/srrw.png``.
+``benchmarks/results/walks*.{json,md}``, ``docs/srrw.png`` and ``docs/sa_srrw.png``.
 
 Throughput is walk steps per second (a path of k nodes is k - 1 steps), best of ``--repeat`` runs, every tool
 pinned to the same 2 threads in this one process. torch_cluster / PyG are not installed here, so their walks are
@@ -13,6 +13,7 @@ not compared.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -28,7 +29,9 @@ THREADS = pin_threads(2)
 import numpy as np  # noqa: E402
 
 import graphsample as gs  # noqa: E402
-from graphsample.walks import NodeRegression, random_walks, sa_srrw, srrw  # noqa: E402
+from graphsample.sampling.metrics import largest_wcc  # noqa: E402
+from graphsample.walks import (REGIMES, NodeRegression, asymptotic_variance, random_walks, sa_srrw,  # noqa: E402
+                               srrw)
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 LENGTH = 80  # nodes per walk (79 steps), node2vec's default
@@ -104,22 +107,69 @@ def walk_throughput(args) -> list[dict]:
     return rows
 
 
+SRRW_ALPHAS = (0, 1, 2, 5, 10, 20)
+SA_ALPHAS = (0, 1, 5, 10, 20)
+SA_REGIMES = ("walk_faster", "equal", "theta_faster")
+
+
+def log_checkpoints(n_steps: int, k: int = 37) -> np.ndarray:
+    """About ``k`` log-spaced steps from 10 to ``n_steps``, with every power of ten among them."""
+    c = np.r_[np.geomspace(10, n_steps, k).round(), 10.0 ** np.arange(1, 1 + int(np.log10(n_steps)))]
+    return np.unique(c[c <= n_steps].astype(np.int64))
+
+
+def at(steps, values, n) -> float:
+    """The value recorded at step ``n`` (NaN when ``n`` was not a checkpoint)."""
+    i = np.flatnonzero(np.asarray(steps) == n)
+    return float(values[i[0]]) if i.size else float("nan")
+
+
+def label(n: int) -> str:
+    """``1e4`` for a power of ten, else the number."""
+    k = int(round(np.log10(n)))
+    return f"1e{k}" if 10**k == n else str(n)
+
+
+def marks(n: int, *powers: int) -> list[int]:
+    """The steps a table reports: the given powers of ten below ``n``, then ``n``."""
+    return sorted({10**p for p in powers if 10**p < n} | {n})
+
+
+def write_curves(name: str, curves: dict) -> None:
+    """The plotted curves as JSON next to the tables (``benchmarks/results/<name>.json``)."""
+    out = {str(k): {c: [float(x) for x in v] for c, v in d.items()} for k, d in curves.items()}
+    (Path(__file__).resolve().parent / "results" / f"{name}.json").write_text(json.dumps(out, indent=1))
+
+
 def srrw_experiment(args) -> list[dict]:
-    """TVD(x_n, mu) and NMSE of the mean-degree estimate vs steps on wiki-vote, MHRW base, uniform target."""
-    G = gs.datasets.load("wiki-vote").to_undirected()
+    """TVD(x_n, mu) and NMSE of the mean-degree estimate vs steps on wiki-vote's largest connected component,
+    MHRW base, uniform target, independent seeds per alpha; the CLT level f^T V(alpha) f / n for reference."""
+    G = largest_wcc(gs.datasets.load("wiki-vote").to_undirected())
     deg = G.out_degree().astype(float)
-    truth = deg.mean()
+    truth = float(deg.mean())
+    n = args.srrw_steps
+    cps = log_checkpoints(n)
+    t = time.perf_counter()
+    clt = asymptotic_variance(G, deg, SRRW_ALPHAS) / truth**2  # n * NMSE in the limit
+    print(f"CLT levels in {time.perf_counter() - t:.0f} s: {dict(zip(SRRW_ALPHAS, clt.round(3).tolist()))}")
     rows, curves = [], {}
-    for alpha in (0, 1, 2, 5, 10, 20):
+    for alpha, level in zip(SRRW_ALPHAS, clt):
         t = time.perf_counter()
-        r = srrw(G, args.srrw_steps, repel_alpha=alpha, n_chains=args.srrw_runs, base="mh", f=deg, checkpoints=30,
-                 seed=alpha)
+        r = srrw(G, n, repel_alpha=alpha, n_chains=args.srrw_runs, base="mh", f=deg, checkpoints=cps, seed=alpha)
         nmse = ((r.estimates - truth) ** 2).mean(axis=0) / truth**2
         tvd = r.tvd.mean(axis=0)
-        curves[alpha] = (r.checkpoints, tvd, nmse)
-        rows.append({"alpha": alpha, "runs": args.srrw_runs, "steps": args.srrw_steps, "final TVD": tvd[-1],
-                     "final NMSE": nmse[-1], "seconds": time.perf_counter() - t})
+        curves[alpha] = {"steps": cps, "tvd": tvd, "nmse": nmse}
+        row = {"alpha": alpha, "runs": args.srrw_runs, "steps": n}
+        for m in marks(n, 4, 5):
+            row[f"TVD @{label(m)}"] = at(cps, tvd, m)
+        for m in marks(n, 4, 5):
+            row[f"NMSE @{label(m)}"] = at(cps, nmse, m)
+        row[f"CLT NMSE @{label(n)}"] = float(level) / n
+        row["seconds"] = time.perf_counter() - t
+        rows.append(row)
         print(rows[-1], flush=True)
+        curves[alpha]["clt"] = [float(level)]
+    write_curves("walks_srrw_curves", curves)
     plot_srrw(curves, args)
     return rows
 
@@ -130,39 +180,84 @@ def plot_srrw(curves, args) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), dpi=80)
-    for alpha, (steps, tvd, nmse) in curves.items():
-        axes[0].loglog(steps, tvd, label=f"α={alpha}")
-        axes[1].loglog(steps, nmse, label=f"α={alpha}")
-    axes[0].set(xlabel="steps n", ylabel="TVD(x_n, μ)", title="wiki-vote, MHRW base")
-    axes[1].set(xlabel="steps n", ylabel="NMSE of mean degree", title=f"{args.srrw_runs} runs")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), dpi=80)
+    for i, (alpha, c) in enumerate(curves.items()):
+        steps = np.asarray(c["steps"], dtype=float)
+        axes[0].loglog(steps, c["tvd"], color=f"C{i}", label=f"α={alpha}")
+        axes[1].loglog(steps, c["nmse"], color=f"C{i}")
+        tail = steps[steps >= 1e3]
+        axes[1].loglog(tail, c["clt"][0] / tail, color=f"C{i}", ls=":", lw=1)
+    axes[0].set(xlabel="steps n", ylabel="TVD(x_n, μ)", title="wiki-vote LCC, MHRW base, uniform μ")
+    axes[1].set(xlabel="steps n", ylabel="NMSE of mean degree",
+                title=f"{args.srrw_runs} runs (dotted: CLT fᵀV(α)f / n)")
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     DOCS.mkdir(exist_ok=True)
     fig.savefig(DOCS / "srrw.png")
 
 
-def sa_srrw_experiment(args) -> list[dict]:
-    """Distributed linear regression over the nodes of email-eu-core: NMSE of theta vs alpha and regime."""
-    G = gs.datasets.load("email-eu-core").to_undirected()
-    keep = np.flatnonzero(G.out_degree() > 0)
-    G = G.subgraph(keep)
-    rng = np.random.default_rng(0)
+def regression_on_email(seed: int = 0):
+    """email-eu-core's largest component; node i holds 4 samples of dimension 5 with a node-specific feature
+    shift, y = X theta_0 + 0.5 noise (linear regression, unit step-size constants: see docs/srrw.md)."""
+    G = largest_wcc(gs.datasets.load("email-eu-core").to_undirected())
+    rng = np.random.default_rng(seed)
     d, k = 5, 4
     X = rng.normal(size=(G.n_nodes, k, d)) + rng.normal(size=(G.n_nodes, 1, d))  # node-specific feature shift
     y = X @ rng.normal(size=d) + 0.5 * rng.normal(size=(G.n_nodes, k))
-    model = NodeRegression(X, y)
-    rows = []
-    for regime in ("walk_faster", "equal", "theta_faster"):
-        for alpha in (0, 1, 5, 10):
-            res = sa_srrw(G, model, np.zeros(d), args.sa_steps, repel_alpha=alpha, regime=regime,
-                          n_runs=args.sa_runs, checkpoints=[args.sa_steps // 10, args.sa_steps], seed=1)
+    return G, NodeRegression(X, y), d
+
+
+def sa_srrw_experiment(args) -> list[dict]:
+    """Distributed linear regression over the nodes of email-eu-core: NMSE of theta vs steps per alpha and regime,
+    an independent seed for every (regime, alpha)."""
+    G, model, d = regression_on_email()
+    n = args.sa_steps
+    cps = log_checkpoints(n, 25)
+    rows, curves = [], {}
+    for i, regime in enumerate(SA_REGIMES):
+        for j, alpha in enumerate(SA_ALPHAS):
+            t = time.perf_counter()
+            res = sa_srrw(G, model, np.zeros(d), n, repel_alpha=alpha, regime=regime, n_runs=args.sa_runs,
+                          checkpoints=cps, seed=100 * (i + 1) + j)
             star = model.solution(res.mu)
             nmse = ((res.thetas - star) ** 2).sum(axis=2).mean(axis=0) / (star**2).sum()
-            rows.append({"regime": regime, "alpha": alpha, "runs": args.sa_runs,
-                         f"NMSE @{args.sa_steps // 10}": nmse[0], f"NMSE @{args.sa_steps}": nmse[1]})
+            b = REGIMES[regime][1]
+            curves[f"{regime} {alpha}"] = {"steps": cps, "nmse": nmse}
+            row = {"regime": regime, "a": REGIMES[regime][0], "b": b, "alpha": alpha, "runs": args.sa_runs}
+            for m in marks(n, 3, 4):
+                row[f"NMSE @{label(m)}"] = at(cps, nmse, m)
+            for m in marks(n, 3, 4):  # settles at tr(V_theta) / |theta*|^2 in the CLT regime
+                row[f"NMSE/β_n @{label(m)}"] = at(cps, nmse, m) * (m + 1.0) ** b
+            row["seconds"] = time.perf_counter() - t
+            rows.append(row)
             print(rows[-1], flush=True)
+    write_curves("walks_sa_srrw_curves", curves)
+    plot_sa_srrw(curves, args)
     return rows
+
+
+def plot_sa_srrw(curves, args) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6.2), dpi=80, sharey="row", sharex=True)
+    for k, regime in enumerate(SA_REGIMES):
+        a, b = REGIMES[regime]
+        for i, alpha in enumerate(SA_ALPHAS):
+            c = curves[f"{regime} {alpha}"]
+            steps = np.asarray(c["steps"], dtype=float)
+            axes[0, k].loglog(steps, c["nmse"], color=f"C{i}", label=f"α={alpha}")
+            axes[1, k].loglog(steps, np.asarray(c["nmse"]) * (steps + 1) ** b, color=f"C{i}")
+        axes[0, k].set(title=f"{regime} (a={a}, b={b})")
+        axes[1, k].set(xlabel="steps n")
+    axes[0, 0].set(ylabel=f"NMSE of θ_n ({args.sa_runs} runs)")
+    axes[1, 0].set(ylabel="NMSE / β_n")
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    DOCS.mkdir(exist_ok=True)
+    fig.savefig(DOCS / "sa_srrw.png")
 
 
 def gpu_section(args) -> list[dict]:
@@ -212,9 +307,9 @@ def main() -> None:
     ap.add_argument("--pecanpy-walks", type=int, default=2, help="walks per node for pecanpy (it is slow)")
     ap.add_argument("--rmat-scales", type=int, nargs="*", default=[20])
     ap.add_argument("--srrw-runs", type=int, default=500)
-    ap.add_argument("--srrw-steps", type=int, default=10_000)
-    ap.add_argument("--sa-runs", type=int, default=20)
-    ap.add_argument("--sa-steps", type=int, default=10_000)
+    ap.add_argument("--srrw-steps", type=int, default=1_000_000)
+    ap.add_argument("--sa-runs", type=int, default=200)
+    ap.add_argument("--sa-steps", type=int, default=100_000)
     ap.add_argument("--skip", nargs="*", default=[], choices=["throughput", "blogcatalog", "srrw", "sa_srrw"])
     ap.add_argument("--gpu", action="store_true", help="run the device section only")
     ap.add_argument("--gpu-scale", type=int, default=24)

@@ -2,8 +2,8 @@
 
 from .alias import alias_draw, build_alias
 from .sa_srrw import REGIMES, NodeRegression, SASRRWResult, sa_srrw
-from .srrw import SRRWResult, asymptotic_covariance, srrw
+from .srrw import SRRWResult, asymptotic_covariance, asymptotic_variance, srrw
 from .walk import WalkPaths, random_walks
 
-__all__ = ["random_walks", "WalkPaths", "srrw", "SRRWResult", "asymptotic_covariance", "sa_srrw", "SASRRWResult",
-           "NodeRegression", "REGIMES", "build_alias", "alias_draw"]
+__all__ = ["random_walks", "WalkPaths", "srrw", "SRRWResult", "asymptotic_covariance", "asymptotic_variance",
+           "sa_srrw", "SASRRWResult", "NodeRegression", "REGIMES", "build_alias", "alias_draw"]

@@ -9,10 +9,12 @@ ICLR 2024. Agents are the nodes of a graph; node :math:`i` holds a loss :math:`f
    \theta_{n+1} = \theta_n - \beta_{n+1} \nabla f_{X_{n+1}}(\theta_n),
 
 with :math:`\gamma_n = (n+1)^{-a}` and :math:`\beta_n = (n+1)^{-b}`, :math:`a, b \in (0.5, 1]`. The paper's
-three regimes: (i) :math:`\beta_n = o(\gamma_n)` (:math:`b > a`, ``"walk_faster"``, where its CLT gives the
-:math:`O(1/\alpha^2)` covariance), (ii) :math:`\gamma_n = \beta_n` (``"equal"``, the default: in a replication
-it behaved best in finite time), (iii) :math:`\gamma_n = o(\beta_n)` (:math:`a > b`, ``"theta_faster"``).
-Default exponents (ours): :math:`b = 0.9` and :math:`a = 0.8, 0.9, 1.0` for (i), (ii), (iii).
+three regimes and what its CLT says about the asymptotic covariance of :math:`(\theta_n - \theta^*)/\sqrt{\beta_n}`:
+(i) :math:`\beta_n = o(\gamma_n)` (:math:`b > a`, ``"walk_faster"``: the walk's measure on the faster time-scale),
+:math:`O(1/\alpha^2)`; (ii) :math:`\gamma_n = \beta_n` (``"equal"``, the default), decreasing in :math:`\alpha`,
+:math:`O(1/\alpha)`; (iii) :math:`\gamma_n = o(\beta_n)` (:math:`a > b`, ``"theta_faster"``), the same for
+every :math:`\alpha` as for the base chain. Default exponents (ours): :math:`b = 0.9` and :math:`a = 0.8, 0.9, 1.0`
+for (i), (ii), (iii); the step-size constants are 1.
 
 The walk does not depend on :math:`\theta`, so the SRRW paths of all runs are generated first by the SRRW
 kernel (:func:`graphsample.walks.srrw`) and the :math:`\theta` recursion then runs vectorised over runs:
@@ -124,7 +126,7 @@ def sa_srrw(G: Any, grad: Callable[[Any, Any], Any], theta0: Any, n_steps: int, 
 
     Parameters
     ----------
-    G : undirected graph of agents (see :func:`~graphsample.walks.srrw` for backends).
+    G : connected undirected graph of agents (see :func:`~graphsample.walks.srrw` for backends).
     grad : ``grad(nodes, theta) -> (runs, d)`` gradients of the node losses (e.g. a :class:`NodeRegression`).
     theta0 : starting point, shape (d,) or (runs, d), NumPy or torch; the iterates live in its namespace.
     n_steps : token moves (= gradient steps) per run.

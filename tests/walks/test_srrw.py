@@ -10,7 +10,7 @@ import pytest
 import graphsample as gs
 from graphsample._backend import to_numpy
 from graphsample.errors import GraphsampleError
-from graphsample.walks import asymptotic_covariance, srrw
+from graphsample.walks import asymptotic_covariance, asymptotic_variance, srrw
 
 
 def barbell() -> gs.Graph:
@@ -55,6 +55,8 @@ def test_repellence_shrinks_the_variance_like_one_over_alpha():
     v = [f @ asymptotic_covariance(G, a) @ f for a in (0, 1, 5, 20)]
     assert v[0] > v[1] > v[2] > v[3]
     assert v[3] * 20 == pytest.approx(v[2] * 5, rel=0.3)
+    np.testing.assert_allclose(asymptotic_variance(G, f, [0, 1, 5, 20]), v, rtol=1e-10)
+    assert asymptotic_variance(G, f, 5) == pytest.approx(v[2], rel=1e-10)
 
 
 @pytest.mark.parametrize("base, gamma_exp", [("mh", 1.0), ("srw", 1.0), ("mh", 0.7)])
@@ -78,6 +80,37 @@ def test_visit_counts_with_gamma_one():
     for c in range(3):
         counts = np.bincount(r.paths[c], minlength=G.n_nodes)
         np.testing.assert_allclose(r.x[c], (r.mu + counts) / 501, rtol=1e-10)
+
+
+@pytest.mark.parametrize("base, gamma_exp", [("mh", 1.0), ("mh", 0.8), ("srw", 1.0)])
+def test_second_step_follows_the_repellent_kernel(base, gamma_exp):
+    """Exact law of (X_1, X_2) from a fixed start on a star with a pendant path: X_1 ~ P(s, .) since K[mu] = P,
+    then x_1 = (1 - g) mu + g delta_{X_1} with g = 2^-a and X_2 ~ K[x_1](X_1, j) ∝ P(X_1, j) (x_1(j) / mu_j)^-alpha
+    (the lazy MH self-loop included; srw: mu ∝ degree, so dropping mu from the ratio would show)."""
+    G = gs.from_edges([0, 0, 0, 3], [1, 2, 3, 4], directed=False)
+    alpha, s, n = 1.5, 3, 200_000
+    r = srrw(G, 2, repel_alpha=alpha, n_chains=n, starts=np.full(n, s), base=base, gamma_exp=gamma_exp,
+             return_paths=True, seed=4)
+    A = G.to_scipy().toarray() > 0
+    deg = A.sum(axis=1)
+    if base == "mh":  # Metropolis-Hastings to the uniform target
+        mu = np.full(5, 0.2)
+        P = np.where(A, 1.0 / np.maximum(deg[:, None], deg[None, :]), 0.0)
+        P[np.diag_indices(5)] = 1 - P.sum(axis=1)
+    else:
+        mu = deg / deg.sum()
+        P = A / deg[:, None]
+    np.testing.assert_allclose(r.mu, mu)
+    g = 2.0**-gamma_exp
+    expected = np.zeros((5, 5))
+    for x1 in range(5):
+        x = (1 - g) * mu + g * np.eye(5)[x1]
+        w = P[x1] * (x / mu) ** -alpha
+        expected[x1] = P[s, x1] * w / w.sum()
+    got = np.zeros((5, 5))
+    np.add.at(got, (r.paths[:, 0], r.paths[:, 1]), 1.0 / n)
+    tol = 5 * np.sqrt(expected * (1 - expected) / n) + 1e-12  # 5 binomial standard errors per cell
+    assert np.all(np.abs(got - expected) <= tol), (got, expected)
 
 
 def test_huge_alpha_does_not_overflow():
@@ -159,3 +192,16 @@ def test_graph_requirements():
         srrw(gs.from_edges([0, 1], [1, 0]), 10)
     with pytest.raises(GraphsampleError, match="isolated"):
         srrw(gs.from_edges([0], [1], n_nodes=3, directed=False), 10)
+
+
+@pytest.mark.parametrize("src, dst", [([0, 1, 3], [1, 2, 4]),  # a path and an edge
+                                      ([0, 1, 2, 4], [1, 2, 3, 4])])  # node 4 has only a self-loop
+def test_disconnected_graph_is_refused(src, dst):
+    """A chain never leaves its component: x_n cannot reach mu (the email-eu-core experiment had a chain
+    stuck on a self-loop node, which set one NMSE for every alpha), so the graph is refused."""
+    G = gs.from_edges(src, dst, directed=False)
+    assert G.n_nodes == 5 and int(np.min(np.diff(to_numpy(G.indptr)))) >= 1  # no isolated node
+    with pytest.raises(GraphsampleError, match="2 connected components"):
+        srrw(G, 10)
+    with pytest.raises(GraphsampleError, match="connected"):
+        asymptotic_covariance(G, 1.0)

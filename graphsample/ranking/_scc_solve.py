@@ -61,6 +61,10 @@ SWEEPS = 24
 SWEEP_EFFICIENCY = 1.0 / 8.0
 #: columns from which a leaking SCC's Perron vector (one eigensolve) is worth computing
 PERRON_MIN_COLS = 8
+#: sweeps without a new lowest residual (by a factor _IMPROVES) after which an SCC's sweeps stop unconverged:
+#: a ``tol`` below the rounding floor (about 1e-13 relative on graphs with millions of nodes) cannot be met
+STALL = 20
+_IMPROVES = 0.999
 
 
 def plan_direct(scc_ptr: np.ndarray, indptr_t: np.ndarray, ext_end: np.ndarray, n_cols: int,
@@ -242,6 +246,7 @@ def _sweeps(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, lo, hi, tol, ma
     mass = np.empty(w)
     it = 0
     worst = np.inf
+    best, since = np.inf, 0  # stagnation: no new lowest residual for STALL sweeps (rounding floor)
     while it < max_iter:
         it += 1
         for j in range(w):
@@ -268,6 +273,12 @@ def _sweeps(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, lo, hi, tol, ma
                 worst = max(worst, (change[j] * scale + abs(scale - 1.0) * norm) / norm)
         if worst < tol:
             break
+        if worst < _IMPROVES * best:
+            best, since = worst, 0
+        else:
+            since += 1
+            if since >= STALL:
+                break
     return it, worst
 
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import graphsample as gs
-from graphsample.ranking import personalized_pagerank
+from graphsample.ranking import pagerank, personalized_pagerank
 from graphsample.ranking import _scc_solve
 from graphsample.ranking._transition import host_transition
 from tests.conftest import needs_dataset
@@ -84,3 +84,12 @@ def test_perron_law_speeds_up_leaking_blocks(monkeypatch):
         sweeps[min_cols] = info.iterations
     assert np.abs(rows[1] - rows[10 ** 9]).sum(axis=1).max() < 1e-10
     assert sweeps[1] * 2 < sweeps[10 ** 9]  # measured: 30 against 129
+
+
+def test_tolerance_below_rounding_stops_early_with_a_warning():
+    G = _graph_with_cycle_blocks(3)
+    ref = pagerank(G, tol=1e-13)
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        x, info = pagerank(G, tol=1e-20, max_iter=10_000, return_info=True)
+    assert not info.converged and info.iterations < 500  # stopped at the floor, not at max_iter
+    assert np.abs(x - ref).sum() < 1e-12

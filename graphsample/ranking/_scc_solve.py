@@ -40,8 +40,8 @@ about ``SWEEPS`` passes over the block's arcs per column at a fraction ``SWEEP_E
 rate, and the block fits ``direct_max``. With one column (global PageRank) that is always the sweeps; with a
 thousand sources on wiki-vote (one 1,300-node SCC among 7,115 nodes) it is the direct solve.
 
-Columns are processed in blocks that fit the cache, one block per thread; a block's iterate is row-major
-so the inner loops over its columns vectorise.
+Columns are processed in blocks (64 wide, :func:`.pagerank._block_size`), one block per thread; a block's
+iterate is row-major so the inner loops over its columns vectorise.
 """
 
 from __future__ import annotations

@@ -53,6 +53,8 @@ import scipy.sparse
 import scipy.sparse.linalg
 from numba import prange
 
+from ._transition import HostTransition
+
 #: smallest SCC solved directly (smaller ones take few, cheap sweeps)
 DIRECT_MIN = 64
 #: sweeps assumed per SCC in the cost model (12-24 measured on the shared datasets at tol 1e-10)
@@ -77,8 +79,8 @@ def plan_direct(scc_ptr: np.ndarray, indptr_t: np.ndarray, ext_end: np.ndarray, 
     return np.flatnonzero((size >= DIRECT_MIN) & (size <= direct_max) & (direct < sweeps))
 
 
-def solve(T, damping: float, dangling: str, rhs: tuple[np.ndarray, ...], n_cols: int, tol: float,
-          max_iter: int, block: int, direct_max: int) -> tuple[np.ndarray, int, float]:
+def solve(T: HostTransition, damping: float, dangling: str, rhs: tuple[np.ndarray, ...], n_cols: int,
+          tol: float, max_iter: int, block: int, direct_max: int) -> tuple[np.ndarray, int, float]:
     """PageRank of each teleport column; ``rhs`` = (node, column, value) entries, nodes in sweep order.
 
     ``T`` is the graph's :class:`._transition.HostTransition`. Returns the (n_cols, n) PageRank rows in the
@@ -87,26 +89,29 @@ def solve(T, damping: float, dangling: str, rhs: tuple[np.ndarray, ...], n_cols:
     n = T.indptr_t.shape[0] - 1
     diag = 1.0 - damping * (T.self_prob + (T.dangling if dangling == "self" else 0.0))
     coef = damping * T.prob_t
-    psi, colsum = _conservation_weights(T, damping, diag, n_cols, direct_max)
+    direct = plan_direct(T.scc_ptr, T.indptr_t, T.ext_end, n_cols, direct_max)
+    psi, colsum = _conservation_weights(T, damping, diag, n_cols, direct)
     z = np.zeros(n)
     iters, worst = 0, 0.0
-    if dangling == "uniform":
-        Z, iters, worst = _substitute_all(T, coef, diag, psi, colsum, (np.arange(n), np.zeros(n, np.int64),
-                                                                  np.full(n, 1.0 / n)), 1, tol, max_iter, 1, direct_max)
+    if dangling == "uniform":  # z: the solution for the uniform teleport vector, one column
+        uniform = (np.arange(n), np.zeros(n, np.int64), np.full(n, 1.0 / n))
+        one = plan_direct(T.scc_ptr, T.indptr_t, T.ext_end, 1, direct_max)
+        Z, iters, worst = _substitute_all(T, coef, diag, psi, colsum, uniform, 1, tol, max_iter, 1, one)
         z = np.ascontiguousarray(Z[0, :, 0])
-    Xb, it, res = _substitute_all(T, coef, diag, psi, colsum, rhs, n_cols, tol, max_iter, block, direct_max)
+    Xb, it, res = _substitute_all(T, coef, diag, psi, colsum, rhs, n_cols, tol, max_iter, block, direct)
     out = np.empty((n_cols, n))
     _finish(Xb, n_cols, dangling == "uniform", z, T.dangling, float(damping), T.perm, out)
     return out, max(iters, it), max(worst, res)
 
 
-def _conservation_weights(T, damping: float, diag: np.ndarray, n_cols: int,
-                          direct_max: int) -> tuple[np.ndarray, np.ndarray]:
+def _conservation_weights(T: HostTransition, damping: float, diag: np.ndarray, n_cols: int,
+                          direct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""The law :math:`\sum_w c_w y_w = \sum_w \psi_w r_w` that the sweeps restore in each SCC: ``(psi, c)``.
 
     By default :math:`\psi = \mathbf 1` and :math:`c` the column sums of :math:`I - dP_{CC}^{\top}`. With at
-    least ``PERRON_MIN_COLS`` columns, a swept SCC that leaks (some of its mass leaves it) gets the right Perron
-    vector of :math:`P_{CC}` instead, :math:`P_{CC}\psi = \rho\psi`, and :math:`c = (I - dP_{CC})\psi`
+    least ``PERRON_MIN_COLS`` columns, a swept SCC (not in ``direct``) that leaks (some of its mass leaves it)
+    gets the right Perron vector of :math:`P_{CC}` instead, :math:`P_{CC}\psi = \rho\psi`, and
+    :math:`c = (I - dP_{CC})\psi`
     (:math:`\approx (1 - d\rho)\psi`). The law holds exactly for any :math:`\psi` (it is :math:`\psi^{\top}` applied
     to both sides of the system); with the Perron vector it fixes the error's component along the slowest mode,
     as :math:`\mathbf 1` does for a closed SCC.
@@ -117,7 +122,7 @@ def _conservation_weights(T, damping: float, diag: np.ndarray, n_cols: int,
         return psi, colsum
     size = np.diff(T.scc_ptr)
     swept = np.ones(size.shape[0], bool)
-    swept[plan_direct(T.scc_ptr, T.indptr_t, T.ext_end, n_cols, direct_max)] = False
+    swept[direct] = False
     leaks = np.add.reduceat(T.stay_prob + T.self_prob, T.scc_ptr[:-1]) < size - 1e-9
     for c in np.flatnonzero(swept & leaks & (size > 1)):
         lo, hi = int(T.scc_ptr[c]), int(T.scc_ptr[c + 1])
@@ -151,8 +156,9 @@ def _perron(PT: scipy.sparse.csr_matrix) -> np.ndarray:
     return vec / vec.max()
 
 
-def _substitute_all(T, coef, diag, psi, colsum, rhs, n_cols, tol, max_iter, block, direct_max):
-    """Run the substitution; returns the (n_blocks, n, block) solution blocks, sweeps and residual."""
+def _substitute_all(T, coef, diag, psi, colsum, rhs, n_cols, tol, max_iter, block, direct):
+    """Run the substitution, factorising the SCCs in ``direct``; returns the (n_blocks, n, block) solution
+    blocks, the sweeps and the residual."""
     n = diag.shape[0]
     n_blocks = -(-n_cols // block)
     Xb = np.empty((n_blocks, n, block))
@@ -161,7 +167,6 @@ def _substitute_all(T, coef, diag, psi, colsum, rhs, n_cols, tol, max_iter, bloc
     np.add.at(Xb, (cols // block, nodes, cols % block), vals)
     iters = np.zeros(n_blocks, np.int64)
     resid = np.zeros(n_blocks)
-    direct = plan_direct(T.scc_ptr, T.indptr_t, T.ext_end, n_cols, direct_max)
     first = 0
     for c in [*direct.tolist(), T.scc_ptr.shape[0] - 1]:
         _substitute(T.indptr_t, T.src_t, coef, T.ext_end, diag, psi, colsum, T.scc_ptr, first, c, float(tol),
@@ -190,7 +195,8 @@ def _substitute(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, scc_ptr, fi
 
     ``coef_t`` holds :math:`dP_{zw}` per in-arc (self-loops excluded), ``diag`` :math:`1 - dP_{ww}`, ``psi`` and
     ``colsum`` the conservation law :math:`\sum colsum_w y_w = \sum psi_w r_w` of each SCC, ``ext_end[w]`` the
-    end of ``w``'s in-arcs from earlier SCCs (they come first). ``iters``/``resid`` keep, per column block, the most sweeps and the largest residual.
+    end of ``w``'s in-arcs from earlier SCCs (they come first). ``iters``/``resid`` keep, per column block,
+    the most sweeps and the largest residual.
     """
     n_scc = scc_ptr.shape[0] - 1
     for b in prange(Xb.shape[0]):

@@ -122,13 +122,12 @@ def check_connected(G: Graph) -> None:
     converge to :math:`\\mu`, and estimates from chains started in a small component are biased for ever.
     Checked on the host (scipy), O(arcs).
     """
-    from scipy.sparse import csgraph, csr_array
+    from ..sampling.metrics import component_sizes
 
-    indptr, indices = to_numpy(G.indptr).astype(np.int64), to_numpy(G.indices).astype(np.int64)
-    A = csr_array((np.ones(indices.shape[0], np.int8), indices, indptr), shape=(G.n_nodes, G.n_nodes))
-    n_comp, labels = csgraph.connected_components(A, directed=False)
+    sizes = component_sizes(G, "weak")
+    n_comp = sizes.shape[0]
     if n_comp > 1:
-        big = int(np.bincount(labels).max())
+        big = int(sizes.max())
         raise GraphsampleError(f"SRRW needs a connected graph (an irreducible base chain); this one has {n_comp} "
                                f"connected components, the largest with {big} of {G.n_nodes} nodes. Chains "
                                "never leave the component they start in: restrict the graph to one component, "

@@ -9,7 +9,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test bench gpu-check clean
+.PHONY: demo test bench gpu-prepare gpu-check clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,21 @@ bench: $(VENV)/.installed
 	$(PY) -m pip install -q -e ".[bench]"
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
 
+# The GPU machine cannot reach a package registry: fetch the wheels it lacks (CPython 3.12, manylinux) and copy the
+# datasets into .gpu/ (git-ignored, never committed), which travels with the checkout to that machine.
+GPU_PLATFORMS := manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64 \
+	manylinux1_x86_64 any
+gpu-prepare:
+	rm -rf .gpu/wheels .gpu/datasets && mkdir -p .gpu/wheels
+	$(PYTHON) -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+		$(addprefix --platform ,$(GPU_PLATFORMS)) -d .gpu/wheels -r tests/gpu_wheels.txt
+	$(if $(GRAPHSAMPLE_MIRROR),cp -r $(GRAPHSAMPLE_MIRROR) .gpu/datasets,@echo "no dataset mirror: set GRAPHSAMPLE_MIRROR")
+
+# On the GPU machine (its own python3): every GPU test and GPU benchmark, see tests/gpu_check.py.
+GPU_PY ?= python3
 gpu-check:
-	$(PY) tests/gpu_check.py
+	$(GPU_PY) tests/gpu_check.py $(if $(wildcard .gpu/wheels),--wheels .gpu/wheels) \
+		$(if $(wildcard .gpu/datasets),--mirror .gpu/datasets)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info benchmarks/data
+	rm -rf $(VENV) build dist *.egg-info benchmarks/data .gpu

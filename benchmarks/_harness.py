@@ -21,8 +21,10 @@ DATA = Path(__file__).resolve().parent / "data"
 def pin_threads(n: int = 2) -> int:
     """Give every peer the same threads: BLAS/OpenMP via env and threadpoolctl, Numba via set_num_threads.
 
-    Call before importing numpy-heavy tools. Returns ``n``.
+    Call before importing numpy-heavy tools. Returns ``n``. ``GRAPHSAMPLE_BENCH_THREADS`` overrides ``n``: the GPU
+    check sets it to every core, since a GPU part has no CPU peer and its set-up (R-MAT graphs) is CPU work.
     """
+    n = int(os.environ.get("GRAPHSAMPLE_BENCH_THREADS", n))
     for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = str(n)
     try:

@@ -106,7 +106,12 @@ def versions(log) -> None:
             "    try:\n"
             "        print(m, getattr(importlib.import_module(m), '__version__', '?'))\n"
             "    except Exception as e:\n"
-            "        print(m, 'MISSING', type(e).__name__, e)\n")
+            "        print(m, 'MISSING', type(e).__name__, e)\n"
+            "from graphsample._backend import available_backends, numba_cuda\n"
+            "print('backends', available_backends())\n"
+            "cuda = numba_cuda()\n"
+            "import numba\n"
+            "print('numba.cuda available:', cuda.is_available(), '| simulator:', bool(numba.config.ENABLE_CUDASIM))\n")
     sh([sys.executable, "-c", code], log)
 
 
@@ -144,7 +149,7 @@ def main() -> int:
     ap.add_argument("--bench-timeout", type=float, default=150, help="seconds allowed to each benchmark")
     args = ap.parse_args()
     start_wall, start = time.time(), time.perf_counter()
-    os.environ.pop("NUMBA_ENABLE_CUDASIM", None)
+    os.environ["NUMBA_ENABLE_CUDASIM"] = "0"  # the real device, even where tests/conftest.py sees no /dev/nvidia*
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     log = sys.stdout
     if args.out:

@@ -146,7 +146,7 @@ def _block(T, values: np.ndarray, lo: int, hi: int, diagonal: np.ndarray) -> sci
 
 
 def _perron(PT: scipy.sparse.csr_matrix) -> np.ndarray:
-    """Positive right Perron vector of :math:`P` given :math:`P^{\top}` (irreducible, non-negative), max 1."""
+    r"""Positive right Perron vector of :math:`P` given :math:`P^{\top}` (irreducible, non-negative), max 1."""
     P = PT.T.tocsr()
     if P.shape[0] <= 64:
         vals, vecs = np.linalg.eig(P.toarray())
@@ -182,7 +182,7 @@ def _substitute_all(T, coef, diag, psi, colsum, rhs, n_cols, tol, max_iter, bloc
 
 
 def _lu(T, coef, diag, lo, hi):
-    """LU factors of :math:`I - dP_{CC}^{\top}` for the SCC ``lo:hi``."""
+    r"""LU factors of :math:`I - dP_{CC}^{\top}` for the SCC ``lo:hi``."""
     M = -_block(T, coef, lo, hi, np.zeros(hi - lo)).toarray()
     M[np.arange(hi - lo), np.arange(hi - lo)] += diag[lo:hi]
     return scipy.linalg.lu_factor(M, overwrite_a=True, check_finite=False)
@@ -191,7 +191,7 @@ def _lu(T, coef, diag, lo, hi):
 @numba.njit(parallel=True, nogil=True, cache=True)
 def _substitute(indptr_t, src_t, coef_t, ext_end, diag, psi, colsum, scc_ptr, first, last, tol, max_iter, Xb, iters,
                 resid):
-    """Solve the SCCs ``first..last-1`` in place in every column block of ``Xb``, then gather SCC ``last``'s inflow.
+    r"""Solve the SCCs ``first..last-1`` in place in every column block of ``Xb``, then gather SCC ``last``'s inflow.
 
     ``coef_t`` holds :math:`dP_{zw}` per in-arc (self-loops excluded), ``diag`` :math:`1 - dP_{ww}`, ``psi`` and
     ``colsum`` the conservation law :math:`\sum colsum_w y_w = \sum psi_w r_w` of each SCC, ``ext_end[w]`` the

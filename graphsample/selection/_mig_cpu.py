@@ -79,7 +79,7 @@ def _delta(i, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched):
 
 @numba.njit(cache=True)
 def _gain(i, kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched):
-    """Gain of item ``i``; ``px`` caches :math:`\varphi(x)` (exact gains), ``g`` is :math:`A^\top\varphi'(x)`."""
+    r"""Gain of item ``i``; ``px`` caches :math:`\varphi(x)` (exact gains), ``g`` is :math:`A^\top\varphi'(x)`."""
     if kind == GAIN_LINEAR:
         t = 0.0
         for a in range(v_ptr[i], v_ptr[i + 1]):
@@ -104,7 +104,7 @@ def _g_entry(j, dpx, at_ptr, at_idx, at_val):
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def state(code, p, eps, x, at_ptr, at_idx, at_val):
-    """The cached state of ``x``: :math:`\varphi(x)`, :math:`\varphi'(x)` and :math:`g = A^\top \varphi'(x)`."""
+    r"""The cached state of ``x``: :math:`\varphi(x)`, :math:`\varphi'(x)` and :math:`g = A^\top \varphi'(x)`."""
     K = x.shape[0]
     px = np.empty(K)
     dpx = np.empty(K)

@@ -401,7 +401,7 @@ def _budget(budget: int | float, available: int) -> int:
 
 def _sweep(problem: MIGProblem, phi: Phi, kind: str, budget: int, x0: np.ndarray, selected: np.ndarray,
            backend: str, device: str | None) -> tuple[np.ndarray, np.ndarray, Any]:
-    """Full sweep: every remaining gain each step, as sparse products on ``backend``/``device``.
+    r"""Full sweep: every remaining gain each step, as sparse products on ``backend``/``device``.
 
     Linear gains need only :math:`V` and :math:`A^\top` (two mat-vecs per step); exact gains use the rows
     of :math:`B = \mathrm{diag}(s) V A^\top` (a segment sum per step). The state update

@@ -124,8 +124,11 @@ def to_backend(x: Any, backend: str, device: str | None = None) -> Any:
         dev_id = _cuda_index(device)
         with cp.cuda.Device(dev_id):
             if src == "torch" and x.device.type == "cuda":
-                return cp.from_dlpack(x.detach())
-            return cp.asarray(to_numpy(x) if src != "cupy" else x)
+                x = cp.from_dlpack(x.detach())  # zero-copy, on the tensor's device
+            elif src != "cupy":
+                return cp.asarray(to_numpy(x))
+            # cp.asarray would keep an array on the device it lives on; cp.copy copies it to the current one
+            return x if dev_id is None or x.device.id == dev_id else cp.copy(x)
     if backend == "torch":
         torch = native("torch")
         dev = _torch_device(device)

@@ -75,12 +75,14 @@ def repeat_ids(indptr: Any) -> Any:
     """Row id of every stored entry of a CSR with row pointer ``indptr`` (length ``indptr[-1]``)."""
     b = backend_of(indptr)
     n = indptr.shape[0] - 1
+    if b == "cupy":  # cupy.repeat takes an array of counts only from CuPy 14.1 on
+        cp = native("cupy")
+        return cp.searchsorted(indptr[1:], cp.arange(int(indptr[-1]), dtype=np.int64), side="right")
     counts = indptr[1:] - indptr[:-1]
     if b == "torch":
         torch = native("torch")
         return torch.repeat_interleave(torch.arange(n, device=indptr.device), counts)
-    xp = native(b)
-    return xp.repeat(xp.arange(n, dtype=np.int64), counts)
+    return np.repeat(np.arange(n, dtype=np.int64), counts)
 
 
 def bincount(x: Any, minlength: int, weights: Any = None) -> Any:

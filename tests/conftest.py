@@ -42,6 +42,13 @@ def to_b(backend):
     return lambda a: to_backend(np.asarray(a), b, d)
 
 
+def skip_unless_on_gpu(lib: str) -> None:
+    """Skip the calling test unless ``lib`` (``"cupy"`` or ``"torch"``) can use a CUDA device here
+    (a CPU-only torch next to CuPy on a GPU machine cannot)."""
+    if (lib, "cuda:0") not in _BACKENDS:
+        pytest.skip(f"{lib} cannot use a CUDA device here")
+
+
 def have_dataset(name: str) -> bool:
     from graphsample.datasets import fetch
     from graphsample.errors import DatasetError

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from graphsample import _ops
-from graphsample._backend import (backend_of, numba_cuda, optional_import, to_backend, to_numpy)
+from graphsample._backend import (backend_of, device_of, numba_cuda, optional_import, to_backend, to_numpy)
 from graphsample.errors import BackendUnavailableError
 
 A = np.array([[0, 2.0, 0, 1.0], [0, 0, 3.0, 0], [4.0, 0, 0, 0], [0, 0, 0, 0]])
@@ -56,6 +56,18 @@ def test_conversions(backend):
     assert np.array_equal(to_numpy(y), x)
     with pytest.raises(TypeError, match="unsupported array type"):
         backend_of([1, 2])
+
+
+@pytest.mark.gpu
+def test_cupy_array_moves_to_the_asked_device():
+    cp = pytest.importorskip("cupy")
+    if cp.cuda.runtime.getDeviceCount() < 2:
+        pytest.skip("needs two CUDA devices")
+    x = to_backend(np.arange(5.0), "cupy", "cuda:0")
+    y = to_backend(x, "cupy", "cuda:1")
+    assert device_of(y) == "cuda:1"
+    assert np.array_equal(to_numpy(y), np.arange(5.0))
+    assert to_backend(y, "cupy", "cuda:1") is y
 
 
 def test_optional_import_names_the_extra():

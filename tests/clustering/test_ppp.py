@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphsample._backend import cuda_available, to_numpy
+from graphsample._backend import to_numpy
 from graphsample.clustering import PPP, adjusted_rand_index, gmm_fit, repeatability
+from tests.conftest import skip_unless_on_gpu
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn import datasets  # noqa: E402
@@ -158,9 +159,10 @@ def test_bad_data(X, msg):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
 def test_ppp_on_torch_cuda_matches_numpy():
-    torch = pytest.importorskip("torch")
+    skip_unless_on_gpu("torch")
+    import torch
+
     X, _ = datasets.make_blobs(500, centers=3, n_features=3, random_state=1)
     a = PPP(k_max=5).fit(X)
     b = PPP(k_max=5).fit(torch.from_numpy(X).cuda())

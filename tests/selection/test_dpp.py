@@ -14,6 +14,7 @@ from scipy.stats import chisquare
 
 from graphsample._random import seed_key
 from graphsample.selection.dpp import _projection_kernel_xp, _projection_xp, dpp, k_dpp, projection_dpp
+from tests.conftest import skip_unless_on_gpu
 
 
 def orthonormal(n: int, r: int, seed: int = 0) -> np.ndarray:
@@ -192,11 +193,9 @@ def test_bad_inputs(call, message):
 @pytest.mark.parametrize("lib", ["torch", "cupy"])
 def test_gpu_batched_sampler_matches_cpu(lib):
     """The device path (batched array code) gives the CPU's index sets for the same seed."""
-    from graphsample._backend import cuda_available, to_backend, to_numpy
+    from graphsample._backend import to_backend, to_numpy
 
-    if not cuda_available():
-        pytest.skip("no CUDA device")
-    pytest.importorskip(lib)
+    skip_unless_on_gpu(lib)
     U = orthonormal(2000, 30, seed=12)
     Ug = to_backend(U, lib, "cuda:0")
     assert np.array_equal(to_numpy(projection_dpp(Ug, 64, seed=4)), projection_dpp(U, 64, seed=4))

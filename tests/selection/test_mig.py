@@ -8,10 +8,10 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphsample._backend import cuda_available
 from graphsample._random import random_below, seed_key, stream_key
 from graphsample.selection.mig import (MIGSelector, build_problem, label_graph, label_matrix, make_phi,
                                        mig_run, mig_select, propagation_matrix, stochastic_sample_size)
+from tests.conftest import skip_unless_on_gpu
 
 
 def pool(n: int, K: int, seed: int, density: float = 0.03, dim: int = 8, threshold: float = 0.6):
@@ -260,10 +260,9 @@ def test_unknown_selector_parameter():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
 @pytest.mark.parametrize("backend", ["torch", "cupy"])
 def test_sweep_on_gpu_matches_lazy(small, backend):
-    pytest.importorskip(backend)
+    skip_unless_on_gpu(backend)
     for gain in ("linear", "exact"):
         a = mig_run(small, 30, gain=gain, optimizer="sweep", backend=backend, device="cuda")
         np.testing.assert_array_equal(a.indices, mig_run(small, 30, gain=gain).indices)

@@ -28,7 +28,7 @@ def walk_kernel() -> Any:
     if _KERNEL is not None:
         return _KERNEL
     cuda = numba_cuda()  # a module global, so the CUDA simulator can swap it
-    rng = _random.cuda_functions()
+    stream_key = _random.cuda_functions().stream_key  # a device function, not a namespace: Numba types it
     step_fn = cuda_step()
 
     @cuda.jit
@@ -40,7 +40,7 @@ def walk_kernel() -> Any:
         i = t // omega
         j = t - i * omega
         u = sources[i]
-        sk = rng.stream_key(key, np.uint64(u) * np.uint64(omega) + np.uint64(j))
+        sk = stream_key(key, np.uint64(u) * np.uint64(omega) + np.uint64(j))
         cur = u
         s = 0
         while True:

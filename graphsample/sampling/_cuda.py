@@ -234,6 +234,7 @@ def _walk_kernel() -> Any:
 
     cuda = numba_cuda()
     f = cuda_functions()
+    stream_key = f.stream_key  # kernels reach device functions directly: Numba cannot type a namespace
     step = cuda.jit(device=True)(make_walk_step(f.random_below, f.random_uniform))
 
     @cuda.jit
@@ -242,7 +243,7 @@ def _walk_kernel() -> Any:
         if w >= visits.shape[0]:
             return
         n = indptr.shape[0] - 1
-        skey = f.stream_key(key, w)
+        skey = stream_key(key, w)
         u = cur[w]
         p = prev[w]
         for j in range(visits.shape[1]):
@@ -272,12 +273,13 @@ def _frontier_kernel() -> Any:
 
     cuda = numba_cuda()
     f = cuda_functions()
+    stream_key = f.stream_key  # kernels reach device functions directly: Numba cannot type a namespace
     body = cuda.jit(device=True)(make_frontier_walk(f.random_below))
 
     @cuda.jit
     def kernel(indptr, indices, walkers, t0, key, visits):
         if cuda.grid(1) == 0:
-            body(indptr, indices, walkers, t0, f.stream_key(key, 0), visits)
+            body(indptr, indices, walkers, t0, stream_key(key, 0), visits)
 
     _frontier_kernel_cache.append(kernel)
     return kernel

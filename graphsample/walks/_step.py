@@ -1,8 +1,9 @@
 r"""One walker step and one SRRW step, written once for Numba CPU (``@njit``) and numba.cuda.
 
-The functions here are plain Python over scalars and 1-D arrays (no allocation), so the same source is
-compiled by ``numba.njit(inline="always")`` for the CPU kernels (:mod:`._cpu`) and by
-``cuda.jit(device=True)`` for the GPU kernels (:mod:`._cuda`). Every random number is
+The functions here are plain Python over scalars and 1-D arrays (no allocation; ``math`` functions on
+scalars, as numba.cuda has no NumPy ufuncs on scalars), so the same source is compiled by
+``numba.njit(inline="always")`` for the CPU kernels (:mod:`._cpu`) and by ``cuda.jit(device=True)`` for
+the GPU kernels (:mod:`._cuda`). Every random number is
 ``random_uniform(stream_key(key, walker), counter)`` with ``counter = step * 2**20 + j``: a pure function
 of (seed, walker id, step, draw index j), so a walk does not depend on which thread or device ran it.
 
@@ -16,6 +17,7 @@ node2vec's return box.
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -197,24 +199,24 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         for a in range(start, end):
             lw = logp[a] - alpha * zval(z, keys, indices[a])
             if lw > m:
-                total = total * np.exp(m - lw) + 1.0
+                total = total * math.exp(m - lw) + 1.0
                 m = lw
             else:
-                total += np.exp(lw - m)
+                total += math.exp(lw - m)
         if m == -np.inf:
             return np.int64(cur)  # no way out (isolated node): stay
         target = random_uniform(skey, np.int64(s)) * total
         acc = 0.0
         nxt = np.int64(cur)
         if logp_self[cur] > -np.inf:
-            acc = np.exp(logp_self[cur] - alpha * zval(z, keys, cur) - m)
+            acc = math.exp(logp_self[cur] - alpha * zval(z, keys, cur) - m)
             if target < acc:
                 return np.int64(cur)
         for a in range(start, end):
             lw = logp[a] - alpha * zval(z, keys, indices[a])
             if lw > -np.inf:
                 nxt = np.int64(indices[a])
-                acc += np.exp(lw - m)
+                acc += math.exp(lw - m)
                 if target < acc:
                     return nxt
         return nxt  # rounding: the last arc with positive weight
@@ -227,7 +229,7 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
             a, b = b, a
         if b == -np.inf:
             return a
-        return a + np.log1p(np.exp(b - a))
+        return a + math.log1p(math.exp(b - a))
 
     log_add = jit(_log_add)
 
@@ -273,15 +275,15 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
                 d = 0.0
                 if keys.shape[0] == 0:
                     for j in range(n):
-                        d += abs(np.exp(ls + z[j] + logmu[j]) - mu[j])
+                        d += abs(math.exp(ls + z[j] + logmu[j]) - mu[j])
                 else:  # unvisited nodes keep z = 0, i.e. x_j = exp(ls) mu_j
                     seen = 0.0
                     for h in range(keys.shape[0]):
                         j = keys[h]
                         if j >= 0:
-                            d += abs(np.exp(ls + z[h] + logmu[j]) - mu[j])
+                            d += abs(math.exp(ls + z[h] + logmu[j]) - mu[j])
                             seen += mu[j]
-                    d += max(1.0 - seen, 0.0) * abs(np.exp(ls) - 1.0)
+                    d += max(1.0 - seen, 0.0) * abs(math.exp(ls) - 1.0)
                 tvd[k] = 0.5 * d
                 fsum[k] = acc
                 k += 1

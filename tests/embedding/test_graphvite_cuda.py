@@ -13,7 +13,7 @@ from graphsample.graph import from_edges
 from graphsample.walks.alias import build_alias
 
 # the simulator evaluates the uint64 hash RNG in Python scalars, which warns on (intended) wrap-around
-pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"), pytest.mark.cudasim]
 
 
 def _case(seed: int, n: int = 6, d: int = 40, m: int = 10):

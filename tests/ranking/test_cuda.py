@@ -14,6 +14,7 @@ from graphsample.ranking.ppr import _walk_to_end, run_fused
 from tests.ranking._graphs import random_graph
 
 
+@pytest.mark.cudasim
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the simulator runs the uint64 hash in NumPy scalars
 @pytest.mark.parametrize("weighted", [True, False])
 def test_kernel_matches_cpu_on_simulator(weighted):

@@ -228,6 +228,7 @@ def test_frontier_visits_follow_degree():
     assert chi2_pvalue(np.array(last), deg / deg.sum()) > 1e-3
 
 
+@pytest.mark.cudasim
 def test_cuda_walk_kernel_matches_cpu():
     """The numba.cuda walk kernel (on the simulator without a GPU) gives the CPU kernel's walks."""
     from graphsample.sampling import _cuda

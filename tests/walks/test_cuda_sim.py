@@ -12,7 +12,7 @@ from graphsample.walks import _cpu, _cuda
 from graphsample.walks.walk import _parameters, _run_cpu
 
 # the simulator runs the uint64 RNG in NumPy scalars, which warn on the (intended) wrap-around
-pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"), pytest.mark.cudasim]
 
 
 def small_graph() -> gs.Graph:
@@ -20,6 +20,25 @@ def small_graph() -> gs.Graph:
     for i, (u, v) in enumerate(H.edges()):
         H[u][v]["weight"] = 1.0 + (i % 4)
     return gs.from_networkx(H)
+
+
+def with_dtypes(G: gs.Graph, index_dtype, weight_dtype=np.float64) -> gs.Graph:
+    """``G`` with its arc indices (int32 / int64) and weights (float32 / float64) of the given dtypes."""
+    return gs.from_csr(G.indptr, G.indices.astype(index_dtype), G.weights.astype(weight_dtype), directed=G.directed)
+
+
+def assert_walks_match(G: gs.Graph, params: tuple, mode: int, path_dtype=np.int32) -> None:
+    """The CUDA walk kernel gives the CPU kernel's output, launched as ``walks._cuda.run_walks`` does."""
+    starts = np.arange(10, dtype=np.int64)
+    key = seed_key(21)
+    ref = _run_cpu(G, starts, 6, params, key, mode, path_dtype)
+    paths = np.full((10, 7) if mode == 0 else (0, 0), -1, path_dtype)
+    lens = np.zeros(10, np.int64)
+    counts = np.zeros(G.n_nodes if mode == 2 else 0, np.int64)
+    _cuda.launch_walks(G.indptr, G.indices, *params, key, starts, 6, mode, paths, lens, counts)
+    got = {0: (paths, lens), 1: (lens,), 2: (counts,)}[mode]
+    for a, b in zip(got, ref):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("kw", [
@@ -36,23 +55,25 @@ def test_walk_kernel_matches_cpu(kw, mode):
     params = _parameters(G, p=kw.get("p", 1.0), q=kw.get("q", 1.0), restart_prob=kw.get("restart_prob", 0.0),
                          weighted=kw["weighted"], non_backtracking=kw.get("non_backtracking", False),
                          target=kw.get("target"), dead_end="stop")
-    starts = np.arange(10, dtype=np.int64)
-    key = seed_key(21)
-    ref = _run_cpu(G, starts, 6, params, key, mode, np.int32)
-    paths = np.full((10, 7) if mode == 0 else (0, 0), -1, np.int32)
-    lens = np.zeros(10, np.int64)
-    counts = np.zeros(G.n_nodes if mode == 2 else 0, np.int64)
-    _cuda.launch_walks(G.indptr, G.indices, *params, key, starts, 6, mode, paths, lens, counts)
-    got = {0: (paths, lens), 1: (lens,), 2: (counts,)}[mode]
-    for a, b in zip(got, ref):
-        np.testing.assert_array_equal(a, b)
+    assert_walks_match(G, params, mode)
 
 
+@pytest.mark.parametrize(("index_dtype", "path_dtype"), [(np.int64, np.int32), (np.int64, np.int64)])
+def test_walk_kernel_index_dtypes(index_dtype, path_dtype):
+    """int64 arc indices (e.g. from_csr, from_edge_index), and int64 paths (graphs of 2**31 nodes or more);
+    int32 indices and paths are the other tests' case."""
+    G = with_dtypes(small_graph(), index_dtype)
+    params = _parameters(G, p=0.5, q=2.0, restart_prob=0.1, weighted=True, non_backtracking=False, target=None,
+                         dead_end="restart")
+    assert_walks_match(G, params, _cpu.MODE_PATHS, path_dtype)
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_srrw_kernel_matches_cpu(sparse):
+def test_srrw_kernel_matches_cpu(sparse, index_dtype):
     from graphsample.walks.srrw import _chain_inputs, _initial_state
 
-    G = small_graph()
+    G = with_dtypes(small_graph(), index_dtype)
     inputs = _chain_inputs(G, base="mh", target=None, weighted=False, f=np.arange(10.0), repel_alpha=3.0,
                            n_steps=15, gamma_exp=1.0)
     checkpoints = np.array([5, 15], np.int64)
@@ -64,14 +85,15 @@ def test_srrw_kernel_matches_cpu(sparse):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
-def test_weight_tables_match_cpu():
+@pytest.mark.parametrize("weight_dtype", [np.float32, np.float64])
+def test_weight_tables_match_cpu(weight_dtype):
     """CDF and alias tables built by the CUDA kernel are bit-identical to the CPU's (alias rows >= 64 arcs)."""
     from graphsample.walks.walk import _weight_tables
 
     rng = np.random.default_rng(3)
     src = np.r_[np.zeros(70, np.int64), rng.integers(1, 71, 60)]
     dst = np.r_[np.arange(1, 71), rng.integers(1, 71, 60)]
-    G = gs.from_edges(src, dst, rng.uniform(0, 3, src.size), directed=False)
+    G = gs.from_edges(src, dst, rng.uniform(0, 3, src.size).astype(weight_dtype), directed=False)
     m = G.n_arcs
     got = [np.zeros(m), np.ones(m), np.zeros(m, np.int32)]
     scratch = [np.zeros(m, np.int64), np.zeros(m, np.int64), np.zeros(m)]

@@ -1,0 +1,193 @@
+"""PTX compile check of graphsample's numba.cuda kernels, without a GPU.
+
+Numba's CUDA simulator runs kernel bodies as plain Python, so it never types or compiles them for a
+device. This helper closes that gap in two processes (``tests/test_cuda_compile.py`` runs both):
+
+1. **record**, a pytest plugin run under the simulator::
+
+       NUMBA_ENABLE_CUDASIM=1 GRAPHSAMPLE_CUDA_SIGNATURES=sigs.json \\
+           python -m pytest -m cudasim -p tests.cuda_compile tests
+
+   runs the simulator tests and writes, for every graphsample kernel they launch, the argument types
+   of each launch: ``numba.typeof`` of every argument, arrays taken as device arrays (writable, with
+   their dtype, dimensions and layout);
+2. **compile**, without the simulator::
+
+       python -m tests.cuda_compile sigs.json
+
+   compiles every recorded (kernel, signature) to PTX for ``CC`` with ``numba.cuda.compile_ptx``
+   (which needs NVVM, e.g. the ``cuda-check`` extra, but no GPU) and prints a JSON report.
+   ``python -m tests.cuda_compile --probe`` only checks that PTX can be compiled here.
+
+:data:`KERNELS` lists every kernel; :func:`declared_kernels` counts the ``@cuda.jit`` kernel
+decorators in the sources, so a kernel missing from the list is noticed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import sys
+import types
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+#: compute capability of the check: sm_90 (H100 / H200)
+CC = (9, 0)
+#: environment variable naming the file the recording plugin writes
+SIGNATURES_ENV = "GRAPHSAMPLE_CUDA_SIGNATURES"
+#: every numba.cuda kernel of graphsample: module -> names of kernels, or of functions building one
+KERNELS = {
+    "graphsample.walks._cuda": ("walk_kernel", "tables_kernel", "srrw_kernel"),
+    "graphsample.ranking._ppr_cuda": ("walk_kernel",),
+    "graphsample.sampling._cuda": ("_walk_kernel", "_frontier_kernel"),
+    "graphsample.embedding._graphvite_cuda": ("_train",),
+}
+
+_PACKAGE = Path(__file__).resolve().parents[1] / "graphsample"
+_KERNEL_DECORATOR = re.compile(r"^\s*@cuda\.jit\s*(\((?!device=True\)).*)?$", re.MULTILINE)
+
+#: a recorded argument type: (NumPy dtype name, dimensions, layout); scalars have 0 dimensions
+ArgType = tuple[str, int, str]
+
+
+def kernel_id(fn: Any) -> str:
+    """``module:qualname`` of a kernel's Python function."""
+    return f"{fn.__module__}:{fn.__qualname__}"
+
+
+def declared_kernels() -> Counter:
+    """Kernel decorators (``@cuda.jit`` without ``device=True``) per graphsample module, from the sources."""
+    found = Counter()
+    for path in _PACKAGE.rglob("*.py"):
+        n = len(_KERNEL_DECORATOR.findall(path.read_text()))
+        if n:
+            found[".".join(path.relative_to(_PACKAGE.parent).with_suffix("").parts)] = n
+    return found
+
+
+def kernels() -> dict[str, Any]:
+    """The kernels of :data:`KERNELS` (dispatchers, or simulator kernels), by :func:`kernel_id`."""
+    out = {}
+    for module, names in KERNELS.items():
+        mod = importlib.import_module(module)
+        for name in names:
+            k = getattr(mod, name)
+            if isinstance(k, types.FunctionType):  # a function that builds the kernel on first use
+                k = k()
+            out[kernel_id(k.py_func)] = k
+    return out
+
+
+# --- record (under the simulator) -----------------------------------------------------------------
+
+_recorded: dict[str, set[tuple[ArgType, ...]]] = {}
+
+
+def arg_type(arg: Any) -> ArgType:
+    """The type a launch gives ``arg`` on a GPU; simulator device arrays count as their host array."""
+    import numba
+    from numba.core import types as nt
+
+    t = numba.typeof(getattr(arg, "_ary", arg))
+    if isinstance(t, nt.Array):
+        return str(t.dtype), t.ndim, t.layout
+    if isinstance(t, (nt.Number, nt.Boolean)):
+        return str(t), 0, ""
+    raise TypeError(f"unsupported kernel argument type {t}")
+
+
+def pytest_configure(config: Any) -> None:
+    """Wrap the simulator's kernel launch to record the argument types of graphsample kernels."""
+    from graphsample._backend import numba_cuda
+
+    numba_cuda()
+    from numba.cuda.simulator.kernel import FakeCUDAKernel
+
+    launch = FakeCUDAKernel.__call__
+
+    def recording_launch(self: Any, *args: Any) -> Any:
+        if not self._device and self.fn.__module__.startswith("graphsample."):
+            _recorded.setdefault(kernel_id(self.fn), set()).add(tuple(arg_type(a) for a in args))
+        return launch(self, *args)
+
+    FakeCUDAKernel.__call__ = recording_launch
+
+
+def pytest_sessionfinish(session: Any) -> None:
+    """Write the recorded signatures to the file named by :data:`SIGNATURES_ENV`."""
+    Path(os.environ[SIGNATURES_ENV]).write_text(
+        json.dumps({k: sorted(v) for k, v in sorted(_recorded.items())}, indent=1))
+
+
+# --- compile (a real numba.cuda, no simulator) ------------------------------------------------------
+
+def numba_signature(sig: list) -> tuple:
+    """Numba types of a recorded signature."""
+    import numba
+    import numpy as np
+    from numba.core import types as nt
+
+    def one(dtype: str, ndim: int, layout: str) -> Any:
+        t = numba.from_dtype(np.dtype(dtype))
+        return nt.Array(t, ndim, layout) if ndim else t
+
+    return tuple(one(*a) for a in sig)
+
+
+def compile_all(signatures: dict[str, list]) -> dict[str, Any]:
+    """Compile every recorded signature; the report lists errors and kernels not launched or not listed."""
+    from graphsample._backend import numba_cuda
+
+    cuda = numba_cuda()
+    # device functions compile for the current device's compute capability: stand in a device of CC
+    import numba.cuda.dispatcher
+
+    numba.cuda.dispatcher.get_current_device = lambda: types.SimpleNamespace(compute_capability=CC)
+    found = kernels()
+    errors = {}
+    for kid, sigs in signatures.items():
+        for sig in sigs:
+            typed = numba_signature(sig)
+            try:
+                cuda.compile_ptx(found[kid].py_func, typed, cc=CC)
+            except Exception as e:  # noqa: BLE001 -- every failure is reported
+                errors[f"{kid}{typed}"] = f"{type(e).__name__}: {e}"
+    return {"compiled": sum(map(len, signatures.values())), "errors": errors,
+            "not_launched": sorted(set(found) - set(signatures)),
+            "not_listed": sorted(set(signatures) - set(found))}
+
+
+def probe() -> None:
+    """Compile a trivial kernel to PTX: raises when numba.cuda or NVVM is missing."""
+    from graphsample._backend import numba_cuda
+
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        raise RuntimeError("the CUDA simulator is enabled (NUMBA_ENABLE_CUDASIM=1)")
+    cuda = numba_cuda()
+
+    def double(x):
+        x[0] *= 2
+
+    cuda.compile_ptx(double, numba_signature([("float64", 1, "C")]), cc=CC)
+
+
+def main(argv: list[str]) -> int:
+    """``--probe``: exit 0 when PTX compiles here, else print why; ``FILE``: print the JSON report."""
+    if argv == ["--probe"]:
+        try:
+            probe()
+        except Exception as e:  # noqa: BLE001 -- the reason to skip
+            print(f"{type(e).__name__}: {e}".splitlines()[0])
+            return 1
+        return 0
+    report = compile_all(json.loads(Path(argv[0]).read_text()))
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -86,10 +86,10 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         e = indptr[u + 1]
         total = 0.0
         for j in range(s, e):
-            total += weights[j]
+            total += np.float64(weights[j])  # float64 sums also for float32 weights (NumPy 2 on the simulator)
         acc = 0.0
         for j in range(s, e):
-            acc += weights[j]
+            acc += np.float64(weights[j])
             cdf[j] = acc / total if total > 0 else (j - s + 1) / (e - s)
         if e > s:
             cdf[e - 1] = 1.0

@@ -28,11 +28,11 @@ def _build_row(indptr, weights, prob, alias, u, small, large, scaled, off):
         return
     total = 0.0
     for j in range(s, e):
-        total += weights[j]
+        total += np.float64(weights[j])  # float64 sums also for float32 weights (NumPy 2 on the simulator)
     ns = 0
     nl = 0
     for j in range(d):
-        scaled[off + j] = weights[s + j] * d / total if total > 0 else 1.0
+        scaled[off + j] = np.float64(weights[s + j]) * d / total if total > 0 else 1.0
         if scaled[off + j] < 1.0:
             small[off + ns] = j
             ns += 1

@@ -6,7 +6,7 @@ device. This helper closes that gap in two processes (``tests/test_cuda_compile.
 1. **record**, a pytest plugin run under the simulator::
 
        NUMBA_ENABLE_CUDASIM=1 GRAPHSAMPLE_CUDA_SIGNATURES=sigs.json \\
-           python -m pytest -m cudasim -p tests.cuda_compile tests
+           python -m pytest -m cudasim -p tests.cuda_compile tests/...  # the files using the marker
 
    runs the simulator tests and writes, for every graphsample kernel they launch, the argument types
    of each launch: ``numba.typeof`` of every argument, arrays taken as device arrays (writable, with

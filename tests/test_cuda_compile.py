@@ -26,6 +26,12 @@ def run_python(*args: str, simulator: bool, **env: str) -> subprocess.CompletedP
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
+def cudasim_test_files() -> list[str]:
+    """The test files that use the cudasim marker (collecting only these keeps the recording run short)."""
+    return sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("test_*.py")
+                  if p != Path(__file__).resolve() and "mark.cudasim" in p.read_text())
+
+
 def test_kernel_list_is_complete():
     """:data:`tests.cuda_compile.KERNELS` names as many kernels per module as the sources declare."""
     assert declared_kernels() == {module: len(names) for module, names in KERNELS.items()}
@@ -44,7 +50,7 @@ def ptx_compiler() -> None:
 def test_kernels_compile_to_ptx(ptx_compiler, tmp_path):
     signatures = tmp_path / "signatures.json"
     record = run_python("-m", "pytest", "-q", "-m", "cudasim", "-p", "tests.cuda_compile", "-p", "no:cacheprovider",
-                        "tests", simulator=True, **{SIGNATURES_ENV: str(signatures)})
+                        *cudasim_test_files(), simulator=True, **{SIGNATURES_ENV: str(signatures)})
     assert record.returncode == 0, f"the simulator tests failed, so their signatures may be incomplete:\n" \
                                    f"{record.stdout[-3000:]}{record.stderr[-3000:]}"
     result = run_python("-m", "tests.cuda_compile", str(signatures), simulator=False,

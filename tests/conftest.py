@@ -29,10 +29,16 @@ _BACKENDS = available_backends()
 @pytest.fixture(params=_BACKENDS, ids=[f"{b}-{d}" for b, d in _BACKENDS])
 def backend(request):
     """(backend, device) pairs: numpy always, torch CPU when installed, cupy / torch-CUDA with a GPU."""
-    b, d = request.param
-    if d.startswith("cuda"):
-        request.applymarker(pytest.mark.gpu)
-    return b, d
+    return request.param
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Mark ``gpu`` the cases of the ``backend`` fixture on a CUDA device, at collection time, so that
+    ``-m gpu`` selects them (a marker a fixture adds later is too late for ``-m``)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if str(params.get("backend", ("", ""))[1]).startswith("cuda"):
+            item.add_marker(pytest.mark.gpu)
 
 
 @pytest.fixture

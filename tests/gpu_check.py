@@ -6,13 +6,18 @@
 1. With ``--wheels``, installs the wheels in DIR (packages the GPU machine lacks; ``make gpu-prepare`` downloads
    them) into a private folder put on ``PYTHONPATH``; with ``--mirror``, reads the datasets from DIR.
 2. Installs graphsample in development mode if it is not importable (no dependencies fetched).
-3. Runs the whole test suite on the real GPU (the ``backend`` fixture then adds cupy and torch-CUDA, numba.cuda
-   kernels compile for the device instead of the simulator), including the ``gpu`` tests.
+3. Runs the GPU tests on the real GPU: markers ``gpu`` (the ``backend`` fixture's cupy and torch-CUDA cases, and
+   the tests that need a GPU) and ``cudasim`` (numba.cuda kernels against the CPU kernels: compiled for the device
+   here, not simulated).
 4. Runs the GPU part of each benchmark (``--gpu`` plus the flags in ``GPU_ONLY``) in ``PRIORITY`` order, each under
-   ``--bench-timeout`` seconds and all of it within ``--budget`` seconds: what does not fit is listed as not run.
-   Their CPU work (building R-MAT graphs) uses every core (``GRAPHSAMPLE_BENCH_THREADS``).
-5. Prints a summary; with ``--out``, writes the log to DIR/gpu_check.log and copies the benchmark results written
+   ``--bench-timeout`` seconds. Their CPU work (building R-MAT graphs) uses every core
+   (``GRAPHSAMPLE_BENCH_THREADS``).
+5. Runs the rest of the test suite (CI runs it too, but not on this machine's Python, NumPy and libraries).
+6. Prints a summary; with ``--out``, writes the log to DIR/gpu_check.log and copies the benchmark results written
    during the run to DIR/results/.
+
+Everything runs within ``--budget`` seconds, in this order; what does not fit is listed as not run, and a later call
+can run it with ``--only`` / ``--bench-only`` / ``--tests-only``.
 """
 
 from __future__ import annotations
@@ -168,11 +173,18 @@ def main() -> int:
         steps.append(("install graphsample", code, seconds))
     versions(log)
     left = lambda: args.budget - (time.perf_counter() - start)  # noqa: E731
+    xdist = ["-n", "8"] if importlib.util.find_spec("xdist") else []
+
+    def pytest(name: str, marks: str) -> None:
+        if left() < MIN_BENCH_SECONDS:
+            steps.append((name, None, 0.0))
+            return
+        code, seconds = sh([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *xdist, "-m", marks,
+                            "tests"], log, timeout=min(args.test_timeout, left()))
+        steps.append((name, code, seconds))
+
     if not args.bench_only:
-        xdist = ["-n", "8"] if importlib.util.find_spec("xdist") else []
-        code, seconds = sh([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *xdist, "tests"], log,
-                           timeout=min(args.test_timeout, left()))
-        steps.append(("test suite", code, seconds))
+        pytest("GPU tests", "gpu or cudasim")
     if not args.tests_only:
         os.environ["GRAPHSAMPLE_BENCH_THREADS"] = str(os.cpu_count())
         for bench in benchmarks(args.only):
@@ -182,6 +194,8 @@ def main() -> int:
             cmd = [sys.executable, str(bench), "--gpu", *GPU_ONLY.get(bench.name, [])]
             code, seconds = sh(cmd, log, timeout=min(args.bench_timeout, left()))
             steps.append((bench.name, code, seconds))
+    if not args.bench_only:
+        pytest("rest of the suite", "not gpu and not cudasim")
     if args.out:
         collect_results(Path(args.out), start_wall, log)
     print("\nsummary", file=log)

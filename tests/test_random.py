@@ -59,6 +59,7 @@ def _cuda_stream_kernel(key, streams, out):
             out[i, c] = _random_uniform_dev(sk, c)
 
 
+@pytest.mark.cudasim
 def test_cuda_stream_equals_cpu_stream():
     """numba.cuda device functions (the simulator without a GPU) give the very same numbers."""
     key = R.seed_key(99)

@@ -18,8 +18,8 @@ Two solvers:
 * ``"gauss-seidel"`` (host graphs) -- the strongly connected components solved one after the other in
   topological order (PRPACK's ordering, :mod:`._scc_solve`): nodes outside cycles are exact in one step, and
   each SCC is swept by Gauss--Seidel until it settles or, when many right-hand sides make it cheaper, solved
-  directly through its dense inverse. Every dangling policy reduces to one substochastic solve per teleport
-  vector (see :func:`_gs`).
+  directly by a dense LU factorisation. Every dangling policy reduces to one substochastic solve per teleport
+  vector (see :func:`._scc_solve.solve`).
 
 Personalized PageRank of a source :math:`s` is the case :math:`v = e_s`; :func:`personalized_pagerank` solves
 many sources at once (a sparse times dense product, SpMM, per step) and returns dense rows or per-source top-k.

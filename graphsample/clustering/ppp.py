@@ -54,7 +54,7 @@ import numpy as np
 
 from .._backend import backend_of, namespace, native, to_numpy
 from .._random import SeedLike
-from ..selection.knn import _check_matrix, _lloyd, _same_partition, kmeans_partitive
+from ..selection.knn import _check_matrix, _check_restarts, _lloyd, _same_partition, kmeans_partitive
 
 MODES = ("flat", "divisive")
 MAX_ALTERNATIONS = 10  # divisive: k-means <-> GMM(2) alternations per bisection
@@ -261,9 +261,7 @@ class PPP:
             raise ValueError(f"k_max must be an integer >= 2, got {k_max!r}")
         if not 0 < p_min <= 1:
             raise ValueError(f"p_min must be in (0, 1], got {p_min}")
-        if n_init == 1 or n_init < 0:
-            raise ValueError(f"n_init must be 0 (no restarts) or at least 2 (two halves that must agree), "
-                             f"got {n_init}")
+        _check_restarts(n_init)
         if not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative int (PPP's restarts use a fixed seed list), got {seed!r}")
         self.k_max, self.mode, self.covariance, self.n_init, self.seed = int(k_max), mode, covariance, n_init, seed

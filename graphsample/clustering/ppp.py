@@ -396,22 +396,14 @@ class PPP:
         k = int(labels.max()) + 1
         if k == 1:
             return self._one_cluster(X)
-        dev = xp.asarray(labels, device=_device(X))
-        inertia = _sse_by_cluster(X, dev, k)
-        return _validate(X, dev, k, inertia, self.covariance, self.p_min, self.reg_covar)
+        return _validate(X, xp.asarray(labels, device=_device(X)), k, refined.inertia, self.covariance, self.p_min,
+                         self.reg_covar)
 
 
 def _sse(X: Any) -> float:
     """Sum of squared distances of the rows of ``X`` to their mean."""
     xp = namespace(X)
     D = X - xp.mean(X, axis=0)[None, :]
-    return float(xp.sum(D * D))
-
-
-def _sse_by_cluster(X: Any, labels: Any, k: int) -> float:
-    """The k-means inertia of a labelling: squared distances of the rows to their cluster means."""
-    xp = namespace(X)
-    D = X - xp.take(_means_of(X, labels, k), labels, axis=0)
     return float(xp.sum(D * D))
 
 

@@ -350,7 +350,7 @@ class PPP:
             steps += 1
             part = _validate(Xc, km.labels, 2, km.inertia, self.covariance, self.p_min, self.reg_covar)
         lab = xp.asarray(part.labels, device=_device(Xc))
-        c = _means_of(Xc, lab, 2)
+        c = xp.asarray(part.centroids, device=_device(Xc))  # the means of lab
         z = (Xc @ (c[1] - c[0]))[:, None]
         bic1 = gmm_fit(z, lab * 0, 1, "full", self.reg_covar).bic
         bic2 = gmm_fit(z, lab, 2, "full", self.reg_covar).bic

@@ -54,7 +54,7 @@ import numpy as np
 
 from .._backend import backend_of, namespace, native, to_numpy
 from .._random import SeedLike
-from ..selection.knn import _check_matrix, _lloyd, _same_partition, kmeans_partitive
+from ..selection.knn import _check_matrix, _check_restarts, _lloyd, _same_partition, kmeans_partitive
 
 MODES = ("flat", "divisive")
 MAX_ALTERNATIONS = 10  # divisive: k-means <-> GMM(2) alternations per bisection
@@ -261,9 +261,7 @@ class PPP:
             raise ValueError(f"k_max must be an integer >= 2, got {k_max!r}")
         if not 0 < p_min <= 1:
             raise ValueError(f"p_min must be in (0, 1], got {p_min}")
-        if n_init == 1 or n_init < 0:
-            raise ValueError(f"n_init must be 0 (no restarts) or at least 2 (two halves that must agree), "
-                             f"got {n_init}")
+        _check_restarts(n_init)
         if not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative int (PPP's restarts use a fixed seed list), got {seed!r}")
         self.k_max, self.mode, self.covariance, self.n_init, self.seed = int(k_max), mode, covariance, n_init, seed
@@ -352,7 +350,7 @@ class PPP:
             steps += 1
             part = _validate(Xc, km.labels, 2, km.inertia, self.covariance, self.p_min, self.reg_covar)
         lab = xp.asarray(part.labels, device=_device(Xc))
-        c = _means_of(Xc, lab, 2)
+        c = xp.asarray(part.centroids, device=_device(Xc))  # the means of lab
         z = (Xc @ (c[1] - c[0]))[:, None]
         bic1 = gmm_fit(z, lab * 0, 1, "full", self.reg_covar).bic
         bic2 = gmm_fit(z, lab, 2, "full", self.reg_covar).bic
@@ -398,22 +396,14 @@ class PPP:
         k = int(labels.max()) + 1
         if k == 1:
             return self._one_cluster(X)
-        dev = xp.asarray(labels, device=_device(X))
-        inertia = _sse_by_cluster(X, dev, k)
-        return _validate(X, dev, k, inertia, self.covariance, self.p_min, self.reg_covar)
+        return _validate(X, xp.asarray(labels, device=_device(X)), k, refined.inertia, self.covariance, self.p_min,
+                         self.reg_covar)
 
 
 def _sse(X: Any) -> float:
     """Sum of squared distances of the rows of ``X`` to their mean."""
     xp = namespace(X)
     D = X - xp.mean(X, axis=0)[None, :]
-    return float(xp.sum(D * D))
-
-
-def _sse_by_cluster(X: Any, labels: Any, k: int) -> float:
-    """The k-means inertia of a labelling: squared distances of the rows to their cluster means."""
-    xp = namespace(X)
-    D = X - xp.take(_means_of(X, labels, k), labels, axis=0)
     return float(xp.sum(D * D))
 
 

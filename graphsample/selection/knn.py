@@ -371,12 +371,17 @@ def kmeans(X: Any, k: int, n_init: int = 3, max_iter: int = 300, tol: float = 1e
         raise ValueError(f"unknown k-means method {method!r}; choose one of {', '.join(KMEANS_METHODS)}")
     if method == "faiss":
         return _faiss_kmeans(X, int(k), n_init, max_iter, seed, max_points_per_centroid)
+    return _best_restart(X, int(k), seed, range(n_init), _row_hashes(X), max_iter, tol)
+
+
+def _best_restart(X: Any, k: int, seed: SeedLike, restarts: range, hashes: Any, max_iter: int,
+                  tol: float) -> KMeansResult:
+    """Lowest-inertia Lloyd run over the k-means++ restarts ``r`` in ``restarts`` (seed ``(seed, r)``;
+    the first one wins a tie)."""
     base = int(seed_key(seed) % np.uint64(2**62))
     best = None
-    hashes = _row_hashes(X)
-    for r in range(n_init):
-        C0 = kmeans_plusplus(X, int(k), seed=base + r, hashes=hashes)
-        res = _lloyd(X, C0, max_iter, tol)
+    for r in restarts:
+        res = _lloyd(X, kmeans_plusplus(X, k, seed=base + r, hashes=hashes), max_iter, tol)
         if best is None or res.inertia < best.inertia:
             best = res
     return best
@@ -421,6 +426,12 @@ def _same_partition(a: Any, b: Any) -> bool:
     return na == nb and np.unique(a * (int(b.max()) + 1) + b).size == na
 
 
+def _check_restarts(n_init: int) -> None:
+    """``n_init`` of :func:`kmeans_partitive`: 0 (no restarts) or at least 2 (two halves)."""
+    if n_init == 1 or n_init < 0:
+        raise ValueError(f"n_init must be 0 (no restarts) or at least 2 (two halves that must agree), got {n_init}")
+
+
 def kmeans_partitive(X: Any, k_max: int, n_init: int = 0, seed: SeedLike = 0, max_iter: int = 300,
                      tol: float = 1e-10) -> list[KMeansResult]:
     r"""k-means partitions for :math:`k = 1, \dots, k_{max}`, each grown from the previous one.
@@ -442,41 +453,33 @@ def kmeans_partitive(X: Any, k_max: int, n_init: int = 0, seed: SeedLike = 0, ma
     X = _check_matrix(X)
     if not isinstance(k_max, int | np.integer) or k_max < 1:
         raise ValueError(f"k_max must be a positive integer, got {k_max!r}")
-    if n_init == 1 or n_init < 0:
-        raise ValueError(f"n_init must be 0 (no restarts) or at least 2 (two halves that must agree), got {n_init}")
-    b = backend_of(X)
-    xp = native(b)
-    xpa = namespace(X)
+    _check_restarts(n_init)
+    xp = namespace(X)
     n = X.shape[0]
-    labels = xp.zeros(n, dtype=xp.int64) if b != "torch" else xp.zeros(n, dtype=xp.int64, device=X.device)
     out = [_lloyd(X, X.mean(0)[None, :], 1, tol)]
+    labels = out[0].labels  # all 0
     hashes = _row_hashes(X) if n_init else None
-    base = int(seed_key(seed) % np.uint64(2**62))
     for k in range(2, min(int(k_max), n) + 1):
         best = None
         for c in range(k - 1):
             rows = labels == c
-            if int(rows.sum()) < 2:
+            size = int(rows.sum())
+            if size < 2:
                 continue
             mu, v = principal_direction(X[rows])
             side = rows & ((X - mu[None, :]) @ v > 0)
             m = int(side.sum())
-            if m == 0 or m == int(rows.sum()):
+            if m == 0 or m == size:
                 continue
             new = labels * ~side + (k - 1) * side
-            C0 = _centroid_means(X, new, k, xpa.concat([out[-1].centroids, mu[None, :]], axis=0))
+            C0 = _centroid_means(X, new, k, xp.concat([out[-1].centroids, mu[None, :]], axis=0))
             res = _lloyd(X, C0, max_iter, tol)
             if best is None or res.inertia < best.inertia:
                 best = res
         if best is None:
             break
         if n_init:
-            halves: list[KMeansResult | None] = [None, None]
-            for r in range(n_init):
-                res = _lloyd(X, kmeans_plusplus(X, k, seed=base + r, hashes=hashes), max_iter, tol)
-                if halves[r % 2] is None or res.inertia < halves[r % 2].inertia:
-                    halves[r % 2] = res
-            h0, h1 = halves
+            h0, h1 = (_best_restart(X, k, seed, range(h, n_init, 2), hashes, max_iter, tol) for h in (0, 1))
             if _same_partition(h0.labels, h1.labels) and min(h0.inertia, h1.inertia) < best.inertia \
                     and not _same_partition(h0.labels, best.labels):
                 best = h0 if h0.inertia <= h1.inertia else h1

@@ -113,8 +113,8 @@ def _arc_subgraph(G: Graph, nodes: Any, arcs: Any) -> tuple[Graph, Any]:
     src, dst = G.sources[arcs], G.indices[arcs]
     keep = (new[src] >= 0) & (new[dst] >= 0)
     S = _from_sorted_pairs(new[src][keep], new[xp.astype(dst, xp.int64)][keep], None, int(nodes.shape[0]),
-                           G.directed, G.label_of(nodes))
-    return S, nodes
+                           True, G.label_of(nodes))
+    return (S if G.directed else S.to_undirected()), nodes  # an undirected graph holds each edge as both arcs
 
 
 # ----------------------------------------------------------------------------- node samplers

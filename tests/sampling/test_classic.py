@@ -113,6 +113,19 @@ def test_bad_input():
         classic.random_edge(no_arcs, 0.5)
 
 
+@pytest.mark.parametrize("name", ["random-edge", "random-node-edge", "hybrid"])
+def test_edge_samplers_keep_undirected_edges_whole(name):
+    # an undirected graph holds each edge as both arcs: a sampled edge must keep both, and nothing else
+    G = components_graph().to_undirected()
+    S, nodes = SAMPLERS[name](G, 0.5, seed=3)
+    assert not S.directed
+    arcs = arcs_of(S)
+    assert arcs == {(v, u) for u, v in arcs}
+    ids = to_numpy(nodes)
+    assert arcs <= {(i, j) for i, j in arcs_of(G.subgraph(ids))}
+    assert S.n_arcs == len(arcs) and S.n_edges == len({(min(a), max(a)) for a in arcs})
+
+
 def test_induced_edge_is_ties_on_the_node_budget():
     # TIES (Ahmed et al.): the nodes touched by random_edge's arcs (the budget is k nodes, not arcs), then
     # every arc between them -- far more arcs than were drawn, which is why an arc budget taken from the

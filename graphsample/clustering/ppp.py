@@ -393,6 +393,8 @@ class PPP:
             # Lloyd on all rows from the k + 1 means (ours, as G-means does): a cut made earlier is not final
             refined = _lloyd(X, _means_of(X, xp.asarray(labels, device=_device(X)), k + 1), 300, 1e-10)
             labels = np.unique(to_numpy(refined.labels), return_inverse=True)[1].astype(np.int64)
+            if labels.max() + 1 <= k:  # Lloyd emptied a cluster, undoing the split: stop rather than cycle
+                break
         k = int(labels.max()) + 1
         if k == 1:
             return self._one_cluster(X)

@@ -26,6 +26,7 @@ decorators in the sources, so a kernel missing from the list is noticed.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import json
 import os
 import re
@@ -41,7 +42,7 @@ CC = (9, 0)
 SIGNATURES_ENV = "GRAPHSAMPLE_CUDA_SIGNATURES"
 #: every numba.cuda kernel of graphsample: module -> names of kernels, or of functions building one
 KERNELS = {
-    "graphsample.walks._cuda": ("walk_kernel", "tables_kernel", "srrw_kernel"),
+    "graphsample.walks._cuda": ("walk_kernel", "tables_kernel", "alias_kernel", "srrw_kernel"),
     "graphsample.ranking._ppr_cuda": ("walk_kernel",),
     "graphsample.sampling._cuda": ("_walk_kernel", "_frontier_kernel"),
     "graphsample.embedding._graphvite_cuda": ("_train",),
@@ -169,6 +170,13 @@ def probe() -> None:
 
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         raise RuntimeError("the CUDA simulator is enabled (NUMBA_ENABLE_CUDASIM=1)")
+    try:
+        provider = importlib.metadata.version("numba-cuda")
+    except importlib.metadata.PackageNotFoundError:
+        provider = None
+    if provider is None or not provider.startswith("0.30."):
+        # numba's own (deprecated) CUDA target, or another numba-cuda, types some kernels differently
+        raise RuntimeError(f"the check needs numba-cuda 0.30 (found {provider or 'none'})")
     cuda = numba_cuda()
 
     def double(x):

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from .. import _ops, _random
-from .._backend import backend_of, cuda_array, namespace, native, numba_cuda, to_backend, to_numpy
+from .._backend import cuda_array, namespace, native, numba_cuda, to_backend, to_numpy
 from ..graph import Graph
-from ._sampler import Sampler, build_sampler, cuda_step
+from ._sampler import build_sampler, cuda_step
 
 _KERNEL = None
 cuda = None
@@ -68,18 +68,6 @@ def launch_walks(sampler_dev: tuple, sources: Any, omega: int, key: np.uint64, a
                                     np.int64(dangling), *sampler_dev, ends, steps)
 
 
-def _device_sampler(s: Sampler, like: Any) -> tuple:
-    """The sampler's arrays on the device of ``like`` (an explicit, one-time upload of the tables)."""
-    b = backend_of(like)
-    dev = str(like.device) if b == "torch" else f"cuda:{like.device.id}"
-    arrs = [s.indptr, s.indices, s.gptr, s.gstart, s.prob_in, s.alias_in.astype(np.int64), s.prob_top,
-            s.alias_top.astype(np.int64)]
-    # unweighted samplers have empty tables: give the kernel one-element arrays it never reads
-    d = [cuda_array(to_backend(np.ascontiguousarray(a if a.shape[0] else np.zeros(1, a.dtype)), b, dev))
-         for a in arrs]
-    return d[0], d[1], bool(s.weighted), d[2], d[3], d[4], d[5], d[6], d[7]
-
-
 def count_top(ends: Any, n_src: int, omega: int, n: int, cap: int, min_count: int) -> tuple:
     """Per-source top-``cap`` CSR from the end nodes of ``n_src * omega`` walkers (walker ``i*omega + j`` from
     source row ``i``), computed where ``ends`` lives (NumPy, CuPy or torch): (indptr, indices, values)."""
@@ -112,8 +100,9 @@ def fused_ppr_cuda(G: Graph, weight: bool, hub_degree: int, sources: np.ndarray,
     """Fully PPR of ``sources`` on a GPU graph: (indptr, indices, values) on the graph's backend, and walk steps."""
     b = G.backend
     xp = native(b)
-    host = G.to("numpy")  # the alias tables are built on the host once (graphsample.walks.alias is host-only)
-    sampler_dev = _device_sampler(build_sampler(host, weight, hub_degree), G.indptr)
+    s = build_sampler(G, weight, hub_degree)  # built on the graph's GPU
+    sampler_dev = (cuda_array(s.indptr), cuda_array(s.indices), bool(s.weighted),
+                   *(cuda_array(a) for a in (s.gptr, s.gstart, s.prob_in, s.alias_in, s.prob_top, s.alias_top)))
     dev = G.device
     chunk = max(1, min(sources.shape[0], memory_budget // (24 * omega)))
     parts, steps_total = [], 0

@@ -16,14 +16,15 @@ The step logic is written once as plain Python and compiled for the CPU (``numba
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
 
-from .._backend import host_view
+from .. import _ops
+from .._backend import host_view, is_gpu, namespace
 from ..graph import Graph
-from ..walks.alias import alias_draw, build_alias
+from ..walks.alias import alias_draw, build_alias_totals
 
 #: random counters per walk step: restart, arc (2), group (2)
 SLOTS = 5
@@ -32,7 +33,8 @@ DANGLING_CODE = {"personalization": 0, "uniform": 1, "self": 2}
 
 
 class Sampler(NamedTuple):
-    """Host arrays describing how to draw the next node (all int64 / float64, C-contiguous)."""
+    """Arrays describing how to draw the next node (int64 / float64 but int32 alias, C-contiguous; host arrays,
+    or device arrays of the graph's GPU backend)."""
 
     indptr: np.ndarray
     indices: np.ndarray
@@ -46,30 +48,60 @@ class Sampler(NamedTuple):
 
 
 def build_sampler(G: Graph, weight: bool = True, hub_degree: int = 1024) -> Sampler:
-    """The :class:`Sampler` of a host graph; ``hub_degree`` bounds every alias table's size."""
+    """The :class:`Sampler` of ``G``, on ``G``'s device: host arrays for a CPU graph, and for a GPU graph
+    (CuPy or torch-CUDA) arrays built on the GPU, with the same values. ``hub_degree`` bounds every alias
+    table's size. On a GPU, unweighted samplers get one-element tables (never read) instead of empty ones."""
     if not (isinstance(hub_degree, int | np.integer) and hub_degree >= 2):
         raise ValueError(f"hub_degree must be an integer >= 2, got {hub_degree!r}")
-    indptr = np.ascontiguousarray(host_view(G.indptr), dtype=np.int64)
-    indices = np.ascontiguousarray(host_view(G.indices), dtype=np.int64)
-    empty_f, empty_i = np.zeros(0), np.zeros(0, np.int32)
+    indptr, indices = _contiguous(G.indptr, "int64"), _contiguous(G.indices, "int64")
     if not (weight and G.is_weighted):
-        z = np.zeros(1, np.int64)
-        return Sampler(indptr, indices, False, z, z, empty_f, empty_i, empty_f, empty_i)
-    w = np.ascontiguousarray(host_view(G.weights), dtype=np.float64)
-    deg = np.diff(indptr)
-    n_groups = np.where(deg > 0, -(-deg // hub_degree), 0)
-    gptr = np.zeros(G.n_nodes + 1, np.int64)
-    np.cumsum(n_groups, out=gptr[1:])
-    owner = np.repeat(np.arange(G.n_nodes), n_groups)
-    local = np.arange(gptr[-1]) - gptr[owner]
-    gstart = np.empty(gptr[-1] + 1, np.int64)
-    gstart[:-1] = indptr[owner] + local * hub_degree
-    gstart[-1] = indices.shape[0]
-    prob_in, alias_in = build_alias(gstart, w)
-    csum = np.concatenate([[0.0], np.cumsum(w)])
-    group_w = csum[gstart[1:]] - csum[gstart[:-1]]
-    prob_top, alias_top = build_alias(gptr, group_w)
+        if is_gpu(indptr):  # one-element tables, never read: no empty array reaches the kernel
+            from ..walks._cuda import full
+
+            z, f, i = (full((1,), 0, t, indptr) for t in (np.int64, np.float64, np.int32))
+        else:
+            z, f, i = np.zeros(1, np.int64), np.zeros(0), np.zeros(0, np.int32)
+        return Sampler(indptr, indices, False, z, z, f, i, f, i)
+    if is_gpu(indptr):
+        from ..walks._cuda import alias_tables
+    else:
+        alias_tables = build_alias_totals
+    gptr, gstart = group_layout(indptr, hub_degree)
+    prob_in, alias_in, group_w = alias_tables(gstart, _contiguous(G.weights, "float64"))
+    prob_top, alias_top, _ = alias_tables(gptr, group_w)
     return Sampler(indptr, indices, True, gptr, gstart, prob_in, alias_in, prob_top, alias_top)
+
+
+def _contiguous(x: Any, dtype: str) -> Any:
+    """``x`` as a C-contiguous ``dtype`` array where it lives: a NumPy view of a CPU array (NumPy or torch),
+    a device array of a GPU one."""
+    if is_gpu(x):
+        xp = namespace(x)
+        return xp.astype(x, getattr(xp, dtype))
+    return np.ascontiguousarray(host_view(x), dtype=dtype)
+
+
+def _device(x: Any) -> dict:
+    """``{"device": ...}`` of an array, for array-API constructors."""
+    import array_api_compat
+
+    return {"device": array_api_compat.device(x)}
+
+
+def group_layout(indptr: Any, hub_degree: int) -> tuple[Any, Any]:
+    """Alias-tree groups of a CSR row pointer (int64, any backend): ``gptr`` (n+1; groups of node ``u`` are
+    ``gptr[u]:gptr[u+1]``) and ``gstart`` (groups+1; arcs of group ``g`` are ``gstart[g]:gstart[g+1]``). A
+    node of degree ``d > 0`` has :math:`\lceil d / \text{hub\_degree} \rceil` groups of ``hub_degree``
+    consecutive arcs, the last one shorter."""
+    xp = namespace(indptr)
+    dev = _device(indptr)
+    deg = indptr[1:] - indptr[:-1]
+    n_groups = -(-deg // hub_degree)  # 0 for degree 0
+    gptr = xp.concat([xp.zeros(1, dtype=xp.int64, **dev), xp.cumulative_sum(n_groups)])
+    owner = _ops.repeat_ids(gptr)
+    local = xp.arange(owner.shape[0], dtype=xp.int64, **dev) - xp.take(gptr, owner)
+    gstart = xp.concat([xp.take(indptr, owner) + local * hub_degree, indptr[-1:]])
+    return gptr, gstart
 
 
 def make_step(jit, rng: SimpleNamespace, draw):

@@ -68,6 +68,14 @@ def tables_kernel(indptr, weights, cdf, prob, alias, small, large, scaled):
 
 
 @cuda.jit
+def alias_kernel(indptr, weights, prob, alias, small, large, scaled, totals):
+    u = cuda.grid(1)
+    if u >= indptr.shape[0] - 1:
+        return
+    totals[u] = build_alias_row(indptr, weights, prob, alias, u, small, large, scaled, indptr[u])
+
+
+@cuda.jit
 def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z, keys,
                 log_scale, checkpoints, tvd, fsum, path):
     c = cuda.grid(1)
@@ -138,6 +146,24 @@ def weight_tables(G: Graph) -> tuple[Any, Any, Any]:
 def launch_tables(indptr, weights, cdf, prob, alias, small, large, scaled) -> None:
     """Run the table-building kernel (device arrays; NumPy on the simulator)."""
     tables_kernel[_grid(indptr.shape[0] - 1)](indptr, weights, cdf, prob, alias, small, large, scaled)
+
+
+def alias_tables(indptr: Any, weights: Any) -> tuple[Any, Any, Any]:
+    """``(prob, alias, totals)`` of the rows ``indptr`` over ``weights``, built on their device (CuPy or
+    torch-CUDA) by the CPU's row code (:func:`.alias.build_alias_totals`), so both give the same tables."""
+    m, n = int(weights.shape[0]), int(indptr.shape[0]) - 1
+    prob, alias = full((m,), 1.0, np.float64, indptr), full((m,), 0, np.int32, indptr)
+    totals = full((n,), 0.0, np.float64, indptr)
+    if m:
+        small, large = full((m,), 0, np.int64, indptr), full((m,), 0, np.int64, indptr)
+        scaled = full((m,), 0.0, np.float64, indptr)
+        launch_alias(*(view(a) for a in (indptr, weights, prob, alias, small, large, scaled, totals)))
+    return prob, alias, totals
+
+
+def launch_alias(indptr, weights, prob, alias, small, large, scaled, totals) -> None:
+    """Run the alias-table kernel (device arrays; NumPy on the simulator)."""
+    alias_kernel[_grid(indptr.shape[0] - 1)](indptr, weights, prob, alias, small, large, scaled, totals)
 
 
 def run_walks(G: Graph, starts: Any, length: int, params: tuple, key: np.uint64, mode: int, idx_dtype: Any) -> tuple:

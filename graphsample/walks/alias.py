@@ -4,7 +4,8 @@ For node ``u`` with out-arcs ``indptr[u]:indptr[u+1]`` of weights :math:`w_1..w_
 same CSR slots, a probability ``prob[j]`` and an ``alias[j]`` (a local index in ``0..d-1``) such that
 drawing ``j`` uniformly and keeping it with probability ``prob[j]`` (else taking ``alias[j]``) selects
 arc ``k`` with probability :math:`w_k / \sum_i w_i`. Building is O(d) per node (parallel over nodes);
-a draw is O(1) with two uniforms. Nodes whose weights are all zero get uniform tables.
+a draw is O(1) with two uniforms. Nodes whose weights are all zero get uniform tables. Each row's total
+:math:`\sum_i w_i` is summed in float64, in arc order, so CPU and GPU builds agree bit for bit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from .._backend import host_view
 
 
 def _build_row(indptr, weights, prob, alias, u, small, large, scaled, off):
-    """Vose's method for the row of node ``u``, with scratch ``small``, ``large``, ``scaled`` from ``off``.
+    """Vose's method for the row of node ``u``, with scratch ``small``, ``large``, ``scaled`` from ``off``;
+    returns the row's weight total (0 for an empty row).
 
     Plain Python over scalars: compiled by ``numba.njit`` (per-row scratch) and ``cuda.jit(device=True)``
     (scratch in CSR slots, ``off`` = the row start), so CPU and GPU build bit-identical tables.
@@ -25,7 +27,7 @@ def _build_row(indptr, weights, prob, alias, u, small, large, scaled, off):
     s, e = indptr[u], indptr[u + 1]
     d = e - s
     if d == 0:
-        return
+        return 0.0
     total = 0.0
     for j in range(s, e):
         total += np.float64(weights[j])  # float64 sums also for float32 weights (NumPy 2 on the simulator)
@@ -56,28 +58,35 @@ def _build_row(indptr, weights, prob, alias, u, small, large, scaled, off):
     for k in range(ns):  # leftovers from rounding
         prob[s + small[off + k]] = 1.0
         alias[s + small[off + k]] = small[off + k]
+    return total
 
 
 _build_row_cpu = numba.njit(inline="always")(_build_row)
 
 
 @numba.njit(parallel=True, cache=True)
-def _build(indptr, weights, prob, alias):
+def _build(indptr, weights, prob, alias, totals):
     n = indptr.shape[0] - 1
     for u in prange(n):
         d = indptr[u + 1] - indptr[u]
-        _build_row_cpu(indptr, weights, prob, alias, u, np.empty(d, np.int64), np.empty(d, np.int64),
-                       np.empty(d, np.float64), 0)
+        totals[u] = _build_row_cpu(indptr, weights, prob, alias, u, np.empty(d, np.int64), np.empty(d, np.int64),
+                                   np.empty(d, np.float64), 0)
 
 
-def build_alias(indptr, weights) -> tuple[np.ndarray, np.ndarray]:
-    """Alias tables ``(prob, alias)`` aligned with the CSR arcs (host arrays)."""
+def build_alias_totals(indptr, weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Alias tables ``(prob, alias)`` aligned with the CSR arcs, and each row's weight total (host arrays)."""
     indptr = np.ascontiguousarray(host_view(indptr), dtype=np.int64)
     weights = np.ascontiguousarray(host_view(weights), dtype=np.float64)
     prob = np.ones(weights.shape[0], np.float64)
     alias = np.zeros(weights.shape[0], np.int32)
-    _build(indptr, weights, prob, alias)
-    return prob, alias
+    totals = np.zeros(indptr.shape[0] - 1, np.float64)
+    _build(indptr, weights, prob, alias, totals)
+    return prob, alias, totals
+
+
+def build_alias(indptr, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Alias tables ``(prob, alias)`` aligned with the CSR arcs (host arrays)."""
+    return build_alias_totals(indptr, weights)[:2]
 
 
 def _alias_draw(prob, alias, start, degree, u1, u2):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from graphsample import _random
-from graphsample._backend import available_backends, to_numpy
+from graphsample._backend import available_backends, backend_of, to_numpy
 from graphsample.ranking import fully_personalized_pagerank
 from graphsample.ranking._ppr_cuda import count_top, launch_walks
 from graphsample.ranking._sampler import build_sampler
@@ -25,8 +25,9 @@ def test_kernel_matches_cpu_on_simulator(weighted):
     key = _random.seed_key(7)
     ends = np.zeros(src.shape[0] * omega, np.int64)
     steps = np.zeros_like(ends)
-    arrays = (s.indptr, s.indices, s.weighted, s.gptr, s.gstart, s.prob_in, s.alias_in.astype(np.int64),
-              s.prob_top, s.alias_top.astype(np.int64))
+    arrays = (s.indptr, s.indices, s.weighted, s.gptr, s.gstart, s.prob_in, s.alias_in, s.prob_top, s.alias_top)
+    if not weighted:  # as on a GPU: one-element tables, never read
+        arrays = arrays[:5] + (np.zeros(1), np.zeros(1, np.int32), np.zeros(1), np.zeros(1, np.int32))
     launch_walks(arrays, src, omega, key, 0.2, G.n_nodes, 0, ends, steps)
     ref = [_walk_to_end(u, omega, j, key, 0.2, G.n_nodes, 0, s.indptr, s.indices, s.weighted, s.gptr, s.gstart,
                         s.prob_in, s.alias_in, s.prob_top, s.alias_top) for u in src for j in range(omega)]
@@ -45,6 +46,35 @@ def test_device_counting_matches_cpu(backend, to_b):
     got = count_top(to_b(ends), 4, omega, 20, 6, 2)
     for a, b in zip(ref[:3], got):
         assert np.array_equal(a, to_numpy(b))
+
+
+def test_group_layout_on_every_backend(backend, to_b):
+    """Alias-tree groups: degree d gives ceil(d / hub_degree) groups of hub_degree consecutive arcs, the last one
+    shorter, and no group for degree 0 -- the same arrays on every backend."""
+    from graphsample.ranking._sampler import group_layout
+
+    gptr, gstart = group_layout(to_b(np.array([0, 0, 3, 10, 11, 11], np.int64)), 3)
+    assert to_numpy(gptr).tolist() == [0, 0, 1, 4, 5, 5]
+    assert to_numpy(gstart).tolist() == [0, 3, 6, 9, 10, 11]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("weighted", [True, False])
+def test_sampler_built_on_gpu_equals_host(weighted):
+    """The fully-PPR sampler of a GPU graph is built on the device, with the host build's values bit for bit."""
+    G = random_graph(40, 300, weighted=weighted, seed=6)
+    ref = build_sampler(G, True, 4)
+    gpu = [(b, d) for b, d in available_backends() if d.startswith("cuda")]
+    if not gpu:
+        pytest.skip("needs a CUDA GPU")
+    for b, d in gpu:
+        got = build_sampler(G.to(b, d), True, 4)
+        assert got.weighted == ref.weighted
+        for name in ("indptr", "indices") + (("gptr", "gstart", "prob_in", "alias_in", "prob_top", "alias_top")
+                                             if weighted else ()):
+            a = getattr(got, name)
+            assert backend_of(a) == b, name
+            np.testing.assert_array_equal(to_numpy(a), getattr(ref, name), err_msg=name)
 
 
 @pytest.mark.gpu

@@ -235,11 +235,22 @@ def numba_cuda() -> ModuleType:
 
 
 def cuda_array(x: Any) -> Any:
-    """A numba.cuda device array viewing a CuPy or torch-CUDA array, zero-copy."""
+    """A numba.cuda device array viewing a CuPy or torch-CUDA array, zero-copy; it must be on the current
+    device, where numba.cuda launches kernels (:func:`check_current_device`)."""
     cuda = numba_cuda()
     if backend_of(x) == "torch":
         x = x.detach()
+    check_current_device(device_of(x), cuda.get_current_device().id)
     return cuda.as_cuda_array(x)
+
+
+def check_current_device(where: str, current: int) -> None:
+    """Raise a clear error when data on ``where`` (``"cuda:N"``) would reach a kernel launched on the current
+    device ``current``: graphsample drives one GPU per process (docs: Concepts, "One GPU per process")."""
+    if where != f"cuda:{current}":
+        raise ValueError(f"the data is on {where} but the current CUDA device is cuda:{current}; graphsample drives "
+                         "one GPU per process: select the GPU with CUDA_VISIBLE_DEVICES, or use one Dask-CUDA "
+                         "worker per GPU")
 
 
 class kernel_threads:

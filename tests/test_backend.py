@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from graphsample import _ops
-from graphsample._backend import (backend_of, device_of, numba_cuda, optional_import, to_backend, to_numpy)
+from graphsample._backend import (backend_of, check_current_device, device_of, numba_cuda, optional_import, to_backend,
+                                  to_numpy)
 from graphsample.errors import BackendUnavailableError
 
 A = np.array([[0, 2.0, 0, 1.0], [0, 0, 3.0, 0], [4.0, 0, 0, 0], [0, 0, 0, 0]])
@@ -101,3 +102,10 @@ def test_import_loads_no_gpu_library():
     code = "import sys, graphsample; print(sorted(m for m in ('cupy', 'torch', 'numba.cuda') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_data_on_another_gpu_than_the_current_one_is_a_clear_error():
+    """Kernels launch on the current device: data elsewhere is refused with the way out, not a crash."""
+    check_current_device("cuda:1", 1)
+    with pytest.raises(ValueError, match=r"cuda:1 but the current CUDA device is cuda:0.*CUDA_VISIBLE_DEVICES"):
+        check_current_device("cuda:1", 0)

@@ -21,7 +21,9 @@ can be split by dataset (``--datasets wiki-vote --tag wiki-vote``, ...) and merg
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import random
 import sys
 import time
 import warnings
@@ -31,7 +33,7 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _harness import DATA, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+from _harness import DATA, RESULTS, environment, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
 
 pin_threads(2)
 
@@ -83,9 +85,28 @@ def undirected_view(G: gs.Graph, largest: bool):
     return H, ids
 
 
+class _SetSampleRandom:
+    """The ``random`` module, except that ``sample`` takes a set, as it did before Python 3.11.
+
+    LBoF 2.3's ForestFireSampler passes a set of neighbours to ``random.sample``, which Python 3.11 refuses
+    (TypeError); the set is sorted first, so the draw stays reproducible. Sorting a few neighbours per burned
+    node adds a little to LBoF's time, never to ours.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(random, name)
+
+    @staticmethod
+    def sample(population: Any, k: int) -> list:
+        return random.sample(sorted(population) if isinstance(population, set | frozenset) else population, k)
+
+
 def lbof_sample(name: str, H, ids: np.ndarray, k_nodes: int, k_edges: int, seed: int):
     """Run LBoF's counterpart of ``name``; returns (node ids in G, edge pairs in G or None)."""
     import littleballoffur as lbof
+    from littleballoffur.exploration_sampling import forestfiresampler
+
+    forestfiresampler.random = _SetSampleRandom()
 
     cls, size = LBOF[name]
     kwargs = {"number_of_nodes": k_nodes} if size == "nodes" else {"number_of_edges": max(k_edges, 1)}
@@ -154,8 +175,9 @@ def _jdm_runs(G: gs.Graph, p: float, seeds: int, prof: dict, on_infeasible: str)
 # ----------------------------------------------------------------------------- quality
 
 def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: bool,
-            save: Callable[[list[dict]], Any]) -> list[dict]:
+            save: Callable[[list[dict]], Any], samplers: list[str] | None = None) -> list[dict]:
     """The quality table; ``save(rows)`` is called after every (dataset, p) so partial runs keep their rows.
+    ``samplers`` restricts it to these names (``"jdm"`` and those of :data:`SAMPLERS`; default: all).
 
     The JDM/DCM sampler runs with ``on_infeasible="raise"`` (row ``jdm``: its scores over the seeds where
     it is feasible, the others counted in the note); when any seed is infeasible a second row
@@ -167,18 +189,9 @@ def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: 
         views = {}
         for p in fractions:
             k = max(1, round(p * G.n_nodes))
-            acc, min_ps, _ = _jdm_runs(G, p, seeds, prof, "raise")
-            note = ""
-            if min_ps:
-                known = [m for m in min_ps if m is not None]
-                span = f"; smallest feasible p {min(known):.3g}-{max(known):.3g}" if known else ""
-                note = f"infeasible (InfeasibleSampleError) for {len(min_ps)} of {seeds} seeds{span}"
-            rows.append(_mean_row(ds, p, "jdm", "graphsample", acc, note))
-            if min_ps:
-                acc, _, clipped = _jdm_runs(G, p, seeds, prof, "clip")
-                rows.append(_mean_row(ds, p, "jdm (clip fallback)", "graphsample, on_infeasible='clip'", acc,
-                                      f"hub degrees clipped in {clipped} of {seeds} seeds"))
-            for name in sorted(SAMPLERS):
+            if samplers is None or "jdm" in samplers:
+                rows += _jdm_rows(G, ds, p, seeds, prof)
+            for name in sorted(SAMPLERS) if samplers is None else sorted(set(samplers) - {"jdm"}):
                 acc = [scores(compare(G, S, original=prof), S)
                        for S, _ in (SAMPLERS[name](G, p, seed=s) for s in range(seeds))]
                 rows.append(_mean_row(ds, p, name, "graphsample", acc, ""))
@@ -209,6 +222,42 @@ def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: 
             print(f"{ds} p={p} done", file=sys.stderr, flush=True)
             save(rows)
     return rows
+
+
+def _jdm_rows(G: gs.Graph, ds: str, p: float, seeds: int, prof) -> list[dict]:
+    """The JDM/DCM sampler's row in a cell, and its clip-fallback row when some seed is infeasible."""
+    acc, min_ps, _ = _jdm_runs(G, p, seeds, prof, "raise")
+    note = ""
+    if min_ps:
+        known = [m for m in min_ps if m is not None]
+        span = f"; smallest feasible p {min(known):.3g}-{max(known):.3g}" if known else ""
+        note = f"infeasible (InfeasibleSampleError) for {len(min_ps)} of {seeds} seeds{span}"
+    rows = [_mean_row(ds, p, "jdm", "graphsample", acc, note)]
+    if min_ps:
+        acc, _, clipped = _jdm_runs(G, p, seeds, prof, "clip")
+        rows.append(_mean_row(ds, p, "jdm (clip fallback)", "graphsample, on_infeasible='clip'", acc,
+                              f"hub degrees clipped in {clipped} of {seeds} seeds"))
+    return rows
+
+
+def updated_rows(old: list[dict], new: list[dict]) -> list[dict]:
+    """``old`` quality rows with those of the (dataset, p, sampler) cells that ``new`` reran replaced in place
+    (a rerun ``jdm`` replaces its clip-fallback row too); rows of new cells go at the end."""
+    def key(r: dict) -> tuple:
+        return r["dataset"], r["p"], "jdm" if r["sampler"].startswith("jdm") else r["sampler"]
+
+    fresh = {}
+    for r in new:
+        fresh.setdefault(key(r), []).append(r)
+    out = []
+    for r in old:
+        k = key(r)
+        if k not in fresh:
+            out.append(r)
+        elif fresh[k]:
+            out += fresh[k]
+            fresh[k] = []
+    return out + [r for rs in fresh.values() for r in rs]
 
 
 def _mean_row(ds, p, name, tool, acc, note) -> dict:
@@ -310,10 +359,6 @@ def aggregate(tags: list[str]) -> None:
     """Merge ``sampling_quality_<tag>.json`` into ``sampling_quality.{json,md}``: per dataset and p the JDM/DCM
     sampler's mean S1/S2 KS against the best classic sampler's (ours and LBoF's) and whether it is lower,
     then per dataset every sampler's mean S1-S9 KS (mean S1/S2 KS), ours / LBoF, and the L1 deviations."""
-    import json
-
-    from _harness import RESULTS, environment
-
     rows = [r for t in tags for r in json.loads((RESULTS / f"sampling_quality_{t}.json").read_text())["rows"]]
     cells = list(dict.fromkeys((r["dataset"], r["p"]) for r in rows))  # in the order of the files
     summary = []
@@ -406,6 +451,10 @@ def main() -> None:
     ap.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.2, 0.3, 0.5])
     ap.add_argument("--seeds", type=int, default=3, help="seeds per cell (the issue's protocol: 10)")
     ap.add_argument("--no-lbof", action="store_true", help="skip Little Ball of Fur in the quality table")
+    ap.add_argument("--samplers", nargs="+", choices=["jdm", *sorted(SAMPLERS)],
+                    help="quality table: only these samplers (default: all)")
+    ap.add_argument("--update", action="store_true",
+                    help="quality table: replace the rerun samplers' rows in the existing result files of --tag")
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--rmat-scale", type=int, default=20)
@@ -424,8 +473,13 @@ def main() -> None:
         columns = ["dataset", "p", "sampler", "tool", "ks_mean", "ks_mean_std", "ks_s1s2", "ks_s1s2_std", "jdm_l1",
                    "dcm_l1", "nodes", "arcs", "runs", "note"]
         name = "sampling_quality" + (f"_{args.tag}" if args.tag else "")
-        quality(args.datasets, args.fractions, args.seeds, not args.no_lbof,
-                lambda rows: write_results(name, rows, columns, note))
+        save = lambda rows: write_results(name, rows, columns, note)  # noqa: E731
+        if args.update:
+            old = json.loads((RESULTS / f"{name}.json").read_text())["rows"]
+            first = (RESULTS / f"{name}.md").read_text().split("\n")[2]
+            rerun = f"{first}; rows of {', '.join(args.samplers or ['every sampler'])} rerun by: {note.split('command: ')[1]}"
+            save = lambda rows: write_results(name, updated_rows(old, rows), columns, rerun)  # noqa: E731
+        quality(args.datasets, args.fractions, args.seeds, not args.no_lbof, save, args.samplers)
     if not args.skip_speed:
         write_results("sampling_speed", speed_classic(), ["sampler", "ours_s", "lbof_s", "speedup", "note"],
                       note + "; graph: largest connected component of wiki-vote's undirected view, p = 0.2")

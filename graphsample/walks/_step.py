@@ -124,9 +124,10 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         if deg == 0:
             return DEAD_END
         # node2vec envelope: height env = max(1, 1/q) over the proposal, plus (KnightKing's outlier folding)
-        # a box of mass pi_t (1/p - env) for the return arc when 1/p > env, taken without a test
+        # a box of mass pi_t (1/p - env) for the return arc when 1/p > env, taken without a test; a
+        # non-backtracking walk with another way out has no return arc to weigh, hence no box
         extra = 0.0
-        if n2v and prev >= 0 and inv_p > env:
+        if n2v and prev >= 0 and inv_p > env and not (nonback and deg > 1):
             pos = arc_position(indptr, indices, cur, prev)
             if pos >= 0:
                 if not weighted:

@@ -125,9 +125,12 @@ def test_node2vec_second_step_follows_pq_bias(p, q, weights):
     assert chi2_pvalue(observed, bias) > P_MIN
 
 
-def test_non_backtracking_never_returns_unless_forced():
+@pytest.mark.parametrize("kw", [{}, {"p": 0.1}, {"p": 0.1, "q": 3.0}])
+def test_non_backtracking_never_returns_unless_forced(kw):
+    # with node2vec's p < min(1, q) the return arc has its own "outlier" box in the rejection envelope;
+    # non-backtracking must close that box too, not only reject returning proposals
     G = gs.from_edges([0, 1, 1, 2, 3], [1, 2, 3, 3, 4], directed=False)  # 0 and 4 are leaves
-    w = random_walks(G, np.repeat(np.arange(5), 200), 20, non_backtracking=True, seed=2)
+    w = random_walks(G, np.repeat(np.arange(5), 200), 20, non_backtracking=True, seed=2, **kw)
     P = w.paths
     back = P[:, 2:] == P[:, :-2]
     forced = G.out_degree()[P[:, 1:-1]] == 1  # the walker stands on a leaf

@@ -202,7 +202,7 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
             if lw > m:
                 total = total * math.exp(m - lw) + 1.0
                 m = lw
-            else:
+            elif lw > -np.inf:  # a zero-probability arc adds nothing (and exp(-inf - -inf) would be NaN)
                 total += math.exp(lw - m)
         if m == -np.inf:
             return np.int64(cur)  # no way out (isolated node): stay

@@ -113,6 +113,19 @@ def test_second_step_follows_the_repellent_kernel(base, gamma_exp):
     assert np.all(np.abs(got - expected) <= tol), (got, expected)
 
 
+@pytest.mark.parametrize("alpha", [0.0, 2.0])
+def test_zero_weight_arc_is_skipped_not_poisoning_the_kernel(alpha):
+    """Node 0's first arc has weight 0 (log P = -inf) and, with the srw base, no self-loop either: the
+    running-max normaliser must skip that arc. X_1 from 0 follows P(0, .) = (0, 0, 1/2, 1/2) (K[mu] = P)."""
+    G = gs.from_edges([0, 0, 0, 1, 2, 3], [1, 2, 3, 2, 3, 1], np.array([0.0, 1, 1, 1, 1, 1]), directed=False)
+    n = 20_000
+    r = srrw(G, 1, repel_alpha=alpha, n_chains=n, starts=np.zeros(n, np.int64), base="srw", return_paths=True,
+             seed=1)
+    freq = np.bincount(r.paths[:, 0], minlength=4) / n
+    assert freq[0] == 0 and freq[1] == 0
+    assert abs(freq[2] - 0.5) < 5 * np.sqrt(0.25 / n)
+
+
 def test_huge_alpha_does_not_overflow():
     G = barbell()
     r = srrw(G, 3000, repel_alpha=200.0, n_chains=2, checkpoints=[3000], seed=1)

@@ -207,6 +207,25 @@ def test_graph_requirements():
         srrw(gs.from_edges([0], [1], n_nodes=3, directed=False), 10)
 
 
+def test_weighted_base_chain_must_be_irreducible_on_positive_weights():
+    """A weighted base chain never crosses a zero-weight edge: node 3, whose only edge has weight 0, is never
+    entered (srw: mu_3 = 0) or never left (mh: a chain started there stayed for ever), and two triangles
+    joined by a zero-weight edge are two chains. Both are refused; unweighted, the same graphs are fine."""
+    leaf = gs.from_edges([0, 1, 2, 2], [1, 2, 0, 3], np.array([1.0, 1, 1, 0]), directed=False)
+    for base in ("srw", "mh"):
+        with pytest.raises(GraphsampleError, match="weight 0"):
+            srrw(leaf, 10, base=base, n_chains=2, starts=[3, 0])
+    bridge = gs.from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], np.array([1.0, 1, 1, 1, 1, 1, 0]),
+                           directed=False)
+    with pytest.raises(GraphsampleError, match="2 connected components"):
+        srrw(bridge, 10)
+    for G in (leaf, bridge):
+        with pytest.raises(GraphsampleError):
+            asymptotic_covariance(G, 1.0, base="srw")
+        assert srrw(G, 10, weighted=False, checkpoints=[10], seed=0).tvd.shape == (1, 1)
+        assert np.isfinite(asymptotic_covariance(G, 1.0, weighted=False)).all()
+
+
 @pytest.mark.parametrize("src, dst", [([0, 1, 3], [1, 2, 4]),  # a path and an edge
                                       ([0, 1, 2, 4], [1, 2, 3, 4])])  # node 4 has only a self-loop
 def test_disconnected_graph_is_refused(src, dst):

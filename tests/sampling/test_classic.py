@@ -227,6 +227,22 @@ def test_mhrw_is_uniform_and_nbrw_follows_degree():
     assert chi2_pvalue(states, deg / deg.sum()) > 1e-3
 
 
+def test_nbrw_after_a_jump_is_uniform_over_the_neighbours():
+    """A walker on an isolated node jumps to a uniform node; the node it came from is then no neighbour, so
+    nothing is to be excluded: the next step is uniform over all neighbours (the last one of the row used to
+    be unreachable)."""
+    H = from_edges(np.array([1, 1, 1]), np.array([2, 3, 4]), n_nodes=5, directed=False)  # 0 isolated, a star
+    W = 20000
+    starts = np.zeros(W, np.int64)
+    cur, prev = starts.copy(), np.full(W, -1, np.int64)
+    visits = np.empty((W, 2), np.int64)
+    _kernels.walk_chunk(_kernels.NBRW, H.indptr, H.indices.astype(np.int64), cur, prev, starts.copy(), 0.0,
+                        seed_key(2), 0, visits)
+    second = visits[visits[:, 0] == 1, 1]
+    assert len(second) > 3000
+    assert chi2_pvalue(second, np.array([0, 0, 1, 1, 1]) / 3) > 1e-3
+
+
 def test_frontier_visits_follow_degree():
     H = small_graph().to_undirected()
     deg = to_numpy(H.out_degree()).astype(float)

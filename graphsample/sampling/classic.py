@@ -175,9 +175,17 @@ def random_pagerank_node(G: Graph, fraction: float, *, seed: SeedLike = None) ->
 
 # ----------------------------------------------------------------------------- edge samplers
 
-def _need_arcs(G: Graph) -> None:
+def _need_arcs(G: Graph, k: int) -> None:
+    """Refuse a graph without arcs, or a budget of more nodes than the arcs touch (isolated nodes are
+    out of an edge sampler's reach)."""
     if G.n_arcs == 0:
         raise GraphsampleError("this sampler draws arcs, and the graph has none")
+    xp = G.xp
+    touched = int(xp.sum(xp.astype(G.degree() > 0, xp.int64)))
+    if k > touched:
+        raise GraphsampleError(f"an edge sampler reaches only the nodes that have arcs, {touched} of the "
+                               f"{G.n_nodes} nodes here, not the {k} asked for; use a fraction <= "
+                               f"{touched / G.n_nodes:.4g}")
 
 
 def _edge_sampler(G: Graph, k: int, pick: Callable[[int, int], Any]) -> tuple[Any, Any]:
@@ -203,7 +211,7 @@ def _edge_sampler(G: Graph, k: int, pick: Callable[[int, int], Any]) -> tuple[An
 def random_edge(G: Graph, fraction: float, *, seed: SeedLike = None) -> tuple[Graph, Any]:
     """Uniform random arcs (with replacement) until ``k`` nodes are touched; the sampled arcs (RE)."""
     k = _budget(G, fraction)
-    _need_arcs(G)
+    _need_arcs(G, k)
     key = seed_key(seed)
     xp = G.xp
     pick = lambda s, c: xp.astype(xp.floor(_uniforms(key, 0, s, c, G.indptr) * G.n_arcs), xp.int64)  # noqa: E731
@@ -255,7 +263,7 @@ def random_node_edge(G: Graph, fraction: float, *, seed: SeedLike = None,
     With ``p_node_edge < 1`` each draw is a node-edge draw with that probability and a uniform arc
     otherwise: the hybrid sampler (HYB, 0.8 in Leskovec & Faloutsos)."""
     k = _budget(G, fraction)
-    _need_arcs(G)
+    _need_arcs(G, k)
     if not 0 <= p_node_edge <= 1:
         raise ValueError(f"p_node_edge must be in [0, 1], got {p_node_edge}")
     key = seed_key(seed)

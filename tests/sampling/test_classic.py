@@ -113,6 +113,17 @@ def test_bad_input():
         classic.random_edge(no_arcs, 0.5)
 
 
+@pytest.mark.parametrize("name", ["random-edge", "random-node-edge", "hybrid", "induced-edge"])
+def test_edge_samplers_refuse_more_nodes_than_the_arcs_touch(name):
+    # 5 of the 125 nodes are isolated: arcs reach 120, so k = 125 cannot be met (it used to return 120 nodes
+    # silently, after drawing 64 (m + n) arcs)
+    G = components_graph()
+    with pytest.raises(GraphsampleError, match="120 of the 125 nodes"):
+        SAMPLERS[name](G, 1.0, seed=1)
+    S, nodes = SAMPLERS[name](G, 0.96, seed=1)
+    assert S.n_nodes == round(0.96 * 125) == len(np.unique(to_numpy(nodes)))
+
+
 @pytest.mark.parametrize("name", ["random-edge", "random-node-edge", "hybrid"])
 def test_edge_samplers_keep_undirected_edges_whole(name):
     # an undirected graph holds each edge as both arcs: a sampled edge must keep both, and nothing else

@@ -34,6 +34,7 @@ GPU); forest fire and snowball are sequential Numba kernels on host graphs.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Callable
 
 import numpy as np
@@ -58,7 +59,8 @@ _PARALLEL_WALKERS = 64  # from this many walkers on, the host runs them in paral
 def _budget(G: Graph, fraction: float) -> int:
     if not isinstance(G, Graph):
         raise TypeError(f"expected a graphsample Graph, got {type(G).__name__}")
-    if not (isinstance(fraction, int | float) and np.isfinite(fraction) and 0 < fraction <= 1):
+    if not (isinstance(fraction, numbers.Real) and not isinstance(fraction, bool) and np.isfinite(fraction)
+            and 0 < fraction <= 1):
         raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
     if G.n_nodes == 0:
         raise GraphsampleError("cannot sample from a graph with no nodes")

@@ -124,6 +124,16 @@ def test_edge_samplers_refuse_more_nodes_than_the_arcs_touch(name):
     assert S.n_nodes == round(0.96 * 125) == len(np.unique(to_numpy(nodes)))
 
 
+@pytest.mark.parametrize("fraction", [np.float32(0.5), np.float64(0.5)])
+def test_numpy_scalar_fraction(fraction):
+    # np.float32(0.5) was refused as "fraction must be in (0, 1], got 0.5"
+    G = components_graph()
+    S, nodes = classic.random_node(G, fraction, seed=1)
+    assert np.array_equal(to_numpy(nodes), to_numpy(classic.random_node(G, 0.5, seed=1)[1]))
+    with pytest.raises(ValueError, match="fraction must be in"):
+        classic.random_node(G, True)
+
+
 @pytest.mark.parametrize("name", ["random-edge", "random-node-edge", "hybrid"])
 def test_edge_samplers_keep_undirected_edges_whole(name):
     # an undirected graph holds each edge as both arcs: a sampled edge must keep both, and nothing else

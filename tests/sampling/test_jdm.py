@@ -253,6 +253,17 @@ def test_bad_arguments(kwargs, match):
         jdm_sample(G, **kwargs)
 
 
+@pytest.mark.parametrize("p", [np.float32(0.5), np.float64(0.5), np.int64(1)])
+def test_numpy_scalar_fraction_is_a_fraction(p):
+    # np.float32(0.5) was refused as "fraction p must be in (0, 1], got 0.5"
+    G = random_digraph(50, 200, 0)
+    S, report = jdm_sample(G, p, seed=2)
+    R, _ = jdm_sample(G, float(p), seed=2)
+    assert report.p == float(p) and np.array_equal(S.indices, R.indices)
+    with pytest.raises(ValueError, match="fraction p must be in"):
+        jdm_sample(G, True)
+
+
 def test_undirected_graph_is_refused():
     G = from_edges(np.array([0, 1]), np.array([1, 2]), directed=False)
     with pytest.raises(GraphsampleError, match="needs a directed graph"):

@@ -43,7 +43,7 @@ from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError
 from ..graph import Graph
 from . import _cpu
-from .walk import check_starts, check_target
+from .walk import _use_weights, check_starts, check_target
 
 #: state="auto" keeps the dense state (chains x nodes x 8 bytes) up to this size, the sparse one above
 MAX_DENSE_BYTES = 2**30
@@ -267,7 +267,7 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
     if need > MAX_STATE_BYTES:
         raise GraphsampleError(f"{n_chains} chains of {'sparse' if sparse else 'dense'} SRRW state need "
                                f"{need / 2**30:.1f} GiB; run fewer chains or steps per call")
-    weighted = G.is_weighted if weighted is None else bool(weighted)
+    weighted = _use_weights(G, weighted)
     inputs = _chain_inputs(G, base=base, target=target, weighted=weighted, f=f, repel_alpha=repel_alpha,
                            n_steps=n_steps, gamma_exp=float(gamma_exp))
     key = seed_key(seed)
@@ -301,7 +301,7 @@ def _base_spectrum(G: Graph, base: Base, target: Any, weighted: bool | None) -> 
     orthonormal eigenvectors :math:`v_i` give the left eigenvectors :math:`u_i = D^{1/2} v_i` of :math:`P`.
     """
     G = G.to("numpy") if G.backend != "numpy" else G
-    weighted = G.is_weighted if weighted is None else bool(weighted)
+    weighted = _use_weights(G, weighted)
     check_connected(G, weighted)
     mu = stationary_target(G, base, target, weighted)
     logp, logp_self = base_chain(G, base, mu, weighted)

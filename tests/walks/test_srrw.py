@@ -193,11 +193,17 @@ def test_backends_agree(backend, to_b):
     ({"starts": [11]}, "unknown start node 11"),
     ({"starts": [1, 2]}, "one node per chain"),
     ({"state": "hash"}, "state must be"),
+    ({"weighted": True}, "graph has no weights"),
 ])
 def test_bad_inputs(kwargs, message):
     args = {"n_steps": 10, **kwargs}
     with pytest.raises(ValueError, match=message):
         srrw(barbell(), args.pop("n_steps"), **args)
+
+
+def test_closed_forms_refuse_weighted_without_weights():
+    with pytest.raises(ValueError, match="graph has no weights"):
+        asymptotic_covariance(barbell(), 1.0, weighted=True)
 
 
 def test_graph_requirements():

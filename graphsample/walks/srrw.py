@@ -337,8 +337,11 @@ def asymptotic_variance(G: Graph, f: Any, repel_alpha: float | Any, *, base: Bas
     for one :math:`\alpha` (a float) or several (an array). One dense eigendecomposition of :math:`P` serves all
     of them: cubic time and quadratic memory in the number of nodes (minutes for 7,000 nodes).
     """
+    f = np.asarray(f if isinstance(f, list | tuple) else to_numpy(f), dtype=np.float64)
+    if f.shape != (G.n_nodes,) or not np.all(np.isfinite(f)):
+        raise ValueError(f"f must hold one finite value per node ({G.n_nodes}), got shape {f.shape}")
     lam, u = _base_spectrum(G, base, target, weighted)
-    proj = (np.asarray(to_numpy(f), dtype=np.float64) @ u) ** 2
+    proj = (f @ u) ** 2
     alphas = np.asarray(repel_alpha, dtype=np.float64)
     out = np.array([float(np.sum(proj * _coefficients(lam, a))) for a in alphas.ravel()]).reshape(alphas.shape)
     return float(out) if out.ndim == 0 else out

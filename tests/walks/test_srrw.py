@@ -201,6 +201,13 @@ def test_bad_inputs(kwargs, message):
         srrw(barbell(), args.pop("n_steps"), **args)
 
 
+@pytest.mark.parametrize("f", [np.ones(3), np.full(10, np.nan), np.ones((10, 2))])
+def test_asymptotic_variance_checks_f(f):
+    # a wrong length was numpy's matmul error, NaN values a silent NaN variance
+    with pytest.raises(ValueError, match="one finite value per node"):
+        asymptotic_variance(barbell(), f, 1.0)
+
+
 def test_closed_forms_refuse_weighted_without_weights():
     with pytest.raises(ValueError, match="graph has no weights"):
         asymptotic_covariance(barbell(), 1.0, weighted=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import networkx as nx
 import numba
 import numpy as np
@@ -198,6 +200,21 @@ def test_bad_inputs(kwargs, message):
     args = {"starts": [0], "length": 5, **kwargs}
     with pytest.raises(ValueError, match=message):
         random_walks(karate(), args.pop("starts"), args.pop("length"), **args)
+
+
+def test_target_with_isolated_and_zero_weight_nodes():
+    # an isolated node is a dead end (its target/degree ratio is never used): no division warning
+    G = gs.from_edges([0, 1], [1, 2], n_nodes=4, directed=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ends = random_walks(G, np.arange(4), 10, target=np.ones(4), return_="ends", seed=1)
+    assert ends[3] == 3
+    # a node whose arcs all weigh 0 is never proposed but proposes uniformly: every move out of it would be
+    # rejected, so the weighted Metropolis-Hastings walk cannot reach its target there; refused
+    W = gs.from_edges([0, 1, 2], [1, 2, 3], np.array([1.0, 1.0, 0.0]), directed=False)
+    with pytest.raises(ValueError, match="weight 0"):
+        random_walks(W, [3], 5, target=np.ones(4))
+    assert random_walks(W, [3], 5, target=np.ones(4), weighted=False, seed=1).lengths[0] == 6
 
 
 def test_target_needs_undirected_graph():

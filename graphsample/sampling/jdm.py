@@ -569,7 +569,7 @@ def _fill_report(report: JDMReport, tg: Targets, S: Graph, J: tuple, D: tuple, G
     report.jdm_fit = tg.X
     report.dcm_max_dev = float(np.abs(triplet_diff(report.dcm_target, D, p)).max(initial=0.0))
     report.jdm_max_round = float(np.abs(tg.jv - tg.X).max(initial=0.0))
-    report.dcm_l1 = triplet_l1(report.dcm_target, D, p) / (p * D[2].sum())
+    report.dcm_l1 = triplet_l1(report.dcm_target, D, p) / max(p * D[2].sum(), 1e-300)
     report.jdm_l1 = triplet_l1(report.jdm_target, J, p) / max(p * J[2].sum(), 1e-300)
     report.ks_in = ks_statistic(G0.in_degree(), S.in_degree())
     report.ks_out = ks_statistic(G0.out_degree(), S.out_degree())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -191,6 +193,15 @@ def test_graph_without_arcs():
     G = from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=10)
     S, report = jdm_sample(G, 0.5, seed=0)
     assert S.n_arcs == 0 and S.n_nodes == 5
+
+
+def test_graph_without_nodes():
+    # the DCM deviation divided 0 by p * 0 nodes: NaN and a RuntimeWarning
+    G = from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        S, report = jdm_sample(G, 0.5, seed=0)
+    assert S.n_nodes == 0 and report.dcm_l1 == 0 and report.jdm_l1 == 0
 
 
 def test_torch_cpu_graph_gives_the_same_sample_on_torch():

@@ -581,8 +581,9 @@ def make_walk_step(below, uniform):
             if r1 * dv < d:
                 return v
             return u
-        # non-backtracking: uniform among the neighbours other than the previous node
-        if prev < 0 or d == 1:
+        # non-backtracking: uniform among the neighbours other than the previous node; a node without
+        # neighbours before u means a jump (only those jump), which left nothing to exclude
+        if prev < 0 or d == 1 or indptr[prev + 1] == indptr[prev]:
             return indices[s + below(skey, ctr + 1, d)]
         v = indices[s + below(skey, ctr + 1, d - 1)]
         if v == prev:

@@ -34,6 +34,7 @@ GPU); forest fire and snowball are sequential Numba kernels on host graphs.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Callable
 
 import numpy as np
@@ -58,7 +59,8 @@ _PARALLEL_WALKERS = 64  # from this many walkers on, the host runs them in paral
 def _budget(G: Graph, fraction: float) -> int:
     if not isinstance(G, Graph):
         raise TypeError(f"expected a graphsample Graph, got {type(G).__name__}")
-    if not (isinstance(fraction, int | float) and np.isfinite(fraction) and 0 < fraction <= 1):
+    if not (isinstance(fraction, numbers.Real) and not isinstance(fraction, bool) and np.isfinite(fraction)
+            and 0 < fraction <= 1):
         raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
     if G.n_nodes == 0:
         raise GraphsampleError("cannot sample from a graph with no nodes")
@@ -175,9 +177,17 @@ def random_pagerank_node(G: Graph, fraction: float, *, seed: SeedLike = None) ->
 
 # ----------------------------------------------------------------------------- edge samplers
 
-def _need_arcs(G: Graph) -> None:
+def _need_arcs(G: Graph, k: int) -> None:
+    """Refuse a graph without arcs, or a budget of more nodes than the arcs touch (isolated nodes are
+    out of an edge sampler's reach)."""
     if G.n_arcs == 0:
         raise GraphsampleError("this sampler draws arcs, and the graph has none")
+    xp = G.xp
+    touched = int(xp.sum(xp.astype(G.degree() > 0, xp.int64)))
+    if k > touched:
+        raise GraphsampleError(f"an edge sampler reaches only the nodes that have arcs, {touched} of the "
+                               f"{G.n_nodes} nodes here, not the {k} asked for; use a fraction <= "
+                               f"{touched / G.n_nodes:.4g}")
 
 
 def _edge_sampler(G: Graph, k: int, pick: Callable[[int, int], Any]) -> tuple[Any, Any]:
@@ -203,7 +213,7 @@ def _edge_sampler(G: Graph, k: int, pick: Callable[[int, int], Any]) -> tuple[An
 def random_edge(G: Graph, fraction: float, *, seed: SeedLike = None) -> tuple[Graph, Any]:
     """Uniform random arcs (with replacement) until ``k`` nodes are touched; the sampled arcs (RE)."""
     k = _budget(G, fraction)
-    _need_arcs(G)
+    _need_arcs(G, k)
     key = seed_key(seed)
     xp = G.xp
     pick = lambda s, c: xp.astype(xp.floor(_uniforms(key, 0, s, c, G.indptr) * G.n_arcs), xp.int64)  # noqa: E731
@@ -255,7 +265,7 @@ def random_node_edge(G: Graph, fraction: float, *, seed: SeedLike = None,
     With ``p_node_edge < 1`` each draw is a node-edge draw with that probability and a uniform arc
     otherwise: the hybrid sampler (HYB, 0.8 in Leskovec & Faloutsos)."""
     k = _budget(G, fraction)
-    _need_arcs(G)
+    _need_arcs(G, k)
     if not 0 <= p_node_edge <= 1:
         raise ValueError(f"p_node_edge must be in [0, 1], got {p_node_edge}")
     key = seed_key(seed)

@@ -48,6 +48,7 @@ digraph has none): :math:`J` and :math:`D` are those of :math:`G` without its lo
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -420,7 +421,7 @@ def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: 
     if not G.directed:
         raise GraphsampleError("the JDM/DCM sampler needs a directed graph; use G.to_undirected() "
                                "only for the classic samplers")
-    if not (isinstance(p, int | float) and np.isfinite(p) and 0 < p <= 1):
+    if not (isinstance(p, numbers.Real) and not isinstance(p, bool) and np.isfinite(p) and 0 < p <= 1):
         raise ValueError(f"fraction p must be in (0, 1], got {p!r}")
     if rounding not in ("systematic", "independent"):
         raise ValueError(f"rounding must be 'systematic' or 'independent', not {rounding!r}")
@@ -568,7 +569,7 @@ def _fill_report(report: JDMReport, tg: Targets, S: Graph, J: tuple, D: tuple, G
     report.jdm_fit = tg.X
     report.dcm_max_dev = float(np.abs(triplet_diff(report.dcm_target, D, p)).max(initial=0.0))
     report.jdm_max_round = float(np.abs(tg.jv - tg.X).max(initial=0.0))
-    report.dcm_l1 = triplet_l1(report.dcm_target, D, p) / (p * D[2].sum())
+    report.dcm_l1 = triplet_l1(report.dcm_target, D, p) / max(p * D[2].sum(), 1e-300)
     report.jdm_l1 = triplet_l1(report.jdm_target, J, p) / max(p * J[2].sum(), 1e-300)
     report.ks_in = ks_statistic(G0.in_degree(), S.in_degree())
     report.ks_out = ks_statistic(G0.out_degree(), S.out_degree())

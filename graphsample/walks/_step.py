@@ -124,9 +124,10 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         if deg == 0:
             return DEAD_END
         # node2vec envelope: height env = max(1, 1/q) over the proposal, plus (KnightKing's outlier folding)
-        # a box of mass pi_t (1/p - env) for the return arc when 1/p > env, taken without a test
+        # a box of mass pi_t (1/p - env) for the return arc when 1/p > env, taken without a test; a
+        # non-backtracking walk with another way out has no return arc to weigh, hence no box
         extra = 0.0
-        if n2v and prev >= 0 and inv_p > env:
+        if n2v and prev >= 0 and inv_p > env and not (nonback and deg > 1):
             pos = arc_position(indptr, indices, cur, prev)
             if pos >= 0:
                 if not weighted:
@@ -201,7 +202,7 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
             if lw > m:
                 total = total * math.exp(m - lw) + 1.0
                 m = lw
-            else:
+            elif lw > -np.inf:  # a zero-probability arc adds nothing (and exp(-inf - -inf) would be NaN)
                 total += math.exp(lw - m)
         if m == -np.inf:
             return np.int64(cur)  # no way out (isolated node): stay

@@ -43,7 +43,7 @@ from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError
 from ..graph import Graph
 from . import _cpu
-from .walk import check_starts, check_target
+from .walk import _use_weights, check_starts, check_target
 
 #: state="auto" keeps the dense state (chains x nodes x 8 bytes) up to this size, the sparse one above
 MAX_DENSE_BYTES = 2**30
@@ -115,15 +115,21 @@ def base_chain(G: Graph, base: Base, mu: Any, weighted: bool) -> tuple[Any, Any]
         return xp.log(prob), xp.log(stay)
 
 
-def check_connected(G: Graph) -> None:
+def check_connected(G: Graph, weighted: bool = False) -> None:
     """Refuse a graph with several connected components (a node whose only arc is a self-loop is one).
 
     The base chain is then reducible: a chain never leaves the component it starts in, so :math:`x_n` cannot
     converge to :math:`\\mu`, and estimates from chains started in a small component are biased for ever.
+    With ``weighted``, only arcs of positive weight connect (the base chain never takes an arc of weight 0).
     Checked on the host (scipy), O(arcs).
     """
+    from ..graph import from_edges
     from ..sampling.metrics import component_sizes
 
+    if weighted and G.is_weighted:
+        keep = to_numpy(G.weights) > 0
+        if not keep.all():
+            G = from_edges(to_numpy(G.sources)[keep], to_numpy(G.indices)[keep], n_nodes=G.n_nodes)
     sizes = component_sizes(G, "weak")
     n_comp = sizes.shape[0]
     if n_comp > 1:
@@ -150,7 +156,10 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
     mu = stationary_target(G, base, target, weighted)
     if bool(xp.any((G.indptr[1:] - G.indptr[:-1]) == 0)):
         raise GraphsampleError("the graph has isolated nodes: SRRW needs every node to have a neighbour")
-    check_connected(G)
+    if weighted and bool(xp.any(G.out_degree(weighted=True) <= 0)):
+        raise GraphsampleError("the graph has nodes whose arcs all have weight 0: the weighted base chain never "
+                               "enters or never leaves them; drop them or pass weighted=False")
+    check_connected(G, weighted)
     logp, logp_self = base_chain(G, base, mu, weighted)
     if not 0.5 < gamma_exp <= 1.0:
         raise ValueError(f"gamma_exp must be in (0.5, 1], got {gamma_exp}")
@@ -258,7 +267,7 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
     if need > MAX_STATE_BYTES:
         raise GraphsampleError(f"{n_chains} chains of {'sparse' if sparse else 'dense'} SRRW state need "
                                f"{need / 2**30:.1f} GiB; run fewer chains or steps per call")
-    weighted = G.is_weighted if weighted is None else bool(weighted)
+    weighted = _use_weights(G, weighted)
     inputs = _chain_inputs(G, base=base, target=target, weighted=weighted, f=f, repel_alpha=repel_alpha,
                            n_steps=n_steps, gamma_exp=float(gamma_exp))
     key = seed_key(seed)
@@ -292,8 +301,8 @@ def _base_spectrum(G: Graph, base: Base, target: Any, weighted: bool | None) -> 
     orthonormal eigenvectors :math:`v_i` give the left eigenvectors :math:`u_i = D^{1/2} v_i` of :math:`P`.
     """
     G = G.to("numpy") if G.backend != "numpy" else G
-    check_connected(G)
-    weighted = G.is_weighted if weighted is None else bool(weighted)
+    weighted = _use_weights(G, weighted)
+    check_connected(G, weighted)
     mu = stationary_target(G, base, target, weighted)
     logp, logp_self = base_chain(G, base, mu, weighted)
     P = np.zeros((G.n_nodes, G.n_nodes))
@@ -328,8 +337,11 @@ def asymptotic_variance(G: Graph, f: Any, repel_alpha: float | Any, *, base: Bas
     for one :math:`\alpha` (a float) or several (an array). One dense eigendecomposition of :math:`P` serves all
     of them: cubic time and quadratic memory in the number of nodes (minutes for 7,000 nodes).
     """
+    f = np.asarray(f if isinstance(f, list | tuple) else to_numpy(f), dtype=np.float64)
+    if f.shape != (G.n_nodes,) or not np.all(np.isfinite(f)):
+        raise ValueError(f"f must hold one finite value per node ({G.n_nodes}), got shape {f.shape}")
     lam, u = _base_spectrum(G, base, target, weighted)
-    proj = (np.asarray(to_numpy(f), dtype=np.float64) @ u) ** 2
+    proj = (f @ u) ** 2
     alphas = np.asarray(repel_alpha, dtype=np.float64)
     out = np.array([float(np.sum(proj * _coefficients(lam, a))) for a in alphas.ravel()]).reshape(alphas.shape)
     return float(out) if out.ndim == 0 else out

@@ -160,7 +160,12 @@ def _parameters(G: Graph, *, p: float, q: float, restart_prob: float, weighted: 
     if target is not None:
         xp = namespace(G.indptr)
         strength = xp.astype(G.out_degree(weighted=weighted), xp.float64)
-        h = check_target(G, target) / strength
+        if weighted and bool(xp.any((strength <= 0) & (G.indptr[1:] > G.indptr[:-1]))):
+            raise ValueError("target (Metropolis-Hastings) on a weighted graph needs every node with arcs to have "
+                             "arcs of positive weight: a node whose arcs all have weight 0 is never proposed and "
+                             "never left; drop those arcs or pass weighted=False")
+        # an isolated node is a dead end, its ratio never read
+        h = check_target(G, target) / xp.where(strength > 0, strength, 1.0)
         if not gpu:
             h = host_view(h)
     fp = np.empty(4, np.float64)

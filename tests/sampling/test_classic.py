@@ -113,6 +113,27 @@ def test_bad_input():
         classic.random_edge(no_arcs, 0.5)
 
 
+@pytest.mark.parametrize("name", ["random-edge", "random-node-edge", "hybrid", "induced-edge"])
+def test_edge_samplers_refuse_more_nodes_than_the_arcs_touch(name):
+    # 5 of the 125 nodes are isolated: arcs reach 120, so k = 125 cannot be met (it used to return 120 nodes
+    # silently, after drawing 64 (m + n) arcs)
+    G = components_graph()
+    with pytest.raises(GraphsampleError, match="120 of the 125 nodes"):
+        SAMPLERS[name](G, 1.0, seed=1)
+    S, nodes = SAMPLERS[name](G, 0.96, seed=1)
+    assert S.n_nodes == round(0.96 * 125) == len(np.unique(to_numpy(nodes)))
+
+
+@pytest.mark.parametrize("fraction", [np.float32(0.5), np.float64(0.5)])
+def test_numpy_scalar_fraction(fraction):
+    # np.float32(0.5) was refused as "fraction must be in (0, 1], got 0.5"
+    G = components_graph()
+    S, nodes = classic.random_node(G, fraction, seed=1)
+    assert np.array_equal(to_numpy(nodes), to_numpy(classic.random_node(G, 0.5, seed=1)[1]))
+    with pytest.raises(ValueError, match="fraction must be in"):
+        classic.random_node(G, True)
+
+
 @pytest.mark.parametrize("name", ["random-edge", "random-node-edge", "hybrid"])
 def test_edge_samplers_keep_undirected_edges_whole(name):
     # an undirected graph holds each edge as both arcs: a sampled edge must keep both, and nothing else
@@ -225,6 +246,22 @@ def test_mhrw_is_uniform_and_nbrw_follows_degree():
     assert deg.min() >= 2
     states = walker_states(H, _kernels.NBRW, 0.0, W, 80, starts, seed=1)
     assert chi2_pvalue(states, deg / deg.sum()) > 1e-3
+
+
+def test_nbrw_after_a_jump_is_uniform_over_the_neighbours():
+    """A walker on an isolated node jumps to a uniform node; the node it came from is then no neighbour, so
+    nothing is to be excluded: the next step is uniform over all neighbours (the last one of the row used to
+    be unreachable)."""
+    H = from_edges(np.array([1, 1, 1]), np.array([2, 3, 4]), n_nodes=5, directed=False)  # 0 isolated, a star
+    W = 20000
+    starts = np.zeros(W, np.int64)
+    cur, prev = starts.copy(), np.full(W, -1, np.int64)
+    visits = np.empty((W, 2), np.int64)
+    _kernels.walk_chunk(_kernels.NBRW, H.indptr, H.indices.astype(np.int64), cur, prev, starts.copy(), 0.0,
+                        seed_key(2), 0, visits)
+    second = visits[visits[:, 0] == 1, 1]
+    assert len(second) > 3000
+    assert chi2_pvalue(second, np.array([0, 0, 1, 1, 1]) / 3) > 1e-3
 
 
 def test_frontier_visits_follow_degree():

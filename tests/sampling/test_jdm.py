@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -193,6 +195,15 @@ def test_graph_without_arcs():
     assert S.n_arcs == 0 and S.n_nodes == 5
 
 
+def test_graph_without_nodes():
+    # the DCM deviation divided 0 by p * 0 nodes: NaN and a RuntimeWarning
+    G = from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        S, report = jdm_sample(G, 0.5, seed=0)
+    assert S.n_nodes == 0 and report.dcm_l1 == 0 and report.jdm_l1 == 0
+
+
 def test_torch_cpu_graph_gives_the_same_sample_on_torch():
     torch = pytest.importorskip("torch")
     G = random_digraph(200, 1000, 8)
@@ -251,6 +262,17 @@ def test_bad_arguments(kwargs, match):
     G = random_digraph(50, 200, 0)
     with pytest.raises(ValueError, match=match):
         jdm_sample(G, **kwargs)
+
+
+@pytest.mark.parametrize("p", [np.float32(0.5), np.float64(0.5), np.int64(1)])
+def test_numpy_scalar_fraction_is_a_fraction(p):
+    # np.float32(0.5) was refused as "fraction p must be in (0, 1], got 0.5"
+    G = random_digraph(50, 200, 0)
+    S, report = jdm_sample(G, p, seed=2)
+    R, _ = jdm_sample(G, float(p), seed=2)
+    assert report.p == float(p) and np.array_equal(S.indices, R.indices)
+    with pytest.raises(ValueError, match="fraction p must be in"):
+        jdm_sample(G, True)
 
 
 def test_undirected_graph_is_refused():

@@ -113,6 +113,19 @@ def test_second_step_follows_the_repellent_kernel(base, gamma_exp):
     assert np.all(np.abs(got - expected) <= tol), (got, expected)
 
 
+@pytest.mark.parametrize("alpha", [0.0, 2.0])
+def test_zero_weight_arc_is_skipped_not_poisoning_the_kernel(alpha):
+    """Node 0's first arc has weight 0 (log P = -inf) and, with the srw base, no self-loop either: the
+    running-max normaliser must skip that arc. X_1 from 0 follows P(0, .) = (0, 0, 1/2, 1/2) (K[mu] = P)."""
+    G = gs.from_edges([0, 0, 0, 1, 2, 3], [1, 2, 3, 2, 3, 1], np.array([0.0, 1, 1, 1, 1, 1]), directed=False)
+    n = 20_000
+    r = srrw(G, 1, repel_alpha=alpha, n_chains=n, starts=np.zeros(n, np.int64), base="srw", return_paths=True,
+             seed=1)
+    freq = np.bincount(r.paths[:, 0], minlength=4) / n
+    assert freq[0] == 0 and freq[1] == 0
+    assert abs(freq[2] - 0.5) < 5 * np.sqrt(0.25 / n)
+
+
 def test_huge_alpha_does_not_overflow():
     G = barbell()
     r = srrw(G, 3000, repel_alpha=200.0, n_chains=2, checkpoints=[3000], seed=1)
@@ -180,6 +193,7 @@ def test_backends_agree(backend, to_b):
     ({"starts": [11]}, "unknown start node 11"),
     ({"starts": [1, 2]}, "one node per chain"),
     ({"state": "hash"}, "state must be"),
+    ({"weighted": True}, "graph has no weights"),
 ])
 def test_bad_inputs(kwargs, message):
     args = {"n_steps": 10, **kwargs}
@@ -187,11 +201,42 @@ def test_bad_inputs(kwargs, message):
         srrw(barbell(), args.pop("n_steps"), **args)
 
 
+@pytest.mark.parametrize("f", [np.ones(3), np.full(10, np.nan), np.ones((10, 2))])
+def test_asymptotic_variance_checks_f(f):
+    # a wrong length was numpy's matmul error, NaN values a silent NaN variance
+    with pytest.raises(ValueError, match="one finite value per node"):
+        asymptotic_variance(barbell(), f, 1.0)
+
+
+def test_closed_forms_refuse_weighted_without_weights():
+    with pytest.raises(ValueError, match="graph has no weights"):
+        asymptotic_covariance(barbell(), 1.0, weighted=True)
+
+
 def test_graph_requirements():
     with pytest.raises(ValueError, match="undirected"):
         srrw(gs.from_edges([0, 1], [1, 0]), 10)
     with pytest.raises(GraphsampleError, match="isolated"):
         srrw(gs.from_edges([0], [1], n_nodes=3, directed=False), 10)
+
+
+def test_weighted_base_chain_must_be_irreducible_on_positive_weights():
+    """A weighted base chain never crosses a zero-weight edge: node 3, whose only edge has weight 0, is never
+    entered (srw: mu_3 = 0) or never left (mh: a chain started there stayed for ever), and two triangles
+    joined by a zero-weight edge are two chains. Both are refused; unweighted, the same graphs are fine."""
+    leaf = gs.from_edges([0, 1, 2, 2], [1, 2, 0, 3], np.array([1.0, 1, 1, 0]), directed=False)
+    for base in ("srw", "mh"):
+        with pytest.raises(GraphsampleError, match="weight 0"):
+            srrw(leaf, 10, base=base, n_chains=2, starts=[3, 0])
+    bridge = gs.from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], np.array([1.0, 1, 1, 1, 1, 1, 0]),
+                           directed=False)
+    with pytest.raises(GraphsampleError, match="2 connected components"):
+        srrw(bridge, 10)
+    for G in (leaf, bridge):
+        with pytest.raises(GraphsampleError):
+            asymptotic_covariance(G, 1.0, base="srw")
+        assert srrw(G, 10, weighted=False, checkpoints=[10], seed=0).tvd.shape == (1, 1)
+        assert np.isfinite(asymptotic_covariance(G, 1.0, weighted=False)).all()
 
 
 @pytest.mark.parametrize("src, dst", [([0, 1, 3], [1, 2, 4]),  # a path and an edge

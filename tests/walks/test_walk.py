@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import networkx as nx
 import numba
 import numpy as np
@@ -125,9 +127,12 @@ def test_node2vec_second_step_follows_pq_bias(p, q, weights):
     assert chi2_pvalue(observed, bias) > P_MIN
 
 
-def test_non_backtracking_never_returns_unless_forced():
+@pytest.mark.parametrize("kw", [{}, {"p": 0.1}, {"p": 0.1, "q": 3.0}])
+def test_non_backtracking_never_returns_unless_forced(kw):
+    # with node2vec's p < min(1, q) the return arc has its own "outlier" box in the rejection envelope;
+    # non-backtracking must close that box too, not only reject returning proposals
     G = gs.from_edges([0, 1, 1, 2, 3], [1, 2, 3, 3, 4], directed=False)  # 0 and 4 are leaves
-    w = random_walks(G, np.repeat(np.arange(5), 200), 20, non_backtracking=True, seed=2)
+    w = random_walks(G, np.repeat(np.arange(5), 200), 20, non_backtracking=True, seed=2, **kw)
     P = w.paths
     back = P[:, 2:] == P[:, :-2]
     forced = G.out_degree()[P[:, 1:-1]] == 1  # the walker stands on a leaf
@@ -195,6 +200,21 @@ def test_bad_inputs(kwargs, message):
     args = {"starts": [0], "length": 5, **kwargs}
     with pytest.raises(ValueError, match=message):
         random_walks(karate(), args.pop("starts"), args.pop("length"), **args)
+
+
+def test_target_with_isolated_and_zero_weight_nodes():
+    # an isolated node is a dead end (its target/degree ratio is never used): no division warning
+    G = gs.from_edges([0, 1], [1, 2], n_nodes=4, directed=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ends = random_walks(G, np.arange(4), 10, target=np.ones(4), return_="ends", seed=1)
+    assert ends[3] == 3
+    # a node whose arcs all weigh 0 is never proposed but proposes uniformly: every move out of it would be
+    # rejected, so the weighted Metropolis-Hastings walk cannot reach its target there; refused
+    W = gs.from_edges([0, 1, 2], [1, 2, 3], np.array([1.0, 1.0, 0.0]), directed=False)
+    with pytest.raises(ValueError, match="weight 0"):
+        random_walks(W, [3], 5, target=np.ones(4))
+    assert random_walks(W, [3], 5, target=np.ones(4), weighted=False, seed=1).lengths[0] == 6
 
 
 def test_target_needs_undirected_graph():

@@ -284,7 +284,7 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     With ``keep_connected`` the edges of a random spanning forest stay in training, so no connected
     component falls apart (the held-out fraction is then at most (m - n + c) / m). Negatives: as many
     non-edges of the full graph as positives, for training and for testing, disjoint. Self-loops are
-    never held out.
+    never held out: they stay in ``train_graph`` (they are not among the positive pairs).
     """
     if not 0.0 < float(test_fraction) < 1.0:
         raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction}")
@@ -293,6 +293,8 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     rng = check_seed(seed)
     H = G.to_undirected() if G.directed else G
     src, dst, w = (to_numpy(a) for a in H.edges())
+    loop = src == dst
+    loops, loop_w = src[loop].astype(np.int64), None if w is None else w[loop]
     upper = src < dst
     src, dst = src[upper].astype(np.int64), dst[upper].astype(np.int64)
     w = None if w is None else w[upper]
@@ -308,7 +310,8 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     test = np.zeros(m, dtype=bool)
     test[candidates[:n_test]] = True
     train = ~test
-    train_graph = from_edges(src[train], dst[train], None if w is None else w[train], n_nodes=G.n_nodes,
+    train_graph = from_edges(np.concatenate([src[train], loops]), np.concatenate([dst[train], loops]),
+                             None if w is None else np.concatenate([w[train], loop_w]), n_nodes=G.n_nodes,
                              directed=False, node_ids=G.node_ids)
     neg = sample_non_edges(H, int(train.sum()) + n_test, rng)
     return EdgeSplit(train_graph, np.stack([src[train], dst[train]], 1), neg[n_test:],

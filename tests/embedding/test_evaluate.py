@@ -153,6 +153,19 @@ def test_sample_non_edges_refuses_too_many():
         sample_non_edges(K4, 1, np.random.default_rng(0))
 
 
+
+def test_split_keeps_self_loops_in_training():
+    """Self-loops are never held out: they stay in the training graph (and are no positive pairs)."""
+    G = gs.from_edges(np.array([0, 0, 1, 2, 3, 0, 1]), np.array([1, 2, 2, 3, 0, 0, 1]),
+                      np.array([1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0]), n_nodes=5, directed=False)
+    split = split_edges(G, 0.3, seed=0)
+    assert split.train_graph.n_self_loops == 2
+    assert split.train_graph.n_edges == len(split.train_pos) + 2
+    A = split.train_graph.to_scipy()
+    assert A[0, 0] == 2.0 and A[1, 1] == 3.0
+    assert np.all(split.train_pos[:, 0] < split.train_pos[:, 1])
+
+
 def test_link_prediction_auc_on_community_embedding():
     G = two_communities()
     split = split_edges(G, 0.3, seed=1)

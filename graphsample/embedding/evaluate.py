@@ -256,13 +256,19 @@ def sample_non_edges(G: Graph, count: int, rng: np.random.Generator, exclude: np
     ``exclude``, a (k, 2) array of pairs u < v), uniform among such pairs."""
     G = G.to_undirected() if G.directed else G
     n = G.n_nodes
-    possible = n * (n - 1) // 2 - G.n_edges + G.n_self_loops
-    if count > possible:
-        raise ValueError(f"cannot draw {count} non-edges: the graph has only {possible}")
     src, dst, _ = (to_numpy(a) for a in G.edges())
-    taken = np.unique(np.minimum(src, dst).astype(np.int64) * n + np.maximum(src, dst))
+    off = src != dst
+    src, dst = src[off].astype(np.int64), dst[off].astype(np.int64)
+    taken = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))
     if exclude is not None and exclude.size:
-        taken = np.union1d(taken, exclude[:, 0] * n + exclude[:, 1])
+        exclude = np.asarray(exclude, dtype=np.int64).reshape(-1, 2)
+        exclude = exclude[exclude[:, 0] != exclude[:, 1]]
+        taken = np.union1d(taken, np.minimum(exclude[:, 0], exclude[:, 1]) * n + np.maximum(exclude[:, 0],
+                                                                                            exclude[:, 1]))
+    possible = n * (n - 1) // 2 - taken.size
+    if count > possible:
+        raise ValueError(f"cannot draw {count} non-edges: the graph has only {possible}"
+                         + (" outside the excluded pairs" if exclude is not None and exclude.size else ""))
     found = np.zeros(0, dtype=np.int64)
     while found.size < count:
         need = count - found.size

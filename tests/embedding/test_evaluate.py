@@ -166,6 +166,14 @@ def test_split_keeps_self_loops_in_training():
     assert np.all(split.train_pos[:, 0] < split.train_pos[:, 1])
 
 
+def test_sample_non_edges_counts_the_excluded_pairs():
+    """Only (0, 2) and (1, 2) are non-edges; excluding one leaves one, so asking two must fail, not hang."""
+    H = gs.from_edges(np.array([0]), np.array([1]), n_nodes=3, directed=False)
+    with pytest.raises(ValueError, match="only 1"):
+        sample_non_edges(H, 2, np.random.default_rng(0), exclude=np.array([[0, 2]]))
+    got = sample_non_edges(H, 1, np.random.default_rng(0), exclude=np.array([[0, 2], [0, 1]]))
+    np.testing.assert_array_equal(got, [[1, 2]])
+
 def test_link_prediction_auc_on_community_embedding():
     G = two_communities()
     split = split_edges(G, 0.3, seed=1)

@@ -39,7 +39,7 @@ from . import _pipeline as pl
 from ._sampler import DANGLING_CODE, build_sampler
 from ._transition import check_common, host_transition
 from .pagerank import ConvergenceInfo, _check_solver, personalization_vector
-from .ppr import PPRResult, check_positive, check_ppr_args, concat_csr, run_fused, run_setup
+from .ppr import PPRResult, check_positive, check_ppr_args, check_segments, concat_csr, run_fused, run_setup
 
 MODES = ("A", "B")
 #: Mode B asks the workers how many walkers are alive every this many supersteps (after the last wave)
@@ -84,6 +84,7 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
         raise ValueError(f"output_format must be one of {', '.join(FORMATS)}; got {output_format!r}")
     check_positive("block_size", block_size)
     check_positive("segment_block", segment_block)
+    check_segments(segment_degree, segment_length)
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     sampler = build_sampler(G.to("numpy") if G.backend != "numpy" else G, weight, hub_degree)
     t0 = time.perf_counter()

@@ -200,6 +200,15 @@ def check_positive(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
+def check_segments(segment_degree: Any, segment_length: Any) -> None:
+    """Raise a ValueError unless the short-walk segment options are usable (a segment makes >= 1 move)."""
+    if isinstance(segment_degree, bool) or not (isinstance(segment_degree, int | np.integer) and segment_degree >= 0):
+        raise ValueError(f"segment_degree must be a non-negative integer (0: no segments), got {segment_degree!r}")
+    if isinstance(segment_length, bool):
+        raise ValueError(f"segment_length must be a positive integer, got {segment_length!r}")
+    check_positive("segment_length", segment_length)
+
+
 def run_setup(G: Graph, sources: Any, seed: SeedLike, damping: float, omega: int, top_k: int | None,
               min_value: float | None) -> tuple[np.ndarray, np.uint64, float, int, int]:
     """Sources, RNG key, stop probability, entries kept per source and the smallest kept count."""
@@ -271,6 +280,7 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     check_positive("memory_budget", memory_budget)
+    check_segments(segment_degree, segment_length)
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     t0 = time.perf_counter()
     if is_gpu(G.indptr):

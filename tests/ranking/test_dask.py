@@ -92,3 +92,5 @@ def test_bad_input(client):
         fully_personalized_pagerank_dask(client, G, omega=5, output_format="csv")
     with pytest.raises(ValueError, match="block_size"):
         fully_personalized_pagerank_dask(client, G, omega=5, block_size=0)
+    with pytest.raises(ValueError, match="segment_length"):
+        fully_personalized_pagerank_dask(client, G, omega=5, mode="B", segment_length=0)

@@ -188,6 +188,9 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
     OneVsRestClassifier = _sklearn("multiclass").OneVsRestClassifier
     E = _as_embedding(embedding)
     Y = as_label_matrix(labels, E.shape[0])
+    if Y.shape[1] < 2:
+        raise ValueError("node classification needs at least two labels (classes); with one, every labelled "
+                         "node carries it and there is nothing to predict")
     ratios = _check_ratios(ratios)
     if isinstance(repeats, bool) or not isinstance(repeats, int | np.integer) or repeats < 1:
         raise ValueError(f"repeats must be a positive integer, got {repeats!r}")

@@ -76,6 +76,8 @@ def test_unlabelled_nodes_are_left_out():
     (np.zeros((10, 0)), "no classes"),
     (np.ones(10) * 0.5, "integer class ids"),
     (np.ones((10, 2, 2)), "1-D class vector or a 2-D"),
+    (np.ones((10, 1), dtype=int), "at least two labels"),  # was scikit-learn's "mix of binary and multilabel"
+    (np.r_[np.zeros(8, int), -np.ones(2, int)], "at least two labels"),
 ])
 def test_bad_labels(labels, message):
     with pytest.raises(ValueError, match=message):

@@ -23,6 +23,7 @@ on the training edges and training negatives, and reports the ROC-AUC on the hel
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -203,7 +204,7 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
     shuffles = [rng.permutation(labelled) for _ in range(repeats)]
     rows = []
     for ratio in ratios:
-        n_train = int(ratio * labelled.size)
+        n_train = math.floor(round(ratio * labelled.size, 6))  # floor(r n) without float error (0.7 * 90)
         if n_train < 1 or n_train >= labelled.size:
             raise ValueError(f"training ratio {ratio} leaves an empty training or test set "
                              f"({labelled.size} labelled nodes)")

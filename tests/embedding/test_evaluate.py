@@ -52,6 +52,13 @@ def test_node_classification_on_separable_labels():
     assert same.row(0.5)["micro_topk"] == pytest.approx(report.row(0.5)["micro_topk"])
 
 
+
+def test_training_set_size_is_the_exact_floor():
+    """0.7 * 90 is 62.99999999999999 in floating point; the protocol trains on floor(0.7 * 90) = 63 nodes."""
+    E, Y, _ = planted_labels(n=90)
+    report = node_classification(E, Y, ratios=[0.7, 0.1], repeats=1, seed=0)
+    assert [r["n_train"] for r in report.rows] == [63, 9]
+
 def test_topk_beats_threshold_on_noise():
     """On random embeddings the top-k rule still scores higher: it is told the label count."""
     rng = np.random.default_rng(1)

@@ -137,6 +137,8 @@ class Sampler:
         self.arc_src = np.repeat(np.arange(G.n_nodes, dtype=indices.dtype), np.diff(indptr))
         self.arc_prob, self.arc_alias = build_alias(np.array([0, indices.shape[0]], np.int64), w)
         degree = np.bincount(self.arc_src, weights=w, minlength=G.n_nodes)
+        #: walks stop at nodes whose out-arcs weigh 0 in all (none, or all of weight 0)
+        self.stop = degree == 0
         if G.directed:
             degree = degree + np.bincount(indices, weights=w, minlength=G.n_nodes)
         self.part = degree_partitions(degree, P)
@@ -162,7 +164,7 @@ class Sampler:
         tails = np.empty_like(heads)
         second = self.method == "node2vec"
         _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
-                              self.arc_alias, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,
+                              self.arc_alias, self.stop, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,
                               h.walk_length, h.augmentation_step, 1.0 / h.p, 1.0 / h.q, second, heads, tails)
         out_h = np.empty(heads.shape[0], np.int32)
         out_t = np.empty_like(out_h)

@@ -267,8 +267,8 @@ def make_hyper(G: Graph, dim: int, num_epoch: float, walk_length: int, augmentat
 
 
 def resolve_partitions(num_partition: int | str, n_workers: int, n_nodes: int) -> int:
-    """``"auto"``: one partition per worker; an int is checked against the node count."""
-    P = n_workers if num_partition == "auto" else num_partition
+    """``"auto"``: one partition per worker (at most one per node); an int is checked against the node count."""
+    P = min(n_workers, n_nodes) if num_partition == "auto" else num_partition
     _positive("num_partition", P, integer=True)
     if P > n_nodes:
         raise ValueError(f"num_partition ({P}) cannot exceed the number of nodes ({n_nodes})")
@@ -336,8 +336,8 @@ _PARAMS_DOC = """
     lr : initial learning rate (0.025), decayed linearly per batch to ``1e-4 * lr``.
     weight_decay : L2 decay on every updated row (0.005).
     batch_size : samples per learning-rate step; pool_size : positive samples per pool (double-buffered).
-    num_partition : ``P`` vertex partitions; ``"auto"`` = one per worker (CPU threads, or 1 on a GPU).
-        The result depends on the seed and ``P``, not on the thread count.
+    num_partition : ``P`` vertex partitions; ``"auto"`` = one per worker (CPU threads, or 1 on a GPU), at most
+        one per node. The result depends on the seed and ``P``, not on the thread count.
     device : ``None`` (where ``G`` lives), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; a host graph trained with
         ``device="cuda"`` gets host embeddings back (the GPU holds them only during training).
     return_context : also return the context embeddings.

@@ -121,6 +121,15 @@ def test_partition_errors():
         gv.block_schedule(0, 1)
 
 
+def test_auto_partitions_fit_small_graphs():
+    """"auto" is one partition per worker, but never more than the nodes: a 3-node graph on a machine with
+    8 threads must train, not fail on a num_partition the caller never chose."""
+    assert gv.resolve_partitions("auto", 8, 3) == 3
+    assert gv.resolve_partitions("auto", 2, 3) == 2
+    with pytest.raises(ValueError, match="cannot exceed"):
+        gv.resolve_partitions(4, 2, 3)
+
+
 # --------------------------------------------------------------------------------------- negatives
 def test_negatives_follow_degree_power_075():
     G = _graph(5, n=80, m=600)

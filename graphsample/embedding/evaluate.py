@@ -311,6 +311,8 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     m = src.size
     if m < 2:
         raise GraphValidationError("link prediction needs a graph with at least 2 edges (self-loops aside)")
+    if int(round(test_fraction * m)) == 0:
+        raise GraphValidationError(f"test_fraction {test_fraction} of {m} edges rounds to 0 held-out edges")
     fixed = _spanning_forest(G.n_nodes, src, dst, rng) if keep_connected else np.zeros(m, dtype=bool)
     candidates = rng.permutation(np.flatnonzero(~fixed))
     n_test = min(int(round(test_fraction * m)), candidates.size)

@@ -156,6 +156,14 @@ def test_split_of_a_tree_needs_keep_connected_off():
         split_edges(path, 1.0)
 
 
+
+def test_split_too_small_a_fraction_is_not_called_a_forest():
+    """A triangle is no forest: 10% of its 3 edges rounds to none, and the error must say that."""
+    triangle = gs.from_edges(np.array([0, 1, 0]), np.array([1, 2, 2]), n_nodes=6, directed=False)
+    with pytest.raises(GraphValidationError, match="rounds to 0"):
+        split_edges(triangle, 0.1, seed=0)
+    assert len(split_edges(triangle, 0.4, seed=0).test_pos) == 1
+
 def test_sample_non_edges_refuses_too_many():
     K4 = gs.from_edges(np.array([0, 0, 0, 1, 1, 2]), np.array([1, 2, 3, 2, 3, 3]), directed=False)
     with pytest.raises(ValueError, match="only 0"):

@@ -45,7 +45,7 @@ from .._backend import backend_of, is_gpu, to_backend
 from .._random import SeedLike
 from ..graph import Graph
 from ._sampler import DANGLING_CODE, Sampler, build_sampler, next_node
-from ._transition import check_common
+from ._transition import check_common, is_real
 
 ENGINES = ("fused", "pipeline")
 
@@ -58,7 +58,7 @@ def walks_for_accuracy(eps_rel: float, delta: float, threshold: float) -> int:
     :math:`P` pairs pass :math:`\delta / P`).
     """
     for name, v in (("eps_rel", eps_rel), ("delta", delta), ("threshold", threshold)):
-        if not (isinstance(v, float | int) and 0 < v < 1):
+        if not (is_real(v) and 0 < v < 1):
             raise ValueError(f"{name} must be in (0, 1), got {v!r}")
     return int(math.ceil((2 + 2 * eps_rel / 3) * math.log(2 / delta) / (eps_rel**2 * threshold)))
 
@@ -189,7 +189,7 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
         raise ValueError(f"omega (walks per source) must be a positive integer, got {omega!r}")
     if top_k is not None and not (isinstance(top_k, int | np.integer) and top_k >= 1):
         raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
-    if min_value is not None and not (isinstance(min_value, float | int) and 0 < min_value <= 1):
+    if min_value is not None and not (is_real(min_value) and 0 < min_value <= 1):
         raise ValueError(f"min_value must be in (0, 1], got {min_value!r}")
     return int(omega)
 

@@ -26,7 +26,7 @@ import numba
 import numpy as np
 
 from ..graph import Graph
-from ._transition import check_common, host_transition, is_host
+from ._transition import check_common, host_transition, is_host, is_real
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float =
         raise ValueError("forward push supports dangling='personalization' or 'self' (a uniform jump touches every node)")
     if not is_host(G):
         raise ValueError("forward push runs on host graphs (NumPy or CPU torch); move the graph with G.to('numpy')")
-    if not (isinstance(r_max, float | int) and 0 < r_max < 1):
+    if not (is_real(r_max) and 0 < r_max < 1):
         raise ValueError(f"r_max must be in (0, 1), got {r_max!r}")
     s = G.index_of(np.atleast_1d(source))
     if s.shape[0] != 1:

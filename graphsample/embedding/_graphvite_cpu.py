@@ -46,11 +46,12 @@ def _step(indptr, indices, prob, alias, v, skey, c):
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias, key, walk0, n_walks,
+def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias, stop, key, walk0, n_walks,
                      walk_length, s, inv_p, inv_q, second_order, heads, tails):
     """Fill ``heads``/``tails`` (length ``n_walks * samples_per_walk``) with augmented walk pairs.
 
-    A slot whose pair does not exist (a walk stopped at a node without out-arcs) holds -1.
+    Walks stop at the nodes marked in ``stop``: those whose out-arcs weigh 0 in all (none, or all of weight 0,
+    where a weighted draw is undefined). A slot whose pair does not exist (its walk stopped) holds -1.
     """
     m = arc_src.shape[0]
     L = walk_length
@@ -68,7 +69,7 @@ def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias,
         length = 2
         while length <= L:
             v = walk[length - 1]
-            if indptr[v + 1] == indptr[v]:
+            if stop[v]:
                 break
             if second_order:
                 t = walk[length - 2]

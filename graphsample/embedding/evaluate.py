@@ -23,6 +23,7 @@ on the training edges and training negatives, and reports the ROC-AUC on the hel
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -188,6 +189,9 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
     OneVsRestClassifier = _sklearn("multiclass").OneVsRestClassifier
     E = _as_embedding(embedding)
     Y = as_label_matrix(labels, E.shape[0])
+    if Y.shape[1] < 2:
+        raise ValueError("node classification needs at least two labels (classes); with one, every labelled "
+                         "node carries it and there is nothing to predict")
     ratios = _check_ratios(ratios)
     if isinstance(repeats, bool) or not isinstance(repeats, int | np.integer) or repeats < 1:
         raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
@@ -200,7 +204,7 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
     shuffles = [rng.permutation(labelled) for _ in range(repeats)]
     rows = []
     for ratio in ratios:
-        n_train = int(ratio * labelled.size)
+        n_train = math.floor(round(ratio * labelled.size, 6))  # floor(r n) without float error (0.7 * 90)
         if n_train < 1 or n_train >= labelled.size:
             raise ValueError(f"training ratio {ratio} leaves an empty training or test set "
                              f"({labelled.size} labelled nodes)")
@@ -256,13 +260,19 @@ def sample_non_edges(G: Graph, count: int, rng: np.random.Generator, exclude: np
     ``exclude``, a (k, 2) array of pairs u < v), uniform among such pairs."""
     G = G.to_undirected() if G.directed else G
     n = G.n_nodes
-    possible = n * (n - 1) // 2 - G.n_edges + G.n_self_loops
-    if count > possible:
-        raise ValueError(f"cannot draw {count} non-edges: the graph has only {possible}")
     src, dst, _ = (to_numpy(a) for a in G.edges())
-    taken = np.unique(np.minimum(src, dst).astype(np.int64) * n + np.maximum(src, dst))
+    off = src != dst
+    src, dst = src[off].astype(np.int64), dst[off].astype(np.int64)
+    taken = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))
     if exclude is not None and exclude.size:
-        taken = np.union1d(taken, exclude[:, 0] * n + exclude[:, 1])
+        exclude = np.asarray(exclude, dtype=np.int64).reshape(-1, 2)
+        exclude = exclude[exclude[:, 0] != exclude[:, 1]]
+        taken = np.union1d(taken, np.minimum(exclude[:, 0], exclude[:, 1]) * n + np.maximum(exclude[:, 0],
+                                                                                            exclude[:, 1]))
+    possible = n * (n - 1) // 2 - taken.size
+    if count > possible:
+        raise ValueError(f"cannot draw {count} non-edges: the graph has only {possible}"
+                         + (" outside the excluded pairs" if exclude is not None and exclude.size else ""))
     found = np.zeros(0, dtype=np.int64)
     while found.size < count:
         need = count - found.size
@@ -284,7 +294,7 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     With ``keep_connected`` the edges of a random spanning forest stay in training, so no connected
     component falls apart (the held-out fraction is then at most (m - n + c) / m). Negatives: as many
     non-edges of the full graph as positives, for training and for testing, disjoint. Self-loops are
-    never held out.
+    never held out: they stay in ``train_graph`` (they are not among the positive pairs).
     """
     if not 0.0 < float(test_fraction) < 1.0:
         raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction}")
@@ -293,12 +303,16 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     rng = check_seed(seed)
     H = G.to_undirected() if G.directed else G
     src, dst, w = (to_numpy(a) for a in H.edges())
+    loop = src == dst
+    loops, loop_w = src[loop].astype(np.int64), None if w is None else w[loop]
     upper = src < dst
     src, dst = src[upper].astype(np.int64), dst[upper].astype(np.int64)
     w = None if w is None else w[upper]
     m = src.size
     if m < 2:
         raise GraphValidationError("link prediction needs a graph with at least 2 edges (self-loops aside)")
+    if int(round(test_fraction * m)) == 0:
+        raise GraphValidationError(f"test_fraction {test_fraction} of {m} edges rounds to 0 held-out edges")
     fixed = _spanning_forest(G.n_nodes, src, dst, rng) if keep_connected else np.zeros(m, dtype=bool)
     candidates = rng.permutation(np.flatnonzero(~fixed))
     n_test = min(int(round(test_fraction * m)), candidates.size)
@@ -308,7 +322,8 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     test = np.zeros(m, dtype=bool)
     test[candidates[:n_test]] = True
     train = ~test
-    train_graph = from_edges(src[train], dst[train], None if w is None else w[train], n_nodes=G.n_nodes,
+    train_graph = from_edges(np.concatenate([src[train], loops]), np.concatenate([dst[train], loops]),
+                             None if w is None else np.concatenate([w[train], loop_w]), n_nodes=G.n_nodes,
                              directed=False, node_ids=G.node_ids)
     neg = sample_non_edges(H, int(train.sum()) + n_test, rng)
     return EdgeSplit(train_graph, np.stack([src[train], dst[train]], 1), neg[n_test:],

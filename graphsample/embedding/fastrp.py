@@ -19,9 +19,10 @@ products, :math:`O(k\,m\,d)`. Two presets:
 * ``"paper"``: the authors' setting. Powers propagate un-normalised (:math:`N_i = A^i L R`), each is
   row-normalised only for the weighted sum, and the sum is finally standardised column by column (zero
   mean, unit variance). ``s = sqrt(n)``; BlogCatalog weights ``[1, 1, 7.81, 45.28]``, ``beta = -0.628``.
-* ``"gds"``: Neo4j Graph Data Science's variant: ``s = 3``; every iteration averages the neighbours'
-  *normalised* vectors and normalises again (:math:`N_i = \widehat{A N_{i-1}}`), iteration weights
-  ``[0, 1, 1]``, node self influence, no standardisation.
+* ``"gds"``: Neo4j Graph Data Science's variant: ``s = 3``; the first product averages the initial
+  vectors as they are (:math:`N_1 = A N_0`, not row-normalised), every later one the neighbours'
+  *normalised* vectors (:math:`N_i = A \hat N_{i-1}`, :math:`i \ge 2`), iteration weights ``[0, 1, 1]``,
+  node self influence, no standardisation.
 
 Node features (GDS ``propertyRatio``) take the first ``round(property_ratio * dim)`` columns of
 :math:`N_0`: :math:`X R_X` with an independent very sparse :math:`R_X`; the rest is :math:`L R`.
@@ -305,7 +306,8 @@ def fastrp(G: Graph, dim: int = 128, *, preset: Preset = "paper", weights: Any =
     r"""FastRP node embeddings (Chen et al., CIKM 2019): an ``(n, dim)`` array in G's namespace and device.
 
     Computes :math:`N = \gamma \hat N_0 + \sum_{i=1}^k \alpha_i \hat N_i` with :math:`N_0 = L R` and
-    :math:`N_i = A N_{i-1}` (:math:`A \hat N_{i-1}` for "gds"); see the module docstring for the math.
+    :math:`N_i = A N_{i-1}` (:math:`A \hat N_{i-1}` for :math:`i \ge 2` with "gds"); see the module docstring
+    for the math.
 
     Parameters
     ----------

@@ -137,6 +137,8 @@ class Sampler:
         self.arc_src = np.repeat(np.arange(G.n_nodes, dtype=indices.dtype), np.diff(indptr))
         self.arc_prob, self.arc_alias = build_alias(np.array([0, indices.shape[0]], np.int64), w)
         degree = np.bincount(self.arc_src, weights=w, minlength=G.n_nodes)
+        #: walks stop at nodes whose out-arcs weigh 0 in all (none, or all of weight 0)
+        self.stop = degree == 0
         if G.directed:
             degree = degree + np.bincount(indices, weights=w, minlength=G.n_nodes)
         self.part = degree_partitions(degree, P)
@@ -162,7 +164,7 @@ class Sampler:
         tails = np.empty_like(heads)
         second = self.method == "node2vec"
         _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
-                              self.arc_alias, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,
+                              self.arc_alias, self.stop, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,
                               h.walk_length, h.augmentation_step, 1.0 / h.p, 1.0 / h.q, second, heads, tails)
         out_h = np.empty(heads.shape[0], np.int32)
         out_t = np.empty_like(out_h)
@@ -265,8 +267,8 @@ def make_hyper(G: Graph, dim: int, num_epoch: float, walk_length: int, augmentat
 
 
 def resolve_partitions(num_partition: int | str, n_workers: int, n_nodes: int) -> int:
-    """``"auto"``: one partition per worker; an int is checked against the node count."""
-    P = n_workers if num_partition == "auto" else num_partition
+    """``"auto"``: one partition per worker (at most one per node); an int is checked against the node count."""
+    P = min(n_workers, n_nodes) if num_partition == "auto" else num_partition
     _positive("num_partition", P, integer=True)
     if P > n_nodes:
         raise ValueError(f"num_partition ({P}) cannot exceed the number of nodes ({n_nodes})")
@@ -334,8 +336,8 @@ _PARAMS_DOC = """
     lr : initial learning rate (0.025), decayed linearly per batch to ``1e-4 * lr``.
     weight_decay : L2 decay on every updated row (0.005).
     batch_size : samples per learning-rate step; pool_size : positive samples per pool (double-buffered).
-    num_partition : ``P`` vertex partitions; ``"auto"`` = one per worker (CPU threads, or 1 on a GPU).
-        The result depends on the seed and ``P``, not on the thread count.
+    num_partition : ``P`` vertex partitions; ``"auto"`` = one per worker (CPU threads, or 1 on a GPU), at most
+        one per node. The result depends on the seed and ``P``, not on the thread count.
     device : ``None`` (where ``G`` lives), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; a host graph trained with
         ``device="cuda"`` gets host embeddings back (the GPU holds them only during training).
     return_context : also return the context embeddings.

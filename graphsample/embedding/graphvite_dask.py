@@ -88,10 +88,14 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
               for j in range(P)]
     neg_key = subkey(sampler.key, _NEG_STREAM)
     done, pending = 0, None
+    diag = (np.arange(P)[None, :] - np.arange(P)[:, None]) % P  # diagonal of block (i, j)
     for t, (heads, tails, block_ptr) in pools(sampler):
         loss_futures = []
+        # learning rates as in the single-process trainer, whose episodes are whole diagonals (P slots):
+        # sample k of block (i, j) counts done + (samples of earlier diagonals) + i + k * P
+        diag_size = np.bincount(diag.ravel(), weights=np.diff(block_ptr), minlength=P).astype(np.int64)
+        diag_start = done + np.concatenate([[0], np.cumsum(diag_size)[:-1]])
         for e in range(episodes.shape[0]):
-            sizes = [block_ptr[i * P + j + 1] - block_ptr[i * P + j] for i, j in episodes[e] if i >= 0]
             for w, (i, j) in enumerate(episodes[e]):
                 if i < 0:
                     continue
@@ -100,12 +104,12 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
                 samples = client.scatter([heads[lo:hi], tails[lo:hi]], workers=[workers[w]], hash=False)
                 fut = client.submit(_train_block_task, Vp[i], Cp[j], samples, tables[j],
                                     subkey(neg_key, sampler.negative_stream(t) + b), hyper,
-                                    done + w, len(sizes), sampler.total, device,
+                                    int(diag_start[diag[i, j]]) + int(i), P, sampler.total, device,
                                     workers=[workers[w]], allow_other_workers=False, pure=False)
                 Vp[i] = client.submit(operator.getitem, fut, 0, workers=[workers[w]])
                 Cp[j] = client.submit(operator.getitem, fut, 1, workers=[workers[w]])
                 loss_futures.append(client.submit(operator.getitem, fut, 2, workers=[workers[w]]))
-            done += int(sum(sizes))
+        done += int(block_ptr[-1])
         if pending is not None:
             _report(client, pending, callback)
         pending = (loss_futures, done, sampler.total, int(block_ptr[-1]))

@@ -32,7 +32,8 @@ After each sweep the block is rescaled to satisfy the conservation law of its ex
 normalisation of the eigenvector formulation: it removes the slowest error mode (rate :math:`d`) and leaves
 the rate :math:`d\,|\lambda_2|`. An SCC that leaks mass to later SCCs has a slowest mode of its own; with many columns
 its law is weighted by the right Perron vector of :math:`P_{CC}` (:func:`_conservation_weights`), which removes
-that mode too (p2p-gnutella08, 64 sources at tol 1e-12: 30 sweeps instead of 129).
+that mode too (p2p-gnutella08, 64 sources at tol 1e-12: 30 sweeps instead of 129). When ARPACK cannot find
+that vector quickly (a long leaking cycle puts every eigenvalue on one circle), the column-sum law stays.
 
 :func:`plan_direct` picks the direct solve for an SCC of at least ``DIRECT_MIN`` nodes when its cost, about
 :math:`\tfrac23 k^3` flops for the factorisation plus :math:`2k^2` per column, is below that of the sweeps,
@@ -63,6 +64,9 @@ SWEEPS = 24
 SWEEP_EFFICIENCY = 1.0 / 8.0
 #: columns from which a leaking SCC's Perron vector (one eigensolve) is worth computing
 PERRON_MIN_COLS = 8
+#: Arnoldi restarts allowed to ARPACK for a Perron vector; beyond that (eigenvalues crowding the spectral circle,
+#: as in a long leaking cycle) the SCC keeps the column-sum law, which is just as exact, only slower to sweep
+PERRON_MAXITER = 100
 #: sweeps without a new lowest residual after which an SCC's sweeps stop unconverged: a ``tol`` below the
 #: rounding floor (about 1e-13 relative on graphs with millions of nodes) cannot be met, and there the residual
 #: only fluctuates, while above it every sweep lowers the residual, however slowly (damping near 1)
@@ -128,6 +132,8 @@ def _conservation_weights(T: HostTransition, damping: float, diag: np.ndarray, n
         lo, hi = int(T.scc_ptr[c]), int(T.scc_ptr[c + 1])
         PT = _block(T, T.prob_t, lo, hi, T.self_prob[lo:hi])
         vec = _perron(PT)
+        if vec is None:  # not found: keep psi = 1 and the column sums
+            continue
         psi[lo:hi] = vec
         colsum[lo:hi] = vec - damping * (PT.T @ vec)  # psi^T (I - d P_CC^T): exact for any psi
     return psi, colsum
@@ -145,13 +151,17 @@ def _block(T, values: np.ndarray, lo: int, hi: int, diagonal: np.ndarray) -> sci
     return scipy.sparse.csr_matrix((np.concatenate([values[arcs], diagonal]), (rows, cols)), shape=(k, k))
 
 
-def _perron(PT: scipy.sparse.csr_matrix) -> np.ndarray:
-    r"""Positive right Perron vector of :math:`P` given :math:`P^{\top}` (irreducible, non-negative), max 1."""
+def _perron(PT: scipy.sparse.csr_matrix) -> np.ndarray | None:
+    r"""Positive right Perron vector of :math:`P` given :math:`P^{\top}` (irreducible, non-negative), max 1;
+    None when ARPACK does not converge within ``PERRON_MAXITER`` restarts."""
     P = PT.T.tocsr()
     if P.shape[0] <= 64:
         vals, vecs = np.linalg.eig(P.toarray())
     else:
-        vals, vecs = scipy.sparse.linalg.eigs(P, k=1, which="LR", tol=1e-8)
+        try:
+            vals, vecs = scipy.sparse.linalg.eigs(P, k=1, which="LR", tol=1e-8, maxiter=PERRON_MAXITER)
+        except scipy.sparse.linalg.ArpackNoConvergence:
+            return None
     vec = np.abs(vecs[:, int(np.argmax(vals.real))].real)
     return vec / vec.max()
 

@@ -14,6 +14,7 @@ The solvers pull along in-arcs, so the structure keeps the transposed CSR with o
 
 from __future__ import annotations
 
+import numbers
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -28,13 +29,18 @@ DANGLING = ("personalization", "uniform", "self")
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def is_real(x: Any) -> bool:
+    """True for a real number, Python or NumPy (``np.float32(0.85)`` included), but not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
+
+
 def check_common(G: Any, damping: float, dangling: str) -> None:
     """Validate the arguments every PageRank variant shares."""
     if not isinstance(G, Graph):
         raise TypeError(f"expected a graphsample.Graph, got {type(G).__name__}")
     if G.n_nodes == 0:
         raise ValueError("PageRank of an empty graph (0 nodes) is undefined")
-    if not (isinstance(damping, float | int) and 0.0 <= damping < 1.0):
+    if not (is_real(damping) and 0.0 <= damping < 1.0):
         raise ValueError(f"damping must be a number in [0, 1), got {damping!r}")
     if dangling not in DANGLING:
         raise ValueError(f"dangling must be one of {', '.join(DANGLING)}; got {dangling!r}")

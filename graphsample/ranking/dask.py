@@ -38,8 +38,8 @@ from ..graph import Graph
 from . import _pipeline as pl
 from ._sampler import DANGLING_CODE, build_sampler
 from ._transition import check_common, host_transition
-from .pagerank import ConvergenceInfo, _check_solver, personalization_vector
-from .ppr import PPRResult, check_positive, check_ppr_args, concat_csr, run_fused, run_setup
+from .pagerank import ConvergenceInfo, _check_solver, _warn_unconverged, personalization_vector
+from .ppr import PPRResult, check_positive, check_ppr_args, check_segments, concat_csr, run_fused, run_setup
 
 MODES = ("A", "B")
 #: Mode B asks the workers how many walkers are alive every this many supersteps (after the last wave)
@@ -84,6 +84,7 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
         raise ValueError(f"output_format must be one of {', '.join(FORMATS)}; got {output_format!r}")
     check_positive("block_size", block_size)
     check_positive("segment_block", segment_block)
+    check_segments(segment_degree, segment_length)
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     sampler = build_sampler(G.to("numpy") if G.backend != "numpy" else G, weight, hub_degree)
     t0 = time.perf_counter()
@@ -251,6 +252,8 @@ def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization:
     _check_client(client)
     check_common(G, damping, dangling)
     _check_solver(tol, max_iter, "power")
+    if n_parts is not None:
+        check_positive("n_parts", n_parts)
     Gh = G.to("numpy") if G.backend != "numpy" else G
     v = personalization_vector(Gh, personalization)
     n = G.n_nodes
@@ -284,4 +287,5 @@ def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization:
             break
     x = x / x.sum()
     info = ConvergenceInfo("power", it, change, change < tol, tol)
+    _warn_unconverged(info)
     return (x, info) if return_info else x

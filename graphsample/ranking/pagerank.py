@@ -38,7 +38,7 @@ from .. import _ops
 from .._backend import asarray_like, backend_of, to_numpy
 from ..graph import Graph
 from ._scc_solve import solve as scc_solve
-from ._transition import check_common, host_transition, is_host, out_weight
+from ._transition import check_common, host_transition, is_host, is_real, out_weight
 
 METHODS = ("auto", "power", "gauss-seidel")
 #: the largest SCC solved directly (its LU factors take DIRECT_MAX**2 * 8 bytes: 128 MiB)
@@ -68,7 +68,7 @@ class TopK(NamedTuple):
 
 
 def _check_solver(tol: float, max_iter: int, method: str) -> None:
-    if not (isinstance(tol, float | int) and tol > 0 and np.isfinite(tol)):
+    if not (is_real(tol) and tol > 0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a positive number, got {tol!r}")
     if not (isinstance(max_iter, int | np.integer) and max_iter >= 1):
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")

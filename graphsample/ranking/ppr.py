@@ -45,7 +45,7 @@ from .._backend import backend_of, is_gpu, to_backend
 from .._random import SeedLike
 from ..graph import Graph
 from ._sampler import DANGLING_CODE, Sampler, build_sampler, next_node
-from ._transition import check_common
+from ._transition import check_common, is_real
 
 ENGINES = ("fused", "pipeline")
 
@@ -58,7 +58,7 @@ def walks_for_accuracy(eps_rel: float, delta: float, threshold: float) -> int:
     :math:`P` pairs pass :math:`\delta / P`).
     """
     for name, v in (("eps_rel", eps_rel), ("delta", delta), ("threshold", threshold)):
-        if not (isinstance(v, float | int) and 0 < v < 1):
+        if not (is_real(v) and 0 < v < 1):
             raise ValueError(f"{name} must be in (0, 1), got {v!r}")
     return int(math.ceil((2 + 2 * eps_rel / 3) * math.log(2 / delta) / (eps_rel**2 * threshold)))
 
@@ -189,7 +189,7 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
         raise ValueError(f"omega (walks per source) must be a positive integer, got {omega!r}")
     if top_k is not None and not (isinstance(top_k, int | np.integer) and top_k >= 1):
         raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
-    if min_value is not None and not (isinstance(min_value, float | int) and 0 < min_value <= 1):
+    if min_value is not None and not (is_real(min_value) and 0 < min_value <= 1):
         raise ValueError(f"min_value must be in (0, 1], got {min_value!r}")
     return int(omega)
 
@@ -198,6 +198,15 @@ def check_positive(name: str, value: Any) -> None:
     """Raise a ValueError unless ``value`` is a positive integer."""
     if not (isinstance(value, int | np.integer) and value >= 1):
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def check_segments(segment_degree: Any, segment_length: Any) -> None:
+    """Raise a ValueError unless the short-walk segment options are usable (a segment makes >= 1 move)."""
+    if isinstance(segment_degree, bool) or not (isinstance(segment_degree, int | np.integer) and segment_degree >= 0):
+        raise ValueError(f"segment_degree must be a non-negative integer (0: no segments), got {segment_degree!r}")
+    if isinstance(segment_length, bool):
+        raise ValueError(f"segment_length must be a positive integer, got {segment_length!r}")
+    check_positive("segment_length", segment_length)
 
 
 def run_setup(G: Graph, sources: Any, seed: SeedLike, damping: float, omega: int, top_k: int | None,
@@ -271,6 +280,7 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     check_positive("memory_budget", memory_budget)
+    check_segments(segment_degree, segment_length)
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     t0 = time.perf_counter()
     if is_gpu(G.indptr):

@@ -6,8 +6,8 @@ With teleport probability :math:`\alpha = 1 - d`, push keeps an estimate :math:`
 .. math::  \pi_s = p + \sum_u r_u\, \pi_u .
 
 Pushing a node :math:`u` moves :math:`\alpha r_u` into :math:`p_u` and spreads :math:`(1-\alpha) r_u` over its
-out-arcs by the transition probabilities :math:`P_{uv}` (at a dangling node it goes back to the source,
-the ``"personalization"`` policy, or stays, ``"self"``). Nodes are pushed (FIFO) while
+out-arcs by the transition probabilities :math:`P_{uv}` (at a dangling node, :math:`W_u = 0`, it goes back to
+the source, the ``"personalization"`` policy, or stays, ``"self"``). Nodes are pushed (FIFO) while
 :math:`r_u > r_{\max} W_u` with :math:`W_u` the (weighted) out-degree (1 for dangling nodes).
 
 Error bounds, both from the invariant: :math:`p \le \pi_s` and :math:`\lVert \pi_s - p\rVert_1 = \sum_u r_u`
@@ -26,7 +26,7 @@ import numba
 import numpy as np
 
 from ..graph import Graph
-from ._transition import check_common, host_transition, is_host
+from ._transition import check_common, host_transition, is_host, is_real
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class PushResult:
 
 
 @numba.njit(nogil=True, cache=True)
-def _push(indptr, indices, prob, out_w, source, alpha, r_max, self_dangling, p, r):
+def _push(indptr, indices, prob, out_w, dangling, source, alpha, r_max, self_dangling, p, r):
     n = p.shape[0]
     queue = np.empty(n, np.int64)
     queued = np.zeros(n, np.bool_)
@@ -62,7 +62,7 @@ def _push(indptr, indices, prob, out_w, source, alpha, r_max, self_dangling, p, 
             continue
         pushes += 1
         r[u] = 0.0
-        if indptr[u] == indptr[u + 1]:  # dangling
+        if dangling[u]:  # out-weight 0 (no out-arcs, or all of weight 0)
             if self_dangling:
                 p[u] += ru
                 continue
@@ -103,7 +103,7 @@ def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float =
         raise ValueError("forward push supports dangling='personalization' or 'self' (a uniform jump touches every node)")
     if not is_host(G):
         raise ValueError("forward push runs on host graphs (NumPy or CPU torch); move the graph with G.to('numpy')")
-    if not (isinstance(r_max, float | int) and 0 < r_max < 1):
+    if not (is_real(r_max) and 0 < r_max < 1):
         raise ValueError(f"r_max must be in (0, 1), got {r_max!r}")
     s = G.index_of(np.atleast_1d(source))
     if s.shape[0] != 1:
@@ -113,7 +113,7 @@ def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float =
     p = np.zeros(G.n_nodes)
     r = np.zeros(G.n_nodes)
     r[s[0]] = 1.0
-    pushes = _push(T.out_prob_ptr, T.out_idx, T.out_prob, W, int(s[0]), 1.0 - float(damping), float(r_max),
-                   dangling == "self", p, r)
+    pushes = _push(T.out_prob_ptr, T.out_idx, T.out_prob, W, T.out_w == 0, int(s[0]), 1.0 - float(damping),
+                   float(r_max), dangling == "self", p, r)
     bound = None if G.directed else r_max * W
     return PushResult(p, r, float(r.sum()), bound, int(pushes))

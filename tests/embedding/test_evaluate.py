@@ -52,6 +52,13 @@ def test_node_classification_on_separable_labels():
     assert same.row(0.5)["micro_topk"] == pytest.approx(report.row(0.5)["micro_topk"])
 
 
+
+def test_training_set_size_is_the_exact_floor():
+    """0.7 * 90 is 62.99999999999999 in floating point; the protocol trains on floor(0.7 * 90) = 63 nodes."""
+    E, Y, _ = planted_labels(n=90)
+    report = node_classification(E, Y, ratios=[0.7, 0.1], repeats=1, seed=0)
+    assert [r["n_train"] for r in report.rows] == [63, 9]
+
 def test_topk_beats_threshold_on_noise():
     """On random embeddings the top-k rule still scores higher: it is told the label count."""
     rng = np.random.default_rng(1)
@@ -76,6 +83,8 @@ def test_unlabelled_nodes_are_left_out():
     (np.zeros((10, 0)), "no classes"),
     (np.ones(10) * 0.5, "integer class ids"),
     (np.ones((10, 2, 2)), "1-D class vector or a 2-D"),
+    (np.ones((10, 1), dtype=int), "at least two labels"),  # was scikit-learn's "mix of binary and multilabel"
+    (np.r_[np.zeros(8, int), -np.ones(2, int)], "at least two labels"),
 ])
 def test_bad_labels(labels, message):
     with pytest.raises(ValueError, match=message):
@@ -147,11 +156,40 @@ def test_split_of_a_tree_needs_keep_connected_off():
         split_edges(path, 1.0)
 
 
+
+def test_split_too_small_a_fraction_is_not_called_a_forest():
+    """A triangle is no forest: 10% of its 3 edges rounds to none, and the error must say that."""
+    triangle = gs.from_edges(np.array([0, 1, 0]), np.array([1, 2, 2]), n_nodes=6, directed=False)
+    with pytest.raises(GraphValidationError, match="rounds to 0"):
+        split_edges(triangle, 0.1, seed=0)
+    assert len(split_edges(triangle, 0.4, seed=0).test_pos) == 1
+
 def test_sample_non_edges_refuses_too_many():
     K4 = gs.from_edges(np.array([0, 0, 0, 1, 1, 2]), np.array([1, 2, 3, 2, 3, 3]), directed=False)
     with pytest.raises(ValueError, match="only 0"):
         sample_non_edges(K4, 1, np.random.default_rng(0))
 
+
+
+def test_split_keeps_self_loops_in_training():
+    """Self-loops are never held out: they stay in the training graph (and are no positive pairs)."""
+    G = gs.from_edges(np.array([0, 0, 1, 2, 3, 0, 1]), np.array([1, 2, 2, 3, 0, 0, 1]),
+                      np.array([1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0]), n_nodes=5, directed=False)
+    split = split_edges(G, 0.3, seed=0)
+    assert split.train_graph.n_self_loops == 2
+    assert split.train_graph.n_edges == len(split.train_pos) + 2
+    A = split.train_graph.to_scipy()
+    assert A[0, 0] == 2.0 and A[1, 1] == 3.0
+    assert np.all(split.train_pos[:, 0] < split.train_pos[:, 1])
+
+
+def test_sample_non_edges_counts_the_excluded_pairs():
+    """Only (0, 2) and (1, 2) are non-edges; excluding one leaves one, so asking two must fail, not hang."""
+    H = gs.from_edges(np.array([0]), np.array([1]), n_nodes=3, directed=False)
+    with pytest.raises(ValueError, match="only 1"):
+        sample_non_edges(H, 2, np.random.default_rng(0), exclude=np.array([[0, 2]]))
+    got = sample_non_edges(H, 1, np.random.default_rng(0), exclude=np.array([[0, 2], [0, 1]]))
+    np.testing.assert_array_equal(got, [[1, 2]])
 
 def test_link_prediction_auc_on_community_embedding():
     G = two_communities()

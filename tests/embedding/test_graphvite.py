@@ -121,6 +121,15 @@ def test_partition_errors():
         gv.block_schedule(0, 1)
 
 
+def test_auto_partitions_fit_small_graphs():
+    """"auto" is one partition per worker, but never more than the nodes: a 3-node graph on a machine with
+    8 threads must train, not fail on a num_partition the caller never chose."""
+    assert gv.resolve_partitions("auto", 8, 3) == 3
+    assert gv.resolve_partitions("auto", 2, 3) == 2
+    with pytest.raises(ValueError, match="cannot exceed"):
+        gv.resolve_partitions(4, 2, 3)
+
+
 # --------------------------------------------------------------------------------------- negatives
 def test_negatives_follow_degree_power_075():
     G = _graph(5, n=80, m=600)
@@ -145,7 +154,7 @@ def test_pairs_are_walk_pairs_and_start_arcs_follow_weights():
     n_walks = 40000
     heads = np.empty(n_walks, indices.dtype)
     tails = np.empty_like(heads)
-    cpu.generate_samples(indptr, indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.walk_key, 0,
+    cpu.generate_samples(indptr, indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop, S.walk_key, 0,
                          n_walks, 1, 1, 1.0, 1.0, False, heads, tails)
     pos = np.array([indptr[h] + np.searchsorted(indices[indptr[h]:indptr[h + 1]], t) for h, t in zip(heads, tails)])
     assert np.all(indices[pos] == tails)  # every pair is an arc h -> t
@@ -167,7 +176,7 @@ def test_augmented_pairs_within_s_steps():
     n_walks = 500
     heads = np.empty(n_walks * S.samples_per_walk, S.indices.dtype)
     tails = np.empty_like(heads)
-    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.walk_key, 0, n_walks, 6, 3, 1.0, 1.0, False, heads, tails)
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop, S.walk_key, 0, n_walks, 6, 3, 1.0, 1.0, False, heads, tails)
     ok = heads >= 0
     assert ok.all()  # undirected graph without isolated start: no dead ends
     assert reach[heads, tails].all()
@@ -182,7 +191,7 @@ def test_node2vec_rejection_sampling_matches_second_order_probabilities():
     n_walks = 60000
     heads = np.empty(n_walks * 3, S.indices.dtype)
     tails = np.empty_like(heads)
-    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.walk_key, 0, n_walks, 2, 2, 1 / p, 1 / q, True, heads, tails)
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop, S.walk_key, 0, n_walks, 2, 2, 1 / p, 1 / q, True, heads, tails)
     t, v, x = heads[0::3], heads[2::3], tails[2::3]  # pairs (w0,w1), (w0,w2), (w1,w2)
     sel = (t == 0) & (v == 1)
     counts = np.bincount(x[sel], minlength=5)[[0, 2, 3, 4]]
@@ -195,7 +204,7 @@ def test_directed_walks_stop_at_dead_ends():
     S = _sampler(G, augmentation_step=2, walk_length=5)
     heads = np.empty(50 * S.samples_per_walk, S.indices.dtype)
     tails = np.empty_like(heads)
-    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.walk_key, 0,
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop, S.walk_key, 0,
                          50, 5, 2, 1.0, 1.0, False, heads, tails)
     valid = heads >= 0
     assert np.all(tails[valid] > heads[valid]) and np.all(tails[valid] - heads[valid] <= 2)
@@ -203,6 +212,21 @@ def test_directed_walks_stop_at_dead_ends():
     V = gv.deepwalk(G, 4, num_epoch=20, seed=0, num_partition=1)
     assert np.isfinite(V).all()
 
+
+
+def test_walks_stop_where_every_out_arc_weighs_zero():
+    """Node 1's out-arcs weigh 0, so no walk may leave it (a weighted draw there is undefined): 1 never heads a
+    pair. Every walk from 0 goes to 1 and stops there."""
+    G = from_edges([0, 1, 1, 2, 3], [1, 2, 3, 0, 0], [1.0, 0.0, 0.0, 1.0, 1.0], n_nodes=4)
+    for method in ("deepwalk", "node2vec"):
+        S = _sampler(G, method, P=1, augmentation_step=2, walk_length=4)
+        heads = np.empty(300 * S.samples_per_walk, S.indices.dtype)
+        tails = np.empty_like(heads)
+        cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop,
+                             S.walk_key, 0, 300, 4, 2, 1.0, 1.0, method == "node2vec", heads, tails)
+        valid = heads >= 0
+        assert not np.any(heads[valid] == 1)
+        assert np.any(tails[valid] == 1) and not np.any(tails[valid & (heads == 0)] != 1)
 
 def test_binning_and_line_pseudo_shuffle():
     part = np.array([0, 1, 0, 1])

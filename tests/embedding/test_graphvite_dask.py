@@ -45,6 +45,16 @@ def test_dask_workers_equal_single_process(client, P):
     assert len(losses) > 2 and losses[-1] < losses[0]
 
 
+
+def test_more_partitions_than_workers_keep_the_learning_rates(client):
+    """P = 3 partitions on 2 workers with a decaying learning rate (batch_size 100 < |E| * num_epoch): each
+    sample must get the learning rate it has in the single-process trainer."""
+    from graphsample.embedding import graphvite_dask as gd
+
+    kw = dict(num_epoch=20, pool_size=1500, num_partition=3, batch_size=100, seed=4)
+    V = gd.deepwalk(_graph(), client, 8, **kw)
+    np.testing.assert_allclose(V, gv.deepwalk(_graph(), 8, **kw), atol=1e-6)
+
 def test_dask_errors(client):
     from graphsample.embedding import graphvite_dask as gd
 

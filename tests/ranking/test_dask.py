@@ -92,3 +92,14 @@ def test_bad_input(client):
         fully_personalized_pagerank_dask(client, G, omega=5, output_format="csv")
     with pytest.raises(ValueError, match="block_size"):
         fully_personalized_pagerank_dask(client, G, omega=5, block_size=0)
+    with pytest.raises(ValueError, match="segment_length"):
+        fully_personalized_pagerank_dask(client, G, omega=5, mode="B", segment_length=0)
+
+
+def test_pagerank_dask_checks_parts_and_warns(client):
+    for bad in (-1, 2.5):
+        with pytest.raises(ValueError, match="n_parts"):
+            pagerank_dask(client, G, n_parts=bad)
+    with pytest.warns(RuntimeWarning, match="did not converge"):  # as pagerank does
+        _, info = pagerank_dask(client, G, max_iter=2, return_info=True)
+    assert not info.converged and info.iterations == 2

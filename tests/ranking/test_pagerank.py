@@ -157,3 +157,19 @@ def test_bad_graph_and_sources():
         personalized_pagerank(G, [1], top_k=0)
     with pytest.raises(ValueError, match="memory_budget"):
         personalized_pagerank(G, [1], memory_budget=0)
+
+
+def test_numpy_scalars_are_numbers():
+    """np.float32(0.85) is a damping in [0, 1): it used to be refused with 'damping must be a number in [0, 1),
+    got 0.85', and so were NumPy tol, r_max, min_value and accuracy targets."""
+    from graphsample.ranking import forward_push, fully_personalized_pagerank, walks_for_accuracy
+
+    G = random_graph()
+    x = pagerank(G, np.float32(0.5), tol=np.float32(1e-8))
+    assert np.abs(x - pagerank(G, 0.5, tol=1e-8)).max() < 1e-7
+    assert personalized_pagerank(G, [0], np.float64(0.5)).shape == (1, G.n_nodes)
+    assert forward_push(G, 0, r_max=np.float32(1e-6)).l1_error < 1
+    assert fully_personalized_pagerank(G, omega=10, min_value=np.float32(0.1), seed=0).omega == 10
+    assert walks_for_accuracy(np.float32(0.5), np.float64(0.1), np.float32(0.1)) == walks_for_accuracy(0.5, 0.1, 0.1)
+    with pytest.raises(ValueError, match="damping"):
+        pagerank(G, True)

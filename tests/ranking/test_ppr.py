@@ -138,6 +138,9 @@ def test_wave_size_cost_model():
     ({"omega": 10, "sources": [99]}, "unknown node"),
     ({"omega": 10, "hub_degree": 1}, "hub_degree"),
     ({"omega": 10, "memory_budget": 0}, "memory_budget"),
+    ({"omega": 10, "engine": "pipeline", "segment_length": 0}, "segment_length"),  # used to loop for ever
+    ({"omega": 10, "engine": "pipeline", "segment_length": 2.5}, "segment_length"),
+    ({"omega": 10, "engine": "pipeline", "segment_degree": -1}, "segment_degree"),
     ({"eps_rel": 2.0, "delta": 0.1, "threshold": 0.1}, "eps_rel"),
     ({"omega": 10, "damping": 1.5}, "damping"),
 ])

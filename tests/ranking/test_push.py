@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import graphsample as gs
 from graphsample.ranking import forward_push, personalized_pagerank
 from tests.ranking._graphs import random_graph
 
@@ -43,3 +44,14 @@ def test_bad_input():
         forward_push(G, [0, 1])
     with pytest.raises(ValueError, match="unknown node"):
         forward_push(G, 99)
+
+
+@pytest.mark.parametrize("dangling", ["personalization", "self"])
+def test_zero_weight_out_arcs_are_dangling(dangling):
+    # node 1's out-arcs all weigh 0, so W_1 = 0 and it is dangling (as in pagerank): its mass must not vanish
+    G = gs.from_edges([0, 1, 1, 2, 2], [1, 2, 0, 0, 1], [1.0, 0.0, 0.0, 1.0, 2.0], n_nodes=3)
+    exact = personalized_pagerank(G, [0], 0.85, dangling=dangling, tol=1e-14)[0]
+    res = forward_push(G, 0, 0.85, r_max=1e-9, dangling=dangling)
+    assert abs(res.estimate.sum() + res.l1_error - 1.0) < 1e-12  # p + residual keep all the mass
+    assert np.abs(exact - res.estimate).sum() <= res.l1_error + 1e-12
+    assert res.l1_error < 1e-6

@@ -93,3 +93,17 @@ def test_tolerance_below_rounding_stops_early_with_a_warning():
         x, info = pagerank(G, tol=1e-20, max_iter=10_000, return_info=True)
     assert not info.converged and info.iterations < 500  # stopped at the floor, not at max_iter
     assert np.abs(x - ref).sum() < 1e-12
+
+
+def test_perron_vector_that_arpack_cannot_find_falls_back():
+    """A leaking 100-node directed cycle: the eigenvalues of P_CC lie on a circle, ARPACK's largest-real-part
+    search does not converge, and the solve must fall back to the column-sum law instead of raising."""
+    n = 100
+    src = np.r_[np.arange(n), np.arange(n)]
+    dst = np.r_[(np.arange(n) + 1) % n, np.full(n, n)]
+    G = gs.from_edges(src, dst, np.r_[np.full(n, 0.9), np.full(n, 0.1)], n_nodes=n + 1)
+    S = np.arange(0, 80, 10)  # 8 sources: the Perron law is tried
+    R, info = personalized_pagerank(G, S, tol=1e-13, return_info=True)
+    assert info.converged
+    refs = np.array([dense_pagerank(G, 0.85, np.eye(n + 1)[s], "personalization") for s in S])
+    assert np.abs(R - refs).max() < 1e-11

@@ -461,18 +461,30 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
     """From a square scipy.sparse matrix/array (or cupyx sparse): entry ``A[u, v]`` is arc ``u -> v``.
 
     ``weighted=None`` keeps the values unless they are all ones. Explicit zeros are dropped.
+    With ``directed=False`` entry ``A[u, v]`` is the edge ``{u, v}``: the matrix may be symmetric or hold
+    each edge in one triangle only; ``A[u, v]`` and ``A[v, u]`` both present must be equal.
     """
     if A.shape[0] != A.shape[1]:
         raise GraphValidationError(f"adjacency matrix must be square, got shape {A.shape}")
     C = A.tocoo()
+    C.sum_duplicates()
     keep = C.data != 0
-    src, dst, data = C.row[keep], C.col[keep], C.data[keep].astype(np.float64)
+    src, dst, data = C.row[keep].astype(np.int64), C.col[keep].astype(np.int64), C.data[keep].astype(np.float64)
     if weighted is None:
         weighted = not bool((data == 1).all())
-    if not directed:
-        upper = src <= dst
-        src, dst, data = src[upper], dst[upper], data[upper]
-    return from_edges(src.astype(np.int64), dst.astype(np.int64), data if weighted else None, n_nodes=A.shape[0],
+    if not directed:  # an edge and its mirror entry collide on the canonical (min, max) key
+        n = max(int(A.shape[0]), 1)
+        lo, hi = src * (src <= dst) + dst * (src > dst), src * (src > dst) + dst * (src <= dst)
+        key = lo * n + hi
+        order = key.argsort()
+        key, d = key[order], data[order]
+        same = key[1:] == key[:-1]
+        if bool((same & (d[1:] != d[:-1])).any()):
+            raise GraphValidationError("an undirected adjacency matrix must be symmetric: A[u, v] and A[v, u] "
+                                       "differ for some pair")
+        return from_edges(lo, hi, data if weighted else None, n_nodes=A.shape[0], directed=False,
+                          self_loops=self_loops, duplicates="first", node_ids=node_ids)
+    return from_edges(src, dst, data if weighted else None, n_nodes=A.shape[0],
                       directed=directed, self_loops=self_loops, duplicates="sum", node_ids=node_ids)
 
 

@@ -200,3 +200,17 @@ def test_host_and_device_builders_agree(data, duplicates):
     for x, y in zip(a[:2], b[:2]):
         assert np.array_equal(x, y)
     assert np.allclose(a[2], b[2])
+
+
+def test_from_scipy_undirected_keeps_triangular_entries():
+    # an undirected adjacency given as one triangle: every entry is an edge, whichever triangle it is in
+    lower = sp.csr_array(np.array([[0, 0, 0], [2.0, 0, 0], [0, 3.0, 0]]))
+    for A in (lower, lower.T.tocsr()):
+        G = gs.from_scipy(A, directed=False)
+        assert G.n_edges == 2
+        assert arcs(G) == ([(0, 1), (1, 0), (1, 2), (2, 1)], [2.0, 2.0, 3.0, 3.0])
+
+
+def test_from_scipy_undirected_rejects_conflicting_mirror_entries():
+    with pytest.raises(GraphValidationError, match="symmetric"):
+        gs.from_scipy(sp.csr_array(np.array([[0, 2.0], [3.0, 0]])), directed=False)

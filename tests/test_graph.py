@@ -214,3 +214,11 @@ def test_from_scipy_undirected_keeps_triangular_entries():
 def test_from_scipy_undirected_rejects_conflicting_mirror_entries():
     with pytest.raises(GraphValidationError, match="symmetric"):
         gs.from_scipy(sp.csr_array(np.array([[0, 2.0], [3.0, 0]])), directed=False)
+
+
+def test_from_networkx_rejects_labels_it_cannot_keep():
+    # tuple nodes became a 2-D node_ids array (to_networkx then failed); mixed int/str nodes were
+    # silently turned into strings
+    for H in (nx.grid_2d_graph(2, 2), nx.Graph([(1, "a")]), nx.Graph([((0, 1), (0, 1, 2))])):
+        with pytest.raises(GraphValidationError, match="all integers or all strings"):
+            gs.from_networkx(H)

@@ -96,3 +96,10 @@ def test_cli_reference_is_current():
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
     assert doc.read_text() == render(), "regenerate with: python -m graphsample.cli.reference > docs/cli.md"
+
+
+def test_convert_refuses_stdout(tmp_path, monkeypatch):
+    # '-o -' used to create a folder named '-' and report success
+    monkeypatch.chdir(tmp_path)
+    assert_one_line_error(run("convert", "-", "-o", "-", input="0 1\n"), "not to stdout")
+    assert not (tmp_path / "-").exists()

@@ -51,14 +51,23 @@ def _column(rows: list[dict], field: str, path: str) -> list[Any]:
     return [r[field] for r in rows]
 
 
+def _numeric(values: list[Any], field: str, path: str, what: str = "numbers") -> np.ndarray:
+    """A JSONL/Parquet column as a float64 array, or a one-line error naming the field."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputFormatError(f"{path}: field {field!r} must hold {what}") from None
+
+
 def _label_ids(raw: list[Any], path: str) -> tuple[list[list[int]], list[Any]]:
     """Label lists (ints or strings) as integer ids; string labels are numbered in sorted order."""
-    lists = [[v] if isinstance(v, str | int) else list(v or []) for v in raw]
+    is_label = lambda x: isinstance(x, str | int) and not isinstance(x, bool)  # noqa: E731
+    lists = [[v] if is_label(v) else v or [] for v in raw]
+    if not all(isinstance(ls, list) and all(is_label(x) for x in ls) for ls in lists):
+        raise InputFormatError(f"{path}: labels must be integers or strings (one, or a list per record)")
     names = sorted({x for ls in lists for x in ls}, key=lambda x: (isinstance(x, str), x))
     if all(isinstance(x, int) and x >= 0 for x in names):
         return lists, names
-    if not all(isinstance(x, str | int) for x in names):
-        raise InputFormatError(f"{path}: labels must be integers or strings")
     index = {x: i for i, x in enumerate(names)}
     return [[index[x] for x in ls] for ls in lists], names
 
@@ -124,7 +133,10 @@ def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embe
             raise click.BadParameter(f"{budget!r} is neither a count nor a fraction", param_hint="--budget") from None
     labels = embeddings = scores = ids = None
     if Path(pool).suffix == ".npy":
-        embeddings = np.load(pool)
+        try:
+            embeddings = np.load(pool, allow_pickle=False)
+        except ValueError as exc:
+            raise InputFormatError(f"{pool}: not a NumPy .npy array ({exc})") from None
         if scores_path:
             scores = np.load(scores_path)
     else:
@@ -132,11 +144,12 @@ def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embe
         if all(labels_field in r for r in rows):
             labels, _ = _label_ids(_column(rows, labels_field, pool), pool)
         elif embedding_field:
-            embeddings = np.asarray(_column(rows, embedding_field, pool), dtype=np.float64)
+            embeddings = _numeric(_column(rows, embedding_field, pool), embedding_field, pool,
+                                  "numeric vectors of one length")
         else:
             raise InputFormatError(f"{pool}: records need a {labels_field!r} field (or pass --embedding-field)")
         if score_field:
-            scores = np.asarray(_column(rows, score_field, pool), dtype=np.float64)
+            scores = _numeric(_column(rows, score_field, pool), score_field, pool)
         if id_field:
             ids = _column(rows, id_field, pool)
     lab_emb = np.load(label_embeddings) if label_embeddings else None

@@ -65,6 +65,13 @@ def test_parquet_pool(pool_jsonl, tmp_path):
     ('{"labels": ["a"]}\n', ["--budget", "lots"], "neither a count nor a fraction"),
     ('{"labels": ["a"], "s": -1}\n', ["--budget", "1", "--score-field", "s"], "non-negative"),
     ("", [], "no records"),
+    ('{"labels": [{"a": 1}]}\n', ["--budget", "1"], "labels must be integers or strings"),
+    ('{"labels": 1.5}\n', ["--budget", "1"], "labels must be integers or strings"),
+    ('{"labels": [[1]]}\n', ["--budget", "1"], "labels must be integers or strings"),
+    ('{"labels": [true]}\n', ["--budget", "1"], "labels must be integers or strings"),
+    ('{"labels": ["a"], "s": "high"}\n', ["--budget", "1", "--score-field", "s"], "field 's' must hold numbers"),
+    ('{"e": [1, 2]}\n{"e": [1]}\n', ["--budget", "1", "--embedding-field", "e"],
+     "field 'e' must hold numeric vectors of one length"),
 ])
 def test_errors_are_one_line(tmp_path, content, args, msg):
     path = tmp_path / "pool.jsonl"
@@ -78,3 +85,11 @@ def test_errors_are_one_line(tmp_path, content, args, msg):
 def test_missing_file(tmp_path):
     r = CliRunner().invoke(cli, ["select", "mig", str(tmp_path / "nope.jsonl")])
     assert r.exit_code != 0 and "No such file" in r.output
+
+
+def test_npy_pool_that_is_not_npy(tmp_path):
+    path = tmp_path / "pool.npy"
+    path.write_bytes(b"not an array")
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "1"])
+    assert r.exit_code == 1 and (r.exception is None or isinstance(r.exception, SystemExit))
+    assert "not a NumPy .npy array" in r.output

@@ -60,6 +60,9 @@ def load_graph(source: str, directed: bool | None = None, weighted: bool | None 
             G = G.to(backend, device)
         except ImportError as exc:
             raise GraphsampleError(str(exc)) from None
+        except (ValueError, RuntimeError, AssertionError) as exc:  # torch: AssertionError without CUDA
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise GraphsampleError(f"--backend {backend} --device {device}: {reason}") from None
     return G
 
 

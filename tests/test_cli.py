@@ -103,3 +103,12 @@ def test_convert_refuses_stdout(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert_one_line_error(run("convert", "-", "-o", "-", input="0 1\n"), "not to stdout")
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("backend, device", [("torch", "bogus"), ("torch", "cuda:x"), ("torch", "cuda:99"),
+                                             ("numpy", "cuda:0")])
+def test_bad_backend_device_gives_one_line(backend, device):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    r = run("info", "-", "--backend", backend, "--device", device, input="0 1\n")
+    assert_one_line_error(r, f"--device {device}")

@@ -56,14 +56,22 @@ def load_graph(source: str, directed: bool | None = None, weighted: bool | None 
     if source.startswith("dataset:") and directed is False and G.directed:
         G = G.to_undirected()
     if backend != "numpy" or device not in (None, "cpu"):
-        try:
-            G = G.to(backend, device)
-        except ImportError as exc:
-            raise GraphsampleError(str(exc)) from None
-        except (ValueError, RuntimeError, AssertionError) as exc:  # torch: AssertionError without CUDA
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise GraphsampleError(f"--backend {backend} --device {device}: {reason}") from None
+        G = move(G, backend, device)
     return G
+
+
+def move(x: Any, backend: str, device: str | None) -> Any:
+    """A Graph (``G.to``) or an array (``to_backend``) on ``backend``/``device``; a backend that is not
+    installed or a device it cannot use is one :class:`GraphsampleError` line."""
+    from graphsample._backend import to_backend
+
+    try:
+        return x.to(backend, device) if hasattr(x, "indptr") else to_backend(x, backend, device)
+    except ImportError as exc:
+        raise GraphsampleError(str(exc)) from None
+    except (ValueError, RuntimeError, AssertionError) as exc:  # torch: AssertionError without CUDA
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise GraphsampleError(f"--backend {backend} --device {device}: {reason}") from None
 
 
 def save_array(path: str, array: Any) -> None:

@@ -112,3 +112,11 @@ def test_bad_backend_device_gives_one_line(backend, device):
         pytest.importorskip("torch")
     r = run("info", "-", "--backend", backend, "--device", device, input="0 1\n")
     assert_one_line_error(r, f"--device {device}")
+
+
+def test_bad_device_for_matrix_commands_gives_one_line(tmp_path):
+    pytest.importorskip("torch")
+    np.save(tmp_path / "X.npy", np.random.default_rng(0).normal(size=(6, 3)))
+    for args in (["select", "dpp", str(tmp_path / "X.npy"), "-k", "2"],
+                 ["select", "sensitivity", str(tmp_path / "X.npy"), "--size", "3"]):
+        assert_one_line_error(run(*args, "--backend", "torch", "--device", "bogus", "-o", "-"), "--device bogus")

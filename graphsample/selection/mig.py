@@ -329,7 +329,7 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
         if not np.isfinite(E).all():
             raise ValueError("embeddings contain NaN or infinite values")
         if label_mode == "kmeans":
-            k = n_clusters or max(2, int(round(math.sqrt(E.shape[0]))))
+            k = n_clusters or min(E.shape[0], max(2, int(round(math.sqrt(E.shape[0])))))
             V, C = labels_from_embeddings(E, k, soft_top_m, seed)
             if graph is None:
                 graph = label_graph(C, threshold, label_knn) if threshold is not None or label_knn else None

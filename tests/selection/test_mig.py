@@ -267,3 +267,9 @@ def test_sweep_on_gpu_matches_lazy(small, backend):
         a = mig_run(small, 30, gain=gain, optimizer="sweep", backend=backend, device="cuda")
         np.testing.assert_array_equal(a.indices, mig_run(small, 30, gain=gain).indices)
 
+
+
+def test_default_cluster_count_fits_a_one_sample_pool():
+    # the default sqrt(n) clusters was raised to 2 even for n = 1: an error about n_clusters nobody passed
+    res = mig_select(embeddings=np.ones((1, 3)), budget=1)
+    assert res.indices.tolist() == [0]

@@ -21,7 +21,7 @@ def graph_options(f: Callable) -> Callable:
     """--directed/--undirected, --weighted, --delimiter, --backend, --device, --quiet."""
     decorators = [
         click.option("--directed/--undirected", default=None,
-                     help="Read the edge list as arcs or as undirected edges [default: directed; a dataset's own]."),
+                     help="Read the edge list as arcs or as undirected edges [default: directed; a dataset's or saved graph's own]."),
         click.option("--weighted/--unweighted", default=None,
                      help="Use the third column as weight [default: when the first line has 3 columns]."),
         click.option("--delimiter", default=None, help="Column separator (one character) [default: any whitespace]."),
@@ -53,8 +53,13 @@ def load_graph(source: str, directed: bool | None = None, weighted: bool | None 
     if not source.startswith("dataset:"):
         kwargs = {"directed": True if directed is None else directed, "weighted": weighted, "delimiter": delimiter}
     G = read_graph(source, **kwargs)
-    if source.startswith("dataset:") and directed is False and G.directed:
+    # a dataset or a saved graph has its own directedness: the options convert it
+    if directed is False and G.directed:
         G = G.to_undirected()
+    elif directed and not G.directed:  # an undirected graph already stores both arcs of every edge
+        from graphsample.graph import Graph
+
+        G = Graph(G.indptr, G.indices, G.weights, G.n_nodes, True, G.node_ids, dict(G.meta))
     if backend != "numpy" or device not in (None, "cpu"):
         G = move(G, backend, device)
     return G

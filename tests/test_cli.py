@@ -120,3 +120,17 @@ def test_bad_device_for_matrix_commands_gives_one_line(tmp_path):
     for args in (["select", "dpp", str(tmp_path / "X.npy"), "-k", "2"],
                  ["select", "sensitivity", str(tmp_path / "X.npy"), "--size", "3"]):
         assert_one_line_error(run(*args, "--backend", "torch", "--device", "bogus", "-o", "-"), "--device bogus")
+
+
+def test_directedness_options_apply_to_saved_graphs(tmp_path):
+    # --undirected / --directed were silently ignored for a saved .npz (and --directed for a dataset)
+    src = tmp_path / "g.txt"
+    src.write_text("0 1\n1 2\n")
+    assert run("convert", str(src), "-o", str(tmp_path / "d.npz")).exit_code == 0
+    assert run("convert", str(src), "--undirected", "-o", str(tmp_path / "u.npz")).exit_code == 0
+    s = json.loads(run("info", str(tmp_path / "d.npz"), "--json", "--undirected").output)
+    assert (s["directed"], s["arcs"], s["edges"]) == (False, 4, 2)
+    s = json.loads(run("info", str(tmp_path / "u.npz"), "--json", "--directed").output)
+    assert (s["directed"], s["arcs"], s["reciprocity"]) == (True, 4, 1.0)
+    s = json.loads(run("info", str(tmp_path / "u.npz"), "--json").output)
+    assert (s["directed"], s["arcs"]) == (False, 4)

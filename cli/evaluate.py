@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import click
@@ -42,10 +43,17 @@ def _load_labels(source: str, n_nodes: int):
         return sp.load_npz(p)
     if p.suffix == ".npy":
         return np.load(p)
-    try:
-        pairs = np.loadtxt(p, delimiter=None, ndmin=2, dtype=np.int64, comments="#")
-    except ValueError:
-        pairs = np.loadtxt(p, delimiter=",", ndmin=2, dtype=np.int64, comments="#")
+    with warnings.catch_warnings():  # an empty file: reported below, not as a loadtxt warning
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            pairs = np.loadtxt(p, delimiter=None, ndmin=2, dtype=np.int64, comments="#")
+        except ValueError:
+            try:
+                pairs = np.loadtxt(p, delimiter=",", ndmin=2, dtype=np.int64, comments="#")
+            except ValueError:
+                raise click.ClickException(f"{source}: expected integer 'row label' pairs") from None
+    if pairs.size == 0:
+        raise click.ClickException(f"{source}: no 'row label' pairs")
     if pairs.shape[1] != 2:
         raise click.ClickException(f"{source}: expected two columns 'row label', got {pairs.shape[1]}")
     rows, labels = pairs[:, 0], pairs[:, 1]

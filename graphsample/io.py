@@ -317,6 +317,9 @@ def load(path: PathLike, *, mmap: bool = True) -> Graph:
         raise InputFormatError(f"{path}: not a graphsample CSR file ({exc})") from None
     if info.get("format") != "graphsample-csr":
         raise InputFormatError(f"{path}: not a graphsample CSR file")
+    for name in ("indptr", "indices"):
+        if name not in arrays:
+            raise InputFormatError(f"{path}: not a complete graphsample CSR file (no {name!r} array)")
     return Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), int(info["n_nodes"]),
                  bool(info["directed"]), arrays.get("node_ids"))
 

@@ -196,6 +196,8 @@ def label_graph(label_embeddings: Any, threshold: float | None = 0.9, k: int | N
         raise ValueError("label_embeddings contain NaN or infinite values")
     if threshold is None and k is None:
         raise ValueError("give a similarity threshold, a neighbour count k, or both")
+    if threshold is not None and not math.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite similarity, got {threshold}")
     K = E.shape[0]
     if k is not None:
         W = knn_graph(E, min(int(k), K - 1), metric="cosine", method="exact", threshold=threshold) \

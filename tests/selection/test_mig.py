@@ -239,6 +239,10 @@ def test_stochastic_sample_size():
     ({"embeddings": np.ones((4, 2)), "budget": 1, "label_mode": "words"}, "label_mode"),
     ({"embeddings": np.full((4, 2), np.nan), "budget": 1}, "NaN"),
     ({"embeddings": np.ones((4, 2)), "budget": 1, "n_clusters": 9}, "n_clusters"),
+    # a NaN threshold compared false with every similarity: silently no label graph at all
+    ({"labels": [[0], [1]], "budget": 1, "label_embeddings": np.eye(2), "threshold": float("nan")}, "threshold"),
+    ({"embeddings": np.eye(4), "budget": 1, "threshold": float("nan")}, "threshold"),
+    ({"embeddings": np.eye(4), "budget": 1, "label_mode": "samples", "threshold": float("nan")}, "threshold"),
 ])
 def test_bad_inputs(kwargs, msg):
     with pytest.raises(ValueError, match=msg):

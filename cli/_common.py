@@ -79,6 +79,22 @@ def move(x: Any, backend: str, device: str | None) -> Any:
         raise GraphsampleError(f"--backend {backend} --device {device}: {reason}") from None
 
 
+def load_npy(path: str) -> np.ndarray:
+    """A ``.npy`` array (no pickles). Anything else, an ``.npz`` archive included (NumPy opens one whatever
+    its name), is one :class:`~graphsample.errors.InputFormatError` line; a missing file stays
+    ``FileNotFoundError``."""
+    from graphsample.errors import InputFormatError
+
+    try:
+        a = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError) as exc:
+        raise InputFormatError(f"{path}: not a NumPy .npy array ({exc})") from None
+    if not isinstance(a, np.ndarray):
+        a.close()
+        raise InputFormatError(f"{path}: not a NumPy .npy array (it is an .npz archive)")
+    return a
+
+
 def save_array(path: str, array: Any) -> None:
     """Write a dense array: ``.npy`` by default, text (TSV) for stdout or ``.txt``/``.tsv``."""
     from graphsample._backend import to_numpy

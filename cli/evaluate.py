@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import graph_options, input_argument, load_graph, seed_option, user_errors
+from ._common import graph_options, input_argument, load_graph, load_npy, seed_option, user_errors
 
 
 def _ratios(value: str) -> list[float]:
@@ -22,7 +22,7 @@ def _ratios(value: str) -> list[float]:
 def _load_embedding(path: str) -> np.ndarray:
     p = Path(path)
     if p.suffix == ".npy":
-        return np.load(p)
+        return load_npy(path)
     try:
         return np.loadtxt(p, ndmin=2)
     except ValueError as exc:
@@ -42,7 +42,7 @@ def _load_labels(source: str, n_nodes: int):
     if p.suffix == ".npz":
         return sp.load_npz(p)
     if p.suffix == ".npy":
-        return np.load(p)
+        return load_npy(source)
     with warnings.catch_warnings():  # an empty file: reported below, not as a loadtxt warning
         warnings.simplefilter("ignore", UserWarning)
         try:

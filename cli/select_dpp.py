@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import move, output_option, save_array, seed_option, user_errors
+from ._common import load_npy, move, output_option, save_array, seed_option, user_errors
 
 
 def _load_matrix(path: str, backend: str, device: str | None):
@@ -18,7 +18,9 @@ def _load_matrix(path: str, backend: str, device: str | None):
     if not p.exists():
         raise InputFormatError(f"{path}: no such file")
     try:
-        X = np.load(p, allow_pickle=False) if p.suffix == ".npy" else np.loadtxt(p, ndmin=2)
+        X = load_npy(path) if p.suffix == ".npy" else np.loadtxt(p, ndmin=2)
+    except InputFormatError:
+        raise
     except ValueError as exc:
         raise InputFormatError(f"{path}: cannot read a numeric matrix ({exc})") from None
     if X.ndim != 2:

@@ -12,7 +12,7 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import output_option, seed_option, user_errors
+from ._common import load_npy, output_option, seed_option, user_errors
 
 
 def _records(path: str) -> list[dict]:
@@ -133,12 +133,9 @@ def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embe
             raise click.BadParameter(f"{budget!r} is neither a count nor a fraction", param_hint="--budget") from None
     labels = embeddings = scores = ids = None
     if Path(pool).suffix == ".npy":
-        try:
-            embeddings = np.load(pool, allow_pickle=False)
-        except ValueError as exc:
-            raise InputFormatError(f"{pool}: not a NumPy .npy array ({exc})") from None
+        embeddings = load_npy(pool)
         if scores_path:
-            scores = np.load(scores_path)
+            scores = load_npy(scores_path)
     else:
         rows = _records(pool)
         if all(labels_field in r for r in rows):
@@ -152,7 +149,7 @@ def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embe
             scores = _numeric(_column(rows, score_field, pool), score_field, pool)
         if id_field:
             ids = _column(rows, id_field, pool)
-    lab_emb = np.load(label_embeddings) if label_embeddings else None
+    lab_emb = load_npy(label_embeddings) if label_embeddings else None
     res = mig_select(labels, scores, embeddings, b, phi=phi, phi_param=phi_param, gain=gain, optimizer=optimizer,
                      label_embeddings=lab_emb, threshold=threshold, label_knn=label_knn, alpha=alpha,
                      n_clusters=n_clusters, soft_top_m=soft_top_m, seed=0 if seed is None else seed)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import move, output_option, seed_option, user_errors
+from ._common import load_npy, move, output_option, seed_option, user_errors
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
@@ -22,12 +22,14 @@ def load_matrix(path: str):
         raise InputFormatError(f"{path}: no such file")
     try:
         if p.suffix == ".npy":
-            return np.load(p, allow_pickle=False)
+            return load_npy(path)
         if p.suffix == ".npz":
             import scipy.sparse as sp
 
             return sp.load_npz(p)
         return np.loadtxt(p, ndmin=2, delimiter="," if p.suffix == ".csv" else None)
+    except InputFormatError:
+        raise
     except (ValueError, OSError) as exc:
         raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
 

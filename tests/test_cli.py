@@ -134,3 +134,17 @@ def test_directedness_options_apply_to_saved_graphs(tmp_path):
     assert (s["directed"], s["arcs"], s["reciprocity"]) == (True, 4, 1.0)
     s = json.loads(run("info", str(tmp_path / "u.npz"), "--json").output)
     assert (s["directed"], s["arcs"]) == (False, 4)
+
+
+@pytest.mark.parametrize("command", [["cluster", "ppp"], ["select", "dpp", "-k", "1"], ["select", "volume", "-k", "1"],
+                                     ["select", "sensitivity", "--size", "1"], ["select", "mig", "--budget", "1"],
+                                     ["evaluate", "node-classification", "LABELS"]])
+def test_npy_argument_that_is_an_npz_archive_gives_one_line(tmp_path, command):
+    # np.load returns an NpzFile for a zip archive, whatever its name: AttributeError tracebacks followed
+    path = tmp_path / "data.npy"
+    np.savez(path.with_suffix(".npz"), a=np.ones((6, 2)))
+    path.with_suffix(".npz").rename(path)
+    np.save(tmp_path / "y.npy", np.arange(6) % 2)
+    args = [a if a != "LABELS" else str(tmp_path / "y.npy") for a in command]
+    args = args[:2] + [str(path)] + args[2:]
+    assert_one_line_error(run(*args, "-o", "-") if command[0] != "evaluate" else run(*args), "not a NumPy .npy array")

@@ -97,7 +97,7 @@ def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) ->
 @click.option("--embedding-field", default=None,
               help="Field with an embedding vector; used for labels-free MIG when --labels-field is absent.")
 @click.option("--id-field", default=None, help="Field copied into the output records.")
-@click.option("--scores", "scores_path", default=None, help="A .npy of quality scores (for an NPY POOL).")
+@click.option("--scores", "scores_path", default=None, help="A .npy of quality scores, one per sample (instead of --score-field).")
 @click.option("--label-embeddings", default=None,
               help="A .npy (K x d) of label embeddings, row = label id (string labels: sorted order).")
 @click.option("--threshold", type=float, default=0.9, show_default=True, help="Cosine threshold of the label graph.")
@@ -132,10 +132,10 @@ def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embe
         except ValueError:
             raise click.BadParameter(f"{budget!r} is neither a count nor a fraction", param_hint="--budget") from None
     labels = embeddings = scores = ids = None
+    if scores_path and score_field:
+        raise click.UsageError("give --scores or --score-field, not both")
     if Path(pool).suffix == ".npy":
         embeddings = load_npy(pool)
-        if scores_path:
-            scores = load_npy(scores_path)
     else:
         rows = _records(pool)
         if all(labels_field in r for r in rows):
@@ -149,6 +149,8 @@ def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embe
             scores = _numeric(_column(rows, score_field, pool), score_field, pool)
         if id_field:
             ids = _column(rows, id_field, pool)
+    if scores_path:
+        scores = load_npy(scores_path)
     lab_emb = load_npy(label_embeddings) if label_embeddings else None
     res = mig_select(labels, scores, embeddings, b, phi=phi, phi_param=phi_param, gain=gain, optimizer=optimizer,
                      label_embeddings=lab_emb, threshold=threshold, label_knn=label_knn, alpha=alpha,

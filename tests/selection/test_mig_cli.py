@@ -93,3 +93,19 @@ def test_npy_pool_that_is_not_npy(tmp_path):
     r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "1"])
     assert r.exit_code == 1 and (r.exception is None or isinstance(r.exception, SystemExit))
     assert "not a NumPy .npy array" in r.output
+
+
+def test_scores_npy_applies_to_a_jsonl_pool(pool_jsonl, tmp_path):
+    # --scores was read only for an .npy POOL and silently ignored for JSONL / Parquet
+    path, rows = pool_jsonl
+    s = np.array([row["score"] for row in rows])
+    np.save(tmp_path / "s.npy", s)
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "6", "--scores", str(tmp_path / "s.npy"),
+                                 "-q", "-o", "-"])
+    assert r.exit_code == 0, r.output
+    names = sorted({t for row in rows for t in row["labels"]})
+    ref = mig_select([[names.index(t) for t in row["labels"]] for row in rows], s, budget=6)
+    assert [json.loads(line)["index"] for line in r.output.splitlines()] == ref.indices.tolist()
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "6", "--scores", str(tmp_path / "s.npy"),
+                                 "--score-field", "score"])
+    assert r.exit_code != 0 and "not both" in r.output

@@ -450,9 +450,10 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
               None if node_ids is None else np.asarray(node_ids))
     if validate and not directed:
         T = G.edges()
-        back = _from_sorted_pairs(T[1], T[0], None, n, True, None)
-        if not bool(xp.all(back.indices == G.indices)) or not bool(xp.all(back.indptr == G.indptr)):
-            raise GraphValidationError("an undirected graph's CSR must be symmetric")
+        back = _from_sorted_pairs(T[1], T[0], T[2], n, True, None)
+        if not bool(xp.all(back.indices == G.indices)) or not bool(xp.all(back.indptr == G.indptr)) or \
+                (weights is not None and not bool(xp.all(back.weights == G.weights))):
+            raise GraphValidationError("an undirected graph's CSR must be symmetric (arcs and weights)")
     return G
 
 

@@ -222,3 +222,12 @@ def test_from_networkx_rejects_labels_it_cannot_keep():
     for H in (nx.grid_2d_graph(2, 2), nx.Graph([(1, "a")]), nx.Graph([((0, 1), (0, 1, 2))])):
         with pytest.raises(GraphValidationError, match="all integers or all strings"):
             gs.from_networkx(H)
+
+
+def test_from_csr_undirected_checks_weight_symmetry():
+    # the structure was checked for symmetry but not the weights: w(0, 1) = 1 and w(1, 0) = 5 passed
+    indptr, indices = np.array([0, 1, 2]), np.array([1, 0], dtype=np.int32)
+    with pytest.raises(GraphValidationError, match="symmetric"):
+        gs.from_csr(indptr, indices, np.array([1.0, 5.0]), directed=False)
+    G = gs.from_csr(indptr, indices, np.array([2.0, 2.0]), directed=False)
+    assert G.n_edges == 1

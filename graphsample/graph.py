@@ -473,20 +473,31 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
     src, dst, data = C.row[keep].astype(np.int64), C.col[keep].astype(np.int64), C.data[keep].astype(np.float64)
     if weighted is None:
         weighted = not bool((data == 1).all())
-    if not directed:  # an edge and its mirror entry collide on the canonical (min, max) key
-        n = max(int(A.shape[0]), 1)
-        lo, hi = src * (src <= dst) + dst * (src > dst), src * (src > dst) + dst * (src <= dst)
-        key = lo * n + hi
-        order = key.argsort()
-        key, d = key[order], data[order]
-        same = key[1:] == key[:-1]
-        if bool((same & (d[1:] != d[:-1])).any()):
-            raise GraphValidationError("an undirected adjacency matrix must be symmetric: A[u, v] and A[v, u] "
-                                       "differ for some pair")
-        return from_edges(lo, hi, data if weighted else None, n_nodes=A.shape[0], directed=False,
-                          self_loops=self_loops, duplicates="first", node_ids=node_ids)
+    if not directed:
+        src, dst, data = _edges_of_arcs(src, dst, data, int(A.shape[0]), "A[u, v] and A[v, u]")
     return from_edges(src, dst, data if weighted else None, n_nodes=A.shape[0],
                       directed=directed, self_loops=self_loops, duplicates="sum", node_ids=node_ids)
+
+
+def _edges_of_arcs(src: Any, dst: Any, w: Any, n: int, what: str) -> tuple[Any, Any, Any]:
+    """Undirected edges ``(min, max, weight)`` of arcs listing each edge once or as both arcs (no arc twice).
+
+    The two arcs of an edge collide on the canonical key and are kept once; their weights must agree.
+    """
+    xp = namespace(src)
+    lo, hi = xp.minimum(src, dst), xp.maximum(src, dst)
+    key = lo * max(n, 1) + hi
+    order = xp.argsort(key)
+    key, lo, hi = key[order], lo[order], hi[order]
+    w = None if w is None else w[order]
+    if key.shape[0] > 1:
+        same = key[1:] == key[:-1]
+        if w is not None and bool(xp.any(same & (w[1:] != w[:-1]))):
+            raise GraphValidationError(f"undirected input must be symmetric: {what} have different weights "
+                                       "for some edge")
+        keep = xp.concat([xp.ones(1, dtype=xp.bool, **_dev(key)), ~same])
+        lo, hi, w = lo[keep], hi[keep], None if w is None else w[keep]
+    return lo, hi, w
 
 
 def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoops = "keep") -> Graph:
@@ -520,12 +531,18 @@ def from_edge_index(edge_index: Any, edge_weight: Any = None, *, n_nodes: int | 
                     directed: bool = True, duplicates: Duplicates = "sum") -> Graph:
     """From PyG's ``edge_index`` (2 x m int tensor) and optional ``edge_weight``, on their device.
 
-    PyG stores undirected graphs as both arcs; pass ``directed=False`` to read them as edges.
+    PyG stores undirected graphs as both arcs; pass ``directed=False`` to read them as edges: the arcs
+    ``u -> v`` and ``v -> u`` are then one edge (their weights must agree), and ``duplicates`` applies to
+    an arc listed more than once.
     """
     if edge_index.ndim != 2 or edge_index.shape[0] != 2:
         raise GraphValidationError(f"edge_index must have shape (2, m), got {tuple(edge_index.shape)}")
-    return from_edges(edge_index[0], edge_index[1], edge_weight, n_nodes=n_nodes, directed=directed,
-                      duplicates=duplicates)
+    G = from_edges(edge_index[0], edge_index[1], edge_weight, n_nodes=n_nodes, directed=True, duplicates=duplicates)
+    if directed:
+        return G
+    # each edge listed once or as both arcs (PyG's convention): the two arcs are one edge, not duplicates
+    src, dst, w = _edges_of_arcs(*G.edges(), G.n_nodes, "the arcs u -> v and v -> u")
+    return from_edges(src, dst, w, n_nodes=G.n_nodes, directed=False, duplicates="first")
 
 
 def empty_like_backend(n: int, backend: str = "numpy") -> Graph:

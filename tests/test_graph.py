@@ -155,8 +155,7 @@ def test_converters_round_trip_exactly(data, directed):
     w = w + 0.5  # no zeros: scipy drops explicit zeros
     G = gs.from_edges(src, dst, w, n_nodes=n, directed=directed)
     for H in (gs.from_networkx(G.to_networkx()), gs.from_scipy(G.to_scipy(), directed=directed, weighted=True),
-              gs.from_edge_index(*G.to_edge_index(), n_nodes=n, directed=directed, duplicates="sum")
-              if directed else gs.from_networkx(G.to_networkx())):
+              gs.from_edge_index(*G.to_edge_index(), n_nodes=n, directed=directed, duplicates="sum")):
         assert H.n_nodes == G.n_nodes and H.directed == G.directed
         assert np.array_equal(H.indptr, G.indptr) and np.array_equal(H.indices, G.indices)
         if G.n_arcs:  # an edgeless graph carries no weight attribute through networkx
@@ -231,3 +230,16 @@ def test_from_csr_undirected_checks_weight_symmetry():
         gs.from_csr(indptr, indices, np.array([1.0, 5.0]), directed=False)
     G = gs.from_csr(indptr, indices, np.array([2.0, 2.0]), directed=False)
     assert G.n_edges == 1
+
+
+def test_from_edge_index_undirected_keeps_edge_weights():
+    # PyG lists an undirected edge as both arcs; they were merged as duplicates with summed weights (2w)
+    G = gs.from_edges(np.array([0, 1, 2]), np.array([1, 2, 2]), np.array([0.5, 2.0, 3.0]), directed=False)
+    ei, w = G.to_edge_index()
+    H = gs.from_edge_index(ei, w, directed=False)
+    assert arcs(H) == arcs(G) and H.n_edges == 2 + 1
+    # one listing per edge works too, and repeated arcs still follow `duplicates`
+    H = gs.from_edge_index(np.array([[0, 0, 2], [1, 1, 1]]), np.array([1.0, 2.0, 4.0]), directed=False)
+    assert arcs(H) == ([(0, 1), (1, 0), (1, 2), (2, 1)], [3.0, 3.0, 4.0, 4.0])
+    with pytest.raises(GraphValidationError, match="symmetric"):
+        gs.from_edge_index(np.array([[0, 1], [1, 0]]), np.array([1.0, 2.0]), directed=False)

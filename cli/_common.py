@@ -69,9 +69,10 @@ def move(x: Any, backend: str, device: str | None) -> Any:
     """A Graph (``G.to``) or an array (``to_backend``) on ``backend``/``device``; a backend that is not
     installed or a device it cannot use is one :class:`GraphsampleError` line."""
     from graphsample._backend import to_backend
+    from graphsample.graph import Graph
 
     try:
-        return x.to(backend, device) if hasattr(x, "indptr") else to_backend(x, backend, device)
+        return x.to(backend, device) if isinstance(x, Graph) else to_backend(x, backend, device)
     except ImportError as exc:
         raise GraphsampleError(str(exc)) from None
     except (ValueError, RuntimeError, AssertionError) as exc:  # torch: AssertionError without CUDA

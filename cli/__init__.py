@@ -79,7 +79,8 @@ class LazyGroup(click.Group):
         except GraphsampleError as exc:
             raise click.ClickException(str(exc)) from None
         except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            raise click.ClickException(f"{exc.filename}: {exc.strerror}") from None
+            # np.loadtxt and others raise it with a message but no filename
+            raise click.ClickException(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)) from None
         except MemoryError:
             raise click.ClickException("out of memory; try a smaller input or a larger machine") from None
 

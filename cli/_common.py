@@ -21,7 +21,7 @@ def graph_options(f: Callable) -> Callable:
     """--directed/--undirected, --weighted, --delimiter, --backend, --device, --quiet."""
     decorators = [
         click.option("--directed/--undirected", default=None,
-                     help="Read the edge list as arcs or as undirected edges [default: directed; a dataset's own]."),
+                     help="Read the edge list as arcs or as undirected edges [default: directed; a dataset's or saved graph's own]."),
         click.option("--weighted/--unweighted", default=None,
                      help="Use the third column as weight [default: when the first line has 3 columns]."),
         click.option("--delimiter", default=None, help="Column separator (one character) [default: any whitespace]."),
@@ -53,14 +53,47 @@ def load_graph(source: str, directed: bool | None = None, weighted: bool | None 
     if not source.startswith("dataset:"):
         kwargs = {"directed": True if directed is None else directed, "weighted": weighted, "delimiter": delimiter}
     G = read_graph(source, **kwargs)
-    if source.startswith("dataset:") and directed is False and G.directed:
+    # a dataset or a saved graph has its own directedness: the options convert it
+    if directed is False and G.directed:
         G = G.to_undirected()
+    elif directed and not G.directed:  # an undirected graph already stores both arcs of every edge
+        from graphsample.graph import Graph
+
+        G = Graph(G.indptr, G.indices, G.weights, G.n_nodes, True, G.node_ids, dict(G.meta))
     if backend != "numpy" or device not in (None, "cpu"):
-        try:
-            G = G.to(backend, device)
-        except ImportError as exc:
-            raise GraphsampleError(str(exc)) from None
+        G = move(G, backend, device)
     return G
+
+
+def move(x: Any, backend: str, device: str | None) -> Any:
+    """A Graph (``G.to``) or an array (``to_backend``) on ``backend``/``device``; a backend that is not
+    installed or a device it cannot use is one :class:`GraphsampleError` line."""
+    from graphsample._backend import to_backend
+    from graphsample.graph import Graph
+
+    try:
+        return x.to(backend, device) if isinstance(x, Graph) else to_backend(x, backend, device)
+    except ImportError as exc:
+        raise GraphsampleError(str(exc)) from None
+    except (ValueError, RuntimeError, AssertionError) as exc:  # torch: AssertionError without CUDA
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise GraphsampleError(f"--backend {backend} --device {device}: {reason}") from None
+
+
+def load_npy(path: str) -> np.ndarray:
+    """A ``.npy`` array (no pickles). Anything else, an ``.npz`` archive included (NumPy opens one whatever
+    its name), is one :class:`~graphsample.errors.InputFormatError` line; a missing file stays
+    ``FileNotFoundError``."""
+    from graphsample.errors import InputFormatError
+
+    try:
+        a = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError) as exc:
+        raise InputFormatError(f"{path}: not a NumPy .npy array ({exc})") from None
+    if not isinstance(a, np.ndarray):
+        a.close()
+        raise InputFormatError(f"{path}: not a NumPy .npy array (it is an .npz archive)")
+    return a
 
 
 def save_array(path: str, array: Any) -> None:

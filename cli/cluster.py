@@ -9,7 +9,7 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import output_option, save_array, user_errors
+from ._common import load_npy, output_option, save_array, user_errors
 
 
 @click.group()
@@ -39,10 +39,7 @@ def ppp(data: str, k_max: int, mode: str, covariance: str, n_init: int, p_min: f
     """PPP (Sultan 2020, our reconstruction): k-means partitions validated by a Gaussian mixture."""
     from graphsample.clustering import PPP
 
-    try:
-        X = np.load(data, allow_pickle=False)
-    except ValueError as exc:
-        raise InputFormatError(f"{data}: not a NumPy .npy array ({exc})") from None
+    X = load_npy(data)
     if X.dtype.kind not in "fiu":
         raise InputFormatError(f"{data}: expected a numeric matrix, got dtype {X.dtype}")
     model = PPP(k_max=k_max, mode=mode, covariance=covariance, n_init=n_init, seed=seed, p_min=p_min,

@@ -16,6 +16,8 @@ def convert(input: str, output: str, **opts) -> None:
     """Save INPUT as binary CSR so that large graphs are parsed once."""
     from graphsample.io import save
 
+    if output == "-":
+        raise click.ClickException("convert writes binary CSR to a .npz file or a folder, not to stdout ('-o -')")
     G = load_graph(input, **opts)
     save(G, output)
     if not opts.get("quiet"):

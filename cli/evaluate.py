@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import click
 import numpy as np
 
-from ._common import graph_options, input_argument, load_graph, seed_option, user_errors
+from ._common import graph_options, input_argument, load_graph, load_npy, seed_option, user_errors
 
 
 def _ratios(value: str) -> list[float]:
@@ -21,7 +22,7 @@ def _ratios(value: str) -> list[float]:
 def _load_embedding(path: str) -> np.ndarray:
     p = Path(path)
     if p.suffix == ".npy":
-        return np.load(p)
+        return load_npy(path)
     try:
         return np.loadtxt(p, ndmin=2)
     except ValueError as exc:
@@ -41,11 +42,18 @@ def _load_labels(source: str, n_nodes: int):
     if p.suffix == ".npz":
         return sp.load_npz(p)
     if p.suffix == ".npy":
-        return np.load(p)
-    try:
-        pairs = np.loadtxt(p, delimiter=None, ndmin=2, dtype=np.int64, comments="#")
-    except ValueError:
-        pairs = np.loadtxt(p, delimiter=",", ndmin=2, dtype=np.int64, comments="#")
+        return load_npy(source)
+    with warnings.catch_warnings():  # an empty file: reported below, not as a loadtxt warning
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            pairs = np.loadtxt(p, delimiter=None, ndmin=2, dtype=np.int64, comments="#")
+        except ValueError:
+            try:
+                pairs = np.loadtxt(p, delimiter=",", ndmin=2, dtype=np.int64, comments="#")
+            except ValueError:
+                raise click.ClickException(f"{source}: expected integer 'row label' pairs") from None
+    if pairs.size == 0:
+        raise click.ClickException(f"{source}: no 'row label' pairs")
     if pairs.shape[1] != 2:
         raise click.ClickException(f"{source}: expected two columns 'row label', got {pairs.shape[1]}")
     rows, labels = pairs[:, 0], pairs[:, 1]

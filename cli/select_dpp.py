@@ -7,27 +7,25 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import output_option, save_array, seed_option, user_errors
+from ._common import load_npy, move, output_option, save_array, seed_option, user_errors
 
 
 def _load_matrix(path: str, backend: str, device: str | None):
     """Read a 2-D array (.npy, or text with one row per line) and move it to the backend."""
-    from graphsample._backend import to_backend
     from graphsample.errors import InputFormatError
 
     p = Path(path)
     if not p.exists():
         raise InputFormatError(f"{path}: no such file")
     try:
-        X = np.load(p, allow_pickle=False) if p.suffix == ".npy" else np.loadtxt(p, ndmin=2)
+        X = load_npy(path) if p.suffix == ".npy" else np.loadtxt(p, ndmin=2)
+    except InputFormatError:
+        raise
     except ValueError as exc:
         raise InputFormatError(f"{path}: cannot read a numeric matrix ({exc})") from None
     if X.ndim != 2:
         raise InputFormatError(f"{path}: expected a 2-D matrix (items x features), got shape {X.shape}")
-    try:
-        return to_backend(np.asarray(X, dtype=np.float64), backend, device)
-    except ImportError as exc:
-        raise click.ClickException(str(exc)) from None
+    return move(np.asarray(X, dtype=np.float64), backend, device)
 
 
 def _padded(samples) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import output_option, seed_option, user_errors
+from ._common import load_npy, output_option, seed_option, user_errors
 
 
 def _records(path: str) -> list[dict]:
@@ -51,14 +51,23 @@ def _column(rows: list[dict], field: str, path: str) -> list[Any]:
     return [r[field] for r in rows]
 
 
+def _numeric(values: list[Any], field: str, path: str, what: str = "numbers") -> np.ndarray:
+    """A JSONL/Parquet column as a float64 array, or a one-line error naming the field."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputFormatError(f"{path}: field {field!r} must hold {what}") from None
+
+
 def _label_ids(raw: list[Any], path: str) -> tuple[list[list[int]], list[Any]]:
     """Label lists (ints or strings) as integer ids; string labels are numbered in sorted order."""
-    lists = [[v] if isinstance(v, str | int) else list(v or []) for v in raw]
+    is_label = lambda x: isinstance(x, str | int) and not isinstance(x, bool)  # noqa: E731
+    lists = [[v] if is_label(v) else v or [] for v in raw]
+    if not all(isinstance(ls, list) and all(is_label(x) for x in ls) for ls in lists):
+        raise InputFormatError(f"{path}: labels must be integers or strings (one, or a list per record)")
     names = sorted({x for ls in lists for x in ls}, key=lambda x: (isinstance(x, str), x))
     if all(isinstance(x, int) and x >= 0 for x in names):
         return lists, names
-    if not all(isinstance(x, str | int) for x in names):
-        raise InputFormatError(f"{path}: labels must be integers or strings")
     index = {x: i for i, x in enumerate(names)}
     return [[index[x] for x in ls] for ls in lists], names
 
@@ -88,7 +97,7 @@ def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) ->
 @click.option("--embedding-field", default=None,
               help="Field with an embedding vector; used for labels-free MIG when --labels-field is absent.")
 @click.option("--id-field", default=None, help="Field copied into the output records.")
-@click.option("--scores", "scores_path", default=None, help="A .npy of quality scores (for an NPY POOL).")
+@click.option("--scores", "scores_path", default=None, help="A .npy of quality scores, one per sample (instead of --score-field).")
 @click.option("--label-embeddings", default=None,
               help="A .npy (K x d) of label embeddings, row = label id (string labels: sorted order).")
 @click.option("--threshold", type=float, default=0.9, show_default=True, help="Cosine threshold of the label graph.")
@@ -123,23 +132,26 @@ def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embe
         except ValueError:
             raise click.BadParameter(f"{budget!r} is neither a count nor a fraction", param_hint="--budget") from None
     labels = embeddings = scores = ids = None
+    if scores_path and score_field:
+        raise click.UsageError("give --scores or --score-field, not both")
     if Path(pool).suffix == ".npy":
-        embeddings = np.load(pool)
-        if scores_path:
-            scores = np.load(scores_path)
+        embeddings = load_npy(pool)
     else:
         rows = _records(pool)
         if all(labels_field in r for r in rows):
             labels, _ = _label_ids(_column(rows, labels_field, pool), pool)
         elif embedding_field:
-            embeddings = np.asarray(_column(rows, embedding_field, pool), dtype=np.float64)
+            embeddings = _numeric(_column(rows, embedding_field, pool), embedding_field, pool,
+                                  "numeric vectors of one length")
         else:
             raise InputFormatError(f"{pool}: records need a {labels_field!r} field (or pass --embedding-field)")
         if score_field:
-            scores = np.asarray(_column(rows, score_field, pool), dtype=np.float64)
+            scores = _numeric(_column(rows, score_field, pool), score_field, pool)
         if id_field:
             ids = _column(rows, id_field, pool)
-    lab_emb = np.load(label_embeddings) if label_embeddings else None
+    if scores_path:
+        scores = load_npy(scores_path)
+    lab_emb = load_npy(label_embeddings) if label_embeddings else None
     res = mig_select(labels, scores, embeddings, b, phi=phi, phi_param=phi_param, gain=gain, optimizer=optimizer,
                      label_embeddings=lab_emb, threshold=threshold, label_knn=label_knn, alpha=alpha,
                      n_clusters=n_clusters, soft_top_m=soft_top_m, seed=0 if seed is None else seed)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import output_option, seed_option, user_errors
+from ._common import load_npy, move, output_option, seed_option, user_errors
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
@@ -22,12 +22,14 @@ def load_matrix(path: str):
         raise InputFormatError(f"{path}: no such file")
     try:
         if p.suffix == ".npy":
-            return np.load(p, allow_pickle=False)
+            return load_npy(path)
         if p.suffix == ".npz":
             import scipy.sparse as sp
 
             return sp.load_npz(p)
         return np.loadtxt(p, ndmin=2, delimiter="," if p.suffix == ".csv" else None)
+    except InputFormatError:
+        raise
     except (ValueError, OSError) as exc:
         raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
 
@@ -69,17 +71,14 @@ def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leve
                 device: str | None, seed: int | None, output: str, quiet: bool) -> None:
     """Sample about SIZE rows of the matrix DATA so that ||S A x||_p ~ ||A x||_p for all x
     (Woodruff & Yasuda, ICML 2023). Each kept row i comes with its scale pi_i^(-1/p)."""
-    from graphsample._backend import to_backend, to_numpy
+    from graphsample._backend import to_numpy
     from graphsample.selection.sensitivity import lp_sample
 
     A = load_matrix(data)
     if backend != "numpy" or device not in (None, "cpu"):
         if not isinstance(A, np.ndarray):
             raise click.ClickException("--backend other than numpy needs a dense .npy or text DATA")
-        try:
-            A = to_backend(A, backend, device)
-        except ImportError as exc:
-            raise click.ClickException(str(exc)) from None
+        A = move(A, backend, device)
     idx, scale = lp_sample(A, size, p, _SCORES[scores], replace=replace, leverage=leverage, seed=seed)
     idx, scale = to_numpy(idx), to_numpy(scale)
     write_sample(output, idx, scale)

@@ -160,14 +160,27 @@ def _as_i64(key: Any) -> int:
     return _i64(int(key))
 
 
+def _wide(a: Any) -> Any:
+    """An integer array (or int) as int64 on its backend, so that the hash arithmetic wraps in 64 bits."""
+    if isinstance(a, int | np.integer):
+        return np.int64(_i64(int(a) & 0xFFFFFFFFFFFFFFFF))
+    if type(a).__module__.split(".")[0] == "torch":
+        import torch
+
+        return a.to(torch.int64)
+    return a.astype(np.int64, copy=False)
+
+
 def uniform_array(key: Any, stream: Any, counter: Any) -> Any:
-    """Uniform [0, 1) float64 numbers ``u[s, c]`` for int64 arrays ``stream`` and ``counter`` (broadcast).
+    """Uniform [0, 1) float64 numbers ``u[s, c]`` for integer arrays ``stream`` and ``counter`` (broadcast;
+    any integer dtype, taken as int64).
 
     Bit-identical to :data:`random_uniform` ``(stream_key(key, s), c)`` in the kernels, on whichever
     backend the arrays live (NumPy, CuPy or torch).
     """
     from ._backend import namespace
 
+    stream, counter = _wide(stream), _wide(counter)
     with np.errstate(over="ignore"):
         skey = _mix64_i64(_mix64_i64(stream * _GOLDEN_I + 1) ^ _as_i64(key))
         z = _mix64_i64(skey + (counter + 1) * _GOLDEN_I)

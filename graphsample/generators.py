@@ -52,7 +52,7 @@ def rmat(scale: int, edge_factor: int = 16, *, a: float = 0.57, b: float = 0.19,
         raise ValueError(f"scale must be in 1..40, got {scale}")
     if edge_factor < 1:
         raise ValueError(f"edge_factor must be >= 1, got {edge_factor}")
-    if min(a, b, c) < 0 or a + b + c > 1:
+    if not (a >= 0 and b >= 0 and c >= 0 and a + b + c <= 1):  # also rejects NaN
         raise ValueError("R-MAT probabilities must be >= 0 with a + b + c <= 1")
     key = _random.seed_key(seed)
     n = 1 << scale

@@ -450,9 +450,10 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
               None if node_ids is None else np.asarray(node_ids))
     if validate and not directed:
         T = G.edges()
-        back = _from_sorted_pairs(T[1], T[0], None, n, True, None)
-        if not bool(xp.all(back.indices == G.indices)) or not bool(xp.all(back.indptr == G.indptr)):
-            raise GraphValidationError("an undirected graph's CSR must be symmetric")
+        back = _from_sorted_pairs(T[1], T[0], T[2], n, True, None)
+        if not bool(xp.all(back.indices == G.indices)) or not bool(xp.all(back.indptr == G.indptr)) or \
+                (weights is not None and not bool(xp.all(back.weights == G.weights))):
+            raise GraphValidationError("an undirected graph's CSR must be symmetric (arcs and weights)")
     return G
 
 
@@ -461,19 +462,42 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
     """From a square scipy.sparse matrix/array (or cupyx sparse): entry ``A[u, v]`` is arc ``u -> v``.
 
     ``weighted=None`` keeps the values unless they are all ones. Explicit zeros are dropped.
+    With ``directed=False`` entry ``A[u, v]`` is the edge ``{u, v}``: the matrix may be symmetric or hold
+    each edge in one triangle only; ``A[u, v]`` and ``A[v, u]`` both present must be equal.
     """
     if A.shape[0] != A.shape[1]:
         raise GraphValidationError(f"adjacency matrix must be square, got shape {A.shape}")
     C = A.tocoo()
+    C.sum_duplicates()
     keep = C.data != 0
-    src, dst, data = C.row[keep], C.col[keep], C.data[keep].astype(np.float64)
+    src, dst, data = C.row[keep].astype(np.int64), C.col[keep].astype(np.int64), C.data[keep].astype(np.float64)
     if weighted is None:
         weighted = not bool((data == 1).all())
     if not directed:
-        upper = src <= dst
-        src, dst, data = src[upper], dst[upper], data[upper]
-    return from_edges(src.astype(np.int64), dst.astype(np.int64), data if weighted else None, n_nodes=A.shape[0],
+        src, dst, data = _edges_of_arcs(src, dst, data, int(A.shape[0]), "A[u, v] and A[v, u]")
+    return from_edges(src, dst, data if weighted else None, n_nodes=A.shape[0],
                       directed=directed, self_loops=self_loops, duplicates="sum", node_ids=node_ids)
+
+
+def _edges_of_arcs(src: Any, dst: Any, w: Any, n: int, what: str) -> tuple[Any, Any, Any]:
+    """Undirected edges ``(min, max, weight)`` of arcs listing each edge once or as both arcs (no arc twice).
+
+    The two arcs of an edge collide on the canonical key and are kept once; their weights must agree.
+    """
+    xp = namespace(src)
+    lo, hi = xp.minimum(src, dst), xp.maximum(src, dst)
+    key = lo * max(n, 1) + hi
+    order = xp.argsort(key)
+    key, lo, hi = key[order], lo[order], hi[order]
+    w = None if w is None else w[order]
+    if key.shape[0] > 1:
+        same = key[1:] == key[:-1]
+        if w is not None and bool(xp.any(same & (w[1:] != w[:-1]))):
+            raise GraphValidationError(f"undirected input must be symmetric: {what} have different weights "
+                                       "for some edge")
+        keep = xp.concat([xp.ones(1, dtype=xp.bool, **_dev(key)), ~same])
+        lo, hi, w = lo[keep], hi[keep], None if w is None else w[keep]
+    return lo, hi, w
 
 
 def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoops = "keep") -> Graph:
@@ -490,11 +514,15 @@ def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoop
     w = None
     if weight is not None and any(weight in d for _, _, d in H.edges(data=True)):
         w = np.fromiter((d.get(weight, 1.0) for _, _, d in H.edges(data=True)), dtype=np.float64, count=m)
-    ids = np.asarray(nodes) if nodes else None
+    try:
+        ids = np.asarray(nodes) if nodes else None
+    except ValueError:  # ragged tuples
+        ids = np.empty(0, dtype=object)
+    if ids is not None and (ids.ndim != 1 or ids.dtype == object or (ids.dtype.kind == "U" and not all(
+            isinstance(u, str) for u in nodes))):  # tuples give a 2-D array, mixed int/str a str array
+        raise GraphValidationError("node labels must be all integers or all strings")
     if ids is not None and ids.dtype.kind in "iu" and np.array_equal(ids, np.arange(len(ids))):
         ids = None
-    elif ids is not None and ids.dtype == object:
-        raise GraphValidationError("node labels must be all integers or all strings")
     return from_edges(src, dst, w, n_nodes=len(nodes), directed=H.is_directed(), self_loops=self_loops,
                       duplicates="error", node_ids=ids)
 
@@ -503,12 +531,18 @@ def from_edge_index(edge_index: Any, edge_weight: Any = None, *, n_nodes: int | 
                     directed: bool = True, duplicates: Duplicates = "sum") -> Graph:
     """From PyG's ``edge_index`` (2 x m int tensor) and optional ``edge_weight``, on their device.
 
-    PyG stores undirected graphs as both arcs; pass ``directed=False`` to read them as edges.
+    PyG stores undirected graphs as both arcs; pass ``directed=False`` to read them as edges: the arcs
+    ``u -> v`` and ``v -> u`` are then one edge (their weights must agree), and ``duplicates`` applies to
+    an arc listed more than once.
     """
     if edge_index.ndim != 2 or edge_index.shape[0] != 2:
         raise GraphValidationError(f"edge_index must have shape (2, m), got {tuple(edge_index.shape)}")
-    return from_edges(edge_index[0], edge_index[1], edge_weight, n_nodes=n_nodes, directed=directed,
-                      duplicates=duplicates)
+    G = from_edges(edge_index[0], edge_index[1], edge_weight, n_nodes=n_nodes, directed=True, duplicates=duplicates)
+    if directed:
+        return G
+    # each edge listed once or as both arcs (PyG's convention): the two arcs are one edge, not duplicates
+    src, dst, w = _edges_of_arcs(*G.edges(), G.n_nodes, "the arcs u -> v and v -> u")
+    return from_edges(src, dst, w, n_nodes=G.n_nodes, directed=False, duplicates="first")
 
 
 def empty_like_backend(n: int, backend: str = "numpy") -> Graph:

@@ -100,6 +100,8 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
     if delimiter is not None and len(delimiter) != 1:
         raise GraphsampleError(f"delimiter must be one character or None, got {delimiter!r}")
     buf, name = _read_bytes(source)
+    if buf.shape[0] >= 3 and bytes(buf[:3]) == b"\xef\xbb\xbf":  # UTF-8 byte-order mark: not data
+        buf = buf[3:]
     with kernel_threads(buf.shape[0], threshold=4 << 20):  # small files: one thread beats waking a team
         return _parse_edgelist(buf, name, directed, weighted, delimiter, comments, skip_rows, relabel, reverse,
                                self_loops, duplicates, n_nodes)
@@ -315,6 +317,9 @@ def load(path: PathLike, *, mmap: bool = True) -> Graph:
         raise InputFormatError(f"{path}: not a graphsample CSR file ({exc})") from None
     if info.get("format") != "graphsample-csr":
         raise InputFormatError(f"{path}: not a graphsample CSR file")
+    for name in ("indptr", "indices"):
+        if name not in arrays:
+            raise InputFormatError(f"{path}: not a complete graphsample CSR file (no {name!r} array)")
     return Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), int(info["n_nodes"]),
                  bool(info["directed"]), arrays.get("node_ids"))
 

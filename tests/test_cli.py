@@ -96,3 +96,55 @@ def test_cli_reference_is_current():
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
     assert doc.read_text() == render(), "regenerate with: python -m graphsample.cli.reference > docs/cli.md"
+
+
+def test_convert_refuses_stdout(tmp_path, monkeypatch):
+    # '-o -' used to create a folder named '-' and report success
+    monkeypatch.chdir(tmp_path)
+    assert_one_line_error(run("convert", "-", "-o", "-", input="0 1\n"), "not to stdout")
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("backend, device", [("torch", "bogus"), ("torch", "cuda:x"), ("torch", "cuda:99"),
+                                             ("numpy", "cuda:0")])
+def test_bad_backend_device_gives_one_line(backend, device):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    r = run("info", "-", "--backend", backend, "--device", device, input="0 1\n")
+    assert_one_line_error(r, f"--device {device}")
+
+
+def test_bad_device_for_matrix_commands_gives_one_line(tmp_path):
+    pytest.importorskip("torch")
+    np.save(tmp_path / "X.npy", np.random.default_rng(0).normal(size=(6, 3)))
+    for args in (["select", "dpp", str(tmp_path / "X.npy"), "-k", "2"],
+                 ["select", "sensitivity", str(tmp_path / "X.npy"), "--size", "3"]):
+        assert_one_line_error(run(*args, "--backend", "torch", "--device", "bogus", "-o", "-"), "--device bogus")
+
+
+def test_directedness_options_apply_to_saved_graphs(tmp_path):
+    # --undirected / --directed were silently ignored for a saved .npz (and --directed for a dataset)
+    src = tmp_path / "g.txt"
+    src.write_text("0 1\n1 2\n")
+    assert run("convert", str(src), "-o", str(tmp_path / "d.npz")).exit_code == 0
+    assert run("convert", str(src), "--undirected", "-o", str(tmp_path / "u.npz")).exit_code == 0
+    s = json.loads(run("info", str(tmp_path / "d.npz"), "--json", "--undirected").output)
+    assert (s["directed"], s["arcs"], s["edges"]) == (False, 4, 2)
+    s = json.loads(run("info", str(tmp_path / "u.npz"), "--json", "--directed").output)
+    assert (s["directed"], s["arcs"], s["reciprocity"]) == (True, 4, 1.0)
+    s = json.loads(run("info", str(tmp_path / "u.npz"), "--json").output)
+    assert (s["directed"], s["arcs"]) == (False, 4)
+
+
+@pytest.mark.parametrize("command", [["cluster", "ppp"], ["select", "dpp", "-k", "1"], ["select", "volume", "-k", "1"],
+                                     ["select", "sensitivity", "--size", "1"], ["select", "mig", "--budget", "1"],
+                                     ["evaluate", "node-classification", "LABELS"]])
+def test_npy_argument_that_is_an_npz_archive_gives_one_line(tmp_path, command):
+    # np.load returns an NpzFile for a zip archive, whatever its name: AttributeError tracebacks followed
+    path = tmp_path / "data.npy"
+    np.savez(path.with_suffix(".npz"), a=np.ones((6, 2)))
+    path.with_suffix(".npz").rename(path)
+    np.save(tmp_path / "y.npy", np.arange(6) % 2)
+    args = [a if a != "LABELS" else str(tmp_path / "y.npy") for a in command]
+    args = args[:2] + [str(path)] + args[2:]
+    assert_one_line_error(run(*args, "-o", "-") if command[0] != "evaluate" else run(*args), "not a NumPy .npy array")

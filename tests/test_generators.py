@@ -30,3 +30,25 @@ def test_rmat_quadrant_probabilities():
 def test_rmat_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         rmat(**kwargs)
+
+
+def test_rmat_each_quadrant_sets_the_right_bits():
+    """a: (0, 0), b: (0, 1), c: (1, 0), d: (1, 1) at every level: with one quadrant of probability 1 the
+    only arc is between x = perm(0) and y = perm(2**scale - 1), in the quadrant's direction."""
+    def arc(**p):
+        G = rmat(5, 2, self_loops="keep", seed=9, **p)
+        s, d, _ = G.edges()
+        assert G.n_arcs == 1
+        return int(s[0]), int(d[0])
+
+    (x, x2), (y, y2) = arc(a=1.0, b=0.0, c=0.0), arc(a=0.0, b=0.0, c=0.0)
+    assert x == x2 and y == y2 and x != y
+    assert arc(a=0.0, b=1.0, c=0.0) == (x, y)
+    assert arc(a=0.0, b=0.0, c=1.0) == (y, x)
+
+
+@pytest.mark.parametrize("p", [{"a": float("nan")}, {"b": float("nan")}, {"c": float("inf")}])
+def test_rmat_rejects_non_finite_probabilities(p):
+    # NaN compares false, so it passed the range check and every draw fell in quadrant (0, 0)
+    with pytest.raises(ValueError, match="probabilities"):
+        rmat(4, **p)

@@ -155,8 +155,7 @@ def test_converters_round_trip_exactly(data, directed):
     w = w + 0.5  # no zeros: scipy drops explicit zeros
     G = gs.from_edges(src, dst, w, n_nodes=n, directed=directed)
     for H in (gs.from_networkx(G.to_networkx()), gs.from_scipy(G.to_scipy(), directed=directed, weighted=True),
-              gs.from_edge_index(*G.to_edge_index(), n_nodes=n, directed=directed, duplicates="sum")
-              if directed else gs.from_networkx(G.to_networkx())):
+              gs.from_edge_index(*G.to_edge_index(), n_nodes=n, directed=directed, duplicates="sum")):
         assert H.n_nodes == G.n_nodes and H.directed == G.directed
         assert np.array_equal(H.indptr, G.indptr) and np.array_equal(H.indices, G.indices)
         if G.n_arcs:  # an edgeless graph carries no weight attribute through networkx
@@ -200,3 +199,47 @@ def test_host_and_device_builders_agree(data, duplicates):
     for x, y in zip(a[:2], b[:2]):
         assert np.array_equal(x, y)
     assert np.allclose(a[2], b[2])
+
+
+def test_from_scipy_undirected_keeps_triangular_entries():
+    # an undirected adjacency given as one triangle: every entry is an edge, whichever triangle it is in
+    lower = sp.csr_array(np.array([[0, 0, 0], [2.0, 0, 0], [0, 3.0, 0]]))
+    for A in (lower, lower.T.tocsr()):
+        G = gs.from_scipy(A, directed=False)
+        assert G.n_edges == 2
+        assert arcs(G) == ([(0, 1), (1, 0), (1, 2), (2, 1)], [2.0, 2.0, 3.0, 3.0])
+
+
+def test_from_scipy_undirected_rejects_conflicting_mirror_entries():
+    with pytest.raises(GraphValidationError, match="symmetric"):
+        gs.from_scipy(sp.csr_array(np.array([[0, 2.0], [3.0, 0]])), directed=False)
+
+
+def test_from_networkx_rejects_labels_it_cannot_keep():
+    # tuple nodes became a 2-D node_ids array (to_networkx then failed); mixed int/str nodes were
+    # silently turned into strings
+    for H in (nx.grid_2d_graph(2, 2), nx.Graph([(1, "a")]), nx.Graph([((0, 1), (0, 1, 2))])):
+        with pytest.raises(GraphValidationError, match="all integers or all strings"):
+            gs.from_networkx(H)
+
+
+def test_from_csr_undirected_checks_weight_symmetry():
+    # the structure was checked for symmetry but not the weights: w(0, 1) = 1 and w(1, 0) = 5 passed
+    indptr, indices = np.array([0, 1, 2]), np.array([1, 0], dtype=np.int32)
+    with pytest.raises(GraphValidationError, match="symmetric"):
+        gs.from_csr(indptr, indices, np.array([1.0, 5.0]), directed=False)
+    G = gs.from_csr(indptr, indices, np.array([2.0, 2.0]), directed=False)
+    assert G.n_edges == 1
+
+
+def test_from_edge_index_undirected_keeps_edge_weights():
+    # PyG lists an undirected edge as both arcs; they were merged as duplicates with summed weights (2w)
+    G = gs.from_edges(np.array([0, 1, 2]), np.array([1, 2, 2]), np.array([0.5, 2.0, 3.0]), directed=False)
+    ei, w = G.to_edge_index()
+    H = gs.from_edge_index(ei, w, directed=False)
+    assert arcs(H) == arcs(G) and H.n_edges == 2 + 1
+    # one listing per edge works too, and repeated arcs still follow `duplicates`
+    H = gs.from_edge_index(np.array([[0, 0, 2], [1, 1, 1]]), np.array([1.0, 2.0, 4.0]), directed=False)
+    assert arcs(H) == ([(0, 1), (1, 0), (1, 2), (2, 1)], [3.0, 3.0, 4.0, 4.0])
+    with pytest.raises(GraphValidationError, match="symmetric"):
+        gs.from_edge_index(np.array([[0, 1], [1, 0]]), np.array([1.0, 2.0]), directed=False)

@@ -154,3 +154,23 @@ def test_load_errors(tmp_path):
     (tmp_path / "x.npz").write_bytes(b"junk")
     with pytest.raises(InputFormatError, match="not a graphsample CSR file"):
         gs.load(tmp_path / "x.npz")
+
+
+def test_utf8_byte_order_mark_is_not_part_of_the_first_label(tmp_path):
+    # a BOM (Windows editors, Excel CSV) made the first label '\ufeff1', a node distinct from '1',
+    # and turned every integer label into a string
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf1,2,0.5\n2,1,1.5\n")
+    G = gs.read_edgelist(path, delimiter=",")
+    assert G.n_nodes == 2 and G.node_ids.dtype.kind == "i"
+    assert pairs(G) == [(1, 2), (2, 1)] and G.weights.tolist() == [0.5, 1.5]
+    assert pairs(gs.read_edgelist(io.BytesIO(b"\xef\xbb\xbf# header\na b\n"))) == [("a", "b")]
+
+
+def test_load_folder_missing_arrays_is_a_format_error(tmp_path):
+    # a folder with graph.json but no indptr.npy (an interrupted copy) raised KeyError: 'indptr'
+    G = read("0 1\n1 2\n")
+    gs.save(G, tmp_path / "g")
+    (tmp_path / "g" / "indptr.npy").unlink()
+    with pytest.raises(InputFormatError, match="no 'indptr' array"):
+        gs.load(tmp_path / "g")

@@ -45,6 +45,20 @@ def test_array_streams_equal_kernel_streams(backend, to_b):
     assert np.array_equal(to_numpy(arr), cpu)
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.uint32, np.int16])
+def test_array_streams_of_narrow_ints_equal_kernel_streams(backend, to_b, dtype):
+    """Stream and counter arrays of a narrower int dtype (e.g. a graph's int32 indices) give the kernels'
+    numbers: the arithmetic must wrap in 64 bits, not in the input's width (torch int32 did)."""
+    if backend[0] == "torch" and dtype is np.uint32:
+        pytest.skip("torch has no uint32 arithmetic")
+    key = R.seed_key(123)
+    streams = np.array([0, 1, 5, 30000])
+    cpu = _cpu_stream(key, streams, 64)
+    arr = R.uniform_array(key, to_b(streams.astype(dtype))[:, None], to_b(np.arange(64, dtype=dtype))[None, :])
+    assert np.array_equal(to_numpy(arr), cpu)
+    assert np.array_equal(to_numpy(R.uniform_array(key, to_b(streams.astype(dtype)), 3)), cpu[:, 3])
+
+
 cuda = numba_cuda()  # module globals: the simulator swaps the `cuda` global inside kernels
 _stream_key_dev = R.cuda_functions().stream_key
 _random_uniform_dev = R.cuda_functions().random_uniform

@@ -218,6 +218,8 @@ def knn_graph(X: Any, k: int, metric: str = "cosine", method: str = "auto", thre
     """
     import scipy.sparse as sp
 
+    if threshold is not None and not math.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite similarity, got {threshold}")
     S, I = knn(X, k, metric=metric, method=method, exclude_self=True, seed=seed)
     S, I = to_numpy(S).astype(np.float64), to_numpy(I)
     w = 1.0 / (1.0 - S) if metric == "l2" else np.maximum(S, 0.0)

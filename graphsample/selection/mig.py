@@ -196,6 +196,8 @@ def label_graph(label_embeddings: Any, threshold: float | None = 0.9, k: int | N
         raise ValueError("label_embeddings contain NaN or infinite values")
     if threshold is None and k is None:
         raise ValueError("give a similarity threshold, a neighbour count k, or both")
+    if threshold is not None and not math.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite similarity, got {threshold}")
     K = E.shape[0]
     if k is not None:
         W = knn_graph(E, min(int(k), K - 1), metric="cosine", method="exact", threshold=threshold) \
@@ -329,7 +331,7 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
         if not np.isfinite(E).all():
             raise ValueError("embeddings contain NaN or infinite values")
         if label_mode == "kmeans":
-            k = n_clusters or max(2, int(round(math.sqrt(E.shape[0]))))
+            k = n_clusters or min(E.shape[0], max(2, int(round(math.sqrt(E.shape[0])))))
             V, C = labels_from_embeddings(E, k, soft_top_m, seed)
             if graph is None:
                 graph = label_graph(C, threshold, label_knn) if threshold is not None or label_knn else None

@@ -102,3 +102,18 @@ def test_evaluate_link_prediction(edge_file):
     assert res.output.startswith("ROC-AUC")
     bad = run("evaluate", "link-prediction", edge_file, "--test-fraction", "2")
     assert bad.exit_code != 0 and "strictly between 0 and 1" in bad.output
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "y.txt not found"),  # was 'Error: None: None' (np.loadtxt's FileNotFoundError has no filename)
+    ("", "y.txt: no 'row label' pairs"),  # was a loadtxt warning and 'expected two columns, got 1'
+    ("0 a\n", "y.txt: expected integer 'row label' pairs"),
+])
+def test_evaluate_bad_label_files_give_one_line(tmp_path, content, message):
+    np.save(tmp_path / "e.npy", np.ones((4, 2)))
+    if content is not None:
+        (tmp_path / "y.txt").write_text(content)
+    res = run("evaluate", "node-classification", tmp_path / "e.npy", tmp_path / "y.txt")
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit | type(None))
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], res.output

@@ -239,6 +239,10 @@ def test_stochastic_sample_size():
     ({"embeddings": np.ones((4, 2)), "budget": 1, "label_mode": "words"}, "label_mode"),
     ({"embeddings": np.full((4, 2), np.nan), "budget": 1}, "NaN"),
     ({"embeddings": np.ones((4, 2)), "budget": 1, "n_clusters": 9}, "n_clusters"),
+    # a NaN threshold compared false with every similarity: silently no label graph at all
+    ({"labels": [[0], [1]], "budget": 1, "label_embeddings": np.eye(2), "threshold": float("nan")}, "threshold"),
+    ({"embeddings": np.eye(4), "budget": 1, "threshold": float("nan")}, "threshold"),
+    ({"embeddings": np.eye(4), "budget": 1, "label_mode": "samples", "threshold": float("nan")}, "threshold"),
 ])
 def test_bad_inputs(kwargs, msg):
     with pytest.raises(ValueError, match=msg):
@@ -267,3 +271,9 @@ def test_sweep_on_gpu_matches_lazy(small, backend):
         a = mig_run(small, 30, gain=gain, optimizer="sweep", backend=backend, device="cuda")
         np.testing.assert_array_equal(a.indices, mig_run(small, 30, gain=gain).indices)
 
+
+
+def test_default_cluster_count_fits_a_one_sample_pool():
+    # the default sqrt(n) clusters was raised to 2 even for n = 1: an error about n_clusters nobody passed
+    res = mig_select(embeddings=np.ones((1, 3)), budget=1)
+    assert res.indices.tolist() == [0]

@@ -65,6 +65,13 @@ def test_parquet_pool(pool_jsonl, tmp_path):
     ('{"labels": ["a"]}\n', ["--budget", "lots"], "neither a count nor a fraction"),
     ('{"labels": ["a"], "s": -1}\n', ["--budget", "1", "--score-field", "s"], "non-negative"),
     ("", [], "no records"),
+    ('{"labels": [{"a": 1}]}\n', ["--budget", "1"], "labels must be integers or strings"),
+    ('{"labels": 1.5}\n', ["--budget", "1"], "labels must be integers or strings"),
+    ('{"labels": [[1]]}\n', ["--budget", "1"], "labels must be integers or strings"),
+    ('{"labels": [true]}\n', ["--budget", "1"], "labels must be integers or strings"),
+    ('{"labels": ["a"], "s": "high"}\n', ["--budget", "1", "--score-field", "s"], "field 's' must hold numbers"),
+    ('{"e": [1, 2]}\n{"e": [1]}\n', ["--budget", "1", "--embedding-field", "e"],
+     "field 'e' must hold numeric vectors of one length"),
 ])
 def test_errors_are_one_line(tmp_path, content, args, msg):
     path = tmp_path / "pool.jsonl"
@@ -78,3 +85,27 @@ def test_errors_are_one_line(tmp_path, content, args, msg):
 def test_missing_file(tmp_path):
     r = CliRunner().invoke(cli, ["select", "mig", str(tmp_path / "nope.jsonl")])
     assert r.exit_code != 0 and "No such file" in r.output
+
+
+def test_npy_pool_that_is_not_npy(tmp_path):
+    path = tmp_path / "pool.npy"
+    path.write_bytes(b"not an array")
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "1"])
+    assert r.exit_code == 1 and (r.exception is None or isinstance(r.exception, SystemExit))
+    assert "not a NumPy .npy array" in r.output
+
+
+def test_scores_npy_applies_to_a_jsonl_pool(pool_jsonl, tmp_path):
+    # --scores was read only for an .npy POOL and silently ignored for JSONL / Parquet
+    path, rows = pool_jsonl
+    s = np.array([row["score"] for row in rows])
+    np.save(tmp_path / "s.npy", s)
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "6", "--scores", str(tmp_path / "s.npy"),
+                                 "-q", "-o", "-"])
+    assert r.exit_code == 0, r.output
+    names = sorted({t for row in rows for t in row["labels"]})
+    ref = mig_select([[names.index(t) for t in row["labels"]] for row in rows], s, budget=6)
+    assert [json.loads(line)["index"] for line in r.output.splitlines()] == ref.indices.tolist()
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "6", "--scores", str(tmp_path / "s.npy"),
+                                 "--score-field", "score"])
+    assert r.exit_code != 0 and "not both" in r.output

@@ -212,3 +212,13 @@ def test_array_code_chunking_keeps_the_sets(monkeypatch):
     expected = projection_dpp(U, 7, seed=6)
     monkeypatch.setattr(dpp_module, "_XP_CELLS", 300)
     assert np.array_equal(np.sort(_projection_xp(U, 7, seed_key(6), 0), 1), expected)
+
+
+@pytest.mark.parametrize("scale", [1e-120, 1e120])
+def test_k_dpp_law_is_scale_invariant(scale):
+    """P(S) ∝ det L_S on |S| = k does not change when L is scaled: e_k(lam) must not under/overflow."""
+    B = np.random.default_rng(5).standard_normal((7, 5))
+    L = B @ B.T
+    law = {S: np.linalg.det(L[np.ix_(S, S)]) for S in combinations(range(7), 3)}
+    Z = sum(law.values())
+    assert_law(k_dpp(3, L=L * scale, n_samples=20_000, seed=9), {S: p / Z for S, p in law.items()}, 20_000)

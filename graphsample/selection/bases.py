@@ -219,8 +219,9 @@ class Tensor(Basis):
     r"""Tensor-product basis :math:`\varphi_\alpha(x) = \prod_k \varphi_{\alpha_k}(x_k)` on a multi-index set.
 
     The component law :math:`\varphi_\alpha^2 d\mu^{\otimes d}` is a product, so it is sampled one
-    coordinate at a time with the univariate family's exact sampler. ``extend(n)`` takes the first ``n``
-    total-degree indices (a nested family).
+    coordinate at a time with the univariate family's exact sampler. ``extend(n)`` keeps the basis's own
+    indices and appends the total-degree indices it lacks, graded, up to ``n`` (so :math:`V_n \supseteq V_m`
+    for any index set, hyperbolic cross included).
     """
 
     def __init__(self, family: type[Basis], d: int, degree: int, kind: str = "total-degree",
@@ -248,10 +249,15 @@ class Tensor(Basis):
         return np.stack([self._uni.sample_component(alpha[:, k], rng) for k in range(self.dim)], axis=1)
 
     def extend(self, n: int) -> Tensor:
-        degree = 0
-        while index_set(self.dim, degree).shape[0] < n:
+        own = [tuple(a) for a in self.indices.tolist()]
+        seen = set(own)
+        degree, extra = 0, []
+        while len(own) + len(extra) < n:  # own indices first, then the total-degree ones they lack
+            extra = [a for a in map(tuple, index_set(self.dim, degree).tolist()) if a not in seen]
             degree += 1
-        return Tensor(self.family, self.dim, degree, "total-degree", index_set(self.dim, degree)[:n])
+        indices = np.array((own + extra)[:n], dtype=np.int64).reshape(-1, self.dim)
+        kind = self.kind if n <= self.m or self.kind == "total-degree" else f"{self.kind} + total-degree"
+        return Tensor(self.family, self.dim, max(degree - 1, 0), kind, indices)
 
 
 class Discrete(Basis):

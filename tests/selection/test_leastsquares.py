@@ -41,6 +41,18 @@ def test_index_sets():
     assert Tensor(Legendre, 2, 2).extend(8).m == 8
 
 
+@pytest.mark.parametrize("kind", ["total-degree", "hyperbolic-cross"])
+def test_tensor_extend_is_nested(kind):
+    """extend(n) spans V_n ⊇ V_m: its first m functions are the basis itself (the DPP design relies on it)."""
+    T = Tensor(Legendre, 2, 3, kind)
+    for n in (T.m + 1, T.m + 5, 3 * T.m):
+        E = T.extend(n)
+        assert E.m == n and np.array_equal(E.indices[:T.m], T.indices)
+        assert len({tuple(a) for a in E.indices.tolist()}) == n
+        x = np.random.default_rng(n).uniform(-1, 1, (5, 2))
+        assert np.allclose(E(x)[:, :T.m], T(x))
+
+
 @pytest.mark.parametrize("j", [0, 1, 4, 17])
 def test_legendre_component_law(j):
     x = Legendre(j + 1).sample_component(np.full(4000, j), np.random.default_rng(j))

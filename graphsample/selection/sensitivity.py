@@ -362,7 +362,8 @@ def lewis_weights(A: Any, p: float, *, tol: float = 1e-12, max_iter: int = 200,
     (constant-factor weights, as in Cohen–Peng's input-sparsity algorithm; the residual then stays at the
     sketch's accuracy).
 
-    Stops when :math:`\max_i |w^{(t+1)}_i/w^{(t)}_i - 1| \le` ``tol``; warns (RuntimeWarning) when ``max_iter``
+    Stops when :math:`\max_i |w^{(t+1)}_i/w^{(t)}_i - 1| \le` ``tol``, raised to 64 machine epsilons of A's
+    dtype (the rounding floor of that residual, ~8e-6 for float32); warns (RuntimeWarning) when ``max_iter``
     is reached first. With ``full_output=True`` returns ``(w, LewisReport)``.
     """
     p = check_p(p, upper=4.0)
@@ -373,6 +374,7 @@ def lewis_weights(A: Any, p: float, *, tol: float = 1e-12, max_iter: int = 200,
     if leverage not in ("exact", "approx"):
         raise ValueError(f"unknown leverage {leverage!r}; choose 'exact' or 'approx'")
     key = seed_key(seed) if leverage == "approx" else None
+    tol = max(float(tol), 64.0 * float(xp.finfo(_like(A).dtype).eps))  # float32 cannot reach 1e-12
     n, d = A.shape
     w = _ones_rows(A, xp) * (d / n)
     e = 0.5 - 1.0 / p

@@ -123,6 +123,19 @@ def test_lewis_weights_sum_to_d_and_fixed_point(p):
     assert np.max(np.abs(fixed - w) / w) < 1e-8
 
 
+def test_lewis_weights_float32_converge_without_warning():
+    """float32 input cannot reach tol = 1e-12: the stopping test must allow for the dtype's rounding floor."""
+    import warnings
+
+    A = _t(400, 5, seed=6)
+    w64 = lewis_weights(A, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        w, rep = lewis_weights(A.astype(np.float32), 1.0, full_output=True)
+    assert w.dtype == np.float32 and rep.converged and rep.iterations < 100
+    assert np.max(np.abs(w / w64 - 1)) < 1e-5
+
+
 def test_lewis_weights_backends_agree(to_b):
     A = _t(300, 4, seed=13)
     np.testing.assert_allclose(to_numpy(lewis_weights(to_b(A), 1.5)), lewis_weights(A, 1.5), rtol=1e-10)

@@ -62,6 +62,17 @@ ScoreKind = Literal["uniform", "leverage", "root-leverage", "lewis", "sensitivit
 
 # --- small array helpers ----------------------------------------------------------------------
 
+def _is_int(v: Any) -> bool:
+    return not isinstance(v, bool) and isinstance(v, int | np.integer)
+
+
+def _check_eps_delta(eps: float, delta: float) -> None:
+    if not eps > 0 or not math.isfinite(eps):
+        raise ValueError(f"eps must be in (0, inf), got {eps}")
+    if not 0 < delta < 1:
+        raise ValueError(f"delta must be in (0, 1), got {delta}")
+
+
 def _like(A: Any) -> Any:
     return A.data if _is_sparse(A) else A
 
@@ -151,6 +162,7 @@ def sketch_size_bound(n: int, d: int, eps: float, delta: float, kind: SketchKind
       :math:`N = 2^{\lceil\log_2 n\rceil}` (Tropp, "Improved analysis of the subsampled randomized Hadamard
       transform", 2011; Boutsidis & Gittens, SIMAX 2013, Lemma 4.1), capped at :math:`N`.
     """
+    _check_eps_delta(eps, delta)
     if kind == "countsketch":
         return int(math.ceil((d * d + d) / (delta * eps * eps)))
     if kind == "srht":
@@ -169,6 +181,7 @@ def jl_dimension(n: int, eps: float, delta: float) -> int:
     """
     from scipy.special import gammainc, gammaincc
 
+    _check_eps_delta(eps, delta)
     def fail(r: int) -> float:  # chi2.sf(x, r) = Q(r/2, x/2), chi2.cdf(x, r) = P(r/2, x/2)
         return n * (gammaincc(r / 2, (1 + eps) * r / 2) + gammainc(r / 2, (1 - eps) * r / 2))
 
@@ -325,10 +338,10 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
         raise ValueError(f"delta must be in (0, 1), got {delta}")
     if sketch not in ("countsketch", "srht"):
         raise ValueError(f"unknown sketch {sketch!r}; choose 'countsketch' or 'srht'")
-    if sketch_size is not None and sketch_size < 1:
+    if sketch_size is not None and (not _is_int(sketch_size) or sketch_size < 1):
         raise ValueError(f"sketch_size must be a positive number of rows, got {sketch_size}")
-    if jl_dim is not None and jl_dim < 0:
-        raise ValueError(f"jl_dim must be >= 0, got {jl_dim}")
+    if jl_dim is not None and (not _is_int(jl_dim) or jl_dim < 0):
+        raise ValueError(f"jl_dim must be an integer >= 0, got {jl_dim}")
     return _approx_leverage(A, xp, eps, delta, sketch, sketch_size, jl_dim, seed_key(seed))
 
 
@@ -369,8 +382,8 @@ def lewis_weights(A: Any, p: float, *, tol: float = 1e-12, max_iter: int = 200,
     p = check_p(p, upper=4.0)
     A = check_matrix(A)
     xp = matrix_namespace(A)
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    if not _is_int(max_iter) or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter}")
     if leverage not in ("exact", "approx"):
         raise ValueError(f"unknown leverage {leverage!r}; choose 'exact' or 'approx'")
     key = seed_key(seed) if leverage == "approx" else None
@@ -532,6 +545,9 @@ def mixture_scores(sigma: Any, tau: Any, a: float | None = None, b: float | None
     namespace_of_vector(tau, "tau")
     if sigma.shape != tau.shape:
         raise ValueError(f"sigma and tau must have the same shape, got {tuple(sigma.shape)} and {tuple(tau.shape)}")
+    for v, name in ((sigma, "sigma"), (tau, "tau")):
+        if (a if name == "sigma" else b) is None and not float(xp.sum(v)) > 0:
+            raise ValueError(f"{name} sums to zero: give the mixture coefficients a and b explicitly")
     a = 0.5 / float(xp.sum(sigma)) if a is None else float(a)
     b = 0.5 / float(xp.sum(tau)) if b is None else float(b)
     if a < 0 or b < 0 or not (np.isfinite(a) and np.isfinite(b)):
@@ -570,6 +586,8 @@ def total_sensitivity(A: Any, p: float, *, n_samples: int | None = None,
     A = check_matrix(A)
     if n_samples is None:
         return float(np.sum(to_numpy(lp_sensitivities(A, p)))), 0.0
+    if not _is_int(n_samples):
+        raise ValueError(f"n_samples must be an integer (or None for the exact total), got {n_samples!r}")
     if n_samples < 2:
         raise ValueError(f"n_samples must be >= 2 (or None for the exact total), got {n_samples}")
     H = _host_matrix(A)

@@ -105,6 +105,8 @@ def test_sketch_and_jl_sizes():
     (dict(method="approx", sketch="gauss"), "unknown sketch"),
     (dict(method="approx", sketch_size=0), "sketch_size must be"),
     (dict(method="approx", jl_dim=-1), "jl_dim must be"),
+    (dict(method="approx", sketch_size=2.5), "sketch_size must be"),
+    (dict(method="approx", jl_dim=2.5), "jl_dim must be"),
 ])
 def test_leverage_bad_input(kw, message):
     with pytest.raises(ValueError, match=message):
@@ -270,5 +272,15 @@ def test_sensitivity_bad_input():
         sensitivity_upper_bound(A, 1, "dual")
     with pytest.raises(ValueError, match="n_samples must be >= 2"):
         total_sensitivity(A, 1, n_samples=1)
+    with pytest.raises(ValueError, match="n_samples must be an integer"):
+        total_sensitivity(A, 1, n_samples=2.5)
+    with pytest.raises(ValueError, match="max_iter must be"):
+        lewis_weights(A, 1, max_iter=2.5)
+    with pytest.raises(ValueError, match="sigma sums to zero"):
+        mixture_scores(np.zeros(3), np.ones(3))
+    with pytest.raises(ValueError, match="eps must be in"):
+        jl_dimension(100, 0.0, 0.1)
+    with pytest.raises(ValueError, match="delta must be in"):
+        sketch_size_bound(100, 3, 0.5, 0.0)
     with pytest.raises(ValueError, match="p must be a finite number >= 1"):
         lp_sensitivities(A, 0.9)

@@ -355,7 +355,7 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
     lam, V, _ = _spectrum(L, None, features)
     xp = namespace(V)
     lam_h = np.ascontiguousarray(np.asarray(to_backend(lam, "numpy"), dtype=np.float64))
-    nonzero = int(np.sum(lam_h > 1e-12 * max(lam_h.max(), 1e-300)))
+    nonzero = int(np.sum(lam_h > 1e-12 * max(lam_h.max(), 1e-300))) if lam_h.size else 0
     if k > nonzero:
         raise ValueError(f"k = {k} exceeds the rank of L ({nonzero}): every set of size k has probability 0")
     # the k-DPP does not change when L is scaled: divide by the largest eigenvalue so that e_l(lam) neither

@@ -180,6 +180,7 @@ def test_general_dpp_backends_agree():
         (lambda: dpp(K=2 * np.eye(3)), "eigenvalues <= 1"),
         (lambda: dpp(), "exactly one"),
         (lambda: k_dpp(4, features=np.ones((5, 2))), "exceeds the rank"),
+        (lambda: k_dpp(1, features=np.zeros((5, 2))), "exceeds the rank"),
         (lambda: k_dpp(0, L=np.eye(3)), "positive integer"),
         (lambda: projection_dpp(np.eye(3), seed=-1), "non-negative"),
     ],

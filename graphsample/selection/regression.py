@@ -198,6 +198,8 @@ def _scale_rows(A: Any, s: Any) -> Any:
 def _weighted_solve(B: Any, b: Any, D: Any, xp: Any) -> Any:
     """argmin_y sum_i D_i (B_i y - b_i)^2 for B with orthonormal columns: normal equations through the
     pseudo-inverse of ``B^T D B`` (eigh), plus one step of iterative refinement."""
+    if B.shape[1] == 0:  # A = 0: range(A) = {0}, nothing to solve
+        return xp.zeros(0, dtype=b.dtype, device=array_device(b))
     G = xp.matrix_transpose(B) @ (D[:, None] * B)
     lam, V = xp.linalg.eigh(G)
     keep = lam > lam[-1] * 1e-15

@@ -88,6 +88,16 @@ def test_rank_deficient_matrix():
         assert lp_regression(Ad, b, p).objective == pytest.approx(lp_regression(A, b, p).objective, rel=1e-8)
 
 
+@pytest.mark.parametrize("p", [1.0, 1.5, 2.0, 3.0])
+def test_zero_matrix_gives_x_zero(p):
+    """range(A) = {0}: the minimiser is x = 0 (minimum norm) and the objective is ||b||_p."""
+    b = np.arange(-2.0, 4.0)
+    for A in (np.zeros((6, 2)), sp.csr_matrix((6, 2))):
+        res = lp_regression(A, b, p)
+        np.testing.assert_array_equal(to_numpy(res.x), np.zeros(2))
+        assert res.objective == pytest.approx(np.sum(np.abs(b) ** p) ** (1 / p), rel=1e-12)
+
+
 def test_exact_fit_has_zero_objective():
     A, _ = _data(seed=9)
     x = np.arange(1.0, A.shape[1] + 1)

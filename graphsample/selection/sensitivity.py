@@ -593,6 +593,7 @@ def total_sensitivity(A: Any, p: float, *, n_samples: int | None = None,
     H = _host_matrix(A)
     u = to_numpy(sensitivity_upper_bound(H, p, "lewis")) if p < 4 else to_numpy(
         sensitivity_upper_bound(H, p, "root-leverage"))
+    u = u.astype(np.float64)  # a float64 CDF for the inverse-CDF draws, whatever A's dtype
     U = float(u.sum())
     cdf = np.cumsum(u / U)
     draws = _uniform(seed_key(seed), _S_TOTAL, n_samples, np.zeros(1))
@@ -657,9 +658,12 @@ def sample_by_scores(scores: Any, size: int, p: float, *, replace: bool = False,
         if total <= 0:
             raise ValueError("all scores are zero; nothing can be sampled")
         prob = scores / total
-        cdf = xp.cumulative_sum(prob)
-        u = xp.astype(_uniform(key, _S_DRAW, int(size), scores), scores.dtype) * cdf[-1]
-        idx = xp.clip(xp.searchsorted(cdf, u, side="right"), 0, n - 1)
+        # float64 CDF: in float32 a uniform near 1 rounds to 1.0 and runs past the last positive score, and the
+        # CDF's steps are quantised to 6e-8 (rows with smaller probabilities get the wrong law)
+        cdf = xp.cumulative_sum(xp.astype(prob, xp.float64))
+        u = _uniform(key, _S_DRAW, int(size), scores) * cdf[-1]
+        last = n - 1 - int(xp.argmax(xp.astype(xp.flip(scores > 0), xp.int8)))  # last row with a positive score
+        idx = xp.clip(xp.searchsorted(cdf, u, side="right"), 0, last)
         return idx, (size * prob[idx]) ** (-1.0 / p)
     if size > n:
         raise ValueError(f"size {size} exceeds the number of rows {n} (use replace=True to draw more)")

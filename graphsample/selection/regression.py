@@ -68,7 +68,8 @@ def matrix_namespace(A: Any):
 
 
 def check_matrix(A: Any, name: str = "A") -> Any:
-    """Validate a 2-D, non-empty, finite, real matrix; returns it (sparse as CSR, ints as float64)."""
+    """Validate a 2-D, non-empty, finite, real matrix; returns it (sparse as CSR, ints as float64, half precision
+    as float32)."""
     if isinstance(A, list | tuple):
         A = np.asarray(A, dtype=np.float64)
     if _is_sparse(A):
@@ -88,6 +89,8 @@ def check_matrix(A: Any, name: str = "A") -> Any:
             if not xp.isdtype(A.dtype, ("integral", "bool")):
                 raise ValueError(f"{name} must hold real numbers, got dtype {A.dtype}")
             A = xp.astype(A, xp.float64)
+        elif xp.finfo(A.dtype).bits < 32:  # float16 / bfloat16: no LAPACK kernels, compute in float32
+            A = xp.astype(A, xp.float32)
         data = A
     if A.shape[0] == 0 or A.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(A.shape)}); it needs at least one row and one column")

@@ -149,6 +149,15 @@ def test_bad_input(args, message):
         lp_regression(kw.pop("A"), kw.pop("b"), kw.pop("p"), **kw)
 
 
+def test_half_precision_is_promoted():
+    """float16 has no LAPACK kernels: it is computed in float32 instead of failing inside numpy.linalg."""
+    A, b = _data(n=80, d=3, seed=12)
+    A16 = A.astype(np.float16)
+    ref = lp_regression(A16.astype(np.float32), b, 1.5)
+    res = lp_regression(A16, b, 1.5)
+    assert res.x.dtype == np.float32 and res.objective == pytest.approx(ref.objective, rel=1e-5)
+
+
 def test_bad_type():
     with pytest.raises(TypeError, match="NumPy / CuPy / torch array"):
         lp_regression({"a": 1}, np.ones(2), 1)

@@ -43,6 +43,15 @@ def test_exact_leverage_rank_deficient_and_sparse():
     np.testing.assert_allclose(leverage_scores(sp.csr_matrix(A)), leverage_scores(A), atol=1e-10)
 
 
+def test_leverage_and_lewis_of_float16_matrix():
+    A16 = _t(200, 3, seed=14).astype(np.float16)
+    A32 = A16.astype(np.float32)
+    np.testing.assert_allclose(leverage_scores(A16), leverage_scores(A32), rtol=1e-6)
+    np.testing.assert_allclose(leverage_scores(A16, method="approx", seed=1),
+                               leverage_scores(A32, method="approx", seed=1), rtol=1e-6)
+    np.testing.assert_allclose(lewis_weights(A16, 1.0), lewis_weights(A32, 1.0), rtol=1e-6)
+
+
 def test_exact_leverage_ill_conditioned_columns():
     A = _t(300, 4, seed=2) * np.array([1e-6, 1.0, 1e6, 1.0])
     np.testing.assert_allclose(leverage_scores(A), leverage_scores(A / np.array([1e-6, 1.0, 1e6, 1.0])), atol=1e-10)

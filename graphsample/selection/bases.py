@@ -62,11 +62,18 @@ def _hermite_log_ratio(x, j):
     out = np.empty(x.shape[0])
     for i in range(x.shape[0]):
         p0, p1 = 0.0, 1.0
+        logs = 0.0  # phi_k(x) = p1 * exp(logs): rescaled so that far-tail proposals (phi_j > 1e308) do not overflow
         for k in range(j[i]):
             p0, p1 = p1, (x[i] * p1 - np.sqrt(k) * p0) / np.sqrt(k + 1.0)
+            a = abs(p1)
+            if a > 1e100:
+                p0 /= a
+                p1 /= a
+                logs += np.log(a)
         t = j[i] / (j[i] + 1.0)
         logt = np.log(t) if j[i] > 0 else 0.0
-        out[i] = 2.0 * np.log(abs(p1) + 1e-300) + j[i] * logt + 0.5 * np.log1p(-t * t) - t * x[i] ** 2 / (1.0 + t)
+        out[i] = (2.0 * (np.log(abs(p1) + 1e-300) + logs) + j[i] * logt + 0.5 * np.log1p(-t * t)
+                  - t * x[i] ** 2 / (1.0 + t))
     return out
 
 

@@ -72,6 +72,15 @@ def test_hermite_component_law(j):
     assert kstest(x, lambda t: np.interp(t, grid, cdf)).pvalue > 1e-3
 
 
+def test_hermite_component_high_degree_stays_in_the_bulk():
+    """phi_300^2 dgamma has (numerically) no mass beyond |x| = 50 (the turning point is sqrt(4j+2) = 34.7).
+    The acceptance ratio overflowed there (phi_j(x) > 1e308), became exp(min(inf, 0)) = 1, and far-tail
+    proposals of the N(0, 2j+1) envelope were all accepted."""
+    j = 300
+    x = Hermite(j + 1).sample_component(np.full(3000, j), np.random.default_rng(3))
+    assert np.all(np.isfinite(x)) and np.max(np.abs(x)) < 50.0
+
+
 def test_hermite_and_tensor_hermite_designs():
     H = Hermite(6)
     a = np.random.default_rng(11).standard_normal(6)

@@ -171,15 +171,19 @@ def orthonormal_basis(A: Any, xp: Any) -> tuple[Any, Any]:
     """``(B, M)`` with ``B = A M`` an (n, k) matrix with orthonormal columns spanning range(A), k = rank(A).
 
     Dense A: CholeskyQR2 (two Gram-Cholesky passes, BLAS-3 speed), falling back to a Householder thin QR with
-    an SVD of the triangular factor when A is ill-conditioned or rank-deficient. scipy.sparse A: first
-    preconditioned by the inverse square root of its Gram matrix (``eigh``; numerical rank from its
-    eigenvalues), then the same on the dense (n, k) product.
+    an SVD of the triangular factor when A is ill-conditioned or rank-deficient. scipy.sparse A: columns scaled
+    to unit norm, then preconditioned by the inverse square root of the scaled Gram matrix (``eigh``; numerical
+    rank from its eigenvalues), then the same on the dense (n, k) product.
     """
     if _is_sparse(A):
-        G = A.T @ A
-        lam, V = xp.linalg.eigh(xp.asarray(G.toarray()))
+        G = xp.asarray((A.T @ A).toarray())
+        # equilibrate the columns first (unit norms): badly scaled columns would otherwise fall under the
+        # eigenvalue threshold and be dropped from the range
+        norms = xp.sqrt(xp.linalg.diagonal(G))
+        D = xp.where(norms > 0, 1.0 / xp.where(norms > 0, norms, 1.0), 1.0)
+        lam, V = xp.linalg.eigh(D[:, None] * G * D[None, :])
         keep = lam > lam[-1] * A.shape[1] * 1e-15
-        M0 = V[:, keep] / xp.sqrt(lam[keep])
+        M0 = D[:, None] * (V[:, keep] / xp.sqrt(lam[keep]))
         if M0.shape[1] == 0:
             return xp.zeros((A.shape[0], 0), dtype=A.dtype), M0
         B, M = orthonormal_basis(A @ M0, xp)

@@ -81,6 +81,15 @@ def test_sparse_equals_dense():
             lp_regression(A, b, p).objective, rel=1e-8)
 
 
+def test_sparse_badly_scaled_columns():
+    A, b = _data(seed=13)
+    A[np.abs(A) < 0.8] = 0.0
+    s = np.array([1e-6, 1.0, 1e6, 1.0, 1e-3])
+    for p in (1.0, 3.0):
+        assert lp_regression(sp.csr_matrix(A * s), b, p).objective == pytest.approx(
+            lp_regression(A, b, p).objective, rel=1e-8)
+
+
 def test_rank_deficient_matrix():
     A, b = _data(seed=8)
     Ad = np.column_stack([A, A[:, 0] + A[:, 1]])  # a dependent column

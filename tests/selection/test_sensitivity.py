@@ -57,6 +57,14 @@ def test_exact_leverage_ill_conditioned_columns():
     np.testing.assert_allclose(leverage_scores(A), leverage_scores(A / np.array([1e-6, 1.0, 1e6, 1.0])), atol=1e-10)
 
 
+def test_exact_leverage_sparse_badly_scaled_columns():
+    """Column scales 1e-6..1e6 do not change leverage scores; the sparse path dropped the small column (sum 3)."""
+    A = _t(300, 4, seed=2)
+    A[np.abs(A) < 0.5] = 0.0
+    scaled = sp.csr_matrix(A * np.array([1e-6, 1.0, 1e6, 1.0]))
+    np.testing.assert_allclose(leverage_scores(scaled), leverage_scores(A), atol=1e-10)
+
+
 def _failures(A, trials, eps, delta, **kw):
     tau = leverage_scores(A)
     bad = 0

@@ -345,8 +345,8 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
     Eigendecompose :math:`L` once (or the dual of ``features`` ``B``, :math:`L = BB^\top`); per sample
     choose :math:`k` eigenvectors with :math:`P(J) \propto \prod_{n \in J} \lambda_n` by the elementary
     symmetric polynomials :math:`e_l(\lambda_1..\lambda_n)` (Kulesza & Taskar 2012, Alg. 7--8; of the
-    spectrum divided by its maximum, tables column-normalised against overflow), then the projection chain rule. Returns ``(k,)`` or
-    ``(n_samples, k)`` sorted indices on the input's backend.
+    spectrum divided by its maximum, tables column-normalised against overflow), then the projection chain
+    rule. Returns ``(k,)`` or ``(n_samples, k)`` sorted indices on the input's backend.
     """
     count = _check_count(n_samples)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:

@@ -62,11 +62,18 @@ def _hermite_log_ratio(x, j):
     out = np.empty(x.shape[0])
     for i in range(x.shape[0]):
         p0, p1 = 0.0, 1.0
+        logs = 0.0  # phi_k(x) = p1 * exp(logs): rescaled so that far-tail proposals (phi_j > 1e308) do not overflow
         for k in range(j[i]):
             p0, p1 = p1, (x[i] * p1 - np.sqrt(k) * p0) / np.sqrt(k + 1.0)
+            a = abs(p1)
+            if a > 1e100:
+                p0 /= a
+                p1 /= a
+                logs += np.log(a)
         t = j[i] / (j[i] + 1.0)
         logt = np.log(t) if j[i] > 0 else 0.0
-        out[i] = 2.0 * np.log(abs(p1) + 1e-300) + j[i] * logt + 0.5 * np.log1p(-t * t) - t * x[i] ** 2 / (1.0 + t)
+        out[i] = (2.0 * (np.log(abs(p1) + 1e-300) + logs) + j[i] * logt + 0.5 * np.log1p(-t * t)
+                  - t * x[i] ** 2 / (1.0 + t))
     return out
 
 
@@ -219,8 +226,9 @@ class Tensor(Basis):
     r"""Tensor-product basis :math:`\varphi_\alpha(x) = \prod_k \varphi_{\alpha_k}(x_k)` on a multi-index set.
 
     The component law :math:`\varphi_\alpha^2 d\mu^{\otimes d}` is a product, so it is sampled one
-    coordinate at a time with the univariate family's exact sampler. ``extend(n)`` takes the first ``n``
-    total-degree indices (a nested family).
+    coordinate at a time with the univariate family's exact sampler. ``extend(n)`` keeps the basis's own
+    indices and appends the total-degree indices it lacks, graded, up to ``n`` (so :math:`V_n \supseteq V_m`
+    for any index set, hyperbolic cross included).
     """
 
     def __init__(self, family: type[Basis], d: int, degree: int, kind: str = "total-degree",
@@ -248,10 +256,15 @@ class Tensor(Basis):
         return np.stack([self._uni.sample_component(alpha[:, k], rng) for k in range(self.dim)], axis=1)
 
     def extend(self, n: int) -> Tensor:
-        degree = 0
-        while index_set(self.dim, degree).shape[0] < n:
+        own = [tuple(a) for a in self.indices.tolist()]
+        seen = set(own)
+        degree, extra = 0, []
+        while len(own) + len(extra) < n:  # own indices first, then the total-degree ones they lack
+            extra = [a for a in map(tuple, index_set(self.dim, degree).tolist()) if a not in seen]
             degree += 1
-        return Tensor(self.family, self.dim, degree, "total-degree", index_set(self.dim, degree)[:n])
+        indices = np.array((own + extra)[:n], dtype=np.int64).reshape(-1, self.dim)
+        kind = self.kind if n <= self.m or self.kind == "total-degree" else f"{self.kind} + total-degree"
+        return Tensor(self.family, self.dim, max(degree - 1, 0), kind, indices)
 
 
 class Discrete(Basis):

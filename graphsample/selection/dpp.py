@@ -344,9 +344,9 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
 
     Eigendecompose :math:`L` once (or the dual of ``features`` ``B``, :math:`L = BB^\top`); per sample
     choose :math:`k` eigenvectors with :math:`P(J) \propto \prod_{n \in J} \lambda_n` by the elementary
-    symmetric polynomials :math:`e_l(\lambda_1..\lambda_n)` (Kulesza & Taskar 2012, Alg. 7--8; tables
-    column-normalised against overflow), then the projection chain rule. Returns ``(k,)`` or
-    ``(n_samples, k)`` sorted indices on the input's backend.
+    symmetric polynomials :math:`e_l(\lambda_1..\lambda_n)` (Kulesza & Taskar 2012, Alg. 7--8; of the
+    spectrum divided by its maximum, tables column-normalised against overflow), then the projection chain
+    rule. Returns ``(k,)`` or ``(n_samples, k)`` sorted indices on the input's backend.
     """
     count = _check_count(n_samples)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
@@ -355,9 +355,12 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
     lam, V, _ = _spectrum(L, None, features)
     xp = namespace(V)
     lam_h = np.ascontiguousarray(np.asarray(to_backend(lam, "numpy"), dtype=np.float64))
-    nonzero = int(np.sum(lam_h > 1e-12 * max(lam_h.max(), 1e-300)))
+    nonzero = int(np.sum(lam_h > 1e-12 * max(lam_h.max(), 1e-300))) if lam_h.size else 0
     if k > nonzero:
         raise ValueError(f"k = {k} exceeds the rank of L ({nonzero}): every set of size k has probability 0")
+    # the k-DPP does not change when L is scaled: divide by the largest eigenvalue so that e_l(lam) neither
+    # underflows (tiny L) nor pushes e_0 out of range (huge L) in the column-normalised table
+    lam_h = np.ascontiguousarray(np.clip(lam_h / lam_h.max(), 0.0, 1.0))
     E, logscale = _dpp_cpu.esp_table(lam_h, int(k))
     sel = np.empty((count, int(k)), np.int64)
     _dpp_cpu.esp_select(lam_h, E, logscale, int(k), key, EIGEN_STREAMS, 0, sel)

@@ -136,8 +136,9 @@ def projection_dpp_points(basis: Basis, *, seed: SeedLike = None, return_proposa
 def volume_rescaled_points(basis: Basis, n: int, *, seed: SeedLike = None) -> tuple[np.ndarray, np.ndarray]:
     r"""Generalized volume-rescaled sample of size :math:`n \ge m` (Nouy & Michel 2023) and its weights.
 
-    The law :math:`\gamma_n` with density :math:`\det(G(x))\,\prod_i \rho_m(x_i)` w.r.t.
-    :math:`\mu^{\otimes n}`, where :math:`G(x) = \frac1n\sum_i w(x_i)\varphi(x_i)\varphi(x_i)^\top`:
+    The law :math:`\gamma_n` with density :math:`\frac{n^m (n-m)!}{n!}\det(G(x))\,\prod_i \rho_m(x_i)`
+    w.r.t. :math:`\mu^{\otimes n}` (the constant is :math:`1/E[\det G]` under i.i.d. :math:`\rho_m`, by
+    Cauchy--Binet), where :math:`G(x) = \frac1n\sum_i w(x_i)\varphi(x_i)\varphi(x_i)^\top`:
     m points of the projection DPP of :math:`V_m` together with n - m i.i.d. points from :math:`\rho_m`,
     in random order; all weighted :math:`w = m/k_m`. Then :math:`E[\hat a] = a^*` (unbiased).
     """

@@ -20,7 +20,11 @@ direction :math:`x^{\mathrm{wls}} - x` (for :math:`p > 2` the Newton direction u
 * every step is followed by an exact line search on the *true* convex objective :math:`F(x + \alpha\,\delta)`
   (a weighted median for :math:`p = 1`, the root of the monotone derivative otherwise), so :math:`F` never
   increases (plain IRLS may oscillate for :math:`p > 2`: Rios & Burrus, "Iterative reweighted least squares
-  design of :math:`L_p` FIR filters", 1991, damp the step to :math:`1/(p-1)`);
+  design of :math:`L_p` FIR filters", 1991, damp the step to :math:`1/(p-1)`); the regula falsi bisects
+  whenever its bracket fails to halve (at large p the slope spans dozens of orders of magnitude);
+* for :math:`p > 4`, a homotopy in p: IRLS at :math:`p = 4, 8, 16, \dots < p`, then p, each warm-started
+  from the previous solution; and the problem is solved for :math:`b/s` (:math:`s` the largest least-squares
+  residual), which it is homogeneous in, so :math:`|r|^p` does not overflow;
 * the least-squares solves run in an orthonormal basis :math:`B = AM` of range(A) (:func:`orthonormal_basis`:
   CholeskyQR2, Householder QR + SVD fallback), through the pseudo-inverse of the :math:`k\times k` matrix
   :math:`B^\top D B` and one refinement step, so A's conditioning does not enter and rank-deficient A gets the
@@ -68,7 +72,8 @@ def matrix_namespace(A: Any):
 
 
 def check_matrix(A: Any, name: str = "A") -> Any:
-    """Validate a 2-D, non-empty, finite, real matrix; returns it (sparse as CSR, ints as float64)."""
+    """Validate a 2-D, non-empty, finite, real matrix; returns it (sparse as CSR, ints as float64, half precision
+    as float32)."""
     if isinstance(A, list | tuple):
         A = np.asarray(A, dtype=np.float64)
     if _is_sparse(A):
@@ -88,6 +93,8 @@ def check_matrix(A: Any, name: str = "A") -> Any:
             if not xp.isdtype(A.dtype, ("integral", "bool")):
                 raise ValueError(f"{name} must hold real numbers, got dtype {A.dtype}")
             A = xp.astype(A, xp.float64)
+        elif xp.finfo(A.dtype).bits < 32:  # float16 / bfloat16: no LAPACK kernels, compute in float32
+            A = xp.astype(A, xp.float32)
         data = A
     if A.shape[0] == 0 or A.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(A.shape)}); it needs at least one row and one column")
@@ -168,15 +175,19 @@ def orthonormal_basis(A: Any, xp: Any) -> tuple[Any, Any]:
     """``(B, M)`` with ``B = A M`` an (n, k) matrix with orthonormal columns spanning range(A), k = rank(A).
 
     Dense A: CholeskyQR2 (two Gram-Cholesky passes, BLAS-3 speed), falling back to a Householder thin QR with
-    an SVD of the triangular factor when A is ill-conditioned or rank-deficient. scipy.sparse A: first
-    preconditioned by the inverse square root of its Gram matrix (``eigh``; numerical rank from its
-    eigenvalues), then the same on the dense (n, k) product.
+    an SVD of the triangular factor when A is ill-conditioned or rank-deficient. scipy.sparse A: columns scaled
+    to unit norm, then preconditioned by the inverse square root of the scaled Gram matrix (``eigh``; numerical
+    rank from its eigenvalues), then the same on the dense (n, k) product.
     """
     if _is_sparse(A):
-        G = A.T @ A
-        lam, V = xp.linalg.eigh(xp.asarray(G.toarray()))
+        G = xp.asarray((A.T @ A).toarray())
+        # equilibrate the columns first (unit norms): badly scaled columns would otherwise fall under the
+        # eigenvalue threshold and be dropped from the range
+        norms = xp.sqrt(xp.linalg.diagonal(G))
+        D = xp.where(norms > 0, 1.0 / xp.where(norms > 0, norms, 1.0), 1.0)
+        lam, V = xp.linalg.eigh(D[:, None] * G * D[None, :])
         keep = lam > lam[-1] * A.shape[1] * 1e-15
-        M0 = V[:, keep] / xp.sqrt(lam[keep])
+        M0 = D[:, None] * (V[:, keep] / xp.sqrt(lam[keep]))
         if M0.shape[1] == 0:
             return xp.zeros((A.shape[0], 0), dtype=A.dtype), M0
         B, M = orthonormal_basis(A @ M0, xp)
@@ -198,6 +209,8 @@ def _scale_rows(A: Any, s: Any) -> Any:
 def _weighted_solve(B: Any, b: Any, D: Any, xp: Any) -> Any:
     """argmin_y sum_i D_i (B_i y - b_i)^2 for B with orthonormal columns: normal equations through the
     pseudo-inverse of ``B^T D B`` (eigh), plus one step of iterative refinement."""
+    if B.shape[1] == 0:  # A = 0: range(A) = {0}, nothing to solve
+        return xp.zeros(0, dtype=b.dtype, device=array_device(b))
     G = xp.matrix_transpose(B) @ (D[:, None] * B)
     lam, V = xp.linalg.eigh(G)
     keep = lam > lam[-1] * 1e-15
@@ -251,8 +264,12 @@ def _line_search(r: Any, c: Any, w: Any, p: float, xp: Any, f0: float) -> tuple[
             a0, g0, a1 = a1, g1, 2.0 * a1
             g1 = slope(a1)
         side = 0
-        for _ in range(100):
+        widths = [abs(a1 - a0)] * 2
+        for _ in range(200):
             a = a1 - g1 * (a1 - a0) / (g1 - g0) if g1 != g0 else 0.5 * (a0 + a1)
+            if abs(a1 - a0) > 0.5 * widths[-2]:  # regula falsi stalls when |g| spans many orders (large p): bisect
+                a = 0.5 * (a0 + a1)
+            widths.append(abs(a1 - a0))
             ga = slope(a)
             if (ga < 0) == (g1 < 0):
                 a1, g1 = a, ga
@@ -305,14 +322,35 @@ def lp_regression(A: Any, b: Any, p: float, weights: Any = None, *, tol: float =
     B, M = orthonormal_basis(A, xp)
     y = _weighted_solve(B, b, xp.ones_like(b) if w is None else w, xp)
     r = B @ y - b
-    f = float(_objective(r, w, p, xp))
+    s = float(xp.max(xp.abs(r)))
+    if s == 0.0:  # exact fit
+        return LpRegressionResult(M @ y, 0.0, 1 if p == 2.0 else 0, True)
+    # the problem is homogeneous in (x, b): solve it for b / s, so that |r|^p neither overflows nor underflows
+    y, r, b = y / s, r / s, b / s
     if p == 2.0:
-        return LpRegressionResult(M @ y, f ** 0.5, 1, True)
+        return LpRegressionResult(M @ (s * y), s * float(_objective(r, w, p, xp)) ** 0.5, 1, True)
+    # large p: homotopy p = 4, 8, 16, ... < p, each stage warm-started from the last (plain IRLS from the
+    # least-squares point stalls: its first steps fit the largest residual alone and the line search keeps ~0)
+    stages = []
+    q = 4.0
+    while p > 4.0 and q < p:
+        stages.append(q)
+        q *= 2.0
+    stages.append(p)
+    it = 0
+    for q in stages:
+        y, r, f, it, converged = _irls(B, b, y, r, w, q, tol, max_iter, it, xp)
+    return LpRegressionResult(M @ (s * y), s * f ** (1.0 / p), it, converged)
+
+
+def _irls(B: Any, b: Any, y: Any, r: Any, w: Any, p: float, tol: float, max_iter: int, it: int,
+          xp: Any) -> tuple[Any, Any, float, int, bool]:
+    """Safeguarded IRLS for one p from ``y`` (``r = By - b``); iterations counted on from ``it``."""
+    f = float(_objective(r, w, p, xp))
     scale = float(xp.max(xp.abs(r)))
     eps = 0.1 * scale
     eps_min = 1e-12 * max(scale, 1e-300)
     converged = f == 0.0
-    it = 0
     while not converged and it < max_iter:
         it += 1
         absr = xp.abs(r)
@@ -335,4 +373,4 @@ def lp_regression(A: Any, b: Any, p: float, weights: Any = None, *, tol: float =
             converged = True
         elif p < 2 and rel < 1e-3:
             eps = max(eps / 10.0, eps_min)
-    return LpRegressionResult(M @ y, f ** (1.0 / p), it, converged)
+    return y, r, f, it, converged

@@ -62,6 +62,17 @@ ScoreKind = Literal["uniform", "leverage", "root-leverage", "lewis", "sensitivit
 
 # --- small array helpers ----------------------------------------------------------------------
 
+def _is_int(v: Any) -> bool:
+    return not isinstance(v, bool) and isinstance(v, int | np.integer)
+
+
+def _check_eps_delta(eps: float, delta: float) -> None:
+    if not eps > 0 or not math.isfinite(eps):
+        raise ValueError(f"eps must be in (0, inf), got {eps}")
+    if not 0 < delta < 1:
+        raise ValueError(f"delta must be in (0, 1), got {delta}")
+
+
 def _like(A: Any) -> Any:
     return A.data if _is_sparse(A) else A
 
@@ -151,6 +162,7 @@ def sketch_size_bound(n: int, d: int, eps: float, delta: float, kind: SketchKind
       :math:`N = 2^{\lceil\log_2 n\rceil}` (Tropp, "Improved analysis of the subsampled randomized Hadamard
       transform", 2011; Boutsidis & Gittens, SIMAX 2013, Lemma 4.1), capped at :math:`N`.
     """
+    _check_eps_delta(eps, delta)
     if kind == "countsketch":
         return int(math.ceil((d * d + d) / (delta * eps * eps)))
     if kind == "srht":
@@ -169,6 +181,7 @@ def jl_dimension(n: int, eps: float, delta: float) -> int:
     """
     from scipy.special import gammainc, gammaincc
 
+    _check_eps_delta(eps, delta)
     def fail(r: int) -> float:  # chi2.sf(x, r) = Q(r/2, x/2), chi2.cdf(x, r) = P(r/2, x/2)
         return n * (gammaincc(r / 2, (1 + eps) * r / 2) + gammainc(r / 2, (1 - eps) * r / 2))
 
@@ -325,10 +338,10 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
         raise ValueError(f"delta must be in (0, 1), got {delta}")
     if sketch not in ("countsketch", "srht"):
         raise ValueError(f"unknown sketch {sketch!r}; choose 'countsketch' or 'srht'")
-    if sketch_size is not None and sketch_size < 1:
+    if sketch_size is not None and (not _is_int(sketch_size) or sketch_size < 1):
         raise ValueError(f"sketch_size must be a positive number of rows, got {sketch_size}")
-    if jl_dim is not None and jl_dim < 0:
-        raise ValueError(f"jl_dim must be >= 0, got {jl_dim}")
+    if jl_dim is not None and (not _is_int(jl_dim) or jl_dim < 0):
+        raise ValueError(f"jl_dim must be an integer >= 0, got {jl_dim}")
     return _approx_leverage(A, xp, eps, delta, sketch, sketch_size, jl_dim, seed_key(seed))
 
 
@@ -362,17 +375,19 @@ def lewis_weights(A: Any, p: float, *, tol: float = 1e-12, max_iter: int = 200,
     (constant-factor weights, as in Cohen–Peng's input-sparsity algorithm; the residual then stays at the
     sketch's accuracy).
 
-    Stops when :math:`\max_i |w^{(t+1)}_i/w^{(t)}_i - 1| \le` ``tol``; warns (RuntimeWarning) when ``max_iter``
+    Stops when :math:`\max_i |w^{(t+1)}_i/w^{(t)}_i - 1| \le` ``tol``, raised to 64 machine epsilons of A's
+    dtype (the rounding floor of that residual, ~8e-6 for float32); warns (RuntimeWarning) when ``max_iter``
     is reached first. With ``full_output=True`` returns ``(w, LewisReport)``.
     """
     p = check_p(p, upper=4.0)
     A = check_matrix(A)
     xp = matrix_namespace(A)
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    if not _is_int(max_iter) or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter}")
     if leverage not in ("exact", "approx"):
         raise ValueError(f"unknown leverage {leverage!r}; choose 'exact' or 'approx'")
     key = seed_key(seed) if leverage == "approx" else None
+    tol = max(float(tol), 64.0 * float(xp.finfo(_like(A).dtype).eps))  # float32 cannot reach 1e-12
     n, d = A.shape
     w = _ones_rows(A, xp) * (d / n)
     e = 0.5 - 1.0 / p
@@ -530,6 +545,9 @@ def mixture_scores(sigma: Any, tau: Any, a: float | None = None, b: float | None
     namespace_of_vector(tau, "tau")
     if sigma.shape != tau.shape:
         raise ValueError(f"sigma and tau must have the same shape, got {tuple(sigma.shape)} and {tuple(tau.shape)}")
+    for v, name in ((sigma, "sigma"), (tau, "tau")):
+        if (a if name == "sigma" else b) is None and not float(xp.sum(v)) > 0:
+            raise ValueError(f"{name} sums to zero: give the mixture coefficients a and b explicitly")
     a = 0.5 / float(xp.sum(sigma)) if a is None else float(a)
     b = 0.5 / float(xp.sum(tau)) if b is None else float(b)
     if a < 0 or b < 0 or not (np.isfinite(a) and np.isfinite(b)):
@@ -568,11 +586,14 @@ def total_sensitivity(A: Any, p: float, *, n_samples: int | None = None,
     A = check_matrix(A)
     if n_samples is None:
         return float(np.sum(to_numpy(lp_sensitivities(A, p)))), 0.0
+    if not _is_int(n_samples):
+        raise ValueError(f"n_samples must be an integer (or None for the exact total), got {n_samples!r}")
     if n_samples < 2:
         raise ValueError(f"n_samples must be >= 2 (or None for the exact total), got {n_samples}")
     H = _host_matrix(A)
     u = to_numpy(sensitivity_upper_bound(H, p, "lewis")) if p < 4 else to_numpy(
         sensitivity_upper_bound(H, p, "root-leverage"))
+    u = u.astype(np.float64)  # a float64 CDF for the inverse-CDF draws, whatever A's dtype
     U = float(u.sum())
     cdf = np.cumsum(u / U)
     draws = _uniform(seed_key(seed), _S_TOTAL, n_samples, np.zeros(1))
@@ -637,9 +658,12 @@ def sample_by_scores(scores: Any, size: int, p: float, *, replace: bool = False,
         if total <= 0:
             raise ValueError("all scores are zero; nothing can be sampled")
         prob = scores / total
-        cdf = xp.cumulative_sum(prob)
-        u = xp.astype(_uniform(key, _S_DRAW, int(size), scores), scores.dtype) * cdf[-1]
-        idx = xp.clip(xp.searchsorted(cdf, u, side="right"), 0, n - 1)
+        # float64 CDF: in float32 a uniform near 1 rounds to 1.0 and runs past the last positive score, and the
+        # CDF's steps are quantised to 6e-8 (rows with smaller probabilities get the wrong law)
+        cdf = xp.cumulative_sum(xp.astype(prob, xp.float64))
+        u = _uniform(key, _S_DRAW, int(size), scores) * cdf[-1]
+        last = n - 1 - int(xp.argmax(xp.astype(xp.flip(scores > 0), xp.int8)))  # last row with a positive score
+        idx = xp.clip(xp.searchsorted(cdf, u, side="right"), 0, last)
         return idx, (size * prob[idx]) ** (-1.0 / p)
     if size > n:
         raise ValueError(f"size {size} exceeds the number of rows {n} (use replace=True to draw more)")

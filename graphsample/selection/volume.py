@@ -37,10 +37,13 @@ _XP_CELLS = 1 << 24
 def column_basis(X: Any) -> Any:
     r"""Orthonormal basis :math:`U` (N x rank) of the column space of X, from a thin SVD.
 
-    The rank counts singular values above :math:`\max(N, d)\,\varepsilon\,\sigma_{\max}`.
+    The columns of X are first scaled to unit norm (the column space does not change), then the rank counts
+    singular values above :math:`\max(N, d)\,\varepsilon\,\sigma_{\max}`.
     """
     X = as_matrix(X, "X")
     xp = namespace(X)
+    norms = xp.linalg.vector_norm(X, axis=0)
+    X = X / xp.where(norms > 0, norms, 1.0)[None, :]  # badly scaled columns would fall under the threshold
     U, s, _ = xp.linalg.svd(X, full_matrices=False)
     smax = float(s[0]) if s.shape[0] else 0.0
     rank = int(xp.sum(xp.astype(s > max(X.shape) * np.finfo(np.float64).eps * smax, xp.int64)))

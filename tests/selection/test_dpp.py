@@ -180,6 +180,7 @@ def test_general_dpp_backends_agree():
         (lambda: dpp(K=2 * np.eye(3)), "eigenvalues <= 1"),
         (lambda: dpp(), "exactly one"),
         (lambda: k_dpp(4, features=np.ones((5, 2))), "exceeds the rank"),
+        (lambda: k_dpp(1, features=np.zeros((5, 2))), "exceeds the rank"),
         (lambda: k_dpp(0, L=np.eye(3)), "positive integer"),
         (lambda: projection_dpp(np.eye(3), seed=-1), "non-negative"),
     ],
@@ -212,3 +213,13 @@ def test_array_code_chunking_keeps_the_sets(monkeypatch):
     expected = projection_dpp(U, 7, seed=6)
     monkeypatch.setattr(dpp_module, "_XP_CELLS", 300)
     assert np.array_equal(np.sort(_projection_xp(U, 7, seed_key(6), 0), 1), expected)
+
+
+@pytest.mark.parametrize("scale", [1e-120, 1e120])
+def test_k_dpp_law_is_scale_invariant(scale):
+    """P(S) ∝ det L_S on |S| = k does not change when L is scaled: e_k(lam) must not under/overflow."""
+    B = np.random.default_rng(5).standard_normal((7, 5))
+    L = B @ B.T
+    law = {S: np.linalg.det(L[np.ix_(S, S)]) for S in combinations(range(7), 3)}
+    Z = sum(law.values())
+    assert_law(k_dpp(3, L=L * scale, n_samples=20_000, seed=9), {S: p / Z for S, p in law.items()}, 20_000)

@@ -41,6 +41,18 @@ def test_index_sets():
     assert Tensor(Legendre, 2, 2).extend(8).m == 8
 
 
+@pytest.mark.parametrize("kind", ["total-degree", "hyperbolic-cross"])
+def test_tensor_extend_is_nested(kind):
+    """extend(n) spans V_n ⊇ V_m: its first m functions are the basis itself (the DPP design relies on it)."""
+    T = Tensor(Legendre, 2, 3, kind)
+    for n in (T.m + 1, T.m + 5, 3 * T.m):
+        E = T.extend(n)
+        assert E.m == n and np.array_equal(E.indices[:T.m], T.indices)
+        assert len({tuple(a) for a in E.indices.tolist()}) == n
+        x = np.random.default_rng(n).uniform(-1, 1, (5, 2))
+        assert np.allclose(E(x)[:, :T.m], T(x))
+
+
 @pytest.mark.parametrize("j", [0, 1, 4, 17])
 def test_legendre_component_law(j):
     x = Legendre(j + 1).sample_component(np.full(4000, j), np.random.default_rng(j))
@@ -58,6 +70,15 @@ def test_hermite_component_law(j):
     cdf = np.concatenate([[0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(grid))])
     assert abs(cdf[-1] - 1) < 1e-8
     assert kstest(x, lambda t: np.interp(t, grid, cdf)).pvalue > 1e-3
+
+
+def test_hermite_component_high_degree_stays_in_the_bulk():
+    """phi_300^2 dgamma has (numerically) no mass beyond |x| = 50 (the turning point is sqrt(4j+2) = 34.7).
+    The acceptance ratio overflowed there (phi_j(x) > 1e308), became exp(min(inf, 0)) = 1, and far-tail
+    proposals of the N(0, 2j+1) envelope were all accepted."""
+    j = 300
+    x = Hermite(j + 1).sample_component(np.full(3000, j), np.random.default_rng(3))
+    assert np.all(np.isfinite(x)) and np.max(np.abs(x)) < 50.0
 
 
 def test_hermite_and_tensor_hermite_designs():

@@ -64,6 +64,21 @@ def test_optimality_condition(p):
     assert np.max(np.abs(g) / scale) < 1e-6
 
 
+@pytest.mark.parametrize("p", [40.0, 100.0, 300.0])
+def test_optimality_condition_large_p(p):
+    """Large p: the line search stalled (regula falsi on a slope spanning ~60 orders of magnitude) and |r|^p
+    overflowed (LinAlgError at p = 300); stationarity is checked on residuals scaled by their maximum."""
+    rng = np.random.default_rng(1)
+    A = rng.standard_t(3.0, size=(300, 4))
+    b = 5.0 * rng.standard_t(3.0, size=300)
+    res = lp_regression(A, b, p)
+    r = A @ res.x - b
+    t = np.abs(r / np.max(np.abs(r))) ** (p - 1)
+    g = A.T @ (np.sign(r) * t)
+    assert res.converged and np.max(np.abs(g) / (np.abs(A).T @ t)) < 1e-6
+    assert res.objective == pytest.approx(lp_objective(A / 100, b / 100, res.x, p) * 100, rel=1e-12)
+
+
 def test_integer_weights_equal_repeated_rows():
     A, b = _data(n=120, seed=5)
     w = np.random.default_rng(6).integers(1, 4, A.shape[0])
@@ -81,11 +96,30 @@ def test_sparse_equals_dense():
             lp_regression(A, b, p).objective, rel=1e-8)
 
 
+def test_sparse_badly_scaled_columns():
+    A, b = _data(seed=13)
+    A[np.abs(A) < 0.8] = 0.0
+    s = np.array([1e-6, 1.0, 1e6, 1.0, 1e-3])
+    for p in (1.0, 3.0):
+        assert lp_regression(sp.csr_matrix(A * s), b, p).objective == pytest.approx(
+            lp_regression(A, b, p).objective, rel=1e-8)
+
+
 def test_rank_deficient_matrix():
     A, b = _data(seed=8)
     Ad = np.column_stack([A, A[:, 0] + A[:, 1]])  # a dependent column
     for p in (1.0, 3.0):
         assert lp_regression(Ad, b, p).objective == pytest.approx(lp_regression(A, b, p).objective, rel=1e-8)
+
+
+@pytest.mark.parametrize("p", [1.0, 1.5, 2.0, 3.0])
+def test_zero_matrix_gives_x_zero(p):
+    """range(A) = {0}: the minimiser is x = 0 (minimum norm) and the objective is ||b||_p."""
+    b = np.arange(-2.0, 4.0)
+    for A in (np.zeros((6, 2)), sp.csr_matrix((6, 2))):
+        res = lp_regression(A, b, p)
+        np.testing.assert_array_equal(to_numpy(res.x), np.zeros(2))
+        assert res.objective == pytest.approx(np.sum(np.abs(b) ** p) ** (1 / p), rel=1e-12)
 
 
 def test_exact_fit_has_zero_objective():
@@ -137,6 +171,15 @@ def test_bad_input(args, message):
     kw.update(args)
     with pytest.raises(ValueError, match=message):
         lp_regression(kw.pop("A"), kw.pop("b"), kw.pop("p"), **kw)
+
+
+def test_half_precision_is_promoted():
+    """float16 has no LAPACK kernels: it is computed in float32 instead of failing inside numpy.linalg."""
+    A, b = _data(n=80, d=3, seed=12)
+    A16 = A.astype(np.float16)
+    ref = lp_regression(A16.astype(np.float32), b, 1.5)
+    res = lp_regression(A16, b, 1.5)
+    assert res.x.dtype == np.float32 and res.objective == pytest.approx(ref.objective, rel=1e-5)
 
 
 def test_bad_type():

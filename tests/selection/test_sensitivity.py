@@ -43,9 +43,26 @@ def test_exact_leverage_rank_deficient_and_sparse():
     np.testing.assert_allclose(leverage_scores(sp.csr_matrix(A)), leverage_scores(A), atol=1e-10)
 
 
+def test_leverage_and_lewis_of_float16_matrix():
+    A16 = _t(200, 3, seed=14).astype(np.float16)
+    A32 = A16.astype(np.float32)
+    np.testing.assert_allclose(leverage_scores(A16), leverage_scores(A32), rtol=1e-6)
+    np.testing.assert_allclose(leverage_scores(A16, method="approx", seed=1),
+                               leverage_scores(A32, method="approx", seed=1), rtol=1e-6)
+    np.testing.assert_allclose(lewis_weights(A16, 1.0), lewis_weights(A32, 1.0), rtol=1e-6)
+
+
 def test_exact_leverage_ill_conditioned_columns():
     A = _t(300, 4, seed=2) * np.array([1e-6, 1.0, 1e6, 1.0])
     np.testing.assert_allclose(leverage_scores(A), leverage_scores(A / np.array([1e-6, 1.0, 1e6, 1.0])), atol=1e-10)
+
+
+def test_exact_leverage_sparse_badly_scaled_columns():
+    """Column scales 1e-6..1e6 do not change leverage scores; the sparse path dropped the small column (sum 3)."""
+    A = _t(300, 4, seed=2)
+    A[np.abs(A) < 0.5] = 0.0
+    scaled = sp.csr_matrix(A * np.array([1e-6, 1.0, 1e6, 1.0]))
+    np.testing.assert_allclose(leverage_scores(scaled), leverage_scores(A), atol=1e-10)
 
 
 def _failures(A, trials, eps, delta, **kw):
@@ -105,6 +122,8 @@ def test_sketch_and_jl_sizes():
     (dict(method="approx", sketch="gauss"), "unknown sketch"),
     (dict(method="approx", sketch_size=0), "sketch_size must be"),
     (dict(method="approx", jl_dim=-1), "jl_dim must be"),
+    (dict(method="approx", sketch_size=2.5), "sketch_size must be"),
+    (dict(method="approx", jl_dim=2.5), "jl_dim must be"),
 ])
 def test_leverage_bad_input(kw, message):
     with pytest.raises(ValueError, match=message):
@@ -121,6 +140,19 @@ def test_lewis_weights_sum_to_d_and_fixed_point(p):
     assert w.sum() == pytest.approx(5.0, abs=1e-8)
     fixed = _leverage_oracle(w[:, None] ** (0.5 - 1 / p) * A)
     assert np.max(np.abs(fixed - w) / w) < 1e-8
+
+
+def test_lewis_weights_float32_converge_without_warning():
+    """float32 input cannot reach tol = 1e-12: the stopping test must allow for the dtype's rounding floor."""
+    import warnings
+
+    A = _t(400, 5, seed=6)
+    w64 = lewis_weights(A, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        w, rep = lewis_weights(A.astype(np.float32), 1.0, full_output=True)
+    assert w.dtype == np.float32 and rep.converged and rep.iterations < 100
+    assert np.max(np.abs(w / w64 - 1)) < 1e-5
 
 
 def test_lewis_weights_backends_agree(to_b):
@@ -257,5 +289,15 @@ def test_sensitivity_bad_input():
         sensitivity_upper_bound(A, 1, "dual")
     with pytest.raises(ValueError, match="n_samples must be >= 2"):
         total_sensitivity(A, 1, n_samples=1)
+    with pytest.raises(ValueError, match="n_samples must be an integer"):
+        total_sensitivity(A, 1, n_samples=2.5)
+    with pytest.raises(ValueError, match="max_iter must be"):
+        lewis_weights(A, 1, max_iter=2.5)
+    with pytest.raises(ValueError, match="sigma sums to zero"):
+        mixture_scores(np.zeros(3), np.ones(3))
+    with pytest.raises(ValueError, match="eps must be in"):
+        jl_dimension(100, 0.0, 0.1)
+    with pytest.raises(ValueError, match="delta must be in"):
+        sketch_size_bound(100, 3, 0.5, 0.0)
     with pytest.raises(ValueError, match="p must be a finite number >= 1"):
         lp_sensitivities(A, 0.9)

@@ -90,6 +90,16 @@ def test_with_replacement_size_and_scale():
     assert chi2 < 13.8  # chi-square, 2 degrees of freedom, p = 0.001
 
 
+def test_with_replacement_float32_scores_never_draw_a_zero_score_row():
+    """Seed 1528015 has a uniform in [1 - 2^-25, 1) at draw 38: cast to float32 it became 1.0, the inverse CDF
+    ran past the end and the last row (score 0) was drawn with scale inf. The CDF must be float64."""
+    q = np.ones(50, dtype=np.float32)
+    q[-1] = 0.0
+    idx, scale = sample_by_scores(q, 40, 1, replace=True, seed=1528015)
+    assert np.all(q[idx] > 0) and np.all(np.isfinite(scale))
+    assert scale.dtype == np.float32
+
+
 def test_same_seed_same_sample_on_every_backend(to_b):
     q = sampling_scores(_t(500, 3, seed=4), 1, "root-leverage")
     for replace in (False, True):

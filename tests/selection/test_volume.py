@@ -23,6 +23,17 @@ def test_volume_sampling_matches_enumeration():
     assert_law(S, law, 20_000)
 
 
+def test_volume_sampling_is_invariant_to_column_scaling():
+    """det(X_S^T X_S) only changes by det(D)^2 when the columns are scaled by D, so the law is unchanged;
+    column_basis dropped the 1e-9 column (rank 2) and sampled another law."""
+    X = np.random.default_rng(0).standard_normal((7, 3))
+    Xs = X * np.array([1e-9, 1.0, 1e9])
+    assert column_basis(Xs).shape == (7, 3)
+    law = {S: np.linalg.det(X[list(S)].T @ X[list(S)]) for S in combinations(range(7), 4)}
+    Z = sum(law.values())
+    assert_law(volume_sampling(Xs, 4, 20_000, seed=1), {S: p / Z for S, p in law.items()}, 20_000)
+
+
 def test_volume_sampling_k_equals_d_and_k_below_d():
     X = np.random.default_rng(1).standard_normal((6, 3))
     for k in (3, 2):

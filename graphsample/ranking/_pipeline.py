@@ -35,7 +35,7 @@ import numpy as np
 from numba import prange
 
 from .. import _random
-from ._sampler import Sampler, next_node
+from ._sampler import Sampler, next_node, out_degree, walk_degrees
 
 #: bytes of one live walker in the cost model: 4 int64 of state, twice (step output, routing copy)
 WALKER_BYTES = 64
@@ -108,7 +108,7 @@ def _segment(c, lo, k, skey, alpha, n, dangling, seg_degree, seg_length, seg_blo
     cur = c
     for t in range(seg_length):
         row = cur - lo
-        if indptr[row + 1] == indptr[row]:
+        if out_degree(row, indptr, weighted, gptr, prob_top) == 0:
             return cur, t, False
         nx = next_node(row, cur, sk, t, alpha, n, dangling, indptr, indices, weighted, gptr, gstart,
                        prob_in, alias_in, prob_top, alias_top)
@@ -124,7 +124,7 @@ def _segment(c, lo, k, skey, alpha, n, dangling, seg_degree, seg_length, seg_blo
 def _precompute(lo, seg_count, skey, alpha, n, dangling, seg_degree, seg_length, seg_block, indptr, indices,
                 weighted, gptr, gstart, prob_in, alias_in, prob_top, alias_top, seg_end, seg_moves, seg_done):
     for row in prange(indptr.shape[0] - 1):
-        d = indptr[row + 1] - indptr[row]
+        d = out_degree(row, indptr, weighted, gptr, prob_top)
         for k in range(seg_count):
             if 1 <= d <= seg_degree:
                 e, m, s = _segment(lo + row, lo, k, skey, alpha, n, dangling, seg_degree, seg_length, seg_block,
@@ -201,7 +201,7 @@ def superstep(sh: Shard, cursor: np.ndarray, walkers: tuple[np.ndarray, ...]) ->
     cur = cur.copy()
     step = step.copy()
     if sh.segment_degree > 0:
-        deg = np.diff(sh.sampler.indptr)
+        deg = walk_degrees(sh.sampler)
         k = _segment_ranks(cur, wid, (deg >= 1) & (deg <= sh.segment_degree), cursor, sh.lo)
     else:
         k = np.full(cur.shape[0], -1, np.int64)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _ops, _random
-from .._backend import cuda_array, namespace, native, numba_cuda, to_backend, to_numpy
+from .._backend import cuda_array, namespace, native, numba_cuda, to_backend
 from ..graph import Graph
 from ._sampler import build_sampler, cuda_step
 
@@ -96,7 +96,7 @@ def count_top(ends: Any, n_src: int, omega: int, n: int, cap: int, min_count: in
 
 def fused_ppr_cuda(G: Graph, weight: bool, hub_degree: int, sources: np.ndarray, omega: int, key: np.uint64,
                    alpha: float, dangling: int, cap: int, min_count: int,
-                   memory_budget: int = 1 << 30) -> tuple[Any, Any, Any, int]:
+                   memory_budget: int) -> tuple[Any, Any, Any, int]:
     """Fully PPR of ``sources`` on a GPU graph: (indptr, indices, values) on the graph's backend, and walk steps."""
     b = G.backend
     xp = native(b)
@@ -117,7 +117,4 @@ def fused_ppr_cuda(G: Graph, weight: bool, hub_degree: int, sources: np.ndarray,
                      cuda_array(steps))
         parts.append(count_top(ends, int(src.shape[0]), omega, G.n_nodes, cap, min_count))
         steps_total += int(steps.sum())
-    if len(parts) == 1:
-        return (*parts[0], steps_total)
-    host_parts = [tuple(to_numpy(a) for a in p) for p in parts]
-    return (*(to_backend(a, b, dev) for a in concat_csr(host_parts)), steps_total)
+    return (*concat_csr(parts), steps_total)

@@ -43,7 +43,7 @@ class Sampler(NamedTuple):
     gstart: np.ndarray  # (n_groups+1): arcs of group g are gstart[g]:gstart[g+1]
     prob_in: np.ndarray  # alias tables within groups, aligned with arcs
     alias_in: np.ndarray
-    prob_top: np.ndarray  # alias tables over a node's groups, aligned with groups
+    prob_top: np.ndarray  # alias tables over a node's groups, aligned with groups; -1 first: out-weight 0
     alias_top: np.ndarray
 
 
@@ -68,7 +68,11 @@ def build_sampler(G: Graph, weight: bool = True, hub_degree: int = 1024) -> Samp
         alias_tables = build_alias_totals
     gptr, gstart = group_layout(indptr, hub_degree)
     prob_in, alias_in, group_w = alias_tables(gstart, _contiguous(G.weights, "float64"))
-    prob_top, alias_top, _ = alias_tables(gptr, group_w)
+    prob_top, alias_top, node_w = alias_tables(gptr, group_w)
+    # a node whose out-arcs all weigh 0 is dangling (as in pagerank's transition matrix): mark its first
+    # top-level entry with -1, a value no alias probability takes
+    zero = (node_w == 0) & (indptr[1:] > indptr[:-1])
+    prob_top[gptr[:-1][zero]] = -1.0
     return Sampler(indptr, indices, True, gptr, gstart, prob_in, alias_in, prob_top, alias_top)
 
 
@@ -104,9 +108,31 @@ def group_layout(indptr: Any, hub_degree: int) -> tuple[Any, Any]:
     return gptr, gstart
 
 
+def _out_degree(cur, indptr, weighted, gptr, prob_top):
+    """Out-arcs a walker at ``cur`` can take: 0 at a dangling node (no out-arc, or every out-arc weighs 0)."""
+    d = indptr[cur + 1] - indptr[cur]
+    if d > 0 and weighted and prob_top[gptr[cur]] < 0:
+        return 0
+    return d
+
+
+#: ``out_degree(cur, indptr, weighted, gptr, prob_top)`` for Numba CPU code (inlined)
+out_degree = numba.njit(inline="always")(_out_degree)
+
+
+def walk_degrees(s: Sampler) -> np.ndarray:
+    """:func:`out_degree` of every node of a host sampler."""
+    deg = np.diff(s.indptr)
+    if s.weighted:
+        has = np.flatnonzero(deg > 0)
+        deg[has[s.prob_top[s.gptr[has]] < 0]] = 0
+    return deg
+
+
 def make_step(jit, rng: SimpleNamespace, draw):
     """Compile ``next_node(...)`` with ``jit``, using ``rng`` (``_random`` functions) and alias ``draw``."""
     random_uniform, random_below = rng.random_uniform, rng.random_below
+    degree = jit(_out_degree)
 
     def _next_node(cur, source, sk, step, alpha, n, dangling, indptr, indices, weighted, gptr, gstart,
                    prob_in, alias_in, prob_top, alias_top):
@@ -115,7 +141,7 @@ def make_step(jit, rng: SimpleNamespace, draw):
         if random_uniform(sk, c) < alpha:
             return -1
         s = indptr[cur]
-        d = indptr[cur + 1] - s
+        d = degree(cur, indptr, weighted, gptr, prob_top)
         if d == 0:
             if dangling == 0:
                 return source

@@ -41,7 +41,7 @@ import numpy as np
 from numba import prange
 
 from .. import _random
-from .._backend import backend_of, is_gpu, to_backend
+from .._backend import backend_of, is_gpu, namespace, to_backend
 from .._random import SeedLike
 from ..graph import Graph
 from ._sampler import DANGLING_CODE, Sampler, build_sampler, next_node
@@ -268,7 +268,7 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
     weight, dangling : as in :func:`~graphsample.ranking.pagerank`.
     hub_degree : nodes of larger degree get alias trees (weighted graphs).
     engine : ``"fused"`` (each walk run to its end in one kernel) or ``"pipeline"`` (Lin's supersteps and waves;
-        host graphs). The two give the same walks when ``short_walks=False``.
+        host graphs only). The two give the same walks when ``short_walks=False``.
     memory_budget : bytes for live walkers / end keys; sets the sources per kernel call (fused) or the wave
         size :math:`\gamma` (pipeline, :func:`~graphsample.ranking._pipeline.wave_size`).
     short_walks, segment_degree, segment_length : pipeline engine: nodes with out-degree <= ``segment_degree``
@@ -284,10 +284,12 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     t0 = time.perf_counter()
     if is_gpu(G.indptr):
+        if engine != "fused":
+            raise ValueError(f"engine={engine!r} runs on host graphs; a GPU graph runs the fused engine")
         from ._ppr_cuda import fused_ppr_cuda
 
         indptr, indices, values, steps = fused_ppr_cuda(G, weight, hub_degree, src, omega, key, alpha,
-                                                        DANGLING_CODE[dangling], cap, min_count)
+                                                        DANGLING_CODE[dangling], cap, min_count, memory_budget)
         return PPRResult(indptr, indices, values, to_backend(src, G.backend, G.device), G.n_nodes, omega,
                          steps, time.perf_counter() - t0)
     sampler = build_sampler(G, weight, hub_degree)
@@ -312,13 +314,14 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
     return _like_graph(out, G)
 
 
-def concat_csr(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, ...]:
-    """Stack row blocks of CSR (indptr, indices, values) triples."""
+def concat_csr(parts: list[tuple[Any, Any, Any]]) -> tuple[Any, ...]:
+    """Stack row blocks of CSR (indptr, indices, values) triples where they live (NumPy, CuPy or torch)."""
     if len(parts) == 1:
         return parts[0]
-    offs = np.cumsum([0] + [p[0][-1] for p in parts[:-1]])
-    indptr = np.concatenate([parts[0][0][:1]] + [p[0][1:] + o for p, o in zip(parts, offs)])
-    return indptr, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+    xp = namespace(parts[0][0])
+    offs = np.cumsum([0] + [int(p[0][-1]) for p in parts[:-1]])
+    indptr = xp.concat([parts[0][0][:1]] + [p[0][1:] + int(o) for p, o in zip(parts, offs)])
+    return indptr, xp.concat([p[1] for p in parts]), xp.concat([p[2] for p in parts])
 
 
 def _like_graph(res: PPRResult, G: Graph) -> PPRResult:

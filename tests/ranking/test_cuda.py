@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import graphsample as gs
 from graphsample import _random
 from graphsample._backend import available_backends, backend_of, to_numpy
 from graphsample.ranking import fully_personalized_pagerank
@@ -63,7 +64,10 @@ def test_group_layout_on_every_backend(backend, to_b):
 def test_sampler_built_on_gpu_equals_host(weighted):
     """The fully-PPR sampler of a GPU graph is built on the device, with the host build's values bit for bit."""
     G = random_graph(40, 300, weighted=weighted, seed=6)
+    if weighted:  # the out-arcs of nodes 0, 7, ... weigh 0: dangling, marked in prob_top
+        G = gs.from_csr(G.indptr, G.indices, np.where(G.sources % 7 == 0, 0.0, G.weights), directed=True)
     ref = build_sampler(G, True, 4)
+    assert not weighted or (ref.prob_top < 0).sum() == 6
     gpu = [(b, d) for b, d in available_backends() if d.startswith("cuda")]
     if not gpu:
         pytest.skip("needs a CUDA GPU")
@@ -77,14 +81,30 @@ def test_sampler_built_on_gpu_equals_host(weighted):
             np.testing.assert_array_equal(to_numpy(a), getattr(ref, name), err_msg=name)
 
 
+def test_concat_csr_stays_on_the_backend(backend, to_b):
+    """Row blocks of per-source estimates are stacked where they live (no trip through the host)."""
+    from graphsample.ranking.ppr import concat_csr
+
+    parts = [(to_b(np.array([0, 2, 3])), to_b(np.array([4, 1, 0])), to_b(np.array([0.5, 0.25, 1.0]))),
+             (to_b(np.array([0, 0, 1])), to_b(np.array([2])), to_b(np.array([0.75])))]
+    got = concat_csr(parts)
+    assert all(backend_of(a) == backend[0] for a in got)
+    assert [to_numpy(a).tolist() for a in got] == [[0, 2, 3, 3, 4], [4, 1, 0, 2], [0.5, 0.25, 1.0, 0.75]]
+
+
 @pytest.mark.gpu
-def test_gpu_graph_end_to_end():
-    G = random_graph(30, 90, seed=5)
+@pytest.mark.parametrize("memory_budget", [1 << 28, 24 * 64 * 7])  # one chunk; chunks of 7 sources
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gpu_graph_end_to_end(memory_budget, weighted):
+    G = random_graph(30, 90, weighted=weighted, seed=5)
     ref = fully_personalized_pagerank(G, omega=64, seed=3)
     gpu = [b for b, d in available_backends() if d.startswith("cuda")]
     if not gpu:
         pytest.skip("needs a CUDA GPU")
     for backend in gpu:
-        got = fully_personalized_pagerank(G.to(backend, "cuda:0"), omega=64, seed=3)
+        got = fully_personalized_pagerank(G.to(backend, "cuda:0"), omega=64, seed=3, memory_budget=memory_budget)
+        with pytest.raises(ValueError, match="fused engine"):
+            fully_personalized_pagerank(G.to(backend, "cuda:0"), omega=64, seed=3, engine="pipeline")
+        assert np.array_equal(to_numpy(got.indptr), ref.indptr)
         assert np.array_equal(to_numpy(got.indices), ref.indices)
         assert np.array_equal(to_numpy(got.values), ref.values)

@@ -40,6 +40,21 @@ def test_unbiased_within_standard_errors(dangling, hub_degree):
     _check_z(est, exact, omega * runs)
 
 
+@pytest.mark.parametrize("engine", ["fused", "pipeline"])
+@pytest.mark.parametrize("dangling", ["personalization", "uniform", "self"])
+def test_node_whose_out_arcs_all_weigh_zero_is_dangling(engine, dangling):
+    """Node 1's two out-arcs weigh 0: the walks treat it as dangling, as the transition matrix does (exact PPR
+    from node 0 puts no mass on node 2 through node 1; uniform moves would put 0.18 there)."""
+    G = gs.from_edges([0, 0, 1, 1, 2, 3], [1, 3, 0, 2, 0, 1], [1.0, 1.0, 0.0, 0.0, 1.0, 1.0], n_nodes=4)
+    exact = personalized_pagerank(G, np.arange(4), dangling=dangling, tol=1e-13)
+    omega = 20000
+    est = fully_personalized_pagerank(G, omega=omega, top_k=None, seed=1, dangling=dangling, engine=engine).dense()
+    m = (exact > 0) & (exact < 1)
+    z = (est - exact)[m] / np.sqrt(exact[m] * (1 - exact[m]) / omega)
+    assert np.abs(z).max() < 5
+    assert np.array_equal(est[exact == 0], exact[exact == 0])
+
+
 def test_pipeline_with_segments_unbiased():
     G = random_graph(25, 80, seed=6)
     exact = personalized_pagerank(G, np.arange(25), tol=1e-13)

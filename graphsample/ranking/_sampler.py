@@ -93,7 +93,7 @@ def _device(x: Any) -> dict:
 
 
 def group_layout(indptr: Any, hub_degree: int) -> tuple[Any, Any]:
-    """Alias-tree groups of a CSR row pointer (int64, any backend): ``gptr`` (n+1; groups of node ``u`` are
+    r"""Alias-tree groups of a CSR row pointer (int64, any backend): ``gptr`` (n+1; groups of node ``u`` are
     ``gptr[u]:gptr[u+1]``) and ``gstart`` (groups+1; arcs of group ``g`` are ``gstart[g]:gstart[g+1]``). A
     node of degree ``d > 0`` has :math:`\lceil d / \text{hub\_degree} \rceil` groups of ``hub_degree``
     consecutive arcs, the last one shorter."""

@@ -132,7 +132,16 @@ def train_block(V: Any, C: Any, heads: Any, tails: Any, nprob: Any, nalias: Any,
 
 
 def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Train on one GPU: the host sampler fills pools (double-buffered), the GPU trains each block."""
+    r"""Train on one GPU: the host sampler fills pools (double-buffered), the GPU trains each block.
+
+    The blocks run one after another, in the CPU trainer's order and with its learning-rate counters: a
+    pool's episodes are the diagonals :math:`\{(i, (i + r) \bmod P)\}` (``block_schedule(P, P)``), and
+    sample ``k`` of the block of worker slot ``w`` in an episode that starts at sample count ``done`` and
+    has ``a`` blocks counts as sample ``done + w + k a`` (as in
+    :func:`graphsample.embedding._graphvite_cpu.train_episodes`). The blocks of an episode share no
+    vertex and no context row, so running them in sequence equals running them in parallel; with one
+    warp per block the embeddings equal the CPU trainer's to float rounding.
+    """
     from .graphvite import _NEG_STREAM, block_schedule, pools, subkey
 
     if ":" in device:
@@ -142,20 +151,23 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     dV, dC = cuda.to_device(V), cuda.to_device(C)
     dprob, dalias = cuda.to_device(sampler.nprob), cuda.to_device(sampler.nalias)
     neg_key = subkey(sampler.key, _NEG_STREAM)
-    episodes = block_schedule(P, 1)
+    episodes = block_schedule(P, P)
     done = 0
     for t, (heads, tails, block_ptr) in pools(sampler):
         dh, dt = cuda.to_device(heads), cuda.to_device(tails)
         loss = 0.0
         for e in range(episodes.shape[0]):
-            i, j = episodes[e, 0]
-            b = i * P + j
-            lo, hi = block_ptr[b], block_ptr[b + 1]
-            loss += train_block(dV[pp[i]:pp[i + 1]], dC[pp[j]:pp[j + 1]], dh[lo:hi], dt[lo:hi],
-                                dprob[pp[j]:pp[j + 1]], dalias[pp[j]:pp[j + 1]],
-                                subkey(neg_key, sampler.negative_stream(t) + b), h.num_negative,
-                                h.negative_weight, h.weight_decay, h.lr, done, 1, sampler.total, h.batch_size)
-            done += int(hi - lo)
+            slots = [(w, int(i), int(j)) for w, (i, j) in enumerate(episodes[e]) if i >= 0]
+            size = sum(int(block_ptr[i * P + j + 1] - block_ptr[i * P + j]) for _, i, j in slots)
+            for w, i, j in slots:
+                b = i * P + j
+                lo, hi = block_ptr[b], block_ptr[b + 1]
+                loss += train_block(dV[pp[i]:pp[i + 1]], dC[pp[j]:pp[j + 1]], dh[lo:hi], dt[lo:hi],
+                                    dprob[pp[j]:pp[j + 1]], dalias[pp[j]:pp[j + 1]],
+                                    subkey(neg_key, sampler.negative_stream(t) + b), h.num_negative,
+                                    h.negative_weight, h.weight_decay, h.lr, done + w, len(slots), sampler.total,
+                                    h.batch_size)
+            done += size
         if callback is not None:
             callback(done, sampler.total, loss / max(int(block_ptr[-1]), 1))
     return dV.copy_to_host(), dC.copy_to_host()

@@ -74,3 +74,35 @@ def test_gpu_equals_cpu_on_a_real_device():
     loss = cpu.train_block(V, C, heads, tails, prob, alias, *args)
     np.testing.assert_allclose(dV.copy_to_host(), V, atol=1e-5)
     assert loss2 == pytest.approx(loss, rel=1e-5)
+
+
+def test_fit_with_partitions_equals_cpu_trainer():
+    r"""``fit`` with ``P = 3`` partitions and two pools reproduces the CPU trainer to float rounding.
+
+    ``batch_size=1`` makes the learning rate change at every sample, so a block that counts its samples
+    differently from the CPU (``done + w + k P`` for slot ``w`` of an episode) gets other rates: a
+    difference of order ``lr / total`` per step, about 1e-2 here. A pool holds 14 samples, so every
+    block is below ``2 * WARP`` samples and runs on one warp (no Hogwild race). What remains is float32
+    rounding: each row takes at most ``2 * 28`` updates with ``d = 8``-term dot products summed in
+    another order, each off by a few units ``u = 2^-24`` relative to entries below 0.1, and these add up
+    to well under ``56 * 8 * u * 0.1 \approx 3e-6``; ``atol = 1e-5`` leaves room for the amplification by
+    ``1 + lr |g| |y|`` per step.
+    """
+    from graphsample.embedding import _graphvite_cuda as gpu
+
+    src = [0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 2, 4, 6, 8]
+    dst = [1, 2, 3, 4, 5, 6, 7, 8, 0, 4, 6, 8, 1, 3]
+    G = from_edges(src, dst, n_nodes=9, directed=False)
+    kw = dict(num_epoch=2, walk_length=4, augmentation_step=2, pool_size=14, batch_size=1, lr=0.25,
+              num_partition=3, seed=3, return_context=True)
+    assert kw["pool_size"] < 2 * gpu.WARP
+    runs = {}
+    for device in ("cpu", "cuda"):
+        log = []
+        V, C = gv.deepwalk(G, 8, device=device, callback=lambda *a: log.append(a), **kw)
+        runs[device] = V, C, log
+    (V, C, log), (V2, C2, log2) = runs["cpu"], runs["cuda"]
+    assert [a[:2] for a in log2] == [a[:2] for a in log] == [(14, 28), (28, 28)]
+    np.testing.assert_allclose(V2, V, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(C2, C, rtol=0, atol=1e-5)
+    assert [a[2] for a in log2] == pytest.approx([a[2] for a in log], rel=1e-5)

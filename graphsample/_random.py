@@ -43,8 +43,11 @@ def check_seed(seed: SeedLike) -> np.random.Generator:
     """Turn ``seed`` into a :class:`numpy.random.Generator`.
 
     An ``int`` seeds a new PCG64 generator, a Generator is used as is (and advanced), ``None``
-    draws fresh OS entropy. Anything else is a ``TypeError``.
+    draws fresh OS entropy. Anything else is a ``TypeError``, ``bool`` included: ``True`` is an ``int``
+    subclass, but a flag in the seed's slot is a mistake, not the seed 1.
     """
+    if isinstance(seed, bool | np.bool_):
+        raise TypeError(f"seed must be an int, a numpy.random.Generator or None, not a bool ({seed!r})")
     if seed is None or isinstance(seed, int | np.integer):
         if seed is not None and int(seed) < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")
@@ -58,7 +61,8 @@ def seed_key(seed: SeedLike) -> np.uint64:
     """The 64-bit key of the counter-based RNG for ``seed``.
 
     An ``int`` maps to a fixed key (so the same int gives the same kernel streams everywhere);
-    a Generator yields one draw (advancing it); ``None`` gives a fresh random key.
+    a Generator yields one draw (advancing it); ``None`` gives a fresh random key. A ``bool`` is a
+    ``TypeError`` (through :func:`check_seed`).
     """
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
         if int(seed) < 0:

@@ -37,6 +37,16 @@ def test_seed_key_is_a_pure_function_of_an_int_seed():
     assert len(R.spawn(1, 3)) == 3
 
 
+@pytest.mark.parametrize("seed", [True, False, np.True_])
+def test_bool_seed_is_refused(seed):
+    """``True`` is an ``int`` subclass, but as a seed it is almost surely a mistake (a flag passed in the
+    seed's slot); taken as 1 or 0 it gave ``seed_key(True) != seed_key(1)``, so both entry points refuse it."""
+    with pytest.raises(TypeError, match="not a bool"):
+        R.check_seed(seed)
+    with pytest.raises(TypeError, match="not a bool"):
+        R.seed_key(seed)
+
+
 def test_array_streams_equal_kernel_streams(backend, to_b):
     key = R.seed_key(123)
     streams = np.array([0, 1, 5, 1 << 40])

@@ -590,8 +590,18 @@ def mig_select_greedi(client: Any, problem: MIGProblem, budget: int, n_shards: i
     for ``budget`` picks on its shard. Round 2: lazy greedy for ``budget`` picks on the union of the
     local solutions. The better of the merged solution and the best local one (by :math:`E`) is returned;
     for monotone submodular :math:`E` this is within :math:`(1-1/e)^2/\min(m, k)` of optimal.
+
+    ``gain`` drives both rounds and the reported ``gains``, as in :func:`mig_run`: replaying the returned
+    picks :math:`i_1, i_2, \dots` from :math:`x = 0`, pick :math:`t` reports
+    :math:`\delta^{(i_t)} \cdot \varphi'(x)` (``"linear"``) or
+    :math:`\sum_k \varphi(x_k + \delta^{(i_t)}_k) - \varphi(x_k)` (``"exact"``), then
+    :math:`x \mathrel{+}= \delta^{(i_t)}`.
     """
     phi = phi or make_phi()
+    if gain not in GAINS:
+        raise ValueError(f"unknown gain {gain!r}; choose one of {', '.join(GAINS)}")
+    if gain == "linear" and phi.kind == "callable" and phi.grad is None:
+        raise ValueError("gain='linear' with a callable phi needs its derivative (phi_grad)")
     if n_shards < 1:
         raise ValueError(f"n_shards must be at least 1, got {n_shards}")
     k = _budget(budget, problem.n)
@@ -611,7 +621,10 @@ def mig_select_greedi(client: Any, problem: MIGProblem, budget: int, n_shards: i
     gains = np.empty(best.size)
     for t in range(best.size):
         cols, d = B.indices[B.indptr[t]:B.indptr[t + 1]], B.data[B.indptr[t]:B.indptr[t + 1]]
-        gains[t] = float(np.sum(phi(x[cols] + d) - phi(x[cols])))
+        if gain == "linear":
+            gains[t] = float(np.dot(phi.derivative(x[cols]), d))
+        else:
+            gains[t] = float(np.sum(phi(x[cols] + d) - phi(x[cols])))
         x[cols] += d
     return MIGResult(best, gains, x, float(np.sum(phi(x))), problem.coverage(best), np.empty(0, np.int64),
                      problem.n)

@@ -40,6 +40,26 @@ def test_sharded_quality_close_to_central(client):
     np.testing.assert_allclose(res.gains.sum(), res.objective, rtol=1e-9)
 
 
+@pytest.mark.parametrize("gain", ["linear", "exact"])
+def test_gains_follow_the_gain_option(client, gain):
+    r"""With one shard GreeDi picks what central greedy picks, in the same order, so its reported gains must
+    be central greedy's for the same ``gain``: the first-order :math:`\delta^{(i)} \cdot \varphi'(x)` for
+    ``"linear"``, :math:`E(S \cup i) - E(S)` for ``"exact"`` (both sums of the same few products, equal up
+    to float64 reassociation)."""
+    prob = pool(300, 20, seed=8)
+    central = mig_run(prob, 15, gain=gain)
+    res = mig_select_greedi(client, prob, 15, n_shards=1, gain=gain)
+    np.testing.assert_array_equal(res.indices, central.indices)
+    np.testing.assert_allclose(res.gains, central.gains, rtol=1e-10)
+
+
+def test_bad_gain_is_refused_before_any_work():
+    with pytest.raises(ValueError, match="unknown gain"):
+        mig_select_greedi(None, pool(50, 5, seed=1), 5, n_shards=2, gain="first-order")
+    with pytest.raises(ValueError, match="phi_grad"):
+        mig_select_greedi(None, pool(50, 5, seed=1), 5, n_shards=2, phi=make_phi(np.sqrt))
+
+
 def test_bad_shards(client):
     with pytest.raises(ValueError, match="n_shards"):
         mig_select_greedi(client, pool(50, 5, seed=1), 5, n_shards=0)

@@ -112,6 +112,18 @@ def test_batched_chunks_and_topk(backend):
     assert np.allclose(to_numpy(top.values), -np.sort(-full, axis=1)[:, :4], atol=1e-14)
 
 
+@pytest.mark.parametrize("method", ["power", "gauss-seidel"])
+def test_topk_larger_than_node_count(backend, method):
+    """``top_k = k > n`` keeps all ``min(k, n) = n`` nodes per source, sorted, also across source chunks."""
+    G = random_graph(12, 40).to(*backend)
+    S = [0, 3, 7]
+    full = to_numpy(personalized_pagerank(G, S, tol=1e-13, method=method))
+    for budget in (1 << 28, 16 * 12):  # one chunk; one source per chunk
+        top = personalized_pagerank(G, S, top_k=50, tol=1e-13, method=method, memory_budget=budget)
+        assert tuple(top.values.shape) == tuple(top.indices.shape) == (len(S), 12)
+        assert np.allclose(to_numpy(top.values), -np.sort(-full, axis=1), atol=1e-14)
+
+
 @settings(max_examples=20, deadline=None)
 @given(st.integers(2, 12), st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=1, max_size=40),
        st.floats(0.0, 0.95))

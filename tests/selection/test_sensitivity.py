@@ -74,12 +74,35 @@ def _failures(A, trials, eps, delta, **kw):
     return bad
 
 
-@pytest.mark.parametrize("sketch", ["countsketch", "srht"])
-def test_approx_leverage_within_eps_with_stated_probability(sketch):
+def test_approx_leverage_within_eps_with_stated_probability():
     """Default sizes: all n scores within (1 +- eps) in at least a 1 - delta fraction of trials (binomial test)."""
     A = _t(3000, 3, seed=3)
     trials, delta = 20, 0.1
-    bad = _failures(A, trials, 0.5, delta, sketch=sketch)
+    bad = _failures(A, trials, 0.5, delta, sketch="countsketch")
+    assert bad <= binom.isf(1e-4, trials, delta)
+
+
+def test_approx_leverage_srht_subsampled_within_eps_with_stated_probability(monkeypatch):
+    """SRHT with its default size m = sketch_size_bound(n, d, eps/(1+eps), delta) well below the N padded rows.
+
+    With m = N the SRHT is an orthogonal transform and any sign or scaling error goes unseen; here
+    n = N = 2^18 and m is about N/6, so the sketch really subsamples. The design has an intercept column:
+    without the random signs D its Hadamard transform is N e_0 and a sketch that misses row 0 loses that
+    direction. Guarantee (leverage_scores docstring): all n scores within (1 +- eps) with probability
+    >= 1 - delta, so the number of failed trials is Binomial(trials, <= delta); the test allows up to
+    its 1 - 1e-4 quantile.
+    """
+    import graphsample.selection.sensitivity as sens
+
+    n, eps, delta, trials = 1 << 18, 0.5, 0.1, 8
+    rng = np.random.default_rng(3)
+    A = np.column_stack([np.ones(n), rng.standard_t(2.0, size=(n, 2))])
+    sizes = []
+    real = sens._srht
+    monkeypatch.setattr(sens, "_srht", lambda A, m, key, xp: sizes.append(m) or real(A, m, key, xp))
+    bad = _failures(A, trials, eps, delta, sketch="srht")
+    assert sizes == [sketch_size_bound(n, 3, eps / (1 + eps), delta, "srht")] * trials  # no JL step, default m
+    assert 6 * sizes[0] < n
     assert bad <= binom.isf(1e-4, trials, delta)
 
 

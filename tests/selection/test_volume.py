@@ -42,12 +42,20 @@ def test_volume_sampling_k_equals_d_and_k_below_d():
         assert_law(volume_sampling(X, k, 20_000, seed=2), {S: p / Z for S, p in law.items()}, 20_000)
 
 
-def test_rank_deficient_x_uses_its_rank():
+@pytest.mark.parametrize("k", [2, 5])
+def test_rank_deficient_x_uses_its_rank(k):
+    r"""X = B [I, 1] has rank r = 2 < d = 3, so det(X_S^T X_S) = 0 for every S and the law is that of its rank:
+    r rows from the projection DPP of range(X) = range(B), P(T) = det(U_T)^2, plus a uniform (k - r)-subset of
+    the others, hence P(S) = \sum_{T \subset S, |T| = r} det(U_T)^2 / C(N - r, k - r) \propto det(B_S^T B_S)
+    (Cauchy--Binet, and det(U_T)^2 \propto det(B_T)^2 for any basis B of the column space)."""
     B = np.random.default_rng(2).standard_normal((10, 2))
     X = np.hstack([B, B @ np.ones((2, 1))])  # rank 2
     assert column_basis(X).shape == (10, 2)
-    S = volume_sampling(X, 5, 10, seed=3)
-    assert all(len(set(s)) == 5 for s in S.tolist())
+    S = volume_sampling(X, k, 20_000, seed=3)
+    assert S.shape == (20_000, k) and all(len(set(s)) == k for s in S.tolist())
+    law = {T: np.linalg.det(B[list(T)].T @ B[list(T)]) for T in combinations(range(10), k)}
+    Z = sum(law.values())
+    assert_law(S, {T: p / Z for T, p in law.items()}, 20_000)
 
 
 def test_volume_backends_agree():

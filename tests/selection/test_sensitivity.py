@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.stats import binom
 
-from graphsample._backend import to_numpy
+from graphsample._backend import backend_of, device_of, to_numpy
 from graphsample.selection.sensitivity import (jl_dimension, leverage_scores, lewis_weights, lp_sensitivities,
                                                mixture_scores, sensitivity_upper_bound, sketch_size_bound,
                                                total_sensitivity)
@@ -126,6 +126,27 @@ def test_approx_leverage_sparse_and_same_seed_same_scores(to_b):
     np.testing.assert_allclose(to_numpy(leverage_scores(to_b(A), method="approx", sketch="srht", seed=7)),
                                leverage_scores(A, method="approx", sketch="srht", seed=7), rtol=1e-10)
     assert np.all(np.abs(dense - tau) <= 0.5 * tau + 1e-13)
+
+
+@pytest.mark.parametrize("sketch", ["countsketch", "srht"])
+def test_approx_leverage_of_zero_matrix_on_the_input_device(backend, to_b, sketch):
+    """A = 0 has rank 0 and tau = 0; the zeros must come back on A's backend and device. On CPU torch a
+    default device of "meta" stands in for a CUDA input: an array made without A's device lands there."""
+    import contextlib
+
+    A = to_b(np.zeros((50, 3)))
+    ctx = contextlib.nullcontext()
+    if backend == ("torch", "cpu"):
+        import torch
+
+        ctx = torch.device("meta")
+    with ctx:
+        tau = leverage_scores(A, method="approx", sketch=sketch, seed=0)
+    assert backend_of(tau) == backend_of(A) and device_of(tau) == device_of(A)
+    assert tau.shape == (50,) and tau.dtype == A.dtype
+    assert not np.any(to_numpy(tau))
+    zs = leverage_scores(sp.csr_matrix((50, 3)), method="approx", sketch=sketch, seed=0)
+    assert isinstance(zs, np.ndarray) and zs.shape == (50,) and not np.any(zs)
 
 
 def test_sketch_and_jl_sizes():

@@ -486,8 +486,9 @@ def lp_sensitivities(A: Any, p: float, rows: Any = None) -> Any:
 
     One convex program per row: for :math:`p = 1` an LP (SciPy's HiGHS), otherwise an :math:`\ell_p`
     regression over the affine set :math:`a_i^\top x = 1` (:func:`lp_regression`). Meant for small n (cost: one
-    solve on all of A per row); ``rows`` restricts the computation to some rows (an index array). Runs on the
-    host: A must be NumPy, scipy.sparse or a CPU torch tensor; the result has A's namespace. Zero rows have
+    solve on all of A per row); ``rows`` restricts the computation to some rows (an index array; an empty one
+    gives an empty result). Runs on the host: A must be NumPy, scipy.sparse or a CPU torch tensor; the result
+    has A's namespace. Zero rows have
     :math:`\sigma_i = 0`; :math:`\sum_i\sigma_i \le \mathrm{rank}(A)` for :math:`p\le 2`.
     """
     p = check_p(p)
@@ -495,6 +496,8 @@ def lp_sensitivities(A: Any, p: float, rows: Any = None) -> Any:
     H = _host_matrix(A)
     n = A.shape[0]
     idx = np.arange(n) if rows is None else np.asarray(to_numpy(rows) if not isinstance(rows, list) else rows)
+    if idx.ndim == 1 and idx.size == 0:  # no rows (an empty list is float64 to NumPy): an empty result
+        return _to_input_backend(np.zeros(0), A)
     if idx.ndim != 1 or idx.dtype.kind not in "iu":
         raise ValueError("rows must be a 1-D array of integer row indices")
     if idx.size and (idx.min() < 0 or idx.max() >= n):

@@ -288,6 +288,20 @@ def test_l2_sensitivities_are_leverage_scores_and_rows_subset():
     assert lp_sensitivities(A, 1)[4] == 0.0 and lp_sensitivities(A, 3)[4] == 0.0
 
 
+@pytest.mark.parametrize("p", [1.0, 1.5])
+def test_lp_sensitivities_of_no_rows_is_empty(p):
+    """rows=[] (a list, hence float64 to NumPy) selects no row: an empty result in A's namespace, not an error."""
+    A = _t(10, 3, seed=11)
+    for rows in ([], np.array([], dtype=np.int64), np.array([])):
+        sigma = lp_sensitivities(A, p, rows=rows)
+        assert isinstance(sigma, np.ndarray) and sigma.shape == (0,)
+    torch = pytest.importorskip("torch")
+    At = torch.from_numpy(A)
+    for rows in ([], torch.zeros(0, dtype=torch.int64)):
+        sigma = lp_sensitivities(At, p, rows=rows)
+        assert isinstance(sigma, torch.Tensor) and tuple(sigma.shape) == (0,) and sigma.dtype == At.dtype
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("p", [1.0, 1.5, 3.0])
 def test_sensitivity_bounds_hold(seed, p):

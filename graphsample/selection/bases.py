@@ -302,7 +302,14 @@ class Discrete(Basis):
         return f"Discrete(M={self.table.shape[0]}, m={self.m})"
 
     def __call__(self, x: Any) -> np.ndarray:
+        r"""The (n, m) matrix :math:`\varphi_j(x_i)` at candidate indices ``x`` of shape (n,) or (n, 1), like the
+        points of any 1-D basis (a single index gives one row); other shapes raise a ValueError."""
         idx = np.asarray(x)
+        if idx.ndim == 2 and idx.shape[1] == 1:
+            idx = idx[:, 0]
+        if idx.ndim > 1:
+            raise ValueError("points of a Discrete basis are candidate indices of shape (n,) or (n, 1), "
+                             f"got {idx.shape}")
         if idx.dtype.kind not in "iu" and not np.all(idx == np.round(idx)):
             raise ValueError("points of a Discrete basis are candidate indices (integers)")
         idx = idx.astype(np.int64).ravel()

@@ -104,6 +104,18 @@ def _like(a: np.ndarray, ref: Any) -> Any:
     return a if backend_of(ref) == "numpy" else to_backend(a, backend_of(ref), _device(ref))
 
 
+def numerical_rank(s: Any, shape: tuple[int, ...]) -> int:
+    r"""Numerical rank of an ``shape`` (N x d) matrix with singular values ``s``: the number of
+    :math:`s_i > \max(N, d)\,\varepsilon\,s_{\max}` (float64 :math:`\varepsilon`; the rule of
+    ``numpy.linalg.matrix_rank``). The one rank rule of the spectral samplers here and of
+    :func:`~graphsample.selection.volume.column_basis`; the eigenvalues of a PSD kernel are its singular values.
+    A zero matrix has rank 0.
+    """
+    xp = namespace(s)
+    smax = float(xp.max(s)) if s.shape[0] else 0.0
+    return int(xp.sum(xp.astype(s > max(shape) * float(np.finfo(np.float64).eps) * smax, xp.int64)))
+
+
 # --- projection DPPs --------------------------------------------------------------------------
 
 def projection_dpp(U: Any = None, n_samples: int | None = None, *, K: Any = None, seed: SeedLike = None) -> Any:
@@ -281,18 +293,24 @@ def _projection_kernel_xp(K: Any, r: int, key: np.uint64, stream: int) -> Any:
 
 # --- general DPPs and k-DPPs (spectral) -------------------------------------------------------
 
-def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str]:
-    """Eigenpairs ``(lam, V)`` with orthonormal V (N x M) and ``kind`` "L" (L-ensemble) or "K"."""
+def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str, int]:
+    r"""Eigenpairs ``(lam, V)``, ascending, with orthonormal V (N x M), ``kind`` "L" (L-ensemble) or "K", and the
+    numerical rank (:func:`numerical_rank`): how many of the largest eigenvalues count.
+
+    For ``features`` B (N x d), :math:`L = BB^\top = U\Sigma^2U^\top` from the thin SVD :math:`B = U\Sigma W^\top`
+    (O(N d^2)), keeping the singular values inside B's numerical rank: all M returned pairs count. The SVD
+    resolves :math:`\sigma_i` down to ~:math:`\varepsilon\sigma_{\max}`, where the eigenvalues of
+    :math:`B^\top B` stop at ~:math:`\varepsilon\sigma_{\max}^2`.
+    """
     given = [x is not None for x in (L, K, features)]
     if sum(given) != 1:
         raise ValueError("give exactly one of L (L-ensemble), K (correlation kernel) or features (L = B B^T)")
     if features is not None:
         B = as_matrix(features, "features")
         xp = namespace(B)
-        sig, W = xp.linalg.eigh(B.T @ B)  # dual kernel C = B^T B (d x d)
-        keep = sig > 1e-12 * max(float(xp.max(sig)), 1e-300)
-        sig, W = sig[keep], W[:, keep]
-        return sig, (B @ W) / xp.sqrt(sig)[None, :], "L"
+        U, sig, _ = xp.linalg.svd(B, full_matrices=False)  # descending
+        r = numerical_rank(sig, B.shape)
+        return xp.flip(sig[:r]) ** 2, xp.flip(U[:, :r], axis=1), "L", r
     M = as_matrix(L if L is not None else K, "L" if L is not None else "K")
     xp = namespace(M)
     if M.shape[0] != M.shape[1]:
@@ -308,7 +326,7 @@ def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str]:
         raise ValueError(f"a correlation kernel needs eigenvalues <= 1 (largest {float(xp.max(lam)):.6g}); "
                          "for an L-ensemble use dpp(L=...)")
     lam = xp.clip(lam, min=0.0, max=None if L is not None else 1.0)
-    return lam, V, "L" if L is not None else "K"
+    return lam, V, "L" if L is not None else "K", numerical_rank(lam, M.shape)
 
 
 def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | None = None,
@@ -317,8 +335,8 @@ def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | 
 
     * ``L`` (N x N, PSD): :math:`P(S) = \det L_S / \det(L + I)`;
     * ``K`` (N x N, :math:`0 \preceq K \preceq I`): :math:`P(A \subseteq S) = \det K_A`;
-    * ``features`` ``B`` (N x d): the L-ensemble :math:`L = BB^\top`, through the dual kernel
-      :math:`B^\top B = W\Sigma W^\top` (eigenvectors of L: :math:`BW\Sigma^{-1/2}`), O(N d^2), no N x N.
+    * ``features`` ``B`` (N x d): the L-ensemble :math:`L = BB^\top`, through the thin SVD
+      :math:`B = U\Sigma W^\top` (eigenpairs of L: :math:`U`, :math:`\Sigma^2`), O(N d^2), no N x N.
 
     Spectral algorithm (Hough et al. 2006; Kulesza & Taskar 2012, Alg. 1): eigendecompose once;
     for each sample keep eigenvector :math:`n` with probability :math:`\lambda_n/(1+\lambda_n)`
@@ -328,7 +346,7 @@ def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | 
     """
     count = _check_count(n_samples)
     key = seed_key(seed)
-    lam, V, kind = _spectrum(L, K, features)
+    lam, V, kind, _ = _spectrum(L, K, features)
     xp = namespace(V)
     p = lam / (1.0 + lam) if kind == "L" else lam
     M = V.shape[1]
@@ -342,22 +360,23 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
           seed: SeedLike = None) -> Any:
     r"""Exact samples of the k-DPP :math:`P(S) \propto \det L_S`, :math:`|S| = k` (Kulesza & Taskar 2011).
 
-    Eigendecompose :math:`L` once (or the dual of ``features`` ``B``, :math:`L = BB^\top`); per sample
-    choose :math:`k` eigenvectors with :math:`P(J) \propto \prod_{n \in J} \lambda_n` by the elementary
-    symmetric polynomials :math:`e_l(\lambda_1..\lambda_n)` (Kulesza & Taskar 2012, Alg. 7--8; of the
-    spectrum divided by its maximum, tables column-normalised against overflow), then the projection chain
-    rule. Returns ``(k,)`` or ``(n_samples, k)`` sorted indices on the input's backend.
+    Eigendecompose :math:`L` once (or take the thin SVD of ``features`` ``B``, :math:`L = BB^\top`); only the
+    eigenvalues inside the numerical rank (:func:`numerical_rank`) can be chosen, and :math:`k` above that
+    rank is an error. Per sample choose :math:`k` eigenvectors with :math:`P(J) \propto \prod_{n \in J}
+    \lambda_n` by the elementary symmetric polynomials :math:`e_l(\lambda_1..\lambda_n)` (Kulesza & Taskar
+    2012, Alg. 7--8; of the spectrum divided by its maximum, tables column-normalised against overflow), then
+    the projection chain rule. Returns ``(k,)`` or ``(n_samples, k)`` sorted indices on the input's backend.
     """
     count = _check_count(n_samples)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     key = seed_key(seed)
-    lam, V, _ = _spectrum(L, None, features)
+    lam, V, _, rank = _spectrum(L, None, features)
     xp = namespace(V)
-    lam_h = np.ascontiguousarray(np.asarray(to_backend(lam, "numpy"), dtype=np.float64))
-    nonzero = int(np.sum(lam_h > 1e-12 * max(lam_h.max(), 1e-300))) if lam_h.size else 0
-    if k > nonzero:
-        raise ValueError(f"k = {k} exceeds the rank of L ({nonzero}): every set of size k has probability 0")
+    if k > rank:
+        raise ValueError(f"k = {k} exceeds the rank of L ({rank}): every set of size k has probability 0")
+    lam_h = np.asarray(to_backend(lam, "numpy"), dtype=np.float64).copy()
+    lam_h[: lam_h.shape[0] - rank] = 0.0  # ascending: eigenvalues below the numerical rank are never chosen
     # the k-DPP does not change when L is scaled: divide by the largest eigenvalue so that e_l(lam) neither
     # underflows (tiny L) nor pushes e_0 out of range (huge L) in the column-normalised table
     lam_h = np.ascontiguousarray(np.clip(lam_h / lam_h.max(), 0.0, 1.0))

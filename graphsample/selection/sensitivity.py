@@ -97,6 +97,11 @@ def _ones_rows(A: Any, xp: Any) -> Any:
     return xp.ones(A.shape[0], dtype=A.dtype) if _is_sparse(A) else xp.ones_like(A[:, 0])
 
 
+def _zeros_rows(A: Any, xp: Any) -> Any:
+    """A vector of zeros, one per row of A, in A's namespace and on its device."""
+    return xp.zeros(A.shape[0], dtype=A.dtype) if _is_sparse(A) else xp.zeros_like(A[:, 0])
+
+
 def _row_blocks(A: Any) -> list[slice]:
     """Row blocks of about 4 MB for host arrays (the product stays in cache); one block on a GPU."""
     n, d = A.shape
@@ -139,7 +144,7 @@ def _exact_leverage(A: Any, xp: Any) -> Any:
     G1 = A.T @ A
     G1 = xp.asarray(G1.toarray()) if hasattr(G1, "toarray") else G1
     if not float(xp.max(xp.abs(G1))) > 0:
-        return xp.zeros(A.shape[0], dtype=A.dtype) if _is_sparse(A) else xp.zeros_like(A[:, 0])
+        return _zeros_rows(A, xp)
     T1 = _inverse_root(G1, xp)
     if T1.shape[1] == A.shape[1]:  # numerically full rank in the Gram sense (cond(A) < 1e7)
         G2 = _gram_of_product(A, T1, xp)
@@ -292,8 +297,8 @@ def _approx_leverage(A: Any, xp: Any, eps: float, delta: float, sketch: SketchKi
     SA = _countsketch(A, m, key, xp) if sketch == "countsketch" else _srht(A, m, key, xp)
     M = orthonormal_basis(SA, xp)[1]
     k = M.shape[1]
-    if k == 0:
-        return xp.zeros(n, dtype=A.dtype)
+    if k == 0:  # rank 0: tau = 0, on A's device (a bare zeros() would land on the default device)
+        return _zeros_rows(A, xp)
     if use_jl:
         G = _gaussian(key, (k, jl_auto), _like(A), xp) / math.sqrt(jl_auto)
         M = M @ G
@@ -481,8 +486,9 @@ def lp_sensitivities(A: Any, p: float, rows: Any = None) -> Any:
 
     One convex program per row: for :math:`p = 1` an LP (SciPy's HiGHS), otherwise an :math:`\ell_p`
     regression over the affine set :math:`a_i^\top x = 1` (:func:`lp_regression`). Meant for small n (cost: one
-    solve on all of A per row); ``rows`` restricts the computation to some rows (an index array). Runs on the
-    host: A must be NumPy, scipy.sparse or a CPU torch tensor; the result has A's namespace. Zero rows have
+    solve on all of A per row); ``rows`` restricts the computation to some rows (an index array; an empty one
+    gives an empty result). Runs on the host: A must be NumPy, scipy.sparse or a CPU torch tensor; the result
+    has A's namespace. Zero rows have
     :math:`\sigma_i = 0`; :math:`\sum_i\sigma_i \le \mathrm{rank}(A)` for :math:`p\le 2`.
     """
     p = check_p(p)
@@ -490,6 +496,8 @@ def lp_sensitivities(A: Any, p: float, rows: Any = None) -> Any:
     H = _host_matrix(A)
     n = A.shape[0]
     idx = np.arange(n) if rows is None else np.asarray(to_numpy(rows) if not isinstance(rows, list) else rows)
+    if idx.ndim == 1 and idx.size == 0:  # no rows (an empty list is float64 to NumPy): an empty result
+        return _to_input_backend(np.zeros(0), A)
     if idx.ndim != 1 or idx.dtype.kind not in "iu":
         raise ValueError("rows must be a 1-D array of integer row indices")
     if idx.size and (idx.min() < 0 or idx.max() >= n):

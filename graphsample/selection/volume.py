@@ -26,7 +26,7 @@ from array_api_compat import device as _where
 
 from .._random import SeedLike, seed_key, uniform_array
 from .._backend import namespace
-from .dpp import _check_count, _projection_features, as_matrix, k_dpp
+from .dpp import _check_count, _projection_features, as_matrix, k_dpp, numerical_rank
 from .sensitivity import leverage_scores
 
 #: stream offset of the uniform padding keys of volume sampling (sample b uses PAD_STREAMS + b)
@@ -38,15 +38,16 @@ def column_basis(X: Any) -> Any:
     r"""Orthonormal basis :math:`U` (N x rank) of the column space of X, from a thin SVD.
 
     The columns of X are first scaled to unit norm (the column space does not change), then the rank counts
-    singular values above :math:`\max(N, d)\,\varepsilon\,\sigma_{\max}`.
+    singular values above :math:`\max(N, d)\,\varepsilon\,\sigma_{\max}`
+    (:func:`~graphsample.selection.dpp.numerical_rank`, the rule :func:`~graphsample.selection.dpp.k_dpp`
+    applies to the singular values of its features).
     """
     X = as_matrix(X, "X")
     xp = namespace(X)
     norms = xp.linalg.vector_norm(X, axis=0)
     X = X / xp.where(norms > 0, norms, 1.0)[None, :]  # badly scaled columns would fall under the threshold
     U, s, _ = xp.linalg.svd(X, full_matrices=False)
-    smax = float(s[0]) if s.shape[0] else 0.0
-    rank = int(xp.sum(xp.astype(s > max(X.shape) * np.finfo(np.float64).eps * smax, xp.int64)))
+    rank = numerical_rank(s, X.shape)
     if rank == 0:
         raise ValueError("X is zero: its column space is empty")
     return U[:, :rank]

@@ -90,11 +90,43 @@ def test_k_dpp_law(low_rank):
     assert_law(samples, law, 20_000)
 
 
+def _esp(lam: np.ndarray, k: int) -> np.ndarray:
+    """e_0..e_k of lam by the recursion e_l(lam_1..lam_n) = e_l(lam_1..lam_{n-1}) + lam_n e_{l-1}(lam_1..lam_{n-1})."""
+    e = np.zeros(k + 1)
+    e[0] = 1.0
+    for x in lam:
+        e[1:] = e[1:] + x * e[:-1]
+    return e
+
+
 def test_k_dpp_large_spectrum_no_overflow():
-    lam = np.geomspace(1e-3, 1e8, 60)
-    V = orthonormal(60, 60, seed=6)
-    S = k_dpp(20, L=(V * lam) @ V.T, n_samples=3, seed=1)
-    assert S.shape == (3, 20) and all(len(set(s)) == 20 for s in S)
+    r"""Spectrum over 11 decades, 40 eigenvalues within one decade at the top: exact k-DPP inclusion probabilities.
+
+    The top cluster makes :math:`e_l` of the normalised spectrum exceed 1 (up to ~1e8), so the sampler's
+    column-normalised table and its log-scales are exercised where the choice of J is random.
+
+    Eigenvector n is in J with probability :math:`\lambda_n e_{k-1}(\lambda_{-n}) / e_k(\lambda)` (scale-free, so
+    computed on :math:`\lambda/\lambda_{\max} \in [10^{-11}, 1]`, no overflow in this oracle), and given J the
+    projection DPP has :math:`P(i \in S \mid J) = \sum_{n \in J} V_{in}^2`, so
+    :math:`P(i \in S) = \sum_n V_{in}^2 P(n \in J)`. Each frequency is Binomial(draws, P(i in S)); the
+    tolerance is the normal quantile of a Bonferroni level 1e-3 over the 60 items (two-sided).
+    """
+    from scipy.stats import norm
+
+    N, k, draws = 60, 20, 4000
+    lam = np.concatenate([np.geomspace(1e-3, 1.0, 20), np.geomspace(1e7, 1e8, 40)])
+    V = orthonormal(N, N, seed=6)
+    S = k_dpp(k, L=(V * lam) @ V.T, n_samples=draws, seed=1)
+    assert S.shape == (draws, k) and all(len(set(s)) == k for s in S.tolist())
+    mu = lam / lam.max()
+    ek = _esp(mu, k)[k]
+    in_J = np.array([mu[n] * _esp(np.delete(mu, n), k - 1)[k - 1] / ek for n in range(N)])
+    assert in_J.sum() == pytest.approx(k, rel=1e-10)
+    p = (V**2) @ in_J
+    X = np.zeros((draws, N))
+    np.put_along_axis(X, S, 1.0, axis=1)
+    z = norm.isf(1e-3 / (2 * N))
+    assert np.all(np.abs(X.mean(0) - p) <= z * np.sqrt(p * (1 - p) / draws))
 
 
 def test_inclusion_probabilities_n50():

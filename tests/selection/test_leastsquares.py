@@ -190,6 +190,19 @@ def test_discrete_candidates():
     assert len(set(pts.tolist())) == 4
 
 
+def test_discrete_points_shape():
+    """Points of a Discrete basis follow the Basis contract of a 1-D basis: shape (n,) or (n, 1) -> (n, m).
+    A 2-D (a, b) index array was flattened to a*b rows, silently misaligned with (a, b) values."""
+    D = Discrete(np.random.default_rng(9).standard_normal((8, 3)))
+    Phi = D(np.array([0, 5, 2]))
+    assert Phi.shape == (3, 3)
+    np.testing.assert_array_equal(D(np.array([[0], [5], [2]])), Phi)
+    with pytest.raises(ValueError, match=r"shape \(n,\) or \(n, 1\), got \(2, 2\)"):
+        D(np.array([[0, 1], [2, 3]]))
+    with pytest.raises(ValueError, match="candidate indices of shape"):
+        ls.wls_fit(np.ones((2, 2)), np.array([[0, 1], [2, 3]]), D)
+
+
 @pytest.mark.parametrize(
     "call, message",
     [

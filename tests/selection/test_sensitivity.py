@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.stats import binom
 
-from graphsample._backend import to_numpy
+from graphsample._backend import backend_of, device_of, to_numpy
 from graphsample.selection.sensitivity import (jl_dimension, leverage_scores, lewis_weights, lp_sensitivities,
                                                mixture_scores, sensitivity_upper_bound, sketch_size_bound,
                                                total_sensitivity)
@@ -74,12 +74,35 @@ def _failures(A, trials, eps, delta, **kw):
     return bad
 
 
-@pytest.mark.parametrize("sketch", ["countsketch", "srht"])
-def test_approx_leverage_within_eps_with_stated_probability(sketch):
+def test_approx_leverage_within_eps_with_stated_probability():
     """Default sizes: all n scores within (1 +- eps) in at least a 1 - delta fraction of trials (binomial test)."""
     A = _t(3000, 3, seed=3)
     trials, delta = 20, 0.1
-    bad = _failures(A, trials, 0.5, delta, sketch=sketch)
+    bad = _failures(A, trials, 0.5, delta, sketch="countsketch")
+    assert bad <= binom.isf(1e-4, trials, delta)
+
+
+def test_approx_leverage_srht_subsampled_within_eps_with_stated_probability(monkeypatch):
+    """SRHT with its default size m = sketch_size_bound(n, d, eps/(1+eps), delta) well below the N padded rows.
+
+    With m = N the SRHT is an orthogonal transform and any sign or scaling error goes unseen; here
+    n = N = 2^18 and m is about N/6, so the sketch really subsamples. The design has an intercept column:
+    without the random signs D its Hadamard transform is N e_0 and a sketch that misses row 0 loses that
+    direction. Guarantee (leverage_scores docstring): all n scores within (1 +- eps) with probability
+    >= 1 - delta, so the number of failed trials is Binomial(trials, <= delta); the test allows up to
+    its 1 - 1e-4 quantile.
+    """
+    import graphsample.selection.sensitivity as sens
+
+    n, eps, delta, trials = 1 << 18, 0.5, 0.1, 8
+    rng = np.random.default_rng(3)
+    A = np.column_stack([np.ones(n), rng.standard_t(2.0, size=(n, 2))])
+    sizes = []
+    real = sens._srht
+    monkeypatch.setattr(sens, "_srht", lambda A, m, key, xp: sizes.append(m) or real(A, m, key, xp))
+    bad = _failures(A, trials, eps, delta, sketch="srht")
+    assert sizes == [sketch_size_bound(n, 3, eps / (1 + eps), delta, "srht")] * trials  # no JL step, default m
+    assert 6 * sizes[0] < n
     assert bad <= binom.isf(1e-4, trials, delta)
 
 
@@ -103,6 +126,27 @@ def test_approx_leverage_sparse_and_same_seed_same_scores(to_b):
     np.testing.assert_allclose(to_numpy(leverage_scores(to_b(A), method="approx", sketch="srht", seed=7)),
                                leverage_scores(A, method="approx", sketch="srht", seed=7), rtol=1e-10)
     assert np.all(np.abs(dense - tau) <= 0.5 * tau + 1e-13)
+
+
+@pytest.mark.parametrize("sketch", ["countsketch", "srht"])
+def test_approx_leverage_of_zero_matrix_on_the_input_device(backend, to_b, sketch):
+    """A = 0 has rank 0 and tau = 0; the zeros must come back on A's backend and device. On CPU torch a
+    default device of "meta" stands in for a CUDA input: an array made without A's device lands there."""
+    import contextlib
+
+    A = to_b(np.zeros((50, 3)))
+    ctx = contextlib.nullcontext()
+    if backend == ("torch", "cpu"):
+        import torch
+
+        ctx = torch.device("meta")
+    with ctx:
+        tau = leverage_scores(A, method="approx", sketch=sketch, seed=0)
+    assert backend_of(tau) == backend_of(A) and device_of(tau) == device_of(A)
+    assert tau.shape == (50,) and tau.dtype == A.dtype
+    assert not np.any(to_numpy(tau))
+    zs = leverage_scores(sp.csr_matrix((50, 3)), method="approx", sketch=sketch, seed=0)
+    assert isinstance(zs, np.ndarray) and zs.shape == (50,) and not np.any(zs)
 
 
 def test_sketch_and_jl_sizes():
@@ -242,6 +286,20 @@ def test_l2_sensitivities_are_leverage_scores_and_rows_subset():
     np.testing.assert_allclose(lp_sensitivities(A, 1, rows=np.array([2, 7])), lp_sensitivities(A, 1)[[2, 7]])
     A[4] = 0.0
     assert lp_sensitivities(A, 1)[4] == 0.0 and lp_sensitivities(A, 3)[4] == 0.0
+
+
+@pytest.mark.parametrize("p", [1.0, 1.5])
+def test_lp_sensitivities_of_no_rows_is_empty(p):
+    """rows=[] (a list, hence float64 to NumPy) selects no row: an empty result in A's namespace, not an error."""
+    A = _t(10, 3, seed=11)
+    for rows in ([], np.array([], dtype=np.int64), np.array([])):
+        sigma = lp_sensitivities(A, p, rows=rows)
+        assert isinstance(sigma, np.ndarray) and sigma.shape == (0,)
+    torch = pytest.importorskip("torch")
+    At = torch.from_numpy(A)
+    for rows in ([], torch.zeros(0, dtype=torch.int64)):
+        sigma = lp_sensitivities(At, p, rows=rows)
+        assert isinstance(sigma, torch.Tensor) and tuple(sigma.shape) == (0,) and sigma.dtype == At.dtype
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from graphsample.selection.sensitivity import leverage_scores
+from graphsample.selection.dpp import k_dpp
 from graphsample.selection.volume import column_basis, leverage_sampling, volume_sampling
 
 from .test_dpp import assert_law
@@ -42,12 +43,44 @@ def test_volume_sampling_k_equals_d_and_k_below_d():
         assert_law(volume_sampling(X, k, 20_000, seed=2), {S: p / Z for S, p in law.items()}, 20_000)
 
 
-def test_rank_deficient_x_uses_its_rank():
+@pytest.mark.parametrize("k", [2, 5])
+def test_rank_deficient_x_uses_its_rank(k):
+    r"""X = B [I, 1] has rank r = 2 < d = 3, so det(X_S^T X_S) = 0 for every S and the law is that of its rank:
+    r rows from the projection DPP of range(X) = range(B), P(T) = det(U_T)^2, plus a uniform (k - r)-subset of
+    the others, hence P(S) = \sum_{T \subset S, |T| = r} det(U_T)^2 / C(N - r, k - r) \propto det(B_S^T B_S)
+    (Cauchy--Binet, and det(U_T)^2 \propto det(B_T)^2 for any basis B of the column space)."""
     B = np.random.default_rng(2).standard_normal((10, 2))
     X = np.hstack([B, B @ np.ones((2, 1))])  # rank 2
     assert column_basis(X).shape == (10, 2)
-    S = volume_sampling(X, 5, 10, seed=3)
-    assert all(len(set(s)) == 5 for s in S.tolist())
+    S = volume_sampling(X, k, 20_000, seed=3)
+    assert S.shape == (20_000, k) and all(len(set(s)) == k for s in S.tolist())
+    law = {T: np.linalg.det(B[list(T)].T @ B[list(T)]) for T in combinations(range(10), k)}
+    Z = sum(law.values())
+    assert_law(S, {T: p / Z for T, p in law.items()}, 20_000)
+
+
+def test_small_singular_values_count_in_the_rank_of_both_branches():
+    r"""X = U diag(1, 3e-8, 1e-8) W^T: rank 3 for column_basis (max(N, d) eps rule), so k = 2 < d takes the k-DPP
+    branch, whose rank must follow the same rule (the eigenvalues of X^T X are 1e-16, 1e-15 relative).
+
+    Exact law by Cauchy--Binet: :math:`\det(X_S X_S^\top) = \sum_{|J| = k} \det(U_{S,J})^2 \prod_{j\in J}\sigma_j^2`
+    (no cancellation, unlike det of the 2 x 2 Gram matrix, which is 1e-16 of its entries)."""
+    rng = np.random.default_rng(6)
+    U = np.linalg.qr(rng.standard_normal((8, 3)))[0]
+    W = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    sig = np.array([1.0, 3e-8, 1e-8])
+    X = (U * sig) @ W.T
+    assert column_basis(X).shape == (8, 3)
+    k, draws = 2, 20_000
+    law = {S: sum(np.linalg.det(U[np.ix_(S, J)]) ** 2 * np.prod(sig[list(J)] ** 2) for J in combinations(range(3), k))
+           for S in combinations(range(8), k)}
+    Z = sum(law.values())
+    assert_law(volume_sampling(X, k, draws, seed=7), {S: p / Z for S, p in law.items()}, draws)
+    # rank 2 with sigma_2 = 1e-11: both rules give 2, so k_dpp takes k = 2 and refuses k = 3
+    X2 = (U[:, :2] * np.array([1.0, 1e-11])) @ W[:, :2].T
+    assert column_basis(X2).shape == (8, 2) and k_dpp(2, features=X2, seed=1).shape == (2,)
+    with pytest.raises(ValueError, match=r"exceeds the rank of L \(2\)"):
+        k_dpp(3, features=X2)
 
 
 def test_volume_backends_agree():

@@ -74,6 +74,18 @@ def test_p1_rounding_is_identity():
         assert np.array_equal(jdm.rescale_counts(c, 1.0, seed_key(3), rounding), c)
 
 
+def test_rounding_uniforms_are_not_the_constructions():
+    """Step 2 draws from its own stream: its systematic U is not the host 2K construction's first uniform
+    (stream 0, counter 0), which would couple the rounding of D with the construction's first choice.
+    ``rescale_counts([1], 0.5)`` is 1 exactly when U >= 1/2; independent steps agree on about half the seeds."""
+    from graphsample._random import uniform_array
+
+    zero = np.zeros(1, np.int64)  # uniform_array(key, stream 0, counter 0): the kernel's first uniform
+    up = [jdm.rescale_counts(np.array([1]), 0.5, seed_key(s), "systematic")[0] == 1 for s in range(200)]
+    first = [uniform_array(seed_key(s), zero, zero)[0] >= 0.5 for s in range(200)]
+    assert 60 < sum(a == b for a, b in zip(up, first)) < 140  # Binomial(200, 1/2): 100 +- 5.6 sd
+
+
 # ----------------------------------------------------------------------------- steps 3-4
 
 def test_balance_stubs_closes_the_gap():

@@ -18,13 +18,15 @@ def input_argument(f: Callable) -> Callable:
 
 
 def graph_options(f: Callable) -> Callable:
-    """--directed/--undirected, --weighted, --delimiter, --backend, --device, --quiet."""
+    """--directed/--undirected, --weighted, --delimiter, --skip-rows, --backend, --device, --quiet."""
     decorators = [
         click.option("--directed/--undirected", default=None,
                      help="Read the edge list as arcs or as undirected edges [default: directed; a dataset's or saved graph's own]."),
         click.option("--weighted/--unweighted", default=None,
                      help="Use the third column as weight [default: when the first line has 3 columns]."),
         click.option("--delimiter", default=None, help="Column separator (one character) [default: any whitespace]."),
+        click.option("--skip-rows", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Lines to skip at the top of an edge list, e.g. 1 for a CSV header such as 'source,target'."),
         click.option("--backend", type=click.Choice(["numpy", "cupy", "torch"]), default="numpy", show_default=True,
                      help="Array backend to run on."),
         click.option("--device", default=None, help="Device for the backend, e.g. cuda:0 [default: the backend's]."),
@@ -45,13 +47,15 @@ def output_option(required: bool = False, help: str = "Output path, or '-' for s
 
 
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,
-               delimiter: str | None = None, backend: str = "numpy", device: str | None = None, **_: Any):
+               delimiter: str | None = None, skip_rows: int = 0, backend: str = "numpy", device: str | None = None,
+               **_: Any):
     """Read INPUT (path, '-', saved CSR, or dataset:NAME) and move it to the requested backend."""
     from graphsample.io import read_graph
 
     kwargs: dict[str, Any] = {}
     if not source.startswith("dataset:"):
-        kwargs = {"directed": True if directed is None else directed, "weighted": weighted, "delimiter": delimiter}
+        kwargs = {"directed": True if directed is None else directed, "weighted": weighted, "delimiter": delimiter,
+                  "skip_rows": skip_rows}
     G = read_graph(source, **kwargs)
     # a dataset or a saved graph has its own directedness: the options convert it
     if directed is False and G.directed:

@@ -47,6 +47,21 @@ def test_info_from_stdin_and_options():
     assert s["weighted"] and s["reciprocity"] == 1.0
 
 
+def test_skip_rows_drops_a_csv_header():
+    """--skip-rows 1 skips a CSV header. Without it, a header over a weight column is a one-line error at line 1,
+    and a two-column header is read as an edge between the nodes 'source' and 'target'."""
+    csv = "source,target,weight\n1,2,0.5\n2,3,1\n3,1,2\n"
+    s = json.loads(run("info", "-", "--json", "--delimiter", ",", "--skip-rows", "1", input=csv).output)
+    assert (s["nodes"], s["arcs"], s["weighted"]) == (3, 3, True)
+    assert_one_line_error(run("info", "-", "--delimiter", ",", input=csv), "line 1")
+    csv2 = "source,target\n1,2\n2,3\n3,1\n"
+    for skip, nodes in (("0", 5), ("1", 3)):
+        s = json.loads(run("info", "-", "--json", "--delimiter", ",", "--skip-rows", skip, input=csv2).output)
+        assert s["nodes"] == nodes
+    r = run("info", "-", "--skip-rows", "-1", input=csv)  # click's usage error: exit 2, no traceback
+    assert r.exit_code == 2 and "--skip-rows" in r.output and "Traceback" not in r.output
+
+
 def test_convert_then_info(tmp_path):
     src = tmp_path / "g.txt"
     src.write_text("0 1\n1 2\n2 0\n")

@@ -300,8 +300,15 @@ def save(G: Graph, path: PathLike) -> None:
     (path / "graph.json").write_text(json.dumps(info))
 
 
-def load(path: PathLike, *, mmap: bool = True) -> Graph:
-    """Load a graph written by :func:`save` (a folder is memory-mapped unless ``mmap=False``)."""
+def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
+    """Load a graph written by :func:`save` (a folder is memory-mapped unless ``mmap=False``).
+
+    ``check`` (default) verifies what the kernels rely on to stay in bounds, in O(nodes + arcs): ``indptr``
+    starts at 0, never decreases and ends at the number of arcs, every target id is in ``0..n-1``, and the
+    weights and node labels have the right lengths. A damaged file is then an :class:`InputFormatError`
+    instead of an out-of-bounds read. ``check=False`` skips it for trusted files (a memory-mapped folder then
+    opens without reading its arrays).
+    """
     path = Path(path)
     if not path.exists():
         raise InputFormatError(f"{path}: no such file or folder")
@@ -320,8 +327,31 @@ def load(path: PathLike, *, mmap: bool = True) -> Graph:
     for name in ("indptr", "indices"):
         if name not in arrays:
             raise InputFormatError(f"{path}: not a complete graphsample CSR file (no {name!r} array)")
-    return Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), int(info["n_nodes"]),
-                 bool(info["directed"]), arrays.get("node_ids"))
+    n = int(info["n_nodes"])
+    if check:
+        _check_saved(path, arrays, n)
+    return Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), n, bool(info["directed"]),
+                 arrays.get("node_ids"))
+
+
+def _check_saved(path: Path, arrays: dict, n: int) -> None:
+    """Raise :class:`InputFormatError` unless the saved CSR arrays are consistent (see :func:`load`)."""
+    indptr, indices = arrays["indptr"], arrays["indices"]
+    m = indices.shape[0]
+    problem = None
+    if indptr.ndim != 1 or indptr.shape[0] != n + 1 or indices.ndim != 1:
+        problem = f"indptr has shape {indptr.shape} for {n} nodes"
+    elif int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(np.any(indptr[1:] < indptr[:-1])):
+        problem = "indptr does not run from 0 to the number of arcs without decreasing"
+    elif m and (int(indices.min()) < 0 or int(indices.max()) >= n):
+        problem = f"target ids outside 0..{n - 1}"
+    elif arrays.get("weights") is not None and arrays["weights"].shape != (m,):
+        problem = f"{arrays['weights'].shape[0]} weights for {m} arcs"
+    elif arrays.get("node_ids") is not None and arrays["node_ids"].shape[0] != n:
+        problem = f"{arrays['node_ids'].shape[0]} node labels for {n} nodes"
+    if problem:
+        raise InputFormatError(f"{path}: damaged graphsample CSR file ({problem}); load(..., check=False) skips "
+                               "this check")
 
 
 def read_graph(source: str, **kwargs: Any) -> Graph:

@@ -174,3 +174,32 @@ def test_load_folder_missing_arrays_is_a_format_error(tmp_path):
     (tmp_path / "g" / "indptr.npy").unlink()
     with pytest.raises(InputFormatError, match="no 'indptr' array"):
         gs.load(tmp_path / "g")
+
+
+@pytest.mark.parametrize(("array", "damage", "message"), [
+    ("indices", lambda a: a.__setitem__(0, 7), "target ids outside 0..2"),
+    ("indices", lambda a: a.__setitem__(1, -1), "target ids outside 0..2"),
+    ("indptr", lambda a: a.__setitem__(1, 3), "without decreasing"),
+    ("indptr", lambda a: a.__setitem__(-1, 2), "without decreasing"),
+])
+def test_load_refuses_a_damaged_file(tmp_path, array, damage, message):
+    """A saved graph whose arrays would make the kernels read out of bounds is an InputFormatError; check=False
+    (trusted files) opens it without reading the arrays."""
+    gs.save(read("0 1\n1 2\n2 0\n"), tmp_path / "g")
+    a = np.load(tmp_path / "g" / f"{array}.npy")
+    damage(a)
+    np.save(tmp_path / "g" / f"{array}.npy", a)
+    with pytest.raises(InputFormatError, match=f"damaged graphsample CSR file.*{message}"):
+        gs.load(tmp_path / "g")
+    assert gs.load(tmp_path / "g", check=False).n_nodes == 3
+
+
+def test_load_refuses_arrays_of_the_wrong_length(tmp_path):
+    gs.save(read("a b 1.5\nb c 2\n"), tmp_path / "g")
+    np.save(tmp_path / "g" / "weights.npy", np.ones(5))
+    with pytest.raises(InputFormatError, match="5 weights for 2 arcs"):
+        gs.load(tmp_path / "g")
+    gs.save(read("a b 1.5\nb c 2\n"), tmp_path / "h")
+    np.save(tmp_path / "h" / "node_ids.npy", np.array(["a", "b"]))
+    with pytest.raises(InputFormatError, match="2 node labels for 3 nodes"):
+        gs.load(tmp_path / "h")

@@ -81,7 +81,7 @@ def _contiguous(x: Any, dtype: str) -> Any:
     a device array of a GPU one."""
     if is_gpu(x):
         xp = namespace(x)
-        return xp.astype(x, getattr(xp, dtype))
+        return xp.astype(x, getattr(xp, dtype), copy=False)
     return np.ascontiguousarray(host_view(x), dtype=dtype)
 
 

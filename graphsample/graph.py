@@ -134,8 +134,17 @@ class Graph:
 
     # ------------------------------------------------------------------ labels
     def index_of(self, labels: Any) -> np.ndarray:
-        """Internal ids (0..n-1) of original node labels; raises on an unknown label."""
+        """Internal ids (0..n-1) of original node labels; raises on an unknown label.
+
+        Labels are matched by value. When the graph's labels are integers (``node_ids`` of an integer
+        dtype, or ``None`` for labels ``0..n-1``), a float label equal to an integer (``2.0``) stands for
+        that integer, and a float with a fractional part, NaN or an infinity raises
+        :class:`GraphValidationError` ("not an integer"). Float labels of a float-labelled graph are
+        compared as they are.
+        """
         labels = np.atleast_1d(np.asarray(labels))
+        if labels.dtype.kind == "f" and (self.node_ids is None or self.node_ids.dtype.kind in "iu"):
+            labels = _integral_labels(labels)
         if self.node_ids is None:
             if labels.dtype.kind not in "iu":
                 raise GraphValidationError(f"unknown node id {labels[0].item()!r}: this graph's nodes are 0..{self.n_nodes - 1}")
@@ -235,6 +244,22 @@ class Graph:
     from_scipy = staticmethod(lambda *a, **k: from_scipy(*a, **k))
     from_networkx = staticmethod(lambda *a, **k: from_networkx(*a, **k))
     from_edge_index = staticmethod(lambda *a, **k: from_edge_index(*a, **k))
+
+
+def _integral_labels(labels: np.ndarray) -> np.ndarray:
+    """Float labels that stand for integers, as int64 (see :meth:`Graph.index_of`).
+
+    A label with a fractional part, NaN or an infinity raises; a whole number beyond the int64 range
+    cannot be a label of an integer-labelled graph and raises as unknown.
+    """
+    bad = ~np.isfinite(labels) | (labels != np.trunc(labels))
+    if bad.any():
+        raise GraphValidationError(f"node id {labels[bad][0].item()!r} is not an integer: "
+                                   "this graph's node labels are integers")
+    huge = np.abs(labels) >= 2.0 ** 63
+    if huge.any():
+        raise GraphValidationError(f"unknown node id {labels[huge][0].item()!r}")
+    return labels.astype(np.int64)
 
 
 def _dev(like: Any) -> dict:

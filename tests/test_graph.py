@@ -104,6 +104,31 @@ def test_transpose_subgraph_and_undirected_view():
         gs.from_edges(np.array([0]), np.array([1])).index_of([7])
 
 
+def test_index_of_float_labels_follow_one_rule():
+    """A float equal to an integer names that integer whether or not the graph has node_ids;
+    a float with a fraction (or NaN) is refused the same way in both cases."""
+    plain = gs.from_edges(np.array([0, 1]), np.array([1, 2]))
+    labelled = gs.from_edges(np.array([0, 1]), np.array([1, 2]), node_ids=np.array([10, 20, 30]))
+    assert plain.index_of(2.0).tolist() == [2]
+    assert plain.index_of(np.array([2.0, 0.0])).tolist() == [2, 0]
+    assert labelled.index_of(20.0).tolist() == [1]
+    assert labelled.index_of(np.array([30.0, 10.0])).tolist() == [2, 0]
+    for G, x in ((plain, 1.5), (labelled, 20.5), (plain, np.nan), (labelled, np.nan)):
+        with pytest.raises(GraphValidationError, match="not an integer"):
+            G.index_of(x)
+    with pytest.raises(GraphValidationError, match="unknown node id 3"):
+        plain.index_of(3.0)
+    with pytest.raises(GraphValidationError, match="unknown node id 99"):
+        labelled.index_of(99.0)
+    # beyond 2**53 a float64 cannot tell neighbouring integers apart: no match by rounding
+    big = gs.from_edges(np.array([0]), np.array([1]), node_ids=np.array([2**53 + 1, 2**53 + 3]))
+    with pytest.raises(GraphValidationError, match="unknown node id"):
+        big.index_of(float(2**53))
+    # float labels of a float-labelled graph are matched as they are
+    frac = gs.from_edges(np.array([0]), np.array([1]), node_ids=np.array([0.5, 2.0]))
+    assert frac.index_of([2.0, 0.5]).tolist() == [1, 0] and frac.index_of(2).tolist() == [1]
+
+
 def test_from_csr_validates():
     with pytest.raises(GraphValidationError, match="sorted"):
         gs.from_csr(np.array([0, 2, 2]), np.array([1, 0]))

@@ -23,7 +23,8 @@ def graph_options(f: Callable) -> Callable:
         click.option("--directed/--undirected", default=None,
                      help="Read the edge list as arcs or as undirected edges [default: directed; a dataset's or saved graph's own]."),
         click.option("--weighted/--unweighted", default=None,
-                     help="Use the third column as weight [default: when the first line has 3 columns]."),
+                     help="Use the third column as weight; --unweighted also drops the weights of a dataset or "
+                          "saved graph [default: when the first line has 3 columns; a dataset's or saved graph's own]."),
         click.option("--delimiter", default=None, help="Column separator (one character) [default: any whitespace]."),
         click.option("--skip-rows", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Lines to skip at the top of an edge list, e.g. 1 for a CSV header such as 'source,target'."),
@@ -49,7 +50,13 @@ def output_option(required: bool = False, help: str = "Output path, or '-' for s
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,
                delimiter: str | None = None, skip_rows: int = 0, backend: str = "numpy", device: str | None = None,
                **_: Any):
-    """Read INPUT (path, '-', saved CSR, or dataset:NAME) and move it to the requested backend."""
+    """Read INPUT (path, '-', saved CSR, or dataset:NAME) and move it to the requested backend.
+
+    ``weighted`` applies to every source: ``False`` (--unweighted) drops the weights of a weighted dataset
+    or saved graph, ``True`` (--weighted) on one without weights is a one-line error; ``None`` keeps the
+    graph's own.
+    """
+    from graphsample.graph import Graph
     from graphsample.io import read_graph
 
     kwargs: dict[str, Any] = {}
@@ -57,12 +64,15 @@ def load_graph(source: str, directed: bool | None = None, weighted: bool | None 
         kwargs = {"directed": True if directed is None else directed, "weighted": weighted, "delimiter": delimiter,
                   "skip_rows": skip_rows}
     G = read_graph(source, **kwargs)
+    # a dataset or a saved graph has its own weights: the options keep or drop them
+    if weighted and G.weights is None:
+        raise GraphsampleError(f"--weighted: {source} has no weights (use --unweighted, or leave the option out)")
+    if weighted is False and G.weights is not None:
+        G = Graph(G.indptr, G.indices, None, G.n_nodes, G.directed, G.node_ids, dict(G.meta))
     # a dataset or a saved graph has its own directedness: the options convert it
     if directed is False and G.directed:
         G = G.to_undirected()
     elif directed and not G.directed:  # an undirected graph already stores both arcs of every edge
-        from graphsample.graph import Graph
-
         G = Graph(G.indptr, G.indices, G.weights, G.n_nodes, True, G.node_ids, dict(G.meta))
     if backend != "numpy" or device not in (None, "cpu"):
         G = move(G, backend, device)

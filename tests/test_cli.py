@@ -47,6 +47,35 @@ def test_info_from_stdin_and_options():
     assert s["weighted"] and s["reciprocity"] == 1.0
 
 
+@pytest.mark.parametrize("name", ["g.npz", "g_dir"])
+def test_weighted_options_apply_to_saved_graphs(tmp_path, name):
+    """--unweighted drops the weights of a saved weighted graph (.npz or folder); --weighted on a saved graph
+    without weights is a one-line error. Before, both options were ignored for saved graphs."""
+    G = gs.from_edges(np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([0.5, 2.0, 1.0]))
+    path = str(tmp_path / name)
+    gs.io.save(G, path)
+    s = json.loads(run("info", path, "--json").output)
+    assert s["weighted"]
+    s = json.loads(run("info", path, "--json", "--weighted").output)
+    assert s["weighted"]
+    s = json.loads(run("info", path, "--json", "--unweighted").output)
+    assert not s["weighted"] and (s["nodes"], s["arcs"]) == (3, 3)
+    out = str(tmp_path / "plain.npz")
+    assert run("convert", path, "--unweighted", "-o", out, "-q").exit_code == 0
+    assert gs.io.load(out).weights is None
+    bare = str(tmp_path / ("bare.npz" if name.endswith(".npz") else "bare_dir"))
+    gs.io.save(gs.from_edges(np.array([0, 1]), np.array([1, 2])), bare)
+    assert not json.loads(run("info", bare, "--json", "--unweighted").output)["weighted"]
+    assert_one_line_error(run("info", bare, "--weighted"), "--weighted")
+
+
+@needs_dataset("email-eu-core")
+def test_weighted_option_on_an_unweighted_dataset_is_an_error():
+    assert_one_line_error(run("info", "dataset:email-eu-core", "--weighted"), "has no weights")
+    s = json.loads(run("info", "dataset:email-eu-core", "--json", "--unweighted").output)
+    assert not s["weighted"] and s["arcs"] == 25571
+
+
 def test_skip_rows_drops_a_csv_header():
     """--skip-rows 1 skips a CSV header. Without it, a header over a weight column is a one-line error at line 1,
     and a two-column header is read as an edge between the nodes 'source' and 'target'."""

@@ -31,6 +31,7 @@ sparse: an open-addressing hash table of the nodes each chain has visited (unvis
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -115,25 +116,39 @@ def base_chain(G: Graph, base: Base, mu: Any, weighted: bool) -> tuple[Any, Any]
         return xp.log(prob), xp.log(stay)
 
 
+#: Graph -> {weighted: (number of components, size of the largest)}, filled by :func:`check_connected`.
+_COMPONENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _count_components(G: Graph, weighted: bool) -> tuple[int, int]:
+    """(number of weakly connected components, nodes in the largest) of ``G`` on the host; with
+    ``weighted``, arcs of weight 0 do not connect."""
+    from ..graph import from_edges
+    from ..sampling.metrics import component_sizes
+
+    if weighted:
+        keep = to_numpy(G.weights) > 0
+        if not keep.all():
+            G = from_edges(to_numpy(G.sources)[keep], to_numpy(G.indices)[keep], n_nodes=G.n_nodes)
+    sizes = component_sizes(G, "weak")
+    return int(sizes.shape[0]), int(sizes.max()) if sizes.shape[0] else 0
+
+
 def check_connected(G: Graph, weighted: bool = False) -> None:
     """Refuse a graph with several connected components (a node whose only arc is a self-loop is one).
 
     The base chain is then reducible: a chain never leaves the component it starts in, so :math:`x_n` cannot
     converge to :math:`\\mu`, and estimates from chains started in a small component are biased for ever.
     With ``weighted``, only arcs of positive weight connect (the base chain never takes an arc of weight 0).
-    Checked on the host (scipy), O(arcs).
+    Checked on the host (scipy), O(arcs), once per graph object and weight flag: the answer is cached
+    (a graph is immutable) and dropped with the graph.
     """
-    from ..graph import from_edges
-    from ..sampling.metrics import component_sizes
-
-    if weighted and G.is_weighted:
-        keep = to_numpy(G.weights) > 0
-        if not keep.all():
-            G = from_edges(to_numpy(G.sources)[keep], to_numpy(G.indices)[keep], n_nodes=G.n_nodes)
-    sizes = component_sizes(G, "weak")
-    n_comp = sizes.shape[0]
+    key = bool(weighted and G.is_weighted)
+    per_graph = _COMPONENTS.setdefault(G, {})
+    if key not in per_graph:
+        per_graph[key] = _count_components(G, key)
+    n_comp, big = per_graph[key]
     if n_comp > 1:
-        big = int(sizes.max())
         raise GraphsampleError(f"SRRW needs a connected graph (an irreducible base chain); this one has {n_comp} "
                                f"connected components, the largest with {big} of {G.n_nodes} nodes. Chains "
                                "never leave the component they start in: restrict the graph to one component, "

@@ -250,3 +250,39 @@ def test_disconnected_graph_is_refused(src, dst):
         srrw(G, 10)
     with pytest.raises(GraphsampleError, match="connected"):
         asymptotic_covariance(G, 1.0)
+
+
+def test_connectivity_is_checked_once_per_graph(monkeypatch):
+    """check_connected (run by every srrw / sa_srrw call) computes the components once per Graph object and
+    weight flag; later calls, refusals included, reuse the cached answer."""
+    import graphsample.sampling.metrics as metrics
+    from graphsample.walks import NodeRegression, sa_srrw
+    from graphsample.walks.srrw import check_connected
+
+    calls = []
+    real = metrics.component_sizes
+
+    def counting(G, connection="weak"):
+        calls.append(G.n_nodes)
+        return real(G, connection)
+
+    monkeypatch.setattr(metrics, "component_sizes", counting)
+    G = barbell()
+    check_connected(G)
+    check_connected(G)
+    assert len(calls) == 1
+    srrw(G, 10, checkpoints=[10], seed=0)
+    rng = np.random.default_rng(0)
+    model = NodeRegression(rng.normal(size=(G.n_nodes, 2, 3)), rng.normal(size=(G.n_nodes, 2)))
+    sa_srrw(G, model, np.zeros(3), 10, checkpoints=[10], seed=0)
+    assert len(calls) == 1
+    H = gs.from_networkx(nx.barbell_graph(4, 2))  # an equal but distinct Graph object is checked anew
+    check_connected(H)
+    assert len(calls) == 2
+    bridge = gs.from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], np.array([1.0, 1, 1, 1, 1, 1, 0]),
+                           directed=False)
+    for _ in range(2):
+        with pytest.raises(GraphsampleError, match="2 connected components"):
+            check_connected(bridge, weighted=True)
+        check_connected(bridge, weighted=False)
+    assert len(calls) == 4

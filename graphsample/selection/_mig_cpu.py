@@ -60,8 +60,15 @@ def _better(g1, i1, g2, i2):
 
 
 @numba.njit(cache=True)
-def _delta(i, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched):
-    """Scatter :math:`s_i A v_i` into ``acc`` (zero on entry); returns how many coordinates it touched."""
+def _delta(i, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched, seen):
+    r"""Scatter :math:`s_i A v_i` into ``acc``; returns ``m``, the number of distinct coordinates touched.
+
+    On entry ``acc`` is zero and ``seen`` is False everywhere; on exit ``touched[:m]`` lists each coordinate
+    :math:`k` with a product :math:`s_i v_{ij} A_{kj}` exactly once and ``seen[k]`` is True for them. The
+    caller resets ``acc[k] = 0`` and ``seen[k] = False`` for ``k`` in ``touched[:m]``. The flag, not
+    ``acc[k] == 0``, marks a visit: a product of positive numbers can underflow to 0 (``1e-200 * 1e-200``),
+    which would list ``k`` again and let ``m`` exceed the K slots of ``touched``.
+    """
     m = 0
     for a in range(v_ptr[i], v_ptr[i + 1]):
         j = v_idx[a]
@@ -70,7 +77,8 @@ def _delta(i, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched):
             continue
         for b in range(at_ptr[j], at_ptr[j + 1]):
             k = at_idx[b]
-            if acc[k] == 0.0:  # entries are positive (explicit zeros are dropped), so 0 means untouched
+            if not seen[k]:
+                seen[k] = True
                 touched[m] = k
                 m += 1
             acc[k] += w * at_val[b]
@@ -78,19 +86,20 @@ def _delta(i, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched):
 
 
 @numba.njit(cache=True)
-def _gain(i, kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched):
+def _gain(i, kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched, seen):
     r"""Gain of item ``i``; ``px`` caches :math:`\varphi(x)` (exact gains), ``g`` is :math:`A^\top\varphi'(x)`."""
     if kind == GAIN_LINEAR:
         t = 0.0
         for a in range(v_ptr[i], v_ptr[i + 1]):
             t += v_val[a] * g[v_idx[a]]
         return s[i] * t
-    m = _delta(i, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched)
+    m = _delta(i, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched, seen)
     t = 0.0
     for c in range(m):
         k = touched[c]
         t += phi(code, p, x[k] + acc[k]) - px[k]
         acc[k] = 0.0
+        seen[k] = False
     return t
 
 
@@ -119,13 +128,14 @@ def state(code, p, eps, x, at_ptr, at_idx, at_val):
 
 @numba.njit(cache=True)
 def _apply(i, kind, code, p, eps, x, px, dpx, g, s, v_ptr, v_idx, v_val, a_ptr, a_idx, at_ptr, at_idx, at_val,
-           acc, touched, mark, stamp):
+           acc, touched, seen, mark, stamp):
     """Add item ``i`` to the state: ``x += s_i A v_i``; refresh the touched entries of the caches."""
-    m = _delta(i, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched)
+    m = _delta(i, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched, seen)
     for c in range(m):
         k = touched[c]
         x[k] = x[k] + acc[k]
         acc[k] = 0.0
+        seen[k] = False
         px[k] = phi(code, p, x[k])
         dpx[k] = dphi(code, p, eps, x[k])
     if kind == GAIN_LINEAR:
@@ -149,8 +159,10 @@ def all_gains(kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, a
     for b in prange(nb):
         acc = np.zeros(K)
         touched = np.empty(K, np.int64)
+        seen = np.zeros(K, np.bool_)
         for i in range(b * blk, min(n, (b + 1) * blk)):
-            out[i] = _gain(i, kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched)
+            out[i] = _gain(i, kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched,
+                           seen)
     return out
 
 
@@ -199,6 +211,7 @@ def lazy_greedy(budget, kind, code, p, eps, x, selected, s, v_ptr, v_idx, v_val,
     gains = np.empty(budget)
     acc = np.zeros(K)
     touched = np.empty(K, np.int64)
+    seen = np.zeros(K, np.bool_)
     mark = np.full(K, -1, np.int64)
     t = 0
     evals = 0
@@ -208,7 +221,7 @@ def lazy_greedy(budget, kind, code, p, eps, x, selected, s, v_ptr, v_idx, v_val,
             gi = heap[0, 0]
         else:
             evals += 1
-            gi = _gain(i, kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched)
+            gi = _gain(i, kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched, seen)
             fresh[i] = t + 1
             heap[0, 0] = gi
             # accept only if it still beats its children, the best bounds of everything else
@@ -222,7 +235,7 @@ def lazy_greedy(budget, kind, code, p, eps, x, selected, s, v_ptr, v_idx, v_val,
         heap[0, 1] = heap[size, 1]
         _sift_down(heap, 0, size)
         _apply(i, kind, code, p, eps, x, px, dpx, g, s, v_ptr, v_idx, v_val, a_ptr, a_idx, at_ptr, at_idx, at_val,
-               acc, touched, mark, t)
+               acc, touched, seen, mark, t)
         t += 1
     return picks[:t], gains[:t], evals
 
@@ -243,6 +256,7 @@ def stochastic_greedy(budget, sample_size, key, kind, code, p, eps, x, selected,
     gains = np.empty(budget)
     acc = np.zeros(K)
     touched = np.empty(K, np.int64)
+    seen = np.zeros(K, np.bool_)
     mark = np.full(K, -1, np.int64)
     sel = selected.copy()
     remaining = n - np.sum(sel)
@@ -257,7 +271,7 @@ def stochastic_greedy(budget, sample_size, key, kind, code, p, eps, x, selected,
             c += 1
             if sel[i]:
                 continue
-            gi = _gain(i, kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched)
+            gi = _gain(i, kind, code, p, x, px, g, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched, seen)
             if best_i < 0 or _better(gi, i, best_g, best_i):
                 best_i = i
                 best_g = gi
@@ -266,6 +280,6 @@ def stochastic_greedy(budget, sample_size, key, kind, code, p, eps, x, selected,
         sel[best_i] = True
         remaining -= 1
         _apply(best_i, kind, code, p, eps, x, px, dpx, g, s, v_ptr, v_idx, v_val, a_ptr, a_idx, at_ptr, at_idx, at_val,
-               acc, touched, mark, t)
+               acc, touched, seen, mark, t)
         t += 1
     return picks[:t], gains[:t]

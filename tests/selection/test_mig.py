@@ -277,3 +277,25 @@ def test_default_cluster_count_fits_a_one_sample_pool():
     # the default sqrt(n) clusters was raised to 2 even for n = 1: an error about n_clusters nobody passed
     res = mig_select(embeddings=np.ones((1, 3)), budget=1)
     assert res.indices.tolist() == [0]
+
+
+def test_delta_lists_each_coordinate_once_when_products_underflow():
+    r"""K = 2; item 0 has labels j = 0, 1 with :math:`v_{0j} = 10^{-200}` and :math:`A_{kj} = 10^{-200}` for all
+    k, j: every product :math:`s_0 v_{0j} A_{kj}` underflows to 0. Each coordinate is touched once, so m = 2 = K;
+    the old test ``acc[k] == 0`` listed both twice (m = 4, past the K slots of ``touched``)."""
+    from graphsample.selection import _mig_cpu
+
+    K = 2
+    v_ptr, v_idx, v_val = np.array([0, 2]), np.array([0, 1]), np.full(2, 1e-200)
+    at_ptr, at_idx, at_val = np.array([0, 2, 4]), np.array([0, 1, 0, 1]), np.full(4, 1e-200)
+    s = np.ones(1)
+    acc, seen = np.zeros(K), np.zeros(K, np.bool_)
+    touched = np.full(K + 4, -1, np.int64)  # spare slots so that an overflow is seen, not a crash
+    m = _mig_cpu._delta(0, s, v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, touched, seen)
+    assert m == 2 and sorted(touched[:2]) == [0, 1] and np.all(touched[2:] == -1)
+    # _gain resets the scratch (acc zero, no flag left set); the gain of an all-zero delta is 0
+    acc[:], seen[:] = 0.0, False
+    zeros = np.zeros(K)
+    gain = _mig_cpu._gain(0, _mig_cpu.GAIN_EXACT, _mig_cpu.PHI_LOG1P, 1.0, zeros, zeros, zeros, s,
+                          v_ptr, v_idx, v_val, at_ptr, at_idx, at_val, acc, np.empty(K, np.int64), seen)
+    assert gain == 0.0 and not seen.any() and not acc.any()

@@ -215,36 +215,49 @@ def projection_kernel_batch(K, r, key, stream0, out):
                 d[out[b, s]] = 0.0
 
 
+@numba.njit(inline="always", cache=True)
+def _logaddexp(a, b):
+    r""":math:`\log(e^a + e^b)`, exact when one side is ``-inf``."""
+    if a == -np.inf:
+        return b
+    if b == -np.inf:
+        return a
+    if a < b:
+        a, b = b, a
+    return a + np.log1p(np.exp(b - a))
+
+
 @numba.njit(cache=True, nogil=True)
 def esp_table(lam, k):
-    """Elementary symmetric polynomials e_l(lam_1..lam_n), l <= k, n <= M, column-normalised.
+    r"""Log of the elementary symmetric polynomials: ``logE[l, n]`` :math:`= \log e_l(\lambda_1..\lambda_n)`,
+    :math:`0 \le l \le k`, :math:`0 \le n \le M` (``-inf`` where :math:`e_l = 0`).
 
-    Returns ``(E, logscale)`` with ``e_l(lam_1..lam_n) = E[l, n] * exp(logscale[n])`` (Kulesza & Taskar
-    2012, Alg. 7; each column divided by its maximum so that large spectra neither overflow nor underflow).
+    The recursion of Kulesza & Taskar (2012, Alg. 7), :math:`e_l^n = e_l^{n-1} + \lambda_n e_{l-1}^{n-1}`, taken in
+    the log domain: :math:`\log e_l^n = \operatorname{logaddexp}(\log e_l^{n-1}, \log\lambda_n + \log e_{l-1}^{n-1})`
+    with :math:`\operatorname{logaddexp}(a, b) = \max(a, b) + \log(1 + e^{-|a-b|})`. Every term is non-negative,
+    so each step has a small relative error and no entry can underflow or overflow, whatever the spread
+    of the spectrum (a linear table, even divided by each column's maximum, loses :math:`e_l` below
+    ~1e-308 times that maximum, e.g. :math:`e_2(10^{-200}, 10^{-200})` beside :math:`e_0 = 1`).
     """
     m = lam.shape[0]
-    E = np.zeros((k + 1, m + 1))
-    logscale = np.zeros(m + 1)
-    E[0, 0] = 1.0
+    logE = np.full((k + 1, m + 1), -np.inf)
+    logE[0, :] = 0.0
     for n in range(1, m + 1):
-        E[0, n] = E[0, n - 1]
+        ll = np.log(lam[n - 1]) if lam[n - 1] > 0.0 else -np.inf
         for l in range(1, k + 1):
-            E[l, n] = E[l, n - 1] + lam[n - 1] * E[l - 1, n - 1]
-        mx = 0.0
-        for l in range(k + 1):
-            mx = max(mx, E[l, n])
-        for l in range(k + 1):
-            E[l, n] /= mx
-        logscale[n] = logscale[n - 1] + np.log(mx)
-    return E, logscale
+            logE[l, n] = _logaddexp(logE[l, n - 1], ll + logE[l - 1, n - 1])
+    return logE
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def esp_select(lam, E, logscale, k, key, stream0, counter0, out):
-    """k eigen-indices per sample with P(J) ∝ prod_{n in J} lam_n (Kulesza & Taskar 2012, Alg. 8).
+def esp_select(lam, logE, k, key, stream0, counter0, out):
+    r"""k eigen-indices per sample with :math:`P(J) \propto \prod_{n \in J} \lambda_n` (Kulesza & Taskar 2012, Alg. 8).
 
-    Going down n = M..1, index n is kept with probability ``lam_n e_{l-1}^{n-1} / e_l^{n}`` where l is
-    the number still to choose; the uniform of index n is ``(stream0 + b, counter0 + n - 1)``.
+    Going down n = M..1, index n is kept with probability
+    :math:`\lambda_n e_{l-1}^{n-1} / e_l^{n} = \exp(\log\lambda_n + \log e_{l-1}^{n-1} - \log e_l^n)` (``logE``
+    from :func:`esp_table`) where l is the number still to choose; the uniform of index n is
+    ``(stream0 + b, counter0 + n - 1)``. When :math:`e_l^{n-1} = 0` the log-sum is exactly the kept term,
+    so the probability is exactly 1.
     """
     for b in prange(out.shape[0]):
         skey = stream_key(key, np.uint64(stream0 + b))
@@ -254,8 +267,10 @@ def esp_select(lam, E, logscale, k, key, stream0, counter0, out):
                 break
             if n == left:
                 p = 1.0
+            elif lam[n - 1] > 0.0:
+                p = np.exp(np.log(lam[n - 1]) + logE[left - 1, n - 1] - logE[left, n])
             else:
-                p = lam[n - 1] * E[left - 1, n - 1] * np.exp(logscale[n - 1] - logscale[n]) / E[left, n]
+                p = 0.0
             if random_uniform(skey, counter0 + n - 1) < p:
                 left -= 1
                 out[b, left] = n - 1

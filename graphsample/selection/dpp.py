@@ -364,8 +364,8 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
     eigenvalues inside the numerical rank (:func:`numerical_rank`) can be chosen, and :math:`k` above that
     rank is an error. Per sample choose :math:`k` eigenvectors with :math:`P(J) \propto \prod_{n \in J}
     \lambda_n` by the elementary symmetric polynomials :math:`e_l(\lambda_1..\lambda_n)` (Kulesza & Taskar
-    2012, Alg. 7--8; of the spectrum divided by its maximum, tables column-normalised against overflow), then
-    the projection chain rule. Returns ``(k,)`` or ``(n_samples, k)`` sorted indices on the input's backend.
+    2012, Alg. 7--8; the table holds :math:`\log e_l`, so no spread of the spectrum under- or overflows it),
+    then the projection chain rule. Returns ``(k,)`` or ``(n_samples, k)`` sorted indices on the input's backend.
     """
     count = _check_count(n_samples)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
@@ -377,12 +377,12 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
         raise ValueError(f"k = {k} exceeds the rank of L ({rank}): every set of size k has probability 0")
     lam_h = np.asarray(to_backend(lam, "numpy"), dtype=np.float64).copy()
     lam_h[: lam_h.shape[0] - rank] = 0.0  # ascending: eigenvalues below the numerical rank are never chosen
-    # the k-DPP does not change when L is scaled: divide by the largest eigenvalue so that e_l(lam) neither
-    # underflows (tiny L) nor pushes e_0 out of range (huge L) in the column-normalised table
+    # the k-DPP does not change when L is scaled: divide by the largest eigenvalue (the log-domain table
+    # below has no range limit; this keeps its logs <= 0)
     lam_h = np.ascontiguousarray(np.clip(lam_h / lam_h.max(), 0.0, 1.0))
-    E, logscale = _dpp_cpu.esp_table(lam_h, int(k))
+    logE = _dpp_cpu.esp_table(lam_h, int(k))
     sel = np.empty((count, int(k)), np.int64)
-    _dpp_cpu.esp_select(lam_h, E, logscale, int(k), key, EIGEN_STREAMS, 0, sel)
+    _dpp_cpu.esp_select(lam_h, logE, int(k), key, EIGEN_STREAMS, 0, sel)
     samples = [_from_eigvecs(V, _like(sel[b], V), key, b) for b in range(count)]
     out = xp.stack(samples, axis=0)
     return out if n_samples is not None else out[0, ...]

@@ -103,7 +103,7 @@ def test_k_dpp_large_spectrum_no_overflow():
     r"""Spectrum over 11 decades, 40 eigenvalues within one decade at the top: exact k-DPP inclusion probabilities.
 
     The top cluster makes :math:`e_l` of the normalised spectrum exceed 1 (up to ~1e8), so the sampler's
-    column-normalised table and its log-scales are exercised where the choice of J is random.
+    log-domain table (esp_table) is exercised where the choice of J is random.
 
     Eigenvector n is in J with probability :math:`\lambda_n e_{k-1}(\lambda_{-n}) / e_k(\lambda)` (scale-free, so
     computed on :math:`\lambda/\lambda_{\max} \in [10^{-11}, 1]`, no overflow in this oracle), and given J the
@@ -127,6 +127,73 @@ def test_k_dpp_large_spectrum_no_overflow():
     np.put_along_axis(X, S, 1.0, axis=1)
     z = norm.isf(1e-3 / (2 * N))
     assert np.all(np.abs(X.mean(0) - p) <= z * np.sqrt(p * (1 - p) / draws))
+
+
+def _k_subset_inclusion(lam: np.ndarray, k: int) -> np.ndarray:
+    r"""Exact :math:`P(n \in J)` for :math:`P(J) \propto \prod_{n \in J} \lambda_n`, :math:`|J| = k`, by enumerating the
+    k-subsets with log-weights :math:`\sum_{n \in J} \log \lambda_n` (no product is formed, so no underflow)."""
+    sets = list(combinations(range(lam.shape[0]), k))
+    with np.errstate(divide="ignore"):
+        logw = np.array([np.log(lam[list(J)]).sum() for J in sets])
+    w = np.exp(logw - logw.max())
+    w /= w.sum()
+    pi = np.zeros(lam.shape[0])
+    for J, wj in zip(sets, w):
+        pi[list(J)] += wj
+    return pi
+
+
+def _within_binomial(freq: np.ndarray, p: np.ndarray, draws: int, level: float = 1e-3) -> bool:
+    """Every frequency within the two-sided normal quantile of Binomial(draws, p), Bonferroni over the items;
+    probabilities 0 or 1 (to 1e-12) must be met exactly."""
+    from scipy.stats import norm
+
+    z = norm.isf(level / (2 * p.shape[0]))
+    return bool(np.all(np.abs(freq - p) <= z * np.sqrt(p * (1 - p) / draws) + 1e-12))
+
+
+def test_esp_selection_exact_for_a_300_decade_spectrum():
+    r"""Eigen-index choice of the k-DPP on :math:`\lambda = (10^{-300}, 3\cdot10^{-300}, 10^{-200}, 2\cdot10^{-200},
+    4\cdot10^{-200}, 1/2, 1)`, k = 4. :math:`e_2` of the :math:`10^{-200}` block is :math:`\sim10^{-400}`, below the
+    float64 range: a linear table, even column-normalised (column maximum :math:`e_0 = 1`), stores 0 there.
+    Exact law: J = {5, 6} plus a pair of {2, 3, 4} with weights 2 : 4 : 8 (pairs touching indices 0, 1 weigh
+    :math:`10^{-100}` times less), so :math:`P(n \in J) = 0, 0, 6/14, 10/14, 12/14, 1, 1`; binomial tolerance."""
+    from graphsample.selection import _dpp_cpu
+
+    lam = np.array([1e-300, 3e-300, 1e-200, 2e-200, 4e-200, 0.5, 1.0])
+    k, draws = 4, 4000
+    pi = _k_subset_inclusion(lam, k)
+    assert np.allclose(pi, [0, 0, 6 / 14, 10 / 14, 12 / 14, 1, 1], atol=1e-12)
+    logE = _dpp_cpu.esp_table(lam, k)
+    J = np.empty((draws, k), np.int64)
+    _dpp_cpu.esp_select(lam, logE, k, seed_key(3), 0, 0, J)
+    assert all(len(set(j)) == k for j in J.tolist())
+    X = np.zeros((draws, lam.shape[0]))
+    np.put_along_axis(X, J, 1.0, axis=1)
+    assert _within_binomial(X.mean(0), pi, draws)
+
+
+def test_k_dpp_exact_when_elementary_polynomials_underflow():
+    r"""Features B = diag(s), N = 16: :math:`L = B^2` is diagonal, so the eigenvectors are the unit vectors and the
+    k-DPP sample S equals the eigen-index set J, :math:`P(S) \propto \prod_{i \in S} s_i^2`. Two eigenvalues 1, 1/2 and
+    14 at :math:`c_i 10^{-26}`, :math:`c_i \in [1, 4]` (singular values :math:`\sim10^{-13}`, inside the numerical
+    rank :math:`16\varepsilon`); k = 15. :math:`e_{13}, e_{14}` of the small block are below :math:`10^{-330}` and
+    underflow. Exact law: both large items, and all small ones but one, left out with probability
+    :math:`\propto 1/c_i` (sets without a large item weigh :math:`10^{-26}` times less). Binomial tolerance."""
+    rng = np.random.default_rng(11)
+    c = rng.uniform(1.0, 4.0, 14)
+    lam = np.concatenate([c * 1e-26, [1.0, 0.5]])
+    perm = rng.permutation(16)
+    lam = lam[perm]
+    k, draws = 15, 3000
+    S = k_dpp(k, features=np.diag(np.sqrt(lam)), n_samples=draws, seed=5)
+    assert S.shape == (draws, k) and all(len(set(s)) == k for s in S.tolist())
+    left_out = np.concatenate([(1 / c) / (1 / c).sum(), [0.0, 0.0]])  # P(small item i is the one left out)
+    pi = 1.0 - left_out[perm]
+    assert np.allclose(pi, _k_subset_inclusion(lam / lam.max(), k), atol=1e-12)
+    X = np.zeros((draws, 16))
+    np.put_along_axis(X, S, 1.0, axis=1)
+    assert _within_binomial(X.mean(0), pi, draws)
 
 
 def test_inclusion_probabilities_n50():

@@ -75,6 +75,13 @@ def device_of(x: Any) -> str:
     return str(x.device) if x.device.type != "cuda" else f"cuda:{x.device.index or 0}"
 
 
+def device_kwargs(x: Any) -> dict:
+    """``{"device": ...}`` of an array, for the array-API constructors of its namespace (:func:`namespace`)."""
+    import array_api_compat
+
+    return {"device": array_api_compat.device(x)}
+
+
 def is_gpu(x: Any) -> bool:
     """True when the array lives on a CUDA device."""
     return device_of(x).startswith("cuda")

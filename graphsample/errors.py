@@ -1,4 +1,4 @@
-"""Exceptions that graphsample raises for things a user can get wrong.
+"""Exceptions that graphsample raises for things a user can get wrong, and the number test its parameter checks share.
 
 Every error a user can cause (a bad file, a bad parameter, an unknown node) is a
 :class:`GraphsampleError`; the CLI turns these into one line on stderr and a
@@ -6,6 +6,10 @@ non-zero exit. Anything else escaping the library is a bug and keeps its traceba
 """
 
 from __future__ import annotations
+
+import numbers
+
+import numpy as np
 
 
 class GraphsampleError(ValueError):
@@ -26,3 +30,9 @@ class BackendUnavailableError(GraphsampleError, ImportError):
 
 class DatasetError(GraphsampleError):
     """A registered dataset could not be found, downloaded or verified."""
+
+
+def is_real(x: object) -> bool:
+    """True for a real number, Python or NumPy (``np.float32(0.85)`` included), but not a bool: the test that
+    every numeric parameter check starts with."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)

@@ -68,6 +68,7 @@ class Shard:
     seg_end: np.ndarray  # (hi-lo, seg_count) end node, -1 for non-small rows
     seg_moves: np.ndarray
     seg_done: np.ndarray  # walk stopped inside the segment
+    small: np.ndarray  # (hi-lo,) rows that serve segments: 1 <= out_degree <= segment_degree
 
 
 def make_shard(sampler: Sampler, lo: int, hi: int, n: int, key: np.uint64, alpha: float, dangling: int,
@@ -85,8 +86,9 @@ def make_shard(sampler: Sampler, lo: int, hi: int, n: int, key: np.uint64, alpha
                       s.prob_top[g0:g1], s.alias_top[g0:g1])
     else:
         sub = Sampler(sub_indptr, indices, False, s.gptr, s.gstart, s.prob_in, s.alias_in, s.prob_top, s.alias_top)
+    deg = walk_degrees(sub)
     sh = Shard(lo, hi, n, sub, key, alpha, dangling, segment_degree, segment_length, segment_block, seg_count,
-               *(np.zeros((hi - lo, seg_count), np.int64) for _ in range(3)))
+               *(np.zeros((hi - lo, seg_count), np.int64) for _ in range(3)), (deg >= 1) & (deg <= segment_degree))
     if segment_degree > 0 and seg_count > 0:
         _precompute(lo, seg_count, *_kernel_args(sh), sh.seg_end, sh.seg_moves, sh.seg_done)
     return sh
@@ -201,8 +203,7 @@ def superstep(sh: Shard, cursor: np.ndarray, walkers: tuple[np.ndarray, ...]) ->
     cur = cur.copy()
     step = step.copy()
     if sh.segment_degree > 0:
-        deg = walk_degrees(sh.sampler)
-        k = _segment_ranks(cur, wid, (deg >= 1) & (deg <= sh.segment_degree), cursor, sh.lo)
+        k = _segment_ranks(cur, wid, sh.small, cursor, sh.lo)
     else:
         k = np.full(cur.shape[0], -1, np.int64)
     done = np.zeros(cur.shape[0], np.bool_)

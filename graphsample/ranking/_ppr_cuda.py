@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _ops, _random
-from .._backend import cuda_array, namespace, native, numba_cuda, to_backend
+from .._backend import cuda_array, device_kwargs, namespace, native, numba_cuda, to_backend
 from ..graph import Graph
 from ._sampler import build_sampler, cuda_step
 
@@ -71,10 +71,8 @@ def launch_walks(sampler_dev: tuple, sources: Any, omega: int, key: np.uint64, a
 def count_top(ends: Any, n_src: int, omega: int, n: int, cap: int, min_count: int) -> tuple:
     """Per-source top-``cap`` CSR from the end nodes of ``n_src * omega`` walkers (walker ``i*omega + j`` from
     source row ``i``), computed where ``ends`` lives (NumPy, CuPy or torch): (indptr, indices, values)."""
-    import array_api_compat
-
     xp = namespace(ends)
-    dev = {"device": array_api_compat.device(ends)}
+    dev = device_kwargs(ends)
     total = n_src * omega
     keys = xp.sort(xp.arange(total, dtype=xp.int64, **dev) // omega * n + ends)
     new = xp.concat([xp.ones(1, dtype=xp.bool, **dev), keys[1:] != keys[:-1]])

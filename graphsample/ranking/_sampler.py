@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 from .. import _ops
-from .._backend import host_view, is_gpu, namespace
+from .._backend import device_kwargs, host_view, is_gpu, namespace
 from ..graph import Graph
 from ..walks.alias import alias_draw, build_alias_totals
 
@@ -85,20 +85,13 @@ def _contiguous(x: Any, dtype: str) -> Any:
     return np.ascontiguousarray(host_view(x), dtype=dtype)
 
 
-def _device(x: Any) -> dict:
-    """``{"device": ...}`` of an array, for array-API constructors."""
-    import array_api_compat
-
-    return {"device": array_api_compat.device(x)}
-
-
 def group_layout(indptr: Any, hub_degree: int) -> tuple[Any, Any]:
     r"""Alias-tree groups of a CSR row pointer (int64, any backend): ``gptr`` (n+1; groups of node ``u`` are
     ``gptr[u]:gptr[u+1]``) and ``gstart`` (groups+1; arcs of group ``g`` are ``gstart[g]:gstart[g+1]``). A
     node of degree ``d > 0`` has :math:`\lceil d / \text{hub\_degree} \rceil` groups of ``hub_degree``
     consecutive arcs, the last one shorter."""
     xp = namespace(indptr)
-    dev = _device(indptr)
+    dev = device_kwargs(indptr)
     deg = indptr[1:] - indptr[:-1]
     n_groups = -(-deg // hub_degree)  # 0 for degree 0
     gptr = xp.concat([xp.zeros(1, dtype=xp.int64, **dev), xp.cumulative_sum(n_groups)])

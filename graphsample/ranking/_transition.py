@@ -14,7 +14,6 @@ The solvers pull along in-arcs, so the structure keeps the transposed CSR with o
 
 from __future__ import annotations
 
-import numbers
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -22,16 +21,12 @@ from typing import Any
 import numpy as np
 
 from .._backend import backend_of, host_view
+from ..errors import is_real
 from ..graph import Graph
 
 DANGLING = ("personalization", "uniform", "self")
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def is_real(x: Any) -> bool:
-    """True for a real number, Python or NumPy (``np.float32(0.85)`` included), but not a bool."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
 
 
 def check_common(G: Any, damping: float, dangling: str) -> None:

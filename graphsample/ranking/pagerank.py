@@ -36,9 +36,10 @@ import numpy as np
 
 from .. import _ops
 from .._backend import asarray_like, backend_of, to_numpy
+from ..errors import is_real
 from ..graph import Graph
 from ._scc_solve import solve as scc_solve
-from ._transition import check_common, host_transition, is_host, is_real, out_weight
+from ._transition import check_common, host_transition, is_host, out_weight
 
 METHODS = ("auto", "power", "gauss-seidel")
 #: the largest SCC solved directly (its LU factors take DIRECT_MAX**2 * 8 bytes: 128 MiB)

@@ -43,9 +43,10 @@ from numba import prange
 from .. import _random
 from .._backend import backend_of, is_gpu, namespace, to_backend
 from .._random import SeedLike
+from ..errors import is_real
 from ..graph import Graph
 from ._sampler import DANGLING_CODE, Sampler, build_sampler, next_node
-from ._transition import check_common, is_real
+from ._transition import check_common
 
 ENGINES = ("fused", "pipeline")
 
@@ -195,8 +196,8 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
 
 
 def check_positive(name: str, value: Any) -> None:
-    """Raise a ValueError unless ``value`` is a positive integer."""
-    if not (isinstance(value, int | np.integer) and value >= 1):
+    """Raise a ValueError unless ``value`` is a positive integer (a bool is not one)."""
+    if isinstance(value, bool) or not (isinstance(value, int | np.integer) and value >= 1):
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
@@ -204,8 +205,6 @@ def check_segments(segment_degree: Any, segment_length: Any) -> None:
     """Raise a ValueError unless the short-walk segment options are usable (a segment makes >= 1 move)."""
     if isinstance(segment_degree, bool) or not (isinstance(segment_degree, int | np.integer) and segment_degree >= 0):
         raise ValueError(f"segment_degree must be a non-negative integer (0: no segments), got {segment_degree!r}")
-    if isinstance(segment_length, bool):
-        raise ValueError(f"segment_length must be a positive integer, got {segment_length!r}")
     check_positive("segment_length", segment_length)
 
 

@@ -25,8 +25,9 @@ from typing import Any
 import numba
 import numpy as np
 
+from ..errors import is_real
 from ..graph import Graph
-from ._transition import check_common, host_transition, is_host, is_real
+from ._transition import check_common, host_transition, is_host
 
 
 @dataclass(frozen=True)

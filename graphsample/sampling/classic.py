@@ -34,17 +34,15 @@ GPU); forest fire and snowball are sequential Numba kernels on host graphs.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Callable
 
 import numpy as np
 
 from .. import _ops
-from array_api_compat import device
 
-from .._backend import host_view, is_gpu, namespace, to_backend
+from .._backend import device_kwargs, host_view, is_gpu, namespace, to_backend
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError
+from ..errors import GraphsampleError, is_real
 from ..graph import Graph, _from_sorted_pairs
 from . import _kernels
 
@@ -59,8 +57,7 @@ _PARALLEL_WALKERS = 64  # from this many walkers on, the host runs them in paral
 def _budget(G: Graph, fraction: float) -> int:
     if not isinstance(G, Graph):
         raise TypeError(f"expected a graphsample Graph, got {type(G).__name__}")
-    if not (isinstance(fraction, numbers.Real) and not isinstance(fraction, bool) and np.isfinite(fraction)
-            and 0 < fraction <= 1):
+    if not (is_real(fraction) and np.isfinite(fraction) and 0 < fraction <= 1):
         raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
     if G.n_nodes == 0:
         raise GraphsampleError("cannot sample from a graph with no nodes")
@@ -70,8 +67,9 @@ def _budget(G: Graph, fraction: float) -> int:
 def _uniforms(key: np.uint64, stream: int, start: int, count: int, like: Any) -> Any:
     """Counter-RNG uniforms ``(key, stream, start..start+count-1)`` on ``like``'s backend and device."""
     xp = namespace(like)
-    s = xp.full((count,), stream, dtype=xp.int64, device=device(like))
-    c = xp.arange(start, start + count, dtype=xp.int64, device=device(like))
+    dev = device_kwargs(like)
+    s = xp.full((count,), stream, dtype=xp.int64, **dev)
+    c = xp.arange(start, start + count, dtype=xp.int64, **dev)
     return uniform_array(key, s, c)
 
 
@@ -83,13 +81,9 @@ def _first_occurrences(seq: Any, k: int) -> Any:
         return seq
     order = xp.argsort(seq, stable=True)
     s = seq[order]
-    first = xp.concat([xp.ones(1, dtype=xp.bool, **_dev(seq)), s[1:] != s[:-1]])
+    first = xp.concat([xp.ones(1, dtype=xp.bool, **device_kwargs(seq)), s[1:] != s[:-1]])
     pos = xp.sort(order[first])
     return seq[pos[:k]]
-
-
-def _dev(a: Any) -> dict:
-    return {"device": device(a)}
 
 
 def _induced(G: Graph, nodes: Any) -> tuple[Graph, Any]:
@@ -110,8 +104,8 @@ def _arc_subgraph(G: Graph, nodes: Any, arcs: Any) -> tuple[Graph, Any]:
     """The graph on ``nodes`` (relabelled 0..k-1 in order) with the arcs ``arcs`` (ids in CSR order)."""
     xp = G.xp
     arcs = xp.unique_values(arcs)  # drawn with replacement: each arc once
-    new = xp.full((G.n_nodes,), -1, dtype=xp.int64, **_dev(G.indptr))
-    new[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **_dev(G.indptr))
+    new = xp.full((G.n_nodes,), -1, dtype=xp.int64, **device_kwargs(G.indptr))
+    new[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **device_kwargs(G.indptr))
     src, dst = G.sources[arcs], G.indices[arcs]
     keep = (new[src] >= 0) & (new[dst] >= 0)
     S = _from_sorted_pairs(new[src][keep], new[xp.astype(dst, xp.int64)][keep], None, int(nodes.shape[0]),
@@ -141,7 +135,7 @@ def _weighted_nodes(G: Graph, weights: Any, k: int, seed: SeedLike) -> Any:
 def random_node(G: Graph, fraction: float, *, seed: SeedLike = None) -> tuple[Graph, Any]:
     """Uniform random nodes without replacement; the induced subgraph (RN)."""
     k = _budget(G, fraction)
-    return _induced(G, _weighted_nodes(G, G.xp.ones(G.n_nodes, dtype=G.xp.float64, **_dev(G.indptr)), k, seed))
+    return _induced(G, _weighted_nodes(G, G.xp.ones(G.n_nodes, dtype=G.xp.float64, **device_kwargs(G.indptr)), k, seed))
 
 
 def random_degree_node(G: Graph, fraction: float, *, seed: SeedLike = None) -> tuple[Graph, Any]:
@@ -157,8 +151,8 @@ def pagerank_scores(G: Graph, damping: float = 0.85, tol: float = 1e-10, max_ite
     n = G.n_nodes
     out = xp.astype(G.out_degree(), xp.float64)
     T = G.transpose
-    A = _ops.csr_matrix(T.indptr, T.indices, xp.ones(T.n_arcs, dtype=xp.float64, **_dev(T.indptr)), (n, n))
-    x = xp.full((n,), 1.0 / n, dtype=xp.float64, **_dev(G.indptr))
+    A = _ops.csr_matrix(T.indptr, T.indices, xp.ones(T.n_arcs, dtype=xp.float64, **device_kwargs(T.indptr)), (n, n))
+    x = xp.full((n,), 1.0 / n, dtype=xp.float64, **device_kwargs(G.indptr))
     inv = xp.where(out > 0, 1.0 / xp.where(out > 0, out, 1.0), 0.0)
     for _ in range(max_iter):
         dangling = float(xp.sum(xp.where(out == 0, x, 0.0)))
@@ -303,7 +297,7 @@ def _walk_chunks(H: Graph, kind: int, starts: Any, c: float, key: np.uint64, k: 
     gpu = is_gpu(H.indptr)
     W = int(starts.shape[0])
     cur = xp.asarray(starts, copy=True)
-    prev = xp.full((W,), -1, dtype=xp.int64, **_dev(H.indptr))
+    prev = xp.full((W,), -1, dtype=xp.int64, **device_kwargs(H.indptr))
     seq = starts
     nodes = _first_occurrences(seq, k)
     t, restarts = 0, 0

@@ -48,7 +48,6 @@ digraph has none): :math:`J` and :math:`D` are those of :math:`G` without its lo
 
 from __future__ import annotations
 
-import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -58,7 +57,7 @@ from array_api_compat import device
 
 from .._backend import backend_of, device_of, is_gpu, namespace, to_backend, to_numpy
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError
+from ..errors import GraphsampleError, is_real
 from ..graph import Graph, from_edges
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
@@ -428,7 +427,7 @@ def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: 
     if not G.directed:
         raise GraphsampleError("the JDM/DCM sampler needs a directed graph; use G.to_undirected() "
                                "only for the classic samplers")
-    if not (isinstance(p, numbers.Real) and not isinstance(p, bool) and np.isfinite(p) and 0 < p <= 1):
+    if not (is_real(p) and np.isfinite(p) and 0 < p <= 1):
         raise ValueError(f"fraction p must be in (0, 1], got {p!r}")
     if rounding not in ("systematic", "independent"):
         raise ValueError(f"rounding must be 'systematic' or 'independent', not {rounding!r}")

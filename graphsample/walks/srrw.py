@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._backend import asarray_like, host_view, is_gpu, namespace, to_numpy
+from .._backend import asarray_like, device_kwargs, host_view, is_gpu, namespace, to_numpy
 from .._ops import segment_sum
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError
@@ -86,7 +86,7 @@ def stationary_target(G: Graph, base: Base, target: Any, weighted: bool) -> Any:
             raise ValueError("target is only used with base='mh' (the simple random walk's target is its degree)")
         mu = xp.astype(G.out_degree(weighted=weighted), xp.float64)
     elif base == "mh":
-        mu = xp.ones(G.n_nodes, dtype=xp.float64, **_dev(G)) if target is None else check_target(G, target)
+        mu = xp.ones(G.n_nodes, dtype=xp.float64, **device_kwargs(G.indptr)) if target is None else check_target(G, target)
     else:
         raise ValueError(f"base must be 'srw' or 'mh', not {base!r}")
     total = float(xp.sum(mu))
@@ -103,7 +103,7 @@ def base_chain(G: Graph, base: Base, mu: Any, weighted: bool) -> tuple[Any, Any]
     """
     xp = namespace(G.indptr)
     src, dst = G.sources, G.indices
-    w = xp.ones(G.n_arcs, dtype=xp.float64, **_dev(G)) if not weighted else xp.astype(G.weights, xp.float64)
+    w = xp.ones(G.n_arcs, dtype=xp.float64, **device_kwargs(G.indptr)) if not weighted else xp.astype(G.weights, xp.float64)
     s = xp.astype(G.out_degree(weighted=weighted), xp.float64)
     prob = w / s[src]
     if base == "mh":
@@ -111,7 +111,7 @@ def base_chain(G: Graph, base: Base, mu: Any, weighted: bool) -> tuple[Any, Any]
         stay = 1.0 - segment_sum(prob, G.indptr)
         stay = xp.where(stay > 1e-12, stay, 0.0)
     else:
-        stay = xp.zeros(G.n_nodes, dtype=xp.float64, **_dev(G))
+        stay = xp.zeros(G.n_nodes, dtype=xp.float64, **device_kwargs(G.indptr))
     with np.errstate(divide="ignore"):
         return xp.log(prob), xp.log(stay)
 
@@ -155,13 +155,6 @@ def check_connected(G: Graph, weighted: bool = False) -> None:
                                "e.g. graphsample.sampling.metrics.largest_wcc(G)")
 
 
-def _dev(G: Graph) -> dict:
-    """``device=`` keyword for array creation next to ``G``'s arrays."""
-    import array_api_compat
-
-    return {"device": array_api_compat.device(G.indptr)}
-
-
 def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, repel_alpha: Any, n_steps: int,
                   gamma_exp: float) -> SimpleNamespace:
     """The read-only kernel inputs ``(logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep)``."""
@@ -187,7 +180,7 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
     log_gamma = -gamma_exp * np.log(steps + 1.0)
     log_keep = np.log1p(-np.exp(log_gamma))
     if f is None:
-        f = xp.zeros(G.n_nodes, dtype=xp.float64, **_dev(G))
+        f = xp.zeros(G.n_nodes, dtype=xp.float64, **device_kwargs(G.indptr))
     else:
         f = xp.astype(asarray_like(f, G.indptr), xp.float64)
         if f.shape != (G.n_nodes,) or not bool(xp.all(xp.isfinite(f))):
@@ -206,7 +199,7 @@ def _initial_state(G: Graph, inputs: SimpleNamespace, starts: Any, n_chains: int
     of nodes a chain can visit.
     """
     xp = namespace(G.indptr)
-    dev = _dev(G)
+    dev = device_kwargs(G.indptr)
     n_steps = int(inputs.arrays[5].shape[0])
     k = checkpoints.shape[0]
     width = sparse_capacity(G.n_nodes, n_steps) if sparse else G.n_nodes

@@ -492,7 +492,7 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
     """
     if A.shape[0] != A.shape[1]:
         raise GraphValidationError(f"adjacency matrix must be square, got shape {A.shape}")
-    C = A.tocoo()
+    C = A.tocoo(copy=True)  # sum_duplicates works in place: never on the caller's matrix
     C.sum_duplicates()
     keep = C.data != 0
     src, dst, data = C.row[keep].astype(np.int64), C.col[keep].astype(np.int64), C.data[keep].astype(np.float64)

@@ -235,6 +235,14 @@ def test_from_scipy_undirected_keeps_triangular_entries():
         assert arcs(G) == ([(0, 1), (1, 0), (1, 2), (2, 1)], [2.0, 2.0, 3.0, 3.0])
 
 
+def test_from_scipy_leaves_the_callers_matrix_alone():
+    # a COO input with repeated entries was summed in place: tocoo() of a COO array is the array itself
+    A = sp.coo_array((np.array([1.0, 2.0]), (np.array([0, 0]), np.array([1, 1]))), shape=(2, 2))
+    G = gs.from_scipy(A)
+    assert A.nnz == 2 and A.data.tolist() == [1.0, 2.0]
+    assert arcs(G) == ([(0, 1)], [3.0])
+
+
 def test_from_scipy_undirected_rejects_conflicting_mirror_entries():
     with pytest.raises(GraphValidationError, match="symmetric"):
         gs.from_scipy(sp.csr_array(np.array([[0, 2.0], [3.0, 0]])), directed=False)

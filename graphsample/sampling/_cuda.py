@@ -33,8 +33,8 @@ from array_api_compat import device
 from .._backend import asarray_like, namespace
 from .._ops import bincount
 from .._random import uniform_array
+from ._kernels import JDM_STREAM_GPU_SWAPS, JDM_STREAM_IN_STUBS, JDM_STREAM_OUT_STUBS, JDM_STREAM_REPAIR
 
-_STREAM_OUT, _STREAM_IN, _STREAM_REPAIR, _STREAM_SWAP = 3, 4, 1000, 5000
 _MAX_REPAIR_ROUNDS = 200
 _CANDIDATES = 8
 
@@ -72,10 +72,10 @@ def configuration_arcs(out_deg: Any, in_deg: Any, row_deg: Any, col_deg: Any, ri
     nodes = _arange(xp, n, dev)
     # out-stubs grouped by node; nodes are already grouped by ascending out-degree, so by row
     out_stub = xp.repeat(nodes, out_deg)
-    out_stub = out_stub[_shuffle_within(xp, out_deg[out_stub], key, _STREAM_OUT)]
+    out_stub = out_stub[_shuffle_within(xp, out_deg[out_stub], key, JDM_STREAM_OUT_STUBS)]
     # in-stubs grouped by in-degree class, shuffled inside
     in_stub = xp.repeat(nodes, in_deg)
-    in_stub = in_stub[_shuffle_within(xp, in_deg[in_stub], key, _STREAM_IN)]
+    in_stub = in_stub[_shuffle_within(xp, in_deg[in_stub], key, JDM_STREAM_IN_STUBS)]
     # cells are sorted by (row, col): arc t of the row-major listing takes out-stub t
     n_cells = jv.shape[0]
     cell_of_arc = xp.repeat(_arange(xp, n_cells, dev), jv)
@@ -175,7 +175,7 @@ def repair_arcs(xp: Any, src: Any, dst: Any, n: int, out_deg: Any, in_deg: Any, 
         # several candidate partners per bad arc; the lowest-numbered valid one wins
         cand = xp.concat([bad] * _CANDIDATES)
         counter = cand + xp.repeat(_arange(xp, _CANDIDATES, bad), bad.shape[0]) * m
-        partner = _group_partner(xp, group, cand, key, _STREAM_REPAIR + r, counter)
+        partner = _group_partner(xp, group, cand, key, JDM_STREAM_REPAIR + r, counter)
         dst, _ = _try_swaps(xp, src, dst, n, cand, partner)
     return None
 
@@ -202,7 +202,7 @@ def swaps_gpu(n: int, src: Any, dst: Any, n_swaps: int, key: Any) -> tuple[Any, 
     attempted, accepted, r = 0, 0, 0
     while attempted < n_swaps and m >= 2:
         group = in_deg[dst] if r % 2 == 0 else out_deg[src]
-        order = _shuffle_within(xp, group, key, _STREAM_SWAP + r)
+        order = _shuffle_within(xp, group, key, JDM_STREAM_GPU_SWAPS + r)
         e1, e2 = order[0:m - 1:2], order[1:m:2]
         same = group[e1] == group[e2]
         e1, e2 = e1[same], e2[same]

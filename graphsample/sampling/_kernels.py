@@ -24,6 +24,12 @@ import numpy as np
 
 from .._random import random_below, random_uniform, stream_key
 
+#: Counter-RNG streams of one JDM/DCM sample, all under the seed's key. Every random step has its own, so no
+#: two steps share a uniform: the host 2K construction, its swap chain, the node relabelling, the rounding of
+#: D, and on GPUs the configuration model's out- and in-stub shuffles, repair round r (+ r) and swap round r (+ r).
+JDM_STREAM_CONSTRUCT, JDM_STREAM_SWAPS, JDM_STREAM_RELABEL, JDM_STREAM_ROUNDING = 0, 1, 2, 6
+JDM_STREAM_OUT_STUBS, JDM_STREAM_IN_STUBS, JDM_STREAM_REPAIR, JDM_STREAM_GPU_SWAPS = 3, 4, 1000, 5000
+
 
 @numba.njit(cache=True)
 def _below(skey, counter, n):
@@ -222,7 +228,7 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
     res_out = out_deg.copy()
     res_in = in_deg.copy()
 
-    skey = stream_key(key, 0)
+    skey = stream_key(key, JDM_STREAM_CONSTRUCT)
     ctr = np.int64(0)
     for b in range(blk_count.shape[0]):
         a, c, J = blk_o[b], blk_i[b], blk_count[b]
@@ -389,7 +395,7 @@ def _swap_chain(n, src, dst, by_in, by_out, gin, gout, pos_in, pos_out, n_swaps,
     akeys = np.full(table_size(2 * m), _EMPTY, np.int64)
     _fill_table(akeys, src, dst, n)
     inserts = 0
-    skey = stream_key(key, 1)
+    skey = stream_key(key, JDM_STREAM_SWAPS)
     accepted = 0
     for t in range(n_swaps):
         e1 = _below(skey, 3 * t, m)

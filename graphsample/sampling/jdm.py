@@ -132,13 +132,6 @@ class JDMReport:
 
 # ----------------------------------------------------------------------------- step 2: rescale D
 
-#: Counter-RNG stream of the rounding of D (step 2). Every random step of a sample has its own stream under
-#: the seed's key, so no two steps share a uniform: the host 2K construction 0 and swap chain 1, the node
-#: relabelling 2, and on GPUs the configuration model's stub shuffles 3 and 4, repair rounds 1000 + r and
-#: swap rounds 5000 + r.
-STREAM_ROUNDING = 6
-
-
 def rescale_counts(counts: np.ndarray, p: float, key: np.uint64, rounding: Rounding = "systematic") -> np.ndarray:
     r"""Round :math:`p\cdot` ``counts`` to integers, unbiased (step 2).
 
@@ -146,17 +139,17 @@ def rescale_counts(counts: np.ndarray, p: float, key: np.uint64, rounding: Round
     :math:`S_i` of :math:`p\,c_i` and one uniform :math:`U` (Madow 1949's systematic sampling); any
     contiguous run of entries then sums to within 1 of :math:`p` times its sum. ``"independent"``:
     :math:`\lfloor pc_i\rfloor` plus an independent Bernoulli of the fractional part per entry.
-    The uniforms come from the counter RNG under ``key``, stream :data:`STREAM_ROUNDING`.
+    The uniforms come from the counter RNG under ``key``, stream ``_kernels.JDM_STREAM_ROUNDING``.
     """
     x = p * np.asarray(counts, dtype=np.float64)
     if rounding == "systematic":
-        u = float(uniform_array(key, np.full(1, STREAM_ROUNDING, np.int64), np.zeros(1, np.int64))[0])
+        u = float(uniform_array(key, np.full(1, _kernels.JDM_STREAM_ROUNDING, np.int64), np.zeros(1, np.int64))[0])
         c = np.floor(np.concatenate([[0.0], np.cumsum(x)]) + u)
         out = np.diff(c)
         # p = 1: S_i is an integer; exact float sums make this exact, round() guards accumulated error.
         return np.rint(out).astype(np.int64)
     if rounding == "independent":
-        u = uniform_array(key, np.full(len(x), STREAM_ROUNDING, np.int64), np.arange(len(x), dtype=np.int64))
+        u = uniform_array(key, np.full(len(x), _kernels.JDM_STREAM_ROUNDING, np.int64), np.arange(len(x), dtype=np.int64))
         base = np.floor(x)
         return (base + (u < x - base)).astype(np.int64)
     raise ValueError(f"rounding must be 'systematic' or 'independent', not {rounding!r}")
@@ -477,7 +470,8 @@ def _multigraph_arcs(tg: Targets, key: np.uint64) -> tuple[np.ndarray, np.ndarra
 def _relabel(n: int, src: Any, dst: Any, key: np.uint64, xp: Any) -> tuple[Any, Any]:
     """Random node ids (classes would otherwise be visible in the numbering)."""
     dev = device(src)
-    u = uniform_array(key, xp.full((n,), 2, dtype=xp.int64, device=dev), xp.arange(n, dtype=xp.int64, device=dev))
+    u = uniform_array(key, xp.full((n,), _kernels.JDM_STREAM_RELABEL, dtype=xp.int64, device=dev),
+                      xp.arange(n, dtype=xp.int64, device=dev))
     perm = xp.argsort(u, stable=True)
     new = xp.empty_like(perm)
     new[perm] = xp.arange(n, dtype=perm.dtype, device=dev)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -56,7 +57,6 @@ def load_graph(source: str, directed: bool | None = None, weighted: bool | None 
     or saved graph, ``True`` (--weighted) on one without weights is a one-line error; ``None`` keeps the
     graph's own.
     """
-    from graphsample.graph import Graph
     from graphsample.io import read_graph
 
     kwargs: dict[str, Any] = {}
@@ -68,12 +68,12 @@ def load_graph(source: str, directed: bool | None = None, weighted: bool | None 
     if weighted and G.weights is None:
         raise GraphsampleError(f"--weighted: {source} has no weights (use --unweighted, or leave the option out)")
     if weighted is False and G.weights is not None:
-        G = Graph(G.indptr, G.indices, None, G.n_nodes, G.directed, G.node_ids, dict(G.meta))
+        G = replace(G, weights=None, meta=dict(G.meta))
     # a dataset or a saved graph has its own directedness: the options convert it
     if directed is False and G.directed:
         G = G.to_undirected()
     elif directed and not G.directed:  # an undirected graph already stores both arcs of every edge
-        G = Graph(G.indptr, G.indices, G.weights, G.n_nodes, True, G.node_ids, dict(G.meta))
+        G = replace(G, directed=True, meta=dict(G.meta))
     if backend != "numpy" or device not in (None, "cpu"):
         G = move(G, backend, device)
     return G

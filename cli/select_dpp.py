@@ -17,12 +17,13 @@ def _load_matrix(path: str, backend: str, device: str | None):
     p = Path(path)
     if not p.exists():
         raise InputFormatError(f"{path}: no such file")
-    try:
-        X = load_npy(path) if p.suffix == ".npy" else np.loadtxt(p, ndmin=2)
-    except InputFormatError:
-        raise
-    except ValueError as exc:
-        raise InputFormatError(f"{path}: cannot read a numeric matrix ({exc})") from None
+    if p.suffix == ".npy":
+        X = load_npy(path)
+    else:
+        try:
+            X = np.loadtxt(p, ndmin=2)
+        except ValueError as exc:
+            raise InputFormatError(f"{path}: cannot read a numeric matrix ({exc})") from None
     if X.ndim != 2:
         raise InputFormatError(f"{path}: expected a 2-D matrix (items x features), got shape {X.shape}")
     return move(np.asarray(X, dtype=np.float64), backend, device)

@@ -20,16 +20,14 @@ def load_matrix(path: str):
     p = Path(path)
     if not p.exists():
         raise InputFormatError(f"{path}: no such file")
+    if p.suffix == ".npy":
+        return load_npy(path)
     try:
-        if p.suffix == ".npy":
-            return load_npy(path)
         if p.suffix == ".npz":
             import scipy.sparse as sp
 
             return sp.load_npz(p)
         return np.loadtxt(p, ndmin=2, delimiter="," if p.suffix == ".csv" else None)
-    except InputFormatError:
-        raise
     except (ValueError, OSError) as exc:
         raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
 

@@ -259,6 +259,7 @@ def esp_select(lam, logE, k, key, stream0, counter0, out):
     ``(stream0 + b, counter0 + n - 1)``. When :math:`e_l^{n-1} = 0` the log-sum is exactly the kept term,
     so the probability is exactly 1.
     """
+    loglam = np.log(np.maximum(lam, 0.0))  # once for every sample; -inf at 0, never read there
     for b in prange(out.shape[0]):
         skey = stream_key(key, np.uint64(stream0 + b))
         left = k
@@ -268,7 +269,7 @@ def esp_select(lam, logE, k, key, stream0, counter0, out):
             if n == left:
                 p = 1.0
             elif lam[n - 1] > 0.0:
-                p = np.exp(np.log(lam[n - 1]) + logE[left - 1, n - 1] - logE[left, n])
+                p = np.exp(loglam[n - 1] + logE[left - 1, n - 1] - logE[left, n])
             else:
                 p = 0.0
             if random_uniform(skey, counter0 + n - 1) < p:

@@ -457,18 +457,25 @@ def stochastic_sample_size(n: int, budget: int, epsilon: float) -> int:
     return max(1, int(math.ceil(n / budget * math.log(1.0 / epsilon))))
 
 
+def _check_gain(gain: str, phi: Phi | None) -> Phi:
+    """``phi`` (default :func:`make_phi`) after checking that ``gain`` is known and, for ``"linear"``, that a
+    callable phi has its derivative."""
+    phi = phi or make_phi()
+    if gain not in GAINS:
+        raise ValueError(f"unknown gain {gain!r}; choose one of {', '.join(GAINS)}")
+    if gain == "linear" and phi.kind == "callable" and phi.grad is None:
+        raise ValueError("gain='linear' with a callable phi needs its derivative (phi_grad)")
+    return phi
+
+
 def mig_run(problem: MIGProblem, budget: int | float, *, phi: Phi | None = None, gain: str = "linear",
             optimizer: str = "auto", initial: Sequence[int] | None = None, epsilon: float = 0.01,
             sample_size: int | None = None, seed: SeedLike = 0, backend: str = "numpy",
             device: str | None = None) -> MIGResult:
     """Greedy selection on an assembled :class:`MIGProblem` (the engine of :func:`mig_select`)."""
-    phi = phi or make_phi()
-    if gain not in GAINS:
-        raise ValueError(f"unknown gain {gain!r}; choose one of {', '.join(GAINS)}")
+    phi = _check_gain(gain, phi)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if gain == "linear" and phi.kind == "callable" and phi.grad is None:
-        raise ValueError("gain='linear' with a callable phi needs its derivative (phi_grad)")
     n = problem.n
     init = np.unique(np.asarray([] if initial is None else list(initial), dtype=np.int64))
     if init.size and (init.min() < 0 or init.max() >= n):
@@ -597,11 +604,7 @@ def mig_select_greedi(client: Any, problem: MIGProblem, budget: int, n_shards: i
     :math:`\sum_k \varphi(x_k + \delta^{(i_t)}_k) - \varphi(x_k)` (``"exact"``), then
     :math:`x \mathrel{+}= \delta^{(i_t)}`.
     """
-    phi = phi or make_phi()
-    if gain not in GAINS:
-        raise ValueError(f"unknown gain {gain!r}; choose one of {', '.join(GAINS)}")
-    if gain == "linear" and phi.kind == "callable" and phi.grad is None:
-        raise ValueError("gain='linear' with a callable phi needs its derivative (phi_grad)")
+    phi = _check_gain(gain, phi)
     if n_shards < 1:
         raise ValueError(f"n_shards must be at least 1, got {n_shards}")
     k = _budget(budget, problem.n)

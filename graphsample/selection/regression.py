@@ -184,7 +184,7 @@ def orthonormal_basis(A: Any, xp: Any) -> tuple[Any, Any]:
         # equilibrate the columns first (unit norms): badly scaled columns would otherwise fall under the
         # eigenvalue threshold and be dropped from the range
         norms = xp.sqrt(xp.linalg.diagonal(G))
-        D = xp.where(norms > 0, 1.0 / xp.where(norms > 0, norms, 1.0), 1.0)
+        D = 1.0 / xp.where(norms > 0, norms, 1.0)
         lam, V = xp.linalg.eigh(D[:, None] * G * D[None, :])
         keep = lam > lam[-1] * A.shape[1] * 1e-15
         M0 = D[:, None] * (V[:, keep] / xp.sqrt(lam[keep]))
@@ -264,12 +264,12 @@ def _line_search(r: Any, c: Any, w: Any, p: float, xp: Any, f0: float) -> tuple[
             a0, g0, a1 = a1, g1, 2.0 * a1
             g1 = slope(a1)
         side = 0
-        widths = [abs(a1 - a0)] * 2
+        before, last = abs(a1 - a0), abs(a1 - a0)  # bracket widths two steps and one step ago
         for _ in range(200):
             a = a1 - g1 * (a1 - a0) / (g1 - g0) if g1 != g0 else 0.5 * (a0 + a1)
-            if abs(a1 - a0) > 0.5 * widths[-2]:  # regula falsi stalls when |g| spans many orders (large p): bisect
+            if abs(a1 - a0) > 0.5 * before:  # regula falsi stalls when |g| spans many orders (large p): bisect
                 a = 0.5 * (a0 + a1)
-            widths.append(abs(a1 - a0))
+            before, last = last, abs(a1 - a0)
             ga = slope(a)
             if (ga < 0) == (g1 < 0):
                 a1, g1 = a, ga

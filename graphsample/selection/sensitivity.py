@@ -339,8 +339,7 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
         raise ValueError(f"unknown method {method!r}; choose 'exact' or 'approx'")
     if not 0 < eps <= 1:
         raise ValueError(f"eps must be in (0, 1], got {eps}")
-    if not 0 < delta < 1:
-        raise ValueError(f"delta must be in (0, 1), got {delta}")
+    _check_eps_delta(eps, delta)
     if sketch not in ("countsketch", "srht"):
         raise ValueError(f"unknown sketch {sketch!r}; choose 'countsketch' or 'srht'")
     if sketch_size is not None and (not _is_int(sketch_size) or sketch_size < 1):
@@ -553,14 +552,19 @@ def mixture_scores(sigma: Any, tau: Any, a: float | None = None, b: float | None
     namespace_of_vector(tau, "tau")
     if sigma.shape != tau.shape:
         raise ValueError(f"sigma and tau must have the same shape, got {tuple(sigma.shape)} and {tuple(tau.shape)}")
-    for v, name in ((sigma, "sigma"), (tau, "tau")):
-        if (a if name == "sigma" else b) is None and not float(xp.sum(v)) > 0:
-            raise ValueError(f"{name} sums to zero: give the mixture coefficients a and b explicitly")
-    a = 0.5 / float(xp.sum(sigma)) if a is None else float(a)
-    b = 0.5 / float(xp.sum(tau)) if b is None else float(b)
+    a = _even_share(xp, sigma, "sigma") if a is None else float(a)
+    b = _even_share(xp, tau, "tau") if b is None else float(b)
     if a < 0 or b < 0 or not (np.isfinite(a) and np.isfinite(b)):
         raise ValueError("the mixture coefficients a and b must be finite and non-negative")
     return a * sigma + b * tau
+
+
+def _even_share(xp: Any, v: Any, name: str) -> float:
+    """``1 / (2 sum v)``, the default mixture coefficient of ``v``; a clear error when ``v`` sums to zero."""
+    total = float(xp.sum(v))
+    if not total > 0:
+        raise ValueError(f"{name} sums to zero: give the mixture coefficients a and b explicitly")
+    return 0.5 / total
 
 
 def namespace_of_vector(v: Any, name: str) -> Any:

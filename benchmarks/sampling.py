@@ -21,6 +21,7 @@ can be split by dataset (``--datasets wiki-vote --tag wiki-vote``, ...) and merg
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -101,13 +102,20 @@ class _SetSampleRandom:
         return random.sample(sorted(population) if isinstance(population, set | frozenset) else population, k)
 
 
-def lbof_sample(name: str, H, ids: np.ndarray, k_nodes: int, k_edges: int, seed: int):
-    """Run LBoF's counterpart of ``name``; returns (node ids in G, edge pairs in G or None)."""
+@functools.cache
+def _lbof():
+    """Little Ball of Fur, its forest fire fixed for Python 3.11 (:class:`_SetSampleRandom`); patched once, outside
+    every timing."""
     import littleballoffur as lbof
     from littleballoffur.exploration_sampling import forestfiresampler
 
     forestfiresampler.random = _SetSampleRandom()
+    return lbof
 
+
+def lbof_sample(name: str, H, ids: np.ndarray, k_nodes: int, k_edges: int, seed: int):
+    """Run LBoF's counterpart of ``name``; returns (node ids in G, edge pairs in G or None)."""
+    lbof = _lbof()
     cls, size = LBOF[name]
     kwargs = {"number_of_nodes": k_nodes} if size == "nodes" else {"number_of_edges": max(k_edges, 1)}
     sampler = getattr(lbof, cls)(seed=seed, **kwargs)
@@ -468,7 +476,8 @@ def main() -> None:
         aggregate(args.aggregate)
         return
     os.environ.setdefault("GRAPHSAMPLE_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
-    note = "threads: pin_threads(2) for every tool; command: python benchmarks/sampling.py " + " ".join(sys.argv[1:])
+    command = "python benchmarks/sampling.py " + " ".join(sys.argv[1:])
+    note = "threads: pin_threads(2) for every tool; command: " + command
     if not args.skip_quality:
         columns = ["dataset", "p", "sampler", "tool", "ks_mean", "ks_mean_std", "ks_s1s2", "ks_s1s2_std", "jdm_l1",
                    "dcm_l1", "nodes", "arcs", "runs", "note"]
@@ -477,7 +486,7 @@ def main() -> None:
         if args.update:
             old = json.loads((RESULTS / f"{name}.json").read_text())["rows"]
             first = (RESULTS / f"{name}.md").read_text().split("\n")[2]
-            rerun = f"{first}; rows of {', '.join(args.samplers or ['every sampler'])} rerun by: {note.split('command: ')[1]}"
+            rerun = f"{first}; rows of {', '.join(args.samplers or ['every sampler'])} rerun by: {command}"
             save = lambda rows: write_results(name, updated_rows(old, rows), columns, rerun)  # noqa: E731
         quality(args.datasets, args.fractions, args.seeds, not args.no_lbof, save, args.samplers)
     if not args.skip_speed:

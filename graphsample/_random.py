@@ -168,11 +168,10 @@ def _wide(a: Any) -> Any:
     """An integer array (or int) as int64 on its backend, so that the hash arithmetic wraps in 64 bits."""
     if isinstance(a, int | np.integer):
         return np.int64(_i64(int(a) & 0xFFFFFFFFFFFFFFFF))
-    if type(a).__module__.split(".")[0] == "torch":
-        import torch
+    from ._backend import namespace
 
-        return a.to(torch.int64)
-    return a.astype(np.int64, copy=False)
+    xp = namespace(a)
+    return xp.astype(a, xp.int64, copy=False)
 
 
 def uniform_array(key: Any, stream: Any, counter: Any) -> Any:

@@ -539,13 +539,14 @@ def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoop
     w = None
     if weight is not None and any(weight in d for _, _, d in H.edges(data=True)):
         w = np.fromiter((d.get(weight, 1.0) for _, _, d in H.edges(data=True)), dtype=np.float64, count=m)
+    mixed = GraphValidationError("node labels must be all integers or all strings")
     try:
         ids = np.asarray(nodes) if nodes else None
     except ValueError:  # ragged tuples
-        ids = np.empty(0, dtype=object)
+        raise mixed from None
     if ids is not None and (ids.ndim != 1 or ids.dtype == object or (ids.dtype.kind == "U" and not all(
             isinstance(u, str) for u in nodes))):  # tuples give a 2-D array, mixed int/str a str array
-        raise GraphValidationError("node labels must be all integers or all strings")
+        raise mixed
     if ids is not None and ids.dtype.kind in "iu" and np.array_equal(ids, np.arange(len(ids))):
         ids = None
     return from_edges(src, dst, w, n_nodes=len(nodes), directed=H.is_directed(), self_loops=self_loops,

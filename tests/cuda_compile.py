@@ -175,7 +175,8 @@ def probe() -> None:
     except importlib.metadata.PackageNotFoundError:
         provider = None
     if provider is None or not provider.startswith("0.30."):
-        # numba's own (deprecated) CUDA target, or another numba-cuda, types some kernels differently
+        # numba's own (deprecated) CUDA target, or another numba-cuda, types some kernels differently; the
+        # version is the cuda-check extra's pin in setup.cfg (change both together)
         raise RuntimeError(f"the check needs numba-cuda 0.30 (found {provider or 'none'})")
     cuda = numba_cuda()
 

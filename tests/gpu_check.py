@@ -91,11 +91,11 @@ def sh(cmd: list[str], log, timeout: float | None = None) -> tuple[int, float]:
 
 def install_wheels(wheels: Path, log) -> tuple[int, float]:
     """Install every wheel in ``wheels`` into a private folder and put it first on PYTHONPATH (for children too)."""
-    site = Path(tempfile.mkdtemp(prefix="gpu-check-site-"))
     files = sorted(glob.glob(str(wheels / "*.whl")))
     if not files:
         print(f"[no wheels in {wheels}]", file=log, flush=True)
         return 1, 0.0
+    site = Path(tempfile.mkdtemp(prefix="gpu-check-site-"))
     result = sh([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--no-compile",
                   "--no-cache-dir", "--upgrade", "--target", str(site), *files], log)
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)

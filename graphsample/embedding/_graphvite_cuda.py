@@ -142,7 +142,7 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     vertex and no context row, so running them in sequence equals running them in parallel; with one
     warp per block the embeddings equal the CPU trainer's to float rounding.
     """
-    from .graphvite import _NEG_STREAM, block_schedule, pools, subkey
+    from .graphvite import _NEG_STREAM, block_counters, block_schedule, pools, subkey
 
     if ":" in device:
         cuda.select_device(int(device.split(":")[1]))
@@ -156,18 +156,15 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     for t, (heads, tails, block_ptr) in pools(sampler):
         dh, dt = cuda.to_device(heads), cuda.to_device(tails)
         loss = 0.0
-        for e in range(episodes.shape[0]):
-            slots = [(w, int(i), int(j)) for w, (i, j) in enumerate(episodes[e]) if i >= 0]
-            size = sum(int(block_ptr[i * P + j + 1] - block_ptr[i * P + j]) for _, i, j in slots)
-            for w, i, j in slots:
-                b = i * P + j
-                lo, hi = block_ptr[b], block_ptr[b + 1]
-                loss += train_block(dV[pp[i]:pp[i + 1]], dC[pp[j]:pp[j + 1]], dh[lo:hi], dt[lo:hi],
-                                    dprob[pp[j]:pp[j + 1]], dalias[pp[j]:pp[j + 1]],
-                                    subkey(neg_key, sampler.negative_stream(t) + b), h.num_negative,
-                                    h.negative_weight, h.weight_decay, h.lr, done + w, len(slots), sampler.total,
-                                    h.batch_size)
-            done += size
+        start = block_counters(block_ptr, P, done)
+        for i, j in episodes.reshape(-1, 2):  # diagonal after diagonal, as the CPU trainer
+            b = i * P + j
+            lo, hi = block_ptr[b], block_ptr[b + 1]
+            loss += train_block(dV[pp[i]:pp[i + 1]], dC[pp[j]:pp[j + 1]], dh[lo:hi], dt[lo:hi],
+                                dprob[pp[j]:pp[j + 1]], dalias[pp[j]:pp[j + 1]],
+                                subkey(neg_key, sampler.negative_stream(t) + b), h.num_negative, h.negative_weight,
+                                h.weight_decay, h.lr, int(start[b]), P, sampler.total, h.batch_size)
+        done += int(block_ptr[-1])
         if callback is not None:
             callback(done, sampler.total, loss / max(int(block_ptr[-1]), 1))
     return dV.copy_to_host(), dC.copy_to_host()

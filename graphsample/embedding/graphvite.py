@@ -125,6 +125,17 @@ def block_schedule(P: int, W: int) -> np.ndarray:
     return out
 
 
+def block_counters(block_ptr: np.ndarray, P: int, done: int) -> np.ndarray:
+    r"""Learning-rate counter of the first sample of every block ``(i, j)`` of a pool (flat index ``i P + j``)
+    in the single-process trainer, whose episodes are whole diagonals of ``P`` blocks: sample ``k`` of block
+    ``(i, j)`` counts as ``done`` + (samples of the earlier diagonals) + ``i + k P``. The GPU and Dask trainers
+    use it (stride ``P``) to give every sample the CPU trainer's learning rate."""
+    diag = (np.arange(P)[None, :] - np.arange(P)[:, None]) % P  # diagonal of block (i, j)
+    diag_size = np.bincount(diag.ravel(), weights=np.diff(block_ptr), minlength=P).astype(np.int64)
+    diag_start = done + np.concatenate([[0], np.cumsum(diag_size)[:-1]])
+    return (diag_start[diag] + np.arange(P)[:, None]).ravel()
+
+
 class Sampler:
     """The host side of training: partitions, alias tables, and pools of binned positive samples."""
 

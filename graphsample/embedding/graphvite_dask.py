@@ -23,8 +23,8 @@ from .._backend import optional_import, to_numpy
 from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
-from .graphvite import (_NEG_STREAM, Callback, Hyper, Method, Sampler, block_schedule, make_hyper, pools,
-                        resolve_partitions, subkey)
+from .graphvite import (_NEG_STREAM, Callback, Hyper, Method, Sampler, block_counters, block_schedule, make_hyper,
+                        pools, resolve_partitions, subkey)
 
 
 def _train_block_task(V: Any, C: Any, samples: list, table: tuple, skey: np.uint64, h: Hyper, done: int,
@@ -88,13 +88,9 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
               for j in range(P)]
     neg_key = subkey(sampler.key, _NEG_STREAM)
     done, pending = 0, None
-    diag = (np.arange(P)[None, :] - np.arange(P)[:, None]) % P  # diagonal of block (i, j)
     for t, (heads, tails, block_ptr) in pools(sampler):
         loss_futures = []
-        # learning rates as in the single-process trainer, whose episodes are whole diagonals (P slots):
-        # sample k of block (i, j) counts done + (samples of earlier diagonals) + i + k * P
-        diag_size = np.bincount(diag.ravel(), weights=np.diff(block_ptr), minlength=P).astype(np.int64)
-        diag_start = done + np.concatenate([[0], np.cumsum(diag_size)[:-1]])
+        start = block_counters(block_ptr, P, done)  # the single-process trainer's learning rates
         for e in range(episodes.shape[0]):
             for w, (i, j) in enumerate(episodes[e]):
                 if i < 0:
@@ -104,7 +100,7 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
                 samples = client.scatter([heads[lo:hi], tails[lo:hi]], workers=[workers[w]], hash=False)
                 fut = client.submit(_train_block_task, Vp[i], Cp[j], samples, tables[j],
                                     subkey(neg_key, sampler.negative_stream(t) + b), hyper,
-                                    int(diag_start[diag[i, j]]) + int(i), P, sampler.total, device,
+                                    int(start[b]), P, sampler.total, device,
                                     workers=[workers[w]], allow_other_workers=False, pure=False)
                 Vp[i] = client.submit(operator.getitem, fut, 0, workers=[workers[w]])
                 Cp[j] = client.submit(operator.getitem, fut, 1, workers=[workers[w]])

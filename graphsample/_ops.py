@@ -86,10 +86,17 @@ def repeat_ids(indptr: Any) -> Any:
 
 
 def bincount(x: Any, minlength: int, weights: Any = None) -> Any:
-    """Counts (or sums of ``weights``) per value of the non-negative integer array ``x``."""
+    """Counts (or float64 sums of ``weights``) per value of the non-negative integer array ``x``.
+
+    Sums are float64 on every backend, as NumPy's and CuPy's ``bincount`` give them; ``torch.bincount`` would sum
+    float32 weights in float32.
+    """
     b = backend_of(x)
     if b == "torch":
-        return native("torch").bincount(x, weights=weights, minlength=minlength)
+        torch = native("torch")
+        if weights is not None:
+            weights = weights.to(torch.float64)
+        return torch.bincount(x, weights=weights, minlength=minlength)
     return native(b).bincount(x, weights=weights, minlength=minlength)
 
 

@@ -30,6 +30,16 @@ def test_csr_layout_exact(to_b):
     assert G.n_nodes == 3 and G.n_arcs == 4 and G.directed
 
 
+def test_weighted_degrees_are_float64_sums_on_every_backend(to_b):
+    # 2**24 + 3 is not a float32: a float32 sum of 2**24 and three ones cannot give it, a float64 sum does
+    big = float(2**24)
+    w = np.array([big, 1, 1, 1, 1, 1, 1], dtype=np.float32)
+    G = gs.from_edges(to_b([0, 0, 0, 0, 2, 3, 4]), to_b([1, 2, 3, 4, 1, 1, 1]), to_b(w))
+    for degree in (G.out_degree(weighted=True), G.in_degree(weighted=True)):
+        assert str(degree.dtype).endswith("float64")
+        assert to_numpy(degree).max() == 2**24 + 3
+
+
 def test_results_follow_backend(backend, to_b):
     G = gs.from_edges(to_b([0, 1]), to_b([1, 2]))
     assert G.backend == backend[0]

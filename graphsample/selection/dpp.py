@@ -116,6 +116,24 @@ def numerical_rank(s: Any, shape: tuple[int, ...]) -> int:
     return int(xp.sum(xp.astype(s > max(shape) * float(np.finfo(np.float64).eps) * smax, xp.int64)))
 
 
+def unit_column_svd(B: Any) -> tuple[Any, Any, Any, Any, int]:
+    r"""Thin SVD of B (N x d) with its columns scaled to unit norm, and the numerical rank: the one rank rule
+    for feature matrices, shared by :func:`k_dpp`, :func:`dpp` (``features``) and
+    :func:`~graphsample.selection.volume.column_basis`.
+
+    With :math:`n_j = \|B_{:,j}\|` (1 for a zero column) and :math:`Y = B\,\mathrm{diag}(n)^{-1} = U\Sigma W^	op`,
+    returns ``(U, s, Wt, n, rank)``, ``rank`` by :func:`numerical_rank` on ``s``. :math:`\operatorname{range}(B) =
+    \operatorname{range}(Y)` and :math:`\operatorname{rank} B = \operatorname{rank} Y`: scaling columns changes
+    neither, but the singular values of B spread with the column scales (columns 1e-9 and 1e9 put
+    :math:`\sigma_{\min}/\sigma_{\max}` near 1e-18, under any float64 threshold) while those of Y do not.
+    """
+    xp = namespace(B)
+    n = xp.linalg.vector_norm(B, axis=0)
+    n = xp.where(n > 0, n, 1.0)
+    U, s, Wt = xp.linalg.svd(B / n[None, :], full_matrices=False)  # descending
+    return U, s, Wt, n, numerical_rank(s, B.shape)
+
+
 # --- projection DPPs --------------------------------------------------------------------------
 
 def projection_dpp(U: Any = None, n_samples: int | None = None, *, K: Any = None, seed: SeedLike = None) -> Any:
@@ -297,10 +315,15 @@ def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str, int]:
     r"""Eigenpairs ``(lam, V)``, ascending, with orthonormal V (N x M), ``kind`` "L" (L-ensemble) or "K", and the
     numerical rank (:func:`numerical_rank`): how many of the largest eigenvalues count.
 
-    For ``features`` B (N x d), :math:`L = BB^\top = U\Sigma^2U^\top` from the thin SVD :math:`B = U\Sigma W^\top`
-    (O(N d^2)), keeping the singular values inside B's numerical rank: all M returned pairs count. The SVD
-    resolves :math:`\sigma_i` down to ~:math:`\varepsilon\sigma_{\max}`, where the eigenvalues of
-    :math:`B^\top B` stop at ~:math:`\varepsilon\sigma_{\max}^2`.
+    For ``features`` B (N x d): :func:`unit_column_svd` gives :math:`B = U_r G` with :math:`U_r` (N x r) orthonormal,
+    :math:`G = \Sigma_r W_r^\top \mathrm{diag}(n)` (r x d, column-graded) and the rank r (one rule with
+    :func:`~graphsample.selection.volume.column_basis`). The SVD :math:`G = P\,\mathrm{diag}(\sigma)\,Z^\top` gives
+    :math:`L = BB^\top = (U_rP)\,\mathrm{diag}(\sigma^2)(U_rP)^\top`, all r pairs counting; O(N d^2 + r d^2) flops,
+    never N x N. LAPACK's SVD of G (on G's backend) resolves :math:`\sigma_i` only to an absolute
+    :math:`\varepsilon\sigma_{\max}`, a relative error of :math:`\varepsilon\sigma_{\max}/\sigma_i`; when its
+    :math:`\sigma_r/\sigma_1` is below :math:`\sqrt\varepsilon` of G's dtype (columns of very different scales:
+    relative errors above :math:`\sqrt\varepsilon`), one-sided Jacobi (:func:`._dpp_cpu.jacobi_left_svd`, in
+    float64 on the host) recomputes it with relative accuracy in every :math:`\sigma_i` (Demmel & Veselić 1992).
     """
     given = [x is not None for x in (L, K, features)]
     if sum(given) != 1:
@@ -308,9 +331,14 @@ def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str, int]:
     if features is not None:
         B = as_matrix(features, "features")
         xp = namespace(B)
-        U, sig, _ = xp.linalg.svd(B, full_matrices=False)  # descending
-        r = numerical_rank(sig, B.shape)
-        return xp.flip(sig[:r]) ** 2, xp.flip(U[:, :r], axis=1), "L", r
+        U, s, Wt, n, r = unit_column_svd(B)
+        G = s[:r, None] * Wt[:r, :] * n[None, :]
+        P, sig, _ = xp.linalg.svd(G, full_matrices=False)  # descending
+        if r and float(sig[r - 1]) < float(xp.finfo(G.dtype).eps) ** 0.5 * float(sig[0]):
+            sig, P = _dpp_cpu.jacobi_left_svd(np.ascontiguousarray(to_backend(G, "numpy"), dtype=np.float64))
+            sig, P = xp.astype(_like(sig, B), G.dtype), xp.astype(_like(P, B), G.dtype)
+        V = U[:, :r] @ P
+        return xp.flip(sig) ** 2, xp.flip(V, axis=1), "L", r
     M = as_matrix(L if L is not None else K, "L" if L is not None else "K")
     xp = namespace(M)
     if M.shape[0] != M.shape[1]:
@@ -336,7 +364,8 @@ def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | 
     * ``L`` (N x N, PSD): :math:`P(S) = \det L_S / \det(L + I)`;
     * ``K`` (N x N, :math:`0 \preceq K \preceq I`): :math:`P(A \subseteq S) = \det K_A`;
     * ``features`` ``B`` (N x d): the L-ensemble :math:`L = BB^\top`, through the thin SVD
-      :math:`B = U\Sigma W^\top` (eigenpairs of L: :math:`U`, :math:`\Sigma^2`), O(N d^2), no N x N.
+      :math:`B = U\Sigma W^\top` (eigenpairs of L: :math:`U`, :math:`\Sigma^2`; computed as in :func:`_spectrum`,
+      accurate for columns of any scales), O(N d^2), no N x N.
 
     Spectral algorithm (Hough et al. 2006; Kulesza & Taskar 2012, Alg. 1): eigendecompose once;
     for each sample keep eigenvector :math:`n` with probability :math:`\lambda_n/(1+\lambda_n)`

@@ -26,7 +26,7 @@ from array_api_compat import device as _where
 
 from .._random import SeedLike, seed_key, uniform_array
 from .._backend import namespace
-from .dpp import _check_count, _projection_features, as_matrix, k_dpp, numerical_rank
+from .dpp import _check_count, _projection_features, as_matrix, k_dpp, unit_column_svd
 from .sensitivity import leverage_scores
 
 #: stream offset of the uniform padding keys of volume sampling (sample b uses PAD_STREAMS + b)
@@ -38,16 +38,12 @@ def column_basis(X: Any) -> Any:
     r"""Orthonormal basis :math:`U` (N x rank) of the column space of X, from a thin SVD.
 
     The columns of X are first scaled to unit norm (the column space does not change), then the rank counts
-    singular values above :math:`\max(N, d)\,\varepsilon\,\sigma_{\max}`
-    (:func:`~graphsample.selection.dpp.numerical_rank`, the rule :func:`~graphsample.selection.dpp.k_dpp`
-    applies to the singular values of its features).
+    singular values above :math:`\max(N, d)\,\varepsilon\,\sigma_{\max}`: both by
+    :func:`~graphsample.selection.dpp.unit_column_svd`, the rank rule :func:`~graphsample.selection.dpp.k_dpp`
+    applies to its features, so the k-DPP branch of :func:`volume_sampling` sees the same rank.
     """
     X = as_matrix(X, "X")
-    xp = namespace(X)
-    norms = xp.linalg.vector_norm(X, axis=0)
-    X = X / xp.where(norms > 0, norms, 1.0)[None, :]  # badly scaled columns would fall under the threshold
-    U, s, _ = xp.linalg.svd(X, full_matrices=False)
-    rank = numerical_rank(s, X.shape)
+    U, _, _, _, rank = unit_column_svd(X)
     if rank == 0:
         raise ValueError("X is zero: its column space is empty")
     return U[:, :rank]

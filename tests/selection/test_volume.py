@@ -83,6 +83,29 @@ def test_small_singular_values_count_in_the_rank_of_both_branches():
         k_dpp(3, features=X2)
 
 
+def test_columns_scaled_1e9_and_1e_9_one_rank_rule_and_exact_k_dpp_law():
+    r"""X = A diag(1e-9, 1e-9, 1e9, 1e9), A (8 x 4) Gaussian: rank 4 in exact arithmetic and for column_basis,
+    whose unit-column rule does not see the scales. k = 3 < d takes the k-DPP branch, which must count the
+    same rank (the singular values of X itself spread over 1e18, past the max(N, d) eps rule) and sample
+    the exact law, by Cauchy--Binet over the column sets T:
+    :math:`\det(X_S X_S^\top) = \sum_{|T| = 3} \prod_{t \in T} D_t^2 \det(A_{S,T})^2`. The weights of T are scaled by
+    1e-18 (the law does not change), and the T with one large column weigh 1e-36 of the others."""
+    A = np.random.default_rng(8).standard_normal((8, 4))
+    D = np.array([1e-9, 1e-9, 1e9, 1e9])
+    X = A * D
+    assert column_basis(X).shape == (8, 4)
+    k, draws = 3, 20_000
+    d2 = (D * 1e-9) ** 2
+    law = {S: sum(np.prod(d2[list(T)]) * np.linalg.det(A[np.ix_(S, T)]) ** 2 for T in combinations(range(4), k))
+           for S in combinations(range(8), k)}
+    Z = sum(law.values())
+    assert_law(volume_sampling(X, k, draws, seed=9), {S: p / Z for S, p in law.items()}, draws)
+    # k = d: P(S) = det(X_S)^2 / sum = det(A_S)^2 / sum, and k_dpp counts the rank 4 as column_basis does
+    law4 = {S: np.linalg.det(A[list(S)]) ** 2 for S in combinations(range(8), 4)}
+    Z4 = sum(law4.values())
+    assert_law(k_dpp(4, features=X, n_samples=draws, seed=10), {S: p / Z4 for S, p in law4.items()}, draws)
+
+
 def test_volume_backends_agree():
     torch = pytest.importorskip("torch")
     X = np.random.default_rng(3).standard_normal((50, 4))

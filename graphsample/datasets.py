@@ -11,6 +11,9 @@ and a download URL (a byte-identical copy pinned to a commit, so the checksum is
 2. the cache ``$GRAPHSAMPLE_DATA/<name>/`` (default ``~/.cache/graphsample``),
 3. the download URL, saved into the cache after its checksum is verified.
 
+A mirror copy with the wrong checksum is an error (the mirror is the user's); a cache copy with the wrong
+checksum (damaged, or from an older registry) is downloaded again, with a warning.
+
 Every file's SHA-256 is checked before it is parsed. Offline with no copy, one clear error says where
 it looked.
 """
@@ -22,6 +25,7 @@ import os
 import tomllib
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -102,16 +106,20 @@ def fetch(name: str, which: str = "edges", *, download: bool = True) -> Path:
         raise DatasetError(f"dataset {name!r} has no {which}")
     looked = []
     mirror = mirror_dir()
-    candidates = ([mirror / name / spec["file"]] if mirror else []) + [cache_dir() / name / spec["file"]]
-    for path in candidates:
+    cached = cache_dir() / name / spec["file"]
+    for path in ([mirror / name / spec["file"]] if mirror else []) + [cached]:
         looked.append(str(path))
-        if path.is_file():
-            if sha256(path) != spec["sha256"]:
-                raise DatasetError(f"{path}: checksum mismatch for dataset {name!r} (expected sha256 {spec['sha256']})")
+        if not path.is_file():
+            continue
+        if sha256(path) == spec["sha256"]:
             return path
+        mismatch = f"{path}: checksum mismatch for dataset {name!r} (expected sha256 {spec['sha256']})"
+        if path != cached or not download:
+            raise DatasetError(mismatch)
+        warnings.warn(f"{mismatch}; downloading it again", stacklevel=2)  # a stale or damaged cache copy
     if not download:
         raise DatasetError(f"dataset {name!r} is not available locally (looked in {', '.join(looked)})")
-    return _download(name, spec, cache_dir() / name / spec["file"], looked)
+    return _download(name, spec, cached, looked)
 
 
 def _download(name: str, spec: dict, target: Path, looked: list[str]) -> Path:

@@ -107,3 +107,19 @@ def test_corrupt_mirror_copy_is_rejected(isolated):
     (folder / "cora_edgelist.txt").write_text("0 1\n")
     with pytest.raises(DatasetError, match="checksum mismatch"):
         datasets.fetch("cora")
+
+
+def test_corrupt_cache_copy_is_downloaded_again(isolated, monkeypatch):
+    payload = b"0 1\n1 2\n"
+    spec = dict(datasets.info("cora").edges, sha256=hashlib.sha256(payload).hexdigest())
+    monkeypatch.setattr(datasets, "info", lambda name: datasets.DatasetInfo(
+        "tiny", "t", "d", True, "src", "cite", 3, 2, spec))
+    stale = isolated / "cache" / "tiny" / spec["file"]
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"0 1\n")
+    with pytest.raises(DatasetError, match="checksum mismatch"):
+        datasets.fetch("tiny", download=False)
+    _serve(monkeypatch, payload)
+    with pytest.warns(UserWarning, match="checksum mismatch.*downloading it again"):
+        assert datasets.fetch("tiny") == stale
+    assert stale.read_bytes() == payload

@@ -10,7 +10,9 @@ two selectable readings (``mode``):
   :math:`\mathrm{ARI}(\text{k-means}, \text{GMM MAP})`, the BIC and the separable fraction.
   :math:`k^*` maximises the agreement; ties go to the larger separable fraction, then the lower BIC.
   Agreements within ``agreement_tol`` (0.05) of the best count as tied (ours: ARIs of different k are
-  noisy at the 1e-2 level).
+  noisy at the 1e-2 level). One cluster is returned instead when no GMM(k) of the sweep has a BIC at least
+  ``min_bic_gain`` below a single Gaussian's (ours; the agreement of k = 1 is trivially 1, so it cannot
+  compete on agreement, and without this test a single Gaussian blob was cut into 7 to 10 clusters).
 * ``"divisive"`` -- bisecting. The cluster with the largest SSE is tried first. Its bisection starts
   from the deterministic 2-means and alternates EM started from the k-means labels with Lloyd started
   from the means of the GMM's MAP labels, until the k-means partition repeats (at most 10 times): a
@@ -240,7 +242,8 @@ class PPP:
     ``"divisive"``), ``covariance`` (``"full"`` or ``"diag"``), ``n_init`` (0, the default: no random
     choice; :math:`\ge 2`: extra seeded k-means++ restarts per k from ``seed``, see the module doc),
     ``p_min`` (separable posterior, 0.9), ``agreement_tol`` (flat: agreements within it of the best
-    tie), ``agreement_threshold``, ``min_bic_gain`` and ``min_size`` (divisive acceptance),
+    tie), ``min_bic_gain`` (BIC evidence for more than one cluster, both readings), ``agreement_threshold`` and
+    ``min_size`` (divisive acceptance),
     ``standardize`` (z-score the features first; ours), ``reg_covar`` (added to covariance diagonals).
 
     After :meth:`fit`: ``labels_``, ``n_clusters_``, ``separable_mask_``, ``agreement_``, ``bic_``,
@@ -312,8 +315,9 @@ class PPP:
         for km in self._chain(X, k_hi)[1:]:
             k = km.centroids.shape[0]
             self.sweep_.append(_validate(X, km.labels, k, km.inertia, self.covariance, self.p_min, self.reg_covar))
-        if not self.sweep_:  # every row is the same point
-            return self._one_cluster(X)
+        one = self._one_cluster(X)
+        if not self.sweep_ or one.bic - min(p.bic for p in self.sweep_) < self.min_bic_gain:
+            return one  # every row the same point, or no GMM(k) fits very strongly better than one Gaussian
         top = max(p.agreement for p in self.sweep_)
         near = [p for p in self.sweep_ if p.agreement >= top - self.agreement_tol]
         return max(near, key=lambda p: (p.separable_fraction, -p.bic, -p.k))

@@ -109,10 +109,19 @@ def test_blobs_find_k(mode):
     assert m.centroids_.shape == (4, 3)
 
 
-def test_single_cluster_divisive():
-    X = np.random.default_rng(0).normal(size=(200, 2))
-    m = PPP(mode="divisive").fit(X)
+@pytest.mark.parametrize("mode", ["flat", "divisive"])
+@pytest.mark.parametrize("n,d", [(200, 2), (500, 1), (500, 5)])
+def test_single_gaussian_is_one_cluster(mode, n, d):
+    X = np.random.default_rng(0).normal(size=(n, d))
+    m = PPP(mode=mode).fit(X)
     assert m.n_clusters_ == 1 and (m.labels_ == 0).all()
+
+
+def test_flat_keeps_k_when_some_gmm_beats_one_gaussian():
+    # wine, full covariance: GMM(2) is 85 BIC below one Gaussian, so the sweep's k* (8, by agreement) stands
+    X, _ = load("wine")
+    m = PPP(mode="flat", covariance="full", k_max=8).fit(X)
+    assert m.n_clusters_ == 8
 
 
 @pytest.mark.parametrize("mode,n_init", [("flat", 0), ("flat", 4), ("divisive", 0)])

@@ -127,6 +127,16 @@ def test_node2vec_second_step_follows_pq_bias(p, q, weights):
     assert chi2_pvalue(observed, bias) > P_MIN
 
 
+def test_node2vec_directed_distance_reads_arcs_from_t():
+    # t=0 -> v=1 -> {2, 3, 4}; arcs 0 -> 2 and 3 -> 0: only x = 2 is at distance 1 (an arc t -> x), x = 3 and 4
+    # get 1/q (PecanPy's reading; testing x -> t instead would give x = 3 the weight 1); loops keep 2, 4 going
+    G = gs.from_edges([0, 1, 1, 1, 0, 3, 2, 4], [1, 2, 3, 4, 2, 0, 2, 4])
+    q = 4.0
+    w = random_walks(G, np.zeros(40000, np.int64), 2, q=q, seed=3)
+    observed = np.bincount(w.paths[w.paths[:, 1] == 1, 2], minlength=5)[[2, 3, 4]]
+    assert chi2_pvalue(observed, np.array([1.0, 1 / q, 1 / q])) > P_MIN
+
+
 @pytest.mark.parametrize("kw", [{}, {"p": 0.1}, {"p": 0.1, "q": 3.0}])
 def test_non_backtracking_never_returns_unless_forced(kw):
     # with node2vec's p < min(1, q) the return arc has its own "outlier" box in the rejection envelope;

@@ -31,7 +31,7 @@ import numpy as np
 from array_api_compat import device
 
 from .._backend import asarray_like, namespace
-from .._ops import bincount
+from .._ops import bincount, repeat_ids
 from .._random import uniform_array
 from ._kernels import JDM_STREAM_GPU_SWAPS, JDM_STREAM_IN_STUBS, JDM_STREAM_OUT_STUBS, JDM_STREAM_REPAIR
 
@@ -46,6 +46,13 @@ def _arange(xp: Any, n: int, like: Any) -> Any:
 def _excl_cumsum(xp: Any, a: Any) -> Any:
     c = xp.cumulative_sum(a)
     return c - a
+
+
+def _ids_by_count(xp: Any, counts: Any) -> Any:
+    """``repeat(arange(len(counts)), counts)``: id ``i`` listed ``counts[i]`` times, int64, by
+    :func:`graphsample._ops.repeat_ids` (CuPy's ``repeat`` takes an array of counts only from CuPy 14.1 on)."""
+    zero = xp.zeros(1, dtype=xp.int64, device=device(counts))
+    return repeat_ids(xp.concat([zero, xp.cumulative_sum(xp.astype(counts, xp.int64))]))
 
 
 def _shuffle_within(xp: Any, group: Any, key: Any, stream: int) -> Any:
@@ -68,17 +75,15 @@ def configuration_arcs(out_deg: Any, in_deg: Any, row_deg: Any, col_deg: Any, ri
     dev = out_deg
     ri, ci, jv = (asarray_like(np.asarray(a, dtype=np.int64), dev) for a in (ri, ci, jv))
     n_rows = len(row_deg)
-    n = out_deg.shape[0]
-    nodes = _arange(xp, n, dev)
     # out-stubs grouped by node; nodes are already grouped by ascending out-degree, so by row
-    out_stub = xp.repeat(nodes, out_deg)
+    out_stub = _ids_by_count(xp, out_deg)
     out_stub = out_stub[_shuffle_within(xp, out_deg[out_stub], key, JDM_STREAM_OUT_STUBS)]
     # in-stubs grouped by in-degree class, shuffled inside
-    in_stub = xp.repeat(nodes, in_deg)
+    in_stub = _ids_by_count(xp, in_deg)
     in_stub = in_stub[_shuffle_within(xp, in_deg[in_stub], key, JDM_STREAM_IN_STUBS)]
     # cells are sorted by (row, col): arc t of the row-major listing takes out-stub t
     n_cells = jv.shape[0]
-    cell_of_arc = xp.repeat(_arange(xp, n_cells, dev), jv)
+    cell_of_arc = _ids_by_count(xp, jv)
     m = cell_of_arc.shape[0]
     pos_in_cell = _arange(xp, m, dev) - _excl_cumsum(xp, jv)[cell_of_arc]
     src = out_stub

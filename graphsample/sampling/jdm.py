@@ -546,7 +546,7 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
         src, dst = _same_place(src, G.indptr), _same_place(dst, G.indptr)  # the reported GPU fallback)
     xp = namespace(src)
     src, dst = _relabel(n, src, dst, key, xp)
-    ones = xp.ones(src.shape[0], dtype=xp.float64) if report.fallback == "multigraph" else None
+    ones = xp.ones(src.shape[0], dtype=xp.float64, device=device(src)) if report.fallback == "multigraph" else None
     S = from_edges(src, dst, ones, n_nodes=n, directed=True,
                    duplicates="sum" if report.fallback == "multigraph" else "error")
     _fill_report(report, tg, S, J, D, G0)

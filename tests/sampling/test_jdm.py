@@ -249,6 +249,45 @@ def test_gpu_path_on_numpy_and_torch_cpu():
     assert np.array_equal(out[0], out[1])
 
 
+def test_gpu_construction_passes_no_array_of_counts_to_repeat(monkeypatch):
+    """CuPy before 14.1 refuses an array as ``repeat``'s counts ("cupy.ndarray cannot be specified as
+    `repeats` argument"); with the array-API namespace's ``repeat`` made as strict, the GPU construction
+    still runs on NumPy arrays and gives the same arcs."""
+    import array_api_compat.numpy as compat_np
+
+    G = random_digraph(300, 1500, 9)
+    key = seed_key(5)
+    tg = jdm.plan_targets(_host_triplets(joint_degree_matrix(G)), _host_triplets(degree_correlation_matrix(G)),
+                          0.5, key)
+    expected = _cuda.construct_gpu(tg, key, np.zeros(1, np.int64))
+
+    def strict_repeat(x, repeats, *args, **kwargs):
+        if not isinstance(repeats, int):
+            raise ValueError("cupy.ndarray cannot be specified as `repeats` argument.")
+        return np.repeat(x, repeats, *args, **kwargs)
+
+    monkeypatch.setattr(compat_np, "repeat", strict_repeat)
+    got = _cuda.construct_gpu(tg, key, np.zeros(1, np.int64))
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+
+
+def test_multigraph_fallback_weights_on_the_graph_device():
+    """The multigraph fallback's unit weights are made where the arcs live. On CPU torch a default device of
+    "meta" stands in for a CUDA graph: a tensor made without the arcs' device lands there and the weight check
+    cannot read it (as CPU weights next to CUDA arcs would fail the CSR build)."""
+    torch = pytest.importorskip("torch")
+    hubs, n = 20, 220  # 20 hubs pointing at all 200 other nodes: p = 0.1 leaves too few nodes for them
+    rng = np.random.default_rng(3)
+    src = np.concatenate([np.repeat(np.arange(hubs), n - hubs), rng.integers(hubs, n, 400)])
+    dst = np.concatenate([np.tile(np.arange(hubs, n), hubs), rng.integers(hubs, n, 400)])
+    G = from_edges(src, dst, n_nodes=n, self_loops="drop").to("torch")
+    S_host, _ = jdm_sample(G.to("numpy"), 0.1, seed=1, on_infeasible="multigraph")
+    with torch.device("meta"):
+        S, report = jdm_sample(G, 0.1, seed=1, on_infeasible="multigraph")
+    assert report.fallback == "multigraph" and S.weights.device == S.indices.device == torch.device("cpu")
+    assert np.array_equal(to_numpy(S.indices), S_host.indices) and np.array_equal(to_numpy(S.weights), S_host.weights)
+
+
 @pytest.mark.gpu
 def test_jdm_sample_on_gpu(backend):
     b, d = backend

@@ -17,8 +17,11 @@ r"""PageRank and fully personalized PageRank on a Dask cluster (explicit ``clien
   :math:`x`, every worker computes its rows of :math:`d P'^{\top} x`, the driver adds the dangling and
   teleport terms and checks the L1 change.
 
-On GPUs, start the cluster with ``dask_cuda.LocalCUDACluster`` (one worker per GPU) and give each worker
-its graph as CuPy arrays (see ``docs/examples/fppr_multi_gpu.py``).
+The workers here run the CPU (Numba) kernels: a graph on a GPU is copied to the host first. On several GPUs,
+start the cluster with ``dask_cuda.LocalCUDACluster`` (one worker per GPU) and let each worker load the graph
+onto its GPU and call the single-GPU :func:`~graphsample.ranking.fully_personalized_pagerank` on blocks of
+sources, as ``docs/examples/fppr_multi_gpu.py`` does; walkers are keyed by (seed, source, walk) there too, so
+the result does not depend on the number or kind of workers.
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ class Graph:
         ``node_ids`` of the result are the original labels of the kept nodes.
         """
         xp = self.xp
-        nodes = xp.asarray(nodes)
+        nodes = xp.asarray(nodes, **_dev(self.indptr))
         if int(nodes.shape[0]) and (int(xp.min(nodes)) < 0 or int(xp.max(nodes)) >= self.n_nodes):
             raise GraphValidationError("subgraph nodes must be ids in 0..n_nodes-1")
         new_id = xp.full((self.n_nodes,), -1, dtype=xp.int64, **_dev(self.indptr))

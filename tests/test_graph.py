@@ -40,6 +40,16 @@ def test_weighted_degrees_are_float64_sums_on_every_backend(to_b):
         assert to_numpy(degree).max() == 2**24 + 3
 
 
+def test_subgraph_of_a_list_is_made_on_the_graphs_device():
+    # a default device of "meta" stands in for CUDA: a list turned into a tensor without the graph's device
+    # lands there, and the subgraph's arrays would mix devices
+    torch = pytest.importorskip("torch")
+    G = gs.from_edges(torch.tensor([0, 1, 2]), torch.tensor([1, 2, 0]))
+    with torch.device("meta"):
+        S = G.subgraph([2, 0, 1])
+    assert S.device == "cpu" and arcs(S)[0] == [(0, 1), (1, 2), (2, 0)]
+
+
 def test_results_follow_backend(backend, to_b):
     G = gs.from_edges(to_b([0, 1]), to_b([1, 2]))
     assert G.backend == backend[0]

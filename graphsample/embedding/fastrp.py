@@ -44,7 +44,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import _ops
-from .._backend import backend_of, namespace
+from .._backend import backend_of, device_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, GraphValidationError
 from ..graph import Graph
@@ -421,8 +421,9 @@ def _check_features(G: Graph, features: Any, dt: Any) -> Any:
         b = backend_of(features)
     except TypeError:
         features, b = np.asarray(features, dtype=np.float64), "numpy"
-    if b != G.backend:
-        raise GraphsampleError(f"features are a {b} array but the graph is on {G.backend}; move them with to_backend")
+    if b != G.backend or device_of(features) != G.device:
+        raise GraphsampleError(f"features are a {b} array on {device_of(features)} but the graph is a {G.backend} "
+                               f"graph on {G.device}; move them with to_backend")
     xp = G.xp
     if features.ndim != 2 or int(features.shape[0]) != G.n_nodes or int(features.shape[1]) == 0:
         raise ValueError(f"features must have shape (n_nodes={G.n_nodes}, f>0), got {tuple(features.shape)}")

@@ -14,7 +14,7 @@ from graphsample._backend import to_numpy
 from graphsample._random import seed_key
 from graphsample.embedding import PRESETS, FastRP, fastrp
 from graphsample.embedding.fastrp import sparse_projection
-from graphsample.errors import GraphValidationError
+from graphsample.errors import GraphsampleError, GraphValidationError
 
 
 def random_graph(n: int = 30, m: int = 90, directed: bool = False, weighted: bool = False, seed: int = 0) -> gs.Graph:
@@ -248,6 +248,14 @@ def test_bad_arguments(kwargs, message):
     kwargs = {"dim": 8, **kwargs}
     with pytest.raises(ValueError, match=message):
         fastrp(G, **kwargs)
+
+
+def test_features_on_another_device_are_refused():
+    torch = pytest.importorskip("torch")
+    G = random_graph().to("torch")
+    X = torch.ones((G.n_nodes, 2), device="meta")  # stands in for features on a GPU next to a CPU graph
+    with pytest.raises(GraphsampleError, match="on meta but the graph is a torch graph on cpu"):
+        fastrp(G, 8, features=X, property_ratio=0.5)
 
 
 def test_bad_graphs():

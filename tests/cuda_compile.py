@@ -16,7 +16,8 @@ device. This helper closes that gap in two processes (``tests/test_cuda_compile.
        python -m tests.cuda_compile sigs.json
 
    compiles every recorded (kernel, signature) to PTX for ``CC`` with ``numba.cuda.compile_ptx``
-   (which needs NVVM, e.g. the ``cuda-check`` extra, but no GPU) and prints a JSON report.
+   (which needs NVVM, e.g. the ``cuda-check`` extra, but no GPU) and prints a JSON report, which also
+   counts the fused multiply-adds in the kernels of :data:`EXACT`.
    ``python -m tests.cuda_compile --probe`` only checks that PTX can be compiled here.
 
 :data:`KERNELS` lists every kernel; :func:`declared_kernels` counts the ``@cuda.jit`` kernel
@@ -40,6 +41,14 @@ from typing import Any
 CC = (9, 0)
 #: environment variable naming the file the recording plugin writes
 SIGNATURES_ENV = "GRAPHSAMPLE_CUDA_SIGNATURES"
+#: kernels whose results the docs promise to equal the CPU's bit for bit (walks, PPR walkers, sampler walks,
+#: alias tables): their PTX must hold no fused multiply-add, which NVVM contracts ``a * b + c`` into by default
+#: (numba.cuda passes no ``-fma=0``) and which rounds once where the CPU rounds twice
+EXACT = ("graphsample.walks._cuda:walk_kernel", "graphsample.walks._cuda:tables_kernel",
+         "graphsample.walks._cuda:alias_kernel", "graphsample.ranking._ppr_cuda:walk_kernel.<locals>.kernel",
+         "graphsample.sampling._cuda:_walk_kernel.<locals>.kernel",
+         "graphsample.sampling._cuda:_frontier_kernel.<locals>.kernel")
+_FMA = re.compile(r"\bfma\.rn\.f(32|64)\b")
 #: every numba.cuda kernel of graphsample: module -> names of kernels, or of functions building one
 KERNELS = {
     "graphsample.walks._cuda": ("walk_kernel", "tables_kernel", "alias_kernel", "srrw_kernel"),
@@ -149,17 +158,20 @@ def compile_all(signatures: dict[str, list]) -> dict[str, Any]:
 
     numba.cuda.dispatcher.get_current_device = lambda: types.SimpleNamespace(compute_capability=CC)
     found = kernels()
-    errors = {}
+    errors, fused = {}, {}
     for kid, sigs in signatures.items():
         if kid not in found:  # reported below as not listed
             continue
         for sig in sigs:
             typed = numba_signature(sig)
             try:
-                cuda.compile_ptx(found[kid].py_func, typed, cc=CC)
+                ptx, _ = cuda.compile_ptx(found[kid].py_func, typed, cc=CC)
             except Exception as e:  # noqa: BLE001 -- every failure is reported
                 errors[f"{kid}{typed}"] = f"{type(e).__name__}: {e}"
-    return {"compiled": sum(map(len, signatures.values())), "errors": errors,
+                continue
+            if kid in EXACT and _FMA.search(ptx):
+                fused[f"{kid}{typed}"] = len(_FMA.findall(ptx))
+    return {"compiled": sum(map(len, signatures.values())), "errors": errors, "fused_multiply_adds": fused,
             "not_launched": sorted(set(found) - set(signatures)),
             "not_listed": sorted(set(signatures) - set(found))}
 

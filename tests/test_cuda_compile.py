@@ -1,4 +1,5 @@
-"""Every numba.cuda kernel compiles to PTX for sm_90 with every argument signature the simulator tests launch.
+"""Every numba.cuda kernel compiles to PTX for sm_90 with every argument signature the simulator tests launch,
+and the kernels promised to equal the CPU bit for bit hold no fused multiply-add.
 
 The simulator never compiles a kernel; this check does, without a GPU (see :mod:`tests.cuda_compile`).
 It needs numba.cuda with NVVM (``pip install -e ".[cuda-check]"``) and is skipped without them, and on a
@@ -61,3 +62,5 @@ def test_kernels_compile_to_ptx(ptx_compiler, tmp_path):
     assert not report["not_listed"], f"kernels missing from tests.cuda_compile.KERNELS: {report['not_listed']}"
     assert not report["errors"], "kernels that do not compile for sm_90:\n" + "\n\n".join(
         f"{k}\n{v}" for k, v in report["errors"].items())
+    assert not report["fused_multiply_adds"], ("kernels promised to equal the CPU bit for bit hold fused "
+                                               f"multiply-adds: {report['fused_multiply_adds']}")

@@ -11,6 +11,7 @@ from scipy.optimize import linprog
 
 from graphsample._backend import to_numpy
 from graphsample.selection.regression import lp_objective, lp_regression, orthonormal_basis
+from tests.conftest import skip_unless_on_gpu
 
 
 def _data(n=300, d=5, seed=0, df=2.0):
@@ -185,3 +186,17 @@ def test_half_precision_is_promoted():
 def test_bad_type():
     with pytest.raises(TypeError, match="NumPy / CuPy / torch array"):
         lp_regression({"a": 1}, np.ones(2), 1)
+
+
+@pytest.mark.gpu
+def test_host_b_and_weights_follow_a_torch_cuda_matrix():
+    # torch CPU vectors beside a torch CUDA matrix are converted like NumPy ones (before: torch's device error)
+    skip_unless_on_gpu("torch")
+    import torch
+
+    rng = np.random.default_rng(4)
+    A, b, w = rng.standard_normal((200, 3)), rng.standard_normal(200), rng.uniform(1, 2, 200)
+    ref = lp_regression(A, b, 1.5, weights=w)
+    got = lp_regression(torch.as_tensor(A, device="cuda"), torch.as_tensor(b), 1.5, weights=torch.as_tensor(w))
+    assert str(got.x.device).startswith("cuda")
+    np.testing.assert_allclose(to_numpy(got.x), ref.x, rtol=1e-8, atol=1e-10)

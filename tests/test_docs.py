@@ -1,0 +1,273 @@
+"""The user documentation runs: README.md and docs/*.md (their ```python blocks and `graphsample` commands) and
+the multi-GPU scripts of docs/examples. Marking: words after ```python say what a block needs (`gpu`: a CUDA
+device; `dask`: a Dask cluster; `slow`: minutes of work); such a block is skipped here, with that reason, unless
+its need is met (only `gpu` can be).
+
+The python blocks of a page run in order in one namespace, in a scratch folder that holds the small input files the
+docs name (edges.txt, features.npy, ...); blocks that load a dataset are skipped when it is not available locally.
+The values the docs show in comments are checked by the functions registered with ``@shows(page, block)``. Every
+`graphsample ...` line of the other fenced blocks is parsed by the CLI (its options and values must exist and be
+valid); those not listed in ``NOT_RUN`` are also run there, and must succeed and write their ``-o`` file.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import gzip
+import importlib
+import importlib.util
+import io
+import json
+import re
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from graphsample._backend import available_backends
+from graphsample.cli import cli
+
+from .conftest import have_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["README.md"] + sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md")
+                               if p.name != "cli.md")  # cli.md is generated from the CLI (test_cli.py)
+EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.py"))
+NEEDS = {"gpu": "needs a CUDA GPU", "dask": "needs a Dask cluster", "slow": "runs for minutes"}
+HAVE_GPU = any(str(device).startswith("cuda") for _, device in available_backends())
+
+#: commands shown in the docs that are parsed but not run here: a part of the command line -> why
+NOT_RUN = {
+    "--devices cuda": NEEDS["gpu"],
+    "--workers": "starts a Dask cluster",
+    "embed deepwalk dataset:blogcatalog": "trains DeepWalk on BlogCatalog for minutes",
+    "ppr dataset:wiki-vote --walks-per-node 1000": "a million walks per 1,000 sources: several seconds",
+    "evaluate node-classification": "fits 390 logistic regressions on 512-d embeddings: minutes",
+    "--budget 5000 --n-clusters 1000": "1,000-means of 6,000 points: several seconds",
+}
+
+
+@dataclass
+class Block:
+    page: str
+    line: int  # line of the opening fence
+    lang: str
+    needs: list[str]
+    code: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.page}:{self.line}"
+
+
+def fenced_blocks(page: str) -> list[Block]:
+    """Every fenced block of a page: language, the words after it, and its text."""
+    blocks, lines, i = [], (ROOT / page).read_text().splitlines(), 0
+    while i < len(lines):
+        m = re.match(r"\s*```(\w*)(.*)$", lines[i])
+        if m:
+            end = next(j for j in range(i + 1, len(lines)) if lines[j].strip().startswith("```"))
+            blocks.append(Block(page, i + 1, m.group(1), m.group(2).split(), "\n".join(lines[i + 1:end]) + "\n"))
+            i = end
+        i += 1
+    return blocks
+
+
+def python_blocks(page: str) -> list[Block]:
+    return [b for b in fenced_blocks(page) if b.lang == "python"]
+
+
+PYTHON = [b for page in PAGES for b in python_blocks(page)]
+COMMANDS = [(b, line) for page in PAGES for b in fenced_blocks(page) if b.lang != "python"
+            for line in b.code.splitlines() if line.startswith("graphsample ")]
+
+
+def datasets_named(text: str) -> set[str]:
+    return set(re.findall(r'datasets\.load\("([\w-]+)"', text)) | set(re.findall(r"dataset:([\w-]+)", text))
+
+
+def skip_unless_runnable(needs: list[str], text: str) -> None:
+    unknown = set(needs) - set(NEEDS)
+    assert not unknown, f"unknown marks {sorted(unknown)}: use {sorted(NEEDS)}"
+    for need in needs:
+        if not (need == "gpu" and HAVE_GPU):
+            pytest.skip(NEEDS[need])
+    for name in sorted(datasets_named(text)):
+        if not have_dataset(name):
+            pytest.skip(f"dataset {name} not available locally")
+
+
+# ------------------------------------------------------------------ the input files the docs name
+def write_inputs(folder: Path) -> None:
+    """Small stand-ins for the files the examples read: graphs, feature matrices, a MIG pool."""
+    rng = np.random.default_rng(0)
+    n = 120  # README walks from nodes range(100)
+    src = np.r_[np.arange(n), np.arange(n)]
+    dst = np.r_[(np.arange(n) + 1) % n, (7 * np.arange(n) + 3) % n]
+    text = "# a ring with chords\n" + "".join(f"{u} {v}\n" for u, v in zip(src, dst) if u != v)
+    (folder / "edges.txt").write_text(text)
+    (folder / "edges.txt.gz").write_bytes(gzip.compress(text.encode()))
+    (folder / "graph.tsv").write_text(text.replace(" ", "\t"))
+    (folder / "edges.tsv").write_text("a\tb\nb\tc\nc\ta\nc\td\nd\ta\ne\ta\n")  # labels for --personalize a,b
+    import graphsample as gs
+
+    gs.save(gs.read_edgelist(folder / "edges.txt"), folder / "graph.npz")
+    np.save(folder / "features.npy", rng.standard_normal((300, 60)))
+    centres = np.repeat(np.array([[0.0] * 4, [6.0] * 4, [0, 6.0, 0, 6.0]]), 500, axis=0)
+    np.save(folder / "data.npy", centres + rng.standard_normal(centres.shape))
+    np.save(folder / "embeddings.npy", rng.standard_normal((6000, 8)))
+    pool = [{"id": i, "score": round(float(s), 3), "labels": sorted(set(rng.integers(0, 12, 2).tolist()))}
+            for i, s in enumerate(rng.uniform(0.1, 1.0, 200))]
+    (folder / "pool.jsonl").write_text("".join(json.dumps(r) + "\n" for r in pool))
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Callable[[str], Path]:
+    """A fresh folder of input files per name (a page or a shell block)."""
+
+    def make(name: str) -> Path:
+        folder = tmp_path_factory.mktemp(re.sub(r"\W", "_", name))
+        write_inputs(folder)
+        return folder
+
+    return make
+
+
+# ------------------------------------------------------------------ python blocks
+@dataclass
+class PageRun:
+    """The state of one page's blocks: they share a namespace and a folder, and run in order."""
+
+    folder: Path
+    namespace: dict = field(default_factory=lambda: {"__name__": "__doc_example__"})
+    done: int = 0
+
+
+_RUNS: dict[str, PageRun] = {}
+_SHOWS: dict[tuple[str, int], Callable[..., None]] = {}
+
+
+def shows(page: str, index: int):
+    """Register the check of what python block ``index`` (0-based, in page order) of ``page`` shows."""
+
+    def register(check):
+        _SHOWS[(page, index)] = check
+        return check
+
+    return register
+
+
+def run_block(block: Block, namespace: dict) -> list[Any]:
+    """Execute a block as a script (tracebacks point into the page); return the values of its expression
+    statements, the ones a reader sees in a REPL."""
+    tree = ast.parse(block.code, block.page)
+    values: list[Any] = []
+    for node in tree.body:
+        if isinstance(node, ast.Expr):
+            node.value = ast.Call(ast.Attribute(ast.Name("_doc_values", ast.Load()), "append", ast.Load()),
+                                  [node.value], [])
+    ast.increment_lineno(tree, block.line)
+    namespace["_doc_values"] = values
+    exec(compile(ast.fix_missing_locations(tree), block.page, "exec"), namespace)
+    return values
+
+
+@pytest.mark.parametrize("block", PYTHON, ids=[b.id for b in PYTHON])
+def test_python_block(block, inputs, monkeypatch):
+    skip_unless_runnable(block.needs, block.code)
+    blocks = python_blocks(block.page)
+    index = next(i for i, b in enumerate(blocks) if b.line == block.line)
+    run = _RUNS.setdefault(block.page, PageRun(inputs(block.page)))
+    monkeypatch.chdir(run.folder)
+    for earlier in blocks[run.done:index]:  # when selected alone, the page's earlier blocks run first
+        with contextlib.suppress(pytest.skip.Exception):
+            skip_unless_runnable(earlier.needs, earlier.code)
+            run_block(earlier, run.namespace)
+    run.done = index + 1
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        values = run_block(block, run.namespace)
+    if (block.page, index) in _SHOWS:
+        _SHOWS[(block.page, index)](run.namespace, values, out.getvalue())
+
+
+def test_every_check_names_a_block():
+    for page, index in _SHOWS:
+        assert index < len(python_blocks(page)), (page, index)
+
+
+# ------------------------------------------------------------------ shell commands
+def command_of(argv: list[str]) -> tuple[click.Command, str, list[str]]:
+    """The click command a command line names, its name and its own arguments."""
+    cmd, name = cli, "graphsample"
+    while isinstance(cmd, click.Group):
+        sub = cmd.get_command(click.Context(cmd), argv[0]) if argv else None
+        assert sub is not None, f"{name} has no command {argv[:1]}"
+        cmd, name, argv = sub, f"{name} {argv[0]}", argv[1:]
+    return cmd, name, argv
+
+
+SHELL = list({b.id: b for b, _ in COMMANDS}.values())
+
+
+@pytest.mark.parametrize("block", SHELL, ids=[b.id for b in SHELL])
+def test_commands(block, inputs, monkeypatch):
+    """Each command is parsed; the cheap ones run in order, as a shell session would, in one folder."""
+    folder = inputs(block.id)
+    monkeypatch.chdir(folder)
+    skipped = []
+    for line in (ln for ln in block.code.splitlines() if ln.startswith("graphsample ")):
+        argv = shlex.split(line, comments=True)[1:]
+        cmd, name, args = command_of(argv)
+        cmd.make_context(name, list(args))  # raises on an unknown option or a bad value
+        reason = next((why for part, why in NOT_RUN.items() if part in line), None)
+        reason = reason or next((f"dataset {d} not available locally" for d in sorted(datasets_named(line))
+                                 if not have_dataset(d)), None)
+        if reason:
+            skipped.append(f"{line}: {reason}")
+            continue
+        result = CliRunner().invoke(cli, argv)
+        assert result.exit_code == 0, f"{line}\n{result.output}"
+        if "-o" in argv:
+            assert (folder / argv[argv.index("-o") + 1]).stat().st_size > 0, line
+    if skipped and len(skipped) == sum(ln.startswith("graphsample ") for ln in block.code.splitlines()):
+        pytest.skip("; ".join(skipped))
+
+
+def test_not_run_entries_match_a_command():
+    lines = [line for _, line in COMMANDS]
+    for part in NOT_RUN:
+        assert any(part in line for line in lines), f"NOT_RUN entry {part!r} matches no documented command"
+
+
+# ------------------------------------------------------------------ docs/examples
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_script_imports_and_parses(script, monkeypatch, capsys):
+    """The script imports, its --help works, and every graphsample name it imports (also inside functions,
+    where they run only on a cluster) exists."""
+    spec = importlib.util.spec_from_file_location(f"_doc_example_{script.stem}", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(sys, "argv", [script.name, "--help"])
+    with pytest.raises(SystemExit) as exit_:
+        module.main()
+    assert exit_.value.code == 0 and "usage:" in capsys.readouterr().out
+    for node in ast.walk(ast.parse(script.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module.split(".")[0] == "graphsample":
+            imported = importlib.import_module(node.module)
+            for alias in node.names:
+                assert hasattr(imported, alias.name), f"{script.name}: {node.module} has no {alias.name}"
+
+
+# ------------------------------------------------------------------ what the pages show
+@shows("docs/concepts.md", 0)
+def _concepts(ns, values, out):
+    out_degree, in_neighbours = values
+    assert out_degree.tolist() == [1, 1, 1] and in_neighbours.tolist() == [2, 0, 1]

@@ -271,3 +271,11 @@ def test_example_script_imports_and_parses(script, monkeypatch, capsys):
 def _concepts(ns, values, out):
     out_degree, in_neighbours = values
     assert out_degree.tolist() == [1, 1, 1] and in_neighbours.tolist() == [2, 0, 1]
+
+
+@shows("docs/io.md", 2)
+def _io_datasets(ns, values, out):
+    import scipy.sparse
+
+    assert ns["y"].shape == (2708,) and np.unique(ns["y"]).size == 7  # cora: class per node
+    assert scipy.sparse.issparse(ns["Y"]) and ns["Y"].shape == (10312, 39) and set(ns["Y"].data) == {1}

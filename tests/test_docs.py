@@ -279,3 +279,15 @@ def _io_datasets(ns, values, out):
 
     assert ns["y"].shape == (2708,) and np.unique(ns["y"]).size == 7  # cora: class per node
     assert scipy.sparse.issparse(ns["Y"]) and ns["Y"].shape == (10312, 39) and set(ns["Y"].data) == {1}
+
+
+@shows("docs/pagerank.md", 0)
+def _pagerank(ns, values, out):
+    from graphsample.ranking import personalized_pagerank
+
+    info, rows, push, G = ns["info"], ns["rows"], ns["push"], ns["G"]
+    assert info.method == "gauss-seidel" and info.converged
+    assert type(rows).__name__ == "TopK" and rows.values.shape == rows.indices.shape == (1000, 50)
+    exact = personalized_pagerank(G, G.label_of(np.array([0])), tol=1e-13)[0]
+    assert abs(np.abs(exact - push.estimate).sum() - push.l1_error) < 1e-9  # "the exact L1 error"
+    assert type(ns["R"]).__name__ == "PPRResult" and values[0].shape == (7115, 7115)

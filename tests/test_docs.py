@@ -291,3 +291,11 @@ def _pagerank(ns, values, out):
     exact = personalized_pagerank(G, G.label_of(np.array([0])), tol=1e-13)[0]
     assert abs(np.abs(exact - push.estimate).sum() - push.l1_error) < 1e-9  # "the exact L1 error"
     assert type(ns["R"]).__name__ == "PPRResult" and values[0].shape == (7115, 7115)
+
+
+@shows("docs/srrw.md", 1)
+def _sa_srrw(ns, values, out):
+    res, theta_star = ns["res"], ns["theta_star"]
+    assert res.theta.shape == (20, 5) and theta_star.shape == (5,)
+    start_error = np.linalg.norm(theta_star)  # every run starts at 0
+    assert (np.linalg.norm(res.theta - theta_star, axis=1) < start_error).all()

@@ -299,3 +299,13 @@ def _sa_srrw(ns, values, out):
     assert res.theta.shape == (20, 5) and theta_star.shape == (5,)
     start_error = np.linalg.norm(theta_star)  # every run starts at 0
     assert (np.linalg.norm(res.theta - theta_star, axis=1) < start_error).all()
+
+
+@shows("docs/dpp.md", 0)
+def _dpp(ns, values, out):
+    S, batch = ns["S"], ns["batch"]
+    assert ns["U"].shape == (2000, 50) and np.allclose(ns["U"].T @ ns["U"], np.eye(50))
+    assert S.shape == (50,) and (np.diff(S) > 0).all()
+    assert batch.shape == (1000, 50) and (batch[0] == S).all()
+    assert isinstance(ns["sets"], list) and len(ns["sets"]) == 5
+    assert len(ns["S5"]) == 5 and len(np.unique(ns["V"])) == 30 and len(ns["idx"]) == 500

@@ -309,3 +309,10 @@ def _dpp(ns, values, out):
     assert batch.shape == (1000, 50) and (batch[0] == S).all()
     assert isinstance(ns["sets"], list) and len(ns["sets"]) == 5
     assert len(ns["S5"]) == 5 and len(np.unique(ns["V"])) == 30 and len(ns["idx"]) == 500
+
+
+@shows("docs/srrw.md", 0)
+def _srrw(ns, values, out):
+    tvd, estimates, x = values
+    assert len(ns["r"].checkpoints) == 29 and tvd.shape == estimates.shape == (100, 29)
+    assert x.shape == (100, ns["G"].n_nodes) and np.allclose(x.sum(1), 1)

@@ -316,3 +316,10 @@ def _srrw(ns, values, out):
     tvd, estimates, x = values
     assert len(ns["r"].checkpoints) == 29 and tvd.shape == estimates.shape == (100, 29)
     assert x.shape == (100, ns["G"].n_nodes) and np.allclose(x.sum(1), 1)
+
+
+@shows("docs/sensitivity.md", 0)
+def _sensitivity(ns, values, out):
+    assert round(values[0], 3) == 1.007
+    assert ns["report"].converged and ns["report"].residual <= 1e-12
+    assert ns["idx"].shape == ns["scale"].shape and ns["tau"].shape == (20_000,)

@@ -323,3 +323,35 @@ def _sensitivity(ns, values, out):
     assert round(values[0], 3) == 1.007
     assert ns["report"].converged and ns["report"].residual <= 1e-12
     assert ns["idx"].shape == ns["scale"].shape and ns["tau"].shape == (20_000,)
+
+
+@shows("docs/sampling.md", 0)
+def _sampling(ns, values, out):
+    S, report, F, nodes, G = ns["S"], ns["report"], ns["F"], ns["nodes"], ns["G"]
+    assert (S.n_nodes, S.n_arcs) == (3558, 51591)
+    assert all(word in out for word in ("repairs", "S1", "S9"))
+    assert F.n_nodes == round(0.5 * G.n_nodes) and (F.node_ids == G.label_of(nodes)).all()
+
+
+@shows("docs/walks.md", 0)
+def _walks(ns, values, out):
+    paths, lengths = ns["paths"], ns["lengths"]
+    assert paths.shape == (103120, 80) and paths.dtype == np.int32
+    assert ((paths == -1) == (np.arange(80) >= lengths[:, None])).all()  # padded with -1 after each walk
+
+
+@shows("docs/fastrp.md", 0)
+def _fastrp(ns, values, out):
+    assert ns["E"].shape == (ns["G"].n_nodes, 512) and ns["E"].dtype == np.float32
+
+
+@shows("docs/leastsquares.md", 0)
+def _leastsquares(ns, values, out):
+    assert len(ns["x"]) == 20 and ns["fit"].gram_deviation == values[0][2]
+
+
+@shows("docs/ppp.md", 0)
+def _ppp(ns, values, out):
+    (k, agreement, separable), min_ari, k_divisive = values
+    assert k == 3 and round(agreement, 2) == 0.90 and round(separable, 2) == 0.94
+    assert min_ari == 1.0 and k_divisive == 3

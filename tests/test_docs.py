@@ -120,7 +120,7 @@ def write_inputs(folder: Path) -> None:
 
     gs.save(gs.read_edgelist(folder / "edges.txt"), folder / "graph.npz")
     np.save(folder / "features.npy", rng.standard_normal((300, 60)))
-    centres = np.repeat(np.array([[0.0] * 4, [6.0] * 4, [0, 6.0, 0, 6.0]]), 500, axis=0)
+    centres = np.repeat(np.array([[0.0] * 4, [6.0] * 4, [0, 6.0, 0, 6.0]]), 400, axis=0)
     np.save(folder / "data.npy", centres + rng.standard_normal(centres.shape))
     np.save(folder / "embeddings.npy", rng.standard_normal((6000, 8)))
     pool = [{"id": i, "score": round(float(s), 3), "labels": sorted(set(rng.integers(0, 12, 2).tolist()))}

@@ -204,14 +204,17 @@ def test_every_check_names_a_block():
 
 
 # ------------------------------------------------------------------ shell commands
-def command_of(argv: list[str]) -> tuple[click.Command, str, list[str]]:
-    """The click command a command line names, its name and its own arguments."""
-    cmd, name = cli, "graphsample"
+def parse(argv: list[str]) -> None:
+    """Parse a command line as the CLI would, without running it: raises on an unknown command or option or a
+    bad value. The contexts are chained as in a real run, so the subcommands inherit the root's settings."""
+    cmd, ctx = cli, click.Context(cli, info_name="graphsample", **cli.context_settings)
     while isinstance(cmd, click.Group):
-        sub = cmd.get_command(click.Context(cmd), argv[0]) if argv else None
-        assert sub is not None, f"{name} has no command {argv[:1]}"
-        cmd, name, argv = sub, f"{name} {argv[0]}", argv[1:]
-    return cmd, name, argv
+        sub = cmd.get_command(ctx, argv[0]) if argv else None
+        assert sub is not None, f"{ctx.command_path} has no command {argv[:1]}"
+        cmd, argv = sub, argv[1:]
+        if isinstance(cmd, click.Group):
+            ctx = click.Context(cmd, info_name=cmd.name, parent=ctx)
+    cmd.make_context(cmd.name, list(argv), parent=ctx)
 
 
 SHELL = list({b.id: b for b, _ in COMMANDS}.values())
@@ -225,8 +228,7 @@ def test_commands(block, inputs, monkeypatch):
     skipped = []
     for line in (ln for ln in block.code.splitlines() if ln.startswith("graphsample ")):
         argv = shlex.split(line, comments=True)[1:]
-        cmd, name, args = command_of(argv)
-        cmd.make_context(name, list(args))  # raises on an unknown option or a bad value
+        parse(argv)
         reason = next((why for part, why in NOT_RUN.items() if part in line), None)
         reason = reason or next((f"dataset {d} not available locally" for d in sorted(datasets_named(line))
                                  if not have_dataset(d)), None)

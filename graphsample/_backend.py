@@ -25,7 +25,7 @@ from .errors import BackendUnavailableError
 BACKENDS = ("numpy", "cupy", "torch")
 
 _EXTRA_OF = {"cupy": "gpu", "numba.cuda": "gpu", "torch": "torch", "torch_geometric": "torch",
-             "dask": "distributed", "distributed": "distributed", "faiss": "faiss"}
+             "dask": "distributed", "distributed": "distributed", "faiss": "faiss", "sklearn": "embedding"}
 
 
 def optional_import(name: str) -> ModuleType:

@@ -71,9 +71,11 @@ def test_cupy_array_moves_to_the_asked_device():
     assert to_backend(y, "cupy", "cuda:1") is y
 
 
-def test_optional_import_names_the_extra():
-    with pytest.raises(BackendUnavailableError, match=r"graphsample\[gpu\]"):
-        optional_import("cupy.no_such_submodule")
+@pytest.mark.parametrize("module, extra", [("cupy.no_such_submodule", "gpu"), ("sklearn.no_such_submodule", "embedding"),
+                                           ("faiss.no_such_submodule", "faiss"), ("dask.no_such_submodule", "distributed")])
+def test_optional_import_names_the_extra(module, extra):
+    with pytest.raises(BackendUnavailableError, match=rf"graphsample\[{extra}\]"):
+        optional_import(module)
 
 
 def test_numba_cuda_shim():

@@ -77,6 +77,9 @@ def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leve
         if not isinstance(A, np.ndarray):
             raise click.ClickException("--backend other than numpy needs a dense .npy or text DATA")
         A = move(A, backend, device)
+    if size > A.shape[0] and not replace:  # the library's message names replace=True
+        raise click.BadParameter(f"{size} exceeds the number of rows {A.shape[0]} (use --replace to draw more)",
+                                 param_hint="--size")
     idx, scale = lp_sample(A, size, p, _SCORES[scores], replace=replace, leverage=leverage, seed=seed)
     idx, scale = to_numpy(idx), to_numpy(scale)
     write_sample(output, idx, scale)

@@ -185,7 +185,7 @@ def test_cli_npy_output_and_torch_backend(data, tmp_path):
 
 @pytest.mark.parametrize("extra, message", [
     (["--size", "10", "--p", "0.5"], "p must be a finite number >= 1"),
-    (["--size", "500"], "exceeds the number of rows 200"),
+    (["--size", "500"], "exceeds the number of rows 200 (use --replace to draw more)"),
 ])
 def test_cli_bad_parameters(data, extra, message):
     res = CliRunner().invoke(cli, ["select", "sensitivity", str(data)] + extra)

@@ -165,9 +165,18 @@ class Graph:
         return order[pos].astype(np.int64)
 
     def label_of(self, ids: Any) -> np.ndarray:
-        """Original labels of internal ids (host array)."""
-        ids = to_numpy(ids) if not isinstance(ids, list | tuple | int) else np.asarray(ids)
-        return np.asarray(ids) if self.node_ids is None else self.node_ids[np.asarray(ids)]
+        """Original labels of internal ids (host array; a scalar id gives a 0-d array). Ids are integers in
+        0..n-1 (a list, range, NumPy/CuPy/torch array or an integer); anything else raises
+        :class:`GraphValidationError`."""
+        ids = np.asarray(to_numpy(ids) if hasattr(ids, "__dlpack__") or hasattr(ids, "__cuda_array_interface__")
+                         else list(ids) if isinstance(ids, range) else ids)
+        if ids.size and ids.dtype.kind not in "iu":
+            raise GraphValidationError(f"internal node ids must be integers, got {ids.dtype} values")
+        bad = (ids < 0) | (ids >= self.n_nodes)
+        if bad.any():
+            raise GraphValidationError(f"internal node id {ids[bad].ravel()[0].item()} is outside 0..{self.n_nodes - 1}")
+        ids = ids.astype(np.int64)
+        return ids if self.node_ids is None else self.node_ids[ids]
 
     # ------------------------------------------------------------------ moving
     def to(self, backend: str, device: str | None = None) -> Graph:

@@ -50,6 +50,16 @@ def test_subgraph_of_a_list_is_made_on_the_graphs_device():
     assert S.device == "cpu" and arcs(S)[0] == [(0, 1), (1, 2), (2, 0)]
 
 
+def test_label_of_checks_its_ids(to_b):
+    G = gs.from_edges(to_b([0, 1, 2]), to_b([1, 2, 0]), node_ids=np.array([10, 20, 30]))
+    assert G.label_of(to_b([2, 0])).tolist() == [30, 10] and G.label_of(range(3)).tolist() == [10, 20, 30]
+    assert G.label_of(1) == 20 and G.label_of(np.int64(1)) == 20 and G.label_of([]).shape == (0,)
+    for bad, message in [(-1, "internal node id -1 is outside 0..2"), ([0, 3], "internal node id 3 is outside"),
+                         ([0.5], "must be integers")]:
+        with pytest.raises(GraphValidationError, match=message):  # -1 used to give the last label, 30
+            G.label_of(bad)
+
+
 def test_results_follow_backend(backend, to_b):
     G = gs.from_edges(to_b([0, 1]), to_b([1, 2]))
     assert G.backend == backend[0]

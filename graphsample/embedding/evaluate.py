@@ -233,8 +233,9 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
 class EdgeSplit:
     """A train/test split of an undirected graph's edges for link prediction.
 
-    ``train_graph`` keeps the training edges (all nodes); ``*_pos`` / ``*_neg`` are (k, 2) int64 host
-    arrays of node pairs: training edges, held-out edges, and sampled non-edges.
+    ``train_graph`` keeps the training edges (all nodes), on the backend and device of the split graph;
+    ``*_pos`` / ``*_neg`` are (k, 2) int64 host arrays of node pairs: training edges, held-out edges, and
+    sampled non-edges.
     """
 
     train_graph: Graph
@@ -294,7 +295,8 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     With ``keep_connected`` the edges of a random spanning forest stay in training, so no connected
     component falls apart (the held-out fraction is then at most (m - n + c) / m). Negatives: as many
     non-edges of the full graph as positives, for training and for testing, disjoint. Self-loops are
-    never held out: they stay in ``train_graph`` (they are not among the positive pairs).
+    never held out: they stay in ``train_graph`` (they are not among the positive pairs). ``train_graph`` is on
+    ``G``'s backend and device; the pair arrays are host arrays.
     """
     if not 0.0 < float(test_fraction) < 1.0:
         raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction}")
@@ -324,7 +326,7 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     train = ~test
     train_graph = from_edges(np.concatenate([src[train], loops]), np.concatenate([dst[train], loops]),
                              None if w is None else np.concatenate([w[train], loop_w]), n_nodes=G.n_nodes,
-                             directed=False, node_ids=G.node_ids)
+                             directed=False, node_ids=G.node_ids).to(G.backend, G.device)
     neg = sample_non_edges(H, int(train.sum()) + n_test, rng)
     return EdgeSplit(train_graph, np.stack([src[train], dst[train]], 1), neg[n_test:],
                      np.stack([src[test], dst[test]], 1), neg[:n_test])

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import backend_of, namespace, native, to_numpy
+from .._ops import arange_like
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
 
 METRICS = ("cosine", "ip", "l2")
@@ -124,9 +125,7 @@ def _exact_knn(Q: Any, X: Any, k: int, metric: str, exclude_self: bool, block: i
     for start in range(0, n, step):
         S = _scores(Q[start:start + step], X, metric, x_sq)
         if exclude_self:
-            r = xp.arange(S.shape[0])
-            if backend_of(S) == "torch":
-                r = r.to(S.device)
+            r = arange_like(S.shape[0], S)
             S[r, r + start] = -math.inf
         v, i = _topk_rows(S, min(kk, m))
         out_v.append(v[:, :k])

@@ -129,6 +129,24 @@ def two_communities(n: int = 80, seed: int = 0) -> gs.Graph:
     return gs.from_edges(u[keep], v[keep], n_nodes=n, directed=False, self_loops="drop")
 
 
+def test_split_edges_train_graph_follows_the_input_graph(backend):
+    """The training graph lives where G lives (the pair arrays are host arrays, as documented): on a GPU graph
+    it was built on the host, so an embedding of it silently ran on the CPU."""
+    from graphsample._backend import to_numpy
+
+    b, d = backend
+    G = two_communities()
+    ref = split_edges(G, 0.5, seed=3)
+    got = split_edges(G.to(b, d), 0.5, seed=3)
+    T = got.train_graph
+    assert (T.backend, T.device) == (b, d)
+    assert np.array_equal(to_numpy(T.indptr), ref.train_graph.indptr)
+    assert np.array_equal(to_numpy(T.indices), ref.train_graph.indices)
+    for name in ("train_pos", "train_neg", "test_pos", "test_neg"):
+        assert isinstance(getattr(got, name), np.ndarray)
+        assert np.array_equal(getattr(got, name), getattr(ref, name))
+
+
 def test_split_edges_keeps_components_and_separates_sets():
     G = two_communities()
     A = G.to_scipy()

@@ -31,6 +31,21 @@ def test_exact_equals_brute_force(backend, to_b, metric):
     np.testing.assert_allclose(to_numpy(S), S0, rtol=1e-10, atol=1e-10)
 
 
+def test_exact_knn_makes_its_arrays_on_the_input_device():
+    """torch input: every array the exact engine makes is on X's device. With a default device of "meta"
+    standing in for a CUDA input, an array made without X's device lands there and cannot meet X's data (the
+    self-exclusion index was made on the default device and copied over, block after block)."""
+    torch = pytest.importorskip("torch")
+    X = np.random.default_rng(1).normal(size=(60, 5))
+    for metric in ("cosine", "l2"):
+        S0, I0 = knn(X, 4, metric=metric, method="exact", block_rows=17)
+        with torch.device("meta"):
+            S, I = knn(torch.from_numpy(X), 4, metric=metric, method="exact", block_rows=17)
+        assert S.device == I.device == torch.device("cpu")
+        np.testing.assert_array_equal(I.numpy(), I0)
+        np.testing.assert_allclose(S.numpy(), S0, rtol=1e-12)
+
+
 def test_exact_breaks_ties_by_lower_index():
     X = np.array([[0.0], [1.0], [-1.0], [1.0], [-1.0], [2.0]])
     _, I = knn(X, 2, metric="l2", method="exact")

@@ -302,7 +302,8 @@ def _projection_kernel_xp(K: Any, r: int, key: np.uint64, stream: int) -> Any:
         picks.append(i)
         if t == r - 1:
             break
-        c = (K[i, :] - C[:, :t] @ C[i, :t]) / (float(d[i]) ** 0.5 if float(d[i]) > 0 else 1.0)
+        di = float(d[i])  # one device-to-host read per step
+        c = (K[i, :] - C[:, :t] @ C[i, :t]) / (di**0.5 if di > 0 else 1.0)
         C[:, t] = c
         d = xp.clip(d - c * c, min=0.0)
         d[xp.asarray(picks, dtype=xp.int64, device=dev)] = 0.0

@@ -121,7 +121,7 @@ def unit_column_svd(B: Any) -> tuple[Any, Any, Any, Any, int]:
     for feature matrices, shared by :func:`k_dpp`, :func:`dpp` (``features``) and
     :func:`~graphsample.selection.volume.column_basis`.
 
-    With :math:`n_j = \|B_{:,j}\|` (1 for a zero column) and :math:`Y = B\,\mathrm{diag}(n)^{-1} = U\Sigma W^	op`,
+    With :math:`n_j = \|B_{:,j}\|` (1 for a zero column) and :math:`Y = B\,\mathrm{diag}(n)^{-1} = U\Sigma W^\top`,
     returns ``(U, s, Wt, n, rank)``, ``rank`` by :func:`numerical_rank` on ``s``. :math:`\operatorname{range}(B) =
     \operatorname{range}(Y)` and :math:`\operatorname{rank} B = \operatorname{rank} Y`: scaling columns changes
     neither, but the singular values of B spread with the column scales (columns 1e-9 and 1e9 put

@@ -55,3 +55,19 @@ def test_errors_are_one_line(tmp_path):
         assert msg in r.output and "Traceback" not in r.output
     r = CliRunner().invoke(cli, ["sample", str(tmp_path / "missing.txt"), "--fraction", "0.5"])
     assert r.exit_code != 0 and "Traceback" not in r.output
+
+
+def test_edge_samplers_keep_the_weights(tmp_path):
+    # random-edge, random-node-edge and hybrid wrote the arcs of a weighted graph without their weights;
+    # an undirected edge drawn as both of its arcs must keep its weight, not twice it
+    path = tmp_path / "w.txt"
+    path.write_text("a b 0.5\nb c 2.0\nc a 3.0\n")
+    weights = {("a", "b"): 0.5, ("b", "c"): 2.0, ("c", "a"): 3.0}
+    for direction in ("--directed", "--undirected"):
+        for method in ("random-edge", "random-node-edge", "hybrid"):
+            r = CliRunner().invoke(cli, ["sample", str(path), "-m", method, "-p", "1", "--seed", "1", "-q", direction])
+            assert r.exit_code == 0, r.output
+            rows = [line.split("\t") for line in r.output.splitlines()]
+            assert rows and all(len(row) == 3 for row in rows), (method, direction, r.output)
+            for u, v, w in rows:
+                assert float(w) == weights.get((u, v), weights.get((v, u))), (method, direction, r.output)

@@ -110,6 +110,44 @@ def load_npy(path: str) -> np.ndarray:
     return a
 
 
+def load_matrix(path: str, sparse: bool = False) -> Any:
+    """A 2-D numeric matrix: ``.npy``, ``.npz`` (a ``scipy.sparse.save_npz`` matrix, only with ``sparse``),
+    ``.csv`` (comma-separated), any other text table (whitespace-separated, ``#`` comments), or ``-`` for
+    a text table on stdin. A missing, empty, malformed or non-2-D input is one
+    :class:`~graphsample.errors.InputFormatError` line."""
+    import warnings
+
+    from graphsample.errors import InputFormatError
+
+    suffix = "" if path == "-" else Path(path).suffix
+    if path != "-" and not Path(path).is_file():
+        raise InputFormatError(f"{path}: {'is a directory, not a matrix' if Path(path).is_dir() else 'no such file'}")
+    if suffix == ".npy":
+        X = load_npy(path)
+    elif suffix == ".npz" and sparse:
+        import scipy.sparse as sp
+
+        try:
+            return sp.load_npz(path)
+        except (ValueError, OSError) as exc:
+            raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix ({exc})") from None
+    else:
+        with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                X = np.loadtxt(sys.stdin if path == "-" else path, ndmin=2,
+                               delimiter="," if suffix == ".csv" else None)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+    if X.dtype.kind not in "fiu":
+        raise InputFormatError(f"{path}: expected a numeric matrix, got dtype {X.dtype}")
+    if X.ndim != 2:
+        raise InputFormatError(f"{path}: expected a 2-D matrix (rows x columns), got shape {X.shape}")
+    if X.size == 0:
+        raise InputFormatError(f"{path}: the matrix is empty (shape {X.shape})")
+    return X
+
+
 def save_array(path: str, array: Any) -> None:
     """Write a dense array: ``.npy`` by default, text (TSV) for stdout or ``.txt``/``.tsv``."""
     from graphsample._backend import to_numpy

@@ -7,29 +7,10 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import load_npy, move, output_option, seed_option, user_errors
+from ._common import load_matrix, move, output_option, seed_option, user_errors
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
-
-
-def load_matrix(path: str):
-    """Read DATA: a 2-D ``.npy`` array, a scipy.sparse ``.npz`` (``scipy.sparse.save_npz``) or a text table."""
-    from graphsample.errors import InputFormatError
-
-    p = Path(path)
-    if not p.exists():
-        raise InputFormatError(f"{path}: no such file")
-    if p.suffix == ".npy":
-        return load_npy(path)
-    try:
-        if p.suffix == ".npz":
-            import scipy.sparse as sp
-
-            return sp.load_npz(p)
-        return np.loadtxt(p, ndmin=2, delimiter="," if p.suffix == ".csv" else None)
-    except (ValueError, OSError) as exc:
-        raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
 
 
 def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
@@ -72,7 +53,7 @@ def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leve
     from graphsample._backend import to_numpy
     from graphsample.selection.sensitivity import lp_sample
 
-    A = load_matrix(data)
+    A = load_matrix(data, sparse=True)
     if backend != "numpy" or device not in (None, "cpu"):
         if not isinstance(A, np.ndarray):
             raise click.ClickException("--backend other than numpy needs a dense .npy or text DATA")

@@ -97,3 +97,13 @@ def test_ppr_workers(tmp_path, edgefile):
 def test_ppr_errors(edgefile, tmp_path, args, msg):
     r = CliRunner().invoke(cli, ["ppr", edgefile, *args, "-o", str(tmp_path / "r.npz")])
     assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
+
+
+def test_warning_is_one_line(edgefile):
+    # a PageRank that did not converge printed Python's warning format: the CLI file and line, the
+    # category, then the source line of the call
+    r = CliRunner().invoke(cli, ["pagerank", edgefile, "--method", "power", "--max-iter", "1", "-q"])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == [
+        "Warning: PageRank did not converge in 1 iterations (residual 0.212 > tol 1e-10); raise max_iter or tol"]
+    assert len(_scores(r.stdout)) == 4

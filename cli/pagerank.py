@@ -47,7 +47,7 @@ def pagerank(input: str, personalize: str | None, damping: float, dangling: str,
     from graphsample.ranking import pagerank as run
 
     G = load_graph(input, **opts)
-    pers = _labels(G, personalize) if personalize else None
+    pers = _labels(G, personalize) if personalize is not None else None
     t = time.perf_counter()
     x, info = run(G, damping, pers, dangling=dangling, tol=tol, max_iter=max_iter, method=method, return_info=True)
     if not quiet:

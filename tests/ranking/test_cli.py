@@ -47,6 +47,7 @@ def test_pagerank_personalized_file(edgefile, tmp_path):
     (["--damping", "1.5"], "damping"),
     (["--personalize", "zz"], "unknown node"),
     (["--personalize", ","], "at least one"),
+    (["--personalize", ""], "at least one"),  # was global PageRank, silently
 ])
 def test_pagerank_errors(edgefile, args, msg):
     r = CliRunner().invoke(cli, ["pagerank", edgefile, *args])

@@ -149,19 +149,23 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
 
 
 def save_array(path: str, array: Any) -> None:
-    """Write a dense array: ``.npy`` by default, text (TSV) for stdout or ``.txt``/``.tsv``."""
+    """Write a dense array: text for stdout (``-``), ``.txt``/``.tsv`` (tab-separated) and ``.csv``
+    (comma-separated); ``.npy`` otherwise, to exactly ``path`` (NumPy would append ``.npy`` to another name)."""
     from graphsample._backend import to_numpy
 
     a = to_numpy(array)
-    if path == "-" or Path(path).suffix in (".txt", ".tsv"):
+    suffix = "" if path == "-" else Path(path).suffix
+    if path == "-" or suffix in (".txt", ".tsv", ".csv"):
         target = sys.stdout if path == "-" else open(path, "w")
         try:
-            np.savetxt(target, a, delimiter="\t", fmt="%d" if a.dtype.kind in "iu" else "%.10g")
+            np.savetxt(target, a, delimiter="," if suffix == ".csv" else "\t",
+                       fmt="%d" if a.dtype.kind in "iu" else "%.10g")
         finally:
             if target is not sys.stdout:
                 target.close()
     else:
-        np.save(path, a)
+        with open(path, "wb") as f:
+            np.save(f, a)
 
 
 def progress_enabled(quiet: bool) -> bool:

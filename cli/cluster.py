@@ -29,7 +29,7 @@ def cluster() -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the --n-init restarts (unused without them).")
 @click.option("--separable", "separable_out", default=None, help="Also write the separable-set mask (.npy).")
-@output_option(help="Labels output (.npy, .txt/.tsv, or '-' for stdout).")
+@output_option(help="Labels output (.npy, .txt/.tsv, .csv, or '-' for stdout).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @user_errors
 def ppp(data: str, k_max: int, mode: str, covariance: str, n_init: int, p_min: float, standardize: bool,

@@ -21,7 +21,7 @@ def _options(f: Callable) -> Callable:
         input_argument,
         graph_options,
         seed_option,
-        output_option(required=True, help="Output .npy (or .txt/.tsv, or '-' for text on stdout)."),
+        output_option(required=True, help="Output .npy (or .txt/.tsv, .csv, or '-' for text on stdout)."),
         click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension."),
         click.option("--epochs", type=float, default=100.0, show_default=True,
                      help="Training length in epochs of |E| positive samples."),

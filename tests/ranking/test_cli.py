@@ -108,3 +108,16 @@ def test_warning_is_one_line(edgefile):
     assert r.stderr.splitlines() == [
         "Warning: PageRank did not converge in 1 iterations (residual 0.212 > tol 1e-10); raise max_iter or tol"]
     assert len(_scores(r.stdout)) == 4
+
+
+def test_ppr_output_names_are_kept(edgefile, tmp_path):
+    # '-o ppr.csv' wrote a binary ppr.csv.npz (np.savez appends .npz to another name)
+    args = ["ppr", edgefile, "--walks-per-node", "20", "--seed", "1", "-q"]
+    text = CliRunner().invoke(cli, [*args, "-o", "-"]).stdout
+    r = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "ppr.csv")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "ppr.csv").read_text() == text.replace("\t", ",")
+    r = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "ppr")])
+    assert r.exit_code == 0, r.output
+    assert np.load(tmp_path / "ppr")["values"].size == len(text.splitlines())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.tsv", "ppr", "ppr.csv"]

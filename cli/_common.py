@@ -40,7 +40,9 @@ def graph_options(f: Callable) -> Callable:
 
 
 def seed_option(f: Callable) -> Callable:
-    return click.option("--seed", type=click.IntRange(min=0), default=None,
+    """--seed: a 64-bit unsigned integer (the counter-based RNG keeps 64 bits, so a larger seed would
+    silently give the walks of ``seed mod 2**64``)."""
+    return click.option("--seed", type=click.IntRange(min=0, max=2**64 - 1), default=None,
                         help="Random seed (the same seed gives the same result on every backend).")(f)
 
 

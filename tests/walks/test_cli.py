@@ -67,3 +67,11 @@ def test_output_names_are_kept(tmp_path):
     assert res.exit_code == 0, res.output
     np.testing.assert_array_equal(np.load(tmp_path / "walks"), np.loadtxt(text.splitlines(), dtype=int))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["walks", "walks.csv"]
+
+
+def test_seed_beyond_64_bits_is_refused():
+    # --seed 18446744073709551617 (2**64 + 1) gave exactly the walks of --seed 1
+    res = run(["--length", "3", "--seed", str(2**64 + 1), "-q"])
+    assert res.exit_code == 2
+    assert "Invalid value for '--seed'" in res.output and "Traceback" not in res.output
+    assert run(["--length", "3", "--seed", str(2**64 - 1), "-q"]).exit_code == 0

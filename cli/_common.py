@@ -18,11 +18,19 @@ def input_argument(f: Callable) -> Callable:
     return click.argument("input", metavar="INPUT")(f)
 
 
-def graph_options(f: Callable) -> Callable:
-    """--directed/--undirected, --weighted, --delimiter, --skip-rows, --backend, --device, --quiet."""
+_DIRECTED_DEFAULT = "directed; a dataset's or saved graph's own"
+
+
+def graph_options(f: Callable | None = None, *, directed_default: str = _DIRECTED_DEFAULT) -> Callable:
+    """--directed/--undirected, --weighted, --delimiter, --skip-rows, --backend, --device, --quiet.
+
+    ``@graph_options`` as is, or ``@graph_options(directed_default=...)`` for a command that reads its input
+    with another default than :func:`load_graph`'s (the help must say what the command does)."""
+    if f is None:
+        return functools.partial(graph_options, directed_default=directed_default)
     decorators = [
         click.option("--directed/--undirected", default=None,
-                     help="Read the edge list as arcs or as undirected edges [default: directed; a dataset's or saved graph's own]."),
+                     help=f"Read the edge list as arcs or as undirected edges [default: {directed_default}]."),
         click.option("--weighted/--unweighted", default=None,
                      help="Use the third column as weight; --unweighted also drops the weights of a dataset or "
                           "saved graph [default: when the first line has 3 columns; a dataset's or saved graph's own]."),

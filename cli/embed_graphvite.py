@@ -19,7 +19,7 @@ from ._common import (graph_options, input_argument, load_graph, output_option, 
 def _options(f: Callable) -> Callable:
     decorators = [
         input_argument,
-        graph_options,
+        graph_options(directed_default="undirected, as DeepWalk and LINE walk; a dataset's own"),
         seed_option,
         output_option(required=True, help="Output .npy (or .txt/.tsv, .csv, or '-' for text on stdout)."),
         click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension."),

@@ -18,6 +18,11 @@ def input_argument(f: Callable) -> Callable:
     return click.argument("input", metavar="INPUT")(f)
 
 
+def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--delimiter '\\t', as typed in a shell (a backslash and a t), means a tab."""
+    return "\t" if value == "\\t" else value
+
+
 _DIRECTED_DEFAULT = "directed; a dataset's or saved graph's own"
 
 
@@ -34,7 +39,8 @@ def graph_options(f: Callable | None = None, *, directed_default: str = _DIRECTE
         click.option("--weighted/--unweighted", default=None,
                      help="Use the third column as weight; --unweighted also drops the weights of a dataset or "
                           "saved graph [default: when the first line has 3 columns; a dataset's or saved graph's own]."),
-        click.option("--delimiter", default=None, help="Column separator (one character) [default: any whitespace]."),
+        click.option("--delimiter", default=None, callback=_delimiter,
+                     help="Column separator: one character, or '\\t' for a tab [default: any whitespace]."),
         click.option("--skip-rows", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Lines to skip at the top of an edge list, e.g. 1 for a CSV header such as 'source,target'."),
         click.option("--backend", type=click.Choice(["numpy", "cupy", "torch"]), default="numpy", show_default=True,

@@ -192,3 +192,13 @@ def test_npy_argument_that_is_an_npz_archive_gives_one_line(tmp_path, command):
     args = [a if a != "LABELS" else str(tmp_path / "y.npy") for a in command]
     args = args[:2] + [str(path)] + args[2:]
     assert_one_line_error(run(*args, "-o", "-") if command[0] != "evaluate" else run(*args), "not a NumPy .npy array")
+
+
+def test_backslash_t_delimiter_is_a_tab():
+    # --delimiter '\t' (a backslash and a t, as typed in a shell) was refused: "delimiter must be one
+    # character or None, got '\\t'"
+    tsv = "New York\tBoston\nBoston\tLos Angeles\n"
+    for delimiter in ("\\t", "\t"):
+        r = run("pagerank", "-", "--delimiter", delimiter, "-q", input=tsv)
+        assert r.exit_code == 0, r.output
+        assert sorted(line.split("\t")[0] for line in r.output.splitlines()) == ["Boston", "Los Angeles", "New York"]

@@ -132,7 +132,8 @@ def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, da
         res = fully_personalized_pagerank(G, 1.0 - restart, engine=engine, progress=prog, **kw)
     dt = time.perf_counter() - t
     if not quiet:
-        click.echo(f"\r{G.n_nodes * omega:,} walks, {res.walk_steps:,} steps in {dt:.2f} s "
+        back = "\r" if progress_enabled(quiet) else ""  # over the progress line, which only a terminal has
+        click.echo(f"{back}{G.n_nodes * omega:,} walks, {res.walk_steps:,} steps in {dt:.2f} s "
                    f"({G.n_nodes * omega / dt:,.0f} walks/s)", err=True)
     _save_ppr(output, G, res)
 

@@ -121,3 +121,10 @@ def test_ppr_output_names_are_kept(edgefile, tmp_path):
     assert r.exit_code == 0, r.output
     assert np.load(tmp_path / "ppr")["values"].size == len(text.splitlines())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.tsv", "ppr", "ppr.csv"]
+
+
+def test_ppr_summary_without_a_terminal_has_no_carriage_return(edgefile):
+    # the summary line began with '\r' (to overwrite a progress line) even when stderr was a log file
+    r = CliRunner().invoke(cli, ["ppr", edgefile, "--walks-per-node", "10", "--seed", "1", "-o", "-"])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith("40 walks, ") and "\r" not in r.stderr

@@ -14,14 +14,16 @@ _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leve
 
 
 def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
-    """``.npz``: arrays ``indices`` and ``scale``; ``.npy``: an (m, 2) float array; otherwise TSV lines."""
+    """``.npz``: arrays ``indices`` and ``scale``; ``.npy``: an (m, 2) float array; ``.csv``: comma-separated
+    lines; otherwise TSV lines."""
     suffix = Path(path).suffix if path != "-" else ""
     if suffix == ".npz":
         np.savez(path, indices=idx, scale=scale)
     elif suffix == ".npy":
         np.save(path, np.column_stack([idx.astype(np.float64), scale]))
     else:
-        lines = "".join(f"{i}\t{s:.10g}\n" for i, s in zip(idx.tolist(), scale.tolist()))
+        sep = "," if suffix == ".csv" else "\t"
+        lines = "".join(f"{i}{sep}{s:.10g}\n" for i, s in zip(idx.tolist(), scale.tolist()))
         if path == "-":
             click.echo(lines, nl=False)
         else:
@@ -43,7 +45,8 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
               help="Array backend to run on (dense DATA only).")
 @click.option("--device", default=None, help="Device for the backend, e.g. cuda:0.")
 @seed_option
-@output_option(help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array) or '-' / .tsv (index<TAB>scale).")
+@output_option(help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array), '-' / .tsv (index<TAB>scale) "
+                   "or .csv (index,scale).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @user_errors
 def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leverage: str, backend: str,

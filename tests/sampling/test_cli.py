@@ -71,3 +71,18 @@ def test_edge_samplers_keep_the_weights(tmp_path):
             assert rows and all(len(row) == 3 for row in rows), (method, direction, r.output)
             for u, v, w in rows:
                 assert float(w) == weights.get((u, v), weights.get((v, u))), (method, direction, r.output)
+
+
+def test_jdm_errors_name_the_cli_options(tmp_path):
+    # the library's messages told CLI users to "pass on_infeasible='clip' or 'multigraph'" and to "use
+    # G.to_undirected() only for the classic samplers"
+    f = str(edge_file(tmp_path))
+    r = CliRunner().invoke(cli, ["sample", f, "--fraction", "0.02", "--seed", "1"])
+    assert r.exit_code == 1
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --fraction 0.02 is too small for the hubs")
+    assert "--on-infeasible clip or multigraph" in lines[0] and "on_infeasible=" not in lines[0]
+    r = CliRunner().invoke(cli, ["sample", f, "--fraction", "0.5", "--undirected"])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [
+        "Error: --method jdm samples directed graphs; --undirected works with the classic samplers"]

@@ -43,14 +43,22 @@ def graph_options(f: Callable | None = None, *, directed_default: str = _DIRECTE
                      help="Column separator: one character, or '\\t' for a tab [default: any whitespace]."),
         click.option("--skip-rows", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Lines to skip at the top of an edge list, e.g. 1 for a CSV header such as 'source,target'."),
-        click.option("--backend", type=click.Choice(["numpy", "cupy", "torch"]), default="numpy", show_default=True,
-                     help="Array backend to run on."),
-        click.option("--device", default=None, help="Device for the backend, e.g. cuda:0 [default: the backend's]."),
+        backend_options,
         click.option("-q", "--quiet", is_flag=True, help="No progress output."),
     ]
     for d in reversed(decorators):
         f = d(f)
     return f
+
+
+def backend_options(f: Callable | None = None, *, backend_help: str = "Array backend to run on.") -> Callable:
+    """--backend numpy|cupy|torch and --device, the same on every command (``backend_help`` may add what the
+    command runs there)."""
+    if f is None:
+        return functools.partial(backend_options, backend_help=backend_help)
+    f = click.option("--device", default=None, help="Device for the backend, e.g. cuda:0 [default: the backend's].")(f)
+    return click.option("--backend", type=click.Choice(["numpy", "cupy", "torch"]), default="numpy",
+                        show_default=True, help=backend_help)(f)
 
 
 def seed_option(f: Callable) -> Callable:

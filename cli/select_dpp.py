@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from ._common import load_matrix, move, output_option, save_array, seed_option, user_errors
+from ._common import backend_options, load_matrix, move, output_option, save_array, seed_option, user_errors
 
 
 def _load_matrix(path: str, backend: str, device: str | None):
@@ -30,8 +30,7 @@ def _common(f):
         click.option("-n", "--n-samples", type=click.IntRange(min=1), default=None,
                      help="Draw this many independent samples (one row each) [default: one sample]."),
         seed_option,
-        click.option("--backend", type=click.Choice(["numpy", "cupy", "torch"]), default="numpy", show_default=True),
-        click.option("--device", default=None, help="Device for the backend, e.g. cuda:0."),
+        backend_options,
         output_option(),
     ]):
         f = d(f)

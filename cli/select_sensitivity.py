@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import load_matrix, move, output_option, seed_option, user_errors
+from ._common import backend_options, load_matrix, move, output_option, seed_option, user_errors
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
@@ -41,9 +41,7 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
                                                "Bernoulli keeps.")
 @click.option("--leverage", type=click.Choice(["exact", "approx"]), default="exact", show_default=True,
               help="Exact (QR) or sketched leverage scores inside the scores.")
-@click.option("--backend", type=click.Choice(["numpy", "torch", "cupy"]), default="numpy", show_default=True,
-              help="Array backend to run on (dense DATA only).")
-@click.option("--device", default=None, help="Device for the backend, e.g. cuda:0.")
+@backend_options(backend_help="Array backend to run on (dense DATA only).")
 @seed_option
 @output_option(help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array), '-' / .tsv (index<TAB>scale) "
                    "or .csv (index,scale).")

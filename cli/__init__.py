@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import warnings
 
 import click
 
@@ -45,11 +46,19 @@ SELECT_COMMANDS = {
 }
 
 
+def _warn_one_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                   file: object = None, line: str | None = None) -> None:
+    """``warnings.showwarning`` for the CLI: the first line of the message, on stderr."""
+    text = (str(message).strip().splitlines() or [category.__name__])[0]
+    click.echo(f"Warning: {text}", err=True)
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands live in modules imported on first use.
 
     It also turns every :class:`~graphsample.errors.GraphsampleError` (anything a user can get wrong)
-    into one line on stderr and exit status 1, instead of a traceback.
+    into one line on stderr and exit status 1, instead of a traceback, and every warning into one
+    ``Warning:`` line on stderr, without Python's file and source line.
     """
 
     def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
@@ -75,7 +84,9 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.showwarning = _warn_one_line
+                return super().invoke(ctx)
         except GraphsampleError as exc:
             raise click.ClickException(str(exc)) from None
         except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:

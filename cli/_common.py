@@ -18,20 +18,32 @@ def input_argument(f: Callable) -> Callable:
     return click.argument("input", metavar="INPUT")(f)
 
 
-def graph_options(f: Callable) -> Callable:
-    """--directed/--undirected, --weighted, --delimiter, --skip-rows, --backend, --device, --quiet."""
+def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--delimiter '\\t', as typed in a shell (a backslash and a t), means a tab."""
+    return "\t" if value == "\\t" else value
+
+
+_DIRECTED_DEFAULT = "directed; a dataset's or saved graph's own"
+
+
+def graph_options(f: Callable | None = None, *, directed_default: str = _DIRECTED_DEFAULT) -> Callable:
+    """--directed/--undirected, --weighted, --delimiter, --skip-rows, --backend, --device, --quiet.
+
+    ``@graph_options`` as is, or ``@graph_options(directed_default=...)`` for a command that reads its input
+    with another default than :func:`load_graph`'s (the help must say what the command does)."""
+    if f is None:
+        return functools.partial(graph_options, directed_default=directed_default)
     decorators = [
         click.option("--directed/--undirected", default=None,
-                     help="Read the edge list as arcs or as undirected edges [default: directed; a dataset's or saved graph's own]."),
+                     help=f"Read the edge list as arcs or as undirected edges [default: {directed_default}]."),
         click.option("--weighted/--unweighted", default=None,
                      help="Use the third column as weight; --unweighted also drops the weights of a dataset or "
                           "saved graph [default: when the first line has 3 columns; a dataset's or saved graph's own]."),
-        click.option("--delimiter", default=None, help="Column separator (one character) [default: any whitespace]."),
+        click.option("--delimiter", default=None, callback=_delimiter,
+                     help="Column separator: one character, or '\\t' for a tab [default: any whitespace]."),
         click.option("--skip-rows", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Lines to skip at the top of an edge list, e.g. 1 for a CSV header such as 'source,target'."),
-        click.option("--backend", type=click.Choice(["numpy", "cupy", "torch"]), default="numpy", show_default=True,
-                     help="Array backend to run on."),
-        click.option("--device", default=None, help="Device for the backend, e.g. cuda:0 [default: the backend's]."),
+        backend_options,
         click.option("-q", "--quiet", is_flag=True, help="No progress output."),
     ]
     for d in reversed(decorators):
@@ -39,8 +51,20 @@ def graph_options(f: Callable) -> Callable:
     return f
 
 
+def backend_options(f: Callable | None = None, *, backend_help: str = "Array backend to run on.") -> Callable:
+    """--backend numpy|cupy|torch and --device, the same on every command (``backend_help`` may add what the
+    command runs there)."""
+    if f is None:
+        return functools.partial(backend_options, backend_help=backend_help)
+    f = click.option("--device", default=None, help="Device for the backend, e.g. cuda:0 [default: the backend's].")(f)
+    return click.option("--backend", type=click.Choice(["numpy", "cupy", "torch"]), default="numpy",
+                        show_default=True, help=backend_help)(f)
+
+
 def seed_option(f: Callable) -> Callable:
-    return click.option("--seed", type=click.IntRange(min=0), default=None,
+    """--seed: a 64-bit unsigned integer (the counter-based RNG keeps 64 bits, so a larger seed would
+    silently give the walks of ``seed mod 2**64``)."""
+    return click.option("--seed", type=click.IntRange(min=0, max=2**64 - 1), default=None,
                         help="Random seed (the same seed gives the same result on every backend).")(f)
 
 
@@ -110,20 +134,62 @@ def load_npy(path: str) -> np.ndarray:
     return a
 
 
+def load_matrix(path: str, sparse: bool = False) -> Any:
+    """A 2-D numeric matrix: ``.npy``, ``.npz`` (a ``scipy.sparse.save_npz`` matrix, only with ``sparse``),
+    ``.csv`` (comma-separated), any other text table (whitespace-separated, ``#`` comments), or ``-`` for
+    a text table on stdin. A missing, empty, malformed or non-2-D input is one
+    :class:`~graphsample.errors.InputFormatError` line."""
+    import warnings
+
+    from graphsample.errors import InputFormatError
+
+    suffix = "" if path == "-" else Path(path).suffix
+    if path != "-" and not Path(path).is_file():
+        raise InputFormatError(f"{path}: {'is a directory, not a matrix' if Path(path).is_dir() else 'no such file'}")
+    if suffix == ".npy":
+        X = load_npy(path)
+    elif suffix == ".npz" and sparse:
+        import scipy.sparse as sp
+
+        try:
+            return sp.load_npz(path)
+        except (ValueError, OSError) as exc:
+            raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix ({exc})") from None
+    else:
+        with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                X = np.loadtxt(sys.stdin if path == "-" else path, ndmin=2,
+                               delimiter="," if suffix == ".csv" else None)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+    if X.dtype.kind not in "fiu":
+        raise InputFormatError(f"{path}: expected a numeric matrix, got dtype {X.dtype}")
+    if X.ndim != 2:
+        raise InputFormatError(f"{path}: expected a 2-D matrix (rows x columns), got shape {X.shape}")
+    if X.size == 0:
+        raise InputFormatError(f"{path}: the matrix is empty (shape {X.shape})")
+    return X
+
+
 def save_array(path: str, array: Any) -> None:
-    """Write a dense array: ``.npy`` by default, text (TSV) for stdout or ``.txt``/``.tsv``."""
+    """Write a dense array: text for stdout (``-``), ``.txt``/``.tsv`` (tab-separated) and ``.csv``
+    (comma-separated); ``.npy`` otherwise, to exactly ``path`` (NumPy would append ``.npy`` to another name)."""
     from graphsample._backend import to_numpy
 
     a = to_numpy(array)
-    if path == "-" or Path(path).suffix in (".txt", ".tsv"):
+    suffix = "" if path == "-" else Path(path).suffix
+    if path == "-" or suffix in (".txt", ".tsv", ".csv"):
         target = sys.stdout if path == "-" else open(path, "w")
         try:
-            np.savetxt(target, a, delimiter="\t", fmt="%d" if a.dtype.kind in "iu" else "%.10g")
+            np.savetxt(target, a, delimiter="," if suffix == ".csv" else "\t",
+                       fmt="%d" if a.dtype.kind in "iu" else "%.10g")
         finally:
             if target is not sys.stdout:
                 target.close()
     else:
-        np.save(path, a)
+        with open(path, "wb") as f:
+            np.save(f, a)
 
 
 def progress_enabled(quiet: bool) -> bool:

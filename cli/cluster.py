@@ -1,4 +1,4 @@
-"""``graphsample cluster ppp DATA.npy -o labels.npy``: clustering without a given number of clusters."""
+"""``graphsample cluster ppp DATA -o labels.npy``: clustering without a given number of clusters."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import json
 import click
 import numpy as np
 
-from graphsample.errors import InputFormatError
-
-from ._common import load_npy, output_option, save_array, user_errors
+from ._common import load_matrix, output_option, save_array, user_errors
 
 
 @click.group()
@@ -18,7 +16,7 @@ def cluster() -> None:
 
 
 @cluster.command()
-@click.argument("data", metavar="DATA.npy")
+@click.argument("data", metavar="DATA")
 @click.option("--k-max", type=click.IntRange(min=2), default=10, show_default=True, help="Largest k tried.")
 @click.option("--mode", type=click.Choice(["flat", "divisive"]), default="flat", show_default=True,
               help="Partitive sweep over k, or bisection validated by GMM(2).")
@@ -31,17 +29,18 @@ def cluster() -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the --n-init restarts (unused without them).")
 @click.option("--separable", "separable_out", default=None, help="Also write the separable-set mask (.npy).")
-@output_option(help="Labels output (.npy, .txt/.tsv, or '-' for stdout).")
+@output_option(help="Labels output (.npy, .txt/.tsv, .csv, or '-' for stdout).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @user_errors
 def ppp(data: str, k_max: int, mode: str, covariance: str, n_init: int, p_min: float, standardize: bool,
         seed: int, separable_out: str | None, output: str, quiet: bool) -> None:
-    """PPP (Sultan 2020, our reconstruction): k-means partitions validated by a Gaussian mixture."""
+    """PPP (Sultan 2020, our reconstruction): k-means partitions validated by a Gaussian mixture.
+
+    DATA is a rows x features matrix: .npy, .csv, a whitespace-separated text table, or '-' (text on stdin).
+    """
     from graphsample.clustering import PPP
 
-    X = load_npy(data)
-    if X.dtype.kind not in "fiu":
-        raise InputFormatError(f"{data}: expected a numeric matrix, got dtype {X.dtype}")
+    X = load_matrix(data)
     model = PPP(k_max=k_max, mode=mode, covariance=covariance, n_init=n_init, seed=seed, p_min=p_min,
                 standardize=standardize).fit(X.astype(np.float64))
     save_array(output, model.labels_)

@@ -19,7 +19,7 @@ def _floats(value: str | None) -> list[float] | None:
 @click.command()
 @input_argument
 @graph_options
-@output_option(help="Output: .npy (default), .txt/.tsv, or '-' for text on stdout.")
+@output_option(help="Output: .npy (default), .txt/.tsv, .csv, or '-' for text on stdout.")
 @click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension.")
 @click.option("--preset", type=click.Choice(["paper", "gds"]), default="paper", show_default=True,
               help="Chen et al.'s setting, or Neo4j GDS's variant.")

@@ -19,9 +19,9 @@ from ._common import (graph_options, input_argument, load_graph, output_option, 
 def _options(f: Callable) -> Callable:
     decorators = [
         input_argument,
-        graph_options,
+        graph_options(directed_default="undirected, as DeepWalk and LINE walk; a dataset's own"),
         seed_option,
-        output_option(required=True, help="Output .npy (or .txt/.tsv, or '-' for text on stdout)."),
+        output_option(required=True, help="Output .npy (or .txt/.tsv, .csv, or '-' for text on stdout)."),
         click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension."),
         click.option("--epochs", type=float, default=100.0, show_default=True,
                      help="Training length in epochs of |E| positive samples."),

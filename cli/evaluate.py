@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import graph_options, input_argument, load_graph, load_npy, seed_option, user_errors
+from ._common import graph_options, input_argument, load_graph, load_matrix, load_npy, seed_option, user_errors
 
 
 def _ratios(value: str) -> list[float]:
@@ -17,16 +17,6 @@ def _ratios(value: str) -> list[float]:
         return [float(x) for x in value.replace(" ", "").split(",") if x]
     except ValueError:
         raise click.BadParameter(f"expected comma-separated fractions, got {value!r}") from None
-
-
-def _load_embedding(path: str) -> np.ndarray:
-    p = Path(path)
-    if p.suffix == ".npy":
-        return load_npy(path)
-    try:
-        return np.loadtxt(p, ndmin=2)
-    except ValueError as exc:
-        raise click.ClickException(f"{path}: not a numeric table ({exc})") from None
 
 
 def _load_labels(source: str, n_nodes: int):
@@ -90,7 +80,7 @@ def node_classification(embedding: str, labels: str, ratios: str, repeats: int, 
     """
     from graphsample.embedding.evaluate import node_classification as run
 
-    E = _load_embedding(embedding)
+    E = load_matrix(embedding)
     report = run(E, _load_labels(labels, E.shape[0]), ratios=_ratios(ratios), repeats=repeats, C=C,
                  n_jobs=jobs, seed=seed)
     click.echo(json.dumps(report.rows, indent=2) if as_json else report.table())

@@ -47,7 +47,7 @@ def pagerank(input: str, personalize: str | None, damping: float, dangling: str,
     from graphsample.ranking import pagerank as run
 
     G = load_graph(input, **opts)
-    pers = _labels(G, personalize) if personalize else None
+    pers = _labels(G, personalize) if personalize is not None else None
     t = time.perf_counter()
     x, info = run(G, damping, pers, dangling=dangling, tol=tol, max_iter=max_iter, method=method, return_info=True)
     if not quiet:
@@ -80,18 +80,21 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
     from graphsample._backend import to_numpy
 
     indptr, indices, values, sources = (to_numpy(a) for a in (res.indptr, res.indices, res.values, res.sources))
-    if path == "-" or Path(path).suffix in (".tsv", ".txt"):
+    suffix = "" if path == "-" else Path(path).suffix
+    if path == "-" or suffix in (".tsv", ".txt", ".csv"):
+        sep = "," if suffix == ".csv" else "\t"
         target = sys.stdout if path == "-" else open(path, "w")
         try:
             src = G.label_of(np.repeat(sources, np.diff(indptr)))
             for s, t, v in zip(src.tolist(), G.label_of(indices).tolist(), values.tolist()):
-                target.write(f"{s}\t{t}\t{v:.6g}\n")
+                target.write(f"{s}{sep}{t}{sep}{v:.6g}\n")
         finally:
             if target is not sys.stdout:
                 target.close()
         return
     extra = {} if G.node_ids is None else {"node_ids": G.node_ids}
-    np.savez(path, sources=sources, indptr=indptr, indices=indices, values=values, omega=res.omega, **extra)
+    with open(path, "wb") as f:  # exactly this name: np.savez would append .npz to another one
+        np.savez(f, sources=sources, indptr=indptr, indices=indices, values=values, omega=res.omega, **extra)
 
 
 @click.command()
@@ -110,7 +113,7 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Run on a local Dask cluster of N workers.")
 @click.option("--mode", type=click.Choice(["A", "B"]), default="A", show_default=True,
               help="Dask mode: A (graph on every worker) or B (graph split, walkers exchanged).")
-@output_option(required=True, help="Result: NAME.npz (CSR arrays) or .tsv / '-' (source, node, estimate lines).")
+@output_option(required=True, help="Result: NAME.npz (CSR arrays) or .tsv / .csv / '-' (source, node, estimate lines).")
 @user_errors
 def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, dangling: str, engine: str,
         scheduler_file: str | None, workers: int | None, mode: str, output: str, quiet: bool, **opts) -> None:
@@ -129,7 +132,8 @@ def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, da
         res = fully_personalized_pagerank(G, 1.0 - restart, engine=engine, progress=prog, **kw)
     dt = time.perf_counter() - t
     if not quiet:
-        click.echo(f"\r{G.n_nodes * omega:,} walks, {res.walk_steps:,} steps in {dt:.2f} s "
+        back = "\r" if progress_enabled(quiet) else ""  # over the progress line, which only a terminal has
+        click.echo(f"{back}{G.n_nodes * omega:,} walks, {res.walk_steps:,} steps in {dt:.2f} s "
                    f"({G.n_nodes * omega / dt:,.0f} walks/s)", err=True)
     _save_ppr(output, G, res)
 

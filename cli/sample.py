@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ._common import graph_options, input_argument, load_graph, seed_option, user_errors
@@ -36,12 +38,19 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
     """
     from graphsample.io import save, write_edgelist
     from graphsample.sampling import compare, jdm_sample
+    from graphsample.sampling.jdm import InfeasibleSampleError
     from graphsample.sampling.classic import SAMPLERS
 
     G = load_graph(input, **opts)
     if method == "jdm":
-        S, jdm_report = jdm_sample(G, fraction, seed=seed, rounding=rounding, on_infeasible=on_infeasible,
-                                   n_swaps=n_swaps)
+        if not G.directed:
+            raise click.ClickException("--method jdm samples directed graphs; --undirected works with the classic "
+                                       "samplers")
+        try:
+            S, jdm_report = jdm_sample(G, fraction, seed=seed, rounding=rounding, on_infeasible=on_infeasible,
+                                       n_swaps=n_swaps)
+        except InfeasibleSampleError as exc:
+            raise click.ClickException(_infeasible(fraction, exc)) from None
     else:
         S, _ = SAMPLERS[method](G, fraction, seed=seed)
         jdm_report = None
@@ -61,6 +70,16 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
             lines.append("JDM/DCM sampler: " + ", ".join(f"{k}={_fmt(v)}" for k, v in s.items()))
         lines.append(str(compare(G, S, seed=0 if seed is None else seed)))
         click.echo("\n".join(lines), err=to_err)
+
+
+def _infeasible(fraction: float, exc: Any) -> str:
+    """The library's InfeasibleSampleError in the CLI's terms (--fraction, --on-infeasible)."""
+    side, degree, missing = exc.classes[0]
+    more = f" and {len(exc.classes) - 1} more degree classes" if len(exc.classes) > 1 else ""
+    hint = (f"the smallest feasible --fraction for this seed is {exc.min_p:.4g}" if exc.min_p is not None
+            else "no --fraction is feasible")
+    return (f"--fraction {fraction:g} is too small for the hubs of this graph ({side}-degree {degree}: "
+            f"{missing} arc ends unplaced{more}); {hint}, or use --on-infeasible clip or multigraph")
 
 
 def _fmt(v) -> str:

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 import numpy as np
 
-from ._common import load_npy, move, output_option, save_array, seed_option, user_errors
+from ._common import backend_options, load_matrix, move, output_option, save_array, seed_option, user_errors
 
 
 def _load_matrix(path: str, backend: str, device: str | None):
-    """Read a 2-D array (.npy, or text with one row per line) and move it to the backend."""
-    from graphsample.errors import InputFormatError
-
-    p = Path(path)
-    if not p.exists():
-        raise InputFormatError(f"{path}: no such file")
-    if p.suffix == ".npy":
-        X = load_npy(path)
-    else:
-        try:
-            X = np.loadtxt(p, ndmin=2)
-        except ValueError as exc:
-            raise InputFormatError(f"{path}: cannot read a numeric matrix ({exc})") from None
-    if X.ndim != 2:
-        raise InputFormatError(f"{path}: expected a 2-D matrix (items x features), got shape {X.shape}")
-    return move(np.asarray(X, dtype=np.float64), backend, device)
+    """Read DATA (:func:`._common.load_matrix`) as float64 and move it to the backend."""
+    return move(load_matrix(path).astype(np.float64), backend, device)
 
 
 def _padded(samples) -> np.ndarray:
@@ -46,8 +30,7 @@ def _common(f):
         click.option("-n", "--n-samples", type=click.IntRange(min=1), default=None,
                      help="Draw this many independent samples (one row each) [default: one sample]."),
         seed_option,
-        click.option("--backend", type=click.Choice(["numpy", "cupy", "torch"]), default="numpy", show_default=True),
-        click.option("--device", default=None, help="Device for the backend, e.g. cuda:0."),
+        backend_options,
         output_option(),
     ]):
         f = d(f)

@@ -7,40 +7,23 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import load_npy, move, output_option, seed_option, user_errors
+from ._common import backend_options, load_matrix, move, output_option, seed_option, user_errors
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
 
 
-def load_matrix(path: str):
-    """Read DATA: a 2-D ``.npy`` array, a scipy.sparse ``.npz`` (``scipy.sparse.save_npz``) or a text table."""
-    from graphsample.errors import InputFormatError
-
-    p = Path(path)
-    if not p.exists():
-        raise InputFormatError(f"{path}: no such file")
-    if p.suffix == ".npy":
-        return load_npy(path)
-    try:
-        if p.suffix == ".npz":
-            import scipy.sparse as sp
-
-            return sp.load_npz(p)
-        return np.loadtxt(p, ndmin=2, delimiter="," if p.suffix == ".csv" else None)
-    except (ValueError, OSError) as exc:
-        raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
-
-
 def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
-    """``.npz``: arrays ``indices`` and ``scale``; ``.npy``: an (m, 2) float array; otherwise TSV lines."""
+    """``.npz``: arrays ``indices`` and ``scale``; ``.npy``: an (m, 2) float array; ``.csv``: comma-separated
+    lines; otherwise TSV lines."""
     suffix = Path(path).suffix if path != "-" else ""
     if suffix == ".npz":
         np.savez(path, indices=idx, scale=scale)
     elif suffix == ".npy":
         np.save(path, np.column_stack([idx.astype(np.float64), scale]))
     else:
-        lines = "".join(f"{i}\t{s:.10g}\n" for i, s in zip(idx.tolist(), scale.tolist()))
+        sep = "," if suffix == ".csv" else "\t"
+        lines = "".join(f"{i}{sep}{s:.10g}\n" for i, s in zip(idx.tolist(), scale.tolist()))
         if path == "-":
             click.echo(lines, nl=False)
         else:
@@ -58,11 +41,10 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
                                                "Bernoulli keeps.")
 @click.option("--leverage", type=click.Choice(["exact", "approx"]), default="exact", show_default=True,
               help="Exact (QR) or sketched leverage scores inside the scores.")
-@click.option("--backend", type=click.Choice(["numpy", "torch", "cupy"]), default="numpy", show_default=True,
-              help="Array backend to run on (dense DATA only).")
-@click.option("--device", default=None, help="Device for the backend, e.g. cuda:0.")
+@backend_options(backend_help="Array backend to run on (dense DATA only).")
 @seed_option
-@output_option(help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array) or '-' / .tsv (index<TAB>scale).")
+@output_option(help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array), '-' / .tsv (index<TAB>scale) "
+                   "or .csv (index,scale).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @user_errors
 def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leverage: str, backend: str,
@@ -72,7 +54,7 @@ def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leve
     from graphsample._backend import to_numpy
     from graphsample.selection.sensitivity import lp_sample
 
-    A = load_matrix(data)
+    A = load_matrix(data, sparse=True)
     if backend != "numpy" or device not in (None, "cpu"):
         if not isinstance(A, np.ndarray):
             raise click.ClickException("--backend other than numpy needs a dense .npy or text DATA")

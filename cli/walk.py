@@ -50,7 +50,7 @@ def parse_starts(G, starts: str, walks_per_node: int) -> np.ndarray:
 @user_errors
 def walk(input: str, starts: str, length: int, walks_per_node: int, p: float, q: float, restart_prob: float,
          non_backtracking: bool, dead_end: str, return_: str, seed: int | None, output: str, **opts) -> None:
-    """Random walks on INPUT, written as .npy (or TSV to stdout / .txt / .tsv).
+    """Random walks on INPUT, written as .npy (or text to stdout / .txt / .tsv / .csv).
 
     Paths are one walk per row, padded with -1; counts are rows of (node, visits). Node labels are
     the input's (internal ids for string-labelled graphs).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import click
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -192,3 +193,36 @@ def test_npy_argument_that_is_an_npz_archive_gives_one_line(tmp_path, command):
     args = [a if a != "LABELS" else str(tmp_path / "y.npy") for a in command]
     args = args[:2] + [str(path)] + args[2:]
     assert_one_line_error(run(*args, "-o", "-") if command[0] != "evaluate" else run(*args), "not a NumPy .npy array")
+
+
+def test_backslash_t_delimiter_is_a_tab():
+    # --delimiter '\t' (a backslash and a t, as typed in a shell) was refused: "delimiter must be one
+    # character or None, got '\\t'"
+    tsv = "New York\tBoston\nBoston\tLos Angeles\n"
+    for delimiter in ("\\t", "\t"):
+        r = run("pagerank", "-", "--delimiter", delimiter, "-q", input=tsv)
+        assert r.exit_code == 0, r.output
+        assert sorted(line.split("\t")[0] for line in r.output.splitlines()) == ["Boston", "Los Angeles", "New York"]
+
+
+def _commands(group, ctx, path=()):
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, ctx, (*path, name))
+        else:
+            yield " ".join((*path, name)), cmd
+
+
+def test_backend_and_device_options_are_the_same_everywhere():
+    # select dpp/volume showed '--backend [numpy|cupy|torch]  [default: numpy]' without a help text,
+    # select sensitivity listed [numpy|torch|cupy], and their --device help left out the default
+    seen = {}
+    for name, cmd in _commands(cli, click.Context(cli)):
+        params = {p.name: p for p in cmd.params}
+        if "backend" in params:
+            b, d = params["backend"], params["device"]
+            assert b.help and b.help.startswith("Array backend to run on"), name
+            seen[name] = (tuple(b.type.choices), b.default, d.help)
+    assert {"info", "walk", "select dpp", "select volume", "select sensitivity"} <= set(seen)
+    assert len(set(seen.values())) == 1, seen

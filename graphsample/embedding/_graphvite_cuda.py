@@ -17,6 +17,7 @@ import numpy as np
 
 from .._backend import numba_cuda
 from .._random import cuda_functions
+from ..errors import BackendUnavailableError
 
 WARP = 32
 WARPS_PER_BLOCK = 4
@@ -28,6 +29,20 @@ cuda = numba_cuda()  # a module global, so that the CUDA simulator can stand in 
 uniform = cuda_functions().random_uniform
 float32 = np.float32
 _SLOTS = MAX_DIM // WARP
+
+
+def select_device(device: str) -> None:
+    """Make ``device`` (``"cuda"`` or ``"cuda:N"``) numba.cuda's current device; a machine without a usable
+    CUDA driver, or without GPU ``N``, is one :class:`~graphsample.errors.BackendUnavailableError`."""
+    if not cuda.is_available():
+        raise BackendUnavailableError(f"device {device!r}: no CUDA GPU is usable here (numba.cuda finds no driver "
+                                      "or device); train on the CPU instead")
+    if ":" in device:
+        index, count = int(device.split(":")[1]), len(cuda.gpus)
+        if index >= count:
+            raise BackendUnavailableError(f"device {device!r}: this machine has {count} CUDA device(s), "
+                                          f"cuda:0..cuda:{count - 1}")
+        cuda.select_device(index)
 
 
 @cuda.jit(device=True)
@@ -144,8 +159,6 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     """
     from .graphvite import _NEG_STREAM, block_counters, block_schedule, pools, subkey
 
-    if ":" in device:
-        cuda.select_device(int(device.split(":")[1]))
     h = sampler.hyper
     P, pp = sampler.P, sampler.part_ptr
     dV, dC = cuda.to_device(V), cuda.to_device(C)

@@ -303,12 +303,14 @@ def train(G: Graph, method: Method, *, dim: int = 128, num_epoch: float = 100.0,
     on_gpu = dev.startswith("cuda")
     workers = 1 if on_gpu else numba.get_num_threads()
     P = resolve_partitions(num_partition, workers, G.n_nodes)
+    if on_gpu:
+        from . import _graphvite_cuda
+
+        _graphvite_cuda.select_device(dev)
     sampler = Sampler(G, method, hyper, P, seed_key(seed))
     V = sampler.init_vertex(G.n_nodes)
     C = np.zeros_like(V)
     if on_gpu:
-        from . import _graphvite_cuda
-
         V, C = _graphvite_cuda.fit(sampler, V, C, dev, callback)
     else:
         _fit_cpu(sampler, V, C, callback)

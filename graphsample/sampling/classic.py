@@ -43,7 +43,7 @@ from .. import _ops
 from .._backend import device_kwargs, host_view, is_gpu, namespace, to_backend
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, is_real
-from ..graph import Graph, _from_sorted_pairs
+from ..graph import Graph, _from_sorted_pairs, from_edges
 from . import _kernels
 
 _RESTART = 0.15
@@ -101,16 +101,21 @@ def _induced(G: Graph, nodes: Any) -> tuple[Graph, Any]:
 
 
 def _arc_subgraph(G: Graph, nodes: Any, arcs: Any) -> tuple[Graph, Any]:
-    """The graph on ``nodes`` (relabelled 0..k-1 in order) with the arcs ``arcs`` (ids in CSR order)."""
+    """The graph on ``nodes`` (relabelled 0..k-1 in order) with the arcs ``arcs`` (ids in CSR order) and
+    their weights."""
     xp = G.xp
     arcs = xp.unique_values(arcs)  # drawn with replacement: each arc once
     new = xp.full((G.n_nodes,), -1, dtype=xp.int64, **device_kwargs(G.indptr))
     new[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **device_kwargs(G.indptr))
     src, dst = G.sources[arcs], G.indices[arcs]
     keep = (new[src] >= 0) & (new[dst] >= 0)
-    S = _from_sorted_pairs(new[src][keep], new[xp.astype(dst, xp.int64)][keep], None, int(nodes.shape[0]),
-                           True, G.label_of(nodes))
-    return (S if G.directed else S.to_undirected()), nodes  # an undirected graph holds each edge as both arcs
+    s, d = new[src][keep], new[xp.astype(dst, xp.int64)][keep]
+    w = None if G.weights is None else G.weights[arcs][keep]
+    k = int(nodes.shape[0])
+    if G.directed:
+        return _from_sorted_pairs(s, d, w, k, True, G.label_of(nodes)), nodes
+    # an undirected edge may have been drawn as both of its arcs: keep it once, with its own weight
+    return from_edges(s, d, w, n_nodes=k, directed=False, duplicates="first", node_ids=G.label_of(nodes)), nodes
 
 
 # ----------------------------------------------------------------------------- node samplers

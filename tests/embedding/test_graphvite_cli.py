@@ -49,3 +49,28 @@ def test_embed_errors_are_one_line(tmp_path, edges, args, message):
 def test_missing_input_file(tmp_path):
     res = CliRunner().invoke(cli, ["embed", "line", str(tmp_path / "nope.tsv"), "-o", str(tmp_path / "e.npy")])
     assert res.exit_code != 0 and "nope.tsv" in res.output
+
+
+def test_a_gpu_that_is_not_there_is_one_line(tmp_path, edges):
+    # --devices cuda:7 ended in a numba CudaSupportError traceback (no driver) or an IndexError (no GPU 7)
+    res = CliRunner().invoke(cli, ["embed", "line", str(edges), "-o", str(tmp_path / "e.npy"), "--epochs", "1",
+                                   "--devices", "cuda:7"])
+    assert res.exit_code == 1
+    assert "device 'cuda:7'" in res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_help_states_the_undirected_default(tmp_path, edges):
+    # the help said '[default: directed; ...]' while an edge list is embedded as undirected unless
+    # --directed is given
+    help_text = " ".join(CliRunner().invoke(cli, ["embed", "line", "--help"]).output.split())
+    assert "[default: undirected" in help_text and "default: directed" not in help_text
+    runs = {}
+    for flags in ([], ["--undirected"], ["--directed"]):
+        out = tmp_path / "e.npy"
+        res = CliRunner().invoke(cli, ["embed", "line", str(edges), "-o", str(out), "--dim", "4", "--epochs", "2",
+                                       "--seed", "1", "--partitions", "1", *flags])
+        assert res.exit_code == 0, res.output
+        runs[tuple(flags)] = np.load(out)
+    np.testing.assert_array_equal(runs[()], runs[("--undirected",)])
+    assert not np.array_equal(runs[()], runs[("--directed",)])

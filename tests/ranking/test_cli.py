@@ -47,6 +47,7 @@ def test_pagerank_personalized_file(edgefile, tmp_path):
     (["--damping", "1.5"], "damping"),
     (["--personalize", "zz"], "unknown node"),
     (["--personalize", ","], "at least one"),
+    (["--personalize", ""], "at least one"),  # was global PageRank, silently
 ])
 def test_pagerank_errors(edgefile, args, msg):
     r = CliRunner().invoke(cli, ["pagerank", edgefile, *args])
@@ -97,3 +98,33 @@ def test_ppr_workers(tmp_path, edgefile):
 def test_ppr_errors(edgefile, tmp_path, args, msg):
     r = CliRunner().invoke(cli, ["ppr", edgefile, *args, "-o", str(tmp_path / "r.npz")])
     assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
+
+
+def test_warning_is_one_line(edgefile):
+    # a PageRank that did not converge printed Python's warning format: the CLI file and line, the
+    # category, then the source line of the call
+    r = CliRunner().invoke(cli, ["pagerank", edgefile, "--method", "power", "--max-iter", "1", "-q"])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == [
+        "Warning: PageRank did not converge in 1 iterations (residual 0.212 > tol 1e-10); raise max_iter or tol"]
+    assert len(_scores(r.stdout)) == 4
+
+
+def test_ppr_output_names_are_kept(edgefile, tmp_path):
+    # '-o ppr.csv' wrote a binary ppr.csv.npz (np.savez appends .npz to another name)
+    args = ["ppr", edgefile, "--walks-per-node", "20", "--seed", "1", "-q"]
+    text = CliRunner().invoke(cli, [*args, "-o", "-"]).stdout
+    r = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "ppr.csv")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "ppr.csv").read_text() == text.replace("\t", ",")
+    r = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "ppr")])
+    assert r.exit_code == 0, r.output
+    assert np.load(tmp_path / "ppr")["values"].size == len(text.splitlines())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.tsv", "ppr", "ppr.csv"]
+
+
+def test_ppr_summary_without_a_terminal_has_no_carriage_return(edgefile):
+    # the summary line began with '\r' (to overwrite a progress line) even when stderr was a log file
+    r = CliRunner().invoke(cli, ["ppr", edgefile, "--walks-per-node", "10", "--seed", "1", "-o", "-"])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith("40 walks, ") and "\r" not in r.stderr

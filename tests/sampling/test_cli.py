@@ -55,3 +55,34 @@ def test_errors_are_one_line(tmp_path):
         assert msg in r.output and "Traceback" not in r.output
     r = CliRunner().invoke(cli, ["sample", str(tmp_path / "missing.txt"), "--fraction", "0.5"])
     assert r.exit_code != 0 and "Traceback" not in r.output
+
+
+def test_edge_samplers_keep_the_weights(tmp_path):
+    # random-edge, random-node-edge and hybrid wrote the arcs of a weighted graph without their weights;
+    # an undirected edge drawn as both of its arcs must keep its weight, not twice it
+    path = tmp_path / "w.txt"
+    path.write_text("a b 0.5\nb c 2.0\nc a 3.0\n")
+    weights = {("a", "b"): 0.5, ("b", "c"): 2.0, ("c", "a"): 3.0}
+    for direction in ("--directed", "--undirected"):
+        for method in ("random-edge", "random-node-edge", "hybrid"):
+            r = CliRunner().invoke(cli, ["sample", str(path), "-m", method, "-p", "1", "--seed", "1", "-q", direction])
+            assert r.exit_code == 0, r.output
+            rows = [line.split("\t") for line in r.output.splitlines()]
+            assert rows and all(len(row) == 3 for row in rows), (method, direction, r.output)
+            for u, v, w in rows:
+                assert float(w) == weights.get((u, v), weights.get((v, u))), (method, direction, r.output)
+
+
+def test_jdm_errors_name_the_cli_options(tmp_path):
+    # the library's messages told CLI users to "pass on_infeasible='clip' or 'multigraph'" and to "use
+    # G.to_undirected() only for the classic samplers"
+    f = str(edge_file(tmp_path))
+    r = CliRunner().invoke(cli, ["sample", f, "--fraction", "0.02", "--seed", "1"])
+    assert r.exit_code == 1
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --fraction 0.02 is too small for the hubs")
+    assert "--on-infeasible clip or multigraph" in lines[0] and "on_infeasible=" not in lines[0]
+    r = CliRunner().invoke(cli, ["sample", f, "--fraction", "0.5", "--undirected"])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [
+        "Error: --method jdm samples directed graphs; --undirected works with the classic samplers"]

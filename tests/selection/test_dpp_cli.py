@@ -46,3 +46,27 @@ def test_cli_errors_are_one_line(tmp_path):
     bad.write_text("1 2\nx y\n")
     r = run("volume", bad, "-k", 1)
     assert r.exit_code != 0 and "cannot read" in r.output
+
+
+def test_data_as_csv_stdin_or_empty_file(tmp_path):
+    # a .csv was read as whitespace text ("could not convert string '...,...' to float64"), '-' was
+    # "-: no such file", and an empty file printed a loadtxt UserWarning with its source line before the error
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    csv = tmp_path / "x.csv"
+    np.savetxt(csv, X, delimiter=",")
+    expected = k_dpp(3, features=X, seed=4).tolist()
+    r = run("dpp", csv, "-k", 3, "--seed", 4)
+    assert r.exit_code == 0, r.output
+    assert [int(v) for v in r.output.split()] == expected
+    text = tmp_path / "x.txt"
+    np.savetxt(text, X)
+    r = CliRunner().invoke(cli, ["select", "dpp", "-", "-k", "3", "--seed", "4"], input=text.read_text())
+    assert r.exit_code == 0, r.output
+    assert [int(v) for v in r.output.split()] == expected
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    for command in (["select", "dpp", str(empty), "-k", "1"], ["select", "sensitivity", str(empty), "--size", "1"],
+                    ["cluster", "ppp", str(empty)], ["evaluate", "node-classification", str(empty), str(empty)]):
+        r = CliRunner().invoke(cli, command)
+        assert r.exit_code == 1, (command, r.output)
+        assert r.output.strip().splitlines() == [f"Error: {empty}: the matrix is empty (shape (0, 1))"], r.output

@@ -174,6 +174,15 @@ def test_cli_writes_npz_and_tsv(data, tmp_path):
     assert len(rows) == 20 and all(len(r) == 2 for r in rows)
 
 
+def test_cli_csv_output_is_comma_separated(data, tmp_path):
+    # '-o s.csv' wrote tab-separated lines into the .csv file
+    args = ["select", "sensitivity", str(data), "--size", "20", "--seed", "3", "-q"]
+    tsv = CliRunner().invoke(cli, args).stdout
+    res = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "s.csv").read_text() == tsv.replace("\t", ",") and "," in tsv.replace("\t", ",")
+
+
 def test_cli_npy_output_and_torch_backend(data, tmp_path):
     out = tmp_path / "s.npy"
     res = CliRunner().invoke(cli, ["select", "sensitivity", str(data), "--size", "15", "--seed", "1",

@@ -53,3 +53,25 @@ def test_errors_are_one_line():
         assert "Traceback" not in res.output
     res = CliRunner().invoke(cli, ["walk", "-"], input="")
     assert res.exit_code != 0 and "Traceback" not in res.output
+
+
+def test_output_names_are_kept(tmp_path):
+    # '-o walks.csv' wrote a binary walks.csv.npy and '-o walks' a walks.npy: NumPy appended '.npy' to
+    # every other name, so the file asked for never appeared
+    args = ["--length", "3", "--seed", "1", "-q"]
+    text = run(args).output
+    res = run([*args, "-o", str(tmp_path / "walks.csv")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "walks.csv").read_text() == text.replace("\t", ",")
+    res = run([*args, "-o", str(tmp_path / "walks")])
+    assert res.exit_code == 0, res.output
+    np.testing.assert_array_equal(np.load(tmp_path / "walks"), np.loadtxt(text.splitlines(), dtype=int))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["walks", "walks.csv"]
+
+
+def test_seed_beyond_64_bits_is_refused():
+    # --seed 18446744073709551617 (2**64 + 1) gave exactly the walks of --seed 1
+    res = run(["--length", "3", "--seed", str(2**64 + 1), "-q"])
+    assert res.exit_code == 2
+    assert "Invalid value for '--seed'" in res.output and "Traceback" not in res.output
+    assert run(["--length", "3", "--seed", str(2**64 - 1), "-q"]).exit_code == 0

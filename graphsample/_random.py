@@ -60,15 +60,15 @@ def check_seed(seed: SeedLike) -> np.random.Generator:
 def seed_key(seed: SeedLike) -> np.uint64:
     """The 64-bit key of the counter-based RNG for ``seed``.
 
-    An ``int`` maps to a fixed key (so the same int gives the same kernel streams everywhere);
+    An ``int`` in 0..2**64 - 1 maps to a fixed key (so the same int gives the same kernel streams everywhere);
     a Generator yields one draw (advancing it); ``None`` gives a fresh random key. A ``bool`` is a
     ``TypeError`` (through :func:`check_seed`).
     """
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
-        if int(seed) < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed}")
+        if not 0 <= int(seed) < 2**64:  # the key is 64 bits: a larger seed would alias seed mod 2**64
+            raise ValueError(f"seed must be an integer in 0..2**64 - 1, got {seed}")
         with np.errstate(over="ignore"):
-            return np.uint64(_mix64_py(np.uint64(int(seed) & 0xFFFFFFFFFFFFFFFF)))
+            return np.uint64(_mix64_py(np.uint64(int(seed))))
     return np.uint64(check_seed(seed).integers(0, 2**64, dtype=np.uint64))
 
 

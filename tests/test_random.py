@@ -34,7 +34,15 @@ def test_check_seed():
 
 def test_seed_key_is_a_pure_function_of_an_int_seed():
     assert R.seed_key(7) == R.seed_key(7) != R.seed_key(8)
+    assert R.seed_key(2**64 - 1) != R.seed_key(2**63 - 1)
     assert len(R.spawn(1, 3)) == 3
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 2**64 + 1])
+def test_seed_key_refuses_seeds_outside_64_bits(seed):
+    # 2**64 + 1 used to give the key of seed 1
+    with pytest.raises(ValueError, match=r"0\.\.2\*\*64 - 1"):
+        R.seed_key(seed)
 
 
 @pytest.mark.parametrize("seed", [True, False, np.True_])

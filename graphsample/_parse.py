@@ -16,7 +16,7 @@ from numba import prange
 NL = 10
 _POW10 = np.array([10.0**k for k in range(23)])
 
-ERR_NONE, ERR_NOT_INT, ERR_MISSING = 0, 1, 2
+ERR_NONE, ERR_NOT_INT, ERR_MISSING, ERR_EXTRA = 0, 1, 2, 3
 
 
 @numba.njit(inline="always")
@@ -173,8 +173,9 @@ def count_data_lines(buf, bounds, comments):
 
 
 @numba.njit(parallel=True, cache=True)
-def token_spans(buf, bounds, offsets, comments, delim, ncols, spans, err_pos):
-    """Start/end of the first `ncols` tokens of every data line (for string labels)."""
+def token_spans(buf, bounds, offsets, comments, delim, ncols, exact, spans, err_pos):
+    """Start/end of the first `ncols` tokens of every data line (for string labels); a line with fewer tokens,
+    or with more when `exact` (a trailing comment excepted), stops its chunk at err_pos."""
     nchunks = bounds.shape[0] - 1
     for c in prange(nchunks):
         p, end, k = bounds[c], bounds[c + 1], offsets[c]
@@ -191,6 +192,10 @@ def token_spans(buf, bounds, offsets, comments, delim, ncols, spans, err_pos):
                     break
                 spans[k, 2 * j] = s
                 spans[k, 2 * j + 1] = e
+            if exact and err_pos[c] < 0:
+                s, e, r = _next_token(buf, r, q, delim)
+                if s < e and not _is_comment(buf[s], comments):
+                    err_pos[c] = p
             if err_pos[c] >= 0:
                 break
             k += 1
@@ -296,12 +301,14 @@ def _read_int(buf, p, end):
 
 
 @numba.njit(parallel=True, cache=True)
-def parse_pairs(buf, bounds, offsets, comments, delim, swap, want_w, src, dst, w, wslow, counts, err_pos, err_code):
+def parse_pairs(buf, bounds, offsets, comments, delim, swap, want_w, two_cols, src, dst, w, wslow, counts, err_pos,
+                err_code):
     """One pass over the bytes: parse the integer node columns (and weight) of every data line.
 
     Chunk c writes from offsets[c] (an upper bound from its newline count) and reports its line count in
     counts[c]. A line whose node columns are not plain integers stops the chunk with ERR_NOT_INT (the caller
-    then switches to string labels); a short line stops it with ERR_MISSING. Extra columns are ignored.
+    then switches to string labels); a short line stops it with ERR_MISSING. Extra columns are ignored, unless
+    `two_cols` (two columns only, a trailing comment excepted), where they stop the chunk with ERR_EXTRA.
     """
     nchunks = bounds.shape[0] - 1
     for c in prange(nchunks):
@@ -339,6 +346,11 @@ def parse_pairs(buf, bounds, offsets, comments, delim, swap, want_w, src, dst, w
                 a, b = b, a
             src[k] = a
             dst[k] = b
+            if two_cols:
+                t = _skip_blank(buf, p, end)
+                if t < end and buf[t] != NL and not _is_comment(buf[t], comments):
+                    err_pos[c], err_code[c] = line, ERR_EXTRA
+                    break
             q = _line_end(buf, p, end)
             if want_w:
                 if delim >= 0:

@@ -86,7 +86,8 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
     ----------
     source : path (``.gz``/``.bz2``/``.xz`` decompressed), ``"-"`` for stdin, or a binary file object.
     directed : arcs (True) or undirected edges (False, stored as both arcs).
-    weighted : use the third column as weight; ``None`` decides from the first data line (3+ columns).
+    weighted : use the third column as weight; ``None`` decides from the first data line (3+ columns), and
+        when it has 2, a later line with more is an error (``False`` ignores extra columns).
     delimiter : one character (``","``, ``"\\t"``) or None for any run of spaces/tabs.
     comments : characters that start a comment line (SNAP ``#`` headers, MatrixMarket ``%``).
     skip_rows : lines to skip at the top (a CSV header such as ``source,target``).
@@ -117,8 +118,9 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
     bounds = _parse.chunk_bounds(buf, start, nchunks)
     upper = np.array([_max_lines(buf[bounds[c]:bounds[c + 1]]) for c in range(nchunks)])
     offsets = np.concatenate([[0], np.cumsum(upper)[:-1]]).astype(np.int64)
-    if weighted is None:
-        weighted = _first_line_columns(buf, bounds, cmt, delim) >= 3
+    # decided from the first data line: then every line must have its 2 columns (a third would be a lost weight)
+    exact = weighted is None and _first_line_columns(buf, bounds, cmt, delim) == 2
+    weighted = weighted if weighted is not None else not exact
     size = int(upper.sum())
     src = np.empty(size, np.int64)
     dst = np.empty(size, np.int64)
@@ -127,12 +129,14 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
     counts = np.zeros(nchunks, np.int64)
     err_pos = np.full(nchunks, -1, np.int64)
     err_code = np.zeros(nchunks, np.int64)
-    _parse.parse_pairs(buf, bounds, offsets, cmt, delim, reverse, weighted, src, dst, w, wslow, counts, err_pos,
-                       err_code)
+    _parse.parse_pairs(buf, bounds, offsets, cmt, delim, reverse, weighted, exact, src, dst, w, wslow, counts,
+                       err_pos, err_code)
     labels = None
     failed = np.flatnonzero(err_pos >= 0)
     if failed.size:
         pos, code = int(err_pos[failed[0]]), int(err_code[failed[0]])
+        if code == _parse.ERR_EXTRA:
+            raise _extra_columns(buf, pos, name)
         if code == _parse.ERR_MISSING:
             need = 3 if weighted else 2
             raise InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {need} columns, "
@@ -140,7 +144,7 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
         counts = _parse.count_data_lines(buf, bounds, cmt)
         offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         m = int(counts.sum())
-        src, dst, labels = _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, name)
+        src, dst, labels = _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, exact, name)
         if weighted:  # node columns were not integers: parse the weights from their spans
             w, wslow = np.empty(m, np.float64), np.empty(m, np.int64)
             _weights_from_spans(buf, bounds, offsets, cmt, delim, w, wslow, name)
@@ -180,26 +184,36 @@ def _first_line_columns(buf: np.ndarray, bounds: np.ndarray, cmt: np.ndarray, de
     spans = np.zeros((1, 8), np.int64)
     for ncols in (4, 3, 2):
         err = np.full(1, -1, np.int64)
-        _parse.token_spans(buf, one, np.zeros(1, np.int64), cmt, delim, ncols, spans[:, : 2 * ncols], err)
+        _parse.token_spans(buf, one, np.zeros(1, np.int64), cmt, delim, ncols, False, spans[:, : 2 * ncols], err)
         if err[0] < 0:
             return ncols
     return 2
 
 
-def _spans(buf, bounds, offsets, cmt, delim, m, ncols, name) -> np.ndarray:
+def _spans(buf, bounds, offsets, cmt, delim, m, ncols, name, exact=False) -> np.ndarray:
     spans = np.zeros((m, 2 * ncols), np.int64)
     err = np.full(bounds.shape[0] - 1, -1, np.int64)
-    _parse.token_spans(buf, bounds, offsets, cmt, delim, ncols, spans, err)
+    _parse.token_spans(buf, bounds, offsets, cmt, delim, ncols, exact, spans, err)
     bad = np.flatnonzero(err >= 0)
     if bad.size:
         pos = int(err[bad[0]])
+        if exact and len(_line_text(buf, pos).split(None if delim < 0 else chr(delim))) > ncols:
+            raise _extra_columns(buf, pos, name)
         raise InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {ncols} columns, "
                                f"got {_line_text(buf, pos)!r}")
     return spans
 
 
-def _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, name):
-    spans = _spans(buf, bounds, offsets, cmt, delim, m, 2, name)
+def _extra_columns(buf: np.ndarray, pos: int, name: str) -> InputFormatError:
+    """The error for a line with more columns than the first data line's two (weights read from line 1)."""
+    return InputFormatError(f"{name}, line {_line_number(buf, pos)}: {_line_text(buf, pos)!r} has more columns than "
+                            "the first data line's 2, whose count decides whether there are weights; pass "
+                            "weighted=True (CLI: --weighted) to read the third column as weights, or weighted=False "
+                            "(--unweighted) to ignore extra columns")
+
+
+def _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, exact, name):
+    spans = _spans(buf, bounds, offsets, cmt, delim, m, 2, name, exact)
     starts = np.concatenate([spans[:, 0], spans[:, 2]])
     ends = np.concatenate([spans[:, 1], spans[:, 3]])
     width = int((ends - starts).max())

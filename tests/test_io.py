@@ -203,3 +203,22 @@ def test_load_refuses_arrays_of_the_wrong_length(tmp_path):
     np.save(tmp_path / "h" / "node_ids.npy", np.array(["a", "b"]))
     with pytest.raises(InputFormatError, match="2 node labels for 3 nodes"):
         gs.load(tmp_path / "h")
+
+
+@pytest.mark.parametrize("text", ["1 2\n2 3 0.5\n", "a b\nb c 0.5\n", "1,2\n2,3,0.5\n"])
+def test_a_later_third_column_is_not_dropped_silently(tmp_path, text):
+    # weights are decided from the first data line (2 columns: none); a later line with a weight used to lose it
+    path = tmp_path / "mixed.txt"
+    path.write_text(text)
+    delimiter = "," if "," in text else None
+    with pytest.raises(InputFormatError, match=r"line 2: .* has more columns than the first data line's 2.*weighted=True"):
+        gs.read_edgelist(path, delimiter=delimiter)
+    G = gs.read_edgelist(path, delimiter=delimiter, weighted=False)  # asked for: extra columns are ignored
+    assert G.n_arcs == 2 and G.weights is None
+    assert gs.read_edgelist(path, delimiter=delimiter, weighted=True, skip_rows=1).weights.tolist() == [0.5]
+
+
+def test_a_trailing_comment_is_not_a_column(tmp_path):
+    path = tmp_path / "commented.txt"
+    path.write_text("1 2\n2 3 # the second edge\n")
+    assert gs.read_edgelist(path).n_arcs == 2

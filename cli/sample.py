@@ -67,7 +67,9 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
         lines = []
         if jdm_report is not None:
             s = jdm_report.summary()
-            lines.append("JDM/DCM sampler: " + ", ".join(f"{k}={_fmt(v)}" for k, v in s.items()))
+            lines.append("JDM/DCM sampler (dcm_l1, jdm_l1: targets against p*D, p*J; ks_in, ks_out: against the "
+                         "original without self-loops; the table below compares with the original as read): "
+                         + ", ".join(f"{k}={_fmt(v)}" for k, v in s.items()))
         lines.append(str(compare(G, S, seed=0 if seed is None else seed)))
         click.echo("\n".join(lines), err=to_err)
 

@@ -113,6 +113,18 @@ def test_restart_lengths_are_geometric():
     assert abs(steps.mean() - (1 - r) / r) < 4 * np.sqrt((1 - r) / r**2 / steps.size)
 
 
+def test_restart_walk_steps_are_uniform_and_independent_of_the_coin():
+    """With restart probability r a walker at a node of out-degree 4 stops w.p. r, else moves to each
+    neighbour w.p. (1 - r)/4: the arc draw must not reuse the uniform of the restart coin (which, given
+    that the walk went on, lies in [r, 1) and would only ever pick the last arcs)."""
+    G = gs.from_edges(np.zeros(4, np.int64), np.arange(1, 5))
+    w = random_walks(G, np.zeros(40000, np.int64), 1, restart_prob=0.5, seed=6)
+    first = w.paths[:, 1]
+    observed = np.bincount(first[first >= 0], minlength=5)
+    assert observed[0] == 0
+    assert chi2_pvalue(np.append(observed[1:], np.sum(first < 0)), np.array([1, 1, 1, 1, 4.0])) > P_MIN
+
+
 @pytest.mark.parametrize("p, q, weights", [(0.5, 3.0, None), (4.0, 0.5, None), (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0])])
 def test_node2vec_second_step_follows_pq_bias(p, q, weights):
     # t=0 -- v=1; v's other neighbours: 2 (also adjacent to t) and 3, 4 (not adjacent to t)

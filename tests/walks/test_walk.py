@@ -125,15 +125,19 @@ def test_restart_walk_steps_are_uniform_and_independent_of_the_coin():
     assert chi2_pvalue(np.append(observed[1:], np.sum(first < 0)), np.array([1, 1, 1, 1, 4.0])) > P_MIN
 
 
-@pytest.mark.parametrize("p, q, weights", [(0.5, 3.0, None), (4.0, 0.5, None), (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0])])
-def test_node2vec_second_step_follows_pq_bias(p, q, weights):
-    # t=0 -- v=1; v's other neighbours: 2 (also adjacent to t) and 3, 4 (not adjacent to t)
-    G = gs.from_edges([0, 1, 1, 1, 0], [1, 2, 3, 4, 2], None if weights is None else np.array(weights),
-                      directed=False)
-    w = random_walks(G, np.zeros(60000, np.int64), 2, p=p, q=q, seed=9)
+@pytest.mark.parametrize("p, q, weights, t", [(0.5, 3.0, None, 0), (4.0, 0.5, None, 0),
+                                              (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0], 0),
+                                              (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0], 4)])
+def test_node2vec_second_step_follows_pq_bias(p, q, weights, t):
+    # walks t -> v=1 -> ?; v's neighbours 0, 2, 3, 4 (row order); 0 and 2 are adjacent. With t=4 the return
+    # arc is the last of v's row, so its weighted "outlier" box must take that arc's own probability mass
+    edges = ([0, 1, 1, 1, 0], [1, 2, 3, 4, 2])
+    G = gs.from_edges(*edges, None if weights is None else np.array(weights), directed=False)
+    w = random_walks(G, np.full(60000, t), 2, p=p, q=q, seed=9)
     second = w.paths[w.paths[:, 1] == 1, 2]
     observed = np.bincount(second, minlength=5)[[0, 2, 3, 4]]
-    bias = np.array([1 / p, 1.0, 1 / q, 1 / q])
+    adjacent = {frozenset(e) for e in zip(*edges)}
+    bias = np.array([1 / p if x == t else 1.0 if frozenset((x, t)) in adjacent else 1 / q for x in (0, 2, 3, 4)])
     if weights is not None:  # arcs of v=1 to 0, 2, 3, 4 carry weights 1, 2, 3, 4
         bias *= np.array([1.0, 2.0, 3.0, 4.0])
     assert chi2_pvalue(observed, bias) > P_MIN

@@ -46,6 +46,17 @@ def test_dead_end_stops_or_restarts():
     np.testing.assert_array_equal(w.paths, [[0, 1, 2, 0, 1, 2]])
 
 
+def test_dead_end_restart_forgets_the_previous_node():
+    """After a dead end teleports the walker to its start, the next step is a first step (no node2vec
+    bias towards or away from the dead end): 0 -> 1 (dead end), 0 -> 2, 0 -> 3; walks 0, 1, 0, X have X
+    uniform over {1, 2, 3} even with p = 0.25, q = 4, which would favour returning to 1 sixteen-fold."""
+    G = gs.from_edges([0, 0, 0], [1, 2, 3], n_nodes=4)
+    w = random_walks(G, np.zeros(30000, np.int64), 3, p=0.25, q=4.0, dead_end="restart", seed=3)
+    after = w.paths[w.paths[:, 1] == 1]
+    assert np.all(after[:, 2] == 0)
+    assert chi2_pvalue(np.bincount(after[:, 3], minlength=4)[1:], np.ones(3)) > P_MIN
+
+
 def test_zero_length_and_no_starts():
     G = karate()
     w = random_walks(G, [3, 4], 0, seed=1)

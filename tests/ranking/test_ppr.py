@@ -127,6 +127,10 @@ def test_threshold_and_omega():
     assert R.omega == walks_for_accuracy(0.5, 0.1, 0.05)
     assert R.values.min() >= 0.05
     assert np.all(np.diff(R.indptr) <= 20)
+    # min_value * omega = 1.5 is not an integer: estimates 1/30 < 0.05 are dropped, 2/30 are kept
+    full = fully_personalized_pagerank(G, omega=30, top_k=None, seed=1).dense()
+    kept = fully_personalized_pagerank(G, omega=30, top_k=None, min_value=0.05, seed=1).dense()
+    np.testing.assert_array_equal(kept, np.where(full >= 0.05, full, 0.0))
 
 
 def test_torch_graph_and_progress():

@@ -175,6 +175,13 @@ def test_projection_statistics():
     assert abs(nnz - mean) < 4 * math.sqrt(mean * (1 - p))
     np.testing.assert_allclose(np.abs(v), math.sqrt(s))
     assert abs((v > 0).sum() - nnz / 2) < 4 * math.sqrt(nnz / 4)
+    # signs independent of positions: balanced also among the entries that follow a short gap
+    order = np.lexsort((r, c))
+    rs, cs, vs = r[order], c[order], v[order]
+    prev = np.concatenate([[-1], np.where(cs[1:] == cs[:-1], rs[:-1], -1)])
+    gap = rs - prev - 1
+    short = gap < np.median(gap)
+    assert abs((vs[short] > 0).sum() - short.sum() / 2) < 4 * math.sqrt(short.sum() / 4)
     second = (v ** 2).sum() / (n * d)  # E[R^2] = 1, sd sqrt(n d p (1-p)) s / (n d)
     assert abs(second - 1) < 4 * math.sqrt(mean * (1 - p)) * s / (n * d)
     # no duplicates, rows in range, positions uniform: chi-square over 20 row bins (df 19, 99.9%: 43.8)

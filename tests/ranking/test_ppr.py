@@ -29,13 +29,14 @@ def _check_z(est: np.ndarray, exact: np.ndarray, walks: int) -> None:
 
 
 @pytest.mark.parametrize("dangling", ["personalization", "uniform", "self"])
-@pytest.mark.parametrize("hub_degree", [2, 1024])
-def test_unbiased_within_standard_errors(dangling, hub_degree):
-    """Mean of 4 independent runs vs exact PPR: z-scores ~ N(0, 1); few |z| > 4, and a chi-square on all cells."""
+@pytest.mark.parametrize("weight, hub_degree", [(True, 2), (True, 1024), (False, 1024)])
+def test_unbiased_within_standard_errors(dangling, weight, hub_degree):
+    """Mean of 4 independent runs vs exact PPR: z-scores ~ N(0, 1); few |z| > 4, and a chi-square on all cells.
+    Weighted (alias tables, alias trees with hub_degree 2) and unweighted (uniform arc draw) steps."""
     G = random_graph(25, 80, seed=5)
     omega, runs = 1000, 4
-    exact = personalized_pagerank(G, np.arange(25), dangling=dangling, tol=1e-13)
-    est = np.mean([fully_personalized_pagerank(G, omega=omega, top_k=None, seed=s, dangling=dangling,
+    exact = personalized_pagerank(G, np.arange(25), dangling=dangling, weight=weight, tol=1e-13)
+    est = np.mean([fully_personalized_pagerank(G, omega=omega, top_k=None, seed=s, dangling=dangling, weight=weight,
                                                hub_degree=hub_degree).dense() for s in range(runs)], axis=0)
     _check_z(est, exact, omega * runs)
 
@@ -126,6 +127,10 @@ def test_threshold_and_omega():
     assert R.omega == walks_for_accuracy(0.5, 0.1, 0.05)
     assert R.values.min() >= 0.05
     assert np.all(np.diff(R.indptr) <= 20)
+    # min_value * omega = 1.5 is not an integer: estimates 1/30 < 0.05 are dropped, 2/30 are kept
+    full = fully_personalized_pagerank(G, omega=30, top_k=None, seed=1).dense()
+    kept = fully_personalized_pagerank(G, omega=30, top_k=None, min_value=0.05, seed=1).dense()
+    np.testing.assert_array_equal(kept, np.where(full >= 0.05, full, 0.0))
 
 
 def test_torch_graph_and_progress():

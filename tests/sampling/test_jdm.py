@@ -97,6 +97,10 @@ def test_balance_stubs_closes_the_gap():
     # 24 in-stubs vs 7 out-stubs: three nodes of the existing class (5, 0), then the new class (2, 0)
     assert repairs == 4
     assert cells((k2, l2, c2)) == {(0, 2): 10, (1, 1): 4, (3, 0): 1, (5, 0): 3, (2, 0): 1}
+    # 22 vs 7: a gap equal to an existing degree takes that degree ("not above the gap"), not a smaller one
+    k2, l2, c2, repairs = jdm.balance_stubs(k, l, np.array([9, 4, 1, 0]), k, l)
+    assert repairs == 3
+    assert cells((k2, l2, c2)) == {(0, 2): 9, (1, 1): 4, (3, 0): 1, (5, 0): 3}
 
 
 def test_fit_jdm_margins_caps_and_rounding():

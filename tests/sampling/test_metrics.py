@@ -34,6 +34,8 @@ def test_components_and_hop_plot_exact():
     assert sorted(metrics.component_sizes(G, "strong").tolist()) == [1, 1, 1, 1, 3]
     # all 7 sources: reachable pairs at distance 0: 7, 1: 4 (three cycle arcs + 4->5), 2: 3
     assert np.allclose(metrics.hop_plot(G), np.cumsum([7, 4, 3]) / 14)
+    # max_hops caps the distances: h = 0..max_hops, the pairs farther away counted in the last bin
+    np.testing.assert_allclose(metrics.hop_plot(G, max_hops=1), np.cumsum([7, 7]) / 14)
     assert metrics.largest_wcc(G).n_nodes == 3
 
 

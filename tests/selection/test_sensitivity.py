@@ -315,6 +315,8 @@ def test_sensitivity_bounds_hold(seed, p):
         assert np.all(sigma <= leverage_scores(A) ** (p / 2) * (1 + slack))
         assert np.all(sigma <= lewis_weights(A, p) * (1 + slack))
         assert sigma.sum() <= 3 + 1e-8
+    else:  # the Lewis bound d^(p/2-1) w sums to d^(p/2): Lewis weights sum to the rank d = 3
+        np.testing.assert_allclose(sensitivity_upper_bound(A, p, "lewis").sum(), 3 ** (p / 2), rtol=1e-8)
 
 
 def test_total_sensitivity_exact_and_estimate():

@@ -46,6 +46,17 @@ def test_dead_end_stops_or_restarts():
     np.testing.assert_array_equal(w.paths, [[0, 1, 2, 0, 1, 2]])
 
 
+def test_dead_end_restart_forgets_the_previous_node():
+    """After a dead end teleports the walker to its start, the next step is a first step (no node2vec
+    bias towards or away from the dead end): 0 -> 1 (dead end), 0 -> 2, 0 -> 3; walks 0, 1, 0, X have X
+    uniform over {1, 2, 3} even with p = 0.25, q = 4, which would favour returning to 1 sixteen-fold."""
+    G = gs.from_edges([0, 0, 0], [1, 2, 3], n_nodes=4)
+    w = random_walks(G, np.zeros(30000, np.int64), 3, p=0.25, q=4.0, dead_end="restart", seed=3)
+    after = w.paths[w.paths[:, 1] == 1]
+    assert np.all(after[:, 2] == 0)
+    assert chi2_pvalue(np.bincount(after[:, 3], minlength=4)[1:], np.ones(3)) > P_MIN
+
+
 def test_zero_length_and_no_starts():
     G = karate()
     w = random_walks(G, [3, 4], 0, seed=1)
@@ -113,15 +124,31 @@ def test_restart_lengths_are_geometric():
     assert abs(steps.mean() - (1 - r) / r) < 4 * np.sqrt((1 - r) / r**2 / steps.size)
 
 
-@pytest.mark.parametrize("p, q, weights", [(0.5, 3.0, None), (4.0, 0.5, None), (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0])])
-def test_node2vec_second_step_follows_pq_bias(p, q, weights):
-    # t=0 -- v=1; v's other neighbours: 2 (also adjacent to t) and 3, 4 (not adjacent to t)
-    G = gs.from_edges([0, 1, 1, 1, 0], [1, 2, 3, 4, 2], None if weights is None else np.array(weights),
-                      directed=False)
-    w = random_walks(G, np.zeros(60000, np.int64), 2, p=p, q=q, seed=9)
+def test_restart_walk_steps_are_uniform_and_independent_of_the_coin():
+    """With restart probability r a walker at a node of out-degree 4 stops w.p. r, else moves to each
+    neighbour w.p. (1 - r)/4: the arc draw must not reuse the uniform of the restart coin (which, given
+    that the walk went on, lies in [r, 1) and would only ever pick the last arcs)."""
+    G = gs.from_edges(np.zeros(4, np.int64), np.arange(1, 5))
+    w = random_walks(G, np.zeros(40000, np.int64), 1, restart_prob=0.5, seed=6)
+    first = w.paths[:, 1]
+    observed = np.bincount(first[first >= 0], minlength=5)
+    assert observed[0] == 0
+    assert chi2_pvalue(np.append(observed[1:], np.sum(first < 0)), np.array([1, 1, 1, 1, 4.0])) > P_MIN
+
+
+@pytest.mark.parametrize("p, q, weights, t", [(0.5, 3.0, None, 0), (4.0, 0.5, None, 0),
+                                              (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0], 0),
+                                              (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0], 4)])
+def test_node2vec_second_step_follows_pq_bias(p, q, weights, t):
+    # walks t -> v=1 -> ?; v's neighbours 0, 2, 3, 4 (row order); 0 and 2 are adjacent. With t=4 the return
+    # arc is the last of v's row, so its weighted "outlier" box must take that arc's own probability mass
+    edges = ([0, 1, 1, 1, 0], [1, 2, 3, 4, 2])
+    G = gs.from_edges(*edges, None if weights is None else np.array(weights), directed=False)
+    w = random_walks(G, np.full(60000, t), 2, p=p, q=q, seed=9)
     second = w.paths[w.paths[:, 1] == 1, 2]
     observed = np.bincount(second, minlength=5)[[0, 2, 3, 4]]
-    bias = np.array([1 / p, 1.0, 1 / q, 1 / q])
+    adjacent = {frozenset(e) for e in zip(*edges)}
+    bias = np.array([1 / p if x == t else 1.0 if frozenset((x, t)) in adjacent else 1 / q for x in (0, 2, 3, 4)])
     if weights is not None:  # arcs of v=1 to 0, 2, 3, 4 carry weights 1, 2, 3, 4
         bias *= np.array([1.0, 2.0, 3.0, 4.0])
     assert chi2_pvalue(observed, bias) > P_MIN

@@ -66,7 +66,7 @@ def seed_key(seed: SeedLike) -> np.uint64:
     """
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
         if not 0 <= int(seed) < 2**64:  # the key is 64 bits: a larger seed would alias seed mod 2**64
-            raise ValueError(f"seed must be an integer in 0..2**64 - 1, got {seed}")
+            raise ValueError(f"seed must be a non-negative integer below 2**64, got {seed}")
         with np.errstate(over="ignore"):
             return np.uint64(_mix64_py(np.uint64(int(seed))))
     return np.uint64(check_seed(seed).integers(0, 2**64, dtype=np.uint64))

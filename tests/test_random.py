@@ -41,7 +41,7 @@ def test_seed_key_is_a_pure_function_of_an_int_seed():
 @pytest.mark.parametrize("seed", [-1, 2**64, 2**64 + 1])
 def test_seed_key_refuses_seeds_outside_64_bits(seed):
     # 2**64 + 1 used to give the key of seed 1
-    with pytest.raises(ValueError, match=r"0\.\.2\*\*64 - 1"):
+    with pytest.raises(ValueError, match=r"non-negative integer below 2\*\*64"):
         R.seed_key(seed)
 
 

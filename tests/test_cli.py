@@ -127,6 +127,14 @@ def test_missing_input_and_unknown_dataset(tmp_path):
     assert_one_line_error(run("info", "-", "--delimiter", ";;", input="0 1\n"), "delimiter must be one character")
 
 
+def test_a_malformed_command_line_is_a_usage_error_with_status_2():
+    # docs/cli.md: mistakes in the input are one line and status 1; a malformed command line is click's usage error
+    result = run("sample", "-", "--fraction", "abc", input="0 1\n")
+    assert result.exit_code == 2 and result.output.startswith("Usage: ") and " sample [OPTIONS] INPUT" in result.output
+    assert "Error: Invalid value for '-p' / '--fraction': 'abc' is not a valid float." in result.output
+    assert "Traceback" not in result.output
+
+
 def test_version_and_help():
     assert gs.__version__ in run("--version").output
     out = run("--help").output

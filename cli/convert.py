@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ._common import graph_options, input_argument, load_graph
+
+#: suffixes of edge lists and tables: a folder named like this is almost surely a mistake
+TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el", ".gz", ".bz2", ".xz")
 
 
 @click.command()
@@ -18,6 +23,9 @@ def convert(input: str, output: str, **opts) -> None:
 
     if output == "-":
         raise click.ClickException("convert writes binary CSR to a .npz file or a folder, not to stdout ('-o -')")
+    if Path(output).suffix.lower() in TEXT_SUFFIXES:
+        raise click.ClickException(f"convert writes binary CSR to a .npz file or a folder, and {output!r} names a "
+                                   "text file; use NAME.npz, or a folder name without a text suffix")
     G = load_graph(input, **opts)
     save(G, output)
     if not opts.get("quiet"):

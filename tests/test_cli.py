@@ -92,6 +92,14 @@ def test_skip_rows_drops_a_csv_header():
     assert r.exit_code == 2 and "--skip-rows" in r.output and "Traceback" not in r.output
 
 
+@pytest.mark.parametrize("name", ["out.txt", "g.tsv", "edges.csv.gz"])
+def test_convert_refuses_a_text_file_name(tmp_path, name):
+    # it used to write a folder of .npy files named like an edge list
+    result = run("convert", "-", "-o", str(tmp_path / name), input="0 1\n")
+    assert_one_line_error(result, "names a text file; use NAME.npz")
+    assert not (tmp_path / name).exists()
+
+
 def test_convert_then_info(tmp_path):
     src = tmp_path / "g.txt"
     src.write_text("0 1\n1 2\n2 0\n")

@@ -74,6 +74,18 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
+#: the trainer's parameter names (GraphVite's) that differ from the options'
+OPTION_OF = {"num_epoch": "--epochs", "num_negative": "--negatives", "num_partition": "--partitions",
+             "walk_length": "--walk-length", "negative_weight": "--negative-weight", "weight_decay": "--weight-decay",
+             "augmentation_step": "--augmentation-step"}
+
+
+def _option_names(exc: ValueError) -> click.ClickException:
+    """The trainer's error with a leading parameter name given as the option that sets it."""
+    name, _, rest = str(exc).partition(" ")
+    return click.ClickException(f"{OPTION_OF.get(name, name)} {rest}" if rest else str(exc))
+
+
 def _run(method: str, input: str, output: str, context_path: str | None, devices: str, partitions: str,
          augmentation_step: str, seed: int | None, quiet: bool, extra: dict[str, Any], opts: dict[str, Any]) -> None:
     G = load_graph(input, **opts)
@@ -90,6 +102,8 @@ def _run(method: str, input: str, output: str, context_path: str | None, devices
             from graphsample.embedding.graphvite import train
 
             out = train(G, method, device=devices, callback=progress, **kwargs)
+    except ValueError as exc:
+        raise _option_names(exc) from None
     finally:
         progress.close()
     V, C = out if context_path is not None else (out, None)

@@ -33,7 +33,10 @@ def test_embed_commands_write_embeddings(tmp_path, edges, method, extra):
 
 @pytest.mark.parametrize("args, message", [
     (["--dim", "0"], "dim must be an integer > 0"),
-    (["--epochs", "-1"], "num_epoch must be a number > 0"),
+    (["--epochs", "-1"], "--epochs must be a number > 0"),
+    (["--negatives", "0"], "--negatives must be an integer > 0"),
+    (["--walk-length", "0"], "--walk-length must be an integer > 0"),
+    (["--partitions", "0"], "--partitions must be an integer > 0"),
     (["--partitions", "many"], "--partitions must be an integer or 'auto'"),
     (["--augmentation-step", "x"], "--augmentation-step must be an integer or 'auto'"),
     (["--devices", "tpu"], "bad device 'tpu'"),

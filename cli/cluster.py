@@ -20,7 +20,8 @@ def cluster() -> None:
 @click.option("--k-max", type=click.IntRange(min=2), default=10, show_default=True, help="Largest k tried.")
 @click.option("--mode", type=click.Choice(["flat", "divisive"]), default="flat", show_default=True,
               help="Partitive sweep over k, or bisection validated by GMM(2).")
-@click.option("--covariance", type=click.Choice(["full", "diag"]), default="full", show_default=True)
+@click.option("--covariance", type=click.Choice(["full", "diag"]), default="full", show_default=True,
+              help="Covariance of the validating Gaussian mixture: full or diagonal.")
 @click.option("--n-init", type=click.IntRange(min=0), default=0, show_default=True,
               help="Extra seeded k-means++ restarts per k (0: none, nothing random; else at least 2).")
 @click.option("--p-min", type=click.FloatRange(0, 1, min_open=True), default=0.9, show_default=True,

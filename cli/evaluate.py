@@ -93,8 +93,9 @@ def node_classification(embedding: str, labels: str, ratios: str, repeats: int, 
 @click.option("--scoring", type=click.Choice(["hadamard", "dot"]), default="hadamard", show_default=True)
 @click.option("--method", type=click.Choice(["fastrp"]), default="fastrp", show_default=True,
               help="Embedding method run on the training graph.")
-@click.option("--dim", type=int, default=128, show_default=True)
-@click.option("--preset", type=click.Choice(["paper", "gds"]), default="paper", show_default=True)
+@click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension.")
+@click.option("--preset", type=click.Choice(["paper", "gds"]), default="paper", show_default=True,
+              help="FastRP settings: the paper's or Neo4j GDS's (see graphsample embed fastrp --help).")
 @seed_option
 @user_errors
 def link_prediction(input: str, test_fraction: float, scoring: str, method: str, dim: int, preset: str,

@@ -37,7 +37,9 @@ def _labels(G: Any, text: str) -> list:
               show_default=True, help="Where the surfer goes from a node without out-arcs.")
 @click.option("--tol", type=float, default=1e-10, show_default=True, help="Stop when the relative L1 change is below this.")
 @click.option("--max-iter", type=int, default=1000, show_default=True, help="Most sweeps.")
-@click.option("--method", type=click.Choice(["auto", "power", "gauss-seidel"]), default="auto", show_default=True)
+@click.option("--method", type=click.Choice(["auto", "power", "gauss-seidel"]), default="auto", show_default=True,
+              help="Solver: power iteration, or Gauss-Seidel sweeps per strongly connected component (host); "
+                   "auto picks Gauss-Seidel on the host and power iteration on a GPU.")
 @output_option(help="Scores as 'label<TAB>score' lines: a path, or '-' for stdout.")
 @user_errors
 def pagerank(input: str, personalize: str | None, damping: float, dangling: str, tol: float, max_iter: int,
@@ -107,8 +109,11 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
 @click.option("--restart", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.15,
               show_default=True, help="Restart (stop) probability per step, 1 - damping.")
 @click.option("--dangling", type=click.Choice(["personalization", "uniform", "self"]), default="personalization",
-              show_default=True)
-@click.option("--engine", type=click.Choice(["fused", "pipeline"]), default="fused", show_default=True)
+              show_default=True, help="Where a walk goes from a node without out-arcs: back to its source, to a "
+                                      "uniform node, or it stays there (a self-loop).")
+@click.option("--engine", type=click.Choice(["fused", "pipeline"]), default="fused", show_default=True,
+              help="fused: each walk run to its end in one kernel; pipeline: Lin's supersteps and waves, for "
+                   "memory-bounded runs.")
 @click.option("--scheduler-file", default=None, help="Run on the Dask cluster of this scheduler file.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Run on a local Dask cluster of N workers.")
 @click.option("--mode", type=click.Choice(["A", "B"]), default="A", show_default=True,

@@ -103,13 +103,17 @@ def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) ->
 @click.option("--threshold", type=float, default=0.9, show_default=True, help="Cosine threshold of the label graph.")
 @click.option("--label-knn", type=click.IntRange(min=1), default=None, help="Also link each label's k nearest labels.")
 @click.option("--alpha", type=float, default=1.0, show_default=True, help="Propagation weight in A = D^-1 (I + alpha W).")
-@click.option("--phi", type=click.Choice(["power", "sqrt", "log1p", "exp"]), default="power", show_default=True)
+@click.option("--phi", type=click.Choice(["power", "sqrt", "log1p", "exp"]), default="power", show_default=True,
+              help="Concave utility of each label's mass: x^p, sqrt(x), log(1 + x) or tau (1 - exp(-x/tau)).")
 @click.option("--phi-param", type=float, default=None, help="Exponent of 'power' (0.8) or scale of 'exp' (1).")
-@click.option("--gain", type=click.Choice(["linear", "exact"]), default="linear", show_default=True)
-@click.option("--optimizer", type=click.Choice(["lazy", "stochastic", "sweep"]), default="lazy", show_default=True)
+@click.option("--gain", type=click.Choice(["linear", "exact"]), default="linear", show_default=True,
+              help="Marginal gain: the paper's first-order score, or the exact difference of utilities.")
+@click.option("--optimizer", type=click.Choice(["lazy", "stochastic", "sweep"]), default="lazy", show_default=True,
+              help="Lazy greedy (CPU), stochastic greedy, or all gains every step (sparse products; the GPU path).")
 @click.option("--n-clusters", type=click.IntRange(min=1), default=None,
               help="Labels-free mode: k-means clusters used as labels [default: sqrt(n)].")
-@click.option("--soft-top-m", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--soft-top-m", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Labels-free mode: spread each sample over its m nearest centroids (1: hard clusters).")
 @seed_option
 @output_option(help="Output: .jsonl records (rank, index, gain[, id]), .npy indices, or '-' for stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")

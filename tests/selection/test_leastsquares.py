@@ -224,3 +224,17 @@ def test_discrete_points_shape():
 def test_bad_inputs(call, message):
     with pytest.raises((ValueError, NotImplementedError), match=message):
         call()
+
+
+def test_volume_rescaled_points_come_in_random_order():
+    r"""gamma_n is exchangeable: every pair of positions has the same law. For V_2 of Legendre (K(x, y) = 1 + 3xy)
+    the DPP pair has density (3/8)(x - y)^2 on [-1, 1]^2, so its signs agree with probability 1/8, while a pair with
+    the independent point agrees with probability 1/2. With n = 3 (two DPP points, one i.i.d. point, permuted), any
+    two positions agree with probability (1/3)(1/8) + (2/3)(1/2) = 3/8; unpermuted, positions (0, 1) would give 1/8
+    and (1, 2) would give 1/2."""
+    rng = np.random.default_rng(11)
+    draws = 3000
+    signs = np.sign(np.array([ls.volume_rescaled_points(Legendre(2), 3, seed=rng)[0] for _ in range(draws)]))
+    se = np.sqrt(3 / 8 * 5 / 8 / draws)
+    for i, j in [(0, 1), (1, 2), (0, 2)]:
+        assert abs(np.mean(signs[:, i] == signs[:, j]) - 3 / 8) < 4 * se

@@ -58,10 +58,11 @@ def test_personalization_forms():
     assert np.allclose(x3, pagerank(G, personalization=np.array([1.0, 0, 1.0, 0])), atol=1e-13)
 
 
-def test_damping_zero_is_teleport():
+@pytest.mark.parametrize("method", ["power", "gauss-seidel"])
+def test_damping_zero_is_teleport(method):
     G = random_graph()
     v = np.arange(1.0, G.n_nodes + 1)
-    assert np.allclose(pagerank(G, 0.0, v), v / v.sum(), atol=1e-14)
+    assert np.allclose(pagerank(G, 0.0, v, method=method), v / v.sum(), atol=1e-14)
 
 
 def test_convergence_report_and_warning():

@@ -58,6 +58,16 @@ def test_personalization_forms():
     assert np.allclose(x3, pagerank(G, personalization=np.array([1.0, 0, 1.0, 0])), atol=1e-13)
 
 
+def test_power_normalises_tiny_personalization_weights():
+    # tol bounds the L1 change of a sweep relative to the iterate's norm: weights summing to 1e-6 must give
+    # the accuracy of their normalisation (left unnormalised, the iteration would stop at a relative 1e-6)
+    G = random_graph()
+    v = np.random.default_rng(2).random(G.n_nodes)
+    ref = dense_pagerank(G, 0.85, v / v.sum(), "personalization")
+    x = pagerank(G, 0.85, v * (1e-6 / v.sum()), method="power", tol=1e-12)
+    assert np.abs(x - ref).max() < 1e-9
+
+
 @pytest.mark.parametrize("method", ["power", "gauss-seidel"])
 def test_damping_zero_is_teleport(method):
     G = random_graph()

@@ -60,6 +60,16 @@ def test_converges_to_the_weighted_minimiser(regime, loss):
     np.testing.assert_array_equal(res.thetas[:, -1], res.theta)
 
 
+def test_constant_gradient_follows_the_step_size_schedule():
+    # with gradient 1 everywhere theta_N = theta_0 - sum_{n <= N} beta_n exactly, beta_n = (n + 1)^-b
+    res = sa_srrw(ring_of_cliques(), lambda nodes, theta: theta * 0.0 + 1.0, np.zeros(2), 10, checkpoints=[1, 10],
+                  seed=0)
+    b = REGIMES["equal"][1]
+    expected = -np.cumsum((np.arange(1, 11) + 1.0) ** -b)[[0, 9]]
+    np.testing.assert_allclose(res.thetas[0, :, 0], expected, rtol=1e-14)
+    np.testing.assert_allclose(res.thetas[0, :, 1], expected, rtol=1e-14)
+
+
 def test_user_gradient_in_torch():
     torch = pytest.importorskip("torch")
     G = ring_of_cliques()

@@ -65,6 +65,15 @@ def test_pipeline_with_segments_unbiased():
     _check_z(R.dense(), exact, omega)
 
 
+def test_pipeline_segments_count_every_arc_move():
+    # on a directed cycle no walk dangles: each walk makes Geometric moves, mean d/(1-d), variance d/(1-d)^2
+    n, omega, d = 25, 2000, 0.85
+    G = gs.from_edges(np.arange(n), (np.arange(n) + 1) % n, n_nodes=n)
+    R = fully_personalized_pagerank(G, d, omega=omega, top_k=None, seed=1, engine="pipeline", segment_degree=1)
+    walks = n * omega
+    assert abs(R.walk_steps / walks - d / (1 - d)) < 5 * np.sqrt(d) / (1 - d) / np.sqrt(walks)
+
+
 def test_engines_agree_without_segments():
     G = random_graph(40, 150, seed=7)
     a = fully_personalized_pagerank(G, omega=64, top_k=6, seed=3, hub_degree=2)

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import device as array_device
 
-from .._backend import namespace
+from .._backend import asarray_like, device_of, namespace
 
 __all__ = ["LpRegressionResult", "lp_regression", "lp_objective"]
 
@@ -105,8 +105,6 @@ def check_matrix(A: Any, name: str = "A") -> Any:
 
 
 def _check_vector(v: Any, n: int, name: str, xp: Any, like: Any, nonneg: bool = False) -> Any:
-    from .._backend import asarray_like
-
     v = asarray_like(v, like, dtype=np.float64) if not _same_place(v, like) else v
     if v.ndim != 1 or v.shape[0] != n:
         raise ValueError(f"{name} must be a vector of length {n} (one entry per row of A), got shape {tuple(v.shape)}")
@@ -120,8 +118,6 @@ def _check_vector(v: Any, n: int, name: str, xp: Any, like: Any, nonneg: bool = 
 
 def _same_place(v: Any, like: Any) -> bool:
     """Whether ``v`` is an array of ``like``'s library on ``like``'s device (else it is converted, as a small input)."""
-    from .._backend import device_of
-
     same_library = type(v).__module__.split(".")[0] == type(like).__module__.split(".")[0] and hasattr(v, "ndim")
     return same_library and device_of(v) == device_of(like)
 

@@ -22,7 +22,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _ops
-from ._backend import backend_of, device_of, host_view, kernel_threads, namespace, native, to_backend, to_numpy
+from ._backend import (_is_array, backend_of, device_of, host_view, kernel_threads, namespace, native, to_backend,
+                       to_numpy)
 from .errors import GraphValidationError
 
 SelfLoops = Literal["keep", "drop"]
@@ -168,8 +169,7 @@ class Graph:
         """Original labels of internal ids (host array; a scalar id gives a 0-d array). Ids are integers in
         0..n-1 (a list, range, NumPy/CuPy/torch array or an integer); anything else raises
         :class:`GraphValidationError`."""
-        ids = np.asarray(to_numpy(ids) if hasattr(ids, "__dlpack__") or hasattr(ids, "__cuda_array_interface__")
-                         else list(ids) if isinstance(ids, range) else ids)
+        ids = np.asarray(to_numpy(ids) if _is_array(ids) else ids)  # lists, ranges and ints as they are
         if ids.size and ids.dtype.kind not in "iu":
             raise GraphValidationError(f"internal node ids must be integers, got {ids.dtype} values")
         bad = (ids < 0) | (ids >= self.n_nodes)

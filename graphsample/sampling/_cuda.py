@@ -48,11 +48,16 @@ def _excl_cumsum(xp: Any, a: Any) -> Any:
     return c - a
 
 
+def _counts_ptr(xp: Any, counts: Any) -> Any:
+    """The int64 CSR pointer ``[0, c_0, c_0 + c_1, ...]`` of ``counts``."""
+    zero = xp.zeros(1, dtype=xp.int64, device=device(counts))
+    return xp.concat([zero, xp.cumulative_sum(xp.astype(counts, xp.int64))])
+
+
 def _ids_by_count(xp: Any, counts: Any) -> Any:
     """``repeat(arange(len(counts)), counts)``: id ``i`` listed ``counts[i]`` times, int64, by
     :func:`graphsample._ops.repeat_ids` (CuPy's ``repeat`` takes an array of counts only from CuPy 14.1 on)."""
-    zero = xp.zeros(1, dtype=xp.int64, device=device(counts))
-    return repeat_ids(xp.concat([zero, xp.cumulative_sum(xp.astype(counts, xp.int64))]))
+    return repeat_ids(_counts_ptr(xp, counts))
 
 
 def _shuffle_within(xp: Any, group: Any, key: Any, stream: int) -> Any:
@@ -83,9 +88,10 @@ def configuration_arcs(out_deg: Any, in_deg: Any, row_deg: Any, col_deg: Any, ri
     in_stub = in_stub[_shuffle_within(xp, in_deg[in_stub], key, JDM_STREAM_IN_STUBS)]
     # cells are sorted by (row, col): arc t of the row-major listing takes out-stub t
     n_cells = jv.shape[0]
-    cell_of_arc = _ids_by_count(xp, jv)
+    cell_ptr = _counts_ptr(xp, jv)
+    cell_of_arc = repeat_ids(cell_ptr)
     m = cell_of_arc.shape[0]
-    pos_in_cell = _arange(xp, m, dev) - _excl_cumsum(xp, jv)[cell_of_arc]
+    pos_in_cell = _arange(xp, m, dev) - cell_ptr[:-1][cell_of_arc]
     src = out_stub
     # column-major offsets of the cells: where each cell's run of in-stubs starts
     corder = xp.argsort(ci * max(n_rows, 1) + ri, stable=True)

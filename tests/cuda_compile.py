@@ -169,8 +169,9 @@ def compile_all(signatures: dict[str, list]) -> dict[str, Any]:
             except Exception as e:  # noqa: BLE001 -- every failure is reported
                 errors[f"{kid}{typed}"] = f"{type(e).__name__}: {e}"
                 continue
-            if kid in EXACT and _FMA.search(ptx):
-                fused[f"{kid}{typed}"] = len(_FMA.findall(ptx))
+            n_fused = len(_FMA.findall(ptx)) if kid in EXACT else 0
+            if n_fused:
+                fused[f"{kid}{typed}"] = n_fused
     return {"compiled": sum(map(len, signatures.values())), "errors": errors, "fused_multiply_adds": fused,
             "not_launched": sorted(set(found) - set(signatures)),
             "not_listed": sorted(set(signatures) - set(found))}

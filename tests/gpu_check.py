@@ -89,6 +89,12 @@ def sh(cmd: list[str], log, timeout: float | None = None) -> tuple[int, float]:
     return proc.returncode, seconds
 
 
+def put_first(site: Path) -> None:
+    """Put ``site`` first on the import path, of this process and of its children (PYTHONPATH)."""
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
+    sys.path.insert(0, str(site))
+
+
 def install_wheels(wheels: Path, log) -> tuple[int, float]:
     """Install every wheel in ``wheels`` into a private folder and put it first on PYTHONPATH (for children too)."""
     files = sorted(glob.glob(str(wheels / "*.whl")))
@@ -98,8 +104,7 @@ def install_wheels(wheels: Path, log) -> tuple[int, float]:
     site = Path(tempfile.mkdtemp(prefix="gpu-check-site-"))
     result = sh([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--no-compile",
                   "--no-cache-dir", "--upgrade", "--target", str(site), *files], log)
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
-    sys.path.insert(0, str(site))
+    put_first(site)
     return result
 
 
@@ -112,8 +117,7 @@ def lay_out_package(log) -> tuple[int, float]:
     shutil.copytree(ROOT / "graphsample", site / "graphsample", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "cli", site / "graphsample" / "cli", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "datasets", site / "graphsample" / "registry")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
-    sys.path.insert(0, str(site))
+    put_first(site)
     print(f"[pip failed: graphsample laid out in {site} instead (no console script)]", file=log, flush=True)
     return 0, time.perf_counter() - t
 

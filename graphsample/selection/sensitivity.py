@@ -99,7 +99,7 @@ def _ones_rows(A: Any, xp: Any) -> Any:
 
 def _zeros_rows(A: Any, xp: Any) -> Any:
     """A vector of zeros, one per row of A, in A's namespace and on its device."""
-    return xp.zeros(A.shape[0], dtype=A.dtype) if _is_sparse(A) else xp.zeros_like(A[:, 0])
+    return xp.zeros_like(_ones_rows(A, xp))
 
 
 def _row_blocks(A: Any) -> list[slice]:

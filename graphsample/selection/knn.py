@@ -206,6 +206,12 @@ def knn(X: Any, k: int, metric: str = "cosine", method: str = "auto", exclude_se
     return asarray_like(D, X), asarray_like(I, X)
 
 
+def check_threshold(threshold: float | None) -> None:
+    """A similarity threshold must be finite (NaN compares false with everything and would give no edges)."""
+    if threshold is not None and not math.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite similarity, got {threshold}")
+
+
 def knn_graph(X: Any, k: int, metric: str = "cosine", method: str = "auto", threshold: float | None = None,
               symmetric: bool = True, seed: SeedLike = 0):
     r"""A weighted kNN graph as a SciPy CSR matrix :math:`W` (n x n) on the host.
@@ -217,8 +223,7 @@ def knn_graph(X: Any, k: int, metric: str = "cosine", method: str = "auto", thre
     """
     import scipy.sparse as sp
 
-    if threshold is not None and not math.isfinite(threshold):
-        raise ValueError(f"threshold must be a finite similarity, got {threshold}")
+    check_threshold(threshold)
     S, I = knn(X, k, metric=metric, method=method, exclude_self=True, seed=seed)
     S, I = to_numpy(S).astype(np.float64), to_numpy(I)
     w = 1.0 / (1.0 - S) if metric == "l2" else np.maximum(S, 0.0)

@@ -49,7 +49,7 @@ import scipy.sparse as sp
 from .._backend import backend_of, native, to_backend, to_numpy
 from .._random import SeedLike, check_seed, seed_key
 from . import _mig_cpu
-from .knn import kmeans, knn_graph, normalize_rows
+from .knn import check_threshold, kmeans, knn_graph, normalize_rows
 
 PHIS = ("power", "sqrt", "log1p", "exp")
 GAINS = ("linear", "exact")
@@ -196,8 +196,7 @@ def label_graph(label_embeddings: Any, threshold: float | None = 0.9, k: int | N
         raise ValueError("label_embeddings contain NaN or infinite values")
     if threshold is None and k is None:
         raise ValueError("give a similarity threshold, a neighbour count k, or both")
-    if threshold is not None and not math.isfinite(threshold):
-        raise ValueError(f"threshold must be a finite similarity, got {threshold}")
+    check_threshold(threshold)
     K = E.shape[0]
     if k is not None:
         W = knn_graph(E, min(int(k), K - 1), metric="cosine", method="exact", threshold=threshold) \

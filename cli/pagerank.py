@@ -129,15 +129,16 @@ def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, da
         raise click.ClickException("give --scheduler-file or --workers, not both")
     G = load_graph(input, **opts)
     kw = dict(omega=omega, top_k=top_k, dangling=dangling, seed=seed)
+    show = progress_enabled(quiet)
     t = time.perf_counter()
     if scheduler_file or workers:
         res = _run_dask(G, scheduler_file, workers, mode, 1.0 - restart, kw)
     else:
-        prog = _Progress(G.n_nodes * omega, progress_enabled(quiet))
+        prog = _Progress(G.n_nodes * omega, show)
         res = fully_personalized_pagerank(G, 1.0 - restart, engine=engine, progress=prog, **kw)
     dt = time.perf_counter() - t
     if not quiet:
-        back = "\r" if progress_enabled(quiet) else ""  # over the progress line, which only a terminal has
+        back = "\r" if show else ""  # over the progress line, which only a terminal has
         click.echo(f"{back}{G.n_nodes * omega:,} walks, {res.walk_steps:,} steps in {dt:.2f} s "
                    f"({G.n_nodes * omega / dt:,.0f} walks/s)", err=True)
     _save_ppr(output, G, res)

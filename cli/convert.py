@@ -9,7 +9,7 @@ import click
 from ._common import graph_options, input_argument, load_graph
 
 #: suffixes of edge lists and tables: a folder named like this is almost surely a mistake
-TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el", ".gz", ".bz2", ".xz")
+TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's compressions (io._OPENERS)
 
 
 @click.command()
@@ -19,11 +19,11 @@ TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el", ".gz", ".bz2", ".xz")
               help="Target: NAME.npz (one file) or a folder (memory-mapped .npy files).")
 def convert(input: str, output: str, **opts) -> None:
     """Save INPUT as binary CSR so that large graphs are parsed once."""
-    from graphsample.io import save
+    from graphsample.io import _OPENERS, save
 
     if output == "-":
         raise click.ClickException("convert writes binary CSR to a .npz file or a folder, not to stdout ('-o -')")
-    if Path(output).suffix.lower() in TEXT_SUFFIXES:
+    if Path(output).suffix.lower() in (*TEXT_SUFFIXES, *_OPENERS):
         raise click.ClickException(f"convert writes binary CSR to a .npz file or a folder, and {output!r} names a "
                                    "text file; use NAME.npz, or a folder name without a text suffix")
     G = load_graph(input, **opts)

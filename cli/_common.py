@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from dataclasses import replace
@@ -172,21 +173,33 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
     return X
 
 
+def text_separator(path: str) -> str | None:
+    """The column separator of a text output: ``,`` for ``.csv``, a tab for stdout (``-``), ``.txt`` and ``.tsv``;
+    None for any other name (a binary output)."""
+    suffix = "" if path == "-" else Path(path).suffix
+    return "," if suffix == ".csv" else "\t" if path == "-" or suffix in (".txt", ".tsv") else None
+
+
+@contextlib.contextmanager
+def open_text(path: str):
+    """stdout for ``-``, else ``path`` opened for writing (and closed after)."""
+    if path == "-":
+        yield sys.stdout
+    else:
+        with open(path, "w") as f:
+            yield f
+
+
 def save_array(path: str, array: Any) -> None:
     """Write a dense array: text for stdout (``-``), ``.txt``/``.tsv`` (tab-separated) and ``.csv``
     (comma-separated); ``.npy`` otherwise, to exactly ``path`` (NumPy would append ``.npy`` to another name)."""
     from graphsample._backend import to_numpy
 
     a = to_numpy(array)
-    suffix = "" if path == "-" else Path(path).suffix
-    if path == "-" or suffix in (".txt", ".tsv", ".csv"):
-        target = sys.stdout if path == "-" else open(path, "w")
-        try:
-            np.savetxt(target, a, delimiter="," if suffix == ".csv" else "\t",
-                       fmt="%d" if a.dtype.kind in "iu" else "%.10g")
-        finally:
-            if target is not sys.stdout:
-                target.close()
+    sep = text_separator(path)
+    if sep is not None:
+        with open_text(path) as target:
+            np.savetxt(target, a, delimiter=sep, fmt="%d" if a.dtype.kind in "iu" else "%.10g")
     else:
         with open(path, "wb") as f:
             np.save(f, a)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,8 @@ from typing import Any
 import click
 import numpy as np
 
-from ._common import graph_options, input_argument, load_graph, output_option, progress_enabled, seed_option, user_errors
+from ._common import (graph_options, input_argument, load_graph, open_text, output_option, progress_enabled, seed_option,
+                      text_separator, user_errors)
 
 
 def _labels(G: Any, text: str) -> list:
@@ -56,13 +56,9 @@ def pagerank(input: str, personalize: str | None, damping: float, dangling: str,
         click.echo(f"{info.method}: {info.iterations} sweeps, residual {info.residual:.2e}, "
                    f"{time.perf_counter() - t:.3f} s", err=True)
     labels = G.label_of(np.arange(G.n_nodes))
-    target = sys.stdout if output == "-" else open(output, "w")
-    try:
+    with open_text(output) as target:
         for lab, v in zip(labels.tolist(), to_numpy(x).tolist()):
             target.write(f"{lab}\t{v:.12g}\n")
-    finally:
-        if target is not sys.stdout:
-            target.close()
 
 
 class _Progress:
@@ -82,17 +78,12 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
     from graphsample._backend import to_numpy
 
     indptr, indices, values, sources = (to_numpy(a) for a in (res.indptr, res.indices, res.values, res.sources))
-    suffix = "" if path == "-" else Path(path).suffix
-    if path == "-" or suffix in (".tsv", ".txt", ".csv"):
-        sep = "," if suffix == ".csv" else "\t"
-        target = sys.stdout if path == "-" else open(path, "w")
-        try:
+    sep = text_separator(path)
+    if sep is not None:
+        with open_text(path) as target:
             src = G.label_of(np.repeat(sources, np.diff(indptr)))
             for s, t, v in zip(src.tolist(), G.label_of(indices).tolist(), values.tolist()):
                 target.write(f"{s}{sep}{t}{sep}{v:.6g}\n")
-        finally:
-            if target is not sys.stdout:
-                target.close()
         return
     extra = {} if G.node_ids is None else {"node_ids": G.node_ids}
     with open(path, "wb") as f:  # exactly this name: np.savez would append .npz to another one

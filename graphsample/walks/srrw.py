@@ -182,9 +182,7 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
     if f is None:
         f = xp.zeros(G.n_nodes, dtype=xp.float64, **device_kwargs(G.indptr))
     else:
-        f = xp.astype(asarray_like(f, G.indptr), xp.float64)
-        if f.shape != (G.n_nodes,) or not bool(xp.all(xp.isfinite(f))):
-            raise ValueError(f"f must hold one finite value per node ({G.n_nodes}), got shape {tuple(f.shape)}")
+        f = _check_f(G, xp.astype(asarray_like(f, G.indptr), xp.float64), xp)
     host = (alpha, log_gamma, log_keep)
     host = tuple(asarray_like(a, G.indptr) for a in host)
     return SimpleNamespace(mu=mu, arrays=(logp, logp_self, xp.log(mu), mu, f, *host))
@@ -339,15 +337,20 @@ def asymptotic_covariance(G: Graph, repel_alpha: float, *, base: Base = "mh", ta
     return (u * _coefficients(lam, repel_alpha)) @ u.T
 
 
+def _check_f(G: Graph, f: Any, xp: Any) -> Any:
+    """``f`` (float64, in namespace ``xp``) must hold one finite value per node of ``G``."""
+    if f.shape != (G.n_nodes,) or not bool(xp.all(xp.isfinite(f))):
+        raise ValueError(f"f must hold one finite value per node ({G.n_nodes}), got shape {tuple(f.shape)}")
+    return f
+
+
 def asymptotic_variance(G: Graph, f: Any, repel_alpha: float | Any, *, base: Base = "mh", target: Any = None,
                         weighted: bool | None = None) -> Any:
     r""":math:`f^T V(\alpha) f`, the limit of :math:`n\,\mathrm{Var}` of the running average of :math:`f(X_k)`,
     for one :math:`\alpha` (a float) or several (an array). One dense eigendecomposition of :math:`P` serves all
     of them: cubic time and quadratic memory in the number of nodes (minutes for 7,000 nodes).
     """
-    f = np.asarray(f if isinstance(f, list | tuple) else to_numpy(f), dtype=np.float64)
-    if f.shape != (G.n_nodes,) or not np.all(np.isfinite(f)):
-        raise ValueError(f"f must hold one finite value per node ({G.n_nodes}), got shape {f.shape}")
+    f = _check_f(G, np.asarray(f if isinstance(f, list | tuple) else to_numpy(f), dtype=np.float64), np)
     lam, u = _base_spectrum(G, base, target, weighted)
     proj = (f @ u) ** 2
     alphas = np.asarray(repel_alpha, dtype=np.float64)

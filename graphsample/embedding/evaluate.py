@@ -261,15 +261,13 @@ def sample_non_edges(G: Graph, count: int, rng: np.random.Generator, exclude: np
     ``exclude``, a (k, 2) array of pairs u < v), uniform among such pairs."""
     G = G.to_undirected() if G.directed else G
     n = G.n_nodes
-    src, dst, _ = (to_numpy(a) for a in G.edges())
-    off = src != dst
-    src, dst = src[off].astype(np.int64), dst[off].astype(np.int64)
-    taken = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))
+    src, dst = (to_numpy(a).astype(np.int64) for a in G.edges()[:2])
     if exclude is not None and exclude.size:
-        exclude = np.asarray(exclude, dtype=np.int64).reshape(-1, 2)
-        exclude = exclude[exclude[:, 0] != exclude[:, 1]]
-        taken = np.union1d(taken, np.minimum(exclude[:, 0], exclude[:, 1]) * n + np.maximum(exclude[:, 0],
-                                                                                            exclude[:, 1]))
+        pairs = np.asarray(exclude, dtype=np.int64).reshape(-1, 2)
+        src, dst = np.concatenate([src, pairs[:, 0]]), np.concatenate([dst, pairs[:, 1]])
+    off = src != dst
+    src, dst = src[off], dst[off]
+    taken = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))  # unordered pairs, no self-loops
     possible = n * (n - 1) // 2 - taken.size
     if count > possible:
         raise ValueError(f"cannot draw {count} non-edges: the graph has only {possible}"

@@ -13,6 +13,9 @@ two selectable readings (``mode``):
   noisy at the 1e-2 level). One cluster is returned instead when no GMM(k) of the sweep has a BIC at least
   ``min_bic_gain`` below a single Gaussian's (ours; the agreement of k = 1 is trivially 1, so it cannot
   compete on agreement, and without this test a single Gaussian blob was cut into 7 to 10 clusters).
+  Only *regular* fits compete: a GMM(k) with a component of fewer effective points than
+  :func:`min_component_size` (:math:`d+1` full, 2 diagonal) has a singular covariance, a likelihood
+  bounded only by ``reg_covar`` and no meaningful BIC (as in mclust), so it is skipped.
 * ``"divisive"`` -- bisecting. The cluster with the largest SSE is tried first. Its bisection starts
   from the deterministic 2-means and alternates EM started from the k-means labels with Lloyd started
   from the means of the GMM's MAP labels, until the k-means partition repeats (at most 10 times): a
@@ -156,6 +159,15 @@ def n_parameters(k: int, d: int, covariance: str) -> int:
     return (k - 1) + k * d + cov
 
 
+def min_component_size(d: int, covariance: str) -> int:
+    r"""Fewest points (effective count :math:`n_c=\sum_i r_{ic}`) for which a component's maximum-likelihood
+    covariance can be non-singular: :math:`d+1` for a full covariance (the scatter of :math:`n_c` points about
+    their mean has rank at most :math:`n_c-1`), 2 for a diagonal one. Below it the likelihood of the fit is
+    bounded only by ``reg_covar``, so its BIC means nothing (mclust reports no BIC for such singular fits;
+    Fraley & Raftery 2002)."""
+    return d + 1 if covariance == "full" else 2
+
+
 def gmm_fit(X: Any, labels: Any, k: int, covariance: str = "full", reg_covar: float = 1e-6,
             max_iter: int = 200, tol: float = 1e-6) -> GMMResult:
     r"""EM for a Gaussian mixture (Dempster, Laird & Rubin 1977) started from a hard partition.
@@ -202,6 +214,7 @@ class Partition:
     bic: float
     separable: np.ndarray
     inertia: float
+    min_component_size: float
 
     @property
     def separable_fraction(self) -> float:
@@ -218,7 +231,7 @@ def _validate(X: Any, km_labels: Any, k: int, inertia: float, covariance: str, p
     lab = to_numpy(km_labels)
     cent = to_numpy(_means_of(X, km_labels, k))
     return Partition(k, lab, cent, to_numpy(gmap), adjusted_rand_index(lab, to_numpy(gmap)), g.bic,
-                     to_numpy(sep), inertia)
+                     to_numpy(sep), inertia, float(xp.min(g.weights)) * X.shape[0])
 
 
 def _means_of(X: Any, labels: Any, k: int) -> Any:
@@ -248,7 +261,8 @@ class PPP:
 
     After :meth:`fit`: ``labels_``, ``n_clusters_``, ``separable_mask_``, ``agreement_``, ``bic_``,
     ``centroids_`` (in the standardized space when ``standardize``), and ``sweep_`` (flat: one
-    :class:`Partition` per k; divisive: every bisection tried, as a dict with the BICs along the
+    :class:`Partition` per k, with ``min_component_size``, the smallest effective component count of its
+    GMM; divisive: every bisection tried, as a dict with the BICs along the
     split direction, the agreement, the alternations and whether it was accepted).
     """
 
@@ -316,10 +330,11 @@ class PPP:
             k = km.centroids.shape[0]
             self.sweep_.append(_validate(X, km.labels, k, km.inertia, self.covariance, self.p_min, self.reg_covar))
         one = self._one_cluster(X)
-        if not self.sweep_ or one.bic - min(p.bic for p in self.sweep_) < self.min_bic_gain:
-            return one  # every row the same point, or no GMM(k) fits very strongly better than one Gaussian
-        top = max(p.agreement for p in self.sweep_)
-        near = [p for p in self.sweep_ if p.agreement >= top - self.agreement_tol]
+        fits = [p for p in self.sweep_ if p.min_component_size >= min_component_size(X.shape[1], self.covariance)]
+        if not fits or one.bic - min(p.bic for p in fits) < self.min_bic_gain:
+            return one  # every row the same point, or no regular GMM(k) fits very strongly better than one Gaussian
+        top = max(p.agreement for p in fits)
+        near = [p for p in fits if p.agreement >= top - self.agreement_tol]
         return max(near, key=lambda p: (p.separable_fraction, -p.bic, -p.k))
 
     def _one_cluster(self, X: Any) -> Partition:
@@ -328,7 +343,7 @@ class PPP:
         zero = xp.zeros(n, dtype=xp.int64, device=_device(X))
         return Partition(1, np.zeros(n, dtype=np.int64), to_numpy(xp.mean(X, axis=0))[None, :],
                          np.zeros(n, dtype=np.int64), 1.0, gmm_fit(X, zero, 1, self.covariance, self.reg_covar).bic,
-                         np.ones(n, dtype=bool), float("nan"))
+                         np.ones(n, dtype=bool), float("nan"), float(n))
 
     def _bisect(self, Xc: Any) -> tuple[Partition, float, float, int] | None:
         """One cluster's bisection: (its GMM(2)-validated partition, BIC(1) and BIC(2) along the split

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from graphsample._backend import to_numpy
 from graphsample.clustering import PPP, adjusted_rand_index, gmm_fit, repeatability
+from graphsample.clustering.ppp import min_component_size
 from tests.conftest import skip_unless_on_gpu
 
 sklearn = pytest.importorskip("sklearn")
@@ -118,10 +119,29 @@ def test_single_gaussian_is_one_cluster(mode, n, d):
 
 
 def test_flat_keeps_k_when_some_gmm_beats_one_gaussian():
-    # wine, full covariance: GMM(2) is 85 BIC below one Gaussian, so the sweep's k* (8, by agreement) stands
-    X, _ = load("wine")
+    # wine, full covariance: GMM(2) is 85 BIC below one Gaussian, so the sweep's k* stands. It is 3, the
+    # classes' number: k = 7 and 8 agree more (0.906, 0.952) but hold components of 7 and 4 effective points,
+    # fewer than the 14 a non-singular 13-D covariance needs, so their fits do not compete
+    X, y = load("wine")
     m = PPP(mode="flat", covariance="full", k_max=8).fit(X)
-    assert m.n_clusters_ == 8
+    assert m.n_clusters_ == 3 and adjusted_rand_index(m.labels_, y) > 0.89
+    singular = [p.k for p in m.sweep_ if p.min_component_size < 14]
+    assert singular == [7, 8] and max(p.agreement for p in m.sweep_) > m.agreement_
+
+
+@pytest.mark.parametrize("d", [5, 13])
+def test_small_gaussian_sample_is_one_cluster_with_full_covariance(d):
+    # 50 points: a GMM(k) with components below d + 1 points has a singular covariance whose likelihood is
+    # bounded only by reg_covar; without the guard such fits won the sweep (k = 10 in 5-D, 9 in 13-D)
+    X = np.random.default_rng(0).normal(size=(50, d))
+    m = PPP(mode="flat", covariance="full").fit(X)
+    assert m.n_clusters_ == 1
+    assert any(p.min_component_size < d + 1 for p in m.sweep_)
+
+
+@pytest.mark.parametrize("d,covariance,size", [(1, "full", 2), (13, "full", 14), (13, "diag", 2), (64, "diag", 2)])
+def test_min_component_size(d, covariance, size):
+    assert min_component_size(d, covariance) == size
 
 
 @pytest.mark.parametrize("mode,n_init", [("flat", 0), ("flat", 4), ("divisive", 0)])

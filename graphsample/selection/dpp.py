@@ -314,32 +314,15 @@ def _projection_kernel_xp(K: Any, r: int, key: np.uint64, stream: int) -> Any:
 
 def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str, int]:
     r"""Eigenpairs ``(lam, V)``, ascending, with orthonormal V (N x M), ``kind`` "L" (L-ensemble) or "K", and the
-    numerical rank (:func:`numerical_rank`): how many of the largest eigenvalues count.
-
-    For ``features`` B (N x d): :func:`unit_column_svd` gives :math:`B = U_r G` with :math:`U_r` (N x r) orthonormal,
-    :math:`G = \Sigma_r W_r^\top \mathrm{diag}(n)` (r x d, column-graded) and the rank r (one rule with
-    :func:`~graphsample.selection.volume.column_basis`). The SVD :math:`G = P\,\mathrm{diag}(\sigma)\,Z^\top` gives
-    :math:`L = BB^\top = (U_rP)\,\mathrm{diag}(\sigma^2)(U_rP)^\top`, all r pairs counting; O(N d^2 + r d^2) flops,
-    never N x N. LAPACK's SVD of G (on G's backend) resolves :math:`\sigma_i` only to an absolute
-    :math:`\varepsilon\sigma_{\max}`, a relative error of :math:`\varepsilon\sigma_{\max}/\sigma_i`; when its
-    :math:`\sigma_r/\sigma_1` is below :math:`\sqrt\varepsilon` of G's dtype (columns of very different scales:
-    relative errors above :math:`\sqrt\varepsilon`), one-sided Jacobi (:func:`._dpp_cpu.jacobi_left_svd`, in
-    float64 on the host) recomputes it with relative accuracy in every :math:`\sigma_i` (Demmel & Veselić 1992).
+    numerical rank (:func:`numerical_rank`): how many of the largest eigenvalues count. For ``features``:
+    :func:`_feature_spectrum`.
     """
     given = [x is not None for x in (L, K, features)]
     if sum(given) != 1:
         raise ValueError("give exactly one of L (L-ensemble), K (correlation kernel) or features (L = B B^T)")
     if features is not None:
         B = as_matrix(features, "features")
-        xp = namespace(B)
-        U, s, Wt, n, r = unit_column_svd(B)
-        G = s[:r, None] * Wt[:r, :] * n[None, :]
-        P, sig, _ = xp.linalg.svd(G, full_matrices=False)  # descending
-        if r and float(sig[r - 1]) < float(xp.finfo(G.dtype).eps) ** 0.5 * float(sig[0]):
-            sig, P = _dpp_cpu.jacobi_left_svd(np.ascontiguousarray(to_backend(G, "numpy"), dtype=np.float64))
-            sig, P = xp.astype(_like(sig, B), G.dtype), xp.astype(_like(P, B), G.dtype)
-        V = U[:, :r] @ P
-        return xp.flip(sig) ** 2, xp.flip(V, axis=1), "L", r
+        return _feature_spectrum(B, unit_column_svd(B))
     M = as_matrix(L if L is not None else K, "L" if L is not None else "K")
     xp = namespace(M)
     if M.shape[0] != M.shape[1]:
@@ -358,6 +341,31 @@ def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str, int]:
     return lam, V, "L" if L is not None else "K", numerical_rank(lam, M.shape)
 
 
+def _feature_spectrum(B: Any, svd: tuple[Any, Any, Any, Any, int]) -> tuple[Any, Any, str, int]:
+    r""":func:`_spectrum` of the L-ensemble :math:`L = BB^\top` of ``features`` B (N x d), from ``svd``, the
+    :func:`unit_column_svd` of B (passed in, so that a caller holding it does not compute it twice).
+
+    ``svd`` gives :math:`B = U_r G` with :math:`U_r` (N x r) orthonormal,
+    :math:`G = \Sigma_r W_r^\top \mathrm{diag}(n)` (r x d, column-graded) and the rank r (one rule with
+    :func:`~graphsample.selection.volume.column_basis`). The SVD :math:`G = P\,\mathrm{diag}(\sigma)\,Z^\top` gives
+    :math:`L = BB^\top = (U_rP)\,\mathrm{diag}(\sigma^2)(U_rP)^\top`, all r pairs counting; O(N d^2 + r d^2) flops,
+    never N x N. LAPACK's SVD of G (on G's backend) resolves :math:`\sigma_i` only to an absolute
+    :math:`\varepsilon\sigma_{\max}`, a relative error of :math:`\varepsilon\sigma_{\max}/\sigma_i`; when its
+    :math:`\sigma_r/\sigma_1` is below :math:`\sqrt\varepsilon` of G's dtype (columns of very different scales:
+    relative errors above :math:`\sqrt\varepsilon`), one-sided Jacobi (:func:`._dpp_cpu.jacobi_left_svd`, in
+    float64 on the host) recomputes it with relative accuracy in every :math:`\sigma_i` (Demmel & Veselić 1992).
+    """
+    xp = namespace(B)
+    U, s, Wt, n, r = svd
+    G = s[:r, None] * Wt[:r, :] * n[None, :]
+    P, sig, _ = xp.linalg.svd(G, full_matrices=False)  # descending
+    if r and float(sig[r - 1]) < float(xp.finfo(G.dtype).eps) ** 0.5 * float(sig[0]):
+        sig, P = _dpp_cpu.jacobi_left_svd(np.ascontiguousarray(to_backend(G, "numpy"), dtype=np.float64))
+        sig, P = xp.astype(_like(sig, B), G.dtype), xp.astype(_like(P, B), G.dtype)
+    V = U[:, :r] @ P
+    return xp.flip(sig) ** 2, xp.flip(V, axis=1), "L", r
+
+
 def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | None = None,
         seed: SeedLike = None) -> Any:
     r"""Exact samples of a general DPP: L-ensemble, correlation kernel, or low-rank :math:`L = BB^\top`.
@@ -365,7 +373,7 @@ def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | 
     * ``L`` (N x N, PSD): :math:`P(S) = \det L_S / \det(L + I)`;
     * ``K`` (N x N, :math:`0 \preceq K \preceq I`): :math:`P(A \subseteq S) = \det K_A`;
     * ``features`` ``B`` (N x d): the L-ensemble :math:`L = BB^\top`, through the thin SVD
-      :math:`B = U\Sigma W^\top` (eigenpairs of L: :math:`U`, :math:`\Sigma^2`; computed as in :func:`_spectrum`,
+      :math:`B = U\Sigma W^\top` (eigenpairs of L: :math:`U`, :math:`\Sigma^2`; computed as in :func:`_feature_spectrum`,
       accurate for columns of any scales), O(N d^2), no N x N.
 
     Spectral algorithm (Hough et al. 2006; Kulesza & Taskar 2012, Alg. 1): eigendecompose once;
@@ -401,7 +409,12 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     key = seed_key(seed)
-    lam, V, _, rank = _spectrum(L, None, features)
+    return _k_dpp(int(k), _spectrum(L, None, features), count, key, n_samples is not None)
+
+
+def _k_dpp(k: int, spectrum: tuple[Any, Any, str, int], count: int, key: np.uint64, batch: bool) -> Any:
+    """:func:`k_dpp` on a :func:`_spectrum` ``spectrum``: ``count`` samples, stacked when ``batch``."""
+    lam, V, _, rank = spectrum
     xp = namespace(V)
     if k > rank:
         raise ValueError(f"k = {k} exceeds the rank of L ({rank}): every set of size k has probability 0")
@@ -410,12 +423,12 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
     # the k-DPP does not change when L is scaled: divide by the largest eigenvalue (the log-domain table
     # below has no range limit; this keeps its logs <= 0)
     lam_h = np.ascontiguousarray(np.clip(lam_h / lam_h.max(), 0.0, 1.0))
-    logE = _dpp_cpu.esp_table(lam_h, int(k))
-    sel = np.empty((count, int(k)), np.int64)
-    _dpp_cpu.esp_select(lam_h, logE, int(k), key, EIGEN_STREAMS, 0, sel)
+    logE = _dpp_cpu.esp_table(lam_h, k)
+    sel = np.empty((count, k), np.int64)
+    _dpp_cpu.esp_select(lam_h, logE, k, key, EIGEN_STREAMS, 0, sel)
     samples = [_from_eigvecs(V, _like(sel[b], V), key, b) for b in range(count)]
     out = xp.stack(samples, axis=0)
-    return out if n_samples is not None else out[0, ...]
+    return out if batch else out[0, ...]
 
 
 def _from_eigvecs(V: Any, cols: Any, key: np.uint64, stream: int) -> Any:

@@ -26,7 +26,7 @@ from array_api_compat import device as _where
 
 from .._random import SeedLike, seed_key, uniform_array
 from .._backend import namespace
-from .dpp import _check_count, _projection_features, as_matrix, k_dpp, unit_column_svd
+from .dpp import _check_count, _feature_spectrum, _k_dpp, _projection_features, as_matrix, unit_column_svd
 from .sensitivity import leverage_scores
 
 #: stream offset of the uniform padding keys of volume sampling (sample b uses PAD_STREAMS + b)
@@ -42,8 +42,12 @@ def column_basis(X: Any) -> Any:
     :func:`~graphsample.selection.dpp.unit_column_svd`, the rank rule :func:`~graphsample.selection.dpp.k_dpp`
     applies to its features, so the k-DPP branch of :func:`volume_sampling` sees the same rank.
     """
-    X = as_matrix(X, "X")
-    U, _, _, _, rank = unit_column_svd(X)
+    return _basis(unit_column_svd(as_matrix(X, "X")))
+
+
+def _basis(svd: tuple[Any, Any, Any, Any, int]) -> Any:
+    """:func:`column_basis` from the :func:`~graphsample.selection.dpp.unit_column_svd` of X."""
+    U, _, _, _, rank = svd
     if rank == 0:
         raise ValueError("X is zero: its column space is empty")
     return U[:, :rank]
@@ -80,11 +84,12 @@ def volume_sampling(X: Any, k: int, n_samples: int | None = None, *, seed: SeedL
     N = X.shape[0]
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= N:
         raise ValueError(f"k must be an integer between 1 and the number of rows ({N}), got {k!r}")
-    U = column_basis(X)
+    svd = unit_column_svd(X)  # once: the basis below and, for k < d, the k-DPP's spectrum
+    U = _basis(svd)
     d = U.shape[1]
-    if k < d:
-        return k_dpp(int(k), features=X, n_samples=n_samples, seed=seed)
     key = seed_key(seed)
+    if k < d:
+        return _k_dpp(int(k), _feature_spectrum(X, svd), count, key, n_samples is not None)
     xp = namespace(U)
     core = _projection_features(U, count, key, 0)
     if k > d:

@@ -502,7 +502,7 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
     if A.shape[0] != A.shape[1]:
         raise GraphValidationError(f"adjacency matrix must be square, got shape {A.shape}")
     C = A.tocoo(copy=True)  # sum_duplicates works in place: never on the caller's matrix
-    C.sum_duplicates()
+    C.sum_duplicates()  # and leaves the canonical format: sorted by row, then column, as _edges_of_arcs needs
     keep = C.data != 0
     src, dst, data = C.row[keep].astype(np.int64), C.col[keep].astype(np.int64), C.data[keep].astype(np.float64)
     if weighted is None:
@@ -514,24 +514,25 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
 
 
 def _edges_of_arcs(src: Any, dst: Any, w: Any, n: int, what: str) -> tuple[Any, Any, Any]:
-    """Undirected edges ``(min, max, weight)`` of arcs listing each edge once or as both arcs (no arc twice).
+    """Undirected edges ``(min, max, weight)`` of arcs listing each edge once or as both arcs.
 
-    The two arcs of an edge collide on the canonical key and are kept once; their weights must agree.
+    The arcs come sorted by ``(source, target)`` with no arc twice (a CSR's arcs, a summed COO), so the mirror
+    ``v -> u`` of an arc ``u -> v`` with ``u > v`` is found by binary search, not by sorting the arcs again:
+    when it is there the two arcs are one edge, kept once, and their weights must agree.
     """
     xp = namespace(src)
-    lo, hi = xp.minimum(src, dst), xp.maximum(src, dst)
-    key = lo * max(n, 1) + hi
-    order = xp.argsort(key)
-    key, lo, hi = key[order], lo[order], hi[order]
-    w = None if w is None else w[order]
-    if key.shape[0] > 1:
-        same = key[1:] == key[:-1]
-        if w is not None and bool(xp.any(same & (w[1:] != w[:-1]))):
-            raise GraphValidationError(f"undirected input must be symmetric: {what} have different weights "
-                                       "for some edge")
-        keep = xp.concat([xp.ones(1, dtype=xp.bool, **_dev(key)), ~same])
-        lo, hi, w = lo[keep], hi[keep], None if w is None else w[keep]
-    return lo, hi, w
+    src, dst = xp.astype(src, xp.int64), xp.astype(dst, xp.int64)
+    if src.shape[0] == 0:
+        return src, dst, w
+    key = src * max(n, 1) + dst
+    mirror = dst * max(n, 1) + src
+    at = xp.clip(xp.searchsorted(key, mirror), max=key.shape[0] - 1)
+    twin = (src > dst) & (xp.take(key, at) == mirror)
+    if w is not None and bool(xp.any(twin & (xp.take(w, at) != w))):
+        raise GraphValidationError(f"undirected input must be symmetric: {what} have different weights "
+                                   "for some edge")
+    keep = ~twin
+    return xp.minimum(src, dst)[keep], xp.maximum(src, dst)[keep], None if w is None else w[keep]
 
 
 def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoops = "keep") -> Graph:

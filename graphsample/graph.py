@@ -312,13 +312,21 @@ def _first_bad_id(src: Any, dst: Any, n: int) -> tuple[int, str]:
     raise AssertionError("no out-of-range id")
 
 
-def _check_ids(a: Any, n: int, what: str) -> None:
-    if a.shape[0] == 0:
-        return
-    lo, hi = int(a.min()), int(a.max())
-    if lo < 0 or hi >= n:
-        bad = lo if lo < 0 else hi
-        raise GraphValidationError(f"{what} id {bad} is out of range for a graph of {n} nodes (ids 0..{n - 1})")
+def _csr_problem(indptr: Any, indices: Any, n: int) -> str | None:
+    """What would make kernels read out of bounds in the CSR ``indptr`` (n + 1) / ``indices`` of ``n`` nodes, or None.
+
+    ``indptr`` must run from 0 to the number of arcs without decreasing and every target id lie in ``0..n-1``:
+    the checks of :func:`from_csr` and of :func:`graphsample.io.load` (which words the answer as a damaged file).
+    """
+    xp = namespace(indptr, indices)
+    m = int(indices.shape[0])
+    if int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(xp.any(indptr[1:] < indptr[:-1])):
+        return "indptr does not run from 0 to the number of arcs without decreasing"
+    if m:
+        lo, hi = int(xp.min(indices)), int(xp.max(indices))
+        if lo < 0 or hi >= n:
+            return f"target ids outside 0..{n - 1} (found {lo if lo < 0 else hi})"
+    return None
 
 
 def _check_weights(w: Any) -> None:
@@ -470,9 +478,9 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
     if n < 0:
         raise GraphValidationError("indptr must have at least one entry")
     if validate:
-        if int(indptr[0]) != 0 or int(indptr[-1]) != int(indices.shape[0]) or bool(xp.any(indptr[1:] < indptr[:-1])):
-            raise GraphValidationError("indptr must start at 0, be non-decreasing and end at len(indices)")
-        _check_ids(indices, n, "target")
+        problem = _csr_problem(indptr, indices, n)
+        if problem:
+            raise GraphValidationError(problem)
         if weights is not None:
             _check_weights(weights)
         rows = _ops.repeat_ids(xp.astype(indptr, xp.int64))

@@ -25,7 +25,7 @@ import numpy as np
 from . import _parse
 from ._backend import kernel_threads, to_numpy
 from .errors import GraphsampleError, InputFormatError
-from .graph import Duplicates, Graph, SelfLoops, from_edges
+from .graph import Duplicates, Graph, SelfLoops, _csr_problem, from_edges
 
 PathLike = str | os.PathLike
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
@@ -351,18 +351,16 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
 def _check_saved(path: Path, arrays: dict, n: int) -> None:
     """Raise :class:`InputFormatError` unless the saved CSR arrays are consistent (see :func:`load`)."""
     indptr, indices = arrays["indptr"], arrays["indices"]
+    weights, labels = arrays.get("weights"), arrays.get("node_ids")
     m = indices.shape[0]
-    problem = None
     if indptr.ndim != 1 or indptr.shape[0] != n + 1 or indices.ndim != 1:
         problem = f"indptr has shape {indptr.shape} for {n} nodes"
-    elif int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(np.any(indptr[1:] < indptr[:-1])):
-        problem = "indptr does not run from 0 to the number of arcs without decreasing"
-    elif m and (int(indices.min()) < 0 or int(indices.max()) >= n):
-        problem = f"target ids outside 0..{n - 1}"
-    elif arrays.get("weights") is not None and arrays["weights"].shape != (m,):
-        problem = f"{arrays['weights'].shape[0]} weights for {m} arcs"
-    elif arrays.get("node_ids") is not None and arrays["node_ids"].shape[0] != n:
-        problem = f"{arrays['node_ids'].shape[0]} node labels for {n} nodes"
+    else:
+        problem = _csr_problem(indptr, indices, n)
+    if problem is None and weights is not None and weights.shape != (m,):
+        problem = f"{weights.shape[0]} weights for {m} arcs"
+    if problem is None and labels is not None and labels.shape[0] != n:
+        problem = f"{labels.shape[0]} node labels for {n} nodes"
     if problem:
         raise InputFormatError(f"{path}: damaged graphsample CSR file ({problem}); load(..., check=False) skips "
                                "this check")

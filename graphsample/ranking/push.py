@@ -45,7 +45,7 @@ class PushResult:
 
 @numba.vectorize(["float64(float64, float64)"], nopython=True, cache=True)
 def _limit(r_max, w):
-    """The push threshold :math:`r_{\max} W_u` of a node of out-weight ``w`` (:math:`W_u = 1` when dangling); a ufunc,
+    r"""The push threshold :math:`r_{\max} W_u` of a node of out-weight ``w`` (:math:`W_u = 1` when dangling); a ufunc,
     so the kernel and the per-node error bound share it."""
     return r_max * (w if w > 0.0 else 1.0)
 

@@ -183,8 +183,9 @@ def _first_line_columns(buf: np.ndarray, bounds: np.ndarray, cmt: np.ndarray, de
     one = np.array(_parse.first_data_line(buf, bounds[0], cmt), np.int64)
     spans = np.zeros((1, 8), np.int64)
     for ncols in (4, 3, 2):
-        err = np.full(1, -1, np.int64)
-        _parse.token_spans(buf, one, np.zeros(1, np.int64), cmt, delim, ncols, False, spans[:, : 2 * ncols], err)
+        err, code = np.full(1, -1, np.int64), np.zeros(1, np.int64)
+        _parse.token_spans(buf, one, np.zeros(1, np.int64), cmt, delim, ncols, False, spans[:, : 2 * ncols], err,
+                           code)
         if err[0] < 0:
             return ncols
     return 2
@@ -192,12 +193,12 @@ def _first_line_columns(buf: np.ndarray, bounds: np.ndarray, cmt: np.ndarray, de
 
 def _spans(buf, bounds, offsets, cmt, delim, m, ncols, name, exact=False) -> np.ndarray:
     spans = np.zeros((m, 2 * ncols), np.int64)
-    err = np.full(bounds.shape[0] - 1, -1, np.int64)
-    _parse.token_spans(buf, bounds, offsets, cmt, delim, ncols, exact, spans, err)
+    err, code = np.full(bounds.shape[0] - 1, -1, np.int64), np.zeros(bounds.shape[0] - 1, np.int64)
+    _parse.token_spans(buf, bounds, offsets, cmt, delim, ncols, exact, spans, err, code)
     bad = np.flatnonzero(err >= 0)
     if bad.size:
         pos = int(err[bad[0]])
-        if exact and len(_line_text(buf, pos).split(None if delim < 0 else chr(delim))) > ncols:
+        if code[bad[0]] == _parse.ERR_EXTRA:
             raise _extra_columns(buf, pos, name)
         raise InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {ncols} columns, "
                                f"got {_line_text(buf, pos)!r}")

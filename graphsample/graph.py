@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _ops
-from ._backend import (_is_array, backend_of, device_of, host_view, kernel_threads, namespace, native, to_backend,
-                       to_numpy)
+from ._backend import (_is_array, backend_of, device_kwargs, device_of, host_view, kernel_threads, namespace, native,
+                       to_backend, to_numpy)
 from .errors import GraphValidationError
 
 SelfLoops = Literal["keep", "drop"]
@@ -195,11 +195,11 @@ class Graph:
         ``node_ids`` of the result are the original labels of the kept nodes.
         """
         xp = self.xp
-        nodes = xp.asarray(nodes, **_dev(self.indptr))
+        nodes = xp.asarray(nodes, **device_kwargs(self.indptr))
         if int(nodes.shape[0]) and (int(xp.min(nodes)) < 0 or int(xp.max(nodes)) >= self.n_nodes):
             raise GraphValidationError("subgraph nodes must be ids in 0..n_nodes-1")
-        new_id = xp.full((self.n_nodes,), -1, dtype=xp.int64, **_dev(self.indptr))
-        new_id[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **_dev(self.indptr))
+        new_id = xp.full((self.n_nodes,), -1, dtype=xp.int64, **device_kwargs(self.indptr))
+        new_id[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **device_kwargs(self.indptr))
         if int(xp.sum(xp.astype(new_id >= 0, xp.int64))) != int(nodes.shape[0]):
             raise GraphValidationError("subgraph nodes must be distinct")
         src, dst, w = self.edges()
@@ -269,10 +269,6 @@ def _integral_labels(labels: np.ndarray) -> np.ndarray:
     if huge.any():
         raise GraphValidationError(f"unknown node id {labels[huge][0].item()!r}")
     return labels.astype(np.int64)
-
-
-def _dev(like: Any) -> dict:
-    return {"device": like.device} if backend_of(like) == "torch" else {}
 
 
 def _index_dtype(n: int, xp: Any) -> Any:
@@ -449,9 +445,9 @@ def _build_device(src: Any, dst: Any, w: Any, n: int, duplicates: str) -> tuple[
     key, src, dst = key[order], src[order], dst[order]
     w = None if w is None else w[order]
     if key.shape[0] > 1:
-        new = xp.concat([xp.ones(1, dtype=xp.bool, **_dev(key)), key[1:] != key[:-1]])
+        new = xp.concat([xp.ones(1, dtype=xp.bool, **device_kwargs(key)), key[1:] != key[:-1]])
     else:
-        new = xp.ones(key.shape, dtype=xp.bool, **_dev(key))
+        new = xp.ones(key.shape, dtype=xp.bool, **device_kwargs(key))
     n_dup = int(key.shape[0] - int(xp.sum(xp.astype(new, xp.int64))))
     if n_dup:
         if duplicates == "error":
@@ -463,7 +459,7 @@ def _build_device(src: Any, dst: Any, w: Any, n: int, duplicates: str) -> tuple[
         elif w is not None:
             w = w[new]
         src, dst = src[new], dst[new]
-    indptr = xp.searchsorted(src, xp.arange(n + 1, dtype=xp.int64, **_dev(src)))
+    indptr = xp.searchsorted(src, xp.arange(n + 1, dtype=xp.int64, **device_kwargs(src)))
     return xp.astype(indptr, xp.int64), xp.astype(dst, _index_dtype(n, xp)), w, n_dup
 
 

@@ -22,10 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import device as _where
 
 from .._random import SeedLike, seed_key, uniform_array
-from .._backend import namespace
+from .._backend import device_kwargs, namespace
 from .dpp import _check_count, _feature_spectrum, _k_dpp, _projection_features, as_matrix, unit_column_svd
 from .sensitivity import leverage_scores
 
@@ -65,8 +64,8 @@ def leverage_sampling(X: Any, n: int, *, seed: SeedLike = None) -> tuple[Any, An
     xp = namespace(lev)
     p = lev / xp.sum(lev)
     cum = xp.cumulative_sum(p)
-    dev = _where(p)
-    u = uniform_array(seed_key(seed), xp.zeros(1, dtype=xp.int64, device=dev), xp.arange(n, dtype=xp.int64, device=dev))
+    dev = device_kwargs(p)
+    u = uniform_array(seed_key(seed), xp.zeros(1, dtype=xp.int64, **dev), xp.arange(n, dtype=xp.int64, **dev))
     idx = xp.searchsorted(cum, u * cum[-1], side="right")
     return xp.clip(idx, max=p.shape[0] - 1), p
 
@@ -101,16 +100,16 @@ def volume_sampling(X: Any, k: int, n_samples: int | None = None, *, seed: SeedL
 def _uniform_padding(core: Any, N: int, m: int, key: np.uint64) -> Any:
     """Per sample, the m rows outside ``core[b]`` with the smallest uniform keys: a uniform m-subset."""
     xp = namespace(core)
-    dev = _where(core)
+    dev = device_kwargs(core)
     B = core.shape[0]
     per = max(1, _XP_CELLS // N)
-    cols = xp.arange(N, dtype=xp.int64, device=dev)[None, :]
+    cols = xp.arange(N, dtype=xp.int64, **dev)[None, :]
     parts = []
     for b0 in range(0, B, per):
         nb = min(per, B - b0)
-        streams = xp.arange(b0, b0 + nb, dtype=xp.int64, device=dev)[:, None] + PAD_STREAMS
+        streams = xp.arange(b0, b0 + nb, dtype=xp.int64, **dev)[:, None] + PAD_STREAMS
         keys = uniform_array(key, streams, cols)
-        rows = xp.arange(nb, dtype=xp.int64, device=dev)[:, None]
+        rows = xp.arange(nb, dtype=xp.int64, **dev)[:, None]
         keys[rows, core[b0:b0 + nb, :]] = 2.0
         parts.append(xp.argsort(keys, axis=1)[:, :m])
     return xp.astype(xp.concat(parts, axis=0), xp.int64)

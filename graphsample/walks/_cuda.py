@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import asarray_like, backend_of, cuda_array, namespace, native, numba_cuda
+from .._backend import asarray_like, backend_of, cuda_array, device_kwargs, namespace, native, numba_cuda, on_device
 from .._random import cuda_functions
 from ..graph import Graph
 from ._step import make_step_functions
@@ -115,10 +115,9 @@ def full(shape: tuple[int, ...], fill: float, dtype: Any, like: Any) -> Any:
     """``full(shape, fill)`` of NumPy dtype ``dtype`` on ``like``'s GPU backend and device."""
     if backend_of(like) == "torch":
         torch = native("torch")
-        return torch.full(shape, fill, dtype=getattr(torch, np.dtype(dtype).name), device=like.device)
-    cp = native("cupy")
-    with cp.cuda.Device(like.device.id):
-        return cp.full(shape, fill, dtype=dtype)
+        return torch.full(shape, fill, dtype=getattr(torch, np.dtype(dtype).name), **device_kwargs(like))
+    with on_device(like):
+        return native("cupy").full(shape, fill, dtype=dtype)
 
 
 def view(x: Any) -> Any:

@@ -13,6 +13,7 @@ libraries are imported lazily, never at ``import graphsample`` time.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from types import ModuleType
@@ -76,10 +77,25 @@ def device_of(x: Any) -> str:
 
 
 def device_kwargs(x: Any) -> dict:
-    """``{"device": ...}`` of an array, for the array-API constructors of its namespace (:func:`namespace`)."""
+    """``{"device": d}``, ``d`` the device of ``x`` (array API: ``"cpu"`` for NumPy, a ``cupy.cuda.Device``, a
+    ``torch.device``): the one way graphsample puts a new array beside ``x``, as
+    ``xp.zeros(n, **device_kwargs(x))`` with the array-API namespace of ``x`` (:func:`namespace`), or with
+    torch's own constructors. CuPy's own constructors take no ``device=``: they allocate on the current device,
+    so call them inside :func:`on_device`. (array-api-compat's CuPy constructors take ``device=`` but, ``asarray``
+    excepted, allocate on the current device too: the one holding graphsample's data, one GPU per process, see
+    :func:`check_current_device`.)
+    """
     import array_api_compat
 
     return {"device": array_api_compat.device(x)}
+
+
+def on_device(x: Any) -> contextlib.AbstractContextManager:
+    """Context in which CuPy's own constructors allocate on the GPU of the CuPy array ``x``
+    (``cupy.cuda.Device``); a no-op for NumPy and torch arrays, whose constructors take :func:`device_kwargs`."""
+    if backend_of(x) == "cupy":
+        return native("cupy").cuda.Device(x.device.id)
+    return contextlib.nullcontext()
 
 
 def is_gpu(x: Any) -> bool:
@@ -147,6 +163,12 @@ def to_backend(x: Any, backend: str, device: str | None = None) -> Any:
     raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
+def move_like(x: Any, like: Any) -> Any:
+    """``x`` (a host array the library computed, say) on the backend and device of the array ``like``:
+    :func:`to_backend` to where ``like`` lives, explicit, and ``x`` itself when it is already there."""
+    return to_backend(x, backend_of(like), device_of(like))
+
+
 def _cuda_index(device: str | None) -> int | None:
     if device in (None, "cuda"):
         return None
@@ -167,14 +189,13 @@ def asarray_like(x: Any, like: Any, dtype: Any = None) -> Any:
     if b == "numpy":
         return np.asarray(to_numpy(x) if not isinstance(x, list | tuple | int | float) else x, dtype=dtype)
     if b == "cupy":
-        cp = native("cupy")
-        with cp.cuda.Device(like.device.id):
-            return cp.asarray(x if not _is_torch(x) else to_numpy(x), dtype=dtype)
+        with on_device(like):
+            return native("cupy").asarray(x if not _is_torch(x) else to_numpy(x), dtype=dtype)
     torch = native("torch")
     arr = np.asarray(x if not _is_array(x) else to_numpy(x))
     if dtype is not None:
         arr = arr.astype(dtype)
-    return torch.as_tensor(arr, device=like.device)
+    return torch.as_tensor(arr, **device_kwargs(like))
 
 
 def _is_torch(x: Any) -> bool:

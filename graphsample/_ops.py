@@ -13,7 +13,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from ._backend import backend_of, native
+from ._backend import backend_of, device_kwargs, native
 
 
 def csr_matrix(indptr: Any, indices: Any, data: Any, shape: tuple[int, int]) -> Any:
@@ -66,7 +66,7 @@ def arange_like(n: int, like: Any, dtype: str = "int64") -> Any:
     b = backend_of(like)
     if b == "torch":
         torch = native("torch")
-        return torch.arange(n, dtype=getattr(torch, dtype), device=like.device)
+        return torch.arange(n, dtype=getattr(torch, dtype), **device_kwargs(like))
     xp = native(b)
     return xp.arange(n, dtype=dtype)
 
@@ -81,7 +81,7 @@ def repeat_ids(indptr: Any) -> Any:
     counts = indptr[1:] - indptr[:-1]
     if b == "torch":
         torch = native("torch")
-        return torch.repeat_interleave(torch.arange(n, device=indptr.device), counts)
+        return torch.repeat_interleave(torch.arange(n, **device_kwargs(indptr)), counts)
     return np.repeat(np.arange(n, dtype=np.int64), counts)
 
 
@@ -107,7 +107,7 @@ def scatter_add(index: Any, values: Any, size: int) -> Any:
         return bincount(index, size, weights=values)
     if b == "torch":
         torch = native("torch")
-        out = torch.zeros((size,) + tuple(values.shape[1:]), dtype=values.dtype, device=values.device)
+        out = torch.zeros((size,) + tuple(values.shape[1:]), dtype=values.dtype, **device_kwargs(values))
         return out.index_add_(0, index, values)
     xp = native(b)
     out = xp.zeros((size,) + values.shape[1:], dtype=values.dtype)

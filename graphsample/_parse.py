@@ -173,9 +173,10 @@ def count_data_lines(buf, bounds, comments):
 
 
 @numba.njit(parallel=True, cache=True)
-def token_spans(buf, bounds, offsets, comments, delim, ncols, exact, spans, err_pos):
-    """Start/end of the first `ncols` tokens of every data line (for string labels); a line with fewer tokens,
-    or with more when `exact` (a trailing comment excepted), stops its chunk at err_pos."""
+def token_spans(buf, bounds, offsets, comments, delim, ncols, exact, spans, err_pos, err_code):
+    """Start/end of the first `ncols` tokens of every data line (for string labels); a line with fewer tokens
+    (ERR_MISSING), or with more when `exact` (ERR_EXTRA; a trailing comment excepted), stops its chunk at
+    err_pos with err_code."""
     nchunks = bounds.shape[0] - 1
     for c in prange(nchunks):
         p, end, k = bounds[c], bounds[c + 1], offsets[c]
@@ -188,14 +189,14 @@ def token_spans(buf, bounds, offsets, comments, delim, ncols, exact, spans, err_
             for j in range(ncols):
                 s, e, r = _next_token(buf, r, q, delim)
                 if s >= e:
-                    err_pos[c] = p
+                    err_pos[c], err_code[c] = p, ERR_MISSING
                     break
                 spans[k, 2 * j] = s
                 spans[k, 2 * j + 1] = e
             if exact and err_pos[c] < 0:
                 s, e, r = _next_token(buf, r, q, delim)
                 if s < e and not _is_comment(buf[s], comments):
-                    err_pos[c] = p
+                    err_pos[c], err_code[c] = p, ERR_EXTRA
             if err_pos[c] >= 0:
                 break
             k += 1

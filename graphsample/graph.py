@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _ops
-from ._backend import (_is_array, backend_of, device_of, host_view, kernel_threads, namespace, native, to_backend,
-                       to_numpy)
+from ._backend import (_is_array, backend_of, device_kwargs, device_of, host_view, kernel_threads, namespace, native,
+                       to_backend, to_numpy)
 from .errors import GraphValidationError
 
 SelfLoops = Literal["keep", "drop"]
@@ -195,11 +195,11 @@ class Graph:
         ``node_ids`` of the result are the original labels of the kept nodes.
         """
         xp = self.xp
-        nodes = xp.asarray(nodes, **_dev(self.indptr))
+        nodes = xp.asarray(nodes, **device_kwargs(self.indptr))
         if int(nodes.shape[0]) and (int(xp.min(nodes)) < 0 or int(xp.max(nodes)) >= self.n_nodes):
             raise GraphValidationError("subgraph nodes must be ids in 0..n_nodes-1")
-        new_id = xp.full((self.n_nodes,), -1, dtype=xp.int64, **_dev(self.indptr))
-        new_id[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **_dev(self.indptr))
+        new_id = xp.full((self.n_nodes,), -1, dtype=xp.int64, **device_kwargs(self.indptr))
+        new_id[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **device_kwargs(self.indptr))
         if int(xp.sum(xp.astype(new_id >= 0, xp.int64))) != int(nodes.shape[0]):
             raise GraphValidationError("subgraph nodes must be distinct")
         src, dst, w = self.edges()
@@ -271,10 +271,6 @@ def _integral_labels(labels: np.ndarray) -> np.ndarray:
     return labels.astype(np.int64)
 
 
-def _dev(like: Any) -> dict:
-    return {"device": like.device} if backend_of(like) == "torch" else {}
-
-
 def _index_dtype(n: int, xp: Any) -> Any:
     return xp.int32 if n < 2**31 - 1 else xp.int64
 
@@ -312,13 +308,21 @@ def _first_bad_id(src: Any, dst: Any, n: int) -> tuple[int, str]:
     raise AssertionError("no out-of-range id")
 
 
-def _check_ids(a: Any, n: int, what: str) -> None:
-    if a.shape[0] == 0:
-        return
-    lo, hi = int(a.min()), int(a.max())
-    if lo < 0 or hi >= n:
-        bad = lo if lo < 0 else hi
-        raise GraphValidationError(f"{what} id {bad} is out of range for a graph of {n} nodes (ids 0..{n - 1})")
+def _csr_problem(indptr: Any, indices: Any, n: int) -> str | None:
+    """What would make kernels read out of bounds in the CSR ``indptr`` (n + 1) / ``indices`` of ``n`` nodes, or None.
+
+    ``indptr`` must run from 0 to the number of arcs without decreasing and every target id lie in ``0..n-1``:
+    the checks of :func:`from_csr` and of :func:`graphsample.io.load` (which words the answer as a damaged file).
+    """
+    xp = namespace(indptr, indices)
+    m = int(indices.shape[0])
+    if int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(xp.any(indptr[1:] < indptr[:-1])):
+        return "indptr does not run from 0 to the number of arcs without decreasing"
+    if m:
+        lo, hi = int(xp.min(indices)), int(xp.max(indices))
+        if lo < 0 or hi >= n:
+            return f"target ids outside 0..{n - 1} (found {lo if lo < 0 else hi})"
+    return None
 
 
 def _check_weights(w: Any) -> None:
@@ -441,9 +445,9 @@ def _build_device(src: Any, dst: Any, w: Any, n: int, duplicates: str) -> tuple[
     key, src, dst = key[order], src[order], dst[order]
     w = None if w is None else w[order]
     if key.shape[0] > 1:
-        new = xp.concat([xp.ones(1, dtype=xp.bool, **_dev(key)), key[1:] != key[:-1]])
+        new = xp.concat([xp.ones(1, dtype=xp.bool, **device_kwargs(key)), key[1:] != key[:-1]])
     else:
-        new = xp.ones(key.shape, dtype=xp.bool, **_dev(key))
+        new = xp.ones(key.shape, dtype=xp.bool, **device_kwargs(key))
     n_dup = int(key.shape[0] - int(xp.sum(xp.astype(new, xp.int64))))
     if n_dup:
         if duplicates == "error":
@@ -455,7 +459,7 @@ def _build_device(src: Any, dst: Any, w: Any, n: int, duplicates: str) -> tuple[
         elif w is not None:
             w = w[new]
         src, dst = src[new], dst[new]
-    indptr = xp.searchsorted(src, xp.arange(n + 1, dtype=xp.int64, **_dev(src)))
+    indptr = xp.searchsorted(src, xp.arange(n + 1, dtype=xp.int64, **device_kwargs(src)))
     return xp.astype(indptr, xp.int64), xp.astype(dst, _index_dtype(n, xp)), w, n_dup
 
 
@@ -470,9 +474,9 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
     if n < 0:
         raise GraphValidationError("indptr must have at least one entry")
     if validate:
-        if int(indptr[0]) != 0 or int(indptr[-1]) != int(indices.shape[0]) or bool(xp.any(indptr[1:] < indptr[:-1])):
-            raise GraphValidationError("indptr must start at 0, be non-decreasing and end at len(indices)")
-        _check_ids(indices, n, "target")
+        problem = _csr_problem(indptr, indices, n)
+        if problem:
+            raise GraphValidationError(problem)
         if weights is not None:
             _check_weights(weights)
         rows = _ops.repeat_ids(xp.astype(indptr, xp.int64))
@@ -502,7 +506,7 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
     if A.shape[0] != A.shape[1]:
         raise GraphValidationError(f"adjacency matrix must be square, got shape {A.shape}")
     C = A.tocoo(copy=True)  # sum_duplicates works in place: never on the caller's matrix
-    C.sum_duplicates()
+    C.sum_duplicates()  # and leaves the canonical format: sorted by row, then column, as _edges_of_arcs needs
     keep = C.data != 0
     src, dst, data = C.row[keep].astype(np.int64), C.col[keep].astype(np.int64), C.data[keep].astype(np.float64)
     if weighted is None:
@@ -514,24 +518,25 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
 
 
 def _edges_of_arcs(src: Any, dst: Any, w: Any, n: int, what: str) -> tuple[Any, Any, Any]:
-    """Undirected edges ``(min, max, weight)`` of arcs listing each edge once or as both arcs (no arc twice).
+    """Undirected edges ``(min, max, weight)`` of arcs listing each edge once or as both arcs.
 
-    The two arcs of an edge collide on the canonical key and are kept once; their weights must agree.
+    The arcs come sorted by ``(source, target)`` with no arc twice (a CSR's arcs, a summed COO), so the mirror
+    ``v -> u`` of an arc ``u -> v`` with ``u > v`` is found by binary search, not by sorting the arcs again:
+    when it is there the two arcs are one edge, kept once, and their weights must agree.
     """
     xp = namespace(src)
-    lo, hi = xp.minimum(src, dst), xp.maximum(src, dst)
-    key = lo * max(n, 1) + hi
-    order = xp.argsort(key)
-    key, lo, hi = key[order], lo[order], hi[order]
-    w = None if w is None else w[order]
-    if key.shape[0] > 1:
-        same = key[1:] == key[:-1]
-        if w is not None and bool(xp.any(same & (w[1:] != w[:-1]))):
-            raise GraphValidationError(f"undirected input must be symmetric: {what} have different weights "
-                                       "for some edge")
-        keep = xp.concat([xp.ones(1, dtype=xp.bool, **_dev(key)), ~same])
-        lo, hi, w = lo[keep], hi[keep], None if w is None else w[keep]
-    return lo, hi, w
+    src, dst = xp.astype(src, xp.int64), xp.astype(dst, xp.int64)
+    if src.shape[0] == 0:
+        return src, dst, w
+    key = src * max(n, 1) + dst
+    mirror = dst * max(n, 1) + src
+    at = xp.clip(xp.searchsorted(key, mirror), max=key.shape[0] - 1)
+    twin = (src > dst) & (xp.take(key, at) == mirror)
+    if w is not None and bool(xp.any(twin & (xp.take(w, at) != w))):
+        raise GraphValidationError(f"undirected input must be symmetric: {what} have different weights "
+                                   "for some edge")
+    keep = ~twin
+    return xp.minimum(src, dst)[keep], xp.maximum(src, dst)[keep], None if w is None else w[keep]
 
 
 def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoops = "keep") -> Graph:

@@ -25,7 +25,7 @@ import numpy as np
 from . import _parse
 from ._backend import kernel_threads, to_numpy
 from .errors import GraphsampleError, InputFormatError
-from .graph import Duplicates, Graph, SelfLoops, from_edges
+from .graph import Duplicates, Graph, SelfLoops, _csr_problem, from_edges
 
 PathLike = str | os.PathLike
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
@@ -183,8 +183,9 @@ def _first_line_columns(buf: np.ndarray, bounds: np.ndarray, cmt: np.ndarray, de
     one = np.array(_parse.first_data_line(buf, bounds[0], cmt), np.int64)
     spans = np.zeros((1, 8), np.int64)
     for ncols in (4, 3, 2):
-        err = np.full(1, -1, np.int64)
-        _parse.token_spans(buf, one, np.zeros(1, np.int64), cmt, delim, ncols, False, spans[:, : 2 * ncols], err)
+        err, code = np.full(1, -1, np.int64), np.zeros(1, np.int64)
+        _parse.token_spans(buf, one, np.zeros(1, np.int64), cmt, delim, ncols, False, spans[:, : 2 * ncols], err,
+                           code)
         if err[0] < 0:
             return ncols
     return 2
@@ -192,12 +193,12 @@ def _first_line_columns(buf: np.ndarray, bounds: np.ndarray, cmt: np.ndarray, de
 
 def _spans(buf, bounds, offsets, cmt, delim, m, ncols, name, exact=False) -> np.ndarray:
     spans = np.zeros((m, 2 * ncols), np.int64)
-    err = np.full(bounds.shape[0] - 1, -1, np.int64)
-    _parse.token_spans(buf, bounds, offsets, cmt, delim, ncols, exact, spans, err)
+    err, code = np.full(bounds.shape[0] - 1, -1, np.int64), np.zeros(bounds.shape[0] - 1, np.int64)
+    _parse.token_spans(buf, bounds, offsets, cmt, delim, ncols, exact, spans, err, code)
     bad = np.flatnonzero(err >= 0)
     if bad.size:
         pos = int(err[bad[0]])
-        if exact and len(_line_text(buf, pos).split(None if delim < 0 else chr(delim))) > ncols:
+        if code[bad[0]] == _parse.ERR_EXTRA:
             raise _extra_columns(buf, pos, name)
         raise InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {ncols} columns, "
                                f"got {_line_text(buf, pos)!r}")
@@ -351,18 +352,16 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
 def _check_saved(path: Path, arrays: dict, n: int) -> None:
     """Raise :class:`InputFormatError` unless the saved CSR arrays are consistent (see :func:`load`)."""
     indptr, indices = arrays["indptr"], arrays["indices"]
+    weights, labels = arrays.get("weights"), arrays.get("node_ids")
     m = indices.shape[0]
-    problem = None
     if indptr.ndim != 1 or indptr.shape[0] != n + 1 or indices.ndim != 1:
         problem = f"indptr has shape {indptr.shape} for {n} nodes"
-    elif int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(np.any(indptr[1:] < indptr[:-1])):
-        problem = "indptr does not run from 0 to the number of arcs without decreasing"
-    elif m and (int(indices.min()) < 0 or int(indices.max()) >= n):
-        problem = f"target ids outside 0..{n - 1}"
-    elif arrays.get("weights") is not None and arrays["weights"].shape != (m,):
-        problem = f"{arrays['weights'].shape[0]} weights for {m} arcs"
-    elif arrays.get("node_ids") is not None and arrays["node_ids"].shape[0] != n:
-        problem = f"{arrays['node_ids'].shape[0]} node labels for {n} nodes"
+    else:
+        problem = _csr_problem(indptr, indices, n)
+    if problem is None and weights is not None and weights.shape != (m,):
+        problem = f"{weights.shape[0]} weights for {m} arcs"
+    if problem is None and labels is not None and labels.shape[0] != n:
+        problem = f"{labels.shape[0]} node labels for {n} nodes"
     if problem:
         raise InputFormatError(f"{path}: damaged graphsample CSR file ({problem}); load(..., check=False) skips "
                                "this check")

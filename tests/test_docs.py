@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import gzip
 import importlib
 import importlib.util
@@ -67,8 +68,9 @@ class Block:
         return f"{self.page}:{self.line}"
 
 
-def fenced_blocks(page: str) -> list[Block]:
-    """Every fenced block of a page: language, the words after it, and its text."""
+@functools.cache
+def fenced_blocks(page: str) -> tuple[Block, ...]:
+    """Every fenced block of a page: language, the words after it, and its text (the page is read once)."""
     blocks, lines, i = [], (ROOT / page).read_text().splitlines(), 0
     while i < len(lines):
         m = re.match(r"\s*```(\w*)(.*)$", lines[i])
@@ -77,7 +79,7 @@ def fenced_blocks(page: str) -> list[Block]:
             blocks.append(Block(page, i + 1, m.group(1), m.group(2).split(), "\n".join(lines[i + 1:end]) + "\n"))
             i = end
         i += 1
-    return blocks
+    return tuple(blocks)
 
 
 def python_blocks(page: str) -> list[Block]:

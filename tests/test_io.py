@@ -218,6 +218,16 @@ def test_a_later_third_column_is_not_dropped_silently(tmp_path, text):
     assert gs.read_edgelist(path, delimiter=delimiter, weighted=True, skip_rows=1).weights.tolist() == [0.5]
 
 
+def test_columns_are_counted_on_the_whole_line():
+    # the error for a string-label line was chosen by re-splitting its first 60 characters: a 3-column line
+    # with long labels was reported as having too few columns, 'c,,d' (an empty column) as having too many
+    text = b"a b\n" + b"x" * 70 + b" y 0.5\n"
+    with pytest.raises(InputFormatError, match="line 2: .* has more columns than the first data line's 2"):
+        gs.read_edgelist(io.BytesIO(text))
+    with pytest.raises(InputFormatError, match="line 2: expected 2 columns, got 'c,,d'"):
+        gs.read_edgelist(io.BytesIO(b"a,b\nc,,d\n"), delimiter=",")
+
+
 def test_a_trailing_comment_is_not_a_column(tmp_path):
     path = tmp_path / "commented.txt"
     path.write_text("1 2\n2 3 # the second edge\n")

@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import backend_of, namespace, native, to_numpy
+from .._backend import backend_of, device_kwargs, namespace, native, to_numpy
 from .._random import SeedLike
 from ..selection.knn import _check_matrix, _check_restarts, _lloyd, _same_partition, kmeans_partitive
 
@@ -105,9 +105,7 @@ class GMMResult:
 
 
 def _eye(xp: Any, d: int, like: Any) -> Any:
-    import array_api_compat
-
-    return xp.eye(d, dtype=like.dtype, device=array_api_compat.device(like))
+    return xp.eye(d, dtype=like.dtype, **device_kwargs(like))
 
 
 def _log_gauss(X: Any, means: Any, cov: Any, covariance: str) -> Any:
@@ -179,7 +177,7 @@ def gmm_fit(X: Any, labels: Any, k: int, covariance: str = "full", reg_covar: fl
     """
     xp = namespace(X)
     n, d = X.shape
-    onehot = xp.astype(labels[:, None] == xp.arange(k, device=_device(X))[None, :], X.dtype)
+    onehot = xp.astype(labels[:, None] == xp.arange(k, **device_kwargs(X))[None, :], X.dtype)
     weights, means, cov = _m_step(X, onehot, covariance, reg_covar)
     prev = -math.inf
     it = 0
@@ -192,12 +190,6 @@ def gmm_fit(X: Any, labels: Any, k: int, covariance: str = "full", reg_covar: fl
         prev = ll
     bic = -2 * ll + n_parameters(k, d, covariance) * math.log(n)
     return GMMResult(weights, means, cov, resp, ll, bic, it)
-
-
-def _device(X: Any) -> Any:
-    import array_api_compat
-
-    return array_api_compat.device(X)
 
 
 # --- PPP -----------------------------------------------------------------------------------------
@@ -236,7 +228,7 @@ def _validate(X: Any, km_labels: Any, k: int, inertia: float, covariance: str, p
 
 def _means_of(X: Any, labels: Any, k: int) -> Any:
     xp = namespace(X)
-    onehot = xp.astype(labels[:, None] == xp.arange(k, device=_device(X))[None, :], X.dtype)
+    onehot = xp.astype(labels[:, None] == xp.arange(k, **device_kwargs(X))[None, :], X.dtype)
     return (onehot.T @ X) / xp.clip(xp.sum(onehot, axis=0), min=1.0)[:, None]
 
 
@@ -340,7 +332,7 @@ class PPP:
     def _one_cluster(self, X: Any) -> Partition:
         xp = namespace(X)
         n = X.shape[0]
-        zero = xp.zeros(n, dtype=xp.int64, device=_device(X))
+        zero = xp.zeros(n, dtype=xp.int64, **device_kwargs(X))
         return Partition(1, np.zeros(n, dtype=np.int64), to_numpy(xp.mean(X, axis=0))[None, :],
                          np.zeros(n, dtype=np.int64), 1.0, gmm_fit(X, zero, 1, self.covariance, self.reg_covar).bic,
                          np.ones(n, dtype=bool), float("nan"), float(n))
@@ -363,13 +355,13 @@ class PPP:
         part = _validate(Xc, km.labels, 2, km.inertia, self.covariance, self.p_min, self.reg_covar)
         steps = 0
         while steps < MAX_ALTERNATIONS and part.agreement < 1.0 and np.unique(part.gmm_map).size == 2:
-            km = _lloyd(Xc, _means_of(Xc, xp.asarray(part.gmm_map, device=_device(Xc)), 2), 300, 1e-10)
+            km = _lloyd(Xc, _means_of(Xc, xp.asarray(part.gmm_map, **device_kwargs(Xc)), 2), 300, 1e-10)
             if _same_partition(km.labels, part.labels):
                 break
             steps += 1
             part = _validate(Xc, km.labels, 2, km.inertia, self.covariance, self.p_min, self.reg_covar)
-        lab = xp.asarray(part.labels, device=_device(Xc))
-        c = xp.asarray(part.centroids, device=_device(Xc))  # the means of lab
+        lab = xp.asarray(part.labels, **device_kwargs(Xc))
+        c = xp.asarray(part.centroids, **device_kwargs(Xc))  # the means of lab
         z = (Xc @ (c[1] - c[0]))[:, None]
         bic1 = gmm_fit(z, lab * 0, 1, "full", self.reg_covar).bic
         bic2 = gmm_fit(z, lab, 2, "full", self.reg_covar).bic
@@ -410,14 +402,14 @@ class PPP:
             if not accepted:
                 break
             # Lloyd on all rows from the k + 1 means (ours, as G-means does): a cut made earlier is not final
-            refined = _lloyd(X, _means_of(X, xp.asarray(labels, device=_device(X)), k + 1), 300, 1e-10)
+            refined = _lloyd(X, _means_of(X, xp.asarray(labels, **device_kwargs(X)), k + 1), 300, 1e-10)
             labels = np.unique(to_numpy(refined.labels), return_inverse=True)[1].astype(np.int64)
             if labels.max() + 1 <= k:  # Lloyd emptied a cluster, undoing the split: stop rather than cycle
                 break
         k = int(labels.max()) + 1
         if k == 1:
             return self._one_cluster(X)
-        return _validate(X, xp.asarray(labels, device=_device(X)), k, refined.inertia, self.covariance, self.p_min,
+        return _validate(X, xp.asarray(labels, **device_kwargs(X)), k, refined.inertia, self.covariance, self.p_min,
                          self.reg_covar)
 
 
@@ -457,7 +449,7 @@ def _lexicographic_order(X: Any) -> np.ndarray:
     if b == "cupy":
         return to_numpy(native("cupy").lexsort(X.T[::-1]))
     torch = native("torch")
-    order = torch.arange(X.shape[0], device=X.device)
+    order = torch.arange(X.shape[0], **device_kwargs(X))
     for j in range(X.shape[1] - 1, -1, -1):
         order = order[torch.sort(X[order, j], stable=True).indices]
     return to_numpy(order)
@@ -467,4 +459,4 @@ def _take_rows(X: Any, perm: np.ndarray) -> Any:
     if backend_of(X) == "numpy":
         return X[perm]
     xp = namespace(X)
-    return X[xp.asarray(perm, device=_device(X))]
+    return X[xp.asarray(perm, **device_kwargs(X))]

@@ -44,11 +44,10 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import _ops
-from .._backend import backend_of, device_of, namespace
+from .._backend import backend_of, device_kwargs, device_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, GraphValidationError
 from ..graph import Graph
-from ..graph import _dev as _device
 
 Preset = Literal["paper", "gds"]
 Direction = Literal["out", "in", "both"]
@@ -106,7 +105,7 @@ def sparse_projection(key: Any, n_rows: int, columns: range, s: float, like: Any
     mean = n_rows * p
     per_round = max(1, min(int(mean + 8.0 * math.sqrt(mean) + 16), n_rows))
     rows_out, cols_out, vals_out = [], [], []
-    last = xp.full((b,), -1, dtype=xp.int64, **_device(like))
+    last = xp.full((b,), -1, dtype=xp.int64, **device_kwargs(like))
     active = _ops.arange_like(b, like)
     counter = 0
     chunk = max(1, _DRAWS_PER_ROUND // per_round)
@@ -118,7 +117,7 @@ def sparse_projection(key: Any, n_rows: int, columns: range, s: float, like: Any
             if p < 1.0:
                 gaps = xp.astype(xp.floor(xp.log1p(-u) / math.log1p(-p)), xp.int64)
             else:
-                gaps = xp.zeros(u.shape, dtype=xp.int64, **_device(like))
+                gaps = xp.zeros(u.shape, dtype=xp.int64, **device_kwargs(like))
             pos = last[act][:, None] + xp.cumulative_sum(gaps + 1, axis=1)
             sign = uniform_array(key, 2 * streams[act][:, None] + 1, steps) < 0.5
             keep = pos < n_rows
@@ -154,10 +153,10 @@ def _operator(G: Graph, direction: Direction, input_matrix: InputMatrix, weighte
     def data(H: Graph) -> Any:
         if weighted and H.weights is not None:
             return xp.astype(H.weights, dtype)
-        return xp.ones(H.indices.shape, dtype=dtype, **_device(H.indptr))
+        return xp.ones(H.indices.shape, dtype=dtype, **device_kwargs(H.indptr))
 
     w, wT = data(S), data(ST)
-    degree = _ops.segment_sum(w, S.indptr) if S.n_arcs else xp.zeros(n, dtype=dtype, **_device(w))
+    degree = _ops.segment_sum(w, S.indptr) if S.n_arcs else xp.zeros(n, dtype=dtype, **device_kwargs(w))
     degree = xp.astype(degree, dtype)
     if input_matrix == "transition":
         inv = xp.where(degree > 0, 1.0 / xp.where(degree > 0, degree, 1.0), 0.0)
@@ -204,7 +203,7 @@ def _initial(plan: _Plan, cols: range) -> tuple[Any, Any | None]:
     if len(feat):
         f = int(plan.features.shape[1])
         r, c, v = sparse_projection(plan.key, f, feat, plan.s_features, like, _FEATURE_STREAMS)
-        RX = xp.zeros((f, len(feat)), dtype=plan.dtype, **_device(like))
+        RX = xp.zeros((f, len(feat)), dtype=plan.dtype, **device_kwargs(like))
         RX[r, c] = xp.astype(v, plan.dtype)
         parts.append(plan.features @ RX)
     if len(rand):
@@ -214,7 +213,7 @@ def _initial(plan: _Plan, cols: range) -> tuple[Any, Any | None]:
             order = xp.argsort(c * n + r)
             indptr = xp.searchsorted(c[order], _ops.arange_like(len(rand) + 1, like))
             return None, _ops.csr_matrix(xp.astype(indptr, xp.int64), r[order], v[order], (len(rand), n))
-        R = xp.zeros((n, len(rand)), dtype=plan.dtype, **_device(like))
+        R = xp.zeros((n, len(rand)), dtype=plan.dtype, **device_kwargs(like))
         R[r, c] = v
         parts.append(R)
     return (xp.concat(parts, axis=1) if len(parts) > 1 else parts[0]), None
@@ -259,7 +258,7 @@ def _block(plan: _Plan, cols: range, inv: dict[int, Any]) -> Any:
     """
     xp = namespace(plan.op.degree)
     p = plan.params
-    out = xp.zeros((int(plan.op.degree.shape[0]), len(cols)), dtype=plan.dtype, **_device(plan.op.degree))
+    out = xp.zeros((int(plan.op.degree.shape[0]), len(cols)), dtype=plan.dtype, **device_kwargs(plan.op.degree))
     for i, X in _powers(plan, cols, inv):
         if i not in inv:
             inv[i] = _inverse_from_squares(xp.sum(X * X, axis=1))
@@ -406,7 +405,7 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
     op = _operator(G, direction, params.input_matrix, weighted, dt)
     deg = op.degree
     scale = xp.where(deg > 0, xp.where(deg > 0, deg, 1.0) ** params.beta, 1.0) if params.beta != 0 \
-        else xp.ones(deg.shape, dtype=dt, **_device(deg))
+        else xp.ones(deg.shape, dtype=dt, **device_kwargs(deg))
     n_s = float(params.s) if params.s is not None else max(1.0, math.sqrt(G.n_nodes))
     f = int(features.shape[1]) if n_feature_cols else 0
     s_features = float(params.s) if params.s is not None else max(1.0, math.sqrt(f))

@@ -90,7 +90,7 @@ def make_shard(sampler: Sampler, lo: int, hi: int, n: int, key: np.uint64, alpha
     sh = Shard(lo, hi, n, sub, key, alpha, dangling, segment_degree, segment_length, segment_block, seg_count,
                *(np.zeros((hi - lo, seg_count), np.int64) for _ in range(3)), (deg >= 1) & (deg <= segment_degree))
     if segment_degree > 0 and seg_count > 0:
-        _precompute(lo, seg_count, *_kernel_args(sh), sh.seg_end, sh.seg_moves, sh.seg_done)
+        _precompute(lo, seg_count, *_kernel_args(sh), sh.small, sh.seg_end, sh.seg_moves, sh.seg_done)
     return sh
 
 
@@ -124,11 +124,11 @@ def _segment(c, lo, k, skey, alpha, n, dangling, seg_degree, seg_length, seg_blo
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def _precompute(lo, seg_count, skey, alpha, n, dangling, seg_degree, seg_length, seg_block, indptr, indices,
-                weighted, gptr, gstart, prob_in, alias_in, prob_top, alias_top, seg_end, seg_moves, seg_done):
+                weighted, gptr, gstart, prob_in, alias_in, prob_top, alias_top, small, seg_end, seg_moves, seg_done):
+    """The first ``seg_count`` segments of every ``small`` row (:attr:`Shard.small`); -1 ends elsewhere."""
     for row in prange(indptr.shape[0] - 1):
-        d = out_degree(row, indptr, weighted, gptr, prob_top)
         for k in range(seg_count):
-            if 1 <= d <= seg_degree:
+            if small[row]:
                 e, m, s = _segment(lo + row, lo, k, skey, alpha, n, dangling, seg_degree, seg_length, seg_block,
                                    indptr, indices, weighted, gptr, gstart, prob_in, alias_in, prob_top,
                                    alias_top)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _ops, _random
-from .._backend import cuda_array, device_kwargs, namespace, native, numba_cuda, to_backend
+from .._backend import cuda_array, device_kwargs, namespace, numba_cuda, to_backend
 from ..graph import Graph
 from ._sampler import build_sampler, cuda_step
 
@@ -97,7 +97,7 @@ def fused_ppr_cuda(G: Graph, weight: bool, hub_degree: int, sources: np.ndarray,
                    memory_budget: int) -> tuple[Any, Any, Any, int]:
     """Fully PPR of ``sources`` on a GPU graph: (indptr, indices, values) on the graph's backend, and walk steps."""
     b = G.backend
-    xp = native(b)
+    xp = namespace(G.indptr)
     s = build_sampler(G, weight, hub_degree)  # built on the graph's GPU
     sampler_dev = (cuda_array(s.indptr), cuda_array(s.indices), bool(s.weighted),
                    *(cuda_array(a) for a in (s.gptr, s.gstart, s.prob_in, s.alias_in, s.prob_top, s.alias_top)))
@@ -109,7 +109,7 @@ def fused_ppr_cuda(G: Graph, weight: bool, hub_degree: int, sources: np.ndarray,
     for c0 in range(0, sources.shape[0], chunk):
         src = to_backend(sources[c0:c0 + chunk], b, dev)
         total = int(src.shape[0]) * omega
-        ends = xp.empty(total, dtype=xp.int64) if b == "cupy" else xp.empty(total, dtype=xp.int64, device=dev)
+        ends = xp.empty(total, dtype=xp.int64, **device_kwargs(G.indptr))
         steps = xp.empty_like(ends)
         launch_walks(sampler_dev, cuda_array(src), omega, key, alpha, G.n_nodes, dangling, cuda_array(ends),
                      cuda_array(steps))

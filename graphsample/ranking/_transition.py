@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import backend_of, host_view
+from .._backend import host_view
 from ..errors import is_real
 from ..graph import Graph
 
@@ -122,5 +122,4 @@ def host_transition(G: Graph, weight: bool) -> HostTransition:
 
 def is_host(G: Graph) -> bool:
     """True for graphs whose arrays Numba can read in place (NumPy, CPU torch)."""
-    b = backend_of(G.indptr)
-    return b == "numpy" or (b == "torch" and G.device == "cpu")
+    return G.device == "cpu"

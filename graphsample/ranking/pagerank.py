@@ -35,7 +35,7 @@ import numba
 import numpy as np
 
 from .. import _ops
-from .._backend import asarray_like, backend_of, to_numpy
+from .._backend import asarray_like, device_kwargs, to_numpy
 from ..errors import is_real
 from ..graph import Graph
 from ._scc_solve import solve as scc_solve
@@ -164,11 +164,7 @@ def _dense_teleport(G: Graph, V: Any) -> Any:
         return V
     xp = G.xp
     n = G.n_nodes
-    return xp.ones((n, 1), dtype=xp.float64, **_dev(G)) / n
-
-
-def _dev(G: Graph) -> dict:
-    return {"device": G.indptr.device} if backend_of(G.indptr) != "numpy" else {}
+    return xp.ones((n, 1), dtype=xp.float64, **device_kwargs(G.indptr)) / n
 
 
 def _warn_unconverged(info: ConvergenceInfo) -> None:
@@ -194,7 +190,7 @@ def _power(G: Graph, V: Any, damping: float, weight: bool, dangling: str, tol: f
     n = G.n_nodes
     T = G.transpose
     use_w = weight and G.is_weighted
-    data = xp.astype(T.weights, xp.float64) if use_w else xp.ones(T.n_arcs, dtype=xp.float64, **_dev(G))
+    data = xp.astype(T.weights, xp.float64) if use_w else xp.ones(T.n_arcs, dtype=xp.float64, **device_kwargs(G.indptr))
     A = _ops.csr_matrix(T.indptr, T.indices, data, (n, n))
     W = out_weight(G, weight)
     dmask = xp.astype(W == 0, xp.float64)
@@ -283,7 +279,7 @@ def _ppr_power(G: Graph, s: np.ndarray, damping: float, weight: bool, dangling: 
                max_iter: int) -> tuple[Any, ConvergenceInfo]:
     xp = G.xp
     k = s.shape[0]
-    V = xp.zeros((G.n_nodes, k), dtype=xp.float64, **_dev(G))
+    V = xp.zeros((G.n_nodes, k), dtype=xp.float64, **device_kwargs(G.indptr))
     V[asarray_like(s, G.indptr), asarray_like(np.arange(k), G.indptr)] = 1.0
     X, info = _power(G, V, damping, weight, dangling, tol, max_iter)
     X = X / xp.sum(X, axis=0)[None, :]

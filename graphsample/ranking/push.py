@@ -43,8 +43,15 @@ class PushResult:
     pushes: int
 
 
+@numba.vectorize(["float64(float64, float64)"], nopython=True, cache=True)
+def _limit(r_max, w):
+    r"""The push threshold :math:`r_{\max} W_u` of a node of out-weight ``w`` (:math:`W_u = 1` when dangling); a ufunc,
+    so the kernel and the per-node error bound share it."""
+    return r_max * (w if w > 0.0 else 1.0)
+
+
 @numba.njit(nogil=True, cache=True)
-def _push(indptr, indices, prob, out_w, dangling, source, alpha, r_max, self_dangling, p, r):
+def _push(indptr, indices, prob, out_w, source, alpha, r_max, self_dangling, p, r):
     n = p.shape[0]
     queue = np.empty(n, np.int64)
     queued = np.zeros(n, np.bool_)
@@ -59,11 +66,11 @@ def _push(indptr, indices, prob, out_w, dangling, source, alpha, r_max, self_dan
         size -= 1
         queued[u] = False
         ru = r[u]
-        if ru <= r_max * out_w[u]:
+        if ru <= _limit(r_max, out_w[u]):
             continue
         pushes += 1
         r[u] = 0.0
-        if dangling[u]:  # out-weight 0 (no out-arcs, or all of weight 0)
+        if out_w[u] == 0.0:  # dangling: no out-arcs, or all of weight 0
             if self_dangling:
                 p[u] += ru
                 continue
@@ -76,7 +83,7 @@ def _push(indptr, indices, prob, out_w, dangling, source, alpha, r_max, self_dan
         if back:
             r[source] += mass
             v = source
-            if not queued[v] and r[v] > r_max * out_w[v]:
+            if not queued[v] and r[v] > _limit(r_max, out_w[v]):
                 queue[(head + size) % n] = v
                 size += 1
                 queued[v] = True
@@ -84,7 +91,7 @@ def _push(indptr, indices, prob, out_w, dangling, source, alpha, r_max, self_dan
         for e in range(targets_start, targets_end):
             v = indices[e]
             r[v] += mass * prob[e]
-            if not queued[v] and r[v] > r_max * out_w[v]:
+            if not queued[v] and r[v] > _limit(r_max, out_w[v]):
                 queue[(head + size) % n] = v
                 size += 1
                 queued[v] = True
@@ -110,11 +117,10 @@ def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float =
     if s.shape[0] != 1:
         raise ValueError("forward_push takes one source node")
     T = host_transition(G, weight)
-    W = np.where(T.out_w > 0, T.out_w, 1.0)
     p = np.zeros(G.n_nodes)
     r = np.zeros(G.n_nodes)
     r[s[0]] = 1.0
-    pushes = _push(T.out_prob_ptr, T.out_idx, T.out_prob, W, T.out_w == 0, int(s[0]), 1.0 - float(damping),
-                   float(r_max), dangling == "self", p, r)
-    bound = None if G.directed else r_max * W
+    pushes = _push(T.out_prob_ptr, T.out_idx, T.out_prob, T.out_w, int(s[0]), 1.0 - float(damping), float(r_max),
+                   dangling == "self", p, r)
+    bound = None if G.directed else _limit(float(r_max), T.out_w)
     return PushResult(p, r, float(r.sum()), bound, int(pushes))

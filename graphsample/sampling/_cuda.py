@@ -28,9 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from array_api_compat import device
 
-from .._backend import asarray_like, namespace
+from .._backend import asarray_like, device_kwargs, namespace
 from .._ops import bincount, repeat_ids
 from .._random import uniform_array
 from ._kernels import JDM_STREAM_GPU_SWAPS, JDM_STREAM_IN_STUBS, JDM_STREAM_OUT_STUBS, JDM_STREAM_REPAIR
@@ -40,7 +39,7 @@ _CANDIDATES = 8
 
 
 def _arange(xp: Any, n: int, like: Any) -> Any:
-    return xp.arange(n, dtype=xp.int64, device=device(like))
+    return xp.arange(n, dtype=xp.int64, **device_kwargs(like))
 
 
 def _excl_cumsum(xp: Any, a: Any) -> Any:
@@ -50,7 +49,7 @@ def _excl_cumsum(xp: Any, a: Any) -> Any:
 
 def _counts_ptr(xp: Any, counts: Any) -> Any:
     """The int64 CSR pointer ``[0, c_0, c_0 + c_1, ...]`` of ``counts``."""
-    zero = xp.zeros(1, dtype=xp.int64, device=device(counts))
+    zero = xp.zeros(1, dtype=xp.int64, **device_kwargs(counts))
     return xp.concat([zero, xp.cumulative_sum(xp.astype(counts, xp.int64))])
 
 
@@ -64,7 +63,7 @@ def _shuffle_within(xp: Any, group: Any, key: Any, stream: int) -> Any:
     """A permutation that sorts by ``group`` and shuffles uniformly inside each group."""
     n = group.shape[0]
     idx = _arange(xp, n, group)
-    u = uniform_array(key, xp.full((n,), stream, dtype=xp.int64, device=device(group)), idx)
+    u = uniform_array(key, xp.full((n,), stream, dtype=xp.int64, **device_kwargs(group)), idx)
     order = xp.argsort(u, stable=True)
     return order[xp.argsort(group[order], stable=True)]
 
@@ -95,7 +94,7 @@ def configuration_arcs(out_deg: Any, in_deg: Any, row_deg: Any, col_deg: Any, ri
     src = out_stub
     # column-major offsets of the cells: where each cell's run of in-stubs starts
     corder = xp.argsort(ci * max(n_rows, 1) + ri, stable=True)
-    start = xp.zeros(n_cells, dtype=xp.int64, device=device(dev))
+    start = xp.zeros(n_cells, dtype=xp.int64, **device_kwargs(dev))
     start[corder] = _excl_cumsum(xp, jv[corder])
     dst = in_stub[start[cell_of_arc] + pos_in_cell]
     return src, dst
@@ -106,7 +105,7 @@ def _bad_arcs(xp: Any, src: Any, dst: Any, n: int) -> Any:
     keys = src * n + dst
     order = xp.argsort(keys, stable=True)
     ks = keys[order]
-    rep = xp.zeros(keys.shape[0], dtype=xp.bool, device=device(keys))
+    rep = xp.zeros(keys.shape[0], dtype=xp.bool, **device_kwargs(keys))
     if keys.shape[0] > 1:
         rep[order[1:]] = ks[1:] == ks[:-1]
     return rep | (src == dst)
@@ -120,7 +119,7 @@ def _group_partner(xp: Any, group: Any, who: Any, key: Any, stream: int, counter
     gs = group[order]
     lo = xp.searchsorted(gs, group[who], side="left")
     hi = xp.searchsorted(gs, group[who], side="right")
-    u = uniform_array(key, xp.full(who.shape, stream, dtype=xp.int64, device=device(group)), counter)
+    u = uniform_array(key, xp.full(who.shape, stream, dtype=xp.int64, **device_kwargs(group)), counter)
     off = xp.astype(xp.floor(u * xp.astype(hi - lo, xp.float64)), xp.int64)
     return order[xp.clip(lo + off, 0, m - 1)]
 
@@ -137,10 +136,10 @@ def _try_swaps(xp: Any, src: Any, dst: Any, n: int, e1: Any, e2: Any) -> tuple[A
     props = xp.concat([pid, pid])
     order = xp.argsort(arcs * (P + 1) + props, stable=True)
     a_sorted, p_sorted = arcs[order], props[order]
-    first = xp.ones(a_sorted.shape[0], dtype=xp.bool, device=device(a_sorted))
+    first = xp.ones(a_sorted.shape[0], dtype=xp.bool, **device_kwargs(a_sorted))
     if a_sorted.shape[0] > 1:
         first[1:] = a_sorted[1:] != a_sorted[:-1]
-    winner = xp.full((m,), P, dtype=xp.int64, device=device(src))
+    winner = xp.full((m,), P, dtype=xp.int64, **device_kwargs(src))
     winner[a_sorted[first]] = p_sorted[first]
     a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
     ok = (winner[e1] == pid) & (winner[e2] == pid) & (e1 != e2) & (a != d) & (c != b) & (b != d)
@@ -154,7 +153,7 @@ def _try_swaps(xp: Any, src: Any, dst: Any, n: int, e1: Any, e2: Any) -> tuple[A
     new = xp.concat([xp.where(ok, n1, -1 - pid), xp.where(ok, n2, -1 - P - pid)])
     o = xp.argsort(new, stable=True)
     ns = new[o]
-    dup = xp.zeros(new.shape[0], dtype=xp.bool, device=device(new))
+    dup = xp.zeros(new.shape[0], dtype=xp.bool, **device_kwargs(new))
     if new.shape[0] > 1:
         same = ns[1:] == ns[:-1]
         dup[o[1:]] = same
@@ -299,7 +298,7 @@ def _frontier_kernel() -> Any:
 def frontier_cuda(indptr: Any, indices: Any, walkers: Any, t0: int, key: Any, n_steps: int) -> Any:
     """``n_steps`` frontier-sampling steps on the GPU; returns the visited nodes in the arrays' namespace."""
     xp = namespace(walkers)
-    visits = xp.empty((n_steps,), dtype=xp.int64, device=device(walkers))
+    visits = xp.empty((n_steps,), dtype=xp.int64, **device_kwargs(walkers))
     _frontier_kernel()[1, 1](_kernel_view(indptr), _kernel_view(xp.astype(indices, xp.int64)), _kernel_view(walkers),
                              np.int64(t0), np.uint64(key), _kernel_view(visits))
     return visits
@@ -318,7 +317,7 @@ def walk_chunk_cuda(kind: int, indptr: Any, indices: Any, cur: Any, prev: Any, s
     """``n_steps`` steps of every walker on the GPU; returns ``visits[w, t]`` in the arrays' namespace."""
     xp = namespace(cur)
     W = int(cur.shape[0])
-    visits = xp.empty((W, n_steps), dtype=xp.int64, device=device(cur))
+    visits = xp.empty((W, n_steps), dtype=xp.int64, **device_kwargs(cur))
     indices64 = xp.astype(indices, xp.int64)
     threads = 128
     blocks = (W + threads - 1) // threads

@@ -40,7 +40,7 @@ import numpy as np
 
 from .. import _ops
 
-from .._backend import device_kwargs, host_view, is_gpu, namespace, to_backend
+from .._backend import device_kwargs, host_view, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, is_real
 from ..graph import Graph, _from_sorted_pairs, from_edges
@@ -95,8 +95,8 @@ def _induced(G: Graph, nodes: Any) -> tuple[Graph, Any]:
     if len(np.unique(nodes_h)) != len(nodes_h):
         raise GraphsampleError("subgraph nodes must be distinct")
     ptr, idx = _kernels.induced_csr(host_view(G.indptr), host_view(G.indices), nodes_h, G.n_nodes)
-    S = Graph(_same(G, ptr), _same(G, idx.astype(host_view(G.indices).dtype)), None, len(nodes_h), G.directed,
-              G.label_of(nodes_h))
+    S = Graph(move_like(ptr, G.indptr), move_like(idx.astype(host_view(G.indices).dtype), G.indptr), None,
+              len(nodes_h), G.directed, G.label_of(nodes_h))
     return S, nodes
 
 
@@ -315,7 +315,7 @@ def _walk_chunks(H: Graph, kind: int, starts: Any, c: float, key: np.uint64, k: 
             visits = np.empty((W, chunk), np.int64)
             _kernels.walk_chunk(kind, host_view(H.indptr), host_view(H.indices).astype(np.int64, copy=False),
                                 host_view(cur), host_view(prev), host_view(starts), float(c), key, t, visits)
-            visits = _same(H, visits)
+            visits = move_like(visits, H.indptr)
         t += chunk
         seq = xp.concat([seq, xp.reshape(xp.permute_dims(visits, (1, 0)), (-1,))])
         before = nodes.shape[0]
@@ -350,7 +350,7 @@ def _walk_sampler(G: Graph, fraction: float, kind: int, seed: SeedLike, c: float
     else:
         nodes = _kernels.walk_until(kind, host_view(H.indptr), host_view(H.indices).astype(np.int64, copy=False),
                                     np.ascontiguousarray(host_view(starts)), float(c), key, k, chunk, _RESTART_STREAM)
-        nodes = _same(G, nodes)
+        nodes = move_like(nodes, G.indptr)
     return _induced(G, nodes)
 
 
@@ -407,7 +407,7 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
             visits = np.empty(n_steps, np.int64)
             _kernels.frontier_walk(host_view(H.indptr), host_view(H.indices).astype(np.int64, copy=False),
                                    host_view(walkers), t, np.uint64(_kernels.stream_key(key, 0)), visits)
-            visits = _same(H, visits)
+            visits = move_like(visits, H.indptr)
         t += n_steps
         seq = xp.concat([seq, visits])
         before = nodes.shape[0]
@@ -418,10 +418,6 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
             seq = xp.concat([seq, walkers])
             nodes = _first_occurrences(seq, k)
     return _induced(G, nodes)
-
-
-def _same(G: Graph, a: np.ndarray) -> Any:
-    return a if G.backend == "numpy" else to_backend(a, G.backend, G.device)
 
 
 def forest_fire(G: Graph, fraction: float, *, seed: SeedLike = None, p_forward: float = 0.7,
@@ -437,7 +433,7 @@ def forest_fire(G: Graph, fraction: float, *, seed: SeedLike = None, p_forward: 
     t_indices = host_view(T.indices).astype(np.int64, copy=False)
     order = _kernels.forest_fire(indptr, indices, host_view(T.indptr), t_indices,
                                  k, float(p_forward), float(backward_ratio * p_forward), seed_key(seed))
-    return _induced(G, _same(G, order))
+    return _induced(G, move_like(order, G.indptr))
 
 
 def snowball(G: Graph, fraction: float, *, seed: SeedLike = None, max_neighbors: int = 0) -> tuple[Graph, Any]:
@@ -449,7 +445,7 @@ def snowball(G: Graph, fraction: float, *, seed: SeedLike = None, max_neighbors:
     H = G.to_undirected()
     indptr, indices = _host_graph(H, "snowball sampling")
     order = _kernels.snowball(indptr, indices, k, int(max_neighbors), seed_key(seed))
-    return _induced(G, _same(G, order))
+    return _induced(G, move_like(order, G.indptr))
 
 
 #: CLI / benchmark names of the samplers.

@@ -53,9 +53,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from array_api_compat import device
 
-from .._backend import backend_of, device_of, is_gpu, namespace, to_backend, to_numpy
+from .._backend import device_kwargs, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, is_real
 from ..graph import Graph, from_edges
@@ -469,12 +468,12 @@ def _multigraph_arcs(tg: Targets, key: np.uint64) -> tuple[np.ndarray, np.ndarra
 
 def _relabel(n: int, src: Any, dst: Any, key: np.uint64, xp: Any) -> tuple[Any, Any]:
     """Random node ids (classes would otherwise be visible in the numbering)."""
-    dev = device(src)
-    u = uniform_array(key, xp.full((n,), _kernels.JDM_STREAM_RELABEL, dtype=xp.int64, device=dev),
-                      xp.arange(n, dtype=xp.int64, device=dev))
+    dev = device_kwargs(src)
+    u = uniform_array(key, xp.full((n,), _kernels.JDM_STREAM_RELABEL, dtype=xp.int64, **dev),
+                      xp.arange(n, dtype=xp.int64, **dev))
     perm = xp.argsort(u, stable=True)
     new = xp.empty_like(perm)
-    new[perm] = xp.arange(n, dtype=perm.dtype, device=dev)
+    new[perm] = xp.arange(n, dtype=perm.dtype, **dev)
     return new[src], new[dst]
 
 
@@ -543,21 +542,15 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
             out_deg, in_deg = node_classes(tg)
             report.swaps_accepted = int(_kernels.jdm_swaps(n, src, dst, out_deg, in_deg, int(n_swaps), key))
     if isinstance(src, np.ndarray):  # host kernel output: to the graph's backend (a device copy only in
-        src, dst = _same_place(src, G.indptr), _same_place(dst, G.indptr)  # the reported GPU fallback)
+        src, dst = move_like(src, G.indptr), move_like(dst, G.indptr)  # the reported GPU fallback)
     xp = namespace(src)
     src, dst = _relabel(n, src, dst, key, xp)
-    ones = xp.ones(src.shape[0], dtype=xp.float64, device=device(src)) if report.fallback == "multigraph" else None
+    ones = xp.ones(src.shape[0], dtype=xp.float64, **device_kwargs(src)) if report.fallback == "multigraph" else None
     S = from_edges(src, dst, ones, n_nodes=n, directed=True,
                    duplicates="sum" if report.fallback == "multigraph" else "error")
     _fill_report(report, tg, S, J, D, G0)
     report.seconds = time.perf_counter() - t0
     return S, report
-
-
-def _same_place(a: np.ndarray, like: Any) -> Any:
-    """A host array made by a CPU kernel, put on ``like``'s backend and device."""
-    b = backend_of(like)
-    return a if b == "numpy" else to_backend(a, b, device_of(like))
 
 
 def _fill_report(report: JDMReport, tg: Targets, S: Graph, J: tuple, D: tuple, G0: Graph) -> None:

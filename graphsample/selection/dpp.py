@@ -37,9 +37,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import device as _where
 
-from .._backend import backend_of, host_view, is_gpu, namespace, to_backend
+from .._backend import backend_of, device_kwargs, host_view, is_gpu, move_like, namespace, to_backend
 from .._random import SeedLike, seed_key, uniform_array
 from . import _dpp_cpu
 
@@ -79,7 +78,7 @@ def _check_orthonormal(U: Any) -> None:
     r = U.shape[1]
     if U.shape[0] < r:
         raise ValueError(f"U has more columns ({r}) than rows ({U.shape[0]}); a projection needs N >= r")
-    z = to_backend(np.cos(np.arange(1, r + 1) * 1.7), backend_of(U), _device(U))
+    z = move_like(np.cos(np.arange(1, r + 1) * 1.7), U)
     err = float(xp.linalg.vector_norm(U.T @ (U @ z) - z)) / float(xp.linalg.vector_norm(z))
     if err > 1e-6:
         raise ValueError(f"U must have orthonormal columns (U^T U = I); the residual is {err:.2e}. "
@@ -92,16 +91,6 @@ def _check_count(n_samples: int | None) -> int:
     if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer or None, got {n_samples!r}")
     return int(n_samples)
-
-
-def _device(x: Any) -> str | None:
-    from .._backend import device_of
-
-    return device_of(x)
-
-
-def _like(a: np.ndarray, ref: Any) -> Any:
-    return a if backend_of(ref) == "numpy" else to_backend(a, backend_of(ref), _device(ref))
 
 
 def numerical_rank(s: Any, shape: tuple[int, ...]) -> int:
@@ -185,7 +174,7 @@ def _projection_features(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
         _dpp_cpu.projection_one(Uh, norms, key, stream0, out, _CHUNK)
     else:
         _dpp_cpu.projection_batch(Uh, norms, key, stream0, out, min(_BLOCK, -(-B // 2)), _CHUNK)
-    return _like(out, U)
+    return move_like(out, U)
 
 
 def _projection_xp(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
@@ -204,14 +193,14 @@ def _projection_xp(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
 def _projection_xp_chunk(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
     xp = namespace(U)
     N, r = U.shape
-    dev = _where(U)
-    streams = xp.arange(stream0, stream0 + B, dtype=xp.int64, device=dev)
-    rows = xp.arange(B, dtype=xp.int64, device=dev)
-    D = xp.ones((B, 1), dtype=xp.float64, device=dev) * xp.sum(U * U, axis=1)[None, :]
-    chosen = xp.zeros((B, N), dtype=xp.bool, device=dev)
-    Q = xp.zeros((B, r, r), dtype=xp.float64, device=dev)
-    counter = xp.zeros(B, dtype=xp.int64, device=dev)
-    out = xp.zeros((B, r), dtype=xp.int64, device=dev)
+    dev = device_kwargs(U)
+    streams = xp.arange(stream0, stream0 + B, dtype=xp.int64, **dev)
+    rows = xp.arange(B, dtype=xp.int64, **dev)
+    D = xp.ones((B, 1), dtype=xp.float64, **dev) * xp.sum(U * U, axis=1)[None, :]
+    chosen = xp.zeros((B, N), dtype=xp.bool, **dev)
+    Q = xp.zeros((B, r, r), dtype=xp.float64, **dev)
+    counter = xp.zeros(B, dtype=xp.int64, **dev)
+    out = xp.zeros((B, r), dtype=xp.int64, **dev)
     cum = xp.cumulative_sum(D, axis=1)
     t0 = 0
     for t in range(r):
@@ -220,8 +209,8 @@ def _projection_xp_chunk(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
             cum = xp.cumulative_sum(D, axis=1)
             t0 = t
         total = cum[:, N - 1]
-        pending = xp.ones(B, dtype=xp.bool, device=dev)
-        pick = xp.zeros(B, dtype=xp.int64, device=dev)
+        pending = xp.ones(B, dtype=xp.bool, **dev)
+        pick = xp.zeros(B, dtype=xp.int64, **dev)
         while bool(xp.any(pending)):
             u1 = uniform_array(key, streams, counter)
             u2 = uniform_array(key, streams, counter + 1)
@@ -265,7 +254,7 @@ def _check_projection_kernel(K: Any) -> Any:
     scale = max(1.0, float(xp.max(xp.abs(K))))
     if float(xp.max(xp.abs(K - K.T))) > 1e-8 * scale:
         raise ValueError("K must be symmetric")
-    z = to_backend(np.cos(np.arange(1, N + 1) * 1.7), backend_of(K), _device(K))
+    z = move_like(np.cos(np.arange(1, N + 1) * 1.7), K)
     Kz = K @ z
     if float(xp.linalg.vector_norm(K @ Kz - Kz)) > 1e-6 * float(xp.linalg.vector_norm(z)):
         raise ValueError("K must be a projection kernel (K @ K = K); for a general correlation kernel use dpp(K=...)")
@@ -282,21 +271,21 @@ def _projection_kernel(K: Any, B: int, key: np.uint64) -> Any:
         return xp.concat([_projection_kernel_xp(K, r, key, b) for b in range(B)], axis=0)
     out = np.empty((B, r), np.int64)
     _dpp_cpu.projection_kernel_batch(np.ascontiguousarray(host_view(K)), r, key, 0, out)
-    return _like(out, K)
+    return move_like(out, K)
 
 
 def _projection_kernel_xp(K: Any, r: int, key: np.uint64, stream: int) -> Any:
     """One sample of :func:`._dpp_cpu.projection_kernel_batch` (draw t uses counter t) as array code."""
     xp = namespace(K)
     N = K.shape[0]
-    dev = _where(K)
+    dev = device_kwargs(K)
     d = xp.clip(xp.linalg.diagonal(K), min=0.0)
-    C = xp.zeros((N, r), dtype=xp.float64, device=dev)
+    C = xp.zeros((N, r), dtype=xp.float64, **dev)
     picks = []
-    s = xp.asarray([stream], dtype=xp.int64, device=dev)
+    s = xp.asarray([stream], dtype=xp.int64, **dev)
     for t in range(r):
         cum = xp.cumulative_sum(d)
-        u = uniform_array(key, s, xp.asarray([t], dtype=xp.int64, device=dev))
+        u = uniform_array(key, s, xp.asarray([t], dtype=xp.int64, **dev))
         i = int(xp.sum(xp.astype(cum <= u * cum[N - 1], xp.int64)))
         i = i if i < N else int(xp.argmax(d))
         picks.append(i)
@@ -306,40 +295,23 @@ def _projection_kernel_xp(K: Any, r: int, key: np.uint64, stream: int) -> Any:
         c = (K[i, :] - C[:, :t] @ C[i, :t]) / (di**0.5 if di > 0 else 1.0)
         C[:, t] = c
         d = xp.clip(d - c * c, min=0.0)
-        d[xp.asarray(picks, dtype=xp.int64, device=dev)] = 0.0
-    return xp.asarray([picks], dtype=xp.int64, device=dev)
+        d[xp.asarray(picks, dtype=xp.int64, **dev)] = 0.0
+    return xp.asarray([picks], dtype=xp.int64, **dev)
 
 
 # --- general DPPs and k-DPPs (spectral) -------------------------------------------------------
 
 def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str, int]:
     r"""Eigenpairs ``(lam, V)``, ascending, with orthonormal V (N x M), ``kind`` "L" (L-ensemble) or "K", and the
-    numerical rank (:func:`numerical_rank`): how many of the largest eigenvalues count.
-
-    For ``features`` B (N x d): :func:`unit_column_svd` gives :math:`B = U_r G` with :math:`U_r` (N x r) orthonormal,
-    :math:`G = \Sigma_r W_r^\top \mathrm{diag}(n)` (r x d, column-graded) and the rank r (one rule with
-    :func:`~graphsample.selection.volume.column_basis`). The SVD :math:`G = P\,\mathrm{diag}(\sigma)\,Z^\top` gives
-    :math:`L = BB^\top = (U_rP)\,\mathrm{diag}(\sigma^2)(U_rP)^\top`, all r pairs counting; O(N d^2 + r d^2) flops,
-    never N x N. LAPACK's SVD of G (on G's backend) resolves :math:`\sigma_i` only to an absolute
-    :math:`\varepsilon\sigma_{\max}`, a relative error of :math:`\varepsilon\sigma_{\max}/\sigma_i`; when its
-    :math:`\sigma_r/\sigma_1` is below :math:`\sqrt\varepsilon` of G's dtype (columns of very different scales:
-    relative errors above :math:`\sqrt\varepsilon`), one-sided Jacobi (:func:`._dpp_cpu.jacobi_left_svd`, in
-    float64 on the host) recomputes it with relative accuracy in every :math:`\sigma_i` (Demmel & Veselić 1992).
+    numerical rank (:func:`numerical_rank`): how many of the largest eigenvalues count. For ``features``:
+    :func:`_feature_spectrum`.
     """
     given = [x is not None for x in (L, K, features)]
     if sum(given) != 1:
         raise ValueError("give exactly one of L (L-ensemble), K (correlation kernel) or features (L = B B^T)")
     if features is not None:
         B = as_matrix(features, "features")
-        xp = namespace(B)
-        U, s, Wt, n, r = unit_column_svd(B)
-        G = s[:r, None] * Wt[:r, :] * n[None, :]
-        P, sig, _ = xp.linalg.svd(G, full_matrices=False)  # descending
-        if r and float(sig[r - 1]) < float(xp.finfo(G.dtype).eps) ** 0.5 * float(sig[0]):
-            sig, P = _dpp_cpu.jacobi_left_svd(np.ascontiguousarray(to_backend(G, "numpy"), dtype=np.float64))
-            sig, P = xp.astype(_like(sig, B), G.dtype), xp.astype(_like(P, B), G.dtype)
-        V = U[:, :r] @ P
-        return xp.flip(sig) ** 2, xp.flip(V, axis=1), "L", r
+        return _feature_spectrum(B, unit_column_svd(B))
     M = as_matrix(L if L is not None else K, "L" if L is not None else "K")
     xp = namespace(M)
     if M.shape[0] != M.shape[1]:
@@ -358,6 +330,31 @@ def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str, int]:
     return lam, V, "L" if L is not None else "K", numerical_rank(lam, M.shape)
 
 
+def _feature_spectrum(B: Any, svd: tuple[Any, Any, Any, Any, int]) -> tuple[Any, Any, str, int]:
+    r""":func:`_spectrum` of the L-ensemble :math:`L = BB^\top` of ``features`` B (N x d), from ``svd``, the
+    :func:`unit_column_svd` of B (passed in, so that a caller holding it does not compute it twice).
+
+    ``svd`` gives :math:`B = U_r G` with :math:`U_r` (N x r) orthonormal,
+    :math:`G = \Sigma_r W_r^\top \mathrm{diag}(n)` (r x d, column-graded) and the rank r (one rule with
+    :func:`~graphsample.selection.volume.column_basis`). The SVD :math:`G = P\,\mathrm{diag}(\sigma)\,Z^\top` gives
+    :math:`L = BB^\top = (U_rP)\,\mathrm{diag}(\sigma^2)(U_rP)^\top`, all r pairs counting; O(N d^2 + r d^2) flops,
+    never N x N. LAPACK's SVD of G (on G's backend) resolves :math:`\sigma_i` only to an absolute
+    :math:`\varepsilon\sigma_{\max}`, a relative error of :math:`\varepsilon\sigma_{\max}/\sigma_i`; when its
+    :math:`\sigma_r/\sigma_1` is below :math:`\sqrt\varepsilon` of G's dtype (columns of very different scales:
+    relative errors above :math:`\sqrt\varepsilon`), one-sided Jacobi (:func:`._dpp_cpu.jacobi_left_svd`, in
+    float64 on the host) recomputes it with relative accuracy in every :math:`\sigma_i` (Demmel & Veselić 1992).
+    """
+    xp = namespace(B)
+    U, s, Wt, n, r = svd
+    G = s[:r, None] * Wt[:r, :] * n[None, :]
+    P, sig, _ = xp.linalg.svd(G, full_matrices=False)  # descending
+    if r and float(sig[r - 1]) < float(xp.finfo(G.dtype).eps) ** 0.5 * float(sig[0]):
+        sig, P = _dpp_cpu.jacobi_left_svd(np.ascontiguousarray(to_backend(G, "numpy"), dtype=np.float64))
+        sig, P = xp.astype(move_like(sig, B), G.dtype), xp.astype(move_like(P, B), G.dtype)
+    V = U[:, :r] @ P
+    return xp.flip(sig) ** 2, xp.flip(V, axis=1), "L", r
+
+
 def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | None = None,
         seed: SeedLike = None) -> Any:
     r"""Exact samples of a general DPP: L-ensemble, correlation kernel, or low-rank :math:`L = BB^\top`.
@@ -365,7 +362,7 @@ def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | 
     * ``L`` (N x N, PSD): :math:`P(S) = \det L_S / \det(L + I)`;
     * ``K`` (N x N, :math:`0 \preceq K \preceq I`): :math:`P(A \subseteq S) = \det K_A`;
     * ``features`` ``B`` (N x d): the L-ensemble :math:`L = BB^\top`, through the thin SVD
-      :math:`B = U\Sigma W^\top` (eigenpairs of L: :math:`U`, :math:`\Sigma^2`; computed as in :func:`_spectrum`,
+      :math:`B = U\Sigma W^\top` (eigenpairs of L: :math:`U`, :math:`\Sigma^2`; computed as in :func:`_feature_spectrum`,
       accurate for columns of any scales), O(N d^2), no N x N.
 
     Spectral algorithm (Hough et al. 2006; Kulesza & Taskar 2012, Alg. 1): eigendecompose once;
@@ -380,8 +377,8 @@ def dpp(*, L: Any = None, K: Any = None, features: Any = None, n_samples: int | 
     xp = namespace(V)
     p = lam / (1.0 + lam) if kind == "L" else lam
     M = V.shape[1]
-    streams = xp.arange(count, dtype=xp.int64, device=_where(V))[:, None] + EIGEN_STREAMS
-    keep = uniform_array(key, streams, xp.arange(M, dtype=xp.int64, device=_where(V))[None, :]) < p[None, :]
+    streams = xp.arange(count, dtype=xp.int64, **device_kwargs(V))[:, None] + EIGEN_STREAMS
+    keep = uniform_array(key, streams, xp.arange(M, dtype=xp.int64, **device_kwargs(V))[None, :]) < p[None, :]
     samples = [_from_eigvecs(V, xp.nonzero(keep[b, :])[0], key, b) for b in range(count)]
     return samples if n_samples is not None else samples[0]
 
@@ -401,7 +398,12 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     key = seed_key(seed)
-    lam, V, _, rank = _spectrum(L, None, features)
+    return _k_dpp(int(k), _spectrum(L, None, features), count, key, n_samples is not None)
+
+
+def _k_dpp(k: int, spectrum: tuple[Any, Any, str, int], count: int, key: np.uint64, batch: bool) -> Any:
+    """:func:`k_dpp` on a :func:`_spectrum` ``spectrum``: ``count`` samples, stacked when ``batch``."""
+    lam, V, _, rank = spectrum
     xp = namespace(V)
     if k > rank:
         raise ValueError(f"k = {k} exceeds the rank of L ({rank}): every set of size k has probability 0")
@@ -410,18 +412,18 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
     # the k-DPP does not change when L is scaled: divide by the largest eigenvalue (the log-domain table
     # below has no range limit; this keeps its logs <= 0)
     lam_h = np.ascontiguousarray(np.clip(lam_h / lam_h.max(), 0.0, 1.0))
-    logE = _dpp_cpu.esp_table(lam_h, int(k))
-    sel = np.empty((count, int(k)), np.int64)
-    _dpp_cpu.esp_select(lam_h, logE, int(k), key, EIGEN_STREAMS, 0, sel)
-    samples = [_from_eigvecs(V, _like(sel[b], V), key, b) for b in range(count)]
+    logE = _dpp_cpu.esp_table(lam_h, k)
+    sel = np.empty((count, k), np.int64)
+    _dpp_cpu.esp_select(lam_h, logE, k, key, EIGEN_STREAMS, 0, sel)
+    samples = [_from_eigvecs(V, move_like(sel[b], V), key, b) for b in range(count)]
     out = xp.stack(samples, axis=0)
-    return out if n_samples is not None else out[0, ...]
+    return out if batch else out[0, ...]
 
 
 def _from_eigvecs(V: Any, cols: Any, key: np.uint64, stream: int) -> Any:
     """Sorted projection-DPP sample of stream ``stream`` on the eigenvectors ``V[:, cols]``."""
     xp = namespace(V)
     if cols.shape[0] == 0:
-        return xp.zeros(0, dtype=xp.int64, device=_where(V))
+        return xp.zeros(0, dtype=xp.int64, **device_kwargs(V))
     U = xp.take(V, cols, axis=1)
     return xp.sort(_projection_features(U, 1, key, stream)[0, ...])

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import backend_of, namespace, native, to_numpy
+from .._backend import backend_of, device_kwargs, device_of, namespace, native, to_numpy
 from .._ops import arange_like
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
 
@@ -189,7 +189,7 @@ def knn(X: Any, k: int, metric: str = "cosine", method: str = "auto", exclude_se
     n = X.shape[0]
     if not isinstance(k, int | np.integer) or k < 1 or k > n - int(exclude_self):
         raise ValueError(f"k must be an integer in [1, {n - int(exclude_self)}] for {n} points, got {k!r}")
-    on_host = backend_of(X) == "numpy" or (backend_of(X) == "torch" and X.device.type == "cpu")
+    on_host = device_of(X) == "cpu"
     if method == "auto":
         method = "faiss" if _faiss_available() and on_host else "exact"
     Y = normalize_rows(X) if metric == "cosine" else X
@@ -304,7 +304,7 @@ def kmeans_plusplus(X: Any, k: int, seed: SeedLike = 0, hashes: Any = None) -> A
         diff = X - X[i][None, :]
         d2_new = (diff * diff).sum(1)
         d2 = d2_new if t == 0 else xp.minimum(d2, d2_new)
-    return X[idx] if b != "torch" else X[native("torch").tensor(idx, device=X.device)]
+    return X[idx] if b != "torch" else X[native("torch").tensor(idx, **device_kwargs(X))]
 
 
 def _lloyd(X: Any, C: Any, max_iter: int, tol: float) -> KMeansResult:
@@ -347,8 +347,8 @@ def _centroid_means(X: Any, labels: Any, k: int, C_old: Any) -> Any:
         ind = csp.csr_matrix((xp.ones(n), (labels, xp.arange(n))), shape=(k, n))
     else:
         torch = native("torch")
-        ind = torch.sparse_coo_tensor(torch.stack([labels, torch.arange(n, device=X.device)]),
-                                      torch.ones(n, dtype=X.dtype, device=X.device), (k, n))
+        ind = torch.sparse_coo_tensor(torch.stack([labels, torch.arange(n, **device_kwargs(X))]),
+                                      torch.ones(n, dtype=X.dtype, **device_kwargs(X)), (k, n))
     sums = ind @ X
     counts = ind @ (X[:, :1] * 0 + 1)
     empty = counts == 0

@@ -40,9 +40,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from array_api_compat import device as array_device
 
-from .._backend import asarray_like, device_of, namespace
+from .._backend import asarray_like, device_kwargs, device_of, namespace
 
 __all__ = ["LpRegressionResult", "lp_regression", "lp_objective"]
 
@@ -153,7 +152,7 @@ def _cholesky_qr2(C: Any, xp: Any) -> tuple[Any, Any] | None:
     for step in range(2):
         G = xp.matrix_transpose(C) @ C
         if step == 1:
-            eye = xp.eye(d, dtype=C.dtype, device=array_device(C))
+            eye = xp.eye(d, dtype=C.dtype, **device_kwargs(C))
             if not float(xp.max(xp.abs(G - eye))) < 0.1:
                 return None
         try:
@@ -207,7 +206,7 @@ def _weighted_solve(B: Any, b: Any, D: Any, xp: Any) -> Any:
     """argmin_y sum_i D_i (B_i y - b_i)^2 for B with orthonormal columns: normal equations through the
     pseudo-inverse of ``B^T D B`` (eigh), plus one step of iterative refinement."""
     if B.shape[1] == 0:  # A = 0: range(A) = {0}, nothing to solve
-        return xp.zeros(0, dtype=b.dtype, device=array_device(b))
+        return xp.zeros(0, dtype=b.dtype, **device_kwargs(b))
     G = xp.matrix_transpose(B) @ (D[:, None] * B)
     lam, V = xp.linalg.eigh(G)
     keep = lam > lam[-1] * 1e-15

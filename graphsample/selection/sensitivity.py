@@ -39,9 +39,8 @@ from typing import Any, Literal
 
 import numba
 import numpy as np
-from array_api_compat import device as array_device
 
-from .._backend import backend_of, host_view, to_numpy
+from .._backend import backend_of, device_kwargs, host_view, to_numpy
 from .._ops import arange_like, scatter_add
 from .._random import SeedLike, random_uniform, seed_key, stream_key, uniform_array
 from .regression import (_is_sparse, _scale_rows, check_matrix, check_p, lp_regression, matrix_namespace,
@@ -148,7 +147,7 @@ def _exact_leverage(A: Any, xp: Any) -> Any:
     T1 = _inverse_root(G1, xp)
     if T1.shape[1] == A.shape[1]:  # numerically full rank in the Gram sense (cond(A) < 1e7)
         G2 = _gram_of_product(A, T1, xp)
-        eye = xp.eye(G2.shape[0], dtype=G2.dtype, device=array_device(G2))
+        eye = xp.eye(G2.shape[0], dtype=G2.dtype, **device_kwargs(G2))
         if float(xp.max(xp.abs(G2 - eye))) < 0.1:
             return _row_sq_norms_of_product(A, T1 @ _inverse_root(G2, xp), xp)
     B = orthonormal_basis(A, xp)[0]
@@ -281,7 +280,7 @@ def _srht(A: Any, m: int, key: np.uint64, xp: Any) -> Any:
         X[:, :n] = (sign[:, None] * A).T
         _fwht_rows(X)
         return X[:, rows].T / math.sqrt(m)
-    X = xp.concat([sign[:, None] * A, xp.zeros((N - n, d), dtype=A.dtype, device=A.device)], axis=0)
+    X = xp.concat([sign[:, None] * A, xp.zeros((N - n, d), dtype=A.dtype, **device_kwargs(A))], axis=0)
     return _fwht_xp(X, xp)[rows, :] / math.sqrt(m)
 
 

@@ -22,11 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import device as _where
 
 from .._random import SeedLike, seed_key, uniform_array
-from .._backend import namespace
-from .dpp import _check_count, _projection_features, as_matrix, k_dpp, unit_column_svd
+from .._backend import device_kwargs, namespace
+from .dpp import _check_count, _feature_spectrum, _k_dpp, _projection_features, as_matrix, unit_column_svd
 from .sensitivity import leverage_scores
 
 #: stream offset of the uniform padding keys of volume sampling (sample b uses PAD_STREAMS + b)
@@ -42,8 +41,12 @@ def column_basis(X: Any) -> Any:
     :func:`~graphsample.selection.dpp.unit_column_svd`, the rank rule :func:`~graphsample.selection.dpp.k_dpp`
     applies to its features, so the k-DPP branch of :func:`volume_sampling` sees the same rank.
     """
-    X = as_matrix(X, "X")
-    U, _, _, _, rank = unit_column_svd(X)
+    return _basis(unit_column_svd(as_matrix(X, "X")))
+
+
+def _basis(svd: tuple[Any, Any, Any, Any, int]) -> Any:
+    """:func:`column_basis` from the :func:`~graphsample.selection.dpp.unit_column_svd` of X."""
+    U, _, _, _, rank = svd
     if rank == 0:
         raise ValueError("X is zero: its column space is empty")
     return U[:, :rank]
@@ -61,8 +64,8 @@ def leverage_sampling(X: Any, n: int, *, seed: SeedLike = None) -> tuple[Any, An
     xp = namespace(lev)
     p = lev / xp.sum(lev)
     cum = xp.cumulative_sum(p)
-    dev = _where(p)
-    u = uniform_array(seed_key(seed), xp.zeros(1, dtype=xp.int64, device=dev), xp.arange(n, dtype=xp.int64, device=dev))
+    dev = device_kwargs(p)
+    u = uniform_array(seed_key(seed), xp.zeros(1, dtype=xp.int64, **dev), xp.arange(n, dtype=xp.int64, **dev))
     idx = xp.searchsorted(cum, u * cum[-1], side="right")
     return xp.clip(idx, max=p.shape[0] - 1), p
 
@@ -80,11 +83,12 @@ def volume_sampling(X: Any, k: int, n_samples: int | None = None, *, seed: SeedL
     N = X.shape[0]
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= N:
         raise ValueError(f"k must be an integer between 1 and the number of rows ({N}), got {k!r}")
-    U = column_basis(X)
+    svd = unit_column_svd(X)  # once: the basis below and, for k < d, the k-DPP's spectrum
+    U = _basis(svd)
     d = U.shape[1]
-    if k < d:
-        return k_dpp(int(k), features=X, n_samples=n_samples, seed=seed)
     key = seed_key(seed)
+    if k < d:
+        return _k_dpp(int(k), _feature_spectrum(X, svd), count, key, n_samples is not None)
     xp = namespace(U)
     core = _projection_features(U, count, key, 0)
     if k > d:
@@ -96,16 +100,16 @@ def volume_sampling(X: Any, k: int, n_samples: int | None = None, *, seed: SeedL
 def _uniform_padding(core: Any, N: int, m: int, key: np.uint64) -> Any:
     """Per sample, the m rows outside ``core[b]`` with the smallest uniform keys: a uniform m-subset."""
     xp = namespace(core)
-    dev = _where(core)
+    dev = device_kwargs(core)
     B = core.shape[0]
     per = max(1, _XP_CELLS // N)
-    cols = xp.arange(N, dtype=xp.int64, device=dev)[None, :]
+    cols = xp.arange(N, dtype=xp.int64, **dev)[None, :]
     parts = []
     for b0 in range(0, B, per):
         nb = min(per, B - b0)
-        streams = xp.arange(b0, b0 + nb, dtype=xp.int64, device=dev)[:, None] + PAD_STREAMS
+        streams = xp.arange(b0, b0 + nb, dtype=xp.int64, **dev)[:, None] + PAD_STREAMS
         keys = uniform_array(key, streams, cols)
-        rows = xp.arange(nb, dtype=xp.int64, device=dev)[:, None]
+        rows = xp.arange(nb, dtype=xp.int64, **dev)[:, None]
         keys[rows, core[b0:b0 + nb, :]] = 2.0
         parts.append(xp.argsort(keys, axis=1)[:, :m])
     return xp.astype(xp.concat(parts, axis=0), xp.int64)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import asarray_like, backend_of, cuda_array, namespace, native, numba_cuda
+from .._backend import asarray_like, backend_of, cuda_array, device_kwargs, namespace, native, numba_cuda, on_device
 from .._random import cuda_functions
 from ..graph import Graph
 from ._step import make_step_functions
@@ -115,10 +115,9 @@ def full(shape: tuple[int, ...], fill: float, dtype: Any, like: Any) -> Any:
     """``full(shape, fill)`` of NumPy dtype ``dtype`` on ``like``'s GPU backend and device."""
     if backend_of(like) == "torch":
         torch = native("torch")
-        return torch.full(shape, fill, dtype=getattr(torch, np.dtype(dtype).name), device=like.device)
-    cp = native("cupy")
-    with cp.cuda.Device(like.device.id):
-        return cp.full(shape, fill, dtype=dtype)
+        return torch.full(shape, fill, dtype=getattr(torch, np.dtype(dtype).name), **device_kwargs(like))
+    with on_device(like):
+        return native("cupy").full(shape, fill, dtype=dtype)
 
 
 def view(x: Any) -> Any:
@@ -131,16 +130,19 @@ def weight_tables(G: Graph) -> tuple[Any, Any, Any]:
 
     One thread per node; the alias scratch (24 bytes per arc) lives in CSR slots while building.
     """
-    like = G.indptr
     m = G.n_arcs
-    weights = G.weights
-    cdf, prob = full((m,), 0.0, np.float64, like), full((m,), 1.0, np.float64, like)
-    alias = full((m,), 0, np.int32, like)
-    small, large = full((m,), 0, np.int64, like), full((m,), 0, np.int64, like)
-    scaled = full((m,), 0.0, np.float64, like)
+    cdf = full((m,), 0.0, np.float64, G.indptr)
+    prob, alias, *scratch = _alias_arrays(m, G.indptr)
     if m:
-        launch_tables(*(view(a) for a in (G.indptr, weights, cdf, prob, alias, small, large, scaled)))
+        launch_tables(*(view(a) for a in (G.indptr, G.weights, cdf, prob, alias, *scratch)))
     return cdf, prob, alias
+
+
+def _alias_arrays(m: int, like: Any) -> tuple[Any, ...]:
+    """The alias tables of ``m`` arcs as the kernels start them, ``prob`` (1.0) and ``alias`` (0, int32), then
+    the build scratch ``small``, ``large`` and ``scaled`` (24 bytes per arc), on ``like``'s device."""
+    return (full((m,), 1.0, np.float64, like), full((m,), 0, np.int32, like), full((m,), 0, np.int64, like),
+            full((m,), 0, np.int64, like), full((m,), 0.0, np.float64, like))
 
 
 def launch_tables(indptr, weights, cdf, prob, alias, small, large, scaled) -> None:
@@ -152,12 +154,10 @@ def alias_tables(indptr: Any, weights: Any) -> tuple[Any, Any, Any]:
     """``(prob, alias, totals)`` of the rows ``indptr`` over ``weights``, built on their device (CuPy or
     torch-CUDA) by the CPU's row code (:func:`.alias.build_alias_totals`), so both give the same tables."""
     m, n = int(weights.shape[0]), int(indptr.shape[0]) - 1
-    prob, alias = full((m,), 1.0, np.float64, indptr), full((m,), 0, np.int32, indptr)
+    prob, alias, *scratch = _alias_arrays(m, indptr)
     totals = full((n,), 0.0, np.float64, indptr)
     if m:
-        small, large = full((m,), 0, np.int64, indptr), full((m,), 0, np.int64, indptr)
-        scaled = full((m,), 0.0, np.float64, indptr)
-        launch_alias(*(view(a) for a in (indptr, weights, prob, alias, small, large, scaled, totals)))
+        launch_alias(*(view(a) for a in (indptr, weights, prob, alias, *scratch, totals)))
     return prob, alias, totals
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -70,7 +71,9 @@ def seed_option(f: Callable) -> Callable:
 
 
 def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.") -> Callable:
-    return click.option("-o", "--output", required=required, default=None if required else "-", help=help)
+    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is."""
+    return click.option("-o", "--output", required=required, default=None if required else "-",
+                        show_default=not required, help=help)
 
 
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,
@@ -210,14 +213,43 @@ def progress_enabled(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
-def user_errors(f: Callable) -> Callable:
-    """Turn ValueError raised by parameter checks into one-line CLI errors."""
+def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = None) -> Callable:
+    """Turn ValueError raised by parameter checks (GraphsampleError included) into one-line CLI errors, in the
+    CLI's terms (:func:`in_cli_terms`). ``@user_errors`` as is, or ``@user_errors(names={...})`` for a command
+    whose library spells some parameters otherwise than its options."""
+    if f is None:
+        return functools.partial(user_errors, names=names)
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
         except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(in_cli_terms(str(exc), names)) from None
 
     return wrapper
+
+
+#: characters around a name that make it part of something else: a path, a file name, a quoted value, an option
+_NOT_A_WORD = r"\w./'\"-"
+
+
+def in_cli_terms(message: str, names: dict[str, str] | None = None) -> str:
+    """A library error message with the parameters named as the running command's options.
+
+    A parameter of the library that the command passes from an option of the same name (``restart_prob``
+    from ``--restart-prob``) is renamed where it leads the message (``p must be ...``), and anywhere when it has
+    an underscore (``... or non_backtracking``), which an English word never has; ``names`` maps other library
+    spellings (``num_epoch``, ``fraction p``) to the CLI's, anywhere in the message. A name inside a path, a
+    file name or a quoted value is left as it is."""
+    ctx = click.get_current_context(silent=True)
+    options = {p.name: max(p.opts, key=len) for p in (ctx.command.params if ctx else ())
+               if isinstance(p, click.Option) and p.name}
+    anywhere = {name: opt for name, opt in options.items() if "_" in name} | (names or {})
+    for name in sorted(anywhere, key=len, reverse=True):
+        message = re.sub(rf"(?<![{_NOT_A_WORD}]){re.escape(name)}(?![{_NOT_A_WORD}])",
+                         lambda m, opt=anywhere[name]: opt, message)
+    lead = re.match(r"(\w+) ", message)
+    if lead and lead.group(1) in options:
+        message = options[lead.group(1)] + message[lead.end(1):]
+    return message

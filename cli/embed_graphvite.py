@@ -74,16 +74,8 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-#: the trainer's parameter names (GraphVite's) that differ from the options'
-OPTION_OF = {"num_epoch": "--epochs", "num_negative": "--negatives", "num_partition": "--partitions",
-             "walk_length": "--walk-length", "negative_weight": "--negative-weight", "weight_decay": "--weight-decay",
-             "augmentation_step": "--augmentation-step"}
-
-
-def _option_names(exc: ValueError) -> click.ClickException:
-    """The trainer's error with a leading parameter name given as the option that sets it."""
-    name, _, rest = str(exc).partition(" ")
-    return click.ClickException(f"{OPTION_OF.get(name, name)} {rest}" if rest else str(exc))
+#: the trainer's parameter names (GraphVite's) that are not the options' (the others are: walk_length, lr, ...)
+OPTION_OF = {"num_epoch": "--epochs", "num_negative": "--negatives", "num_partition": "--partitions"}
 
 
 def _run(method: str, input: str, output: str, context_path: str | None, devices: str, partitions: str,
@@ -102,8 +94,6 @@ def _run(method: str, input: str, output: str, context_path: str | None, devices
             from graphsample.embedding.graphvite import train
 
             out = train(G, method, device=devices, callback=progress, **kwargs)
-    except ValueError as exc:
-        raise _option_names(exc) from None
     finally:
         progress.close()
     V, C = out if context_path is not None else (out, None)
@@ -139,7 +129,7 @@ def _command(method: str, doc: str, with_pq: bool = False) -> click.Command:
         _run(method, input, output, context_path, devices, partitions, augmentation_step, seed, quiet, extra, opts)
 
     cmd.__doc__ = doc
-    f = user_errors(cmd)
+    f = user_errors(cmd, names=OPTION_OF)
     if with_pq:
         f = click.option("--q", type=float, default=1.0, show_default=True, help="In-out parameter q.")(f)
         f = click.option("--p", type=float, default=1.0, show_default=True, help="Return parameter p.")(f)

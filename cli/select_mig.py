@@ -88,6 +88,11 @@ def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) ->
             out.close()
 
 
+#: mig_select's messages about phi's parameter, in the CLI's terms
+_PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-param <= 1",
+              "the exp phi needs a positive scale tau": "--phi exp needs a positive scale tau (--phi-param)"}
+
+
 @click.command()
 @click.argument("pool", metavar="POOL")
 @click.option("--budget", default="0.05", show_default=True,
@@ -117,7 +122,7 @@ def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) ->
 @seed_option
 @output_option(help="Output: .jsonl records (rank, index, gain[, id]), .npy indices, or '-' for stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
-@user_errors
+@user_errors(names=_PHI_NAMES)
 def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embedding_field: str | None,
         id_field: str | None, scores_path: str | None, label_embeddings: str | None, threshold: float,
         label_knn: int | None, alpha: float, phi: str, phi_param: float | None, gain: str, optimizer: str,

@@ -32,7 +32,8 @@ def test_embed_commands_write_embeddings(tmp_path, edges, method, extra):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--dim", "0"], "dim must be an integer > 0"),
+    (["--dim", "0"], "--dim must be an integer > 0"),
+    (["--lr", "0"], "--lr must be a number > 0"),  # was 'lr must be ...', the trainer's name
     (["--epochs", "-1"], "--epochs must be a number > 0"),
     (["--negatives", "0"], "--negatives must be an integer > 0"),
     (["--walk-length", "0"], "--walk-length must be an integer > 0"),

@@ -61,7 +61,11 @@ def test_parquet_pool(pool_jsonl, tmp_path):
 @pytest.mark.parametrize("content,args,msg", [
     ("{bad json\n", [], "not valid JSON"),
     ('{"x": 1}\n', [], "need a 'labels' field"),
-    ('{"labels": ["a"]}\n{"labels": ["b"]}\n', ["--budget", "5"], "exceeds"),
+    ('{"labels": ["a"]}\n{"labels": ["b"]}\n', ["--budget", "5"], "--budget 5 exceeds the 2 selectable samples"),
+    ('{"labels": ["a"]}\n', ["--budget", "0"], "--budget must be at least 1, got 0"),
+    ('{"labels": ["a"]}\n', ["--budget", "1", "--phi-param", "2"], "--phi power needs 0 < --phi-param <= 1"),
+    ('{"labels": ["a"]}\n', ["--budget", "1", "--phi", "exp", "--phi-param", "0"],
+     "--phi exp needs a positive scale tau (--phi-param), got 0.0"),
     ('{"labels": ["a"]}\n', ["--budget", "lots"], "neither a count nor a fraction"),
     ('{"labels": ["a"], "s": -1}\n', ["--budget", "1", "--score-field", "s"], "non-negative"),
     ("", [], "no records"),

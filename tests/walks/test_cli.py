@@ -43,8 +43,9 @@ def test_errors_are_one_line():
     for args, message in [
         (["--starts", "99"], "unknown node id 99"),
         (["--starts", "x"], "integers"),
-        (["--p", "0"], "p must be a positive finite number"),
-        (["--restart-prob", "1.5"], "restart_prob must be in [0, 1)"),
+        (["--p", "0"], "--p must be a positive finite number"),
+        (["--q", "nan"], "--q must be a positive finite number"),
+        (["--restart-prob", "1.5"], "--restart-prob must be in [0, 1)"),
         (["--length", "-2"], "-2"),
     ]:
         res = run(args)

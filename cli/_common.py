@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
 import re
 import sys
@@ -206,6 +207,41 @@ def save_array(path: str, array: Any) -> None:
     else:
         with open(path, "wb") as f:
             np.save(f, a)
+
+
+def node_labels(G: Any) -> np.ndarray:
+    """The label of every node of ``G`` in node order (host), as NumPy can save without pickles: integers,
+    or strings (object arrays of a saved graph become unicode)."""
+    labels = np.arange(G.n_nodes) if G.node_ids is None else np.asarray(G.node_ids)
+    return labels.astype(str) if labels.dtype == object else labels
+
+
+def label_texts(G: Any, path: str, *, breaks: str = "\t\n\r") -> np.ndarray:
+    """The node labels of ``G`` as a text output at ``path`` writes them, in node order. A ``.csv`` output quotes
+    what needs it (:func:`write_rows`); in the others an empty label, or one that holds a character of ``breaks``
+    (the separator and line breaks; word2vec text passes all whitespace), would drop or shift fields, and is one
+    :class:`~graphsample.errors.GraphsampleError` naming the label."""
+    labels = node_labels(G)
+    texts = labels.astype(str)
+    if labels.dtype.kind == "U" and text_separator(path) != ",":
+        bad = next((t for t in texts.tolist() if not t or any(c in t for c in breaks)), None)
+        if bad is not None:
+            what = "is empty" if not bad else f"holds {next(c for c in bad if c in breaks)!r}"
+            raise GraphsampleError(f"node label {bad!r} {what}, which would split or shift the fields of {path}: "
+                                   "write .csv (it quotes labels) or .npy")
+    return texts
+
+
+def write_rows(path: str, rows: Any, sep: str | None = None) -> None:
+    """Text rows (sequences of strings) to ``path`` or stdout, joined by ``sep`` [default: the path's
+    :func:`text_separator`]; a ``.csv`` output goes through :mod:`csv`, which quotes a field holding a comma,
+    a quote or a line break (RFC 4180)."""
+    sep = sep or text_separator(path)
+    with open_text(path) as target:
+        if sep == ",":
+            csv.writer(target, lineterminator="\n").writerows(rows)
+        else:
+            target.writelines(sep.join(row) + "\n" for row in rows)
 
 
 def progress_enabled(quiet: bool) -> bool:

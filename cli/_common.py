@@ -144,30 +144,45 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
     ``.csv`` (comma-separated), any other text table (whitespace-separated, ``#`` comments), or ``-`` for
     a text table on stdin. A missing, empty, malformed or non-2-D input is one
     :class:`~graphsample.errors.InputFormatError` line."""
-    import warnings
-
     from graphsample.errors import InputFormatError
 
     suffix = "" if path == "-" else Path(path).suffix
     if path != "-" and not Path(path).is_file():
         raise InputFormatError(f"{path}: {'is a directory, not a matrix' if Path(path).is_dir() else 'no such file'}")
     if suffix == ".npy":
-        X = load_npy(path)
-    elif suffix == ".npz" and sparse:
+        return check_matrix(load_npy(path), path)
+    if suffix == ".npz" and sparse:
         import scipy.sparse as sp
 
         try:
             return sp.load_npz(path)
         except (ValueError, OSError) as exc:
             raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix ({exc})") from None
-    else:
-        with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
-            warnings.simplefilter("ignore", UserWarning)
-            try:
-                X = np.loadtxt(sys.stdin if path == "-" else path, ndmin=2,
-                               delimiter="," if suffix == ".csv" else None)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+    return text_matrix(sys.stdin if path == "-" else path, path)
+
+
+def text_matrix(source: Any, path: str) -> np.ndarray:
+    """The numeric matrix of a text table read from ``source`` (a path, a stream or a list of lines) named
+    ``path``: comma-separated for ``.csv``, whitespace-separated otherwise, ``#`` comments; checked as
+    :func:`check_matrix` does."""
+    import warnings
+
+    from graphsample.errors import InputFormatError
+
+    with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            X = np.loadtxt(source, ndmin=2, delimiter="," if path != "-" and Path(path).suffix == ".csv" else None)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+    return check_matrix(X, path)
+
+
+def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
+    """``X`` if it is a non-empty 2-D numeric matrix, else one :class:`~graphsample.errors.InputFormatError`
+    line naming ``path``."""
+    from graphsample.errors import InputFormatError
+
     if X.dtype.kind not in "fiu":
         raise InputFormatError(f"{path}: expected a numeric matrix, got dtype {X.dtype}")
     if X.ndim != 2:

@@ -78,3 +78,19 @@ def test_help_states_the_undirected_default(tmp_path, edges):
         runs[tuple(flags)] = np.load(out)
     np.testing.assert_array_equal(runs[()], runs[("--undirected",)])
     assert not np.array_equal(runs[()], runs[("--directed",)])
+
+
+def test_text_outputs_and_row_labels(tmp_path):
+    # the embedding and --context were bare matrices: text now labels every row, --row-labels labels a .npy
+    path = tmp_path / "g.tsv"
+    path.write_text("Ann\tBob\nBob\tCy\nCy\tAnn\n")
+    res = CliRunner().invoke(cli, ["embed", "line", str(path), "--delimiter", "\\t", "--dim", "4", "--epochs", "2",
+                                   "--seed", "1", "--partitions", "1", "-o", str(tmp_path / "e.npy"), "--context",
+                                   str(tmp_path / "c.csv"), "--row-labels", str(tmp_path / "rows.txt")])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.endswith(f"3 x 4 embedding; row i is node i of the graph, labelled by line or entry i of "
+                               f"{tmp_path / 'rows.txt'}\n")
+    assert (tmp_path / "rows.txt").read_text() == "Ann\nBob\nCy\n"
+    lines = (tmp_path / "c.csv").read_text().splitlines()
+    assert lines[0] == "node,0,1,2,3" and [line.split(",")[0] for line in lines[1:]] == ["Ann", "Bob", "Cy"]
+    assert np.load(tmp_path / "e.npy").shape == (3, 4)

@@ -75,13 +75,21 @@ def walk(input: str, starts: str, length: int, walks_per_node: int, p: float, q:
         return
     labels = label_texts(G, output)
     if return_ == "paths":
-        paths, lengths = to_numpy(result.paths), to_numpy(result.lengths)
-        rows = (labels[path[:k]] for path, k in zip(paths, lengths.tolist()))
+        rows = _walk_rows(labels, to_numpy(result.paths), to_numpy(result.lengths))
     elif return_ == "ends":
         rows = (labels[i:i + 1] for i in to_numpy(result).tolist())
     else:
         rows = zip(labels, map(str, to_numpy(result).tolist()))
     write_rows(output, rows)
+
+
+def _walk_rows(labels: np.ndarray, paths: np.ndarray, lengths: np.ndarray, chunk: int = 1 << 16):
+    """The walks as lists of label texts, as long as each walk; the padded paths are looked up ``chunk`` walks
+    at a time (an object array of the texts: a lookup per walk in a unicode array is four times slower)."""
+    texts = labels.astype(object)
+    for start in range(0, paths.shape[0], chunk):
+        rows = texts[paths[start:start + chunk]].tolist()
+        yield from (row[:k] for row, k in zip(rows, lengths[start:start + chunk].tolist()))
 
 
 def _as_npy(G: Any, result: Any, return_: str) -> np.ndarray:
@@ -99,6 +107,8 @@ def _as_npy(G: Any, result: Any, return_: str) -> np.ndarray:
             return table
         return np.column_stack([labels, counts])
     paths = to_numpy(result.paths)
+    if G.node_ids is None:  # the labels are the ids 0..n-1, already padded with -1
+        return paths
     if labels.dtype.kind == "U":
         pad, clash = "", "" if np.any(labels == "") else None
     else:

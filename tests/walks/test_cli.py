@@ -99,6 +99,9 @@ def test_non_negative_integer_labels_pad_npy_with_minus_one(tmp_path):
     assert res.exit_code == 0, res.output
     np.testing.assert_array_equal(np.load(tmp_path / "w.npy"), [[3, 5, 7, -1, -1], [5, 7, -1, -1, -1],
                                                                 [7, -1, -1, -1, -1]])
+    res = run(["--length", "2", "--seed", "0", "-q", "-o", str(tmp_path / "w.npy")], "0 1\n1 2\n")  # ids as labels
+    assert res.exit_code == 0, res.output
+    np.testing.assert_array_equal(np.load(tmp_path / "w.npy"), [[0, 1, 2], [1, 2, -1], [2, -1, -1]])
 
 
 STRINGS = "New York\tBoston\nBoston\tSF\n"  # New York -> Boston -> SF, a sink; internal ids 0, 1, 2 are sorted labels

@@ -203,6 +203,10 @@ def test_evaluate_reads_what_embed_writes(tmp_path):
                   "--repeats", 2, "--seed", 0, "--json")
         assert res.exit_code == 0, res.output
         outputs[name] = res.output
+    piped = CliRunner().invoke(cli, ["evaluate", "node-classification", "-", str(tmp_path / "y.npy"), "--ratios",
+                                     "0.5", "--repeats", "2", "--seed", "0", "--json"],
+                               input=(tmp_path / "e.txt").read_text())  # embed ... | evaluate ... - LABELS
+    outputs["-"] = piped.output
     assert len(set(outputs.values())) == 1, outputs
 
 

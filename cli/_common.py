@@ -288,19 +288,20 @@ _NOT_A_WORD = r"\w./'\"-"
 def in_cli_terms(message: str, names: dict[str, str] | None = None) -> str:
     """A library error message with the parameters named as the running command's options.
 
-    A parameter of the library that the command passes from an option of the same name (``restart_prob``
-    from ``--restart-prob``) is renamed where it leads the message (``p must be ...``), and anywhere when it has
-    an underscore (``... or non_backtracking``), which an English word never has; ``names`` maps other library
-    spellings (``num_epoch``, ``fraction p``) to the CLI's, anywhere in the message. A name inside a path, a
-    file name or a quoted value is left as it is."""
+    A parameter that the command passes from an option of the same name (``restart_prob`` from
+    ``--restart-prob``), or that ``names`` maps to an option (``num_epoch`` to ``--epochs``), is renamed where it
+    leads the message (``p must be ...``), and anywhere when it has an underscore or a space (``... or
+    non_backtracking``, ``fraction p``), which a plain English word has not. Flags (``--directed``) are renamed
+    only anywhere: a message that starts with their word speaks of something else. A name inside a path, a file
+    name or a quoted value is left as it is."""
     ctx = click.get_current_context(silent=True)
-    options = {p.name: max(p.opts, key=len) for p in (ctx.command.params if ctx else ())
+    options = {p.name: (max(p.opts, key=len), p.is_flag) for p in (ctx.command.params if ctx else ())
                if isinstance(p, click.Option) and p.name}
-    anywhere = {name: opt for name, opt in options.items() if "_" in name} | (names or {})
-    for name in sorted(anywhere, key=len, reverse=True):
+    options |= {name: (opt, False) for name, opt in (names or {}).items()}
+    for name in sorted((n for n in options if "_" in n or " " in n), key=len, reverse=True):
         message = re.sub(rf"(?<![{_NOT_A_WORD}]){re.escape(name)}(?![{_NOT_A_WORD}])",
-                         lambda m, opt=anywhere[name]: opt, message)
+                         lambda m, opt=options[name][0]: opt, message)
     lead = re.match(r"(\w+) ", message)
-    if lead and lead.group(1) in options:
-        message = options[lead.group(1)] + message[lead.end(1):]
+    if lead and lead.group(1) in options and not options[lead.group(1)][1]:
+        message = options[lead.group(1)][0] + message[lead.end(1):]
     return message

@@ -79,8 +79,10 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-#: the trainer's parameter names (GraphVite's) that are not the options' (the others are: walk_length, lr, ...)
-OPTION_OF = {"num_epoch": "--epochs", "num_negative": "--negatives", "num_partition": "--partitions"}
+#: the trainer's parameter names (GraphVite's) that are not the options' (the others are: walk_length, lr, ...);
+#: its device is --devices, not the --device of --backend
+OPTION_OF = {"num_epoch": "--epochs", "num_negative": "--negatives", "num_partition": "--partitions",
+             "device": "--devices"}
 
 
 def _run(method: str, input: str, output: str, context_path: str | None, row_labels: str | None, devices: str,

@@ -265,7 +265,9 @@ def test_library_errors_name_the_cli_options(args, message):
 def test_in_cli_terms_renames_parameters_only():
     from graphsample.cli._common import in_cli_terms
 
-    cmd = click.Command("x", params=[click.Option(["--block-size"]), click.Option(["--dim"]), click.Option(["-k"])])
+    cmd = click.Command("x", params=[click.Option(["--block-size"]), click.Option(["--dim"]), click.Option(["-k"]),
+                                     click.Option(["--directed/--undirected"]), click.Option(["--non-backtracking"],
+                                                                                            is_flag=True)])
     with click.Context(cmd):
         assert in_cli_terms("block_size must be positive") == "--block-size must be positive"
         assert in_cli_terms("k = 9 exceeds the rank") == "-k = 9 exceeds the rank"
@@ -275,6 +277,11 @@ def test_in_cli_terms_renames_parameters_only():
                      "dim_x must be 1"):
             assert in_cli_terms(kept) == kept
         assert in_cli_terms("num_epoch must be > 0", {"num_epoch": "--epochs"}) == "--epochs must be > 0"
+        assert in_cli_terms("fraction p must be <= 1", {"fraction p": "--fraction"}) == "--fraction must be <= 1"
+        assert in_cli_terms("device 'cuda:7': no GPU", {"device": "--devices"}) == "--devices 'cuda:7': no GPU"
+        # a flag's word leading a message is not the flag (jdm: 'directed 2K construction failed ...')
+        assert in_cli_terms("directed 2K construction failed") == "directed 2K construction failed"
+        assert in_cli_terms("no p, q or non_backtracking") == "no p, q or --non-backtracking"
 
 
 def test_output_defaults_are_shown_in_help():

@@ -60,7 +60,7 @@ def test_a_gpu_that_is_not_there_is_one_line(tmp_path, edges):
     res = CliRunner().invoke(cli, ["embed", "line", str(edges), "-o", str(tmp_path / "e.npy"), "--epochs", "1",
                                    "--devices", "cuda:7"])
     assert res.exit_code == 1
-    assert "device 'cuda:7'" in res.output
+    assert "--devices 'cuda:7'" in res.output  # the trainer's device is --devices, not --backend's --device
     assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -70,7 +72,9 @@ def seed_option(f: Callable) -> Callable:
 
 
 def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.") -> Callable:
-    return click.option("-o", "--output", required=required, default=None if required else "-", help=help)
+    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is."""
+    return click.option("-o", "--output", required=required, default=None if required else "-",
+                        show_default=not required, help=help)
 
 
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,
@@ -140,30 +144,45 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
     ``.csv`` (comma-separated), any other text table (whitespace-separated, ``#`` comments), or ``-`` for
     a text table on stdin. A missing, empty, malformed or non-2-D input is one
     :class:`~graphsample.errors.InputFormatError` line."""
-    import warnings
-
     from graphsample.errors import InputFormatError
 
     suffix = "" if path == "-" else Path(path).suffix
     if path != "-" and not Path(path).is_file():
         raise InputFormatError(f"{path}: {'is a directory, not a matrix' if Path(path).is_dir() else 'no such file'}")
     if suffix == ".npy":
-        X = load_npy(path)
-    elif suffix == ".npz" and sparse:
+        return check_matrix(load_npy(path), path)
+    if suffix == ".npz" and sparse:
         import scipy.sparse as sp
 
         try:
             return sp.load_npz(path)
         except (ValueError, OSError) as exc:
             raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix ({exc})") from None
-    else:
-        with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
-            warnings.simplefilter("ignore", UserWarning)
-            try:
-                X = np.loadtxt(sys.stdin if path == "-" else path, ndmin=2,
-                               delimiter="," if suffix == ".csv" else None)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+    return text_matrix(sys.stdin if path == "-" else path, path)
+
+
+def text_matrix(source: Any, path: str) -> np.ndarray:
+    """The numeric matrix of a text table read from ``source`` (a path, a stream or a list of lines) named
+    ``path``: comma-separated for ``.csv``, whitespace-separated otherwise, ``#`` comments; checked as
+    :func:`check_matrix` does."""
+    import warnings
+
+    from graphsample.errors import InputFormatError
+
+    with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            X = np.loadtxt(source, ndmin=2, delimiter="," if path != "-" and Path(path).suffix == ".csv" else None)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+    return check_matrix(X, path)
+
+
+def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
+    """``X`` if it is a non-empty 2-D numeric matrix, else one :class:`~graphsample.errors.InputFormatError`
+    line naming ``path``."""
+    from graphsample.errors import InputFormatError
+
     if X.dtype.kind not in "fiu":
         raise InputFormatError(f"{path}: expected a numeric matrix, got dtype {X.dtype}")
     if X.ndim != 2:
@@ -205,19 +224,84 @@ def save_array(path: str, array: Any) -> None:
             np.save(f, a)
 
 
+def node_labels(G: Any) -> np.ndarray:
+    """The label of every node of ``G`` in node order (host), as NumPy can save without pickles: integers,
+    or strings (object arrays of a saved graph become unicode)."""
+    labels = np.arange(G.n_nodes) if G.node_ids is None else np.asarray(G.node_ids)
+    return labels.astype(str) if labels.dtype == object else labels
+
+
+def label_texts(G: Any, path: str, *, breaks: str = "\t\n\r") -> np.ndarray:
+    """The node labels of ``G`` as a text output at ``path`` writes them, in node order. A ``.csv`` output quotes
+    what needs it (:func:`write_rows`); in the others an empty label, or one that holds a character of ``breaks``
+    (the separator and line breaks; word2vec text passes all whitespace), would drop or shift fields, and is one
+    :class:`~graphsample.errors.GraphsampleError` naming the label."""
+    labels = node_labels(G)
+    texts = labels.astype(str)
+    if labels.dtype.kind == "U" and text_separator(path) != ",":
+        bad = next((t for t in texts.tolist() if not t or any(c in t for c in breaks)), None)
+        if bad is not None:
+            what = "is empty" if not bad else f"holds {next(c for c in bad if c in breaks)!r}"
+            raise GraphsampleError(f"node label {bad!r} {what}, which would split or shift the fields of {path}: "
+                                   "write .csv (it quotes labels) or .npy")
+    return texts
+
+
+def write_rows(path: str, rows: Any, sep: str | None = None) -> None:
+    """Text rows (sequences of strings) to ``path`` or stdout, joined by ``sep`` [default: the path's
+    :func:`text_separator`]; a ``.csv`` output goes through :mod:`csv`, which quotes a field holding a comma,
+    a quote or a line break (RFC 4180)."""
+    sep = sep or text_separator(path)
+    with open_text(path) as target:
+        if sep == ",":
+            csv.writer(target, lineterminator="\n").writerows(rows)
+        else:
+            target.writelines(sep.join(row) + "\n" for row in rows)
+
+
 def progress_enabled(quiet: bool) -> bool:
     """Progress bars go to stderr, only when it is a terminal and --quiet is not given."""
     return not quiet and sys.stderr.isatty()
 
 
-def user_errors(f: Callable) -> Callable:
-    """Turn ValueError raised by parameter checks into one-line CLI errors."""
+def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = None) -> Callable:
+    """Turn ValueError raised by parameter checks (GraphsampleError included) into one-line CLI errors, in the
+    CLI's terms (:func:`in_cli_terms`). ``@user_errors`` as is, or ``@user_errors(names={...})`` for a command
+    whose library spells some parameters otherwise than its options."""
+    if f is None:
+        return functools.partial(user_errors, names=names)
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
         except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(in_cli_terms(str(exc), names)) from None
 
     return wrapper
+
+
+#: characters around a name that make it part of something else: a path, a file name, a quoted value, an option
+_NOT_A_WORD = r"\w./'\"-"
+
+
+def in_cli_terms(message: str, names: dict[str, str] | None = None) -> str:
+    """A library error message with the parameters named as the running command's options.
+
+    A parameter that the command passes from an option of the same name (``restart_prob`` from
+    ``--restart-prob``), or that ``names`` maps to an option (``num_epoch`` to ``--epochs``), is renamed where it
+    leads the message (``p must be ...``), and anywhere when it has an underscore or a space (``... or
+    non_backtracking``, ``fraction p``), which a plain English word has not. Flags (``--directed``) are renamed
+    only anywhere: a message that starts with their word speaks of something else. A name inside a path, a file
+    name or a quoted value is left as it is."""
+    ctx = click.get_current_context(silent=True)
+    options = {p.name: (max(p.opts, key=len), p.is_flag) for p in (ctx.command.params if ctx else ())
+               if isinstance(p, click.Option) and p.name}
+    options |= {name: (opt, False) for name, opt in (names or {}).items()}
+    for name in sorted((n for n in options if "_" in n or " " in n), key=len, reverse=True):
+        message = re.sub(rf"(?<![{_NOT_A_WORD}]){re.escape(name)}(?![{_NOT_A_WORD}])",
+                         lambda m, opt=options[name][0]: opt, message)
+    lead = re.match(r"(\w+) ", message)
+    if lead and lead.group(1) in options and not options[lead.group(1)][1]:
+        message = options[lead.group(1)][0] + message[lead.end(1):]
+    return message

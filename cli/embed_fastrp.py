@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ._common import graph_options, input_argument, load_graph, output_option, save_array, seed_option, user_errors
+from ._common import graph_options, input_argument, load_graph, output_option, seed_option, user_errors
+from ._embedding_files import row_labels_option, write_embedding
 
 
 def _floats(value: str | None) -> list[float] | None:
@@ -19,7 +20,9 @@ def _floats(value: str | None) -> list[float] | None:
 @click.command()
 @input_argument
 @graph_options
-@output_option(help="Output: .npy (default), .txt/.tsv, .csv, or '-' for text on stdout.")
+@output_option(help="Output: '-' (stdout), .txt, .vec or .emb (word2vec text), .tsv or .csv (a table with a 'node' "
+                    "column), or .npy for any other name (rows in node order).")
+@row_labels_option
 @click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension.")
 @click.option("--preset", type=click.Choice(["paper", "gds"]), default="paper", show_default=True,
               help="Chen et al.'s setting, or Neo4j GDS's variant.")
@@ -37,14 +40,12 @@ def _floats(value: str | None) -> list[float] | None:
 @user_errors
 def fastrp(input: str, output: str, dim: int, preset: str, weights: str | None, beta: float | None,
            s: float | None, input_matrix: str | None, self_influence: float | None, direction: str,
-           block_size: int | None, use_float64: bool, seed: int | None, **opts) -> None:
-    """Embed the nodes of INPUT with FastRP; rows follow the graph's node order."""
+           block_size: int | None, use_float64: bool, seed: int | None, row_labels: str | None, **opts) -> None:
+    """Embed the nodes of INPUT with FastRP; text outputs label every row with its node."""
     from graphsample.embedding import fastrp as run
 
     G = load_graph(input, **opts)
     E = run(G, dim, preset=preset, weights=_floats(weights), beta=beta, s=s, input_matrix=input_matrix,
             self_influence=self_influence, direction=direction, weighted=G.is_weighted, block_size=block_size,
             dtype="float64" if use_float64 else "float32", seed=seed)
-    save_array(output, E)
-    if not opts.get("quiet") and output != "-":
-        click.echo(f"wrote {output}: {G.n_nodes:,} x {dim} embedding", err=True)
+    write_embedding(output, G, E, row_labels, opts.get("quiet"))

@@ -12,8 +12,9 @@ from typing import Any, Callable
 
 import click
 
-from ._common import (graph_options, input_argument, load_graph, output_option, progress_enabled, save_array,
-                      seed_option, user_errors)
+from ._common import (graph_options, input_argument, load_graph, output_option, progress_enabled, seed_option,
+                      user_errors)
+from ._embedding_files import row_labels_option, save_embedding, write_embedding
 
 
 def _options(f: Callable) -> Callable:
@@ -21,7 +22,10 @@ def _options(f: Callable) -> Callable:
         input_argument,
         graph_options(directed_default="undirected, as DeepWalk and LINE walk; a dataset's own"),
         seed_option,
-        output_option(required=True, help="Output .npy (or .txt/.tsv, .csv, or '-' for text on stdout)."),
+        output_option(required=True, help="Output: '-' (stdout), .txt, .vec or .emb (word2vec text), .tsv or .csv (a "
+                                          "table with a 'node' column), or .npy for any other name (rows in node "
+                                          "order)."),
+        row_labels_option,
         click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension."),
         click.option("--epochs", type=float, default=100.0, show_default=True,
                      help="Training length in epochs of |E| positive samples."),
@@ -36,7 +40,8 @@ def _options(f: Callable) -> Callable:
                      help="Vertex partitions P (P x P sample blocks), or 'auto' (one per worker)."),
         click.option("--devices", default="cpu", show_default=True,
                      help="cpu, cuda, cuda:N, or a list cuda:0,cuda:1 (one Dask worker per GPU)."),
-        click.option("--context", "context_path", default=None, help="Also save the context embeddings here."),
+        click.option("--context", "context_path", default=None,
+                     help="Also save the context embeddings here (formats as for --output)."),
     ]
     for d in reversed(decorators):
         f = d(f)
@@ -74,20 +79,15 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-#: the trainer's parameter names (GraphVite's) that differ from the options'
+#: the trainer's parameter names (GraphVite's) that are not the options' (the others are: walk_length, lr, ...);
+#: its device is --devices, not the --device of --backend
 OPTION_OF = {"num_epoch": "--epochs", "num_negative": "--negatives", "num_partition": "--partitions",
-             "walk_length": "--walk-length", "negative_weight": "--negative-weight", "weight_decay": "--weight-decay",
-             "augmentation_step": "--augmentation-step"}
+             "device": "--devices"}
 
 
-def _option_names(exc: ValueError) -> click.ClickException:
-    """The trainer's error with a leading parameter name given as the option that sets it."""
-    name, _, rest = str(exc).partition(" ")
-    return click.ClickException(f"{OPTION_OF.get(name, name)} {rest}" if rest else str(exc))
-
-
-def _run(method: str, input: str, output: str, context_path: str | None, devices: str, partitions: str,
-         augmentation_step: str, seed: int | None, quiet: bool, extra: dict[str, Any], opts: dict[str, Any]) -> None:
+def _run(method: str, input: str, output: str, context_path: str | None, row_labels: str | None, devices: str,
+         partitions: str, augmentation_step: str, seed: int | None, quiet: bool, extra: dict[str, Any],
+         opts: dict[str, Any]) -> None:
     G = load_graph(input, **opts)
     if G.directed and opts.get("directed") is None and not input.startswith("dataset:"):
         G = G.to_undirected()  # embeddings default to undirected walks, as DeepWalk/LINE do
@@ -102,14 +102,12 @@ def _run(method: str, input: str, output: str, context_path: str | None, devices
             from graphsample.embedding.graphvite import train
 
             out = train(G, method, device=devices, callback=progress, **kwargs)
-    except ValueError as exc:
-        raise _option_names(exc) from None
     finally:
         progress.close()
     V, C = out if context_path is not None else (out, None)
-    save_array(output, V)
     if C is not None:
-        save_array(context_path, C)
+        save_embedding(context_path, G, C)
+    write_embedding(output, G, V, row_labels, quiet)
 
 
 def _run_dask(G: Any, method: str, devices: str, kwargs: dict[str, Any], progress: _Progress) -> Any:
@@ -130,16 +128,17 @@ def _run_dask(G: Any, method: str, devices: str, kwargs: dict[str, Any], progres
 
 
 def _command(method: str, doc: str, with_pq: bool = False) -> click.Command:
-    def cmd(input, output, context_path, devices, partitions, augmentation_step, seed, quiet, dim, epochs,
+    def cmd(input, output, context_path, row_labels, devices, partitions, augmentation_step, seed, quiet, dim, epochs,
             walk_length, negatives, negative_weight, lr, weight_decay, p=1.0, q=1.0, **opts):
         extra = dict(dim=dim, num_epoch=epochs, walk_length=walk_length, num_negative=negatives,
                      negative_weight=negative_weight, lr=lr, weight_decay=weight_decay)
         if with_pq:
             extra.update(p=p, q=q)
-        _run(method, input, output, context_path, devices, partitions, augmentation_step, seed, quiet, extra, opts)
+        _run(method, input, output, context_path, row_labels, devices, partitions, augmentation_step, seed, quiet,
+             extra, opts)
 
     cmd.__doc__ = doc
-    f = user_errors(cmd)
+    f = user_errors(cmd, names=OPTION_OF)
     if with_pq:
         f = click.option("--q", type=float, default=1.0, show_default=True, help="In-out parameter q.")(f)
         f = click.option("--p", type=float, default=1.0, show_default=True, help="Return parameter p.")(f)

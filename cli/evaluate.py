@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import graph_options, input_argument, load_graph, load_matrix, load_npy, seed_option, user_errors
+from ._common import graph_options, input_argument, load_graph, load_npy, node_labels, seed_option, user_errors
+from ._embedding_files import load_embedding
 
 
 def _ratios(value: str) -> list[float]:
@@ -19,15 +20,27 @@ def _ratios(value: str) -> list[float]:
         raise click.BadParameter(f"expected comma-separated fractions, got {value!r}") from None
 
 
+def _dataset_rows(E: np.ndarray, nodes: list[str] | None, source: str) -> tuple[np.ndarray, object]:
+    """The rows of EMB in the order of dataset:NAME's nodes, and the dataset's node classes. An embedding that
+    labels its rows (word2vec text, a 'node' table) is matched by label, so it may list the nodes in any order;
+    a plain matrix is taken to be in the dataset's node order, as ``graphsample embed`` writes it."""
+    from graphsample import datasets
+
+    G, Y = datasets.load(source.split(":", 1)[1], return_labels=True)
+    if nodes is None:
+        return E, Y
+    row = {label: i for i, label in enumerate(nodes)}
+    wanted = node_labels(G).astype(str).tolist()
+    missing = next((label for label in wanted if label not in row), None)
+    if missing is not None:
+        raise click.ClickException(f"the embedding has no row for node {missing} of {source}")
+    return E[[row[label] for label in wanted]], Y
+
+
 def _load_labels(source: str, n_nodes: int):
-    """LABELS: dataset:NAME, .npz (scipy sparse), .npy (matrix or class ids), or text 'row label' pairs."""
+    """LABELS: .npz (scipy sparse), .npy (matrix or class ids), or text 'row label' pairs."""
     import scipy.sparse as sp
 
-    if source.startswith("dataset:"):
-        from graphsample import datasets
-
-        _, Y = datasets.load(source.split(":", 1)[1], return_labels=True)
-        return Y
     p = Path(source)
     if p.suffix == ".npz":
         return sp.load_npz(p)
@@ -74,15 +87,20 @@ def node_classification(embedding: str, labels: str, ratios: str, repeats: int, 
                         as_json: bool, seed: int | None) -> None:
     """Multi-label node classification (one-vs-rest logistic regression) of the rows of EMB.
 
-    EMB is a .npy or text matrix; LABELS is dataset:NAME, a .npz sparse or .npy 0/1 matrix, a .npy
-    vector of class ids, or a text file of 'row label' pairs (rows 0-based). Prints micro/macro-F1
+    EMB is what 'graphsample embed' writes (word2vec text, a table with a 'node' column, .npy) or any
+    .npy or text matrix. LABELS is dataset:NAME (rows of a labelled EMB matched by node label, those of a
+    matrix taken in the dataset's node order), a .npz sparse or .npy 0/1 matrix, a .npy vector of class
+    ids, or a text file of 'row label' pairs (rows 0-based), all by row of EMB. Prints micro/macro-F1
     under the top-k and the threshold rules.
     """
     from graphsample.embedding.evaluate import node_classification as run
 
-    E = load_matrix(embedding)
-    report = run(E, _load_labels(labels, E.shape[0]), ratios=_ratios(ratios), repeats=repeats, C=C,
-                 n_jobs=jobs, seed=seed)
+    E, nodes = load_embedding(embedding)
+    if labels.startswith("dataset:"):
+        E, Y = _dataset_rows(E, nodes, labels)
+    else:
+        Y = _load_labels(labels, E.shape[0])
+    report = run(E, Y, ratios=_ratios(ratios), repeats=repeats, C=C, n_jobs=jobs, seed=seed)
     click.echo(json.dumps(report.rows, indent=2) if as_json else report.table())
 
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ._common import graph_options, input_argument, load_graph
+from ._common import graph_options, input_argument, load_graph, user_errors
 
 
 def graph_summary(G) -> dict:
@@ -39,6 +39,7 @@ def graph_summary(G) -> dict:
 @input_argument
 @graph_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@user_errors
 def info(input: str, as_json: bool, **opts) -> None:
     """Print nodes, arcs, self-loops, degrees, reciprocity and JDM/DCM sizes of INPUT."""
     G = load_graph(input, **opts)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ._common import graph_options, input_argument, load_graph, seed_option, user_errors
+from ._common import graph_options, input_argument, load_graph, output_option, seed_option, user_errors
 
 _METHODS = ["jdm", "random-node", "random-degree-node", "random-pagerank-node", "random-edge", "random-node-edge",
             "hybrid", "induced-edge", "random-walk-restart", "random-walk-jump", "metropolis-hastings-walk",
@@ -18,8 +18,7 @@ _METHODS = ["jdm", "random-node", "random-degree-node", "random-pagerank-node", 
 @click.option("-m", "--method", type=click.Choice(_METHODS), default="jdm", show_default=True,
               help="Sampler: jdm (JDM/DCM linear rescaling, a new graph) or a classic sampler (a subgraph).")
 @click.option("-p", "--fraction", type=float, required=True, help="Fraction of the nodes to keep, in (0, 1].")
-@click.option("-o", "--output", default="-", show_default=True,
-              help="Edge list path (original labels for subgraph samplers), '-' for stdout, or NAME.npz.")
+@output_option(help="Edge list path (original labels for subgraph samplers), '-' for stdout, or NAME.npz.")
 @click.option("--report", is_flag=True, help="Print the comparison with the original (S1-S9 KS D, JDM/DCM L1, ...).")
 @click.option("--n-swaps", type=click.IntRange(min=0), default=0, show_default=True,
               help="jdm: JDM-preserving swaps after construction.")
@@ -29,7 +28,7 @@ _METHODS = ["jdm", "random-node", "random-degree-node", "random-pagerank-node", 
               show_default=True, help="jdm: what to do when hubs do not fit in a sample this small.")
 @seed_option
 @graph_options
-@user_errors
+@user_errors(names={"fraction p": "--fraction"})  # jdm_sample's p
 def sample(input: str, method: str, fraction: float, output: str, report: bool, n_swaps: int, rounding: str,
            on_infeasible: str, seed: int | None, **opts) -> None:
     """Sample INPUT down to a fraction of its nodes and write the sample's arcs.

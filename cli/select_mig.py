@@ -88,10 +88,34 @@ def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) ->
             out.close()
 
 
+def _budget(ctx: click.Context, param: click.Parameter, value: str) -> int | float:
+    """--budget: a count (a whole number, e.g. 5000) or a fraction strictly between 0 and 1 (e.g. 0.05).
+
+    ``1.0`` is refused rather than read as the whole pool: it would be one keystroke from ``1``, one pick."""
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        fraction = float(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is neither a count nor a fraction", ctx, param) from None
+    if not 0 < fraction < 1:
+        raise click.BadParameter(f"{value!r}: a fraction must be strictly between 0 and 1 (a count is a whole number: "
+                                 "1 is one pick, the pool's size is all of it)", ctx, param)
+    return fraction
+
+
+#: mig_select's messages about phi's parameter, in the CLI's terms
+_PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-param <= 1",
+              "the exp phi needs a positive scale tau": "--phi exp needs a positive scale tau (--phi-param)"}
+
+
 @click.command()
 @click.argument("pool", metavar="POOL")
-@click.option("--budget", default="0.05", show_default=True,
-              help="Picks: a count (e.g. 5000) or a fraction of the pool in (0, 1].")
+@click.option("--budget", default="0.05", show_default=True, callback=_budget,
+              help="Picks: a count (a whole number, e.g. 5000) or a fraction of the pool strictly between 0 and 1 "
+                   "(e.g. 0.05).")
 @click.option("--labels-field", default="labels", show_default=True, help="JSONL/Parquet field with label lists.")
 @click.option("--score-field", default=None, help="JSONL/Parquet field with the quality score [default: all 1].")
 @click.option("--embedding-field", default=None,
@@ -117,8 +141,8 @@ def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) ->
 @seed_option
 @output_option(help="Output: .jsonl records (rank, index, gain[, id]), .npy indices, or '-' for stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
-@user_errors
-def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embedding_field: str | None,
+@user_errors(names=_PHI_NAMES)
+def mig(pool: str, budget: int | float, labels_field: str, score_field: str | None, embedding_field: str | None,
         id_field: str | None, scores_path: str | None, label_embeddings: str | None, threshold: float,
         label_knn: int | None, alpha: float, phi: str, phi_param: float | None, gain: str, optimizer: str,
         n_clusters: int | None, soft_top_m: int, seed: int | None, output: str, quiet: bool) -> None:
@@ -128,13 +152,6 @@ def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embe
     """
     from graphsample.selection.mig import mig_select
 
-    try:
-        b: int | float = int(budget)
-    except ValueError:
-        try:
-            b = float(budget)
-        except ValueError:
-            raise click.BadParameter(f"{budget!r} is neither a count nor a fraction", param_hint="--budget") from None
     labels = embeddings = scores = ids = None
     if scores_path and score_field:
         raise click.UsageError("give --scores or --score-field, not both")
@@ -156,7 +173,7 @@ def mig(pool: str, budget: str, labels_field: str, score_field: str | None, embe
     if scores_path:
         scores = load_npy(scores_path)
     lab_emb = load_npy(label_embeddings) if label_embeddings else None
-    res = mig_select(labels, scores, embeddings, b, phi=phi, phi_param=phi_param, gain=gain, optimizer=optimizer,
+    res = mig_select(labels, scores, embeddings, budget, phi=phi, phi_param=phi_param, gain=gain, optimizer=optimizer,
                      label_embeddings=lab_emb, threshold=threshold, label_knn=label_knn, alpha=alpha,
                      n_clusters=n_clusters, soft_top_m=soft_top_m, seed=0 if seed is None else seed)
     _write(output, res.indices, res.gains, ids)

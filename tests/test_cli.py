@@ -242,3 +242,55 @@ def test_backend_and_device_options_are_the_same_everywhere():
             seen[name] = (tuple(b.type.choices), b.default, d.help)
     assert {"info", "walk", "select dpp", "select volume", "select sensitivity"} <= set(seen)
     assert len(set(seen.values())) == 1, seen
+
+
+@pytest.mark.parametrize("args, message", [
+    (["walk", "-", "--restart-prob", "1"], "--restart-prob must be in [0, 1), got 1.0"),  # was restart_prob
+    (["walk", "-", "--q", "0"], "--q must be a positive finite number, got 0.0"),
+    (["walk", "-", "--non-backtracking", "--p", "-1"], "--p must be a positive finite number"),
+    (["sample", "-", "--fraction", "2"], "--fraction must be in (0, 1], got 2.0"),  # was 'fraction p' (jdm_sample's)
+    (["sample", "-", "-m", "forest-fire", "--fraction", "0"], "--fraction must be in (0, 1], got 0.0"),
+    (["pagerank", "-", "--max-iter", "0"], "--max-iter must be a positive integer, got 0"),  # was max_iter
+    (["pagerank", "-", "--damping", "1"], "--damping must be a number in [0, 1), got 1.0"),
+    (["embed", "fastrp", "-", "--block-size", "0"], "--block-size must be a positive integer, got 0"),
+    (["embed", "fastrp", "-", "--s", "0.5"], "--s must be a number >= 1"),
+    (["embed", "fastrp", "-", "--weights", ","], "--weights must be a non-empty sequence of finite numbers"),
+    (["evaluate", "link-prediction", "-", "--dim", "0"], "--dim must be a positive integer, got 0"),
+])
+def test_library_errors_name_the_cli_options(args, message):
+    ring = "".join(f"{i} {(i + 1) % 12}\n{i} {(i + 5) % 12}\n" for i in range(12))
+    assert_one_line_error(run(*args, input=ring), f"Error: {message}")
+
+
+def test_in_cli_terms_renames_parameters_only():
+    from graphsample.cli._common import in_cli_terms
+
+    cmd = click.Command("x", params=[click.Option(["--block-size"]), click.Option(["--dim"]), click.Option(["-k"]),
+                                     click.Option(["--directed/--undirected"]), click.Option(["--non-backtracking"],
+                                                                                            is_flag=True)])
+    with click.Context(cmd):
+        assert in_cli_terms("block_size must be positive") == "--block-size must be positive"
+        assert in_cli_terms("k = 9 exceeds the rank") == "-k = 9 exceeds the rank"
+        assert in_cli_terms("n must divide block_size, got 3") == "n must divide --block-size, got 3"
+        assert in_cli_terms("the dim of X is 0") == "the dim of X is 0"  # a plain word: only where it leads
+        for kept in ("dim.txt: no such file", "/data/block_size.npy: not an array", "line 2: 'block_size 3' is bad",
+                     "dim_x must be 1"):
+            assert in_cli_terms(kept) == kept
+        assert in_cli_terms("num_epoch must be > 0", {"num_epoch": "--epochs"}) == "--epochs must be > 0"
+        assert in_cli_terms("fraction p must be <= 1", {"fraction p": "--fraction"}) == "--fraction must be <= 1"
+        assert in_cli_terms("device 'cuda:7': no GPU", {"device": "--devices"}) == "--devices 'cuda:7': no GPU"
+        # a flag's word leading a message is not the flag (jdm: 'directed 2K construction failed ...')
+        assert in_cli_terms("directed 2K construction failed") == "directed 2K construction failed"
+        assert in_cli_terms("no p, q or non_backtracking") == "no p, q or --non-backtracking"
+
+
+def test_output_defaults_are_shown_in_help():
+    # only `sample` said that -o defaults to '-' (stdout); walk, pagerank, embed fastrp, select ... did not
+    shown = []
+    for name, cmd in _commands(cli, click.Context(cli)):
+        output = {p.name: p for p in cmd.params}.get("output")
+        if output is not None and not output.required:
+            assert output.default == "-" and output.show_default, name
+            assert "[default: -]" in " ".join(run(*name.split(), "--help").output.split()), name
+            shown.append(name)
+    assert {"sample", "walk", "pagerank", "embed fastrp", "select mig", "cluster ppp"} <= set(shown)

@@ -35,7 +35,7 @@ from typing import Any, Literal, NamedTuple
 import numba
 import numpy as np
 
-from .._backend import asarray_like, backend_of, host_view, is_gpu, namespace, native, to_numpy
+from .._backend import asarray_like, backend_of, host_view, is_gpu, namespace, native
 from .._random import SeedLike, seed_key
 from ..errors import GraphValidationError
 from ..graph import Graph
@@ -242,14 +242,3 @@ def _run_cpu(G: Graph, starts: np.ndarray, length: int, params: tuple, key: np.u
     if mode == _cpu.MODE_ENDS:
         return (lens.astype(idx_dtype),)
     return (counts.sum(axis=0),)
-
-
-def node_labels(G: Graph, nodes: Any) -> np.ndarray:
-    """Original labels of a node-id array (host), keeping the -1 padding of paths."""
-    nodes = to_numpy(nodes)
-    if G.node_ids is None:
-        return nodes
-    labels = G.node_ids[np.maximum(nodes, 0)]
-    if labels.dtype.kind in "iu":
-        return np.where(nodes >= 0, labels, -1)
-    return np.where(nodes >= 0, labels, "")

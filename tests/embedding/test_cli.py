@@ -40,7 +40,8 @@ def test_embed_fastrp_options(edge_file, tmp_path):
     res = run("embed", "fastrp", edge_file, "-o", out, "--dim", 8, "--preset", "gds", "--weights", "0,1,2",
               "--self-influence", "0.5", "--direction", "both", "--block-size", 3, "--float64", "--seed", 2)
     assert res.exit_code == 0, res.output
-    assert np.loadtxt(out).shape[1] == 8
+    lines = out.read_text().splitlines()  # word2vec text: "n_nodes dim", then "label v1 ... v8" lines
+    assert lines[0].split()[1] == "8" and {len(line.split()) for line in lines[1:]} == {9}
 
 
 @pytest.mark.parametrize("args, message", [
@@ -117,3 +118,114 @@ def test_evaluate_bad_label_files_give_one_line(tmp_path, content, message):
     assert res.exit_code == 1 and isinstance(res.exception, SystemExit | type(None))
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], res.output
+
+
+# nodes -1, 20, 30, 40: labels that are not the rows 0..3, one of them the old padding value
+LABELLED = "-1 20\n20 30\n30 -1\n30 40\n"
+
+
+def _fastrp(edges, tmp_path, output, *extra):
+    path = tmp_path / "g.txt"
+    path.write_text(edges)
+    res = run("embed", "fastrp", path, "--dim", 6, "--seed", 3, "-o", output, *extra)
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def test_word2vec_text_round_trips_through_gensim(tmp_path):
+    # text outputs were bare matrices in the graph's internal order: nothing said which row was node -1
+    gensim = pytest.importorskip("gensim.models")
+    _fastrp(LABELLED, tmp_path, tmp_path / "e.npy", "-q")
+    E = np.load(tmp_path / "e.npy")
+    for name in ("e.txt", "e.vec", "e.emb"):
+        res = _fastrp(LABELLED, tmp_path, tmp_path / name)
+        assert res.stderr == f"wrote {tmp_path / name}: 4 x 6 embedding; word2vec text, each line starts with its " \
+                             "node label\n"
+        kv = gensim.KeyedVectors.load_word2vec_format(str(tmp_path / name))
+        assert kv.index_to_key == ["-1", "20", "30", "40"]
+        np.testing.assert_array_equal(kv.vectors, E)  # float32 written with 9 digits reads back exactly
+    res = _fastrp(LABELLED, tmp_path, "-")
+    assert res.stdout == (tmp_path / "e.txt").read_text() and res.stdout.startswith("4 6\n-1 ")
+
+
+def test_tables_have_a_node_column(tmp_path):
+    _fastrp(LABELLED, tmp_path, tmp_path / "e.npy", "-q", "--float64")
+    E = np.load(tmp_path / "e.npy")
+    for name, sep in (("e.csv", ","), ("e.tsv", "\t")):
+        _fastrp(LABELLED, tmp_path, tmp_path / name, "-q", "--float64")
+        lines = (tmp_path / name).read_text().splitlines()
+        assert lines[0] == sep.join(["node", "0", "1", "2", "3", "4", "5"])
+        rows = [line.split(sep) for line in lines[1:]]
+        assert [r[0] for r in rows] == ["-1", "20", "30", "40"]
+        np.testing.assert_array_equal(np.array([r[1:] for r in rows], float), E)  # float64: repr, exact
+
+
+def test_npy_rows_are_discoverable(tmp_path):
+    # a .npy embedding is the plain matrix: the message says which row is which node, --row-labels writes them
+    res = _fastrp(LABELLED, tmp_path, tmp_path / "e.npy")
+    assert res.stderr == (f"wrote {tmp_path / 'e.npy'}: 4 x 6 embedding; row i is node i of the graph (an edge "
+                          "list's labels in sorted order); --row-labels PATH writes them\n")
+    res = _fastrp(LABELLED, tmp_path, tmp_path / "e.npy", "--row-labels", tmp_path / "rows.npy")
+    assert f"labelled by line or entry i of {tmp_path / 'rows.npy'}" in res.stderr
+    assert np.load(tmp_path / "rows.npy").tolist() == [-1, 20, 30, 40]
+    _fastrp("b a\nc b\n", tmp_path, tmp_path / "e.npy", "-q", "--row-labels", tmp_path / "rows.txt")
+    assert (tmp_path / "rows.txt").read_text() == "a\nb\nc\n"
+    res = _fastrp("0 1\n1 2\n", tmp_path, tmp_path / "e.npy")
+    assert res.stderr.endswith("3 x 6 embedding; row i is node i\n")
+
+
+def test_a_label_with_a_space_is_refused_as_word2vec_and_quoted_in_csv(tmp_path):
+    edges = "New York,Boston\nBoston,Los Angeles\n"
+    path = tmp_path / "g.csv"
+    path.write_text(edges)
+    res = run("embed", "fastrp", path, "--delimiter", ",", "--dim", 4, "-o", tmp_path / "e.txt")
+    assert res.exit_code == 1 and not (tmp_path / "e.txt").exists()
+    assert res.output == (f"Error: node label 'Los Angeles' holds ' ', which would split or shift the fields of "
+                          f"{tmp_path / 'e.txt'}: write .csv (it quotes labels) or .npy\n")
+    res = run("embed", "fastrp", path, "--delimiter", ",", "--dim", 4, "-q", "-o", tmp_path / "e.csv")
+    assert res.exit_code == 0, res.output
+    assert [line.split(",")[0] for line in (tmp_path / "e.csv").read_text().splitlines()] == \
+        ["node", "Boston", "Los Angeles", "New York"]
+
+
+def test_evaluate_reads_what_embed_writes(tmp_path):
+    # evaluate read text embeddings with np.loadtxt: a label column (or the word2vec header) broke it, or worse,
+    # integer labels were read as a feature
+    rng = np.random.default_rng(0)
+    n = 80
+    cls = np.arange(n) % 2
+    edges = "".join(f"{u} {v}\n" for u in range(n) for v in rng.choice(np.flatnonzero(cls == cls[u]), 4))
+    np.save(tmp_path / "y.npy", cls)
+    outputs = {}
+    for name in ("e.npy", "e.txt", "e.csv", "e.tsv"):
+        _fastrp(edges, tmp_path, tmp_path / name, "-q", "--dim", 8)
+        res = run("evaluate", "node-classification", tmp_path / name, tmp_path / "y.npy", "--ratios", "0.5",
+                  "--repeats", 2, "--seed", 0, "--json")
+        assert res.exit_code == 0, res.output
+        outputs[name] = res.output
+    piped = CliRunner().invoke(cli, ["evaluate", "node-classification", "-", str(tmp_path / "y.npy"), "--ratios",
+                                     "0.5", "--repeats", "2", "--seed", "0", "--json"],
+                               input=(tmp_path / "e.txt").read_text())  # embed ... | evaluate ... - LABELS
+    outputs["-"] = piped.output
+    assert len(set(outputs.values())) == 1, outputs
+
+
+def test_evaluate_matches_a_labelled_embedding_to_a_dataset_by_node(tmp_path, monkeypatch):
+    # rows of word2vec text may come in any order (the node2vec tools write vocabulary order): matched by label
+    import graphsample as gs
+    import graphsample.datasets as datasets
+
+    G = gs.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0]), node_ids=np.array([10, 20, 30, 40]))
+    Y = np.array([0, 1, 0, 1])
+    monkeypatch.setattr(datasets, "load", lambda name, return_labels: (G, Y))
+    E = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.2], [1.1, 0.0]])
+    order = [3, 1, 0, 2]
+    (tmp_path / "e.txt").write_text("4 2\n" + "".join(f"{(10, 20, 30, 40)[i]} {E[i, 0]} {E[i, 1]}\n" for i in order))
+    np.save(tmp_path / "e.npy", E)
+    args = ["--ratios", "0.5", "--repeats", 3, "--seed", 0, "--json"]
+    res = run("evaluate", "node-classification", tmp_path / "e.txt", "dataset:toy", *args)
+    assert res.exit_code == 0, res.output
+    assert res.output == run("evaluate", "node-classification", tmp_path / "e.npy", "dataset:toy", *args).output
+    (tmp_path / "e.txt").write_text("3 2\n10 0 1\n20 1 0\n30 0 1\n")
+    res = run("evaluate", "node-classification", tmp_path / "e.txt", "dataset:toy", *args)
+    assert res.exit_code == 1 and res.output == "Error: the embedding has no row for node 40 of dataset:toy\n"

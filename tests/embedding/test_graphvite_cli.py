@@ -32,7 +32,8 @@ def test_embed_commands_write_embeddings(tmp_path, edges, method, extra):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--dim", "0"], "dim must be an integer > 0"),
+    (["--dim", "0"], "--dim must be an integer > 0"),
+    (["--lr", "0"], "--lr must be a number > 0"),  # was 'lr must be ...', the trainer's name
     (["--epochs", "-1"], "--epochs must be a number > 0"),
     (["--negatives", "0"], "--negatives must be an integer > 0"),
     (["--walk-length", "0"], "--walk-length must be an integer > 0"),
@@ -59,7 +60,7 @@ def test_a_gpu_that_is_not_there_is_one_line(tmp_path, edges):
     res = CliRunner().invoke(cli, ["embed", "line", str(edges), "-o", str(tmp_path / "e.npy"), "--epochs", "1",
                                    "--devices", "cuda:7"])
     assert res.exit_code == 1
-    assert "device 'cuda:7'" in res.output
+    assert "--devices 'cuda:7'" in res.output  # the trainer's device is --devices, not --backend's --device
     assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
 
 
@@ -77,3 +78,19 @@ def test_help_states_the_undirected_default(tmp_path, edges):
         runs[tuple(flags)] = np.load(out)
     np.testing.assert_array_equal(runs[()], runs[("--undirected",)])
     assert not np.array_equal(runs[()], runs[("--directed",)])
+
+
+def test_text_outputs_and_row_labels(tmp_path):
+    # the embedding and --context were bare matrices: text now labels every row, --row-labels labels a .npy
+    path = tmp_path / "g.tsv"
+    path.write_text("Ann\tBob\nBob\tCy\nCy\tAnn\n")
+    res = CliRunner().invoke(cli, ["embed", "line", str(path), "--delimiter", "\\t", "--dim", "4", "--epochs", "2",
+                                   "--seed", "1", "--partitions", "1", "-o", str(tmp_path / "e.npy"), "--context",
+                                   str(tmp_path / "c.csv"), "--row-labels", str(tmp_path / "rows.txt")])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.endswith(f"3 x 4 embedding; row i is node i of the graph, labelled by line or entry i of "
+                               f"{tmp_path / 'rows.txt'}\n")
+    assert (tmp_path / "rows.txt").read_text() == "Ann\nBob\nCy\n"
+    lines = (tmp_path / "c.csv").read_text().splitlines()
+    assert lines[0] == "node,0,1,2,3" and [line.split(",")[0] for line in lines[1:]] == ["Ann", "Bob", "Cy"]
+    assert np.load(tmp_path / "e.npy").shape == (3, 4)

@@ -61,7 +61,11 @@ def test_parquet_pool(pool_jsonl, tmp_path):
 @pytest.mark.parametrize("content,args,msg", [
     ("{bad json\n", [], "not valid JSON"),
     ('{"x": 1}\n', [], "need a 'labels' field"),
-    ('{"labels": ["a"]}\n{"labels": ["b"]}\n', ["--budget", "5"], "exceeds"),
+    ('{"labels": ["a"]}\n{"labels": ["b"]}\n', ["--budget", "5"], "--budget 5 exceeds the 2 selectable samples"),
+    ('{"labels": ["a"]}\n', ["--budget", "0"], "--budget must be at least 1, got 0"),
+    ('{"labels": ["a"]}\n', ["--budget", "1", "--phi-param", "2"], "--phi power needs 0 < --phi-param <= 1"),
+    ('{"labels": ["a"]}\n', ["--budget", "1", "--phi", "exp", "--phi-param", "0"],
+     "--phi exp needs a positive scale tau (--phi-param), got 0.0"),
     ('{"labels": ["a"]}\n', ["--budget", "lots"], "neither a count nor a fraction"),
     ('{"labels": ["a"], "s": -1}\n', ["--budget", "1", "--score-field", "s"], "non-negative"),
     ("", [], "no records"),
@@ -109,3 +113,21 @@ def test_scores_npy_applies_to_a_jsonl_pool(pool_jsonl, tmp_path):
     r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "6", "--scores", str(tmp_path / "s.npy"),
                                  "--score-field", "score"])
     assert r.exit_code != 0 and "not both" in r.output
+
+
+@pytest.mark.parametrize("budget", ["1.0", "1.5", "2.0", "1e3", "0.0", "-0.5"])
+def test_budget_fractions_outside_0_1_are_refused(pool_jsonl, budget):
+    # '--budget 1' was one pick and '--budget 1.0' the whole pool: a fraction must now be below 1
+    path, _ = pool_jsonl
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", budget, "-o", "-"])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert (f"Invalid value for '--budget': '{budget}': a fraction must be strictly between 0 and 1 (a count is a "
+            "whole number: 1 is one pick, the pool's size is all of it)") in r.output
+
+
+@pytest.mark.parametrize("budget, picks", [("1", 1), ("60", 60), ("0.5", 30), ("0.05", 3)])
+def test_budget_counts_and_fractions(pool_jsonl, budget, picks):
+    path, _ = pool_jsonl
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", budget, "-q", "-o", "-"])
+    assert r.exit_code == 0, r.output
+    assert len(r.output.splitlines()) == picks

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 from click.testing import CliRunner
 
+import graphsample as gs
 from graphsample.cli import cli
 
 EDGES = "10 20\n20 30\n30 10\n30 40\n"
@@ -43,8 +46,9 @@ def test_errors_are_one_line():
     for args, message in [
         (["--starts", "99"], "unknown node id 99"),
         (["--starts", "x"], "integers"),
-        (["--p", "0"], "p must be a positive finite number"),
-        (["--restart-prob", "1.5"], "restart_prob must be in [0, 1)"),
+        (["--p", "0"], "--p must be a positive finite number"),
+        (["--q", "nan"], "--q must be a positive finite number"),
+        (["--restart-prob", "1.5"], "--restart-prob must be in [0, 1)"),
         (["--length", "-2"], "-2"),
     ]:
         res = run(args)
@@ -65,8 +69,89 @@ def test_output_names_are_kept(tmp_path):
     assert (tmp_path / "walks.csv").read_text() == text.replace("\t", ",")
     res = run([*args, "-o", str(tmp_path / "walks")])
     assert res.exit_code == 0, res.output
-    np.testing.assert_array_equal(np.load(tmp_path / "walks"), np.loadtxt(text.splitlines(), dtype=int))
+    padded = [" ".join(str(v) for v in row if v != -1) for row in np.load(tmp_path / "walks")]
+    assert padded == [line.replace("\t", " ") for line in text.splitlines()]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["walks", "walks.csv"]
+
+
+# a directed path through a node labelled -1: every walk from a node goes to the end, 7, a sink
+MINUS_ONE = "-1 5\n5 7\n"
+
+
+def test_a_minus_one_label_is_a_node_in_text_and_refused_as_npy_padding(tmp_path):
+    # text used to be the padded matrix, so the walk -1 -> 5 -> 7 and the padding -1 read alike
+    args = ["--length", "4", "--seed", "0", "-q"]
+    assert run(args, MINUS_ONE).output == "-1\t5\t7\n5\t7\n7\n"  # one walk per line, as long as it is
+    assert run([*args, "--return", "ends"], MINUS_ONE).output == "7\n7\n7\n"
+    assert run([*args, "--return", "counts"], MINUS_ONE).output == "-1\t1\n5\t2\n7\t3\n"
+    res = run([*args, "-o", str(tmp_path / "w.npy")], MINUS_ONE)
+    assert res.exit_code == 1 and not (tmp_path / "w.npy").exists()
+    assert res.output == ("Error: node label -1 would be confused with the padding -1 of walks in .npy: write text "
+                          "(.txt, .tsv, .csv or '-'), one walk per line\n")
+    res = run([*args, "--return", "ends", "-o", str(tmp_path / "e.npy")], MINUS_ONE)  # no padding: no clash
+    assert res.exit_code == 0 and np.load(tmp_path / "e.npy").tolist() == [7, 7, 7]
+    res = run([*args, "--return", "counts", "-o", str(tmp_path / "c.npy")], MINUS_ONE)
+    assert res.exit_code == 0 and np.load(tmp_path / "c.npy").tolist() == [[-1, 1], [5, 2], [7, 3]]
+
+
+def test_non_negative_integer_labels_pad_npy_with_minus_one(tmp_path):
+    res = run(["--length", "4", "--seed", "0", "-q", "-o", str(tmp_path / "w.npy")], "3 5\n5 7\n")
+    assert res.exit_code == 0, res.output
+    np.testing.assert_array_equal(np.load(tmp_path / "w.npy"), [[3, 5, 7, -1, -1], [5, 7, -1, -1, -1],
+                                                                [7, -1, -1, -1, -1]])
+    res = run(["--length", "2", "--seed", "0", "-q", "-o", str(tmp_path / "w.npy")], "0 1\n1 2\n")  # ids as labels
+    assert res.exit_code == 0, res.output
+    np.testing.assert_array_equal(np.load(tmp_path / "w.npy"), [[0, 1, 2], [1, 2, -1], [2, -1, -1]])
+
+
+STRINGS = "New York\tBoston\nBoston\tSF\n"  # New York -> Boston -> SF, a sink; internal ids 0, 1, 2 are sorted labels
+
+
+def test_string_labels_are_written_as_labels(tmp_path):
+    # text and .npy used to hold the internal ids 0, 1, 2 of a string-labelled graph
+    args = ["--delimiter", "\\t", "--length", "4", "--seed", "0", "-q"]
+    assert run(args, STRINGS).output == "Boston\tSF\nNew York\tBoston\tSF\nSF\n"
+    assert run([*args, "--starts", "New York", "--return", "ends"], STRINGS).output == "SF\n"
+    assert run([*args, "--return", "counts"], STRINGS).output == "Boston\t2\nNew York\t1\nSF\t3\n"
+    assert run([*args, "-o", str(tmp_path / "w.csv")], STRINGS).exit_code == 0
+    assert (tmp_path / "w.csv").read_text() == "Boston,SF\nNew York,Boston,SF\nSF\n"
+    for kind in ("paths", "ends", "counts"):
+        res = run([*args, "--return", kind, "-o", str(tmp_path / f"{kind}.npy")], STRINGS)
+        assert res.exit_code == 0, res.output
+    paths = np.load(tmp_path / "paths.npy", allow_pickle=False)  # a unicode array: no pickle needed
+    assert paths.dtype.kind == "U" and paths.tolist() == [["Boston", "SF", "", "", ""],
+                                                          ["New York", "Boston", "SF", "", ""],
+                                                          ["SF", "", "", "", ""]]
+    assert np.load(tmp_path / "ends.npy", allow_pickle=False).tolist() == ["SF", "SF", "SF"]
+    counts = np.load(tmp_path / "counts.npy", allow_pickle=False)
+    assert counts.dtype.names == ("node", "count")
+    assert counts.tolist() == [("Boston", 2), ("New York", 1), ("SF", 3)]
+
+
+def _saved(tmp_path, labels):
+    """A saved path graph labels[0] -> labels[1] -> labels[2] (labels an edge list cannot hold)."""
+    path = tmp_path / "g.npz"
+    gs.save(gs.from_edges(np.array([0, 1]), np.array([1, 2]), node_ids=np.array(labels)), path)
+    return str(path)
+
+
+def test_labels_that_would_break_a_line_are_quoted_in_csv_and_refused_elsewhere(tmp_path):
+    g = _saved(tmp_path, ["a,b", "tab\there", "c"])
+    res = CliRunner().invoke(cli, ["walk", g, "--length", "4", "--seed", "0", "-q", "-o", str(tmp_path / "w.csv")])
+    assert res.exit_code == 0, res.output
+    with open(tmp_path / "w.csv", newline="") as f:
+        assert list(csv.reader(f)) == [["a,b", "tab\there", "c"], ["tab\there", "c"], ["c"]]
+    res = CliRunner().invoke(cli, ["walk", g, "--length", "4", "-o", str(tmp_path / "w.tsv")])
+    assert res.exit_code == 1 and not (tmp_path / "w.tsv").exists()
+    assert "node label 'tab\\there' holds '\\t'" in res.output and "write .csv" in res.output
+
+
+def test_an_empty_string_label_is_refused_as_npy_padding(tmp_path):
+    g = _saved(tmp_path, ["", "b", "c"])
+    res = CliRunner().invoke(cli, ["walk", g, "--length", "2", "-o", str(tmp_path / "w.npy")])
+    assert res.exit_code == 1 and "node label '' would be confused with the padding ''" in res.output
+    res = CliRunner().invoke(cli, ["walk", g, "--length", "2", "--seed", "0", "-o", str(tmp_path / "w.csv")])
+    assert res.exit_code == 0 and (tmp_path / "w.csv").read_text() == ",b,c\nb,c\nc\n"  # an empty CSV field
 
 
 def test_seed_beyond_64_bits_is_refused():

@@ -22,8 +22,12 @@ def input_argument(f: Callable) -> Callable:
 
 
 def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--delimiter '\\t', as typed in a shell (a backslash and a t), means a tab."""
-    return "\t" if value == "\\t" else value
+    """--delimiter '\\t', as typed in a shell (a backslash and a t), means a tab; anything else must be one
+    character (a usage error otherwise)."""
+    value = "\t" if value == "\\t" else value
+    if value is not None and len(value) != 1:
+        raise click.BadParameter(f"must be one character (or '\\t' for a tab), got {value!r}")
+    return value
 
 
 _DIRECTED_DEFAULT = "directed; a dataset's or saved graph's own"

@@ -132,7 +132,9 @@ def test_bad_files_give_one_line(tmp_path, content, message):
 def test_missing_input_and_unknown_dataset(tmp_path):
     assert_one_line_error(run("info", str(tmp_path / "none.txt")), "no such file")
     assert_one_line_error(run("info", "dataset:nope"), "unknown dataset")
-    assert_one_line_error(run("info", "-", "--delimiter", ";;", input="0 1\n"), "delimiter must be one character")
+    r = run("info", "-", "--delimiter", ";;", input="0 1\n")  # a malformed option: click's usage error, status 2
+    assert r.exit_code == 2 and "Invalid value for '--delimiter': must be one character" in r.output
+    assert "Traceback" not in r.output
 
 
 def test_a_malformed_command_line_is_a_usage_error_with_status_2():

@@ -213,7 +213,7 @@ def lazy_greedy(budget, kind, code, p, eps, x, selected, s, v_ptr, v_idx, v_val,
     touched = np.empty(K, np.int64)
     seen = np.zeros(K, np.bool_)
     mark = np.full(K, -1, np.int64)
-    t = 0
+    t = np.int64(0)  # not a literal 0: _apply is compiled for int64 only, not also for Literal[int](0)
     evals = 0
     while t < budget and size > 0:
         i = np.int64(heap[0, 1])
@@ -260,7 +260,7 @@ def stochastic_greedy(budget, sample_size, key, kind, code, p, eps, x, selected,
     mark = np.full(K, -1, np.int64)
     sel = selected.copy()
     remaining = n - np.sum(sel)
-    t = 0
+    t = np.int64(0)  # not a literal 0: _apply is compiled for int64 only, not also for Literal[int](0)
     while t < budget and remaining > 0:
         skey = stream_key(key, t)
         best_i = -1

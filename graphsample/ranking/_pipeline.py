@@ -96,13 +96,13 @@ def make_shard(sampler: Sampler, lo: int, hi: int, n: int, key: np.uint64, alpha
 
 def _kernel_args(sh: Shard) -> tuple:
     s = sh.sampler
-    return (sh.key ^ _SEGMENT_SALT, sh.alpha, sh.n, sh.dangling, sh.segment_degree, sh.segment_length,
+    return (sh.key ^ _SEGMENT_SALT, sh.alpha, sh.n, sh.dangling, sh.segment_length,
             sh.segment_block, s.indptr, s.indices, s.weighted, s.gptr, s.gstart, s.prob_in, s.alias_in, s.prob_top,
             s.alias_top)
 
 
 @numba.njit(nogil=True, cache=True)
-def _segment(c, lo, k, skey, alpha, n, dangling, seg_degree, seg_length, seg_block, indptr, indices, weighted,
+def _segment(c, lo, k, skey, alpha, n, dangling, seg_length, seg_block, indptr, indices, weighted,
              gptr, gstart, prob_in, alias_in, prob_top, alias_top):
     """Segment ``k`` of node ``c``: (end node, moves, stopped). Stops at dangling nodes and block boundaries."""
     sk = _random.stream_key(_random.stream_key(skey, c), k)
@@ -123,13 +123,13 @@ def _segment(c, lo, k, skey, alpha, n, dangling, seg_degree, seg_length, seg_blo
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def _precompute(lo, seg_count, skey, alpha, n, dangling, seg_degree, seg_length, seg_block, indptr, indices,
+def _precompute(lo, seg_count, skey, alpha, n, dangling, seg_length, seg_block, indptr, indices,
                 weighted, gptr, gstart, prob_in, alias_in, prob_top, alias_top, small, seg_end, seg_moves, seg_done):
     """The first ``seg_count`` segments of every ``small`` row (:attr:`Shard.small`); -1 ends elsewhere."""
     for row in prange(indptr.shape[0] - 1):
         for k in range(seg_count):
             if small[row]:
-                e, m, s = _segment(lo + row, lo, k, skey, alpha, n, dangling, seg_degree, seg_length, seg_block,
+                e, m, s = _segment(lo + row, lo, k, skey, alpha, n, dangling, seg_length, seg_block,
                                    indptr, indices, weighted, gptr, gstart, prob_in, alias_in, prob_top,
                                    alias_top)
                 seg_end[row, k], seg_moves[row, k], seg_done[row, k] = e, m, s
@@ -139,7 +139,7 @@ def _precompute(lo, seg_count, skey, alpha, n, dangling, seg_degree, seg_length,
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def _step(w_src, w_id, w_cur, w_step, seg_k, lo, key, seg_end, seg_moves, seg_done, skey, alpha, n, dangling,
-          seg_degree, seg_length, seg_block, indptr, indices, weighted, gptr, gstart, prob_in, alias_in,
+          seg_length, seg_block, indptr, indices, weighted, gptr, gstart, prob_in, alias_in,
           prob_top, alias_top, done, moves):
     """One superstep for every walker: a segment where ``seg_k >= 0``, else its own next step."""
     for i in prange(w_cur.shape[0]):
@@ -150,7 +150,7 @@ def _step(w_src, w_id, w_cur, w_step, seg_k, lo, key, seg_end, seg_moves, seg_do
             if k < seg_end.shape[1]:
                 e, m, s = seg_end[row, k], seg_moves[row, k], seg_done[row, k]
             else:
-                e, m, s = _segment(c, lo, k, skey, alpha, n, dangling, seg_degree, seg_length, seg_block,
+                e, m, s = _segment(c, lo, k, skey, alpha, n, dangling, seg_length, seg_block,
                                    indptr, indices, weighted, gptr, gstart, prob_in, alias_in, prob_top, alias_top)
             w_cur[i] = e
             moves[i] = m

@@ -148,6 +148,16 @@ def test_word2vec_text_round_trips_through_gensim(tmp_path):
     assert res.stdout == (tmp_path / "e.txt").read_text() and res.stdout.startswith("4 6\n-1 ")
 
 
+def test_word2vec_text_is_header_then_label_and_exact_values(tmp_path):
+    # the same format checked without gensim (CI does not install it): "n dim", then "label v1 .. vd" per node
+    _fastrp(LABELLED, tmp_path, tmp_path / "e.npy", "-q")
+    E = np.load(tmp_path / "e.npy")
+    _fastrp(LABELLED, tmp_path, tmp_path / "e.vec", "-q")
+    header, *rows = (line.split(" ") for line in (tmp_path / "e.vec").read_text().splitlines())
+    assert header == ["4", "6"] and [r[0] for r in rows] == ["-1", "20", "30", "40"]
+    np.testing.assert_array_equal(np.array([r[1:] for r in rows], dtype=np.float64).astype(np.float32), E)
+
+
 def test_tables_have_a_node_column(tmp_path):
     _fastrp(LABELLED, tmp_path, tmp_path / "e.npy", "-q", "--float64")
     E = np.load(tmp_path / "e.npy")

@@ -206,10 +206,15 @@ def knn(X: Any, k: int, metric: str = "cosine", method: str = "auto", exclude_se
     return asarray_like(D, X), asarray_like(I, X)
 
 
-def check_threshold(threshold: float | None) -> None:
-    """A similarity threshold must be finite (NaN compares false with everything and would give no edges)."""
-    if threshold is not None and not math.isfinite(threshold):
+def check_threshold(threshold: float | None, metric: str = "cosine") -> None:
+    """A similarity threshold must be finite (NaN compares false with everything and would give no edges), and
+    a cosine one lie in [-1, 1] (above 1 no pair qualifies, below -1 every pair does: a mistake either way)."""
+    if threshold is None:
+        return
+    if not math.isfinite(threshold):
         raise ValueError(f"threshold must be a finite similarity, got {threshold}")
+    if metric == "cosine" and not -1.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be a cosine similarity in [-1, 1], got {threshold}")
 
 
 def knn_graph(X: Any, k: int, metric: str = "cosine", method: str = "auto", threshold: float | None = None,
@@ -223,7 +228,7 @@ def knn_graph(X: Any, k: int, metric: str = "cosine", method: str = "auto", thre
     """
     import scipy.sparse as sp
 
-    check_threshold(threshold)
+    check_threshold(threshold, metric)
     S, I = knn(X, k, metric=metric, method=method, exclude_self=True, seed=seed)
     S, I = to_numpy(S).astype(np.float64), to_numpy(I)
     w = 1.0 / (1.0 - S) if metric == "l2" else np.maximum(S, 0.0)

@@ -81,6 +81,9 @@ def test_knn_graph_symmetric_threshold():
     assert np.all(np.diff(W.indptr) >= 4 - np.sum(knn(X, 4, method="exact")[0] <= 0, 1))
     Wt = knn_graph(X, 4, method="exact", threshold=0.5)
     assert Wt.data.min() >= 0.5
+    with pytest.raises(ValueError, match=r"cosine similarity in \[-1, 1\], got 1.5"):
+        knn_graph(X, 4, method="exact", threshold=1.5)
+    assert knn_graph(X, 4, metric="ip", method="exact", threshold=1.5).data.min() >= 1.5  # inner products may exceed 1
 
 
 def test_kmeans_deterministic_and_row_order_invariant(backend, to_b):

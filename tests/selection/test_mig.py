@@ -246,6 +246,9 @@ def test_stochastic_sample_size():
     ({"labels": [[0], [1]], "budget": 1, "label_embeddings": np.eye(2), "threshold": float("nan")}, "threshold"),
     ({"embeddings": np.eye(4), "budget": 1, "threshold": float("nan")}, "threshold"),
     ({"embeddings": np.eye(4), "budget": 1, "label_mode": "samples", "threshold": float("nan")}, "threshold"),
+    # a cosine above 1 kept no pair (an empty label graph), one below -1 kept every pair
+    ({"labels": [[0], [1]], "budget": 1, "label_embeddings": np.eye(2), "threshold": 2.0}, r"cosine .* \[-1, 1\]"),
+    ({"embeddings": np.eye(4), "budget": 1, "label_mode": "samples", "threshold": -1.5}, r"in \[-1, 1\], got -1.5"),
 ])
 def test_bad_inputs(kwargs, msg):
     with pytest.raises(ValueError, match=msg):

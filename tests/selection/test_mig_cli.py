@@ -76,6 +76,8 @@ def test_parquet_pool(pool_jsonl, tmp_path):
     ('{"labels": ["a"], "s": "high"}\n', ["--budget", "1", "--score-field", "s"], "field 's' must hold numbers"),
     ('{"e": [1, 2]}\n{"e": [1]}\n', ["--budget", "1", "--embedding-field", "e"],
      "field 'e' must hold numeric vectors of one length"),
+    ('{"e": [1, 0]}\n{"e": [0, 1]}\n{"e": [1, 1]}\n', ["--budget", "1", "--embedding-field", "e", "--threshold", "2"],
+     "--threshold must be a cosine similarity in [-1, 1], got 2.0"),
 ])
 def test_errors_are_one_line(tmp_path, content, args, msg):
     path = tmp_path / "pool.jsonl"

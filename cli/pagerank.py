@@ -9,8 +9,8 @@ from typing import Any
 import click
 import numpy as np
 
-from ._common import (graph_options, input_argument, load_graph, open_text, output_option, progress_enabled, seed_option,
-                      text_separator, user_errors)
+from ._common import (graph_options, input_argument, load_graph, node_labels, open_text, output_option,
+                      progress_enabled, seed_option, text_separator, user_errors)
 
 
 def _labels(G: Any, text: str) -> list:
@@ -55,7 +55,7 @@ def pagerank(input: str, personalize: str | None, damping: float, dangling: str,
     if not quiet:
         click.echo(f"{info.method}: {info.iterations} sweeps, residual {info.residual:.2e}, "
                    f"{time.perf_counter() - t:.3f} s", err=True)
-    labels = G.label_of(np.arange(G.n_nodes))
+    labels = node_labels(G)
     with open_text(output) as target:
         for lab, v in zip(labels.tolist(), to_numpy(x).tolist()):
             target.write(f"{lab}\t{v:.12g}\n")

@@ -12,7 +12,7 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import load_npy, output_option, seed_option, user_errors
+from ._common import load_npy, open_text, output_option, seed_option, user_errors
 
 
 def _records(path: str) -> list[dict]:
@@ -76,16 +76,12 @@ def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) ->
     if Path(path).suffix == ".npy":
         np.save(path, picks)
         return
-    out = sys.stdout if path == "-" else open(path, "w")
-    try:
+    with open_text(path) as out:
         for rank, (i, g) in enumerate(zip(picks.tolist(), gains.tolist())):
             rec = {"rank": rank, "index": i, "gain": g}
             if ids is not None:
                 rec["id"] = ids[i]
             out.write(json.dumps(rec) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
 
 
 def _budget(ctx: click.Context, param: click.Parameter, value: str) -> int | float:

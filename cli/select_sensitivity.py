@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import backend_options, load_matrix, move, output_option, seed_option, text_separator, user_errors
+from ._common import (backend_options, load_matrix, move, open_text, output_option, seed_option, text_separator,
+                      user_errors)
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
@@ -23,11 +24,8 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
         np.save(path, np.column_stack([idx.astype(np.float64), scale]))
     else:
         sep = text_separator(path) or "\t"
-        lines = "".join(f"{i}{sep}{s:.10g}\n" for i, s in zip(idx.tolist(), scale.tolist()))
-        if path == "-":
-            click.echo(lines, nl=False)
-        else:
-            Path(path).write_text(lines)
+        with open_text(path) as target:
+            target.writelines(f"{i}{sep}{s:.10g}\n" for i, s in zip(idx.tolist(), scale.tolist()))
 
 
 @click.command()

@@ -42,11 +42,6 @@ def _arange(xp: Any, n: int, like: Any) -> Any:
     return xp.arange(n, dtype=xp.int64, **device_kwargs(like))
 
 
-def _excl_cumsum(xp: Any, a: Any) -> Any:
-    c = xp.cumulative_sum(a)
-    return c - a
-
-
 def _counts_ptr(xp: Any, counts: Any) -> Any:
     """The int64 CSR pointer ``[0, c_0, c_0 + c_1, ...]`` of ``counts``."""
     zero = xp.zeros(1, dtype=xp.int64, **device_kwargs(counts))
@@ -95,7 +90,7 @@ def configuration_arcs(out_deg: Any, in_deg: Any, row_deg: Any, col_deg: Any, ri
     # column-major offsets of the cells: where each cell's run of in-stubs starts
     corder = xp.argsort(ci * max(n_rows, 1) + ri, stable=True)
     start = xp.zeros(n_cells, dtype=xp.int64, **device_kwargs(dev))
-    start[corder] = _excl_cumsum(xp, jv[corder])
+    start[corder] = _counts_ptr(xp, jv[corder])[:-1]
     dst = in_stub[start[cell_of_arc] + pos_in_cell]
     return src, dst
 

@@ -153,7 +153,7 @@ def count_data_lines(buf, bounds, comments):
 
 
 @numba.njit(cache=True)
-def _token_chunk(buf, p, end, k, comments, delim, ncols, exact, spans):
+def token_chunk(buf, p, end, k, comments, delim, ncols, exact, spans):
     """:func:`token_spans` of the lines in buf[p:end], rows from k: (error line or -1, code)."""
     while p < end:
         q = _line_end(buf, p, end)
@@ -182,7 +182,7 @@ def token_spans(buf, bounds, offsets, comments, delim, ncols, exact, spans, err_
     (ERR_MISSING), or with more when `exact` (ERR_EXTRA; a trailing comment excepted), stops its chunk at
     err_pos with err_code. Each chunk is one call of a plain function (see :func:`_parse_chunk`)."""
     for c in prange(bounds.shape[0] - 1):
-        err_pos[c], err_code[c] = _token_chunk(buf, bounds[c], bounds[c + 1], offsets[c], comments, delim, ncols,
+        err_pos[c], err_code[c] = token_chunk(buf, bounds[c], bounds[c + 1], offsets[c], comments, delim, ncols,
                                                exact, spans)
 
 

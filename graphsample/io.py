@@ -180,13 +180,10 @@ def _max_lines(chunk: np.ndarray) -> int:
 
 
 def _first_line_columns(buf: np.ndarray, bounds: np.ndarray, cmt: np.ndarray, delim: int) -> int:
-    one = np.array(_parse.first_data_line(buf, bounds[0], cmt), np.int64)
-    spans = np.zeros((1, 8), np.int64)
+    start, end = _parse.first_data_line(buf, bounds[0], cmt)
     for ncols in (4, 3, 2):
-        err, code = np.full(1, -1, np.int64), np.zeros(1, np.int64)
-        _parse.token_spans(buf, one, np.zeros(1, np.int64), cmt, delim, ncols, False, spans[:, : 2 * ncols], err,
-                           code)
-        if err[0] < 0:
+        spans = np.zeros((1, 2 * ncols), np.int64)
+        if _parse.token_chunk(buf, start, end, 0, cmt, delim, ncols, False, spans)[0] < 0:
             return ncols
     return 2
 

@@ -43,7 +43,7 @@ class PushResult:
     pushes: int
 
 
-@numba.vectorize(["float64(float64, float64)"], nopython=True, cache=True)
+@numba.vectorize(nopython=True, cache=True)
 def _limit(r_max, w):
     r"""The push threshold :math:`r_{\max} W_u` of a node of out-weight ``w`` (:math:`W_u = 1` when dangling); a ufunc,
     so the kernel and the per-node error bound share it."""

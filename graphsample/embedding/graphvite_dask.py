@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import optional_import, to_numpy
+from .._dask import check_client, client_workers
 from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
@@ -64,15 +65,14 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
     ``dask_cuda.LocalCUDACluster``). ``num_partition="auto"`` is one partition per worker.
     Returns host (NumPy) ``n x dim`` vertex embeddings, and context embeddings with ``return_context``.
     """
+    check_client(client)
     if method not in ("deepwalk", "line", "node2vec"):
         raise ValueError(f"unknown method {method!r}; choose deepwalk, line or node2vec")
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda' (each worker's own GPU), got {device!r}")
     hyper = make_hyper(G, dim, num_epoch, walk_length, augmentation_step, num_negative, negative_weight, lr,
                        weight_decay, batch_size, pool_size, p, q)
-    workers = sorted(client.scheduler_info()["workers"])
-    if not workers:
-        raise ValueError("the Dask cluster has no workers")
+    workers = client_workers(client)
     P = resolve_partitions(num_partition, len(workers), G.n_nodes)
     sampler = Sampler(G, method, hyper, P, seed_key(seed))
     pp = sampler.part_ptr

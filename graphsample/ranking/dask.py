@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._backend import optional_import
+from .._dask import check_client, client_workers
 from .._random import SeedLike
 from ..graph import Graph
 from . import _pipeline as pl
@@ -48,18 +49,6 @@ MODES = ("A", "B")
 #: Mode B asks the workers how many walkers are alive every this many supersteps (after the last wave)
 _CHECK_EVERY = 4
 FORMATS = ("npz", "parquet")
-
-
-def _check_client(client: Any) -> None:
-    optional_import("distributed")
-    from distributed import Client
-
-    if not isinstance(client, Client):
-        raise TypeError(f"client must be a distributed.Client, got {type(client).__name__}")
-
-
-def _workers(client: Any) -> list[str]:
-    return sorted(client.scheduler_info()["workers"])
 
 
 def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.85, *, mode: str = "A",
@@ -79,7 +68,7 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
     the paths), ``memory_budget`` (Mode B: total bytes for live walkers over all workers, sets the wave size)
     and ``segment_block`` (Mode B: nodes per segment block; shards are whole blocks).
     """
-    _check_client(client)
+    check_client(client)
     omega = check_ppr_args(G, damping, dangling, omega, eps_rel, delta, threshold, top_k, min_value)
     if mode not in MODES:
         raise ValueError(f"mode must be 'A' or 'B', got {mode!r}")
@@ -187,7 +176,7 @@ def _owner_top(sources: np.ndarray, args: tuple, *routed: tuple) -> tuple:
 def _mode_b(client: Any, sampler: Any, src: np.ndarray, args: tuple, memory_budget: int, segment_degree: int,
             segment_length: int, segment_block: int) -> tuple:
     omega, key, alpha, n, dangling, cap, min_count = args
-    workers = _workers(client)
+    workers = client_workers(client)
     bounds = _shard_bounds(n, len(workers), segment_block)
     n_sh = bounds.shape[0] - 1
     gamma = pl.wave_size(memory_budget, src.shape[0], omega, alpha)
@@ -252,7 +241,7 @@ def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization:
     Same arguments and result (host NumPy array) as :func:`~graphsample.ranking.pagerank`; ``n_parts``
     row blocks (default: one per worker) are scattered once, and each iteration broadcasts the iterate.
     """
-    _check_client(client)
+    check_client(client)
     check_common(G, damping, dangling)
     _check_solver(tol, max_iter, "power")
     if n_parts is not None:
@@ -263,7 +252,7 @@ def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization:
     v = np.full(n, 1.0 / n) if v is None else v
     T = host_transition(Gh, weight)
     PT = sp.csr_matrix((T.out_prob, T.out_idx, T.out_prob_ptr), shape=(n, n)).T.tocsr()  # rows: in-arcs
-    workers = _workers(client)
+    workers = client_workers(client)
     parts = n_parts or len(workers)
     cuts = np.linspace(0, n, min(parts, n) + 1).round().astype(np.int64)
     futs = []

@@ -80,7 +80,7 @@ def main() -> None:
                               args.top_k, args.seed, args.out_dir, pure=False)
                 for i, b in enumerate(range(0, n, args.block_size))]
         done = client.gather(futs)
-        n_workers = len(client.scheduler_info()["workers"])
+        n_workers = len(client.nthreads())
     dt = time.perf_counter() - t0
     steps = sum(s for _, s in done)
     kind = "GPU" if on_gpu else "CPU"

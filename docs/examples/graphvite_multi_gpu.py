@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> np.ndarray:
                                dashboard_address=None)
         device = "cpu"
     with cluster, Client(cluster) as client:
-        n_workers = len(client.scheduler_info()["workers"])
+        n_workers = len(client.nthreads())
         print(f"{G}: training {args.method} on {n_workers} {device} worker(s)")
         start = time.perf_counter()
         report = lambda done, total, loss: print(f"  {done:,}/{total:,} samples  loss {loss:.4f}  "  # noqa: E731

@@ -30,16 +30,12 @@ import numpy as np
 
 
 from .._backend import asarray_like, device_kwargs, namespace
-from .._ops import bincount, repeat_ids
+from .._ops import arange_like, bincount, repeat_ids
 from .._random import uniform_array
 from ._kernels import JDM_STREAM_GPU_SWAPS, JDM_STREAM_IN_STUBS, JDM_STREAM_OUT_STUBS, JDM_STREAM_REPAIR
 
 _MAX_REPAIR_ROUNDS = 200
 _CANDIDATES = 8
-
-
-def _arange(xp: Any, n: int, like: Any) -> Any:
-    return xp.arange(n, dtype=xp.int64, **device_kwargs(like))
 
 
 def _counts_ptr(xp: Any, counts: Any) -> Any:
@@ -57,7 +53,7 @@ def _ids_by_count(xp: Any, counts: Any) -> Any:
 def _shuffle_within(xp: Any, group: Any, key: Any, stream: int) -> Any:
     """A permutation that sorts by ``group`` and shuffles uniformly inside each group."""
     n = group.shape[0]
-    idx = _arange(xp, n, group)
+    idx = arange_like(n, group)
     u = uniform_array(key, xp.full((n,), stream, dtype=xp.int64, **device_kwargs(group)), idx)
     order = xp.argsort(u, stable=True)
     return order[xp.argsort(group[order], stable=True)]
@@ -85,7 +81,7 @@ def configuration_arcs(out_deg: Any, in_deg: Any, row_deg: Any, col_deg: Any, ri
     cell_ptr = _counts_ptr(xp, jv)
     cell_of_arc = repeat_ids(cell_ptr)
     m = cell_of_arc.shape[0]
-    pos_in_cell = _arange(xp, m, dev) - cell_ptr[:-1][cell_of_arc]
+    pos_in_cell = arange_like(m, dev) - cell_ptr[:-1][cell_of_arc]
     src = out_stub
     # column-major offsets of the cells: where each cell's run of in-stubs starts
     corder = xp.argsort(ci * max(n_rows, 1) + ri, stable=True)
@@ -125,7 +121,7 @@ def _try_swaps(xp: Any, src: Any, dst: Any, n: int, e1: Any, e2: Any) -> tuple[A
     P = e1.shape[0]
     if P == 0:
         return dst, 0
-    pid = _arange(xp, P, e1)
+    pid = arange_like(P, e1)
     # each arc keeps the lowest proposal that touches it
     arcs = xp.concat([e1, e2])
     props = xp.concat([pid, pid])
@@ -179,7 +175,7 @@ def repair_arcs(xp: Any, src: Any, dst: Any, n: int, out_deg: Any, in_deg: Any, 
         group = in_deg[dst] if r % 2 == 0 else by_source
         # several candidate partners per bad arc; the lowest-numbered valid one wins
         cand = xp.concat([bad] * _CANDIDATES)
-        counter = cand + xp.repeat(_arange(xp, _CANDIDATES, bad), bad.shape[0]) * m
+        counter = cand + xp.repeat(arange_like(_CANDIDATES, bad), bad.shape[0]) * m
         partner = _group_partner(xp, group, cand, key, JDM_STREAM_REPAIR + r, counter)
         dst, _ = _try_swaps(xp, src, dst, n, cand, partner)
     return None

@@ -175,10 +175,8 @@ def gmm_fit(X: Any, labels: Any, k: int, covariance: str = "full", reg_covar: fl
     :math:`\mathrm{BIC} = -2\log L + p \log n` (Schwarz 1978), :math:`p` from :func:`n_parameters`.
     Runs on ``X``'s backend.
     """
-    xp = namespace(X)
     n, d = X.shape
-    onehot = xp.astype(labels[:, None] == xp.arange(k, **device_kwargs(X))[None, :], X.dtype)
-    weights, means, cov = _m_step(X, onehot, covariance, reg_covar)
+    weights, means, cov = _m_step(X, _one_hot(X, labels, k), covariance, reg_covar)
     prev = -math.inf
     it = 0
     resp, ll = _e_step(X, weights, means, cov, covariance)
@@ -226,9 +224,15 @@ def _validate(X: Any, km_labels: Any, k: int, inertia: float, covariance: str, p
                      to_numpy(sep), inertia, float(xp.min(g.weights)) * X.shape[0])
 
 
+def _one_hot(X: Any, labels: Any, k: int) -> Any:
+    """The n x k 0/1 indicator of ``labels`` in ``X``'s dtype, backend and device."""
+    xp = namespace(X)
+    return xp.astype(labels[:, None] == xp.arange(k, **device_kwargs(X))[None, :], X.dtype)
+
+
 def _means_of(X: Any, labels: Any, k: int) -> Any:
     xp = namespace(X)
-    onehot = xp.astype(labels[:, None] == xp.arange(k, **device_kwargs(X))[None, :], X.dtype)
+    onehot = _one_hot(X, labels, k)
     return (onehot.T @ X) / xp.clip(xp.sum(onehot, axis=0), min=1.0)[:, None]
 
 

@@ -16,7 +16,8 @@ HEADER = """# Command-line reference
 `graphsample <command> INPUT [options]`. INPUT is an edge-list path (whitespace, CSV or TSV; `.gz`, `.bz2`,
 `.xz`), `-` for stdin, a saved graph (`.npz` or a folder written by `graphsample convert`), or `dataset:NAME`
 for a registered dataset. Common options: `--directed/--undirected`, `--weighted/--unweighted`,
-`--delimiter`, `--backend numpy|cupy|torch`, `--device`, `--seed`, `-o/--output` (a path or `-`), `--quiet`.
+`--delimiter`, `--skip-rows`, `--backend numpy|cupy|torch`, `--device`, `--seed`, `-o/--output` (a path or `-`),
+`--quiet`.
 Progress goes to stderr, only when it is a terminal. Every mistake a user can make (a missing or empty file, a
 malformed line, a negative or NaN weight, an unknown dataset or node) is one line on stderr and exit status 1.
 A malformed command line (an unknown option, `--fraction abc`) is click's usage error: the usage line, a hint

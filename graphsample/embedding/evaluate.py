@@ -9,8 +9,8 @@ shuffles, under two decision rules:
 
 * ``"topk"``: each test node gets its *true number* :math:`k_v` of labels, the :math:`k_v` most
   probable ones. This is the rule of the published tables, but it uses the test labels' count;
-  Lin et al. ("Rethinking the Evaluation of Node Embeddings", AAAI 2022 student abstract; see
-  also Tsoumakas & Katakis) show that it inflates scores.
+  L.-C. Lin et al. ("On the Use of Unrealistic Predictions in Hundreds of Papers Evaluating Graph
+  Representations", AAAI 2022; see also Tsoumakas & Katakis) show that it inflates scores.
 * ``"threshold"``: a label is predicted when its probability is at least 0.5; a node with none
   gets its single most probable label (argmax). It needs nothing from the test labels.
 

@@ -226,9 +226,12 @@ def main() -> None:
         rows += gpu(args)
     name = "embedding_graphvite" + ("_gpu" if args.gpu else "") + ("_rmat" if args.no_blogcatalog else "")
     columns = list(dict.fromkeys(k for r in rows for k in r if k != "notes")) + ["notes"]
-    write_results(name, rows, columns, notes=f"BlogCatalog (d={args.dim}), {THREADS} threads per tool (pin_threads), "
-                                    f"ratios {args.ratios}, {args.repeats} shuffle(s). Command: "
-                                    f"python benchmarks/embedding_graphvite.py {' '.join(sys.argv[1:])}")
+    parts = [] if args.no_blogcatalog else [f"BlogCatalog (d={args.dim}), ratios {args.ratios}, "
+                                            f"{args.repeats} shuffle(s)"]
+    parts += [f"R-MAT on the CPU, {args.rmat_epochs:g} epoch(s)"] if args.rmat else []
+    parts += ["GPU: direct and Dask paths, PyG Node2Vec"] if args.gpu else []
+    write_results(name, rows, columns, notes=f"{'; '.join(parts)}. {THREADS} threads per tool (pin_threads). "
+                                    f"Command: python benchmarks/embedding_graphvite.py {' '.join(sys.argv[1:])}")
 
 
 if __name__ == "__main__":

@@ -359,3 +359,28 @@ def _ppp(ns, values, out):
     (k, agreement, separable), min_ari, k_divisive = values
     assert k == 3 and round(agreement, 2) == 0.90 and round(separable, 2) == 0.94
     assert min_ari == 1.0 and k_divisive == 3
+
+
+PUBLIC_MODULES = ["graphsample", "graphsample.sampling", "graphsample.walks", "graphsample.ranking",
+                  "graphsample.embedding", "graphsample.selection", "graphsample.clustering", "graphsample.io"]
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_every_public_name_has_a_docs_home(module):
+    """Each name in a public module's ``__all__`` is named on some page a reader reaches from docs/index.md."""
+    text = "\n".join((ROOT / page).read_text(encoding="utf-8") for page in PAGES)
+    names = importlib.import_module(module).__all__
+    missing = [name for name in names if not re.search(rf"(?<!\w){re.escape(name)}\b", text)]
+    assert not missing, f"{module}: not named in README.md or docs/*.md: {missing}"
+
+
+def test_every_page_is_reached_from_the_index():
+    """Following the relative links from docs/index.md reaches every page of docs/."""
+    seen, todo = set(), ["index.md"]
+    while todo:
+        page = todo.pop()
+        if page in seen or not (ROOT / "docs" / page).is_file():
+            continue
+        seen.add(page)
+        todo += re.findall(r"\]\(([\w.-]+\.md)(?:#[\w-]*)?\)", (ROOT / "docs" / page).read_text(encoding="utf-8"))
+    assert sorted(p.name for p in (ROOT / "docs").glob("*.md") if p.name not in seen) == []

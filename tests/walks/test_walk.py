@@ -263,3 +263,28 @@ def test_target_needs_undirected_graph():
 def test_unknown_start_is_a_graph_error():
     with pytest.raises(GraphValidationError):
         random_walks(gs.from_edges([0], [1]), [5], 3)
+
+
+def test_non_backtracking_never_returns_over_a_heavy_return_arc(backend, to_b):
+    """0 -(1e6)- 1 -(1)- {2, 3}: a walk 0 -> 1 proposes the return arc with probability 1 - 2e-6, so every one of
+    the MAX_TRIES proposals is rejected; the step must then still follow the law (uniform over 2, 3), where
+    the last proposal (node 0) used to be taken: 99.7% of the walks went back. The exact draw that follows
+    the rejections is the same on every backend (the CUDA kernel on a GPU)."""
+    G = gs.from_edges([0, 1, 1], [1, 2, 3], np.array([1e6, 1.0, 1.0]), directed=False)
+    starts = np.zeros(4000, np.int64)
+    w = random_walks(G, starts, 2, non_backtracking=True, seed=1)
+    got = random_walks(G.to(*backend), to_b(starts), 2, non_backtracking=True, seed=1)
+    np.testing.assert_array_equal(to_numpy(got.paths), w.paths)
+    observed = np.bincount(w.paths[:, 2], minlength=4)
+    assert observed[0] == 0
+    assert chi2_pvalue(observed[2:], np.ones(2)) > P_MIN
+
+
+def test_node2vec_with_a_tiny_acceptance_rate_keeps_its_law():
+    """On a tree (no x adjacent to t) with p = 1000, q = 2000 the biases are 1/p and 1/q under an envelope of 1:
+    a proposal is accepted with probability ~6e-4, so 8% of the steps exhaust MAX_TRIES. From 0 -> 1 the next
+    node is 0, 2, 3 with probabilities (1/p, 1/q, 1/q) / (2/p) = (1/2, 1/4, 1/4); taking the last proposal
+    (uniform) instead gave P(return) = 0.489 (z = -10 at 200,000 walks)."""
+    G = gs.from_edges([0, 1, 1], [1, 2, 3], directed=False)
+    w = random_walks(G, np.zeros(100_000, np.int64), 2, p=1000.0, q=2000.0, seed=2)
+    assert chi2_pvalue(np.bincount(w.paths[:, 2], minlength=4)[[0, 2, 3]], np.array([2.0, 1.0, 1.0])) > P_MIN

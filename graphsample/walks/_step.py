@@ -12,7 +12,8 @@ Numba's on-disk cache of the kernels that inline these functions is keyed on the
 
 Draw indices within a step: ``j = 0`` is the restart coin; proposal ``t`` (rejection sampling) uses
 ``j = 1 + 4t`` and ``2 + 4t`` to pick an arc, ``3 + 4t`` for its acceptance test and ``4 + 4t`` for
-node2vec's return box.
+node2vec's return box; ``j = 1 + 4 MAX_TRIES`` is the exact draw that follows :data:`MAX_TRIES` rejected
+proposals.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import numpy as np
 
 #: bits of the per-step draw index inside the RNG counter (counter = step << STEP_SHIFT | j)
 STEP_SHIFT = 20
-#: proposals tried before the last one is taken (node2vec / non-backtracking rejection sampling)
+#: proposals tried (node2vec / non-backtracking rejection sampling) before an exact draw by inversion over
+#: the row, so that a tiny acceptance rate (large p and q, or a heavy return arc) costs time, never exactness
 MAX_TRIES = 4096
 #: a walk ended by the restart coin
 STOP = -1
@@ -79,6 +81,49 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
                 ip[I_NONBACK] != 0, ip[I_MH] != 0, ip[I_ALIAS_MIN_DEG], ip[I_DEAD_END_RESTART] != 0, simple)
 
     config = jit(_config)
+
+    def _target_mass(indptr, indices, cdf, cfg, a, start, deg, prev):
+        r"""Unnormalised probability of arc ``a`` of the row at ``start``: :math:`\pi_{vx}\,b(t, x)`, 0 for the
+        return arc of a non-backtracking walk that has another way out."""
+        _, inv_p, inv_q, _, weighted, n2v, nonback, _, _, _, _ = cfg
+        x = indices[a]
+        mass = 1.0
+        if weighted:
+            mass = cdf[a] - (cdf[a - 1] if a > start else 0.0)
+        if prev < 0:
+            return mass
+        if x == prev:
+            if nonback and deg > 1:
+                return 0.0
+            return mass * inv_p if n2v else mass
+        if n2v and arc_position(indptr, indices, prev, x) < 0:
+            return mass * inv_q
+        return mass
+
+    target_mass = jit(_target_mass)
+
+    def _exact_draw(indptr, indices, cdf, cfg, u, start, deg, prev, fallback):
+        """The arc drawn by inversion of :func:`target_mass` over the row with the uniform ``u``: O(d log d) work,
+        after :data:`MAX_TRIES` rejected proposals. ``fallback`` when the row has no mass (every other way out
+        of a non-backtracking walk weighs 0)."""
+        total = 0.0
+        for a in range(start, start + deg):
+            total += target_mass(indptr, indices, cdf, cfg, a, start, deg, prev)
+        if not total > 0.0:
+            return fallback
+        thr = u * total
+        acc = 0.0
+        last = fallback
+        for a in range(start, start + deg):
+            m = target_mass(indptr, indices, cdf, cfg, a, start, deg, prev)
+            if m > 0.0:
+                last = np.int64(indices[a])
+                acc += m
+                if thr < acc:
+                    return last
+        return last  # rounding: the last arc with positive mass
+
+    exact_draw = jit(_exact_draw)
 
     def _cdf_row(indptr, weights, cdf, u):
         """Cumulative distribution of node ``u``'s out-arc weights (uniform for an all-zero row); last entry 1."""
@@ -162,7 +207,9 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
             if mh and random_uniform(skey, c + 2) * h[cur] >= h[x]:
                 return np.int64(cur)  # Metropolis-Hastings rejection: stay
             return x
-        return x
+        # every proposal rejected (acceptance rate below ~1/1000): draw from the exact law instead
+        return exact_draw(indptr, indices, cdf, cfg, random_uniform(skey, base + 1 + 4 * MAX_TRIES), start, deg, prev,
+                          x)
 
     walk_step = jit(_walk_step)
 

@@ -11,7 +11,8 @@ A walker at node :math:`v` (arrived from :math:`t`) moves to an out-neighbour :m
   :math:`b / \max(1, 1/q)`, and when :math:`1/p > \max(1, 1/q)` first take :math:`t` outright with the
   probability of the "outlier" box :math:`\pi_{vt}(1/p - \max(1, 1/q))` (over the envelope's total mass);
   the test :math:`x \in N(t)` is a binary search in the sorted row of :math:`t`, so no per-edge alias table of
-  size :math:`\sum_v d_v^2` is built;
+  size :math:`\sum_v d_v^2` is built; after 4096 rejected proposals (a tiny acceptance rate) the step is an
+  exact draw by inversion over the row;
 * non-backtracking: as above but never back to :math:`t` unless :math:`t` is the only neighbour;
 * Metropolis–Hastings to a target :math:`\mu` (undirected graphs): propose as above, accept with
   probability :math:`\min(1, \frac{\mu_x / s_x}{\mu_v / s_v})` where :math:`s` is the (weighted) degree,

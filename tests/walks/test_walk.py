@@ -164,6 +164,48 @@ def test_node2vec_directed_distance_reads_arcs_from_t():
     assert chi2_pvalue(observed, np.array([1.0, 1 / q, 1 / q])) > P_MIN
 
 
+@pytest.mark.parametrize("kw, bias", [({"p": 0.25, "q": 2.0}, (4.0, 1.0, 0.5)),
+                                      ({"non_backtracking": True}, (0.0, 1.0, 1.0))],
+                         ids=["node2vec", "non-backtracking"])
+def test_second_order_step_from_an_alias_row(kw, bias):
+    """t = 1 -> v = 0, a hub of 70 weighted arcs (rows of >= 64 arcs draw from alias tables): the next node x
+    has probability w_0x b(1, x), b = (return, x adjacent to t, otherwise) as given; the return box of
+    node2vec (1/p = 4 > max(1, 1/q)) takes its mass from the return arc's weight in the row."""
+    rng = np.random.default_rng(7)
+    src = np.r_[np.zeros(70, np.int64), [1, 1, 1]]
+    dst = np.r_[np.arange(1, 71), [2, 3, 4]]
+    w = np.r_[rng.uniform(0.5, 3.0, 70), [0.1, 0.1, 0.1]]
+    G = gs.from_edges(src, dst, w, directed=False)
+    walks = random_walks(G, np.ones(60000, np.int64), 2, seed=8, **kw)
+    second = walks.paths[walks.paths[:, 1] == 0, 2]
+    b = np.full(70, bias[2])
+    b[0], b[1:4] = bias[0], bias[1]  # x = 1 (t), x = 2, 3, 4 (adjacent to t)
+    expected = w[:70] * b
+    observed = np.bincount(second, minlength=71)[1:]
+    assert np.all(observed[expected == 0] == 0)
+    assert chi2_pvalue(observed[expected > 0], expected[expected > 0]) > P_MIN
+
+
+@pytest.mark.parametrize("dead_end, dangling", [("stop", "self"), ("restart", "personalization")])
+def test_restart_walk_ends_are_personalized_pagerank(dead_end, dangling):
+    """With restart probability r the end node of a walk from s is a sample of pi_s, PageRank personalized on s
+    with damping 1 - r; a walk stopped at a sink ends there (PageRank's dangling "self") and one sent back to
+    its start (PageRank's dangling "personalization"). Weighted digraph with two sinks and self-loops."""
+    from graphsample.ranking import personalized_pagerank
+
+    rng = np.random.default_rng(3)
+    src, dst = rng.integers(0, 30, 90), rng.integers(0, 30, 90)
+    G = gs.from_edges(src, dst, rng.random(90) + 0.1, n_nodes=30)
+    assert np.sum(G.out_degree() == 0) == 2
+    r, n = 0.15, 200_000
+    ends = random_walks(G, np.zeros(n, np.int64), 300, restart_prob=r, dead_end=dead_end, return_="ends", seed=4)
+    pi = personalized_pagerank(G, [0], 1 - r, dangling=dangling, tol=1e-14)[0]
+    observed = np.bincount(ends, minlength=30)
+    assert np.all(observed[pi == 0] == 0)  # the nodes s cannot reach
+    assert np.min(pi[pi > 0]) * n > 100
+    assert chi2_pvalue(observed[pi > 0], pi[pi > 0]) > P_MIN
+
+
 @pytest.mark.parametrize("kw", [{}, {"p": 0.1}, {"p": 0.1, "q": 3.0}])
 def test_non_backtracking_never_returns_unless_forced(kw):
     # with node2vec's p < min(1, q) the return arc has its own "outlier" box in the rejection envelope;
@@ -263,3 +305,28 @@ def test_target_needs_undirected_graph():
 def test_unknown_start_is_a_graph_error():
     with pytest.raises(GraphValidationError):
         random_walks(gs.from_edges([0], [1]), [5], 3)
+
+
+def test_non_backtracking_never_returns_over_a_heavy_return_arc(backend, to_b):
+    """0 -(1e6)- 1 -(1)- {2, 3}: a walk 0 -> 1 proposes the return arc with probability 1 - 2e-6, so every one of
+    the MAX_TRIES proposals is rejected; the step must then still follow the law (uniform over 2, 3), where
+    the last proposal (node 0) used to be taken: 99.7% of the walks went back. The exact draw that follows
+    the rejections is the same on every backend (the CUDA kernel on a GPU)."""
+    G = gs.from_edges([0, 1, 1], [1, 2, 3], np.array([1e6, 1.0, 1.0]), directed=False)
+    starts = np.zeros(4000, np.int64)
+    w = random_walks(G, starts, 2, non_backtracking=True, seed=1)
+    got = random_walks(G.to(*backend), to_b(starts), 2, non_backtracking=True, seed=1)
+    np.testing.assert_array_equal(to_numpy(got.paths), w.paths)
+    observed = np.bincount(w.paths[:, 2], minlength=4)
+    assert observed[0] == 0
+    assert chi2_pvalue(observed[2:], np.ones(2)) > P_MIN
+
+
+def test_node2vec_with_a_tiny_acceptance_rate_keeps_its_law():
+    """On a tree (no x adjacent to t) with p = 1000, q = 2000 the biases are 1/p and 1/q under an envelope of 1:
+    a proposal is accepted with probability ~6e-4, so 8% of the steps exhaust MAX_TRIES. From 0 -> 1 the next
+    node is 0, 2, 3 with probabilities (1/p, 1/q, 1/q) / (2/p) = (1/2, 1/4, 1/4); taking the last proposal
+    (uniform) instead gave P(return) = 0.489 (z = -10 at 200,000 walks)."""
+    G = gs.from_edges([0, 1, 1], [1, 2, 3], directed=False)
+    w = random_walks(G, np.zeros(100_000, np.int64), 2, p=1000.0, q=2000.0, seed=2)
+    assert chi2_pvalue(np.bincount(w.paths[:, 2], minlength=4)[[0, 2, 3]], np.array([2.0, 1.0, 1.0])) > P_MIN

@@ -1,4 +1,4 @@
-"""Exceptions that graphsample raises for things a user can get wrong, and the number test its parameter checks share.
+"""Exceptions that graphsample raises for things a user can get wrong, and the number tests its parameter checks share.
 
 Every error a user can cause (a bad file, a bad parameter, an unknown node) is a
 :class:`GraphsampleError`; the CLI turns these into one line on stderr and a
@@ -36,3 +36,15 @@ def is_real(x: object) -> bool:
     """True for a real number, Python or NumPy (``np.float32(0.85)`` included), but not a bool: the test that
     every numeric parameter check starts with."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
+
+
+def is_integer(x: object) -> bool:
+    """True for an integer, Python or NumPy (``np.int64(3)`` included), but not a bool nor a float such as ``3.0``:
+    the test that every count or size parameter check starts with."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_)
+
+
+def check_positive(name: str, value: object) -> None:
+    """Raise a ValueError naming the parameter unless ``value`` is a positive integer (a bool is not one)."""
+    if not (is_integer(value) and value >= 1):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")

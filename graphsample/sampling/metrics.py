@@ -31,6 +31,7 @@ from scipy.sparse import csgraph
 
 from .._backend import to_numpy
 from .._random import SeedLike, check_seed
+from ..errors import check_positive
 from ..graph import Graph
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
@@ -243,6 +244,8 @@ def profile(G: Graph, *, n_sources: int = 64, k: int = 10, seed: SeedLike = 0) -
     compared with many samples)."""
     if not isinstance(G, Graph):
         raise TypeError("profile(G) takes a graphsample Graph")
+    check_positive("n_sources", n_sources)
+    check_positive("k", k)
     G = G.to("numpy") if G.backend != "numpy" else G
     sv = singular_values(G, k)
     return {

@@ -202,8 +202,7 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
         raise ValueError("node classification needs at least two labels (classes); with one, every labelled "
                          "node carries it and there is nothing to predict")
     ratios = _check_ratios(ratios)
-    if isinstance(repeats, bool) or not isinstance(repeats, int | np.integer) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+    check_positive("repeats", repeats)
     _check_classifier(C, max_iter)
     labelled = np.flatnonzero(np.diff(Y.indptr) > 0)
     if labelled.size < 2:

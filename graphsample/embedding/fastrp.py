@@ -46,7 +46,7 @@ import numpy as np
 from .. import _ops
 from .._backend import backend_of, device_kwargs, device_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, GraphValidationError, is_integer, is_real
+from ..errors import GraphValidationError, GraphsampleError, check_positive, is_integer, is_real
 from ..graph import Graph
 
 Preset = Literal["paper", "gds"]
@@ -352,8 +352,7 @@ def fastrp(G: Graph, dim: int = 128, *, preset: Preset = "paper", weights: Any =
 def _blocks(dim: int, block_size: int | None) -> list[range]:
     if block_size is None:
         return [range(0, dim)]
-    if isinstance(block_size, bool) or not isinstance(block_size, int | np.integer) or block_size <= 0:
-        raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+    check_positive("block_size", block_size)
     return [range(lo, min(lo + block_size, dim)) for lo in range(0, dim, block_size)]
 
 
@@ -364,8 +363,7 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
         raise TypeError(f"fastrp expects a graphsample Graph, not {type(G).__name__}")
     if G.n_nodes == 0:
         raise GraphValidationError("cannot embed an empty graph (0 nodes)")
-    if isinstance(dim, bool) or not isinstance(dim, int | np.integer) or dim <= 0:
-        raise ValueError(f"dim must be a positive integer, got {dim!r}")
+    check_positive("dim", dim)
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     if direction not in ("out", "in", "both"):

@@ -42,7 +42,7 @@ from .. import _ops
 
 from .._backend import device_kwargs, host_view, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, is_real
+from ..errors import GraphsampleError, check_positive, is_integer, is_real
 from ..graph import Graph, _from_sorted_pairs, from_edges
 from ..walks.walk import check_probability
 from . import _kernels
@@ -337,8 +337,7 @@ def _uniform_nodes(key: np.uint64, stream: int, count: int, H: Graph) -> Any:
 
 def _walk_sampler(G: Graph, fraction: float, kind: int, seed: SeedLike, c: float, n_walkers: int) -> tuple[Graph, Any]:
     k = _budget(G, fraction)
-    if not isinstance(n_walkers, int | np.integer) or n_walkers < 1:
-        raise ValueError(f"n_walkers must be a positive integer, got {n_walkers!r}")
+    check_positive("n_walkers", n_walkers)
     H = _walk_graph(G, kind)
     key = seed_key(seed)
     starts = _uniform_nodes(key, _RESTART_STREAM, n_walkers, H)
@@ -386,8 +385,7 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
     """Frontier sampling (FS) with ``n_walkers`` dependent walkers on the undirected view; a sequential
     chain (a Numba kernel on the host, a one-thread numba.cuda kernel on a GPU: the same samples)."""
     k = _budget(G, fraction)
-    if not isinstance(n_walkers, int | np.integer) or n_walkers < 1:
-        raise ValueError(f"n_walkers must be a positive integer, got {n_walkers!r}")
+    check_positive("n_walkers", n_walkers)
     H = G.to_undirected()
     xp = H.xp
     key = seed_key(seed)
@@ -439,7 +437,7 @@ def snowball(G: Graph, fraction: float, *, seed: SeedLike = None, max_neighbors:
     """Snowball / BFS sampling on the undirected view; ``max_neighbors > 0`` keeps at most that many new
     neighbours per node (drawn uniformly)."""
     k = _budget(G, fraction)
-    if not isinstance(max_neighbors, int | np.integer) or max_neighbors < 0:
+    if not is_integer(max_neighbors) or max_neighbors < 0:
         raise ValueError(f"max_neighbors must be a non-negative integer, got {max_neighbors!r}")
     H = G.to_undirected()
     indptr, indices = _host_graph(H, "snowball sampling")

@@ -32,7 +32,7 @@ import numpy as np
 
 from .._backend import asarray_like, backend_of, namespace, to_numpy
 from .._random import SeedLike
-from ..errors import is_real
+from ..errors import check_positive, is_real
 from .srrw import Base, check_exponent, srrw
 
 Regime = Literal["walk_faster", "equal", "theta_faster"]
@@ -137,8 +137,7 @@ def sa_srrw(G: Any, grad: Callable[[Any, Any], Any], theta0: Any, n_steps: int, 
     seed : int, Generator or None.
     """
     a, b = step_exponents(regime, gamma_exp, beta_exp)
-    if isinstance(n_runs, bool) or not isinstance(n_runs, int | np.integer) or n_runs < 1:
-        raise ValueError(f"n_runs must be a positive integer, got {n_runs!r}")
+    check_positive("n_runs", n_runs)
     xp = namespace(theta0)
     theta = xp.astype(theta0, xp.float64)
     if theta.ndim == 1:

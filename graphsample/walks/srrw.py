@@ -41,7 +41,7 @@ import numpy as np
 from .._backend import asarray_like, device_kwargs, host_view, is_gpu, namespace, to_numpy
 from .._ops import segment_sum
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, is_integer, is_real
+from ..errors import GraphsampleError, check_positive, is_integer, is_real
 from ..graph import Graph
 from . import _cpu
 from .walk import _use_weights, check_starts, check_target
@@ -277,10 +277,8 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
         graphs where chains x nodes does not fit; ``x`` is then not returned) or ``"auto"`` (dense up to 1 GiB).
     seed : int, Generator or None.
     """
-    if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 1:
-        raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}")
-    if isinstance(n_chains, bool) or not isinstance(n_chains, int | np.integer) or n_chains < 1:
-        raise ValueError(f"n_chains must be a positive integer, got {n_chains!r}")
+    check_positive("n_steps", n_steps)
+    check_positive("n_chains", n_chains)
     n_steps, n_chains = int(n_steps), int(n_chains)
     if state not in ("auto", "dense", "sparse"):
         raise ValueError(f"state must be 'auto', 'dense' or 'sparse', not {state!r}")

@@ -206,7 +206,7 @@ def random_walks(G: Graph, starts: Any, length: int, *, p: float = 1.0, q: float
     """
     if return_ not in ("paths", "ends", "counts"):
         raise ValueError(f"return_ must be 'paths', 'ends' or 'counts', not {return_!r}")
-    if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 0:
+    if not is_integer(length) or length < 0:
         raise ValueError(f"length must be a non-negative integer, got {length!r}")
     length = int(length)
     starts = check_starts(G, starts)

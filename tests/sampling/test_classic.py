@@ -97,6 +97,8 @@ def test_bad_input():
         classic.random_node(G, float("nan"))
     with pytest.raises(ValueError, match="n_walkers"):
         classic.random_walk_jump(G, 0.5, n_walkers=0)
+    with pytest.raises(ValueError, match="n_walkers must be a positive integer, got True"):  # was one walker
+        classic.frontier(G, 0.5, n_walkers=True)
     # the message named "the restart / jump probability" for both; a string or None for any of these
     # probabilities was a bare comparison TypeError, and p_node_edge=True counted as 1
     with pytest.raises(ValueError, match=r"restart must be in \[0, 1\), got 1.0"):

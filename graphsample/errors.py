@@ -48,3 +48,10 @@ def check_positive(name: str, value: object) -> None:
     """Raise a ValueError naming the parameter unless ``value`` is a positive integer (a bool is not one)."""
     if not (is_integer(value) and value >= 1):
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def check_iterations(max_iter: object, tol: object) -> None:
+    """The stopping rule of an iterative solver: ``max_iter`` a positive integer, ``tol`` a number >= 0."""
+    check_positive("max_iter", max_iter)
+    if not (is_real(tol) and tol >= 0):
+        raise ValueError(f"tol must be a number >= 0, got {tol!r}")

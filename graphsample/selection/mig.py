@@ -48,6 +48,7 @@ import scipy.sparse as sp
 
 from .._backend import backend_of, native, to_backend, to_numpy
 from .._random import SeedLike, check_seed, seed_key
+from ..errors import is_integer
 from . import _mig_cpu
 from .knn import check_threshold, kmeans, knn_graph, normalize_rows
 
@@ -153,7 +154,7 @@ def label_matrix(labels: Any, n_labels: int | None = None) -> sp.csr_matrix:
         rows, cols = [], []
         for i, ids in enumerate(labels):
             ids = list(ids)
-            if any(not isinstance(j, int | np.integer) for j in ids):
+            if any(not is_integer(j) for j in ids):
                 raise ValueError(f"labels of sample {i} must be integer label ids, got {ids!r}")
             rows += [i] * len(ids)
             cols += ids

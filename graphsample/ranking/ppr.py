@@ -279,6 +279,9 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     check_positive("memory_budget", memory_budget)
     check_segments(segment_degree, segment_length)
+    if progress is not None and not callable(progress):  # was "'int' object is not callable" after the first block
+        raise TypeError(f"progress must be a callable progress(walks_done, walk_steps) or None, got "
+                        f"{type(progress).__name__}")
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     t0 = time.perf_counter()
     if is_gpu(G.indptr):

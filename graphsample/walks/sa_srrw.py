@@ -136,6 +136,8 @@ def sa_srrw(G: Any, grad: Callable[[Any, Any], Any], theta0: Any, n_steps: int, 
     checkpoints : how many (log-spaced) or which steps to record the iterates at.
     seed : int, Generator or None.
     """
+    if not callable(grad):
+        raise TypeError(f"grad must be a callable grad(nodes, theta), got {type(grad).__name__}")
     a, b = step_exponents(regime, gamma_exp, beta_exp)
     check_positive("n_runs", n_runs)
     xp = namespace(theta0)

@@ -183,3 +183,8 @@ def test_bad_input(kwargs, msg):
     G = random_graph(weighted=True)
     with pytest.raises(ValueError, match=msg):
         fully_personalized_pagerank(G, **kwargs)
+
+
+def test_progress_must_be_callable():
+    with pytest.raises(TypeError, match="progress must be a callable"):  # was "'int' object is not callable"
+        fully_personalized_pagerank(random_graph(), omega=10, progress=3)

@@ -96,3 +96,5 @@ def test_compare_bad_input():
                             ({"k": 0}, "k must be a positive integer, got 0"), ({"k": 2.5}, "k must be a positive")]:
         with pytest.raises(ValueError, match=message):
             compare(random_graph(), random_graph(), **kwargs)
+    with pytest.raises(ValueError, match="original must be the dict profile"):
+        compare(random_graph(), random_graph(), original={"in": np.ones(3)})

@@ -113,6 +113,11 @@ def test_bad_regression_data(kwargs, message):
         NodeRegression(args.pop("X"), args.pop("y"), **args)
 
 
+def test_grad_must_be_callable():
+    with pytest.raises(TypeError, match="grad must be a callable grad"):  # was "'int' object is not callable"
+        sa_srrw(ring_of_cliques(), 3, np.zeros(3), 10)
+
+
 def test_regression_data_must_be_arrays():
     with pytest.raises(TypeError, match="X and y must be NumPy or torch arrays, got str and str"):  # AttributeError
         NodeRegression("X", "y")

@@ -270,8 +270,15 @@ class Tensor(Basis):
                  indices: np.ndarray | None = None) -> None:
         if not (is_integer(d) and d >= 1):
             raise ValueError(f"the dimension must be an integer >= 1, got d={d!r}")
+        if not (isinstance(family, type) and issubclass(family, Basis)):  # int made a Tensor, failing on first use
+            raise TypeError(f"family must be a univariate Basis class such as Legendre or Hermite, got {family!r}")
         self.family, self.dim, self.kind = family, int(d), kind
-        self.indices = index_set(d, degree, kind) if indices is None else np.asarray(indices, dtype=np.int64)
+        self.indices = index_set(d, degree, kind) if indices is None else np.asarray(indices)
+        if self.indices.ndim != 2 or self.indices.shape[0] == 0 or self.indices.shape[1] != d or \
+                self.indices.dtype.kind not in "iu" or self.indices.min() < 0:
+            raise ValueError(f"indices must be a non-empty (m, d={d}) array of integers >= 0, got "
+                             f"{self.indices.dtype} of shape {self.indices.shape}")
+        self.indices = self.indices.astype(np.int64)
         self.m = self.indices.shape[0]
         self._uni = family(int(self.indices.max()) + 1)
 

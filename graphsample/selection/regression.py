@@ -226,7 +226,7 @@ def _objective(r: Any, w: Any, p: float, xp: Any) -> Any:
 
 
 def _check_problem(A: Any, b: Any, p: float, weights: Any) -> tuple:
-    """The checked ``(p, A, xp, like, b, w)`` of an :math:`\ell_p` regression problem (see :func:`lp_regression`)."""
+    r"""The checked ``(p, A, xp, like, b, w)`` of an :math:`\ell_p` regression problem (see :func:`lp_regression`)."""
     p = check_p(p)
     A = check_matrix(A)
     xp = matrix_namespace(A)

@@ -224,6 +224,9 @@ def test_discrete_points_shape():
         (lambda: index_set(True, 3), "got d=True"),
         (lambda: index_set(2, "3"), "got d=2 and degree='3'"),
         (lambda: Tensor(Legendre, 2.5, 2), "the dimension must be an integer >= 1, got d=2.5"),
+        # a negative multi-index or a wrong width made a Tensor whose evaluation indexed garbage or failed
+        (lambda: Tensor(Legendre, 2, 2, indices=np.array([[0, -1]])), "indices must be a non-empty"),
+        (lambda: Tensor(Legendre, 2, 2, indices=np.array([[0, 1, 2]])), r"indices must be .* \(m, d=2\)"),
         # enumerating the (degree + 1)**d candidates never finished; the set alone is C(100, 50) ~ 1e29
         (lambda: index_set(50, 50), "more than 1000000 multi-indices"),
         (lambda: ls.adaptive_dpp_points(Legendre(3), "0.5"), r"delta must be in \(0, 1\), got '0.5'"),
@@ -234,6 +237,11 @@ def test_discrete_points_shape():
 def test_bad_inputs(call, message):
     with pytest.raises((ValueError, NotImplementedError), match=message):
         call()
+
+
+def test_tensor_family_must_be_a_univariate_basis():
+    with pytest.raises(TypeError, match="family must be a univariate Basis class"):
+        Tensor(int, 2, 2)
 
 
 @pytest.mark.parametrize("kind", ["total-degree", "hyperbolic-cross"])

@@ -100,6 +100,8 @@ def sha256(path: Path) -> str:
 
 def fetch(name: str, which: str = "edges", *, download: bool = True) -> Path:
     """Path of a verified local copy of a dataset file (``which`` = ``"edges"`` or ``"labels"``)."""
+    if which not in ("edges", "labels"):
+        raise DatasetError(f"which must be 'edges' or 'labels', got {which!r}")
     ds = info(name)
     spec = ds.edges if which == "edges" else ds.labels
     if spec is None:

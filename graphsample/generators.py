@@ -17,6 +17,7 @@ from numba import prange
 
 from . import _random
 from ._random import SeedLike
+from .errors import is_integer, is_real
 from .graph import Graph, from_edges
 
 
@@ -48,12 +49,13 @@ def rmat(scale: int, edge_factor: int = 16, *, a: float = 0.57, b: float = 0.19,
     graph is simple and has somewhat fewer arcs than generated; ``G.meta["input_arcs"]`` holds the
     generated count.
     """
-    if not 1 <= scale <= 40:
-        raise ValueError(f"scale must be in 1..40, got {scale}")
-    if edge_factor < 1:
-        raise ValueError(f"edge_factor must be >= 1, got {edge_factor}")
-    if not (a >= 0 and b >= 0 and c >= 0 and a + b + c <= 1):  # also rejects NaN
-        raise ValueError("R-MAT probabilities must be >= 0 with a + b + c <= 1")
+    if not (is_integer(scale) and 1 <= scale <= 40):
+        raise ValueError(f"scale must be an integer in 1..40, got {scale!r}")
+    if not (is_integer(edge_factor) and edge_factor >= 1):
+        raise ValueError(f"edge_factor must be an integer >= 1, got {edge_factor!r}")
+    if not (all(is_real(x) for x in (a, b, c)) and a >= 0 and b >= 0 and c >= 0 and a + b + c <= 1):  # and not NaN
+        raise ValueError(f"R-MAT probabilities must be numbers >= 0 with a + b + c <= 1, got a={a!r}, b={b!r}, c={c!r}")
+    scale, edge_factor = int(scale), int(edge_factor)
     key = _random.seed_key(seed)
     n = 1 << scale
     src, dst = _rmat_arcs(key, scale, edge_factor * n, a, b, c)

@@ -24,7 +24,7 @@ import numpy as np
 from . import _ops
 from ._backend import (_is_array, backend_of, device_kwargs, device_of, host_view, kernel_threads, namespace, native,
                        to_backend, to_numpy)
-from .errors import GraphValidationError
+from .errors import GraphValidationError, is_integer
 
 SelfLoops = Literal["keep", "drop"]
 Duplicates = Literal["sum", "first", "error"]
@@ -195,7 +195,14 @@ class Graph:
         ``node_ids`` of the result are the original labels of the kept nodes.
         """
         xp = self.xp
-        nodes = xp.asarray(nodes, **device_kwargs(self.indptr))
+        try:
+            nodes = xp.asarray(nodes, **device_kwargs(self.indptr))
+        except (TypeError, ValueError):  # torch takes no strings, nor ragged lists
+            raise GraphValidationError(f"subgraph nodes must be a 1-D array of node ids, got {nodes!r}") from None
+        if nodes.ndim != 1:
+            raise GraphValidationError(f"subgraph nodes must be a 1-D array of node ids, got shape {tuple(nodes.shape)}")
+        if int(nodes.shape[0]) and not xp.isdtype(nodes.dtype, "integral"):
+            raise GraphValidationError(f"subgraph nodes must be integer node ids, got dtype {nodes.dtype}")
         if int(nodes.shape[0]) and (int(xp.min(nodes)) < 0 or int(xp.max(nodes)) >= self.n_nodes):
             raise GraphValidationError("subgraph nodes must be ids in 0..n_nodes-1")
         new_id = xp.full((self.n_nodes,), -1, dtype=xp.int64, **device_kwargs(self.indptr))
@@ -374,8 +381,9 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
     lo, hi, n_loops = _scan_arcs(src, dst)
     if n_nodes is None:
         n_nodes = hi + 1
-    if n_nodes < 0:
-        raise GraphValidationError(f"n_nodes must be >= 0, got {n_nodes}")
+    if not is_integer(n_nodes) or n_nodes < 0:
+        raise GraphValidationError(f"n_nodes must be an integer >= 0 or None, got {n_nodes!r}")
+    n_nodes = int(n_nodes)
     if m and (lo < 0 or hi >= n_nodes):
         bad, what = _first_bad_id(src, dst, n_nodes)
         raise GraphValidationError(f"{what} id {bad} is out of range for a graph of {n_nodes} nodes "
@@ -470,6 +478,9 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
     Rows must be sorted by target and free of duplicates; undirected graphs must be symmetric.
     """
     xp = namespace(indptr, indices, weights)
+    for name, a in (("indptr", indptr), ("indices", indices)):
+        if a.ndim != 1 or not xp.isdtype(a.dtype, "integral"):
+            raise GraphValidationError(f"{name} must be a 1-D integer array, got {a.dtype} of shape {tuple(a.shape)}")
     n = int(indptr.shape[0]) - 1
     if n < 0:
         raise GraphValidationError("indptr must have at least one entry")
@@ -503,8 +514,12 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
     With ``directed=False`` entry ``A[u, v]`` is the edge ``{u, v}``: the matrix may be symmetric or hold
     each edge in one triangle only; ``A[u, v]`` and ``A[v, u]`` both present must be equal.
     """
+    if not hasattr(A, "tocoo"):
+        raise TypeError(f"A must be a scipy.sparse (or cupyx.scipy.sparse) matrix or array, got {type(A).__name__}")
     if A.shape[0] != A.shape[1]:
         raise GraphValidationError(f"adjacency matrix must be square, got shape {A.shape}")
+    if A.dtype.kind not in "biuf":
+        raise GraphValidationError(f"adjacency values must be real numbers, got {A.dtype}")
     C = A.tocoo(copy=True)  # sum_duplicates works in place: never on the caller's matrix
     C.sum_duplicates()  # and leaves the canonical format: sorted by row, then column, as _edges_of_arcs needs
     keep = C.data != 0
@@ -543,8 +558,10 @@ def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoop
     """From a networkx (Di)Graph; node labels become ``node_ids`` (in ``H.nodes`` order).
 
     ``weight`` names the edge attribute to read (``None``: unweighted; missing values count as 1).
-    The graph is weighted only when some edge carries the attribute.
+    The graph is weighted only when some edge carries the attribute, whose values must be numbers.
     """
+    if not (hasattr(H, "nodes") and hasattr(H, "is_directed")):
+        raise TypeError(f"H must be a networkx Graph or DiGraph, got {type(H).__name__}")
     nodes = list(H.nodes)
     index = {u: i for i, u in enumerate(nodes)}
     m = H.number_of_edges()
@@ -552,7 +569,10 @@ def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoop
     dst = np.fromiter((index[v] for _, v in H.edges()), dtype=np.int64, count=m)
     w = None
     if weight is not None and any(weight in d for _, _, d in H.edges(data=True)):
-        w = np.fromiter((d.get(weight, 1.0) for _, _, d in H.edges(data=True)), dtype=np.float64, count=m)
+        try:
+            w = np.fromiter((d.get(weight, 1.0) for _, _, d in H.edges(data=True)), dtype=np.float64, count=m)
+        except (TypeError, ValueError) as e:
+            raise GraphValidationError(f"edge attribute {weight!r} must hold numbers ({e})") from None
     mixed = GraphValidationError("node labels must be all integers or all strings")
     try:
         ids = np.asarray(nodes) if nodes else None

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _parse
 from ._backend import kernel_threads, to_numpy
-from .errors import GraphsampleError, InputFormatError
+from .errors import GraphsampleError, InputFormatError, is_integer
 from .graph import Duplicates, Graph, SelfLoops, _csr_problem, from_edges
 
 PathLike = str | os.PathLike
@@ -95,17 +95,31 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
         labels are used as ids directly and ``n_nodes`` defaults to ``max + 1``.
     reverse : read the columns as ``v u`` (e.g. citation files listing ``cited citing``).
     self_loops, duplicates : policies of :func:`graphsample.graph.from_edges`.
+    n_nodes : with ``relabel=False``, the number of nodes (at least ``max + 1``; more adds isolated nodes);
+        an error with ``relabel=True``, where the labels that occur are the nodes.
 
     Raises :class:`~graphsample.errors.InputFormatError` with the line number for malformed input.
     """
-    if delimiter is not None and len(delimiter) != 1:
-        raise GraphsampleError(f"delimiter must be one character or None, got {delimiter!r}")
+    _check_delimiter(delimiter, none_ok=True)
+    if not isinstance(comments, str):
+        raise GraphsampleError(f"comments must be a string of comment characters, got {comments!r}")
+    if not (is_integer(skip_rows) and skip_rows >= 0):
+        raise GraphsampleError(f"skip_rows must be an integer >= 0, got {skip_rows!r}")
+    if relabel and n_nodes is not None:
+        raise GraphsampleError("n_nodes can only be given with relabel=False")
     buf, name = _read_bytes(source)
     if buf.shape[0] >= 3 and bytes(buf[:3]) == b"\xef\xbb\xbf":  # UTF-8 byte-order mark: not data
         buf = buf[3:]
     with kernel_threads(buf.shape[0], threshold=4 << 20):  # small files: one thread beats waking a team
         return _parse_edgelist(buf, name, directed, weighted, delimiter, comments, skip_rows, relabel, reverse,
                                self_loops, duplicates, n_nodes)
+
+
+def _check_delimiter(delimiter: Any, none_ok: bool = False) -> None:
+    """Raise unless ``delimiter`` is one character (the column separator of an edge list, read or written), or
+    None where ``none_ok`` (reading: any run of spaces and tabs)."""
+    if not ((isinstance(delimiter, str) and len(delimiter) == 1) or (none_ok and delimiter is None)):
+        raise GraphsampleError(f"delimiter must be one character{' or None' if none_ok else ''}, got {delimiter!r}")
 
 
 def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool | None, delimiter: str | None,
@@ -168,8 +182,6 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
         lo = min(int(src.min()), int(dst.min()))
         if lo < 0:
             raise InputFormatError(f"{name}: negative node id {lo} (use relabel=True for arbitrary labels)")
-    if labels is not None and n_nodes is not None:
-        raise GraphsampleError("n_nodes can only be given with relabel=False")
     return from_edges(src, dst, w if weighted else None, n_nodes=len(labels) if labels is not None else n_nodes,
                       directed=directed, self_loops=self_loops, duplicates=duplicates, node_ids=labels)
 
@@ -271,6 +283,7 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
     Weights are written with ``repr`` so that :func:`read_edgelist` reads back the same floats.
     ``labels`` writes original node labels when the graph has them.
     """
+    _check_delimiter(delimiter)
     src, dst, w = (to_numpy(a) for a in G.edges())
     if not G.directed:
         keep = src <= dst

@@ -21,6 +21,8 @@ def test_registry_entries():
     assert ds.directed and ds.source.startswith("https://snap.stanford.edu") and len(ds.edges["sha256"]) == 64
     with pytest.raises(DatasetError, match="unknown dataset 'nope'; known datasets: blogcatalog"):
         datasets.info("nope")
+    with pytest.raises(DatasetError, match="which must be 'edges' or 'labels', got 'edge'"):  # was read as 'labels'
+        datasets.fetch("wiki-vote", "edge", download=False)
 
 
 @pytest.mark.parametrize("name", ["wiki-vote", "email-eu-core", "p2p-gnutella08", "cora", "blogcatalog"])

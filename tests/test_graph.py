@@ -109,6 +109,14 @@ def test_validation_errors(kwargs, message):
         gs.from_edges(src, dst, **kwargs)
 
 
+@pytest.mark.parametrize("n_nodes", [2.0, 2.5, float("nan"), "3", True])
+def test_n_nodes_must_be_an_integer(n_nodes):
+    # a float reached the Numba CSR builder (TypingError), a string a bare comparison, True counted as 1 node
+    with pytest.raises(GraphValidationError, match=f"n_nodes must be an integer >= 0 or None, got {n_nodes!r}"):
+        gs.from_edges(np.array([0]), np.array([1]), n_nodes=n_nodes)
+    assert gs.from_edges(np.array([0]), np.array([1]), n_nodes=np.int64(3)).n_nodes == 3
+
+
 def test_shape_mismatch_error():
     with pytest.raises(GraphValidationError, match="equal length"):
         gs.from_edges(np.array([0, 1]), np.array([1]))
@@ -160,6 +168,15 @@ def test_index_of_float_labels_follow_one_rule():
 
 
 def test_from_csr_validates():
+    # float or bool ids, and 2-D arrays, used to make a Graph (or reach a bare NumPy error)
+    for indptr, indices, name in [(np.array([0.0, 1.0]), np.array([0]), "indptr"),
+                                  (np.array([0, 1]), np.array([0.0]), "indices"),
+                                  (np.array([False, True]), np.array([0]), "indptr"),
+                                  (np.array([[0, 1]]), np.array([0]), "indptr"),
+                                  (np.array([0, 1]), np.array([[0]]), "indices"),
+                                  (np.array(["0", "1"]), np.array(["0"]), "indptr")]:
+        with pytest.raises(GraphValidationError, match=f"{name} must be a 1-D integer array"):
+            gs.from_csr(indptr, indices)
     with pytest.raises(GraphValidationError, match="sorted"):
         gs.from_csr(np.array([0, 2, 2]), np.array([1, 0]))
     with pytest.raises(GraphValidationError, match="symmetric"):
@@ -222,6 +239,35 @@ def test_networkx_labels_kept():
     G = gs.from_networkx(H)
     assert G.node_ids.tolist() == ["a", "b", "c"]
     assert set(G.to_networkx().edges()) == {("a", "b"), ("b", "c")}
+
+
+def test_from_scipy_takes_a_real_sparse_matrix():
+    # a dense array or a list used to fail with AttributeError ('tocoo', 'shape'); complex values were cast to
+    # their real part with only a ComplexWarning
+    for A in (np.ones((2, 2)), [[0, 1], [1, 0]]):
+        with pytest.raises(TypeError, match="A must be a scipy.sparse"):
+            gs.from_scipy(A)
+    with pytest.raises(GraphValidationError, match="adjacency values must be real numbers, got complex128"):
+        gs.from_scipy(sp.csr_array(np.array([[0, 1j], [0, 0]])))
+    assert gs.from_scipy(sp.csr_array(np.array([[False, True], [False, False]]))).n_arcs == 1
+
+
+def test_from_networkx_checks_its_input():
+    with pytest.raises(TypeError, match="H must be a networkx Graph or DiGraph, got list"):
+        gs.from_networkx([(0, 1)])
+    H = nx.Graph()
+    H.add_edge(0, 1, weight="heavy")  # used to be NumPy's "could not convert string to float"
+    with pytest.raises(GraphValidationError, match="edge attribute 'weight' must hold numbers"):
+        gs.from_networkx(H)
+
+
+def test_subgraph_takes_integer_ids(to_b):
+    G = gs.from_edges(to_b([0, 1, 2]), to_b([1, 2, 0]))
+    for nodes, message in [(to_b([0.0, 1.0]), "must be integer node ids"), (to_b([True, False]), "must be integer"),
+                           ("a", "must be a 1-D array"), (to_b([[0, 1]]), r"must be a 1-D array of node ids, got shape \(1, 2\)")]:
+        with pytest.raises(GraphValidationError, match=message):  # IndexError (floats, bools, a string) before
+            G.subgraph(nodes)
+    assert G.subgraph(to_b([2, 0])).n_nodes == 2
 
 
 def test_from_scipy_rejects_non_square():

@@ -102,6 +102,30 @@ def test_bad_input_messages(text, message):
         read(text, **kw)
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    # each used to escape as a bare TypeError / AttributeError, or (skip_rows=-1) to be taken as 0
+    ({"skip_rows": 1.5}, "skip_rows must be an integer >= 0, got 1.5"),
+    ({"skip_rows": "1"}, "skip_rows must be an integer >= 0, got '1'"),
+    ({"skip_rows": -1}, "skip_rows must be an integer >= 0, got -1"),
+    ({"delimiter": 1}, "delimiter must be one character or None, got 1"),
+    ({"comments": None}, "comments must be a string of comment characters, got None"),
+    # n_nodes with relabel=True raised or not depending on whether the file's labels were already 0..n-1
+    ({"n_nodes": 10}, "n_nodes can only be given with relabel=False"),
+    ({"n_nodes": 2.5, "relabel": False}, "n_nodes must be an integer"),
+])
+def test_bad_reader_options(kwargs, message):
+    with pytest.raises(gs.GraphsampleError, match=message):
+        read("0 1\n1 2\n", **kwargs)
+
+
+@pytest.mark.parametrize("delimiter", ["", "ab", None])
+def test_writer_checks_its_delimiter(delimiter):
+    # a bare TypeError from ord() on unlabelled graphs, while labelled ones joined with any string
+    G = read("0 1\n1 2\n")
+    with pytest.raises(gs.GraphsampleError, match=f"delimiter must be one character, got {delimiter!r}"):
+        gs.write_edgelist(G, io.BytesIO(), delimiter=delimiter)
+
+
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(InputFormatError, match="no such file"):
         gs.read_edgelist(tmp_path / "nope.txt")

@@ -57,8 +57,9 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import backend_of, device_kwargs, namespace, native, to_numpy
+from .._backend import asarray_like, backend_of, device_kwargs, namespace, native, to_numpy
 from .._random import SeedLike
+from ..errors import check_iterations, check_positive, is_integer, is_real
 from ..selection.knn import _check_matrix, _check_restarts, _lloyd, _same_partition, kmeans_partitive
 
 MODES = ("flat", "divisive")
@@ -166,6 +167,37 @@ def min_component_size(d: int, covariance: str) -> int:
     return d + 1 if covariance == "full" else 2
 
 
+def _check_number(name: str, value: Any, low: float = -math.inf, high: float = math.inf) -> None:
+    """A finite real number in [low, high]; a string, a bool, NaN or infinity is refused, naming the parameter."""
+    if not (is_real(value) and math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"{name} must be a finite number in [{low:g}, {high:g}], got {value!r}")
+
+
+def _check_covariance(covariance: str) -> None:
+    if covariance not in COVARIANCES:
+        raise ValueError(f"unknown covariance {covariance!r}; choose one of {', '.join(COVARIANCES)}")
+
+
+def _check_labels(labels: Any, X: Any, k: int) -> Any:
+    """Cluster ids ``0..k-1``, one per row of ``X``, in ``X``'s namespace (a host list or array is converted)."""
+    labels = labels if _is_array_of(labels, X) else asarray_like(labels, X)
+    xp = namespace(X)
+    if labels.ndim != 1 or labels.shape[0] != X.shape[0] or not xp.isdtype(labels.dtype, "integral"):
+        raise ValueError(f"labels must be {X.shape[0]} integer cluster ids (one per row of X), got "
+                         f"{labels.dtype} of shape {tuple(labels.shape)}")
+    if int(xp.min(labels)) < 0 or int(xp.max(labels)) >= k:
+        raise ValueError(f"labels must be cluster ids in 0..{k - 1}, got values in "
+                         f"{int(xp.min(labels))}..{int(xp.max(labels))}")
+    return labels
+
+
+def _is_array_of(a: Any, X: Any) -> bool:
+    try:
+        return backend_of(a) == backend_of(X)
+    except TypeError:
+        return False
+
+
 def gmm_fit(X: Any, labels: Any, k: int, covariance: str = "full", reg_covar: float = 1e-6,
             max_iter: int = 200, tol: float = 1e-6) -> GMMResult:
     r"""EM for a Gaussian mixture (Dempster, Laird & Rubin 1977) started from a hard partition.
@@ -175,6 +207,12 @@ def gmm_fit(X: Any, labels: Any, k: int, covariance: str = "full", reg_covar: fl
     :math:`\mathrm{BIC} = -2\log L + p \log n` (Schwarz 1978), :math:`p` from :func:`n_parameters`.
     Runs on ``X``'s backend.
     """
+    X = _check_matrix(X)
+    check_positive("k", k)
+    _check_covariance(covariance)
+    _check_number("reg_covar", reg_covar, 0.0)
+    check_iterations(max_iter, tol)
+    labels = _check_labels(labels, X, k)
     n, d = X.shape
     weights, means, cov = _m_step(X, _one_hot(X, labels, k), covariance, reg_covar)
     prev = -math.inf
@@ -268,14 +306,19 @@ class PPP:
                  standardize: bool = True, reg_covar: float = 1e-6) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-        if covariance not in COVARIANCES:
-            raise ValueError(f"unknown covariance {covariance!r}; choose one of {', '.join(COVARIANCES)}")
-        if not isinstance(k_max, int | np.integer) or k_max < 2:
+        _check_covariance(covariance)
+        if not is_integer(k_max) or k_max < 2:
             raise ValueError(f"k_max must be an integer >= 2, got {k_max!r}")
-        if not 0 < p_min <= 1:
-            raise ValueError(f"p_min must be in (0, 1], got {p_min}")
+        if not (is_real(p_min) and 0 < p_min <= 1):
+            raise ValueError(f"p_min must be in (0, 1], got {p_min!r}")
+        _check_number("agreement_tol", agreement_tol, 0.0)
+        _check_number("agreement_threshold", agreement_threshold)
+        _check_number("min_bic_gain", min_bic_gain)
+        _check_number("reg_covar", reg_covar, 0.0)
+        if min_size is not None:
+            check_positive("min_size", min_size)
         _check_restarts(n_init)
-        if not isinstance(seed, int | np.integer) or seed < 0:
+        if not is_integer(seed) or seed < 0:
             raise ValueError(f"seed must be a non-negative int (PPP's restarts use a fixed seed list), got {seed!r}")
         self.k_max, self.mode, self.covariance, self.n_init, self.seed = int(k_max), mode, covariance, n_init, seed
         self.p_min, self.agreement_tol, self.agreement_threshold = p_min, agreement_tol, agreement_threshold
@@ -429,6 +472,7 @@ def repeatability(X: Any, seeds: tuple[int, ...] = (0, 1, 2), n_orders: int = 3,
     r"""Repeatability report: fit :class:`PPP` for every seed in ``seeds`` and every one of ``n_orders``
     row orders (the given one and random permutations), map the labels back to the original rows and
     return the mean and minimum pairwise ARI, and the chosen k of every run."""
+    check_positive("n_orders", n_orders)
     Xh = np.asarray(to_numpy(X))
     rng = np.random.default_rng(order_seed)
     orders = [np.arange(Xh.shape[0])] + [rng.permutation(Xh.shape[0]) for _ in range(n_orders - 1)]

@@ -31,7 +31,7 @@ import numpy as np
 
 from .._backend import optional_import, to_numpy
 from .._random import SeedLike, check_seed
-from ..errors import GraphValidationError
+from ..errors import GraphValidationError, check_positive, is_real
 from ..graph import Graph, from_edges
 
 Rule = Literal["topk", "threshold"]
@@ -57,8 +57,10 @@ def as_label_matrix(labels: Any, n_nodes: int | None = None) -> Any:
     if sp.issparse(labels):
         Y = sp.csr_array(labels)
     else:
-        y = to_numpy(labels) if not isinstance(labels, list | tuple) else np.asarray(labels)
-        y = np.asarray(y)
+        try:
+            y = np.asarray(to_numpy(labels) if not isinstance(labels, list | tuple) else labels)
+        except ValueError:  # ragged lists
+            raise ValueError("labels must be a 1-D class vector or a 2-D 0/1 matrix, got a ragged list") from None
         if y.ndim == 1:
             if y.dtype.kind not in "iu":
                 raise ValueError(f"1-D labels must be integer class ids, got dtype {y.dtype}")
@@ -93,11 +95,18 @@ def _as_embedding(embedding: Any) -> np.ndarray:
     return E
 
 
+def _check_classifier(C: float, max_iter: int) -> None:
+    """The logistic regressions' ``C`` (> 0, finite) and ``max_iter`` (a positive integer)."""
+    if not (is_real(C) and math.isfinite(C) and C > 0):
+        raise ValueError(f"C must be > 0 and finite, got {C!r}")
+    check_positive("max_iter", max_iter)
+
+
 def _check_ratios(ratios: Any) -> tuple[float, ...]:
-    r = tuple(float(x) for x in np.atleast_1d(np.asarray(ratios, dtype=np.float64)))
-    if not r or not all(0.0 < x < 1.0 for x in r):
-        raise ValueError(f"training ratios must be numbers strictly between 0 and 1, got {list(r)}")
-    return r
+    r = np.atleast_1d(np.asarray(ratios))
+    if r.size == 0 or r.ndim != 1 or r.dtype.kind not in "iuf" or not np.all((r > 0) & (r < 1)):
+        raise ValueError(f"training ratios must be numbers strictly between 0 and 1, got {ratios!r}")
+    return tuple(float(x) for x in r)
 
 
 # ---------------------------------------------------------------------------- node classification
@@ -193,10 +202,8 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
         raise ValueError("node classification needs at least two labels (classes); with one, every labelled "
                          "node carries it and there is nothing to predict")
     ratios = _check_ratios(ratios)
-    if isinstance(repeats, bool) or not isinstance(repeats, int | np.integer) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
-    if not C > 0:
-        raise ValueError(f"C must be > 0, got {C}")
+    check_positive("repeats", repeats)
+    _check_classifier(C, max_iter)
     labelled = np.flatnonzero(np.diff(Y.indptr) > 0)
     if labelled.size < 2:
         raise ValueError("at least two nodes must carry a label")
@@ -296,8 +303,8 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     never held out: they stay in ``train_graph`` (they are not among the positive pairs). ``train_graph`` is on
     ``G``'s backend and device; the pair arrays are host arrays.
     """
-    if not 0.0 < float(test_fraction) < 1.0:
-        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction}")
+    if not (is_real(test_fraction) and 0.0 < test_fraction < 1.0):
+        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
     if G.n_nodes < 2:
         raise GraphValidationError("link prediction needs a graph with at least 2 nodes")
     rng = check_seed(seed)
@@ -357,6 +364,9 @@ def link_prediction(embedding: Any, split: EdgeSplit, *, scoring: Scoring = "had
     regression on :math:`e_u \odot e_v` (Grover & Leskovec, node2vec, KDD 2016) trained on the
     training edges versus the training non-edges.
     """
+    if not isinstance(split, EdgeSplit):
+        raise TypeError(f"split must be the EdgeSplit of split_edges, got {type(split).__name__}")
+    _check_classifier(C, max_iter)
     LogisticRegression = _sklearn("linear_model").LogisticRegression
     roc_auc_score = _sklearn("metrics").roc_auc_score
     E = _as_embedding(embedding)

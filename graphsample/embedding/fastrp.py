@@ -46,7 +46,7 @@ import numpy as np
 from .. import _ops
 from .._backend import backend_of, device_kwargs, device_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, GraphValidationError
+from ..errors import GraphValidationError, GraphsampleError, check_positive, is_integer, is_real
 from ..graph import Graph
 
 Preset = Literal["paper", "gds"]
@@ -96,8 +96,10 @@ def sparse_projection(key: Any, n_rows: int, columns: range, s: float, like: Any
     column blocking or on the thread count. ``cols`` are relative to ``columns.start``.
     Work and memory are :math:`O(\mathrm{nnz})`. Arrays are created on ``like``'s backend and device.
     """
-    if s < 1:
-        raise ValueError(f"s must be >= 1 (density 1/s <= 1), got {s}")
+    if not (is_real(s) and math.isfinite(s) and s >= 1):
+        raise ValueError(f"s must be a finite number >= 1 (density 1/s <= 1), got {s!r}")
+    if not (is_integer(n_rows) and n_rows >= 0):
+        raise ValueError(f"n_rows must be an integer >= 0, got {n_rows!r}")
     xp = namespace(like)
     b = len(columns)
     streams = _ops.arange_like(b, like) + (columns.start + stream_offset)
@@ -350,8 +352,7 @@ def fastrp(G: Graph, dim: int = 128, *, preset: Preset = "paper", weights: Any =
 def _blocks(dim: int, block_size: int | None) -> list[range]:
     if block_size is None:
         return [range(0, dim)]
-    if isinstance(block_size, bool) or not isinstance(block_size, int | np.integer) or block_size <= 0:
-        raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+    check_positive("block_size", block_size)
     return [range(lo, min(lo + block_size, dim)) for lo in range(0, dim, block_size)]
 
 
@@ -362,8 +363,7 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
         raise TypeError(f"fastrp expects a graphsample Graph, not {type(G).__name__}")
     if G.n_nodes == 0:
         raise GraphValidationError("cannot embed an empty graph (0 nodes)")
-    if isinstance(dim, bool) or not isinstance(dim, int | np.integer) or dim <= 0:
-        raise ValueError(f"dim must be a positive integer, got {dim!r}")
+    check_positive("dim", dim)
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     if direction not in ("out", "in", "both"):
@@ -373,18 +373,18 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
     params = PRESETS[preset]
     changes: dict[str, Any] = {}
     if weights is not None:
-        w = np.asarray(weights, dtype=np.float64).ravel() if not np.isscalar(weights) else np.array([weights], float)
-        if w.size == 0 or not np.all(np.isfinite(w)):
-            raise ValueError(f"weights must be a non-empty sequence of finite numbers, got {list(w)}")
+        w = np.asarray(weights).ravel()
+        if w.size == 0 or w.dtype.kind not in "iuf" or not np.all(np.isfinite(w)):
+            raise ValueError(f"weights must be a non-empty sequence of finite numbers, got {weights!r}")
         changes["weights"] = tuple(float(x) for x in w)
     for name, value in (("beta", beta), ("self_influence", self_influence)):
         if value is not None:
-            if not math.isfinite(float(value)):
-                raise ValueError(f"{name} must be a finite number, got {value}")
+            if not (is_real(value) and math.isfinite(value)):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
             changes[name] = float(value)
     if s is not None:
-        if not math.isfinite(float(s)) or float(s) < 1:
-            raise ValueError(f"s must be a number >= 1 (each entry of R is non-zero with probability 1/s), got {s}")
+        if not (is_real(s) and math.isfinite(s) and s >= 1):
+            raise ValueError(f"s must be a number >= 1 (each entry of R is non-zero with probability 1/s), got {s!r}")
         changes["s"] = float(s)
     if input_matrix is not None:
         if input_matrix not in ("transition", "adjacency"):
@@ -393,8 +393,8 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
     if standardize is not None:
         changes["standardize"] = bool(standardize)
     params = replace(params, **changes)
-    if not 0.0 <= float(property_ratio) <= 1.0:
-        raise ValueError(f"property_ratio must be in [0, 1], got {property_ratio}")
+    if not (is_real(property_ratio) and 0.0 <= property_ratio <= 1.0):
+        raise ValueError(f"property_ratio must be in [0, 1], got {property_ratio!r}")
     n_feature_cols = int(round(float(property_ratio) * dim))
     xp = G.xp
     dt = getattr(xp, dtype)
@@ -419,7 +419,10 @@ def _check_features(G: Graph, features: Any, dt: Any) -> Any:
     try:
         b = backend_of(features)
     except TypeError:
-        features, b = np.asarray(features, dtype=np.float64), "numpy"
+        try:
+            features, b = np.asarray(features, dtype=np.float64), "numpy"
+        except ValueError:
+            raise ValueError(f"features must be a numeric matrix (n_nodes x f), got {features!r}") from None
     if b != G.backend or device_of(features) != G.device:
         raise GraphsampleError(f"features are a {b} array on {device_of(features)} but the graph is a {G.backend} "
                                f"graph on {G.device}; move them with to_backend")

@@ -38,12 +38,13 @@ import scipy.sparse as sp
 from .._backend import optional_import
 from .._dask import check_client, client_workers
 from .._random import SeedLike
+from ..errors import check_positive
 from ..graph import Graph
 from . import _pipeline as pl
 from ._sampler import DANGLING_CODE, build_sampler
 from ._transition import check_common, host_transition
 from .pagerank import ConvergenceInfo, _check_solver, _warn_unconverged, personalization_vector
-from .ppr import PPRResult, check_positive, check_ppr_args, check_segments, concat_csr, run_fused, run_setup
+from .ppr import PPRResult, check_ppr_args, check_segments, concat_csr, run_fused, run_setup
 
 MODES = ("A", "B")
 #: Mode B asks the workers how many walkers are alive every this many supersteps (after the last wave)

@@ -36,7 +36,7 @@ import numpy as np
 
 from .. import _ops
 from .._backend import asarray_like, device_kwargs, to_numpy
-from ..errors import is_real
+from ..errors import check_positive, is_integer, is_real
 from ..graph import Graph
 from ._scc_solve import solve as scc_solve
 from ._transition import check_common, host_transition, is_host, out_weight
@@ -71,8 +71,7 @@ class TopK(NamedTuple):
 def _check_solver(tol: float, max_iter: int, method: str) -> None:
     if not (is_real(tol) and tol > 0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a positive number, got {tol!r}")
-    if not (isinstance(max_iter, int | np.integer) and max_iter >= 1):
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    check_positive("max_iter", max_iter)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
 
@@ -238,9 +237,9 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
     """
     check_common(G, damping, dangling)
     _check_solver(tol, max_iter, method)
-    if top_k is not None and (not isinstance(top_k, int | np.integer) or top_k < 1):
+    if top_k is not None and not (is_integer(top_k) and top_k >= 1):
         raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
-    if not (isinstance(memory_budget, int | np.integer) and memory_budget > 0):
+    if not (is_integer(memory_budget) and memory_budget > 0):
         raise ValueError(f"memory_budget must be a positive number of bytes, got {memory_budget!r}")
     src = np.atleast_1d(np.asarray(to_numpy(sources) if not isinstance(sources, list | tuple) else sources))
     if src.ndim != 1 or src.shape[0] == 0:

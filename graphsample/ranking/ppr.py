@@ -43,7 +43,7 @@ from numba import prange
 from .. import _random
 from .._backend import backend_of, is_gpu, namespace, to_backend
 from .._random import SeedLike
-from ..errors import is_real
+from ..errors import GraphsampleError, check_positive, is_integer, is_real
 from ..graph import Graph
 from ._sampler import DANGLING_CODE, Sampler, build_sampler, next_node
 from ._transition import check_common
@@ -61,7 +61,12 @@ def walks_for_accuracy(eps_rel: float, delta: float, threshold: float) -> int:
     for name, v in (("eps_rel", eps_rel), ("delta", delta), ("threshold", threshold)):
         if not (is_real(v) and 0 < v < 1):
             raise ValueError(f"{name} must be in (0, 1), got {v!r}")
-    return int(math.ceil((2 + 2 * eps_rel / 3) * math.log(2 / delta) / (eps_rel**2 * threshold)))
+    denominator = eps_rel**2 * threshold
+    walks = (2 + 2 * eps_rel / 3) * math.log(2 / delta) / denominator if denominator > 0 else math.inf
+    if walks >= 2**62:
+        raise ValueError(f"eps_rel={eps_rel!r}, delta={delta!r} and threshold={threshold!r} ask for {walks:.3g} walks "
+                         "per source, more than any run can make: loosen them")
+    return int(math.ceil(walks))
 
 
 @dataclass(frozen=True)
@@ -186,24 +191,18 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
         if None in (eps_rel, delta, threshold):
             raise ValueError("give omega (walks per source) or all of eps_rel, delta and threshold")
         omega = walks_for_accuracy(eps_rel, delta, threshold)
-    if not (isinstance(omega, int | np.integer) and omega >= 1):
+    if not (is_integer(omega) and omega >= 1):
         raise ValueError(f"omega (walks per source) must be a positive integer, got {omega!r}")
-    if top_k is not None and not (isinstance(top_k, int | np.integer) and top_k >= 1):
+    if top_k is not None and not (is_integer(top_k) and top_k >= 1):
         raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
     if min_value is not None and not (is_real(min_value) and 0 < min_value <= 1):
         raise ValueError(f"min_value must be in (0, 1], got {min_value!r}")
     return int(omega)
 
 
-def check_positive(name: str, value: Any) -> None:
-    """Raise a ValueError unless ``value`` is a positive integer (a bool is not one)."""
-    if isinstance(value, bool) or not (isinstance(value, int | np.integer) and value >= 1):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 def check_segments(segment_degree: Any, segment_length: Any) -> None:
     """Raise a ValueError unless the short-walk segment options are usable (a segment makes >= 1 move)."""
-    if isinstance(segment_degree, bool) or not (isinstance(segment_degree, int | np.integer) and segment_degree >= 0):
+    if not (is_integer(segment_degree) and segment_degree >= 0):
         raise ValueError(f"segment_degree must be a non-negative integer (0: no segments), got {segment_degree!r}")
     check_positive("segment_length", segment_length)
 
@@ -280,6 +279,9 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     check_positive("memory_budget", memory_budget)
     check_segments(segment_degree, segment_length)
+    if progress is not None and not callable(progress):  # was "'int' object is not callable" after the first block
+        raise TypeError(f"progress must be a callable progress(walks_done, walk_steps) or None, got "
+                        f"{type(progress).__name__}")
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     t0 = time.perf_counter()
     if is_gpu(G.indptr):
@@ -299,6 +301,10 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
             sampler, src, omega, key, alpha, G.n_nodes, DANGLING_CODE[dangling], cap, min_count, memory_budget,
             segment_degree if short_walks else 0, segment_length, progress)
     else:
+        if 8 * omega > memory_budget:  # one source's walk ends must fit: a kernel task holds all of them
+            raise GraphsampleError(f"omega={omega} walks per source need {8 * omega} bytes of walk ends per source, "
+                                   f"more than memory_budget={memory_budget}: raise memory_budget or use "
+                                   "engine='pipeline'")
         block = max(1, min(src.shape[0], memory_budget // (8 * (omega + 2 * cap))))
         parts, steps = [], 0
         for b in range(0, src.shape[0], block):

@@ -114,7 +114,7 @@ def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float =
     if not (is_real(r_max) and 0 < r_max < 1):
         raise ValueError(f"r_max must be in (0, 1), got {r_max!r}")
     s = G.index_of(np.atleast_1d(source))
-    if s.shape[0] != 1:
+    if s.shape != (1,):
         raise ValueError("forward_push takes one source node")
     T = host_transition(G, weight)
     p = np.zeros(G.n_nodes)

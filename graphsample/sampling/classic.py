@@ -42,8 +42,9 @@ from .. import _ops
 
 from .._backend import device_kwargs, host_view, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, is_real
+from ..errors import GraphsampleError, check_positive, is_integer, is_real
 from ..graph import Graph, _from_sorted_pairs, from_edges
+from ..walks.walk import check_probability
 from . import _kernels
 
 _RESTART = 0.15
@@ -265,8 +266,7 @@ def random_node_edge(G: Graph, fraction: float, *, seed: SeedLike = None,
     otherwise: the hybrid sampler (HYB, 0.8 in Leskovec & Faloutsos)."""
     k = _budget(G, fraction)
     _need_arcs(G, k)
-    if not 0 <= p_node_edge <= 1:
-        raise ValueError(f"p_node_edge must be in [0, 1], got {p_node_edge}")
+    p_node_edge = check_probability("p_node_edge", p_node_edge, upper_open=False)
     key = seed_key(seed)
     xp = G.xp
 
@@ -337,10 +337,7 @@ def _uniform_nodes(key: np.uint64, stream: int, count: int, H: Graph) -> Any:
 
 def _walk_sampler(G: Graph, fraction: float, kind: int, seed: SeedLike, c: float, n_walkers: int) -> tuple[Graph, Any]:
     k = _budget(G, fraction)
-    if not isinstance(n_walkers, int | np.integer) or n_walkers < 1:
-        raise ValueError(f"n_walkers must be a positive integer, got {n_walkers!r}")
-    if not 0 <= c < 1:
-        raise ValueError(f"the restart / jump probability must be in [0, 1), got {c}")
+    check_positive("n_walkers", n_walkers)
     H = _walk_graph(G, kind)
     key = seed_key(seed)
     starts = _uniform_nodes(key, _RESTART_STREAM, n_walkers, H)
@@ -357,13 +354,13 @@ def _walk_sampler(G: Graph, fraction: float, kind: int, seed: SeedLike, c: float
 def random_walk_restart(G: Graph, fraction: float, *, seed: SeedLike = None, restart: float = _RESTART,
                         n_walkers: int = 1) -> tuple[Graph, Any]:
     """Random walk with restart (RWR) along out-arcs; induced subgraph of the first ``k`` visited nodes."""
-    return _walk_sampler(G, fraction, _kernels.RWR, seed, restart, n_walkers)
+    return _walk_sampler(G, fraction, _kernels.RWR, seed, check_probability("restart", restart), n_walkers)
 
 
 def random_walk_jump(G: Graph, fraction: float, *, seed: SeedLike = None, jump: float = _RESTART,
                      n_walkers: int = 1) -> tuple[Graph, Any]:
     """Random walk with random jumps (RJ) along out-arcs; induced subgraph of the first ``k`` visited nodes."""
-    return _walk_sampler(G, fraction, _kernels.RWJ, seed, jump, n_walkers)
+    return _walk_sampler(G, fraction, _kernels.RWJ, seed, check_probability("jump", jump), n_walkers)
 
 
 def metropolis_hastings_walk(G: Graph, fraction: float, *, seed: SeedLike = None,
@@ -388,8 +385,7 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
     """Frontier sampling (FS) with ``n_walkers`` dependent walkers on the undirected view; a sequential
     chain (a Numba kernel on the host, a one-thread numba.cuda kernel on a GPU: the same samples)."""
     k = _budget(G, fraction)
-    if not isinstance(n_walkers, int | np.integer) or n_walkers < 1:
-        raise ValueError(f"n_walkers must be a positive integer, got {n_walkers!r}")
+    check_positive("n_walkers", n_walkers)
     H = G.to_undirected()
     xp = H.xp
     key = seed_key(seed)
@@ -425,9 +421,10 @@ def forest_fire(G: Graph, fraction: float, *, seed: SeedLike = None, p_forward: 
     """Forest fire sampling (FF): forward burning probability ``p_forward`` and backward burning
     probability ``backward_ratio * p_forward`` (0.7 and 0.2 in Leskovec & Faloutsos 2006)."""
     k = _budget(G, fraction)
-    if not 0 <= p_forward < 1 or not 0 <= backward_ratio * p_forward < 1 or backward_ratio < 0:
-        raise ValueError("p_forward and backward_ratio * p_forward must be in [0, 1), "
-                         f"got {p_forward}, {backward_ratio}")
+    p_forward = check_probability("p_forward", p_forward)
+    if not (is_real(backward_ratio) and backward_ratio >= 0 and backward_ratio * p_forward < 1):
+        raise ValueError("backward_ratio must be >= 0 with backward_ratio * p_forward in [0, 1), "
+                         f"got backward_ratio={backward_ratio!r} and p_forward={p_forward}")
     indptr, indices = _host_graph(G, "forest fire")
     T = G.transpose
     t_indices = host_view(T.indices).astype(np.int64, copy=False)
@@ -440,7 +437,7 @@ def snowball(G: Graph, fraction: float, *, seed: SeedLike = None, max_neighbors:
     """Snowball / BFS sampling on the undirected view; ``max_neighbors > 0`` keeps at most that many new
     neighbours per node (drawn uniformly)."""
     k = _budget(G, fraction)
-    if not isinstance(max_neighbors, int | np.integer) or max_neighbors < 0:
+    if not is_integer(max_neighbors) or max_neighbors < 0:
         raise ValueError(f"max_neighbors must be a non-negative integer, got {max_neighbors!r}")
     H = G.to_undirected()
     indptr, indices = _host_graph(H, "snowball sampling")

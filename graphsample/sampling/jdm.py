@@ -56,7 +56,7 @@ import numpy as np
 
 from .._backend import device_kwargs, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, is_real
+from ..errors import GraphsampleError, is_integer, is_real
 from ..graph import Graph, from_edges
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
@@ -425,7 +425,7 @@ def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: 
         raise ValueError(f"rounding must be 'systematic' or 'independent', not {rounding!r}")
     if on_infeasible not in ("raise", "clip", "multigraph"):
         raise ValueError(f"on_infeasible must be 'raise', 'clip' or 'multigraph', not {on_infeasible!r}")
-    if not isinstance(n_swaps, int | np.integer) or n_swaps < 0:
+    if not is_integer(n_swaps) or n_swaps < 0:
         raise ValueError(f"n_swaps must be a non-negative integer, got {n_swaps!r}")
 
 

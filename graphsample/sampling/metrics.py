@@ -31,6 +31,7 @@ from scipy.sparse import csgraph
 
 from .._backend import to_numpy
 from .._random import SeedLike, check_seed
+from ..errors import check_positive
 from ..graph import Graph
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
@@ -243,6 +244,8 @@ def profile(G: Graph, *, n_sources: int = 64, k: int = 10, seed: SeedLike = 0) -
     compared with many samples)."""
     if not isinstance(G, Graph):
         raise TypeError("profile(G) takes a graphsample Graph")
+    check_positive("n_sources", n_sources)
+    check_positive("k", k)
     G = G.to("numpy") if G.backend != "numpy" else G
     sv = singular_values(G, k)
     return {
@@ -270,8 +273,10 @@ def compare(G: Graph, S: Graph, *, n_sources: int = 64, k: int = 10, seed: SeedL
     ``original``: ``profile(G)`` computed beforehand (same ``n_sources``, ``k``, ``seed``)."""
     if not isinstance(G, Graph) or not isinstance(S, Graph):
         raise TypeError("compare(G, S) takes two graphsample Graphs")
-    g = original if original is not None else profile(G, n_sources=n_sources, k=k, seed=seed)
     s = profile(S, n_sources=n_sources, k=k, seed=seed)
+    if original is not None and not (isinstance(original, dict) and original.keys() >= s.keys()):
+        raise ValueError("original must be the dict profile(G) returns")  # a partial dict was a KeyError
+    g = original if original is not None else profile(G, n_sources=n_sources, k=k, seed=seed)
     rows = [
         ("S1", "in-degree KS D", ks_statistic(g["in"], s["in"])),
         ("S2", "out-degree KS D", ks_statistic(g["out"], s["out"])),

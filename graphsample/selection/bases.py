@@ -16,11 +16,16 @@ finite candidate set with weights :math:`\mu_i`; points are candidate indices).
 
 from __future__ import annotations
 
-from itertools import product
+import math
 from typing import Any
 
 import numba
 import numpy as np
+
+from ..errors import is_integer
+
+#: The most multi-indices :func:`index_set` builds: a basis this large is far beyond any design or fit here.
+MAX_INDICES = 1_000_000
 
 
 @numba.njit(cache=True, nogil=True)
@@ -124,7 +129,7 @@ class Basis:
         raise NotImplementedError(f"{type(self).__name__} has no nested extension to {n} functions")
 
     def _check_points(self, x: Any) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
+        x = _float_array(x, "points")
         if self.dim == 1:
             if x.ndim == 2 and x.shape[1] == 1:
                 x = x[:, 0]
@@ -137,8 +142,16 @@ class Basis:
         return x
 
 
+def _float_array(x: Any, name: str) -> np.ndarray:
+    """``x`` as a float64 array; strings and other non-numbers are a ValueError naming ``name``."""
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers, got {x!r}") from None
+
+
 def _check_m(m: int) -> int:
-    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+    if not is_integer(m) or m < 1:
         raise ValueError(f"the number of basis functions must be a positive integer, got {m!r}")
     return int(m)
 
@@ -211,15 +224,37 @@ def index_set(d: int, degree: int, kind: str = "total-degree") -> np.ndarray:
     r"""Multi-indices :math:`\alpha \in \mathbb N^d`, graded by :math:`|\alpha|_1` then lexicographically.
 
     ``"total-degree"``: :math:`|\alpha|_1 \le p`; ``"hyperbolic-cross"``: :math:`\prod_k (\alpha_k + 1) \le p + 1`.
+    A set of more than :data:`MAX_INDICES` multi-indices is refused (a ValueError) instead of built.
     """
     if kind not in ("total-degree", "hyperbolic-cross"):
         raise ValueError(f"unknown index set {kind!r}; choose 'total-degree' or 'hyperbolic-cross'")
-    if d < 1 or degree < 0:
-        raise ValueError("the dimension must be >= 1 and the degree >= 0")
-    keep = [a for a in product(range(degree + 1), repeat=d)
-            if (sum(a) <= degree if kind == "total-degree" else np.prod(np.add(a, 1)) <= degree + 1)]
+    if not (is_integer(d) and d >= 1 and is_integer(degree) and degree >= 0):
+        raise ValueError(f"the dimension must be an integer >= 1 and the degree an integer >= 0, got d={d!r} and "
+                         f"degree={degree!r}")
+    # depth-first over the coordinates, extending only admissible prefixes (a prefix is admissible iff zeros
+    # complete it), so the work is proportional to the set, not to the (degree + 1)**d candidates; each stack
+    # entry carries its prefix's sum (total degree) or product of (a_k + 1) (hyperbolic cross)
+    total = kind == "total-degree"
+    bound = degree if total else degree + 1
+    too_many = ValueError(f"the {kind} index set of dimension {d} and degree {degree} has more than "
+                          f"{MAX_INDICES} multi-indices: far too many basis functions")
+    if total and math.comb(d + degree, d) > MAX_INDICES:  # its size in closed form
+        raise too_many
+    keep: list[tuple[int, ...]] = []
+    stack: list[tuple[tuple[int, ...], int]] = [((), 0 if total else 1)]
+    while stack:
+        prefix, acc = stack.pop()
+        if len(prefix) == d:
+            keep.append(prefix)
+            if len(keep) > MAX_INDICES:
+                raise too_many
+            continue
+        a = 0
+        while (acc + a if total else acc * (a + 1)) <= bound:
+            stack.append((prefix + (a,), acc + a if total else acc * (a + 1)))
+            a += 1
     keep.sort(key=lambda a: (sum(a), tuple(-v for v in a)))
-    return np.array(keep, dtype=np.int64)
+    return np.array(keep, dtype=np.int64).reshape(-1, d)
 
 
 class Tensor(Basis):
@@ -233,8 +268,17 @@ class Tensor(Basis):
 
     def __init__(self, family: type[Basis], d: int, degree: int, kind: str = "total-degree",
                  indices: np.ndarray | None = None) -> None:
+        if not (is_integer(d) and d >= 1):
+            raise ValueError(f"the dimension must be an integer >= 1, got d={d!r}")
+        if not (isinstance(family, type) and issubclass(family, Basis)):  # int made a Tensor, failing on first use
+            raise TypeError(f"family must be a univariate Basis class such as Legendre or Hermite, got {family!r}")
         self.family, self.dim, self.kind = family, int(d), kind
-        self.indices = index_set(d, degree, kind) if indices is None else np.asarray(indices, dtype=np.int64)
+        self.indices = index_set(d, degree, kind) if indices is None else np.asarray(indices)
+        if self.indices.ndim != 2 or self.indices.shape[0] == 0 or self.indices.shape[1] != d or \
+                self.indices.dtype.kind not in "iu" or self.indices.min() < 0:
+            raise ValueError(f"indices must be a non-empty (m, d={d}) array of integers >= 0, got "
+                             f"{self.indices.dtype} of shape {self.indices.shape}")
+        self.indices = self.indices.astype(np.int64)
         self.m = self.indices.shape[0]
         self._uni = family(int(self.indices.max()) + 1)
 
@@ -279,12 +323,12 @@ class Discrete(Basis):
     dim = 1
 
     def __init__(self, features: Any, weights: Any = None) -> None:
-        F = np.asarray(features, dtype=np.float64)
+        F = _float_array(features, "features")
         if F.ndim != 2 or F.shape[0] == 0 or F.shape[1] == 0:
             raise ValueError(f"features must be a non-empty 2-D array (candidates x functions), got {F.shape}")
         if not np.all(np.isfinite(F)):
             raise ValueError("features contain NaN or infinite values")
-        mu = np.full(F.shape[0], 1.0 / F.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+        mu = np.full(F.shape[0], 1.0 / F.shape[0]) if weights is None else _float_array(weights, "weights")
         if mu.shape != (F.shape[0],) or np.any(~np.isfinite(mu)) or np.any(mu < 0) or mu.sum() <= 0:
             raise ValueError("weights must be non-negative, finite, one per candidate, not all zero")
         self.mu = mu / mu.sum()

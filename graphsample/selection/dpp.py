@@ -40,6 +40,7 @@ import numpy as np
 
 from .._backend import backend_of, device_kwargs, host_view, is_gpu, move_like, namespace, to_backend
 from .._random import SeedLike, seed_key, uniform_array
+from ..errors import check_positive, is_integer
 from . import _dpp_cpu
 
 #: stream offset of the spectral (eigenvector) draws; chain-rule draws of sample b use stream b
@@ -88,7 +89,7 @@ def _check_orthonormal(U: Any) -> None:
 def _check_count(n_samples: int | None) -> int:
     if n_samples is None:
         return 1
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 1:
+    if not is_integer(n_samples) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer or None, got {n_samples!r}")
     return int(n_samples)
 
@@ -395,8 +396,7 @@ def k_dpp(k: int, *, L: Any = None, features: Any = None, n_samples: int | None 
     then the projection chain rule. Returns ``(k,)`` or ``(n_samples, k)`` sorted indices on the input's backend.
     """
     count = _check_count(n_samples)
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    check_positive("k", k)
     key = seed_key(seed)
     return _k_dpp(int(k), _spectrum(L, None, features), count, key, n_samples is not None)
 

@@ -35,6 +35,7 @@ import numpy as np
 from .._backend import backend_of, device_kwargs, device_of, namespace, native, to_numpy
 from .._ops import arange_like
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
+from ..errors import check_iterations, check_positive, is_integer, is_real
 
 METRICS = ("cosine", "ip", "l2")
 KNN_METHODS = ("auto", "exact", "faiss", "faiss-hnsw", "faiss-ivf")
@@ -187,12 +188,14 @@ def knn(X: Any, k: int, metric: str = "cosine", method: str = "auto", exclude_se
     if method not in KNN_METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(KNN_METHODS)}")
     n = X.shape[0]
-    if not isinstance(k, int | np.integer) or k < 1 or k > n - int(exclude_self):
+    if not is_integer(k) or k < 1 or k > n - int(exclude_self):
         raise ValueError(f"k must be an integer in [1, {n - int(exclude_self)}] for {n} points, got {k!r}")
     on_host = device_of(X) == "cpu"
     if method == "auto":
         method = "faiss" if _faiss_available() and on_host else "exact"
     Y = normalize_rows(X) if metric == "cosine" else X
+    if block_rows is not None:
+        check_positive("block_rows", block_rows)
     if method == "exact":
         return _exact_knn(Y, Y, int(k), metric, exclude_self, block_rows)
     if not _faiss_available():
@@ -211,8 +214,8 @@ def check_threshold(threshold: float | None, metric: str = "cosine") -> None:
     a cosine one lie in [-1, 1] (above 1 no pair qualifies, below -1 every pair does: a mistake either way)."""
     if threshold is None:
         return
-    if not math.isfinite(threshold):
-        raise ValueError(f"threshold must be a finite similarity, got {threshold}")
+    if not (is_real(threshold) and math.isfinite(threshold)):
+        raise ValueError(f"threshold must be a finite similarity, got {threshold!r}")
     if metric == "cosine" and not -1.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be a cosine similarity in [-1, 1], got {threshold}")
 
@@ -374,10 +377,11 @@ def kmeans(X: Any, k: int, n_init: int = 3, max_iter: int = 300, tol: float = 1e
     """
     X = _check_matrix(X)
     n = X.shape[0]
-    if not isinstance(k, int | np.integer) or not 1 <= k <= n:
+    if not is_integer(k) or not 1 <= k <= n:
         raise ValueError(f"k must be an integer in [1, {n}], got {k!r}")
-    if n_init < 1 or max_iter < 1:
-        raise ValueError("n_init and max_iter must be at least 1")
+    check_positive("n_init", n_init)
+    check_iterations(max_iter, tol)
+    check_positive("max_points_per_centroid", max_points_per_centroid)
     if method not in KMEANS_METHODS:
         raise ValueError(f"unknown k-means method {method!r}; choose one of {', '.join(KMEANS_METHODS)}")
     if method == "faiss":
@@ -439,8 +443,8 @@ def _same_partition(a: Any, b: Any) -> bool:
 
 def _check_restarts(n_init: int) -> None:
     """``n_init`` of :func:`kmeans_partitive`: 0 (no restarts) or at least 2 (two halves)."""
-    if n_init == 1 or n_init < 0:
-        raise ValueError(f"n_init must be 0 (no restarts) or at least 2 (two halves that must agree), got {n_init}")
+    if not is_integer(n_init) or n_init == 1 or n_init < 0:
+        raise ValueError(f"n_init must be 0 (no restarts) or at least 2 (two halves that must agree), got {n_init!r}")
 
 
 def kmeans_partitive(X: Any, k_max: int, n_init: int = 0, seed: SeedLike = 0, max_iter: int = 300,
@@ -462,9 +466,9 @@ def kmeans_partitive(X: Any, k_max: int, n_init: int = 0, seed: SeedLike = 0, ma
     can be split any more), on ``X``'s backend.
     """
     X = _check_matrix(X)
-    if not isinstance(k_max, int | np.integer) or k_max < 1:
-        raise ValueError(f"k_max must be a positive integer, got {k_max!r}")
+    check_positive("k_max", k_max)
     _check_restarts(n_init)
+    check_iterations(max_iter, tol)
     xp = namespace(X)
     n = X.shape[0]
     out = [_lloyd(X, X.mean(0)[None, :], 1, tol)]

@@ -40,6 +40,7 @@ import numba
 import numpy as np
 
 from .._random import SeedLike, check_seed
+from ..errors import is_integer, is_real
 from ._dpp_cpu import new_direction
 from .bases import Basis
 
@@ -70,7 +71,7 @@ def _check_design(basis: Basis, n: int, what: str) -> int:
 
 
 def _check_n(n: int, name: str = "n", least: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < least:
+    if not is_integer(n) or n < least:
         kind = "positive" if least == 1 else "non-negative"
         raise ValueError(f"{name} must be a {kind} integer, got {n!r}")
     return int(n)
@@ -165,8 +166,8 @@ def adaptive_dpp_points(basis: Basis, delta: float = 0.5, max_points: int | None
     :math:`G` is the empirical Gram matrix of all points so far with weights :math:`m/k_m` (the
     adaptive variant of Nouy & Michel 2023). Returns the pooled points and weights.
     """
-    if not 0 < delta < 1:
-        raise ValueError(f"delta must be in (0, 1), got {delta}")
+    if not (is_real(delta) and 0 < delta < 1):
+        raise ValueError(f"delta must be in (0, 1), got {delta!r}")
     limit = _check_n(max_points if max_points is not None else 100 * basis.m, "max_points")
     rng = check_seed(seed)
     xs: list[np.ndarray] = []

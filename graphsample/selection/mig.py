@@ -47,7 +47,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._backend import backend_of, native, to_backend, to_numpy
+from .._dask import check_client
 from .._random import SeedLike, check_seed, seed_key
+from ..errors import is_integer, is_real
 from . import _mig_cpu
 from .knn import check_threshold, kmeans, knn_graph, normalize_rows
 
@@ -114,6 +116,8 @@ def make_phi(phi: str | Callable = "power", param: float | None = None, grad: Ca
     if phi == "sqrt":
         return Phi("sqrt", 0.5, eps)
     default = {"power": 0.8, "log1p": 0.0, "exp": 1.0}[phi]
+    if param is not None and not is_real(param):  # float(param) read '0.5' as 0.5, 'x' was NumPy's message
+        raise ValueError(f"the {phi} phi's param must be a number, got {param!r}")
     p = default if param is None else float(param)
     if phi == "power" and not 0 < p <= 1:
         raise ValueError(f"the power phi needs 0 < p <= 1 to be concave, got {p}")
@@ -153,7 +157,7 @@ def label_matrix(labels: Any, n_labels: int | None = None) -> sp.csr_matrix:
         rows, cols = [], []
         for i, ids in enumerate(labels):
             ids = list(ids)
-            if any(not isinstance(j, int | np.integer) for j in ids):
+            if any(not is_integer(j) for j in ids):
                 raise ValueError(f"labels of sample {i} must be integer label ids, got {ids!r}")
             rows += [i] * len(ids)
             cols += ids
@@ -247,10 +251,10 @@ def labels_from_embeddings(embeddings: Any, n_clusters: int, soft_top_m: int = 1
     X = np.asarray(_host(embeddings), dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"embeddings must be a non-empty 2-D array, got shape {X.shape}")
-    if not 1 <= n_clusters <= X.shape[0]:
-        raise ValueError(f"n_clusters must be in [1, {X.shape[0]}], got {n_clusters}")
-    if not 1 <= soft_top_m <= n_clusters:
-        raise ValueError(f"soft_top_m must be in [1, n_clusters], got {soft_top_m}")
+    if not (is_integer(n_clusters) and 1 <= n_clusters <= X.shape[0]):
+        raise ValueError(f"n_clusters must be in [1, {X.shape[0]}], got {n_clusters!r}")
+    if not (is_integer(soft_top_m) and 1 <= soft_top_m <= n_clusters):
+        raise ValueError(f"soft_top_m must be in [1, n_clusters], got {soft_top_m!r}")
     from .knn import _faiss_available
 
     method = kmeans_method or ("faiss" if _faiss_available() and X.shape[0] > 50_000 else "lloyd")
@@ -330,7 +334,7 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
         if not np.isfinite(E).all():
             raise ValueError("embeddings contain NaN or infinite values")
         if label_mode == "kmeans":
-            k = n_clusters or min(E.shape[0], max(2, int(round(math.sqrt(E.shape[0])))))
+            k = n_clusters if n_clusters is not None else min(E.shape[0], max(2, int(round(math.sqrt(E.shape[0])))))
             V, C = labels_from_embeddings(E, k, soft_top_m, seed)
             if graph is None:
                 graph = label_graph(C, threshold, label_knn) if threshold is not None or label_knn else None
@@ -459,6 +463,8 @@ def stochastic_sample_size(n: int, budget: int, epsilon: float) -> int:
 def _check_gain(gain: str, phi: Phi | None) -> Phi:
     """``phi`` (default :func:`make_phi`) after checking that ``gain`` is known and, for ``"linear"``, that a
     callable phi has its derivative."""
+    if phi is not None and not isinstance(phi, Phi):  # a name here was an AttributeError ('kind')
+        raise TypeError(f"phi must be a Phi (see make_phi) or None, got {phi!r}")
     phi = phi or make_phi()
     if gain not in GAINS:
         raise ValueError(f"unknown gain {gain!r}; choose one of {', '.join(GAINS)}")
@@ -476,7 +482,10 @@ def mig_run(problem: MIGProblem, budget: int | float, *, phi: Phi | None = None,
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     n = problem.n
-    init = np.unique(np.asarray([] if initial is None else list(initial), dtype=np.int64))
+    init = np.asarray([] if initial is None else list(initial))
+    if init.size and (init.ndim != 1 or init.dtype.kind not in "iu"):  # 0.5 was truncated to sample 0
+        raise ValueError(f"initial must be a sequence of sample indices (integers), got {initial!r}")
+    init = np.unique(init.astype(np.int64))
     if init.size and (init.min() < 0 or init.max() >= n):
         raise ValueError(f"initial indices must be in [0, {n}), got {int(init.min())}..{int(init.max())}")
     k = _budget(budget, n - init.size)
@@ -604,9 +613,10 @@ def mig_select_greedi(client: Any, problem: MIGProblem, budget: int, n_shards: i
     :math:`x \mathrel{+}= \delta^{(i_t)}`.
     """
     phi = _check_gain(gain, phi)
-    if n_shards < 1:
-        raise ValueError(f"n_shards must be at least 1, got {n_shards}")
+    if not (is_integer(n_shards) and n_shards >= 1):
+        raise ValueError(f"n_shards must be at least 1, got {n_shards!r}")
     k = _budget(budget, problem.n)
+    check_client(client)  # None was an AttributeError ('scatter')
     perm = check_seed(seed).permutation(problem.n)
     shards = [np.sort(s) for s in np.array_split(perm, n_shards) if s.size]
     kw = {"phi": phi, "gain": gain, "optimizer": "lazy"}

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import asarray_like, device_kwargs, device_of, namespace
+from ..errors import check_iterations, is_real
 
 __all__ = ["LpRegressionResult", "lp_regression", "lp_objective"]
 
@@ -103,10 +104,11 @@ def check_matrix(A: Any, name: str = "A") -> Any:
     return A
 
 
-def _check_vector(v: Any, n: int, name: str, xp: Any, like: Any, nonneg: bool = False) -> Any:
+def _check_vector(v: Any, n: int, name: str, xp: Any, like: Any, nonneg: bool = False, per: str = "row") -> Any:
     v = asarray_like(v, like, dtype=np.float64) if not _same_place(v, like) else v
     if v.ndim != 1 or v.shape[0] != n:
-        raise ValueError(f"{name} must be a vector of length {n} (one entry per row of A), got shape {tuple(v.shape)}")
+        raise ValueError(f"{name} must be a vector of length {n} (one entry per {per} of A), got shape "
+                         f"{tuple(v.shape)}")
     v = xp.astype(v, like.dtype)
     if not bool(xp.all(xp.isfinite(v))):
         raise ValueError(f"{name} contains NaN or infinite values")
@@ -122,11 +124,10 @@ def _same_place(v: Any, like: Any) -> bool:
 
 
 def check_p(p: float, upper: float | None = None) -> float:
-    """``p`` must be a finite real number >= 1 (and < ``upper`` when given)."""
-    try:
-        p = float(p)
-    except (TypeError, ValueError):
-        raise ValueError(f"p must be a number >= 1, got {p!r}") from None
+    """``p`` must be a finite real number >= 1 (and < ``upper`` when given); a string or a bool is not one."""
+    if not is_real(p):
+        raise ValueError(f"p must be a number >= 1, got {p!r}")
+    p = float(p)
     if not np.isfinite(p) or p < 1:
         raise ValueError(f"p must be a finite number >= 1, got {p}")
     if upper is not None and p >= upper:
@@ -224,10 +225,25 @@ def _objective(r: Any, w: Any, p: float, xp: Any) -> Any:
     return xp.sum(t if w is None else w * t)
 
 
-def lp_objective(A: Any, b: Any, x: Any, p: float, weights: Any = None) -> float:
-    r"""The weighted :math:`\ell_p` residual norm :math:`(\sum_i w_i |a_i^\top x - b_i|^p)^{1/p}` as a float."""
+def _check_problem(A: Any, b: Any, p: float, weights: Any) -> tuple:
+    r"""The checked ``(p, A, xp, like, b, w)`` of an :math:`\ell_p` regression problem (see :func:`lp_regression`)."""
+    p = check_p(p)
+    A = check_matrix(A)
     xp = matrix_namespace(A)
-    return float(_objective(A @ x - b, weights, p, xp)) ** (1.0 / p)
+    like = A.data if _is_sparse(A) else A
+    b = _check_vector(b, A.shape[0], "b", xp, like)
+    w = None if weights is None else _check_vector(weights, A.shape[0], "weights", xp, like, nonneg=True)
+    return p, A, xp, like, b, w
+
+
+def lp_objective(A: Any, b: Any, x: Any, p: float, weights: Any = None) -> float:
+    r"""The weighted :math:`\ell_p` residual norm :math:`(\sum_i w_i |a_i^\top x - b_i|^p)^{1/p}` as a float.
+
+    ``A``, ``b``, ``p`` and ``weights`` are checked as by :func:`lp_regression`; ``x`` has one entry per column.
+    """
+    p, A, xp, like, b, w = _check_problem(A, b, p, weights)
+    x = _check_vector(x, A.shape[1], "x", xp, like, per="column")
+    return float(_objective(A @ x - b, w, p, xp)) ** (1.0 / p)
 
 
 def _line_search(r: Any, c: Any, w: Any, p: float, xp: Any, f0: float) -> tuple[float, float]:
@@ -306,15 +322,8 @@ def lp_regression(A: Any, b: Any, p: float, weights: Any = None, *, tol: float =
     weighted least-squares step costs two (n, k) x (k, k) products and a k x k eigendecomposition, and A's own
     conditioning does not enter the normal equations; ``x = M y`` at the end.
     """
-    p = check_p(p)
-    A = check_matrix(A)
-    xp = matrix_namespace(A)
-    like = A.data if _is_sparse(A) else A
-    n = A.shape[0]
-    b = _check_vector(b, n, "b", xp, like)
-    w = None if weights is None else _check_vector(weights, n, "weights", xp, like, nonneg=True)
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    p, A, xp, like, b, w = _check_problem(A, b, p, weights)
+    check_iterations(max_iter, tol)
     B, M = orthonormal_basis(A, xp)
     y = _weighted_solve(B, b, xp.ones_like(b) if w is None else w, xp)
     r = B @ y - b

@@ -40,9 +40,10 @@ from typing import Any, Literal
 import numba
 import numpy as np
 
-from .._backend import backend_of, device_kwargs, host_view, to_numpy
+from .._backend import backend_of, device_kwargs, device_of, host_view, to_numpy
 from .._ops import arange_like, scatter_add
 from .._random import SeedLike, random_uniform, seed_key, stream_key, uniform_array
+from ..errors import check_iterations, check_positive, is_integer, is_real
 from .regression import (_is_sparse, _scale_rows, check_matrix, check_p, lp_regression, matrix_namespace,
                          orthonormal_basis)
 
@@ -61,15 +62,11 @@ ScoreKind = Literal["uniform", "leverage", "root-leverage", "lewis", "sensitivit
 
 # --- small array helpers ----------------------------------------------------------------------
 
-def _is_int(v: Any) -> bool:
-    return not isinstance(v, bool) and isinstance(v, int | np.integer)
-
-
 def _check_eps_delta(eps: float, delta: float) -> None:
-    if not eps > 0 or not math.isfinite(eps):
-        raise ValueError(f"eps must be in (0, inf), got {eps}")
-    if not 0 < delta < 1:
-        raise ValueError(f"delta must be in (0, 1), got {delta}")
+    if not (is_real(eps) and eps > 0 and math.isfinite(eps)):
+        raise ValueError(f"eps must be in (0, inf), got {eps!r}")
+    if not (is_real(delta) and 0 < delta < 1):
+        raise ValueError(f"delta must be in (0, 1), got {delta!r}")
 
 
 def _like(A: Any) -> Any:
@@ -167,6 +164,8 @@ def sketch_size_bound(n: int, d: int, eps: float, delta: float, kind: SketchKind
       transform", 2011; Boutsidis & Gittens, SIMAX 2013, Lemma 4.1), capped at :math:`N`.
     """
     _check_eps_delta(eps, delta)
+    check_positive("n", n)
+    check_positive("d", d)
     if kind == "countsketch":
         return int(math.ceil((d * d + d) / (delta * eps * eps)))
     if kind == "srht":
@@ -186,6 +185,8 @@ def jl_dimension(n: int, eps: float, delta: float) -> int:
     from scipy.special import gammainc, gammaincc
 
     _check_eps_delta(eps, delta)
+    check_positive("n", n)
+
     def fail(r: int) -> float:  # chi2.sf(x, r) = Q(r/2, x/2), chi2.cdf(x, r) = P(r/2, x/2)
         return n * (gammaincc(r / 2, (1 + eps) * r / 2) + gammainc(r / 2, (1 - eps) * r / 2))
 
@@ -336,14 +337,14 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
         return _exact_leverage(A, xp)
     if method != "approx":
         raise ValueError(f"unknown method {method!r}; choose 'exact' or 'approx'")
-    if not 0 < eps <= 1:
-        raise ValueError(f"eps must be in (0, 1], got {eps}")
     _check_eps_delta(eps, delta)
+    if not eps <= 1:
+        raise ValueError(f"eps must be in (0, 1], got {eps}")
     if sketch not in ("countsketch", "srht"):
         raise ValueError(f"unknown sketch {sketch!r}; choose 'countsketch' or 'srht'")
-    if sketch_size is not None and (not _is_int(sketch_size) or sketch_size < 1):
+    if sketch_size is not None and (not is_integer(sketch_size) or sketch_size < 1):
         raise ValueError(f"sketch_size must be a positive number of rows, got {sketch_size}")
-    if jl_dim is not None and (not _is_int(jl_dim) or jl_dim < 0):
+    if jl_dim is not None and (not is_integer(jl_dim) or jl_dim < 0):
         raise ValueError(f"jl_dim must be an integer >= 0, got {jl_dim}")
     return _approx_leverage(A, xp, eps, delta, sketch, sketch_size, jl_dim, seed_key(seed))
 
@@ -385,8 +386,7 @@ def lewis_weights(A: Any, p: float, *, tol: float = 1e-12, max_iter: int = 200,
     p = check_p(p, upper=4.0)
     A = check_matrix(A)
     xp = matrix_namespace(A)
-    if not _is_int(max_iter) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter}")
+    check_iterations(max_iter, tol)
     if leverage not in ("exact", "approx"):
         raise ValueError(f"unknown leverage {leverage!r}; choose 'exact' or 'approx'")
     key = seed_key(seed) if leverage == "approx" else None
@@ -549,8 +549,13 @@ def mixture_scores(sigma: Any, tau: Any, a: float | None = None, b: float | None
     """
     xp = namespace_of_vector(sigma, "sigma")
     namespace_of_vector(tau, "tau")
+    if (backend_of(sigma), device_of(sigma)) != (backend_of(tau), device_of(tau)):  # was the library's TypeError
+        raise ValueError(f"sigma and tau must live in one array library on one device, got a {backend_of(sigma)} "
+                         f"array on {device_of(sigma)} and a {backend_of(tau)} array on {device_of(tau)}")
     if sigma.shape != tau.shape:
         raise ValueError(f"sigma and tau must have the same shape, got {tuple(sigma.shape)} and {tuple(tau.shape)}")
+    if not all(c is None or is_real(c) for c in (a, b)):
+        raise ValueError(f"the mixture coefficients a and b must be numbers (or None), got a={a!r}, b={b!r}")
     a = _even_share(xp, sigma, "sigma") if a is None else float(a)
     b = _even_share(xp, tau, "tau") if b is None else float(b)
     if a < 0 or b < 0 or not (np.isfinite(a) and np.isfinite(b)):
@@ -597,7 +602,7 @@ def total_sensitivity(A: Any, p: float, *, n_samples: int | None = None,
     A = check_matrix(A)
     if n_samples is None:
         return float(np.sum(to_numpy(lp_sensitivities(A, p)))), 0.0
-    if not _is_int(n_samples):
+    if not is_integer(n_samples):
         raise ValueError(f"n_samples must be an integer (or None for the exact total), got {n_samples!r}")
     if n_samples < 2:
         raise ValueError(f"n_samples must be >= 2 (or None for the exact total), got {n_samples}")
@@ -606,6 +611,8 @@ def total_sensitivity(A: Any, p: float, *, n_samples: int | None = None,
         sensitivity_upper_bound(H, p, "root-leverage"))
     u = u.astype(np.float64)  # a float64 CDF for the inverse-CDF draws, whatever A's dtype
     U = float(u.sum())
+    if U == 0:  # every bound u_i >= sigma_i is 0 (A = 0): the total is 0, as the exact sum says
+        return 0.0, 0.0
     cdf = np.cumsum(u / U)
     draws = _uniform(seed_key(seed), _S_TOTAL, n_samples, np.zeros(1))
     rows = np.minimum(np.searchsorted(cdf, draws * cdf[-1], side="right"), u.shape[0] - 1)
@@ -627,9 +634,9 @@ def inclusion_probabilities(scores: Any, size: float) -> Any:
     """
     xp = namespace_of_vector(scores, "scores")
     n = scores.shape[0]
+    if not (is_real(size) and 0 < size <= n):
+        raise ValueError(f"size must be in (0, n={n}], got {size!r}")
     size = float(size)
-    if not 0 < size <= n:
-        raise ValueError(f"size must be in (0, n={n}], got {size:g}")
     top = float(xp.max(scores))
     scores = scores / (top if top > 0 else 1.0)  # scale-free; keeps tiny scores out of overflow
     positive = scores > 0
@@ -660,8 +667,7 @@ def sample_by_scores(scores: Any, size: int, p: float, *, replace: bool = False,
     """
     xp = namespace_of_vector(scores, "scores")
     p = check_p(p)
-    if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
-        raise ValueError(f"size must be a positive integer, got {size!r}")
+    check_positive("size", size)
     key = seed_key(seed)
     n = scores.shape[0]
     if replace:

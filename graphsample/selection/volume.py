@@ -25,6 +25,7 @@ import numpy as np
 
 from .._random import SeedLike, seed_key, uniform_array
 from .._backend import device_kwargs, namespace
+from ..errors import check_positive, is_integer
 from .dpp import _check_count, _feature_spectrum, _k_dpp, _projection_features, as_matrix, unit_column_svd
 from .sensitivity import leverage_scores
 
@@ -58,10 +59,11 @@ def leverage_sampling(X: Any, n: int, *, seed: SeedLike = None) -> tuple[Any, An
     Draw ``s`` is the inverse CDF of ``p`` at the uniform (stream 0, counter ``s``). Reweight a fit by
     :math:`1/(n p_i)` for an unbiased sketch of :math:`X^\top X`.
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    check_positive("n", n)
     lev = leverage_scores(as_matrix(X, "X"))
     xp = namespace(lev)
+    if not float(xp.sum(lev)) > 0:  # the scores are 0/0 probabilities: every draw was the last row
+        raise ValueError("X is zero: its column space is empty, so no row has leverage")
     p = lev / xp.sum(lev)
     cum = xp.cumulative_sum(p)
     dev = device_kwargs(p)
@@ -81,7 +83,7 @@ def volume_sampling(X: Any, k: int, n_samples: int | None = None, *, seed: SeedL
     count = _check_count(n_samples)
     X = as_matrix(X, "X")
     N = X.shape[0]
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= N:
+    if not is_integer(k) or not 1 <= k <= N:
         raise ValueError(f"k must be an integer between 1 and the number of rows ({N}), got {k!r}")
     svd = unit_column_svd(X)  # once: the basis below and, for k < d, the k-DPP's spectrum
     U = _basis(svd)

@@ -32,7 +32,8 @@ import numpy as np
 
 from .._backend import asarray_like, backend_of, namespace, to_numpy
 from .._random import SeedLike
-from .srrw import Base, srrw
+from ..errors import check_positive, is_real
+from .srrw import Base, check_exponent, srrw
 
 Regime = Literal["walk_faster", "equal", "theta_faster"]
 
@@ -64,6 +65,8 @@ class NodeRegression:
     def __init__(self, X: Any, y: Any, *, loss: Literal["linear", "logistic"] = "linear", l2: float = 0.0):
         if loss not in ("linear", "logistic"):
             raise ValueError(f"loss must be 'linear' or 'logistic', not {loss!r}")
+        if not (hasattr(X, "ndim") and hasattr(y, "ndim")):
+            raise TypeError(f"X and y must be NumPy or torch arrays, got {type(X).__name__} and {type(y).__name__}")
         if X.ndim != 3 or y.shape != X.shape[:2]:
             raise ValueError(f"X must have shape (nodes, k, d) and y (nodes, k); got {tuple(X.shape)} and "
                              f"{tuple(y.shape)}")
@@ -72,8 +75,8 @@ class NodeRegression:
             raise ValueError("X and y must be finite")
         if loss == "logistic" and not bool(xp.all((y == 0) | (y == 1))):
             raise ValueError("logistic regression needs labels y in {0, 1}")
-        if l2 < 0:
-            raise ValueError(f"l2 must be >= 0, got {l2}")
+        if not (is_real(l2) and np.isfinite(l2) and l2 >= 0):
+            raise ValueError(f"l2 must be >= 0 and finite, got {l2!r}")
         self.X, self.y, self.loss, self.l2 = X, y, loss, float(l2)
 
     def __call__(self, nodes: Any, theta: Any) -> Any:
@@ -106,11 +109,8 @@ def step_exponents(regime: Regime, gamma_exp: float | None, beta_exp: float | No
     if regime not in REGIMES:
         raise ValueError(f"regime must be one of {', '.join(REGIMES)}, not {regime!r}")
     a, b = REGIMES[regime]
-    a = a if gamma_exp is None else float(gamma_exp)
-    b = b if beta_exp is None else float(beta_exp)
-    for name, v in (("gamma_exp", a), ("beta_exp", b)):
-        if not 0.5 < v <= 1.0:
-            raise ValueError(f"{name} must be in (0.5, 1], got {v}")
+    a = a if gamma_exp is None else check_exponent("gamma_exp", gamma_exp)
+    b = b if beta_exp is None else check_exponent("beta_exp", beta_exp)
     ok = {"walk_faster": b > a, "equal": a == b, "theta_faster": a > b}[regime]
     if not ok:
         raise ValueError(f"gamma_exp={a}, beta_exp={b} do not fit regime {regime!r} "
@@ -136,9 +136,10 @@ def sa_srrw(G: Any, grad: Callable[[Any, Any], Any], theta0: Any, n_steps: int, 
     checkpoints : how many (log-spaced) or which steps to record the iterates at.
     seed : int, Generator or None.
     """
+    if not callable(grad):
+        raise TypeError(f"grad must be a callable grad(nodes, theta), got {type(grad).__name__}")
     a, b = step_exponents(regime, gamma_exp, beta_exp)
-    if isinstance(n_runs, bool) or not isinstance(n_runs, int | np.integer) or n_runs < 1:
-        raise ValueError(f"n_runs must be a positive integer, got {n_runs!r}")
+    check_positive("n_runs", n_runs)
     xp = namespace(theta0)
     theta = xp.astype(theta0, xp.float64)
     if theta.ndim == 1:

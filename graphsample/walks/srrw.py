@@ -41,7 +41,7 @@ import numpy as np
 from .._backend import asarray_like, device_kwargs, host_view, is_gpu, namespace, to_numpy
 from .._ops import segment_sum
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError
+from ..errors import GraphsampleError, check_positive, is_integer, is_real
 from ..graph import Graph
 from . import _cpu
 from .walk import _use_weights, check_starts, check_target
@@ -169,12 +169,11 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
                                "enters or never leaves them; drop them or pass weighted=False")
     check_connected(G, weighted)
     logp, logp_self = base_chain(G, base, mu, weighted)
-    if not 0.5 < gamma_exp <= 1.0:
-        raise ValueError(f"gamma_exp must be in (0.5, 1], got {gamma_exp}")
-    alpha = np.asarray(repel_alpha, dtype=np.float64)
+    gamma_exp = check_exponent("gamma_exp", gamma_exp)
+    alpha = check_alpha(repel_alpha, f"a number >= 0 or an array of {n_steps} such numbers (one per step)")
     if alpha.ndim == 0:
         alpha = np.full(n_steps, float(alpha))
-    if alpha.shape != (n_steps,) or not np.all(np.isfinite(alpha)) or np.any(alpha < 0):
+    if alpha.shape != (n_steps,):
         raise ValueError(f"repel_alpha must be a number >= 0 or an array of {n_steps} such numbers (one per step)")
     steps = np.arange(1, n_steps + 1, dtype=np.float64)
     log_gamma = -gamma_exp * np.log(steps + 1.0)
@@ -186,6 +185,23 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
     host = (alpha, log_gamma, log_keep)
     host = tuple(asarray_like(a, G.indptr) for a in host)
     return SimpleNamespace(mu=mu, arrays=(logp, logp_self, xp.log(mu), mu, f, *host))
+
+
+def check_exponent(name: str, value: Any) -> float:
+    r"""A step-size exponent :math:`a` of :math:`\gamma_n = (n+1)^{-a}` in (0.5, 1] (the stochastic-approximation
+    range), as a float; raises a ValueError naming the parameter otherwise (a string or a bool too)."""
+    if not (is_real(value) and 0.5 < value <= 1.0):
+        raise ValueError(f"{name} must be in (0.5, 1], got {float(value) if is_real(value) else repr(value)}")
+    return float(value)
+
+
+def check_alpha(repel_alpha: Any, what: str = "a number >= 0") -> np.ndarray:
+    """``repel_alpha`` as a float64 array (any shape) of finite numbers >= 0; raises a ValueError saying it must
+    be ``what`` otherwise (strings and bools included)."""
+    alpha = np.asarray(to_numpy(repel_alpha) if hasattr(repel_alpha, "__dlpack__") else repel_alpha)
+    if alpha.dtype.kind not in "iuf" or not np.all(np.isfinite(alpha)) or np.any(alpha < 0):
+        raise ValueError(f"repel_alpha must be {what}")
+    return alpha.astype(np.float64)
 
 
 def _initial_state(G: Graph, inputs: SimpleNamespace, starts: Any, n_chains: int, checkpoints: np.ndarray,
@@ -224,14 +240,15 @@ def _draw_starts(mu: Any, n_chains: int, key: np.uint64) -> Any:
 
 
 def _checkpoints(checkpoints: Any, n_steps: int) -> np.ndarray:
-    if isinstance(checkpoints, int | np.integer):
+    if is_integer(checkpoints):
         if checkpoints < 1:
             raise ValueError(f"checkpoints must be >= 1, got {checkpoints}")
         return np.unique(np.geomspace(1, n_steps, int(checkpoints)).round().astype(np.int64))
-    c = np.unique(np.asarray(checkpoints, dtype=np.int64))
-    if c.ndim != 1 or c.size == 0 or c[0] < 1 or c[-1] > n_steps:
-        raise ValueError(f"checkpoints must be step numbers in 1..{n_steps}")
-    return c
+    c = np.asarray(checkpoints)
+    if c.ndim != 1 or c.size == 0 or c.dtype.kind not in "iu" or c.min() < 1 or c.max() > n_steps:
+        raise ValueError(f"checkpoints must be step numbers in 1..{n_steps} (a 1-D integer array) or a count >= 1, "
+                         f"got {checkpoints!r}")
+    return np.unique(c.astype(np.int64))
 
 
 def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: int = 1, starts: Any = None,
@@ -260,10 +277,8 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
         graphs where chains x nodes does not fit; ``x`` is then not returned) or ``"auto"`` (dense up to 1 GiB).
     seed : int, Generator or None.
     """
-    if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 1:
-        raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}")
-    if isinstance(n_chains, bool) or not isinstance(n_chains, int | np.integer) or n_chains < 1:
-        raise ValueError(f"n_chains must be a positive integer, got {n_chains!r}")
+    check_positive("n_steps", n_steps)
+    check_positive("n_chains", n_chains)
     n_steps, n_chains = int(n_steps), int(n_chains)
     if state not in ("auto", "dense", "sparse"):
         raise ValueError(f"state must be 'auto', 'dense' or 'sparse', not {state!r}")
@@ -275,7 +290,7 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
                                f"{need / 2**30:.1f} GiB; run fewer chains or steps per call")
     weighted = _use_weights(G, weighted)
     inputs = _chain_inputs(G, base=base, target=target, weighted=weighted, f=f, repel_alpha=repel_alpha,
-                           n_steps=n_steps, gamma_exp=float(gamma_exp))
+                           n_steps=n_steps, gamma_exp=gamma_exp)
     key = seed_key(seed)
     if starts is None:
         starts = _draw_starts(inputs.mu, n_chains, key)
@@ -333,8 +348,11 @@ def asymptotic_covariance(G: Graph, repel_alpha: float, *, base: Base = "mh", ta
     :math:`V(\alpha) = \sum_{i \ge 2} \frac{1 + \lambda_i}{(1 - \lambda_i)(2\alpha(1 + \lambda_i) + 1)} u_i u_i^T`
     from the eigenvalues and left eigenvectors of the base chain :math:`P`.
     """
+    alpha = check_alpha(repel_alpha)
+    if alpha.ndim:
+        raise ValueError("repel_alpha must be a number >= 0 (asymptotic_variance takes several)")
     lam, u = _base_spectrum(G, base, target, weighted)
-    return (u * _coefficients(lam, repel_alpha)) @ u.T
+    return (u * _coefficients(lam, float(alpha))) @ u.T
 
 
 def _check_f(G: Graph, f: Any, xp: Any) -> Any:
@@ -353,6 +371,6 @@ def asymptotic_variance(G: Graph, f: Any, repel_alpha: float | Any, *, base: Bas
     f = _check_f(G, np.asarray(f if isinstance(f, list | tuple) else to_numpy(f), dtype=np.float64), np)
     lam, u = _base_spectrum(G, base, target, weighted)
     proj = (f @ u) ** 2
-    alphas = np.asarray(repel_alpha, dtype=np.float64)
+    alphas = check_alpha(repel_alpha, "a number >= 0 or an array of such numbers")
     out = np.array([float(np.sum(proj * _coefficients(lam, a))) for a in alphas.ravel()]).reshape(alphas.shape)
     return float(out) if out.ndim == 0 else out

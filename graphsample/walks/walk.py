@@ -38,7 +38,7 @@ import numpy as np
 
 from .._backend import asarray_like, backend_of, host_view, is_gpu, namespace, native
 from .._random import SeedLike, seed_key
-from ..errors import GraphValidationError
+from ..errors import GraphValidationError, is_integer, is_real
 from ..graph import Graph
 from . import _cpu
 from ._step import F_ENV, F_INV_P, F_INV_Q, F_RESTART, I_ALIAS_MIN_DEG, I_DEAD_END_RESTART, I_MH, I_N2V, \
@@ -80,11 +80,13 @@ def _weight_tables(G: Graph) -> tuple[Any, Any, Any]:
 
 def check_starts(G: Graph, starts: Any) -> Any:
     """Start nodes as an int64 array on ``G``'s backend and device; raises on an unknown node id."""
-    if isinstance(starts, int | np.integer):
+    if is_integer(starts):
         starts = [int(starts)]
     xp = namespace(G.indptr)
     if isinstance(starts, list | tuple | range):
         starts = np.asarray(starts)
+    if _backend_or_none(starts) is None:
+        raise GraphValidationError(f"starts must be node ids (an int, a list or an array), got {starts!r}")
     if backend_of(starts) != backend_of(G.indptr):
         starts = asarray_like(starts, G.indptr)
     if starts.ndim != 1:
@@ -101,12 +103,12 @@ def check_starts(G: Graph, starts: Any) -> Any:
 
 
 def check_probability(name: str, value: float, *, upper_open: bool = True) -> float:
-    """A float in [0, 1) (or [0, 1]); raises a ValueError naming the parameter otherwise."""
-    value = float(value)
-    ok = 0.0 <= value < 1.0 if upper_open else 0.0 <= value <= 1.0
+    """A float in [0, 1) (or [0, 1]); raises a ValueError naming the parameter otherwise (a string or a bool too)."""
+    ok = is_real(value) and (0.0 <= value < 1.0 if upper_open else 0.0 <= value <= 1.0)
     if not ok:
-        raise ValueError(f"{name} must be in [0, 1{')' if upper_open else ']'}, got {value}")
-    return value
+        got = float(value) if is_real(value) else repr(value)
+        raise ValueError(f"{name} must be in [0, 1{')' if upper_open else ']'}, got {got}")
+    return float(value)
 
 
 def check_target(G: Graph, target: Any) -> Any:
@@ -139,8 +141,8 @@ def _parameters(G: Graph, *, p: float, q: float, restart_prob: float, weighted: 
                 target: Any, dead_end: str) -> tuple:
     """The kernel's inputs ``(cdf, aprob, aalias, h, fparams, iparams)`` on ``G``'s backend."""
     for name, v in (("p", p), ("q", q)):
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be a positive finite number, got {v}")
+        if not (is_real(v) and np.isfinite(v) and v > 0):
+            raise ValueError(f"{name} must be a positive finite number, got {float(v) if is_real(v) else repr(v)}")
     if dead_end not in ("stop", "restart"):
         raise ValueError(f"dead_end must be 'stop' or 'restart', not {dead_end!r}")
     node2vec = p != 1.0 or q != 1.0
@@ -205,7 +207,7 @@ def random_walks(G: Graph, starts: Any, length: int, *, p: float = 1.0, q: float
     """
     if return_ not in ("paths", "ends", "counts"):
         raise ValueError(f"return_ must be 'paths', 'ends' or 'counts', not {return_!r}")
-    if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 0:
+    if not is_integer(length) or length < 0:
         raise ValueError(f"length must be a non-negative integer, got {length!r}")
     length = int(length)
     starts = check_starts(G, starts)

@@ -170,10 +170,49 @@ def test_torch_gmm_steps():
     ({"n_init": -1}, "n_init"),
     ({"n_init": 1}, "n_init"),
     ({"seed": -1}, "seed"),
+    # strings went through float() or a bare comparison; NaN, inf and negative tolerances were kept
+    ({"p_min": "0.9"}, r"p_min must be in \(0, 1\], got '0.9'"),
+    ({"agreement_tol": float("nan")}, "agreement_tol must be a finite number in"),
+    ({"agreement_tol": -0.1}, "agreement_tol must be a finite number in"),
+    ({"min_bic_gain": "10"}, "min_bic_gain must be a finite number"),
+    ({"reg_covar": None}, "reg_covar must be a finite number in"),
+    ({"min_size": 2.5}, "min_size must be a positive integer, got 2.5"),
+    ({"n_init": 2.5}, "n_init"),
 ])
 def test_bad_parameters(kwargs, msg):
     with pytest.raises(ValueError, match=msg):
         PPP(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs,msg", [
+    # gmm_fit checked nothing: NaN data or reg_covar gave NaN fits, an empty X a ZeroDivisionError, 2-D labels a
+    # broadcasting error, host labels beside a torch X an AttributeError, a float k or max_iter bare TypeErrors
+    ({"X": np.full((20, 2), np.nan)}, "X contains NaN"),
+    ({"X": np.ones((0, 2)), "labels": np.zeros(0, int)}, "X is empty"),
+    ({"labels": np.zeros((20, 2), int)}, r"labels must be 20 integer cluster ids \(one per row of X\)"),
+    ({"labels": np.full(20, 0.5)}, "labels must be 20 integer cluster ids"),
+    ({"labels": np.arange(20) % 3}, r"labels must be cluster ids in 0..1, got values in 0..2"),
+    ({"k": 2.5}, "k must be a positive integer, got 2.5"),
+    ({"reg_covar": float("nan")}, "reg_covar must be a finite number in"),
+    ({"max_iter": 0}, "max_iter must be a positive integer"),
+    ({"tol": None}, "tol must be a number >= 0, got None"),
+    ({"covariance": "tied"}, "unknown covariance"),
+])
+def test_gmm_bad_input(kwargs, msg):
+    args = {"X": np.random.default_rng(0).normal(size=(20, 2)), "labels": np.arange(20) % 2, "k": 2, **kwargs}
+    with pytest.raises(ValueError, match=msg):
+        gmm_fit(args.pop("X"), args.pop("labels"), args.pop("k"), **args)
+
+
+def test_gmm_takes_host_labels_for_a_torch_matrix():
+    torch = pytest.importorskip("torch")
+    X, y = datasets.make_blobs(60, centers=2, n_features=2, random_state=3)
+    assert gmm_fit(torch.from_numpy(X), y, 2).bic == pytest.approx(gmm_fit(X, y, 2).bic, rel=1e-10)
+
+
+def test_repeatability_checks_n_orders():
+    with pytest.raises(ValueError, match="n_orders must be a positive integer, got 2.5"):  # a bare TypeError
+        repeatability(np.random.default_rng(0).normal(size=(20, 2)), n_orders=2.5)
 
 
 @pytest.mark.parametrize("X,msg", [

@@ -85,6 +85,7 @@ def test_unlabelled_nodes_are_left_out():
     (np.ones((10, 2, 2)), "1-D class vector or a 2-D"),
     (np.ones((10, 1), dtype=int), "at least two labels"),  # was scikit-learn's "mix of binary and multilabel"
     (np.r_[np.zeros(8, int), -np.ones(2, int)], "at least two labels"),
+    ([[0], [1, 2]] * 5, "got a ragged list"),  # was NumPy's 'inhomogeneous shape'
 ])
 def test_bad_labels(labels, message):
     with pytest.raises(ValueError, match=message):
@@ -97,6 +98,9 @@ def test_bad_labels(labels, message):
     ({"ratios": []}, "strictly between 0 and 1"),
     ({"repeats": 0}, "repeats must be a positive integer"),
     ({"C": -1.0}, "C must be > 0"),
+    ({"C": float("nan")}, "C must be > 0 and finite, got nan"),
+    ({"max_iter": 0}, "max_iter must be a positive integer, got 0"),  # ran scikit-learn untrained
+    ({"ratios": "0.5"}, "strictly between 0 and 1, got '0.5'"),  # was read as 0.5
     ({"ratios": [0.01]}, "leaves an empty training"),
 ])
 def test_bad_classification_arguments(kwargs, message):
@@ -172,6 +176,20 @@ def test_split_of_a_tree_needs_keep_connected_off():
     assert len(split_edges(path, 0.4, keep_connected=False, seed=0).test_pos) == 2
     with pytest.raises(ValueError, match="strictly between"):
         split_edges(path, 1.0)
+    for bad in ("0.5", None):  # a bare TypeError from round() / float()
+        with pytest.raises(ValueError, match=f"test_fraction must be strictly between 0 and 1, got {bad!r}"):
+            split_edges(path, bad)
+
+
+def test_link_prediction_checks_its_arguments():
+    split = split_edges(gs.from_edges(np.arange(30), (np.arange(30) + 1) % 30, directed=False), 0.3, seed=0)
+    E = np.random.default_rng(0).normal(size=(30, 4))
+    with pytest.raises(TypeError, match="split must be the EdgeSplit of split_edges, got tuple"):  # AttributeError
+        link_prediction(E, (1, 2))
+    with pytest.raises(ValueError, match="max_iter must be a positive integer, got 0"):  # an untrained model's AUC
+        link_prediction(E, split, max_iter=0)
+    with pytest.raises(ValueError, match="C must be > 0 and finite, got 0.0"):  # was scikit-learn's message
+        link_prediction(E, split, C=0.0)
 
 
 

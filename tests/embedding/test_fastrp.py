@@ -249,12 +249,30 @@ def test_features_on_backend(backend, to_b):
     ({"property_ratio": 0.5, "features": np.ones((3, 2))}, "features must have shape"),
     ({"property_ratio": 0.5, "features": np.full((30, 2), np.nan)}, "NaN"),
     ({"features": np.ones((30, 2))}, "property_ratio is 0"),
+    # strings went through float() and were accepted ('2' as 2.0), or failed with NumPy's conversion message
+    ({"beta": "-0.5"}, "beta must be a finite number, got '-0.5'"),
+    ({"s": "3"}, "s must be a number >= 1"),
+    ({"self_influence": "1"}, "self_influence must be a finite number"),
+    ({"property_ratio": "0.5"}, r"property_ratio must be in \[0, 1\], got '0.5'"),
+    ({"weights": "x"}, "weights must be a non-empty sequence of finite numbers, got 'x'"),
+    ({"weights": ["1", "2"]}, "weights must be a non-empty sequence of finite numbers"),
+    ({"property_ratio": 0.5, "features": "x"}, r"features must be a numeric matrix \(n_nodes x f\), got 'x'"),
 ])
 def test_bad_arguments(kwargs, message):
     G = random_graph()
     kwargs = {"dim": 8, **kwargs}
     with pytest.raises(ValueError, match=message):
         fastrp(G, **kwargs)
+
+
+@pytest.mark.parametrize("n_rows, s, message", [
+    (-4, 3.0, "n_rows must be an integer >= 0, got -4"),  # was 'math domain error'
+    (10, float("inf"), "s must be a finite number >= 1"),  # was 30 entries of value inf
+    (10, float("nan"), "s must be a finite number >= 1"),  # was 'cannot convert float NaN to integer'
+])
+def test_sparse_projection_checks_its_arguments(n_rows, s, message):
+    with pytest.raises(ValueError, match=message):
+        sparse_projection(seed_key(0), n_rows, range(3), s, np.zeros(1))
 
 
 def test_features_on_another_device_are_refused():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -153,6 +155,7 @@ def test_property_distribution(n, arcs, d):
     ({"dangling": "drop"}, "dangling"),
     ({"tol": 0}, "tol"),
     ({"max_iter": 0}, "max_iter"),
+    ({"max_iter": True}, "max_iter must be a positive integer, got True"),  # ran one iteration
     ({"method": "arnoldi"}, "method"),
     ({"personalization": np.ones(3)}, "one entry per node"),
     ({"personalization": np.full(30, np.nan)}, "NaN"),
@@ -180,6 +183,12 @@ def test_bad_graph_and_sources():
         personalized_pagerank(G, [1], top_k=0)
     with pytest.raises(ValueError, match="memory_budget"):
         personalized_pagerank(G, [1], memory_budget=0)
+    # top_k=True was the top 1 on NumPy and torch's own TypeError on a torch graph
+    for H in (G, G.to("torch")) if importlib.util.find_spec("torch") else (G,):
+        with pytest.raises(ValueError, match="top_k must be a positive integer, got True"):
+            personalized_pagerank(H, [1], top_k=True)
+    with pytest.raises(ValueError, match="memory_budget must be a positive number of bytes, got True"):
+        personalized_pagerank(G, [1], memory_budget=True)
 
 
 def test_numpy_scalars_are_numbers():

@@ -131,6 +131,8 @@ def test_alias_tree_distribution():
 
 def test_threshold_and_omega():
     assert walks_for_accuracy(0.5, 0.01, 0.01) == int(np.ceil((2 + 1 / 3) * np.log(200) / (0.25 * 0.01)))
+    with pytest.raises(ValueError, match="ask for 5.66e\\+37 walks per source"):  # returned that int, to overflow
+        walks_for_accuracy(1e-12, 1e-12, 1e-12)
     G = random_graph(seed=9)
     R = fully_personalized_pagerank(G, eps_rel=0.5, delta=0.1, threshold=0.05, top_k=None, min_value=0.05, seed=1)
     assert R.omega == walks_for_accuracy(0.5, 0.1, 0.05)
@@ -172,8 +174,17 @@ def test_wave_size_cost_model():
     ({"omega": 10, "engine": "pipeline", "segment_degree": -1}, "segment_degree"),
     ({"eps_rel": 2.0, "delta": 0.1, "threshold": 0.1}, "eps_rel"),
     ({"omega": 10, "damping": 1.5}, "damping"),
+    ({"omega": True}, "omega .* must be a positive integer, got True"),  # was one walk per source
+    ({"omega": 10, "top_k": True}, "top_k must be a positive integer or None, got True"),
+    ({"omega": 10**12}, r"omega=1000000000000 walks per source need .* more than memory_budget"),  # SystemError
+    ({"eps_rel": 1e-300, "delta": 0.1, "threshold": 0.1}, "walks per source, more than any run"),  # ZeroDivision
 ])
 def test_bad_input(kwargs, msg):
     G = random_graph(weighted=True)
     with pytest.raises(ValueError, match=msg):
         fully_personalized_pagerank(G, **kwargs)
+
+
+def test_progress_must_be_callable():
+    with pytest.raises(TypeError, match="progress must be a callable"):  # was "'int' object is not callable"
+        fully_personalized_pagerank(random_graph(), omega=10, progress=3)

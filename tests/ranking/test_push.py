@@ -42,6 +42,8 @@ def test_bad_input():
         forward_push(G, 0, dangling="uniform")
     with pytest.raises(ValueError, match="one source"):
         forward_push(G, [0, 1])
+    with pytest.raises(ValueError, match="one source"):  # a 2-D source was a bare 'only length-1 arrays' error
+        forward_push(G, [[0, 1]])
     with pytest.raises(ValueError, match="unknown node"):
         forward_push(G, 99)
 

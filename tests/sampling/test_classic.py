@@ -97,10 +97,22 @@ def test_bad_input():
         classic.random_node(G, float("nan"))
     with pytest.raises(ValueError, match="n_walkers"):
         classic.random_walk_jump(G, 0.5, n_walkers=0)
-    with pytest.raises(ValueError, match="restart / jump"):
+    with pytest.raises(ValueError, match="n_walkers must be a positive integer, got True"):  # was one walker
+        classic.frontier(G, 0.5, n_walkers=True)
+    # the message named "the restart / jump probability" for both; a string or None for any of these
+    # probabilities was a bare comparison TypeError, and p_node_edge=True counted as 1
+    with pytest.raises(ValueError, match=r"restart must be in \[0, 1\), got 1.0"):
         classic.random_walk_restart(G, 0.5, restart=1.0)
+    with pytest.raises(ValueError, match=r"jump must be in \[0, 1\), got '0.1'"):
+        classic.random_walk_jump(G, 0.5, jump="0.1")
+    with pytest.raises(ValueError, match=r"p_node_edge must be in \[0, 1\], got True"):
+        classic.random_node_edge(G, 0.5, p_node_edge=True)
     with pytest.raises(ValueError, match="p_forward"):
         classic.forest_fire(G, 0.5, p_forward=1.0)
+    with pytest.raises(ValueError, match=r"p_forward must be in \[0, 1\), got None"):
+        classic.forest_fire(G, 0.5, p_forward=None)
+    with pytest.raises(ValueError, match="backward_ratio must be >= 0 .* got backward_ratio=None"):
+        classic.forest_fire(G, 0.5, backward_ratio=None)
     with pytest.raises(ValueError, match="max_neighbors"):
         classic.snowball(G, 0.5, max_neighbors=-1)
     with pytest.raises(TypeError, match="graphsample Graph"):

@@ -312,6 +312,7 @@ def test_jdm_sample_on_gpu(backend):
     ({"p": 0.5, "rounding": "nearest"}, "rounding must be"),
     ({"p": 0.5, "on_infeasible": "ignore"}, "on_infeasible must be"),
     ({"p": 0.5, "n_swaps": -1}, "n_swaps must be"),
+    ({"p": 0.5, "n_swaps": True}, "n_swaps must be a non-negative integer, got True"),  # was one swap
 ])
 def test_bad_arguments(kwargs, match):
     G = random_digraph(50, 200, 0)

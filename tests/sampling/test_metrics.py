@@ -90,3 +90,11 @@ def test_l1_exact():
 def test_compare_bad_input():
     with pytest.raises(TypeError, match="two graphsample Graphs"):
         compare(random_graph(), np.eye(2))
+    # a negative or NaN n_sources was NumPy's 'negative dimensions', k=0 / k=-1 gave no singular values silently
+    for kwargs, message in [({"n_sources": -1}, "n_sources must be a positive integer, got -1"),
+                            ({"n_sources": float("nan")}, "n_sources must be a positive integer, got nan"),
+                            ({"k": 0}, "k must be a positive integer, got 0"), ({"k": 2.5}, "k must be a positive")]:
+        with pytest.raises(ValueError, match=message):
+            compare(random_graph(), random_graph(), **kwargs)
+    with pytest.raises(ValueError, match="original must be the dict profile"):
+        compare(random_graph(), random_graph(), original={"in": np.ones(3)})

@@ -219,11 +219,42 @@ def test_discrete_points_shape():
         (lambda: Discrete(np.ones((5, 2))), "linearly dependent"),
         (lambda: Discrete(np.eye(3))(np.array([5])), "out of range"),
         (lambda: index_set(2, 2, "cube"), "unknown index set"),
+        # a float, bool or string d / degree was a bare TypeError (or True a dimension of 1)
+        (lambda: index_set(2.0, 3), "the dimension must be an integer >= 1 and the degree an integer >= 0"),
+        (lambda: index_set(True, 3), "got d=True"),
+        (lambda: index_set(2, "3"), "got d=2 and degree='3'"),
+        (lambda: Tensor(Legendre, 2.5, 2), "the dimension must be an integer >= 1, got d=2.5"),
+        # a negative multi-index or a wrong width made a Tensor whose evaluation indexed garbage or failed
+        (lambda: Tensor(Legendre, 2, 2, indices=np.array([[0, -1]])), "indices must be a non-empty"),
+        (lambda: Tensor(Legendre, 2, 2, indices=np.array([[0, 1, 2]])), r"indices must be .* \(m, d=2\)"),
+        # enumerating the (degree + 1)**d candidates never finished; the set alone is C(100, 50) ~ 1e29
+        (lambda: index_set(50, 50), "more than 1000000 multi-indices"),
+        (lambda: ls.adaptive_dpp_points(Legendre(3), "0.5"), r"delta must be in \(0, 1\), got '0.5'"),
+        (lambda: Discrete(np.eye(3), weights="s"), "weights must be numbers, got 's'"),
+        (lambda: Legendre(3)("x"), "points must be numbers, got 'x'"),
     ],
 )
 def test_bad_inputs(call, message):
     with pytest.raises((ValueError, NotImplementedError), match=message):
         call()
+
+
+def test_tensor_family_must_be_a_univariate_basis():
+    with pytest.raises(TypeError, match="family must be a univariate Basis class"):
+        Tensor(int, 2, 2)
+
+
+@pytest.mark.parametrize("kind", ["total-degree", "hyperbolic-cross"])
+def test_index_set_matches_the_definition(kind):
+    from itertools import product
+
+    for d in range(1, 5):
+        for degree in range(6):
+            want = [a for a in product(range(degree + 1), repeat=d)
+                    if (sum(a) <= degree if kind == "total-degree" else np.prod(np.add(a, 1)) <= degree + 1)]
+            want.sort(key=lambda a: (sum(a), tuple(-v for v in a)))
+            np.testing.assert_array_equal(index_set(d, degree, kind), np.array(want, dtype=np.int64))
+    assert index_set(10, 10).shape == (184756, 10)  # C(20, 10): built without the 11**10 candidates
 
 
 def test_volume_rescaled_points_come_in_random_order():

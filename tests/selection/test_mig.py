@@ -242,6 +242,8 @@ def test_stochastic_sample_size():
     ({"embeddings": np.ones((4, 2)), "budget": 1, "label_mode": "words"}, "label_mode"),
     ({"embeddings": np.full((4, 2), np.nan), "budget": 1}, "NaN"),
     ({"embeddings": np.ones((4, 2)), "budget": 1, "n_clusters": 9}, "n_clusters"),
+    ({"embeddings": np.ones((4, 2)), "budget": 1, "n_clusters": 0}, r"n_clusters must be in \[1, 4\], got 0"),  # was sqrt(n)
+    ({"embeddings": np.ones((4, 2)), "budget": 1, "n_clusters": "2"}, "n_clusters must be in"),  # a bare TypeError
     # a NaN threshold compared false with every similarity: silently no label graph at all
     ({"labels": [[0], [1]], "budget": 1, "label_embeddings": np.eye(2), "threshold": float("nan")}, "threshold"),
     ({"embeddings": np.eye(4), "budget": 1, "threshold": float("nan")}, "threshold"),
@@ -253,6 +255,16 @@ def test_stochastic_sample_size():
 def test_bad_inputs(kwargs, msg):
     with pytest.raises(ValueError, match=msg):
         mig_select(**kwargs)
+
+
+def test_run_arguments_are_checked():
+    prob = pool(40, 5, seed=2)
+    with pytest.raises(ValueError, match=r"initial must be a sequence of sample indices \(integers\), got \[0.5\]"):
+        mig_run(prob, 3, initial=[0.5])  # was truncated to sample 0
+    with pytest.raises(TypeError, match="phi must be a Phi"):  # a name was an AttributeError
+        mig_run(prob, 3, phi="power")
+    with pytest.raises(ValueError, match="the power phi's param must be a number, got '0.5'"):  # read as 0.5
+        make_phi("power", "0.5")
 
 
 def test_label_matrix_formats():

@@ -60,6 +60,11 @@ def test_bad_gain_is_refused_before_any_work():
         mig_select_greedi(None, pool(50, 5, seed=1), 5, n_shards=2, phi=make_phi(np.sqrt))
 
 
+def test_client_is_checked():
+    with pytest.raises(TypeError, match="client must be a distributed.Client, got NoneType"):  # AttributeError
+        mig_select_greedi(None, pool(50, 5, seed=1), 5, n_shards=2)
+
+
 def test_bad_shards(client):
     with pytest.raises(ValueError, match="n_shards"):
         mig_select_greedi(client, pool(50, 5, seed=1), 5, n_shards=0)

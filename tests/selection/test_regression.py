@@ -165,7 +165,10 @@ def test_no_perturbation_improves_the_optimum(p, seed):
     (dict(A=np.ones(50)), "2-D matrix"),
     (dict(A=np.ones((0, 3)), b=np.ones(0)), "empty"),
     (dict(A=np.full((50, 2), np.inf)), "NaN or infinite"),
-    (dict(max_iter=0), "max_iter must be >= 1"),
+    (dict(max_iter=0), "max_iter must be a positive integer, got 0"),
+    (dict(max_iter=2.5), "max_iter must be a positive integer"),  # ran 3 iterations
+    (dict(tol=float("nan")), "tol must be a number >= 0, got nan"),  # ran to max_iter
+    (dict(tol="1e-6"), "tol must be a number >= 0"),  # was a bare comparison TypeError
 ])
 def test_bad_input(args, message):
     kw = dict(A=np.random.default_rng(0).normal(size=(50, 2)), b=np.ones(50), p=1.0)
@@ -181,6 +184,31 @@ def test_half_precision_is_promoted():
     ref = lp_regression(A16.astype(np.float32), b, 1.5)
     res = lp_regression(A16, b, 1.5)
     assert res.x.dtype == np.float32 and res.objective == pytest.approx(ref.objective, rel=1e-5)
+
+
+@pytest.mark.parametrize("args, message", [
+    # lp_objective checked nothing: an empty A was a broadcasting error, NaN in A a NaN objective, p=0 a
+    # ZeroDivisionError, p=NaN a NaN objective, a host x next to a torch A torch's TypeError
+    (dict(A=np.ones((0, 3)), b=np.ones(0)), "A is empty"),
+    (dict(A=np.full((50, 3), np.nan)), "A contains NaN or infinite values"),
+    (dict(p=0), "p must be a finite number >= 1, got 0.0"),
+    (dict(p=float("nan")), "p must be a finite number >= 1"),
+    (dict(p="2"), "p must be a number >= 1, got '2'"),  # check_p ran float(p): '2' was p = 2
+    (dict(x=np.ones(2)), r"x must be a vector of length 3 \(one entry per column of A\)"),
+    (dict(b=np.ones(3)), r"b must be a vector of length 50 \(one entry per row of A\)"),
+])
+def test_objective_checks_its_inputs(args, message):
+    kw = dict(A=np.random.default_rng(0).normal(size=(50, 3)), b=np.ones(50), x=np.ones(3), p=1.5)
+    kw.update(args)
+    with pytest.raises(ValueError, match=message):
+        lp_objective(kw.pop("A"), kw.pop("b"), kw.pop("x"), kw.pop("p"))
+
+
+def test_objective_takes_x_from_the_host_for_a_torch_matrix():
+    torch = pytest.importorskip("torch")
+    A = np.random.default_rng(0).normal(size=(50, 3))
+    assert lp_objective(torch.from_numpy(A), np.ones(50), np.ones(3), 1.5) == pytest.approx(
+        lp_objective(A, np.ones(50), np.ones(3), 1.5), rel=1e-12)
 
 
 def test_bad_type():

@@ -168,6 +168,8 @@ def test_sketch_and_jl_sizes():
     (dict(method="approx", jl_dim=-1), "jl_dim must be"),
     (dict(method="approx", sketch_size=2.5), "sketch_size must be"),
     (dict(method="approx", jl_dim=2.5), "jl_dim must be"),
+    (dict(method="approx", eps="0.5"), "eps must be in .*, got '0.5'"),  # a bare comparison TypeError
+    (dict(method="approx", delta=None), r"delta must be in \(0, 1\), got None"),
 ])
 def test_leverage_bad_input(kw, message):
     with pytest.raises(ValueError, match=message):
@@ -361,3 +363,24 @@ def test_sensitivity_bad_input():
         sketch_size_bound(100, 3, 0.5, 0.0)
     with pytest.raises(ValueError, match="p must be a finite number >= 1"):
         lp_sensitivities(A, 0.9)
+    # sizes and tolerances: None or inf were bare TypeErrors / OverflowErrors, 0 or -1 rows gave a size anyway
+    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
+        jl_dimension(0, 0.5, 0.1)
+    with pytest.raises(ValueError, match="d must be a positive integer, got inf"):
+        sketch_size_bound(100, float("inf"), 0.5, 0.1)
+    with pytest.raises(ValueError, match="tol must be a number >= 0, got None"):
+        lewis_weights(A, 1, tol=None)
+    with pytest.raises(ValueError, match="mixture coefficients a and b must be numbers"):  # '2' was a = 2.0
+        mixture_scores(np.ones(3), np.ones(3), a="2", b=1.0)
+
+
+def test_mixture_of_two_libraries_is_refused():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="sigma and tau must live in one array library"):  # torch's TypeError
+        mixture_scores(torch.ones(3), np.ones(3))
+
+
+def test_sampled_total_sensitivity_of_the_zero_matrix_is_zero():
+    # the exact total was 0 but the sampled estimate divided 0 by 0: (nan, nan)
+    Z = np.zeros((10, 2))
+    assert total_sensitivity(Z, 1) == (0.0, 0.0) == total_sensitivity(Z, 1, n_samples=5, seed=0)

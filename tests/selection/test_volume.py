@@ -138,6 +138,8 @@ def test_leverage_scores_and_sampling():
         (lambda: volume_sampling(np.full((4, 2), np.inf), 2), "NaN or infinite"),
         (lambda: volume_sampling(np.ones((4, 2)), 2, n_samples=-1), "n_samples"),
         (lambda: leverage_sampling(np.ones((4, 2)), 0), "positive integer"),
+        # probabilities 0/0: every draw was the last row, returned with NaN probabilities
+        (lambda: leverage_sampling(np.zeros((4, 2)), 3), "X is zero"),
         (lambda: leverage_scores(np.ones(4)), "2-D"),
     ],
 )

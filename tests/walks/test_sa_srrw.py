@@ -87,6 +87,7 @@ def test_user_gradient_in_torch():
     ({"regime": "walk_faster", "gamma_exp": 0.95}, "do not fit regime 'walk_faster'"),
     ({"beta_exp": 1.2, "gamma_exp": 1.2}, r"must be in \(0.5, 1\]"),
     ({"n_runs": 0}, "n_runs must be a positive integer"),
+    ({"beta_exp": "0.8"}, r"beta_exp must be in \(0.5, 1\], got '0.8'"),  # was read as 0.8
     ({"theta0": np.zeros((2, 3)), "n_runs": 3}, "theta0 must have shape"),
     ({"grad": lambda nodes, theta: theta[:, :1]}, "grad returned shape"),
 ])
@@ -103,12 +104,23 @@ def test_bad_inputs(kwargs, message):
     ({"y": np.full((20, 5), np.nan)}, "finite"),
     ({"y": np.full((20, 5), 2.0), "loss": "logistic"}, "labels y in"),
     ({"l2": -1.0}, "l2 must be >= 0"),
+    ({"l2": float("nan")}, "l2 must be >= 0 and finite, got nan"),  # gave NaN gradients
 ])
 def test_bad_regression_data(kwargs, message):
     X, y = regression_data("linear")
     args = {"X": X, "y": y, **kwargs}
     with pytest.raises(ValueError, match=message):
         NodeRegression(args.pop("X"), args.pop("y"), **args)
+
+
+def test_grad_must_be_callable():
+    with pytest.raises(TypeError, match="grad must be a callable grad"):  # was "'int' object is not callable"
+        sa_srrw(ring_of_cliques(), 3, np.zeros(3), 10)
+
+
+def test_regression_data_must_be_arrays():
+    with pytest.raises(TypeError, match="X and y must be NumPy or torch arrays, got str and str"):  # AttributeError
+        NodeRegression("X", "y")
 
 
 def test_disconnected_graph_is_refused():

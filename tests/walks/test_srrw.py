@@ -190,6 +190,14 @@ def test_backends_agree(backend, to_b):
     ({"f": np.ones(3)}, "one finite value per node"),
     ({"f": np.full(10, np.nan)}, "one finite value per node"),
     ({"checkpoints": [0]}, "checkpoints must be step numbers"),
+    # strings and bools were read as numbers, fractional steps truncated, inf / None / NaN bare int() errors
+    ({"gamma_exp": "1"}, r"gamma_exp must be in \(0.5, 1\], got '1'"),
+    ({"repel_alpha": "1"}, "repel_alpha must be a number >= 0"),
+    ({"repel_alpha": True}, "repel_alpha must be a number >= 0"),
+    ({"checkpoints": [2.5]}, r"checkpoints must be step numbers in 1..10 \(a 1-D integer array\) or a count >= 1"),
+    ({"checkpoints": [[1, 2]]}, "checkpoints must be step numbers"),
+    ({"checkpoints": float("inf")}, "checkpoints must be step numbers"),
+    ({"checkpoints": None}, "checkpoints must be step numbers"),
     ({"starts": [11]}, "unknown start node 11"),
     ({"starts": [1, 2]}, "one node per chain"),
     ({"state": "hash"}, "state must be"),
@@ -206,6 +214,15 @@ def test_asymptotic_variance_checks_f(f):
     # a wrong length was numpy's matmul error, NaN values a silent NaN variance
     with pytest.raises(ValueError, match="one finite value per node"):
         asymptotic_variance(barbell(), f, 1.0)
+
+
+@pytest.mark.parametrize("alpha", [float("nan"), -1.0, "1", np.array([0.0, -1.0])])
+def test_closed_forms_check_repel_alpha(alpha):
+    # NaN or negative alphas gave a silent NaN/inf covariance, a string a NumPy ufunc error
+    with pytest.raises(ValueError, match="repel_alpha must be a number >= 0"):
+        asymptotic_covariance(barbell(), alpha)
+    with pytest.raises(ValueError, match="repel_alpha must be a number >= 0"):
+        asymptotic_variance(barbell(), np.ones(10), alpha)
 
 
 def test_closed_forms_refuse_weighted_without_weights():

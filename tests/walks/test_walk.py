@@ -268,6 +268,14 @@ def test_paths_follow_arcs(edges, length, directed, seed):
     ({"q": float("nan")}, "q must be a positive finite"),
     ({"restart_prob": 1.0}, r"restart_prob must be in \[0, 1\)"),
     ({"restart_prob": -0.1}, r"restart_prob must be in \[0, 1\)"),
+    # strings and bools were read as numbers (float('0.5'), True as 1), None reached float() or np.isfinite
+    ({"restart_prob": "0.5"}, r"restart_prob must be in \[0, 1\), got '0.5'"),
+    ({"restart_prob": None}, r"restart_prob must be in \[0, 1\), got None"),
+    ({"p": "2"}, "p must be a positive finite number, got '2'"),
+    ({"q": True}, "q must be a positive finite number, got True"),
+    ({"starts": True}, "starts must be node ids"),  # was node 1
+    ({"starts": None}, r"starts must be node ids \(an int, a list or an array\), got None"),
+    ({"starts": 1.0}, "starts must be node ids"),
     ({"return_": "nodes"}, "return_ must be"),
     ({"weighted": True}, "graph has no weights"),
     ({"dead_end": "stay"}, "dead_end must be"),

@@ -75,10 +75,21 @@ def seed_option(f: Callable) -> Callable:
                         help="Random seed (the same seed gives the same result on every backend).")(f)
 
 
+def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Callback of the options that name a file to write: an empty path is a usage error (it would name the
+    current folder: ``convert -o ''`` wrote its arrays there)."""
+    if value == "":
+        raise click.BadParameter("an empty path; give a file name", ctx, param)
+    return value
+
+
 def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.") -> Callable:
-    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is."""
-    return click.option("-o", "--output", required=required, default=None if required else "-",
-                        show_default=not required, help=help)
+    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is.
+
+    A required one has no default at all: click >= 8.3 takes an explicit ``default=None`` for a given value and
+    no longer reports the missing option (the command then failed on ``Path(None)``)."""
+    default = {} if required else {"default": "-", "show_default": True}
+    return click.option("-o", "--output", required=required, callback=output_path, help=help, **default)
 
 
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,

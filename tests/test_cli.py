@@ -296,3 +296,35 @@ def test_output_defaults_are_shown_in_help():
             assert "[default: -]" in " ".join(run(*name.split(), "--help").output.split()), name
             shown.append(name)
     assert {"sample", "walk", "pagerank", "embed fastrp", "select mig", "cluster ppp"} <= set(shown)
+
+
+@pytest.mark.parametrize("command", [["ppr"], ["embed", "line"], ["embed", "node2vec"], ["convert"]])
+def test_a_missing_required_output_is_a_usage_error(command):
+    # click >= 8.3 took the explicit default=None of a required -o for a value: ppr and embed line/deepwalk/node2vec
+    # ran (embed trained) and then failed with a TypeError traceback on Path(None)
+    r = run(*command, "-", "-q", input="0 1\n1 2\n")
+    assert r.exit_code == 2 and "Error: Missing option '-o' / '--output'." in r.output, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+
+
+@pytest.mark.parametrize("args", [["convert", "-", "-o", ""], ["walk", "-", "-o", ""], ["sample", "-", "-p", "1", "-o", ""],
+                                  ["embed", "fastrp", "-", "--dim", "2", "--row-labels", ""],
+                                  ["cluster", "ppp", "X.npy", "--separable", ""]])
+def test_an_empty_output_path_is_a_usage_error(tmp_path, monkeypatch, args):
+    # convert -o '' wrote indptr.npy, indices.npy and graph.json into the current folder and reported success;
+    # cluster --separable '' was silently skipped
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    r = run(*args, input="0 1\n1 2\n")
+    option = "'-o' / '--output'" if "-o" in args else f"'{next(a for a in args if a.startswith('--') and a != '--dim')}'"
+    assert r.exit_code == 2 and f"Error: Invalid value for {option}: an empty path; give a file name" in r.output, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy"]
+
+
+@pytest.mark.parametrize("args", [["walk", "-"], ["sample", "-", "-p", "1"], ["convert", "-"], ["pagerank", "-", "-q"]])
+def test_an_output_below_a_file_gives_one_line(tmp_path, args):
+    # NotADirectoryError (a file used as a folder) escaped as a traceback: only FileNotFoundError, IsADirectoryError
+    # and PermissionError were caught
+    (tmp_path / "f").write_text("")
+    target = tmp_path / "f" / "out.npz"
+    assert_one_line_error(run(*args, "-o", str(target), input="0 1\n1 2\n"), f"{target}: Not a directory")

@@ -291,9 +291,68 @@ def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = Non
         try:
             return f(*args, **kwargs)
         except ValueError as exc:
-            raise click.ClickException(in_cli_terms(str(exc), names)) from None
+            raise _cli_error(exc, names) from None
 
     return wrapper
+
+
+def _cli_error(exc: ValueError, names: dict[str, str] | None) -> click.ClickException:
+    """The CLI error for a library ``ValueError``: a usage error (status 2, ``Invalid value for '--opt': ...``) when
+    the library checked a parameter that an option gave, i.e. its message led with the parameter's name (``restart_prob
+    must be in [0, 1)``, ``k = 9 exceeds the rank``); else one line, status 1 (a bad file, an unknown node, ...)."""
+    from graphsample.errors import DatasetError, InputFormatError
+
+    text = str(exc)
+    message = in_cli_terms(text, names)
+    if not isinstance(exc, InputFormatError | DatasetError) and not text.startswith("-"):
+        ctx = click.get_current_context()
+        led = [(opt, p) for p in ctx.command.params if isinstance(p, click.Option) for opt in p.opts
+               if message.startswith(opt + " ")]
+        if led:
+            opt, param = max(led, key=lambda x: len(x[0]))
+            rest = message[len(opt):].lstrip()
+            return click.BadParameter(rest[2:] if rest.startswith("= ") else rest, ctx, param)
+    return click.ClickException(message)
+
+
+def option_error(opt: str, message: str) -> click.BadParameter:
+    """A usage error about option ``opt`` of the running command, in click's own form (``Error: Invalid value for
+    '-p' / '--fraction': message``, status 2), for what a command checks itself."""
+    ctx = click.get_current_context()
+    param = next(p for p in ctx.command.params if opt in p.opts)
+    return click.BadParameter(message, ctx, param)
+
+
+def node_ids(G: Any, text: str, option: str, what: str = "comma-separated node labels") -> np.ndarray:
+    """The internal ids of the comma-separated node labels ``text`` given to ``option`` (``--starts``,
+    ``--personalize``), read as integers when ``G``'s labels are integers. No label, or one that is not an integer
+    where the labels are, is a usage error asking for ``what``; a label that is not a node of ``G`` is one
+    :class:`GraphsampleError` line naming the option (an unknown node)."""
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise option_error(option, f"give {what}")
+    if G.node_ids is not None and G.node_ids.dtype.kind in "UO":
+        labels = np.array(items)
+    else:
+        try:
+            labels = np.array([int(t) for t in items])
+        except ValueError:
+            raise option_error(option, f"node labels of this graph are integers, got {text!r}") from None
+    try:
+        return np.asarray(G.index_of(labels))
+    except GraphsampleError as exc:
+        raise GraphsampleError(f"{option}: {exc}") from None
+
+
+class FloatRange(click.FloatRange):
+    """click's FloatRange that also refuses NaN, which passes all of click's bounds (every comparison with NaN is
+    false): ``--restart nan`` reached the library as ``damping must be ...``, a name the command does not have."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        rv = super().convert(value, param, ctx)
+        if rv != rv:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return rv
 
 
 #: characters around a name that make it part of something else: a path, a file name, a quoted value, an option

@@ -7,7 +7,7 @@ import json
 import click
 import numpy as np
 
-from ._common import load_matrix, output_option, output_path, save_array, user_errors
+from ._common import FloatRange, load_matrix, output_option, output_path, save_array, user_errors
 
 
 @click.group()
@@ -24,7 +24,7 @@ def cluster() -> None:
               help="Covariance of the validating Gaussian mixture: full or diagonal.")
 @click.option("--n-init", type=click.IntRange(min=0), default=0, show_default=True,
               help="Extra seeded k-means++ restarts per k (0: none, nothing random; else at least 2).")
-@click.option("--p-min", type=click.FloatRange(0, 1, min_open=True), default=0.9, show_default=True,
+@click.option("--p-min", type=FloatRange(0, 1, min_open=True), default=0.9, show_default=True,
               help="Posterior needed to be in the separable set.")
 @click.option("--standardize/--no-standardize", default=True, show_default=True, help="z-score features first.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,

@@ -55,9 +55,9 @@ def dpp(data: str, n_samples: int | None, seed: int | None, backend: str, device
     from graphsample.selection.dpp import k_dpp, projection_dpp
     from graphsample.selection.volume import column_basis
 
-    X = _load_matrix(data, backend, device)
     if projection and k is not None:
-        raise click.ClickException("--projection and -k exclude each other")
+        raise click.UsageError("--projection and -k exclude each other")
+    X = _load_matrix(data, backend, device)
     if projection:
         out = projection_dpp(column_basis(X), n_samples, seed=seed)
     elif k is not None:

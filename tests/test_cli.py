@@ -246,22 +246,60 @@ def test_backend_and_device_options_are_the_same_everywhere():
     assert len(set(seen.values())) == 1, seen
 
 
-@pytest.mark.parametrize("args, message", [
-    (["walk", "-", "--restart-prob", "1"], "--restart-prob must be in [0, 1), got 1.0"),  # was restart_prob
-    (["walk", "-", "--q", "0"], "--q must be a positive finite number, got 0.0"),
-    (["walk", "-", "--non-backtracking", "--p", "-1"], "--p must be a positive finite number"),
-    (["sample", "-", "--fraction", "2"], "--fraction must be in (0, 1], got 2.0"),  # was 'fraction p' (jdm_sample's)
-    (["sample", "-", "-m", "forest-fire", "--fraction", "0"], "--fraction must be in (0, 1], got 0.0"),
-    (["pagerank", "-", "--max-iter", "0"], "--max-iter must be a positive integer, got 0"),  # was max_iter
-    (["pagerank", "-", "--damping", "1"], "--damping must be a number in [0, 1), got 1.0"),
-    (["embed", "fastrp", "-", "--block-size", "0"], "--block-size must be a positive integer, got 0"),
-    (["embed", "fastrp", "-", "--s", "0.5"], "--s must be a number >= 1"),
-    (["embed", "fastrp", "-", "--weights", ","], "--weights must be a non-empty sequence of finite numbers"),
-    (["evaluate", "link-prediction", "-", "--dim", "0"], "--dim must be a positive integer, got 0"),
+def assert_usage_error(result, option, message):
+    """click's usage error about ``option``: the usage line, a hint, and 'Error: Invalid value for ...', status 2."""
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Usage: ") and "Traceback" not in result.output, result.output
+    assert f"\nError: Invalid value for {option}: {message}" in result.output, result.output
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["walk", "-", "--restart-prob", "1"], "'--restart-prob'", "must be in [0, 1), got 1.0"),  # was restart_prob
+    (["walk", "-", "--q", "0"], "'--q'", "must be a positive finite number, got 0.0"),
+    (["walk", "-", "--non-backtracking", "--p", "-1"], "'--p'", "must be a positive finite number"),
+    (["sample", "-", "--fraction", "2"], "'-p' / '--fraction'", "must be in (0, 1], got 2.0"),  # was 'fraction p'
+    (["sample", "-", "-m", "forest-fire", "--fraction", "0"], "'-p' / '--fraction'", "must be in (0, 1], got 0.0"),
+    (["pagerank", "-", "--max-iter", "0"], "'--max-iter'", "must be a positive integer, got 0"),  # was max_iter
+    (["pagerank", "-", "--damping", "1"], "'--damping'", "must be a number in [0, 1), got 1.0"),
+    (["embed", "fastrp", "-", "--block-size", "0"], "'--block-size'", "must be a positive integer, got 0"),
+    (["embed", "fastrp", "-", "--s", "0.5"], "'--s'", "must be a number >= 1"),
+    (["evaluate", "link-prediction", "-", "--dim", "0"], "'--dim'", "must be a positive integer, got 0"),
+    (["evaluate", "link-prediction", "-", "--test-fraction", "nan"], "'--test-fraction'",
+     "must be strictly between 0 and 1, got nan"),
+    (["embed", "line", "-", "--epochs", "0", "-o", "-"], "'--epochs'", "must be a number > 0, got 0.0"),  # num_epoch
 ])
-def test_library_errors_name_the_cli_options(args, message):
+def test_library_errors_name_the_cli_options(args, option, message):
+    # the library checks these parameters; a bad value was one line with status 1, where click's own range
+    # checks (--walks-per-node 0, ppr --restart 1) give the usage error with status 2: now both do
     ring = "".join(f"{i} {(i + 1) % 12}\n{i} {(i + 5) % 12}\n" for i in range(12))
-    assert_one_line_error(run(*args, input=ring), f"Error: {message}")
+    assert_usage_error(run(*args, input=ring), option, message)
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["ppr", "-", "--restart", "nan", "-o", "-"], "'--restart'", "'nan' is not a number"),  # was 'damping must be'
+    (["cluster", "ppp", "X.npy", "--p-min", "nan"], "'--p-min'", "'nan' is not a number"),
+    (["select", "mig", "pool.jsonl", "--threshold", "nan"], "'--threshold'", "'nan' is not a number"),  # ignored
+    (["select", "mig", "pool.jsonl", "--threshold", "2"], "'--threshold'", "2.0 is not in the range -1<=x<=1."),
+    (["select", "dpp", "X.npy", "-k", "9"], "'-k'", "9 exceeds the rank of L (2)"),  # was '-k = 9 exceeds'
+    (["select", "sensitivity", "X.npy", "--size", "9"], "'--size'", "9 exceeds the number of rows 8"),
+])
+def test_bad_values_are_usage_errors_in_the_options_terms(tmp_path, monkeypatch, args, option, message):
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    (tmp_path / "pool.jsonl").write_text("".join(f'{{"labels": [{i % 3}]}}\n' for i in range(8)))
+    assert_usage_error(run(*args, input="0 1\n1 2\n"), option, message)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["select", "dpp", "X.npy", "--projection", "-k", "2"], "--projection and -k exclude each other"),
+    (["ppr", "-", "--workers", "1", "--scheduler-file", "s.json", "-o", "-"], "give --scheduler-file or --workers, not both"),
+])
+def test_options_that_exclude_each_other_are_usage_errors(tmp_path, monkeypatch, args, message):
+    # both were one line with status 1, where select mig's --scores with --score-field was a usage error (2)
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.ones((3, 2)))
+    r = run(*args, input="0 1\n")
+    assert r.exit_code == 2 and r.output.startswith("Usage: ") and f"\nError: {message}\n" in r.output, r.output
 
 
 def test_in_cli_terms_renames_parameters_only():

@@ -299,12 +299,13 @@ def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = Non
 def _cli_error(exc: ValueError, names: dict[str, str] | None) -> click.ClickException:
     """The CLI error for a library ``ValueError``: a usage error (status 2, ``Invalid value for '--opt': ...``) when
     the library checked a parameter that an option gave, i.e. its message led with the parameter's name (``restart_prob
-    must be in [0, 1)``, ``k = 9 exceeds the rank``); else one line, status 1 (a bad file, an unknown node, ...)."""
-    from graphsample.errors import DatasetError, InputFormatError
+    must be in [0, 1)``, ``k = 9 exceeds the rank``); else one line, status 1 (a bad file, an unknown node, a missing
+    backend or GPU, ...)."""
+    from graphsample.errors import BackendUnavailableError, DatasetError, InputFormatError
 
     text = str(exc)
     message = in_cli_terms(text, names)
-    if not isinstance(exc, InputFormatError | DatasetError) and not text.startswith("-"):
+    if not isinstance(exc, InputFormatError | DatasetError | BackendUnavailableError) and not text.startswith("-"):
         ctx = click.get_current_context()
         led = [(opt, p) for p in ctx.command.params if isinstance(p, click.Option) for opt in p.opts
                if message.startswith(opt + " ")]
@@ -321,6 +322,17 @@ def option_error(opt: str, message: str) -> click.BadParameter:
     ctx = click.get_current_context()
     param = next(p for p in ctx.command.params if opt in p.opts)
     return click.BadParameter(message, ctx, param)
+
+
+def float_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
+    """Callback of the options that take comma-separated numbers (``--weights 0,1,2``, ``--ratios 0.1,0.5``): the
+    list of floats, or None; anything that is not a number is a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return [float(x) for x in value.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated numbers, got {value!r}", ctx, param) from None
 
 
 def node_ids(G: Any, text: str, option: str, what: str = "comma-separated node labels") -> np.ndarray:

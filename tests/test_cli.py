@@ -366,3 +366,41 @@ def test_an_output_below_a_file_gives_one_line(tmp_path, args):
     (tmp_path / "f").write_text("")
     target = tmp_path / "f" / "out.npz"
     assert_one_line_error(run(*args, "-o", str(target), input="0 1\n1 2\n"), f"{target}: Not a directory")
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["embed", "fastrp", "-", "--weights", "1,x"], "'--weights'", "expected comma-separated numbers, got '1,x'"),
+    (["embed", "fastrp", "-", "--weights", ","], "'--weights'", "must be a non-empty sequence of finite numbers"),
+    (["evaluate", "node-classification", "E.npy", "y.npy", "--ratios", "0.5,x"], "'--ratios'",
+     "expected comma-separated numbers, got '0.5,x'"),  # both were 'Invalid value: ...', naming no option
+    (["evaluate", "node-classification", "E.npy", "y.npy", "--ratios", "1.5"], "'--ratios'",
+     "must be numbers strictly between 0 and 1, got [1.5]"),  # was 'training ratios must be ...', status 1
+    (["evaluate", "node-classification", "E.npy", "y.npy", "--jobs", "0"], "'--jobs'",
+     "must not be 0: give a number of jobs, or -1 for every CPU"),  # was scikit-learn's 'n_jobs == 0 in Parallel'
+    (["embed", "line", "-", "--partitions", "x", "-o", "-"], "'--partitions'", "must be an integer or 'auto', got 'x'"),
+    (["embed", "deepwalk", "-", "--augmentation-step", "1.5", "-o", "-"], "'--augmentation-step'",
+     "must be an integer or 'auto', got '1.5'"),
+    (["embed", "line", "-", "--devices", "gpu", "-o", "-"], "'--devices'", "'gpu'; expected 'cpu', 'cuda' or 'cuda:N'"),
+    (["embed", "line", "-", "--devices", "cuda:0,gpu", "-o", "-"], "'--devices'", "a list must name GPUs as cuda:N"),
+])
+def test_option_values_the_commands_parse_are_usage_errors(tmp_path, monkeypatch, args, option, message):
+    monkeypatch.chdir(tmp_path)
+    np.save("E.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    np.save("y.npy", np.arange(8) % 2)
+    assert_usage_error(run(*args, input="0 1\n1 2\n2 0\n"), option, message)
+
+
+def test_only_parameter_checks_become_usage_errors():
+    # a missing backend or GPU, a bad file or dataset keep their one line and status 1, even where the message
+    # leads with a parameter's name (the GraphVite trainer's "device 'cuda': no CUDA GPU is usable here")
+    from graphsample.cli._common import _cli_error
+    from graphsample.errors import BackendUnavailableError, InputFormatError
+
+    cmd = click.Command("x", params=[click.Option(["--devices"]), click.Option(["--dim"])])
+    with click.Context(cmd):
+        assert isinstance(_cli_error(ValueError("dim must be > 0, got 0"), None), click.BadParameter)
+        assert isinstance(_cli_error(ValueError("device 'gpu' is bad"), {"device": "--devices"}), click.BadParameter)
+        for exc in (BackendUnavailableError("device 'cuda': no CUDA GPU is usable here"),
+                    InputFormatError("dim: no such file"), ValueError("--dim 3 needs a GPU")):
+            error = _cli_error(exc, {"device": "--devices"})
+            assert type(error) is click.ClickException and error.exit_code == 1, exc

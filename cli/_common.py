@@ -170,9 +170,12 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
         import scipy.sparse as sp
 
         try:
-            return sp.load_npz(path)
+            M = sp.load_npz(path)
         except (ValueError, OSError) as exc:
             raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix ({exc})") from None
+        if not np.isfinite(M.data).all():
+            raise InputFormatError(f"{path}: the matrix holds NaN or infinite values")
+        return M
     return text_matrix(sys.stdin if path == "-" else path, path)
 
 
@@ -194,8 +197,9 @@ def text_matrix(source: Any, path: str) -> np.ndarray:
 
 
 def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
-    """``X`` if it is a non-empty 2-D numeric matrix, else one :class:`~graphsample.errors.InputFormatError`
-    line naming ``path``."""
+    """``X`` if it is a non-empty 2-D numeric matrix of finite values, else one
+    :class:`~graphsample.errors.InputFormatError` line naming ``path`` (and the first row with a NaN or an
+    infinity: the library's own checks name their parameter, ``features`` or ``A``, which the user never typed)."""
     from graphsample.errors import InputFormatError
 
     if X.dtype.kind not in "fiu":
@@ -204,6 +208,9 @@ def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
         raise InputFormatError(f"{path}: expected a 2-D matrix (rows x columns), got shape {X.shape}")
     if X.size == 0:
         raise InputFormatError(f"{path}: the matrix is empty (shape {X.shape})")
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if bad.size:
+        raise InputFormatError(f"{path}: row {int(bad[0]) + 1} of the matrix holds NaN or infinite values")
     return X
 
 

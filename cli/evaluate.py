@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import (float_list, graph_options, input_argument, load_graph, load_npy, node_labels, option_error,
-                      seed_option, user_errors)
+from ._common import (float_list, graph_options, input_argument, load_graph, load_matrix, load_npy, node_labels,
+                      option_error, seed_option, user_errors)
 from ._embedding_files import load_embedding
 
 
@@ -37,7 +37,7 @@ def _load_labels(source: str, n_nodes: int):
 
     p = Path(source)
     if p.suffix == ".npz":
-        return sp.load_npz(p)
+        return load_matrix(source, sparse=True)
     if p.suffix == ".npy":
         return load_npy(source)
     with warnings.catch_warnings():  # an empty file: reported below, not as a loadtxt warning

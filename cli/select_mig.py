@@ -12,7 +12,7 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import FloatRange, load_npy, open_text, output_option, seed_option, user_errors
+from ._common import FloatRange, check_matrix, load_npy, open_text, output_option, seed_option, user_errors
 
 
 def _records(path: str) -> list[dict]:
@@ -24,9 +24,13 @@ def _records(path: str) -> list[dict]:
             raise InputFormatError("reading Parquet needs pyarrow (pip install pyarrow)") from None
         return pq.read_table(path).to_pylist()
     rows = []
-    stream = sys.stdin if path == "-" else open(path)
+    stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # bytes: an undecodable line names its number
     try:
-        for lineno, line in enumerate(stream, 1):
+        for lineno, raw in enumerate(stream, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputFormatError(f"{path}:{lineno}: not UTF-8 text") from None
             if not line.strip():
                 continue
             try:
@@ -37,7 +41,7 @@ def _records(path: str) -> list[dict]:
                 raise InputFormatError(f"{path}:{lineno}: each line must be a JSON object")
             rows.append(rec)
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
     if not rows:
         raise InputFormatError(f"{path}: no records")
@@ -152,7 +156,7 @@ def mig(pool: str, budget: int | float, labels_field: str, score_field: str | No
     if scores_path and score_field:
         raise click.UsageError("give --scores or --score-field, not both")
     if Path(pool).suffix == ".npy":
-        embeddings = load_npy(pool)
+        embeddings = check_matrix(load_npy(pool), pool)
     else:
         rows = _records(pool)
         if all(labels_field in r for r in rows):

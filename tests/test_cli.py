@@ -404,3 +404,49 @@ def test_only_parameter_checks_become_usage_errors():
                     InputFormatError("dim: no such file"), ValueError("--dim 3 needs a GPU")):
             error = _cli_error(exc, {"device": "--devices"})
             assert type(error) is click.ClickException and error.exit_code == 1, exc
+
+
+_MATRIX_COMMANDS = [["select", "dpp", "DATA", "-k", "1"], ["select", "volume", "DATA", "-k", "1"],
+                    ["select", "sensitivity", "DATA", "--size", "2"], ["cluster", "ppp", "DATA"],
+                    ["evaluate", "node-classification", "DATA", "y.npy"]]
+
+
+@pytest.mark.parametrize("command, name", [*((c, n) for c in _MATRIX_COMMANDS for n in ("X.npy", "X.txt")),
+                                           (["select", "mig", "DATA", "--budget", "1"], "X.npy"),  # JSONL otherwise
+                                           (["select", "sensitivity", "DATA", "--size", "2"], "X.npz")])  # sparse
+def test_nan_in_a_matrix_names_the_file_and_row(tmp_path, monkeypatch, command, name):
+    # was the library's 'features contains NaN or infinite values' (select dpp), 'A contains ...' (sensitivity),
+    # 'X contains ...' (volume, ppp): parameter names, and no file
+    monkeypatch.chdir(tmp_path)
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    X[2, 1] = np.inf if name == "X.txt" else np.nan
+    if name == "X.npy":
+        np.save(name, X)
+    elif name == "X.txt":
+        np.savetxt(name, X)
+    else:
+        import scipy.sparse as sp
+
+        sp.save_npz(name, sp.csr_array(X))
+    np.save("y.npy", np.arange(6) % 2)
+    args = [name if a == "DATA" else a for a in command]
+    where = "the matrix holds" if name == "X.npz" else "row 3 of the matrix holds"
+    assert_one_line_error(run(*args, "-o", "-") if command[0] != "evaluate" else run(*args),
+                          f"Error: {name}: {where} NaN or infinite values")
+
+
+def test_select_mig_pool_errors_name_the_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pool.jsonl").write_bytes(b'{"labels": [1]}\n{"labels": ["caf\xe9"]}\n')  # Latin-1, not UTF-8
+    assert_one_line_error(run("select", "mig", "pool.jsonl", "--budget", "1"), "Error: pool.jsonl:2: not UTF-8 text")
+    np.save("words.npy", np.array([["a", "b"], ["c", "d"]]))  # was "could not convert string to float: 'a'"
+    assert_one_line_error(run("select", "mig", "words.npy", "--budget", "1"),
+                          "Error: words.npy: expected a numeric matrix, got dtype <U1")
+
+
+def test_evaluate_labels_that_are_not_a_sparse_matrix_name_the_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save("E.npy", np.ones((4, 2)))
+    np.savez("y.npz", a=np.ones(3))  # was scipy's message alone, naming no file
+    assert_one_line_error(run("evaluate", "node-classification", "E.npy", "y.npz"),
+                          "Error: y.npz: not a scipy.sparse .npz matrix")

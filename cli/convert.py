@@ -26,6 +26,10 @@ def convert(input: str, output: str, **opts) -> None:
     if Path(output).suffix.lower() in (*TEXT_SUFFIXES, *_OPENERS):
         raise click.ClickException(f"convert writes binary CSR to a .npz file or a folder, and {output!r} names a "
                                    "text file; use NAME.npz, or a folder name without a text suffix")
+    target = Path(output)
+    if target.suffix != ".npz" and target.is_dir() and not (target / "graph.json").exists() and any(target.iterdir()):
+        raise click.ClickException(f"{output}: a folder that holds other files; convert writes a saved graph into a "
+                                   "folder of its own (a new or empty one, or one it wrote before)")
     G = load_graph(input, **opts)
     save(G, output)
     if not opts.get("quiet"):

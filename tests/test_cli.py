@@ -450,3 +450,24 @@ def test_evaluate_labels_that_are_not_a_sparse_matrix_name_the_file(tmp_path, mo
     np.savez("y.npz", a=np.ones(3))  # was scipy's message alone, naming no file
     assert_one_line_error(run("evaluate", "node-classification", "E.npy", "y.npz"),
                           "Error: y.npz: not a scipy.sparse .npz matrix")
+
+
+def test_convert_over_a_saved_folder_drops_its_stale_arrays(tmp_path):
+    # saving an unweighted graph over a weighted one left weights.npy (and node_ids.npy) behind, and load() read
+    # them back: the new graph came back weighted, with the old graph's weights
+    weighted, plain, folder = tmp_path / "w.txt", tmp_path / "p.txt", str(tmp_path / "g")
+    weighted.write_text("a b 0.5\nb c 2\nc a 1\n")
+    plain.write_text("0 1\n1 2\n2 0\n")
+    assert run("convert", str(weighted), "-o", folder, "-q").exit_code == 0
+    assert run("convert", str(plain), "-o", folder, "-q").exit_code == 0
+    G = gs.load(folder)
+    assert G.weights is None and G.node_ids is None and G.n_arcs == 3
+
+
+def test_convert_refuses_a_folder_of_other_files(tmp_path):
+    # convert -o FOLDER wrote indptr.npy, indices.npy, graph.json among whatever FOLDER held (e.g. -o .)
+    (tmp_path / "notes.txt").write_text("mine")
+    assert_one_line_error(run("convert", "-", "-o", str(tmp_path), input="0 1\n"), "a folder that holds other files")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    (tmp_path / "empty").mkdir()
+    assert run("convert", "-", "-o", str(tmp_path / "empty"), "-q", input="0 1\n").exit_code == 0

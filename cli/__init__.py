@@ -97,6 +97,8 @@ class LazyGroup(click.Group):
                                        else str(exc)) from None
         except MemoryError:
             raise click.ClickException("out of memory; try a smaller input or a larger machine") from None
+        except OverflowError as exc:  # a count that fits in 64 bits, but whose products do not
+            raise click.ClickException(f"a number is too large for this computation ({exc})") from None
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

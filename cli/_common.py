@@ -295,12 +295,25 @@ def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = Non
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
+        _check_int64(click.get_current_context())
         try:
             return f(*args, **kwargs)
         except ValueError as exc:
             raise _cli_error(exc, names) from None
 
     return wrapper
+
+
+def _check_int64(ctx: click.Context) -> None:
+    """Refuse, as a usage error, an integer option beyond 64 bits (``--length 100000000000000000000``): the kernels
+    take int64, and such a value ended in an OverflowError or a Numba typing error traceback. Options with their
+    own upper bound (--seed: 64 unsigned bits) keep it."""
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        bounded = isinstance(param.type, click.IntRange) and param.type.max is not None
+        if isinstance(value, int) and not isinstance(value, bool) and isinstance(param.type, click.types.IntParamType) \
+                and not bounded and not -2**63 <= value < 2**63:
+            raise click.BadParameter(f"{value} does not fit in 64 bits", ctx, param)
 
 
 def _cli_error(exc: ValueError, names: dict[str, str] | None) -> click.ClickException:

@@ -471,3 +471,30 @@ def test_convert_refuses_a_folder_of_other_files(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
     (tmp_path / "empty").mkdir()
     assert run("convert", "-", "-o", str(tmp_path / "empty"), "-q", input="0 1\n").exit_code == 0
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["walk", "-", "--length", str(10**20)], "'--length'", f"{10**20} does not fit in 64 bits"),  # OverflowError
+    (["sample", "-", "-p", "1", "--n-swaps", str(2**64)], "'--n-swaps'", f"{2**64} does not fit in 64 bits"),  # Numba
+    (["cluster", "ppp", "X.npy", "--seed", str(2**63)], "'--seed'", f"{2**63} does not fit in 64 bits"),
+    (["embed", "line", "-", "--epochs", "1e30", "-o", "-"], "'--epochs'", "1e+30 times 3 edges is too many samples"),
+    (["ppr", "-", "--walks-per-node", str(2**62), "-o", "-"], "'--walks-per-node'",
+     f"{2**62} walks per source times 3 sources does not fit in 64-bit walk ids"),  # SystemError from the kernel
+])
+def test_numbers_too_large_for_the_kernels_are_usage_errors(tmp_path, monkeypatch, args, option, message):
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    assert_usage_error(run(*args, input="0 1\n1 2\n2 0\n"), option, message)
+    # the seed option keeps its own bound: 64 unsigned bits
+    assert "0<=x<=18446744073709551615" in run("walk", "-", "--seed", str(2**64), input="0 1\n").output
+
+
+def test_an_overflow_in_a_computation_is_one_line(monkeypatch):
+    # the last resort for a count that fits in 64 bits but whose products do not (Python's OverflowError)
+    import graphsample.cli.info as info
+
+    def overflow(G):
+        raise OverflowError("Python int too large to convert to C long")
+
+    monkeypatch.setattr(info, "graph_summary", overflow)
+    assert_one_line_error(run("info", "-", input="0 1\n"), "Error: a number is too large for this computation")

@@ -18,15 +18,15 @@ from graphsample.errors import GraphsampleError
 
 
 def input_argument(f: Callable) -> Callable:
-    return click.argument("input", metavar="INPUT")(f)
+    return click.argument("input", metavar="INPUT", callback=nonempty_path)(f)
 
 
 def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """--delimiter '\\t', as typed in a shell (a backslash and a t), means a tab; anything else must be one
-    character (a usage error otherwise)."""
+    character other than a line break (a usage error otherwise)."""
     value = "\t" if value == "\\t" else value
-    if value is not None and len(value) != 1:
-        raise click.BadParameter(f"must be one character (or '\\t' for a tab), got {value!r}")
+    if value is not None and (len(value) != 1 or value in "\r\n"):
+        raise click.BadParameter(f"must be one character other than a line break (or '\\t' for a tab), got {value!r}")
     return value
 
 
@@ -75,9 +75,9 @@ def seed_option(f: Callable) -> Callable:
                         help="Random seed (the same seed gives the same result on every backend).")(f)
 
 
-def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Callback of the options that name a file to write: an empty path is a usage error (it would name the
-    current folder: ``convert -o ''`` wrote its arrays there)."""
+def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Callback of the arguments and options that name a file to read or write: an empty path is a usage error (it
+    names the current folder: ``convert -o ''`` wrote its arrays there, ``info ''`` read a graph saved there)."""
     if value == "":
         raise click.BadParameter("an empty path; give a file name", ctx, param)
     return value
@@ -89,7 +89,7 @@ def output_option(required: bool = False, help: str = "Output path, or '-' for s
     A required one has no default at all: click >= 8.3 takes an explicit ``default=None`` for a given value and
     no longer reports the missing option (the command then failed on ``Path(None)``)."""
     default = {} if required else {"default": "-", "show_default": True}
-    return click.option("-o", "--output", required=required, callback=output_path, help=help, **default)
+    return click.option("-o", "--output", required=required, callback=nonempty_path, help=help, **default)
 
 
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,

@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from ._common import (float_list, graph_options, input_argument, load_graph, load_matrix, load_npy, node_labels,
-                      option_error, seed_option, user_errors)
+                      nonempty_path, option_error, seed_option, user_errors)
 from ._embedding_files import load_embedding
 
 
@@ -67,8 +67,8 @@ def evaluate() -> None:
 
 
 @evaluate.command("node-classification")
-@click.argument("embedding", metavar="EMB")
-@click.argument("labels", metavar="LABELS")
+@click.argument("embedding", metavar="EMB", callback=nonempty_path)
+@click.argument("labels", metavar="LABELS", callback=nonempty_path)
 @click.option("--ratios", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", show_default=True, callback=float_list,
               help="Comma-separated training fractions.")
 @click.option("--repeats", type=click.IntRange(min=1), default=10, show_default=True, help="Shuffles per ratio.")

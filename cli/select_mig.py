@@ -12,7 +12,8 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import FloatRange, check_matrix, load_npy, open_text, output_option, seed_option, user_errors
+from ._common import (FloatRange, check_matrix, load_npy, nonempty_path, open_text, output_option, seed_option,
+                      user_errors)
 
 
 def _records(path: str) -> list[dict]:
@@ -112,7 +113,7 @@ _PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-par
 
 
 @click.command()
-@click.argument("pool", metavar="POOL")
+@click.argument("pool", metavar="POOL", callback=nonempty_path)
 @click.option("--budget", default="0.05", show_default=True, callback=_budget,
               help="Picks: a count (a whole number, e.g. 5000) or a fraction of the pool strictly between 0 and 1 "
                    "(e.g. 0.05).")

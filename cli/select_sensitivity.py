@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import (backend_options, load_matrix, move, open_text, option_error, output_option, seed_option,
-                      text_separator, user_errors)
+from ._common import (backend_options, load_matrix, move, nonempty_path, open_text, option_error, output_option,
+                      seed_option, text_separator, user_errors)
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
@@ -29,7 +29,7 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
 
 
 @click.command()
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", callback=nonempty_path)
 @click.option("--p", "p", type=float, default=1.0, show_default=True, help="The l_p norm to preserve (p >= 1).")
 @click.option("--size", type=click.IntRange(min=1), required=True, help="Target (expected) number of rows.")
 @click.option("--scores", type=click.Choice(list(_SCORES)), default="lewis", show_default=True,

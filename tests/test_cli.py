@@ -133,7 +133,10 @@ def test_missing_input_and_unknown_dataset(tmp_path):
     assert_one_line_error(run("info", str(tmp_path / "none.txt")), "no such file")
     assert_one_line_error(run("info", "dataset:nope"), "unknown dataset")
     r = run("info", "-", "--delimiter", ";;", input="0 1\n")  # a malformed option: click's usage error, status 2
-    assert r.exit_code == 2 and "Invalid value for '--delimiter': must be one character" in r.output
+    assert r.exit_code == 2 and "Invalid value for '--delimiter': must be one character other than a line break" \
+        in r.output
+    r = run("info", "-", "--delimiter", "\n", input="0 1\n")  # was 'line 1: expected 2 columns, got '0 1''
+    assert r.exit_code == 2 and "Invalid value for '--delimiter': must be one character other than" in r.output
     assert "Traceback" not in r.output
 
 
@@ -345,18 +348,28 @@ def test_a_missing_required_output_is_a_usage_error(command):
     assert r.exception is None or isinstance(r.exception, SystemExit)
 
 
-@pytest.mark.parametrize("args", [["convert", "-", "-o", ""], ["walk", "-", "-o", ""], ["sample", "-", "-p", "1", "-o", ""],
-                                  ["embed", "fastrp", "-", "--dim", "2", "--row-labels", ""],
-                                  ["cluster", "ppp", "X.npy", "--separable", ""]])
-def test_an_empty_output_path_is_a_usage_error(tmp_path, monkeypatch, args):
-    # convert -o '' wrote indptr.npy, indices.npy and graph.json into the current folder and reported success;
-    # cluster --separable '' was silently skipped
+@pytest.mark.parametrize("args, option", [
+    (["convert", "-", "-o", ""], "'-o' / '--output'"), (["walk", "-", "-o", ""], "'-o' / '--output'"),
+    (["sample", "-", "-p", "1", "-o", ""], "'-o' / '--output'"),
+    (["embed", "fastrp", "-", "--dim", "2", "--row-labels", ""], "'--row-labels'"),
+    (["cluster", "ppp", "X.npy", "--separable", ""], "'--separable'"),
+    (["info", ""], "'INPUT'"), (["cluster", "ppp", ""], "'DATA'"), (["select", "mig", ""], "'POOL'"),
+    (["evaluate", "node-classification", "", "X.npy"], "'EMB'"),
+])
+def test_an_empty_path_is_a_usage_error(tmp_path, monkeypatch, args, option):
+    # convert -o '' wrote indptr.npy, indices.npy and graph.json into the current folder and reported success, and
+    # info '' read them back; cluster --separable '' was silently skipped; cluster ppp '' said ': is a directory'
     monkeypatch.chdir(tmp_path)
     np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
     r = run(*args, input="0 1\n1 2\n")
-    option = "'-o' / '--output'" if "-o" in args else f"'{next(a for a in args if a.startswith('--') and a != '--dim')}'"
     assert r.exit_code == 2 and f"Error: Invalid value for {option}: an empty path; give a file name" in r.output, r.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy"]
+
+
+def test_jdm_with_undirected_is_a_usage_error():
+    # the options contradict each other (status 2); an undirected input without --undirected stays status 1
+    r = run("sample", "-", "-p", "0.5", "--undirected", input="0 1\n1 2\n")
+    assert r.exit_code == 2 and "\nError: --method jdm samples directed graphs" in r.output, r.output
 
 
 @pytest.mark.parametrize("args", [["walk", "-"], ["sample", "-", "-p", "1"], ["convert", "-"], ["pagerank", "-", "-q"]])

@@ -26,6 +26,13 @@ def assert_one_line_error(result, message):
     assert len(lines) == 1 and message in lines[0], result.output
 
 
+def assert_usage_error(result, option, message):
+    """click's usage error about ``option``: the usage line, a hint, and 'Error: Invalid value for ...', status 2."""
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Usage: ") and "Traceback" not in result.output, result.output
+    assert f"\nError: Invalid value for {option}: {message}" in result.output, result.output
+
+
 @needs_dataset("wiki-vote")
 def test_info_wiki_vote():
     r = run("info", "dataset:wiki-vote")
@@ -96,7 +103,8 @@ def test_skip_rows_drops_a_csv_header():
 def test_convert_refuses_a_text_file_name(tmp_path, name):
     # it used to write a folder of .npy files named like an edge list
     result = run("convert", "-", "-o", str(tmp_path / name), input="0 1\n")
-    assert_one_line_error(result, "names a text file; use NAME.npz")
+    assert_usage_error(result, "'-o' / '--output'", "convert writes binary CSR to a .npz file or a folder, and")
+    assert "names a text file; use NAME.npz" in result.output
     assert not (tmp_path / name).exists()
 
 
@@ -167,7 +175,8 @@ def test_cli_reference_is_current():
 def test_convert_refuses_stdout(tmp_path, monkeypatch):
     # '-o -' used to create a folder named '-' and report success
     monkeypatch.chdir(tmp_path)
-    assert_one_line_error(run("convert", "-", "-o", "-", input="0 1\n"), "not to stdout")
+    assert_usage_error(run("convert", "-", "-o", "-", input="0 1\n"), "'-o' / '--output'",
+                       "convert writes binary CSR to a .npz file or a folder, not to stdout ('-o -')")
     assert not (tmp_path / "-").exists()
 
 
@@ -247,13 +256,6 @@ def test_backend_and_device_options_are_the_same_everywhere():
             seen[name] = (tuple(b.type.choices), b.default, d.help)
     assert {"info", "walk", "select dpp", "select volume", "select sensitivity"} <= set(seen)
     assert len(set(seen.values())) == 1, seen
-
-
-def assert_usage_error(result, option, message):
-    """click's usage error about ``option``: the usage line, a hint, and 'Error: Invalid value for ...', status 2."""
-    assert result.exit_code == 2, result.output
-    assert result.output.startswith("Usage: ") and "Traceback" not in result.output, result.output
-    assert f"\nError: Invalid value for {option}: {message}" in result.output, result.output
 
 
 @pytest.mark.parametrize("args, option, message", [

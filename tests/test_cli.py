@@ -297,7 +297,8 @@ def test_bad_values_are_usage_errors_in_the_options_terms(tmp_path, monkeypatch,
 
 @pytest.mark.parametrize("args, message", [
     (["select", "dpp", "X.npy", "--projection", "-k", "2"], "--projection and -k exclude each other"),
-    (["ppr", "-", "--workers", "1", "--scheduler-file", "s.json", "-o", "-"], "give --scheduler-file or --workers, not both"),
+    (["ppr", "-", "--workers", "1", "--scheduler-file", "s.json", "-o", "-"],
+     "give --scheduler-file or --workers, not both"),
 ])
 def test_options_that_exclude_each_other_are_usage_errors(tmp_path, monkeypatch, args, message):
     # both were one line with status 1, where select mig's --scores with --score-field was a usage error (2)
@@ -364,7 +365,8 @@ def test_an_empty_path_is_a_usage_error(tmp_path, monkeypatch, args, option):
     monkeypatch.chdir(tmp_path)
     np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
     r = run(*args, input="0 1\n1 2\n")
-    assert r.exit_code == 2 and f"Error: Invalid value for {option}: an empty path; give a file name" in r.output, r.output
+    assert r.exit_code == 2, r.output
+    assert f"Error: Invalid value for {option}: an empty path; give a file name" in r.output, r.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy"]
 
 

@@ -17,7 +17,8 @@ from ._embedding_files import row_labels_option, write_embedding
 @click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension.")
 @click.option("--preset", type=click.Choice(["paper", "gds"]), default="paper", show_default=True,
               help="Chen et al.'s setting, or Neo4j GDS's variant.")
-@click.option("--weights", default=None, callback=float_list, help="Comma-separated power weights alpha_1..alpha_k [preset's].")
+@click.option("--weights", default=None, callback=float_list,
+              help="Comma-separated power weights alpha_1..alpha_k [preset's].")
 @click.option("--beta", type=float, default=None, help="Degree normalisation strength [preset's].")
 @click.option("--s", "s", type=float, default=None, help="Sparsity of R: entries non-zero w.p. 1/s [sqrt(n) or 3].")
 @click.option("--input-matrix", type=click.Choice(["transition", "adjacency"]), default=None,

@@ -125,7 +125,8 @@ _PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-par
 @click.option("--scores", "scores_path", default=None, help="A .npy of quality scores, one per sample (instead of --score-field).")
 @click.option("--label-embeddings", default=None,
               help="A .npy (K x d) of label embeddings, row = label id (string labels: sorted order).")
-@click.option("--threshold", type=FloatRange(-1, 1), default=0.9, show_default=True, help="Cosine threshold of the label graph.")
+@click.option("--threshold", type=FloatRange(-1, 1), default=0.9, show_default=True,
+              help="Cosine threshold of the label graph.")
 @click.option("--label-knn", type=click.IntRange(min=1), default=None, help="Also link each label's k nearest labels.")
 @click.option("--alpha", type=float, default=1.0, show_default=True, help="Propagation weight in A = D^-1 (I + alpha W).")
 @click.option("--phi", type=click.Choice(["power", "sqrt", "log1p", "exp"]), default="power", show_default=True,

@@ -89,11 +89,16 @@ class LazyGroup(click.Group):
                 return super().invoke(ctx)
         except GraphsampleError as exc:
             raise click.ClickException(str(exc)) from None
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        except BrokenPipeError:  # stdout closed by the reader: main() ends quietly
+            raise
+        except OSError as exc:  # a path that cannot be read or written (missing, a folder, a file as a folder, ...)
             # np.loadtxt and others raise it with a message but no filename
-            raise click.ClickException(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)) from None
+            raise click.ClickException(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror
+                                       else str(exc)) from None
         except MemoryError:
             raise click.ClickException("out of memory; try a smaller input or a larger machine") from None
+        except OverflowError as exc:  # a count that fits in 64 bits, but whose products do not
+            raise click.ClickException(f"a number is too large for this computation ({exc})") from None
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,15 +18,15 @@ from graphsample.errors import GraphsampleError
 
 
 def input_argument(f: Callable) -> Callable:
-    return click.argument("input", metavar="INPUT")(f)
+    return click.argument("input", metavar="INPUT", callback=nonempty_path)(f)
 
 
 def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """--delimiter '\\t', as typed in a shell (a backslash and a t), means a tab; anything else must be one
-    character (a usage error otherwise)."""
+    character other than a line break (a usage error otherwise)."""
     value = "\t" if value == "\\t" else value
-    if value is not None and len(value) != 1:
-        raise click.BadParameter(f"must be one character (or '\\t' for a tab), got {value!r}")
+    if value is not None and (len(value) != 1 or value in "\r\n"):
+        raise click.BadParameter(f"must be one character other than a line break (or '\\t' for a tab), got {value!r}")
     return value
 
 
@@ -75,10 +75,21 @@ def seed_option(f: Callable) -> Callable:
                         help="Random seed (the same seed gives the same result on every backend).")(f)
 
 
+def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Callback of the arguments and options that name a file to read or write: an empty path is a usage error (it
+    names the current folder: ``convert -o ''`` wrote its arrays there, ``info ''`` read a graph saved there)."""
+    if value == "":
+        raise click.BadParameter("an empty path; give a file name", ctx, param)
+    return value
+
+
 def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.") -> Callable:
-    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is."""
-    return click.option("-o", "--output", required=required, default=None if required else "-",
-                        show_default=not required, help=help)
+    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is.
+
+    A required one has no default at all: click >= 8.3 takes an explicit ``default=None`` for a given value and
+    no longer reports the missing option (the command then failed on ``Path(None)``)."""
+    default = {} if required else {"default": "-", "show_default": True}
+    return click.option("-o", "--output", required=required, callback=nonempty_path, help=help, **default)
 
 
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,
@@ -159,9 +170,12 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
         import scipy.sparse as sp
 
         try:
-            return sp.load_npz(path)
+            M = sp.load_npz(path)
         except (ValueError, OSError) as exc:
             raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix ({exc})") from None
+        if not np.isfinite(M.data).all():
+            raise InputFormatError(f"{path}: the matrix holds NaN or infinite values")
+        return M
     return text_matrix(sys.stdin if path == "-" else path, path)
 
 
@@ -183,8 +197,9 @@ def text_matrix(source: Any, path: str) -> np.ndarray:
 
 
 def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
-    """``X`` if it is a non-empty 2-D numeric matrix, else one :class:`~graphsample.errors.InputFormatError`
-    line naming ``path``."""
+    """``X`` if it is a non-empty 2-D numeric matrix of finite values, else one
+    :class:`~graphsample.errors.InputFormatError` line naming ``path`` (and the first row with a NaN or an
+    infinity: the library's own checks name their parameter, ``features`` or ``A``, which the user never typed)."""
     from graphsample.errors import InputFormatError
 
     if X.dtype.kind not in "fiu":
@@ -193,6 +208,9 @@ def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
         raise InputFormatError(f"{path}: expected a 2-D matrix (rows x columns), got shape {X.shape}")
     if X.size == 0:
         raise InputFormatError(f"{path}: the matrix is empty (shape {X.shape})")
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if bad.size:
+        raise InputFormatError(f"{path}: row {int(bad[0]) + 1} of the matrix holds NaN or infinite values")
     return X
 
 
@@ -277,12 +295,96 @@ def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = Non
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
+        _check_int64(click.get_current_context())
         try:
             return f(*args, **kwargs)
         except ValueError as exc:
-            raise click.ClickException(in_cli_terms(str(exc), names)) from None
+            raise _cli_error(exc, names) from None
 
     return wrapper
+
+
+def _check_int64(ctx: click.Context) -> None:
+    """Refuse, as a usage error, an integer option beyond 64 bits (``--length 100000000000000000000``): the kernels
+    take int64, and such a value ended in an OverflowError or a Numba typing error traceback. Options with their
+    own upper bound (--seed: 64 unsigned bits) keep it."""
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        bounded = isinstance(param.type, click.IntRange) and param.type.max is not None
+        if isinstance(value, int) and not isinstance(value, bool) and isinstance(param.type, click.types.IntParamType) \
+                and not bounded and not -2**63 <= value < 2**63:
+            raise click.BadParameter(f"{value} does not fit in 64 bits", ctx, param)
+
+
+def _cli_error(exc: ValueError, names: dict[str, str] | None) -> click.ClickException:
+    """The CLI error for a library ``ValueError``: a usage error (status 2, ``Invalid value for '--opt': ...``) when
+    the library checked a parameter that an option gave, i.e. its message led with the parameter's name (``restart_prob
+    must be in [0, 1)``, ``k = 9 exceeds the rank``); else one line, status 1 (a bad file, an unknown node, a missing
+    backend or GPU, ...)."""
+    from graphsample.errors import BackendUnavailableError, DatasetError, InputFormatError
+
+    text = str(exc)
+    message = in_cli_terms(text, names)
+    if not isinstance(exc, InputFormatError | DatasetError | BackendUnavailableError) and not text.startswith("-"):
+        ctx = click.get_current_context()
+        led = [(opt, p) for p in ctx.command.params if isinstance(p, click.Option) for opt in p.opts
+               if message.startswith(opt + " ")]
+        if led:
+            opt, param = max(led, key=lambda x: len(x[0]))
+            rest = message[len(opt):].lstrip()
+            return click.BadParameter(rest[2:] if rest.startswith("= ") else rest, ctx, param)
+    return click.ClickException(message)
+
+
+def option_error(opt: str, message: str) -> click.BadParameter:
+    """A usage error about option ``opt`` of the running command, in click's own form (``Error: Invalid value for
+    '-p' / '--fraction': message``, status 2), for what a command checks itself."""
+    ctx = click.get_current_context()
+    param = next(p for p in ctx.command.params if opt in p.opts)
+    return click.BadParameter(message, ctx, param)
+
+
+def float_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
+    """Callback of the options that take comma-separated numbers (``--weights 0,1,2``, ``--ratios 0.1,0.5``): the
+    list of floats, or None; anything that is not a number is a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return [float(x) for x in value.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated numbers, got {value!r}", ctx, param) from None
+
+
+def node_ids(G: Any, text: str, option: str, what: str = "comma-separated node labels") -> np.ndarray:
+    """The internal ids of the comma-separated node labels ``text`` given to ``option`` (``--starts``,
+    ``--personalize``), read as integers when ``G``'s labels are integers. No label, or one that is not an integer
+    where the labels are, is a usage error asking for ``what``; a label that is not a node of ``G`` is one
+    :class:`GraphsampleError` line naming the option (an unknown node)."""
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise option_error(option, f"give {what}")
+    if G.node_ids is not None and G.node_ids.dtype.kind in "UO":
+        labels = np.array(items)
+    else:
+        try:
+            labels = np.array([int(t) for t in items])
+        except ValueError:
+            raise option_error(option, f"node labels of this graph are integers, got {text!r}") from None
+    try:
+        return np.asarray(G.index_of(labels))
+    except GraphsampleError as exc:
+        raise GraphsampleError(f"{option}: {exc}") from None
+
+
+class FloatRange(click.FloatRange):
+    """click's FloatRange that also refuses NaN, which passes all of click's bounds (every comparison with NaN is
+    false): ``--restart nan`` reached the library as ``damping must be ...``, a name the command does not have."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        rv = super().convert(value, param, ctx)
+        if rv != rv:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return rv
 
 
 #: characters around a name that make it part of something else: a path, a file name, a quoted value, an option

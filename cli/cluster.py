@@ -7,7 +7,7 @@ import json
 import click
 import numpy as np
 
-from ._common import load_matrix, output_option, save_array, user_errors
+from ._common import FloatRange, load_matrix, output_option, nonempty_path, save_array, user_errors
 
 
 @click.group()
@@ -16,7 +16,7 @@ def cluster() -> None:
 
 
 @cluster.command()
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", callback=nonempty_path)
 @click.option("--k-max", type=click.IntRange(min=2), default=10, show_default=True, help="Largest k tried.")
 @click.option("--mode", type=click.Choice(["flat", "divisive"]), default="flat", show_default=True,
               help="Partitive sweep over k, or bisection validated by GMM(2).")
@@ -24,12 +24,13 @@ def cluster() -> None:
               help="Covariance of the validating Gaussian mixture: full or diagonal.")
 @click.option("--n-init", type=click.IntRange(min=0), default=0, show_default=True,
               help="Extra seeded k-means++ restarts per k (0: none, nothing random; else at least 2).")
-@click.option("--p-min", type=click.FloatRange(0, 1, min_open=True), default=0.9, show_default=True,
+@click.option("--p-min", type=FloatRange(0, 1, min_open=True), default=0.9, show_default=True,
               help="Posterior needed to be in the separable set.")
 @click.option("--standardize/--no-standardize", default=True, show_default=True, help="z-score features first.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the --n-init restarts (unused without them).")
-@click.option("--separable", "separable_out", default=None, help="Also write the separable-set mask (.npy).")
+@click.option("--separable", "separable_out", default=None, callback=nonempty_path,
+              help="Also write the separable-set mask (.npy).")
 @output_option(help="Labels output (.npy, .txt/.tsv, .csv, or '-' for stdout).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @user_errors

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import graph_options, input_argument, load_graph, user_errors
+from ._common import graph_options, input_argument, load_graph, option_error, output_option, user_errors
 
 #: suffixes of edge lists and tables: a folder named like this is almost surely a mistake
 TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's compressions (io._OPENERS)
@@ -15,18 +15,21 @@ TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's co
 @click.command()
 @input_argument
 @graph_options
-@click.option("-o", "--output", required=True,
-              help="Target: NAME.npz (one file) or a folder (memory-mapped .npy files).")
+@output_option(required=True, help="Target: NAME.npz (one file) or a folder (memory-mapped .npy files).")
 @user_errors
 def convert(input: str, output: str, **opts) -> None:
     """Save INPUT as binary CSR so that large graphs are parsed once."""
     from graphsample.io import _OPENERS, save
 
     if output == "-":
-        raise click.ClickException("convert writes binary CSR to a .npz file or a folder, not to stdout ('-o -')")
+        raise option_error("-o", "convert writes binary CSR to a .npz file or a folder, not to stdout ('-o -')")
     if Path(output).suffix.lower() in (*TEXT_SUFFIXES, *_OPENERS):
-        raise click.ClickException(f"convert writes binary CSR to a .npz file or a folder, and {output!r} names a "
-                                   "text file; use NAME.npz, or a folder name without a text suffix")
+        raise option_error("-o", f"convert writes binary CSR to a .npz file or a folder, and {output!r} names a text "
+                                 "file; use NAME.npz, or a folder name without a text suffix")
+    target = Path(output)
+    if target.suffix != ".npz" and target.is_dir() and not (target / "graph.json").exists() and any(target.iterdir()):
+        raise click.ClickException(f"{output}: a folder that holds other files; convert writes a saved graph into a "
+                                   "folder of its own (a new or empty one, or one it wrote before)")
     G = load_graph(input, **opts)
     save(G, output)
     if not opts.get("quiet"):

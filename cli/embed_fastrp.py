@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ._common import graph_options, input_argument, load_graph, output_option, seed_option, user_errors
+from ._common import float_list, graph_options, input_argument, load_graph, output_option, seed_option, user_errors
 from ._embedding_files import row_labels_option, write_embedding
-
-
-def _floats(value: str | None) -> list[float] | None:
-    if value is None:
-        return None
-    try:
-        return [float(x) for x in value.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated numbers, got {value!r}") from None
 
 
 @click.command()
@@ -26,7 +17,8 @@ def _floats(value: str | None) -> list[float] | None:
 @click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension.")
 @click.option("--preset", type=click.Choice(["paper", "gds"]), default="paper", show_default=True,
               help="Chen et al.'s setting, or Neo4j GDS's variant.")
-@click.option("--weights", default=None, help="Comma-separated power weights alpha_1..alpha_k [preset's].")
+@click.option("--weights", default=None, callback=float_list,
+              help="Comma-separated power weights alpha_1..alpha_k [preset's].")
 @click.option("--beta", type=float, default=None, help="Degree normalisation strength [preset's].")
 @click.option("--s", "s", type=float, default=None, help="Sparsity of R: entries non-zero w.p. 1/s [sqrt(n) or 3].")
 @click.option("--input-matrix", type=click.Choice(["transition", "adjacency"]), default=None,
@@ -38,14 +30,14 @@ def _floats(value: str | None) -> list[float] | None:
 @click.option("--float64", "use_float64", is_flag=True, help="Compute in float64 instead of float32.")
 @seed_option
 @user_errors
-def fastrp(input: str, output: str, dim: int, preset: str, weights: str | None, beta: float | None,
+def fastrp(input: str, output: str, dim: int, preset: str, weights: list[float] | None, beta: float | None,
            s: float | None, input_matrix: str | None, self_influence: float | None, direction: str,
            block_size: int | None, use_float64: bool, seed: int | None, row_labels: str | None, **opts) -> None:
     """Embed the nodes of INPUT with FastRP; text outputs label every row with its node."""
     from graphsample.embedding import fastrp as run
 
     G = load_graph(input, **opts)
-    E = run(G, dim, preset=preset, weights=_floats(weights), beta=beta, s=s, input_matrix=input_matrix,
+    E = run(G, dim, preset=preset, weights=weights, beta=beta, s=s, input_matrix=input_matrix,
             self_influence=self_influence, direction=direction, weighted=G.is_weighted, block_size=block_size,
             dtype="float64" if use_float64 else "float32", seed=seed)
     write_embedding(output, G, E, row_labels, opts.get("quiet"))

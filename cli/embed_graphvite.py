@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 import click
 
-from ._common import (graph_options, input_argument, load_graph, output_option, progress_enabled, seed_option,
-                      user_errors)
+from ._common import (graph_options, input_argument, load_graph, option_error, output_option, nonempty_path,
+                      progress_enabled, seed_option, user_errors)
 from ._embedding_files import row_labels_option, save_embedding, write_embedding
 
 
@@ -30,17 +30,17 @@ def _options(f: Callable) -> Callable:
         click.option("--epochs", type=float, default=100.0, show_default=True,
                      help="Training length in epochs of |E| positive samples."),
         click.option("--walk-length", type=int, default=40, show_default=True, help="Steps per augmentation walk."),
-        click.option("--augmentation-step", default="auto", show_default=True,
+        click.option("--augmentation-step", default="auto", show_default=True, callback=_int_or_auto,
                      help="Largest walk distance of a positive pair, or 'auto'."),
         click.option("--negatives", type=int, default=1, show_default=True, help="Negative samples per pair."),
         click.option("--negative-weight", type=float, default=5.0, show_default=True, help="Weight of negatives."),
         click.option("--lr", type=float, default=0.025, show_default=True, help="Initial learning rate."),
         click.option("--weight-decay", type=float, default=0.005, show_default=True, help="L2 weight decay."),
-        click.option("--partitions", default="auto", show_default=True,
+        click.option("--partitions", default="auto", show_default=True, callback=_int_or_auto,
                      help="Vertex partitions P (P x P sample blocks), or 'auto' (one per worker)."),
         click.option("--devices", default="cpu", show_default=True,
                      help="cpu, cuda, cuda:N, or a list cuda:0,cuda:1 (one Dask worker per GPU)."),
-        click.option("--context", "context_path", default=None,
+        click.option("--context", "context_path", default=None, callback=nonempty_path,
                      help="Also save the context embeddings here (formats as for --output)."),
     ]
     for d in reversed(decorators):
@@ -48,13 +48,14 @@ def _options(f: Callable) -> Callable:
     return f
 
 
-def _int_or_auto(name: str, value: str) -> int | str:
+def _int_or_auto(ctx: click.Context, param: click.Parameter, value: str) -> int | str:
+    """Callback of --partitions and --augmentation-step: an integer or 'auto' (a usage error otherwise)."""
     if value == "auto":
         return value
     try:
         return int(value)
     except ValueError:
-        raise click.ClickException(f"--{name} must be an integer or 'auto', got {value!r}") from None
+        raise click.BadParameter(f"must be an integer or 'auto', got {value!r}", ctx, param) from None
 
 
 class _Progress:
@@ -80,19 +81,18 @@ class _Progress:
 
 
 #: the trainer's parameter names (GraphVite's) that are not the options' (the others are: walk_length, lr, ...);
-#: its device is --devices, not the --device of --backend
+#: its device is --devices, not the --device of --backend, and so is the 'bad device' its check names
 OPTION_OF = {"num_epoch": "--epochs", "num_negative": "--negatives", "num_partition": "--partitions",
-             "device": "--devices"}
+             "device": "--devices", "bad device": "--devices"}
 
 
 def _run(method: str, input: str, output: str, context_path: str | None, row_labels: str | None, devices: str,
-         partitions: str, augmentation_step: str, seed: int | None, quiet: bool, extra: dict[str, Any],
+         partitions: int | str, augmentation_step: int | str, seed: int | None, quiet: bool, extra: dict[str, Any],
          opts: dict[str, Any]) -> None:
     G = load_graph(input, **opts)
     if G.directed and opts.get("directed") is None and not input.startswith("dataset:"):
         G = G.to_undirected()  # embeddings default to undirected walks, as DeepWalk/LINE do
-    kwargs = dict(num_partition=_int_or_auto("partitions", partitions),
-                  augmentation_step=_int_or_auto("augmentation-step", augmentation_step),
+    kwargs = dict(num_partition=partitions, augmentation_step=augmentation_step,
                   seed=seed, return_context=context_path is not None, **extra)
     progress = _Progress(progress_enabled(quiet))
     try:
@@ -118,7 +118,7 @@ def _run_dask(G: Any, method: str, devices: str, kwargs: dict[str, Any], progres
     for d in devices.split(","):
         d = d.strip()
         if not (d.startswith("cuda:") and d[5:].isdigit()):
-            raise click.ClickException(f"--devices lists must name GPUs as cuda:N, got {d!r}")
+            raise option_error("--devices", f"a list must name GPUs as cuda:N, got {d!r}")
         ids.append(d[5:])
     dask_cuda = optional_import("dask_cuda")
     distributed = optional_import("distributed")

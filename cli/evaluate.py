@@ -9,15 +9,9 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import graph_options, input_argument, load_graph, load_npy, node_labels, seed_option, user_errors
+from ._common import (float_list, graph_options, input_argument, load_graph, load_matrix, load_npy, node_labels,
+                      nonempty_path, option_error, seed_option, user_errors)
 from ._embedding_files import load_embedding
-
-
-def _ratios(value: str) -> list[float]:
-    try:
-        return [float(x) for x in value.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated fractions, got {value!r}") from None
 
 
 def _dataset_rows(E: np.ndarray, nodes: list[str] | None, source: str) -> tuple[np.ndarray, object]:
@@ -43,7 +37,7 @@ def _load_labels(source: str, n_nodes: int):
 
     p = Path(source)
     if p.suffix == ".npz":
-        return sp.load_npz(p)
+        return load_matrix(source, sparse=True)
     if p.suffix == ".npy":
         return load_npy(source)
     with warnings.catch_warnings():  # an empty file: reported below, not as a loadtxt warning
@@ -73,17 +67,17 @@ def evaluate() -> None:
 
 
 @evaluate.command("node-classification")
-@click.argument("embedding", metavar="EMB")
-@click.argument("labels", metavar="LABELS")
-@click.option("--ratios", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", show_default=True,
+@click.argument("embedding", metavar="EMB", callback=nonempty_path)
+@click.argument("labels", metavar="LABELS", callback=nonempty_path)
+@click.option("--ratios", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", show_default=True, callback=float_list,
               help="Comma-separated training fractions.")
 @click.option("--repeats", type=click.IntRange(min=1), default=10, show_default=True, help="Shuffles per ratio.")
 @click.option("--C", "C", type=float, default=1.0, show_default=True, help="Inverse L2 regularisation strength.")
-@click.option("--jobs", type=int, default=None, help="Labels fitted in parallel.")
+@click.option("--jobs", type=int, default=None, help="Labels fitted in parallel (-1: one per CPU).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
 @seed_option
-@user_errors
-def node_classification(embedding: str, labels: str, ratios: str, repeats: int, C: float, jobs: int | None,
+@user_errors(names={"training ratios": "--ratios"})  # the library's name of ratios
+def node_classification(embedding: str, labels: str, ratios: list[float], repeats: int, C: float, jobs: int | None,
                         as_json: bool, seed: int | None) -> None:
     """Multi-label node classification (one-vs-rest logistic regression) of the rows of EMB.
 
@@ -95,12 +89,14 @@ def node_classification(embedding: str, labels: str, ratios: str, repeats: int, 
     """
     from graphsample.embedding.evaluate import node_classification as run
 
+    if jobs == 0:  # joblib's n_jobs: a count, or -1 for every CPU, -2 for all but one, ...
+        raise option_error("--jobs", "must not be 0: give a number of jobs, or -1 for every CPU")
     E, nodes = load_embedding(embedding)
     if labels.startswith("dataset:"):
         E, Y = _dataset_rows(E, nodes, labels)
     else:
         Y = _load_labels(labels, E.shape[0])
-    report = run(E, Y, ratios=_ratios(ratios), repeats=repeats, C=C, n_jobs=jobs, seed=seed)
+    report = run(E, Y, ratios=ratios, repeats=repeats, C=C, n_jobs=jobs, seed=seed)
     click.echo(json.dumps(report.rows, indent=2) if as_json else report.table())
 
 

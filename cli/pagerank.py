@@ -9,22 +9,8 @@ from typing import Any
 import click
 import numpy as np
 
-from ._common import (graph_options, input_argument, load_graph, node_labels, open_text, output_option,
-                      progress_enabled, seed_option, text_separator, user_errors)
-
-
-def _labels(G: Any, text: str) -> list:
-    """Comma-separated node labels, typed like the graph's labels."""
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise click.ClickException("--personalize needs at least one node label")
-    kind = "i" if G.node_ids is None else G.node_ids.dtype.kind
-    if kind in "iu":
-        try:
-            return [int(t) for t in items]
-        except ValueError:
-            raise click.ClickException(f"node labels of this graph are integers, got {text!r}") from None
-    return items
+from ._common import (FloatRange, graph_options, input_argument, load_graph, node_ids, node_labels, open_text,
+                      output_option, progress_enabled, seed_option, text_separator, user_errors)
 
 
 @click.command()
@@ -49,7 +35,9 @@ def pagerank(input: str, personalize: str | None, damping: float, dangling: str,
     from graphsample.ranking import pagerank as run
 
     G = load_graph(input, **opts)
-    pers = _labels(G, personalize) if personalize is not None else None
+    pers = None  # uniform teleports; else uniform over the --personalize nodes
+    if personalize is not None:
+        pers = np.bincount(node_ids(G, personalize, "--personalize"), minlength=G.n_nodes).astype(np.float64)
     t = time.perf_counter()
     x, info = run(G, damping, pers, dangling=dangling, tol=tol, max_iter=max_iter, method=method, return_info=True)
     if not quiet:
@@ -97,7 +85,7 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
 @click.option("--walks-per-node", "omega", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Random walks per source (omega).")
 @click.option("--top-k", type=click.IntRange(min=1), default=50, show_default=True, help="Estimates kept per source.")
-@click.option("--restart", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.15,
+@click.option("--restart", type=FloatRange(0, 1, min_open=True, max_open=True), default=0.15,
               show_default=True, help="Restart (stop) probability per step, 1 - damping.")
 @click.option("--dangling", type=click.Choice(["personalization", "uniform", "self"]), default="personalization",
               show_default=True, help="Where a walk goes from a node without out-arcs: back to its source, to a "
@@ -117,7 +105,7 @@ def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, da
     from graphsample.ranking import fully_personalized_pagerank
 
     if scheduler_file and workers:
-        raise click.ClickException("give --scheduler-file or --workers, not both")
+        raise click.UsageError("give --scheduler-file or --workers, not both")
     G = load_graph(input, **opts)
     kw = dict(omega=omega, top_k=top_k, dangling=dangling, seed=seed)
     show = progress_enabled(quiet)

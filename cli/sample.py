@@ -42,9 +42,9 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
 
     G = load_graph(input, **opts)
     if method == "jdm":
-        if not G.directed:
-            raise click.ClickException("--method jdm samples directed graphs; --undirected works with the classic "
-                                       "samplers")
+        if not G.directed:  # a contradiction of options with --undirected, else an undirected dataset or file
+            error = click.UsageError if opts.get("directed") is False else click.ClickException
+            raise error("--method jdm samples directed graphs; --undirected works with the classic samplers")
         try:
             S, jdm_report = jdm_sample(G, fraction, seed=seed, rounding=rounding, on_infeasible=on_infeasible,
                                        n_swaps=n_swaps)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from ._common import backend_options, load_matrix, move, output_option, save_array, seed_option, user_errors
+from ._common import (backend_options, load_matrix, move, nonempty_path, output_option, save_array, seed_option,
+                      user_errors)
 
 
 def _load_matrix(path: str, backend: str, device: str | None):
@@ -26,7 +27,7 @@ def _padded(samples) -> np.ndarray:
 
 def _common(f):
     for d in reversed([
-        click.argument("data", metavar="DATA"),
+        click.argument("data", metavar="DATA", callback=nonempty_path),
         click.option("-n", "--n-samples", type=click.IntRange(min=1), default=None,
                      help="Draw this many independent samples (one row each) [default: one sample]."),
         seed_option,
@@ -55,9 +56,9 @@ def dpp(data: str, n_samples: int | None, seed: int | None, backend: str, device
     from graphsample.selection.dpp import k_dpp, projection_dpp
     from graphsample.selection.volume import column_basis
 
-    X = _load_matrix(data, backend, device)
     if projection and k is not None:
-        raise click.ClickException("--projection and -k exclude each other")
+        raise click.UsageError("--projection and -k exclude each other")
+    X = _load_matrix(data, backend, device)
     if projection:
         out = projection_dpp(column_basis(X), n_samples, seed=seed)
     elif k is not None:

@@ -12,7 +12,8 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import load_npy, open_text, output_option, seed_option, user_errors
+from ._common import (FloatRange, check_matrix, load_npy, nonempty_path, open_text, output_option, seed_option,
+                      user_errors)
 
 
 def _records(path: str) -> list[dict]:
@@ -24,9 +25,13 @@ def _records(path: str) -> list[dict]:
             raise InputFormatError("reading Parquet needs pyarrow (pip install pyarrow)") from None
         return pq.read_table(path).to_pylist()
     rows = []
-    stream = sys.stdin if path == "-" else open(path)
+    stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # bytes: an undecodable line names its number
     try:
-        for lineno, line in enumerate(stream, 1):
+        for lineno, raw in enumerate(stream, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputFormatError(f"{path}:{lineno}: not UTF-8 text") from None
             if not line.strip():
                 continue
             try:
@@ -37,7 +42,7 @@ def _records(path: str) -> list[dict]:
                 raise InputFormatError(f"{path}:{lineno}: each line must be a JSON object")
             rows.append(rec)
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
     if not rows:
         raise InputFormatError(f"{path}: no records")
@@ -108,7 +113,7 @@ _PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-par
 
 
 @click.command()
-@click.argument("pool", metavar="POOL")
+@click.argument("pool", metavar="POOL", callback=nonempty_path)
 @click.option("--budget", default="0.05", show_default=True, callback=_budget,
               help="Picks: a count (a whole number, e.g. 5000) or a fraction of the pool strictly between 0 and 1 "
                    "(e.g. 0.05).")
@@ -120,7 +125,8 @@ _PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-par
 @click.option("--scores", "scores_path", default=None, help="A .npy of quality scores, one per sample (instead of --score-field).")
 @click.option("--label-embeddings", default=None,
               help="A .npy (K x d) of label embeddings, row = label id (string labels: sorted order).")
-@click.option("--threshold", type=float, default=0.9, show_default=True, help="Cosine threshold of the label graph.")
+@click.option("--threshold", type=FloatRange(-1, 1), default=0.9, show_default=True,
+              help="Cosine threshold of the label graph.")
 @click.option("--label-knn", type=click.IntRange(min=1), default=None, help="Also link each label's k nearest labels.")
 @click.option("--alpha", type=float, default=1.0, show_default=True, help="Propagation weight in A = D^-1 (I + alpha W).")
 @click.option("--phi", type=click.Choice(["power", "sqrt", "log1p", "exp"]), default="power", show_default=True,
@@ -152,7 +158,7 @@ def mig(pool: str, budget: int | float, labels_field: str, score_field: str | No
     if scores_path and score_field:
         raise click.UsageError("give --scores or --score-field, not both")
     if Path(pool).suffix == ".npy":
-        embeddings = load_npy(pool)
+        embeddings = check_matrix(load_npy(pool), pool)
     else:
         rows = _records(pool)
         if all(labels_field in r for r in rows):

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._common import (backend_options, load_matrix, move, open_text, output_option, seed_option, text_separator,
-                      user_errors)
+from ._common import (backend_options, load_matrix, move, nonempty_path, open_text, option_error, output_option,
+                      seed_option, text_separator, user_errors)
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
@@ -29,7 +29,7 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
 
 
 @click.command()
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", callback=nonempty_path)
 @click.option("--p", "p", type=float, default=1.0, show_default=True, help="The l_p norm to preserve (p >= 1).")
 @click.option("--size", type=click.IntRange(min=1), required=True, help="Target (expected) number of rows.")
 @click.option("--scores", type=click.Choice(list(_SCORES)), default="lewis", show_default=True,
@@ -58,8 +58,7 @@ def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leve
             raise click.ClickException("--backend other than numpy needs a dense .npy or text DATA")
         A = move(A, backend, device)
     if size > A.shape[0] and not replace:  # the library's message names replace=True
-        raise click.BadParameter(f"{size} exceeds the number of rows {A.shape[0]} (use --replace to draw more)",
-                                 param_hint="--size")
+        raise option_error("--size", f"{size} exceeds the number of rows {A.shape[0]} (use --replace to draw more)")
     idx, scale = lp_sample(A, size, p, _SCORES[scores], replace=replace, leverage=leverage, seed=seed)
     idx, scale = to_numpy(idx), to_numpy(scale)
     write_sample(output, idx, scale)

@@ -9,8 +9,8 @@ import numpy as np
 
 from graphsample.errors import GraphsampleError
 
-from ._common import (graph_options, input_argument, label_texts, load_graph, node_labels, output_option, save_array,
-                      seed_option, text_separator, user_errors, write_rows)
+from ._common import (graph_options, input_argument, label_texts, load_graph, node_ids, node_labels, output_option,
+                      save_array, seed_option, text_separator, user_errors, write_rows)
 
 
 def parse_starts(G, starts: str, walks_per_node: int) -> np.ndarray:
@@ -20,17 +20,7 @@ def parse_starts(G, starts: str, walks_per_node: int) -> np.ndarray:
     if starts == "all":
         ids = np.arange(G.n_nodes, dtype=np.int64)
     else:
-        parts = [s.strip() for s in starts.split(",") if s.strip()]
-        if not parts:
-            raise click.BadParameter("give 'all' or comma-separated node labels", param_hint="--starts")
-        labels = np.array(parts) if G.node_ids is not None and G.node_ids.dtype.kind in "UO" else None
-        if labels is None:
-            try:
-                labels = np.array([int(s) for s in parts])
-            except ValueError:
-                raise click.BadParameter(f"node labels of this graph are integers, got {starts!r}",
-                                         param_hint="--starts") from None
-        ids = G.index_of(labels)
+        ids = node_ids(G, starts, "--starts", what="'all' or comma-separated node labels")
     return np.tile(ids, walks_per_node)
 
 

@@ -306,8 +306,15 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
         Path(target).write_bytes(data)
 
 
+#: the arrays a saved graph may hold besides indptr and indices
+_OPTIONAL_ARRAYS = ("weights", "node_ids")
+
+
 def save(G: Graph, path: PathLike) -> None:
-    """Save the CSR arrays: ``*.npz`` (one file) or a folder of ``.npy`` files that :func:`load` memory-maps."""
+    """Save the CSR arrays: ``*.npz`` (one file) or a folder of ``.npy`` files that :func:`load` memory-maps.
+
+    Saving over a saved folder removes the optional arrays (weights, node labels) that ``G`` has not: :func:`load`
+    reads every ``.npy`` of the folder, and a stale ``weights.npy`` gave an unweighted graph the old weights."""
     arrays = {"indptr": to_numpy(G.indptr), "indices": to_numpy(G.indices)}
     if G.weights is not None:
         arrays["weights"] = to_numpy(G.weights)
@@ -320,6 +327,9 @@ def save(G: Graph, path: PathLike) -> None:
         np.savez(path, _info=np.array(json.dumps(info)), **arrays)
         return
     path.mkdir(parents=True, exist_ok=True)
+    for k in _OPTIONAL_ARRAYS:
+        if k not in arrays:
+            (path / f"{k}.npy").unlink(missing_ok=True)
     for k, a in arrays.items():
         np.save(path / f"{k}.npy", a)
     (path / "graph.json").write_text(json.dumps(info))

@@ -26,6 +26,13 @@ def assert_one_line_error(result, message):
     assert len(lines) == 1 and message in lines[0], result.output
 
 
+def assert_usage_error(result, option, message):
+    """click's usage error about ``option``: the usage line, a hint, and 'Error: Invalid value for ...', status 2."""
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Usage: ") and "Traceback" not in result.output, result.output
+    assert f"\nError: Invalid value for {option}: {message}" in result.output, result.output
+
+
 @needs_dataset("wiki-vote")
 def test_info_wiki_vote():
     r = run("info", "dataset:wiki-vote")
@@ -96,7 +103,8 @@ def test_skip_rows_drops_a_csv_header():
 def test_convert_refuses_a_text_file_name(tmp_path, name):
     # it used to write a folder of .npy files named like an edge list
     result = run("convert", "-", "-o", str(tmp_path / name), input="0 1\n")
-    assert_one_line_error(result, "names a text file; use NAME.npz")
+    assert_usage_error(result, "'-o' / '--output'", "convert writes binary CSR to a .npz file or a folder, and")
+    assert "names a text file; use NAME.npz" in result.output
     assert not (tmp_path / name).exists()
 
 
@@ -133,7 +141,10 @@ def test_missing_input_and_unknown_dataset(tmp_path):
     assert_one_line_error(run("info", str(tmp_path / "none.txt")), "no such file")
     assert_one_line_error(run("info", "dataset:nope"), "unknown dataset")
     r = run("info", "-", "--delimiter", ";;", input="0 1\n")  # a malformed option: click's usage error, status 2
-    assert r.exit_code == 2 and "Invalid value for '--delimiter': must be one character" in r.output
+    assert r.exit_code == 2 and "Invalid value for '--delimiter': must be one character other than a line break" \
+        in r.output
+    r = run("info", "-", "--delimiter", "\n", input="0 1\n")  # was 'line 1: expected 2 columns, got '0 1''
+    assert r.exit_code == 2 and "Invalid value for '--delimiter': must be one character other than" in r.output
     assert "Traceback" not in r.output
 
 
@@ -164,7 +175,8 @@ def test_cli_reference_is_current():
 def test_convert_refuses_stdout(tmp_path, monkeypatch):
     # '-o -' used to create a folder named '-' and report success
     monkeypatch.chdir(tmp_path)
-    assert_one_line_error(run("convert", "-", "-o", "-", input="0 1\n"), "not to stdout")
+    assert_usage_error(run("convert", "-", "-o", "-", input="0 1\n"), "'-o' / '--output'",
+                       "convert writes binary CSR to a .npz file or a folder, not to stdout ('-o -')")
     assert not (tmp_path / "-").exists()
 
 
@@ -246,22 +258,54 @@ def test_backend_and_device_options_are_the_same_everywhere():
     assert len(set(seen.values())) == 1, seen
 
 
-@pytest.mark.parametrize("args, message", [
-    (["walk", "-", "--restart-prob", "1"], "--restart-prob must be in [0, 1), got 1.0"),  # was restart_prob
-    (["walk", "-", "--q", "0"], "--q must be a positive finite number, got 0.0"),
-    (["walk", "-", "--non-backtracking", "--p", "-1"], "--p must be a positive finite number"),
-    (["sample", "-", "--fraction", "2"], "--fraction must be in (0, 1], got 2.0"),  # was 'fraction p' (jdm_sample's)
-    (["sample", "-", "-m", "forest-fire", "--fraction", "0"], "--fraction must be in (0, 1], got 0.0"),
-    (["pagerank", "-", "--max-iter", "0"], "--max-iter must be a positive integer, got 0"),  # was max_iter
-    (["pagerank", "-", "--damping", "1"], "--damping must be a number in [0, 1), got 1.0"),
-    (["embed", "fastrp", "-", "--block-size", "0"], "--block-size must be a positive integer, got 0"),
-    (["embed", "fastrp", "-", "--s", "0.5"], "--s must be a number >= 1"),
-    (["embed", "fastrp", "-", "--weights", ","], "--weights must be a non-empty sequence of finite numbers"),
-    (["evaluate", "link-prediction", "-", "--dim", "0"], "--dim must be a positive integer, got 0"),
+@pytest.mark.parametrize("args, option, message", [
+    (["walk", "-", "--restart-prob", "1"], "'--restart-prob'", "must be in [0, 1), got 1.0"),  # was restart_prob
+    (["walk", "-", "--q", "0"], "'--q'", "must be a positive finite number, got 0.0"),
+    (["walk", "-", "--non-backtracking", "--p", "-1"], "'--p'", "must be a positive finite number"),
+    (["sample", "-", "--fraction", "2"], "'-p' / '--fraction'", "must be in (0, 1], got 2.0"),  # was 'fraction p'
+    (["sample", "-", "-m", "forest-fire", "--fraction", "0"], "'-p' / '--fraction'", "must be in (0, 1], got 0.0"),
+    (["pagerank", "-", "--max-iter", "0"], "'--max-iter'", "must be a positive integer, got 0"),  # was max_iter
+    (["pagerank", "-", "--damping", "1"], "'--damping'", "must be a number in [0, 1), got 1.0"),
+    (["embed", "fastrp", "-", "--block-size", "0"], "'--block-size'", "must be a positive integer, got 0"),
+    (["embed", "fastrp", "-", "--s", "0.5"], "'--s'", "must be a number >= 1"),
+    (["evaluate", "link-prediction", "-", "--dim", "0"], "'--dim'", "must be a positive integer, got 0"),
+    (["evaluate", "link-prediction", "-", "--test-fraction", "nan"], "'--test-fraction'",
+     "must be strictly between 0 and 1, got nan"),
+    (["embed", "line", "-", "--epochs", "0", "-o", "-"], "'--epochs'", "must be a number > 0, got 0.0"),  # num_epoch
 ])
-def test_library_errors_name_the_cli_options(args, message):
+def test_library_errors_name_the_cli_options(args, option, message):
+    # the library checks these parameters; a bad value was one line with status 1, where click's own range
+    # checks (--walks-per-node 0, ppr --restart 1) give the usage error with status 2: now both do
     ring = "".join(f"{i} {(i + 1) % 12}\n{i} {(i + 5) % 12}\n" for i in range(12))
-    assert_one_line_error(run(*args, input=ring), f"Error: {message}")
+    assert_usage_error(run(*args, input=ring), option, message)
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["ppr", "-", "--restart", "nan", "-o", "-"], "'--restart'", "'nan' is not a number"),  # was 'damping must be'
+    (["cluster", "ppp", "X.npy", "--p-min", "nan"], "'--p-min'", "'nan' is not a number"),
+    (["select", "mig", "pool.jsonl", "--threshold", "nan"], "'--threshold'", "'nan' is not a number"),  # ignored
+    (["select", "mig", "pool.jsonl", "--threshold", "2"], "'--threshold'", "2.0 is not in the range -1<=x<=1."),
+    (["select", "dpp", "X.npy", "-k", "9"], "'-k'", "9 exceeds the rank of L (2)"),  # was '-k = 9 exceeds'
+    (["select", "sensitivity", "X.npy", "--size", "9"], "'--size'", "9 exceeds the number of rows 8"),
+])
+def test_bad_values_are_usage_errors_in_the_options_terms(tmp_path, monkeypatch, args, option, message):
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    (tmp_path / "pool.jsonl").write_text("".join(f'{{"labels": [{i % 3}]}}\n' for i in range(8)))
+    assert_usage_error(run(*args, input="0 1\n1 2\n"), option, message)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["select", "dpp", "X.npy", "--projection", "-k", "2"], "--projection and -k exclude each other"),
+    (["ppr", "-", "--workers", "1", "--scheduler-file", "s.json", "-o", "-"],
+     "give --scheduler-file or --workers, not both"),
+])
+def test_options_that_exclude_each_other_are_usage_errors(tmp_path, monkeypatch, args, message):
+    # both were one line with status 1, where select mig's --scores with --score-field was a usage error (2)
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.ones((3, 2)))
+    r = run(*args, input="0 1\n")
+    assert r.exit_code == 2 and r.output.startswith("Usage: ") and f"\nError: {message}\n" in r.output, r.output
 
 
 def test_in_cli_terms_renames_parameters_only():
@@ -296,3 +340,178 @@ def test_output_defaults_are_shown_in_help():
             assert "[default: -]" in " ".join(run(*name.split(), "--help").output.split()), name
             shown.append(name)
     assert {"sample", "walk", "pagerank", "embed fastrp", "select mig", "cluster ppp"} <= set(shown)
+
+
+@pytest.mark.parametrize("command", [["ppr"], ["embed", "line"], ["embed", "node2vec"], ["convert"]])
+def test_a_missing_required_output_is_a_usage_error(command):
+    # click >= 8.3 took the explicit default=None of a required -o for a value: ppr and embed line/deepwalk/node2vec
+    # ran (embed trained) and then failed with a TypeError traceback on Path(None)
+    r = run(*command, "-", "-q", input="0 1\n1 2\n")
+    assert r.exit_code == 2 and "Error: Missing option '-o' / '--output'." in r.output, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+
+
+@pytest.mark.parametrize("args, option", [
+    (["convert", "-", "-o", ""], "'-o' / '--output'"), (["walk", "-", "-o", ""], "'-o' / '--output'"),
+    (["sample", "-", "-p", "1", "-o", ""], "'-o' / '--output'"),
+    (["embed", "fastrp", "-", "--dim", "2", "--row-labels", ""], "'--row-labels'"),
+    (["cluster", "ppp", "X.npy", "--separable", ""], "'--separable'"),
+    (["info", ""], "'INPUT'"), (["cluster", "ppp", ""], "'DATA'"), (["select", "mig", ""], "'POOL'"),
+    (["evaluate", "node-classification", "", "X.npy"], "'EMB'"),
+])
+def test_an_empty_path_is_a_usage_error(tmp_path, monkeypatch, args, option):
+    # convert -o '' wrote indptr.npy, indices.npy and graph.json into the current folder and reported success, and
+    # info '' read them back; cluster --separable '' was silently skipped; cluster ppp '' said ': is a directory'
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    r = run(*args, input="0 1\n1 2\n")
+    assert r.exit_code == 2, r.output
+    assert f"Error: Invalid value for {option}: an empty path; give a file name" in r.output, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy"]
+
+
+def test_jdm_with_undirected_is_a_usage_error():
+    # the options contradict each other (status 2); an undirected input without --undirected stays status 1
+    r = run("sample", "-", "-p", "0.5", "--undirected", input="0 1\n1 2\n")
+    assert r.exit_code == 2 and "\nError: --method jdm samples directed graphs" in r.output, r.output
+
+
+@pytest.mark.parametrize("args", [["walk", "-"], ["sample", "-", "-p", "1"], ["convert", "-"], ["pagerank", "-", "-q"]])
+def test_an_output_below_a_file_gives_one_line(tmp_path, args):
+    # NotADirectoryError (a file used as a folder) escaped as a traceback: only FileNotFoundError, IsADirectoryError
+    # and PermissionError were caught
+    (tmp_path / "f").write_text("")
+    target = tmp_path / "f" / "out.npz"
+    assert_one_line_error(run(*args, "-o", str(target), input="0 1\n1 2\n"), f"{target}: Not a directory")
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["embed", "fastrp", "-", "--weights", "1,x"], "'--weights'", "expected comma-separated numbers, got '1,x'"),
+    (["embed", "fastrp", "-", "--weights", ","], "'--weights'", "must be a non-empty sequence of finite numbers"),
+    (["evaluate", "node-classification", "E.npy", "y.npy", "--ratios", "0.5,x"], "'--ratios'",
+     "expected comma-separated numbers, got '0.5,x'"),  # both were 'Invalid value: ...', naming no option
+    (["evaluate", "node-classification", "E.npy", "y.npy", "--ratios", "1.5"], "'--ratios'",
+     "must be numbers strictly between 0 and 1, got [1.5]"),  # was 'training ratios must be ...', status 1
+    (["evaluate", "node-classification", "E.npy", "y.npy", "--jobs", "0"], "'--jobs'",
+     "must not be 0: give a number of jobs, or -1 for every CPU"),  # was scikit-learn's 'n_jobs == 0 in Parallel'
+    (["embed", "line", "-", "--partitions", "x", "-o", "-"], "'--partitions'", "must be an integer or 'auto', got 'x'"),
+    (["embed", "deepwalk", "-", "--augmentation-step", "1.5", "-o", "-"], "'--augmentation-step'",
+     "must be an integer or 'auto', got '1.5'"),
+    (["embed", "line", "-", "--devices", "gpu", "-o", "-"], "'--devices'", "'gpu'; expected 'cpu', 'cuda' or 'cuda:N'"),
+    (["embed", "line", "-", "--devices", "cuda:0,gpu", "-o", "-"], "'--devices'", "a list must name GPUs as cuda:N"),
+])
+def test_option_values_the_commands_parse_are_usage_errors(tmp_path, monkeypatch, args, option, message):
+    monkeypatch.chdir(tmp_path)
+    np.save("E.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    np.save("y.npy", np.arange(8) % 2)
+    assert_usage_error(run(*args, input="0 1\n1 2\n2 0\n"), option, message)
+
+
+def test_only_parameter_checks_become_usage_errors():
+    # a missing backend or GPU, a bad file or dataset keep their one line and status 1, even where the message
+    # leads with a parameter's name (the GraphVite trainer's "device 'cuda': no CUDA GPU is usable here")
+    from graphsample.cli._common import _cli_error
+    from graphsample.errors import BackendUnavailableError, InputFormatError
+
+    cmd = click.Command("x", params=[click.Option(["--devices"]), click.Option(["--dim"])])
+    with click.Context(cmd):
+        assert isinstance(_cli_error(ValueError("dim must be > 0, got 0"), None), click.BadParameter)
+        assert isinstance(_cli_error(ValueError("device 'gpu' is bad"), {"device": "--devices"}), click.BadParameter)
+        for exc in (BackendUnavailableError("device 'cuda': no CUDA GPU is usable here"),
+                    InputFormatError("dim: no such file"), ValueError("--dim 3 needs a GPU")):
+            error = _cli_error(exc, {"device": "--devices"})
+            assert type(error) is click.ClickException and error.exit_code == 1, exc
+
+
+_MATRIX_COMMANDS = [["select", "dpp", "DATA", "-k", "1"], ["select", "volume", "DATA", "-k", "1"],
+                    ["select", "sensitivity", "DATA", "--size", "2"], ["cluster", "ppp", "DATA"],
+                    ["evaluate", "node-classification", "DATA", "y.npy"]]
+
+
+@pytest.mark.parametrize("command, name", [*((c, n) for c in _MATRIX_COMMANDS for n in ("X.npy", "X.txt")),
+                                           (["select", "mig", "DATA", "--budget", "1"], "X.npy"),  # JSONL otherwise
+                                           (["select", "sensitivity", "DATA", "--size", "2"], "X.npz")])  # sparse
+def test_nan_in_a_matrix_names_the_file_and_row(tmp_path, monkeypatch, command, name):
+    # was the library's 'features contains NaN or infinite values' (select dpp), 'A contains ...' (sensitivity),
+    # 'X contains ...' (volume, ppp): parameter names, and no file
+    monkeypatch.chdir(tmp_path)
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    X[2, 1] = np.inf if name == "X.txt" else np.nan
+    if name == "X.npy":
+        np.save(name, X)
+    elif name == "X.txt":
+        np.savetxt(name, X)
+    else:
+        import scipy.sparse as sp
+
+        sp.save_npz(name, sp.csr_array(X))
+    np.save("y.npy", np.arange(6) % 2)
+    args = [name if a == "DATA" else a for a in command]
+    where = "the matrix holds" if name == "X.npz" else "row 3 of the matrix holds"
+    assert_one_line_error(run(*args, "-o", "-") if command[0] != "evaluate" else run(*args),
+                          f"Error: {name}: {where} NaN or infinite values")
+
+
+def test_select_mig_pool_errors_name_the_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pool.jsonl").write_bytes(b'{"labels": [1]}\n{"labels": ["caf\xe9"]}\n')  # Latin-1, not UTF-8
+    assert_one_line_error(run("select", "mig", "pool.jsonl", "--budget", "1"), "Error: pool.jsonl:2: not UTF-8 text")
+    np.save("words.npy", np.array([["a", "b"], ["c", "d"]]))  # was "could not convert string to float: 'a'"
+    assert_one_line_error(run("select", "mig", "words.npy", "--budget", "1"),
+                          "Error: words.npy: expected a numeric matrix, got dtype <U1")
+
+
+def test_evaluate_labels_that_are_not_a_sparse_matrix_name_the_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save("E.npy", np.ones((4, 2)))
+    np.savez("y.npz", a=np.ones(3))  # was scipy's message alone, naming no file
+    assert_one_line_error(run("evaluate", "node-classification", "E.npy", "y.npz"),
+                          "Error: y.npz: not a scipy.sparse .npz matrix")
+
+
+def test_convert_over_a_saved_folder_drops_its_stale_arrays(tmp_path):
+    # saving an unweighted graph over a weighted one left weights.npy (and node_ids.npy) behind, and load() read
+    # them back: the new graph came back weighted, with the old graph's weights
+    weighted, plain, folder = tmp_path / "w.txt", tmp_path / "p.txt", str(tmp_path / "g")
+    weighted.write_text("a b 0.5\nb c 2\nc a 1\n")
+    plain.write_text("0 1\n1 2\n2 0\n")
+    assert run("convert", str(weighted), "-o", folder, "-q").exit_code == 0
+    assert run("convert", str(plain), "-o", folder, "-q").exit_code == 0
+    G = gs.load(folder)
+    assert G.weights is None and G.node_ids is None and G.n_arcs == 3
+
+
+def test_convert_refuses_a_folder_of_other_files(tmp_path):
+    # convert -o FOLDER wrote indptr.npy, indices.npy, graph.json among whatever FOLDER held (e.g. -o .)
+    (tmp_path / "notes.txt").write_text("mine")
+    assert_one_line_error(run("convert", "-", "-o", str(tmp_path), input="0 1\n"), "a folder that holds other files")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    (tmp_path / "empty").mkdir()
+    assert run("convert", "-", "-o", str(tmp_path / "empty"), "-q", input="0 1\n").exit_code == 0
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["walk", "-", "--length", str(10**20)], "'--length'", f"{10**20} does not fit in 64 bits"),  # OverflowError
+    (["sample", "-", "-p", "1", "--n-swaps", str(2**64)], "'--n-swaps'", f"{2**64} does not fit in 64 bits"),  # Numba
+    (["cluster", "ppp", "X.npy", "--seed", str(2**63)], "'--seed'", f"{2**63} does not fit in 64 bits"),
+    (["embed", "line", "-", "--epochs", "1e30", "-o", "-"], "'--epochs'", "1e+30 times 3 edges is too many samples"),
+    (["ppr", "-", "--walks-per-node", str(2**62), "-o", "-"], "'--walks-per-node'",
+     f"{2**62} walks per source times 3 sources does not fit in 64-bit walk ids"),  # SystemError from the kernel
+])
+def test_numbers_too_large_for_the_kernels_are_usage_errors(tmp_path, monkeypatch, args, option, message):
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    assert_usage_error(run(*args, input="0 1\n1 2\n2 0\n"), option, message)
+    # the seed option keeps its own bound: 64 unsigned bits
+    assert "0<=x<=18446744073709551615" in run("walk", "-", "--seed", str(2**64), input="0 1\n").output
+
+
+def test_an_overflow_in_a_computation_is_one_line(monkeypatch):
+    # the last resort for a count that fits in 64 bits but whose products do not (Python's OverflowError)
+    import graphsample.cli.info as info
+
+    def overflow(G):
+        raise OverflowError("Python int too large to convert to C long")
+
+    monkeypatch.setattr(info, "graph_summary", overflow)
+    assert_one_line_error(run("info", "-", input="0 1\n"), "Error: a number is too large for this computation")

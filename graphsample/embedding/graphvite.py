@@ -257,6 +257,8 @@ def make_hyper(G: Graph, dim: int, num_epoch: float, walk_length: int, augmentat
     _check_graph(G)
     _positive("dim", dim, integer=True)
     _positive("num_epoch", num_epoch)
+    if num_epoch * G.n_edges >= 2**62:  # the sample counters are int64
+        raise ValueError(f"num_epoch {num_epoch:g} times {G.n_edges} edges is too many samples for 64-bit counters")
     _positive("walk_length", walk_length, integer=True)
     _positive("num_negative", num_negative, integer=True)
     _positive("negative_weight", negative_weight)

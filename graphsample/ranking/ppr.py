@@ -193,6 +193,8 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
         omega = walks_for_accuracy(eps_rel, delta, threshold)
     if not (is_integer(omega) and omega >= 1):
         raise ValueError(f"omega (walks per source) must be a positive integer, got {omega!r}")
+    if int(omega) * G.n_nodes >= 2**63:  # walk ids u * omega + j are 64-bit
+        raise ValueError(f"omega = {omega} walks per source times {G.n_nodes} sources does not fit in 64-bit walk ids")
     if top_k is not None and not (is_integer(top_k) and top_k >= 1):
         raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
     if min_value is not None and not (is_real(min_value) and 0 < min_value <= 1):

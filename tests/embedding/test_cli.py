@@ -45,13 +45,13 @@ def test_embed_fastrp_options(edge_file, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--dim", "0"], "dim must be a positive integer"),
+    (["--dim", "0"], "Invalid value for '--dim': must be a positive integer"),
     (["--weights", "1,x"], "comma-separated numbers"),
-    (["--s", "0.2"], "s must be a number >= 1"),
+    (["--s", "0.2"], "Invalid value for '--s': must be a number >= 1"),
 ])
 def test_embed_fastrp_errors_are_one_line(edge_file, tmp_path, args, message):
     res = run("embed", "fastrp", edge_file, "-o", tmp_path / "e.npy", *args)
-    assert res.exit_code != 0
+    assert res.exit_code == 2  # bad option values: click's usage error
     assert message in res.output and "Traceback" not in res.output
 
 
@@ -79,14 +79,14 @@ def test_evaluate_node_classification(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--ratios", "1.5"], "strictly between 0 and 1"),
-    (["--ratios", "a"], "comma-separated fractions"),
+    (["--ratios", "1.5"], "Invalid value for '--ratios': must be numbers strictly between 0 and 1"),
+    (["--ratios", "a"], "Invalid value for '--ratios': expected comma-separated numbers"),  # one parser with --weights
 ])
 def test_evaluate_node_classification_errors(tmp_path, args, message):
     np.save(tmp_path / "e.npy", np.ones((10, 2)))
     np.save(tmp_path / "y.npy", np.arange(10) % 2)
     res = run("evaluate", "node-classification", tmp_path / "e.npy", tmp_path / "y.npy", *args)
-    assert res.exit_code != 0 and message in res.output and "Traceback" not in res.output
+    assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output, res.output
 
 
 def test_evaluate_label_rows_out_of_range(tmp_path):

@@ -32,22 +32,23 @@ def test_embed_commands_write_embeddings(tmp_path, edges, method, extra):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--dim", "0"], "--dim must be an integer > 0"),
-    (["--lr", "0"], "--lr must be a number > 0"),  # was 'lr must be ...', the trainer's name
-    (["--epochs", "-1"], "--epochs must be a number > 0"),
-    (["--negatives", "0"], "--negatives must be an integer > 0"),
-    (["--walk-length", "0"], "--walk-length must be an integer > 0"),
-    (["--partitions", "0"], "--partitions must be an integer > 0"),
-    (["--partitions", "many"], "--partitions must be an integer or 'auto'"),
-    (["--augmentation-step", "x"], "--augmentation-step must be an integer or 'auto'"),
-    (["--devices", "tpu"], "bad device 'tpu'"),
-    (["--devices", "cuda:0,gpu1"], "--devices lists must name GPUs as cuda:N"),
+    (["--dim", "0"], "'--dim': must be an integer > 0"),
+    (["--lr", "0"], "'--lr': must be a number > 0"),  # was 'lr must be ...', the trainer's name
+    (["--epochs", "-1"], "'--epochs': must be a number > 0"),
+    (["--negatives", "0"], "'--negatives': must be an integer > 0"),
+    (["--walk-length", "0"], "'--walk-length': must be an integer > 0"),
+    (["--partitions", "0"], "'--partitions': must be an integer > 0"),
+    (["--partitions", "many"], "'--partitions': must be an integer or 'auto'"),
+    (["--augmentation-step", "x"], "'--augmentation-step': must be an integer or 'auto'"),
+    (["--devices", "tpu"], "'--devices': 'tpu'; expected 'cpu', 'cuda' or 'cuda:N'"),  # was 'bad device 'tpu''
+    (["--devices", "cuda:0,gpu1"], "'--devices': a list must name GPUs as cuda:N"),
 ])
 def test_embed_errors_are_one_line(tmp_path, edges, args, message):
+    # bad option values are click's usage error (status 2), in the options' terms
     res = CliRunner().invoke(cli, ["embed", "deepwalk", str(edges), "-o", str(tmp_path / "e.npy"), *args])
-    assert res.exit_code != 0
-    assert message in res.output
-    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+    assert res.exit_code == 2 and res.output.startswith("Usage: "), res.output
+    assert f"\nError: Invalid value for {message}" in res.output, res.output
+    assert "Traceback" not in res.output
 
 
 def test_missing_input_file(tmp_path):

@@ -43,15 +43,15 @@ def test_pagerank_personalized_file(edgefile, tmp_path):
     assert np.allclose([s[k] for k in G.node_ids.tolist()], x, atol=1e-10)
 
 
-@pytest.mark.parametrize("args, msg", [
-    (["--damping", "1.5"], "damping"),
-    (["--personalize", "zz"], "unknown node"),
-    (["--personalize", ","], "at least one"),
-    (["--personalize", ""], "at least one"),  # was global PageRank, silently
+@pytest.mark.parametrize("args, status, msg", [
+    (["--damping", "1.5"], 2, "Error: Invalid value for '--damping': must be a number in [0, 1), got 1.5"),
+    (["--personalize", "zz"], 1, "Error: --personalize: unknown node id 'zz'"),
+    (["--personalize", ","], 2, "Error: Invalid value for '--personalize': give comma-separated node labels"),
+    (["--personalize", ""], 2, "Error: Invalid value for '--personalize': give comma-separated"),  # was global PageRank
 ])
-def test_pagerank_errors(edgefile, args, msg):
+def test_pagerank_errors(edgefile, args, status, msg):
     r = CliRunner().invoke(cli, ["pagerank", edgefile, *args])
-    assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
+    assert r.exit_code == status and msg in r.output and "Traceback" not in r.output, r.output
 
 
 def test_pagerank_missing_file():

@@ -37,11 +37,13 @@ def test_dpp_and_volume_commands(tmp_path):
 def test_cli_errors_are_one_line(tmp_path):
     path = tmp_path / "x.npy"
     np.save(path, np.ones((5, 2)))
-    for args in (["volume", path, "-k", 9], ["dpp", tmp_path / "missing.npy"], ["dpp", path, "-k", 3],
-                 ["dpp", path, "-k", 1, "--projection"]):
-        r = run(*args)
-        assert r.exit_code != 0
-        assert r.output.startswith("Error") and len(r.output.strip().splitlines()) == 1, r.output
+    r = run("dpp", tmp_path / "missing.npy")  # a bad file: one line, status 1
+    assert r.exit_code == 1 and r.output.startswith("Error") and len(r.output.strip().splitlines()) == 1, r.output
+    for args, message in ((["volume", path, "-k", 9], "Invalid value for '-k': must be an integer between 1 and"),
+                          (["dpp", path, "-k", 3], "Invalid value for '-k': 3 exceeds the rank of L (1)"),
+                          (["dpp", path, "-k", 1, "--projection"], "--projection and -k exclude each other")):
+        r = run(*args)  # bad option values and contradictions: click's usage error, status 2
+        assert r.exit_code == 2 and r.output.startswith("Usage: ") and f"\nError: {message}" in r.output, r.output
     bad = tmp_path / "bad.txt"
     bad.write_text("1 2\nx y\n")
     r = run("volume", bad, "-k", 1)

@@ -61,12 +61,15 @@ def test_parquet_pool(pool_jsonl, tmp_path):
 @pytest.mark.parametrize("content,args,msg", [
     ("{bad json\n", [], "not valid JSON"),
     ('{"x": 1}\n', [], "need a 'labels' field"),
-    ('{"labels": ["a"]}\n{"labels": ["b"]}\n', ["--budget", "5"], "--budget 5 exceeds the 2 selectable samples"),
-    ('{"labels": ["a"]}\n', ["--budget", "0"], "--budget must be at least 1, got 0"),
-    ('{"labels": ["a"]}\n', ["--budget", "1", "--phi-param", "2"], "--phi power needs 0 < --phi-param <= 1"),
+    ('{"labels": ["a"]}\n{"labels": ["b"]}\n', ["--budget", "5"],
+     "Invalid value for '--budget': 5 exceeds the 2 selectable samples"),
+    ('{"labels": ["a"]}\n', ["--budget", "0"], "Invalid value for '--budget': must be at least 1, got 0"),
+    ('{"labels": ["a"]}\n', ["--budget", "1", "--phi-param", "2"],
+     "Invalid value for '--phi': power needs 0 < --phi-param <= 1"),
     ('{"labels": ["a"]}\n', ["--budget", "1", "--phi", "exp", "--phi-param", "0"],
-     "--phi exp needs a positive scale tau (--phi-param), got 0.0"),
-    ('{"labels": ["a"]}\n', ["--budget", "lots"], "neither a count nor a fraction"),
+     "Invalid value for '--phi': exp needs a positive scale tau (--phi-param), got 0.0"),
+    ('{"labels": ["a"]}\n', ["--budget", "lots"],
+     "Invalid value for '--budget': 'lots' is neither a count nor a fraction"),
     ('{"labels": ["a"], "s": -1}\n', ["--budget", "1", "--score-field", "s"], "non-negative"),
     ("", [], "no records"),
     ('{"labels": [{"a": 1}]}\n', ["--budget", "1"], "labels must be integers or strings"),
@@ -77,13 +80,13 @@ def test_parquet_pool(pool_jsonl, tmp_path):
     ('{"e": [1, 2]}\n{"e": [1]}\n', ["--budget", "1", "--embedding-field", "e"],
      "field 'e' must hold numeric vectors of one length"),
     ('{"e": [1, 0]}\n{"e": [0, 1]}\n{"e": [1, 1]}\n', ["--budget", "1", "--embedding-field", "e", "--threshold", "2"],
-     "--threshold must be a cosine similarity in [-1, 1], got 2.0"),
+     "Invalid value for '--threshold': 2.0 is not in the range -1<=x<=1."),  # click's check, as the library's
 ])
 def test_errors_are_one_line(tmp_path, content, args, msg):
     path = tmp_path / "pool.jsonl"
     path.write_text(content)
     r = CliRunner().invoke(cli, ["select", "mig", str(path), *args])
-    assert r.exit_code != 0
+    assert r.exit_code == (2 if "Invalid value" in msg else 1), r.output  # a bad option value is a usage error
     assert msg in r.output
     assert "Traceback" not in r.output
 

@@ -201,12 +201,12 @@ def test_cli_npy_output_and_torch_backend(data, tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--size", "10", "--p", "0.5"], "p must be a finite number >= 1"),
-    (["--size", "500"], "exceeds the number of rows 200 (use --replace to draw more)"),
+    (["--size", "10", "--p", "0.5"], "Invalid value for '--p': must be a finite number >= 1"),
+    (["--size", "500"], "Invalid value for '--size': 500 exceeds the number of rows 200 (use --replace to draw more)"),
 ])
 def test_cli_bad_parameters(data, extra, message):
     res = CliRunner().invoke(cli, ["select", "sensitivity", str(data)] + extra)
-    assert res.exit_code != 0
+    assert res.exit_code == 2  # bad option values: click's usage error
     assert message in res.output and "Traceback" not in res.output
 
 

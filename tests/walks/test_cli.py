@@ -43,16 +43,17 @@ def test_same_seed_same_walks():
 
 
 def test_errors_are_one_line():
-    for args, message in [
-        (["--starts", "99"], "unknown node id 99"),
-        (["--starts", "x"], "integers"),
-        (["--p", "0"], "--p must be a positive finite number"),
-        (["--q", "nan"], "--q must be a positive finite number"),
-        (["--restart-prob", "1.5"], "--restart-prob must be in [0, 1)"),
-        (["--length", "-2"], "-2"),
+    # an unknown start node is one line (status 1); a bad option value is click's usage error (status 2)
+    for args, status, message in [
+        (["--starts", "99"], 1, "Error: --starts: unknown node id 99"),
+        (["--starts", "x"], 2, "Error: Invalid value for '--starts': node labels of this graph are integers"),
+        (["--p", "0"], 2, "Error: Invalid value for '--p': must be a positive finite number, got 0.0"),
+        (["--q", "nan"], 2, "Error: Invalid value for '--q': must be a positive finite number, got nan"),
+        (["--restart-prob", "1.5"], 2, "Error: Invalid value for '--restart-prob': must be in [0, 1), got 1.5"),
+        (["--length", "-2"], 2, "Error: Invalid value for '--length': -2 is not in the range x>=0."),
     ]:
         res = run(args)
-        assert res.exit_code != 0
+        assert res.exit_code == status, (args, res.output)
         assert message in res.output, (args, res.output)
         assert "Traceback" not in res.output
     res = CliRunner().invoke(cli, ["walk", "-"], input="")

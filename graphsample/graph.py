@@ -262,6 +262,12 @@ class Graph:
     from_edge_index = staticmethod(lambda *a, **k: from_edge_index(*a, **k))
 
 
+def check_graph(G: Any, name: str = "G") -> None:
+    """Raise ``TypeError`` unless ``G`` is a :class:`Graph`: the check every entry point taking a graph starts with."""
+    if not isinstance(G, Graph):
+        raise TypeError(f"{name} must be a graphsample Graph, got {type(G).__name__}")
+
+
 def _integral_labels(labels: np.ndarray) -> np.ndarray:
     """Float labels that stand for integers, as int64 (see :meth:`Graph.index_of`).
 

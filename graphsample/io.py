@@ -25,7 +25,7 @@ import numpy as np
 from . import _parse
 from ._backend import kernel_threads, to_numpy
 from .errors import GraphsampleError, InputFormatError, is_integer
-from .graph import Duplicates, Graph, SelfLoops, _csr_problem, from_edges
+from .graph import Duplicates, Graph, SelfLoops, _csr_problem, check_graph, from_edges
 
 PathLike = str | os.PathLike
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
@@ -283,6 +283,7 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
     Weights are written with ``repr`` so that :func:`read_edgelist` reads back the same floats.
     ``labels`` writes original node labels when the graph has them.
     """
+    check_graph(G)
     _check_delimiter(delimiter)
     src, dst, w = (to_numpy(a) for a in G.edges())
     if not G.directed:
@@ -315,6 +316,7 @@ def save(G: Graph, path: PathLike) -> None:
 
     Saving over a saved folder removes the optional arrays (weights, node labels) that ``G`` has not: :func:`load`
     reads every ``.npy`` of the folder, and a stale ``weights.npy`` gave an unweighted graph the old weights."""
+    check_graph(G)
     arrays = {"indptr": to_numpy(G.indptr), "indices": to_numpy(G.indices)}
     if G.weights is not None:
         arrays["weights"] = to_numpy(G.weights)

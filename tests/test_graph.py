@@ -352,3 +352,32 @@ def test_from_edge_index_undirected_keeps_edge_weights():
     assert arcs(H) == ([(0, 1), (1, 0), (1, 2), (2, 1)], [3.0, 3.0, 4.0, 4.0])
     with pytest.raises(GraphValidationError, match="symmetric"):
         gs.from_edge_index(np.array([[0, 1], [1, 0]]), np.array([1.0, 2.0]), directed=False)
+
+
+def _graph_entry_points(tmp_path):
+    from graphsample.embedding import fastrp, graphvite
+    from graphsample.ranking import fully_personalized_pagerank, pagerank
+    from graphsample.sampling import jdm_sample, profile, random_node
+    from graphsample.walks import random_walks, srrw
+
+    return {"random_walks": lambda G: random_walks(G, [0], 3), "srrw": lambda G: srrw(G, 5),
+            "pagerank": pagerank, "fully_personalized_pagerank": lambda G: fully_personalized_pagerank(G, omega=4),
+            "fastrp": lambda G: fastrp(G, 8), "deepwalk": graphvite.deepwalk, "jdm_sample": lambda G: jdm_sample(G, 0.5),
+            "random_node": lambda G: random_node(G, 0.5), "profile": profile,
+            "write_edgelist": lambda G: gs.write_edgelist(G, tmp_path / "e.txt"),
+            "save": lambda G: gs.save(G, tmp_path / "g.npz")}
+
+
+@pytest.mark.parametrize("name", ["random_walks", "srrw", "pagerank", "fully_personalized_pagerank", "fastrp",
+                                  "deepwalk", "jdm_sample", "random_node", "profile", "write_edgelist", "save"])
+def test_every_entry_point_refuses_a_non_graph(tmp_path, name):
+    # random_walks, srrw, write_edgelist and save raised AttributeError ('dict' object has no attribute ...)
+    with pytest.raises(TypeError, match="G must be a graphsample Graph, got dict"):
+        _graph_entry_points(tmp_path)[name]({"indptr": [0]})
+
+
+def test_compare_names_the_sample_that_is_not_a_graph():
+    from graphsample.sampling import compare
+
+    with pytest.raises(TypeError, match="S must be a graphsample Graph, got list"):
+        compare(gs.from_edges([0], [1]), [])

@@ -47,7 +47,7 @@ from .. import _ops
 from .._backend import backend_of, device_kwargs, device_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphValidationError, GraphsampleError, check_positive, is_integer, is_real
-from ..graph import Graph
+from ..graph import Graph, check_graph
 
 Preset = Literal["paper", "gds"]
 Direction = Literal["out", "in", "both"]
@@ -359,8 +359,7 @@ def _blocks(dim: int, block_size: int | None) -> list[range]:
 def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standardize, features,
           property_ratio, direction, weighted, dtype, seed) -> _Plan:
     """Validate the arguments against the preset and prepare the run."""
-    if not isinstance(G, Graph):
-        raise TypeError(f"fastrp expects a graphsample Graph, not {type(G).__name__}")
+    check_graph(G)
     if G.n_nodes == 0:
         raise GraphValidationError("cannot embed an empty graph (0 nodes)")
     check_positive("dim", dim)

@@ -47,7 +47,7 @@ import numpy as np
 from .._backend import backend_of, is_gpu, to_backend, to_numpy
 from .._random import SeedLike, seed_key, stream_key
 from ..errors import GraphsampleError
-from ..graph import Graph
+from ..graph import Graph, check_graph
 from ..walks.alias import build_alias
 from . import _graphvite_cpu as _cpu
 
@@ -222,8 +222,7 @@ def pools(sampler: Sampler, background: bool = True):
 
 # ---------------------------------------------------------------------------------------- public API
 def _check_graph(G: Any) -> None:
-    if not isinstance(G, Graph):
-        raise TypeError(f"G must be a graphsample Graph, not {type(G).__name__}")
+    check_graph(G)
     if G.n_nodes < 2 or G.n_arcs == 0:
         raise GraphsampleError(f"cannot embed a graph with {G.n_nodes} nodes and {G.n_arcs} arcs; "
                                "it needs at least 2 nodes and 1 edge")

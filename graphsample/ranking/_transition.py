@@ -22,7 +22,7 @@ import numpy as np
 
 from .._backend import host_view
 from ..errors import is_real
-from ..graph import Graph
+from ..graph import Graph, check_graph
 
 DANGLING = ("personalization", "uniform", "self")
 
@@ -31,8 +31,7 @@ _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def check_common(G: Any, damping: float, dangling: str) -> None:
     """Validate the arguments every PageRank variant shares."""
-    if not isinstance(G, Graph):
-        raise TypeError(f"expected a graphsample.Graph, got {type(G).__name__}")
+    check_graph(G)
     if G.n_nodes == 0:
         raise ValueError("PageRank of an empty graph (0 nodes) is undefined")
     if not (is_real(damping) and 0.0 <= damping < 1.0):

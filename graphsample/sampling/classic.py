@@ -43,7 +43,7 @@ from .. import _ops
 from .._backend import device_kwargs, host_view, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, check_positive, is_integer, is_real
-from ..graph import Graph, _from_sorted_pairs, from_edges
+from ..graph import Graph, _from_sorted_pairs, check_graph, from_edges
 from ..walks.walk import check_probability
 from . import _kernels
 
@@ -56,8 +56,7 @@ _PARALLEL_WALKERS = 64  # from this many walkers on, the host runs them in paral
 # ----------------------------------------------------------------------------- helpers
 
 def _budget(G: Graph, fraction: float) -> int:
-    if not isinstance(G, Graph):
-        raise TypeError(f"expected a graphsample Graph, got {type(G).__name__}")
+    check_graph(G)
     if not (is_real(fraction) and np.isfinite(fraction) and 0 < fraction <= 1):
         raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
     if G.n_nodes == 0:

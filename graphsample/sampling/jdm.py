@@ -57,7 +57,7 @@ import numpy as np
 from .._backend import device_kwargs, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, is_integer, is_real
-from ..graph import Graph, from_edges
+from ..graph import Graph, check_graph, from_edges
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
 from .metrics import _host_triplets, ks_statistic, triplet_diff, triplet_l1
@@ -414,8 +414,7 @@ def smallest_feasible_p(J: tuple, D: tuple, p: float, key: np.uint64, rounding: 
 # ----------------------------------------------------------------------------- the sampler
 
 def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: int) -> None:
-    if not isinstance(G, Graph):
-        raise TypeError(f"expected a graphsample Graph, got {type(G).__name__}")
+    check_graph(G)
     if not G.directed:
         raise GraphsampleError("the JDM/DCM sampler needs a directed graph; use G.to_undirected() "
                                "only for the classic samplers")

@@ -32,7 +32,7 @@ from scipy.sparse import csgraph
 from .._backend import to_numpy
 from .._random import SeedLike, check_seed
 from ..errors import check_positive
-from ..graph import Graph
+from ..graph import Graph, check_graph
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
 
@@ -242,8 +242,7 @@ class Comparison:
 def profile(G: Graph, *, n_sources: int = 64, k: int = 10, seed: SeedLike = 0) -> dict:
     """The distributions :func:`compare` needs from one graph (compute it once for an original that is
     compared with many samples)."""
-    if not isinstance(G, Graph):
-        raise TypeError("profile(G) takes a graphsample Graph")
+    check_graph(G)
     check_positive("n_sources", n_sources)
     check_positive("k", k)
     G = G.to("numpy") if G.backend != "numpy" else G
@@ -271,8 +270,8 @@ def compare(G: Graph, S: Graph, *, n_sources: int = 64, k: int = 10, seed: SeedL
     JDM/DCM L1 (lower is better), and reciprocity / assortativity of both graphs.
 
     ``original``: ``profile(G)`` computed beforehand (same ``n_sources``, ``k``, ``seed``)."""
-    if not isinstance(G, Graph) or not isinstance(S, Graph):
-        raise TypeError("compare(G, S) takes two graphsample Graphs")
+    check_graph(G)
+    check_graph(S, "S")
     s = profile(S, n_sources=n_sources, k=k, seed=seed)
     if original is not None and not (isinstance(original, dict) and original.keys() >= s.keys()):
         raise ValueError("original must be the dict profile(G) returns")  # a partial dict was a KeyError

@@ -42,7 +42,7 @@ from .._backend import asarray_like, device_kwargs, host_view, is_gpu, namespace
 from .._ops import segment_sum
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, check_positive, is_integer, is_real
-from ..graph import Graph
+from ..graph import Graph, check_graph
 from . import _cpu
 from .walk import _use_weights, check_starts, check_target
 
@@ -277,6 +277,7 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
         graphs where chains x nodes does not fit; ``x`` is then not returned) or ``"auto"`` (dense up to 1 GiB).
     seed : int, Generator or None.
     """
+    check_graph(G)
     check_positive("n_steps", n_steps)
     check_positive("n_chains", n_chains)
     n_steps, n_chains = int(n_steps), int(n_chains)

@@ -39,7 +39,7 @@ import numpy as np
 from .._backend import asarray_like, backend_of, host_view, is_gpu, namespace, native
 from .._random import SeedLike, seed_key
 from ..errors import GraphValidationError, is_integer, is_real
-from ..graph import Graph
+from ..graph import Graph, check_graph
 from . import _cpu
 from ._step import F_ENV, F_INV_P, F_INV_Q, F_RESTART, I_ALIAS_MIN_DEG, I_DEAD_END_RESTART, I_MH, I_N2V, \
     I_NONBACK, I_WEIGHTED
@@ -205,6 +205,7 @@ def random_walks(G: Graph, starts: Any, length: int, *, p: float = 1.0, q: float
 
     Returns arrays in ``G``'s namespace and on its device. See the module docstring for the transition rules.
     """
+    check_graph(G)
     if return_ not in ("paths", "ends", "counts"):
         raise ValueError(f"return_ must be 'paths', 'ends' or 'counts', not {return_!r}")
     if not is_integer(length) or length < 0:

@@ -88,7 +88,7 @@ def test_l1_exact():
 
 
 def test_compare_bad_input():
-    with pytest.raises(TypeError, match="two graphsample Graphs"):
+    with pytest.raises(TypeError, match="S must be a graphsample Graph"):
         compare(random_graph(), np.eye(2))
     # a negative or NaN n_sources was NumPy's 'negative dimensions', k=0 / k=-1 gave no singular values silently
     for kwargs, message in [({"n_sources": -1}, "n_sources must be a positive integer, got -1"),

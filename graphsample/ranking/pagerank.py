@@ -39,7 +39,7 @@ from .._backend import asarray_like, device_kwargs, to_numpy
 from ..errors import check_positive, is_integer, is_real
 from ..graph import Graph
 from ._scc_solve import solve as scc_solve
-from ._transition import check_common, host_transition, is_host, out_weight
+from ._transition import check_common, host_transition, is_host, out_weight, source_ids
 
 METHODS = ("auto", "power", "gauss-seidel")
 #: the largest SCC solved directly (its LU factors take DIRECT_MAX**2 * 8 bytes: 128 MiB)
@@ -241,10 +241,7 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
         raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
     if not (is_integer(memory_budget) and memory_budget > 0):
         raise ValueError(f"memory_budget must be a positive number of bytes, got {memory_budget!r}")
-    src = np.atleast_1d(np.asarray(to_numpy(sources) if not isinstance(sources, list | tuple) else sources))
-    if src.ndim != 1 or src.shape[0] == 0:
-        raise ValueError("sources must be a non-empty 1-D list of node ids")
-    src = G.index_of(src)
+    src = source_ids(G, sources)
     method = _resolve_method(G, method)
     n = G.n_nodes
     chunk = int(max(1, min(src.shape[0], memory_budget // (16 * n))))

@@ -46,7 +46,7 @@ from .._random import SeedLike
 from ..errors import GraphsampleError, check_positive, is_integer, is_real
 from ..graph import Graph
 from ._sampler import DANGLING_CODE, Sampler, build_sampler, next_node
-from ._transition import check_common
+from ._transition import check_common, source_ids
 
 ENGINES = ("fused", "pipeline")
 
@@ -222,12 +222,7 @@ def resolve_sources(G: Graph, sources: Any) -> np.ndarray:
     """Internal ids of the source labels (all nodes when None), host int64."""
     if sources is None:
         return np.arange(G.n_nodes, dtype=np.int64)
-    from .._backend import to_numpy
-
-    s = np.atleast_1d(np.asarray(sources if isinstance(sources, list | tuple) else to_numpy(sources)))
-    if s.ndim != 1 or s.shape[0] == 0:
-        raise ValueError("sources must be a non-empty 1-D list of node ids")
-    ids = G.index_of(s)
+    ids = source_ids(G, sources)
     if np.unique(ids).shape[0] != ids.shape[0]:
         raise ValueError("sources must be distinct")
     return ids

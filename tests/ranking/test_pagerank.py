@@ -177,8 +177,9 @@ def test_bad_graph_and_sources():
     G = random_graph()
     with pytest.raises(ValueError, match="unknown node"):
         personalized_pagerank(G, [100])
-    with pytest.raises(ValueError, match="non-empty"):
-        personalized_pagerank(G, [])
+    for bad in ([], [[0, 1]]):
+        with pytest.raises(ValueError, match="sources must be a non-empty 1-D list of node labels"):
+            personalized_pagerank(G, bad)
     with pytest.raises(ValueError, match="top_k"):
         personalized_pagerank(G, [1], top_k=0)
     with pytest.raises(ValueError, match="memory_budget"):

@@ -167,6 +167,8 @@ def test_wave_size_cost_model():
     ({"omega": 10, "engine": "gpu"}, "engine"),
     ({"omega": 10, "sources": [1, 1]}, "distinct"),
     ({"omega": 10, "sources": [99]}, "unknown node"),
+    ({"omega": 10, "sources": []}, "sources must be a non-empty 1-D list of node labels"),
+    ({"omega": 10, "sources": np.zeros((2, 2), int)}, "sources must be a non-empty 1-D list of node labels"),
     ({"omega": 10, "hub_degree": 1}, "hub_degree"),
     ({"omega": 10, "memory_budget": 0}, "memory_budget"),
     ({"omega": 10, "engine": "pipeline", "segment_length": 0}, "segment_length"),  # used to loop for ever

@@ -299,9 +299,9 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
             segment_degree if short_walks else 0, segment_length, progress)
     else:
         if 8 * omega > memory_budget:  # one source's walk ends must fit: a kernel task holds all of them
-            raise GraphsampleError(f"omega={omega} walks per source need {8 * omega} bytes of walk ends per source, "
-                                   f"more than memory_budget={memory_budget}: raise memory_budget or use "
-                                   "engine='pipeline'")
+            raise GraphsampleError(f"omega = {omega} walks per source need {8 * omega} bytes of walk ends per "
+                                   f"source, more than memory_budget={memory_budget}: raise memory_budget or use "
+                                   "the pipeline engine")
         block = max(1, min(src.shape[0], memory_budget // (8 * (omega + 2 * cap))))
         parts, steps = [], 0
         for b in range(0, src.shape[0], block):

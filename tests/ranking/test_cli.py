@@ -100,6 +100,14 @@ def test_ppr_errors(edgefile, tmp_path, args, msg):
     assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
 
 
+def test_too_many_walks_per_node_is_a_usage_error(edgefile, tmp_path):
+    # 2**40 walks per source: the walk ends of one source exceed the memory budget (a SystemError from the kernel
+    # before the library checked it, then the library's own parameter names with status 1)
+    r = CliRunner().invoke(cli, ["ppr", edgefile, "--walks-per-node", str(2**40), "-o", str(tmp_path / "r.npz")])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "Invalid value for '--walks-per-node': 1099511627776 walks per source need" in r.output
+
+
 def test_warning_is_one_line(edgefile):
     # a PageRank that did not converge printed Python's warning format: the CLI file and line, the
     # category, then the source line of the call

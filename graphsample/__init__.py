@@ -1,8 +1,13 @@
 """graphsample: sample graphs and data at GPU speed.
 
 The public API is re-exported here. Importing graphsample imports no GPU library: CuPy, PyTorch and
-numba.cuda are loaded only when an array of theirs (or a GPU kernel) is used.
+numba.cuda are loaded only when an array of theirs (or a GPU kernel) is used. The heavier subpackages
+(``ranking``, ``embedding``, ``selection``, ``clustering``) are imported on first access
+(``graphsample.ranking.pagerank`` after ``import graphsample``), PEP 562.
 """
+
+import importlib
+from typing import Any
 
 from . import datasets, errors, generators, io, sampling, walks
 from ._random import check_seed
@@ -18,3 +23,15 @@ __all__ = [
     "check_seed", "datasets", "generators", "io", "errors", "sampling", "walks", "random_walks",
     "GraphsampleError", "GraphValidationError", "InputFormatError", "__version__",
 ]
+
+_LAZY = ("ranking", "embedding", "selection", "clustering")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

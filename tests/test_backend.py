@@ -106,6 +106,17 @@ def test_import_loads_no_gpu_library():
     assert out.strip() == "[]"
 
 
+def test_subpackages_load_on_first_access():
+    import subprocess
+    import sys
+
+    code = ("import sys, graphsample as gs; print('graphsample.ranking' in sys.modules); "
+            "print(gs.ranking.pagerank.__module__, 'clustering' in dir(gs)); gs.nope")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.stdout.split() == ["False", "graphsample.ranking.pagerank", "True"]
+    assert "AttributeError: module 'graphsample' has no attribute 'nope'" in run.stderr
+
+
 def test_data_on_another_gpu_than_the_current_one_is_a_clear_error():
     """Kernels launch on the current device: data elsewhere is refused with the way out, not a crash."""
     check_current_device("cuda:1", 1)

@@ -256,5 +256,5 @@ def test_evaluate_matches_a_labelled_embedding_to_a_dataset_by_node(tmp_path, mo
     (tmp_path / "e.txt").write_text("3 2\n10 0 1\n20 1 0\n30 0 1\n")
     res = run("evaluate", "node-classification", tmp_path / "e.txt", "dataset:toy", *args)
     # the message named no file
-    assert res.exit_code == 1 and res.output == f"Error: {tmp_path / 'e.txt'}: the embedding has no row for node 40 of " \
-                                                "dataset:toy\n"
+    assert res.exit_code == 1
+    assert res.output == f"Error: {tmp_path / 'e.txt'}: the embedding has no row for node 40 of dataset:toy\n"

@@ -83,13 +83,27 @@ def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
+def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Callback of the options that name a file or folder to write (:func:`nonempty_path`, and the folder that is to
+    hold it must exist). No command creates missing folders, as a shell's ``>`` does not: a mistyped folder would
+    otherwise become a new tree holding the results where nobody looks. A missing folder is one line naming the path
+    (status 1, as a missing input), said before the command reads or computes anything."""
+    value = nonempty_path(ctx, param, value)
+    if value is not None and value != "-":
+        folder = Path(value).parent
+        if not folder.is_dir():
+            what = "is a file, not a folder" if folder.exists() else "is a folder that does not exist (create it first)"
+            raise click.ClickException(f"{value}: {str(folder)!r} {what}")
+    return value
+
+
 def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.") -> Callable:
     """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is.
 
     A required one has no default at all: click >= 8.3 takes an explicit ``default=None`` for a given value and
     no longer reports the missing option (the command then failed on ``Path(None)``)."""
     default = {} if required else {"default": "-", "show_default": True}
-    return click.option("-o", "--output", required=required, callback=nonempty_path, help=help, **default)
+    return click.option("-o", "--output", required=required, callback=output_path, help=help, **default)
 
 
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,
@@ -286,12 +300,15 @@ def progress_enabled(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
-def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = None) -> Callable:
+def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = None,
+                files: dict[str, str | tuple[str, ...]] | None = None) -> Callable:
     """Turn ValueError raised by parameter checks (GraphsampleError included) into one-line CLI errors, in the
-    CLI's terms (:func:`in_cli_terms`). ``@user_errors`` as is, or ``@user_errors(names={...})`` for a command
-    whose library spells some parameters otherwise than its options."""
+    CLI's terms (:func:`in_cli_terms`). ``@user_errors`` as is, or ``@user_errors(names={...}, files={...})`` for a
+    command whose library spells some parameters otherwise than its options (``names``), or takes some inputs read
+    from files (``files``: the library's parameter, ``scores``, to the command's parameter that holds the file's
+    path, ``scores_path``, or a tuple of them, the first one given being the file read)."""
     if f is None:
-        return functools.partial(user_errors, names=names)
+        return functools.partial(user_errors, names=names, files=files)
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
@@ -299,7 +316,9 @@ def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = Non
         try:
             return f(*args, **kwargs)
         except ValueError as exc:
-            raise _cli_error(exc, names) from None
+            paths = {name: next((kwargs[p] for p in ((held,) if isinstance(held, str) else held) if kwargs.get(p)),
+                                None) for name, held in (files or {}).items()}
+            raise _cli_error(exc, names, paths) from None
 
     return wrapper
 
@@ -316,15 +335,22 @@ def _check_int64(ctx: click.Context) -> None:
             raise click.BadParameter(f"{value} does not fit in 64 bits", ctx, param)
 
 
-def _cli_error(exc: ValueError, names: dict[str, str] | None) -> click.ClickException:
-    """The CLI error for a library ``ValueError``: a usage error (status 2, ``Invalid value for '--opt': ...``) when
-    the library checked a parameter that an option gave, i.e. its message led with the parameter's name (``restart_prob
+def _cli_error(exc: ValueError, names: dict[str, str] | None,
+               paths: dict[str, str | None] | None = None) -> click.ClickException:
+    """The CLI error for a library ``ValueError``: one line naming the file, status 1, when the library checked an
+    input that ``paths`` says was read from a file, i.e. its message led with that parameter's name (``scores contain
+    NaN`` becomes ``q.npy: scores contain NaN``); a usage error (status 2, ``Invalid value for '--opt': ...``) when
+    the library checked a parameter that an option gave, its message led by the parameter's name (``restart_prob
     must be in [0, 1)``, ``k = 9 exceeds the rank``); else one line, status 1 (a bad file, an unknown node, a missing
     backend or GPU, ...)."""
     from graphsample.errors import BackendUnavailableError, DatasetError, InputFormatError
 
     text = str(exc)
     message = in_cli_terms(text, names)
+    lead = re.match(r"(\w+) ", text)
+    path = (paths or {}).get(lead.group(1)) if lead else None
+    if path is not None:
+        return click.ClickException(f"{path}: {message}")
     if not isinstance(exc, InputFormatError | DatasetError | BackendUnavailableError) and not text.startswith("-"):
         ctx = click.get_current_context()
         led = [(opt, p) for p in ctx.command.params if isinstance(p, click.Option) for opt in p.opts

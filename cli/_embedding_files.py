@@ -25,7 +25,7 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import (check_matrix, label_texts, load_matrix, node_labels, nonempty_path, save_array, text_matrix,
+from ._common import (check_matrix, label_texts, load_matrix, node_labels, output_path, save_array, text_matrix,
                       text_separator, write_rows)
 
 #: names written as word2vec text (besides '-')
@@ -41,7 +41,7 @@ def embedding_format(path: str) -> str:
 
 def row_labels_option(f: Callable) -> Callable:
     """--row-labels PATH: the node label of each row of the embedding."""
-    return click.option("--row-labels", "row_labels", default=None, metavar="PATH", callback=nonempty_path,
+    return click.option("--row-labels", "row_labels", default=None, metavar="PATH", callback=output_path,
                         help="Also write the node label of each row: .npy, or text with one label per line.")(f)
 
 

@@ -7,7 +7,7 @@ import json
 import click
 import numpy as np
 
-from ._common import FloatRange, load_matrix, output_option, nonempty_path, save_array, user_errors
+from ._common import FloatRange, load_matrix, nonempty_path, output_option, output_path, save_array, user_errors
 
 
 @click.group()
@@ -29,7 +29,7 @@ def cluster() -> None:
 @click.option("--standardize/--no-standardize", default=True, show_default=True, help="z-score features first.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the --n-init restarts (unused without them).")
-@click.option("--separable", "separable_out", default=None, callback=nonempty_path,
+@click.option("--separable", "separable_out", default=None, callback=output_path,
               help="Also write the separable-set mask (.npy).")
 @output_option(help="Labels output (.npy, .txt/.tsv, .csv, or '-' for stdout).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import click
 
-from ._common import (graph_options, input_argument, load_graph, option_error, output_option, nonempty_path,
+from ._common import (graph_options, input_argument, load_graph, option_error, output_option, output_path,
                       progress_enabled, seed_option, user_errors)
 from ._embedding_files import row_labels_option, save_embedding, write_embedding
 
@@ -40,7 +40,7 @@ def _options(f: Callable) -> Callable:
                      help="Vertex partitions P (P x P sample blocks), or 'auto' (one per worker)."),
         click.option("--devices", default="cpu", show_default=True,
                      help="cpu, cuda, cuda:N, or a list cuda:0,cuda:1 (one Dask worker per GPU)."),
-        click.option("--context", "context_path", default=None, callback=nonempty_path,
+        click.option("--context", "context_path", default=None, callback=output_path,
                      help="Also save the context embeddings here (formats as for --output)."),
     ]
     for d in reversed(decorators):

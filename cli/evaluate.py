@@ -14,8 +14,9 @@ from ._common import (float_list, graph_options, input_argument, load_graph, loa
 from ._embedding_files import load_embedding
 
 
-def _dataset_rows(E: np.ndarray, nodes: list[str] | None, source: str) -> tuple[np.ndarray, object]:
-    """The rows of EMB in the order of dataset:NAME's nodes, and the dataset's node classes. An embedding that
+def _dataset_rows(E: np.ndarray, nodes: list[str] | None, source: str, path: str) -> tuple[np.ndarray, object]:
+    """The rows of EMB (read from ``path``) in the order of dataset:NAME's nodes, and the dataset's node classes. An
+    embedding that
     labels its rows (word2vec text, a 'node' table) is matched by label, so it may list the nodes in any order;
     a plain matrix is taken to be in the dataset's node order, as ``graphsample embed`` writes it."""
     from graphsample import datasets
@@ -27,7 +28,7 @@ def _dataset_rows(E: np.ndarray, nodes: list[str] | None, source: str) -> tuple[
     wanted = node_labels(G).astype(str).tolist()
     missing = next((label for label in wanted if label not in row), None)
     if missing is not None:
-        raise click.ClickException(f"the embedding has no row for node {missing} of {source}")
+        raise click.ClickException(f"{path}: the embedding has no row for node {missing} of {source}")
     return E[[row[label] for label in wanted]], Y
 
 
@@ -76,7 +77,7 @@ def evaluate() -> None:
 @click.option("--jobs", type=int, default=None, help="Labels fitted in parallel (-1: one per CPU).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
 @seed_option
-@user_errors(names={"training ratios": "--ratios"})  # the library's name of ratios
+@user_errors(names={"training ratios": "--ratios"}, files={"labels": "labels"})  # the library's name of ratios
 def node_classification(embedding: str, labels: str, ratios: list[float], repeats: int, C: float, jobs: int | None,
                         as_json: bool, seed: int | None) -> None:
     """Multi-label node classification (one-vs-rest logistic regression) of the rows of EMB.
@@ -93,7 +94,7 @@ def node_classification(embedding: str, labels: str, ratios: list[float], repeat
         raise option_error("--jobs", "must not be 0: give a number of jobs, or -1 for every CPU")
     E, nodes = load_embedding(embedding)
     if labels.startswith("dataset:"):
-        E, Y = _dataset_rows(E, nodes, labels)
+        E, Y = _dataset_rows(E, nodes, labels, embedding)
     else:
         Y = _load_labels(labels, E.shape[0])
     report = run(E, Y, ratios=ratios, repeats=repeats, C=C, n_jobs=jobs, seed=seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 import click
 import numpy as np
 
-from ._common import (FloatRange, graph_options, input_argument, load_graph, node_ids, node_labels, open_text,
-                      output_option, progress_enabled, seed_option, text_separator, user_errors)
+from ._common import (FloatRange, graph_options, input_argument, load_graph, node_ids, node_labels, nonempty_path,
+                      open_text, output_option, progress_enabled, seed_option, text_separator, user_errors)
 
 
 @click.command()
@@ -93,7 +94,7 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
 @click.option("--engine", type=click.Choice(["fused", "pipeline"]), default="fused", show_default=True,
               help="fused: each walk run to its end in one kernel; pipeline: Lin's supersteps and waves, for "
                    "memory-bounded runs.")
-@click.option("--scheduler-file", default=None, help="Run on the Dask cluster of this scheduler file.")
+@click.option("--scheduler-file", default=None, callback=nonempty_path, help="Run on the Dask cluster of this scheduler file.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Run on a local Dask cluster of N workers.")
 @click.option("--mode", type=click.Choice(["A", "B"]), default="A", show_default=True,
               help="Dask mode: A (graph on every worker) or B (graph split, walkers exchanged).")
@@ -123,6 +124,24 @@ def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, da
     _save_ppr(output, G, res)
 
 
+def _scheduler_address(path: str) -> str:
+    """The scheduler's address in the Dask scheduler file ``path`` (JSON with an ``address``, as ``dask scheduler
+    --scheduler-file`` writes it). Anything else is one line naming the file: distributed read a file that is not
+    JSON as an address of None and failed on an assertion, a traceback."""
+    from graphsample.errors import InputFormatError
+
+    if not Path(path).exists():
+        raise click.ClickException(f"{path}: no such scheduler file")
+    try:
+        info = json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        info = None
+    address = info.get("address") if isinstance(info, dict) else None
+    if not isinstance(address, str) or not address:
+        raise InputFormatError(f"{path}: not a Dask scheduler file (JSON with the scheduler's \"address\")")
+    return address
+
+
 def _run_dask(G: Any, scheduler_file: str | None, workers: int | None, mode: str, damping: float, kw: dict) -> Any:
     from graphsample._backend import optional_import
 
@@ -130,9 +149,7 @@ def _run_dask(G: Any, scheduler_file: str | None, workers: int | None, mode: str
     from graphsample.ranking.dask import fully_personalized_pagerank_dask
 
     if scheduler_file:
-        if not Path(scheduler_file).exists():
-            raise click.ClickException(f"{scheduler_file}: no such scheduler file")
-        with distributed.Client(scheduler_file=scheduler_file) as client:
+        with distributed.Client(_scheduler_address(scheduler_file)) as client:
             return fully_personalized_pagerank_dask(client, G, damping, mode=mode, **kw)
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:

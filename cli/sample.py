@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ._common import graph_options, input_argument, load_graph, output_option, seed_option, user_errors
+from ._common import graph_options, input_argument, load_graph, option_error, output_option, seed_option, user_errors
 
 _METHODS = ["jdm", "random-node", "random-degree-node", "random-pagerank-node", "random-edge", "random-node-edge",
             "hybrid", "induced-edge", "random-walk-restart", "random-walk-jump", "metropolis-hastings-walk",
@@ -49,7 +49,7 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
             S, jdm_report = jdm_sample(G, fraction, seed=seed, rounding=rounding, on_infeasible=on_infeasible,
                                        n_swaps=n_swaps)
         except InfeasibleSampleError as exc:
-            raise click.ClickException(_infeasible(fraction, exc)) from None
+            raise option_error("--fraction", _infeasible(fraction, exc)) from None
     else:
         S, _ = SAMPLERS[method](G, fraction, seed=seed)
         jdm_report = None
@@ -74,12 +74,14 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
 
 
 def _infeasible(fraction: float, exc: Any) -> str:
-    """The library's InfeasibleSampleError in the CLI's terms (--fraction, --on-infeasible)."""
+    """The library's InfeasibleSampleError in the CLI's terms (--fraction, --on-infeasible), for a usage error about
+    --fraction: the graph is fine, the option's value does not fit it (as -k beyond the rank, --budget beyond the
+    pool)."""
     side, degree, missing = exc.classes[0]
     more = f" and {len(exc.classes) - 1} more degree classes" if len(exc.classes) > 1 else ""
     hint = (f"the smallest feasible --fraction for this seed is {exc.min_p:.4g}" if exc.min_p is not None
             else "no --fraction is feasible")
-    return (f"--fraction {fraction:g} is too small for the hubs of this graph ({side}-degree {degree}: "
+    return (f"{fraction:g} is too small for the hubs of this graph ({side}-degree {degree}: "
             f"{missing} arc ends unplaced{more}); {hint}, or use --on-infeasible clip or multigraph")
 
 

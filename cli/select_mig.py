@@ -122,8 +122,9 @@ _PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-par
 @click.option("--embedding-field", default=None,
               help="Field with an embedding vector; used for labels-free MIG when --labels-field is absent.")
 @click.option("--id-field", default=None, help="Field copied into the output records.")
-@click.option("--scores", "scores_path", default=None, help="A .npy of quality scores, one per sample (instead of --score-field).")
-@click.option("--label-embeddings", default=None,
+@click.option("--scores", "scores_path", default=None, callback=nonempty_path,
+              help="A .npy of quality scores, one per sample (instead of --score-field).")
+@click.option("--label-embeddings", default=None, callback=nonempty_path,
               help="A .npy (K x d) of label embeddings, row = label id (string labels: sorted order).")
 @click.option("--threshold", type=FloatRange(-1, 1), default=0.9, show_default=True,
               help="Cosine threshold of the label graph.")
@@ -143,7 +144,8 @@ _PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-par
 @seed_option
 @output_option(help="Output: .jsonl records (rank, index, gain[, id]), .npy indices, or '-' for stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
-@user_errors(names=_PHI_NAMES)
+@user_errors(names=_PHI_NAMES, files={"scores": ("scores_path", "pool"), "label_embeddings": "label_embeddings",
+                                     "labels": "pool", "embeddings": "pool"})
 def mig(pool: str, budget: int | float, labels_field: str, score_field: str | None, embedding_field: str | None,
         id_field: str | None, scores_path: str | None, label_embeddings: str | None, threshold: float,
         label_knn: int | None, alpha: float, phi: str, phi_param: float | None, gain: str, optimizer: str,

@@ -351,6 +351,39 @@ def test_a_missing_required_output_is_a_usage_error(command):
     assert r.exception is None or isinstance(r.exception, SystemExit)
 
 
+@pytest.mark.parametrize("args, target", [
+    (["convert", "{g}", "-o", "{out}"], "graph_csr"), (["convert", "{g}", "-o", "{out}"], "g.npz"),
+    (["sample", "{g}", "-m", "random-node", "-p", "1", "-o", "{out}"], "s.npz"),
+    (["walk", "{g}", "-o", "{out}"], "w.txt"), (["pagerank", "{g}", "-o", "{out}"], "p.tsv"),
+    (["ppr", "{g}", "-o", "{out}"], "r.npz"), (["embed", "fastrp", "{g}", "-o", "{out}"], "e.npy"),
+    (["embed", "fastrp", "{g}", "-o", "-", "--row-labels", "{out}"], "rows.txt"),
+    (["embed", "line", "{g}", "-o", "{x}", "--context", "{out}"], "c.npy"),
+    (["select", "dpp", "{x}", "-o", "{out}"], "i.npy"),
+    (["select", "volume", "{x}", "-k", "1", "-o", "{out}"], "i.npy"),
+    (["select", "sensitivity", "{x}", "--size", "1", "-o", "{out}"], "s.npz"),
+    (["select", "mig", "{x}", "-o", "{out}"], "m.jsonl"), (["cluster", "ppp", "{x}", "-o", "{out}"], "l.npy"),
+    (["cluster", "ppp", "{x}", "--separable", "{out}"], "s.npy"),
+])
+def test_no_command_creates_missing_folders(tmp_path, args, target):
+    # convert -o FOLDER made the missing folders above FOLDER while every other output in a missing folder failed
+    # (after the computation); now each output fails alike, first: one line naming the path
+    (tmp_path / "g.txt").write_text("0 1\n1 2\n2 0\n")
+    np.save(tmp_path / "x.npy", np.eye(3))
+    (tmp_path / "file").write_text("")
+    for folder, what in [("missing/sub", "is a folder that does not exist (create it first)"),
+                         ("file", "is a file, not a folder")]:
+        out = str(tmp_path / folder / target)
+        r = run(*(a.format(g=tmp_path / "g.txt", x=tmp_path / "x.npy", out=out) for a in args))
+        assert r.exit_code == 1 and (r.exception is None or isinstance(r.exception, SystemExit)), r.output
+        assert r.output == f"Error: {out}: {str(tmp_path / folder)!r} {what}\n"
+    assert not (tmp_path / "missing").exists()
+
+
+def test_convert_makes_its_folder_in_one_that_exists(tmp_path):
+    assert run("convert", "-", "-q", "-o", str(tmp_path / "graph_csr"), input="0 1\n").exit_code == 0
+    assert gs.load(tmp_path / "graph_csr").n_arcs == 1
+
+
 @pytest.mark.parametrize("args, option", [
     (["convert", "-", "-o", ""], "'-o' / '--output'"), (["walk", "-", "-o", ""], "'-o' / '--output'"),
     (["sample", "-", "-p", "1", "-o", ""], "'-o' / '--output'"),
@@ -382,7 +415,10 @@ def test_an_output_below_a_file_gives_one_line(tmp_path, args):
     # and PermissionError were caught
     (tmp_path / "f").write_text("")
     target = tmp_path / "f" / "out.npz"
-    assert_one_line_error(run(*args, "-o", str(target), input="0 1\n1 2\n"), f"{target}: Not a directory")
+    # (the -o callback now says so before the command runs, in its own words rather than the OS's "Not a directory")
+    r = run(*args, "-o", str(target), input="0 1\n1 2\n")
+    assert r.exit_code == 1 and r.output == f"Error: {target}: {str(tmp_path / 'f')!r} is a file, not a folder\n"
+    assert r.exception is None or isinstance(r.exception, SystemExit)
 
 
 @pytest.mark.parametrize("args, option, message", [

@@ -63,7 +63,7 @@ def as_label_matrix(labels: Any, n_nodes: int | None = None) -> Any:
             raise ValueError("labels must be a 1-D class vector or a 2-D 0/1 matrix, got a ragged list") from None
         if y.ndim == 1:
             if y.dtype.kind not in "iu":
-                raise ValueError(f"1-D labels must be integer class ids, got dtype {y.dtype}")
+                raise ValueError(f"labels must be integer class ids when 1-D, got dtype {y.dtype}")
             known = y >= 0
             classes, idx = np.unique(y[known], return_inverse=True)
             Y = sp.csr_array((np.ones(idx.size), (np.flatnonzero(known), idx)), shape=(y.size, classes.size))
@@ -75,7 +75,7 @@ def as_label_matrix(labels: Any, n_nodes: int | None = None) -> Any:
             raise ValueError(f"labels must be a 1-D class vector or a 2-D 0/1 matrix, got {y.ndim} dimensions")
     Y.sum_duplicates()
     if Y.nnz and not np.all((Y.data == 0) | (Y.data == 1)):
-        raise ValueError("a label matrix must contain only 0 and 1")
+        raise ValueError("labels must contain only 0 and 1 (a label matrix)")
     Y.eliminate_zeros()
     if n_nodes is not None and Y.shape[0] != n_nodes:
         raise ValueError(f"labels have {Y.shape[0]} rows but the embedding has {n_nodes}")
@@ -199,14 +199,14 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
     E = _as_embedding(embedding)
     Y = as_label_matrix(labels, E.shape[0])
     if Y.shape[1] < 2:
-        raise ValueError("node classification needs at least two labels (classes); with one, every labelled "
-                         "node carries it and there is nothing to predict")
+        raise ValueError("labels have a single class, and node classification needs at least two labels (classes): "
+                         "with one, every labelled node carries it and there is nothing to predict")
     ratios = _check_ratios(ratios)
     check_positive("repeats", repeats)
     _check_classifier(C, max_iter)
     labelled = np.flatnonzero(np.diff(Y.indptr) > 0)
     if labelled.size < 2:
-        raise ValueError("at least two nodes must carry a label")
+        raise ValueError("labels must mark at least two nodes (the others are unlabelled)")
     rng = check_seed(seed)
     shuffles = [rng.permutation(labelled) for _ in range(repeats)]
     rows = []

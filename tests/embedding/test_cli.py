@@ -120,6 +120,23 @@ def test_evaluate_bad_label_files_give_one_line(tmp_path, content, message):
     assert len(lines) == 1 and message in lines[0], res.output
 
 
+@pytest.mark.parametrize("labels, message", [
+    # the library's checks named no file ("labels have 5 rows but the embedding has 20")
+    (np.arange(5), "labels have 5 rows but the embedding has 10"),
+    (np.arange(10) / 2, "labels must be integer class ids when 1-D, got dtype float64"),
+    (np.r_[np.eye(2)[np.arange(9) % 2], [[np.nan, 1]]], "labels contain NaN or infinite values"),
+    (np.full((10, 2), 2), "labels must contain only 0 and 1 (a label matrix)"),
+    (np.zeros(10, int), "labels have a single class, and node classification needs at least two labels (classes)"),
+    (np.r_[[[1, 1]], np.zeros((9, 2), int)], "labels must mark at least two nodes (the others are unlabelled)"),
+])
+def test_evaluate_names_the_labels_file_at_fault(tmp_path, labels, message):
+    np.save(tmp_path / "e.npy", np.random.default_rng(0).normal(size=(10, 3)))
+    np.save(tmp_path / "y.npy", labels)
+    res = run("evaluate", "node-classification", tmp_path / "e.npy", tmp_path / "y.npy", "--ratios", "0.5")
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit | type(None)), res.output
+    assert res.output.startswith(f"Error: {tmp_path / 'y.npy'}: {message}") and res.output.count("\n") == 1
+
+
 # nodes -1, 20, 30, 40: labels that are not the rows 0..3, one of them the old padding value
 LABELLED = "-1 20\n20 30\n30 -1\n30 40\n"
 
@@ -238,4 +255,6 @@ def test_evaluate_matches_a_labelled_embedding_to_a_dataset_by_node(tmp_path, mo
     assert res.output == run("evaluate", "node-classification", tmp_path / "e.npy", "dataset:toy", *args).output
     (tmp_path / "e.txt").write_text("3 2\n10 0 1\n20 1 0\n30 0 1\n")
     res = run("evaluate", "node-classification", tmp_path / "e.txt", "dataset:toy", *args)
-    assert res.exit_code == 1 and res.output == "Error: the embedding has no row for node 40 of dataset:toy\n"
+    # the message named no file
+    assert res.exit_code == 1
+    assert res.output == f"Error: {tmp_path / 'e.txt'}: the embedding has no row for node 40 of dataset:toy\n"

@@ -136,3 +136,37 @@ def test_budget_counts_and_fractions(pool_jsonl, budget, picks):
     r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", budget, "-q", "-o", "-"])
     assert r.exit_code == 0, r.output
     assert len(r.output.splitlines()) == picks
+
+
+@pytest.mark.parametrize("name, array, args, message", [
+    # the library's checks named its parameter ("scores contain NaN ..."), not the file at fault; the row count
+    # of --label-embeddings was a usage error, though the option is fine and the file's contents are not
+    ("q.npy", np.r_[np.ones(5), np.nan, np.ones(54)], ["--scores"], "scores contain NaN or infinite values"),
+    ("q.npy", np.ones(7), ["--scores"], "scores has 7 entries but the pool has 60 samples"),
+    ("q.npy", -np.ones(60), ["--scores"], "scores (quality) must be non-negative"),
+    ("e.npy", np.ones((7, 3)), ["--label-embeddings"], "--label-embeddings has 7 rows but there are 5 labels"),
+    ("e.npy", np.r_[np.ones((4, 3)), [[0, np.nan, 1]]], ["--label-embeddings"],
+     "--label-embeddings contain NaN or infinite values"),
+    ("e.npy", np.ones(5), ["--label-embeddings"], "--label-embeddings must be a non-empty 2-D array, got shape (5,)"),
+])
+def test_a_bad_secondary_file_is_named(pool_jsonl, tmp_path, name, array, args, message):
+    path, _ = pool_jsonl
+    np.save(tmp_path / name, array)
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "3", *args, str(tmp_path / name)])
+    assert r.exit_code == 1 and (r.exception is None or isinstance(r.exception, SystemExit)), r.output
+    assert r.output == f"Error: {tmp_path / name}: {message}\n"
+
+
+def test_a_score_field_with_nan_names_the_pool(tmp_path):
+    path = tmp_path / "pool.jsonl"
+    path.write_text('{"labels": ["a"], "s": NaN}\n{"labels": ["b"], "s": 1}\n')  # Python's json reads NaN
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "1", "--score-field", "s"])
+    assert r.exit_code == 1 and r.output == f"Error: {path}: scores contain NaN or infinite values\n"
+
+
+@pytest.mark.parametrize("option", ["--scores", "--label-embeddings"])
+def test_an_empty_secondary_path_is_a_usage_error(pool_jsonl, option):
+    # --scores '' was taken for no --scores at all, and the selection ran without the scores
+    r = CliRunner().invoke(cli, ["select", "mig", str(pool_jsonl[0]), option, ""])
+    assert r.exit_code == 2 and r.output.startswith("Usage: ")
+    assert f"\nError: Invalid value for '{option}': an empty path; give a file name\n" in r.output

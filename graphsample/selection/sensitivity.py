@@ -40,7 +40,7 @@ from typing import Any, Literal
 import numba
 import numpy as np
 
-from .._backend import backend_of, device_kwargs, device_of, host_view, namespace, to_numpy
+from .._backend import arg_backend, backend_of, device_kwargs, device_of, host_view, namespace, to_numpy
 from .._ops import arange_like, scatter_add
 from .._random import SeedLike, random_uniform, seed_key, stream_key, uniform_array
 from ..errors import check_iterations, check_positive, is_integer, is_real
@@ -573,10 +573,8 @@ def _even_share(xp: Any, v: Any, name: str) -> float:
 
 def namespace_of_vector(v: Any, name: str) -> Any:
     """Namespace of a 1-D finite non-negative score vector (raises a clear error otherwise)."""
-    try:
-        xp = namespace(v)
-    except TypeError:
-        raise TypeError(f"{name} must be a NumPy / CuPy / torch array, not {type(v).__name__}") from None
+    arg_backend(v, name, lists=False)
+    xp = namespace(v)
     if v.ndim != 1 or v.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array of scores, got shape {tuple(v.shape)}")
     if not bool(xp.all(xp.isfinite(v))):

@@ -344,8 +344,8 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
 
     ``check`` (default) verifies what the kernels rely on to stay in bounds, in O(nodes + arcs): ``indptr``
     starts at 0, never decreases and ends at the number of arcs, every target id is in ``0..n-1``, and the
-    weights and node labels have the right lengths, and the node labels are distinct (one sort, O(n log n)).
-    A damaged file is then an :class:`InputFormatError`
+    weights and node labels have the right lengths; and that the node labels are distinct, as
+    :meth:`Graph.index_of` needs (one sort, O(n log n)). A damaged file is then an :class:`InputFormatError`
     instead of an out-of-bounds read. ``check=False`` skips it for trusted files (a memory-mapped folder then
     opens without reading its arrays).
     """

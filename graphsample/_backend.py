@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BackendUnavailableError
+from .errors import ArgumentTypeError, BackendUnavailableError
 
 BACKENDS = ("numpy", "cupy", "torch")
 
@@ -50,6 +50,21 @@ def backend_of(x: Any) -> str:
         return "torch"
     raise TypeError(f"unsupported array type {type(x).__module__}.{type(x).__name__}; "
                     "expected a NumPy, CuPy or PyTorch array")
+
+
+def arg_backend(x: Any, name: str, *, lists: bool = True, also: tuple[str, ...] = ()) -> str | None:
+    """:func:`backend_of` for the user's array argument ``name``: the backend of an array, None for a list or a
+    tuple (when the caller takes them, ``lists``). Anything else (a string, a dict, None) raises an
+    :class:`~graphsample.errors.ArgumentTypeError` (a TypeError and a ValueError) that names the argument and what it may be, with ``also`` listing what else the caller takes (checked before
+    this call). :func:`backend_of`'s own error names only a type: it is for internal misuse."""
+    if lists and isinstance(x, list | tuple):
+        return None
+    try:
+        return backend_of(x)
+    except TypeError:
+        kinds = ["a NumPy, CuPy or PyTorch array", *(("a list", "a tuple") if lists else ()), *also]
+        kind = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+        raise ArgumentTypeError(f"{name} must be {kind}, not {type(x).__name__}") from None
 
 
 def namespace(*arrays: Any) -> ModuleType:

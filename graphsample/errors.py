@@ -28,6 +28,11 @@ class BackendUnavailableError(GraphsampleError, ImportError):
     """An optional array library or accelerator is needed but not installed."""
 
 
+class ArgumentTypeError(GraphsampleError, TypeError):
+    """An argument is not of a kind the function takes (a string or a dict where an array is needed): a TypeError,
+    and a GraphsampleError like every error a user can cause."""
+
+
 class DatasetError(GraphsampleError):
     """A registered dataset could not be found, downloaded or verified."""
 

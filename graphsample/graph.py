@@ -56,6 +56,9 @@ class Graph:
             raise GraphValidationError(f"weights has {self.weights.shape[0]} entries for {self.indices.shape[0]} arcs")
         if self.node_ids is not None and len(self.node_ids) != self.n_nodes:
             raise GraphValidationError(f"node_ids has {len(self.node_ids)} labels for {self.n_nodes} nodes")
+        problem = None if self.node_ids is None else label_problem(np.asarray(self.node_ids))
+        if problem:
+            raise GraphValidationError(problem)
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -185,8 +188,9 @@ class Graph:
         This is the explicit host/device transfer; ``node_ids`` stay on the host.
         """
         move = lambda a: to_backend(a, backend, device)  # noqa: E731
-        return Graph(move(self.indptr), move(self.indices), move(self.weights), self.n_nodes,
-                     self.directed, self.node_ids, dict(self.meta))
+        G = Graph(move(self.indptr), move(self.indices), move(self.weights), self.n_nodes, self.directed,
+                  None, dict(self.meta))
+        return with_distinct_labels(G, self.node_ids)
 
     # ------------------------------------------------------------------ derived graphs
     def subgraph(self, nodes: Any) -> Graph:
@@ -223,8 +227,8 @@ class Graph:
         if not self.directed:
             return self
         src, dst, w = self.edges()
-        return from_edges(src, dst, w, n_nodes=self.n_nodes, directed=False, duplicates="sum",
-                          node_ids=self.node_ids)
+        G = from_edges(src, dst, w, n_nodes=self.n_nodes, directed=False, duplicates="sum")
+        return with_distinct_labels(G, self.node_ids)
 
     # ------------------------------------------------------------------ converters
     def to_scipy(self) -> Any:
@@ -268,6 +272,40 @@ def check_graph(G: Any, name: str = "G") -> None:
         raise TypeError(f"{name} must be a graphsample Graph, got {type(G).__name__}")
 
 
+def label_problem(labels: np.ndarray) -> str | None:
+    """What keeps ``labels`` (one per node) from naming each node once, as :meth:`Graph.index_of` needs, or None.
+
+    Labels must be distinct, and so comparable: the answer names the first repeated label in node order, as
+    ``label 'b' names nodes 1 and 2``, the label of the smallest node whose label an earlier node already has.
+    One sort, O(n log n); a stable argsort for the message only when a label repeats.
+    """
+    if labels.shape[0] < 2:
+        return None
+    try:
+        ranked = np.sort(labels)
+    except TypeError:  # an object array mixing kinds (ints and strings) has no order, and no index_of
+        return "node labels must be all integers or all strings, not a mix that cannot be compared"
+    if not (ranked[1:] == ranked[:-1]).any():
+        return None
+    order = np.argsort(labels, kind="stable")
+    again = labels[order[1:]] == labels[order[:-1]]
+    later = int(order[1:][again].min())  # the stable sort keeps equal labels in node order
+    label = labels[later]
+    first = int(np.flatnonzero(labels[:later] == label)[0])
+    label = label.item() if isinstance(label, np.generic) else label
+    return f"node labels must be distinct: label {label!r} names nodes {first} and {later}"
+
+
+def with_distinct_labels(G: Graph, labels: np.ndarray | None) -> Graph:
+    """``G``, just built without labels and not yet handed out, labelled with ``labels``: labels distinct by
+    construction (a graph's own labels, those the edge-list reader collects), so that Graph's O(n log n) check
+    of distinct labels is not paid again."""
+    if labels is not None and len(labels) != G.n_nodes:
+        raise GraphValidationError(f"node_ids has {len(labels)} labels for {G.n_nodes} nodes")
+    object.__setattr__(G, "node_ids", labels)  # frozen: this is its constructor's last step
+    return G
+
+
 def _integral_labels(labels: np.ndarray) -> np.ndarray:
     """Float labels that stand for integers, as int64 (see :meth:`Graph.index_of`).
 
@@ -293,10 +331,10 @@ def _builder(src: Any):
 
 
 def _from_sorted_pairs(src: Any, dst: Any, w: Any, n: int, directed: bool, node_ids: Any) -> Graph:
-    """CSR from arcs already validated and free of duplicates (any order)."""
+    """CSR from arcs already validated and free of duplicates (any order), labelled with distinct ``node_ids``."""
     xp = namespace(src)
     indptr, indices, weights, _ = _builder(src)(xp.astype(src, xp.int64), xp.astype(dst, xp.int64), w, n, "first")
-    return Graph(indptr, indices, weights, n, directed, node_ids)
+    return with_distinct_labels(Graph(indptr, indices, weights, n, directed), node_ids)
 
 
 def _scan_arcs(src: Any, dst: Any) -> tuple[int, int, int]:

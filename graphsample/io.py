@@ -25,7 +25,8 @@ import numpy as np
 from . import _parse
 from ._backend import kernel_threads, to_numpy
 from .errors import GraphsampleError, InputFormatError, is_integer
-from .graph import Duplicates, Graph, SelfLoops, _csr_problem, check_graph, from_edges
+from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, from_edges, label_problem,
+                    with_distinct_labels)
 
 PathLike = str | os.PathLike
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
@@ -182,8 +183,9 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
         lo = min(int(src.min()), int(dst.min()))
         if lo < 0:
             raise InputFormatError(f"{name}: negative node id {lo} (use relabel=True for arbitrary labels)")
-    return from_edges(src, dst, w if weighted else None, n_nodes=len(labels) if labels is not None else n_nodes,
-                      directed=directed, self_loops=self_loops, duplicates=duplicates, node_ids=labels)
+    G = from_edges(src, dst, w if weighted else None, n_nodes=len(labels) if labels is not None else n_nodes,
+                   directed=directed, self_loops=self_loops, duplicates=duplicates)
+    return with_distinct_labels(G, labels)  # the labels that occur, each once: nothing to check
 
 
 def _max_lines(chunk: np.ndarray) -> int:
@@ -342,7 +344,8 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
 
     ``check`` (default) verifies what the kernels rely on to stay in bounds, in O(nodes + arcs): ``indptr``
     starts at 0, never decreases and ends at the number of arcs, every target id is in ``0..n-1``, and the
-    weights and node labels have the right lengths. A damaged file is then an :class:`InputFormatError`
+    weights and node labels have the right lengths; and that the node labels are distinct, as
+    :meth:`Graph.index_of` needs (one sort, O(n log n)). A damaged file is then an :class:`InputFormatError`
     instead of an out-of-bounds read. ``check=False`` skips it for trusted files (a memory-mapped folder then
     opens without reading its arrays).
     """
@@ -367,8 +370,8 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
     n = int(info["n_nodes"])
     if check:
         _check_saved(path, arrays, n)
-    return Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), n, bool(info["directed"]),
-                 arrays.get("node_ids"))
+    G = Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), n, bool(info["directed"]))
+    return with_distinct_labels(G, arrays.get("node_ids"))  # checked above, or trusted with check=False
 
 
 def _check_saved(path: Path, arrays: dict, n: int) -> None:
@@ -384,6 +387,8 @@ def _check_saved(path: Path, arrays: dict, n: int) -> None:
         problem = f"{weights.shape[0]} weights for {m} arcs"
     if problem is None and labels is not None and labels.shape[0] != n:
         problem = f"{labels.shape[0]} node labels for {n} nodes"
+    if problem is None and labels is not None:
+        problem = label_problem(labels)
     if problem:
         raise InputFormatError(f"{path}: damaged graphsample CSR file ({problem}); load(..., check=False) skips "
                                "this check")

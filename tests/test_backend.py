@@ -59,6 +59,20 @@ def test_conversions(backend):
         backend_of([1, 2])
 
 
+def test_arg_backend_names_the_argument():
+    from graphsample._backend import arg_backend
+
+    assert arg_backend(np.ones(2), "x") == "numpy" and arg_backend([1, 2], "x") is None
+    from graphsample.errors import GraphsampleError
+
+    with pytest.raises(GraphsampleError, match="^sources must be a NumPy, CuPy or PyTorch array, a list or a tuple, not str$"):
+        arg_backend("abc", "sources")
+    with pytest.raises(TypeError, match="^X must be a NumPy, CuPy or PyTorch array, not list$"):
+        arg_backend([[1.0]], "X", lists=False)
+    with pytest.raises(TypeError, match="^A must be a NumPy, CuPy or PyTorch array or a scipy sparse matrix, not dict$"):
+        arg_backend({}, "A", lists=False, also=("a scipy sparse matrix",))
+
+
 @pytest.mark.gpu
 def test_cupy_array_moves_to_the_asked_device():
     cp = pytest.importorskip("cupy")

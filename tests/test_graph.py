@@ -167,6 +167,32 @@ def test_index_of_float_labels_follow_one_rule():
     assert frac.index_of([2.0, 0.5]).tolist() == [1, 0] and frac.index_of(2).tolist() == [1]
 
 
+def test_duplicate_node_ids_are_refused():
+    # index_of was ambiguous: node_ids [10, 20, 20] took 20 for node 1 or 2 as the sort fell
+    src, dst = np.array([0, 1, 2]), np.array([1, 2, 0])
+    message = "node labels must be distinct: label 20 names nodes 1 and 2"
+    with pytest.raises(GraphValidationError, match=message):
+        gs.from_edges(src, dst, node_ids=np.array([10, 20, 20]))
+    with pytest.raises(GraphValidationError, match=message):
+        gs.from_csr(np.array([0, 1, 2, 3]), np.array([1, 2, 0]), node_ids=[10, 20, 20])
+    with pytest.raises(GraphValidationError, match=message):
+        gs.from_scipy(sp.csr_array(np.eye(3)), node_ids=np.array([10, 20, 20]))
+    G = gs.from_edges(src, dst)
+    with pytest.raises(GraphValidationError, match=message):
+        gs.Graph(G.indptr, G.indices, None, 3, node_ids=np.array([10, 20, 20]))
+    # the first repeat in node order: b (node 2, after node 1) comes before a (node 3, after node 0)
+    with pytest.raises(GraphValidationError, match="label 'b' names nodes 1 and 2"):
+        gs.from_edges(np.array([0, 1, 2]), np.array([1, 2, 3]), node_ids=np.array(["a", "b", "b", "a"]))
+    with pytest.raises(GraphValidationError, match="label 'x' names nodes 0 and 2"):
+        gs.Graph(G.indptr, G.indices, None, 3, node_ids=np.array(["x", "y", "x"], dtype=object))
+    with pytest.raises(GraphValidationError, match="all integers or all strings, not a mix"):  # cannot be sorted
+        gs.Graph(G.indptr, G.indices, None, 3, node_ids=np.array(["x", 1, 2], dtype=object))
+    # distinct labels pass, and the derived graphs keep them without a second check
+    L = gs.from_edges(src, dst, node_ids=np.array([30, 10, 20]))
+    assert L.transpose.node_ids.tolist() == [30, 10, 20] and L.to("numpy").index_of([20]).tolist() == [2]
+    assert L.to_undirected().node_ids.tolist() == [30, 10, 20] and L.subgraph([2, 0]).node_ids.tolist() == [20, 30]
+
+
 def test_from_csr_validates():
     # float or bool ids, and 2-D arrays, used to make a Graph (or reach a bare NumPy error)
     for indptr, indices, name in [(np.array([0.0, 1.0]), np.array([0]), "indptr"),

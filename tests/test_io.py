@@ -227,6 +227,10 @@ def test_load_refuses_arrays_of_the_wrong_length(tmp_path):
     np.save(tmp_path / "h" / "node_ids.npy", np.array(["a", "b"]))
     with pytest.raises(InputFormatError, match="2 node labels for 3 nodes"):
         gs.load(tmp_path / "h")
+    np.save(tmp_path / "h" / "node_ids.npy", np.array(["a", "b", "a"]))  # index_of would be ambiguous
+    with pytest.raises(InputFormatError, match="damaged graphsample CSR file .node labels must be distinct: label 'a' names nodes 0 and 2."):
+        gs.load(tmp_path / "h")
+    assert gs.load(tmp_path / "h", check=False).node_ids.tolist() == ["a", "b", "a"]  # trusted: not read
 
 
 @pytest.mark.parametrize("text", ["1 2\n2 3 0.5\n", "a b\nb c 0.5\n", "1,2\n2,3,0.5\n"])

@@ -420,7 +420,7 @@ def _check_features(G: Graph, features: Any, dt: Any) -> Any:
     except TypeError:
         try:
             features, b = np.asarray(features, dtype=np.float64), "numpy"
-        except ValueError:
+        except (TypeError, ValueError):  # a dict was float()'s TypeError
             raise ValueError(f"features must be a numeric matrix (n_nodes x f), got {features!r}") from None
     if b != G.backend or device_of(features) != G.device:
         raise GraphsampleError(f"features are a {b} array on {device_of(features)} but the graph is a {G.backend} "

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import host_view, to_numpy
+from .._backend import arg_backend, host_view, to_numpy
 from ..errors import is_real
 from ..graph import Graph, check_graph
 
@@ -42,7 +42,7 @@ def check_common(G: Any, damping: float, dangling: str) -> None:
 
 def source_ids(G: Graph, sources: Any) -> np.ndarray:
     """Internal ids (host int64) of ``sources``: node labels as a list, a tuple or a 1-D array on any backend."""
-    s = np.atleast_1d(np.asarray(sources if isinstance(sources, list | tuple) else to_numpy(sources)))
+    s = np.atleast_1d(np.asarray(sources if arg_backend(sources, "sources") is None else to_numpy(sources)))
     if s.ndim != 1 or s.shape[0] == 0:
         raise ValueError("sources must be a non-empty 1-D list of node labels")
     return G.index_of(s)

@@ -44,7 +44,7 @@ from . import _pipeline as pl
 from ._sampler import DANGLING_CODE, build_sampler
 from ._transition import check_common, host_transition
 from .pagerank import ConvergenceInfo, _check_solver, _warn_unconverged, personalization_vector
-from .ppr import PPRResult, check_ppr_args, check_segments, concat_csr, run_fused, run_setup
+from .ppr import PPRResult, check_ppr_args, check_segments, check_walk_ends, concat_csr, run_fused, run_setup
 
 MODES = ("A", "B")
 #: Mode B asks the workers how many walkers are alive every this many supersteps (after the last wave)
@@ -66,7 +66,8 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
 
     Arguments are those of :func:`~graphsample.ranking.fully_personalized_pagerank`, plus ``block_size``
     (sources per Mode A task), ``output_dir``/``output_format`` (Mode A: write one file per block and return
-    the paths), ``memory_budget`` (Mode B: total bytes for live walkers over all workers, sets the wave size)
+    the paths), ``memory_budget`` (Mode A: bytes one source's walk ends may take, 8 per walk, as in the fused
+    engine; Mode B: total bytes for live walkers over all workers, sets the wave size)
     and ``segment_block`` (Mode B: nodes per segment block; shards are whole blocks).
     """
     check_client(client)
@@ -77,6 +78,9 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
         raise ValueError(f"output_format must be one of {', '.join(FORMATS)}; got {output_format!r}")
     check_positive("block_size", block_size)
     check_positive("segment_block", segment_block)
+    check_positive("memory_budget", memory_budget)
+    if mode == "A":
+        check_walk_ends(omega, memory_budget, "Mode B")
     check_segments(segment_degree, segment_length)
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     sampler = build_sampler(G.to("numpy") if G.backend != "numpy" else G, weight, hub_degree)

@@ -35,7 +35,7 @@ import numba
 import numpy as np
 
 from .. import _ops
-from .._backend import asarray_like, device_kwargs, to_numpy
+from .._backend import arg_backend, asarray_like, device_kwargs, to_numpy
 from ..errors import check_positive, is_integer, is_real
 from ..graph import Graph
 from ._scc_solve import solve as scc_solve
@@ -104,8 +104,8 @@ def personalization_vector(G: Graph, personalization: Any) -> np.ndarray | None:
             raise ValueError("personalization list of nodes is empty")
         v = np.bincount(G.index_of(np.asarray(personalization)), minlength=n).astype(np.float64)
     else:
-        v = np.asarray(to_numpy(personalization) if not isinstance(personalization, np.ndarray) else personalization,
-                       dtype=np.float64)
+        arg_backend(personalization, "personalization", also=("a dict",))
+        v = np.asarray(to_numpy(personalization), dtype=np.float64)
         if v.shape != (n,):
             raise ValueError(f"personalization must have one entry per node ({n}), got shape {v.shape}")
     if not np.all(np.isfinite(v)):

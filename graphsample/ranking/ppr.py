@@ -298,10 +298,7 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
             sampler, src, omega, key, alpha, G.n_nodes, DANGLING_CODE[dangling], cap, min_count, memory_budget,
             segment_degree if short_walks else 0, segment_length, progress)
     else:
-        if 8 * omega > memory_budget:  # one source's walk ends must fit: a kernel task holds all of them
-            raise GraphsampleError(f"omega = {omega} walks per source need {8 * omega} bytes of walk ends per "
-                                   f"source, more than memory_budget={memory_budget}: raise memory_budget or use "
-                                   "the pipeline engine")
+        check_walk_ends(omega, memory_budget, "the pipeline engine")
         block = max(1, min(src.shape[0], memory_budget // (8 * (omega + 2 * cap))))
         parts, steps = [], 0
         for b in range(0, src.shape[0], block):
@@ -314,6 +311,15 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
         indptr, indices, values = concat_csr(parts)
     out = PPRResult(indptr, indices, values, src, G.n_nodes, omega, steps, time.perf_counter() - t0)
     return _like_graph(out, G)
+
+
+def check_walk_ends(omega: int, memory_budget: int, instead: str) -> None:
+    """Raise unless one source's ``omega`` walk ends (8 bytes each) fit in ``memory_budget``: a fused kernel task
+    holds all of them (omega = 10**12 died in the kernel with SystemError). ``instead`` names the engine or mode
+    that runs any omega, in waves."""
+    if 8 * omega > memory_budget:
+        raise GraphsampleError(f"omega = {omega} walks per source need {8 * omega} bytes of walk ends per source, "
+                               f"more than memory_budget={memory_budget}: raise memory_budget or use {instead}")
 
 
 def concat_csr(parts: list[tuple[Any, Any, Any]]) -> tuple[Any, ...]:

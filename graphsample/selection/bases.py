@@ -143,11 +143,16 @@ class Basis:
 
 
 def _float_array(x: Any, name: str) -> np.ndarray:
-    """``x`` as a float64 array; strings and other non-numbers are a ValueError naming ``name``."""
+    """``x`` as a float64 array; strings and other non-numbers, and complex numbers (which the cast would cut to
+    their real parts), are a ValueError naming ``name``."""
     try:
-        return np.asarray(x, dtype=np.float64)
+        a = np.asarray(x)
+        real = None if a.dtype.kind == "c" else np.asarray(a, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be numbers, got {x!r}") from None
+    if real is None:
+        raise ValueError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    return real
 
 
 def _check_m(m: int) -> int:

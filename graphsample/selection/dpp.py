@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import backend_of, device_kwargs, host_view, is_gpu, move_like, namespace, to_backend
+from .._backend import arg_backend, device_kwargs, host_view, is_gpu, move_like, namespace, to_backend
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import check_positive, is_integer
 from . import _dpp_cpu
@@ -56,10 +56,7 @@ def as_matrix(x: Any, name: str) -> Any:
     """``x`` as a float64 2-D array of its own backend, non-empty and finite; a clear ValueError if not."""
     if isinstance(x, list | tuple):
         x = np.asarray(x, dtype=np.float64)
-    try:
-        b = backend_of(x)
-    except TypeError:
-        raise ValueError(f"{name} must be a NumPy, CuPy or PyTorch array, not {type(x).__name__}") from None
+    b = arg_backend(x, name)
     xp = namespace(x)
     if x.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got shape {tuple(x.shape)}")

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import backend_of, device_kwargs, device_of, namespace, native, to_numpy
+from .._backend import arg_backend, backend_of, device_kwargs, device_of, namespace, native, to_numpy
 from .._ops import arange_like
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
 from ..errors import check_iterations, check_positive, is_integer, is_real
@@ -51,7 +51,7 @@ def _faiss_available() -> bool:
 
 
 def _check_matrix(X: Any, name: str = "X") -> Any:
-    backend_of(X)  # raises TypeError on an unsupported type
+    arg_backend(X, name, lists=False)
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape {tuple(X.shape)}")
     if X.shape[0] == 0 or X.shape[1] == 0:

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import asarray_like, device_kwargs, device_of, namespace
+from .._backend import arg_backend, asarray_like, device_kwargs, device_of, namespace
 from ..errors import check_iterations, is_real
 
 __all__ = ["LpRegressionResult", "lp_regression", "lp_objective"]
@@ -82,11 +82,8 @@ def check_matrix(A: Any, name: str = "A") -> Any:
             A = A.astype(np.float64)
         data = A.data
     else:
-        try:
-            xp = namespace(A)
-        except TypeError:
-            raise TypeError(f"{name} must be a NumPy / CuPy / torch array or a scipy sparse matrix, "
-                            f"not {type(A).__name__}") from None
+        arg_backend(A, name, lists=False, also=("a scipy sparse matrix",))
+        xp = namespace(A)
         if A.ndim != 2:
             raise ValueError(f"{name} must be a 2-D matrix (n rows, d columns), got {A.ndim} dimension(s)")
         if not xp.isdtype(A.dtype, "real floating"):
@@ -105,6 +102,7 @@ def check_matrix(A: Any, name: str = "A") -> Any:
 
 
 def _check_vector(v: Any, n: int, name: str, xp: Any, like: Any, nonneg: bool = False, per: str = "row") -> Any:
+    arg_backend(v, name)
     v = asarray_like(v, like, dtype=np.float64) if not _same_place(v, like) else v
     if v.ndim != 1 or v.shape[0] != n:
         raise ValueError(f"{name} must be a vector of length {n} (one entry per {per} of A), got shape "

@@ -40,7 +40,7 @@ from typing import Any, Literal
 import numba
 import numpy as np
 
-from .._backend import backend_of, device_kwargs, device_of, host_view, to_numpy
+from .._backend import arg_backend, backend_of, device_kwargs, device_of, host_view, namespace, to_numpy
 from .._ops import arange_like, scatter_add
 from .._random import SeedLike, random_uniform, seed_key, stream_key, uniform_array
 from ..errors import check_iterations, check_positive, is_integer, is_real
@@ -573,12 +573,8 @@ def _even_share(xp: Any, v: Any, name: str) -> float:
 
 def namespace_of_vector(v: Any, name: str) -> Any:
     """Namespace of a 1-D finite non-negative score vector (raises a clear error otherwise)."""
-    from .._backend import namespace
-
-    try:
-        xp = namespace(v)
-    except TypeError:
-        raise TypeError(f"{name} must be a NumPy / CuPy / torch array, not {type(v).__name__}") from None
+    arg_backend(v, name, lists=False)
+    xp = namespace(v)
     if v.ndim != 1 or v.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array of scores, got shape {tuple(v.shape)}")
     if not bool(xp.all(xp.isfinite(v))):
@@ -675,12 +671,7 @@ def sample_by_scores(scores: Any, size: int, p: float, *, replace: bool = False,
         if total <= 0:
             raise ValueError("all scores are zero; nothing can be sampled")
         prob = scores / total
-        # float64 CDF: in float32 a uniform near 1 rounds to 1.0 and runs past the last positive score, and the
-        # CDF's steps are quantised to 6e-8 (rows with smaller probabilities get the wrong law)
-        cdf = xp.cumulative_sum(xp.astype(prob, xp.float64))
-        u = _uniform(key, _S_DRAW, int(size), scores) * cdf[-1]
-        last = n - 1 - int(xp.argmax(xp.astype(xp.flip(scores > 0), xp.int8)))  # last row with a positive score
-        idx = xp.clip(xp.searchsorted(cdf, u, side="right"), 0, last)
+        idx = inverse_cdf(prob, _uniform(key, _S_DRAW, int(size), scores))
         return idx, (size * prob[idx]) ** (-1.0 / p)
     if size > n:
         raise ValueError(f"size {size} exceeds the number of rows {n} (use replace=True to draw more)")
@@ -688,6 +679,20 @@ def sample_by_scores(scores: Any, size: int, p: float, *, replace: bool = False,
     keep = _uniform(key, _S_KEEP, n, scores) < pi
     idx = xp.nonzero(keep)[0]
     return idx, pi[idx] ** (-1.0 / p)
+
+
+def inverse_cdf(prob: Any, u: Any) -> Any:
+    r"""Rows drawn from the probabilities ``prob`` (non-negative, not all zero; any backend) at the uniforms ``u``
+    in [0, 1): row :math:`i` with :math:`F_{i-1} \le u F_{n-1} < F_i`, :math:`F` the cumulative sum of ``prob``.
+
+    The CDF is float64: in float32 a uniform near 1 rounds to 1.0 and its steps are quantised to 6e-8 (rows
+    with smaller probabilities get the wrong law). A scaled uniform that rounds onto the CDF's end would run
+    past it: it is clipped to the last row of positive probability, never to a row that cannot be drawn.
+    """
+    xp = namespace(prob)
+    cdf = xp.cumulative_sum(xp.astype(prob, xp.float64))
+    last = prob.shape[0] - 1 - int(xp.argmax(xp.astype(xp.flip(prob > 0), xp.int8)))
+    return xp.clip(xp.searchsorted(cdf, u * cdf[-1], side="right"), 0, last)
 
 
 def sampling_scores(A: Any, p: float, scores: ScoreKind = "lewis", *, leverage: Literal["exact", "approx"] = "exact",

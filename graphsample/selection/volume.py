@@ -27,7 +27,7 @@ from .._random import SeedLike, seed_key, uniform_array
 from .._backend import device_kwargs, namespace
 from ..errors import check_positive, is_integer
 from .dpp import _check_count, _feature_spectrum, _k_dpp, _projection_features, as_matrix, unit_column_svd
-from .sensitivity import leverage_scores
+from .sensitivity import inverse_cdf, leverage_scores
 
 #: stream offset of the uniform padding keys of volume sampling (sample b uses PAD_STREAMS + b)
 PAD_STREAMS = 1 << 61
@@ -65,11 +65,9 @@ def leverage_sampling(X: Any, n: int, *, seed: SeedLike = None) -> tuple[Any, An
     if not float(xp.sum(lev)) > 0:  # the scores are 0/0 probabilities: every draw was the last row
         raise ValueError("X is zero: its column space is empty, so no row has leverage")
     p = lev / xp.sum(lev)
-    cum = xp.cumulative_sum(p)
     dev = device_kwargs(p)
     u = uniform_array(seed_key(seed), xp.zeros(1, dtype=xp.int64, **dev), xp.arange(n, dtype=xp.int64, **dev))
-    idx = xp.searchsorted(cum, u * cum[-1], side="right")
-    return xp.clip(idx, max=p.shape[0] - 1), p
+    return inverse_cdf(p, u), p
 
 
 def volume_sampling(X: Any, k: int, n_samples: int | None = None, *, seed: SeedLike = None) -> Any:

@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._backend import asarray_like, device_kwargs, host_view, is_gpu, namespace, to_numpy
+from .._backend import arg_backend, asarray_like, device_kwargs, host_view, is_gpu, namespace, to_numpy
 from .._ops import segment_sum
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, check_positive, is_integer, is_real
@@ -181,6 +181,7 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
     if f is None:
         f = xp.zeros(G.n_nodes, dtype=xp.float64, **device_kwargs(G.indptr))
     else:
+        arg_backend(f, "f")
         f = _check_f(G, xp.astype(asarray_like(f, G.indptr), xp.float64), xp)
     host = (alpha, log_gamma, log_keep)
     host = tuple(asarray_like(a, G.indptr) for a in host)

@@ -36,7 +36,7 @@ from typing import Any, Literal, NamedTuple
 import numba
 import numpy as np
 
-from .._backend import asarray_like, backend_of, host_view, is_gpu, namespace, native
+from .._backend import arg_backend, asarray_like, backend_of, host_view, is_gpu, namespace, native
 from .._random import SeedLike, seed_key
 from ..errors import GraphValidationError, is_integer, is_real
 from ..graph import Graph, check_graph
@@ -113,7 +113,7 @@ def check_probability(name: str, value: float, *, upper_open: bool = True) -> fl
 
 def check_target(G: Graph, target: Any) -> Any:
     """A target distribution: ``n_nodes`` finite positive numbers on ``G``'s backend (not normalised)."""
-    target = target if _backend_or_none(target) == G.backend else asarray_like(target, G.indptr)
+    target = target if arg_backend(target, "target") == G.backend else asarray_like(target, G.indptr)
     xp = namespace(G.indptr)
     if target.ndim != 1 or int(target.shape[0]) != G.n_nodes:
         raise ValueError(f"target must have one entry per node ({G.n_nodes}), got shape {tuple(target.shape)}")

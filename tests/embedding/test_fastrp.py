@@ -257,6 +257,7 @@ def test_features_on_backend(backend, to_b):
     ({"weights": "x"}, "weights must be a non-empty sequence of finite numbers, got 'x'"),
     ({"weights": ["1", "2"]}, "weights must be a non-empty sequence of finite numbers"),
     ({"property_ratio": 0.5, "features": "x"}, r"features must be a numeric matrix \(n_nodes x f\), got 'x'"),
+    ({"property_ratio": 0.5, "features": {"a": 1}}, r"features must be a numeric matrix .*, got \{'a': 1\}"),  # float()
 ])
 def test_bad_arguments(kwargs, message):
     G = random_graph()

@@ -94,6 +94,12 @@ def test_bad_input(client):
         fully_personalized_pagerank_dask(client, G, omega=5, block_size=0)
     with pytest.raises(ValueError, match="segment_length"):
         fully_personalized_pagerank_dask(client, G, omega=5, mode="B", segment_length=0)
+    with pytest.raises(ValueError, match="memory_budget must be a positive integer, got 0"):
+        fully_personalized_pagerank_dask(client, G, omega=5, memory_budget=0)
+    # Mode A runs the fused kernel: one source's walk ends must fit (omega = 10**12 died in a worker's kernel)
+    with pytest.raises(ValueError, match=r"omega = 1000000000000 walks per source need .* more than "
+                                         r"memory_budget=268435456: raise memory_budget or use Mode B"):
+        fully_personalized_pagerank_dask(client, G, omega=10**12)
 
 
 def test_pagerank_dask_checks_parts_and_warns(client):

@@ -180,6 +180,14 @@ def test_bad_graph_and_sources():
     for bad in ([], [[0, 1]]):
         with pytest.raises(ValueError, match="sources must be a non-empty 1-D list of node labels"):
             personalized_pagerank(G, bad)
+    # the backend layer's 'unsupported array type builtins.str' named no argument ('NoneType has no item' for None)
+    for bad in ("0", {0: 1.0}, None):
+        with pytest.raises(TypeError, match=f"sources must be a NumPy, CuPy or PyTorch array, a list or a tuple, "
+                                            f"not {type(bad).__name__}"):
+            personalized_pagerank(G, bad)
+    with pytest.raises(TypeError, match="personalization must be a NumPy, CuPy or PyTorch array, a list, a tuple or "
+                                        "a dict, not str"):
+        pagerank(G, personalization="0")
     with pytest.raises(ValueError, match="top_k"):
         personalized_pagerank(G, [1], top_k=0)
     with pytest.raises(ValueError, match="memory_budget"):

@@ -187,6 +187,12 @@ def test_bad_input(kwargs, msg):
         fully_personalized_pagerank(G, **kwargs)
 
 
+def test_sources_of_the_wrong_type_are_named():
+    # was the backend layer's 'unsupported array type builtins.str', which names no argument
+    with pytest.raises(TypeError, match="sources must be a NumPy, CuPy or PyTorch array, a list or a tuple, not str"):
+        fully_personalized_pagerank(random_graph(), omega=10, sources="0")
+
+
 def test_progress_must_be_callable():
     with pytest.raises(TypeError, match="progress must be a callable"):  # was "'int' object is not callable"
         fully_personalized_pagerank(random_graph(), omega=10, progress=3)

@@ -289,6 +289,14 @@ def test_bad_inputs(call, message):
         call()
 
 
+def test_non_arrays_are_a_type_error_naming_the_argument():
+    # the shared check of array arguments: a ValueError here before, a TypeError in regression and knn; now both
+    with pytest.raises(TypeError, match="^features must be a NumPy, CuPy or PyTorch array, a list or a tuple, not str$"):
+        k_dpp(2, features="abc", seed=0)
+    with pytest.raises(ValueError, match="^U must be a NumPy, CuPy or PyTorch array, a list or a tuple, not dict$"):
+        projection_dpp({"a": 1})
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("lib", ["torch", "cupy"])
 def test_gpu_batched_sampler_matches_cpu(lib):

@@ -201,8 +201,10 @@ def test_bad_options():
         kmeans(X, 6)
     with pytest.raises(ValueError, match="unknown k-means method"):
         kmeans(X, 2, method="elkan")
-    with pytest.raises(TypeError, match="unsupported array type"):
+    with pytest.raises(TypeError, match="X must be a NumPy, CuPy or PyTorch array, not list"):
         knn([[1.0, 2.0]], 1)
+    with pytest.raises(TypeError, match="X must be a NumPy, CuPy or PyTorch array, not str"):
+        kmeans("abc", 2)
 
 
 @pytest.mark.parametrize("call, message", [

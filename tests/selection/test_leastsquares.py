@@ -232,6 +232,10 @@ def test_discrete_points_shape():
         (lambda: ls.adaptive_dpp_points(Legendre(3), "0.5"), r"delta must be in \(0, 1\), got '0.5'"),
         (lambda: Discrete(np.eye(3), weights="s"), "weights must be numbers, got 's'"),
         (lambda: Legendre(3)("x"), "points must be numbers, got 'x'"),
+        # complex features were cut to their real parts (a ComplexWarning at most)
+        (lambda: Discrete(np.eye(3) + 1j), "features must hold real numbers, got dtype complex128"),
+        (lambda: Discrete(np.eye(3), weights=[1, 1j, 1]), "weights must hold real numbers, got dtype complex128"),
+        (lambda: Legendre(3)(np.array([0.5 + 0.5j])), "points must hold real numbers, got dtype complex128"),
     ],
 )
 def test_bad_inputs(call, message):

@@ -212,8 +212,11 @@ def test_objective_takes_x_from_the_host_for_a_torch_matrix():
 
 
 def test_bad_type():
-    with pytest.raises(TypeError, match="NumPy / CuPy / torch array"):
+    with pytest.raises(TypeError, match="A must be a NumPy, CuPy or PyTorch array or a scipy sparse matrix, not dict"):
         lp_regression({"a": 1}, np.ones(2), 1)
+    # b was the backend layer's 'unsupported array type builtins.str', which names no argument
+    with pytest.raises(TypeError, match="b must be a NumPy, CuPy or PyTorch array, a list or a tuple, not str"):
+        lp_regression(np.ones((2, 1)), "ab", 1)
 
 
 @pytest.mark.gpu

@@ -145,6 +145,11 @@ def test_sampler_bad_input(args, kw, message):
         sample_by_scores(*args, **kw)
 
 
+def test_sampler_non_array_scores():
+    with pytest.raises(TypeError, match="^scores must be a NumPy, CuPy or PyTorch array, not list$"):
+        sample_by_scores([1.0, 2.0], 1, 1)
+
+
 @pytest.mark.parametrize("size", ["2", None, True])
 def test_inclusion_size_must_be_a_number(size):
     # float(size): '2' and True were read as sizes, None a bare TypeError

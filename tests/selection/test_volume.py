@@ -129,6 +129,18 @@ def test_leverage_scores_and_sampling():
     assert np.array_equal(ti.numpy(), idx)
 
 
+def test_leverage_sampling_never_draws_a_row_without_leverage(monkeypatch):
+    """A uniform whose product with the CDF's total rounds onto it (as float32 made 1 - 2^-25 into 1.0 in
+    sample_by_scores) runs past the inverse CDF: it was clipped to the last row, here a zero row of
+    probability 0, instead of the last row that can be drawn."""
+    import graphsample.selection.volume as volume
+
+    X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [0.0, 0.0]])
+    monkeypatch.setattr(volume, "uniform_array", lambda key, stream, counter: np.ones(counter.shape))
+    idx, p = leverage_sampling(X, 3, seed=1)
+    assert p[3] == 0 and idx.tolist() == [2, 2, 2]
+
+
 @pytest.mark.parametrize(
     "call, message",
     [

@@ -209,6 +209,16 @@ def test_bad_inputs(kwargs, message):
         srrw(barbell(), args.pop("n_steps"), **args)
 
 
+@pytest.mark.parametrize("name", ["target", "f"])
+@pytest.mark.parametrize("bad", ["abc", {0: 1.0}])
+def test_non_arrays_are_named(name, bad):
+    # was the backend layer's 'unsupported array type builtins.str', which names no argument
+    kwargs = {"base": "mh"} if name == "target" else {}
+    with pytest.raises(TypeError, match=f"^{name} must be a NumPy, CuPy or PyTorch array, a list or a tuple, not "
+                                        f"{type(bad).__name__}$"):
+        srrw(barbell(), 10, **kwargs, **{name: bad})
+
+
 @pytest.mark.parametrize("f", [np.ones(3), np.full(10, np.nan), np.ones((10, 2))])
 def test_asymptotic_variance_checks_f(f):
     # a wrong length was numpy's matmul error, NaN values a silent NaN variance

@@ -151,7 +151,8 @@ class Graph:
             labels = _integral_labels(labels)
         if self.node_ids is None:
             if labels.dtype.kind not in "iu":
-                raise GraphValidationError(f"unknown node id {labels[0].item()!r}: this graph's nodes are 0..{self.n_nodes - 1}")
+                raise GraphValidationError(f"unknown node id {_scalar(labels.ravel()[0])!r}: this graph's nodes are "
+                                           f"0..{self.n_nodes - 1}")
             bad = (labels < 0) | (labels >= self.n_nodes)
             if bad.any():
                 raise GraphValidationError(f"unknown node id {labels[bad][0].item()}: this graph's nodes are 0..{self.n_nodes - 1}")
@@ -161,11 +162,11 @@ class Graph:
         try:
             pos = np.searchsorted(sorted_ids, labels)
         except TypeError:
-            raise GraphValidationError(f"unknown node id {labels[0].item()!r}") from None
+            raise GraphValidationError(f"unknown node id {_scalar(labels.ravel()[0])!r}") from None
         pos = np.minimum(pos, len(sorted_ids) - 1)
         found = sorted_ids[pos] == labels
         if not np.all(found):
-            raise GraphValidationError(f"unknown node id {labels[~found][0].item()!r}")
+            raise GraphValidationError(f"unknown node id {_scalar(labels[~found][0])!r}")
         return order[pos].astype(np.int64)
 
     def label_of(self, ids: Any) -> np.ndarray:
@@ -290,10 +291,13 @@ def label_problem(labels: np.ndarray) -> str | None:
     order = np.argsort(labels, kind="stable")
     again = labels[order[1:]] == labels[order[:-1]]
     later = int(order[1:][again].min())  # the stable sort keeps equal labels in node order
-    label = labels[later]
-    first = int(np.flatnonzero(labels[:later] == label)[0])
-    label = label.item() if isinstance(label, np.generic) else label
-    return f"node labels must be distinct: label {label!r} names nodes {first} and {later}"
+    first = int(np.flatnonzero(labels[:later] == labels[later])[0])
+    return f"node labels must be distinct: label {_scalar(labels[later])!r} names nodes {first} and {later}"
+
+
+def _scalar(x: Any) -> Any:
+    """A label as Python shows it in a message: NumPy scalars as Python ones, objects (``None``, a dict) as they are."""
+    return x.item() if isinstance(x, np.generic) else x
 
 
 def with_distinct_labels(G: Graph, labels: np.ndarray | None) -> Graph:

@@ -407,3 +407,19 @@ def test_compare_names_the_sample_that_is_not_a_graph():
 
     with pytest.raises(TypeError, match="S must be a graphsample Graph, got list"):
         compare(gs.from_edges([0], [1]), [])
+
+
+@pytest.mark.parametrize("bad, shown", [({}, "{}"), (None, "None")])
+def test_index_of_a_non_label_is_a_graph_error(bad, shown):
+    # an object label (a dict, None) raised AttributeError ('dict' object has no attribute 'item'), e.g. from
+    # forward_push(G, None)
+    from graphsample.ranking import forward_push
+
+    G = gs.from_edges([0, 1], [1, 2])
+    with pytest.raises(GraphValidationError, match=f"unknown node id {shown}: this graph's nodes are 0..2"):
+        G.index_of(bad)
+    with pytest.raises(GraphValidationError, match=f"unknown node id {shown}"):
+        forward_push(G, bad)
+    H = gs.from_edges([0, 1], [1, 2], node_ids=np.array(["a", "b", "c"]))
+    with pytest.raises(GraphValidationError, match=f"unknown node id {shown}"):
+        H.index_of(bad)

@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import asarray_like, backend_of, device_kwargs, namespace, native, to_numpy
+from .._backend import arg_backend, asarray_like, backend_of, device_kwargs, namespace, native, to_numpy
 from .._random import SeedLike
 from ..errors import check_iterations, check_positive, is_integer, is_real
 from ..selection.knn import _check_matrix, _check_restarts, _lloyd, _same_partition, kmeans_partitive
@@ -180,7 +180,7 @@ def _check_covariance(covariance: str) -> None:
 
 def _check_labels(labels: Any, X: Any, k: int) -> Any:
     """Cluster ids ``0..k-1``, one per row of ``X``, in ``X``'s namespace (a host list or array is converted)."""
-    labels = labels if _is_array_of(labels, X) else asarray_like(labels, X)
+    labels = labels if arg_backend(labels, "labels") == backend_of(X) else asarray_like(labels, X)
     xp = namespace(X)
     if labels.ndim != 1 or labels.shape[0] != X.shape[0] or not xp.isdtype(labels.dtype, "integral"):
         raise ValueError(f"labels must be {X.shape[0]} integer cluster ids (one per row of X), got "
@@ -189,13 +189,6 @@ def _check_labels(labels: Any, X: Any, k: int) -> Any:
         raise ValueError(f"labels must be cluster ids in 0..{k - 1}, got values in "
                          f"{int(xp.min(labels))}..{int(xp.max(labels))}")
     return labels
-
-
-def _is_array_of(a: Any, X: Any) -> bool:
-    try:
-        return backend_of(a) == backend_of(X)
-    except TypeError:
-        return False
 
 
 def gmm_fit(X: Any, labels: Any, k: int, covariance: str = "full", reg_covar: float = 1e-6,
@@ -212,7 +205,12 @@ def gmm_fit(X: Any, labels: Any, k: int, covariance: str = "full", reg_covar: fl
     _check_covariance(covariance)
     _check_number("reg_covar", reg_covar, 0.0)
     check_iterations(max_iter, tol)
-    labels = _check_labels(labels, X, k)
+    return _gmm_em(X, _check_labels(labels, X, k), k, covariance, reg_covar, max_iter, tol)
+
+
+def _gmm_em(X: Any, labels: Any, k: int, covariance: str, reg_covar: float, max_iter: int = 200,
+            tol: float = 1e-6) -> GMMResult:
+    """:func:`gmm_fit` on arguments already checked (PPP's own fits: its data, k-means labels, its settings)."""
     n, d = X.shape
     weights, means, cov = _m_step(X, _one_hot(X, labels, k), covariance, reg_covar)
     prev = -math.inf
@@ -252,7 +250,7 @@ class Partition:
 def _validate(X: Any, km_labels: Any, k: int, inertia: float, covariance: str, p_min: float,
               reg_covar: float) -> Partition:
     xp = namespace(X)
-    g = gmm_fit(X, km_labels, k, covariance, reg_covar)
+    g = _gmm_em(X, km_labels, k, covariance, reg_covar)
     post = xp.max(g.resp, axis=1)
     gmap = xp.argmax(g.resp, axis=1)
     sep = (gmap == km_labels) & (post >= p_min)
@@ -326,7 +324,6 @@ class PPP:
         self.min_size, self.standardize, self.reg_covar = min_size, standardize, reg_covar
 
     def _prepare(self, X: Any) -> Any:
-        X = _check_matrix(X)
         xp = namespace(X)
         X = xp.astype(X, xp.float64)
         if X.shape[0] < 4:
@@ -369,7 +366,8 @@ class PPP:
             k = km.centroids.shape[0]
             self.sweep_.append(_validate(X, km.labels, k, km.inertia, self.covariance, self.p_min, self.reg_covar))
         one = self._one_cluster(X)
-        fits = [p for p in self.sweep_ if p.min_component_size >= min_component_size(X.shape[1], self.covariance)]
+        regular = min_component_size(X.shape[1], self.covariance)
+        fits = [p for p in self.sweep_ if p.min_component_size >= regular]
         if not fits or one.bic - min(p.bic for p in fits) < self.min_bic_gain:
             return one  # every row the same point, or no regular GMM(k) fits very strongly better than one Gaussian
         top = max(p.agreement for p in fits)
@@ -381,7 +379,7 @@ class PPP:
         n = X.shape[0]
         zero = xp.zeros(n, dtype=xp.int64, **device_kwargs(X))
         return Partition(1, np.zeros(n, dtype=np.int64), to_numpy(xp.mean(X, axis=0))[None, :],
-                         np.zeros(n, dtype=np.int64), 1.0, gmm_fit(X, zero, 1, self.covariance, self.reg_covar).bic,
+                         np.zeros(n, dtype=np.int64), 1.0, _gmm_em(X, zero, 1, self.covariance, self.reg_covar).bic,
                          np.ones(n, dtype=bool), float("nan"), float(n))
 
     def _bisect(self, Xc: Any) -> tuple[Partition, float, float, int] | None:
@@ -410,8 +408,8 @@ class PPP:
         lab = xp.asarray(part.labels, **device_kwargs(Xc))
         c = xp.asarray(part.centroids, **device_kwargs(Xc))  # the means of lab
         z = (Xc @ (c[1] - c[0]))[:, None]
-        bic1 = gmm_fit(z, lab * 0, 1, "full", self.reg_covar).bic
-        bic2 = gmm_fit(z, lab, 2, "full", self.reg_covar).bic
+        bic1 = _gmm_em(z, lab * 0, 1, "full", self.reg_covar).bic
+        bic2 = _gmm_em(z, lab, 2, "full", self.reg_covar).bic
         return part, bic1, bic2, steps
 
     def _fit_divisive(self, X: Any) -> Partition:

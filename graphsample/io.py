@@ -163,6 +163,9 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
         if weighted:  # node columns were not integers: parse the weights from their spans
             w, wslow = np.empty(m, np.float64), np.empty(m, np.int64)
             _weights_from_spans(buf, bounds, offsets, cmt, delim, w, wslow, name)
+        if n_nodes is not None:  # the labels are not integer ids, so they are relabelled: n_nodes has no meaning
+            raise GraphsampleError(f"{name}: n_nodes can only be given for integer node ids; this file's labels are "
+                                   "not integers")
         relabel = True
     else:
         m = int(counts.sum())

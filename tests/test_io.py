@@ -118,6 +118,12 @@ def test_bad_reader_options(kwargs, message):
         read("0 1\n1 2\n", **kwargs)
 
 
+def test_n_nodes_with_string_labels_is_refused():
+    # relabel=False becomes relabelling when the labels are not integers; n_nodes was then dropped silently
+    with pytest.raises(gs.GraphsampleError, match="n_nodes can only be given for integer node ids"):
+        read("a b\nb c\n", relabel=False, n_nodes=10)
+
+
 @pytest.mark.parametrize("delimiter", ["", "ab", None])
 def test_writer_checks_its_delimiter(delimiter):
     # a bare TypeError from ord() on unlabelled graphs, while labelled ones joined with any string

@@ -631,8 +631,9 @@ def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoop
         raise mixed
     if ids is not None and ids.dtype.kind in "iu" and np.array_equal(ids, np.arange(len(ids))):
         ids = None
-    return from_edges(src, dst, w, n_nodes=len(nodes), directed=H.is_directed(), self_loops=self_loops,
-                      duplicates="error", node_ids=ids)
+    G = from_edges(src, dst, w, n_nodes=len(nodes), directed=H.is_directed(), self_loops=self_loops,
+                   duplicates="error")
+    return with_distinct_labels(G, ids)  # networkx node keys are distinct
 
 
 def from_edge_index(edge_index: Any, edge_weight: Any = None, *, n_nodes: int | None = None,

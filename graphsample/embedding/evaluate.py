@@ -32,7 +32,7 @@ import numpy as np
 from .._backend import optional_import, to_numpy
 from .._random import SeedLike, check_seed
 from ..errors import GraphValidationError, check_positive, is_real
-from ..graph import Graph, from_edges
+from ..graph import Graph, from_edges, with_distinct_labels
 
 Rule = Literal["topk", "threshold"]
 Scoring = Literal["hadamard", "dot"]
@@ -331,7 +331,8 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     train = ~test
     train_graph = from_edges(np.concatenate([src[train], loops]), np.concatenate([dst[train], loops]),
                              None if w is None else np.concatenate([w[train], loop_w]), n_nodes=G.n_nodes,
-                             directed=False, node_ids=G.node_ids).to(G.backend, G.device)
+                             directed=False)
+    train_graph = with_distinct_labels(train_graph, G.node_ids).to(G.backend, G.device)
     neg = sample_non_edges(H, int(train.sum()) + n_test, rng)
     return EdgeSplit(train_graph, np.stack([src[train], dst[train]], 1), neg[n_test:],
                      np.stack([src[test], dst[test]], 1), neg[:n_test])

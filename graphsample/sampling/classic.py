@@ -43,7 +43,7 @@ from .. import _ops
 from .._backend import device_kwargs, host_view, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, check_positive, is_integer, is_real
-from ..graph import Graph, _from_sorted_pairs, check_graph, from_edges
+from ..graph import Graph, _from_sorted_pairs, check_graph, from_edges, with_distinct_labels
 from ..walks.walk import check_probability
 from . import _kernels
 
@@ -96,7 +96,8 @@ def _induced(G: Graph, nodes: Any) -> tuple[Graph, Any]:
         raise GraphsampleError("subgraph nodes must be distinct")
     ptr, idx = _kernels.induced_csr(host_view(G.indptr), host_view(G.indices), nodes_h, G.n_nodes)
     S = Graph(move_like(ptr, G.indptr), move_like(idx.astype(host_view(G.indices).dtype), G.indptr), None,
-              len(nodes_h), G.directed, G.label_of(nodes_h))
+              len(nodes_h), G.directed)
+    S = with_distinct_labels(S, G.label_of(nodes_h))
     return S, nodes
 
 
@@ -115,7 +116,8 @@ def _arc_subgraph(G: Graph, nodes: Any, arcs: Any) -> tuple[Graph, Any]:
     if G.directed:
         return _from_sorted_pairs(s, d, w, k, True, G.label_of(nodes)), nodes
     # an undirected edge may have been drawn as both of its arcs: keep it once, with its own weight
-    return from_edges(s, d, w, n_nodes=k, directed=False, duplicates="first", node_ids=G.label_of(nodes)), nodes
+    S = from_edges(s, d, w, n_nodes=k, directed=False, duplicates="first")
+    return with_distinct_labels(S, G.label_of(nodes)), nodes
 
 
 # ----------------------------------------------------------------------------- node samplers

@@ -276,6 +276,8 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     check_positive("memory_budget", memory_budget)
     check_segments(segment_degree, segment_length)
+    if engine == "fused" and not is_gpu(G.indptr):  # before the sampler is built
+        check_walk_ends(omega, memory_budget, "the pipeline engine")
     if progress is not None and not callable(progress):  # was "'int' object is not callable" after the first block
         raise TypeError(f"progress must be a callable progress(walks_done, walk_steps) or None, got "
                         f"{type(progress).__name__}")
@@ -298,7 +300,6 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
             sampler, src, omega, key, alpha, G.n_nodes, DANGLING_CODE[dangling], cap, min_count, memory_budget,
             segment_degree if short_walks else 0, segment_length, progress)
     else:
-        check_walk_ends(omega, memory_budget, "the pipeline engine")
         block = max(1, min(src.shape[0], memory_budget // (8 * (omega + 2 * cap))))
         parts, steps = [], 0
         for b in range(0, src.shape[0], block):

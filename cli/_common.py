@@ -263,7 +263,7 @@ def save_array(path: str, array: Any) -> None:
 def node_labels(G: Any) -> np.ndarray:
     """The label of every node of ``G`` in node order (host), as NumPy can save without pickles: integers,
     or strings (object arrays of a saved graph become unicode)."""
-    labels = G.label_of(np.arange(G.n_nodes))
+    labels = np.arange(G.n_nodes, dtype=np.int64) if G.node_ids is None else np.asarray(G.node_ids)
     return labels.astype(str) if labels.dtype == object else labels
 
 

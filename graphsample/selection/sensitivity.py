@@ -609,9 +609,8 @@ def total_sensitivity(A: Any, p: float, *, n_samples: int | None = None,
     U = float(u.sum())
     if U == 0:  # every bound u_i >= sigma_i is 0 (A = 0): the total is 0, as the exact sum says
         return 0.0, 0.0
-    cdf = np.cumsum(u / U)
     draws = _uniform(seed_key(seed), _S_TOTAL, n_samples, np.zeros(1))
-    rows = np.minimum(np.searchsorted(cdf, draws * cdf[-1], side="right"), u.shape[0] - 1)
+    rows = inverse_cdf(u / U, draws)  # never a row with u_i = 0, whose term would divide by 0
     uniq, inv = np.unique(rows, return_inverse=True)
     sig = to_numpy(lp_sensitivities(H, p, rows=uniq))[inv]
     terms = sig / (u[rows] / U)

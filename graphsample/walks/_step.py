@@ -82,23 +82,36 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
 
     config = jit(_config)
 
-    def _target_mass(indptr, indices, cdf, cfg, a, start, deg, prev):
-        r"""Unnormalised probability of arc ``a`` of the row at ``start``: :math:`\pi_{vx}\,b(t, x)`, 0 for the
-        return arc of a non-backtracking walk that has another way out."""
-        _, inv_p, inv_q, _, weighted, n2v, nonback, _, _, _, _ = cfg
-        x = indices[a]
-        mass = 1.0
-        if weighted:
-            mass = cdf[a] - (cdf[a - 1] if a > start else 0.0)
+    def _arc_mass(cdf, a, start):
+        """Probability of arc ``a`` of the weighted row at ``start``, from the row's CDF."""
+        return cdf[a] - (cdf[a - 1] if a > start else 0.0)
+
+    arc_mass = jit(_arc_mass)
+
+    def _bias(indptr, indices, inv_p, inv_q, n2v, nonback, deg, prev, x):
+        """The second-order factor :math:`b(t, x)` of a move to ``x`` of a walker that came from ``prev`` (-1 at
+        the start): node2vec's 1/p (back), 1 (a neighbour of ``prev``) or 1/q (further), 1 for first-order
+        walks, and 0 for the return arc of a non-backtracking walk that has another way out."""
         if prev < 0:
-            return mass
+            return 1.0
         if x == prev:
             if nonback and deg > 1:
                 return 0.0
-            return mass * inv_p if n2v else mass
+            return inv_p if n2v else 1.0
         if n2v and arc_position(indptr, indices, prev, x) < 0:
-            return mass * inv_q
-        return mass
+            return inv_q
+        return 1.0
+
+    bias = jit(_bias)
+
+    def _target_mass(indptr, indices, cdf, cfg, a, start, deg, prev):
+        r"""Unnormalised probability of arc ``a`` of the row at ``start``: :math:`\pi_{vx}\,b(t, x)`."""
+        _, inv_p, inv_q, _, weighted, n2v, nonback, _, _, _, _ = cfg
+        mass = arc_mass(cdf, a, start) if weighted else 1.0
+        b = bias(indptr, indices, inv_p, inv_q, n2v, nonback, deg, prev, np.int64(indices[a]))
+        # the branch keeps NVVM from contracting this product into exact_draw's sums (a fused multiply-add rounds
+        # once where the CPU rounds twice; tests/cuda_compile.py counts them)
+        return mass if b == 1.0 else mass * b
 
     target_mass = jit(_target_mass)
 
@@ -178,7 +191,7 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
                 if not weighted:
                     extra = (inv_p - env) / deg
                 else:
-                    extra = (inv_p - env) * (cdf[pos] - (cdf[pos - 1] if pos > start else 0.0))
+                    extra = (inv_p - env) * arc_mass(cdf, pos, start)
         x = np.int64(-1)
         for t in range(MAX_TRIES):
             c = base + 1 + 4 * t
@@ -194,16 +207,11 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
             else:
                 k = cdf_draw(cdf, start, deg, u1)
             x = np.int64(indices[start + k])
-            if nonback and x == prev and deg > 1:
+            b = bias(indptr, indices, inv_p, inv_q, n2v, nonback, deg, prev, x)
+            if b == 0.0:
                 continue
-            if n2v and prev >= 0:
-                bias = inv_q
-                if x == prev:
-                    bias = inv_p
-                elif arc_position(indptr, indices, prev, x) >= 0:
-                    bias = 1.0
-                if random_uniform(skey, c + 2) * env >= bias:
-                    continue
+            if n2v and prev >= 0 and random_uniform(skey, c + 2) * env >= b:
+                continue
             if mh and random_uniform(skey, c + 2) * h[cur] >= h[x]:
                 return np.int64(cur)  # Metropolis-Hastings rejection: stay
             return x

@@ -193,9 +193,9 @@ def knn(X: Any, k: int, metric: str = "cosine", method: str = "auto", exclude_se
     on_host = device_of(X) == "cpu"
     if method == "auto":
         method = "faiss" if _faiss_available() and on_host else "exact"
-    Y = normalize_rows(X) if metric == "cosine" else X
     if block_rows is not None:
         check_positive("block_rows", block_rows)
+    Y = normalize_rows(X) if metric == "cosine" else X
     if method == "exact":
         return _exact_knn(Y, Y, int(k), metric, exclude_self, block_rows)
     if not _faiss_available():

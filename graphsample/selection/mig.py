@@ -49,7 +49,7 @@ import scipy.sparse as sp
 from .._backend import backend_of, native, to_backend, to_numpy
 from .._dask import check_client
 from .._random import SeedLike, check_seed, seed_key
-from ..errors import is_integer, is_real
+from ..errors import check_positive, is_integer, is_real
 from . import _mig_cpu
 from .knn import check_threshold, kmeans, knn_graph, normalize_rows
 
@@ -613,8 +613,7 @@ def mig_select_greedi(client: Any, problem: MIGProblem, budget: int, n_shards: i
     :math:`x \mathrel{+}= \delta^{(i_t)}`.
     """
     phi = _check_gain(gain, phi)
-    if not (is_integer(n_shards) and n_shards >= 1):
-        raise ValueError(f"n_shards must be at least 1, got {n_shards!r}")
+    check_positive("n_shards", n_shards)
     k = _budget(budget, problem.n)
     check_client(client)  # None was an AttributeError ('scatter')
     perm = check_seed(seed).permutation(problem.n)

@@ -62,9 +62,10 @@ def leverage_sampling(X: Any, n: int, *, seed: SeedLike = None) -> tuple[Any, An
     check_positive("n", n)
     lev = leverage_scores(as_matrix(X, "X"))
     xp = namespace(lev)
-    if not float(xp.sum(lev)) > 0:  # the scores are 0/0 probabilities: every draw was the last row
+    total = xp.sum(lev)
+    if not float(total) > 0:  # the scores are 0/0 probabilities: every draw was the last row
         raise ValueError("X is zero: its column space is empty, so no row has leverage")
-    p = lev / xp.sum(lev)
+    p = lev / total
     dev = device_kwargs(p)
     u = uniform_array(seed_key(seed), xp.zeros(1, dtype=xp.int64, **dev), xp.arange(n, dtype=xp.int64, **dev))
     return inverse_cdf(p, u), p

@@ -7,6 +7,7 @@ non-zero exit. Anything else escaping the library is a bug and keeps its traceba
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -55,8 +56,44 @@ def check_positive(name: str, value: object) -> None:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
+def check_number(name: str, value: object, low: float = -math.inf, high: float = math.inf, *,
+                 low_open: bool = False, high_open: bool = False) -> float:
+    """``value`` as a float when it is a finite real number between ``low`` and ``high`` (each end included unless
+    ``low_open`` / ``high_open``); otherwise a ValueError naming the parameter and the range it must be in. A
+    string, a bool, NaN or an infinity is refused too: the one check of every real-valued parameter."""
+    inside = is_real(value) and _finite(value) and (low < value if low_open else low <= value) and \
+        (value < high if high_open else value <= high)
+    if not inside:
+        raise ValueError(f"{name} must be {_range_text(low, high, low_open, high_open)}, got {_shown(value)}")
+    return float(value)
+
+
+def _finite(value: numbers.Real) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
+def _range_text(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    """``a number in (0, 1]``, ``a finite number >= 1``, ``a finite number``: the range in the words of a message."""
+    if math.isfinite(low) and math.isfinite(high):
+        return f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if math.isfinite(low):
+        return f"a finite number {'>' if low_open else '>='} {low:g}"
+    if math.isfinite(high):
+        return f"a finite number {'<' if high_open else '<='} {high:g}"
+    return "a finite number"
+
+
+def _shown(value: object) -> str:
+    """A value as a message shows it: ``0.5`` for ``np.float64(0.5)``, ``'x'`` for a string."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+        return str(int(value))
+    return repr(float(value)) if is_real(value) else repr(value)
+
+
 def check_iterations(max_iter: object, tol: object) -> None:
-    """The stopping rule of an iterative solver: ``max_iter`` a positive integer, ``tol`` a number >= 0."""
+    """The stopping rule of an iterative solver: ``max_iter`` a positive integer, ``tol`` a finite number >= 0."""
     check_positive("max_iter", max_iter)
-    if not (is_real(tol) and tol >= 0):
-        raise ValueError(f"tol must be a number >= 0, got {tol!r}")
+    check_number("tol", tol, 0.0)

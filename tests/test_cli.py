@@ -259,19 +259,19 @@ def test_backend_and_device_options_are_the_same_everywhere():
 
 
 @pytest.mark.parametrize("args, option, message", [
-    (["walk", "-", "--restart-prob", "1"], "'--restart-prob'", "must be in [0, 1), got 1.0"),  # was restart_prob
-    (["walk", "-", "--q", "0"], "'--q'", "must be a positive finite number, got 0.0"),
-    (["walk", "-", "--non-backtracking", "--p", "-1"], "'--p'", "must be a positive finite number"),
-    (["sample", "-", "--fraction", "2"], "'-p' / '--fraction'", "must be in (0, 1], got 2.0"),  # was 'fraction p'
-    (["sample", "-", "-m", "forest-fire", "--fraction", "0"], "'-p' / '--fraction'", "must be in (0, 1], got 0.0"),
+    (["walk", "-", "--restart-prob", "1"], "'--restart-prob'", "must be a number in [0, 1), got 1.0"),  # was restart_prob
+    (["walk", "-", "--q", "0"], "'--q'", "must be a finite number > 0, got 0.0"),
+    (["walk", "-", "--non-backtracking", "--p", "-1"], "'--p'", "must be a finite number > 0"),
+    (["sample", "-", "--fraction", "2"], "'-p' / '--fraction'", "must be a number in (0, 1], got 2.0"),  # was 'fraction p'
+    (["sample", "-", "-m", "forest-fire", "--fraction", "0"], "'-p' / '--fraction'", "must be a number in (0, 1], got 0.0"),
     (["pagerank", "-", "--max-iter", "0"], "'--max-iter'", "must be a positive integer, got 0"),  # was max_iter
     (["pagerank", "-", "--damping", "1"], "'--damping'", "must be a number in [0, 1), got 1.0"),
     (["embed", "fastrp", "-", "--block-size", "0"], "'--block-size'", "must be a positive integer, got 0"),
-    (["embed", "fastrp", "-", "--s", "0.5"], "'--s'", "must be a number >= 1"),
+    (["embed", "fastrp", "-", "--s", "0.5"], "'--s'", "must be a finite number >= 1"),
     (["evaluate", "link-prediction", "-", "--dim", "0"], "'--dim'", "must be a positive integer, got 0"),
     (["evaluate", "link-prediction", "-", "--test-fraction", "nan"], "'--test-fraction'",
-     "must be strictly between 0 and 1, got nan"),
-    (["embed", "line", "-", "--epochs", "0", "-o", "-"], "'--epochs'", "must be a number > 0, got 0.0"),  # num_epoch
+     "must be a number in (0, 1), got nan"),
+    (["embed", "line", "-", "--epochs", "0", "-o", "-"], "'--epochs'", "must be a finite number > 0, got 0.0"),  # num_epoch
 ])
 def test_library_errors_name_the_cli_options(args, option, message):
     # the library checks these parameters; a bad value was one line with status 1, where click's own range

@@ -59,7 +59,7 @@ import numpy as np
 
 from .._backend import arg_backend, asarray_like, backend_of, device_kwargs, namespace, native, to_numpy
 from .._random import SeedLike
-from ..errors import check_iterations, check_positive, is_integer, is_real
+from ..errors import check_iterations, check_number, check_positive, is_integer
 from ..selection.knn import _check_matrix, _check_restarts, _lloyd, _same_partition, kmeans_partitive
 
 MODES = ("flat", "divisive")
@@ -167,12 +167,6 @@ def min_component_size(d: int, covariance: str) -> int:
     return d + 1 if covariance == "full" else 2
 
 
-def _check_number(name: str, value: Any, low: float = -math.inf, high: float = math.inf) -> None:
-    """A finite real number in [low, high]; a string, a bool, NaN or infinity is refused, naming the parameter."""
-    if not (is_real(value) and math.isfinite(value) and low <= value <= high):
-        raise ValueError(f"{name} must be a finite number in [{low:g}, {high:g}], got {value!r}")
-
-
 def _check_covariance(covariance: str) -> None:
     if covariance not in COVARIANCES:
         raise ValueError(f"unknown covariance {covariance!r}; choose one of {', '.join(COVARIANCES)}")
@@ -203,7 +197,7 @@ def gmm_fit(X: Any, labels: Any, k: int, covariance: str = "full", reg_covar: fl
     X = _check_matrix(X)
     check_positive("k", k)
     _check_covariance(covariance)
-    _check_number("reg_covar", reg_covar, 0.0)
+    check_number("reg_covar", reg_covar, 0.0)
     check_iterations(max_iter, tol)
     return _gmm_em(X, _check_labels(labels, X, k), k, covariance, reg_covar, max_iter, tol)
 
@@ -307,12 +301,11 @@ class PPP:
         _check_covariance(covariance)
         if not is_integer(k_max) or k_max < 2:
             raise ValueError(f"k_max must be an integer >= 2, got {k_max!r}")
-        if not (is_real(p_min) and 0 < p_min <= 1):
-            raise ValueError(f"p_min must be in (0, 1], got {p_min!r}")
-        _check_number("agreement_tol", agreement_tol, 0.0)
-        _check_number("agreement_threshold", agreement_threshold)
-        _check_number("min_bic_gain", min_bic_gain)
-        _check_number("reg_covar", reg_covar, 0.0)
+        check_number("p_min", p_min, 0.0, 1.0, low_open=True)
+        check_number("agreement_tol", agreement_tol, 0.0)
+        check_number("agreement_threshold", agreement_threshold)
+        check_number("min_bic_gain", min_bic_gain)
+        check_number("reg_covar", reg_covar, 0.0)
         if min_size is not None:
             check_positive("min_size", min_size)
         _check_restarts(n_init)

@@ -31,7 +31,7 @@ import numpy as np
 
 from .._backend import optional_import, to_numpy
 from .._random import SeedLike, check_seed
-from ..errors import GraphValidationError, check_positive, is_real
+from ..errors import GraphValidationError, check_number, check_positive
 from ..graph import Graph, from_edges, with_distinct_labels
 
 Rule = Literal["topk", "threshold"]
@@ -97,8 +97,7 @@ def _as_embedding(embedding: Any) -> np.ndarray:
 
 def _check_classifier(C: float, max_iter: int) -> None:
     """The logistic regressions' ``C`` (> 0, finite) and ``max_iter`` (a positive integer)."""
-    if not (is_real(C) and math.isfinite(C) and C > 0):
-        raise ValueError(f"C must be > 0 and finite, got {C!r}")
+    check_number("C", C, 0.0, low_open=True)
     check_positive("max_iter", max_iter)
 
 
@@ -303,8 +302,7 @@ def split_edges(G: Graph, test_fraction: float = 0.5, *, keep_connected: bool = 
     never held out: they stay in ``train_graph`` (they are not among the positive pairs). ``train_graph`` is on
     ``G``'s backend and device; the pair arrays are host arrays.
     """
-    if not (is_real(test_fraction) and 0.0 < test_fraction < 1.0):
-        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
+    check_number("test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True)
     if G.n_nodes < 2:
         raise GraphValidationError("link prediction needs a graph with at least 2 nodes")
     rng = check_seed(seed)

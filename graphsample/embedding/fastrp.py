@@ -46,7 +46,7 @@ import numpy as np
 from .. import _ops
 from .._backend import backend_of, device_kwargs, device_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphValidationError, GraphsampleError, check_positive, is_integer, is_real
+from ..errors import GraphValidationError, GraphsampleError, check_number, check_positive, is_integer
 from ..graph import Graph, check_graph
 
 Preset = Literal["paper", "gds"]
@@ -96,8 +96,7 @@ def sparse_projection(key: Any, n_rows: int, columns: range, s: float, like: Any
     column blocking or on the thread count. ``cols`` are relative to ``columns.start``.
     Work and memory are :math:`O(\mathrm{nnz})`. Arrays are created on ``like``'s backend and device.
     """
-    if not (is_real(s) and math.isfinite(s) and s >= 1):
-        raise ValueError(f"s must be a finite number >= 1 (density 1/s <= 1), got {s!r}")
+    check_number("s", s, 1.0)
     if not (is_integer(n_rows) and n_rows >= 0):
         raise ValueError(f"n_rows must be an integer >= 0, got {n_rows!r}")
     xp = namespace(like)
@@ -378,13 +377,9 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
         changes["weights"] = tuple(float(x) for x in w)
     for name, value in (("beta", beta), ("self_influence", self_influence)):
         if value is not None:
-            if not (is_real(value) and math.isfinite(value)):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
-            changes[name] = float(value)
+            changes[name] = check_number(name, value)
     if s is not None:
-        if not (is_real(s) and math.isfinite(s) and s >= 1):
-            raise ValueError(f"s must be a number >= 1 (each entry of R is non-zero with probability 1/s), got {s!r}")
-        changes["s"] = float(s)
+        changes["s"] = check_number("s", s, 1.0)
     if input_matrix is not None:
         if input_matrix not in ("transition", "adjacency"):
             raise ValueError(f"input_matrix must be 'transition' or 'adjacency', not {input_matrix!r}")
@@ -392,8 +387,7 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
     if standardize is not None:
         changes["standardize"] = bool(standardize)
     params = replace(params, **changes)
-    if not (is_real(property_ratio) and 0.0 <= property_ratio <= 1.0):
-        raise ValueError(f"property_ratio must be in [0, 1], got {property_ratio!r}")
+    check_number("property_ratio", property_ratio, 0.0, 1.0)
     n_feature_cols = int(round(float(property_ratio) * dim))
     xp = G.xp
     dt = getattr(xp, dtype)

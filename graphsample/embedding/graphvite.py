@@ -46,7 +46,7 @@ import numpy as np
 
 from .._backend import backend_of, is_gpu, to_backend, to_numpy
 from .._random import SeedLike, seed_key, stream_key
-from ..errors import GraphsampleError
+from ..errors import GraphsampleError, check_number, check_positive
 from ..graph import Graph, check_graph
 from ..walks.alias import build_alias
 from . import _graphvite_cpu as _cpu
@@ -230,15 +230,6 @@ def _check_graph(G: Any) -> None:
         raise GraphsampleError("all edge weights are zero; no start arc can be drawn")
 
 
-def _positive(name: str, value: Any, integer: bool = False, minimum: float = 0.0, strict: bool = True) -> None:
-    ok_type = isinstance(value, int | np.integer) if integer else isinstance(value, int | float | np.number)
-    if isinstance(value, bool) or not ok_type or not math.isfinite(float(value)) or \
-            (value <= minimum if strict else value < minimum):
-        kind = "an integer" if integer else "a number"
-        rel = ">" if strict else ">="
-        raise ValueError(f"{name} must be {kind} {rel} {minimum:g}, got {value!r}")
-
-
 def _parse_device(device: str | None, G: Graph) -> str:
     if device is None:
         return G.device
@@ -254,23 +245,23 @@ def make_hyper(G: Graph, dim: int, num_epoch: float, walk_length: int, augmentat
                pool_size: int, p: float = 1.0, q: float = 1.0) -> Hyper:
     """Check every hyper-parameter (clear messages) and resolve ``augmentation_step="auto"``."""
     _check_graph(G)
-    _positive("dim", dim, integer=True)
-    _positive("num_epoch", num_epoch)
+    check_positive("dim", dim)
+    check_number("num_epoch", num_epoch, 0.0, low_open=True)
     if num_epoch * G.n_edges >= 2**62:  # the sample counters are int64
         raise ValueError(f"num_epoch {num_epoch:g} times {G.n_edges} edges is too many samples for 64-bit counters")
-    _positive("walk_length", walk_length, integer=True)
-    _positive("num_negative", num_negative, integer=True)
-    _positive("negative_weight", negative_weight)
-    _positive("lr", lr)
-    _positive("weight_decay", weight_decay, strict=False)
-    _positive("batch_size", batch_size, integer=True)
-    _positive("pool_size", pool_size, integer=True)
-    _positive("p", p)
-    _positive("q", q)
+    check_positive("walk_length", walk_length)
+    check_positive("num_negative", num_negative)
+    check_number("negative_weight", negative_weight, 0.0, low_open=True)
+    check_number("lr", lr, 0.0, low_open=True)
+    check_number("weight_decay", weight_decay, 0.0)
+    check_positive("batch_size", batch_size)
+    check_positive("pool_size", pool_size)
+    check_number("p", p, 0.0, low_open=True)
+    check_number("q", q, 0.0, low_open=True)
     if augmentation_step == "auto":
         s = auto_augmentation_step(G.n_nodes, G.n_edges, walk_length)
     else:
-        _positive("augmentation_step", augmentation_step, integer=True)
+        check_positive("augmentation_step", augmentation_step)
         if augmentation_step > walk_length:
             raise ValueError(f"augmentation_step ({augmentation_step}) cannot exceed walk_length ({walk_length})")
         s = int(augmentation_step)
@@ -281,7 +272,7 @@ def make_hyper(G: Graph, dim: int, num_epoch: float, walk_length: int, augmentat
 def resolve_partitions(num_partition: int | str, n_workers: int, n_nodes: int) -> int:
     """``"auto"``: one partition per worker (at most one per node); an int is checked against the node count."""
     P = min(n_workers, n_nodes) if num_partition == "auto" else num_partition
-    _positive("num_partition", P, integer=True)
+    check_positive("num_partition", P)
     if P > n_nodes:
         raise ValueError(f"num_partition ({P}) cannot exceed the number of nodes ({n_nodes})")
     return int(P)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import arg_backend, host_view, to_numpy
-from ..errors import is_real
+from ..errors import check_number
 from ..graph import Graph, check_graph
 
 DANGLING = ("personalization", "uniform", "self")
@@ -34,8 +34,7 @@ def check_common(G: Any, damping: float, dangling: str) -> None:
     check_graph(G)
     if G.n_nodes == 0:
         raise ValueError("PageRank of an empty graph (0 nodes) is undefined")
-    if not (is_real(damping) and 0.0 <= damping < 1.0):
-        raise ValueError(f"damping must be a number in [0, 1), got {damping!r}")
+    check_number("damping", damping, 0.0, 1.0, high_open=True)
     if dangling not in DANGLING:
         raise ValueError(f"dangling must be one of {', '.join(DANGLING)}; got {dangling!r}")
 

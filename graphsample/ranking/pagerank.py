@@ -36,7 +36,7 @@ import numpy as np
 
 from .. import _ops
 from .._backend import arg_backend, asarray_like, device_kwargs, to_numpy
-from ..errors import check_positive, is_integer, is_real
+from ..errors import check_number, check_positive, is_integer
 from ..graph import Graph
 from ._scc_solve import solve as scc_solve
 from ._transition import check_common, host_transition, is_host, out_weight, source_ids
@@ -69,8 +69,7 @@ class TopK(NamedTuple):
 
 
 def _check_solver(tol: float, max_iter: int, method: str) -> None:
-    if not (is_real(tol) and tol > 0 and np.isfinite(tol)):
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    check_number("tol", tol, 0.0, low_open=True)
     check_positive("max_iter", max_iter)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")

@@ -43,7 +43,7 @@ from numba import prange
 from .. import _random
 from .._backend import backend_of, is_gpu, namespace, to_backend
 from .._random import SeedLike
-from ..errors import GraphsampleError, check_positive, is_integer, is_real
+from ..errors import GraphsampleError, check_number, check_positive, is_integer
 from ..graph import Graph
 from ._sampler import DANGLING_CODE, Sampler, build_sampler, next_node
 from ._transition import check_common, source_ids
@@ -59,8 +59,7 @@ def walks_for_accuracy(eps_rel: float, delta: float, threshold: float) -> int:
     :math:`P` pairs pass :math:`\delta / P`).
     """
     for name, v in (("eps_rel", eps_rel), ("delta", delta), ("threshold", threshold)):
-        if not (is_real(v) and 0 < v < 1):
-            raise ValueError(f"{name} must be in (0, 1), got {v!r}")
+        check_number(name, v, 0.0, 1.0, low_open=True, high_open=True)
     denominator = eps_rel**2 * threshold
     walks = (2 + 2 * eps_rel / 3) * math.log(2 / delta) / denominator if denominator > 0 else math.inf
     if walks >= 2**62:
@@ -197,8 +196,8 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
         raise ValueError(f"omega = {omega} walks per source times {G.n_nodes} sources does not fit in 64-bit walk ids")
     if top_k is not None and not (is_integer(top_k) and top_k >= 1):
         raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
-    if min_value is not None and not (is_real(min_value) and 0 < min_value <= 1):
-        raise ValueError(f"min_value must be in (0, 1], got {min_value!r}")
+    if min_value is not None:
+        check_number("min_value", min_value, 0.0, 1.0, low_open=True)
     return int(omega)
 
 

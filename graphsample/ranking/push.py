@@ -25,7 +25,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from ..errors import is_real
+from ..errors import check_number
 from ..graph import Graph
 from ._transition import check_common, host_transition, is_host
 
@@ -111,8 +111,7 @@ def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float =
         raise ValueError("forward push supports dangling='personalization' or 'self' (a uniform jump touches every node)")
     if not is_host(G):
         raise ValueError("forward push runs on host graphs (NumPy or CPU torch); move the graph with G.to('numpy')")
-    if not (is_real(r_max) and 0 < r_max < 1):
-        raise ValueError(f"r_max must be in (0, 1), got {r_max!r}")
+    check_number("r_max", r_max, 0.0, 1.0, low_open=True, high_open=True)
     s = G.index_of(np.atleast_1d(source))
     if s.shape != (1,):
         raise ValueError("forward_push takes one source node")

@@ -42,9 +42,8 @@ from .. import _ops
 
 from .._backend import device_kwargs, host_view, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, check_positive, is_integer, is_real
+from ..errors import GraphsampleError, check_number, check_positive, is_integer, is_real
 from ..graph import Graph, _from_sorted_pairs, check_graph, from_edges, with_distinct_labels
-from ..walks.walk import check_probability
 from . import _kernels
 
 _RESTART = 0.15
@@ -57,8 +56,7 @@ _PARALLEL_WALKERS = 64  # from this many walkers on, the host runs them in paral
 
 def _budget(G: Graph, fraction: float) -> int:
     check_graph(G)
-    if not (is_real(fraction) and np.isfinite(fraction) and 0 < fraction <= 1):
-        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    check_number("fraction", fraction, 0.0, 1.0, low_open=True)
     if G.n_nodes == 0:
         raise GraphsampleError("cannot sample from a graph with no nodes")
     return max(1, int(round(fraction * G.n_nodes)))
@@ -267,7 +265,7 @@ def random_node_edge(G: Graph, fraction: float, *, seed: SeedLike = None,
     otherwise: the hybrid sampler (HYB, 0.8 in Leskovec & Faloutsos)."""
     k = _budget(G, fraction)
     _need_arcs(G, k)
-    p_node_edge = check_probability("p_node_edge", p_node_edge, upper_open=False)
+    p_node_edge = check_number("p_node_edge", p_node_edge, 0.0, 1.0)
     key = seed_key(seed)
     xp = G.xp
 
@@ -355,13 +353,13 @@ def _walk_sampler(G: Graph, fraction: float, kind: int, seed: SeedLike, c: float
 def random_walk_restart(G: Graph, fraction: float, *, seed: SeedLike = None, restart: float = _RESTART,
                         n_walkers: int = 1) -> tuple[Graph, Any]:
     """Random walk with restart (RWR) along out-arcs; induced subgraph of the first ``k`` visited nodes."""
-    return _walk_sampler(G, fraction, _kernels.RWR, seed, check_probability("restart", restart), n_walkers)
+    return _walk_sampler(G, fraction, _kernels.RWR, seed, check_number("restart", restart, 0.0, 1.0, high_open=True), n_walkers)
 
 
 def random_walk_jump(G: Graph, fraction: float, *, seed: SeedLike = None, jump: float = _RESTART,
                      n_walkers: int = 1) -> tuple[Graph, Any]:
     """Random walk with random jumps (RJ) along out-arcs; induced subgraph of the first ``k`` visited nodes."""
-    return _walk_sampler(G, fraction, _kernels.RWJ, seed, check_probability("jump", jump), n_walkers)
+    return _walk_sampler(G, fraction, _kernels.RWJ, seed, check_number("jump", jump, 0.0, 1.0, high_open=True), n_walkers)
 
 
 def metropolis_hastings_walk(G: Graph, fraction: float, *, seed: SeedLike = None,
@@ -422,7 +420,7 @@ def forest_fire(G: Graph, fraction: float, *, seed: SeedLike = None, p_forward: 
     """Forest fire sampling (FF): forward burning probability ``p_forward`` and backward burning
     probability ``backward_ratio * p_forward`` (0.7 and 0.2 in Leskovec & Faloutsos 2006)."""
     k = _budget(G, fraction)
-    p_forward = check_probability("p_forward", p_forward)
+    p_forward = check_number("p_forward", p_forward, 0.0, 1.0, high_open=True)
     if not (is_real(backward_ratio) and backward_ratio >= 0 and backward_ratio * p_forward < 1):
         raise ValueError("backward_ratio must be >= 0 with backward_ratio * p_forward in [0, 1), "
                          f"got backward_ratio={backward_ratio!r} and p_forward={p_forward}")

@@ -56,7 +56,7 @@ import numpy as np
 
 from .._backend import device_kwargs, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, is_integer, is_real
+from ..errors import GraphsampleError, check_number, is_integer
 from ..graph import Graph, check_graph, from_edges
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
@@ -418,8 +418,7 @@ def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: 
     if not G.directed:
         raise GraphsampleError("the JDM/DCM sampler needs a directed graph; use G.to_undirected() "
                                "only for the classic samplers")
-    if not (is_real(p) and np.isfinite(p) and 0 < p <= 1):
-        raise ValueError(f"fraction p must be in (0, 1], got {p!r}")
+    check_number("fraction p", p, 0.0, 1.0, low_open=True)
     if rounding not in ("systematic", "independent"):
         raise ValueError(f"rounding must be 'systematic' or 'independent', not {rounding!r}")
     if on_infeasible not in ("raise", "clip", "multigraph"):

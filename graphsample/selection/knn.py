@@ -35,7 +35,7 @@ import numpy as np
 from .._backend import arg_backend, backend_of, device_kwargs, device_of, namespace, native, to_numpy
 from .._ops import arange_like
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
-from ..errors import check_iterations, check_positive, is_integer, is_real
+from ..errors import check_iterations, check_number, check_positive, is_integer
 
 METRICS = ("cosine", "ip", "l2")
 KNN_METHODS = ("auto", "exact", "faiss", "faiss-hnsw", "faiss-ivf")
@@ -214,8 +214,7 @@ def check_threshold(threshold: float | None, metric: str = "cosine") -> None:
     a cosine one lie in [-1, 1] (above 1 no pair qualifies, below -1 every pair does: a mistake either way)."""
     if threshold is None:
         return
-    if not (is_real(threshold) and math.isfinite(threshold)):
-        raise ValueError(f"threshold must be a finite similarity, got {threshold!r}")
+    check_number("threshold", threshold)
     if metric == "cosine" and not -1.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be a cosine similarity in [-1, 1], got {threshold}")
 

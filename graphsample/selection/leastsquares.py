@@ -40,7 +40,7 @@ import numba
 import numpy as np
 
 from .._random import SeedLike, check_seed
-from ..errors import is_integer, is_real
+from ..errors import check_number, is_integer
 from ._dpp_cpu import new_direction
 from .bases import Basis
 
@@ -166,8 +166,7 @@ def adaptive_dpp_points(basis: Basis, delta: float = 0.5, max_points: int | None
     :math:`G` is the empirical Gram matrix of all points so far with weights :math:`m/k_m` (the
     adaptive variant of Nouy & Michel 2023). Returns the pooled points and weights.
     """
-    if not (is_real(delta) and 0 < delta < 1):
-        raise ValueError(f"delta must be in (0, 1), got {delta!r}")
+    check_number("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
     limit = _check_n(max_points if max_points is not None else 100 * basis.m, "max_points")
     rng = check_seed(seed)
     xs: list[np.ndarray] = []

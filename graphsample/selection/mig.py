@@ -49,7 +49,7 @@ import scipy.sparse as sp
 from .._backend import backend_of, native, to_backend, to_numpy
 from .._dask import check_client
 from .._random import SeedLike, check_seed, seed_key
-from ..errors import check_positive, is_integer, is_real
+from ..errors import check_number, check_positive, is_integer, is_real
 from . import _mig_cpu
 from .knn import check_threshold, kmeans, knn_graph, normalize_rows
 
@@ -226,8 +226,7 @@ def label_graph(label_embeddings: Any, threshold: float | None = 0.9, k: int | N
 
 def propagation_matrix(W: sp.spmatrix | None, n_labels: int, alpha: float = 1.0) -> sp.csr_matrix:
     r""":math:`A = D^{-1}(I + \alpha W)` with :math:`D` the diagonal of row sums (CSR, float64)."""
-    if alpha < 0 or not math.isfinite(alpha):
-        raise ValueError(f"alpha must be a finite non-negative number, got {alpha}")
+    check_number("alpha", alpha, 0.0)
     M = sp.identity(n_labels, format="csr", dtype=np.float64)
     if W is not None:
         W = _csr(W)
@@ -455,8 +454,7 @@ def _sweep(problem: MIGProblem, phi: Phi, kind: str, budget: int, x0: np.ndarray
 
 def stochastic_sample_size(n: int, budget: int, epsilon: float) -> int:
     r"""Candidates per step of stochastic greedy: :math:`\lceil (n/k) \log(1/\epsilon) \rceil`."""
-    if not 0 < epsilon < 1:
-        raise ValueError(f"epsilon must be in (0, 1), got {epsilon}")
+    check_number("epsilon", epsilon, 0.0, 1.0, low_open=True, high_open=True)
     return max(1, int(math.ceil(n / budget * math.log(1.0 / epsilon))))
 
 

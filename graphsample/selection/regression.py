@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import arg_backend, asarray_like, device_kwargs, device_of, namespace
-from ..errors import check_iterations, is_real
+from ..errors import check_iterations, check_number
 
 __all__ = ["LpRegressionResult", "lp_regression", "lp_objective"]
 
@@ -123,11 +123,7 @@ def _same_place(v: Any, like: Any) -> bool:
 
 def check_p(p: float, upper: float | None = None) -> float:
     """``p`` must be a finite real number >= 1 (and < ``upper`` when given); a string or a bool is not one."""
-    if not is_real(p):
-        raise ValueError(f"p must be a number >= 1, got {p!r}")
-    p = float(p)
-    if not np.isfinite(p) or p < 1:
-        raise ValueError(f"p must be a finite number >= 1, got {p}")
+    p = check_number("p", p, 1.0)
     if upper is not None and p >= upper:
         raise ValueError(f"p must be < {upper:g} here, got {p:g}")
     return p

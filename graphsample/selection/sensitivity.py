@@ -43,7 +43,7 @@ import numpy as np
 from .._backend import arg_backend, backend_of, device_kwargs, device_of, host_view, namespace, to_numpy
 from .._ops import arange_like, scatter_add
 from .._random import SeedLike, random_uniform, seed_key, stream_key, uniform_array
-from ..errors import check_iterations, check_positive, is_integer, is_real
+from ..errors import check_iterations, check_number, check_positive, is_integer, is_real
 from .regression import (_is_sparse, _scale_rows, check_matrix, check_p, lp_regression, matrix_namespace,
                          orthonormal_basis)
 
@@ -63,10 +63,8 @@ ScoreKind = Literal["uniform", "leverage", "root-leverage", "lewis", "sensitivit
 # --- small array helpers ----------------------------------------------------------------------
 
 def _check_eps_delta(eps: float, delta: float) -> None:
-    if not (is_real(eps) and eps > 0 and math.isfinite(eps)):
-        raise ValueError(f"eps must be in (0, inf), got {eps!r}")
-    if not (is_real(delta) and 0 < delta < 1):
-        raise ValueError(f"delta must be in (0, 1), got {delta!r}")
+    check_number("eps", eps, 0.0, low_open=True)
+    check_number("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
 
 
 def _like(A: Any) -> Any:
@@ -338,8 +336,7 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
     if method != "approx":
         raise ValueError(f"unknown method {method!r}; choose 'exact' or 'approx'")
     _check_eps_delta(eps, delta)
-    if not eps <= 1:
-        raise ValueError(f"eps must be in (0, 1], got {eps}")
+    check_number("eps", eps, 0.0, 1.0, low_open=True)
     if sketch not in ("countsketch", "srht"):
         raise ValueError(f"unknown sketch {sketch!r}; choose 'countsketch' or 'srht'")
     if sketch_size is not None and (not is_integer(sketch_size) or sketch_size < 1):
@@ -629,9 +626,7 @@ def inclusion_probabilities(scores: Any, size: float) -> Any:
     """
     xp = namespace_of_vector(scores, "scores")
     n = scores.shape[0]
-    if not (is_real(size) and 0 < size <= n):
-        raise ValueError(f"size must be in (0, n={n}], got {size!r}")
-    size = float(size)
+    size = check_number("size", size, 0.0, n, low_open=True)
     top = float(xp.max(scores))
     scores = scores / (top if top > 0 else 1.0)  # scale-free; keeps tiny scores out of overflow
     positive = scores > 0

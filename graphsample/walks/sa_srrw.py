@@ -32,7 +32,7 @@ import numpy as np
 
 from .._backend import asarray_like, backend_of, namespace, to_numpy
 from .._random import SeedLike
-from ..errors import check_positive, is_real
+from ..errors import check_number, check_positive
 from .srrw import Base, check_exponent, srrw
 
 Regime = Literal["walk_faster", "equal", "theta_faster"]
@@ -75,9 +75,7 @@ class NodeRegression:
             raise ValueError("X and y must be finite")
         if loss == "logistic" and not bool(xp.all((y == 0) | (y == 1))):
             raise ValueError("logistic regression needs labels y in {0, 1}")
-        if not (is_real(l2) and np.isfinite(l2) and l2 >= 0):
-            raise ValueError(f"l2 must be >= 0 and finite, got {l2!r}")
-        self.X, self.y, self.loss, self.l2 = X, y, loss, float(l2)
+        self.X, self.y, self.loss, self.l2 = X, y, loss, check_number("l2", l2, 0.0)
 
     def __call__(self, nodes: Any, theta: Any) -> Any:
         """Gradients :math:`\\nabla f_{nodes[r]}(\\theta_r)`, shape (runs, d)."""

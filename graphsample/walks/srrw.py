@@ -41,7 +41,7 @@ import numpy as np
 from .._backend import arg_backend, asarray_like, device_kwargs, host_view, is_gpu, namespace, to_numpy
 from .._ops import segment_sum
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, check_positive, is_integer, is_real
+from ..errors import GraphsampleError, check_number, check_positive, is_integer
 from ..graph import Graph, check_graph
 from . import _cpu
 from .walk import _use_weights, check_starts, check_target
@@ -191,9 +191,7 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
 def check_exponent(name: str, value: Any) -> float:
     r"""A step-size exponent :math:`a` of :math:`\gamma_n = (n+1)^{-a}` in (0.5, 1] (the stochastic-approximation
     range), as a float; raises a ValueError naming the parameter otherwise (a string or a bool too)."""
-    if not (is_real(value) and 0.5 < value <= 1.0):
-        raise ValueError(f"{name} must be in (0.5, 1], got {float(value) if is_real(value) else repr(value)}")
-    return float(value)
+    return check_number(name, value, 0.5, 1.0, low_open=True)
 
 
 def check_alpha(repel_alpha: Any, what: str = "a number >= 0") -> np.ndarray:

@@ -38,7 +38,7 @@ import numpy as np
 
 from .._backend import arg_backend, asarray_like, backend_of, host_view, is_gpu, namespace, native
 from .._random import SeedLike, seed_key
-from ..errors import GraphValidationError, is_integer, is_real
+from ..errors import GraphValidationError, check_number, is_integer
 from ..graph import Graph, check_graph
 from . import _cpu
 from ._step import F_ENV, F_INV_P, F_INV_Q, F_RESTART, I_ALIAS_MIN_DEG, I_DEAD_END_RESTART, I_MH, I_N2V, \
@@ -102,15 +102,6 @@ def check_starts(G: Graph, starts: Any) -> Any:
     return starts
 
 
-def check_probability(name: str, value: float, *, upper_open: bool = True) -> float:
-    """A float in [0, 1) (or [0, 1]); raises a ValueError naming the parameter otherwise (a string or a bool too)."""
-    ok = is_real(value) and (0.0 <= value < 1.0 if upper_open else 0.0 <= value <= 1.0)
-    if not ok:
-        got = float(value) if is_real(value) else repr(value)
-        raise ValueError(f"{name} must be in [0, 1{')' if upper_open else ']'}, got {got}")
-    return float(value)
-
-
 def check_target(G: Graph, target: Any) -> Any:
     """A target distribution: ``n_nodes`` finite positive numbers on ``G``'s backend (not normalised)."""
     target = target if arg_backend(target, "target") == G.backend else asarray_like(target, G.indptr)
@@ -141,8 +132,7 @@ def _parameters(G: Graph, *, p: float, q: float, restart_prob: float, weighted: 
                 target: Any, dead_end: str) -> tuple:
     """The kernel's inputs ``(cdf, aprob, aalias, h, fparams, iparams)`` on ``G``'s backend."""
     for name, v in (("p", p), ("q", q)):
-        if not (is_real(v) and np.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be a positive finite number, got {float(v) if is_real(v) else repr(v)}")
+        check_number(name, v, 0.0, low_open=True)
     if dead_end not in ("stop", "restart"):
         raise ValueError(f"dead_end must be 'stop' or 'restart', not {dead_end!r}")
     node2vec = p != 1.0 or q != 1.0
@@ -172,7 +162,7 @@ def _parameters(G: Graph, *, p: float, q: float, restart_prob: float, weighted: 
         if not gpu:
             h = host_view(h)
     fp = np.empty(4, np.float64)
-    fp[F_RESTART] = check_probability("restart_prob", restart_prob)
+    fp[F_RESTART] = check_number("restart_prob", restart_prob, 0.0, 1.0, high_open=True)
     fp[F_INV_P], fp[F_INV_Q], fp[F_ENV] = 1.0 / p, 1.0 / q, max(1.0, 1.0 / q)
     ip = np.empty(6, np.int64)
     ip[I_WEIGHTED], ip[I_N2V], ip[I_NONBACK], ip[I_MH] = weighted, node2vec, non_backtracking, target is not None

@@ -171,11 +171,11 @@ def test_torch_gmm_steps():
     ({"n_init": 1}, "n_init"),
     ({"seed": -1}, "seed"),
     # strings went through float() or a bare comparison; NaN, inf and negative tolerances were kept
-    ({"p_min": "0.9"}, r"p_min must be in \(0, 1\], got '0.9'"),
-    ({"agreement_tol": float("nan")}, "agreement_tol must be a finite number in"),
-    ({"agreement_tol": -0.1}, "agreement_tol must be a finite number in"),
+    ({"p_min": "0.9"}, r"p_min must be a number in \(0, 1\], got '0.9'"),
+    ({"agreement_tol": float("nan")}, "agreement_tol must be a finite number >= 0"),
+    ({"agreement_tol": -0.1}, "agreement_tol must be a finite number >= 0"),
     ({"min_bic_gain": "10"}, "min_bic_gain must be a finite number"),
-    ({"reg_covar": None}, "reg_covar must be a finite number in"),
+    ({"reg_covar": None}, "reg_covar must be a finite number >= 0"),
     ({"min_size": 2.5}, "min_size must be a positive integer, got 2.5"),
     ({"n_init": 2.5}, "n_init"),
 ])
@@ -193,9 +193,9 @@ def test_bad_parameters(kwargs, msg):
     ({"labels": np.full(20, 0.5)}, "labels must be 20 integer cluster ids"),
     ({"labels": np.arange(20) % 3}, r"labels must be cluster ids in 0..1, got values in 0..2"),
     ({"k": 2.5}, "k must be a positive integer, got 2.5"),
-    ({"reg_covar": float("nan")}, "reg_covar must be a finite number in"),
+    ({"reg_covar": float("nan")}, "reg_covar must be a finite number >= 0"),
     ({"max_iter": 0}, "max_iter must be a positive integer"),
-    ({"tol": None}, "tol must be a number >= 0, got None"),
+    ({"tol": None}, "tol must be a finite number >= 0, got None"),
     ({"covariance": "tied"}, "unknown covariance"),
 ])
 def test_gmm_bad_input(kwargs, msg):

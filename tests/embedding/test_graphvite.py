@@ -314,16 +314,16 @@ def test_result_follows_the_graph_backend(backend):
 
 # ------------------------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(dim=0), "dim must be an integer > 0"),
-    (dict(num_epoch=float("nan")), "num_epoch must be a number > 0"),
-    (dict(num_epoch=-1), "num_epoch must be a number > 0"),
+    (dict(dim=0), "dim must be a positive integer"),
+    (dict(num_epoch=float("nan")), "num_epoch must be a finite number > 0"),
+    (dict(num_epoch=-1), "num_epoch must be a finite number > 0"),
     (dict(walk_length=2, augmentation_step=3), r"augmentation_step \(3\) cannot exceed walk_length \(2\)"),
-    (dict(augmentation_step="many"), "augmentation_step must be an integer > 0"),
-    (dict(num_negative=0), "num_negative must be an integer > 0"),
-    (dict(lr=0), "lr must be a number > 0"),
-    (dict(weight_decay=-1), "weight_decay must be a number >= 0"),
+    (dict(augmentation_step="many"), "augmentation_step must be a positive integer"),
+    (dict(num_negative=0), "num_negative must be a positive integer"),
+    (dict(lr=0), "lr must be a finite number > 0"),
+    (dict(weight_decay=-1), "weight_decay must be a finite number >= 0"),
     (dict(num_partition=1000), r"num_partition \(1000\) cannot exceed the number of nodes"),
-    (dict(num_partition="x"), "num_partition must be an integer > 0"),
+    (dict(num_partition="x"), "num_partition must be a positive integer"),
     (dict(device="gpu"), "bad device 'gpu'"),
 ])
 def test_bad_parameters(kwargs, message):
@@ -338,7 +338,7 @@ def test_bad_inputs():
         gv.line(from_edges([], [], n_nodes=3))
     with pytest.raises(GraphsampleError, match="all edge weights are zero"):
         gv.line(from_edges([0, 1], [1, 2], [0.0, 0.0]))
-    with pytest.raises(ValueError, match="p must be a number > 0"):
+    with pytest.raises(ValueError, match="p must be a finite number > 0"):
         gv.node2vec(_graph(), p=0)
     with pytest.raises(ValueError, match="unknown method 'sdne'"):
         gv.train(_graph(), "sdne")

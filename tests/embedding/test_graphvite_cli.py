@@ -32,12 +32,12 @@ def test_embed_commands_write_embeddings(tmp_path, edges, method, extra):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--dim", "0"], "'--dim': must be an integer > 0"),
-    (["--lr", "0"], "'--lr': must be a number > 0"),  # was 'lr must be ...', the trainer's name
-    (["--epochs", "-1"], "'--epochs': must be a number > 0"),
-    (["--negatives", "0"], "'--negatives': must be an integer > 0"),
-    (["--walk-length", "0"], "'--walk-length': must be an integer > 0"),
-    (["--partitions", "0"], "'--partitions': must be an integer > 0"),
+    (["--dim", "0"], "'--dim': must be a positive integer"),
+    (["--lr", "0"], "'--lr': must be a finite number > 0"),  # was 'lr must be ...', the trainer's name
+    (["--epochs", "-1"], "'--epochs': must be a finite number > 0"),
+    (["--negatives", "0"], "'--negatives': must be a positive integer"),
+    (["--walk-length", "0"], "'--walk-length': must be a positive integer"),
+    (["--partitions", "0"], "'--partitions': must be a positive integer"),
     (["--partitions", "many"], "'--partitions': must be an integer or 'auto'"),
     (["--augmentation-step", "x"], "'--augmentation-step': must be an integer or 'auto'"),
     (["--devices", "tpu"], "'--devices': 'tpu'; expected 'cpu', 'cuda' or 'cuda:N'"),  # was 'bad device 'tpu''

@@ -91,9 +91,9 @@ def test_torch_cpu_graph_same_sample(name):
 
 def test_bad_input():
     G = components_graph()
-    with pytest.raises(ValueError, match="fraction must be in"):
+    with pytest.raises(ValueError, match="fraction must be a number in"):
         classic.random_node(G, 0)
-    with pytest.raises(ValueError, match="fraction must be in"):
+    with pytest.raises(ValueError, match="fraction must be a number in"):
         classic.random_node(G, float("nan"))
     with pytest.raises(ValueError, match="n_walkers"):
         classic.random_walk_jump(G, 0.5, n_walkers=0)
@@ -101,15 +101,15 @@ def test_bad_input():
         classic.frontier(G, 0.5, n_walkers=True)
     # the message named "the restart / jump probability" for both; a string or None for any of these
     # probabilities was a bare comparison TypeError, and p_node_edge=True counted as 1
-    with pytest.raises(ValueError, match=r"restart must be in \[0, 1\), got 1.0"):
+    with pytest.raises(ValueError, match=r"restart must be a number in \[0, 1\), got 1.0"):
         classic.random_walk_restart(G, 0.5, restart=1.0)
-    with pytest.raises(ValueError, match=r"jump must be in \[0, 1\), got '0.1'"):
+    with pytest.raises(ValueError, match=r"jump must be a number in \[0, 1\), got '0.1'"):
         classic.random_walk_jump(G, 0.5, jump="0.1")
-    with pytest.raises(ValueError, match=r"p_node_edge must be in \[0, 1\], got True"):
+    with pytest.raises(ValueError, match=r"p_node_edge must be a number in \[0, 1\], got True"):
         classic.random_node_edge(G, 0.5, p_node_edge=True)
     with pytest.raises(ValueError, match="p_forward"):
         classic.forest_fire(G, 0.5, p_forward=1.0)
-    with pytest.raises(ValueError, match=r"p_forward must be in \[0, 1\), got None"):
+    with pytest.raises(ValueError, match=r"p_forward must be a number in \[0, 1\), got None"):
         classic.forest_fire(G, 0.5, p_forward=None)
     with pytest.raises(ValueError, match="backward_ratio must be >= 0 .* got backward_ratio=None"):
         classic.forest_fire(G, 0.5, backward_ratio=None)
@@ -138,11 +138,11 @@ def test_edge_samplers_refuse_more_nodes_than_the_arcs_touch(name):
 
 @pytest.mark.parametrize("fraction", [np.float32(0.5), np.float64(0.5)])
 def test_numpy_scalar_fraction(fraction):
-    # np.float32(0.5) was refused as "fraction must be in (0, 1], got 0.5"
+    # np.float32(0.5) was refused as "fraction must be a number in (0, 1], got 0.5"
     G = components_graph()
     S, nodes = classic.random_node(G, fraction, seed=1)
     assert np.array_equal(to_numpy(nodes), to_numpy(classic.random_node(G, 0.5, seed=1)[1]))
-    with pytest.raises(ValueError, match="fraction must be in"):
+    with pytest.raises(ValueError, match="fraction must be a number in"):
         classic.random_node(G, True)
 
 

@@ -306,9 +306,9 @@ def test_jdm_sample_on_gpu(backend):
 # ----------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"p": 0.0}, "fraction p must be in"),
-    ({"p": 1.5}, "fraction p must be in"),
-    ({"p": float("nan")}, "fraction p must be in"),
+    ({"p": 0.0}, "fraction p must be a number in"),
+    ({"p": 1.5}, "fraction p must be a number in"),
+    ({"p": float("nan")}, "fraction p must be a number in"),
     ({"p": 0.5, "rounding": "nearest"}, "rounding must be"),
     ({"p": 0.5, "on_infeasible": "ignore"}, "on_infeasible must be"),
     ({"p": 0.5, "n_swaps": -1}, "n_swaps must be"),
@@ -322,12 +322,12 @@ def test_bad_arguments(kwargs, match):
 
 @pytest.mark.parametrize("p", [np.float32(0.5), np.float64(0.5), np.int64(1)])
 def test_numpy_scalar_fraction_is_a_fraction(p):
-    # np.float32(0.5) was refused as "fraction p must be in (0, 1], got 0.5"
+    # np.float32(0.5) was refused as "fraction p must be a number in (0, 1], got 0.5"
     G = random_digraph(50, 200, 0)
     S, report = jdm_sample(G, p, seed=2)
     R, _ = jdm_sample(G, float(p), seed=2)
     assert report.p == float(p) and np.array_equal(S.indices, R.indices)
-    with pytest.raises(ValueError, match="fraction p must be in"):
+    with pytest.raises(ValueError, match="fraction p must be a number in"):
         jdm_sample(G, True)
 
 

@@ -213,14 +213,14 @@ def test_bad_options():
     (lambda X: kmeans(X, 2, n_init=2.5), "n_init must be a positive integer, got 2.5"),
     (lambda X: kmeans(X, 2, n_init=True), "n_init must be a positive integer, got True"),
     (lambda X: kmeans(X, 2, max_iter=float("nan")), "max_iter must be a positive integer, got nan"),
-    (lambda X: kmeans(X, 2, tol=-1.0), "tol must be a number >= 0, got -1.0"),
-    (lambda X: kmeans(X, 2, tol="0"), "tol must be a number >= 0"),
+    (lambda X: kmeans(X, 2, tol=-1.0), "tol must be a finite number >= 0, got -1.0"),
+    (lambda X: kmeans(X, 2, tol="0"), "tol must be a finite number >= 0"),
     (lambda X: kmeans(X, True), "k must be an integer"),
     (lambda X: kmeans_partitive(X, 3, max_iter=0), "max_iter must be a positive integer"),
     (lambda X: kmeans_partitive(X, 3, n_init=2.0), "n_init must be 0 .* or at least 2"),
     (lambda X: knn(X, 2, block_rows=0), "block_rows must be a positive integer, got 0"),
     (lambda X: knn(X, True), "k must be an integer"),
-    (lambda X: knn_graph(X, 2, threshold="0.5"), "threshold must be a finite similarity, got '0.5'"),
+    (lambda X: knn_graph(X, 2, threshold="0.5"), "threshold must be a finite number, got '0.5'"),
 ])
 def test_bad_counts_and_tolerances(call, message):
     with pytest.raises(ValueError, match=message):

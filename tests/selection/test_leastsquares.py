@@ -229,7 +229,7 @@ def test_discrete_points_shape():
         (lambda: Tensor(Legendre, 2, 2, indices=np.array([[0, 1, 2]])), r"indices must be .* \(m, d=2\)"),
         # enumerating the (degree + 1)**d candidates never finished; the set alone is C(100, 50) ~ 1e29
         (lambda: index_set(50, 50), "more than 1000000 multi-indices"),
-        (lambda: ls.adaptive_dpp_points(Legendre(3), "0.5"), r"delta must be in \(0, 1\), got '0.5'"),
+        (lambda: ls.adaptive_dpp_points(Legendre(3), "0.5"), r"delta must be a number in \(0, 1\), got '0.5'"),
         (lambda: Discrete(np.eye(3), weights="s"), "weights must be numbers, got 's'"),
         (lambda: Legendre(3)("x"), "points must be numbers, got 'x'"),
         # complex features were cut to their real parts (a ComplexWarning at most)

@@ -47,9 +47,9 @@ def test_errors_are_one_line():
     for args, status, message in [
         (["--starts", "99"], 1, "Error: --starts: unknown node id 99"),
         (["--starts", "x"], 2, "Error: Invalid value for '--starts': node labels of this graph are integers"),
-        (["--p", "0"], 2, "Error: Invalid value for '--p': must be a positive finite number, got 0.0"),
-        (["--q", "nan"], 2, "Error: Invalid value for '--q': must be a positive finite number, got nan"),
-        (["--restart-prob", "1.5"], 2, "Error: Invalid value for '--restart-prob': must be in [0, 1), got 1.5"),
+        (["--p", "0"], 2, "Error: Invalid value for '--p': must be a finite number > 0, got 0.0"),
+        (["--q", "nan"], 2, "Error: Invalid value for '--q': must be a finite number > 0, got nan"),
+        (["--restart-prob", "1.5"], 2, "Error: Invalid value for '--restart-prob': must be a number in [0, 1), got 1.5"),
         (["--length", "-2"], 2, "Error: Invalid value for '--length': -2 is not in the range x>=0."),
     ]:
         res = run(args)

@@ -85,9 +85,9 @@ def test_user_gradient_in_torch():
     ({"regime": "fast"}, "regime must be one of"),
     ({"regime": "equal", "gamma_exp": 0.8}, "do not fit regime 'equal'"),
     ({"regime": "walk_faster", "gamma_exp": 0.95}, "do not fit regime 'walk_faster'"),
-    ({"beta_exp": 1.2, "gamma_exp": 1.2}, r"must be in \(0.5, 1\]"),
+    ({"beta_exp": 1.2, "gamma_exp": 1.2}, r"must be a number in \(0.5, 1\]"),
     ({"n_runs": 0}, "n_runs must be a positive integer"),
-    ({"beta_exp": "0.8"}, r"beta_exp must be in \(0.5, 1\], got '0.8'"),  # was read as 0.8
+    ({"beta_exp": "0.8"}, r"beta_exp must be a number in \(0.5, 1\], got '0.8'"),  # was read as 0.8
     ({"theta0": np.zeros((2, 3)), "n_runs": 3}, "theta0 must have shape"),
     ({"grad": lambda nodes, theta: theta[:, :1]}, "grad returned shape"),
 ])
@@ -103,8 +103,8 @@ def test_bad_inputs(kwargs, message):
     ({"X": np.zeros((4, 2))}, r"X must have shape \(nodes, k, d\)"),
     ({"y": np.full((20, 5), np.nan)}, "finite"),
     ({"y": np.full((20, 5), 2.0), "loss": "logistic"}, "labels y in"),
-    ({"l2": -1.0}, "l2 must be >= 0"),
-    ({"l2": float("nan")}, "l2 must be >= 0 and finite, got nan"),  # gave NaN gradients
+    ({"l2": -1.0}, "l2 must be a finite number >= 0"),
+    ({"l2": float("nan")}, "l2 must be a finite number >= 0, got nan"),  # gave NaN gradients
 ])
 def test_bad_regression_data(kwargs, message):
     X, y = regression_data("linear")

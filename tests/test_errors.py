@@ -1,0 +1,67 @@
+"""The parameter checks every public function shares (graphsample.errors)."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from graphsample.errors import check_iterations, check_number, check_positive
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    (("damping", 1.0, 0.0, 1.0), {"high_open": True}, "damping must be a number in [0, 1), got 1.0"),
+    (("p", 0, 0.0, 1.0), {"low_open": True}, "p must be a number in (0, 1], got 0"),
+    (("a", 0.5, 0.5, 1.0), {"low_open": True}, "a must be a number in (0.5, 1], got 0.5"),
+    (("s", 0.5, 1.0), {}, "s must be a finite number >= 1, got 0.5"),
+    (("lr", 0.0, 0.0), {"low_open": True}, "lr must be a finite number > 0, got 0.0"),
+    (("x", 2.0, -math.inf, 1.0), {"high_open": True}, "x must be a finite number < 1, got 2.0"),
+    (("beta", math.inf), {}, "beta must be a finite number, got inf"),
+    (("tol", math.nan, 0.0), {}, "tol must be a finite number >= 0, got nan"),
+    (("q", "2", 0.0), {"low_open": True}, "q must be a finite number > 0, got '2'"),
+    (("q", True, 0.0), {"low_open": True}, "q must be a finite number > 0, got True"),
+    (("q", np.bool_(True), 0.0), {}, "q must be a finite number >= 0, got True"),
+    (("q", None), {}, "q must be a finite number, got None"),
+    (("q", np.float64(-0.5), 0.0), {}, "q must be a finite number >= 0, got -0.5"),  # not 'np.float64(-0.5)'
+    (("q", np.int64(-3), 0.0), {}, "q must be a finite number >= 0, got -3"),
+    (("n", 10**400, 0.0), {}, "n must be a finite number >= 0, got 1000"),  # beyond float: no OverflowError
+])
+def test_check_number_names_the_parameter_and_its_range(args, kwargs, message):
+    with pytest.raises(ValueError) as info:
+        check_number(*args, **kwargs)
+    assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize("value", [0.85, np.float32(0.25), np.float64(0.5), 0, np.int32(0)])
+def test_check_number_returns_a_python_float(value):
+    got = check_number("damping", value, 0.0, 1.0, high_open=True)
+    assert type(got) is float and got == float(value)
+
+
+finite_or_not = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@given(finite_or_not, st.floats(-1e6, 1e6), st.floats(0, 1e6), st.booleans(), st.booleans())
+def test_check_number_accepts_exactly_the_interval(value, low, width, low_open, high_open):
+    high = low + width
+    inside = math.isfinite(value) and (low < value if low_open else low <= value) and \
+        (value < high if high_open else value <= high)
+    try:
+        got = check_number("v", value, low, high, low_open=low_open, high_open=high_open)
+    except ValueError as e:
+        assert not inside and str(e).startswith("v must be a number in ")
+    else:
+        assert inside and got == value
+
+
+def test_counts_and_stopping_rules():
+    check_positive("k", np.int64(1))
+    for bad in (0, -1, 1.0, True, "3", None):
+        with pytest.raises(ValueError, match=f"k must be a positive integer, got {bad!r}"):
+            check_positive("k", bad)
+    check_iterations(1, 0)
+    with pytest.raises(ValueError, match="max_iter must be a positive integer, got 0"):
+        check_iterations(0, 1e-6)
+    with pytest.raises(ValueError, match="tol must be a finite number >= 0, got -1e-06"):
+        check_iterations(10, -1e-6)

@@ -589,7 +589,8 @@ def total_sensitivity(A: Any, p: float, *, n_samples: int | None = None,
     of Padmanabhan, Woodruff & Zhang ("Computing approximate :math:`\ell_p` sensitivities", NeurIPS 2023):
     draw rows i.i.d. with probability :math:`\pi_i = u_i/\sum u` from the Lewis-weight upper bounds
     :math:`u_i \ge \sigma_i`, and average :math:`\sigma_i/\pi_i` (unbiased; each term lies in
-    :math:`[0, \sum u]`). Returns ``(estimate, standard_error)``.
+    :math:`[0, \sum u]`). For :math:`p \ge 4`, where the Cohen–Peng iteration does not apply, :math:`u` is the
+    root-leverage bound :math:`n^{p/2-1}\tau_i^{p/2}` (ours). Returns ``(estimate, standard_error)``.
     """
     p = check_p(p)
     A = check_matrix(A)

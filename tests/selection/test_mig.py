@@ -152,6 +152,37 @@ def test_transpose_matters_for_linear_gain():
     np.testing.assert_array_equal(mig_run(prob, 3, initial=[0]).indices, ref)
 
 
+def test_same_picks_as_the_authors_formulation():
+    # MIG as the paper's authors compute it, written independently of propagation_matrix: M = I + W with
+    # W the cosine similarities >= threshold, normalised by its column sums and applied on the right
+    # (x = u M / colsum), gain = (s_i v_i M / colsum) . phi'(x) with phi'(x) = 0.8 (x + 1e-6)^-0.2
+    rng = np.random.default_rng(3)
+    n, K, thr = 300, 28, 0.8
+    labels = [list(rng.choice(K, size=rng.integers(1, 4), replace=False)) for _ in range(n)]
+    s = rng.random(n)
+    group = np.repeat(np.arange(7), np.arange(1, 8))  # 7 groups of 1..7 similar labels: unequal degrees
+    E = rng.normal(size=(7, 8))[group] + 0.15 * rng.normal(size=(K, 8))
+    En = E / np.linalg.norm(E, axis=1, keepdims=True)
+    C = En @ En.T
+    M = np.where(C >= thr, C, 0.0)
+    M[np.diag_indices(K)] = 1.0
+    P = M / M.sum(0)
+    V = np.zeros((n, K))
+    for i, ls in enumerate(labels):
+        V[i, ls] = s[i]
+    VP = V @ P
+    x, free, picks = np.zeros(K), np.ones(n, dtype=bool), []
+    for _ in range(25):
+        i = int(np.argmax(np.where(free, VP @ (0.8 * (x + 1e-6) ** -0.2), -np.inf)))
+        picks.append(i)
+        free[i] = False
+        x += VP[i]
+    for opt in ("lazy", "sweep"):
+        res = mig_select(labels, s, budget=25, label_embeddings=E, threshold=thr, optimizer=opt)
+        np.testing.assert_array_equal(res.indices, picks)
+        np.testing.assert_allclose(res.x, x, rtol=1e-12, atol=1e-12)
+
+
 def test_result_fields(small):
     res = mig_select(small.V, small.scores, budget=0.02, graph=None)
     assert res.indices.size == round(0.02 * small.n)

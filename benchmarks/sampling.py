@@ -12,6 +12,9 @@ Run: ``python benchmarks/sampling.py [--seeds 10] [--fractions 0.1 0.2 0.3 0.5] 
   wiki-vote's undirected view, p = 0.2), best of 3 after a warm-up (LBoF: best of 2); and the JDM/DCM
   sampler on an R-MAT graph (scale 20, edge factor 16: 1M nodes, 16M arcs) as a ratio to loading its
   ``.npz``.
+* Rounding: the JDM/DCM sampler with each ``rounding`` of :math:`pD` (systematic, independent, and the
+  reference code's plain rounding) on wiki-vote and p2p-gnutella08: nodes against :math:`pn`, degree classes
+  and largest out-degree kept, S1 / S2 KS D and the DCM L1 against :math:`pD`.
 
 Threads: ``pin_threads(2)`` for every tool. Results: ``benchmarks/results/sampling_*.{json,md}``. The quality grid
 can be split by dataset (``--datasets wiki-vote --tag wiki-vote``, ...) and merged afterwards with
@@ -43,6 +46,7 @@ import numpy as np  # noqa: E402
 import graphsample as gs  # noqa: E402
 from graphsample.sampling import InfeasibleSampleError, compare, jdm_sample, profile  # noqa: E402
 from graphsample.sampling.classic import SAMPLERS  # noqa: E402
+from graphsample.sampling.jdm import ROUNDINGS  # noqa: E402
 from graphsample.sampling.metrics import SCALE_DOWN  # noqa: E402
 
 #: ours -> (LBoF class name, size argument: "nodes" or "edges")
@@ -178,6 +182,41 @@ def _jdm_runs(G: gs.Graph, p: float, seeds: int, prof: dict, on_infeasible: str)
         clipped += rep.fallback == "clip"
         acc.append(scores(compare(G, S, original=prof), S))
     return acc, min_ps, clipped
+
+
+# ----------------------------------------------------------------------------- rounding
+
+ROUNDING_CELLS = (("wiki-vote", 0.5), ("p2p-gnutella08", 0.3), ("p2p-gnutella08", 0.5), ("email-eu-core", 0.5))
+
+
+def rounding_comparison(seeds: int) -> list[dict]:
+    """Each rounding of pD in the same cells and seeds: what it keeps of the classes and of the degree tail."""
+    rows = []
+    for ds, p in ROUNDING_CELLS:
+        G = gs.datasets.load(ds)
+        k0, _, c0 = (np.asarray(a) for a in gs.sampling.degree_correlation_matrix(G))  # a host graph
+        for rounding in ROUNDINGS:
+            runs, min_ps = [], []
+            for s in range(seeds):
+                try:
+                    _, rep = jdm_sample(G, p, seed=s, rounding=rounding)
+                except InfeasibleSampleError as e:
+                    min_ps.append(e.min_p)
+                    continue
+                k, _, c = rep.dcm_target
+                runs.append({"n_over_pn": rep.n / (p * G.n_nodes), "classes": int((c > 0).sum()),
+                             "max_out_degree": int(k[c > 0].max()), "ks_out": rep.ks_out, "ks_in": rep.ks_in,
+                             "dcm_l1": rep.dcm_l1})
+            row = {"dataset": ds, "p": p, "rounding": rounding, "classes_original": int((c0 > 0).sum()),
+                   "max_out_degree_original": int(k0[c0 > 0].max()), "runs": len(runs), "infeasible": len(min_ps)}
+            if min_ps:
+                row["smallest_feasible_p"] = max((m for m in min_ps if m is not None), default=None)
+            for key in ("n_over_pn", "classes", "max_out_degree", "ks_out", "ks_in", "dcm_l1"):
+                if runs:
+                    row[key] = float(np.mean([r[key] for r in runs]))
+            rows.append(row)
+            print(row, flush=True)
+    return rows
 
 
 # ----------------------------------------------------------------------------- quality
@@ -465,6 +504,7 @@ def main() -> None:
                     help="quality table: replace the rerun samplers' rows in the existing result files of --tag")
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-rounding", action="store_true")
     ap.add_argument("--rmat-scale", type=int, default=20)
     ap.add_argument("--rmat-p", type=float, default=0.5)
     ap.add_argument("--gpu", action="store_true", help="also time the GPU paths (needs CuPy or torch CUDA)")
@@ -493,6 +533,10 @@ def main() -> None:
         write_results("sampling_speed", speed_classic(), ["sampler", "ours_s", "lbof_s", "speedup", "note"],
                       note + "; graph: largest connected component of wiki-vote's undirected view, p = 0.2")
         write_results("sampling_rmat", speed_rmat(args.rmat_scale, args.rmat_p), None, note)
+    if not args.skip_rounding:
+        columns = ["dataset", "p", "rounding", "runs", "infeasible", "smallest_feasible_p", "n_over_pn", "classes",
+                   "classes_original", "max_out_degree", "max_out_degree_original", "ks_out", "ks_in", "dcm_l1"]
+        write_results("sampling_rounding", rounding_comparison(args.seeds), columns, note)
     if args.gpu:
         write_results("sampling_gpu", speed_gpu(args.rmat_scale, args.rmat_p), None, note)
 

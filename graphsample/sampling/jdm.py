@@ -20,7 +20,9 @@ The steps (what is the paper's and what is ours is said in ``docs/sampling.md``)
    :math:`\lfloor pD_i\rfloor` or :math:`\lceil pD_i\rceil` with :math:`E[D'_i] = pD_i`, :math:`|n'-pn|<1`,
    and every out-degree margin :math:`N'^+(k)=\sum_l D'[k,l]` (a contiguous run of classes) is within 1
    of :math:`pN^+(k)`. ``rounding="independent"``: each entry independently
-   :math:`\lfloor pD_i\rfloor + \mathrm{Bernoulli}(\{pD_i\})`.
+   :math:`\lfloor pD_i\rfloor + \mathrm{Bernoulli}(\{pD_i\})`. ``rounding="nearest"``: plain rounding of
+   every entry, as the public reference code does (biased: it drops every class with :math:`pD_i < 1/2`),
+   for comparison.
 3. Stub balance: while :math:`\sum_k kN'^+(k) \ne \sum_l lN'^-(l)`, add one node of the class
    :math:`(k, 0)` (more out-stubs needed) or :math:`(0, l)` (more in-stubs) with the largest degree not
    exceeding the gap (an existing class when there is one); ``report.repairs`` counts them.
@@ -62,7 +64,8 @@ from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
 from .metrics import _host_triplets, ks_statistic, triplet_diff, triplet_l1
 
-Rounding = Literal["systematic", "independent"]
+Rounding = Literal["systematic", "independent", "nearest"]
+ROUNDINGS = ("systematic", "independent", "nearest")
 OnInfeasible = Literal["raise", "clip", "multigraph"]
 
 _IPF_MAX_ITER = 500
@@ -139,6 +142,9 @@ def rescale_counts(counts: np.ndarray, p: float, key: np.uint64, rounding: Round
     contiguous run of entries then sums to within 1 of :math:`p` times its sum. ``"independent"``:
     :math:`\lfloor pc_i\rfloor` plus an independent Bernoulli of the fractional part per entry.
     The uniforms come from the counter RNG under ``key``, stream ``_kernels.JDM_STREAM_ROUNDING``.
+    ``"nearest"``: :math:`pc_i` rounded to the nearest integer (halves to even, as Python's ``round``),
+    deterministic and biased: every entry with :math:`pc_i < 1/2` becomes 0. It is the plain rounding of the
+    public reference code, kept to compare with.
     """
     x = p * np.asarray(counts, dtype=np.float64)
     if rounding == "systematic":
@@ -151,7 +157,9 @@ def rescale_counts(counts: np.ndarray, p: float, key: np.uint64, rounding: Round
         u = uniform_array(key, np.full(len(x), _kernels.JDM_STREAM_ROUNDING, np.int64), np.arange(len(x), dtype=np.int64))
         base = np.floor(x)
         return (base + (u < x - base)).astype(np.int64)
-    raise ValueError(f"rounding must be 'systematic' or 'independent', not {rounding!r}")
+    if rounding == "nearest":
+        return np.rint(x).astype(np.int64)
+    raise ValueError(f"rounding must be one of {', '.join(ROUNDINGS)}; got {rounding!r}")
 
 
 # ----------------------------------------------------------------------------- step 3: stub balance
@@ -419,8 +427,8 @@ def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: 
         raise GraphsampleError("the JDM/DCM sampler needs a directed graph; use G.to_undirected() "
                                "only for the classic samplers")
     check_number("fraction p", p, 0.0, 1.0, low_open=True)
-    if rounding not in ("systematic", "independent"):
-        raise ValueError(f"rounding must be 'systematic' or 'independent', not {rounding!r}")
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding must be one of {', '.join(ROUNDINGS)}; got {rounding!r}")
     if on_infeasible not in ("raise", "clip", "multigraph"):
         raise ValueError(f"on_infeasible must be 'raise', 'clip' or 'multigraph', not {on_infeasible!r}")
     if not is_integer(n_swaps) or n_swaps < 0:
@@ -487,7 +495,8 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
         degrees, and class counts :math:`D' \approx pD`, :math:`J' \approx pJ`.
     seed : int, Generator or None; the same int gives the same graph on every backend of a given
         construction path (CPU kernel or GPU configuration-repair path).
-    rounding : ``"systematic"`` (default, out-degree margins within 1) or ``"independent"``.
+    rounding : ``"systematic"`` (default, out-degree margins within 1), ``"independent"`` (each class on
+        its own, unbiased) or ``"nearest"`` (plain rounding, biased: drops the classes with :math:`pD < 1/2`).
     on_infeasible : ``"raise"`` (:class:`InfeasibleSampleError`), ``"clip"`` or ``"multigraph"``.
     n_swaps : JDM-preserving double-edge swaps attempted after construction (step 7).
 

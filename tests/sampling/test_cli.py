@@ -90,3 +90,19 @@ def test_jdm_errors_name_the_cli_options(tmp_path):
     assert r.exit_code == 2  # two options that contradict each other: click's usage error
     assert r.output.strip().splitlines()[-1] == \
         "Error: --method jdm samples directed graphs; --undirected works with the classic samplers"
+
+
+def test_every_rounding_is_offered_and_each_gives_its_own_sample(tmp_path):
+    from graphsample.cli.sample import sample
+    from graphsample.sampling import jdm
+
+    options = next(p for p in sample.params if p.name == "rounding")
+    assert tuple(options.type.choices) == jdm.ROUNDINGS
+    f = str(edge_file(tmp_path))
+    outputs = {}
+    for rounding in jdm.ROUNDINGS:
+        r = CliRunner().invoke(cli, ["sample", f, "-p", "0.6", "--seed", "1", "--rounding", rounding, "-q", "--report"])
+        assert r.exit_code == 0, r.output
+        assert f"rounding={rounding}" in r.output
+        outputs[rounding] = r.output
+    assert len(set(outputs.values())) == len(jdm.ROUNDINGS)

@@ -68,9 +68,17 @@ def test_rounding_is_unbiased():
         assert np.all((draws == np.floor(p * c)[None]) | (draws == np.ceil(p * c)[None]))
 
 
+def test_nearest_rounding_is_the_plain_rounding_of_the_reference_code():
+    """Deterministic (no seed enters), halves to even, and biased: the class with p * c = 0.37 is dropped."""
+    c = np.array([1, 3, 7, 2, 5, 1, 1, 9])
+    for s in range(3):
+        assert jdm.rescale_counts(c, 0.37, seed_key(s), "nearest").tolist() == [0, 1, 3, 1, 2, 0, 0, 3]
+    assert jdm.rescale_counts(np.array([1, 3, 5]), 0.5, seed_key(0), "nearest").tolist() == [0, 2, 2]
+
+
 def test_p1_rounding_is_identity():
     c = np.arange(1, 200)
-    for rounding in ("systematic", "independent"):
+    for rounding in jdm.ROUNDINGS:
         assert np.array_equal(jdm.rescale_counts(c, 1.0, seed_key(3), rounding), c)
 
 
@@ -133,7 +141,7 @@ def test_augment_flow_small_exact():
 
 @settings(max_examples=12, deadline=None)
 @given(st.integers(5, 40), st.integers(0, 250), st.floats(0.05, 1.0), st.integers(0, 2**20),
-       st.sampled_from(["systematic", "independent"]))
+       st.sampled_from(jdm.ROUNDINGS))
 def test_property_sample_is_simple_with_exact_targets_or_infeasible(n, m, p, seed, rounding):
     """Whatever the graph and p: either a clear InfeasibleSampleError, or a simple digraph whose JDM and
     DCM are exactly the reported targets, within the rounding bounds."""
@@ -309,7 +317,7 @@ def test_jdm_sample_on_gpu(backend):
     ({"p": 0.0}, "fraction p must be a number in"),
     ({"p": 1.5}, "fraction p must be a number in"),
     ({"p": float("nan")}, "fraction p must be a number in"),
-    ({"p": 0.5, "rounding": "nearest"}, "rounding must be"),
+    ({"p": 0.5, "rounding": "round"}, "rounding must be one of systematic, independent, nearest; got 'round'"),
     ({"p": 0.5, "on_infeasible": "ignore"}, "on_infeasible must be"),
     ({"p": 0.5, "n_swaps": -1}, "n_swaps must be"),
     ({"p": 0.5, "n_swaps": True}, "n_swaps must be a non-negative integer, got True"),  # was one swap

@@ -46,7 +46,7 @@ GPU_ONLY = {
     "mig.py": ["--skip-quality"],
     "pagerank.py": ["--sections", "gpu"],
     "ppp.py": ["--part", "scaling", "--quick"],
-    "sampling.py": ["--skip-quality", "--skip-speed"],
+    "sampling.py": ["--skip-quality", "--skip-speed", "--skip-rounding"],
 }
 
 #: a benchmark is not started with less than this many seconds of the budget left

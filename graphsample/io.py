@@ -319,8 +319,9 @@ _OPTIONAL_ARRAYS = ("weights", "node_ids")
 def save(G: Graph, path: PathLike) -> None:
     """Save the CSR arrays: ``*.npz`` (one file) or a folder of ``.npy`` files that :func:`load` memory-maps.
 
-    Saving over a saved folder removes the optional arrays (weights, node labels) that ``G`` has not: :func:`load`
-    reads every ``.npy`` of the folder, and a stale ``weights.npy`` gave an unweighted graph the old weights."""
+    Missing parent folders are created, for both forms. Saving over a saved folder removes the optional arrays
+    (weights, node labels) that ``G`` has not: :func:`load` reads every ``.npy`` of the folder, and a stale
+    ``weights.npy`` gave an unweighted graph the old weights."""
     check_graph(G)
     arrays = {"indptr": to_numpy(G.indptr), "indices": to_numpy(G.indices)}
     if G.weights is not None:
@@ -331,6 +332,7 @@ def save(G: Graph, path: PathLike) -> None:
     info = {"format": "graphsample-csr", "version": _FORMAT_VERSION, "n_nodes": G.n_nodes, "directed": G.directed}
     path = Path(path)
     if path.suffix == ".npz":
+        path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, _info=np.array(json.dumps(info)), **arrays)
         return
     path.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,8 @@ from scipy.optimize import minimize_scalar
 from scipy.stats import binom
 
 from graphsample._backend import backend_of, device_of, to_numpy
-from graphsample.selection.sensitivity import (jl_dimension, leverage_scores, lewis_weights, lp_sensitivities,
+from graphsample.selection.sensitivity import (jl_dimension, leverage_scores, lewis_iteration_budget, lewis_weights,
+                                               lp_sensitivities,
                                                mixture_scores, sensitivity_upper_bound, sketch_size_bound,
                                                total_sensitivity)
 
@@ -199,6 +200,21 @@ def test_lewis_weights_float32_converge_without_warning():
         w, rep = lewis_weights(A.astype(np.float32), 1.0, full_output=True)
     assert w.dtype == np.float32 and rep.converged and rep.iterations < 100
     assert np.max(np.abs(w / w64 - 1)) < 1e-5
+
+
+def test_lewis_weights_converge_near_p4_by_default():
+    """The contraction factor |1 - p/2| is 0.95 at p = 3.9: about 540 steps to 1e-12, beyond a fixed cap of 200
+    (which stopped at residual 1.3e-4); the default budget follows the rate."""
+    import warnings
+
+    assert [lewis_iteration_budget(p, 1e-12) for p in (1.0, 2.0, 3.5, 3.9)] == [200, 200, 200, 2 * 539]  # 2 * 97 < 200 at p = 3.5
+    A = _t(300, 6, seed=6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        w, rep = lewis_weights(A, 3.9, full_output=True)
+    assert rep.converged and 400 < rep.iterations <= lewis_iteration_budget(3.9, 1e-12)
+    fixed = _leverage_oracle(w[:, None] ** (0.5 - 1 / 3.9) * A)
+    assert np.max(np.abs(fixed - w) / w) < 1e-8
 
 
 def test_lewis_weights_backends_agree(to_b):

@@ -43,7 +43,7 @@ import numpy as np
 from .._backend import arg_backend, backend_of, device_kwargs, device_of, host_view, namespace, to_numpy
 from .._ops import arange_like, scatter_add
 from .._random import SeedLike, random_uniform, seed_key, stream_key, uniform_array
-from ..errors import check_iterations, check_number, check_positive, is_integer, is_real
+from ..errors import check_number, check_positive, is_integer, is_real
 from .regression import (_is_sparse, _scale_rows, check_matrix, check_p, lp_regression, matrix_namespace,
                          orthonormal_basis)
 
@@ -394,7 +394,9 @@ def lewis_weights(A: Any, p: float, *, tol: float = 1e-12, max_iter: int | None 
     p = check_p(p, upper=4.0)
     A = check_matrix(A)
     xp = matrix_namespace(A)
-    check_iterations(1 if max_iter is None else max_iter, tol)
+    check_number("tol", tol, 0.0)
+    if max_iter is not None:
+        check_positive("max_iter", max_iter)
     if leverage not in ("exact", "approx"):
         raise ValueError(f"unknown leverage {leverage!r}; choose 'exact' or 'approx'")
     key = seed_key(seed) if leverage == "approx" else None

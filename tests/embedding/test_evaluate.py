@@ -8,8 +8,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 import graphsample as gs
-from graphsample.embedding.evaluate import (as_label_matrix, link_prediction, node_classification, predict_labels,
-                                            sample_non_edges, split_edges)
+from graphsample.embedding.evaluate import (as_label_matrix, f1_scores, link_prediction, node_classification,
+                                            predict_labels, sample_non_edges, split_edges)
 from graphsample.errors import GraphValidationError
 
 
@@ -20,12 +20,20 @@ def test_topk_rule_uses_the_true_label_count():
 
 
 def test_threshold_rule_falls_back_to_argmax():
-    proba = np.array([[0.9, 0.6, 0.1], [0.2, 0.3, 0.4], [0.5, 0.49, 0.0]])
-    np.testing.assert_array_equal(predict_labels(proba, "threshold"), [[1, 1, 0], [0, 0, 1], [1, 0, 0]])
+    proba = np.array([[0.9, 0.6, 0.1], [0.2, 0.3, 0.4], [0.5, 0.49, 0.0], [0.5, 0.6, 0.0]])
+    # the last row: a probability of exactly 0.5 is predicted (at least 0.5), next to a label above it
+    np.testing.assert_array_equal(predict_labels(proba, "threshold"), [[1, 1, 0], [0, 0, 1], [1, 0, 0], [1, 1, 0]])
     with pytest.raises(ValueError, match="unknown decision rule"):
         predict_labels(proba, "best")
     with pytest.raises(ValueError, match="needs the number of labels"):
         predict_labels(proba, "topk")
+
+
+def test_f1_scores_by_hand():
+    """Label 0: 1 true positive, 1 false negative (F1 2/3); label 1: 1 false negative (F1 0). Pooled: 1 true
+    positive, 2 false negatives, micro-F1 2 / (2 + 2) = 0.5; macro-F1 (2/3 + 0) / 2 = 1/3."""
+    micro, macro = f1_scores(np.array([[1, 0], [1, 0], [0, 1]]), np.array([[1, 0], [0, 0], [0, 0]]))
+    assert micro == pytest.approx(0.5) and macro == pytest.approx(1 / 3)
 
 
 def planted_labels(n: int = 300, L: int = 4, seed: int = 0):

@@ -13,7 +13,7 @@ import graphsample as gs
 from graphsample._backend import to_numpy
 from graphsample._random import seed_key
 from graphsample.embedding import PRESETS, FastRP, fastrp
-from graphsample.embedding.fastrp import sparse_projection
+from graphsample.embedding.fastrp import _SPARSE_FIRST_PRODUCT, sparse_projection
 from graphsample.errors import GraphsampleError, GraphValidationError
 
 
@@ -79,6 +79,20 @@ def test_paper_preset_dense_first_product_path():
     G = random_graph(seed=3)
     got = fastrp(G, 12, s=2.0, weights=[1.0, 0.5, 2.0], beta=-0.5, dtype="float64", seed=5)
     want = reference(dense_adjacency(G), 12, [1.0, 0.5, 2.0], -0.5, 2.0, 5)
+    np.testing.assert_allclose(got, want, atol=1e-10)
+
+
+@pytest.mark.parametrize("direction", ["out", "in"])
+def test_sparse_first_product_equals_dense_reference(direction):
+    """With n = 150 the paper's s = sqrt(n) makes R sparse enough (1/s < 0.1) that the first product A (L R) runs
+    as sparse times sparse through A^T; on a directed weighted graph A^T is no symmetric matrix."""
+    n = 150
+    assert 1 / math.sqrt(n) <= _SPARSE_FIRST_PRODUCT
+    G = random_graph(n=n, m=600, directed=True, weighted=True, seed=10)
+    S = dense_adjacency(G)
+    p = PRESETS["paper"]
+    got = fastrp(G, 8, direction=direction, dtype="float64", seed=3)
+    want = reference(S if direction == "out" else S.T, 8, p.weights, p.beta, math.sqrt(n), 3)
     np.testing.assert_allclose(got, want, atol=1e-10)
 
 

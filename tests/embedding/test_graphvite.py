@@ -22,11 +22,11 @@ from graphsample.walks.alias import build_alias
 from ._graphvite_reference import reference_block
 
 
-def _graph(seed: int = 0, n: int = 60, m: int = 240, weighted: bool = False):
+def _graph(seed: int = 0, n: int = 60, m: int = 240, weighted: bool = False, directed: bool = False):
     rng = np.random.default_rng(seed)
     src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
     w = rng.uniform(0.5, 3.0, m) if weighted else None
-    return from_edges(src, dst, w, n_nodes=n, directed=False, self_loops="drop")
+    return from_edges(src, dst, w, n_nodes=n, directed=directed, self_loops="drop")
 
 
 def _sampler(G, method="deepwalk", P=2, **kw):
@@ -100,6 +100,12 @@ def test_zigzag_partitions_are_balanced(deg, P):
     assert sums.max() - sums.min() <= deg.max() + 1e-9  # each zig-zag round pair is balanced
 
 
+def test_zigzag_partition_by_hand():
+    """Degree ranks 0..5 are nodes 5..0; two partitions get ranks 0, 1 | 3, 2 | 4, 5 (odd rounds dealt backwards;
+    dealt round-robin instead, partition 0 would take the larger degree of every round)."""
+    assert gv.degree_partitions(np.arange(6), 2).tolist() == [1, 0, 0, 1, 1, 0]
+
+
 @pytest.mark.parametrize("P", [1, 3])
 def test_one_pool_trains_every_block_once(P):
     G = _graph(7)
@@ -131,10 +137,14 @@ def test_auto_partitions_fit_small_graphs():
 
 
 # --------------------------------------------------------------------------------------- negatives
-def test_negatives_follow_degree_power_075():
-    G = _graph(5, n=80, m=600)
+@pytest.mark.parametrize("directed", [False, True])
+def test_negatives_follow_degree_power_075(directed):
+    """Negatives of a partition ~ degree^0.75 (chi-square); on a directed graph the degree counts out- and in-arcs."""
+    G = _graph(5, n=80, m=600, directed=directed)
     S = _sampler(G, P=2)
     deg = np.diff(to_numpy(G.indptr)).astype(float)
+    if directed:
+        deg += np.bincount(to_numpy(G.indices), minlength=G.n_nodes)
     j = 1
     lo, hi = S.part_ptr[j], S.part_ptr[j + 1]
     n_draws = 60000
@@ -183,10 +193,15 @@ def test_augmented_pairs_within_s_steps():
     assert S.samples_per_walk == 3 * 7 - 6
 
 
-def test_node2vec_rejection_sampling_matches_second_order_probabilities():
-    # t=0 -> v=1; neighbours of 1: 0 (return, 1/p), 2 (adjacent to 0, 1), 3 and 4 (distance 2, 1/q)
-    G = from_edges([0, 0, 1, 1, 1], [1, 2, 2, 3, 4], n_nodes=5, directed=False)
-    p, q = 0.5, 2.0
+@pytest.mark.parametrize("directed, p, q", [(False, 0.5, 2.0), (False, 2.0, 4.0), (True, 0.5, 2.0)])
+def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed, p, q):
+    """After t=0 -> v=1 the next vertex x is 0 (return: 1/p), 2 (arc t -> x: 1), or 3 or 4 (no arc t -> x: 1/q).
+    With p, q > 1 every weight is <= 1 and the acceptance bound max(1/p, 1, 1/q) is 1. Directed, only the arc
+    t -> x counts: 3 -> 0 does not make 3 a neighbour of t, and 2 has no arc back to t."""
+    if directed:
+        G = from_edges([0, 1, 1, 1, 1, 0, 3], [1, 0, 2, 3, 4, 2, 0], n_nodes=5)
+    else:
+        G = from_edges([0, 0, 1, 1, 1], [1, 2, 2, 3, 4], n_nodes=5, directed=False)
     S = _sampler(G, method="node2vec", P=1, augmentation_step=2, walk_length=2, p=p, q=q)
     n_walks = 60000
     heads = np.empty(n_walks * 3, S.indices.dtype)
@@ -243,6 +258,20 @@ def test_binning_and_line_pseudo_shuffle():
     # LINE, s = 2: sample o goes to (o mod 2) * 3 + o // 2 -> order [o0, o2, o4, o1, o3, o5]
     assert list(out_t[:6]) == [1, 0, 0, 1, 1, 1]
     assert list(out_h[6:8]) == [1, 0] and list(out_t[6:8]) == [0, 1]  # blocks (0, 1) and (1, 1), local ids
+
+
+@pytest.mark.parametrize("s", [2, 3])
+def test_line_pseudo_shuffle_of_a_block_not_divisible_by_s(s):
+    """Seven pairs in one block: pair o goes to slot start(o mod s) + o // s, where start(r) counts the pairs of
+    residue below r, rounded up (4 of residue 0 for s = 2): the block reads residue 0, then residue 1, ..."""
+    n = 7
+    out_h, out_t = np.empty(n, np.int32), np.empty(n, np.int32)
+    ptr = np.empty(2, np.int64)
+    ids = np.arange(n)
+    assert cpu.bin_samples(ids, ids, np.zeros(n, np.int64), ids, 1, s, out_h, out_t, ptr) == n
+    expected = np.concatenate([np.arange(r, n, s) for r in range(s)])
+    np.testing.assert_array_equal(out_h, expected)
+    np.testing.assert_array_equal(out_t, expected)
 
 
 def test_auto_augmentation_step():

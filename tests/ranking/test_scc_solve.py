@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.sparse.csgraph import connected_components
 
 import graphsample as gs
 from graphsample.ranking import pagerank, personalized_pagerank
 from graphsample.ranking import _scc_solve
 from graphsample.ranking._transition import host_transition
 from tests.conftest import needs_dataset
-from tests.ranking._graphs import dense_pagerank
+from tests.ranking._graphs import dense_pagerank, random_graph
 
 
 def _graph_with_cycle_blocks(seed: int = 0) -> gs.Graph:
@@ -94,6 +97,19 @@ def test_tolerance_below_rounding_stops_early_with_a_warning():
     assert not info.converged and info.iterations < 500  # stopped at the floor, not at max_iter
     assert np.abs(x - ref).sum() < 1e-12
 
+
+
+def test_reported_residual_bounds_the_last_sweep():
+    """info.residual bounds the L1 change of the last sweep, the rescaling by the conservation law included. On a
+    strongly connected graph without dangling nodes the law fixes sum(y), so that change is exactly the L1 distance
+    between the results of max_iter = k and k + 1 sweeps."""
+    G = random_graph(40, 120, directed=False, seed=3)
+    assert connected_components(G.to_scipy())[0] == 1
+    with warnings.catch_warnings():  # too few sweeps on purpose
+        warnings.simplefilter("ignore", RuntimeWarning)
+        runs = [pagerank(G, method="gauss-seidel", max_iter=k, tol=1e-15, return_info=True) for k in range(1, 8)]
+    for (x0, _), (x1, info) in zip(runs, runs[1:]):
+        assert info.residual >= np.abs(x1 - x0).sum() * (1 - 1e-9)
 
 def test_perron_vector_that_arpack_cannot_find_falls_back():
     """A leaking 100-node directed cycle: the eigenvalues of P_CC lie on a circle, ARPACK's largest-real-part

@@ -9,7 +9,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test bench gpu-prepare gpu-check clean
+.PHONY: demo test bench gpu-prepare gpu-check clean clean-cache
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +47,8 @@ gpu-check:
 	$(GPU_PY) tests/gpu_check.py $(if $(wildcard .gpu/wheels),--wheels .gpu/wheels) \
 		$(if $(wildcard .gpu/datasets),--mirror .gpu/datasets)
 
-clean:
+clean-cache:
+	find graphsample cli -name '*.nbi' -delete -o -name '*.nbc' -delete
+
+clean: clean-cache
 	rm -rf $(VENV) build dist *.egg-info benchmarks/data .gpu

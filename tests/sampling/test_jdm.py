@@ -103,6 +103,16 @@ def test_balance_stubs_closes_the_gap():
     assert cells((k2, l2, c2)) == {(0, 2): 9, (1, 1): 4, (3, 0): 1, (5, 0): 3}
 
 
+def test_clip_hubs_lowers_a_class_by_its_deficit_per_node():
+    # two nodes of out-degree 3 miss 3 arc ends: each loses ceil(3 / 2) = 2 (floor would leave 1 end unplaced);
+    # the degree caps (nodes with in-degree > 0, minus one: 5 out, 1 in) do not bind
+    dk, dl, dc = np.array([3, 0]), np.array([0, 1]), np.array([2, 6])
+    mg = jdm._Margins.of(dk, dl, dc)
+    new_k, new_l, clipped = jdm._clip_hubs(dk, dl, dc, mg, np.array([3]), np.array([0]))
+    assert new_k.tolist() == [1, 0] and new_l.tolist() == [0, 1]
+    assert clipped == [("out", 3, 1)]
+
+
 def test_fit_jdm_margins_caps_and_rounding():
     G = random_digraph(300, 1500, 1)
     J = _host_triplets(joint_degree_matrix(G))

@@ -186,6 +186,24 @@ def test_forest_fire_without_burning_is_uniform_ambassadors():
     assert S.n_nodes == round(0.3 * G.n_nodes)
 
 
+def test_forest_fire_burns_a_geometric_number_of_out_neighbours():
+    """Hubs 0..K-1, each with N leaves of its own, and p_b = 0: a hub is only ever an ambassador, and burns
+    x ~ Geometric (P(x = j) = (1 - p_f) p_f^j, j >= 0) of its unburned leaves, which follow it in the burn order.
+    No leaf of its own follows a hub when x = 0, or when all its leaves burned before it (as ambassadors, about
+    1 / (N + 1)): about K (1 - p_f + p_f / (N + 1)) hubs, checked to 4 binomial standard deviations."""
+    K, N, pf = 200, 100, 0.5
+    G = from_edges(np.repeat(np.arange(K), N), K + np.arange(K * N), n_nodes=K * (N + 1))
+    T = G.transpose
+    order = _kernels.forest_fire(G.indptr, G.indices.astype(np.int64), T.indptr, T.indices.astype(np.int64),
+                                 G.n_nodes, pf, 0.0, seed_key(3))
+    pos = np.empty(G.n_nodes, np.int64)
+    pos[order] = np.arange(G.n_nodes)
+    after = np.r_[order, -1][pos[:K] + 1]
+    leafless = np.sum((after < K) | ((after - K) // N != np.arange(K)))
+    p0 = 1 - pf + pf / (N + 1)
+    assert abs(leafless - K * p0) < 4 * np.sqrt(K * p0 * (1 - p0))
+
+
 # ----------------------------------------------------------------------------- stationary laws
 
 def small_graph():

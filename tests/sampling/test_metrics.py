@@ -54,6 +54,14 @@ def test_clustering_and_assortativity_match_networkx():
         metrics.assortativity(G, x="total")
 
 
+def test_clustering_by_degree_ignores_self_loops():
+    # triangle 0-1-2, pendant 3 on 0 and a loop on 0: degrees 3, 2, 2, 1 without the loop; C = 1/3, 1, 1, 0
+    G = from_edges(np.array([0, 1, 2, 3, 0]), np.array([1, 2, 0, 0, 0]))
+    degs, cbar = metrics.clustering_by_degree(G)
+    assert degs.tolist() == [1, 2, 3]
+    np.testing.assert_allclose(cbar, [0.0, 1.0, 1 / 3])
+
+
 def test_singular_values_match_dense_svd():
     G = random_graph(300, 1500)
     A = G.to_scipy().toarray()

@@ -326,6 +326,15 @@ def test_nbrw_after_a_jump_is_uniform_over_the_neighbours():
     assert chi2_pvalue(second, np.array([0, 0, 1, 1, 1]) / 3) > 1e-3
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_random_walk_restart_follows_out_arcs(seed):
+    """On the directed path 0 -> 1 -> ... -> 9 a walk with restart from s only moves forward (a restart and the
+    dead end 9 send it back to s) until it is stuck: its first new nodes are s, s + 1, ..., 9 in this order."""
+    S, nodes = classic.random_walk_restart(from_edges(np.arange(9), np.arange(1, 10)), 1.0, seed=seed)
+    nodes = to_numpy(nodes)
+    np.testing.assert_array_equal(nodes[:10 - nodes[0]], np.arange(nodes[0], 10))
+
+
 def test_frontier_picks_a_walker_in_proportion_to_its_degree():
     """Walkers on the two disjoint edges 0-1 and 2-3 (degree 1 each): every step moves one of them, each with
     probability 1/2, so half of the visits are on 2-3 (5 binomial standard errors)."""

@@ -128,6 +128,20 @@ def test_fit_jdm_margins_caps_and_rounding():
         assert np.all(np.abs(tg.jv - tg.X) < 1)
 
 
+def test_fit_never_exceeds_the_margins_when_the_caps_bind():
+    """29 nodes, 114 random arcs with skewed targets, p = 0.3: the caps stop IPF above a row target, and the fit is
+    scaled down so that no row or column of X exceeds its margin (floors of X then never do either)."""
+    rng = np.random.default_rng(41)
+    G = from_edges(rng.integers(0, 29, 114), (29 * rng.random(114) ** 2).astype(int), n_nodes=29, self_loops="drop")
+    J = _host_triplets(joint_degree_matrix(G))
+    k, l, c = _host_triplets(degree_correlation_matrix(G))
+    dk, dl, dc, _ = jdm.balance_stubs(k, l, jdm.rescale_counts(c, 0.3, seed_key(41)), k, l)
+    mg = jdm._Margins.of(dk, dl, dc)
+    ri, ci, _, X, *_ = jdm.fit_jdm(*J, 0.3, mg)
+    assert np.all(np.bincount(ri, weights=X, minlength=len(mg.R)) <= mg.R + 1e-9)
+    assert np.all(np.bincount(ci, weights=X, minlength=len(mg.C)) <= mg.C + 1e-9)
+
+
 def test_augment_flow_small_exact():
     # 2x2 table of halves: margins 1 / 1, the flow must pick a perfect matching of the fractional cells
     ri, ci = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])

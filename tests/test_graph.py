@@ -75,6 +75,16 @@ def test_duplicate_policies():
         gs.from_edges(src, dst, duplicates="error")
 
 
+def test_duplicate_first_keeps_the_first_arc_of_a_long_row():
+    # a row of 200 arcs (merge-sorted, not insertion-sorted) to 5 targets: "first" keeps each target's weight
+    # from its first arc in input order, so the row sort must be stable
+    dst = np.random.default_rng(2).integers(0, 5, 200) + 1
+    w = np.arange(200.0)
+    G = gs.from_edges(np.zeros(200, np.int64), dst, w, duplicates="first")
+    targets, first = np.unique(dst, return_index=True)
+    assert arcs(G) == ([(0, int(t)) for t in targets], w[first].tolist())
+
+
 def test_self_loop_policies():
     src, dst = np.array([0, 1, 1]), np.array([0, 1, 0])
     G = gs.from_edges(src, dst)

@@ -35,6 +35,8 @@ def test_check_seed():
 def test_seed_key_is_a_pure_function_of_an_int_seed():
     assert R.seed_key(7) == R.seed_key(7) != R.seed_key(8)
     assert R.seed_key(2**64 - 1) != R.seed_key(2**63 - 1)
+    # the SplitMix64 finaliser is a bijection of 64-bit words: different int seeds never share a key
+    assert len({int(R.seed_key(s)) for s in range(2000)}) == 2000
     assert len(R.spawn(1, 3)) == 3
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pytest
 from scipy import stats
@@ -186,6 +187,53 @@ def test_forest_fire_without_burning_is_uniform_ambassadors():
     assert S.n_nodes == round(0.3 * G.n_nodes)
 
 
+def test_forest_fire_burns_a_geometric_number_of_out_neighbours():
+    """Hubs 0..K-1, each with N leaves of its own, and p_b = 0: a hub is only ever an ambassador, and burns
+    x ~ Geometric (P(x = j) = (1 - p_f) p_f^j, j >= 0) of its unburned leaves, which follow it in the burn order.
+    No leaf of its own follows a hub when x = 0, or when all its leaves burned before it (as ambassadors, about
+    1 / (N + 1)): about K (1 - p_f + p_f / (N + 1)) hubs, checked to 4 binomial standard deviations."""
+    K, N, pf = 200, 100, 0.5
+    G = from_edges(np.repeat(np.arange(K), N), K + np.arange(K * N), n_nodes=K * (N + 1))
+    T = G.transpose
+    order = _kernels.forest_fire(G.indptr, G.indices.astype(np.int64), T.indptr, T.indices.astype(np.int64),
+                                 G.n_nodes, pf, 0.0, seed_key(3))
+    pos = np.empty(G.n_nodes, np.int64)
+    pos[order] = np.arange(G.n_nodes)
+    after = np.r_[order, -1][pos[:K] + 1]
+    leafless = np.sum((after < K) | ((after - K) // N != np.arange(K)))
+    p0 = 1 - pf + pf / (N + 1)
+    assert abs(leafless - K * p0) < 4 * np.sqrt(K * p0 * (1 - p0))
+
+
+def test_weighted_nodes_first_draw_is_proportional_to_weight():
+    """Efraimidis-Spirakis: the first of the k nodes is node i with probability w_i / sum(w) (chi-square over
+    3000 seeds; zero weights never come first)."""
+    G = from_edges(np.arange(5), (np.arange(5) + 1) % 5)
+    w = np.array([1.0, 2.0, 3.0, 4.0, 0.0])
+    first = np.array([int(classic._weighted_nodes(G, w, 2, s)[0]) for s in range(3000)])
+    assert chi2_pvalue(first, w / w.sum()) > 1e-3
+
+
+def test_pagerank_scores_match_networkx_with_dangling_nodes():
+    rng = np.random.default_rng(4)
+    G = from_edges(rng.integers(0, 30, 60), rng.integers(0, 30, 60), n_nodes=30, self_loops="drop")
+    assert np.sum(G.out_degree() == 0) > 0  # dangling mass spread uniformly, as networkx does
+    pr = nx.pagerank(nx.DiGraph(G.to_networkx()), alpha=0.85, tol=1e-13)
+    np.testing.assert_allclose(classic.pagerank_scores(G, 0.85), [pr[u] for u in range(30)], atol=1e-9)
+
+
+def test_incident_arcs_enumerate_out_then_in_arcs():
+    """Uniforms r = (j + 1/2) / (d_out + d_in), j = 0..d-1, pick each arc u -> v and v -> u of u exactly once."""
+    rng = np.random.default_rng(5)
+    G = from_edges(rng.integers(0, 12, 40), rng.integers(0, 12, 40), n_nodes=12, self_loops="drop")
+    src, dst = to_numpy(G.sources), to_numpy(G.indices)
+    for u in range(G.n_nodes):
+        own = np.flatnonzero((src == u) | (dst == u))
+        r = (np.arange(len(own)) + 0.5) / max(len(own), 1)
+        got = classic._incident_arcs(G, np.full(len(own), u, np.int64), r)
+        np.testing.assert_array_equal(np.sort(got), own)
+
+
 # ----------------------------------------------------------------------------- stationary laws
 
 def small_graph():
@@ -239,7 +287,9 @@ def chi2_pvalue(states, probs):
 
 @pytest.mark.parametrize("kind", [_kernels.RWJ, _kernels.RWR])
 def test_directed_walk_stationary_law(kind):
-    H = small_graph()
+    # plus node 8 -> 0 with no in-arc: the last node is reached by a jump only (RWJ), never from 0 (RWR)
+    G = small_graph()
+    H = from_edges(np.r_[G.sources, 8], np.r_[G.indices, 0])
     W = 6000
     starts = np.zeros(W, np.int64)
     states = walker_states(H, kind, 0.15, W, 60, starts)
@@ -274,6 +324,24 @@ def test_nbrw_after_a_jump_is_uniform_over_the_neighbours():
     second = visits[visits[:, 0] == 1, 1]
     assert len(second) > 3000
     assert chi2_pvalue(second, np.array([0, 0, 1, 1, 1]) / 3) > 1e-3
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_walk_restart_follows_out_arcs(seed):
+    """On the directed path 0 -> 1 -> ... -> 9 a walk with restart from s only moves forward (a restart and the
+    dead end 9 send it back to s) until it is stuck: its first new nodes are s, s + 1, ..., 9 in this order."""
+    S, nodes = classic.random_walk_restart(from_edges(np.arange(9), np.arange(1, 10)), 1.0, seed=seed)
+    nodes = to_numpy(nodes)
+    np.testing.assert_array_equal(nodes[:10 - nodes[0]], np.arange(nodes[0], 10))
+
+
+def test_frontier_picks_a_walker_in_proportion_to_its_degree():
+    """Walkers on the two disjoint edges 0-1 and 2-3 (degree 1 each): every step moves one of them, each with
+    probability 1/2, so half of the visits are on 2-3 (5 binomial standard errors)."""
+    H = from_edges(np.array([0, 2]), np.array([1, 3]), directed=False)
+    visits = np.empty(4000, np.int64)
+    _kernels.frontier_walk(H.indptr, H.indices.astype(np.int64), np.array([0, 2]), 0, np.uint64(seed_key(1)), visits)
+    assert abs(np.mean(visits >= 2) - 0.5) < 5 * np.sqrt(0.25 / visits.size)
 
 
 def test_frontier_visits_follow_degree():

@@ -111,6 +111,16 @@ def test_balance_stubs_closes_the_gap():
     assert cells((k2, l2, c2)) == {(0, 2): 9, (1, 1): 4, (3, 0): 1, (5, 0): 3}
 
 
+def test_clip_hubs_lowers_a_class_by_its_deficit_per_node():
+    # two nodes of out-degree 3 miss 3 arc ends: each loses ceil(3 / 2) = 2 (floor would leave 1 end unplaced);
+    # the degree caps (nodes with in-degree > 0, minus one: 5 out, 1 in) do not bind
+    dk, dl, dc = np.array([3, 0]), np.array([0, 1]), np.array([2, 6])
+    mg = jdm._Margins.of(dk, dl, dc)
+    new_k, new_l, clipped = jdm._clip_hubs(dk, dl, dc, mg, np.array([3]), np.array([0]))
+    assert new_k.tolist() == [1, 0] and new_l.tolist() == [0, 1]
+    assert clipped == [("out", 3, 1)]
+
+
 def test_fit_jdm_margins_caps_and_rounding():
     G = random_digraph(300, 1500, 1)
     J = _host_triplets(joint_degree_matrix(G))
@@ -124,6 +134,20 @@ def test_fit_jdm_margins_caps_and_rounding():
     assert np.all(tg.jv <= mg.caps(tg.ri, tg.ci))
     if not tg.second_flow:
         assert np.all(np.abs(tg.jv - tg.X) < 1)
+
+
+def test_fit_never_exceeds_the_margins_when_the_caps_bind():
+    """29 nodes, 114 random arcs with skewed targets, p = 0.3: the caps stop IPF above a row target, and the fit is
+    scaled down so that no row or column of X exceeds its margin (floors of X then never do either)."""
+    rng = np.random.default_rng(41)
+    G = from_edges(rng.integers(0, 29, 114), (29 * rng.random(114) ** 2).astype(int), n_nodes=29, self_loops="drop")
+    J = _host_triplets(joint_degree_matrix(G))
+    k, l, c = _host_triplets(degree_correlation_matrix(G))
+    dk, dl, dc, _ = jdm.balance_stubs(k, l, jdm.rescale_counts(c, 0.3, seed_key(41)), k, l)
+    mg = jdm._Margins.of(dk, dl, dc)
+    ri, ci, _, X, *_ = jdm.fit_jdm(*J, 0.3, mg)
+    assert np.all(np.bincount(ri, weights=X, minlength=len(mg.R)) <= mg.R + 1e-9)
+    assert np.all(np.bincount(ci, weights=X, minlength=len(mg.C)) <= mg.C + 1e-9)
 
 
 def test_augment_flow_small_exact():

@@ -54,6 +54,14 @@ def test_clustering_and_assortativity_match_networkx():
         metrics.assortativity(G, x="total")
 
 
+def test_clustering_by_degree_ignores_self_loops():
+    # triangle 0-1-2, pendant 3 on 0 and a loop on 0: degrees 3, 2, 2, 1 without the loop; C = 1/3, 1, 1, 0
+    G = from_edges(np.array([0, 1, 2, 3, 0]), np.array([1, 2, 0, 0, 0]))
+    degs, cbar = metrics.clustering_by_degree(G)
+    assert degs.tolist() == [1, 2, 3]
+    np.testing.assert_allclose(cbar, [0.0, 1.0, 1 / 3])
+
+
 def test_singular_values_match_dense_svd():
     G = random_graph(300, 1500)
     A = G.to_scipy().toarray()
@@ -98,3 +106,23 @@ def test_compare_bad_input():
             compare(random_graph(), random_graph(), **kwargs)
     with pytest.raises(ValueError, match="original must be the dict profile"):
         compare(random_graph(), random_graph(), original={"in": np.ones(3)})
+
+
+def test_reciprocity_exact():
+    # arcs 0->1, 1->0, 1->2 and the loop 2->2: two of the three non-loop arcs have their reverse; a loop is its
+    # own reverse and would count as reciprocated (3/4) if it were not left out
+    assert metrics.reciprocity(from_edges(np.array([0, 1, 1, 2]), np.array([1, 0, 2, 2]))) == pytest.approx(2 / 3)
+    assert metrics.reciprocity(from_edges(np.array([0, 1]), np.array([1, 2]), directed=False)) == 1.0
+    assert metrics.reciprocity(from_edges(np.array([0]), np.array([0]))) == 0.0  # loops only
+
+
+def test_ks_curves_of_a_zero_curve_is_one():
+    # a curve without mass has F = 0 everywhere: against any distribution D = 1, reached at the last x
+    assert metrics.ks_curves(np.array([0]), np.array([0.0]), np.array([0, 1]), np.array([1.0, 1.0])) == 1.0
+
+
+def test_hop_plot_ks_extends_the_shorter_cdf_by_its_last_value():
+    # path 0->1->2: pairs at distance 0, 1, 2: 3, 2, 1 -> P = (1/2, 5/6, 1); the arc 0->1: 2, 1 -> (2/3, 1), read
+    # as 1 at h = 2 (every reachable pair is within 1 hop): D = max(1/6, 1/6, 0)
+    G, S = from_edges(np.array([0, 1]), np.array([1, 2])), from_edges(np.array([0]), np.array([1]))
+    assert compare(G, S)["S5"] == pytest.approx(1 / 6)

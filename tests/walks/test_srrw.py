@@ -126,6 +126,15 @@ def test_zero_weight_arc_is_skipped_not_poisoning_the_kernel(alpha):
     assert abs(freq[2] - 0.5) < 5 * np.sqrt(0.25 / n)
 
 
+def test_default_starts_are_drawn_from_the_target():
+    """On a star (centre 0, four leaves) the srw target puts 1/2 on the centre, so chains started from mu move to
+    the centre (from a leaf) w.p. 1/2 at the first step (K[mu] = P); 5 binomial standard errors."""
+    G = gs.from_edges([0, 0, 0, 0], [1, 2, 3, 4], directed=False)
+    n = 20_000
+    r = srrw(G, 1, repel_alpha=1.0, n_chains=n, base="srw", return_paths=True, seed=6)
+    assert abs(np.mean(r.paths[:, 0] == 0) - 0.5) < 5 * np.sqrt(0.25 / n)
+
+
 def test_huge_alpha_does_not_overflow():
     G = barbell()
     r = srrw(G, 3000, repel_alpha=200.0, n_chains=2, checkpoints=[3000], seed=1)

@@ -14,6 +14,7 @@ from scipy import stats
 
 import graphsample as gs
 from graphsample._backend import to_numpy
+from graphsample._random import seed_key, uniform_array
 from graphsample.errors import GraphValidationError
 from graphsample.walks import WalkPaths, random_walks
 
@@ -138,7 +139,8 @@ def test_restart_walk_steps_are_uniform_and_independent_of_the_coin():
 
 @pytest.mark.parametrize("p, q, weights, t", [(0.5, 3.0, None, 0), (4.0, 0.5, None, 0),
                                               (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0], 0),
-                                              (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0], 4)])
+                                              (0.25, 2.0, [1.0, 2.0, 3.0, 4.0, 5.0], 4),
+                                              (0.1, 0.5, None, 0)])  # envelope 1/q = 2 < 1/p: box of (1/p - 1/q)
 def test_node2vec_second_step_follows_pq_bias(p, q, weights, t):
     # walks t -> v=1 -> ?; v's neighbours 0, 2, 3, 4 (row order); 0 and 2 are adjacent. With t=4 the return
     # arc is the last of v's row, so its weighted "outlier" box must take that arc's own probability mass
@@ -217,6 +219,37 @@ def test_non_backtracking_never_returns_unless_forced(kw):
     forced = G.out_degree()[P[:, 1:-1]] == 1  # the walker stands on a leaf
     assert not np.any(back & ~forced)
     assert np.any(back & forced)
+
+
+@pytest.mark.parametrize("degree", [4, 100])  # CDF binary search below ALIAS_MIN_DEGREE, alias table above
+def test_weighted_step_from_a_row_of_zero_weights_is_uniform(degree):
+    # node 0's arcs all weigh 0: its CDF row and alias table are uniform (the arc 1 -> 0 keeps a positive weight)
+    src, dst = np.r_[np.zeros(degree, np.int64), 1], np.r_[np.arange(1, degree + 1), 0]
+    G = gs.from_edges(src, dst, np.r_[np.zeros(degree), 1.0])
+    w = random_walks(G, np.zeros(50000, np.int64), 1, weighted=True, seed=5)
+    assert chi2_pvalue(np.bincount(w.paths[:, 1], minlength=degree + 1)[1:], np.ones(degree)) > P_MIN
+
+
+@pytest.mark.parametrize("restart_prob", [0.0, 0.2])
+def test_uniform_walks_follow_the_documented_random_numbers(restart_prob):
+    """Walker w at step s draws u_j = uniform_array(seed_key(seed), w, s * 2**20 + j): it stops if u_0 < r (the
+    restart coin), else takes arc floor(u_1 d) of its row. 170 walkers span three blocks of 64 (a stream per
+    walker, not per slot of a block)."""
+    G, length, seed = karate(), 12, 5
+    starts = np.repeat(np.arange(G.n_nodes), 5)
+    w = random_walks(G, starts, length, restart_prob=restart_prob, seed=seed)
+    key, walker = seed_key(seed), np.arange(starts.shape[0])
+    expected = np.full((starts.shape[0], length + 1), -1)
+    expected[:, 0] = cur = starts
+    alive = np.ones(starts.shape[0], bool)
+    for s in range(length):
+        alive &= uniform_array(key, walker, np.full_like(walker, s << 20)) >= restart_prob
+        deg = G.indptr[cur + 1] - G.indptr[cur]
+        k = (uniform_array(key, walker, np.full_like(walker, (s << 20) + 1)) * deg).astype(np.int64)
+        cur = np.where(alive, G.indices[G.indptr[cur] + k], cur)
+        expected[alive, s + 1] = cur[alive]
+    np.testing.assert_array_equal(w.paths, expected)
+    np.testing.assert_array_equal(w.lengths, np.sum(expected >= 0, axis=1))
 
 
 @pytest.mark.parametrize("degree", [4, 100])  # CDF binary search below ALIAS_MIN_DEGREE, alias table above

@@ -127,6 +127,15 @@ def test_dpp_proposals_near_m_harmonic():
     assert 0.6 * hm < np.mean(props) < 1.5 * hm
 
 
+@pytest.mark.parametrize("m", [1, 4])
+def test_dpp_proposals_count_every_draw_up_to_the_last_accepted(m):
+    """The first proposal is always accepted (its residual is its whole norm, u < 1), so V_1 takes exactly one
+    proposal; and every point is one accepted proposal, so V_m takes at least m."""
+    points, proposals = ls.projection_dpp_points(Legendre(m), seed=3, return_proposals=True)
+    assert points.shape[0] == m
+    assert (proposals == 1) if m == 1 else (proposals >= m)
+
+
 @pytest.mark.parametrize("strategy", ls.STRATEGIES)
 def test_exact_recovery_in_vm(strategy):
     b = Legendre(8)

@@ -176,6 +176,14 @@ def test_transpose_matters_for_linear_gain():
     np.testing.assert_array_equal(mig_run(prob, 3, initial=[0]).indices, ref)
 
 
+def test_propagation_matrix_of_a_directed_graph_normalises_rows():
+    """A = D^-1 (I + alpha W) with D the row sums, by hand on a directed W (whose column sums differ)."""
+    W = sp.csr_matrix(np.array([[0, 2, 0], [0, 0, 1], [0, 0, 0]], dtype=float))
+    np.testing.assert_allclose(propagation_matrix(W, 3).toarray(), [[1 / 3, 2 / 3, 0], [0, 1 / 2, 1 / 2], [0, 0, 1]])
+    np.testing.assert_allclose(propagation_matrix(W, 3, alpha=0.5).toarray(),
+                               [[1 / 2, 1 / 2, 0], [0, 2 / 3, 1 / 3], [0, 0, 1]])
+
+
 def test_result_fields(small):
     res = mig_select(small.V, small.scores, budget=0.02, graph=None)
     assert res.indices.size == round(0.02 * small.n)

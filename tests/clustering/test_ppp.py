@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from graphsample._backend import to_numpy
 from graphsample.clustering import PPP, adjusted_rand_index, gmm_fit, repeatability
-from graphsample.clustering.ppp import min_component_size
+from graphsample.clustering.ppp import _canonical, min_component_size
 from tests.conftest import skip_unless_on_gpu
 
 sklearn = pytest.importorskip("sklearn")
@@ -88,6 +88,25 @@ def test_divisive_keeps_one_correlated_gaussian():
     X = np.random.default_rng(0).multivariate_normal([0, 0, 0], cov, 500)
     m = PPP(mode="divisive", covariance="diag").fit(X)
     assert m.n_clusters_ == 1
+
+
+def test_divisive_splits_the_cluster_of_largest_sse_first():
+    """Four groups of 40 in 1-D, at 0 and 20 (the k = 2 cluster of large SSE) and at 100 and 103 (small SSE,
+    but 10 standard deviations apart, so its bisection is accepted too). With k_max = 3 only one more split is
+    made, and it must be the one of the largest SSE: {0}, {20}, {100, 103}."""
+    rng = np.random.default_rng(4)
+    X = np.concatenate([rng.normal(c, 0.3, size=(40, 1)) for c in (0.0, 20.0, 100.0, 103.0)])
+    labels = PPP(mode="divisive", k_max=3).fit(X).labels_
+    groups = [np.unique(labels[g * 40:(g + 1) * 40]) for g in range(4)]
+    assert all(g.size == 1 for g in groups)
+    assert groups[0][0] != groups[1][0] and groups[2][0] == groups[3][0] != groups[0][0]
+
+
+def test_canonical_numbers_clusters_in_the_lexicographic_order_of_their_centroids():
+    """Centroids (1, 0), (0, 3), (2, 0), (0, -1) sort as 3, 1, 0, 2 (a 3-cycle, not an involution): cluster c gets
+    its rank in that order."""
+    C = np.array([[1.0, 0.0], [0.0, 3.0], [2.0, 0.0], [0.0, -1.0]])
+    np.testing.assert_array_equal(_canonical(np.array([0, 1, 2, 3, 2, 0]), C), [2, 1, 3, 0, 3, 2])
 
 
 @pytest.mark.parametrize("name,cov,mode", [("wine", "diag", "flat"), ("breast_cancer", "full", "flat"),

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy.stats import chisquare
 
 from graphsample._random import seed_key
+from graphsample.selection._dpp_cpu import jacobi_left_svd
 from graphsample.selection.dpp import _projection_kernel_xp, _projection_xp, dpp, k_dpp, projection_dpp
 from tests.conftest import skip_unless_on_gpu
 
@@ -320,6 +321,16 @@ def test_array_code_chunking_keeps_the_sets(monkeypatch):
     expected = projection_dpp(U, 7, seed=6)
     monkeypatch.setattr(dpp_module, "_XP_CELLS", 300)
     assert np.array_equal(np.sort(_projection_xp(U, 7, seed_key(6), 0), 1), expected)
+
+
+def test_jacobi_left_svd_matches_lapack_on_a_well_scaled_matrix():
+    """G (3 x 5, rank 3) of moderate scales: one-sided Jacobi's singular values (descending) are LAPACK's, its left
+    vectors P are orthonormal and P diag(sig^2) P^T = G G^T."""
+    G = np.random.default_rng(15).standard_normal((3, 5)) * np.array([1.0, 2.0, 3.0, 0.5, 4.0])
+    sig, P = jacobi_left_svd(G)
+    np.testing.assert_allclose(sig, np.linalg.svd(G, compute_uv=False), rtol=1e-12)
+    np.testing.assert_allclose(P.T @ P, np.eye(3), atol=1e-12)
+    np.testing.assert_allclose((P * sig**2) @ P.T, G @ G.T, rtol=1e-12, atol=1e-12 * np.abs(G @ G.T).max())
 
 
 @pytest.mark.parametrize("scale", [1e-120, 1e120])

@@ -119,6 +119,23 @@ def test_kmeans_plusplus_draws_proportional_to_d2():
     assert abs(p[0] - 0.1) < 4 * se
 
 
+def test_kmeans_plusplus_third_centre_weighs_the_nearest_centre():
+    """D_i is the distance to the nearest centre drawn so far, not to the last one: no centre is drawn twice, and
+    with centres 0 and 10 drawn, rows 1 and 9 (both at distance 1) are drawn 1:1 as the third. 2 * 1/4 * 100/182 = 27%
+    of the seeds draw 0 and 10 first; the count of row 1 is binomial(m, 1/2), |z| < 4 fails with
+    probability 6e-5."""
+    X = np.array([[0.0], [1.0], [9.0], [10.0]])
+    third = []
+    for s in range(400):
+        C = kmeans_plusplus(X, 3, seed=s)[:, 0]
+        assert np.unique(C).size == 3
+        if set(C[:2].tolist()) == {0.0, 10.0}:
+            third.append(C[2])
+    m = len(third)
+    assert m > 60 and set(third) <= {1.0, 9.0}
+    assert abs(third.count(1.0) - m / 2) < 4 * np.sqrt(m / 4)
+
+
 def test_principal_direction_cuts_along_the_long_axis():
     X = np.random.default_rng(8).normal(size=(400, 3)) * [1.0, 5.0, 0.5]
     mu, v = principal_direction(X)

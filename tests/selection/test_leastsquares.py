@@ -127,6 +127,15 @@ def test_dpp_proposals_near_m_harmonic():
     assert 0.6 * hm < np.mean(props) < 1.5 * hm
 
 
+@pytest.mark.parametrize("m", [1, 4])
+def test_dpp_proposals_count_every_draw_up_to_the_last_accepted(m):
+    """The first proposal is always accepted (its residual is its whole norm, u < 1), so V_1 takes exactly one
+    proposal; and every point is one accepted proposal, so V_m takes at least m."""
+    points, proposals = ls.projection_dpp_points(Legendre(m), seed=3, return_proposals=True)
+    assert points.shape[0] == m
+    assert (proposals == 1) if m == 1 else (proposals >= m)
+
+
 @pytest.mark.parametrize("strategy", ls.STRATEGIES)
 def test_exact_recovery_in_vm(strategy):
     b = Legendre(8)
@@ -174,6 +183,27 @@ def test_adaptive_dpp_reaches_delta():
     assert x.shape[0] % 5 == 0
     fit = ls.wls_fit(np.sin(x), x, b, w)
     assert fit.gram_deviation <= 0.5
+
+
+def test_adaptive_dpp_stops_at_the_first_repetition_within_delta():
+    """||G - I||_2 with G = (1/n) sum_i w_i phi(x_i) phi(x_i)^T over the points so far: above delta after every
+    earlier repetition of m = 5 points, within it after the last one, long before max_points."""
+    b = Legendre(5)
+    x, w = ls.adaptive_dpp_points(b, 0.5, 500, seed=8)
+    n = x.shape[0]
+
+    def deviation(k):
+        return ls.wls_fit(np.zeros(k), x[:k], b, w[:k]).gram_deviation
+
+    assert n < 500 and deviation(n) <= 0.5
+    assert all(deviation(k) > 0.5 for k in range(5, n, 5))
+
+
+def test_dpp_design_weights_are_those_of_v_n():
+    """The DPP design of size n > m is the projection DPP of V_n, weighted n / k_n (not m / k_m)."""
+    b = Legendre(4)
+    x, w = ls.projection_dpp_design(b, 9, seed=1)
+    np.testing.assert_allclose(w, 9 / ls.christoffel(b.extend(9), x), rtol=1e-14)
 
 
 def test_discrete_candidates():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graphsample.selection.mig import make_phi, mig_run, mig_select_greedi
+from graphsample.selection.mig import build_problem, make_phi, mig_run, mig_select_greedi
 
 from .test_mig import pool
 
@@ -51,6 +51,19 @@ def test_gains_follow_the_gain_option(client, gain):
     res = mig_select_greedi(client, prob, 15, n_shards=1, gain=gain)
     np.testing.assert_array_equal(res.indices, central.indices)
     np.testing.assert_allclose(res.gains, central.gains, rtol=1e-10)
+
+
+def test_a_better_local_solution_beats_the_merged_one(client):
+    r"""Greedy is not optimal: on the label sets {0,1,2,3} (quality 1), {0,1} and {2,3} (quality 2.3 each) with
+    no label graph, exact-gain greedy takes item 0 first (:math:`E = 4 > 2 \cdot 2.3^{0.8}`) and ends at
+    :math:`4 + 2(3.3^{0.8} - 1) = 7.198`, below :math:`E(\{1, 2\}) = 4 \cdot 2.3^{0.8} = 7.788`. Seed 3 puts items 1
+    and 2 in one of the two shards, whose local greedy finds {1, 2}: GreeDi returns the better of the merged and
+    the local solutions, so that one."""
+    prob = build_problem([[0, 1, 2, 3], [0, 1], [2, 3]], scores=[1.0, 2.3, 2.3])
+    assert mig_run(prob, 2, gain="exact").objective == pytest.approx(4 + 2 * (3.3**0.8 - 1), rel=1e-12)
+    res = mig_select_greedi(client, prob, 2, n_shards=2, gain="exact", seed=3)
+    assert sorted(res.indices.tolist()) == [1, 2]
+    assert res.objective == pytest.approx(4 * 2.3**0.8, rel=1e-12)
 
 
 def test_bad_gain_is_refused_before_any_work():

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from graphsample._backend import to_numpy
 from graphsample.cli import cli
 from graphsample.selection.regression import lp_objective, lp_regression
-from graphsample.selection.sensitivity import (inclusion_probabilities, lp_sample, sample_by_scores,
+from graphsample.selection.sensitivity import (inclusion_probabilities, inverse_cdf, lp_sample, sample_by_scores,
                                                sampling_scores)
 
 
@@ -98,6 +98,16 @@ def test_with_replacement_float32_scores_never_draw_a_zero_score_row():
     idx, scale = sample_by_scores(q, 40, 1, replace=True, seed=1528015)
     assert np.all(q[idx] > 0) and np.all(np.isfinite(scale))
     assert scale.dtype == np.float32
+
+
+def test_inverse_cdf_rows_on_the_steps_of_the_cdf(to_b):
+    """Row i for F_{i-1} <= u F_{n-1} < F_i, by hand: a scaled uniform on a step of F goes to the next row (so
+    u = 0 never draws the leading row of probability 0), and one that rounds onto F's end (u = 1) goes to the
+    last row of positive probability, not to the trailing zero row."""
+    prob = np.array([0.0, 1.0, 0.0, 2.0, 1.0, 0.0])  # F = 0, 1, 1, 3, 4, 4
+    u = np.array([0.0, 0.125, 0.25, 0.5, 0.75, 0.99, 1.0])  # u F_5 = 0, 0.5, 1, 2, 3, 3.96, 4
+    rows = inverse_cdf(to_b(prob), to_b(u))
+    np.testing.assert_array_equal(to_numpy(rows), [1, 1, 3, 3, 4, 4, 4])
 
 
 def test_same_seed_same_sample_on_every_backend(to_b):

@@ -106,6 +106,21 @@ def test_columns_scaled_1e9_and_1e_9_one_rank_rule_and_exact_k_dpp_law():
     assert_law(k_dpp(4, features=X, n_samples=draws, seed=10), {S: p / Z4 for S, p in law4.items()}, draws)
 
 
+def test_graded_columns_and_a_zero_column_exact_k_dpp_law():
+    r"""X = [A diag(1e-9, 1e-9, 1e9, 1e9), 0]: d = 5 columns of rank 4, graded over 1e18, so the spectrum comes
+    from one-sided Jacobi, whose five column norms include the zero column's, which must rank last (it is
+    outside the rank). :math:`XX^\top` is the previous test's, and so is the Cauchy--Binet law."""
+    A = np.random.default_rng(8).standard_normal((8, 4))
+    D = np.array([1e-9, 1e-9, 1e9, 1e9])
+    X = np.concatenate([A * D, np.zeros((8, 1))], axis=1)
+    assert column_basis(X).shape == (8, 4)
+    d2 = (D * 1e-9) ** 2
+    law = {S: sum(np.prod(d2[list(T)]) * np.linalg.det(A[np.ix_(S, T)]) ** 2 for T in combinations(range(4), 3))
+           for S in combinations(range(8), 3)}
+    Z = sum(law.values())
+    assert_law(k_dpp(3, features=X, n_samples=20_000, seed=11), {S: p / Z for S, p in law.items()}, 20_000)
+
+
 def test_volume_backends_agree():
     torch = pytest.importorskip("torch")
     X = np.random.default_rng(3).standard_normal((50, 4))

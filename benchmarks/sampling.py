@@ -170,18 +170,23 @@ def lbof_edge_budget(G: gs.Graph, name: str, p: float, seed: int) -> int:
     return max(1, len(np.unique(pairs[src != dst])))
 
 
-def _jdm_runs(G: gs.Graph, p: float, seeds: int, prof: dict, on_infeasible: str):
-    """Scores of jdm_sample over the seeds, the infeasible seeds' smallest feasible p, and the clipped runs."""
-    acc, min_ps, clipped = [], [], 0
+def _jdm_over_seeds(G: gs.Graph, p: float, seeds: int, **kwargs: Any) -> tuple[list, list]:
+    """``(sample, report)`` of jdm_sample for each feasible seed of ``0..seeds-1``, and the smallest feasible p
+    that each of the other seeds reported."""
+    done, min_ps = [], []
     for s in range(seeds):
         try:
-            S, rep = jdm_sample(G, p, seed=s, on_infeasible=on_infeasible)
+            done.append(jdm_sample(G, p, seed=s, **kwargs))
         except InfeasibleSampleError as e:
             min_ps.append(e.min_p)
-            continue
-        clipped += rep.fallback == "clip"
-        acc.append(scores(compare(G, S, original=prof), S))
-    return acc, min_ps, clipped
+    return done, min_ps
+
+
+def _jdm_runs(G: gs.Graph, p: float, seeds: int, prof: dict, on_infeasible: str):
+    """Scores of jdm_sample over the seeds, the infeasible seeds' smallest feasible p, and the clipped runs."""
+    done, min_ps = _jdm_over_seeds(G, p, seeds, on_infeasible=on_infeasible)
+    acc = [scores(compare(G, S, original=prof), S) for S, _ in done]
+    return acc, min_ps, sum(rep.fallback == "clip" for _, rep in done)
 
 
 # ----------------------------------------------------------------------------- rounding
@@ -196,13 +201,9 @@ def rounding_comparison(seeds: int) -> list[dict]:
         G = gs.datasets.load(ds)
         k0, _, c0 = (np.asarray(a) for a in gs.sampling.degree_correlation_matrix(G))  # a host graph
         for rounding in ROUNDINGS:
-            runs, min_ps = [], []
-            for s in range(seeds):
-                try:
-                    _, rep = jdm_sample(G, p, seed=s, rounding=rounding)
-                except InfeasibleSampleError as e:
-                    min_ps.append(e.min_p)
-                    continue
+            done, min_ps = _jdm_over_seeds(G, p, seeds, rounding=rounding)
+            runs = []
+            for _, rep in done:
                 k, _, c = rep.dcm_target
                 runs.append({"n_over_pn": rep.n / (p * G.n_nodes), "classes": int((c > 0).sum()),
                              "max_out_degree": int(k[c > 0].max()), "ks_out": rep.ks_out, "ks_in": rep.ks_in,

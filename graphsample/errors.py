@@ -53,7 +53,7 @@ def is_integer(x: object) -> bool:
 def check_positive(name: str, value: object) -> None:
     """Raise a ValueError naming the parameter unless ``value`` is a positive integer (a bool is not one)."""
     if not (is_integer(value) and value >= 1):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be a positive integer, got {_shown(value)}")
 
 
 def check_number(name: str, value: object, low: float = -math.inf, high: float = math.inf, *,
@@ -87,8 +87,11 @@ def _range_text(low: float, high: float, low_open: bool, high_open: bool) -> str
 
 
 def _shown(value: object) -> str:
-    """A value as a message shows it: ``0.5`` for ``np.float64(0.5)``, ``'x'`` for a string."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+    """A value as a message shows it, under NumPy 1 and 2 alike: ``0.5`` for ``np.float64(0.5)``, ``3`` for
+    ``np.int64(3)``, ``True`` for ``np.True_``, ``'x'`` for a string."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
         return str(int(value))
     return repr(float(value)) if is_real(value) else repr(value)
 

@@ -18,6 +18,7 @@ import functools
 import gzip
 import importlib
 import importlib.util
+import inspect
 import io
 import json
 import re
@@ -372,6 +373,33 @@ def test_every_public_name_has_a_docs_home(module):
     names = importlib.import_module(module).__all__
     missing = [name for name in names if not re.search(rf"(?<!\w){re.escape(name)}\b", text)]
     assert not missing, f"{module}: not named in README.md or docs/*.md: {missing}"
+
+
+def _public_functions(module: str) -> list[tuple[str, object]]:
+    """The functions of a public module's ``__all__`` (without one: the public names it defines) and the public
+    methods of its classes."""
+    mod, out = importlib.import_module(module), []
+    names = getattr(mod, "__all__", None) or [n for n, v in vars(mod).items()
+                                              if not n.startswith("_") and getattr(v, "__module__", None) == module]
+    for name in names:
+        obj = getattr(mod, name)
+        if inspect.isfunction(obj):
+            out.append((name, obj))
+        elif inspect.isclass(obj):
+            out += [(f"{name}.{k}", v) for k, v in vars(obj).items() if inspect.isfunction(v) and not k.startswith("_")]
+    return out
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES + ["graphsample.datasets", "graphsample.generators"])
+def test_every_public_function_has_type_hints(module):
+    """Every parameter (but self / cls) and the return value of every public function is annotated."""
+    missing = []
+    for name, f in _public_functions(module):
+        sig = inspect.signature(f)
+        bare = [p for p, v in sig.parameters.items() if p not in ("self", "cls") and v.annotation is inspect.Parameter.empty]
+        if bare or sig.return_annotation is inspect.Signature.empty:
+            missing.append(f"{name}({', '.join(bare)})" + (" -> ?" if sig.return_annotation is inspect.Signature.empty else ""))
+    assert not missing, f"{module}: not annotated: {missing}"
 
 
 def test_every_page_is_reached_from_the_index():

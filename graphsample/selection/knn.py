@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from .._backend import arg_backend, backend_of, device_kwargs, device_of, namesp
 from .._ops import arange_like
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
 from ..errors import check_iterations, check_number, check_positive, is_integer
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 METRICS = ("cosine", "ip", "l2")
 KNN_METHODS = ("auto", "exact", "faiss", "faiss-hnsw", "faiss-ivf")
@@ -220,7 +223,7 @@ def check_threshold(threshold: float | None, metric: str = "cosine") -> None:
 
 
 def knn_graph(X: Any, k: int, metric: str = "cosine", method: str = "auto", threshold: float | None = None,
-              symmetric: bool = True, seed: SeedLike = 0):
+              symmetric: bool = True, seed: SeedLike = 0) -> sp.csr_matrix:
     r"""A weighted kNN graph as a SciPy CSR matrix :math:`W` (n x n) on the host.
 
     :math:`W_{ij} = \max(s_{ij}, 0)` for the ``k`` neighbours :math:`j` of :math:`i` (cosine or inner

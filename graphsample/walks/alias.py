@@ -10,6 +10,8 @@ a draw is O(1) with two uniforms. Nodes whose weights are all zero get uniform t
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
 from numba import prange
@@ -73,7 +75,7 @@ def _build(indptr, weights, prob, alias, totals):
                                    np.empty(d, np.float64), 0)
 
 
-def build_alias_totals(indptr, weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def build_alias_totals(indptr: Any, weights: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Alias tables ``(prob, alias)`` aligned with the CSR arcs, and each row's weight total (host arrays)."""
     indptr = np.ascontiguousarray(host_view(indptr), dtype=np.int64)
     weights = np.ascontiguousarray(host_view(weights), dtype=np.float64)
@@ -84,7 +86,7 @@ def build_alias_totals(indptr, weights) -> tuple[np.ndarray, np.ndarray, np.ndar
     return prob, alias, totals
 
 
-def build_alias(indptr, weights) -> tuple[np.ndarray, np.ndarray]:
+def build_alias(indptr: Any, weights: Any) -> tuple[np.ndarray, np.ndarray]:
     """Alias tables ``(prob, alias)`` aligned with the CSR arcs (host arrays)."""
     return build_alias_totals(indptr, weights)[:2]
 

@@ -402,6 +402,13 @@ def test_every_public_function_has_type_hints(module):
     assert not missing, f"{module}: not annotated: {missing}"
 
 
+@pytest.mark.parametrize("module", PUBLIC_MODULES + ["graphsample.datasets", "graphsample.generators"])
+def test_every_public_function_has_a_docstring(module):
+    """Every public function and method says what it does (a method may inherit its base class's docstring)."""
+    missing = [name for name, f in _public_functions(module) if not inspect.getdoc(f)]
+    assert not missing, f"{module}: no docstring: {missing}"
+
+
 def test_every_page_is_reached_from_the_index():
     """Following the relative links from docs/index.md reaches every page of docs/."""
     seen, todo = set(), ["index.md"]

@@ -350,6 +350,7 @@ class PPP:
         return self
 
     def fit_predict(self, X: Any) -> np.ndarray:
+        """:meth:`fit`, then the cluster id of each row of ``X``."""
         return self.fit(X).labels_
 
     def _fit_flat(self, X: Any) -> Partition:

@@ -228,6 +228,7 @@ class Comparison:
     rows: list[tuple[str, str, float]]
 
     def as_dict(self) -> dict[str, float]:
+        """``{name: value}`` for every row (``"S1"`` ... ``"S9"``, ``"jdm_l1"``, ...)."""
         return {name: value for name, _, value in self.rows}
 
     def __getitem__(self, name: str) -> float:

@@ -119,13 +119,17 @@ class Basis:
         raise NotImplementedError
 
     def sample_measure(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        r"""``n`` independent points of the reference measure :math:`\mu`."""
         raise NotImplementedError
 
     def sample_component(self, j: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        r"""One point of the density :math:`\varphi_j^2\,d\mu` for each index in ``j``, independently (the
+        mixture :math:`\frac1m\sum_j \varphi_j^2\,d\mu` is the optimal sampling measure of least squares)."""
         raise NotImplementedError(f"{type(self).__name__} cannot sample phi_j^2 dmu exactly; "
                                   "evaluate it on a candidate set and use Discrete(...) instead")
 
     def extend(self, n: int) -> Basis:
+        """The same family with ``n`` functions, whose first ``m`` are this basis's (nested spaces)."""
         raise NotImplementedError(f"{type(self).__name__} has no nested extension to {n} functions")
 
     def _check_points(self, x: Any) -> np.ndarray:

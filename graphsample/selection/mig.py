@@ -576,6 +576,7 @@ class MIGSelector:
             raise TypeError(f"unknown MIG parameter(s): {', '.join(sorted(unknown))}")
 
     def fit(self, X: Any = None, labels: Any = None, scores: Any = None) -> "MIGSelector":
+        """Run :func:`mig_select` on the pool (``X``: its embeddings, or None) and keep its result."""
         res = mig_select(labels=labels, scores=scores, embeddings=X, budget=self.budget, **self.params)
         self.result_ = res
         self.indices_, self.gains_, self.x_ = res.indices, res.gains, res.x
@@ -583,6 +584,7 @@ class MIGSelector:
         return self
 
     def transform(self, X: Any) -> Any:
+        """The selected rows of ``X``, in the order they were picked."""
         if not hasattr(self, "indices_"):
             raise ValueError("call fit before transform")
         return X[self.indices_]

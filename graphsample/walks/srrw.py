@@ -337,22 +337,32 @@ def _base_spectrum(G: Graph, base: Base, target: Any, weighted: bool | None) -> 
     return lam[keep], d[:, None] * v[:, keep]
 
 
-def _coefficients(lam: np.ndarray, repel_alpha: float) -> np.ndarray:
-    return (1 + lam) / ((1 - lam) * (2 * repel_alpha * (1 + lam) + 1))
+def _coefficients(lam: np.ndarray, repel_alpha: float, gamma_exp: float) -> np.ndarray:
+    """The weights of :math:`u_i u_i^T` in :math:`V(\alpha)`: the shift is 1 for ``gamma_exp = 1``, 2 below."""
+    shift = 1.0 if gamma_exp == 1.0 else 2.0
+    return (1 + lam) / ((1 - lam) * (2 * repel_alpha * (1 + lam) + shift))
 
 
-def asymptotic_covariance(G: Graph, repel_alpha: float, *, base: Base = "mh", target: Any = None,
-                          weighted: bool | None = None) -> np.ndarray:
-    r"""The closed-form :math:`V(\alpha)` of :math:`\sqrt n (x_n - \mu)` for ``gamma_exp=1`` (dense, small graphs).
+def asymptotic_covariance(G: Graph, repel_alpha: float, *, gamma_exp: float = 1.0, base: Base = "mh",
+                          target: Any = None, weighted: bool | None = None) -> np.ndarray:
+    r"""The closed-form limit covariance :math:`V(\alpha)` of :math:`(x_n - \mu)/\sqrt{\gamma_n}` (dense, small
+    graphs), with :math:`\gamma_n = (n+1)^{-a}`, ``a = gamma_exp``: of :math:`\sqrt n (x_n - \mu)` for a = 1.
 
-    :math:`V(\alpha) = \sum_{i \ge 2} \frac{1 + \lambda_i}{(1 - \lambda_i)(2\alpha(1 + \lambda_i) + 1)} u_i u_i^T`
-    from the eigenvalues and left eigenvectors of the base chain :math:`P`.
+    :math:`V(\alpha) = \sum_{i \ge 2} \frac{1 + \lambda_i}{(1 - \lambda_i)(2\alpha(1 + \lambda_i) + c)} u_i u_i^T`
+    from the eigenvalues and left eigenvectors of the base chain :math:`P`, with :math:`c = 1` for a = 1 and
+    :math:`c = 2` for a < 1. :math:`V` solves the Lyapunov equation of the stochastic-approximation CLT,
+    :math:`(J + sI)V + V(J + sI)^T + U = 0`, where the drift :math:`J` at :math:`\mu` is
+    :math:`-(\alpha(1+\lambda_i)+1)` along :math:`u_i`, :math:`U = \sum_i \frac{1+\lambda_i}{1-\lambda_i} u_i u_i^T`
+    is the base chain's noise covariance, and :math:`s = 1/2` for a = 1, 0 for a < 1 (Doshi, Hu & Eun 2023 for
+    a = 1; for a < 1, the :math:`x_n` part of the SA-SRRW CLT of Hu, Doshi & Eun 2024). For a < 1 it describes
+    :math:`x_n`, not the plain running averages of ``estimates``.
     """
     alpha = check_alpha(repel_alpha)
     if alpha.ndim:
         raise ValueError("repel_alpha must be a number >= 0 (asymptotic_variance takes several)")
+    a = check_exponent("gamma_exp", gamma_exp)
     lam, u = _base_spectrum(G, base, target, weighted)
-    return (u * _coefficients(lam, float(alpha))) @ u.T
+    return (u * _coefficients(lam, float(alpha), a)) @ u.T
 
 
 def _check_f(G: Graph, f: Any, xp: Any) -> Any:
@@ -362,15 +372,17 @@ def _check_f(G: Graph, f: Any, xp: Any) -> Any:
     return f
 
 
-def asymptotic_variance(G: Graph, f: Any, repel_alpha: float | Any, *, base: Base = "mh", target: Any = None,
-                        weighted: bool | None = None) -> Any:
-    r""":math:`f^T V(\alpha) f`, the limit of :math:`n\,\mathrm{Var}` of the running average of :math:`f(X_k)`,
-    for one :math:`\alpha` (a float) or several (an array). One dense eigendecomposition of :math:`P` serves all
-    of them: cubic time and quadratic memory in the number of nodes (minutes for 7,000 nodes).
+def asymptotic_variance(G: Graph, f: Any, repel_alpha: float | Any, *, gamma_exp: float = 1.0, base: Base = "mh",
+                        target: Any = None, weighted: bool | None = None) -> Any:
+    r""":math:`f^T V(\alpha) f` (:func:`asymptotic_covariance`), the limit of :math:`n\,\mathrm{Var}` of the running
+    average of :math:`f(X_k)` for ``gamma_exp = 1``, and of :math:`\mathrm{Var}(f^T x_n)/\gamma_n` for a < 1, for one
+    :math:`\alpha` (a float) or several (an array). One dense eigendecomposition of :math:`P` serves all of them:
+    cubic time and quadratic memory in the number of nodes (minutes for 7,000 nodes).
     """
     f = _check_f(G, np.asarray(f if isinstance(f, list | tuple) else to_numpy(f), dtype=np.float64), np)
     lam, u = _base_spectrum(G, base, target, weighted)
     proj = (f @ u) ** 2
     alphas = check_alpha(repel_alpha, "a number >= 0 or an array of such numbers")
-    out = np.array([float(np.sum(proj * _coefficients(lam, a))) for a in alphas.ravel()]).reshape(alphas.shape)
+    a = check_exponent("gamma_exp", gamma_exp)
+    out = np.array([float(np.sum(proj * _coefficients(lam, al, a))) for al in alphas.ravel()]).reshape(alphas.shape)
     return float(out) if out.ndim == 0 else out

@@ -338,7 +338,7 @@ def _base_spectrum(G: Graph, base: Base, target: Any, weighted: bool | None) -> 
 
 
 def _coefficients(lam: np.ndarray, repel_alpha: float, gamma_exp: float) -> np.ndarray:
-    """The weights of :math:`u_i u_i^T` in :math:`V(\alpha)`: the shift is 1 for ``gamma_exp = 1``, 2 below."""
+    r"""The weights of :math:`u_i u_i^T` in :math:`V(\alpha)`: the shift is 1 for ``gamma_exp = 1``, 2 below."""
     shift = 1.0 if gamma_exp == 1.0 else 2.0
     return (1 + lam) / ((1 - lam) * (2 * repel_alpha * (1 + lam) + shift))
 

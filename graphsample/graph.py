@@ -54,11 +54,11 @@ class Graph:
                                        f"got shape {tuple(self.indptr.shape)}")
         if self.weights is not None and self.weights.shape != self.indices.shape:
             raise GraphValidationError(f"weights has {self.weights.shape[0]} entries for {self.indices.shape[0]} arcs")
-        if self.node_ids is not None and len(self.node_ids) != self.n_nodes:
-            raise GraphValidationError(f"node_ids has {len(self.node_ids)} labels for {self.n_nodes} nodes")
-        problem = None if self.node_ids is None else label_problem(np.asarray(self.node_ids))
-        if problem:
-            raise GraphValidationError(problem)
+        if self.node_ids is not None:
+            _check_label_count(self.node_ids, self.n_nodes)
+            problem = label_problem(np.asarray(self.node_ids))
+            if problem:
+                raise GraphValidationError(problem)
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -304,10 +304,15 @@ def with_distinct_labels(G: Graph, labels: np.ndarray | None) -> Graph:
     """``G``, just built without labels and not yet handed out, labelled with ``labels``: labels distinct by
     construction (a graph's own labels, those the edge-list reader collects), so that Graph's O(n log n) check
     of distinct labels is not paid again."""
-    if labels is not None and len(labels) != G.n_nodes:
-        raise GraphValidationError(f"node_ids has {len(labels)} labels for {G.n_nodes} nodes")
+    if labels is not None:
+        _check_label_count(labels, G.n_nodes)
     object.__setattr__(G, "node_ids", labels)  # frozen: this is its constructor's last step
     return G
+
+
+def _check_label_count(labels: Any, n: int) -> None:
+    if len(labels) != n:
+        raise GraphValidationError(f"node_ids has {len(labels)} labels for {n} nodes")
 
 
 def _integral_labels(labels: np.ndarray) -> np.ndarray:

@@ -401,8 +401,7 @@ def lewis_weights(A: Any, p: float, *, tol: float = 1e-12, max_iter: int | None 
         raise ValueError(f"unknown leverage {leverage!r}; choose 'exact' or 'approx'")
     key = seed_key(seed) if leverage == "approx" else None
     tol = max(float(tol), 64.0 * float(xp.finfo(_like(A).dtype).eps))  # float32 cannot reach 1e-12
-    if max_iter is None:
-        max_iter = lewis_iteration_budget(p, tol)
+    max_iter = lewis_iteration_budget(p, tol) if max_iter is None else max_iter
     n, d = A.shape
     w = _ones_rows(A, xp) * (d / n)
     e = 0.5 - 1.0 / p

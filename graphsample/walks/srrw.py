@@ -170,11 +170,12 @@ def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, 
     check_connected(G, weighted)
     logp, logp_self = base_chain(G, base, mu, weighted)
     gamma_exp = check_exponent("gamma_exp", gamma_exp)
-    alpha = check_alpha(repel_alpha, f"a number >= 0 or an array of {n_steps} such numbers (one per step)")
+    what = f"a number >= 0 or an array of {n_steps} such numbers (one per step)"
+    alpha = check_alpha(repel_alpha, what)
     if alpha.ndim == 0:
         alpha = np.full(n_steps, float(alpha))
     if alpha.shape != (n_steps,):
-        raise ValueError(f"repel_alpha must be a number >= 0 or an array of {n_steps} such numbers (one per step)")
+        raise ValueError(f"repel_alpha must be {what}")
     steps = np.arange(1, n_steps + 1, dtype=np.float64)
     log_gamma = -gamma_exp * np.log(steps + 1.0)
     log_keep = np.log1p(-np.exp(log_gamma))

@@ -50,10 +50,25 @@ def is_integer(x: object) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_)
 
 
-def check_positive(name: str, value: object) -> None:
-    """Raise a ValueError naming the parameter unless ``value`` is a positive integer (a bool is not one)."""
-    if not (is_integer(value) and value >= 1):
-        raise ValueError(f"{name} must be a positive integer, got {_shown(value)}")
+def check_integer(name: str, value: object, low: int = 0, high: int | None = None) -> int:
+    """``value`` as an int when it is an integer (Python or NumPy, not a bool nor ``3.0``) in ``[low, high]``
+    (``high`` None: no upper end); otherwise a ValueError naming the parameter and the range it must be in: the one
+    check of every count or size parameter, as :func:`check_number` is of every real one."""
+    if not (is_integer(value) and low <= value and (high is None or value <= high)):
+        raise ValueError(f"{name} must be {_integer_range_text(low, high)}, got {_shown(value)}")
+    return int(value)
+
+
+def check_positive(name: str, value: object) -> int:
+    """``value`` as an int when it is a positive integer; otherwise a ValueError naming the parameter."""
+    return check_integer(name, value, 1)
+
+
+def _integer_range_text(low: int, high: int | None) -> str:
+    """``a positive integer``, ``a non-negative integer``, ``an integer >= 2``, ``an integer in [1, 40]``."""
+    if high is not None:
+        return f"an integer in [{low}, {high}]"
+    return {1: "a positive integer", 0: "a non-negative integer"}.get(low, f"an integer >= {low}")
 
 
 def check_number(name: str, value: object, low: float = -math.inf, high: float = math.inf, *,

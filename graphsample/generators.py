@@ -17,7 +17,7 @@ from numba import prange
 
 from . import _random
 from ._random import SeedLike
-from .errors import is_integer, is_real
+from .errors import check_integer, check_positive, is_real
 from .graph import Graph, from_edges
 
 
@@ -49,10 +49,8 @@ def rmat(scale: int, edge_factor: int = 16, *, a: float = 0.57, b: float = 0.19,
     graph is simple and has somewhat fewer arcs than generated; ``G.meta["input_arcs"]`` holds the
     generated count.
     """
-    if not (is_integer(scale) and 1 <= scale <= 40):
-        raise ValueError(f"scale must be an integer in 1..40, got {scale!r}")
-    if not (is_integer(edge_factor) and edge_factor >= 1):
-        raise ValueError(f"edge_factor must be an integer >= 1, got {edge_factor!r}")
+    check_integer("scale", scale, 1, 40)
+    check_positive("edge_factor", edge_factor)
     if not (all(is_real(x) for x in (a, b, c)) and a >= 0 and b >= 0 and c >= 0 and a + b + c <= 1):  # and not NaN
         raise ValueError(f"R-MAT probabilities must be numbers >= 0 with a + b + c <= 1, got a={a!r}, b={b!r}, c={c!r}")
     scale, edge_factor = int(scale), int(edge_factor)

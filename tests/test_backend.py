@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graphsample import _ops
 from graphsample._backend import (backend_of, check_current_device, device_of, numba_cuda, optional_import, to_backend,
@@ -47,6 +49,24 @@ def test_topk(to_b):
     assert np.allclose(to_numpy(v), [[0.9, 0.7], [3.0, 2.0]])
     v, i = _ops.topk(to_b(X), 10)
     assert to_numpy(i).tolist() == [[1, 3, 2, 0], [0, 2, 1, 3]]
+
+
+def test_topk_breaks_ties_by_lower_column(to_b):
+    X = np.array([[1.0, 3.0, 3.0, 1.0, 3.0, 1.0], [2.0, 2.0, 2.0, 2.0, 2.0, 2.0], [0.0, 5.0, 1.0, 1.0, 5.0, 1.0]])
+    v, i = _ops.topk(to_b(X), 4)
+    assert to_numpy(i).tolist() == [[1, 2, 4, 0], [0, 1, 2, 3], [1, 4, 2, 3]]
+    assert to_numpy(v).tolist() == [[3.0, 3.0, 3.0, 1.0], [2.0] * 4, [5.0, 5.0, 1.0, 1.0]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 9), st.integers(1, 12), st.integers(0, 2**32 - 1))
+def test_topk_equals_a_stable_sort(n, m, k, seed):
+    """Whatever the ties (values drawn from three levels), the top k are the first k of a stable decreasing sort."""
+    X = np.random.default_rng(seed).integers(0, 3, size=(n, m)).astype(np.float64)
+    v, i = _ops.topk(X, k)
+    order = np.argsort(-X, axis=1, kind="stable")[:, :k]
+    assert np.array_equal(i, order)
+    assert np.array_equal(v, np.take_along_axis(X, order, 1))
 
 
 def test_conversions(backend):

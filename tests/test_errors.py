@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graphsample.errors import check_iterations, check_number, check_positive
+from graphsample.errors import check_integer, check_iterations, check_number, check_positive
 
 
 @pytest.mark.parametrize("args, kwargs, message", [
@@ -67,3 +67,30 @@ def test_counts_and_stopping_rules():
         check_iterations(0, 1e-6)
     with pytest.raises(ValueError, match="tol must be a finite number >= 0, got -1e-06"):
         check_iterations(10, -1e-6)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("n_swaps", -1), "n_swaps must be a non-negative integer, got -1"),
+    (("length", 2.0), "length must be a non-negative integer, got 2.0"),
+    (("hub_degree", 1, 2), "hub_degree must be an integer >= 2, got 1"),
+    (("scale", 41, 1, 40), "scale must be an integer in [1, 40], got 41"),
+    (("k", np.int32(0), 1, 5), "k must be an integer in [1, 5], got 0"),
+    (("k", False, 0), "k must be a non-negative integer, got False"),
+    (("k", "2", 1, 5), "k must be an integer in [1, 5], got '2'"),
+])
+def test_check_integer_names_the_parameter_and_its_range(args, message):
+    with pytest.raises(ValueError) as info:
+        check_integer(*args)
+    assert str(info.value) == message
+
+
+@given(st.integers(-50, 50), st.integers(-10, 10), st.one_of(st.none(), st.integers(-10, 30)))
+def test_check_integer_accepts_exactly_the_range(value, low, high):
+    inside = low <= value and (high is None or value <= high)
+    for v in (value, np.int64(value)):
+        try:
+            got = check_integer("v", v, low, high)
+        except ValueError as e:
+            assert not inside and str(e).startswith("v must be ")
+        else:
+            assert inside and type(got) is int and got == value

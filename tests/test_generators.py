@@ -29,11 +29,11 @@ def test_rmat_quadrant_probabilities():
                                              ({"scale": 4, "a": 0.9, "b": 0.2}, "probabilities"),
                                              # a float or a bool count used to reach Numba (TypingError), a bare
                                              # shift, a comparison with a string, or count as 1
-                                             ({"scale": 4.0}, "scale must be an integer in 1..40, got 4.0"),
-                                             ({"scale": True}, "scale must be an integer in 1..40, got True"),
+                                             ({"scale": 4.0}, r"scale must be an integer in \[1, 40\], got 4.0"),
+                                             ({"scale": True}, r"scale must be an integer in \[1, 40\], got True"),
                                              ({"scale": "4"}, "scale must be an integer"),
-                                             ({"scale": 4, "edge_factor": 2.5}, "edge_factor must be an integer >= 1"),
-                                             ({"scale": 4, "edge_factor": float("nan")}, "edge_factor must be an integer"),
+                                             ({"scale": 4, "edge_factor": 2.5}, "edge_factor must be a positive integer, got 2.5"),
+                                             ({"scale": 4, "edge_factor": float("nan")}, "edge_factor must be a positive integer, got nan"),
                                              ({"scale": 4, "a": "0.5"}, "probabilities must be numbers"),
                                              ({"scale": 4, "c": None}, "probabilities must be numbers")])
 def test_rmat_bad_parameters(kwargs, message):

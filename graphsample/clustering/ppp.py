@@ -59,7 +59,7 @@ import numpy as np
 
 from .._backend import arg_backend, asarray_like, backend_of, device_kwargs, namespace, native, to_numpy
 from .._random import SeedLike
-from ..errors import check_iterations, check_number, check_positive, is_integer
+from ..errors import check_integer, check_iterations, check_number, check_positive, is_integer
 from ..selection.knn import _check_matrix, _check_restarts, _lloyd, _same_partition, kmeans_partitive
 
 MODES = ("flat", "divisive")
@@ -299,8 +299,7 @@ class PPP:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         _check_covariance(covariance)
-        if not is_integer(k_max) or k_max < 2:
-            raise ValueError(f"k_max must be an integer >= 2, got {k_max!r}")
+        check_integer("k_max", k_max, 2)
         check_number("p_min", p_min, 0.0, 1.0, low_open=True)
         check_number("agreement_tol", agreement_tol, 0.0)
         check_number("agreement_threshold", agreement_threshold)

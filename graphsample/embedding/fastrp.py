@@ -46,7 +46,7 @@ import numpy as np
 from .. import _ops
 from .._backend import backend_of, device_kwargs, device_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphValidationError, GraphsampleError, check_number, check_positive, is_integer
+from ..errors import GraphValidationError, GraphsampleError, check_integer, check_number, check_positive
 from ..graph import Graph, check_graph
 
 Preset = Literal["paper", "gds"]
@@ -97,8 +97,7 @@ def sparse_projection(key: Any, n_rows: int, columns: range, s: float, like: Any
     Work and memory are :math:`O(\mathrm{nnz})`. Arrays are created on ``like``'s backend and device.
     """
     check_number("s", s, 1.0)
-    if not (is_integer(n_rows) and n_rows >= 0):
-        raise ValueError(f"n_rows must be an integer >= 0, got {n_rows!r}")
+    check_integer("n_rows", n_rows)
     xp = namespace(like)
     b = len(columns)
     streams = _ops.arange_like(b, like) + (columns.start + stream_offset)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import _ops
 from .._backend import device_kwargs, host_view, is_gpu, namespace
-from ..errors import is_integer
+from ..errors import check_integer
 from ..graph import Graph
 from ..walks.alias import alias_draw, build_alias_totals
 
@@ -52,8 +52,7 @@ def build_sampler(G: Graph, weight: bool = True, hub_degree: int = 1024) -> Samp
     """The :class:`Sampler` of ``G``, on ``G``'s device: host arrays for a CPU graph, and for a GPU graph
     (CuPy or torch-CUDA) arrays built on the GPU, with the same values. ``hub_degree`` bounds every alias
     table's size. On a GPU, unweighted samplers get one-element tables (never read) instead of empty ones."""
-    if not (is_integer(hub_degree) and hub_degree >= 2):
-        raise ValueError(f"hub_degree must be an integer >= 2, got {hub_degree!r}")
+    check_integer("hub_degree", hub_degree, 2)
     indptr, indices = _contiguous(G.indptr, "int64"), _contiguous(G.indices, "int64")
     if not (weight and G.is_weighted):
         if is_gpu(indptr):  # one-element tables, never read: no empty array reaches the kernel

@@ -36,7 +36,7 @@ import numpy as np
 
 from .. import _ops
 from .._backend import arg_backend, asarray_like, device_kwargs, to_numpy
-from ..errors import check_number, check_positive, is_integer
+from ..errors import check_number, check_positive
 from ..graph import Graph
 from ._scc_solve import solve as scc_solve
 from ._transition import check_common, host_transition, is_host, out_weight, source_ids
@@ -236,10 +236,9 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
     """
     check_common(G, damping, dangling)
     _check_solver(tol, max_iter, method)
-    if top_k is not None and not (is_integer(top_k) and top_k >= 1):
-        raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
-    if not (is_integer(memory_budget) and memory_budget > 0):
-        raise ValueError(f"memory_budget must be a positive number of bytes, got {memory_budget!r}")
+    if top_k is not None:
+        check_positive("top_k", top_k)
+    check_positive("memory_budget", memory_budget)
     src = source_ids(G, sources)
     method = _resolve_method(G, method)
     n = G.n_nodes

@@ -43,7 +43,7 @@ from numba import prange
 from .. import _random
 from .._backend import backend_of, is_gpu, namespace, to_backend
 from .._random import SeedLike
-from ..errors import GraphsampleError, check_number, check_positive, is_integer
+from ..errors import GraphsampleError, check_integer, check_number, check_positive
 from ..graph import Graph
 from ._sampler import DANGLING_CODE, Sampler, build_sampler, next_node
 from ._transition import check_common, source_ids
@@ -190,12 +190,11 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
         if None in (eps_rel, delta, threshold):
             raise ValueError("give omega (walks per source) or all of eps_rel, delta and threshold")
         omega = walks_for_accuracy(eps_rel, delta, threshold)
-    if not (is_integer(omega) and omega >= 1):
-        raise ValueError(f"omega (walks per source) must be a positive integer, got {omega!r}")
+    check_positive("omega (walks per source)", omega)
     if int(omega) * G.n_nodes >= 2**63:  # walk ids u * omega + j are 64-bit
         raise ValueError(f"omega = {omega} walks per source times {G.n_nodes} sources does not fit in 64-bit walk ids")
-    if top_k is not None and not (is_integer(top_k) and top_k >= 1):
-        raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
+    if top_k is not None:
+        check_positive("top_k", top_k)
     if min_value is not None:
         check_number("min_value", min_value, 0.0, 1.0, low_open=True)
     return int(omega)
@@ -203,8 +202,7 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
 
 def check_segments(segment_degree: Any, segment_length: Any) -> None:
     """Raise a ValueError unless the short-walk segment options are usable (a segment makes >= 1 move)."""
-    if not (is_integer(segment_degree) and segment_degree >= 0):
-        raise ValueError(f"segment_degree must be a non-negative integer (0: no segments), got {segment_degree!r}")
+    check_integer("segment_degree", segment_degree)
     check_positive("segment_length", segment_length)
 
 

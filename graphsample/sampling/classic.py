@@ -42,7 +42,7 @@ from .. import _ops
 
 from .._backend import device_kwargs, host_view, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, check_number, check_positive, is_integer, is_real
+from ..errors import GraphsampleError, check_integer, check_number, check_positive, is_real
 from ..graph import Graph, _from_sorted_pairs, check_graph, from_edges, with_distinct_labels
 from . import _kernels
 
@@ -436,8 +436,7 @@ def snowball(G: Graph, fraction: float, *, seed: SeedLike = None, max_neighbors:
     """Snowball / BFS sampling on the undirected view; ``max_neighbors > 0`` keeps at most that many new
     neighbours per node (drawn uniformly)."""
     k = _budget(G, fraction)
-    if not is_integer(max_neighbors) or max_neighbors < 0:
-        raise ValueError(f"max_neighbors must be a non-negative integer, got {max_neighbors!r}")
+    check_integer("max_neighbors", max_neighbors)
     H = G.to_undirected()
     indptr, indices = _host_graph(H, "snowball sampling")
     order = _kernels.snowball(indptr, indices, k, int(max_neighbors), seed_key(seed))

@@ -58,7 +58,7 @@ import numpy as np
 
 from .._backend import device_kwargs, is_gpu, move_like, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphsampleError, check_number, is_integer
+from ..errors import GraphsampleError, check_integer, check_number
 from ..graph import Graph, check_graph, from_edges
 from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
@@ -431,8 +431,7 @@ def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: 
         raise ValueError(f"rounding must be one of {', '.join(ROUNDINGS)}; got {rounding!r}")
     if on_infeasible not in ("raise", "clip", "multigraph"):
         raise ValueError(f"on_infeasible must be 'raise', 'clip' or 'multigraph', not {on_infeasible!r}")
-    if not is_integer(n_swaps) or n_swaps < 0:
-        raise ValueError(f"n_swaps must be a non-negative integer, got {n_swaps!r}")
+    check_integer("n_swaps", n_swaps)
 
 
 def _without_loops(G: Graph) -> Graph:

@@ -4,14 +4,17 @@ Chain rule for a projection DPP of rank :math:`r` with kernel :math:`K = UU^\top
 item :math:`i_{t+1}` is drawn with probability :math:`d_i / (r - t)`, where :math:`d_i` is the squared
 distance of the feature row :math:`U_i` to the span of the rows already chosen. We keep an orthonormal
 basis :math:`q_1..q_t` of that span *in feature space* (modified Gram--Schmidt, run twice) and update
-:math:`d_i \leftarrow d_i - (U_i \cdot q_t)^2`: one streaming pass over :math:`U` per step, O(N r) per
-step, O(N r^2) per sample, no eigendecomposition. Negative residuals from rounding are clipped to 0 and
-chosen items are pinned to 0 so they are never drawn twice.
+:math:`d_i \leftarrow d_i - \sum_s (U_i \cdot q_s)^2` *lazily*: the stored residuals :math:`D_i \ge d_i`
+are refreshed by one pass over :math:`U` each time the remaining rank halves, and in between an item drawn
+from :math:`D` is accepted with probability :math:`d_i / D_i`, :math:`d_i` computed exactly from the
+:math:`q_s` added since the refresh (exact rejection sampling; see :func:`projection_batch`). O(N r^2) per
+sample, ``log2 r`` passes over :math:`U`, no eigendecomposition. Negative residuals from rounding are clipped
+to 0 and chosen items are pinned to 0 so they are never drawn twice.
 
-The draw of step ``t`` of sample ``b`` uses the uniform number ``random_uniform(stream_key(key, b), t)``
-and the inverse-CDF rule "first item whose running sum of ``d`` exceeds ``u * sum(d)``", which the
-array (CuPy / torch) implementation in :mod:`graphsample.selection.dpp` reproduces: the same seed gives
-the same index sets on every backend and for any thread count.
+Proposal ``c`` of sample ``b`` uses the uniforms ``random_uniform(stream_key(key, b), 2c)`` (the item, by the
+inverse-CDF rule "first item whose running sum of ``D`` exceeds ``u * sum(D)``") and ``2c + 1`` (the
+acceptance), which the array (CuPy / torch) implementation in :mod:`graphsample.selection.dpp` reproduces:
+the same seed gives the same index sets on every backend and for any thread count.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .._random import random_uniform, stream_key
 
 _FAST = {"reassoc", "contract"}
 _BLAS_MIN = 1 << 22  # multiply-adds from which a refresh product goes to BLAS
+MAX_TRIES = 1 << 16  # proposals of one step before the lazy chain rule gives up (see projection_batch)
 
 
 @numba.njit(inline="always")
@@ -146,7 +150,12 @@ def _projection_block(U, norms, key, stream0, out, row0, nb, chunk):
         for b in range(nb):
             skey = stream_key(key, np.uint64(stream0 + row0 + b))
             total = cum[b, n - 1]
+            tries = 0
             while True:
+                tries += 1
+                if tries > MAX_TRIES:  # out[., 0] = -1 tells the caller (projection_batch's docstring)
+                    out[row0 + b, 0] = -1
+                    return
                 u1 = random_uniform(skey, counter[b])
                 u2 = random_uniform(skey, counter[b] + 1)
                 counter[b] += 2
@@ -169,6 +178,9 @@ def projection_batch(U, norms, key, stream0, out, block, chunk):
     when the remaining rank has halved, ``2 (r - t) < r - t0``) and are accepted with probability
     ``d_j / D_j``, ``d_j`` computed exactly in O(r (t - t0)). This is exact rejection sampling of
     ``d_j / (r - t)``, with at most 2 proposals per step on average and ``log2 r`` passes over U in all.
+    A proposal is accepted with probability ``(r - t) / (r - t0) >= 1/2`` when U has orthonormal columns, so
+    ``MAX_TRIES`` rejections in a row (probability below ``2**-MAX_TRIES``) mean residuals that no orthonormal
+    U gives: the block stops and marks the sample with ``out[b, 0] = -1``, which the caller turns into an error.
     Proposal ``c`` of a sample uses the uniforms at counters ``2c`` (item) and ``2c + 1`` (acceptance).
     Samples run in lockstep blocks of ``block`` (one pass over U serves the block); blocks in parallel.
     """

@@ -40,7 +40,7 @@ import numpy as np
 
 from .._backend import arg_backend, device_kwargs, host_view, is_gpu, move_like, namespace, to_backend
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import check_positive, is_integer
+from ..errors import check_positive
 from . import _dpp_cpu
 
 #: stream offset of the spectral (eigenvector) draws; chain-rule draws of sample b use stream b
@@ -84,11 +84,8 @@ def _check_orthonormal(U: Any) -> None:
 
 
 def _check_count(n_samples: int | None) -> int:
-    if n_samples is None:
-        return 1
-    if not is_integer(n_samples) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer or None, got {n_samples!r}")
-    return int(n_samples)
+    """The number of samples to draw: 1 for None (one sample, returned bare), else a positive integer."""
+    return 1 if n_samples is None else check_positive("n_samples", n_samples)
 
 
 def numerical_rank(s: Any, shape: tuple[int, ...]) -> int:
@@ -172,6 +169,8 @@ def _projection_features(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
         _dpp_cpu.projection_one(Uh, norms, key, stream0, out, _CHUNK)
     else:
         _dpp_cpu.projection_batch(Uh, norms, key, stream0, out, min(_BLOCK, -(-B // 2)), _CHUNK)
+    if B and out[:, 0].min() < 0:
+        raise _breakdown()
     return move_like(out, U)
 
 
@@ -209,7 +208,11 @@ def _projection_xp_chunk(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
         total = cum[:, N - 1]
         pending = xp.ones(B, dtype=xp.bool, **dev)
         pick = xp.zeros(B, dtype=xp.int64, **dev)
+        tries = 0
         while bool(xp.any(pending)):
+            tries += 1
+            if tries > _dpp_cpu.MAX_TRIES:
+                raise _breakdown()
             u1 = uniform_array(key, streams, counter)
             u2 = uniform_array(key, streams, counter + 1)
             counter = xp.where(pending, counter + 2, counter)
@@ -230,6 +233,13 @@ def _projection_xp_chunk(U: Any, B: int, key: np.uint64, stream0: int) -> Any:
                 v = v - (xp.permute_dims(Qt, (0, 2, 1)) @ (Qt @ v[:, :, None]))[:, :, 0]
         Q[:, t, :] = v / xp.linalg.vector_norm(v, axis=1)[:, None]
     return out
+
+
+def _breakdown() -> RuntimeError:
+    """The error of a chain rule whose proposals are all rejected: see :func:`._dpp_cpu.projection_batch`."""
+    return RuntimeError(f"the projection DPP sampler rejected {_dpp_cpu.MAX_TRIES} proposals in a row, which "
+                        "orthonormal columns make impossible: the residuals of U have broken down (rank-deficient "
+                        "or non-finite U?)")
 
 
 def _refresh_xp(U: Any, W: Any, D: Any, chosen: Any) -> Any:

@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._backend import arg_backend, backend_of, device_kwargs, device_of, namespace, native, to_numpy
-from .._ops import arange_like
+from .._ops import arange_like, topk
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
-from ..errors import check_iterations, check_number, check_positive, is_integer
+from ..errors import check_integer, check_iterations, check_number, check_positive, is_integer
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -85,36 +85,6 @@ def _scores(Q: Any, X: Any, metric: str, x_sq: Any | None) -> Any:
     return S
 
 
-def _topk_rows(S: Any, k: int) -> tuple[Any, Any]:
-    """Per-row top-``k`` of ``S`` (largest first, ties to the lower column): equals a stable full sort."""
-    b = backend_of(S)
-    m = S.shape[1]
-    if b == "torch":
-        torch = native("torch")
-        t = torch.topk(S, k, dim=1).values[:, k - 1:k]
-        gt = S > t
-        eq = S == t
-        need = k - gt.sum(1, keepdim=True)
-        take = gt | (eq & (torch.cumsum(eq.to(torch.int64), 1) <= need))
-        cols = torch.nonzero(take)[:, 1].reshape(S.shape[0], k)
-        vals = torch.gather(S, 1, cols)
-        order = torch.sort(-vals, dim=1, stable=True).indices
-        return torch.gather(vals, 1, order), torch.gather(cols, 1, order)
-    xp = native(b)
-    if k < m:
-        t = -xp.partition(-S, k - 1, axis=1)[:, k - 1:k]
-    else:
-        t = S.min(1, keepdims=True)
-    gt = S > t
-    eq = S == t
-    need = k - gt.sum(1, keepdims=True)
-    take = gt | (eq & (xp.cumsum(eq, 1) <= need))
-    cols = xp.nonzero(take)[1].reshape(S.shape[0], k)
-    vals = xp.take_along_axis(S, cols, 1)
-    order = xp.argsort(-vals, axis=1, kind="stable") if b == "numpy" else xp.argsort(-vals, axis=1)
-    return xp.take_along_axis(vals, order, 1), xp.take_along_axis(cols, order, 1)
-
-
 def _block_rows(n: int, m: int, budget: int = 1 << 24) -> int:
     return max(1, min(n, budget // max(m, 1)))
 
@@ -131,7 +101,7 @@ def _exact_knn(Q: Any, X: Any, k: int, metric: str, exclude_self: bool, block: i
         if exclude_self:
             r = arange_like(S.shape[0], S)
             S[r, r + start] = -math.inf
-        v, i = _topk_rows(S, min(kk, m))
+        v, i = topk(S, kk)
         out_v.append(v[:, :k])
         out_i.append(i[:, :k])
     cat = xp.cat if backend_of(Q) == "torch" else xp.concatenate
@@ -379,8 +349,7 @@ def kmeans(X: Any, k: int, n_init: int = 3, max_iter: int = 300, tol: float = 1e
     """
     X = _check_matrix(X)
     n = X.shape[0]
-    if not is_integer(k) or not 1 <= k <= n:
-        raise ValueError(f"k must be an integer in [1, {n}], got {k!r}")
+    check_integer("k", k, 1, n)
     check_positive("n_init", n_init)
     check_iterations(max_iter, tol)
     check_positive("max_points_per_centroid", max_points_per_centroid)

@@ -40,7 +40,7 @@ import numba
 import numpy as np
 
 from .._random import SeedLike, check_seed
-from ..errors import check_number, is_integer
+from ..errors import check_integer, check_number, check_positive
 from ._dpp_cpu import new_direction
 from .bases import Basis
 
@@ -64,23 +64,16 @@ def optimal_weights(basis: Basis, x: Any) -> np.ndarray:
 
 
 def _check_design(basis: Basis, n: int, what: str) -> int:
-    n = _check_n(n)
+    n = check_positive("n", n)
     if n < basis.m:
         raise ValueError(f"{what} n >= m = {basis.m}, got n = {n}")
     return n
 
 
-def _check_n(n: int, name: str = "n", least: int = 1) -> int:
-    if not is_integer(n) or n < least:
-        kind = "positive" if least == 1 else "non-negative"
-        raise ValueError(f"{name} must be a {kind} integer, got {n!r}")
-    return int(n)
-
-
 def sample_optimal(basis: Basis, n: int, *, seed: SeedLike = None) -> np.ndarray:
     r"""n i.i.d. points from :math:`\rho_m\,d\mu = \frac1m \sum_j \varphi_j^2\,d\mu` (exact mixture over j)."""
     rng = check_seed(seed)
-    return basis.sample_component(rng.integers(0, basis.m, _check_n(n, least=0)), rng)
+    return basis.sample_component(rng.integers(0, basis.m, check_integer("n", n)), rng)
 
 
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
@@ -167,7 +160,7 @@ def adaptive_dpp_points(basis: Basis, delta: float = 0.5, max_points: int | None
     adaptive variant of Nouy & Michel 2023). Returns the pooled points and weights.
     """
     check_number("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
-    limit = _check_n(max_points if max_points is not None else 100 * basis.m, "max_points")
+    limit = check_positive("max_points", max_points if max_points is not None else 100 * basis.m)
     rng = check_seed(seed)
     xs: list[np.ndarray] = []
     S = np.zeros((basis.m, basis.m))

@@ -48,8 +48,9 @@ import scipy.sparse as sp
 
 from .._backend import backend_of, native, to_backend, to_numpy
 from .._dask import check_client
+from .._ops import topk
 from .._random import SeedLike, check_seed, seed_key
-from ..errors import check_number, check_positive, is_integer, is_real
+from ..errors import check_integer, check_number, check_positive, is_integer, is_real
 from . import _mig_cpu
 from .knn import check_threshold, kmeans, knn_graph, normalize_rows
 
@@ -250,10 +251,8 @@ def labels_from_embeddings(embeddings: Any, n_clusters: int, soft_top_m: int = 1
     X = np.asarray(_host(embeddings), dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"embeddings must be a non-empty 2-D array, got shape {X.shape}")
-    if not (is_integer(n_clusters) and 1 <= n_clusters <= X.shape[0]):
-        raise ValueError(f"n_clusters must be in [1, {X.shape[0]}], got {n_clusters!r}")
-    if not (is_integer(soft_top_m) and 1 <= soft_top_m <= n_clusters):
-        raise ValueError(f"soft_top_m must be in [1, n_clusters], got {soft_top_m!r}")
+    check_integer("n_clusters", n_clusters, 1, X.shape[0])
+    check_integer("soft_top_m", soft_top_m, 1, n_clusters)
     from .knn import _faiss_available
 
     method = kmeans_method or ("faiss" if _faiss_available() and X.shape[0] > 50_000 else "lloyd")
@@ -264,9 +263,7 @@ def labels_from_embeddings(embeddings: Any, n_clusters: int, soft_top_m: int = 1
         V = sp.csr_matrix((np.ones(n), (np.arange(n), np.asarray(res.labels))), shape=(n, n_clusters))
         return _csr(V), C
     S = normalize_rows(X) @ normalize_rows(C).T
-    from .knn import _topk_rows
-
-    vals, cols = _topk_rows(S, soft_top_m)
+    vals, cols = topk(S, soft_top_m)
     vals = np.maximum(vals, 0.0)
     tot = vals.sum(1, keepdims=True)
     vals = np.where(tot > 0, vals / np.where(tot > 0, tot, 1), 1.0 / soft_top_m)

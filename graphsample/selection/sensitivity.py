@@ -43,7 +43,7 @@ import numpy as np
 from .._backend import arg_backend, backend_of, device_kwargs, device_of, host_view, namespace, to_numpy
 from .._ops import arange_like, scatter_add
 from .._random import SeedLike, random_uniform, seed_key, stream_key, uniform_array
-from ..errors import check_number, check_positive, is_integer, is_real
+from ..errors import check_integer, check_number, check_positive, is_integer, is_real
 from .regression import (_is_sparse, _scale_rows, check_matrix, check_p, lp_regression, matrix_namespace,
                          orthonormal_basis)
 
@@ -339,10 +339,10 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
     check_number("eps", eps, 0.0, 1.0, low_open=True)
     if sketch not in ("countsketch", "srht"):
         raise ValueError(f"unknown sketch {sketch!r}; choose 'countsketch' or 'srht'")
-    if sketch_size is not None and (not is_integer(sketch_size) or sketch_size < 1):
-        raise ValueError(f"sketch_size must be a positive number of rows, got {sketch_size}")
-    if jl_dim is not None and (not is_integer(jl_dim) or jl_dim < 0):
-        raise ValueError(f"jl_dim must be an integer >= 0, got {jl_dim}")
+    if sketch_size is not None:
+        check_positive("sketch_size", sketch_size)
+    if jl_dim is not None:
+        check_integer("jl_dim", jl_dim)
     return _approx_leverage(A, xp, eps, delta, sketch, sketch_size, jl_dim, seed_key(seed))
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from .._random import SeedLike, seed_key, uniform_array
 from .._backend import device_kwargs, namespace
-from ..errors import check_positive, is_integer
+from ..errors import check_integer, check_positive
 from .dpp import _check_count, _feature_spectrum, _k_dpp, _projection_features, as_matrix, unit_column_svd
 from .sensitivity import inverse_cdf, leverage_scores
 
@@ -82,8 +82,7 @@ def volume_sampling(X: Any, k: int, n_samples: int | None = None, *, seed: SeedL
     count = _check_count(n_samples)
     X = as_matrix(X, "X")
     N = X.shape[0]
-    if not is_integer(k) or not 1 <= k <= N:
-        raise ValueError(f"k must be an integer between 1 and the number of rows ({N}), got {k!r}")
+    check_integer("k", k, 1, N)
     svd = unit_column_svd(X)  # once: the basis below and, for k < d, the k-DPP's spectrum
     U = _basis(svd)
     d = U.shape[1]

@@ -38,7 +38,7 @@ import numpy as np
 
 from .._backend import arg_backend, asarray_like, backend_of, host_view, is_gpu, namespace, native
 from .._random import SeedLike, seed_key
-from ..errors import GraphValidationError, check_number, is_integer
+from ..errors import GraphValidationError, check_integer, check_number, is_integer
 from ..graph import Graph, check_graph
 from . import _cpu
 from ._step import F_ENV, F_INV_P, F_INV_Q, F_RESTART, I_ALIAS_MIN_DEG, I_DEAD_END_RESTART, I_MH, I_N2V, \
@@ -198,9 +198,7 @@ def random_walks(G: Graph, starts: Any, length: int, *, p: float = 1.0, q: float
     check_graph(G)
     if return_ not in ("paths", "ends", "counts"):
         raise ValueError(f"return_ must be 'paths', 'ends' or 'counts', not {return_!r}")
-    if not is_integer(length) or length < 0:
-        raise ValueError(f"length must be a non-negative integer, got {length!r}")
-    length = int(length)
+    length = check_integer("length", length)
     starts = check_starts(G, starts)
     weighted = _use_weights(G, weighted)
     params = _parameters(G, p=p, q=q, restart_prob=restart_prob, weighted=weighted,

@@ -281,7 +281,7 @@ def test_bad_arguments(kwargs, message):
 
 
 @pytest.mark.parametrize("n_rows, s, message", [
-    (-4, 3.0, "n_rows must be an integer >= 0, got -4"),  # was 'math domain error'
+    (-4, 3.0, "n_rows must be a non-negative integer, got -4"),  # was 'math domain error'
     (10, float("inf"), "s must be a finite number >= 1"),  # was 30 entries of value inf
     (10, float("nan"), "s must be a finite number >= 1"),  # was 'cannot convert float NaN to integer'
 ])

@@ -209,7 +209,7 @@ def test_bad_graph_and_sources():
     for H in (G, G.to("torch")) if importlib.util.find_spec("torch") else (G,):
         with pytest.raises(ValueError, match="top_k must be a positive integer, got True"):
             personalized_pagerank(H, [1], top_k=True)
-    with pytest.raises(ValueError, match="memory_budget must be a positive number of bytes, got True"):
+    with pytest.raises(ValueError, match="memory_budget must be a positive integer, got True"):
         personalized_pagerank(G, [1], memory_budget=True)
 
 

@@ -177,7 +177,7 @@ def test_wave_size_cost_model():
     ({"eps_rel": 2.0, "delta": 0.1, "threshold": 0.1}, "eps_rel"),
     ({"omega": 10, "damping": 1.5}, "damping"),
     ({"omega": True}, "omega .* must be a positive integer, got True"),  # was one walk per source
-    ({"omega": 10, "top_k": True}, "top_k must be a positive integer or None, got True"),
+    ({"omega": 10, "top_k": True}, "top_k must be a positive integer, got True"),
     ({"omega": 10**12}, r"omega = 1000000000000 walks per source need .* more than memory_budget"),  # SystemError
     ({"eps_rel": 1e-300, "delta": 0.1, "threshold": 0.1}, "walks per source, more than any run"),  # ZeroDivision
 ])

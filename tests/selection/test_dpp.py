@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy.stats import chisquare
 
 from graphsample._random import seed_key
+from graphsample.selection import _dpp_cpu
 from graphsample.selection._dpp_cpu import jacobi_left_svd
 from graphsample.selection.dpp import _projection_kernel_xp, _projection_xp, dpp, k_dpp, projection_dpp
 from tests.conftest import skip_unless_on_gpu
@@ -341,3 +342,17 @@ def test_k_dpp_law_is_scale_invariant(scale):
     law = {S: np.linalg.det(L[np.ix_(S, S)]) for S in combinations(range(7), 3)}
     Z = sum(law.values())
     assert_law(k_dpp(3, L=L * scale, n_samples=20_000, seed=9), {S: p / Z for S, p in law.items()}, 20_000)
+
+
+def test_a_broken_down_chain_rule_stops_with_an_error(monkeypatch):
+    """U of rank 1 with r = 2 columns (past the public orthonormality check, as a broken kernel would be): after
+    the first pick every proposal is rejected. Both the Numba kernels (one block, several blocks) and the array
+    code stop with an error instead of spinning; orthonormal U accepts each proposal with probability >= 1/2."""
+    dpp_module = importlib.import_module("graphsample.selection.dpp")
+    U = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 0.0]])
+    for B in (1, 5):
+        with pytest.raises(RuntimeError, match="rejected 65536 proposals in a row"):
+            dpp_module._projection_features(U, B, seed_key(1), 0)
+    monkeypatch.setattr(_dpp_cpu, "MAX_TRIES", 200)  # the array code reads it at run time
+    with pytest.raises(RuntimeError, match="rejected 200 proposals in a row"):
+        _projection_xp(U, 3, seed_key(1), 0)

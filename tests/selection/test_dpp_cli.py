@@ -39,7 +39,7 @@ def test_cli_errors_are_one_line(tmp_path):
     np.save(path, np.ones((5, 2)))
     r = run("dpp", tmp_path / "missing.npy")  # a bad file: one line, status 1
     assert r.exit_code == 1 and r.output.startswith("Error") and len(r.output.strip().splitlines()) == 1, r.output
-    for args, message in ((["volume", path, "-k", 9], "Invalid value for '-k': must be an integer between 1 and"),
+    for args, message in ((["volume", path, "-k", 9], "Invalid value for '-k': must be an integer in [1, 5], got 9"),
                           (["dpp", path, "-k", 3], "Invalid value for '-k': 3 exceeds the rank of L (1)"),
                           (["dpp", path, "-k", 1, "--projection"], "--projection and -k exclude each other")):
         r = run(*args)  # bad option values and contradictions: click's usage error, status 2

@@ -165,9 +165,9 @@ def test_sketch_and_jl_sizes():
     (dict(method="approx", eps=0.0), "eps must be a finite number > 0"),
     (dict(method="approx", delta=1.0), "delta must be a number in"),
     (dict(method="approx", sketch="gauss"), "unknown sketch"),
-    (dict(method="approx", sketch_size=0), "sketch_size must be"),
+    (dict(method="approx", sketch_size=0), "sketch_size must be a positive integer, got 0"),
     (dict(method="approx", jl_dim=-1), "jl_dim must be"),
-    (dict(method="approx", sketch_size=2.5), "sketch_size must be"),
+    (dict(method="approx", sketch_size=2.5), "sketch_size must be a positive integer, got 2.5"),
     (dict(method="approx", jl_dim=2.5), "jl_dim must be"),
     (dict(method="approx", eps="0.5"), "eps must be a finite number > 0, got '0.5'"),  # a bare comparison TypeError
     (dict(method="approx", delta=None), r"delta must be a number in \(0, 1\), got None"),

@@ -159,8 +159,8 @@ def test_leverage_sampling_never_draws_a_row_without_leverage(monkeypatch):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: volume_sampling(np.ones((4, 2)), 5), "between 1 and"),
-        (lambda: volume_sampling(np.ones((4, 2)), 0), "between 1 and"),
+        (lambda: volume_sampling(np.ones((4, 2)), 5), r"k must be an integer in \[1, 4\], got 5"),
+        (lambda: volume_sampling(np.ones((4, 2)), 0), r"k must be an integer in \[1, 4\], got 0"),
         (lambda: volume_sampling(np.zeros((4, 2)), 2), "zero"),
         (lambda: volume_sampling(np.full((4, 2), np.inf), 2), "NaN or infinite"),
         (lambda: volume_sampling(np.ones((4, 2)), 2, n_samples=-1), "n_samples"),

@@ -368,7 +368,7 @@ def line(G: Graph, dim: int = 128, **kwargs: Any) -> Any:
 def node2vec(G: Graph, dim: int = 128, *, p: float = 1.0, q: float = 1.0, **kwargs: Any) -> Any:
     r"""node2vec (Grover & Leskovec, KDD 2016) trained as GraphVite does: second-order walks where the next
     vertex ``x`` after ``t -> v`` has weight :math:`w_{vx}\,\alpha(t, x)`, :math:`\alpha = 1/p` if
-    ``x = t``, 1 if ``x`` is adjacent to ``t``, :math:`1/q` otherwise, drawn by rejection sampling.
+    ``x = t``, 1 if the arc ``x -> t`` exists, :math:`1/q` otherwise, drawn by rejection sampling.
     """
     return train(G, "node2vec", dim=dim, p=p, q=q, **kwargs)
 

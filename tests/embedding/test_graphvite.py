@@ -195,13 +195,16 @@ def test_augmented_pairs_within_s_steps():
 
 @pytest.mark.parametrize("directed, p, q", [(False, 0.5, 2.0), (False, 2.0, 4.0), (True, 0.5, 2.0)])
 def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed, p, q):
-    """After t=0 -> v=1 the next vertex x is 0 (return: 1/p), 2 (arc t -> x: 1), or 3 or 4 (no arc t -> x: 1/q).
+    """After t=0 -> v=1 the next vertex x is 0 (return: 1/p), 2 (edge t - x: 1), or 3 or 4 (no edge t - x: 1/q).
     With p, q > 1 every weight is <= 1 and the acceptance bound max(1/p, 1, 1/q) is 1. Directed, only the arc
-    t -> x counts: 3 -> 0 does not make 3 a neighbour of t, and 2 has no arc back to t."""
+    x -> t counts, as in GraphVite's edge-edge tables (GraphSolver::build_edge_edge) and node2vec's reference
+    code (has_edge(x, t)): 3 -> 0 makes 3 a neighbour of t (1), the arc 0 -> 2 does not make 2 one (1/q)."""
     if directed:
         G = from_edges([0, 1, 1, 1, 1, 0, 3], [1, 0, 2, 3, 4, 2, 0], n_nodes=5)
+        alpha = np.array([1 / p, 1 / q, 1.0, 1 / q])
     else:
         G = from_edges([0, 0, 1, 1, 1], [1, 2, 2, 3, 4], n_nodes=5, directed=False)
+        alpha = np.array([1 / p, 1.0, 1 / q, 1 / q])
     S = _sampler(G, method="node2vec", P=1, augmentation_step=2, walk_length=2, p=p, q=q)
     n_walks = 60000
     heads = np.empty(n_walks * 3, S.indices.dtype)
@@ -210,7 +213,6 @@ def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed
     t, v, x = heads[0::3], heads[2::3], tails[2::3]  # pairs (w0,w1), (w0,w2), (w1,w2)
     sel = (t == 0) & (v == 1)
     counts = np.bincount(x[sel], minlength=5)[[0, 2, 3, 4]]
-    alpha = np.array([1 / p, 1.0, 1 / q, 1 / q])
     assert stats.chisquare(counts, alpha / alpha.sum() * sel.sum()).pvalue > 1e-3
 
 

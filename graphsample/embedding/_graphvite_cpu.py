@@ -187,14 +187,14 @@ def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_
     out of ``total / batch_size``, decayed linearly to ``1e-4 * lr0``, and negatives drawn from the alias
     table ``nprob/nalias`` of the tail partition with counters ``2 (k K + n)``, ``2 (k K + n) + 1``.
     For each context ``c`` (the positive, label 1, weight 1; then each negative, label 0, weight
-    ``negative_weight / K``): ``g = w (sigmoid(x_u . y_c) - label)``, ``grad_u += g y_c`` (old ``y_c``),
+    ``negative_weight``): ``g = w (sigmoid(x_u . y_c) - label)``, ``grad_u += g y_c`` (old ``y_c``),
     ``y_c -= lr (g x_u + decay y_c)``; finally ``x_u -= lr (grad_u + decay x_u)``. Returns the summed loss.
     """
     d = V.shape[1]
     grad = np.empty(d, np.float32)
     x = np.empty(d, np.float32)
     n_batches = max(total / batch_size, 1.0)
-    wneg = np.float32(negative_weight / num_negative)
+    wneg = np.float32(negative_weight)
     decay = np.float32(weight_decay)
     loss = 0.0
     for k in range(heads.shape[0]):

@@ -5,7 +5,7 @@ Embedding", WWW 2019. One model serves the three methods: every vertex ``u`` has
 :math:`x_u` and a context embedding :math:`y_u` (both in :math:`\mathbb{R}^d`), and a positive pair
 ``(u, v)`` with negatives :math:`n_1..n_K` costs
 
-.. math::  \ell = -\log\sigma(x_u\cdot y_v) - \frac{w_-}{K}\sum_{k=1}^K \log\sigma(-x_u\cdot y_{n_k}),
+.. math::  \ell = -\log\sigma(x_u\cdot y_v) - w_-\sum_{k=1}^K \log\sigma(-x_u\cdot y_{n_k}),
 
 minimised by SGD (Hogwild inside a block) with weight decay :math:`\lambda` on every row touched. The
 methods differ only in how positive pairs are made (:func:`deepwalk`, :func:`line`, :func:`node2vec`).
@@ -337,7 +337,7 @@ _PARAMS_DOC = """
     num_epoch : training length in epochs of ``|E|`` positive samples.
     walk_length : steps per augmentation walk (40).
     augmentation_step : ``s``, the largest walk distance of a positive pair, or ``"auto"``.
-    num_negative : negatives ``K`` per positive pair (1); negative_weight : their total weight (5).
+    num_negative : negatives ``K`` per positive pair (1); negative_weight : the weight of each one (5).
     lr : initial learning rate (0.025), decayed linearly per batch to ``1e-4 * lr``.
     weight_decay : L2 decay on every updated row (0.005).
     batch_size : samples per learning-rate step; pool_size : positive samples per pool (double-buffered).

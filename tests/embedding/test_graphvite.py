@@ -74,6 +74,19 @@ def test_single_sample_by_hand():
     np.testing.assert_allclose(C[0], y, rtol=1e-5)
 
 
+def test_each_negative_weighs_negative_weight():
+    """negative_weight is the weight of every negative, as in GraphVite (not shared by the K negatives): zero
+    rows stay zero (every gradient and decay term is 0) and every logit is 0, so the loss of one sample is
+    (K w + 1) log 2. The NumPy reference test above checks the weighted steps with K = 3."""
+    V, C = np.zeros((1, 2), np.float32), np.zeros((2, 2), np.float32)
+    prob, alias = build_alias(np.array([0, 2]), np.ones(2))
+    for K in (1, 3):
+        loss = cpu.train_block(V, C, np.zeros(1, np.int32), np.ones(1, np.int32), prob, alias, np.uint64(1), K, 5.0,
+                               0.01, 0.1, 0, 1, 10**9, 10**9)
+        assert loss == pytest.approx((K * 5.0 + 1) * math.log(2))
+    assert not V.any() and not C.any()
+
+
 # ------------------------------------------------------------------------------- partitions, schedule
 @given(P=st.integers(1, 9), W=st.integers(1, 12))
 @settings(max_examples=60, deadline=None)

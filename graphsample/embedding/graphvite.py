@@ -12,7 +12,9 @@ methods differ only in how positive pairs are made (:func:`deepwalk`, :func:`lin
 
 **Online augmentation.** Walks of ``walk_length`` steps start on an arc drawn with probability
 proportional to its weight; each pair ``(walk[j], walk[j+k])``, :math:`1 \le k \le s`, is a positive
-sample, with ``augmentation_step="auto"`` giving :math:`s = \lfloor \ln 1600 / \ln(|E|/|V|) \rfloor`.
+sample, with ``augmentation_step="auto"`` giving :math:`s = \lfloor \ln 1600 / \ln(|E|/|V|) \rfloor`
+(clipped to ``1..walk_length``). With :math:`s = 1` the samples are the start arcs alone (no walk), as in
+GraphVite.
 DeepWalk keeps the walk order; LINE pseudo-shuffles each block (its ``o``-th pair goes to slot
 :math:`(o \bmod s)\cdot(c/s) + \lfloor o/s \rfloor`); node2vec walks second-order with return parameter
 ``p`` and in-out parameter ``q`` by rejection sampling (propose a weighted neighbour ``x`` of ``v``,
@@ -161,7 +163,9 @@ class Sampler:
         self.P, self.hyper, self.method = P, hyper, method
         self.key = key
         self.walk_key = subkey(key, _WALK_STREAM)
-        s, L = hyper.augmentation_step, hyper.walk_length
+        s = hyper.augmentation_step
+        #: steps generated per walk: with s = 1 every sample is a start arc (GraphVite samples arcs then)
+        self.walk_length = L = 1 if s == 1 else hyper.walk_length
         self.samples_per_walk = s * (L + 1) - s * (s + 1) // 2
         self.walks_per_pool = max(1, hyper.pool_size // self.samples_per_walk)
         self.total = int(math.ceil(hyper.num_epoch * G.n_edges))
@@ -176,7 +180,7 @@ class Sampler:
         second = self.method == "node2vec"
         _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
                               self.arc_alias, self.stop, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,
-                              h.walk_length, h.augmentation_step, 1.0 / h.p, 1.0 / h.q, second, heads, tails)
+                              self.walk_length, h.augmentation_step, 1.0 / h.p, 1.0 / h.q, second, heads, tails)
         out_h = np.empty(heads.shape[0], np.int32)
         out_t = np.empty_like(out_h)
         block_ptr = np.empty(self.P * self.P + 1, np.int64)

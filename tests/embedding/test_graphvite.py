@@ -185,6 +185,20 @@ def test_pairs_are_walk_pairs_and_start_arcs_follow_weights():
     assert stats.chisquare(counts, w / w.sum() * n_walks).pvalue > 1e-3
 
 
+def test_augmentation_step_1_samples_arcs_not_walks():
+    """With s = 1 GraphVite samples arcs by weight (GraphSolver::get_sample_function falls back to the plain
+    edge sampler): the pool's pairs follow the arc weights whatever walk_length is. Walking instead, the
+    heavy arc 3 -> 0 (weight 5 of 8) would only start walks that then circle 0 -> 1 -> 2 -> 0."""
+    G = from_edges([0, 1, 2, 3], [1, 2, 0, 0], np.array([1.0, 1.0, 1.0, 5.0]), n_nodes=4)
+    S = _sampler(G, augmentation_step=1, walk_length=10, P=1, pool_size=8000)
+    assert S.samples_per_walk == 1
+    heads, tails, _ = S.pool(0)
+    src = S.perm[heads]
+    assert np.all(S.perm[tails] == np.array([1, 2, 0, 0])[src])  # every pair is the out-arc of its head
+    counts = np.bincount(src, minlength=4)
+    assert stats.chisquare(counts, np.array([1, 1, 1, 5]) / 8 * len(heads)).pvalue > 1e-3
+
+
 def test_augmented_pairs_within_s_steps():
     G = _graph(2, n=40, m=100)
     S = _sampler(G, augmentation_step=3, walk_length=6)

@@ -24,8 +24,9 @@ accept with :math:`\alpha(t, x)/\max(1/p, 1, 1/q)`), which needs no per-edge ali
 degree, dealt zig-zag); a pool of samples is binned into ``P x P`` blocks (head partition, tail
 partition); each episode hands the workers blocks that share no head and no tail partition
 (orthogonal blocks: the diagonals :math:`\{(i, (i + r) \bmod P)\}`), so they update disjoint rows
-without locks; negatives, :math:`\propto \deg^{0.75}`, come from the worker's own tail partition. The
-sampler fills the next pool while the workers train on the current one (double buffering).
+without locks; negatives, :math:`\propto \deg^{0.75}` (weighted degree; out- plus in-arcs on a directed
+graph), come from the worker's own tail partition. The sampler fills the next pool while the workers train
+on the current one (double buffering).
 
 **Schedule.** ``num_epoch`` epochs of :math:`|E|` positive samples; the learning rate decays linearly
 per batch of ``batch_size`` samples from ``lr`` to ``1e-4 * lr``; vertex rows start

@@ -150,14 +150,17 @@ def test_auto_partitions_fit_small_graphs():
 
 
 # --------------------------------------------------------------------------------------- negatives
-@pytest.mark.parametrize("directed", [False, True])
-def test_negatives_follow_degree_power_075(directed):
-    """Negatives of a partition ~ degree^0.75 (chi-square); on a directed graph the degree counts out- and in-arcs."""
-    G = _graph(5, n=80, m=600, directed=directed)
+@pytest.mark.parametrize("directed, weighted", [(False, False), (True, False), (True, True)])
+def test_negatives_follow_degree_power_075(directed, weighted):
+    """Negatives of a partition ~ degree^0.75 (chi-square), the degree weighted; on a directed graph it counts
+    out- and in-arcs (GraphVite: out-arcs only, see docs/graphvite.md)."""
+    G = _graph(5, n=80, m=600, weighted=weighted, directed=directed)
     S = _sampler(G, P=2)
-    deg = np.diff(to_numpy(G.indptr)).astype(float)
+    indptr, indices = to_numpy(G.indptr), to_numpy(G.indices)
+    w = np.ones(len(indices)) if G.weights is None else to_numpy(G.weights)
+    deg = np.bincount(np.repeat(np.arange(G.n_nodes), np.diff(indptr)), weights=w, minlength=G.n_nodes)
     if directed:
-        deg += np.bincount(to_numpy(G.indices), minlength=G.n_nodes)
+        deg += np.bincount(indices, weights=w, minlength=G.n_nodes)
     j = 1
     lo, hi = S.part_ptr[j], S.part_ptr[j + 1]
     n_draws = 60000

@@ -33,7 +33,7 @@ def _options(f: Callable) -> Callable:
         click.option("--augmentation-step", default="auto", show_default=True, callback=_int_or_auto,
                      help="Largest walk distance of a positive pair, or 'auto'."),
         click.option("--negatives", type=int, default=1, show_default=True, help="Negative samples per pair."),
-        click.option("--negative-weight", type=float, default=5.0, show_default=True, help="Weight of negatives."),
+        click.option("--negative-weight", type=float, default=5.0, show_default=True, help="Weight of each negative."),
         click.option("--lr", type=float, default=0.025, show_default=True, help="Initial learning rate."),
         click.option("--weight-decay", type=float, default=0.005, show_default=True, help="L2 weight decay."),
         click.option("--partitions", default="auto", show_default=True, callback=_int_or_auto,

@@ -27,15 +27,16 @@ from ..walks.alias import alias_draw
 
 
 @numba.njit(inline="always")
-def _has_arc(indptr, indices, t, x):
-    lo, hi = indptr[t], indptr[t + 1]
+def _has_arc(indptr, indices, a, b):
+    """Whether the arc ``a -> b`` exists (binary search in ``a``'s sorted row)."""
+    lo, hi = indptr[a], indptr[a + 1]
     while lo < hi:
         mid = (lo + hi) >> 1
-        if indices[mid] < x:
+        if indices[mid] < b:
             lo = mid + 1
         else:
             hi = mid
-    return lo < indptr[t + 1] and indices[lo] == x
+    return lo < indptr[a + 1] and indices[lo] == b
 
 
 @numba.njit(inline="always")
@@ -52,6 +53,8 @@ def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias,
 
     Walks stop at the nodes marked in ``stop``: those whose out-arcs weigh 0 in all (none, or all of weight 0,
     where a weighted draw is undefined). A slot whose pair does not exist (its walk stopped) holds -1.
+    A second-order step after ``t -> v`` counts a proposal ``x`` as a neighbour of ``t`` when the arc ``x -> t``
+    exists (what GraphVite and node2vec's reference code test; the same as ``t -> x`` on undirected graphs).
     """
     m = arc_src.shape[0]
     L = walk_length
@@ -79,7 +82,7 @@ def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias,
                     c += 3
                     if x == t:
                         a = inv_p
-                    elif _has_arc(indptr, indices, t, x):
+                    elif _has_arc(indptr, indices, x, t):  # x is t's neighbour: the arc x -> t
                         a = 1.0
                     else:
                         a = inv_q
@@ -184,14 +187,14 @@ def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_
     out of ``total / batch_size``, decayed linearly to ``1e-4 * lr0``, and negatives drawn from the alias
     table ``nprob/nalias`` of the tail partition with counters ``2 (k K + n)``, ``2 (k K + n) + 1``.
     For each context ``c`` (the positive, label 1, weight 1; then each negative, label 0, weight
-    ``negative_weight / K``): ``g = w (sigmoid(x_u . y_c) - label)``, ``grad_u += g y_c`` (old ``y_c``),
+    ``negative_weight``): ``g = w (sigmoid(x_u . y_c) - label)``, ``grad_u += g y_c`` (old ``y_c``),
     ``y_c -= lr (g x_u + decay y_c)``; finally ``x_u -= lr (grad_u + decay x_u)``. Returns the summed loss.
     """
     d = V.shape[1]
     grad = np.empty(d, np.float32)
     x = np.empty(d, np.float32)
     n_batches = max(total / batch_size, 1.0)
-    wneg = np.float32(negative_weight / num_negative)
+    wneg = np.float32(negative_weight)
     decay = np.float32(weight_decay)
     loss = 0.0
     for k in range(heads.shape[0]):

@@ -5,14 +5,16 @@ Embedding", WWW 2019. One model serves the three methods: every vertex ``u`` has
 :math:`x_u` and a context embedding :math:`y_u` (both in :math:`\mathbb{R}^d`), and a positive pair
 ``(u, v)`` with negatives :math:`n_1..n_K` costs
 
-.. math::  \ell = -\log\sigma(x_u\cdot y_v) - \frac{w_-}{K}\sum_{k=1}^K \log\sigma(-x_u\cdot y_{n_k}),
+.. math::  \ell = -\log\sigma(x_u\cdot y_v) - w_-\sum_{k=1}^K \log\sigma(-x_u\cdot y_{n_k}),
 
 minimised by SGD (Hogwild inside a block) with weight decay :math:`\lambda` on every row touched. The
 methods differ only in how positive pairs are made (:func:`deepwalk`, :func:`line`, :func:`node2vec`).
 
 **Online augmentation.** Walks of ``walk_length`` steps start on an arc drawn with probability
 proportional to its weight; each pair ``(walk[j], walk[j+k])``, :math:`1 \le k \le s`, is a positive
-sample, with ``augmentation_step="auto"`` giving :math:`s = \lfloor \ln 1600 / \ln(|E|/|V|) \rfloor`.
+sample, with ``augmentation_step="auto"`` giving :math:`s = \lfloor \ln 1600 / \ln(|E|/|V|) \rfloor`
+(clipped to ``1..walk_length``). With :math:`s = 1` the samples are the start arcs alone (no walk), as in
+GraphVite.
 DeepWalk keeps the walk order; LINE pseudo-shuffles each block (its ``o``-th pair goes to slot
 :math:`(o \bmod s)\cdot(c/s) + \lfloor o/s \rfloor`); node2vec walks second-order with return parameter
 ``p`` and in-out parameter ``q`` by rejection sampling (propose a weighted neighbour ``x`` of ``v``,
@@ -22,8 +24,9 @@ accept with :math:`\alpha(t, x)/\max(1/p, 1, 1/q)`), which needs no per-edge ali
 degree, dealt zig-zag); a pool of samples is binned into ``P x P`` blocks (head partition, tail
 partition); each episode hands the workers blocks that share no head and no tail partition
 (orthogonal blocks: the diagonals :math:`\{(i, (i + r) \bmod P)\}`), so they update disjoint rows
-without locks; negatives, :math:`\propto \deg^{0.75}`, come from the worker's own tail partition. The
-sampler fills the next pool while the workers train on the current one (double buffering).
+without locks; negatives, :math:`\propto \deg^{0.75}` (weighted degree; out- plus in-arcs on a directed
+graph), come from the worker's own tail partition. The sampler fills the next pool while the workers train
+on the current one (double buffering).
 
 **Schedule.** ``num_epoch`` epochs of :math:`|E|` positive samples; the learning rate decays linearly
 per batch of ``batch_size`` samples from ``lr`` to ``1e-4 * lr``; vertex rows start
@@ -161,7 +164,9 @@ class Sampler:
         self.P, self.hyper, self.method = P, hyper, method
         self.key = key
         self.walk_key = subkey(key, _WALK_STREAM)
-        s, L = hyper.augmentation_step, hyper.walk_length
+        s = hyper.augmentation_step
+        #: steps generated per walk: with s = 1 every sample is a start arc (GraphVite samples arcs then)
+        self.walk_length = L = 1 if s == 1 else hyper.walk_length
         self.samples_per_walk = s * (L + 1) - s * (s + 1) // 2
         self.walks_per_pool = max(1, hyper.pool_size // self.samples_per_walk)
         self.total = int(math.ceil(hyper.num_epoch * G.n_edges))
@@ -176,7 +181,7 @@ class Sampler:
         second = self.method == "node2vec"
         _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
                               self.arc_alias, self.stop, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,
-                              h.walk_length, h.augmentation_step, 1.0 / h.p, 1.0 / h.q, second, heads, tails)
+                              self.walk_length, h.augmentation_step, 1.0 / h.p, 1.0 / h.q, second, heads, tails)
         out_h = np.empty(heads.shape[0], np.int32)
         out_t = np.empty_like(out_h)
         block_ptr = np.empty(self.P * self.P + 1, np.int64)
@@ -337,7 +342,7 @@ _PARAMS_DOC = """
     num_epoch : training length in epochs of ``|E|`` positive samples.
     walk_length : steps per augmentation walk (40).
     augmentation_step : ``s``, the largest walk distance of a positive pair, or ``"auto"``.
-    num_negative : negatives ``K`` per positive pair (1); negative_weight : their total weight (5).
+    num_negative : negatives ``K`` per positive pair (1); negative_weight : the weight of each one (5).
     lr : initial learning rate (0.025), decayed linearly per batch to ``1e-4 * lr``.
     weight_decay : L2 decay on every updated row (0.005).
     batch_size : samples per learning-rate step; pool_size : positive samples per pool (double-buffered).
@@ -368,7 +373,7 @@ def line(G: Graph, dim: int = 128, **kwargs: Any) -> Any:
 def node2vec(G: Graph, dim: int = 128, *, p: float = 1.0, q: float = 1.0, **kwargs: Any) -> Any:
     r"""node2vec (Grover & Leskovec, KDD 2016) trained as GraphVite does: second-order walks where the next
     vertex ``x`` after ``t -> v`` has weight :math:`w_{vx}\,\alpha(t, x)`, :math:`\alpha = 1/p` if
-    ``x = t``, 1 if ``x`` is adjacent to ``t``, :math:`1/q` otherwise, drawn by rejection sampling.
+    ``x = t``, 1 if the arc ``x -> t`` exists, :math:`1/q` otherwise, drawn by rejection sampling.
     """
     return train(G, "node2vec", dim=dim, p=p, q=q, **kwargs)
 

@@ -29,7 +29,7 @@ def reference_block(V, C, heads, tails, nprob, nalias, skey, K, negative_weight,
             else:
                 cnt = 2 * (k * K + n - 1)
                 c = alias_pick(nprob, nalias, random_uniform(skey, cnt), random_uniform(skey, cnt + 1))
-                w, label = negative_weight / K, 0.0
+                w, label = negative_weight, 0.0
             logit = V[u] @ C[c]
             sig = 1.0 / (1.0 + np.exp(-logit))
             loss -= w * np.log(sig if label else 1.0 - sig)

@@ -74,6 +74,19 @@ def test_single_sample_by_hand():
     np.testing.assert_allclose(C[0], y, rtol=1e-5)
 
 
+def test_each_negative_weighs_negative_weight():
+    """negative_weight is the weight of every negative, as in GraphVite (not shared by the K negatives): zero
+    rows stay zero (every gradient and decay term is 0) and every logit is 0, so the loss of one sample is
+    (K w + 1) log 2. The NumPy reference test above checks the weighted steps with K = 3."""
+    V, C = np.zeros((1, 2), np.float32), np.zeros((2, 2), np.float32)
+    prob, alias = build_alias(np.array([0, 2]), np.ones(2))
+    for K in (1, 3):
+        loss = cpu.train_block(V, C, np.zeros(1, np.int32), np.ones(1, np.int32), prob, alias, np.uint64(1), K, 5.0,
+                               0.01, 0.1, 0, 1, 10**9, 10**9)
+        assert loss == pytest.approx((K * 5.0 + 1) * math.log(2))
+    assert not V.any() and not C.any()
+
+
 # ------------------------------------------------------------------------------- partitions, schedule
 @given(P=st.integers(1, 9), W=st.integers(1, 12))
 @settings(max_examples=60, deadline=None)
@@ -137,14 +150,17 @@ def test_auto_partitions_fit_small_graphs():
 
 
 # --------------------------------------------------------------------------------------- negatives
-@pytest.mark.parametrize("directed", [False, True])
-def test_negatives_follow_degree_power_075(directed):
-    """Negatives of a partition ~ degree^0.75 (chi-square); on a directed graph the degree counts out- and in-arcs."""
-    G = _graph(5, n=80, m=600, directed=directed)
+@pytest.mark.parametrize("directed, weighted", [(False, False), (True, False), (True, True)])
+def test_negatives_follow_degree_power_075(directed, weighted):
+    """Negatives of a partition ~ degree^0.75 (chi-square), the degree weighted; on a directed graph it counts
+    out- and in-arcs (GraphVite: out-arcs only, see docs/graphvite.md)."""
+    G = _graph(5, n=80, m=600, weighted=weighted, directed=directed)
     S = _sampler(G, P=2)
-    deg = np.diff(to_numpy(G.indptr)).astype(float)
+    indptr, indices = to_numpy(G.indptr), to_numpy(G.indices)
+    w = np.ones(len(indices)) if G.weights is None else to_numpy(G.weights)
+    deg = np.bincount(np.repeat(np.arange(G.n_nodes), np.diff(indptr)), weights=w, minlength=G.n_nodes)
     if directed:
-        deg += np.bincount(to_numpy(G.indices), minlength=G.n_nodes)
+        deg += np.bincount(indices, weights=w, minlength=G.n_nodes)
     j = 1
     lo, hi = S.part_ptr[j], S.part_ptr[j + 1]
     n_draws = 60000
@@ -172,6 +188,20 @@ def test_pairs_are_walk_pairs_and_start_arcs_follow_weights():
     assert stats.chisquare(counts, w / w.sum() * n_walks).pvalue > 1e-3
 
 
+def test_augmentation_step_1_samples_arcs_not_walks():
+    """With s = 1 GraphVite samples arcs by weight (GraphSolver::get_sample_function falls back to the plain
+    edge sampler): the pool's pairs follow the arc weights whatever walk_length is. Walking instead, the
+    heavy arc 3 -> 0 (weight 5 of 8) would only start walks that then circle 0 -> 1 -> 2 -> 0."""
+    G = from_edges([0, 1, 2, 3], [1, 2, 0, 0], np.array([1.0, 1.0, 1.0, 5.0]), n_nodes=4)
+    S = _sampler(G, augmentation_step=1, walk_length=10, P=1, pool_size=8000)
+    assert S.samples_per_walk == 1
+    heads, tails, _ = S.pool(0)
+    src = S.perm[heads]
+    assert np.all(S.perm[tails] == np.array([1, 2, 0, 0])[src])  # every pair is the out-arc of its head
+    counts = np.bincount(src, minlength=4)
+    assert stats.chisquare(counts, np.array([1, 1, 1, 5]) / 8 * len(heads)).pvalue > 1e-3
+
+
 def test_augmented_pairs_within_s_steps():
     G = _graph(2, n=40, m=100)
     S = _sampler(G, augmentation_step=3, walk_length=6)
@@ -195,13 +225,16 @@ def test_augmented_pairs_within_s_steps():
 
 @pytest.mark.parametrize("directed, p, q", [(False, 0.5, 2.0), (False, 2.0, 4.0), (True, 0.5, 2.0)])
 def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed, p, q):
-    """After t=0 -> v=1 the next vertex x is 0 (return: 1/p), 2 (arc t -> x: 1), or 3 or 4 (no arc t -> x: 1/q).
+    """After t=0 -> v=1 the next vertex x is 0 (return: 1/p), 2 (edge t - x: 1), or 3 or 4 (no edge t - x: 1/q).
     With p, q > 1 every weight is <= 1 and the acceptance bound max(1/p, 1, 1/q) is 1. Directed, only the arc
-    t -> x counts: 3 -> 0 does not make 3 a neighbour of t, and 2 has no arc back to t."""
+    x -> t counts, as in GraphVite's edge-edge tables (GraphSolver::build_edge_edge) and node2vec's reference
+    code (has_edge(x, t)): 3 -> 0 makes 3 a neighbour of t (1), the arc 0 -> 2 does not make 2 one (1/q)."""
     if directed:
         G = from_edges([0, 1, 1, 1, 1, 0, 3], [1, 0, 2, 3, 4, 2, 0], n_nodes=5)
+        alpha = np.array([1 / p, 1 / q, 1.0, 1 / q])
     else:
         G = from_edges([0, 0, 1, 1, 1], [1, 2, 2, 3, 4], n_nodes=5, directed=False)
+        alpha = np.array([1 / p, 1.0, 1 / q, 1 / q])
     S = _sampler(G, method="node2vec", P=1, augmentation_step=2, walk_length=2, p=p, q=q)
     n_walks = 60000
     heads = np.empty(n_walks * 3, S.indices.dtype)
@@ -210,7 +243,6 @@ def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed
     t, v, x = heads[0::3], heads[2::3], tails[2::3]  # pairs (w0,w1), (w0,w2), (w1,w2)
     sel = (t == 0) & (v == 1)
     counts = np.bincount(x[sel], minlength=5)[[0, 2, 3, 4]]
-    alpha = np.array([1 / p, 1.0, 1 / q, 1 / q])
     assert stats.chisquare(counts, alpha / alpha.sum() * sel.sum()).pvalue > 1e-3
 
 

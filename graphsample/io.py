@@ -30,6 +30,9 @@ from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, fro
 
 PathLike = str | os.PathLike
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+#: what :func:`write_edgelist` does to a path with one of the suffixes that :func:`read_edgelist` decompresses
+#: (gzip without a time stamp, so the same graph gives the same bytes)
+_COMPRESSORS = {".gz": lambda data: gzip.compress(data, mtime=0), ".bz2": bz2.compress, ".xz": lzma.compress}
 _FORMAT_VERSION = 1
 
 
@@ -286,7 +289,8 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
     """Write ``G`` as an edge list (each arc once; an undirected edge once, as ``u v`` with ``u <= v``).
 
     Weights are written with ``repr`` so that :func:`read_edgelist` reads back the same floats.
-    ``labels`` writes original node labels when the graph has them.
+    ``labels`` writes original node labels when the graph has them. A path ending in ``.gz``, ``.bz2`` or
+    ``.xz`` is compressed, as :func:`read_edgelist` decompresses it.
     """
     check_graph(G)
     _check_delimiter(delimiter)
@@ -309,7 +313,8 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
     elif str(target) == "-":
         sys.stdout.buffer.write(data)
     else:
-        Path(target).write_bytes(data)
+        compress = _COMPRESSORS.get(Path(target).suffix.lower())
+        Path(target).write_bytes(data if compress is None else compress(data))
 
 
 #: the arrays a saved graph may hold besides indptr and indices

@@ -166,6 +166,18 @@ def test_write_with_string_labels_round_trips():
     assert pairs(read(buf.getvalue().decode())) == pairs(G)
 
 
+@pytest.mark.parametrize("suffix, magic", [(".gz", b"\x1f\x8b"), (".bz2", b"BZh"), (".xz", b"\xfd7zXZ")])
+def test_write_compresses_what_read_decompresses(tmp_path, suffix, magic):
+    # write_edgelist wrote plain text under a .gz name, which read_edgelist (and every command) then refused:
+    # "cannot decompress (Not a gzipped file)"
+    G = read("alice bob 0.5\nbob carol 2\n")
+    path = tmp_path / f"g.tsv{suffix}"
+    gs.write_edgelist(G, path)
+    assert path.read_bytes().startswith(magic)
+    H = gs.read_edgelist(path)
+    assert pairs(H) == pairs(G) and H.weights.tolist() == [0.5, 2.0]
+
+
 @pytest.mark.parametrize("name", ["g.npz", "gdir", "new/folder/g.npz", "new/folder/gdir"])
 def test_save_load_round_trip(tmp_path, name):
     G = read("a b 1.5\nb c 2\n", directed=False)

@@ -68,11 +68,15 @@ def backend_options(f: Callable | None = None, *, backend_help: str = "Array bac
                         show_default=True, help=backend_help)(f)
 
 
-def seed_option(f: Callable) -> Callable:
+def seed_option(f: Callable | None = None, *, default: int | None = None,
+                help: str = "Random seed (the same seed gives the same result on every backend).") -> Callable:
     """--seed: a 64-bit unsigned integer (the counter-based RNG keeps 64 bits, so a larger seed would
-    silently give the walks of ``seed mod 2**64``)."""
-    return click.option("--seed", type=click.IntRange(min=0, max=2**64 - 1), default=None,
-                        help="Random seed (the same seed gives the same result on every backend).")(f)
+    silently give the walks of ``seed mod 2**64``). ``@seed_option`` as is (no default: a fresh seed), or
+    ``@seed_option(default=..., help=...)`` for a command whose seed has a fixed default."""
+    if f is None:
+        return functools.partial(seed_option, default=default, help=help)
+    return click.option("--seed", type=click.IntRange(min=0, max=2**64 - 1), default=default,
+                        show_default=default is not None, help=help)(f)
 
 
 def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

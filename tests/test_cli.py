@@ -529,7 +529,8 @@ def test_convert_refuses_a_folder_of_other_files(tmp_path):
 @pytest.mark.parametrize("args, option, message", [
     (["walk", "-", "--length", str(10**20)], "'--length'", f"{10**20} does not fit in 64 bits"),  # OverflowError
     (["sample", "-", "-p", "1", "--n-swaps", str(2**64)], "'--n-swaps'", f"{2**64} does not fit in 64 bits"),  # Numba
-    (["cluster", "ppp", "X.npy", "--seed", str(2**63)], "'--seed'", f"{2**63} does not fit in 64 bits"),
+    (["cluster", "ppp", "X.npy", "--seed", str(2**64)], "'--seed'",
+     f"{2**64} is not in the range 0<=x<=18446744073709551615"),
     (["embed", "line", "-", "--epochs", "1e30", "-o", "-"], "'--epochs'", "1e+30 times 3 edges is too many samples"),
     (["ppr", "-", "--walks-per-node", str(2**62), "-o", "-"], "'--walks-per-node'",
      f"{2**62} walks per source times 3 sources does not fit in 64-bit walk ids"),  # SystemError from the kernel

@@ -27,6 +27,9 @@ def convert(input: str, output: str, **opts) -> None:
         raise option_error("-o", f"convert writes binary CSR to a .npz file or a folder, and {output!r} names a text "
                                  "file; use NAME.npz, or a folder name without a text suffix")
     target = Path(output)
+    if target.suffix != ".npz" and target.exists() and not target.is_dir():  # save's mkdir said only 'File exists'
+        raise click.ClickException(f"{output}: an existing file, not a folder; convert writes NAME.npz (one file) "
+                                   "or a folder")
     if target.suffix != ".npz" and target.is_dir() and not (target / "graph.json").exists() and any(target.iterdir()):
         raise click.ClickException(f"{output}: a folder that holds other files; convert writes a saved graph into a "
                                    "folder of its own (a new or empty one, or one it wrote before)")

@@ -526,6 +526,15 @@ def test_convert_refuses_a_folder_of_other_files(tmp_path):
     assert run("convert", "-", "-o", str(tmp_path / "empty"), "-q", input="0 1\n").exit_code == 0
 
 
+def test_convert_refuses_an_existing_file_as_its_folder(tmp_path):
+    # -o NAME without .npz names a folder; an existing file of that name ended in mkdir's bare 'NAME: File exists',
+    # after the input was read
+    (tmp_path / "g").write_text("mine")
+    assert_one_line_error(run("convert", "-", "-o", str(tmp_path / "g"), input="0 1\n"),
+                          f"Error: {tmp_path / 'g'}: an existing file, not a folder; convert writes NAME.npz")
+    assert (tmp_path / "g").read_text() == "mine"
+
+
 @pytest.mark.parametrize("args, option, message", [
     (["walk", "-", "--length", str(10**20)], "'--length'", f"{10**20} does not fit in 64 bits"),  # OverflowError
     (["sample", "-", "-p", "1", "--n-swaps", str(2**64)], "'--n-swaps'", f"{2**64} does not fit in 64 bits"),  # Numba

@@ -41,6 +41,8 @@ def _load_labels(source: str, n_nodes: int):
         return load_matrix(source, sparse=True)
     if p.suffix == ".npy":
         return load_npy(source)
+    if not p.exists():  # np.loadtxt's own error, 'NAME not found.', names no reason in the CLI's form
+        raise click.ClickException(f"{source}: no such file")
     with warnings.catch_warnings():  # an empty file: reported below, not as a loadtxt warning
         warnings.simplefilter("ignore", UserWarning)
         try:

@@ -561,3 +561,13 @@ def test_an_overflow_in_a_computation_is_one_line(monkeypatch):
 
     monkeypatch.setattr(info, "graph_summary", overflow)
     assert_one_line_error(run("info", "-", input="0 1\n"), "Error: a number is too large for this computation")
+
+
+@pytest.mark.parametrize("args", [["pagerank", "-", "--method", "power"], ["embed", "fastrp", "-", "--dim", "4"]])
+def test_backend_torch_prints_no_torch_internal_warnings(args):
+    # every sparse CSR tensor made torch warn 'Sparse CSR tensor support is in beta state' and 'Sparse invariant
+    # checks are implicitly disabled. Memory errors (e.g. SEGFAULT) will occur ...': two long lines on stderr at
+    # each --backend torch run, about torch's internals, nothing the user can act on
+    pytest.importorskip("torch")
+    r = run(*args, "--backend", "torch", "-q", input="a b\nb c\nc a\nc d\n")
+    assert r.exit_code == 0 and "Warning" not in r.output, r.output

@@ -571,3 +571,13 @@ def test_backend_torch_prints_no_torch_internal_warnings(args):
     pytest.importorskip("torch")
     r = run(*args, "--backend", "torch", "-q", input="a b\nb c\nc a\nc d\n")
     assert r.exit_code == 0 and "Warning" not in r.output, r.output
+
+
+def test_every_option_says_what_it_does():
+    # evaluate link-prediction --scoring had no help text: '--scoring [hadamard|dot]  [default: hadamard]'
+    from graphsample.cli.reference import _walk
+
+    root = click.Context(cli, info_name="graphsample")
+    silent = [f"{' '.join(path)} {opt.opts[-1]}" for path, cmd, _ in _walk(cli, [], root)
+              for opt in cmd.params if isinstance(opt, click.Option) and not opt.help]
+    assert silent == []

@@ -87,13 +87,18 @@ def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
-def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def output_path(ctx: click.Context, param: click.Parameter, value: str | None,
+                folder_ok: bool = False) -> str | None:
     """Callback of the options that name a file or folder to write (:func:`nonempty_path`, and the folder that is to
     hold it must exist). No command creates missing folders, as a shell's ``>`` does not: a mistyped folder would
     otherwise become a new tree holding the results where nobody looks. A missing folder is one line naming the path
-    (status 1, as a missing input), said before the command reads or computes anything."""
+    (status 1, as a missing input), said before the command reads or computes anything; so is an existing folder
+    given for a file (only ``folder_ok`` outputs, convert's, are folders), which failed as 'Is a directory' once
+    the results were computed."""
     value = nonempty_path(ctx, param, value)
     if value is not None and value != "-":
+        if not folder_ok and Path(value).is_dir():
+            raise click.ClickException(f"{value}: is a folder; give the name of a file to write")
         folder = Path(value).parent
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "is a folder that does not exist (create it first)"
@@ -101,13 +106,16 @@ def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
-def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.") -> Callable:
-    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is.
+def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.",
+                  folder_ok: bool = False) -> Callable:
+    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is; a file,
+    or with ``folder_ok`` also a folder (:func:`output_path`).
 
     A required one has no default at all: click >= 8.3 takes an explicit ``default=None`` for a given value and
     no longer reports the missing option (the command then failed on ``Path(None)``)."""
     default = {} if required else {"default": "-", "show_default": True}
-    return click.option("-o", "--output", required=required, callback=output_path, help=help, **default)
+    callback = functools.partial(output_path, folder_ok=True) if folder_ok else output_path
+    return click.option("-o", "--output", required=required, callback=callback, help=help, **default)
 
 
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,

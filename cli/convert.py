@@ -15,7 +15,8 @@ TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's co
 @click.command()
 @input_argument
 @graph_options
-@output_option(required=True, help="Target: NAME.npz (one file) or a folder (memory-mapped .npy files).")
+@output_option(required=True, help="Target: NAME.npz (one file) or a folder (memory-mapped .npy files).",
+               folder_ok=True)
 @user_errors
 def convert(input: str, output: str, **opts) -> None:
     """Save INPUT as binary CSR so that large graphs are parsed once."""

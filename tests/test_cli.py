@@ -581,3 +581,21 @@ def test_every_option_says_what_it_does():
     silent = [f"{' '.join(path)} {opt.opts[-1]}" for path, cmd, _ in _walk(cli, [], root)
               for opt in cmd.params if isinstance(opt, click.Option) and not opt.help]
     assert silent == []
+
+
+@pytest.mark.parametrize("args", [
+    ["walk", "-", "-o", "out"],
+    ["ppr", "-", "--walks-per-node", "2", "-o", "out"],
+    ["pagerank", "-", "-o", "out"],
+    ["embed", "fastrp", "-", "--dim", "2", "--row-labels", "out"],
+    ["cluster", "ppp", "X.npy", "--separable", "out"],
+    ["select", "dpp", "X.npy", "-k", "1", "-o", "out/"],
+])
+def test_a_folder_given_for_an_output_file_is_refused_before_any_work(tmp_path, monkeypatch, args):
+    # ppr ran every walk, printed its summary, and only then failed: 'Error: out: Is a directory'
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    r = run(*args, input="0 1\n1 2\n2 0\n")
+    assert_one_line_error(r, f"Error: {args[-1]}: is a folder; give the name of a file to write")
+    assert r.exit_code == 1 and list((tmp_path / "out").iterdir()) == []

@@ -202,24 +202,48 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
         if not np.isfinite(M.data).all():
             raise InputFormatError(f"{path}: the matrix holds NaN or infinite values")
         return M
-    return text_matrix(sys.stdin if path == "-" else path, path)
+    return text_matrix(sys.stdin.read().splitlines() if path == "-" else path, path)
 
 
 def text_matrix(source: Any, path: str) -> np.ndarray:
-    """The numeric matrix of a text table read from ``source`` (a path, a stream or a list of lines) named
-    ``path``: comma-separated for ``.csv``, whitespace-separated otherwise, ``#`` comments; checked as
-    :func:`check_matrix` does."""
+    """The numeric matrix of a text table read from ``source`` (a path or a list of lines) named ``path``:
+    comma-separated for ``.csv``, whitespace-separated otherwise, ``#`` comments; checked as :func:`check_matrix`
+    does. A table that is not a matrix is one :class:`~graphsample.errors.InputFormatError` line naming its first
+    bad row (:func:`_bad_row`)."""
     import warnings
 
     from graphsample.errors import InputFormatError
 
+    delimiter = "," if path != "-" and Path(path).suffix == ".csv" else None
     with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
         warnings.simplefilter("ignore", UserWarning)
         try:
-            X = np.loadtxt(source, ndmin=2, delimiter="," if path != "-" and Path(path).suffix == ".csv" else None)
-        except (ValueError, UnicodeDecodeError) as exc:
+            X = np.loadtxt(source, ndmin=2, delimiter=delimiter)
+        except UnicodeDecodeError as exc:
             raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+        except ValueError as exc:
+            lines = source if isinstance(source, list) else Path(source).read_text().splitlines()
+            raise InputFormatError(f"{path}: cannot read a matrix: {_bad_row(lines, delimiter) or exc}") from None
     return check_matrix(X, path)
+
+
+def _bad_row(lines: list[str], delimiter: str | None) -> str | None:
+    """The first data row of a text table (1-based, comments and blank lines skipped, as :func:`check_matrix`
+    counts rows) with a field that is not a number or another number of columns than the first row, quoted. NumPy's
+    own message counted rows from 0 (``at row 0, column 1`` for a CSV header) and suggested its ``usecols``."""
+    width = None
+    rows = (body for line in lines if (body := line.split("#", 1)[0].strip()))
+    for i, body in enumerate(rows, 1):
+        fields = [f.strip() for f in body.split(delimiter)] if delimiter else body.split()
+        for field in fields:
+            try:
+                float(field)
+            except ValueError:
+                return f"row {i} ({body[:40]!r}): {field!r} is not a number"
+        width = width or len(fields)
+        if len(fields) != width:
+            return f"row {i} ({body[:40]!r}) has {len(fields)} column{'s' * (len(fields) != 1)}, the first row {width}"
+    return None
 
 
 def check_matrix(X: np.ndarray, path: str) -> np.ndarray:

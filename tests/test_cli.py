@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 import numpy as np
@@ -164,8 +165,6 @@ def test_version_and_help():
 
 
 def test_cli_reference_is_current():
-    from pathlib import Path
-
     from graphsample.cli.reference import render
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
@@ -486,6 +485,22 @@ def test_nan_in_a_matrix_names_the_file_and_row(tmp_path, monkeypatch, command, 
     where = "the matrix holds" if name == "X.npz" else "row 3 of the matrix holds"
     assert_one_line_error(run(*args, "-o", "-") if command[0] != "evaluate" else run(*args),
                           f"Error: {name}: {where} NaN or infinite values")
+
+
+@pytest.mark.parametrize("name, text, message", [
+    # NumPy counted rows from 0 ('at row 0, column 1' for a CSV header) and suggested its own 'usecols'
+    ("X.csv", "a,b\n1,2\n", "row 1 ('a,b'): 'a' is not a number"),
+    ("X.txt", "# comment\n1 2\n\n3\n", "row 2 ('3') has 1 column, the first row 2"),
+    ("X.txt", "1 2\n3 x\n", "row 2 ('3 x'): 'x' is not a number"),
+    ("-", "1 2\n3 4 5\n", "row 2 ('3 4 5') has 3 columns, the first row 2"),
+])
+def test_a_text_table_that_is_not_a_matrix_names_its_first_bad_row(tmp_path, monkeypatch, name, text, message):
+    monkeypatch.chdir(tmp_path)
+    if name != "-":
+        Path(name).write_text(text)
+    for command in _MATRIX_COMMANDS[:4]:
+        args = [name if a == "DATA" else a for a in command]
+        assert_one_line_error(run(*args, input=text), f"Error: {name}: cannot read a matrix: {message}")
 
 
 def test_select_mig_pool_errors_name_the_file(tmp_path, monkeypatch):

@@ -155,6 +155,9 @@ def move(x: Any, backend: str, device: str | None) -> Any:
     from graphsample._backend import to_backend
     from graphsample.graph import Graph
 
+    if backend == "numpy" and device not in (None, "cpu"):  # the library's words: "use device='cpu' or None"
+        raise GraphsampleError(f"--backend numpy --device {device}: NumPy runs on the host; leave --device out (or "
+                               "give cpu), or use --backend cupy or torch for a GPU")
     try:
         return x.to(backend, device) if isinstance(x, Graph) else to_backend(x, backend, device)
     except ImportError as exc:

@@ -186,6 +186,7 @@ def test_bad_backend_device_gives_one_line(backend, device):
         pytest.importorskip("torch")
     r = run("info", "-", "--backend", backend, "--device", device, input="0 1\n")
     assert_one_line_error(r, f"--device {device}")
+    assert "device='cpu'" not in r.output  # the library's words, not the CLI's
 
 
 def test_bad_device_for_matrix_commands_gives_one_line(tmp_path):

@@ -16,6 +16,7 @@ import json
 import lzma
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import IO, Any
 
@@ -183,6 +184,8 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
     if weighted:
         _fix_slow_weights(buf, w, wslow, delim, name)
         _check_file_weights(buf, w, wslow, bounds, offsets, cmt, delim, name)
+    if labels is not None:  # string labels: after the weights, whose error on a header's 'weight' says enough
+        _warn_if_header(buf, bounds, cmt, src, dst, labels, name)
     if labels is None and relabel:
         src, dst, labels = _relabel_ints(src, dst)
     elif labels is None:
@@ -243,6 +246,25 @@ def _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, exact, name):
         raise InputFormatError(f"{name}: node labels are not valid UTF-8") from None
     src, dst = inverse[:m].astype(np.int64), inverse[m:].astype(np.int64)
     return (dst, src, labels) if reverse else (src, dst, labels)
+
+
+def _warn_if_header(buf, bounds, cmt, src, dst, labels, name) -> None:
+    """Warn when the first data line looks like a header (``source target``, ``src,dst``): its labels are the only
+    ones that are not integers, and occur nowhere else. Read as data, it was an arc between two extra nodes, and it
+    turned every integer label into a string; a weighted file stops at its weight column, an unweighted one did
+    not say a word."""
+    head = np.unique([src[0], dst[0]])
+    if src.shape[0] < 2 or any(labels[i].lstrip("-").isdigit() for i in head):
+        return
+    if np.count_nonzero(np.isin(src, head)) + np.count_nonzero(np.isin(dst, head)) > 2:
+        return
+    if not np.all(np.char.isdigit(np.char.lstrip(np.delete(labels, head), "-"))):
+        return
+    start, _ = _parse.first_data_line(buf, bounds[0], cmt)
+    line = _line_number(buf, start)  # skip_rows counts every line, comments too
+    warnings.warn(f"{name}, line {line}: {_line_text(buf, start)!r} looks like a header (its labels are the only "
+                  "ones that are not integers), so it was read as an arc and every label as a string; skip it with "
+                  f"skip_rows={line} (CLI: --skip-rows {line})", UserWarning, stacklevel=4)
 
 
 def _weights_from_spans(buf, bounds, offsets, cmt, delim, w, wslow, name) -> None:

@@ -87,15 +87,15 @@ def test_weighted_option_on_an_unweighted_dataset_is_an_error():
 
 def test_skip_rows_drops_a_csv_header():
     """--skip-rows 1 skips a CSV header. Without it, a header over a weight column is a one-line error at line 1,
-    and a two-column header is read as an edge between the nodes 'source' and 'target'."""
+    and a two-column header is read as an edge between the nodes 'source' and 'target', with a warning on stderr."""
     csv = "source,target,weight\n1,2,0.5\n2,3,1\n3,1,2\n"
     s = json.loads(run("info", "-", "--json", "--delimiter", ",", "--skip-rows", "1", input=csv).output)
     assert (s["nodes"], s["arcs"], s["weighted"]) == (3, 3, True)
     assert_one_line_error(run("info", "-", "--delimiter", ",", input=csv), "line 1")
     csv2 = "source,target\n1,2\n2,3\n3,1\n"
     for skip, nodes in (("0", 5), ("1", 3)):
-        s = json.loads(run("info", "-", "--json", "--delimiter", ",", "--skip-rows", skip, input=csv2).output)
-        assert s["nodes"] == nodes
+        r = run("info", "-", "--json", "--delimiter", ",", "--skip-rows", skip, input=csv2)
+        assert json.loads(r.stdout)["nodes"] == nodes and ("looks like a header" in r.stderr) == (skip == "0")
     r = run("info", "-", "--skip-rows", "-1", input=csv)  # click's usage error: exit 2, no traceback
     assert r.exit_code == 2 and "--skip-rows" in r.output and "Traceback" not in r.output
 
@@ -615,3 +615,15 @@ def test_a_folder_given_for_an_output_file_is_refused_before_any_work(tmp_path, 
     r = run(*args, input="0 1\n1 2\n2 0\n")
     assert_one_line_error(r, f"Error: {args[-1]}: is a folder; give the name of a file to write")
     assert r.exit_code == 1 and list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_csv_header_is_warned_about_in_one_line():
+    r = run("info", "-", "--delimiter", ",", "--json", input="source,target\n1,2\n2,3\n")
+    assert r.exit_code == 0, r.output
+    warning = [line for line in r.output.splitlines() if line.startswith("Warning:")]
+    assert warning == ["Warning: <stdin>, line 1: 'source,target' looks like a header (its labels are the only ones "
+                       "that are not integers), so it was read as an arc and every label as a string; skip it with "
+                       "skip_rows=1 (CLI: --skip-rows 1)"]
+    s = json.loads(run("info", "-", "--delimiter", ",", "--json", "--skip-rows", "1",
+                       input="source,target\n1,2\n2,3\n").output)
+    assert (s["nodes"], s["arcs"]) == (3, 2)

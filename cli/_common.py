@@ -68,11 +68,15 @@ def backend_options(f: Callable | None = None, *, backend_help: str = "Array bac
                         show_default=True, help=backend_help)(f)
 
 
-def seed_option(f: Callable) -> Callable:
+def seed_option(f: Callable | None = None, *, default: int | None = None,
+                help: str = "Random seed (the same seed gives the same result on every backend).") -> Callable:
     """--seed: a 64-bit unsigned integer (the counter-based RNG keeps 64 bits, so a larger seed would
-    silently give the walks of ``seed mod 2**64``)."""
-    return click.option("--seed", type=click.IntRange(min=0, max=2**64 - 1), default=None,
-                        help="Random seed (the same seed gives the same result on every backend).")(f)
+    silently give the walks of ``seed mod 2**64``). ``@seed_option`` as is (no default: a fresh seed), or
+    ``@seed_option(default=..., help=...)`` for a command whose seed has a fixed default."""
+    if f is None:
+        return functools.partial(seed_option, default=default, help=help)
+    return click.option("--seed", type=click.IntRange(min=0, max=2**64 - 1), default=default,
+                        show_default=default is not None, help=help)(f)
 
 
 def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -83,13 +87,18 @@ def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
-def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def output_path(ctx: click.Context, param: click.Parameter, value: str | None,
+                folder_ok: bool = False) -> str | None:
     """Callback of the options that name a file or folder to write (:func:`nonempty_path`, and the folder that is to
     hold it must exist). No command creates missing folders, as a shell's ``>`` does not: a mistyped folder would
     otherwise become a new tree holding the results where nobody looks. A missing folder is one line naming the path
-    (status 1, as a missing input), said before the command reads or computes anything."""
+    (status 1, as a missing input), said before the command reads or computes anything; so is an existing folder
+    given for a file (only ``folder_ok`` outputs, convert's, are folders), which failed as 'Is a directory' once
+    the results were computed."""
     value = nonempty_path(ctx, param, value)
     if value is not None and value != "-":
+        if not folder_ok and Path(value).is_dir():
+            raise click.ClickException(f"{value}: is a folder; give the name of a file to write")
         folder = Path(value).parent
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "is a folder that does not exist (create it first)"
@@ -97,13 +106,16 @@ def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
-def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.") -> Callable:
-    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is.
+def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.",
+                  folder_ok: bool = False) -> Callable:
+    """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is; a file,
+    or with ``folder_ok`` also a folder (:func:`output_path`).
 
     A required one has no default at all: click >= 8.3 takes an explicit ``default=None`` for a given value and
     no longer reports the missing option (the command then failed on ``Path(None)``)."""
     default = {} if required else {"default": "-", "show_default": True}
-    return click.option("-o", "--output", required=required, callback=output_path, help=help, **default)
+    callback = functools.partial(output_path, folder_ok=True) if folder_ok else output_path
+    return click.option("-o", "--output", required=required, callback=callback, help=help, **default)
 
 
 def load_graph(source: str, directed: bool | None = None, weighted: bool | None = None,
@@ -143,6 +155,9 @@ def move(x: Any, backend: str, device: str | None) -> Any:
     from graphsample._backend import to_backend
     from graphsample.graph import Graph
 
+    if backend == "numpy" and device not in (None, "cpu"):  # the library's words: "use device='cpu' or None"
+        raise GraphsampleError(f"--backend numpy --device {device}: NumPy runs on the host; leave --device out (or "
+                               "give cpu), or use --backend cupy or torch for a GPU")
     try:
         return x.to(backend, device) if isinstance(x, Graph) else to_backend(x, backend, device)
     except ImportError as exc:
@@ -190,24 +205,48 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
         if not np.isfinite(M.data).all():
             raise InputFormatError(f"{path}: the matrix holds NaN or infinite values")
         return M
-    return text_matrix(sys.stdin if path == "-" else path, path)
+    return text_matrix(sys.stdin.read().splitlines() if path == "-" else path, path)
 
 
 def text_matrix(source: Any, path: str) -> np.ndarray:
-    """The numeric matrix of a text table read from ``source`` (a path, a stream or a list of lines) named
-    ``path``: comma-separated for ``.csv``, whitespace-separated otherwise, ``#`` comments; checked as
-    :func:`check_matrix` does."""
+    """The numeric matrix of a text table read from ``source`` (a path or a list of lines) named ``path``:
+    comma-separated for ``.csv``, whitespace-separated otherwise, ``#`` comments; checked as :func:`check_matrix`
+    does. A table that is not a matrix is one :class:`~graphsample.errors.InputFormatError` line naming its first
+    bad row (:func:`_bad_row`)."""
     import warnings
 
     from graphsample.errors import InputFormatError
 
+    delimiter = "," if path != "-" and Path(path).suffix == ".csv" else None
     with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
         warnings.simplefilter("ignore", UserWarning)
         try:
-            X = np.loadtxt(source, ndmin=2, delimiter="," if path != "-" and Path(path).suffix == ".csv" else None)
-        except (ValueError, UnicodeDecodeError) as exc:
+            X = np.loadtxt(source, ndmin=2, delimiter=delimiter)
+        except UnicodeDecodeError as exc:
             raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+        except ValueError as exc:
+            lines = source if isinstance(source, list) else Path(source).read_text().splitlines()
+            raise InputFormatError(f"{path}: cannot read a matrix: {_bad_row(lines, delimiter) or exc}") from None
     return check_matrix(X, path)
+
+
+def _bad_row(lines: list[str], delimiter: str | None) -> str | None:
+    """The first data row of a text table (1-based, comments and blank lines skipped, as :func:`check_matrix`
+    counts rows) with a field that is not a number or another number of columns than the first row, quoted. NumPy's
+    own message counted rows from 0 (``at row 0, column 1`` for a CSV header) and suggested its ``usecols``."""
+    width = None
+    rows = (body for line in lines if (body := line.split("#", 1)[0].strip()))
+    for i, body in enumerate(rows, 1):
+        fields = [f.strip() for f in body.split(delimiter)] if delimiter else body.split()
+        for field in fields:
+            try:
+                float(field)
+            except ValueError:
+                return f"row {i} ({body[:40]!r}): {field!r} is not a number"
+        width = width or len(fields)
+        if len(fields) != width:
+            return f"row {i} ({body[:40]!r}) has {len(fields)} column{'s' * (len(fields) != 1)}, the first row {width}"
+    return None
 
 
 def check_matrix(X: np.ndarray, path: str) -> np.ndarray:

@@ -7,7 +7,8 @@ import json
 import click
 import numpy as np
 
-from ._common import FloatRange, load_matrix, nonempty_path, output_option, output_path, save_array, user_errors
+from ._common import (FloatRange, load_matrix, nonempty_path, output_option, output_path, save_array, seed_option,
+                      user_errors)
 
 
 @click.group()
@@ -27,8 +28,7 @@ def cluster() -> None:
 @click.option("--p-min", type=FloatRange(0, 1, min_open=True), default=0.9, show_default=True,
               help="Posterior needed to be in the separable set.")
 @click.option("--standardize/--no-standardize", default=True, show_default=True, help="z-score features first.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seed of the --n-init restarts (unused without them).")
+@seed_option(default=0, help="Seed of the --n-init restarts (unused without them).")
 @click.option("--separable", "separable_out", default=None, callback=output_path,
               help="Also write the separable-set mask (.npy).")
 @output_option(help="Labels output (.npy, .txt/.tsv, .csv, or '-' for stdout).")

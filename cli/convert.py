@@ -15,7 +15,8 @@ TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's co
 @click.command()
 @input_argument
 @graph_options
-@output_option(required=True, help="Target: NAME.npz (one file) or a folder (memory-mapped .npy files).")
+@output_option(required=True, help="Target: NAME.npz (one file) or a folder (memory-mapped .npy files).",
+               folder_ok=True)
 @user_errors
 def convert(input: str, output: str, **opts) -> None:
     """Save INPUT as binary CSR so that large graphs are parsed once."""
@@ -27,6 +28,9 @@ def convert(input: str, output: str, **opts) -> None:
         raise option_error("-o", f"convert writes binary CSR to a .npz file or a folder, and {output!r} names a text "
                                  "file; use NAME.npz, or a folder name without a text suffix")
     target = Path(output)
+    if target.suffix != ".npz" and target.exists() and not target.is_dir():  # save's mkdir said only 'File exists'
+        raise click.ClickException(f"{output}: an existing file, not a folder; convert writes NAME.npz (one file) "
+                                   "or a folder")
     if target.suffix != ".npz" and target.is_dir() and not (target / "graph.json").exists() and any(target.iterdir()):
         raise click.ClickException(f"{output}: a folder that holds other files; convert writes a saved graph into a "
                                    "folder of its own (a new or empty one, or one it wrote before)")

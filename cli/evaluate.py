@@ -41,6 +41,8 @@ def _load_labels(source: str, n_nodes: int):
         return load_matrix(source, sparse=True)
     if p.suffix == ".npy":
         return load_npy(source)
+    if not p.exists():  # np.loadtxt's own error, 'NAME not found.', names no reason in the CLI's form
+        raise click.ClickException(f"{source}: no such file")
     with warnings.catch_warnings():  # an empty file: reported below, not as a loadtxt warning
         warnings.simplefilter("ignore", UserWarning)
         try:
@@ -74,7 +76,8 @@ def evaluate() -> None:
               help="Comma-separated training fractions.")
 @click.option("--repeats", type=click.IntRange(min=1), default=10, show_default=True, help="Shuffles per ratio.")
 @click.option("--C", "C", type=float, default=1.0, show_default=True, help="Inverse L2 regularisation strength.")
-@click.option("--jobs", type=int, default=None, help="Labels fitted in parallel (-1: one per CPU).")
+@click.option("--jobs", type=int, default=None,
+              help="Labels fitted in parallel (-1: one per CPU) [default: one at a time].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
 @seed_option
 @user_errors(names={"training ratios": "--ratios"}, files={"labels": "labels"})  # the library's name of ratios
@@ -105,7 +108,9 @@ def node_classification(embedding: str, labels: str, ratios: list[float], repeat
 @input_argument
 @graph_options
 @click.option("--test-fraction", type=float, default=0.5, show_default=True, help="Fraction of edges held out.")
-@click.option("--scoring", type=click.Choice(["hadamard", "dot"]), default="hadamard", show_default=True)
+@click.option("--scoring", type=click.Choice(["hadamard", "dot"]), default="hadamard", show_default=True,
+              help="Score of a node pair: a logistic regression on the product of their embeddings entry by entry "
+                   "(trained on the edges and non-edges kept for training), or the dot product of their embeddings.")
 @click.option("--method", type=click.Choice(["fastrp"]), default="fastrp", show_default=True,
               help="Embedding method run on the training graph.")
 @click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension.")

@@ -11,7 +11,8 @@ import click
 import numpy as np
 
 from ._common import (FloatRange, graph_options, input_argument, load_graph, node_ids, node_labels, nonempty_path,
-                      open_text, output_option, progress_enabled, seed_option, text_separator, user_errors)
+                      open_text, output_option, progress_enabled, seed_option, text_separator, user_errors,
+                      write_rows)
 
 
 @click.command()
@@ -27,7 +28,7 @@ from ._common import (FloatRange, graph_options, input_argument, load_graph, nod
 @click.option("--method", type=click.Choice(["auto", "power", "gauss-seidel"]), default="auto", show_default=True,
               help="Solver: power iteration, or Gauss-Seidel sweeps per strongly connected component (host); "
                    "auto picks Gauss-Seidel on the host and power iteration on a GPU.")
-@output_option(help="Scores as 'label<TAB>score' lines: a path, or '-' for stdout.")
+@output_option(help="Scores as 'label<TAB>score' lines ('label,score' for .csv): a path, or '-' for stdout.")
 @user_errors
 def pagerank(input: str, personalize: str | None, damping: float, dangling: str, tol: float, max_iter: int,
              method: str, output: str, quiet: bool, **opts) -> None:
@@ -44,10 +45,8 @@ def pagerank(input: str, personalize: str | None, damping: float, dangling: str,
     if not quiet:
         click.echo(f"{info.method}: {info.iterations} sweeps, residual {info.residual:.2e}, "
                    f"{time.perf_counter() - t:.3f} s", err=True)
-    labels = node_labels(G)
-    with open_text(output) as target:
-        for lab, v in zip(labels.tolist(), to_numpy(x).tolist()):
-            target.write(f"{lab}\t{v:.12g}\n")
+    rows = ((str(lab), f"{v:.12g}") for lab, v in zip(node_labels(G).tolist(), to_numpy(x).tolist()))
+    write_rows(output, rows, "," if text_separator(output) == "," else "\t")
 
 
 class _Progress:

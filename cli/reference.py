@@ -17,8 +17,9 @@ HEADER = """# Command-line reference
 `.xz`), `-` for stdin, a saved graph (`.npz` or a folder written by `graphsample convert`), or `dataset:NAME`
 for a registered dataset. Common options: `--directed/--undirected`, `--weighted/--unweighted`,
 `--delimiter`, `--skip-rows`, `--backend numpy|cupy|torch`, `--device`, `--seed`, `-o/--output` (a path or `-`),
-`--quiet`. No command creates missing folders: an output path in a folder that does not exist is one line naming
-the path, exit status 1, before the command reads or computes anything.
+`--quiet`. No command creates missing folders: an output path in a folder that does not exist, or an existing
+folder given for an output file, is one line naming the path, exit status 1, before the command reads or computes
+anything.
 Progress goes to stderr, only when it is a terminal. Every mistake in the input (a missing or empty file, a
 malformed line, a negative or NaN weight, an unknown dataset or node) is one line on stderr, naming the file
 and where known the line, and exit status 1. A malformed command line (an unknown option, `--fraction abc`, a

@@ -7,6 +7,7 @@ between host and device here.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numba
@@ -28,7 +29,12 @@ def csr_matrix(indptr: Any, indices: Any, data: Any, shape: tuple[int, int]) -> 
 
         return csp.csr_matrix((data, indices, indptr), shape=shape)
     torch = native("torch")
-    return torch.sparse_csr_tensor(indptr, indices.to(indptr.dtype), data, size=shape)
+    # torch warns on every sparse CSR tensor that the format is in beta and, unless told, that it skips the
+    # invariant checks: notes for torch's developers that reached every user of --backend torch as two long
+    # 'Warning:' lines (CSR arrays of a Graph are checked once, in its constructors)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state", category=UserWarning)
+        return torch.sparse_csr_tensor(indptr, indices.to(indptr.dtype), data, size=shape, check_invariants=False)
 
 
 def spmv(A: Any, x: Any) -> Any:

@@ -398,13 +398,28 @@ def _check_weights(w: Any) -> None:
         raise GraphValidationError(f"weight of arc {i} is negative ({float(w[i])}): weights must be >= 0")
 
 
+def _from_sequence(a: Any, name: str, dtype: type, kinds: str) -> Any:
+    """A Python list or tuple (the parameter ``name``) as a NumPy array of ``dtype`` when its values are of the
+    ``kinds`` (integers for node ids; integers or floats for weights); other values keep the dtype NumPy gives
+    them, which the checks of :func:`from_edges` refuse (``[0.5, 1]`` as node ids was truncated to ``[0, 1]``).
+    Anything else is returned as it is."""
+    if not isinstance(a, list | tuple):
+        return a
+    try:
+        arr = np.asarray(a)
+    except ValueError:  # nested sequences of different lengths
+        raise GraphValidationError(f"{name} must be a flat sequence of numbers") from None
+    return arr.astype(dtype) if arr.size == 0 or arr.dtype.kind in kinds else arr
+
+
 def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None = None, directed: bool = True,
                self_loops: SelfLoops = "keep", duplicates: Duplicates = "sum", node_ids: Any = None) -> Graph:
     """Build a :class:`Graph` from arc arrays ``src -> dst`` (node ids ``0..n_nodes-1``).
 
     Parameters
     ----------
-    src, dst : int arrays of equal length (NumPy, CuPy or torch; the graph lives where they live).
+    src, dst : int arrays of equal length (NumPy, CuPy or torch; the graph lives where they live), or Python
+        lists of ints (host).
     weights : float array of the same length, or None. Must be finite and non-negative.
     n_nodes : number of nodes; default ``max id + 1``.
     directed : if False each pair is an undirected edge, stored as both arcs; ``(u, v)`` and ``(v, u)``
@@ -418,9 +433,8 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
         raise ValueError(f"self_loops must be 'keep' or 'drop', not {self_loops!r}")
     if duplicates not in ("sum", "first", "error"):
         raise ValueError(f"duplicates must be 'sum', 'first' or 'error', not {duplicates!r}")
-    if isinstance(src, list | tuple):
-        src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
-        weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+    src, dst = (_from_sequence(a, name, np.int64, "iu") for a, name in ((src, "src"), (dst, "dst")))
+    weights = _from_sequence(weights, "weights", np.float64, "fiu")
     xp = namespace(src, dst, weights)
     if src.ndim != 1 or dst.ndim != 1 or src.shape != dst.shape:
         raise GraphValidationError(f"src and dst must be 1-D of equal length, got shapes {tuple(src.shape)} and {tuple(dst.shape)}")

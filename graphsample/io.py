@@ -16,6 +16,7 @@ import json
 import lzma
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +31,9 @@ from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, fro
 
 PathLike = str | os.PathLike
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+#: what :func:`write_edgelist` does to a path with one of the suffixes that :func:`read_edgelist` decompresses
+#: (gzip without a time stamp, so the same graph gives the same bytes)
+_COMPRESSORS = {".gz": lambda data: gzip.compress(data, mtime=0), ".bz2": bz2.compress, ".xz": lzma.compress}
 _FORMAT_VERSION = 1
 
 
@@ -180,6 +184,8 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
     if weighted:
         _fix_slow_weights(buf, w, wslow, delim, name)
         _check_file_weights(buf, w, wslow, bounds, offsets, cmt, delim, name)
+    if labels is not None:  # string labels: after the weights, whose error on a header's 'weight' says enough
+        _warn_if_header(buf, bounds, cmt, src, dst, labels, name)
     if labels is None and relabel:
         src, dst, labels = _relabel_ints(src, dst)
     elif labels is None:
@@ -242,6 +248,25 @@ def _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, exact, name):
     return (dst, src, labels) if reverse else (src, dst, labels)
 
 
+def _warn_if_header(buf, bounds, cmt, src, dst, labels, name) -> None:
+    """Warn when the first data line looks like a header (``source target``, ``src,dst``): its labels are the only
+    ones that are not integers, and occur nowhere else. Read as data, it was an arc between two extra nodes, and it
+    turned every integer label into a string; a weighted file stops at its weight column, an unweighted one did
+    not say a word."""
+    head = np.unique([src[0], dst[0]])
+    if src.shape[0] < 2 or any(labels[i].lstrip("-").isdigit() for i in head):
+        return
+    if np.count_nonzero(np.isin(src, head)) + np.count_nonzero(np.isin(dst, head)) > 2:
+        return
+    if not np.all(np.char.isdigit(np.char.lstrip(np.delete(labels, head), "-"))):
+        return
+    start, _ = _parse.first_data_line(buf, bounds[0], cmt)
+    line = _line_number(buf, start)  # skip_rows counts every line, comments too
+    warnings.warn(f"{name}, line {line}: {_line_text(buf, start)!r} looks like a header (its labels are the only "
+                  "ones that are not integers), so it was read as an arc and every label as a string; skip it with "
+                  f"skip_rows={line} (CLI: --skip-rows {line})", UserWarning, stacklevel=4)
+
+
 def _weights_from_spans(buf, bounds, offsets, cmt, delim, w, wslow, name) -> None:
     spans = _spans(buf, bounds, offsets, cmt, delim, w.shape[0], 3, name)
     w[:] = np.nan
@@ -286,7 +311,8 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
     """Write ``G`` as an edge list (each arc once; an undirected edge once, as ``u v`` with ``u <= v``).
 
     Weights are written with ``repr`` so that :func:`read_edgelist` reads back the same floats.
-    ``labels`` writes original node labels when the graph has them.
+    ``labels`` writes original node labels when the graph has them. A path ending in ``.gz``, ``.bz2`` or
+    ``.xz`` is compressed, as :func:`read_edgelist` decompresses it.
     """
     check_graph(G)
     _check_delimiter(delimiter)
@@ -309,7 +335,8 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
     elif str(target) == "-":
         sys.stdout.buffer.write(data)
     else:
-        Path(target).write_bytes(data)
+        compress = _COMPRESSORS.get(Path(target).suffix.lower())
+        Path(target).write_bytes(data if compress is None else compress(data))
 
 
 #: the arrays a saved graph may hold besides indptr and indices

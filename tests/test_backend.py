@@ -156,3 +156,19 @@ def test_data_on_another_gpu_than_the_current_one_is_a_clear_error():
     check_current_device("cuda:1", 1)
     with pytest.raises(ValueError, match=r"cuda:1 but the current CUDA device is cuda:0.*CUDA_VISIBLE_DEVICES"):
         check_current_device("cuda:1", 0)
+
+
+def test_torch_sparse_matrices_raise_no_torch_internal_warnings():
+    """Building torch sparse matrices (pagerank's CSR, k-means' COO indicator) made torch warn that its invariant
+    checks are 'implicitly disabled. Memory errors (e.g. SEGFAULT) will occur ...' and that sparse CSR is 'in beta
+    state'. torch says each once per process, so this runs in a fresh one."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("torch")
+    code = ("import torch; import graphsample as gs; from graphsample.ranking import pagerank; "
+            "from graphsample.selection.knn import kmeans; "
+            "pagerank(gs.from_edges([0, 1, 2], [1, 2, 0]).to('torch'), method='power'); "
+            "kmeans(torch.randn(20, 2, dtype=torch.float64), 2, seed=0)")
+    r = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 import numpy as np
@@ -86,15 +87,15 @@ def test_weighted_option_on_an_unweighted_dataset_is_an_error():
 
 def test_skip_rows_drops_a_csv_header():
     """--skip-rows 1 skips a CSV header. Without it, a header over a weight column is a one-line error at line 1,
-    and a two-column header is read as an edge between the nodes 'source' and 'target'."""
+    and a two-column header is read as an edge between the nodes 'source' and 'target', with a warning on stderr."""
     csv = "source,target,weight\n1,2,0.5\n2,3,1\n3,1,2\n"
     s = json.loads(run("info", "-", "--json", "--delimiter", ",", "--skip-rows", "1", input=csv).output)
     assert (s["nodes"], s["arcs"], s["weighted"]) == (3, 3, True)
     assert_one_line_error(run("info", "-", "--delimiter", ",", input=csv), "line 1")
     csv2 = "source,target\n1,2\n2,3\n3,1\n"
     for skip, nodes in (("0", 5), ("1", 3)):
-        s = json.loads(run("info", "-", "--json", "--delimiter", ",", "--skip-rows", skip, input=csv2).output)
-        assert s["nodes"] == nodes
+        r = run("info", "-", "--json", "--delimiter", ",", "--skip-rows", skip, input=csv2)
+        assert json.loads(r.stdout)["nodes"] == nodes and ("looks like a header" in r.stderr) == (skip == "0")
     r = run("info", "-", "--skip-rows", "-1", input=csv)  # click's usage error: exit 2, no traceback
     assert r.exit_code == 2 and "--skip-rows" in r.output and "Traceback" not in r.output
 
@@ -164,8 +165,6 @@ def test_version_and_help():
 
 
 def test_cli_reference_is_current():
-    from pathlib import Path
-
     from graphsample.cli.reference import render
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
@@ -187,6 +186,7 @@ def test_bad_backend_device_gives_one_line(backend, device):
         pytest.importorskip("torch")
     r = run("info", "-", "--backend", backend, "--device", device, input="0 1\n")
     assert_one_line_error(r, f"--device {device}")
+    assert "device='cpu'" not in r.output  # the library's words, not the CLI's
 
 
 def test_bad_device_for_matrix_commands_gives_one_line(tmp_path):
@@ -488,6 +488,22 @@ def test_nan_in_a_matrix_names_the_file_and_row(tmp_path, monkeypatch, command, 
                           f"Error: {name}: {where} NaN or infinite values")
 
 
+@pytest.mark.parametrize("name, text, message", [
+    # NumPy counted rows from 0 ('at row 0, column 1' for a CSV header) and suggested its own 'usecols'
+    ("X.csv", "a,b\n1,2\n", "row 1 ('a,b'): 'a' is not a number"),
+    ("X.txt", "# comment\n1 2\n\n3\n", "row 2 ('3') has 1 column, the first row 2"),
+    ("X.txt", "1 2\n3 x\n", "row 2 ('3 x'): 'x' is not a number"),
+    ("-", "1 2\n3 4 5\n", "row 2 ('3 4 5') has 3 columns, the first row 2"),
+])
+def test_a_text_table_that_is_not_a_matrix_names_its_first_bad_row(tmp_path, monkeypatch, name, text, message):
+    monkeypatch.chdir(tmp_path)
+    if name != "-":
+        Path(name).write_text(text)
+    for command in _MATRIX_COMMANDS[:4]:
+        args = [name if a == "DATA" else a for a in command]
+        assert_one_line_error(run(*args, input=text), f"Error: {name}: cannot read a matrix: {message}")
+
+
 def test_select_mig_pool_errors_name_the_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pool.jsonl").write_bytes(b'{"labels": [1]}\n{"labels": ["caf\xe9"]}\n')  # Latin-1, not UTF-8
@@ -526,10 +542,20 @@ def test_convert_refuses_a_folder_of_other_files(tmp_path):
     assert run("convert", "-", "-o", str(tmp_path / "empty"), "-q", input="0 1\n").exit_code == 0
 
 
+def test_convert_refuses_an_existing_file_as_its_folder(tmp_path):
+    # -o NAME without .npz names a folder; an existing file of that name ended in mkdir's bare 'NAME: File exists',
+    # after the input was read
+    (tmp_path / "g").write_text("mine")
+    assert_one_line_error(run("convert", "-", "-o", str(tmp_path / "g"), input="0 1\n"),
+                          f"Error: {tmp_path / 'g'}: an existing file, not a folder; convert writes NAME.npz")
+    assert (tmp_path / "g").read_text() == "mine"
+
+
 @pytest.mark.parametrize("args, option, message", [
     (["walk", "-", "--length", str(10**20)], "'--length'", f"{10**20} does not fit in 64 bits"),  # OverflowError
     (["sample", "-", "-p", "1", "--n-swaps", str(2**64)], "'--n-swaps'", f"{2**64} does not fit in 64 bits"),  # Numba
-    (["cluster", "ppp", "X.npy", "--seed", str(2**63)], "'--seed'", f"{2**63} does not fit in 64 bits"),
+    (["cluster", "ppp", "X.npy", "--seed", str(2**64)], "'--seed'",
+     f"{2**64} is not in the range 0<=x<=18446744073709551615"),
     (["embed", "line", "-", "--epochs", "1e30", "-o", "-"], "'--epochs'", "1e+30 times 3 edges is too many samples"),
     (["ppr", "-", "--walks-per-node", str(2**62), "-o", "-"], "'--walks-per-node'",
      f"{2**62} walks per source times 3 sources does not fit in 64-bit walk ids"),  # SystemError from the kernel
@@ -551,3 +577,53 @@ def test_an_overflow_in_a_computation_is_one_line(monkeypatch):
 
     monkeypatch.setattr(info, "graph_summary", overflow)
     assert_one_line_error(run("info", "-", input="0 1\n"), "Error: a number is too large for this computation")
+
+
+@pytest.mark.parametrize("args", [["pagerank", "-", "--method", "power"], ["embed", "fastrp", "-", "--dim", "4"]])
+def test_backend_torch_prints_no_torch_internal_warnings(args):
+    # every sparse CSR tensor made torch warn 'Sparse CSR tensor support is in beta state' and 'Sparse invariant
+    # checks are implicitly disabled. Memory errors (e.g. SEGFAULT) will occur ...': two long lines on stderr at
+    # each --backend torch run, about torch's internals, nothing the user can act on
+    pytest.importorskip("torch")
+    r = run(*args, "--backend", "torch", "-q", input="a b\nb c\nc a\nc d\n")
+    assert r.exit_code == 0 and "Warning" not in r.output, r.output
+
+
+def test_every_option_says_what_it_does():
+    # evaluate link-prediction --scoring had no help text: '--scoring [hadamard|dot]  [default: hadamard]'
+    from graphsample.cli.reference import _walk
+
+    root = click.Context(cli, info_name="graphsample")
+    silent = [f"{' '.join(path)} {opt.opts[-1]}" for path, cmd, _ in _walk(cli, [], root)
+              for opt in cmd.params if isinstance(opt, click.Option) and not opt.help]
+    assert silent == []
+
+
+@pytest.mark.parametrize("args", [
+    ["walk", "-", "-o", "out"],
+    ["ppr", "-", "--walks-per-node", "2", "-o", "out"],
+    ["pagerank", "-", "-o", "out"],
+    ["embed", "fastrp", "-", "--dim", "2", "--row-labels", "out"],
+    ["cluster", "ppp", "X.npy", "--separable", "out"],
+    ["select", "dpp", "X.npy", "-k", "1", "-o", "out/"],
+])
+def test_a_folder_given_for_an_output_file_is_refused_before_any_work(tmp_path, monkeypatch, args):
+    # ppr ran every walk, printed its summary, and only then failed: 'Error: out: Is a directory'
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    r = run(*args, input="0 1\n1 2\n2 0\n")
+    assert_one_line_error(r, f"Error: {args[-1]}: is a folder; give the name of a file to write")
+    assert r.exit_code == 1 and list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_csv_header_is_warned_about_in_one_line():
+    r = run("info", "-", "--delimiter", ",", "--json", input="source,target\n1,2\n2,3\n")
+    assert r.exit_code == 0, r.output
+    warning = [line for line in r.output.splitlines() if line.startswith("Warning:")]
+    assert warning == ["Warning: <stdin>, line 1: 'source,target' looks like a header (its labels are the only ones "
+                       "that are not integers), so it was read as an arc and every label as a string; skip it with "
+                       "skip_rows=1 (CLI: --skip-rows 1)"]
+    s = json.loads(run("info", "-", "--delimiter", ",", "--json", "--skip-rows", "1",
+                       input="source,target\n1,2\n2,3\n").output)
+    assert (s["nodes"], s["arcs"]) == (3, 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -117,6 +119,26 @@ def test_validation_errors(kwargs, message):
         kwargs["weights"] = np.asarray(kwargs["weights"], dtype=float)
     with pytest.raises(GraphValidationError, match=message):
         gs.from_edges(src, dst, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"src": [0.5, 1], "dst": [1, 0]}, "node ids must be integers, got float64 and int64"),
+    ({"src": [0, 1], "dst": ["1", 0]}, "node ids must be integers, got int64 and <U21"),
+    ({"src": [[0], [1, 2]], "dst": [1, 0]}, "src must be a flat sequence of numbers"),
+    ({"src": (0, 1), "dst": (1, 0), "weights": ("1", "2")}, "weights must be floating point, got <U1"),
+])
+def test_validation_errors_of_python_lists(kwargs, message):
+    # lists were cast with dtype=int64 / float64: [0.5, 1] became the ids [0, 1] without a word, and a string
+    # weight was NumPy's 'could not convert string to float', naming no parameter
+    with pytest.raises(GraphValidationError, match=re.escape(message)):
+        gs.from_edges(**kwargs)
+
+
+def test_python_lists_of_integers_and_mixed_inputs():
+    G = gs.from_edges([2, 0], (0, 1), [1, 2.5])
+    assert arcs(G) == ([(0, 1), (2, 0)], [2.5, 1.0])
+    assert arcs(gs.from_edges([0, 1], np.array([1, 0])))[0] == [(0, 1), (1, 0)]
+    assert gs.from_edges([], [], []).n_arcs == 0
 
 
 @pytest.mark.parametrize("n_nodes", [2.0, 2.5, float("nan"), "3", True])

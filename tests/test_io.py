@@ -124,6 +124,30 @@ def test_n_nodes_with_string_labels_is_refused():
         read("a b\nb c\n", relabel=False, n_nodes=10)
 
 
+@pytest.mark.parametrize("text, kw, line", [
+    ("source target\n1 2\n2 3\n", {}, 1),
+    ("# exported\nsrc,dst\n10,20\n20,-30\n", {"delimiter": ","}, 2),
+])
+def test_a_header_read_as_an_arc_is_warned_about(text, kw, line):
+    # 'source,target' (pandas' and Gephi's CSV exports) became an arc between two extra nodes, and every integer
+    # label a string, without a word
+    with pytest.warns(UserWarning, match=rf"<stream>, line {line}: '[a-z,  ]+' looks like a header .* "
+                                         rf"skip_rows={line} \(CLI: --skip-rows {line}\)"):
+        G = read(text, **kw)
+    assert G.n_arcs == 3 and G.node_ids.dtype.kind == "U"  # what was read: the warning does not change it
+    H = read(text, skip_rows=line, **kw)
+    assert H.n_arcs == 2 and H.node_ids.dtype.kind == "i"
+
+
+@pytest.mark.parametrize("text", ["a b\nb c\n", "src dst\nsrc 2\n2 3\n", "x y\n1 2\nz 3\n", "a b\n"])
+def test_string_labels_that_are_no_header_are_read_without_a_warning(text):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read(text)
+
+
 @pytest.mark.parametrize("delimiter", ["", "ab", None])
 def test_writer_checks_its_delimiter(delimiter):
     # a bare TypeError from ord() on unlabelled graphs, while labelled ones joined with any string
@@ -164,6 +188,18 @@ def test_write_with_string_labels_round_trips():
     gs.write_edgelist(G, buf)
     assert buf.getvalue() == b"alice\tbob\nbob\tcarol\n"
     assert pairs(read(buf.getvalue().decode())) == pairs(G)
+
+
+@pytest.mark.parametrize("suffix, magic", [(".gz", b"\x1f\x8b"), (".bz2", b"BZh"), (".xz", b"\xfd7zXZ")])
+def test_write_compresses_what_read_decompresses(tmp_path, suffix, magic):
+    # write_edgelist wrote plain text under a .gz name, which read_edgelist (and every command) then refused:
+    # "cannot decompress (Not a gzipped file)"
+    G = read("alice bob 0.5\nbob carol 2\n")
+    path = tmp_path / f"g.tsv{suffix}"
+    gs.write_edgelist(G, path)
+    assert path.read_bytes().startswith(magic)
+    H = gs.read_edgelist(path)
+    assert pairs(H) == pairs(G) and H.weights.tolist() == [0.5, 2.0]
 
 
 @pytest.mark.parametrize("name", ["g.npz", "gdir", "new/folder/g.npz", "new/folder/gdir"])

@@ -39,6 +39,7 @@ warp per sample, lanes over dimensions) on a GPU, and several workers through Da
 
 from __future__ import annotations
 
+import inspect
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -356,10 +357,21 @@ _PARAMS_DOC = """
 """
 
 
+def check_keywords(method: str, kwargs: dict, trainer: Callable) -> None:
+    """Refuse a keyword that ``trainer`` (the ``train`` behind ``method``) does not take, naming ``method`` and the
+    keywords it takes: Python's own error, ``train() got an unexpected keyword argument 'epochs'``, named a function
+    the caller never called and did not say that the option is ``num_epoch``."""
+    known = [k for k in inspect.signature(trainer).parameters if k not in ("G", "client", "method")]
+    unknown = [k for k in kwargs if k not in known]
+    if unknown:
+        raise TypeError(f"{method}() got an unexpected keyword argument {unknown[0]!r}; it takes {', '.join(known)}")
+
+
 def deepwalk(G: Graph, dim: int = 128, **kwargs: Any) -> Any:
     """DeepWalk (Perozzi, Al-Rfou & Skiena, KDD 2014) trained as GraphVite does: random-walk pairs up to
     ``augmentation_step`` apart, kept in walk order, with negative sampling (Zhu et al., WWW 2019).
     """
+    check_keywords("deepwalk", kwargs, train)
     return train(G, "deepwalk", dim=dim, **kwargs)
 
 
@@ -367,6 +379,7 @@ def line(G: Graph, dim: int = 128, **kwargs: Any) -> Any:
     """LINE (Tang et al., WWW 2015; second-order proximity with vertex/context embeddings) trained as
     GraphVite does: edge samples augmented by short walks and pseudo-shuffled (Zhu et al., WWW 2019).
     """
+    check_keywords("line", kwargs, train)
     return train(G, "line", dim=dim, **kwargs)
 
 
@@ -375,6 +388,7 @@ def node2vec(G: Graph, dim: int = 128, *, p: float = 1.0, q: float = 1.0, **kwar
     vertex ``x`` after ``t -> v`` has weight :math:`w_{vx}\,\alpha(t, x)`, :math:`\alpha = 1/p` if
     ``x = t``, 1 if the arc ``x -> t`` exists, :math:`1/q` otherwise, drawn by rejection sampling.
     """
+    check_keywords("node2vec", kwargs, train)
     return train(G, "node2vec", dim=dim, p=p, q=q, **kwargs)
 
 

@@ -24,8 +24,8 @@ from .._dask import check_client, client_workers
 from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
-from .graphvite import (_NEG_STREAM, Callback, Hyper, Method, Sampler, block_counters, block_schedule, make_hyper,
-                        pools, resolve_partitions, subkey)
+from .graphvite import (_NEG_STREAM, Callback, Hyper, Method, Sampler, block_counters, block_schedule, check_keywords,
+                        make_hyper, pools, resolve_partitions, subkey)
 
 
 def _train_block_task(V: Any, C: Any, samples: list, table: tuple, skey: np.uint64, h: Hyper, done: int,
@@ -125,14 +125,17 @@ def _report(client: Any, pending: tuple, callback: Callback | None) -> None:
 
 def deepwalk(G: Graph, client: Any, dim: int = 128, **kwargs: Any) -> Any:
     """DeepWalk on the Dask ``client``'s workers; see :func:`train` and :func:`graphvite.deepwalk`."""
+    check_keywords("deepwalk", kwargs, train)
     return train(G, client, "deepwalk", dim=dim, **kwargs)
 
 
 def line(G: Graph, client: Any, dim: int = 128, **kwargs: Any) -> Any:
     """LINE on the Dask ``client``'s workers; see :func:`train` and :func:`graphvite.line`."""
+    check_keywords("line", kwargs, train)
     return train(G, client, "line", dim=dim, **kwargs)
 
 
 def node2vec(G: Graph, client: Any, dim: int = 128, **kwargs: Any) -> Any:
     """node2vec on the Dask ``client``'s workers; see :func:`train` and :func:`graphvite.node2vec`."""
+    check_keywords("node2vec", kwargs, train)
     return train(G, client, "node2vec", dim=dim, **kwargs)

@@ -328,7 +328,7 @@ def _centroid_means(X: Any, labels: Any, k: int, C_old: Any) -> Any:
     else:
         torch = native("torch")
         ind = torch.sparse_coo_tensor(torch.stack([labels, torch.arange(n, **device_kwargs(X))]),
-                                      torch.ones(n, dtype=X.dtype, **device_kwargs(X)), (k, n))
+                                      torch.ones(n, dtype=X.dtype, **device_kwargs(X)), (k, n), check_invariants=False)
     sums = ind @ X
     counts = ind @ (X[:, :1] * 0 + 1)
     empty = counts == 0

@@ -40,3 +40,17 @@ def test_not_npy(tmp_path):
     (tmp_path / "X.npy").write_text("hello")
     r = CliRunner().invoke(cli, ["cluster", "ppp", str(tmp_path / "X.npy")])
     assert r.exit_code != 0 and "not a NumPy" in r.output
+
+
+def test_seed_takes_every_64_bit_value_as_the_other_commands(tmp_path):
+    """--seed 18446744073709551615 (2**64 - 1, which every other command and PPP itself take) was refused as 'does
+    not fit in 64 bits'; beyond it the usage error gives the range, as on the other commands."""
+    X, _ = datasets.make_blobs(60, centers=2, n_features=2, random_state=0)
+    np.save(tmp_path / "X.npy", X)
+    args = ["cluster", "ppp", str(tmp_path / "X.npy"), "--n-init", "2", "-q", "-o", str(tmp_path / "l.npy")]
+    r = CliRunner().invoke(cli, [*args, "--seed", str(2**64 - 1)])
+    assert r.exit_code == 0, r.output
+    np.testing.assert_array_equal(np.load(tmp_path / "l.npy"), PPP(n_init=2, seed=2**64 - 1).fit(X).labels_)
+    r = CliRunner().invoke(cli, [*args, "--seed", str(2**64)])
+    assert r.exit_code == 2 and "Invalid value for '--seed': 18446744073709551616 is not in the range " \
+                                 "0<=x<=18446744073709551615." in r.output, r.output

@@ -106,7 +106,8 @@ def test_evaluate_link_prediction(edge_file):
 
 
 @pytest.mark.parametrize("content, message", [
-    (None, "y.txt not found"),  # was 'Error: None: None' (np.loadtxt's FileNotFoundError has no filename)
+    # was 'Error: None: None' (np.loadtxt's FileNotFoundError has no filename), then loadtxt's 'y.txt not found.'
+    (None, "y.txt: no such file"),
     ("", "y.txt: no 'row label' pairs"),  # was a loadtxt warning and 'expected two columns, got 1'
     ("0 a\n", "y.txt: expected integer 'row label' pairs"),
 ])

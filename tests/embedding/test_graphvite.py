@@ -392,6 +392,14 @@ def test_bad_parameters(kwargs, message):
         gv.deepwalk(_graph(), **kwargs)
 
 
+@pytest.mark.parametrize("method", ["deepwalk", "line", "node2vec"])
+def test_an_unknown_keyword_names_the_method_and_the_keywords_it_takes(method):
+    # Python's own error named the inner function: "train() got an unexpected keyword argument 'epochs'"
+    with pytest.raises(TypeError, match=rf"^{method}\(\) got an unexpected keyword argument 'epochs'; it takes dim, "
+                                        r"num_epoch, walk_length, .*, seed, callback$"):
+        getattr(gv, method)(_graph(), epochs=1)
+
+
 def test_bad_inputs():
     with pytest.raises(TypeError, match="G must be a graphsample Graph"):
         gv.line(np.zeros((3, 3)))

@@ -43,6 +43,22 @@ def test_pagerank_personalized_file(edgefile, tmp_path):
     assert np.allclose([s[k] for k in G.node_ids.tolist()], x, atol=1e-10)
 
 
+def test_pagerank_csv_output_is_comma_separated(tmp_path):
+    """-o scores.csv held tab-separated lines, unlike every other command's .csv; a label holding a comma is
+    quoted, so a CSV reader gets the label and the score back."""
+    import csv
+
+    edges = tmp_path / "g.tsv"
+    edges.write_text("a\tx,y\nx,y\tc\nc\ta\n")
+    out = tmp_path / "s.csv"
+    r = CliRunner().invoke(cli, ["pagerank", str(edges), "--delimiter", "\\t", "-q", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.reader(out.open()))
+    tsv = CliRunner().invoke(cli, ["pagerank", str(edges), "--delimiter", "\\t", "-q"])
+    assert {label: float(v) for label, v in rows} == _scores(tsv.stdout)
+    assert [label for label, _ in rows] == ["a", "c", "x,y"] and '"x,y",' in out.read_text()
+
+
 @pytest.mark.parametrize("args, status, msg", [
     (["--damping", "1.5"], 2, "Error: Invalid value for '--damping': must be a number in [0, 1), got 1.5"),
     (["--personalize", "zz"], 1, "Error: --personalize: unknown node id 'zz'"),

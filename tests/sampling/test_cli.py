@@ -106,3 +106,19 @@ def test_every_rounding_is_offered_and_each_gives_its_own_sample(tmp_path):
         assert f"rounding={rounding}" in r.output
         outputs[rounding] = r.output
     assert len(set(outputs.values())) == len(jdm.ROUNDINGS)
+
+
+def test_gz_output_is_compressed_and_reads_back(tmp_path):
+    """-o sample.tsv.gz wrote plain text under the .gz name; 'graphsample info sample.tsv.gz' then failed with
+    'cannot decompress'."""
+    import gzip
+
+    out = tmp_path / "s.tsv.gz"
+    r = CliRunner().invoke(cli, ["sample", str(edge_file(tmp_path)), "-m", "random-node", "-p", "0.5", "--seed", "1",
+                                 "-q", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    plain = CliRunner().invoke(cli, ["sample", str(edge_file(tmp_path)), "-m", "random-node", "-p", "0.5",
+                                     "--seed", "1", "-q"])
+    assert gzip.decompress(out.read_bytes()).decode() == plain.output
+    info = CliRunner().invoke(cli, ["info", str(out), "--json"])
+    assert info.exit_code == 0, info.output

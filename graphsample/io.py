@@ -110,6 +110,8 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
         raise GraphsampleError(f"comments must be a string of comment characters, got {comments!r}")
     if not (is_integer(skip_rows) and skip_rows >= 0):
         raise GraphsampleError(f"skip_rows must be an integer >= 0, got {skip_rows!r}")
+    if not (weighted is None or isinstance(weighted, bool | np.bool_)):  # 2 or 'no' was taken as True
+        raise GraphsampleError(f"weighted must be True, False or None (detect from the first line), got {weighted!r}")
     if relabel and n_nodes is not None:
         raise GraphsampleError("n_nodes can only be given with relabel=False")
     buf, name = _read_bytes(source)

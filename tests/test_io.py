@@ -109,6 +109,8 @@ def test_bad_input_messages(text, message):
     ({"skip_rows": -1}, "skip_rows must be an integer >= 0, got -1"),
     ({"delimiter": 1}, "delimiter must be one character or None, got 1"),
     ({"comments": None}, "comments must be a string of comment characters, got None"),
+    ({"weighted": 2}, r"weighted must be True, False or None \(detect from the first line\), got 2"),  # was True
+    ({"weighted": "no"}, "weighted must be True, False or None"),
     # n_nodes with relabel=True raised or not depending on whether the file's labels were already 0..n-1
     ({"n_nodes": 10}, "n_nodes can only be given with relabel=False"),
     ({"n_nodes": 2.5, "relabel": False}, "n_nodes must be an integer"),

@@ -308,8 +308,9 @@ class PPP:
         if min_size is not None:
             check_positive("min_size", min_size)
         _check_restarts(n_init)
-        if not is_integer(seed) or seed < 0:
-            raise ValueError(f"seed must be a non-negative int (PPP's restarts use a fixed seed list), got {seed!r}")
+        if not is_integer(seed) or not 0 <= seed < 2**64:
+            raise ValueError(f"seed must be an integer in [0, 2**64) (PPP's restarts use a fixed seed list), got "
+                             f"{seed!r}")
         self.k_max, self.mode, self.covariance, self.n_init, self.seed = int(k_max), mode, covariance, n_init, seed
         self.p_min, self.agreement_tol, self.agreement_threshold = p_min, agreement_tol, agreement_threshold
         self.min_bic_gain = float(min_bic_gain)

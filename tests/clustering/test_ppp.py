@@ -189,6 +189,7 @@ def test_torch_gmm_steps():
     ({"n_init": -1}, "n_init"),
     ({"n_init": 1}, "n_init"),
     ({"seed": -1}, "seed"),
+    ({"seed": 2**64}, r"seed must be an integer in \[0, 2\*\*64\)"),  # was accepted here, refused in fit
     # strings went through float() or a bare comparison; NaN, inf and negative tolerances were kept
     ({"p_min": "0.9"}, r"p_min must be a number in \(0, 1\], got '0.9'"),
     ({"agreement_tol": float("nan")}, "agreement_tol must be a finite number >= 0"),

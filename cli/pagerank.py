@@ -85,8 +85,9 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
 @click.option("--walks-per-node", "omega", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Random walks per source (omega).")
 @click.option("--top-k", type=click.IntRange(min=1), default=50, show_default=True, help="Estimates kept per source.")
-@click.option("--restart", type=FloatRange(0, 1, min_open=True, max_open=True), default=0.15,
-              show_default=True, help="Restart (stop) probability per step, 1 - damping.")
+@click.option("--restart-prob", "--restart", "restart", type=FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.15, show_default=True,
+              help="Restart (stop) probability per step, 1 - damping (named as walk's; --restart is the old name).")
 @click.option("--dangling", type=click.Choice(["personalization", "uniform", "self"]), default="personalization",
               show_default=True, help="Where a walk goes from a node without out-arcs: back to its source, to a "
                                       "uniform node, or it stays there (a self-loop).")

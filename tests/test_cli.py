@@ -281,7 +281,7 @@ def test_library_errors_name_the_cli_options(args, option, message):
 
 
 @pytest.mark.parametrize("args, option, message", [
-    (["ppr", "-", "--restart", "nan", "-o", "-"], "'--restart'", "'nan' is not a number"),  # was 'damping must be'
+    (["ppr", "-", "--restart-prob", "nan", "-o", "-"], "'--restart-prob' / '--restart'", "'nan' is not a number"),  # was 'damping must be'
     (["cluster", "ppp", "X.npy", "--p-min", "nan"], "'--p-min'", "'nan' is not a number"),
     (["select", "mig", "pool.jsonl", "--threshold", "nan"], "'--threshold'", "'nan' is not a number"),  # ignored
     (["select", "mig", "pool.jsonl", "--threshold", "2"], "'--threshold'", "2.0 is not in the range -1<=x<=1."),

@@ -107,7 +107,8 @@ def test_ppr_workers(tmp_path, edgefile):
 
 @pytest.mark.parametrize("args, msg", [
     (["--walks-per-node", "0"], "walks-per-node"),
-    (["--restart", "1.5"], "restart"),
+    (["--restart", "1.5"], "restart"),  # the old name of --restart-prob
+    (["--restart-prob", "0"], "restart-prob"),
     (["--workers", "1", "--scheduler-file", "x.json"], "not both"),
     (["--scheduler-file", "nope.json"], "no such scheduler file"),
 ])

@@ -139,9 +139,11 @@ def topk(X: Any, k: int) -> tuple[Any, Any]:
     and, of those equal to ``t``, the leftmost ones that make up ``k``; a stable sort of the ``k`` kept entries
     then orders them. Linear time in the row length (a full sort would be ``m log m``), and the same indices on
     NumPy, CuPy and PyTorch even where values tie (Monte Carlo estimates often do). ``k`` above the row length
-    keeps the whole row.
+    keeps the whole row. NaN has no place in a decreasing order (NumPy sorts it last, torch first): a ValueError.
     """
     b = backend_of(X)
+    if bool(native(b).isnan(X).any()):
+        raise ValueError("cannot rank values that contain NaN (top-k of a score array with NaN)")
     n, m = X.shape
     k = min(k, m)
     if b == "torch":

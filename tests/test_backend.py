@@ -58,6 +58,26 @@ def test_topk_breaks_ties_by_lower_column(to_b):
     assert to_numpy(v).tolist() == [[3.0, 3.0, 3.0, 1.0], [2.0] * 4, [5.0, 5.0, 1.0, 1.0]]
 
 
+@pytest.mark.parametrize("k", [1, 30, 64, 80])
+def test_topk_keeps_the_column_order_of_many_ties(to_b, k):
+    """64 columns on three levels, 16+ ties per level: past the sizes where an unstable sort happens to keep
+    the order (insertion sort below 16 elements), the top k are still the first k of a stable sort."""
+    X = np.tile(np.array([1.0, 2.0, 2.0, 0.0]), (3, 16))
+    X[1] = X[1, ::-1]
+    X[2] = 5.0
+    v, i = _ops.topk(to_b(X), k)
+    order = np.argsort(-X, axis=1, kind="stable")[:, :k]
+    assert to_numpy(i).tolist() == order.tolist()
+    assert to_numpy(v).tolist() == np.take_along_axis(X, order, 1).tolist()
+
+
+def test_topk_refuses_nan(to_b):
+    """NaN has no rank (NumPy sorts it last, torch first): an error on every backend, not a broken reshape."""
+    for k in (1, 2, 3):
+        with pytest.raises(ValueError, match="cannot rank values that contain NaN"):
+            _ops.topk(to_b(np.array([[np.nan, 1.0, 2.0], [3.0, 1.0, 2.0]])), k)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 4), st.integers(1, 9), st.integers(1, 12), st.integers(0, 2**32 - 1))
 def test_topk_equals_a_stable_sort(n, m, k, seed):

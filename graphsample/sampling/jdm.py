@@ -199,23 +199,22 @@ def exchange_stubs(k: np.ndarray, l: np.ndarray, x: np.ndarray, c: np.ndarray) -
     take = np.flatnonzero(c < np.ceil(x))  # rounded down: may gain one
     give = give[np.lexsort((-sign * l[give], k[give]))]  # by row, the largest moves first
     take = take[np.lexsort((sign * l[take], k[take]))]
-    pairs = []
-    for row in np.intersect1d(k[give], k[take]):
-        a = give[np.searchsorted(k[give], row):np.searchsorted(k[give], row, side="right")]
-        b = take[np.searchsorted(k[take], row):np.searchsorted(k[take], row, side="right")]
-        m = min(len(a), len(b))
-        size = sign * (l[a[:m]] - l[b[:m]])
-        useful = size > 0
-        pairs.append(np.stack([size[useful], a[:m][useful], b[:m][useful]], axis=1))
-    if not pairs:
-        return c, 0
-    pairs = np.concatenate(pairs)
+    # the i-th class of a row in give pairs with the i-th of that row in take (if any): O(N log N) for all rows
+    kg, kt = k[give], k[take]
+    rank = np.arange(len(give)) - np.searchsorted(kg, kg)
+    partner = np.searchsorted(kt, kg) + rank
+    has = partner < np.searchsorted(kt, kg, side="right")
+    a, b = give[has], take[partner[has]]
+    size = sign * (l[a] - l[b])
+    useful = size > 0
+    a, b, size = a[useful], b[useful], size[useful]
     left, done = abs(gap), 0
-    for size, a, b in pairs[np.argsort(-pairs[:, 0], kind="stable")]:
-        if size <= left:
-            c[a] -= 1
-            c[b] += 1
-            left -= int(size)
+    order = np.argsort(-size, kind="stable")  # by decreasing size, each that does not overshoot
+    for size_i, a_i, b_i in zip(size[order].tolist(), a[order].tolist(), b[order].tolist()):
+        if size_i <= left:
+            c[a_i] -= 1
+            c[b_i] += 1
+            left -= size_i
             done += 1
             if left == 0:
                 break

@@ -179,7 +179,7 @@ def projection_batch(U, norms, key, stream0, out, block, chunk):
     ``d_j / D_j``, ``d_j`` computed exactly in O(r (t - t0)). This is exact rejection sampling of
     ``d_j / (r - t)``, with at most 2 proposals per step on average and ``log2 r`` passes over U in all.
     A proposal is accepted with probability ``(r - t) / (r - t0) >= 1/2`` when U has orthonormal columns, so
-    ``MAX_TRIES`` rejections in a row (probability below ``2**-MAX_TRIES``) mean residuals that no orthonormal
+    ``MAX_TRIES`` rejections in a row (probability at most ``2**-MAX_TRIES``) mean residuals that no orthonormal
     U gives: the block stops and marks the sample with ``out[b, 0] = -1``, which the caller turns into an error.
     Proposal ``c`` of a sample uses the uniforms at counters ``2c`` (item) and ``2c + 1`` (acceptance).
     Samples run in lockstep blocks of ``block`` (one pass over U serves the block); blocks in parallel.

@@ -127,6 +127,24 @@ def test_exchange_stubs_by_hand():
     assert c.tolist() == [3, 1, 0, 0, 2, 0, 0, 1, 1]  # the input is not changed
 
 
+@pytest.mark.parametrize("c, last, gap, moved", [
+    # g = 9 > 0: up-rounded (1, 9) and (1, 4) pair with down-rounded (1, 0) and (1, 2), extremes first: the pair
+    # 9 -> 0 closes the gap alone (pairing 9 -> 2 and 4 -> 0 would move 7 and leave 2)
+    ([0, 0, 1, 1, 1], (4, 2), 9, {3: -1, 0: +1}),
+    # g = -9 < 0, the mirror: up-rounded (1, 0) and (1, 2) give to down-rounded (1, 9) and (1, 4), smallest l to
+    # largest first: 0 -> 9 closes it
+    ([1, 1, 0, 0, 1], (10, 1), -9, {0: -1, 3: +1}),
+])
+def test_exchange_stubs_pairs_the_extremes_of_a_row_for_either_sign(c, last, gap, moved):
+    k = np.array([1, 1, 1, 1, last[0]])
+    l = np.array([0, 2, 4, 9, last[1]])
+    x = np.array([0.5, 0.5, 0.5, 0.5, 1.0])  # the last class is integral: it never moves
+    assert int(((l - k) * np.array(c)).sum()) == gap
+    c2, done = jdm.exchange_stubs(k, l, x, np.array(c))
+    assert done == 1 and int(((l - k) * c2).sum()) == 0
+    assert {i: int(d) for i, d in enumerate(c2 - np.array(c)) if d} == moved
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 9), st.integers(1, 9)), min_size=1, max_size=40,
                 unique_by=lambda t: t[:2]),

@@ -208,6 +208,12 @@ def test_knn_bad_inputs(args, msg):
         knn(*args)
 
 
+@pytest.mark.parametrize("k", [0, 6, 2.0, True])
+def test_kmeans_needs_an_integer_k_up_to_the_number_of_points(k):
+    with pytest.raises(ValueError, match=rf"k must be an integer in \[1, 5\], got {k!r}"):
+        kmeans(np.ones((5, 2)), k)
+
+
 def test_bad_options():
     X = np.ones((5, 2))
     with pytest.raises(ValueError, match="unknown metric"):

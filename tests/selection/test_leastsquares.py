@@ -246,6 +246,7 @@ def test_discrete_points_shape():
         (lambda: ls.approximate(np.sin, Legendre(4), 8, "magic"), "unknown strategy"),
         (lambda: ls.approximate(3, Legendre(4), 8), "callable"),
         (lambda: ls.adaptive_dpp_points(Legendre(3), 1.5), "delta"),
+        (lambda: ls.adaptive_dpp_points(Legendre(3), max_points=0), "max_points must be a positive integer, got 0"),
         (lambda: Discrete(np.ones((5, 2))), "linearly dependent"),
         (lambda: Discrete(np.eye(3))(np.array([5])), "out of range"),
         (lambda: index_set(2, 2, "cube"), "unknown index set"),

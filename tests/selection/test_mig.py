@@ -307,6 +307,8 @@ def test_stochastic_sample_size():
     ({"embeddings": np.ones((4, 2)), "budget": 1, "n_clusters": 9}, "n_clusters"),
     ({"embeddings": np.ones((4, 2)), "budget": 1, "n_clusters": 0}, r"n_clusters must be an integer in \[1, 4\], got 0"),  # was sqrt(n)
     ({"embeddings": np.ones((4, 2)), "budget": 1, "n_clusters": "2"}, r"n_clusters must be an integer in \[1, 4\], got '2'"),  # a bare TypeError
+    ({"embeddings": np.eye(4), "budget": 1, "n_clusters": 2, "soft_top_m": 3}, r"soft_top_m must be an integer in \[1, 2\], got 3"),
+    ({"embeddings": np.eye(4), "budget": 1, "n_clusters": 2, "soft_top_m": 0}, r"soft_top_m must be an integer in \[1, 2\], got 0"),
     # a NaN threshold compared false with every similarity: silently no label graph at all
     ({"labels": [[0], [1]], "budget": 1, "label_embeddings": np.eye(2), "threshold": float("nan")}, "threshold"),
     ({"embeddings": np.eye(4), "budget": 1, "threshold": float("nan")}, "threshold"),

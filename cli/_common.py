@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
+import io
 import re
 import sys
 from dataclasses import replace
@@ -14,7 +15,8 @@ from typing import Any, Callable
 import click
 import numpy as np
 
-from graphsample.errors import GraphsampleError
+from graphsample.errors import GraphsampleError, InputFormatError
+from graphsample.io import compression_suffix, open_compressed, read_decompressed
 
 
 def input_argument(f: Callable) -> Callable:
@@ -97,6 +99,10 @@ def output_path(ctx: click.Context, param: click.Parameter, value: str | None,
     the results were computed."""
     value = nonempty_path(ctx, param, value)
     if value is not None and value != "-":
+        if compression_suffix(value) and format_suffix(value) in BINARY_SUFFIXES:
+            raise click.BadParameter(f"{value}: {format_suffix(value)} is binary and is written uncompressed; only "
+                                     f"text outputs are compressed (e.g. NAME.tsv{compression_suffix(value)})",
+                                     ctx, param)
         if not folder_ok and Path(value).is_dir():
             raise click.ClickException(f"{value}: is a folder; give the name of a file to write")
         folder = Path(value).parent
@@ -171,8 +177,6 @@ def load_npy(path: str) -> np.ndarray:
     """A ``.npy`` array (no pickles). Anything else, an ``.npz`` archive included (NumPy opens one whatever
     its name), is one :class:`~graphsample.errors.InputFormatError` line; a missing file stays
     ``FileNotFoundError``."""
-    from graphsample.errors import InputFormatError
-
     try:
         a = np.load(path, allow_pickle=False)
     except (ValueError, EOFError) as exc:
@@ -188,9 +192,7 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
     ``.csv`` (comma-separated), any other text table (whitespace-separated, ``#`` comments), or ``-`` for
     a text table on stdin. A missing, empty, malformed or non-2-D input is one
     :class:`~graphsample.errors.InputFormatError` line."""
-    from graphsample.errors import InputFormatError
-
-    suffix = "" if path == "-" else Path(path).suffix
+    suffix = format_suffix(path)
     if path != "-" and not Path(path).is_file():
         raise InputFormatError(f"{path}: {'is a directory, not a matrix' if Path(path).is_dir() else 'no such file'}")
     if suffix == ".npy":
@@ -205,27 +207,22 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
         if not np.isfinite(M.data).all():
             raise InputFormatError(f"{path}: the matrix holds NaN or infinite values")
         return M
-    return text_matrix(sys.stdin.read().splitlines() if path == "-" else path, path)
+    return text_matrix(read_text(path).splitlines(), path)
 
 
-def text_matrix(source: Any, path: str) -> np.ndarray:
-    """The numeric matrix of a text table read from ``source`` (a path or a list of lines) named ``path``:
-    comma-separated for ``.csv``, whitespace-separated otherwise, ``#`` comments; checked as :func:`check_matrix`
-    does. A table that is not a matrix is one :class:`~graphsample.errors.InputFormatError` line naming its first
-    bad row (:func:`_bad_row`)."""
+def text_matrix(lines: list[str], path: str) -> np.ndarray:
+    """The numeric matrix of the lines of a text table read from ``path``: comma-separated for ``.csv`` (also
+    compressed, :func:`format_suffix`), whitespace-separated otherwise, ``#`` comments; checked as
+    :func:`check_matrix` does. A table that is not a matrix is one :class:`~graphsample.errors.InputFormatError`
+    line naming its first bad row (:func:`_bad_row`)."""
     import warnings
 
-    from graphsample.errors import InputFormatError
-
-    delimiter = "," if path != "-" and Path(path).suffix == ".csv" else None
+    delimiter = "," if format_suffix(path) == ".csv" else None
     with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
         warnings.simplefilter("ignore", UserWarning)
         try:
-            X = np.loadtxt(source, ndmin=2, delimiter=delimiter)
-        except UnicodeDecodeError as exc:
-            raise InputFormatError(f"{path}: cannot read a matrix ({exc})") from None
+            X = np.loadtxt(lines, ndmin=2, delimiter=delimiter)
         except ValueError as exc:
-            lines = source if isinstance(source, list) else Path(source).read_text().splitlines()
             raise InputFormatError(f"{path}: cannot read a matrix: {_bad_row(lines, delimiter) or exc}") from None
     return check_matrix(X, path)
 
@@ -253,8 +250,6 @@ def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
     """``X`` if it is a non-empty 2-D numeric matrix of finite values, else one
     :class:`~graphsample.errors.InputFormatError` line naming ``path`` (and the first row with a NaN or an
     infinity: the library's own checks name their parameter, ``features`` or ``A``, which the user never typed)."""
-    from graphsample.errors import InputFormatError
-
     if X.dtype.kind not in "fiu":
         raise InputFormatError(f"{path}: expected a numeric matrix, got dtype {X.dtype}")
     if X.ndim != 2:
@@ -267,21 +262,69 @@ def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
     return X
 
 
+#: the binary formats the commands write and read; never compressed (:func:`open_binary`)
+BINARY_SUFFIXES = (".npy", ".npz")
+
+
+def format_suffix(path: str) -> str:
+    """The suffix that names the format of the file ``path``: its last one, or the one before a compression suffix
+    (``x.csv.gz`` is CSV text, gzip-compressed; ``x.gz`` has none); ``""`` for stdout (``-``).
+
+    Every command chooses what it reads or writes by this suffix; text is then decompressed by
+    :func:`read_text` and compressed by :func:`open_text` (``.gz``, ``.bz2``, ``.xz``, as edge lists are)."""
+    if path == "-":
+        return ""
+    return Path(path).with_suffix("").suffix if compression_suffix(path) else Path(path).suffix
+
+
 def text_separator(path: str) -> str | None:
     """The column separator of a text output: ``,`` for ``.csv``, a tab for stdout (``-``), ``.txt`` and ``.tsv``;
-    None for any other name (a binary output)."""
-    suffix = "" if path == "-" else Path(path).suffix
+    None for any other name (a binary output). A compression suffix counts as :func:`format_suffix` says."""
+    suffix = format_suffix(path)
     return "," if suffix == ".csv" else "\t" if path == "-" or suffix in (".txt", ".tsv") else None
 
 
 @contextlib.contextmanager
 def open_text(path: str):
-    """stdout for ``-``, else ``path`` opened for writing (and closed after)."""
+    """stdout for ``-`` (never compressed), else ``path`` opened for writing UTF-8 text, compressed when its name
+    ends in ``.gz`` (without a time stamp: the same output gives the same bytes), ``.bz2`` or ``.xz``; closed after."""
     if path == "-":
         yield sys.stdout
     else:
-        with open(path, "w") as f:
+        with open_compressed(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as f:
             yield f
+
+
+def open_binary(path: str):
+    """``path`` opened for writing a binary (NumPy) output, to exactly this name. Binary outputs are not compressed:
+    a name with a compression suffix is one :class:`~graphsample.errors.GraphsampleError` line (``x.npy.gz`` is
+    refused before any work, by :func:`output_path`; this catches ``x.gz`` where the format is binary)."""
+    if compression_suffix(path):
+        raise GraphsampleError(f"{path}: this output is binary (.npy/.npz) and is written uncompressed; only text "
+                               f"outputs are compressed: give a text name (e.g. NAME.tsv{compression_suffix(path)}) "
+                               f"or drop {compression_suffix(path)}")
+    return open(path, "wb")
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of the text input ``path`` (``-``: stdin), decompressed when its name ends in ``.gz``, ``.bz2`` or
+    ``.xz`` (:func:`graphsample.io.read_decompressed`, as edge lists are read). A missing file or a folder is one
+    :class:`~graphsample.errors.InputFormatError` line."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    if not Path(path).is_file():
+        raise InputFormatError(f"{path}: {'is a directory, not a file' if Path(path).is_dir() else 'no such file'}")
+    return read_decompressed(path)
+
+
+def read_text(path: str) -> str:
+    """The text of the input ``path`` (:func:`read_bytes`: ``-`` is stdin, compressed files are decompressed);
+    text that is not UTF-8 is one :class:`~graphsample.errors.InputFormatError` line."""
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFormatError(f"{path}: not a text file (not UTF-8: {exc.reason} at byte {exc.start})") from None
 
 
 def save_array(path: str, array: Any) -> None:
@@ -295,7 +338,7 @@ def save_array(path: str, array: Any) -> None:
         with open_text(path) as target:
             np.savetxt(target, a, delimiter=sep, fmt="%d" if a.dtype.kind in "iu" else "%.10g")
     else:
-        with open(path, "wb") as f:
+        with open_binary(path) as f:
             np.save(f, a)
 
 

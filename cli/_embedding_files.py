@@ -8,6 +8,9 @@
 * ``.npy``, for any other name: the plain ``n_nodes x dim`` matrix, row ``i`` the graph's node ``i`` (the labels'
   sorted order for an edge list); ``--row-labels PATH`` writes the label of each row.
 
+The format is named by the suffix before a compression suffix: ``emb.txt.gz`` is word2vec text and
+``emb.csv.xz`` a table, compressed (``.gz``, ``.bz2``, ``.xz``); ``.npy`` is never compressed.
+
 Values are written with as many digits as their type needs to be read back exactly (9 for float32).
 """
 
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import string
-import sys
 from itertools import chain
 from pathlib import Path
 from typing import Any, Callable
@@ -25,17 +27,22 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import (check_matrix, label_texts, load_matrix, node_labels, output_path, save_array, text_matrix,
-                      text_separator, write_rows)
+from ._common import (BINARY_SUFFIXES, check_matrix, format_suffix, label_texts, load_matrix, node_labels, output_path, read_text,
+                      save_array, text_matrix, text_separator, write_rows)
 
 #: names written as word2vec text (besides '-')
 WORD2VEC_SUFFIXES = (".txt", ".vec", ".emb")
 TABLE_SUFFIXES = (".tsv", ".csv")
 
 
+#: the help of an embedding command's --output
+OUTPUT_HELP = ("Output: '-' (stdout), .txt, .vec or .emb (word2vec text), .tsv or .csv (a table with a 'node' column), "
+               "text compressed as e.g. NAME.txt.gz (.gz, .bz2, .xz), or .npy for any other name (rows in node order).")
+
+
 def embedding_format(path: str) -> str:
     """``"word2vec"``, ``"table"`` or ``"npy"``: what :func:`save_embedding` writes to ``path``."""
-    suffix = "" if path == "-" else Path(path).suffix
+    suffix = format_suffix(path)
     return "word2vec" if path == "-" or suffix in WORD2VEC_SUFFIXES else "table" if suffix in TABLE_SUFFIXES else "npy"
 
 
@@ -64,7 +71,7 @@ def save_embedding(path: str, G: Any, E: Any) -> None:
 
 def save_row_labels(path: str, G: Any) -> None:
     """The label of every row (node) of an embedding of ``G``: ``.npy``, or text with one label per line."""
-    if Path(path).suffix == ".npy":
+    if format_suffix(path) == ".npy":
         save_array(path, node_labels(G))
     else:
         write_rows(path, ([label] for label in label_texts(G, path).tolist()), sep=text_separator(path) or "\t")
@@ -98,12 +105,9 @@ def load_embedding(path: str) -> tuple[np.ndarray, list[str] | None]:
 
     Word2vec text is recognised by its content: a first line of two integers ``n d`` followed by ``n`` lines of
     ``d + 1`` fields (a plain 2-column matrix whose first row is ``n 1`` followed by ``n`` rows reads as one)."""
-    if path != "-" and (Path(path).suffix in (".npy", ".npz") or not Path(path).is_file()):
+    if path != "-" and (format_suffix(path) in BINARY_SUFFIXES or not Path(path).is_file()):
         return load_matrix(path), None
-    try:
-        lines = (sys.stdin.read() if path == "-" else Path(path).read_text()).splitlines()
-    except UnicodeDecodeError:
-        raise InputFormatError(f"{path}: not a text file") from None
+    lines = read_text(path).splitlines()
     head = lines[0].split() if lines else []
     if len(head) == 2 and all(h.isdigit() for h in head):
         n, d = int(head[0]), int(head[1])
@@ -113,7 +117,7 @@ def load_embedding(path: str) -> tuple[np.ndarray, list[str] | None]:
             if E.shape != (n, d):
                 raise InputFormatError(f"{path}: word2vec text of {n} x {d}, but its rows have {E.shape[1]} values")
             return E, [row[0] for row in body]
-    if path != "-" and Path(path).suffix in TABLE_SUFFIXES and head:
+    if format_suffix(path) in TABLE_SUFFIXES and head:
         rows = list(csv.reader(lines, delimiter=text_separator(path)))
         if rows[0][0] == "node":
             try:

@@ -31,7 +31,7 @@ def cluster() -> None:
 @seed_option(default=0, help="Seed of the --n-init restarts (unused without them).")
 @click.option("--separable", "separable_out", default=None, callback=output_path,
               help="Also write the separable-set mask (.npy).")
-@output_option(help="Labels output (.npy, .txt/.tsv, .csv, or '-' for stdout).")
+@output_option(help="Labels output (.npy, .txt/.tsv, .csv, text compressed as e.g. NAME.tsv.gz, or '-' for stdout).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @user_errors
 def ppp(data: str, k_max: int, mode: str, covariance: str, n_init: int, p_min: float, standardize: bool,

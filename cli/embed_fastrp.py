@@ -5,14 +5,13 @@ from __future__ import annotations
 import click
 
 from ._common import float_list, graph_options, input_argument, load_graph, output_option, seed_option, user_errors
-from ._embedding_files import row_labels_option, write_embedding
+from ._embedding_files import OUTPUT_HELP, row_labels_option, write_embedding
 
 
 @click.command()
 @input_argument
 @graph_options
-@output_option(help="Output: '-' (stdout), .txt, .vec or .emb (word2vec text), .tsv or .csv (a table with a 'node' "
-                    "column), or .npy for any other name (rows in node order).")
+@output_option(help=OUTPUT_HELP)
 @row_labels_option
 @click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension.")
 @click.option("--preset", type=click.Choice(["paper", "gds"]), default="paper", show_default=True,

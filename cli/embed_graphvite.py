@@ -14,7 +14,7 @@ import click
 
 from ._common import (graph_options, input_argument, load_graph, option_error, output_option, output_path,
                       progress_enabled, seed_option, user_errors)
-from ._embedding_files import row_labels_option, save_embedding, write_embedding
+from ._embedding_files import OUTPUT_HELP, row_labels_option, save_embedding, write_embedding
 
 
 def _options(f: Callable) -> Callable:
@@ -22,9 +22,7 @@ def _options(f: Callable) -> Callable:
         input_argument,
         graph_options(directed_default="undirected, as DeepWalk and LINE walk; a dataset's own"),
         seed_option,
-        output_option(required=True, help="Output: '-' (stdout), .txt, .vec or .emb (word2vec text), .tsv or .csv (a "
-                                          "table with a 'node' column), or .npy for any other name (rows in node "
-                                          "order)."),
+        output_option(required=True, help=OUTPUT_HELP),
         row_labels_option,
         click.option("--dim", type=int, default=128, show_default=True, help="Embedding dimension."),
         click.option("--epochs", type=float, default=100.0, show_default=True,

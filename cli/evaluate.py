@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import click
 import numpy as np
 
-from ._common import (float_list, graph_options, input_argument, load_graph, load_matrix, load_npy, node_labels,
-                      nonempty_path, option_error, seed_option, user_errors)
+from ._common import (float_list, format_suffix, graph_options, input_argument, load_graph, load_matrix, load_npy,
+                      node_labels, nonempty_path, option_error, read_text, seed_option, user_errors)
 from ._embedding_files import load_embedding
 
 
@@ -33,23 +32,23 @@ def _dataset_rows(E: np.ndarray, nodes: list[str] | None, source: str, path: str
 
 
 def _load_labels(source: str, n_nodes: int):
-    """LABELS: .npz (scipy sparse), .npy (matrix or class ids), or text 'row label' pairs."""
+    """LABELS: .npz (scipy sparse), .npy (matrix or class ids), or text 'row label' pairs (also compressed:
+    ``labels.txt.gz``, :func:`._common.read_text`)."""
     import scipy.sparse as sp
 
-    p = Path(source)
-    if p.suffix == ".npz":
+    suffix = format_suffix(source)
+    if suffix == ".npz":
         return load_matrix(source, sparse=True)
-    if p.suffix == ".npy":
+    if suffix == ".npy":
         return load_npy(source)
-    if not p.exists():  # np.loadtxt's own error, 'NAME not found.', names no reason in the CLI's form
-        raise click.ClickException(f"{source}: no such file")
+    lines = read_text(source).splitlines()
     with warnings.catch_warnings():  # an empty file: reported below, not as a loadtxt warning
         warnings.simplefilter("ignore", UserWarning)
         try:
-            pairs = np.loadtxt(p, delimiter=None, ndmin=2, dtype=np.int64, comments="#")
+            pairs = np.loadtxt(lines, delimiter=None, ndmin=2, dtype=np.int64, comments="#")
         except ValueError:
             try:
-                pairs = np.loadtxt(p, delimiter=",", ndmin=2, dtype=np.int64, comments="#")
+                pairs = np.loadtxt(lines, delimiter=",", ndmin=2, dtype=np.int64, comments="#")
             except ValueError:
                 raise click.ClickException(f"{source}: expected integer 'row label' pairs") from None
     if pairs.size == 0:

@@ -11,8 +11,8 @@ import click
 import numpy as np
 
 from ._common import (FloatRange, graph_options, input_argument, load_graph, node_ids, node_labels, nonempty_path,
-                      open_text, output_option, progress_enabled, seed_option, text_separator, user_errors,
-                      write_rows)
+                      open_binary, open_text, output_option, progress_enabled, read_text, seed_option, text_separator,
+                      user_errors, write_rows)
 
 
 @click.command()
@@ -28,7 +28,8 @@ from ._common import (FloatRange, graph_options, input_argument, load_graph, nod
 @click.option("--method", type=click.Choice(["auto", "power", "gauss-seidel"]), default="auto", show_default=True,
               help="Solver: power iteration, or Gauss-Seidel sweeps per strongly connected component (host); "
                    "auto picks Gauss-Seidel on the host and power iteration on a GPU.")
-@output_option(help="Scores as 'label<TAB>score' lines ('label,score' for .csv): a path, or '-' for stdout.")
+@output_option(help="Scores as 'label<TAB>score' lines ('label,score' for .csv): a path (compressed for .gz, .bz2, "
+                   ".xz, e.g. NAME.tsv.gz), or '-' for stdout.")
 @user_errors
 def pagerank(input: str, personalize: str | None, damping: float, dangling: str, tol: float, max_iter: int,
              method: str, output: str, quiet: bool, **opts) -> None:
@@ -74,7 +75,7 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
                 target.write(f"{s}{sep}{t}{sep}{v:.6g}\n")
         return
     extra = {} if G.node_ids is None else {"node_ids": G.node_ids}
-    with open(path, "wb") as f:  # exactly this name: np.savez would append .npz to another one
+    with open_binary(path) as f:  # exactly this name: np.savez would append .npz to another one
         np.savez(f, sources=sources, indptr=indptr, indices=indices, values=values, omega=res.omega, **extra)
 
 
@@ -98,7 +99,8 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Run on a local Dask cluster of N workers.")
 @click.option("--mode", type=click.Choice(["A", "B"]), default="A", show_default=True,
               help="Dask mode: A (graph on every worker) or B (graph split, walkers exchanged).")
-@output_option(required=True, help="Result: NAME.npz (CSR arrays) or .tsv / .csv / '-' (source, node, estimate lines).")
+@output_option(required=True, help="Result: NAME.npz (CSR arrays) or .tsv / .csv / '-' (source, node, estimate "
+                                  "lines; .tsv.gz, .bz2 or .xz compressed).")
 @user_errors
 def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, dangling: str, engine: str,
         scheduler_file: str | None, workers: int | None, mode: str, output: str, quiet: bool, **opts) -> None:
@@ -133,8 +135,8 @@ def _scheduler_address(path: str) -> str:
     if not Path(path).exists():
         raise click.ClickException(f"{path}: no such scheduler file")
     try:
-        info = json.loads(Path(path).read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        info = json.loads(read_text(path))
+    except (json.JSONDecodeError, InputFormatError):
         info = None
     address = info.get("address") if isinstance(info, dict) else None
     if not isinstance(address, str) or not address:

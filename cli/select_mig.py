@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -12,38 +10,34 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import (FloatRange, check_matrix, load_npy, nonempty_path, open_text, output_option, seed_option,
-                      user_errors)
+from ._common import (FloatRange, check_matrix, format_suffix, load_npy, nonempty_path, open_binary, open_text,
+                      output_option, read_bytes, seed_option, user_errors)
 
 
 def _records(path: str) -> list[dict]:
-    """Rows of a JSONL file or a Parquet table as dicts."""
-    if Path(path).suffix == ".parquet":
+    """Rows of a JSONL file (also compressed: ``pool.jsonl.gz``, :func:`._common.read_bytes`) or a Parquet table
+    as dicts."""
+    if format_suffix(path) == ".parquet":
         try:
             import pyarrow.parquet as pq
         except ImportError:
             raise InputFormatError("reading Parquet needs pyarrow (pip install pyarrow)") from None
         return pq.read_table(path).to_pylist()
     rows = []
-    stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # bytes: an undecodable line names its number
-    try:
-        for lineno, raw in enumerate(stream, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputFormatError(f"{path}:{lineno}: not UTF-8 text") from None
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputFormatError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(rec, dict):
-                raise InputFormatError(f"{path}:{lineno}: each line must be a JSON object")
-            rows.append(rec)
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+    for lineno, raw in enumerate(read_bytes(path).split(b"\n"), 1):  # bytes: an undecodable line names its number
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputFormatError(f"{path}:{lineno}: not UTF-8 text") from None
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputFormatError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+        if not isinstance(rec, dict):
+            raise InputFormatError(f"{path}:{lineno}: each line must be a JSON object")
+        rows.append(rec)
     if not rows:
         raise InputFormatError(f"{path}: no records")
     return rows
@@ -78,8 +72,9 @@ def _label_ids(raw: list[Any], path: str) -> tuple[list[list[int]], list[Any]]:
 
 
 def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) -> None:
-    if Path(path).suffix == ".npy":
-        np.save(path, picks)
+    if format_suffix(path) == ".npy":
+        with open_binary(path) as f:
+            np.save(f, picks)
         return
     with open_text(path) as out:
         for rank, (i, g) in enumerate(zip(picks.tolist(), gains.tolist())):
@@ -142,7 +137,8 @@ _PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-par
 @click.option("--soft-top-m", type=click.IntRange(min=1), default=1, show_default=True,
               help="Labels-free mode: spread each sample over its m nearest centroids (1: hard clusters).")
 @seed_option
-@output_option(help="Output: .jsonl records (rank, index, gain[, id]), .npy indices, or '-' for stdout.")
+@output_option(help="Output: .jsonl records (rank, index, gain[, id]; .jsonl.gz, .bz2 or .xz compressed), .npy "
+                   "indices, or '-' for stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @user_errors(names=_PHI_NAMES, files={"scores": ("scores_path", "pool"), "label_embeddings": "label_embeddings",
                                      "labels": "pool", "embeddings": "pool"})
@@ -152,14 +148,15 @@ def mig(pool: str, budget: int | float, labels_field: str, score_field: str | No
         n_clusters: int | None, soft_top_m: int, seed: int | None, output: str, quiet: bool) -> None:
     """Select a high-information subset of POOL with MIG (Chen et al., ACL 2025 Findings).
 
-    POOL is JSONL (one object per line), Parquet (needs pyarrow), or .npy embeddings (labels-free).
+    POOL is JSONL (one object per line; .jsonl.gz, .bz2 or .xz compressed), Parquet (needs pyarrow), or .npy
+    embeddings (labels-free).
     """
     from graphsample.selection.mig import mig_select
 
     labels = embeddings = scores = ids = None
     if scores_path and score_field:
         raise click.UsageError("give --scores or --score-field, not both")
-    if Path(pool).suffix == ".npy":
+    if format_suffix(pool) == ".npy":
         embeddings = check_matrix(load_npy(pool), pool)
     else:
         rows = _records(pool)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 import numpy as np
 
-from ._common import (backend_options, load_matrix, move, nonempty_path, open_text, option_error, output_option,
-                      seed_option, text_separator, user_errors)
+from ._common import (BINARY_SUFFIXES, backend_options, format_suffix, load_matrix, move, nonempty_path, open_binary,
+                      open_text, option_error, output_option, seed_option, text_separator, user_errors)
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
@@ -16,12 +14,14 @@ _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leve
 
 def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
     """``.npz``: arrays ``indices`` and ``scale``; ``.npy``: an (m, 2) float array; ``.csv``: comma-separated
-    lines; otherwise TSV lines."""
-    suffix = Path(path).suffix if path != "-" else ""
-    if suffix == ".npz":
-        np.savez(path, indices=idx, scale=scale)
-    elif suffix == ".npy":
-        np.save(path, np.column_stack([idx.astype(np.float64), scale]))
+    lines; otherwise TSV lines (text compressed by a ``.gz``, ``.bz2`` or ``.xz`` suffix, :func:`._common.open_text`)."""
+    suffix = format_suffix(path)
+    if suffix in BINARY_SUFFIXES:
+        with open_binary(path) as f:
+            if suffix == ".npz":
+                np.savez(f, indices=idx, scale=scale)
+            else:
+                np.save(f, np.column_stack([idx.astype(np.float64), scale]))
     else:
         sep = text_separator(path) or "\t"
         with open_text(path) as target:
@@ -42,7 +42,7 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
 @backend_options(backend_help="Array backend to run on (dense DATA only).")
 @seed_option
 @output_option(help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array), '-' / .tsv (index<TAB>scale) "
-                   "or .csv (index,scale).")
+                   "or .csv (index,scale); text is compressed as NAME.tsv.gz, .bz2 or .xz.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @user_errors
 def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leverage: str, backend: str,

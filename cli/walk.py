@@ -41,7 +41,8 @@ def parse_starts(G, starts: str, walks_per_node: int) -> np.ndarray:
 @click.option("--return", "return_", type=click.Choice(["paths", "ends", "counts"]), default="paths",
               show_default=True, help="The walks, the end node of each walk, or the visits of every node.")
 @seed_option
-@output_option(help="Output: '-' (stdout), .txt/.tsv (tab-separated) or .csv text, or .npy for any other name.")
+@output_option(help="Output: '-' (stdout), .txt/.tsv (tab-separated) or .csv text (compressed as e.g. NAME.tsv.gz: "
+                    ".gz, .bz2, .xz), or .npy for any other name.")
 @user_errors
 def walk(input: str, starts: str, length: int, walks_per_node: int, p: float, q: float, restart_prob: float,
          non_backtracking: bool, dead_end: str, return_: str, seed: int | None, output: str, **opts) -> None:

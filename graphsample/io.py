@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import json
 import lzma
@@ -18,7 +19,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 import numba
 import numpy as np
@@ -30,11 +31,48 @@ from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, fro
                     with_distinct_labels)
 
 PathLike = str | os.PathLike
+#: the compressions, by suffix, that :func:`read_edgelist` undoes (and the CLI's text inputs, with
+#: :func:`read_decompressed`)
 _OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
-#: what :func:`write_edgelist` does to a path with one of the suffixes that :func:`read_edgelist` decompresses
-#: (gzip without a time stamp, so the same graph gives the same bytes)
-_COMPRESSORS = {".gz": lambda data: gzip.compress(data, mtime=0), ".bz2": bz2.compress, ".xz": lzma.compress}
+#: the same compressions as writers over an open binary file, which :func:`write_edgelist` (and the CLI's text
+#: outputs, with :func:`open_compressed`) applies: gzip without a time stamp or a file name in its header, so
+#: the same content gives the same bytes whenever and under whatever name it is written
+_COMPRESSORS = {".gz": lambda raw: gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0),
+                ".bz2": lambda raw: bz2.BZ2File(raw, "wb"), ".xz": lambda raw: lzma.LZMAFile(raw, "wb")}
 _FORMAT_VERSION = 1
+
+
+def compression_suffix(path: PathLike) -> str | None:
+    """The compression suffix of ``path`` (``.gz``, ``.bz2`` or ``.xz``, in any case, lowered), or None."""
+    suffix = Path(path).suffix.lower()
+    return suffix if suffix in _OPENERS else None
+
+
+def read_decompressed(path: PathLike) -> bytes:
+    """The bytes of the file ``path``, decompressed when its name ends in ``.gz``, ``.bz2`` or ``.xz``.
+
+    A compressed file that does not decompress is one :class:`InputFormatError` line naming it."""
+    data = Path(path).read_bytes()
+    opener = _OPENERS.get(compression_suffix(path) or "")
+    if opener is None:
+        return data
+    try:
+        return opener(data)
+    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+        raise InputFormatError(f"{path}: cannot decompress ({exc})") from None
+
+
+@contextlib.contextmanager
+def open_compressed(path: PathLike) -> Iterator[IO[bytes]]:
+    """``path`` opened for writing bytes, compressed by its suffix as :func:`read_decompressed` decompresses it
+    (streamed: the content is never held whole); closed after."""
+    compress = _COMPRESSORS.get(compression_suffix(path) or "")
+    with open(path, "wb") as raw:
+        if compress is None:
+            yield raw
+        else:
+            with compress(raw) as f:
+                yield f
 
 
 def _read_bytes(source: PathLike | IO[bytes]) -> tuple[np.ndarray, str]:
@@ -48,15 +86,11 @@ def _read_bytes(source: PathLike | IO[bytes]) -> tuple[np.ndarray, str]:
         raise InputFormatError(f"{path}: no such file")
     if path.is_dir():
         raise InputFormatError(f"{path}: is a directory, not an edge list")
-    opener = _OPENERS.get(path.suffix.lower())
-    if opener is None:  # memory-mapped: the parser reads the page cache directly, no copy
+    if compression_suffix(path) is None:  # memory-mapped: the parser reads the page cache directly, no copy
         if path.stat().st_size == 0:
             return np.empty(0, np.uint8), str(path)
         return np.memmap(path, np.uint8, mode="r").view(np.ndarray), str(path)
-    try:
-        return np.frombuffer(opener(path.read_bytes()), np.uint8), str(path)
-    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-        raise InputFormatError(f"{path}: cannot decompress ({exc})") from None
+    return np.frombuffer(read_decompressed(path), np.uint8), str(path)
 
 
 def _line_number(buf: np.ndarray, pos: int) -> int:
@@ -337,8 +371,8 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
     elif str(target) == "-":
         sys.stdout.buffer.write(data)
     else:
-        compress = _COMPRESSORS.get(Path(target).suffix.lower())
-        Path(target).write_bytes(data if compress is None else compress(data))
+        with open_compressed(target) as f:
+            f.write(data)
 
 
 #: the arrays a saved graph may hold besides indptr and indices

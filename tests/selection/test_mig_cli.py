@@ -93,7 +93,7 @@ def test_errors_are_one_line(tmp_path, content, args, msg):
 
 def test_missing_file(tmp_path):
     r = CliRunner().invoke(cli, ["select", "mig", str(tmp_path / "nope.jsonl")])
-    assert r.exit_code != 0 and "No such file" in r.output
+    assert r.exit_code == 1 and "nope.jsonl: no such file" in r.output
 
 
 def test_npy_pool_that_is_not_npy(tmp_path):

@@ -20,6 +20,11 @@ for a registered dataset. Common options: `--directed/--undirected`, `--weighted
 `--quiet`. No command creates missing folders: an output path in a folder that does not exist, or an existing
 folder given for an output file, is one line naming the path, exit status 1, before the command reads or computes
 anything.
+Every text file a command reads or writes may be compressed: a name ending in `.gz`, `.bz2` or `.xz` is read
+decompressed and written compressed (gzip without a time stamp, so a run gives the same bytes each time), and its
+format is named by the suffix before (`scores.csv.gz` is CSV, `walks.txt.xz` tab-separated text, `picks.jsonl.gz`
+JSONL); stdout is never compressed. Binary files (`.npy`, `.npz`) are not: `-o x.npy.gz` is a usage error, and
+a compressed name without a text suffix where a command would write binary (`walk -o x.gz`) is one line.
 Progress goes to stderr, only when it is a terminal. Every mistake in the input (a missing or empty file, a
 malformed line, a negative or NaN weight, an unknown dataset or node) is one line on stderr, naming the file
 and where known the line, and exit status 1. A malformed command line (an unknown option, `--fraction abc`, a

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 from pathlib import Path
 
 import click
@@ -627,3 +630,136 @@ def test_a_csv_header_is_warned_about_in_one_line():
     s = json.loads(run("info", "-", "--delimiter", ",", "--json", "--skip-rows", "1",
                        input="source,target\n1,2\n2,3\n").output)
     assert (s["nodes"], s["arcs"]) == (3, 2)
+
+
+# -- compressed text files: -o NAME.tsv.gz (.bz2, .xz) writes the text of -o -, compressed; text inputs decompress --
+
+_EDGES = "a b\nb c\nc a\nc d\nd a\nd e\ne b\n"
+_UNPACK = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+
+
+def _files_for_compression(folder: Path) -> None:
+    """The inputs of the commands below: an edge list, a matrix, a JSONL pool."""
+    (folder / "g.txt").write_text(_EDGES)
+    np.savetxt(folder / "X.txt", np.random.default_rng(0).normal(size=(8, 3)))
+    (folder / "pool.jsonl").write_text("".join(json.dumps({"labels": [i % 3, (i + 1) % 4], "id": f"s{i}"}) + "\n"
+                                               for i in range(10)))
+
+
+@pytest.mark.parametrize("args, name", [
+    (["pagerank", "g.txt", "-q"], "pr.tsv.gz"),
+    (["pagerank", "g.txt", "-q"], "pr.csv.bz2"),
+    (["ppr", "g.txt", "-q", "--seed", "1", "--walks-per-node", "20"], "ppr.tsv.xz"),
+    (["walk", "g.txt", "-q", "--seed", "1", "--length", "4", "--walks-per-node", "2"], "walks.txt.gz"),
+    (["walk", "g.txt", "-q", "--seed", "1", "--return", "counts"], "counts.csv.gz"),
+    (["embed", "fastrp", "g.txt", "-q", "--dim", "4", "--seed", "1"], "emb.txt.gz"),
+    (["embed", "fastrp", "g.txt", "-q", "--dim", "4", "--seed", "1"], "emb.csv.xz"),
+    (["select", "dpp", "X.txt", "-k", "2", "--seed", "1"], "idx.tsv.gz"),
+    (["select", "volume", "X.txt", "-k", "2", "--seed", "1"], "idx.csv.bz2"),
+    (["select", "sensitivity", "X.txt", "--size", "4", "--seed", "1", "-q"], "rows.tsv.gz"),
+    (["select", "mig", "pool.jsonl", "--budget", "3", "--id-field", "id", "-q"], "picks.jsonl.gz"),
+    (["select", "mig", "pool.jsonl", "--budget", "3", "-q"], "picks.jsonl.xz"),
+    (["cluster", "ppp", "X.txt", "--k-max", "2", "--seed", "1", "-q"], "labels.tsv.gz"),
+])
+def test_a_text_output_with_a_compression_suffix_is_the_text_of_stdout_compressed(tmp_path, monkeypatch, args, name):
+    # pagerank, select mig and select sensitivity wrote plain text under NAME.tsv.gz; walk, ppr, embed, select dpp and
+    # cluster wrote .npy/.npz there (the format was chosen by the last suffix only)
+    monkeypatch.chdir(tmp_path)
+    _files_for_compression(tmp_path)
+    suffix = Path(name).suffix
+    ext = Path(name).with_suffix("").suffix
+    plain = run(*args, "-o", "-")
+    assert plain.exit_code == 0 and plain.stdout, plain.output
+    if ext == ".csv":  # stdout is tab-separated: the .csv output is compared with a plain .csv file
+        assert run(*args, "-o", "plain.csv").exit_code == 0
+        expected = Path("plain.csv").read_text()
+    else:
+        expected = plain.stdout
+    r = run(*args, "-o", name)
+    assert r.exit_code == 0, r.output
+    assert _UNPACK[suffix](Path(name).read_bytes()).decode() == expected
+
+
+def test_gzip_outputs_are_the_same_bytes_on_every_run(tmp_path, monkeypatch):
+    # gzip stores a time stamp and the file name in its header unless told not to: two runs differed
+    monkeypatch.chdir(tmp_path)
+    _files_for_compression(tmp_path)
+    for out in ("a.tsv.gz", "b.tsv.gz"):
+        assert run("walk", "g.txt", "-q", "--seed", "3", "-o", out).exit_code == 0
+        monkeypatch.setattr("time.time", lambda: 1e9)  # a later run, as gzip sees the clock
+    data = Path("a.tsv.gz").read_bytes()
+    assert data == Path("b.tsv.gz").read_bytes() and data[4:8] == b"\0\0\0\0"  # MTIME 0
+    assert data[3] & 0x08 == 0  # no FNAME field
+
+
+@pytest.mark.parametrize("args", [["walk", "g.txt", "--seed", "1"], ["select", "dpp", "X.txt", "-k", "1"],
+                                  ["ppr", "g.txt"], ["embed", "fastrp", "g.txt", "--dim", "4"]])
+@pytest.mark.parametrize("name", ["out.npy.gz", "out.npz.xz"])
+def test_a_binary_output_is_never_compressed(tmp_path, monkeypatch, args, name):
+    monkeypatch.chdir(tmp_path)
+    _files_for_compression(tmp_path)
+    assert_usage_error(run(*args, "-o", name), "'-o' / '--output'",
+                       f"{name}: {Path(name).with_suffix('').suffix} is binary and is written uncompressed")
+    assert not Path(name).exists()
+
+
+def test_a_compressed_name_whose_format_is_binary_is_one_line(tmp_path, monkeypatch):
+    # walk writes .npy for a name without a text suffix: 'walks.gz' is binary, which is not compressed
+    monkeypatch.chdir(tmp_path)
+    _files_for_compression(tmp_path)
+    assert_one_line_error(run("walk", "g.txt", "-q", "-o", "walks.gz"),
+                          "Error: walks.gz: this output is binary (.npy/.npz) and is written uncompressed")
+    assert not Path("walks.gz").exists()
+
+
+def _compressed_copy(path: str, suffix: str) -> str:
+    pack = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix]
+    Path(path + suffix).write_bytes(pack(Path(path).read_bytes()))
+    return path + suffix
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_text_inputs_read_as_the_plain_ones(tmp_path, monkeypatch, suffix):
+    # matrices, embeddings, evaluate's labels and MIG's pools failed with 'not a text file' / 'not UTF-8 text'
+    monkeypatch.chdir(tmp_path)
+    _files_for_compression(tmp_path)
+    np.savetxt("X.csv", np.loadtxt("X.txt"), delimiter=",")  # .csv.gz is comma-separated
+    assert run("embed", "fastrp", "g.txt", "-q", "--dim", "4", "--seed", "1", "-o", "emb.txt").exit_code == 0
+    assert run("embed", "fastrp", "g.txt", "-q", "--dim", "4", "--seed", "1", "-o", "emb.csv").exit_code == 0
+    Path("y.txt").write_text("".join(f"{i} {i % 2}\n" for i in range(5)))
+    commands = [["select", "sensitivity", "X.txt", "--size", "4", "--seed", "1", "-q"],  # load_matrix
+                ["select", "dpp", "X.csv", "-k", "2", "--seed", "1"],
+                ["select", "mig", "pool.jsonl", "--budget", "3", "--id-field", "id", "-q"],  # MIG's pool
+                ["evaluate", "node-classification", "emb.txt", "y.txt", "--ratios", "0.6", "--repeats", "1",
+                 "--seed", "1"],  # load_embedding (word2vec) and the labels
+                ["evaluate", "node-classification", "emb.csv", "y.txt", "--ratios", "0.6", "--repeats", "1",
+                 "--seed", "1", "--json"]]  # load_embedding (a 'node' table)
+    for command in commands:
+        plain = run(*command)
+        assert plain.exit_code == 0, plain.output
+        packed = run(*(_compressed_copy(a, suffix) if Path(a).is_file() else a for a in command))
+        assert packed.exit_code == 0, packed.output
+        assert packed.stdout == plain.stdout, command
+
+
+@pytest.mark.parametrize("command", [["select", "sensitivity", "DATA", "--size", "2"],
+                                     ["select", "mig", "DATA", "--budget", "1"],
+                                     ["evaluate", "node-classification", "DATA", "y.txt"],
+                                     ["evaluate", "node-classification", "emb.txt", "DATA"]])
+def test_a_compressed_input_that_does_not_decompress_is_one_line(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    _files_for_compression(tmp_path)
+    Path("bad.txt.gz").write_bytes(b"not gzip")
+    Path("y.txt").write_text("0 1\n")
+    assert run("embed", "fastrp", "g.txt", "-q", "--dim", "4", "-o", "emb.txt").exit_code == 0
+    assert_one_line_error(run(*("bad.txt.gz" if a == "DATA" else a for a in command)),
+                          "Error: bad.txt.gz: cannot decompress")
+
+
+def test_a_binary_text_input_is_one_line(tmp_path, monkeypatch):
+    # load_embedding said 'not a text file', load_matrix 'cannot read a matrix ('utf-8' codec can't decode ...)'
+    monkeypatch.chdir(tmp_path)
+    Path("X.txt.gz").write_bytes(gzip.compress(b"1 2\n\xff\xfe\n"))
+    for command in (["select", "sensitivity", "X.txt.gz", "--size", "1"],
+                    ["evaluate", "node-classification", "X.txt.gz", "dataset:cora"]):
+        assert_one_line_error(run(*command), "Error: X.txt.gz: not a text file (not UTF-8: invalid start byte at byte 4)")

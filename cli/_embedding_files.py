@@ -27,8 +27,8 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import (BINARY_SUFFIXES, check_matrix, format_suffix, label_texts, load_matrix, node_labels, output_path, read_text,
-                      save_array, text_matrix, text_separator, write_rows)
+from ._common import (BINARY_SUFFIXES, check_matrix, format_suffix, label_texts, load_matrix, node_labels, output_path,
+                      read_text, save_array, text_matrix, text_separator, write_rows)
 
 #: names written as word2vec text (besides '-')
 WORD2VEC_SUFFIXES = (".txt", ".vec", ".emb")

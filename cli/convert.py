@@ -9,7 +9,7 @@ import click
 from ._common import graph_options, input_argument, load_graph, option_error, output_option, user_errors
 
 #: suffixes of edge lists and tables: a folder named like this is almost surely a mistake
-TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's compressions (io._OPENERS)
+TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's compressions (io.compression_suffix)
 
 
 @click.command()
@@ -20,11 +20,11 @@ TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's co
 @user_errors
 def convert(input: str, output: str, **opts) -> None:
     """Save INPUT as binary CSR so that large graphs are parsed once."""
-    from graphsample.io import _OPENERS, save
+    from graphsample.io import compression_suffix, save
 
     if output == "-":
         raise option_error("-o", "convert writes binary CSR to a .npz file or a folder, not to stdout ('-o -')")
-    if Path(output).suffix.lower() in (*TEXT_SUFFIXES, *_OPENERS):
+    if Path(output).suffix.lower() in TEXT_SUFFIXES or compression_suffix(output):
         raise option_error("-o", f"convert writes binary CSR to a .npz file or a folder, and {output!r} names a text "
                                  "file; use NAME.npz, or a folder name without a text suffix")
     target = Path(output)

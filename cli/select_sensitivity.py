@@ -14,7 +14,8 @@ _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leve
 
 def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
     """``.npz``: arrays ``indices`` and ``scale``; ``.npy``: an (m, 2) float array; ``.csv``: comma-separated
-    lines; otherwise TSV lines (text compressed by a ``.gz``, ``.bz2`` or ``.xz`` suffix, :func:`._common.open_text`)."""
+    lines; otherwise TSV lines (text is compressed by a ``.gz``, ``.bz2`` or ``.xz`` suffix,
+    :func:`._common.open_text`)."""
     suffix = format_suffix(path)
     if suffix in BINARY_SUFFIXES:
         with open_binary(path) as f:

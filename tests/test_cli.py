@@ -762,4 +762,5 @@ def test_a_binary_text_input_is_one_line(tmp_path, monkeypatch):
     Path("X.txt.gz").write_bytes(gzip.compress(b"1 2\n\xff\xfe\n"))
     for command in (["select", "sensitivity", "X.txt.gz", "--size", "1"],
                     ["evaluate", "node-classification", "X.txt.gz", "dataset:cora"]):
-        assert_one_line_error(run(*command), "Error: X.txt.gz: not a text file (not UTF-8: invalid start byte at byte 4)")
+        assert_one_line_error(run(*command),
+                              "Error: X.txt.gz: not a text file (not UTF-8: invalid start byte at byte 4)")

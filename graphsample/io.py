@@ -2,7 +2,8 @@
 
 * :func:`read_edgelist` parses whitespace / CSV / TSV edge lists (optionally ``.gz``, ``.bz2``, ``.xz``,
   or stdin) with a parallel Numba parser: one pass counts lines, one parses them, no Python loop per
-  line. Node labels may be arbitrary integers or strings; they are kept as ``Graph.node_ids``.
+  line. Node labels may be arbitrary integers or strings; they are kept as ``Graph.node_ids``. Labels are
+  integers only when every one is written as ``str(int)`` writes it (``007``, ``+7`` or ``-0`` make them all strings).
 * :func:`write_edgelist` writes the inverse format.
 * :func:`save` / :func:`load` store the CSR arrays as ``.npz`` or as a folder of ``.npy`` files that
   :func:`load` memory-maps, so a large graph is parsed once (``graphsample convert``).
@@ -131,7 +132,9 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
     comments : characters that start a comment line (SNAP ``#`` headers, MatrixMarket ``%``).
     skip_rows : lines to skip at the top (a CSV header such as ``source,target``).
     relabel : map the labels that occur to ``0..n-1`` (keeping them as ``node_ids``); with False, integer
-        labels are used as ids directly and ``n_nodes`` defaults to ``max + 1``.
+        labels are used as ids directly and ``n_nodes`` defaults to ``max + 1``. Labels are integers when every
+        one is the canonical decimal text of its value (``7``, ``-7``; not ``007``, ``+7`` or ``-0``); otherwise
+        all are strings, kept exactly as written, and relabelled whatever ``relabel`` says.
     reverse : read the columns as ``v u`` (e.g. citation files listing ``cited citing``).
     self_loops, duplicates : policies of :func:`graphsample.graph.from_edges`.
     n_nodes : with ``relabel=False``, the number of nodes (at least ``max + 1``; more adds isolated nodes);
@@ -204,8 +207,9 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
             w, wslow = np.empty(m, np.float64), np.empty(m, np.int64)
             _weights_from_spans(buf, bounds, offsets, cmt, delim, w, wslow, name)
         if n_nodes is not None:  # the labels are not integer ids, so they are relabelled: n_nodes has no meaning
-            raise GraphsampleError(f"{name}: n_nodes can only be given for integer node ids; this file's labels are "
-                                   "not integers")
+            raise GraphsampleError(f"{name}, line {_line_number(buf, pos)}: n_nodes can only be given for integer "
+                                   f"node ids; {_line_text(buf, pos)!r} has a label that is not one (an integer id is "
+                                   "written as str(int) writes it: 7, not 007, +7 or -0)")
         relabel = True
     else:
         m = int(counts.sum())
@@ -290,11 +294,11 @@ def _warn_if_header(buf, bounds, cmt, src, dst, labels, name) -> None:
     turned every integer label into a string; a weighted file stops at its weight column, an unweighted one did
     not say a word."""
     head = np.unique([src[0], dst[0]])
-    if src.shape[0] < 2 or any(labels[i].lstrip("-").isdigit() for i in head):
+    if src.shape[0] < 2 or any(labels[i].lstrip("+-").isdigit() for i in head):  # '007', '+7': strings, no header
         return
     if np.count_nonzero(np.isin(src, head)) + np.count_nonzero(np.isin(dst, head)) > 2:
         return
-    if not np.all(np.char.isdigit(np.char.lstrip(np.delete(labels, head), "-"))):
+    if not np.all(np.char.isdigit(np.char.lstrip(np.delete(labels, head), "+-"))):
         return
     start, _ = _parse.first_data_line(buf, bounds[0], cmt)
     line = _line_number(buf, start)  # skip_rows counts every line, comments too

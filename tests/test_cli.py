@@ -59,6 +59,14 @@ def test_info_from_stdin_and_options():
     assert s["weighted"] and s["reciprocity"] == 1.0
 
 
+def test_info_keeps_zero_padded_labels_apart(tmp_path):
+    # '007 7' was read as a self-loop on node 7: two nodes where the file names three
+    path = tmp_path / "zips.txt"
+    path.write_text("007 7\n7 8\n")
+    s = json.loads(run("info", str(path), "--json").output)
+    assert (s["nodes"], s["arcs"], s["self_loops"]) == (3, 2, 0)
+
+
 @pytest.mark.parametrize("name", ["g.npz", "g_dir"])
 def test_weighted_options_apply_to_saved_graphs(tmp_path, name):
     """--unweighted drops the weights of a saved weighted graph (.npz or folder); --weighted on a saved graph

@@ -304,3 +304,85 @@ def test_a_trailing_comment_is_not_a_column(tmp_path):
     path = tmp_path / "commented.txt"
     path.write_text("1 2\n2 3 # the second edge\n")
     assert gs.read_edgelist(path).n_arcs == 2
+
+
+@pytest.mark.parametrize("text, labels", [
+    # each was read as integers, merging distinct labels: '007 7' became a self-loop on node 7
+    ("007 7\n7 8\n", ["007", "7", "8"]),
+    ("+7 7\n7 8\n", ["+7", "7", "8"]),
+    ("-0 0\n0 1\n", ["-0", "0", "1"]),
+    ("00 0\n0 1\n", ["0", "00", "1"]),
+    ("1,2\n2,-05\n-5,1\n", ["-05", "-5", "1", "2"]),
+])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_labels_that_are_not_canonical_integers_are_strings(text, labels, weighted):
+    delimiter = "," if "," in text else None
+    if weighted:
+        text = "".join(f"{line}{delimiter or ' '}1.5\n" for line in text.splitlines())
+    G = read(text, delimiter=delimiter)
+    assert G.node_ids.tolist() == labels and G.n_self_loops == 0
+    assert G.is_weighted == weighted
+    expected = [tuple(line.split(delimiter)[:2]) for line in text.splitlines()]
+    assert pairs(G) == sorted(expected)
+
+
+def test_canonical_integer_labels_stay_integers():
+    G = read("7 -7\n0 1\n-10 7\n")
+    assert G.node_ids.dtype.kind == "i" and G.node_ids.tolist() == [-10, -7, 0, 1, 7]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_padded_label_in_a_later_chunk_makes_every_label_a_string(tmp_path, weighted, monkeypatch):
+    from graphsample import _parse
+
+    n = 250_000
+    lines = [f"{i} {i + 1}" + (" 2.5" if weighted else "") for i in range(n)]
+    middle = n // 2
+    lines[middle] = f"0{middle} {middle + 1}" + (" 2.5" if weighted else "")
+    path = tmp_path / "edges.txt"
+    path.write_text("\n".join(lines) + "\n")
+    bounds_seen = []
+    parse_pairs = _parse.parse_pairs
+
+    def spy(buf, bounds, *args):
+        bounds_seen.append(bounds.copy())
+        return parse_pairs(buf, bounds, *args)
+
+    monkeypatch.setattr(_parse, "parse_pairs", spy)
+    G = gs.read_edgelist(path)
+    offset = sum(len(line) + 1 for line in lines[:middle])
+    assert bounds_seen and bounds_seen[0][1] <= offset < bounds_seen[0][-1]  # the line is past the first chunk
+    assert G.n_nodes == n + 2 and G.node_ids.dtype.kind == "U"  # 0..n, and '0<middle>' besides '<middle>'
+    assert G.index_of(np.array([f"0{middle}"])).tolist() != G.index_of(np.array([str(middle)])).tolist()
+    assert G.n_arcs == n and G.is_weighted == weighted
+
+
+def test_relabel_false_reads_padded_labels_as_strings():
+    # as for any string label: relabelled, so 007 and 7 are two nodes, not the id 7 twice
+    G = read("007 7\n7 8\n", relabel=False)
+    assert G.node_ids.tolist() == ["007", "7", "8"] and G.n_self_loops == 0
+    with pytest.raises(gs.GraphsampleError, match=r"<stream>, line 2: n_nodes can only be given for integer node "
+                                                  r"ids; '\+7 8' has a label that is not one .*not 007, \+7 or -0"):
+        read("1 2\n+7 8\n", relabel=False, n_nodes=10)
+
+
+def test_a_signed_first_line_is_no_header():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        G = read("+7 3\n1 2\n2 3\n")
+    assert G.node_ids.tolist() == ["+7", "1", "2", "3"]
+
+
+_canonical = st.integers(-30, 30).map(str)
+_padded = st.tuples(st.integers(0, 30), st.integers(2, 4)).map(lambda vw: str(vw[0]).zfill(vw[1]))
+_signed = st.sampled_from(["+3", "-0", "+0", "-05", "00"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(*[st.one_of(_canonical, _canonical, _padded, _signed)] * 2), min_size=1, max_size=30))
+def test_one_node_per_distinct_label_text(rows):
+    G = read("".join(f"{a} {b}\n" for a, b in rows), duplicates="first")
+    assert G.n_nodes == len({label for row in rows for label in row})
+    assert sorted((str(a), str(b)) for a, b in pairs(G)) == sorted(set(rows))

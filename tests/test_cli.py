@@ -175,6 +175,17 @@ def test_version_and_help():
         assert command in out
 
 
+def test_python_dash_m_runs_the_cli():
+    """``python -m graphsample`` is the console script (where its folder is not on PATH)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "graphsample", "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and gs.__version__ in done.stdout
+    assert done.stdout.startswith("graphsample")  # the program's name, not '__main__.py'
+
+
 def test_cli_reference_is_current():
     from graphsample.cli.reference import render
 

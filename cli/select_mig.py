@@ -104,7 +104,9 @@ def _budget(ctx: click.Context, param: click.Parameter, value: str) -> int | flo
 
 #: mig_select's messages about phi's parameter, in the CLI's terms
 _PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-param <= 1",
-              "the exp phi needs a positive scale tau": "--phi exp needs a positive scale tau (--phi-param)"}
+              "the exp phi needs a positive scale tau": "--phi exp needs a positive scale tau (--phi-param)",
+              "the sqrt phi takes no param": "--phi sqrt takes no --phi-param",
+              "the log1p phi takes no param": "--phi log1p takes no --phi-param"}
 
 
 @click.command()
@@ -127,7 +129,8 @@ _PHI_NAMES = {"the power phi needs 0 < p <= 1": "--phi power needs 0 < --phi-par
 @click.option("--alpha", type=float, default=1.0, show_default=True, help="Propagation weight in A = D^-1 (I + alpha W).")
 @click.option("--phi", type=click.Choice(["power", "sqrt", "log1p", "exp"]), default="power", show_default=True,
               help="Concave utility of each label's mass: x^p, sqrt(x), log(1 + x) or tau (1 - exp(-x/tau)).")
-@click.option("--phi-param", type=float, default=None, help="Exponent of 'power' (0.8) or scale of 'exp' (1).")
+@click.option("--phi-param", type=float, default=None,
+              help="Exponent of 'power' (0.8) or scale of 'exp' (1); sqrt and log1p take none.")
 @click.option("--gain", type=click.Choice(["linear", "exact"]), default="linear", show_default=True,
               help="Marginal gain: the paper's first-order score, or the exact difference of utilities.")
 @click.option("--optimizer", type=click.Choice(["lazy", "stochastic", "sweep"]), default="lazy", show_default=True,

@@ -114,6 +114,8 @@ def make_phi(phi: str | Callable = "power", param: float | None = None, grad: Ca
         return Phi("callable", float("nan"), eps, phi, grad)
     if phi not in PHIS:
         raise ValueError(f"unknown phi {phi!r}; choose one of {', '.join(PHIS)} or pass a callable")
+    if phi in ("sqrt", "log1p") and param is not None:  # it was ignored: the user meant some other phi
+        raise ValueError(f"the {phi} phi takes no param, got {param!r} (power and exp take one)")
     if phi == "sqrt":
         return Phi("sqrt", 0.5, eps)
     default = {"power": 0.8, "log1p": 0.0, "exp": 1.0}[phi]

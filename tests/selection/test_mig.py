@@ -296,6 +296,8 @@ def test_stochastic_sample_size():
     ({"labels": np.ones(3), "budget": 1}, "2-D"),
     ({"labels": [[0], [1]], "budget": 1, "phi": "cube"}, "unknown phi"),
     ({"labels": [[0], [1]], "budget": 1, "phi_param": 1.5}, "concave"),
+    ({"labels": [[0], [1]], "budget": 1, "phi": "sqrt", "phi_param": 0.3}, "the sqrt phi takes no param, got 0.3"),
+    ({"labels": [[0], [1]], "budget": 1, "phi": "log1p", "phi_param": 2.0}, "the log1p phi takes no param"),
     ({"labels": [[0], [1]], "budget": 1, "gain": "quadratic"}, "unknown gain"),
     ({"labels": [[0], [1]], "budget": 1, "optimizer": "fast"}, "unknown optimizer"),
     ({"labels": [[0], [1]], "budget": 1, "initial": [5]}, "initial indices"),

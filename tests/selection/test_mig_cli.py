@@ -68,6 +68,8 @@ def test_parquet_pool(pool_jsonl, tmp_path):
      "Invalid value for '--phi': power needs 0 < --phi-param <= 1"),
     ('{"labels": ["a"]}\n', ["--budget", "1", "--phi", "exp", "--phi-param", "0"],
      "Invalid value for '--phi': exp needs a positive scale tau (--phi-param), got 0.0"),
+    ('{"labels": ["a"]}\n', ["--budget", "1", "--phi", "sqrt", "--phi-param", "0.3"],  # was silently ignored
+     "Invalid value for '--phi': sqrt takes no --phi-param, got 0.3 (power and exp take one)"),
     ('{"labels": ["a"]}\n', ["--budget", "lots"],
      "Invalid value for '--budget': 'lots' is neither a count nor a fraction"),
     ('{"labels": ["a"], "s": -1}\n', ["--budget", "1", "--score-field", "s"], "non-negative"),

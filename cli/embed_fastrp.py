@@ -25,7 +25,8 @@ from ._embedding_files import OUTPUT_HELP, row_labels_option, write_embedding
 @click.option("--self-influence", type=float, default=None, help="Weight of the node's own initial vector [0].")
 @click.option("--direction", type=click.Choice(["out", "in", "both"]), default="out", show_default=True,
               help="Arcs to propagate along in a directed graph.")
-@click.option("--block-size", type=int, default=None, help="Process the columns in blocks of this many [default: all at once].")
+@click.option("--block-size", type=int, default=None,
+              help="Process the columns in blocks of this many [default: all at once].")
 @click.option("--float64", "use_float64", is_flag=True, help="Compute in float64 instead of float32.")
 @seed_option
 @user_errors

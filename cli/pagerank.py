@@ -11,7 +11,7 @@ import click
 import numpy as np
 
 from ._common import (FloatRange, graph_options, input_argument, load_graph, node_ids, node_labels, nonempty_path,
-                      open_binary, open_text, output_option, progress_enabled, read_text, seed_option, text_separator,
+                      open_binary, output_option, progress_enabled, read_text, seed_option, text_separator,
                       user_errors, write_rows)
 
 
@@ -67,12 +67,10 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
     from graphsample._backend import to_numpy
 
     indptr, indices, values, sources = (to_numpy(a) for a in (res.indptr, res.indices, res.values, res.sources))
-    sep = text_separator(path)
-    if sep is not None:
-        with open_text(path) as target:
-            src = G.label_of(np.repeat(sources, np.diff(indptr)))
-            for s, t, v in zip(src.tolist(), G.label_of(indices).tolist(), values.tolist()):
-                target.write(f"{s}{sep}{t}{sep}{v:.6g}\n")
+    if text_separator(path) is not None:  # as pagerank's scores: write_rows (a .csv field is quoted if need be)
+        src = G.label_of(np.repeat(sources, np.diff(indptr)))
+        write_rows(path, ((str(s), str(t), f"{v:.6g}")
+                          for s, t, v in zip(src.tolist(), G.label_of(indices).tolist(), values.tolist())))
         return
     extra = {} if G.node_ids is None else {"node_ids": G.node_ids}
     with open_binary(path) as f:  # exactly this name: np.savez would append .npz to another one

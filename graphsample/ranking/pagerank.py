@@ -232,7 +232,8 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
     ``memory_budget`` bytes.
 
     Returns a dense (n_sources, n) array, or with ``top_k`` a :class:`TopK` of (n_sources, k) arrays (largest
-    first, equal scores by the lower node index, the same on every backend), on the graph's backend. ``sources`` are node labels (a list or array; ints when the graph has no labels).
+    first, equal scores by the lower node index, the same on every backend), on the graph's backend.
+    ``sources`` are node labels (a list or array; ints when the graph has no labels).
     """
     check_common(G, damping, dangling)
     _check_solver(tol, max_iter, method)

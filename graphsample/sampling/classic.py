@@ -353,13 +353,15 @@ def _walk_sampler(G: Graph, fraction: float, kind: int, seed: SeedLike, c: float
 def random_walk_restart(G: Graph, fraction: float, *, seed: SeedLike = None, restart: float = _RESTART,
                         n_walkers: int = 1) -> tuple[Graph, Any]:
     """Random walk with restart (RWR) along out-arcs; induced subgraph of the first ``k`` visited nodes."""
-    return _walk_sampler(G, fraction, _kernels.RWR, seed, check_number("restart", restart, 0.0, 1.0, high_open=True), n_walkers)
+    restart = check_number("restart", restart, 0.0, 1.0, high_open=True)
+    return _walk_sampler(G, fraction, _kernels.RWR, seed, restart, n_walkers)
 
 
 def random_walk_jump(G: Graph, fraction: float, *, seed: SeedLike = None, jump: float = _RESTART,
                      n_walkers: int = 1) -> tuple[Graph, Any]:
     """Random walk with random jumps (RJ) along out-arcs; induced subgraph of the first ``k`` visited nodes."""
-    return _walk_sampler(G, fraction, _kernels.RWJ, seed, check_number("jump", jump, 0.0, 1.0, high_open=True), n_walkers)
+    jump = check_number("jump", jump, 0.0, 1.0, high_open=True)
+    return _walk_sampler(G, fraction, _kernels.RWJ, seed, jump, n_walkers)
 
 
 def metropolis_hastings_walk(G: Graph, fraction: float, *, seed: SeedLike = None,

@@ -32,7 +32,7 @@ def reference_block(V, C, heads, tails, nprob, nalias, skey, K, negative_weight,
                 w, label = negative_weight, 0.0
             logit = V[u] @ C[c]
             sig = 1.0 / (1.0 + np.exp(-logit))
-            loss -= w * np.log(sig if label else 1.0 - sig)
+            loss += w * np.logaddexp(0.0, -logit if label else logit)  # -log sig(±logit), finite at saturation
             g = w * (sig - label)
             grad += g * C[c]
             C[c] = C[c] - lr * (g * V[u] + decay * C[c])

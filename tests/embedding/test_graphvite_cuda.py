@@ -12,6 +12,8 @@ from graphsample.embedding import graphvite as gv
 from graphsample.graph import from_edges
 from graphsample.walks.alias import build_alias
 
+from ._graphvite_reference import reference_block
+
 # the simulator evaluates the uint64 hash RNG in Python scalars, which warns on (intended) wrap-around
 pytestmark = [pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"), pytest.mark.cudasim]
 
@@ -62,18 +64,31 @@ def test_direct_gpu_path_trains():
 @pytest.mark.gpu
 @pytest.mark.skipif(os.environ.get("NUMBA_ENABLE_CUDASIM") == "1", reason="needs a real CUDA GPU")
 def test_gpu_equals_cpu_on_a_real_device():
-    """On a GPU, one warp reproduces the CPU block update (same negatives, rounding only)."""
+    """On a GPU, one warp computes the CPU block update (same negatives) to float32 rounding.
+
+    The warp sums each dot product in another order than the CPU loop, so the two float32 results differ by
+    rounding that 500 sequential updates accumulate (2.4e-5 at most was seen on an H200, for entries of size
+    about 1). The yardstick is the CPU kernel's own float32 error against the float64 reference: the GPU's
+    error must be of the same size (within a factor 3; the CUDA simulator, which sums in the warp's order,
+    gives 1.9), while a wrong negative or learning rate moves
+    entries by ``lr * g``, about 1e-3 here.
+    """
     cuda = pytest.importorskip("numba.cuda")
     from graphsample.embedding import _graphvite_cuda as gpu
 
     V, C, heads, tails, prob, alias = _case(3, n=50, d=128, m=500)
     args = (np.uint64(5), 1, 5.0, 0.005, 0.3, 0, 1, 500, 100)
+    V64, C64, loss64 = reference_block(V, C, heads, tails, prob, alias, *args)
     dV, dC = cuda.to_device(V), cuda.to_device(C)
     loss2 = gpu.train_block(dV, dC, cuda.to_device(heads), cuda.to_device(tails), cuda.to_device(prob),
                             cuda.to_device(alias), *args, n_warps=1)
     loss = cpu.train_block(V, C, heads, tails, prob, alias, *args)
-    np.testing.assert_allclose(dV.copy_to_host(), V, atol=1e-5)
-    assert loss2 == pytest.approx(loss, rel=1e-5)
+    cpu_error = max(np.abs(V - V64).max(), np.abs(C - C64).max())
+    gpu_error = max(np.abs(dV.copy_to_host() - V64).max(), np.abs(dC.copy_to_host() - C64).max())
+    assert 0 < cpu_error < 1e-4 and gpu_error <= 3 * cpu_error
+    # the loss (about 1.6e4) sums 1,000 softplus terms of weight <= 5 and slope <= 1 of logits off by about
+    # 1e-5 each: within 5e-2 absolute, 3e-6 relative
+    assert loss2 == pytest.approx(loss64, rel=1e-5) and loss == pytest.approx(loss64, rel=1e-5)
 
 
 def test_fit_with_partitions_equals_cpu_trainer():

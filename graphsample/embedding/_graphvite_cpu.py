@@ -4,7 +4,7 @@ r"""Numba CPU kernels of the GraphVite-style trainer: sample generation, block b
   alias table over the arcs, then first-order alias steps or second-order node2vec steps by rejection),
   and the augmented positive pairs ``(walk[j], walk[j+k])``, ``k = 1..s``, written at fixed slots.
 * :func:`bin_samples` -- counting sort of a pool into the ``P x P`` blocks (head partition, tail partition),
-  with partition-local ids and the optional LINE pseudo-shuffle inside each block.
+  with partition-local ids and the optional LINE pseudo-shuffle inside each block, parallel over chunks.
 * :func:`train_block` -- SGD on one block (serial, lock-free because the block's head rows and tail rows
   belong to this worker alone); :func:`train_episodes` runs the orthogonal blocks of several episodes in
   parallel threads.
@@ -116,40 +116,60 @@ def init_uniform(skey, out):
             out[i, j] = (random_uniform(skey, i * d + j) - 0.5) / d
 
 
-@numba.njit(nogil=True, cache=True)
+#: pairs per chunk of the parallel binning (chunks are a function of the pool size, not of the thread count)
+_BIN_CHUNK = 16384
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
 def bin_samples(heads, tails, part, local, P, shuffle, out_heads, out_tails, block_ptr):
     """Counting-sort the valid pairs into blocks ``b = part[head] * P + part[tail]`` (local ids out).
 
     Within a block, pairs keep generation order (DeepWalk); with ``shuffle = s > 1`` the ``o``-th pair
     goes to slot ``start(o mod s) + o // s`` (the LINE pseudo-shuffle), where ``start(r)`` counts the
     pairs whose residue is below ``r``. Returns the number of pairs binned.
+
+    Parallel in two passes over chunks of the pool: each chunk counts its pairs per block, an exclusive
+    scan over (block, chunk) gives every chunk the rank of its first pair in each block, and the chunks
+    then scatter in parallel; the result is the one of a serial pass in generation order.
     """
     nb = P * P
-    counts = np.zeros(nb, np.int64)
-    for o in range(heads.shape[0]):
-        if heads[o] >= 0:
-            counts[part[heads[o]] * P + part[tails[o]]] += 1
+    n = heads.shape[0]
+    n_chunks = min(max(n // _BIN_CHUNK, 1), 1024, max((1 << 22) // nb, 1))
+    size = -(-n // n_chunks)
+    counts = np.empty((n_chunks, nb), np.int64)
+    for c in prange(n_chunks):
+        own = np.zeros(nb, np.int64)  # the thread's own counters: rows of `counts` can share a cache line
+        for o in range(c * size, min(n, (c + 1) * size)):
+            if heads[o] >= 0:
+                own[part[heads[o]] * P + part[tails[o]]] += 1
+        counts[c] = own
     block_ptr[0] = 0
     for b in range(nb):
-        block_ptr[b + 1] = block_ptr[b] + counts[b]
-    fill = np.zeros(nb, np.int64)
-    for o in range(heads.shape[0]):
-        h = heads[o]
-        if h < 0:
-            continue
-        t = tails[o]
-        b = part[h] * P + part[t]
-        r = fill[b]
-        fill[b] += 1
-        if shuffle > 1:
-            cnt = counts[b]
-            res = r % shuffle
-            start = 0
-            for q in range(res):
-                start += (cnt - q + shuffle - 1) // shuffle
-            r = start + r // shuffle
-        out_heads[block_ptr[b] + r] = local[h]
-        out_tails[block_ptr[b] + r] = local[t]
+        rank = 0
+        for c in range(n_chunks):
+            k = counts[c, b]
+            counts[c, b] = rank  # now: rank of chunk c's first pair in block b
+            rank += k
+        block_ptr[b + 1] = block_ptr[b] + rank
+    for c in prange(n_chunks):
+        fill = counts[c].copy()
+        for o in range(c * size, min(n, (c + 1) * size)):
+            h = heads[o]
+            if h < 0:
+                continue
+            t = tails[o]
+            b = part[h] * P + part[t]
+            r = fill[b]
+            fill[b] += 1
+            if shuffle > 1:
+                cnt = block_ptr[b + 1] - block_ptr[b]
+                res = r % shuffle
+                start = 0
+                for q in range(res):
+                    start += (cnt - q + shuffle - 1) // shuffle
+                r = start + r // shuffle
+            out_heads[block_ptr[b] + r] = local[h]
+            out_tails[block_ptr[b] + r] = local[t]
     return block_ptr[nb]
 
 

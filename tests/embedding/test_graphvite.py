@@ -306,6 +306,32 @@ def test_line_pseudo_shuffle_of_a_block_not_divisible_by_s(s):
     np.testing.assert_array_equal(out_t, expected)
 
 
+@pytest.mark.parametrize("P, s", [(1, 0), (3, 0), (3, 3), (40, 2)])
+def test_parallel_binning_equals_a_stable_sort(P, s):
+    """A pool of several chunks (and invalid -1 slots) bins as a stable sort by block would, with the LINE
+    pseudo-shuffle applied inside each block: the chunked parallel passes change nothing."""
+    rng = np.random.default_rng(P + s)
+    n_nodes, n = 500, 5 * cpu._BIN_CHUNK + 123
+    part = rng.integers(0, P, n_nodes)
+    local = rng.integers(0, 1000, n_nodes)
+    heads, tails = rng.integers(0, n_nodes, n), rng.integers(0, n_nodes, n)
+    heads[rng.random(n) < 0.05] = -1
+    out_h, out_t = np.full(n, -7, np.int32), np.full(n, -7, np.int32)
+    ptr = np.empty(P * P + 1, np.int64)
+    got = cpu.bin_samples(heads, tails, part, local, P, s, out_h, out_t, ptr)
+    valid = np.flatnonzero(heads >= 0)
+    block = part[heads[valid]] * P + part[tails[valid]]
+    order = valid[np.argsort(block, kind="stable")]
+    counts = np.bincount(block, minlength=P * P)
+    assert got == valid.size and np.array_equal(ptr, np.concatenate([[0], np.cumsum(counts)]))
+    for b in range(P * P):
+        items = order[ptr[b]:ptr[b + 1]]
+        if s > 1:  # slot j of the block holds the pair of rank ranks[j]
+            items = items[np.concatenate([np.arange(r, items.size, s) for r in range(s)])]
+        np.testing.assert_array_equal(out_h[ptr[b]:ptr[b + 1]], local[heads[items]])
+        np.testing.assert_array_equal(out_t[ptr[b]:ptr[b + 1]], local[tails[items]])
+
+
 def test_auto_augmentation_step():
     assert gv.auto_augmentation_step(1000, 32000, 40) == math.floor(math.log(1600) / math.log(32))
     assert gv.auto_augmentation_step(1000, 500, 40) == 40

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphsample import from_edges
-from graphsample._backend import to_numpy
+from graphsample._backend import namespace, to_numpy
 from graphsample._random import seed_key
 from graphsample.errors import GraphsampleError
 from graphsample.sampling import (InfeasibleSampleError, degree_correlation_matrix, jdm_sample,
@@ -349,6 +349,15 @@ def test_gpu_path_on_numpy_and_torch_cpu():
         assert cells(joint_degree_matrix(S2)) == cells(joint_degree_matrix(S)) and S2.n_self_loops == 0
         out.append(to_numpy(dst2))
     assert np.array_equal(out[0], out[1])
+
+
+def test_swap_repair_tries_the_next_candidate_when_the_first_is_invalid():
+    """Arc 1 repeats arc 0 = (0, 1). Its first candidate partner (2, 1) has the same target (no swap); the
+    second, (3, 4), gives (0, 4) and (3, 1): that one is applied. (Each bad arc draws several candidates per
+    round; letting the lowest-numbered one win before checking it left stuck hub arcs for hundreds of rounds.)"""
+    src, dst = np.array([0, 0, 2, 3]), np.array([1, 1, 1, 4])
+    new_dst, accepted = _cuda._try_swaps(namespace(src), src, dst, 5, np.array([1, 1]), np.array([2, 3]))
+    assert accepted == 1 and new_dst.tolist() == [1, 4, 1, 1]
 
 
 def test_gpu_construction_passes_no_array_of_counts_to_repeat(monkeypatch):

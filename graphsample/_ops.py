@@ -8,6 +8,8 @@ between host and device here.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numba
@@ -29,12 +31,21 @@ def csr_matrix(indptr: Any, indices: Any, data: Any, shape: tuple[int, int]) -> 
 
         return csp.csr_matrix((data, indices, indptr), shape=shape)
     torch = native("torch")
-    # torch warns on every sparse CSR tensor that the format is in beta and, unless told, that it skips the
-    # invariant checks: notes for torch's developers that reached every user of --backend torch as two long
-    # 'Warning:' lines (CSR arrays of a Graph are checked once, in its constructors)
+    with quiet_torch_sparse():
+        return torch.sparse_csr_tensor(indptr, indices.to(indptr.dtype), data, size=shape, check_invariants=False)
+
+
+@contextmanager
+def quiet_torch_sparse() -> Iterator[None]:
+    """Silence torch's notes on building sparse tensors: that sparse CSR is in beta, and that the invariant
+    checks are skipped (torch 2.13 says it unless ``check_invariants`` is given; torch 2.11, seen on the
+    GPU machine, even when it is). Notes for torch's developers, they reached every user of ``--backend
+    torch`` as long 'Warning:' lines; the CSR arrays of a Graph are checked once, in its constructors."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state", category=UserWarning)
-        return torch.sparse_csr_tensor(indptr, indices.to(indptr.dtype), data, size=shape, check_invariants=False)
+        warnings.filterwarnings("ignore", message="Sparse invariant checks are implicitly disabled",
+                                category=UserWarning)
+        yield
 
 
 def spmv(A: Any, x: Any) -> Any:

@@ -178,6 +178,27 @@ def test_data_on_another_gpu_than_the_current_one_is_a_clear_error():
         check_current_device("cuda:1", 0)
 
 
+def test_torch_2_11_invariant_note_is_silenced_too(monkeypatch):
+    """torch 2.11 (on the GPU machine) notes the skipped invariant checks even with ``check_invariants=False``."""
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    from graphsample import _ops
+
+    made = torch.sparse_csr_tensor
+
+    def noisy(*args, **kwargs):
+        warnings.warn("Sparse invariant checks are implicitly disabled. Memory errors (e.g. SEGFAULT) will occur "
+                      "when operating on a sparse tensor which violates the invariants", UserWarning)
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "sparse_csr_tensor", noisy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = _ops.csr_matrix(torch.tensor([0, 1, 2]), torch.tensor([1, 0]), torch.ones(2), (2, 2))
+    assert A.to_dense().tolist() == [[0.0, 1.0], [1.0, 0.0]]
+
+
 def test_torch_sparse_matrices_raise_no_torch_internal_warnings():
     """Building torch sparse matrices (pagerank's CSR, k-means' COO indicator) made torch warn that its invariant
     checks are 'implicitly disabled. Memory errors (e.g. SEGFAULT) will occur ...' and that sparse CSR is 'in beta

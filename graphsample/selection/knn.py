@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._backend import arg_backend, backend_of, device_kwargs, device_of, namespace, native, to_numpy
-from .._ops import arange_like, topk
+from .._ops import arange_like, quiet_torch_sparse, topk
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
 from ..errors import check_integer, check_iterations, check_number, check_positive, is_integer
 
@@ -327,8 +327,10 @@ def _centroid_means(X: Any, labels: Any, k: int, C_old: Any) -> Any:
         ind = csp.csr_matrix((xp.ones(n), (labels, xp.arange(n))), shape=(k, n))
     else:
         torch = native("torch")
-        ind = torch.sparse_coo_tensor(torch.stack([labels, torch.arange(n, **device_kwargs(X))]),
-                                      torch.ones(n, dtype=X.dtype, **device_kwargs(X)), (k, n), check_invariants=False)
+        with quiet_torch_sparse():
+            ind = torch.sparse_coo_tensor(torch.stack([labels, torch.arange(n, **device_kwargs(X))]),
+                                          torch.ones(n, dtype=X.dtype, **device_kwargs(X)), (k, n),
+                                          check_invariants=False)
     sums = ind @ X
     counts = ind @ (X[:, :1] * 0 + 1)
     empty = counts == 0

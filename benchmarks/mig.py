@@ -209,7 +209,7 @@ def main() -> None:
     notes = (f"{THREADS} threads for every tool (pin_threads). Command: python benchmarks/mig.py"
              f"{' --gpu' if args.gpu else ''}{' --quick' if args.quick else ''}. vs_ours = time per 1k picks "
              "relative to graphsample lazy greedy (linear gain).")
-    write_results("mig_speed", speed(args.quick, args.gpu),
+    write_results("mig_speed_gpu" if args.gpu else "mig_speed", speed(args.quick, args.gpu),
                   ["tool", "gain", "picks", "seconds", "s_per_1k_picks", "vs_ours", "E(S)", "coverage", "note"], notes)
     if not args.skip_quality:
         write_results("mig_quality", quality(), ["budget", "method", "coverage", "E(S)", "accuracy"],

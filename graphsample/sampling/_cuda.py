@@ -9,11 +9,13 @@ CuPy and PyTorch (CUDA or CPU, which is how it is tested without a GPU) and on N
    JDM cell of that row, of length :math:`J'[k,l]`; the in-stubs of each in-degree class likewise per
    column; the :math:`i`-th out-stub of a cell is joined to its :math:`i`-th in-stub. The result has
    exactly the degrees and the JDM, but may contain self-loops and multi-arcs.
-2. :func:`repair_arcs` -- rounds of JDM-preserving swaps: every bad arc :math:`(a,b)` (a loop or a
-   repeated arc) draws a partner :math:`(c,d)` whose target has the same in-degree (or, every other
-   round, whose source has the same out-degree) and the two exchange targets, :math:`(a,d),(c,b)`,
-   when that creates neither a loop nor an existing or concurrently
-   created arc. Conflicts between proposals are settled by the lowest proposal id.
+2. :func:`repair_arcs` -- rounds of JDM-preserving moves for every bad arc :math:`(a,b)` (a loop or a
+   repeated arc): target swaps with a partner :math:`(c,d)` whose target has the same in-degree, or whose
+   source has the same out-degree, giving :math:`(a,d),(c,b)`; and source rotations of three arcs,
+   :math:`(a,b),(c,x),(y,b') \to (y,b),(a,x),(c,b')` with :math:`c` of :math:`a`'s out-degree and
+   :math:`b'` of :math:`b`'s in-degree, which free multi-arcs between hubs whose degree classes are too
+   small for a swap. A move is applied when it creates neither a loop nor an existing or concurrently
+   created arc; conflicts between proposals are settled by the lowest proposal id.
 3. :func:`swaps_gpu` -- the optional randomisation, as rounds of disjoint random pairs (alternately
    within target in-degree classes and source out-degree classes).
 
@@ -35,6 +37,7 @@ from .._random import uniform_array
 from ._kernels import JDM_STREAM_GPU_SWAPS, JDM_STREAM_IN_STUBS, JDM_STREAM_OUT_STUBS, JDM_STREAM_REPAIR
 
 _MAX_REPAIR_ROUNDS = 200
+#: candidate moves per bad arc and round (more did not help on R-MAT: the proposals block each other's arcs)
 _CANDIDATES = 8
 
 
@@ -115,77 +118,107 @@ def _group_partner(xp: Any, group: Any, who: Any, key: Any, stream: int, counter
     return order[xp.clip(lo + off, 0, m - 1)]
 
 
-def _try_swaps(xp: Any, src: Any, dst: Any, n: int, e1: Any, e2: Any) -> tuple[Any, int]:
-    """Apply the valid, conflict-free swaps ``(a,b),(c,d) -> (a,d),(c,b)`` among proposals ``e1, e2``.
+def _apply_moves(xp: Any, src: Any, dst: Any, n: int, arcs: Any, new_src: Any, new_dst: Any) -> tuple[Any, Any, int]:
+    """Apply the valid, conflict-free moves among proposals: proposal ``i`` rewrites arc ``arcs[j, i]`` as
+    ``(new_src[j, i], new_dst[j, i])`` for ``j < k`` (arrays of shape ``(k, P)``).
 
-    A proposal is valid when it creates neither a loop nor an arc that exists. Among the valid proposals,
-    each arc goes to the lowest proposal that touches it (so of several candidates for one bad arc, the
-    lowest-numbered valid one is tried), and two winners must not create the same arc."""
+    A proposal is valid when its arcs are distinct and its new arcs are distinct, are not loops and do not
+    exist. Among the valid proposals, each arc goes to the lowest proposal that touches it (so of several
+    candidates for one bad arc, the lowest-numbered valid one is tried); a proposal is applied when it
+    wins all its arcs and no other applied proposal creates one of its new arcs. Returns the new
+    ``(src, dst)`` and the number applied."""
     m = src.shape[0]
-    P = e1.shape[0]
+    k, P = arcs.shape
     if P == 0:
-        return dst, 0
-    pid = arange_like(P, e1)
-    a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
-    valid = (e1 != e2) & (a != d) & (c != b) & (b != d)
-    keys = src * n + dst
-    sk = xp.sort(keys)
-    n1, n2 = a * n + d, c * n + b
-    for nk in (n1, n2):
-        pos = xp.clip(xp.searchsorted(sk, nk), 0, m - 1)
-        valid = valid & (sk[pos] != nk)
+        return src, dst, 0
+    pid = arange_like(P, arcs)
+    new = new_src * n + new_dst
+    sk = xp.sort(src * n + dst)
+    valid = xp.all(new_src != new_dst, axis=0)
+    for j in range(k):
+        pos = xp.clip(xp.searchsorted(sk, new[j]), 0, m - 1)
+        valid = valid & (sk[pos] != new[j])
+        for i in range(j):
+            valid = valid & (arcs[i] != arcs[j]) & (new[i] != new[j])
     # each arc keeps the lowest valid proposal that touches it
     vid = xp.nonzero(valid)[0]
-    arcs = xp.concat([e1[vid], e2[vid]])
-    props = xp.concat([vid, vid])
-    order = xp.argsort(arcs * (P + 1) + props, stable=True)
-    a_sorted, p_sorted = arcs[order], props[order]
+    touched = xp.reshape(arcs[:, vid], (-1,))
+    props = xp.concat([vid] * k)
+    order = xp.argsort(touched * (P + 1) + props, stable=True)
+    a_sorted, p_sorted = touched[order], props[order]
     first = xp.ones(a_sorted.shape[0], dtype=xp.bool, **device_kwargs(a_sorted))
     if a_sorted.shape[0] > 1:
         first[1:] = a_sorted[1:] != a_sorted[:-1]
     winner = xp.full((m,), P, dtype=xp.int64, **device_kwargs(src))
     winner[a_sorted[first]] = p_sorted[first]
-    ok = valid & (winner[e1] == pid) & (winner[e2] == pid)
-    # two accepted proposals must not create the same arc
-    new = xp.concat([xp.where(ok, n1, -1 - pid), xp.where(ok, n2, -1 - P - pid)])
-    o = xp.argsort(new, stable=True)
-    ns = new[o]
-    dup = xp.zeros(new.shape[0], dtype=xp.bool, **device_kwargs(new))
-    if new.shape[0] > 1:
-        same = ns[1:] == ns[:-1]
+    ok = valid
+    for j in range(k):
+        ok = ok & (winner[arcs[j]] == pid)
+    # two applied proposals must not create the same arc (a rejected one gets a unique negative key)
+    made = xp.concat([xp.where(ok, new[j], -1 - (j * P + pid)) for j in range(k)])
+    o = xp.argsort(made, stable=True)
+    ms = made[o]
+    dup = xp.zeros(made.shape[0], dtype=xp.bool, **device_kwargs(made))
+    if made.shape[0] > 1:
+        same = ms[1:] == ms[:-1]
         dup[o[1:]] = same
         dup[o[:-1]] = dup[o[:-1]] | same
-    ok = ok & ~dup[:P] & ~dup[P:]
+    ok = ok & ~xp.any(xp.reshape(dup, (k, P)), axis=0)
     acc = xp.nonzero(ok)[0]
-    dst = xp.asarray(dst, copy=True)
-    dst[e1[acc]] = d[acc]
-    dst[e2[acc]] = b[acc]
-    return dst, int(acc.shape[0])
+    src, dst = xp.asarray(src, copy=True), xp.asarray(dst, copy=True)
+    changed = xp.reshape(arcs[:, acc], (-1,))
+    src[changed] = xp.reshape(new_src[:, acc], (-1,))
+    dst[changed] = xp.reshape(new_dst[:, acc], (-1,))
+    return src, dst, int(acc.shape[0])
 
 
-def repair_arcs(xp: Any, src: Any, dst: Any, n: int, out_deg: Any, in_deg: Any, key: Any) -> Any:
-    """Remove loops and multi-arcs by target swaps with a partner arc whose target shares the bad arc's
-    target in-degree (even rounds) or whose source shares its source out-degree (odd rounds; needed when
-    the target's in-degree class is a single node).
+def _try_swaps(xp: Any, src: Any, dst: Any, n: int, e1: Any, e2: Any) -> tuple[Any, int]:
+    """Target swaps ``(a,b),(c,d) -> (a,d),(c,b)`` of the arc pairs ``e1[i], e2[i]`` (see :func:`_apply_moves`);
+    the sources stay. Returns the new targets and the number of swaps applied."""
+    a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
+    _, dst, done = _apply_moves(xp, src, dst, n, xp.stack([e1, e2]), xp.stack([a, c]), xp.stack([d, b]))
+    return dst, done
 
-    Returns the repaired targets, or None when bad arcs remain after the round limit: some can be stuck
-    when every partner the two swap kinds allow would create an existing arc (multi-arcs between hubs
-    whose degree classes hold one to three nodes, all already joined; seen on wiki-vote and email-eu-core
-    at p = 0.5, and on R-MAT scale 20 at p = 0.5 in the GPU check), which the neighbour switches of the
-    CPU kernel resolve: :func:`.jdm.jdm_sample` then builds on the host and reports it.
+
+def _try_rotations(xp: Any, src: Any, dst: Any, n: int, e: Any, f: Any, g: Any) -> tuple[Any, Any, int]:
+    """Source rotations of arc triples: ``e = (a,b)``, ``f = (c,x)`` with ``c`` of ``a``'s out-degree and
+    ``g = (y,b')`` with ``b'`` of ``b``'s in-degree become ``(y,b), (a,x), (c,b')``. Every node keeps its
+    degrees and the cells (A,B), (A,X), (Y,B) of the JDM lose and gain one arc each. This frees a multi-arc
+    between hubs whose classes are too small for either swap: ``(c,b')`` is the free pair of the class
+    block, ``(a,x)`` and ``(y,b)`` move the other ends (see :func:`_apply_moves`)."""
+    arcs = xp.stack([e, f, g])
+    return _apply_moves(xp, src, dst, n, arcs, xp.stack([src[g], src[e], src[f]]), xp.stack([dst[e], dst[f], dst[g]]))
+
+
+def repair_arcs(xp: Any, src: Any, dst: Any, n: int, out_deg: Any, in_deg: Any,
+                key: Any) -> tuple[Any, Any] | None:
+    """Remove loops and multi-arcs, in rounds of JDM-preserving moves that involve every bad arc: target
+    swaps with a partner arc whose target shares the bad arc's target in-degree (rounds ``r = 0 mod 3``),
+    target swaps with a partner whose source shares its source out-degree (``r = 1``; needed when the
+    target's in-degree class is a single node), and source rotations of three arcs (``r = 2``,
+    :func:`_try_rotations`; needed for multi-arcs between hubs of small saturated classes).
+
+    Returns the repaired ``(src, dst)``, or None when bad arcs remain after the round limit;
+    :func:`.jdm.jdm_sample` then builds on the host (neighbour switches of the CPU kernel) and reports it.
     """
-    by_source = out_deg[src]
     m = src.shape[0]
     for r in range(_MAX_REPAIR_ROUNDS):
         bad = xp.nonzero(_bad_arcs(xp, src, dst, n))[0]
         if bad.shape[0] == 0:
-            return dst
-        group = in_deg[dst] if r % 2 == 0 else by_source
-        # several candidate partners per bad arc; the lowest-numbered valid one wins
+            return src, dst
+        # several candidates per bad arc; the lowest-numbered valid one wins
         cand = xp.concat([bad] * _CANDIDATES)
         counter = cand + xp.repeat(arange_like(_CANDIDATES, bad), bad.shape[0]) * m
-        partner = _group_partner(xp, group, cand, key, JDM_STREAM_REPAIR + r, counter)
-        dst, _ = _try_swaps(xp, src, dst, n, cand, partner)
+        stream = JDM_STREAM_REPAIR + 2 * r
+        by_target, by_source = in_deg[dst], out_deg[src]
+        if r % 3 == 0:
+            dst, _ = _try_swaps(xp, src, dst, n, cand, _group_partner(xp, by_target, cand, key, stream, counter))
+        elif r % 3 == 1:
+            dst, _ = _try_swaps(xp, src, dst, n, cand, _group_partner(xp, by_source, cand, key, stream, counter))
+        else:
+            f = _group_partner(xp, by_source, cand, key, stream, counter)
+            g = _group_partner(xp, by_target, cand, key, stream + 1, counter)
+            src, dst, _ = _try_rotations(xp, src, dst, n, cand, f, g)
     return None
 
 
@@ -197,8 +230,7 @@ def construct_gpu(tg: Any, key: Any, like: Any) -> tuple[Any, Any] | None:
     out_deg, in_deg = asarray_like(out_h, like), asarray_like(in_h, like)
     xp = namespace(out_deg)
     src, dst = configuration_arcs(out_deg, in_deg, tg.mg.row_deg, tg.mg.col_deg, tg.ri, tg.ci, tg.jv, key)
-    dst = repair_arcs(xp, src, dst, int(out_deg.shape[0]), out_deg, in_deg, key)
-    return None if dst is None else (src, dst)
+    return repair_arcs(xp, src, dst, int(out_deg.shape[0]), out_deg, in_deg, key)
 
 
 def swaps_gpu(n: int, src: Any, dst: Any, n_swaps: int, key: Any) -> tuple[Any, Any, int]:

@@ -360,6 +360,37 @@ def test_swap_repair_tries_the_next_candidate_when_the_first_is_invalid():
     assert accepted == 1 and new_dst.tolist() == [1, 4, 1, 1]
 
 
+def test_source_rotation_by_hand():
+    """(a,b), (c,x), (y,b') -> (y,b), (a,x), (c,b'): sources rotate, targets stay, every degree is kept; a
+    rotation whose new arc exists is refused."""
+    src, dst = np.array([0, 2, 4, 0]), np.array([1, 3, 5, 1])
+    xp = namespace(src)
+    s2, d2, done = _cuda._try_rotations(xp, src, dst, 6, np.array([3]), np.array([1]), np.array([2]))
+    assert done == 1 and list(zip(s2.tolist(), d2.tolist())) == [(0, 1), (0, 3), (2, 5), (4, 1)]
+    exists = np.array([0, 2, 4, 0, 0]), np.array([1, 3, 5, 1, 3])  # (a, x) = (0, 3) is there already
+    _, _, done = _cuda._try_rotations(xp, *exists, 6, np.array([3]), np.array([1]), np.array([2]))
+    assert done == 0
+
+
+@needs_dataset("wiki-vote")
+def test_gpu_path_builds_wiki_vote_at_half():
+    """The device construction's repair finishes on wiki-vote at p = 0.5 (its target swaps alone left multi-arcs
+    between hubs of classes of one to three nodes, and the sample was built on the host): exact JDM and DCM,
+    a simple graph."""
+    from graphsample.datasets import load
+
+    G = load("wiki-vote")
+    key = seed_key(1)
+    tg = jdm.plan_targets(_host_triplets(joint_degree_matrix(G)), _host_triplets(degree_correlation_matrix(G)),
+                          0.5, key)
+    arcs = _cuda.construct_gpu(tg, key, np.zeros(1, np.int64))
+    assert arcs is not None
+    S = from_edges(*arcs, n_nodes=int(tg.mg.dc.sum()), duplicates="error")
+    assert S.n_self_loops == 0
+    assert cells(joint_degree_matrix(S)) == cells((tg.mg.row_deg[tg.ri], tg.mg.col_deg[tg.ci], tg.jv))
+    assert cells(degree_correlation_matrix(S)) == cells((tg.mg.dk, tg.mg.dl, tg.mg.dc))
+
+
 def test_gpu_construction_passes_no_array_of_counts_to_repeat(monkeypatch):
     """CuPy before 14.1 refuses an array as ``repeat``'s counts ("cupy.ndarray cannot be specified as
     `repeats` argument"); with the array-API namespace's ``repeat`` made as strict, the GPU construction

@@ -40,10 +40,20 @@ def _has_arc(indptr, indices, a, b):
 
 
 @numba.njit(inline="always")
+def _draw(prob, alias, start, degree, skey, c):
+    """Alias draw of an entry of ``start .. start + degree - 1`` with the uniforms of counters ``c, c + 1``;
+    an empty ``prob`` means equal weights: the same entry as a table of equal weights gives (``u1 * degree``
+    rounded down), without reading the table (a cache miss a step)."""
+    u1 = random_uniform(skey, c)
+    if prob.shape[0] == 0:
+        j = np.int64(u1 * degree)
+        return j if j < degree else degree - 1
+    return alias_draw(prob, alias, start, degree, u1, random_uniform(skey, c + 1))
+
+
+@numba.njit(inline="always")
 def _step(indptr, indices, prob, alias, v, skey, c):
-    d = indptr[v + 1] - indptr[v]
-    j = alias_draw(prob, alias, indptr[v], d, random_uniform(skey, c), random_uniform(skey, c + 1))
-    return indices[indptr[v] + j]
+    return indices[indptr[v] + _draw(prob, alias, indptr[v], indptr[v + 1] - indptr[v], skey, c)]
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
@@ -51,6 +61,7 @@ def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias,
                      walk_length, s, inv_p, inv_q, second_order, heads, tails):
     """Fill ``heads``/``tails`` (length ``n_walks * samples_per_walk``) with augmented walk pairs.
 
+    Empty ``prob`` and ``arc_prob`` tables mean an unweighted graph (uniform draws, see :func:`_draw`).
     Walks stop at the nodes marked in ``stop``: those whose out-arcs weigh 0 in all (none, or all of weight 0,
     where a weighted draw is undefined). A slot whose pair does not exist (its walk stopped) holds -1.
     A second-order step after ``t -> v`` counts a proposal ``x`` as a neighbour of ``t`` when the arc ``x -> t``
@@ -65,7 +76,7 @@ def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias,
     for w in prange(n_walks):
         walk = np.empty(L + 1, np.int64)
         skey = stream_key(key, walk0 + w)
-        e = alias_draw(arc_prob, arc_alias, 0, m, random_uniform(skey, 0), random_uniform(skey, 1))
+        e = _draw(arc_prob, arc_alias, 0, m, skey, 0)
         walk[0] = arc_src[e]
         walk[1] = indices[e]
         c = np.int64(2)

@@ -148,9 +148,13 @@ class Sampler:
         indices = np.ascontiguousarray(to_numpy(G.indices))
         w = np.ones(indices.shape[0]) if G.weights is None else np.asarray(to_numpy(G.weights), np.float64)
         self.indptr, self.indices = indptr, indices
-        self.prob, self.alias = build_alias(indptr, w)
         self.arc_src = np.repeat(np.arange(G.n_nodes, dtype=indices.dtype), np.diff(indptr))
-        self.arc_prob, self.arc_alias = build_alias(np.array([0, indices.shape[0]], np.int64), w)
+        if G.weights is None:  # empty tables: uniform draws, no table read per step (generate_samples)
+            self.prob = self.arc_prob = np.empty(0)
+            self.alias = self.arc_alias = np.empty(0, np.int64)
+        else:
+            self.prob, self.alias = build_alias(indptr, w)
+            self.arc_prob, self.arc_alias = build_alias(np.array([0, indices.shape[0]], np.int64), w)
         degree = np.bincount(self.arc_src, weights=w, minlength=G.n_nodes)
         #: walks stop at nodes whose out-arcs weigh 0 in all (none, or all of weight 0)
         self.stop = degree == 0
@@ -172,13 +176,15 @@ class Sampler:
         self.walks_per_pool = max(1, hyper.pool_size // self.samples_per_walk)
         self.total = int(math.ceil(hyper.num_epoch * G.n_edges))
         self.n_pools = -(-self.total // (self.walks_per_pool * self.samples_per_walk))
+        self._pairs: np.ndarray | None = None
 
     def pool(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pool ``t``: (heads, tails, block_ptr), ids local to their partitions, block ``b = i * P + j``."""
         h, spw = self.hyper, self.samples_per_walk
         n_walks = min(self.walks_per_pool, -(-(self.total - t * self.walks_per_pool * spw) // spw))
-        heads = np.empty(n_walks * spw, self.indices.dtype)
-        tails = np.empty_like(heads)
+        if self._pairs is None:  # the pairs before binning, reused: pools() asks for one pool at a time
+            self._pairs = np.empty((2, self.walks_per_pool * spw), self.indices.dtype)
+        heads, tails = self._pairs[0, :n_walks * spw], self._pairs[1, :n_walks * spw]
         second = self.method == "node2vec"
         _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
                               self.arc_alias, self.stop, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,

@@ -188,6 +188,28 @@ def test_pairs_are_walk_pairs_and_start_arcs_follow_weights():
     assert stats.chisquare(counts, w / w.sum() * n_walks).pvalue > 1e-3
 
 
+@pytest.mark.parametrize("second_order", [False, True])
+def test_unweighted_walks_skip_the_alias_tables_with_the_same_draws(second_order):
+    """An unweighted graph gets empty alias tables (uniform draws, no table read per step); the walks equal those
+    drawn through alias tables of equal weights, with the same random numbers."""
+    G = _graph(2, directed=True)
+    S = _sampler(G)
+    assert S.prob.size == S.arc_prob.size == 0
+    indptr, indices = to_numpy(G.indptr), to_numpy(G.indices)
+    ones = np.ones(indices.shape[0])
+    tables = build_alias(indptr, ones) + build_alias(np.array([0, indices.shape[0]]), ones)
+    n_walks, L, s = 300, 10, 2
+    out = []
+    for prob, alias, arc_prob, arc_alias in ((S.prob, S.alias, S.arc_prob, S.arc_alias), tables):
+        heads = np.empty(n_walks * S.samples_per_walk, indices.dtype)
+        tails = np.empty_like(heads)
+        cpu.generate_samples(indptr, indices, prob, alias, S.arc_src, arc_prob, arc_alias, S.stop, S.walk_key, 0,
+                             n_walks, L, s, 4.0, 0.5, second_order, heads, tails)
+        out.append((heads, tails))
+    assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
+    assert (out[0][0] >= 0).sum() > n_walks  # the walks went somewhere
+
+
 def test_augmentation_step_1_samples_arcs_not_walks():
     """With s = 1 GraphVite samples arcs by weight (GraphSolver::get_sample_function falls back to the plain
     edge sampler): the pool's pairs follow the arc weights whatever walk_length is. Walking instead, the

@@ -36,9 +36,12 @@ from .._ops import arange_like, bincount, repeat_ids
 from .._random import uniform_array
 from ._kernels import JDM_STREAM_GPU_SWAPS, JDM_STREAM_IN_STUBS, JDM_STREAM_OUT_STUBS, JDM_STREAM_REPAIR
 
-_MAX_REPAIR_ROUNDS = 200
-#: candidate moves per bad arc and round (more did not help on R-MAT: the proposals block each other's arcs)
-_CANDIDATES = 8
+#: the repair gives up after _MAX_REPAIR_ROUNDS rounds, or once the count of bad arcs has not fallen for
+#: _STALL_ROUNDS rounds
+_MAX_REPAIR_ROUNDS, _STALL_ROUNDS = 1000, 400
+#: candidate moves per bad arc and round; _TAIL_CANDIDATES each once at most _TAIL bad arcs are left (more
+#: candidates while many are bad made R-MAT worse: the proposals block each other's arcs)
+_CANDIDATES, _TAIL, _TAIL_CANDIDATES = 8, 8, 32
 
 
 def _counts_ptr(xp: Any, counts: Any) -> Any:
@@ -125,7 +128,7 @@ def _apply_moves(xp: Any, src: Any, dst: Any, n: int, arcs: Any, new_src: Any, n
     A proposal is valid when its arcs are distinct and its new arcs are distinct, are not loops and do not
     exist. Among the valid proposals, each arc goes to the lowest proposal that touches it (so of several
     candidates for one bad arc, the lowest-numbered valid one is tried); a proposal is applied when it
-    wins all its arcs and no other applied proposal creates one of its new arcs. Returns the new
+    wins all its arcs and no lower proposal that wins all its own creates one of its new arcs. Returns the new
     ``(src, dst)`` and the number applied."""
     m = src.shape[0]
     k, P = arcs.shape
@@ -154,16 +157,17 @@ def _apply_moves(xp: Any, src: Any, dst: Any, n: int, arcs: Any, new_src: Any, n
     ok = valid
     for j in range(k):
         ok = ok & (winner[arcs[j]] == pid)
-    # two applied proposals must not create the same arc (a rejected one gets a unique negative key)
+    # two applied proposals must not create the same arc: of those that would, the lowest keeps it (with
+    # symmetric bad arcs, e.g. two repeats of one arc, rejecting all of them stalled the repair for good);
+    # a proposal already refused gets a unique negative key
     made = xp.concat([xp.where(ok, new[j], -1 - (j * P + pid)) for j in range(k)])
-    o = xp.argsort(made, stable=True)
+    by_pid = xp.argsort(xp.concat([pid] * k), stable=True)
+    o = by_pid[xp.argsort(made[by_pid], stable=True)]  # by new arc, then by proposal
     ms = made[o]
-    dup = xp.zeros(made.shape[0], dtype=xp.bool, **device_kwargs(made))
+    later = xp.zeros(made.shape[0], dtype=xp.bool, **device_kwargs(made))
     if made.shape[0] > 1:
-        same = ms[1:] == ms[:-1]
-        dup[o[1:]] = same
-        dup[o[:-1]] = dup[o[:-1]] | same
-    ok = ok & ~xp.any(xp.reshape(dup, (k, P)), axis=0)
+        later[o[1:]] = ms[1:] == ms[:-1]
+    ok = ok & ~xp.any(xp.reshape(later, (k, P)), axis=0)
     acc = xp.nonzero(ok)[0]
     src, dst = xp.asarray(src, copy=True), xp.asarray(dst, copy=True)
     changed = xp.reshape(arcs[:, acc], (-1,))
@@ -198,17 +202,24 @@ def repair_arcs(xp: Any, src: Any, dst: Any, n: int, out_deg: Any, in_deg: Any,
     target's in-degree class is a single node), and source rotations of three arcs (``r = 2``,
     :func:`_try_rotations`; needed for multi-arcs between hubs of small saturated classes).
 
-    Returns the repaired ``(src, dst)``, or None when bad arcs remain after the round limit;
+    Returns the repaired ``(src, dst)``, or None when bad arcs remain (no progress in ``_STALL_ROUNDS`` rounds,
+    or ``_MAX_REPAIR_ROUNDS`` in all);
     :func:`.jdm.jdm_sample` then builds on the host (neighbour switches of the CPU kernel) and reports it.
     """
     m = src.shape[0]
+    fewest, since = m + 1, 0
     for r in range(_MAX_REPAIR_ROUNDS):
         bad = xp.nonzero(_bad_arcs(xp, src, dst, n))[0]
-        if bad.shape[0] == 0:
+        n_bad = int(bad.shape[0])
+        if n_bad == 0:
             return src, dst
+        fewest, since = (n_bad, 0) if n_bad < fewest else (fewest, since + 1)
+        if since >= _STALL_ROUNDS:
+            break
         # several candidates per bad arc; the lowest-numbered valid one wins
-        cand = xp.concat([bad] * _CANDIDATES)
-        counter = cand + xp.repeat(arange_like(_CANDIDATES, bad), bad.shape[0]) * m
+        k = _TAIL_CANDIDATES if n_bad <= _TAIL else _CANDIDATES
+        cand = xp.concat([bad] * k)
+        counter = cand + xp.repeat(arange_like(k, bad), n_bad) * m
         stream = JDM_STREAM_REPAIR + 2 * r
         by_target, by_source = in_deg[dst], out_deg[src]
         if r % 3 == 0:

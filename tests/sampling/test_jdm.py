@@ -360,6 +360,15 @@ def test_swap_repair_tries_the_next_candidate_when_the_first_is_invalid():
     assert accepted == 1 and new_dst.tolist() == [1, 4, 1, 1]
 
 
+def test_of_two_moves_creating_one_arc_the_lower_is_applied():
+    """Arc (0, 1) three times: both repeats propose a swap that creates (0, 5). Rejecting both, as the repair
+    once did, repeats every round (the two copies are symmetric) and stalled R-MAT for good; the lower
+    proposal is applied."""
+    src, dst = np.array([0, 0, 0, 2, 3]), np.array([1, 1, 1, 5, 5])
+    new_dst, accepted = _cuda._try_swaps(namespace(src), src, dst, 6, np.array([1, 2]), np.array([3, 4]))
+    assert accepted == 1 and new_dst.tolist() == [1, 5, 1, 1, 5]
+
+
 def test_source_rotation_by_hand():
     """(a,b), (c,x), (y,b') -> (y,b), (a,x), (c,b'): sources rotate, targets stay, every degree is kept; a
     rotation whose new arc exists is refused."""

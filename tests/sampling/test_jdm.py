@@ -446,7 +446,7 @@ def test_jdm_sample_on_gpu(backend):
         pytest.skip("GPU only")
     G = random_digraph(400, 2500, 10).to(b, d)
     S, report = jdm_sample(G, 0.5, seed=3, n_swaps=1000)
-    assert S.backend == b
+    assert S.backend == b and report.construction == "gpu"  # the device repair finishes here (NumPy: it does)
     check_sample(S.to("numpy"), report)
 
 

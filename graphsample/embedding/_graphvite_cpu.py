@@ -162,6 +162,16 @@ def bin_samples(heads, tails, part, local, P, shuffle, out_heads, out_tails, blo
             counts[c, b] = rank  # now: rank of chunk c's first pair in block b
             rank += k
         block_ptr[b + 1] = block_ptr[b] + rank
+    if nb == 1 and shuffle <= 1:  # one block in generation order (one worker, DeepWalk): a compaction, with the
+        for c in prange(n_chunks):  # write position in a register rather than in memory (twice as fast)
+            r = counts[c, 0]
+            for o in range(c * size, min(n, (c + 1) * size)):
+                h = heads[o]
+                if h >= 0:
+                    out_heads[r] = local[h]
+                    out_tails[r] = local[tails[o]]
+                    r += 1
+        return block_ptr[1]
     for c in prange(n_chunks):
         fill = counts[c].copy()
         for o in range(c * size, min(n, (c + 1) * size)):

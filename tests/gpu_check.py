@@ -36,9 +36,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: benchmarks with a GPU part, most important first (the ones whose issues name a GPU figure lead)
-PRIORITY = ["walks.py", "pagerank.py", "embedding_graphvite.py", "sampling.py", "embedding_fastrp.py", "dpp.py",
-            "sensitivity.py", "mig.py", "ppp.py"]
+#: benchmarks with a GPU part, most important first: those whose GPU figures are still to be measured lead (the
+#: first run, on an H200, measured the others; the walk rate it printed was not valid, see docs/walks.md)
+PRIORITY = ["walks.py", "embedding_graphvite.py", "sampling.py", "embedding_fastrp.py", "pagerank.py", "dpp.py",
+            "sensitivity.py", "ppp.py", "mig.py"]
 
 #: extra flags that leave only a benchmark's GPU part (the others run only their GPU part under --gpu)
 GPU_ONLY = {

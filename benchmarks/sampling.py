@@ -378,6 +378,9 @@ def speed_gpu(scale: int, p: float) -> list[dict]:
         rows.append({"backend": b, "sampler": "jdm", "seconds": t_jdm, "construction": rep.construction,
                      "same_as_cpu": ""})
         small = gs.datasets.load("wiki-vote")
+        t_jdm, (S, rep) = timeit(lambda: jdm_sample(small.to(b, d), 0.5, seed=1), repeat=1, warmup=1)
+        rows.append({"backend": b, "sampler": "jdm (wiki-vote, p = 0.5)", "seconds": t_jdm,
+                     "construction": rep.construction, "same_as_cpu": ""})
         for name in WALKS[:4]:
             t, (S, nodes) = timeit(lambda: SAMPLERS[name](Gd, 0.2, seed=1, n_walkers=1024), repeat=2, warmup=1)
             _, cpu_nodes = SAMPLERS[name](small, 0.2, seed=2, n_walkers=16)

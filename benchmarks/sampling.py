@@ -378,7 +378,8 @@ def speed_gpu(scale: int, p: float) -> list[dict]:
         rows.append({"backend": b, "sampler": "jdm", "seconds": t_jdm, "construction": rep.construction,
                      "same_as_cpu": ""})
         small = gs.datasets.load("wiki-vote")
-        t_jdm, (S, rep) = timeit(lambda: jdm_sample(small.to(b, d), 0.5, seed=1), repeat=1, warmup=1)
+        small_d = small.to(b, d)
+        t_jdm, (S, rep) = timeit(lambda: jdm_sample(small_d, 0.5, seed=1), repeat=1, warmup=1)
         rows.append({"backend": b, "sampler": "jdm (wiki-vote, p = 0.5)", "seconds": t_jdm,
                      "construction": rep.construction, "same_as_cpu": ""})
         for name in WALKS[:4]:

@@ -179,7 +179,10 @@ class Sampler:
         self._pairs: np.ndarray | None = None
 
     def pool(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pool ``t``: (heads, tails, block_ptr), ids local to their partitions, block ``b = i * P + j``."""
+        """Pool ``t``: (heads, tails, block_ptr), ids local to their partitions, block ``b = i * P + j``.
+
+        Not re-entrant: the walk pairs before binning live in one buffer of the sampler, so pools are made one
+        at a time (as :func:`pools` does); the arrays returned are new for every pool."""
         h, spw = self.hyper, self.samples_per_walk
         n_walks = min(self.walks_per_pool, -(-(self.total - t * self.walks_per_pool * spw) // spw))
         if self._pairs is None:  # the pairs before binning, reused: pools() asks for one pool at a time

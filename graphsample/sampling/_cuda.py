@@ -147,7 +147,8 @@ def _apply_moves(xp: Any, src: Any, dst: Any, n: int, arcs: Any, new_src: Any, n
     vid = xp.nonzero(valid)[0]
     touched = xp.reshape(arcs[:, vid], (-1,))
     props = xp.concat([vid] * k)
-    order = xp.argsort(touched * (P + 1) + props, stable=True)
+    by_prop = xp.argsort(props, stable=True)
+    order = by_prop[xp.argsort(touched[by_prop], stable=True)]  # by arc, then by proposal (no key overflow)
     a_sorted, p_sorted = touched[order], props[order]
     first = xp.ones(a_sorted.shape[0], dtype=xp.bool, **device_kwargs(a_sorted))
     if a_sorted.shape[0] > 1:

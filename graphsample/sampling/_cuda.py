@@ -97,15 +97,19 @@ def configuration_arcs(out_deg: Any, in_deg: Any, row_deg: Any, col_deg: Any, ri
     return src, dst
 
 
-def _bad_arcs(xp: Any, src: Any, dst: Any, n: int) -> Any:
-    """Boolean mask of loops and of every repeat (after the first, in arc order) of an arc."""
-    keys = src * n + dst
+def _repeats(xp: Any, keys: Any) -> Any:
+    """Boolean mask of every repeat of a key after its first occurrence in array order."""
     order = xp.argsort(keys, stable=True)
     ks = keys[order]
     rep = xp.zeros(keys.shape[0], dtype=xp.bool, **device_kwargs(keys))
     if keys.shape[0] > 1:
         rep[order[1:]] = ks[1:] == ks[:-1]
-    return rep | (src == dst)
+    return rep
+
+
+def _bad_arcs(xp: Any, src: Any, dst: Any, n: int) -> Any:
+    """Boolean mask of loops and of every repeat (after the first, in arc order) of an arc."""
+    return _repeats(xp, src * n + dst) | (src == dst)
 
 
 def _group_partner(xp: Any, group: Any, who: Any, key: Any, stream: int, counter: Any) -> Any:
@@ -143,32 +147,21 @@ def _apply_moves(xp: Any, src: Any, dst: Any, n: int, arcs: Any, new_src: Any, n
         valid = valid & (sk[pos] != new[j])
         for i in range(j):
             valid = valid & (arcs[i] != arcs[j]) & (new[i] != new[j])
-    # each arc keeps the lowest valid proposal that touches it
+    # each arc keeps the lowest valid proposal that touches it (arcs listed proposal by proposal)
     vid = xp.nonzero(valid)[0]
-    touched = xp.reshape(arcs[:, vid], (-1,))
-    props = xp.concat([vid] * k)
-    by_prop = xp.argsort(props, stable=True)
-    order = by_prop[xp.argsort(touched[by_prop], stable=True)]  # by arc, then by proposal (no key overflow)
-    a_sorted, p_sorted = touched[order], props[order]
-    first = xp.ones(a_sorted.shape[0], dtype=xp.bool, **device_kwargs(a_sorted))
-    if a_sorted.shape[0] > 1:
-        first[1:] = a_sorted[1:] != a_sorted[:-1]
+    touched = xp.reshape(arcs[:, vid].T, (-1,))
+    first = ~_repeats(xp, touched)
     winner = xp.full((m,), P, dtype=xp.int64, **device_kwargs(src))
-    winner[a_sorted[first]] = p_sorted[first]
+    winner[touched[first]] = xp.repeat(vid, k)[first]
     ok = valid
     for j in range(k):
         ok = ok & (winner[arcs[j]] == pid)
     # two applied proposals must not create the same arc: of those that would, the lowest keeps it (with
     # symmetric bad arcs, e.g. two repeats of one arc, rejecting all of them stalled the repair for good);
-    # a proposal already refused gets a unique negative key
-    made = xp.concat([xp.where(ok, new[j], -1 - (j * P + pid)) for j in range(k)])
-    by_pid = xp.argsort(xp.concat([pid] * k), stable=True)
-    o = by_pid[xp.argsort(made[by_pid], stable=True)]  # by new arc, then by proposal
-    ms = made[o]
-    later = xp.zeros(made.shape[0], dtype=xp.bool, **device_kwargs(made))
-    if made.shape[0] > 1:
-        later[o[1:]] = ms[1:] == ms[:-1]
-    ok = ok & ~xp.any(xp.reshape(later, (k, P)), axis=0)
+    # a proposal already refused gets unique negative keys
+    refused = -1 - (pid[:, None] * k + arange_like(k, pid)[None, :])
+    made = xp.reshape(xp.where(ok[:, None], new.T, refused), (-1,))
+    ok = ok & ~xp.any(xp.reshape(_repeats(xp, made), (P, k)), axis=1)
     acc = xp.nonzero(ok)[0]
     src, dst = xp.asarray(src, copy=True), xp.asarray(dst, copy=True)
     changed = xp.reshape(arcs[:, acc], (-1,))
@@ -222,15 +215,13 @@ def repair_arcs(xp: Any, src: Any, dst: Any, n: int, out_deg: Any, in_deg: Any,
         cand = xp.concat([bad] * k)
         counter = cand + xp.repeat(arange_like(k, bad), n_bad) * m
         stream = JDM_STREAM_REPAIR + 2 * r
-        by_target, by_source = in_deg[dst], out_deg[src]
-        if r % 3 == 0:
-            dst, _ = _try_swaps(xp, src, dst, n, cand, _group_partner(xp, by_target, cand, key, stream, counter))
-        elif r % 3 == 1:
-            dst, _ = _try_swaps(xp, src, dst, n, cand, _group_partner(xp, by_source, cand, key, stream, counter))
-        else:
-            f = _group_partner(xp, by_source, cand, key, stream, counter)
-            g = _group_partner(xp, by_target, cand, key, stream + 1, counter)
+        if r % 3 == 2:
+            f = _group_partner(xp, out_deg[src], cand, key, stream, counter)
+            g = _group_partner(xp, in_deg[dst], cand, key, stream + 1, counter)
             src, dst, _ = _try_rotations(xp, src, dst, n, cand, f, g)
+        else:  # partners by the target's in-degree, or by the source's out-degree
+            group = in_deg[dst] if r % 3 == 0 else out_deg[src]
+            dst, _ = _try_swaps(xp, src, dst, n, cand, _group_partner(xp, group, cand, key, stream, counter))
     return None
 
 

@@ -342,6 +342,13 @@ def save_array(path: str, array: Any) -> None:
             np.save(f, a)
 
 
+def save_npz(path: str, **arrays: Any) -> None:
+    """Write named arrays as an ``.npz`` archive to exactly ``path`` (``np.savez`` would append ``.npz`` to
+    another name)."""
+    with open_binary(path) as f:
+        np.savez(f, **arrays)
+
+
 def node_labels(G: Any) -> np.ndarray:
     """The label of every node of ``G`` in node order (host), as NumPy can save without pickles: integers,
     or strings (object arrays of a saved graph become unicode)."""

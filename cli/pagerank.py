@@ -11,7 +11,7 @@ import click
 import numpy as np
 
 from ._common import (FloatRange, graph_options, input_argument, load_graph, node_ids, node_labels, nonempty_path,
-                      open_binary, output_option, progress_enabled, read_text, seed_option, text_separator,
+                      output_option, progress_enabled, read_text, save_npz, seed_option, text_separator,
                       user_errors, write_rows)
 
 
@@ -47,7 +47,7 @@ def pagerank(input: str, personalize: str | None, damping: float, dangling: str,
         click.echo(f"{info.method}: {info.iterations} sweeps, residual {info.residual:.2e}, "
                    f"{time.perf_counter() - t:.3f} s", err=True)
     rows = ((str(lab), f"{v:.12g}") for lab, v in zip(node_labels(G).tolist(), to_numpy(x).tolist()))
-    write_rows(output, rows, "," if text_separator(output) == "," else "\t")
+    write_rows(output, rows, text_separator(output) or "\t")
 
 
 class _Progress:
@@ -73,8 +73,7 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
                           for s, t, v in zip(src.tolist(), G.label_of(indices).tolist(), values.tolist())))
         return
     extra = {} if G.node_ids is None else {"node_ids": G.node_ids}
-    with open_binary(path) as f:  # exactly this name: np.savez would append .npz to another one
-        np.savez(f, sources=sources, indptr=indptr, indices=indices, values=values, omega=res.omega, **extra)
+    save_npz(path, sources=sources, indptr=indptr, indices=indices, values=values, omega=res.omega, **extra)
 
 
 @click.command()

@@ -10,8 +10,8 @@ import numpy as np
 
 from graphsample.errors import InputFormatError
 
-from ._common import (FloatRange, check_matrix, format_suffix, load_npy, nonempty_path, open_binary, open_text,
-                      output_option, read_bytes, seed_option, user_errors)
+from ._common import (FloatRange, check_matrix, format_suffix, load_npy, nonempty_path, open_text, output_option,
+                      read_bytes, save_array, seed_option, user_errors)
 
 
 def _records(path: str) -> list[dict]:
@@ -73,8 +73,7 @@ def _label_ids(raw: list[Any], path: str) -> tuple[list[list[int]], list[Any]]:
 
 def _write(path: str, picks: np.ndarray, gains: np.ndarray, ids: list | None) -> None:
     if format_suffix(path) == ".npy":
-        with open_binary(path) as f:
-            np.save(f, picks)
+        save_array(path, picks)
         return
     with open_text(path) as out:
         for rank, (i, g) in enumerate(zip(picks.tolist(), gains.tolist())):

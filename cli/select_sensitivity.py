@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from ._common import (BINARY_SUFFIXES, backend_options, format_suffix, load_matrix, move, nonempty_path, open_binary,
-                      open_text, option_error, output_option, seed_option, text_separator, user_errors)
+from ._common import (BINARY_SUFFIXES, backend_options, format_suffix, load_matrix, move, nonempty_path, open_text,
+                      option_error, output_option, save_array, save_npz, seed_option, text_separator, user_errors)
 
 _SCORES = {"lewis": "lewis", "root-leverage": "root-leverage", "leverage": "leverage", "exact": "sensitivity",
            "mixture": "mixture", "uniform": "uniform"}
@@ -17,12 +17,10 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
     lines; otherwise TSV lines (text is compressed by a ``.gz``, ``.bz2`` or ``.xz`` suffix,
     :func:`._common.open_text`)."""
     suffix = format_suffix(path)
-    if suffix in BINARY_SUFFIXES:
-        with open_binary(path) as f:
-            if suffix == ".npz":
-                np.savez(f, indices=idx, scale=scale)
-            else:
-                np.save(f, np.column_stack([idx.astype(np.float64), scale]))
+    if suffix == ".npz":
+        save_npz(path, indices=idx, scale=scale)
+    elif suffix in BINARY_SUFFIXES:
+        save_array(path, np.column_stack([idx.astype(np.float64), scale]))
     else:
         sep = text_separator(path) or "\t"
         with open_text(path) as target:

@@ -49,11 +49,9 @@ def rmat(scale: int, edge_factor: int = 16, *, a: float = 0.57, b: float = 0.19,
     graph is simple and has somewhat fewer arcs than generated; ``G.meta["input_arcs"]`` holds the
     generated count.
     """
-    check_integer("scale", scale, 1, 40)
-    check_positive("edge_factor", edge_factor)
+    scale, edge_factor = check_integer("scale", scale, 1, 40), check_positive("edge_factor", edge_factor)
     if not (all(is_real(x) for x in (a, b, c)) and a >= 0 and b >= 0 and c >= 0 and a + b + c <= 1):  # and not NaN
         raise ValueError(f"R-MAT probabilities must be numbers >= 0 with a + b + c <= 1, got a={a!r}, b={b!r}, c={c!r}")
-    scale, edge_factor = int(scale), int(edge_factor)
     key = _random.seed_key(seed)
     n = 1 << scale
     src, dst = _rmat_arcs(key, scale, edge_factor * n, a, b, c)

@@ -190,14 +190,14 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
         if None in (eps_rel, delta, threshold):
             raise ValueError("give omega (walks per source) or all of eps_rel, delta and threshold")
         omega = walks_for_accuracy(eps_rel, delta, threshold)
-    check_positive("omega (walks per source)", omega)
-    if int(omega) * G.n_nodes >= 2**63:  # walk ids u * omega + j are 64-bit
+    omega = check_positive("omega (walks per source)", omega)
+    if omega * G.n_nodes >= 2**63:  # walk ids u * omega + j are 64-bit
         raise ValueError(f"omega = {omega} walks per source times {G.n_nodes} sources does not fit in 64-bit walk ids")
     if top_k is not None:
         check_positive("top_k", top_k)
     if min_value is not None:
         check_number("min_value", min_value, 0.0, 1.0, low_open=True)
-    return int(omega)
+    return omega
 
 
 def check_segments(segment_degree: Any, segment_length: Any) -> None:

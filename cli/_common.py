@@ -157,13 +157,11 @@ def load_graph(source: str, directed: bool | None = None, weighted: bool | None 
 
 def move(x: Any, backend: str, device: str | None) -> Any:
     """A Graph (``G.to``) or an array (``to_backend``) on ``backend``/``device``; a backend that is not
-    installed or a device it cannot use is one :class:`GraphsampleError` line."""
+    installed or a device it cannot use is one :class:`GraphsampleError` line (``--backend numpy`` with a
+    ``--device`` is refused before a command starts, :func:`user_errors`)."""
     from graphsample._backend import to_backend
     from graphsample.graph import Graph
 
-    if backend == "numpy" and device not in (None, "cpu"):  # the library's words: "use device='cpu' or None"
-        raise GraphsampleError(f"--backend numpy --device {device}: NumPy runs on the host; leave --device out (or "
-                               "give cpu), or use --backend cupy or torch for a GPU")
     try:
         return x.to(backend, device) if isinstance(x, Graph) else to_backend(x, backend, device)
     except ImportError as exc:
@@ -401,8 +399,10 @@ def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = Non
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        _check_int64(click.get_current_context())
+        ctx = click.get_current_context()
+        _check_int64(ctx)
         try:
+            _check_host_device(ctx.params.get("backend"), ctx.params.get("device"))
             return f(*args, **kwargs)
         except ValueError as exc:
             paths = {name: next((kwargs[p] for p in ((held,) if isinstance(held, str) else held) if kwargs.get(p)),
@@ -410,6 +410,14 @@ def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = Non
             raise _cli_error(exc, names, paths) from None
 
     return wrapper
+
+
+def _check_host_device(backend: str | None, device: str | None) -> None:
+    """``--backend numpy`` with a GPU ``--device``, refused before the command reads or computes anything (the
+    library's words would be "use device='cpu' or None")."""
+    if backend == "numpy" and device not in (None, "cpu"):
+        raise GraphsampleError(f"--backend numpy --device {device}: NumPy runs on the host; leave --device out (or "
+                               "give cpu), or use --backend cupy or torch for a GPU")
 
 
 def _check_int64(ctx: click.Context) -> None:

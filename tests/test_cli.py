@@ -211,6 +211,12 @@ def test_bad_backend_device_gives_one_line(backend, device):
     assert "device='cpu'" not in r.output  # the library's words, not the CLI's
 
 
+def test_numpy_with_a_gpu_device_is_refused_before_the_input_is_read():
+    # it was checked only when the parsed graph moved: a bad line of the input was reported first
+    r = run("pagerank", "-", "--weighted", "--backend", "numpy", "--device", "cuda:0", input="a b x\n")
+    assert_one_line_error(r, "--backend numpy --device cuda:0: NumPy runs on the host")
+
+
 def test_bad_device_for_matrix_commands_gives_one_line(tmp_path):
     pytest.importorskip("torch")
     np.save(tmp_path / "X.npy", np.random.default_rng(0).normal(size=(6, 3)))

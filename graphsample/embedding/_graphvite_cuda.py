@@ -3,9 +3,10 @@ r"""numba.cuda kernel of the GraphVite-style trainer: one warp per positive samp
 The update is the one of :func:`graphsample.embedding._graphvite_cpu.train_block` (same learning-rate
 schedule, same negatives from the same counter-based RNG streams); warps take samples ``warp, warp +
 n_warps, ...`` and update the embedding rows Hogwild (no locks), as GraphVite does on the GPU. Lane ``l``
-holds dimensions ``l, l + 32, ...``; dot products are summed through shared memory (one slot per
-lane), which also runs on Numba's CUDA simulator. With one warp the result equals the CPU kernel to
-float rounding. Imported lazily: nothing here loads at ``import graphsample``.
+holds dimensions ``l, l + 32, ...``; dot products are summed across the warp by a butterfly of
+``shfl_xor_sync`` (five register exchanges, no barrier). Numba's CUDA simulator has no warp shuffles: there
+the sum goes through shared memory (one slot per lane, between two block barriers), the one part of the
+kernel that differs. With one warp the result equals the CPU kernel to float rounding. Imported lazily: nothing here loads at ``import graphsample``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numba
 import numpy as np
 
 from .._backend import numba_cuda
@@ -29,6 +31,7 @@ cuda = numba_cuda()  # a module global, so that the CUDA simulator can stand in 
 uniform = cuda_functions().random_uniform
 float32 = np.float32
 _SLOTS = MAX_DIM // WARP
+_FULL_MASK = 0xFFFFFFFF
 
 
 def select_device(device: str) -> None:
@@ -53,15 +56,28 @@ def alias_pick(prob, alias, n, u1, u2):
     return j if u2 < prob[j] else alias[j]
 
 
-@cuda.jit(device=True)
-def warp_sum(shared, w, lane, value):
-    shared[w, lane] = value
-    cuda.syncthreads()
-    total = float32(0.0)
-    for i in range(WARP):
-        total += shared[w, i]
-    cuda.syncthreads()
-    return total
+if numba.config.ENABLE_CUDASIM:
+    @cuda.jit(device=True)
+    def warp_sum(shared, w, lane, value):
+        shared[w, lane] = value
+        cuda.syncthreads()
+        total = float32(0.0)
+        for i in range(WARP):
+            total += shared[w, i]
+        cuda.syncthreads()
+        return total
+else:
+    @cuda.jit(device=True)
+    def warp_sum(shared, w, lane, value):
+        # butterfly: after the step with offset o, lanes that differ only in bits below 2o hold the same partial
+        # sum (float addition commutes), so all 32 lanes end with the same bits
+        value += cuda.shfl_xor_sync(_FULL_MASK, value, 16)
+        value += cuda.shfl_xor_sync(_FULL_MASK, value, 8)
+        value += cuda.shfl_xor_sync(_FULL_MASK, value, 4)
+        value += cuda.shfl_xor_sync(_FULL_MASK, value, 2)
+        value += cuda.shfl_xor_sync(_FULL_MASK, value, 1)
+        return value
+
 
 @cuda.jit
 def _train(V, C, heads, tails, nprob, nalias, skey, K, wneg, decay, lr0, done, stride, total, batch_size,
@@ -111,7 +127,6 @@ def _train(V, C, heads, tails, nprob, nalias, skey, K, wneg, decay, lr0, done, s
                     grad[s] += g * y
                     C[c, i] = y - lr * (g * V[u, i] + decay * y)
                     s += 1
-            cuda.syncthreads()
         if active:
             s = 0
             for i in range(lane, d, WARP):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -92,7 +93,7 @@ def speed(quick: bool, gpu: bool) -> list[dict]:
     sub = prob.subset(np.arange(m))
     D = sub.deltas().toarray()
     phi = make_phi()
-    t, picks = timeit(lambda: dense_reference(D, phi, pre_d, "linear"), repeat=1, warmup=0)
+    t, picks = timeit(partial(dense_reference, D, phi, pre_d, "linear"), repeat=1, warmup=0)
     assert np.array_equal(picks, mig_run(sub, pre_d).indices)
     per_pick = t / pre_d * prob.n / m
     rows.append({"tool": "dense float64 reference (official layout)", "gain": "linear", "picks": pre_d,

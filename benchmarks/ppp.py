@@ -57,6 +57,18 @@ def bisecting_silhouette(X: np.ndarray, k_max: int, seed: int = 0) -> np.ndarray
     return best
 
 
+def anderson_darling(z: np.ndarray) -> float:
+    """The Anderson-Darling statistic of ``z`` against the normal law with ``z``'s own mean and standard deviation:
+    A^2 = -n - (1/n) sum_i (2i - 1) [ln F(y_(i)) + ln(1 - F(y_(n+1-i)))], y standardized (ddof 1) and sorted.
+    (``scipy.stats.anderson`` gives the same number; its result type changes in SciPy 1.17-1.19.)"""
+    sd = z.std(ddof=1)
+    if sd == 0:  # all equal: nothing to test, no evidence against one cluster
+        return 0.0
+    y = np.sort((z - z.mean()) / sd)
+    i = np.arange(1, len(y) + 1)
+    return float(-len(y) - np.sum((2 * i - 1) * (stats.norm.logcdf(y) + stats.norm.logsf(y[::-1]))) / len(y))
+
+
 def gmeans(X: np.ndarray, k_max: int = 64, seed: int = 0, critical: float = 1.8692) -> np.ndarray:
     """G-means (Hamerly & Elkan 2003): split a centre while its 1-D projection fails Anderson-Darling.
 
@@ -82,8 +94,7 @@ def gmeans(X: np.ndarray, k_max: int = 64, seed: int = 0, critical: float = 1.86
                 new.append(centres[c])
                 continue
             proj = P @ d / (d @ d)
-            z = (proj - proj.mean()) / (proj.std() or 1.0)
-            a2 = stats.anderson(z).statistic * (1 + 4 / len(z) - 25 / len(z) ** 2)
+            a2 = anderson_darling(proj) * (1 + 4 / len(proj) - 25 / len(proj) ** 2)
             new.extend(two.cluster_centers_ if a2 > critical and len(centres) < k_max else [centres[c]])
         if len(new) == len(centres):
             return labels

@@ -332,7 +332,7 @@ def _sensitivity(ns, values, out):
 
 @shows("docs/sampling.md", 0)
 def _sampling(ns, values, out):
-    S, report, F, nodes, G = ns["S"], ns["report"], ns["F"], ns["nodes"], ns["G"]
+    S, F, nodes, G = ns["S"], ns["F"], ns["nodes"], ns["G"]
     assert (S.n_nodes, S.n_arcs) == (3557, 51591)
     assert all(word in out for word in ("exchanges", "repairs", "S1", "S9"))
     assert F.n_nodes == round(0.5 * G.n_nodes) and (F.node_ids == G.label_of(nodes)).all()

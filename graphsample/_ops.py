@@ -128,12 +128,7 @@ def scatter_add(index: Any, values: Any, size: int) -> Any:
         return out.index_add_(0, index, values)
     xp = native(b)
     out = xp.zeros((size,) + values.shape[1:], dtype=values.dtype)
-    if b == "numpy":
-        np.add.at(out, index, values)
-    else:
-        import cupyx
-
-        cupyx.scatter_add(out, index, values)
+    xp.add.at(out, index, values)  # CuPy's ufunc.at (since CuPy 12) replaces the deprecated cupyx.scatter_add
     return out
 
 

@@ -12,7 +12,8 @@ process with 2 threads for every tool (``pin_threads(2)``). Writes ``benchmarks/
    ``--repeat`` (DeepWalk: one run); they exclude file reading.
 3. Scale: FastRP on an R-MAT graph with 2**20 nodes and ~16M arcs (Graph500 parameters). With ``--gpu``
    only the GPU rows run: CuPy and torch-CUDA on BlogCatalog, that R-MAT graph and an R-MAT graph with
-   2**23 nodes and ~160M arcs (results in ``embedding_fastrp_scale_gpu.*``).
+   2**23 nodes and ~160M arcs (results in ``embedding_fastrp_scale_gpu.*``), after the sparse x dense product
+   alone on the 2**20 graph by three paths (:func:`product_rows`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ THREADS = pin_threads(2)
 import numpy as np  # noqa: E402
 
 import graphsample as gs  # noqa: E402
+from graphsample._backend import device_kwargs  # noqa: E402
+from graphsample._ops import csr_matrix  # noqa: E402
 from graphsample.embedding import fastrp, node_classification  # noqa: E402
 
 #: Published BlogCatalog rows (percent): FastRP authors' notebook (d = 512) and DeepWalk's README.
@@ -144,6 +147,41 @@ def _gpu_seconds(H, backend: str, block: int | None, args, done) -> float:
     return timeit(run, repeat=args.repeat)[0]
 
 
+def product_rows(G, args) -> list[dict]:
+    """The sparse x dense product alone (the step FastRP repeats), ``A @ X`` with ``X`` row-major n x 512 float32
+    on R-MAT 2^20: CuPy's ``@`` (cuSPARSE wants a column-major ``X``: CuPy converts it), cuSPARSE on the row-major
+    ``X`` as it is (``X.T`` is column-major; ``transb`` undoes the transpose), and torch's ``@``. Says which
+    CuPy path FastRP and batched PageRank should take."""
+    import cupy as cp
+    import cupyx.cusparse
+    import torch
+
+    def adjacency(H):
+        return csr_matrix(H.indptr, H.indices, H.xp.ones(H.indices.shape, dtype=H.xp.float32,
+                                                          **device_kwargs(H.indptr)), (H.n_nodes, H.n_nodes))
+
+    H = G.to("cupy", "cuda:0")
+    A = adjacency(H)
+    X = cp.random.default_rng(0).standard_normal((H.n_nodes, 512), dtype=cp.float32)
+    At, Xt = adjacency(G.to("torch", "cuda:0")), torch.as_tensor(X, device="cuda:0")
+    paths = {"cupy A @ X": (lambda: A @ X, cp.cuda.Device().synchronize),
+             "cupy cusparse.spmm(A, X.T, transb=True)": (lambda: cupyx.cusparse.spmm(A, X.T, transb=True),
+                                                          cp.cuda.Device().synchronize),
+             "torch A @ X": (lambda: At @ Xt, torch.cuda.synchronize)}
+    reference = cp.asnumpy(A @ X)
+    rows = []
+    for name, (product, sync) in paths.items():
+        try:
+            t = timeit(lambda: (product(), sync()), repeat=args.repeat)[0]
+            outcome = f"max |diff| {float(abs(cp.asnumpy(cp.asarray(product())) - reference).max()):.1e}"
+        except Exception as exc:  # noqa: BLE001 -- a path this CuPy lacks is a row, not a failed check
+            t, outcome = float("nan"), f"failed: {type(exc).__name__}: {exc}"
+        rows.append({"table": "scale", "graph": f"R-MAT 2^20 ({H.n_nodes:,} nodes, {H.n_arcs:,} arcs)",
+                     "backend": f"product alone: {name} ({outcome})", "dim": 512, "seconds": round(t, 4)})
+        print(rows[-1], flush=True)
+    return rows  # the arrays go back to the pools, which gpu_rows empties after its first run
+
+
 def gpu_rows(args, G) -> list[dict]:
     """FastRP on CuPy and torch-CUDA: BlogCatalog and R-MAT 2^20 (d = 512), R-MAT 2^23 with ~160M arcs."""
     import cupy as cp
@@ -152,7 +190,7 @@ def gpu_rows(args, G) -> list[dict]:
     def sync(backend):
         return cp.cuda.Device().synchronize if backend == "cupy" else torch.cuda.synchronize
 
-    rows = []
+    rows = product_rows(G, args)
     graphs = [("BlogCatalog", gs.datasets.load("blogcatalog")), ("R-MAT 2^20", G), ("R-MAT 2^23", rmat_graph(23, 19))]
     for label, H in graphs:
         for backend in ("cupy", "torch"):

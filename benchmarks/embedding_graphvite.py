@@ -151,9 +151,10 @@ def pyg_walker(G) -> str:
 
 
 def gpu_profile(G, args) -> list[dict]:
-    """Where the direct path's time goes, each part alone: the host sampler making pools one after another (on
-    every thread Numba has), and the CUDA kernel training one pool already resident on the GPU, five times. The
-    direct path overlaps the two (double buffer), so its rate is at most the smaller one."""
+    """Where the time goes, each part alone: the host sampler making pools one after another (on every thread
+    Numba has; the Dask path's sampler, and the direct path's where walks can stop), the GPU sampler making them
+    on the device (the direct path's here: BlogCatalog is undirected), and the training kernel on one pool
+    already resident on the GPU, five times."""
     import inspect
 
     from numba import cuda
@@ -171,6 +172,16 @@ def gpu_profile(G, args) -> list[dict]:
     start = time.perf_counter()
     made = sum(sampler.pool(t)[0].shape[0] for t in range(n_pools))
     host = time.perf_counter() - start
+    assert kernel.samples_on_device(sampler)
+    kernel.device_pools(sampler).send(None)  # compiled outside the timing
+    start = time.perf_counter()
+    on_device = 0
+    for t, dh, _, _ in kernel.device_pools(sampler):
+        on_device += dh.shape[0]
+        if t + 1 == n_pools:
+            break
+    cuda.synchronize()
+    device_seconds = time.perf_counter() - start
     heads, tails, _ = sampler.pool(0)
     arrays = [cuda.to_device(a) for a in (sampler.init_vertex(G.n_nodes), np.zeros((G.n_nodes, args.dim), np.float32),
                                           heads, tails, sampler.nprob, sampler.nalias)]
@@ -185,6 +196,7 @@ def gpu_profile(G, args) -> list[dict]:
         train()  # train_block returns the loss: it waits for the kernel
     gpu_seconds = (time.perf_counter() - start) / 5
     rows = [_row("  host sampler alone", host, made, {}, f"{n_pools} pools, {THREADS} threads"),
+            _row("  GPU sampler alone", device_seconds, on_device, {}, f"{n_pools} pools, tables uploaded once"),
             _row("  CUDA kernel alone", gpu_seconds, heads.shape[0], {}, "one resident pool, mean of 5")]
     for r in rows:
         print(r, flush=True)

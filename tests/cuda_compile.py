@@ -54,7 +54,7 @@ KERNELS = {
     "graphsample.walks._cuda": ("walk_kernel", "tables_kernel", "alias_kernel", "srrw_kernel"),
     "graphsample.ranking._ppr_cuda": ("walk_kernel",),
     "graphsample.sampling._cuda": ("_walk_kernel", "_frontier_kernel"),
-    "graphsample.embedding._graphvite_cuda": ("_train",),
+    "graphsample.embedding._graphvite_cuda": ("_train", "_walk_kernel", "_pair_kernel"),
 }
 
 _PACKAGE = Path(__file__).resolve().parents[1] / "graphsample"

@@ -1,8 +1,7 @@
 r"""Numba CPU kernels of the GraphVite-style trainer: sample generation, block binning, SGD on blocks.
 
-* :func:`generate_samples` -- online augmentation: one walk per stream (start arc drawn with the global
-  alias table over the arcs, then first-order alias steps or second-order node2vec steps by rejection),
-  and the augmented positive pairs ``(walk[j], walk[j+k])``, ``k = 1..s``, written at fixed slots.
+* :func:`generate_samples` -- online augmentation (:mod:`._augmentation`): one walk per stream, and the
+  augmented positive pairs ``(walk[j], walk[j+k])``, ``k = 1..s``, written at fixed slots.
 * :func:`bin_samples` -- counting sort of a pool into the ``P x P`` blocks (head partition, tail partition),
   with partition-local ids and the optional LINE pseudo-shuffle inside each block, parallel over chunks.
 * :func:`train_block` -- SGD on one block (serial, lock-free because the block's head rows and tail rows
@@ -22,99 +21,45 @@ import numba
 import numpy as np
 from numba import prange
 
+from .. import _random
 from .._random import random_uniform, stream_key
+from ..walks._cpu import arc_position
 from ..walks.alias import alias_draw
+from ._augmentation import make_augmentation_functions, samples_per_walk
 
 
-@numba.njit(inline="always")
-def _has_arc(indptr, indices, a, b):
-    """Whether the arc ``a -> b`` exists (binary search in ``a``'s sorted row)."""
-    lo, hi = indptr[a], indptr[a + 1]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if indices[mid] < b:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < indptr[a + 1] and indices[lo] == b
-
-
-@numba.njit(inline="always")
-def _draw(prob, alias, start, degree, skey, c):
-    """Alias draw of an entry of ``start .. start + degree - 1`` with the uniforms of counters ``c, c + 1``;
-    an empty ``prob`` means equal weights: the same entry as a table of equal weights gives (``u1 * degree``
-    rounded down), without reading the table (a cache miss a step)."""
-    u1 = random_uniform(skey, c)
-    if prob.shape[0] == 0:
-        j = np.int64(u1 * degree)
-        return j if j < degree else degree - 1
-    return alias_draw(prob, alias, start, degree, u1, random_uniform(skey, c + 1))
-
-
-@numba.njit(inline="always")
-def _step(indptr, indices, prob, alias, v, skey, c):
-    return indices[indptr[v] + _draw(prob, alias, indptr[v], indptr[v + 1] - indptr[v], skey, c)]
+augment_walk = make_augmentation_functions(numba.njit(inline="always"), _random, alias_draw, arc_position).walk
+#: walks per chunk of :func:`generate_samples` (one walk buffer per chunk, not one allocation per walk)
+_WALK_CHUNK = 64
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias, stop, key, walk0, n_walks,
-                     walk_length, s, inv_p, inv_q, second_order, heads, tails):
-    """Fill ``heads``/``tails`` (length ``n_walks * samples_per_walk``) with augmented walk pairs.
+def generate_samples(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias, weighted, stop, key, walk0,
+                     n_walks, walk_length, s, inv_p, inv_q, second_order, heads, tails):
+    """Fill ``heads``/``tails`` (length ``n_walks * samples_per_walk``) with the augmented pairs of the walks
+    ``walk0 .. walk0 + n_walks - 1`` (:mod:`._augmentation`), walk ``w``'s at slots ``w * spw ..``.
 
-    Empty ``prob`` and ``arc_prob`` tables mean an unweighted graph (uniform draws, see :func:`_draw`).
     Walks stop at the nodes marked in ``stop``: those whose out-arcs weigh 0 in all (none, or all of weight 0,
     where a weighted draw is undefined). A slot whose pair does not exist (its walk stopped) holds -1.
-    A second-order step after ``t -> v`` counts a proposal ``x`` as a neighbour of ``t`` when the arc ``x -> t``
-    exists (what GraphVite and node2vec's reference code test; the same as ``t -> x`` on undirected graphs).
     """
-    m = arc_src.shape[0]
-    L = walk_length
-    spw = 0
-    for k in range(1, s + 1):
-        spw += L + 1 - k
-    amax = max(inv_p, 1.0, inv_q)
-    for w in prange(n_walks):
-        walk = np.empty(L + 1, np.int64)
-        skey = stream_key(key, walk0 + w)
-        e = _draw(arc_prob, arc_alias, 0, m, skey, 0)
-        walk[0] = arc_src[e]
-        walk[1] = indices[e]
-        c = np.int64(2)
-        length = 2
-        while length <= L:
-            v = walk[length - 1]
-            if stop[v]:
-                break
-            if second_order:
-                t = walk[length - 2]
-                while True:
-                    x = _step(indptr, indices, prob, alias, v, skey, c)
-                    r = random_uniform(skey, c + 2) * amax
-                    c += 3
-                    if x == t:
-                        a = inv_p
-                    elif _has_arc(indptr, indices, x, t):  # x is t's neighbour: the arc x -> t
-                        a = 1.0
-                    else:
-                        a = inv_q
-                    if r < a:
-                        break
-            else:
-                x = _step(indptr, indices, prob, alias, v, skey, c)
-                c += 2
-            walk[length] = x
-            length += 1
-        o = w * spw
-        for j in range(L + 1):
-            for k in range(1, s + 1):
-                if j + k <= L:
-                    if j + k < length:
-                        heads[o] = walk[j]
-                        tails[o] = walk[j + k]
-                    else:
-                        heads[o] = -1
-                        tails[o] = -1
-                    o += 1
+    spw = samples_per_walk(walk_length, s)
+    n_chunks = -(-n_walks // _WALK_CHUNK)
+    for ch in prange(n_chunks):
+        walk = np.empty(walk_length + 1, np.int64)
+        for w in range(ch * _WALK_CHUNK, min(n_walks, (ch + 1) * _WALK_CHUNK)):
+            length = augment_walk(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias, weighted, stop,
+                                  stream_key(key, walk0 + w), inv_p, inv_q, second_order, walk)
+            o = w * spw
+            for j in range(walk_length + 1):
+                for k in range(1, s + 1):
+                    if j + k <= walk_length:
+                        if j + k < length:
+                            heads[o] = walk[j]
+                            tails[o] = walk[j + k]
+                        else:
+                            heads[o] = -1
+                            tails[o] = -1
+                        o += 1
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)

@@ -20,6 +20,9 @@ import numpy as np
 from .._backend import numba_cuda
 from .._random import cuda_functions
 from ..errors import BackendUnavailableError
+from ..walks._cuda import arc_position
+from ..walks.alias import cuda_alias_draw
+from ._augmentation import make_augmentation_functions
 
 WARP = 32
 WARPS_PER_BLOCK = 4
@@ -29,6 +32,11 @@ MAX_DIM = 1024
 
 cuda = numba_cuda()  # a module global, so that the CUDA simulator can stand in for it
 uniform = cuda_functions().random_uniform
+stream_key = cuda_functions().stream_key
+_aug = make_augmentation_functions(cuda.jit(device=True), cuda_functions(), cuda_alias_draw(), arc_position)
+augment_walk, pair_of, line_source = _aug.walk, _aug.pair_of, _aug.line_source
+#: threads per block of the sampling kernels
+SAMPLER_THREADS = 256
 float32 = np.float32
 _SLOTS = MAX_DIM // WARP
 _FULL_MASK = 0xFFFFFFFF
@@ -137,6 +145,72 @@ def _train(V, C, heads, tails, nprob, nalias, skey, K, wneg, decay, lr0, done, s
 
 
 
+@cuda.jit
+def _walk_kernel(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias, weighted, stop, key, walk0, inv_p,
+                 inv_q, second_order, walks):
+    w = cuda.grid(1)
+    if w < walks.shape[0]:
+        augment_walk(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias, weighted, stop,
+                     stream_key(key, walk0 + w), inv_p, inv_q, second_order, walks[w])
+
+
+@cuda.jit
+def _pair_kernel(walks, s, spw, shuffle, heads, tails):
+    r = cuda.grid(1)
+    n = heads.shape[0]
+    if r < n:
+        o = line_source(r, n, shuffle) if shuffle > 1 else r
+        w = o // spw
+        j, k = pair_of(o - w * spw, walks.shape[1] - 1, s)
+        heads[r] = walks[w, j]
+        tails[r] = walks[w, j + k]
+
+
+def _grid(n: int) -> tuple[int, int]:
+    return max(1, -(-n // SAMPLER_THREADS)), SAMPLER_THREADS
+
+
+def samples_on_device(sampler: Any) -> bool:
+    """Whether the GPU can make the pools itself (:func:`device_pools`): with one partition a pool is one block,
+    in walk order (LINE: pseudo-shuffled) with the vertex ids unchanged, and where no arc leads to a node without
+    an out-arc of positive weight no walk stops early, so the pool has no gaps to compact (isolated nodes, which
+    no walk reaches, are no obstacle)."""
+    return sampler.P == 1 and not sampler.stop[sampler.indices].any()
+
+
+def device_pools(sampler: Any):
+    """Yield ``(t, heads, tails, block_ptr)`` for every pool, made on the GPU: the walks of pool ``t`` (one thread
+    per walk, the CPU sampler's walks from the same RNG streams) and then their pairs (one thread per pair, LINE's
+    pseudo-shuffle applied by :func:`~graphsample.embedding._augmentation` ``line_source``). The pools equal the
+    host sampler's (:meth:`graphsample.embedding.graphvite.Sampler.pool`) where :func:`samples_on_device` holds;
+    nothing crosses the PCIe bus but the graph and its tables, once. The device buffers are reused: a pool is
+    valid until the next one is asked for (the kernels run in order on one stream)."""
+    h, spw, L = sampler.hyper, sampler.samples_per_walk, sampler.walk_length
+    tables = [cuda.to_device(a) for a in (sampler.indptr, sampler.indices, sampler.prob, sampler.alias,
+                                          sampler.arc_src, sampler.arc_prob, sampler.arc_alias)]
+    stop = cuda.to_device(sampler.stop)
+    walks = cuda.device_array((sampler.walks_per_pool, L + 1), np.int64)
+    heads = cuda.device_array(sampler.walks_per_pool * spw, np.int32)
+    tails = cuda.device_array(sampler.walks_per_pool * spw, np.int32)
+    shuffle = h.augmentation_step if sampler.method == "line" else 0
+    for t in range(sampler.n_pools):
+        n_walks = sampler.pool_walks(t)
+        n = n_walks * spw
+        _walk_kernel[_grid(n_walks)](*tables, sampler.weighted, stop, sampler.walk_key,
+                                     np.int64(t) * sampler.walks_per_pool, 1.0 / h.p, 1.0 / h.q,
+                                     sampler.method == "node2vec", walks[:n_walks])
+        _pair_kernel[_grid(n)](walks[:n_walks], h.augmentation_step, spw, shuffle, heads[:n], tails[:n])
+        yield t, heads[:n], tails[:n], np.array([0, n], np.int64)
+
+
+def _host_pools(sampler: Any):
+    """Yield ``(t, heads, tails, block_ptr)`` for every pool: the host sampler's (double-buffered), copied."""
+    from .graphvite import pools
+
+    for t, (heads, tails, block_ptr) in pools(sampler):
+        yield t, cuda.to_device(heads), cuda.to_device(tails), block_ptr
+
+
 def train_block(V: Any, C: Any, heads: Any, tails: Any, nprob: Any, nalias: Any, skey: np.uint64,
                 num_negative: int, negative_weight: float, weight_decay: float, lr0: float, done: int,
                 stride: int, total: int, batch_size: int, n_warps: int | None = None) -> float:
@@ -162,7 +236,8 @@ def train_block(V: Any, C: Any, heads: Any, tails: Any, nprob: Any, nalias: Any,
 
 
 def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) -> tuple[np.ndarray, np.ndarray]:
-    r"""Train on one GPU: the host sampler fills pools (double-buffered), the GPU trains each block.
+    r"""Train on one GPU: the GPU makes the pools itself where :func:`samples_on_device` holds, else the host
+    sampler fills them (double-buffered) and they are copied over; the GPU trains each block.
 
     The blocks run one after another, in the CPU trainer's order and with its learning-rate counters: a
     pool's episodes are the diagonals :math:`\{(i, (i + r) \bmod P)\}` (``block_schedule(P, P)``), and
@@ -172,7 +247,7 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     vertex and no context row, so running them in sequence equals running them in parallel; with one
     warp per block the embeddings equal the CPU trainer's to float rounding.
     """
-    from .graphvite import _NEG_STREAM, block_counters, block_schedule, pools, subkey
+    from .graphvite import _NEG_STREAM, block_counters, block_schedule, subkey
 
     h = sampler.hyper
     P, pp = sampler.P, sampler.part_ptr
@@ -181,8 +256,7 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     neg_key = subkey(sampler.key, _NEG_STREAM)
     episodes = block_schedule(P, P)
     done = 0
-    for t, (heads, tails, block_ptr) in pools(sampler):
-        dh, dt = cuda.to_device(heads), cuda.to_device(tails)
+    for t, dh, dt, block_ptr in (device_pools if samples_on_device(sampler) else _host_pools)(sampler):
         loss = 0.0
         start = block_counters(block_ptr, P, done)
         for i, j in episodes.reshape(-1, 2):  # diagonal after diagonal, as the CPU trainer

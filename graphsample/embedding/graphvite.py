@@ -54,6 +54,7 @@ from ..errors import GraphsampleError, check_number, check_positive
 from ..graph import Graph, check_graph
 from ..walks.alias import build_alias
 from . import _graphvite_cpu as _cpu
+from ._augmentation import samples_per_walk
 
 Method = Literal["deepwalk", "line", "node2vec"]
 #: ``callback(samples_done, samples_total, mean_loss_of_last_pool)`` after every pool.
@@ -149,9 +150,11 @@ class Sampler:
         w = np.ones(indices.shape[0]) if G.weights is None else np.asarray(to_numpy(G.weights), np.float64)
         self.indptr, self.indices = indptr, indices
         self.arc_src = np.repeat(np.arange(G.n_nodes, dtype=indices.dtype), np.diff(indptr))
-        if G.weights is None:  # empty tables: uniform draws, no table read per step (generate_samples)
-            self.prob = self.arc_prob = np.empty(0)
-            self.alias = self.arc_alias = np.empty(0, np.int64)
+        #: False: uniform draws, no alias table read per step (the tables are one-entry placeholders)
+        self.weighted = G.weights is not None
+        if not self.weighted:
+            self.prob = self.arc_prob = np.ones(1)
+            self.alias = self.arc_alias = np.zeros(1, np.int64)
         else:
             self.prob, self.alias = build_alias(indptr, w)
             self.arc_prob, self.arc_alias = build_alias(np.array([0, indices.shape[0]], np.int64), w)
@@ -172,7 +175,7 @@ class Sampler:
         s = hyper.augmentation_step
         #: steps generated per walk: with s = 1 every sample is a start arc (GraphVite samples arcs then)
         self.walk_length = L = 1 if s == 1 else hyper.walk_length
-        self.samples_per_walk = s * (L + 1) - s * (s + 1) // 2
+        self.samples_per_walk = samples_per_walk(L, s)
         self.walks_per_pool = max(1, hyper.pool_size // self.samples_per_walk)
         self.total = int(math.ceil(hyper.num_epoch * G.n_edges))
         self.n_pools = -(-self.total // (self.walks_per_pool * self.samples_per_walk))
@@ -184,13 +187,13 @@ class Sampler:
         Not re-entrant: the walk pairs before binning live in one buffer of the sampler, so pools are made one
         at a time (as :func:`pools` does); the arrays returned are new for every pool."""
         h, spw = self.hyper, self.samples_per_walk
-        n_walks = min(self.walks_per_pool, -(-(self.total - t * self.walks_per_pool * spw) // spw))
+        n_walks = self.pool_walks(t)
         if self._pairs is None:  # the pairs before binning, reused: pools() asks for one pool at a time
             self._pairs = np.empty((2, self.walks_per_pool * spw), self.indices.dtype)
         heads, tails = self._pairs[0, :n_walks * spw], self._pairs[1, :n_walks * spw]
         second = self.method == "node2vec"
         _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
-                              self.arc_alias, self.stop, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,
+                              self.arc_alias, self.weighted, self.stop, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,
                               self.walk_length, h.augmentation_step, 1.0 / h.p, 1.0 / h.q, second, heads, tails)
         out_h = np.empty(heads.shape[0], np.int32)
         out_t = np.empty_like(out_h)
@@ -198,6 +201,11 @@ class Sampler:
         shuffle = h.augmentation_step if self.method == "line" else 0
         n = _cpu.bin_samples(heads, tails, self.part, self.local, self.P, shuffle, out_h, out_t, block_ptr)
         return out_h[:n], out_t[:n], block_ptr
+
+    def pool_walks(self, t: int) -> int:
+        """Walks of pool ``t`` (its first is walk ``t * walks_per_pool``): full pools but the last."""
+        spw = self.samples_per_walk
+        return min(self.walks_per_pool, -(-(self.total - t * self.walks_per_pool * spw) // spw))
 
     def init_vertex(self, n: int) -> np.ndarray:
         """Vertex rows ``U(-0.5/d, 0.5/d)`` (float32, new row order) from the counter-based RNG."""

@@ -23,6 +23,7 @@ cdf_row = _f.cdf_row
 uniform_step = _f.uniform_step
 config = _f.config
 srrw_chain = _f.srrw_chain
+arc_position = _f.arc_position  # also used by the GraphVite sampler
 stream_key = _random.stream_key
 
 #: walkers advanced together by one thread

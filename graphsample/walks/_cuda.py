@@ -26,6 +26,7 @@ _rng = cuda_functions()
 _f = make_step_functions(cuda.jit(device=True), _rng, cuda_alias_draw())
 advance, config, srrw_chain, stream_key = _f.advance, _f.config, _f.srrw_chain, _rng.stream_key
 cdf_row = _f.cdf_row
+arc_position = _f.arc_position  # also used by the GraphVite sampler
 build_alias_row = cuda.jit(device=True)(_build_row)
 
 

@@ -11,13 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from graphsample import _random
 from graphsample._backend import backend_of, to_numpy
 from graphsample._random import seed_key, stream_key, uniform_array
 from graphsample.embedding import _graphvite_cpu as cpu
 from graphsample.embedding import graphvite as gv
+from graphsample.embedding._augmentation import make_augmentation_functions, samples_per_walk
 from graphsample.errors import GraphsampleError
 from graphsample.graph import from_edges
-from graphsample.walks.alias import build_alias
+from graphsample.walks._cpu import arc_position
+from graphsample.walks.alias import alias_draw, build_alias
 
 from ._graphvite_reference import reference_block
 
@@ -180,7 +183,7 @@ def test_pairs_are_walk_pairs_and_start_arcs_follow_weights():
     n_walks = 40000
     heads = np.empty(n_walks, indices.dtype)
     tails = np.empty_like(heads)
-    cpu.generate_samples(indptr, indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop, S.walk_key, 0,
+    cpu.generate_samples(indptr, indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop, S.walk_key, 0,
                          n_walks, 1, 1, 1.0, 1.0, False, heads, tails)
     pos = np.array([indptr[h] + np.searchsorted(indices[indptr[h]:indptr[h + 1]], t) for h, t in zip(heads, tails)])
     assert np.all(indices[pos] == tails)  # every pair is an arc h -> t
@@ -190,21 +193,22 @@ def test_pairs_are_walk_pairs_and_start_arcs_follow_weights():
 
 @pytest.mark.parametrize("second_order", [False, True])
 def test_unweighted_walks_skip_the_alias_tables_with_the_same_draws(second_order):
-    """An unweighted graph gets empty alias tables (uniform draws, no table read per step); the walks equal those
-    drawn through alias tables of equal weights, with the same random numbers."""
+    """An unweighted graph draws uniformly (no alias table read per step; one-entry placeholder tables); the walks
+    equal those drawn through alias tables of equal weights, with the same random numbers."""
     G = _graph(2, directed=True)
     S = _sampler(G)
-    assert S.prob.size == S.arc_prob.size == 0
+    assert not S.weighted and S.prob.size == S.arc_prob.size == 1
     indptr, indices = to_numpy(G.indptr), to_numpy(G.indices)
     ones = np.ones(indices.shape[0])
     tables = build_alias(indptr, ones) + build_alias(np.array([0, indices.shape[0]]), ones)
     n_walks, L, s = 300, 10, 2
     out = []
-    for prob, alias, arc_prob, arc_alias in ((S.prob, S.alias, S.arc_prob, S.arc_alias), tables):
-        heads = np.empty(n_walks * S.samples_per_walk, indices.dtype)
+    for prob, alias, arc_prob, arc_alias, weighted in ((S.prob, S.alias, S.arc_prob, S.arc_alias, False),
+                                                       (*tables, True)):
+        heads = np.empty(n_walks * samples_per_walk(L, s), indices.dtype)
         tails = np.empty_like(heads)
-        cpu.generate_samples(indptr, indices, prob, alias, S.arc_src, arc_prob, arc_alias, S.stop, S.walk_key, 0,
-                             n_walks, L, s, 4.0, 0.5, second_order, heads, tails)
+        cpu.generate_samples(indptr, indices, prob, alias, S.arc_src, arc_prob, arc_alias, weighted, S.stop,
+                             S.walk_key, 0, n_walks, L, s, 4.0, 0.5, second_order, heads, tails)
         out.append((heads, tails))
     assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
     assert (out[0][0] >= 0).sum() > n_walks  # the walks went somewhere
@@ -238,7 +242,7 @@ def test_augmented_pairs_within_s_steps():
     n_walks = 500
     heads = np.empty(n_walks * S.samples_per_walk, S.indices.dtype)
     tails = np.empty_like(heads)
-    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop, S.walk_key, 0, n_walks, 6, 3, 1.0, 1.0, False, heads, tails)
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop, S.walk_key, 0, n_walks, 6, 3, 1.0, 1.0, False, heads, tails)
     ok = heads >= 0
     assert ok.all()  # undirected graph without isolated start: no dead ends
     assert reach[heads, tails].all()
@@ -261,7 +265,7 @@ def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed
     n_walks = 60000
     heads = np.empty(n_walks * 3, S.indices.dtype)
     tails = np.empty_like(heads)
-    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop, S.walk_key, 0, n_walks, 2, 2, 1 / p, 1 / q, True, heads, tails)
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop, S.walk_key, 0, n_walks, 2, 2, 1 / p, 1 / q, True, heads, tails)
     t, v, x = heads[0::3], heads[2::3], tails[2::3]  # pairs (w0,w1), (w0,w2), (w1,w2)
     sel = (t == 0) & (v == 1)
     counts = np.bincount(x[sel], minlength=5)[[0, 2, 3, 4]]
@@ -273,7 +277,7 @@ def test_directed_walks_stop_at_dead_ends():
     S = _sampler(G, augmentation_step=2, walk_length=5)
     heads = np.empty(50 * S.samples_per_walk, S.indices.dtype)
     tails = np.empty_like(heads)
-    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop, S.walk_key, 0,
+    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop, S.walk_key, 0,
                          50, 5, 2, 1.0, 1.0, False, heads, tails)
     valid = heads >= 0
     assert np.all(tails[valid] > heads[valid]) and np.all(tails[valid] - heads[valid] <= 2)
@@ -291,7 +295,7 @@ def test_walks_stop_where_every_out_arc_weighs_zero():
         S = _sampler(G, method, P=1, augmentation_step=2, walk_length=4)
         heads = np.empty(300 * S.samples_per_walk, S.indices.dtype)
         tails = np.empty_like(heads)
-        cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.stop,
+        cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop,
                              S.walk_key, 0, 300, 4, 2, 1.0, 1.0, method == "node2vec", heads, tails)
         valid = heads >= 0
         assert not np.any(heads[valid] == 1)
@@ -326,6 +330,30 @@ def test_line_pseudo_shuffle_of_a_block_not_divisible_by_s(s):
     expected = np.concatenate([np.arange(r, n, s) for r in range(s)])
     np.testing.assert_array_equal(out_h, expected)
     np.testing.assert_array_equal(out_t, expected)
+
+
+#: the augmentation functions as plain Python (the GPU sampler compiles the same source for the device)
+_PLAIN = make_augmentation_functions(lambda f: f, _random, alias_draw, arc_position)
+
+
+@settings(max_examples=60, deadline=None)
+@given(L=st.integers(1, 40), s=st.integers(1, 40))
+def test_pair_of_lists_a_walks_pairs_in_generation_order(L, s):
+    """The GPU sampler's map from a pair's rank in its walk to ``(j, k)`` follows ``generate_samples``' loops."""
+    s = min(s, L)
+    expected = [(j, k) for j in range(L + 1) for k in range(1, s + 1) if j + k <= L]
+    assert len(expected) == samples_per_walk(L, s)
+    assert [_PLAIN.pair_of(q, L, s) for q in range(len(expected))] == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 300), s=st.integers(2, 12))
+def test_line_source_inverts_the_pseudo_shuffle(n, s):
+    """Slot ``r`` of a LINE block of ``n`` pairs holds pair ``line_source(r, n, s)``, as ``bin_samples`` put it."""
+    ids = np.arange(n)
+    out_h, out_t, ptr = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(2, np.int64)
+    cpu.bin_samples(ids, ids, np.zeros(n, np.int64), ids, 1, s, out_h, out_t, ptr)
+    assert [_PLAIN.line_source(r, n, s) for r in range(n)] == out_h.tolist()
 
 
 @pytest.mark.parametrize("P, s", [(1, 0), (3, 0), (3, 3), (40, 2)])

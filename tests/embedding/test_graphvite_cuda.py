@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+from graphsample._random import seed_key
 from graphsample.embedding import _graphvite_cpu as cpu
 from graphsample.embedding import graphvite as gv
 from graphsample.graph import from_edges
@@ -90,8 +91,10 @@ def test_gpu_equals_cpu_on_a_real_device():
     assert loss2 == pytest.approx(loss64, rel=1e-5) and loss == pytest.approx(loss64, rel=1e-5)
 
 
-def test_fit_with_partitions_equals_cpu_trainer():
-    r"""``fit`` with ``P = 3`` partitions and two pools reproduces the CPU trainer to float rounding.
+@pytest.mark.parametrize("P", [3, 1])
+def test_fit_equals_cpu_trainer(P):
+    r"""``fit`` with ``P = 3`` partitions (host pools) or one (pools made on the GPU) and two pools reproduces
+    the CPU trainer to float rounding.
 
     ``batch_size=1`` makes the learning rate change at every sample, so a block that counts its samples
     differently from the CPU (``done + w + k P`` for slot ``w`` of an episode) gets other rates: a
@@ -108,8 +111,10 @@ def test_fit_with_partitions_equals_cpu_trainer():
     dst = [1, 2, 3, 4, 5, 6, 7, 8, 0, 4, 6, 8, 1, 3]
     G = from_edges(src, dst, n_nodes=9, directed=False)
     kw = dict(num_epoch=2, walk_length=4, augmentation_step=2, pool_size=14, batch_size=1, lr=0.25,
-              num_partition=3, seed=3, return_context=True)
+              num_partition=P, seed=3, return_context=True)
     assert kw["pool_size"] < 2 * gpu.WARP
+    h = gv.make_hyper(G, 8, 2, 4, 2, 1, 5.0, 0.25, 0.005, 1, 14)
+    assert gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, P, seed_key(3))) == (P == 1)
     runs = {}
     for device in ("cpu", "cuda"):
         log = []
@@ -120,3 +125,48 @@ def test_fit_with_partitions_equals_cpu_trainer():
     np.testing.assert_allclose(V2, V, rtol=0, atol=1e-5)
     np.testing.assert_allclose(C2, C, rtol=0, atol=1e-5)
     assert [a[2] for a in log2] == pytest.approx([a[2] for a in log], rel=1e-5)
+
+
+# ----------------------------------------------------------------------------------- sampling on the GPU
+def _sampler(G, method, **kw):
+    h = gv.make_hyper(G, 8, kw.pop("num_epoch", 10.0), kw.pop("walk_length", 6), kw.pop("augmentation_step", 3), 1,
+                      5.0, 0.025, 0.005, 1000, kw.pop("pool_size", 100), **kw)
+    return gv.Sampler(G, method, h, 1, seed_key(4))
+
+
+@pytest.mark.parametrize("method, weighted, kw", [("deepwalk", False, {}), ("line", True, {}),
+                                                  ("line", False, {"augmentation_step": 4}),
+                                                  ("node2vec", True, {"p": 0.5, "q": 2.0}),
+                                                  ("deepwalk", True, {"augmentation_step": 1})])
+def test_device_pools_equal_host_pools(method, weighted, kw):
+    """The GPU's pools are the host sampler's, pair for pair, in the same order (LINE's pseudo-shuffle included),
+    over several pools and a last partial one; an isolated node (never reached) does not send them to the host."""
+    from graphsample.embedding import _graphvite_cuda as gpu
+
+    rng = np.random.default_rng(7)
+    src, dst = rng.integers(0, 11, 30), rng.integers(0, 11, 30)
+    G = from_edges(src, dst, rng.uniform(0.5, 2.0, 30) if weighted else None, n_nodes=12, directed=False,
+                   self_loops="drop")
+    S = _sampler(G, method, **kw)
+    assert gpu.samples_on_device(S) and S.stop[11] and S.n_pools >= 3
+    assert S.pool_walks(S.n_pools - 1) < S.walks_per_pool or S.total % S.samples_per_walk
+    made = 0
+    for t, heads, tails, block_ptr in gpu.device_pools(S):
+        h, tl, ptr = S.pool(t)
+        np.testing.assert_array_equal(heads.copy_to_host(), h)
+        np.testing.assert_array_equal(tails.copy_to_host(), tl)
+        np.testing.assert_array_equal(block_ptr, ptr)
+        made += 1
+    assert made == S.n_pools
+
+
+def test_pools_stay_on_the_host_where_walks_can_stop():
+    """A reachable node without out-arcs (a directed path) or several partitions: the host sampler's pools."""
+    from graphsample.embedding import _graphvite_cuda as gpu
+
+    path = from_edges([0, 1, 2], [1, 2, 3], n_nodes=4)
+    assert not gpu.samples_on_device(_sampler(path, "deepwalk"))
+    G = from_edges([0, 1, 2, 3], [1, 2, 3, 0], n_nodes=4, directed=False)
+    h = gv.make_hyper(G, 8, 3.0, 6, 3, 1, 5.0, 0.025, 0.005, 1000, 100)
+    assert gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, 1, seed_key(1)))
+    assert not gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, 2, seed_key(1)))

@@ -44,14 +44,15 @@ SIGNATURES_ENV = "GRAPHSAMPLE_CUDA_SIGNATURES"
 #: kernels whose results the docs promise to equal the CPU's bit for bit (walks, PPR walkers, sampler walks,
 #: alias tables): their PTX must hold no fused multiply-add, which NVVM contracts ``a * b + c`` into by default
 #: (numba.cuda passes no ``-fma=0``) and which rounds once where the CPU rounds twice
-EXACT = ("graphsample.walks._cuda:walk_kernel", "graphsample.walks._cuda:tables_kernel",
+EXACT = ("graphsample.walks._cuda:walk_kernel", "graphsample.walks._cuda:uniform_walk_kernel",
+         "graphsample.walks._cuda:tables_kernel",
          "graphsample.walks._cuda:alias_kernel", "graphsample.ranking._ppr_cuda:walk_kernel.<locals>.kernel",
          "graphsample.sampling._cuda:_walk_kernel.<locals>.kernel",
          "graphsample.sampling._cuda:_frontier_kernel.<locals>.kernel")
 _FMA = re.compile(r"\bfma\.rn\.f(32|64)\b")
 #: every numba.cuda kernel of graphsample: module -> names of kernels, or of functions building one
 KERNELS = {
-    "graphsample.walks._cuda": ("walk_kernel", "tables_kernel", "alias_kernel", "srrw_kernel"),
+    "graphsample.walks._cuda": ("walk_kernel", "uniform_walk_kernel", "tables_kernel", "alias_kernel", "srrw_kernel"),
     "graphsample.ranking._ppr_cuda": ("walk_kernel",),
     "graphsample.sampling._cuda": ("_walk_kernel", "_frontier_kernel"),
     "graphsample.embedding._graphvite_cuda": ("_train", "_walk_kernel", "_pair_kernel"),

@@ -15,7 +15,8 @@ import numpy as np
 from .._backend import asarray_like, backend_of, cuda_array, device_kwargs, namespace, native, numba_cuda, on_device
 from .._random import cuda_functions
 from ..graph import Graph
-from ._step import make_step_functions
+from ._step import (F_RESTART, I_DEAD_END_RESTART, I_MH, I_N2V, I_NONBACK, I_WEIGHTED,
+                    make_step_functions)
 from .alias import _build_row, cuda_alias_draw
 
 THREADS_PER_BLOCK = 256
@@ -25,9 +26,18 @@ cuda = numba_cuda()  # this module is imported only when a GPU kernel is needed
 _rng = cuda_functions()
 _f = make_step_functions(cuda.jit(device=True), _rng, cuda_alias_draw())
 advance, config, srrw_chain, stream_key = _f.advance, _f.config, _f.srrw_chain, _rng.stream_key
-cdf_row = _f.cdf_row
+cdf_row, uniform_step = _f.cdf_row, _f.uniform_step
 arc_position = _f.arc_position  # also used by the GraphVite sampler
 build_alias_row = cuda.jit(device=True)(_build_row)
+
+
+@cuda.jit(device=True)
+def record(mode, paths, counts, w, i, x):
+    """Node ``x`` reached at position ``i`` of walk ``w``: its path entry (mode 0) or a visit count (mode 2)."""
+    if mode == 0:
+        paths[w, i] = x
+    elif mode == 2:
+        cuda.atomic.add(counts, x, 1)
 
 
 # The kernels live at module level: Numba's CUDA simulator swaps the ``cuda`` global for its own.
@@ -41,10 +51,7 @@ def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, len
     cur = starts[w]
     prev = np.int64(-1)
     n = length + 1
-    if mode == 0:
-        paths[w, 0] = cur
-    elif mode == 2:
-        cuda.atomic.add(counts, cur, 1)
+    record(mode, paths, counts, w, 0, cur)
     for s in range(length):
         x, new_prev = advance(indptr, indices, cdf, aprob, aalias, h, cfg, skey, s, cur, prev, starts[w])
         if x < 0:
@@ -52,10 +59,29 @@ def walk_kernel(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, len
             break
         prev = new_prev
         cur = x
-        if mode == 0:
-            paths[w, s + 1] = x
-        elif mode == 2:
-            cuda.atomic.add(counts, x, 1)
+        record(mode, paths, counts, w, s + 1, x)
+    lens[w] = n if mode != 1 else cur
+
+
+@cuda.jit
+def uniform_walk_kernel(indptr, indices, key, starts, length, mode, paths, lens, counts):
+    """``walk_kernel`` for uniform first-order walks without restarts (the same draws): the generic step's
+    registers (node2vec, weights, Metropolis-Hastings) cut the GPU's occupancy, and with it the random reads
+    in flight that bound a walk's speed (76 registers a thread against 32 here, ``ptxas`` for sm_90)."""
+    w = cuda.grid(1)
+    if w >= starts.shape[0]:
+        return
+    skey = stream_key(key, w)
+    cur = np.int64(starts[w])
+    n = length + 1
+    record(mode, paths, counts, w, 0, cur)
+    for s in range(length):
+        x = uniform_step(indptr, indices, skey, s, cur)
+        if x < 0:
+            n = s + 1
+            break
+        cur = x
+        record(mode, paths, counts, w, s + 1, x)
     lens[w] = n if mode != 1 else cur
 
 
@@ -94,10 +120,21 @@ def _grid(n: int) -> tuple[int, int]:
 
 
 def launch_walks(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, length, mode, paths, lens,
-                 counts) -> None:
-    """Run the walk kernel on arrays numba.cuda accepts (device arrays; NumPy on the simulator)."""
-    walk_kernel[_grid(starts.shape[0])](indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts,
-                                                  length, mode, paths, lens, counts)
+                 counts, uniform: bool = False) -> None:
+    """Run the walk kernel on arrays numba.cuda accepts (device arrays; NumPy on the simulator);
+    ``uniform``: the walks are uniform, first-order and without restarts (:func:`uniform_walks`), run by the
+    lean kernel."""
+    if uniform:
+        uniform_walk_kernel[_grid(starts.shape[0])](indptr, indices, key, starts, length, mode, paths, lens, counts)
+    else:
+        walk_kernel[_grid(starts.shape[0])](indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts,
+                                            length, mode, paths, lens, counts)
+
+
+def uniform_walks(fp: np.ndarray, ip: np.ndarray) -> bool:
+    """Whether the walk parameters (host arrays) ask for uniform first-order walks that stop at dead ends."""
+    return (fp[F_RESTART] == 0 and not ip[I_WEIGHTED] and not ip[I_N2V] and not ip[I_NONBACK] and not ip[I_MH]
+            and not ip[I_DEAD_END_RESTART])
 
 
 def launch_srrw(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep, key, cur, z, keys,
@@ -178,7 +215,7 @@ def run_walks(G: Graph, starts: Any, length: int, params: tuple, key: np.uint64,
     if n_walkers:
         arrays = (G.indptr, G.indices, cdf, aprob, aalias, h, device_like(fp, like), device_like(ip, like))
         launch_walks(*(view(a) for a in arrays), key, view(starts), length, mode, view(paths), view(lens),
-                     view(counts))
+                     view(counts), uniform_walks(fp, ip))
     if mode == 0:
         return paths, lens
     if mode == 1:

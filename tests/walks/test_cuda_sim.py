@@ -28,17 +28,20 @@ def with_dtypes(G: gs.Graph, index_dtype, weight_dtype=np.float64) -> gs.Graph:
 
 
 def assert_walks_match(G: gs.Graph, params: tuple, mode: int, path_dtype=np.int32) -> None:
-    """The CUDA walk kernel gives the CPU kernel's output, launched as ``walks._cuda.run_walks`` does."""
-    starts = np.arange(10, dtype=np.int64)
+    """The CUDA walk kernel gives the CPU kernel's output, launched as ``walks._cuda.run_walks`` does; for uniform
+    walks both the generic kernel and the lean one that ``run_walks`` picks then."""
+    n = G.n_nodes
+    starts = np.arange(n, dtype=np.int64)
     key = seed_key(21)
     ref = _run_cpu(G, starts, 6, params, key, mode, path_dtype)
-    paths = np.full((10, 7) if mode == 0 else (0, 0), -1, path_dtype)
-    lens = np.zeros(10, np.int64)
-    counts = np.zeros(G.n_nodes if mode == 2 else 0, np.int64)
-    _cuda.launch_walks(G.indptr, G.indices, *params, key, starts, 6, mode, paths, lens, counts)
-    got = {0: (paths, lens), 1: (lens,), 2: (counts,)}[mode]
-    for a, b in zip(got, ref):
-        np.testing.assert_array_equal(a, b)
+    for uniform in sorted({False, _cuda.uniform_walks(*params[4:])}):
+        paths = np.full((n, 7) if mode == 0 else (0, 0), -1, path_dtype)
+        lens = np.zeros(n, np.int64)
+        counts = np.zeros(n if mode == 2 else 0, np.int64)
+        _cuda.launch_walks(G.indptr, G.indices, *params, key, starts, 6, mode, paths, lens, counts, uniform)
+        got = {0: (paths, lens), 1: (lens,), 2: (counts,)}[mode]
+        for a, b in zip(got, ref):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("kw", [
@@ -56,6 +59,26 @@ def test_walk_kernel_matches_cpu(kw, mode):
                          weighted=kw["weighted"], non_backtracking=kw.get("non_backtracking", False),
                          target=kw.get("target"), dead_end="stop")
     assert_walks_match(G, params, mode)
+
+
+@pytest.mark.parametrize("mode", [_cpu.MODE_PATHS, _cpu.MODE_ENDS, _cpu.MODE_COUNTS])
+def test_lean_uniform_kernel_stops_at_dead_ends_as_the_cpu(mode):
+    """A directed graph where walks reach nodes without out-arcs (1 -> 3 -> 4, 2 -> 4; 4 has none): the lean
+    kernel stops them where the CPU kernel does."""
+    G = gs.from_edges([0, 0, 1, 1, 2, 3], [1, 2, 0, 3, 4, 4], n_nodes=5)
+    params = _parameters(G, p=1.0, q=1.0, restart_prob=0.0, weighted=False, non_backtracking=False, target=None,
+                         dead_end="stop")
+    assert _cuda.uniform_walks(*params[4:])
+    assert_walks_match(G, params, mode)
+
+
+@pytest.mark.parametrize("kw", [{}, {"p": 0.5}, {"restart_prob": 0.1}, {"weighted": True},
+                                {"non_backtracking": True}, {"dead_end": "restart"}])
+def test_only_uniform_walks_take_the_lean_kernel(kw):
+    params = _parameters(small_graph(), p=kw.get("p", 1.0), q=1.0, restart_prob=kw.get("restart_prob", 0.0),
+                         weighted=kw.get("weighted", False), non_backtracking=kw.get("non_backtracking", False),
+                         target=None, dead_end=kw.get("dead_end", "stop"))
+    assert _cuda.uniform_walks(*params[4:]) == (not kw)
 
 
 @pytest.mark.parametrize(("index_dtype", "path_dtype"), [(np.int64, np.int32), (np.int64, np.int64)])

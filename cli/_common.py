@@ -387,7 +387,7 @@ def _decoded_lines(f: IO[bytes], path: str) -> Iterator[str]:
     within the whole text, and its ``splitlines`` finds the other line breaks (``\\r``, ``\\r\\n``, ...), which are
     never cut between two blocks."""
     offset = 0
-    while block := b"".join(f.readlines(1 << 20)):
+    while block := b"".join(f.readlines(1 << 16)):
         try:
             text = block.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import csv
 import functools
 import io
+import itertools
 import re
 import sys
 from dataclasses import replace
@@ -210,37 +210,48 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
         return text_matrix(lines, path)
 
 
-#: the data rows :func:`text_matrix` keeps while NumPy parses, to name the first bad one when it fails. NumPy reads
-#: a line at a time and stops at the first row it cannot read, the last one it took; a wide margin all the same
-_RECENT_ROWS = 1024
+#: the lines :func:`text_matrix` gives NumPy at a time; it keeps the last two groups, to name the first bad row when
+#: the parse fails. NumPy reads a line at a time and stops at the first row it cannot read, in the last group it took
+_GROUP = 256
 
 
 class _TrackedRows:
-    """The lines of a text table, given once to ``np.loadtxt`` (:meth:`lines`), remembering the last
-    :data:`_RECENT_ROWS` data rows it took, numbered as :func:`check_matrix` counts rows, and the first row's
-    fields: what :func:`_bad_row` needs when the parse fails, in bounded memory (stdin cannot be read again)."""
+    """The lines of a text table, given once to ``np.loadtxt`` (:meth:`lines`) a group of :data:`_GROUP` at a time,
+    remembering the last two groups, the number of data rows before them (as :func:`check_matrix` counts rows) and
+    the first row's number of fields: what :func:`_bad_row` needs when the parse fails, in bounded memory (stdin
+    cannot be read again). The work is done once a group, not once a line."""
 
     def __init__(self, lines: Iterable[str], delimiter: str | None) -> None:
         self._lines = iter(lines)
         self._delimiter = delimiter
-        self._recent: collections.deque[tuple[int, str]] = collections.deque(maxlen=_RECENT_ROWS)
-        self._count = 0
+        self._previous: list[str] = []
+        self._current: list[str] = []
+        self._before = 0  # data rows before the previous group
         self.width: int | None = None  # the first row's number of fields
 
     def lines(self) -> Iterator[str]:
-        for line in self._lines:
-            if body := row_body(line):
-                self._count += 1
-                self._recent.append((self._count, body))
-                if self.width is None:
-                    self.width = len(_fields(body, self._delimiter))
-            yield line
+        return itertools.chain.from_iterable(self._groups())
+
+    def _groups(self) -> Iterator[list[str]]:
+        while group := list(itertools.islice(self._lines, _GROUP)):
+            self._before += _count_rows(self._previous)
+            self._previous, self._current = self._current, group
+            if self.width is None:
+                first = next((body for line in group if (body := row_body(line))), None)
+                self.width = None if first is None else len(_fields(first, self._delimiter))
+            yield group
 
     def rows_from_recent(self) -> Iterator[tuple[int, str]]:
-        """The remembered rows, then those of the lines not yet taken, numbered on."""
-        yield from self._recent
-        rows = (body for line in self._lines if (body := row_body(line)))
-        yield from enumerate(rows, self._count + 1)
+        """The data rows of the two groups taken last, then those of the lines not yet taken, numbered."""
+        lines = itertools.chain(self._previous, self._current, self._lines)
+        yield from enumerate((body for line in lines if (body := row_body(line))), self._before + 1)
+
+
+def _count_rows(lines: list[str]) -> int:
+    """The number of data rows in ``lines`` (:func:`row_body`), at once when no line is blank or has a comment."""
+    if "#" not in "".join(lines) and "" not in lines and not any(map(str.isspace, lines)):
+        return len(lines)
+    return sum(1 for line in lines if row_body(line))
 
 
 def text_matrix(lines: Iterable[str], path: str) -> np.ndarray:
@@ -382,6 +393,11 @@ def read_lines(f: IO[bytes], path: str) -> Iterator[Iterator[str]]:
 
 
 def _decoded_lines(f: IO[bytes], path: str) -> Iterator[str]:
+    """The lines of the binary stream ``f`` as UTF-8 text (:func:`_decoded_blocks`), one at a time."""
+    return itertools.chain.from_iterable(_decoded_blocks(f, path))
+
+
+def _decoded_blocks(f: IO[bytes], path: str) -> Iterator[list[str]]:
     """The lines of the binary stream ``f`` as UTF-8 text, decoded a block of whole lines at a time. A block ends at
     a ``\\n`` byte, which no other UTF-8 character holds, so it decodes (or fails, with the same reason) as it does
     within the whole text, and its ``splitlines`` finds the other line breaks (``\\r``, ``\\r\\n``, ...), which are
@@ -393,7 +409,7 @@ def _decoded_lines(f: IO[bytes], path: str) -> Iterator[str]:
         except UnicodeDecodeError as exc:
             raise _not_utf8(path, exc, offset) from None
         offset += len(block)
-        yield from text.splitlines()
+        yield text.splitlines()
 
 
 def _not_utf8(path: str, exc: UnicodeDecodeError, offset: int = 0) -> InputFormatError:

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphsample.cli import cli
-from graphsample.cli._common import _RECENT_ROWS, load_matrix, read_lines
+from graphsample.cli._common import _GROUP, load_matrix, read_lines
 from graphsample.cli._embedding_files import load_embedding
 from graphsample.errors import InputFormatError
 from graphsample.io import check_input_file, open_decompressed
@@ -98,10 +98,12 @@ def test_a_large_matrix_read_through_the_stream_is_loadtxt_of_its_text(tmp_path,
 
 
 @pytest.mark.parametrize("text, message", [
-    ("".join(f"{i} {i}\n" for i in range(3 * _RECENT_ROWS)) + "# c\n\n1 x\n2 2\n", "row 3073 ('1 x'): 'x' is not a number"),
-    ("# c\n\n" * _RECENT_ROWS + "1 2\n" * (2 * _RECENT_ROWS) + "3 4 5\n1 2\n",
-     "row 2049 ('3 4 5') has 3 columns, the first row 2"),
-    ("x 1\n" + "1 2\n" * (2 * _RECENT_ROWS), "row 1 ('x 1'): 'x' is not a number"),
+    ("".join(f"{i} {i}\n" for i in range(3 * _GROUP + 5)) + "# c\n\n1 x\n2 2\n",
+     f"row {3 * _GROUP + 6} ('1 x'): 'x' is not a number"),
+    ("# c\n\n" * _GROUP + "1 2\n" * (2 * _GROUP) + "3 4 5\n1 2\n",
+     f"row {2 * _GROUP + 1} ('3 4 5') has 3 columns, the first row 2"),
+    ("x 1\n" + "1 2\n" * (2 * _GROUP), "row 1 ('x 1'): 'x' is not a number"),
+    ("\n" * (3 * _GROUP) + "1 2\n" * _GROUP + "1\n", f"row {_GROUP + 1} ('1') has 1 column, the first row 2"),
 ])
 def test_stdin_names_its_first_bad_row_far_into_the_input(text, message):
     # stdin cannot be read again: the rows kept while NumPy parses are enough to name the row it stopped at

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import graphsample as gs
 from graphsample.cli import cli
 from graphsample.cli._common import _GROUP, load_matrix, read_lines
 from graphsample.cli._embedding_files import load_embedding
@@ -73,10 +74,10 @@ def test_a_bad_deflate_block_is_one_line_not_a_traceback(tmp_path):
     data = bytearray(gzip.compress(text))
     data[len(data) // 2:len(data) // 2 + 20000] = np.random.default_rng(1).integers(0, 256, 20000, np.uint8).tobytes()
     (tmp_path / "g.txt.gz").write_bytes(bytes(data))
-    with pytest.raises(InputFormatError, match=r"g\.txt\.gz: cannot decompress \(Error -3 while decompressing"):
-        __import__("graphsample").read_edgelist(tmp_path / "g.txt.gz")
+    with pytest.raises(InputFormatError, match=r"g\.txt\.gz: cannot decompress \("):
+        gs.read_edgelist(tmp_path / "g.txt.gz")
     assert one_line_error(run("select", "sensitivity", str(tmp_path / "g.txt.gz"), "--size", "2")).startswith(
-        f"Error: {tmp_path / 'g.txt.gz'}: cannot decompress (Error -3")
+        f"Error: {tmp_path / 'g.txt.gz'}: cannot decompress (")
 
 
 @pytest.mark.parametrize("name", ["X.csv.gz", "X.csv", "-"])

@@ -6,17 +6,18 @@ import contextlib
 import csv
 import functools
 import io
+import itertools
 import re
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import click
 import numpy as np
 
 from graphsample.errors import GraphsampleError, InputFormatError
-from graphsample.io import compression_suffix, open_compressed, read_decompressed
+from graphsample.io import check_input_file, compression_suffix, open_compressed, open_decompressed
 
 
 def input_argument(f: Callable) -> Callable:
@@ -187,12 +188,12 @@ def load_npy(path: str) -> np.ndarray:
 
 def load_matrix(path: str, sparse: bool = False) -> Any:
     """A 2-D numeric matrix: ``.npy``, ``.npz`` (a ``scipy.sparse.save_npz`` matrix, only with ``sparse``),
-    ``.csv`` (comma-separated), any other text table (whitespace-separated, ``#`` comments), or ``-`` for
-    a text table on stdin. A missing, empty, malformed or non-2-D input is one
+    ``.csv`` (comma-separated), any other text table (whitespace-separated, ``#`` comments; streamed,
+    :func:`text_lines`), or ``-`` for a text table on stdin. A missing, empty, malformed or non-2-D input is one
     :class:`~graphsample.errors.InputFormatError` line."""
     suffix = format_suffix(path)
-    if path != "-" and not Path(path).is_file():
-        raise InputFormatError(f"{path}: {'is a directory, not a matrix' if Path(path).is_dir() else 'no such file'}")
+    if path != "-":
+        check_input_file(path, "a matrix")
     if suffix == ".npy":
         return check_matrix(load_npy(path), path)
     if suffix == ".npz" and sparse:
@@ -205,34 +206,95 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
         if not np.isfinite(M.data).all():
             raise InputFormatError(f"{path}: the matrix holds NaN or infinite values")
         return M
-    return text_matrix(read_text(path).splitlines(), path)
+    with text_lines(path, "a matrix") as lines:
+        return text_matrix(lines, path)
 
 
-def text_matrix(lines: list[str], path: str) -> np.ndarray:
-    """The numeric matrix of the lines of a text table read from ``path``: comma-separated for ``.csv`` (also
-    compressed, :func:`format_suffix`), whitespace-separated otherwise, ``#`` comments; checked as
-    :func:`check_matrix` does. A table that is not a matrix is one :class:`~graphsample.errors.InputFormatError`
-    line naming its first bad row (:func:`_bad_row`)."""
+#: the lines :func:`text_matrix` gives NumPy at a time; it keeps the last two groups, to name the first bad row when
+#: the parse fails. NumPy reads a line at a time and stops at the first row it cannot read, in the last group it took
+_GROUP = 256
+
+
+class _TrackedRows:
+    """The lines of a text table, given once to ``np.loadtxt`` (:meth:`lines`) a group of :data:`_GROUP` at a time,
+    remembering the last two groups, the number of data rows before them (as :func:`check_matrix` counts rows) and
+    the first row's number of fields: what :func:`_bad_row` needs when the parse fails, in bounded memory (stdin
+    cannot be read again). The work is done once a group, not once a line."""
+
+    def __init__(self, lines: Iterable[str], delimiter: str | None) -> None:
+        self._lines = iter(lines)
+        self._delimiter = delimiter
+        self._previous: list[str] = []
+        self._current: list[str] = []
+        self._before = 0  # data rows before the previous group
+        self.width: int | None = None  # the first row's number of fields
+
+    def lines(self) -> Iterator[str]:
+        return itertools.chain.from_iterable(self._groups())
+
+    def _groups(self) -> Iterator[list[str]]:
+        while group := list(itertools.islice(self._lines, _GROUP)):
+            self._before += _count_rows(self._previous)
+            self._previous, self._current = self._current, group
+            if self.width is None:
+                first = next((body for line in group if (body := row_body(line))), None)
+                self.width = None if first is None else len(_fields(first, self._delimiter))
+            yield group
+
+    def rows_from_recent(self) -> Iterator[tuple[int, str]]:
+        """The data rows of the two groups taken last, then those of the lines not yet taken, numbered."""
+        lines = itertools.chain(self._previous, self._current, self._lines)
+        yield from enumerate((body for line in lines if (body := row_body(line))), self._before + 1)
+
+
+def _count_rows(lines: list[str]) -> int:
+    """The number of data rows in ``lines`` (:func:`row_body`), at once when no line is blank or has a comment."""
+    if "#" not in "".join(lines) and "" not in lines and not any(map(str.isspace, lines)):
+        return len(lines)
+    return sum(1 for line in lines if row_body(line))
+
+
+def text_matrix(lines: Iterable[str], path: str) -> np.ndarray:
+    """The numeric matrix of the lines of a text table read from ``path`` (any iterable of lines: a stream is parsed
+    as it is read): comma-separated for ``.csv`` (also compressed, :func:`format_suffix`), whitespace-separated
+    otherwise, ``#`` comments; checked as :func:`check_matrix` does. A table that is not a matrix is one
+    :class:`~graphsample.errors.InputFormatError` line naming its first bad row (:func:`_bad_row`)."""
     import warnings
 
     delimiter = "," if format_suffix(path) == ".csv" else None
+    rows = _TrackedRows(lines, delimiter)
     with warnings.catch_warnings():  # an empty input is reported below, not as a loadtxt warning
         warnings.simplefilter("ignore", UserWarning)
         try:
-            X = np.loadtxt(lines, ndmin=2, delimiter=delimiter)
+            X = np.loadtxt(rows.lines(), ndmin=2, delimiter=delimiter)
+        except InputFormatError:  # the input itself (not UTF-8, not decompressible), met while parsing
+            raise
         except ValueError as exc:
-            raise InputFormatError(f"{path}: cannot read a matrix: {_bad_row(lines, delimiter) or exc}") from None
+            bad = _bad_row(rows.rows_from_recent(), delimiter, rows.width)
+            raise InputFormatError(f"{path}: cannot read a matrix: {bad or exc}") from None
     return check_matrix(X, path)
 
 
-def _bad_row(lines: list[str], delimiter: str | None) -> str | None:
-    """The first data row of a text table (1-based, comments and blank lines skipped, as :func:`check_matrix`
-    counts rows) with a field that is not a number or another number of columns than the first row, quoted. NumPy's
-    own message counted rows from 0 (``at row 0, column 1`` for a CSV header) and suggested its ``usecols``."""
-    width = None
-    rows = (body for line in lines if (body := line.split("#", 1)[0].strip()))
-    for i, body in enumerate(rows, 1):
-        fields = [f.strip() for f in body.split(delimiter)] if delimiter else body.split()
+def row_body(line: str) -> str:
+    """A line of a text table without its ``#`` comment and surrounding blanks: empty for no data row (as NumPy's
+    ``loadtxt`` skips lines)."""
+    return line.split("#", 1)[0].strip()
+
+
+def _fields(body: str, delimiter: str | None) -> list[str]:
+    return [f.strip() for f in body.split(delimiter)] if delimiter else body.split()
+
+
+def _bad_row(rows: Iterable[tuple[int, str]], delimiter: str | None, width: int | None) -> str | None:
+    """The first of the numbered data ``rows`` of a text table (1-based, comments and blank lines skipped, as
+    :func:`check_matrix` counts rows) with a field that is not a number or another number of columns than the first
+    row's ``width`` (None: the first of ``rows`` is the first row), quoted. NumPy's own message counted rows from 0
+    (``at row 0, column 1`` for a CSV header) and suggested its ``usecols``.
+
+    NumPy fails at the first row it cannot read, and every row this names NumPy cannot read (its numbers are a
+    subset of Python's ``float``'s), so the rows from the last few NumPy took on (:class:`_TrackedRows`) hold it."""
+    for i, body in rows:
+        fields = _fields(body, delimiter)
         for field in fields:
             try:
                 float(field)
@@ -269,7 +331,7 @@ def format_suffix(path: str) -> str:
     (``x.csv.gz`` is CSV text, gzip-compressed; ``x.gz`` has none); ``""`` for stdout (``-``).
 
     Every command chooses what it reads or writes by this suffix; text is then decompressed by
-    :func:`read_text` and compressed by :func:`open_text` (``.gz``, ``.bz2``, ``.xz``, as edge lists are)."""
+    :func:`text_lines` and compressed by :func:`open_text` (``.gz``, ``.bz2``, ``.xz``, as edge lists are)."""
     if path == "-":
         return ""
     return Path(path).with_suffix("").suffix if compression_suffix(path) else Path(path).suffix
@@ -304,25 +366,66 @@ def open_binary(path: str):
     return open(path, "wb")
 
 
-def read_bytes(path: str) -> bytes:
-    """The bytes of the text input ``path`` (``-``: stdin), decompressed when its name ends in ``.gz``, ``.bz2`` or
-    ``.xz`` (:func:`graphsample.io.read_decompressed`, as edge lists are read). A missing file or a folder is one
-    :class:`~graphsample.errors.InputFormatError` line."""
-    if path == "-":
-        return sys.stdin.buffer.read()
-    if not Path(path).is_file():
-        raise InputFormatError(f"{path}: {'is a directory, not a file' if Path(path).is_dir() else 'no such file'}")
-    return read_decompressed(path)
+@contextlib.contextmanager
+def text_lines(path: str, what: str = "a file") -> Iterator[Iterator[str]]:
+    """The lines of the text input ``path``, streamed (:func:`graphsample.io.open_decompressed`: ``-`` is stdin,
+    ``.gz``, ``.bz2`` and ``.xz`` files are decompressed as edge lists are; a missing file or a folder is one
+    :class:`~graphsample.errors.InputFormatError` line, ``what`` naming the input), as :func:`read_lines` reads
+    them."""
+    with open_decompressed(path, what) as f, read_lines(f, path) as lines:
+        yield lines
+
+
+@contextlib.contextmanager
+def read_lines(f: IO[bytes], path: str) -> Iterator[Iterator[str]]:
+    """The lines of the binary stream ``f`` of the input ``path``, read as they are taken: exactly the lines that
+    ``str.splitlines`` gives of the whole text. Text that is not UTF-8 is one
+    :class:`~graphsample.errors.InputFormatError` line giving the offset of its first bad byte; when what reads the
+    lines fails first, the rest is read before the error leaves, so that a bad byte further on is the error, as when
+    the text was decoded whole before it was parsed."""
+    lines = _decoded_lines(f, path)
+    try:
+        yield lines
+    except Exception:
+        for _ in lines:
+            pass
+        raise
+
+
+def _decoded_lines(f: IO[bytes], path: str) -> Iterator[str]:
+    """The lines of the binary stream ``f`` as UTF-8 text (:func:`_decoded_blocks`), one at a time."""
+    return itertools.chain.from_iterable(_decoded_blocks(f, path))
+
+
+def _decoded_blocks(f: IO[bytes], path: str) -> Iterator[list[str]]:
+    """The lines of the binary stream ``f`` as UTF-8 text, decoded a block of whole lines at a time. A block ends at
+    a ``\\n`` byte, which no other UTF-8 character holds, so it decodes (or fails, with the same reason) as it does
+    within the whole text, and its ``splitlines`` finds the other line breaks (``\\r``, ``\\r\\n``, ...), which are
+    never cut between two blocks."""
+    offset = 0
+    while block := b"".join(f.readlines(1 << 16)):
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(path, exc, offset) from None
+        offset += len(block)
+        yield text.splitlines()
+
+
+def _not_utf8(path: str, exc: UnicodeDecodeError, offset: int = 0) -> InputFormatError:
+    """The error for text that is not UTF-8, ``exc`` raised decoding the bytes from ``offset`` on."""
+    return InputFormatError(f"{path}: not a text file (not UTF-8: {exc.reason} at byte {offset + exc.start})")
 
 
 def read_text(path: str) -> str:
-    """The text of the input ``path`` (:func:`read_bytes`: ``-`` is stdin, compressed files are decompressed);
-    text that is not UTF-8 is one :class:`~graphsample.errors.InputFormatError` line."""
-    data = read_bytes(path)
+    """The whole text of the small input ``path`` (a JSON file; tables are read by :func:`text_lines`), read as
+    :func:`text_lines` reads it."""
+    with open_decompressed(path) as f:
+        data = f.read()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputFormatError(f"{path}: not a text file (not UTF-8: {exc.reason} at byte {exc.start})") from None
+        raise _not_utf8(path, exc) from None
 
 
 def save_array(path: str, array: Any) -> None:

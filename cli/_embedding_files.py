@@ -16,19 +16,22 @@ Values are written with as many digits as their type needs to be read back exact
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import shutil
 import string
-from itertools import chain
-from pathlib import Path
-from typing import Any, Callable
+import tempfile
+from itertools import chain, islice
+from typing import Any, Callable, ContextManager, Iterator
 
 import click
 import numpy as np
 
 from graphsample.errors import InputFormatError
+from graphsample.io import open_decompressed
 
 from ._common import (BINARY_SUFFIXES, check_matrix, format_suffix, label_texts, load_matrix, node_labels, output_path,
-                      read_text, save_array, text_matrix, text_separator, write_rows)
+                      read_lines, save_array, text_lines, text_matrix, text_separator, write_rows)
 
 #: names written as word2vec text (besides '-')
 WORD2VEC_SUFFIXES = (".txt", ".vec", ".emb")
@@ -101,29 +104,128 @@ def write_embedding(path: str, G: Any, E: Any, row_labels: str | None, quiet: bo
 
 def load_embedding(path: str) -> tuple[np.ndarray, list[str] | None]:
     """An embedding and its row labels: word2vec text or a ``node`` table (labels as strings), or any matrix
-    :func:`~graphsample.cli._common.load_matrix` reads (labels None).
+    :func:`~graphsample.cli._common.load_matrix` reads (labels None). Text is streamed (:func:`._common.text_lines`).
 
     Word2vec text is recognised by its content: a first line of two integers ``n d`` followed by ``n`` lines of
-    ``d + 1`` fields (a plain 2-column matrix whose first row is ``n 1`` followed by ``n`` rows reads as one)."""
-    if path != "-" and (format_suffix(path) in BINARY_SUFFIXES or not Path(path).is_file()):
+    ``d + 1`` fields (a plain 2-column matrix whose first row is ``n 1`` followed by ``n`` rows reads as one). Whether
+    there are ``n`` lines is known at the end: when there are not, the text is read again as a plain matrix
+    (:func:`_rereadable`)."""
+    if path != "-" and format_suffix(path) in BINARY_SUFFIXES:
         return load_matrix(path), None
-    lines = read_text(path).splitlines()
-    head = lines[0].split() if lines else []
+    with _rereadable(path) as reread:
+        with reread() as lines:
+            found = _labelled_rows(lines, path)
+        if found is None:
+            with reread() as lines:
+                found = text_matrix(lines, path), None
+    return found
+
+
+@contextlib.contextmanager
+def _rereadable(path: str) -> Iterator[Callable[[], ContextManager[Iterator[str]]]]:
+    """A function that gives the lines of the text input ``path`` from its start each time it is called: a file is
+    opened again; stdin, which cannot be read twice, is first copied to an anonymous temporary file (on disk, not in
+    memory)."""
+    if path != "-":
+        yield lambda: text_lines(path, "a matrix")
+        return
+    with tempfile.TemporaryFile() as copy:
+        with open_decompressed(path) as stdin:
+            shutil.copyfileobj(stdin, copy, 1 << 20)
+
+        def from_start() -> ContextManager[Iterator[str]]:
+            copy.seek(0)
+            return read_lines(copy, path)
+
+        yield from_start
+
+
+def _labelled_rows(lines: Iterator[str], path: str) -> tuple[np.ndarray, list[str] | None] | None:
+    """The embedding of the text ``lines`` (:func:`load_embedding`), or None when they began as word2vec text but are
+    not (read them again as a plain matrix)."""
+    seen = list(islice(lines, 1))
+    head = seen[0].split() if seen else []
     if len(head) == 2 and all(h.isdigit() for h in head):
         n, d = int(head[0]), int(head[1])
-        body = [line.split(maxsplit=1) for line in lines[1:] if line.strip()]
-        if len(body) == n and body and len(body[0][-1].split()) == d:
-            E = text_matrix([row[1] if len(row) == 2 else "" for row in body], path)
-            if E.shape != (n, d):
-                raise InputFormatError(f"{path}: word2vec text of {n} x {d}, but its rows have {E.shape[1]} values")
-            return E, [row[0] for row in body]
+        for line in lines:  # up to the first row
+            seen.append(line)
+            if line.strip():
+                break
+        if len(seen) > 1 and seen[-1].strip() and len(seen[-1].split(maxsplit=1)[-1].split()) == d:
+            return _word2vec_rows(chain(seen[-1:], lines), n, d, path)
+    rest = chain(seen, lines)
     if format_suffix(path) in TABLE_SUFFIXES and head:
-        rows = list(csv.reader(lines, delimiter=text_separator(path)))
-        if rows[0][0] == "node":
+        taken: list[str] = []  # the lines of the first record, a header or a row
+        sep = text_separator(path)
+        header = next(csv.reader(_recorded(rest, taken), delimiter=sep))
+        if header[0] == "node":
+            labels: list[str] = []
+
+            def numbers() -> Iterator[list[str]]:
+                for row in csv.reader(rest, delimiter=sep):
+                    if row:
+                        labels.append(row[0])
+                        yield row[1:]
+
             try:
-                E = np.array([row[1:] for row in rows[1:] if row], dtype=np.float64)
+                E = _float_rows(numbers())
             except ValueError:
-                raise InputFormatError(f"{path}: a 'node' table needs a label and {len(rows[0]) - 1} numbers "
+                raise InputFormatError(f"{path}: a 'node' table needs a label and {len(header) - 1} numbers "
                                        "per row") from None
-            return check_matrix(E, path), [row[0] for row in rows[1:] if row]
-    return text_matrix(lines, path), None
+            return check_matrix(E, path), labels
+        rest = chain(taken, rest)
+    return text_matrix(rest, path), None
+
+
+def _word2vec_rows(lines: Iterator[str], n: int, d: int, path: str) -> tuple[np.ndarray, list[str]] | None:
+    """The ``n x d`` matrix and the labels of the word2vec rows ``lines``, or None when there are not ``n`` of them
+    (an error in the numbers is raised only when there are)."""
+    labels: list[str] = []
+
+    def values() -> Iterator[str]:
+        for line in lines:
+            if line.strip():
+                row = line.split(maxsplit=1)
+                labels.append(row[0])
+                yield row[1] if len(row) == 2 else ""
+
+    rows = values()
+    try:
+        E = text_matrix(rows, path)
+    except InputFormatError:
+        for _ in rows:  # counted to the end
+            pass
+        if len(labels) != n:
+            return None
+        raise
+    if len(labels) != n:
+        return None
+    if E.shape != (n, d):
+        raise InputFormatError(f"{path}: word2vec text of {n} x {d}, but its rows have {E.shape[1]} values")
+    return E, labels
+
+
+def _recorded(lines: Iterator[str], taken: list[str]) -> Iterator[str]:
+    """``lines``, each also appended to ``taken`` as it is taken."""
+    for line in lines:
+        taken.append(line)
+        yield line
+
+
+def _float_rows(rows: Iterator[list[str]]) -> np.ndarray:
+    """``np.array(list(rows), dtype=np.float64)``, built a row at a time (rows of strings: an array of a row per row,
+    or of no dimension for no rows); a ValueError when a row is not numbers or not as long as the first."""
+    first = next(rows, None)
+    if first is None:
+        return np.array([], dtype=np.float64)
+    width = len(first)
+
+    def checked() -> Iterator[list[str]]:
+        for row in chain([first], rows):
+            if len(row) != width:
+                raise ValueError("rows of different lengths")
+            yield row
+
+    if width == 0:
+        return np.empty((sum(1 for _ in checked()), 0))
+    return np.fromiter(checked(), dtype=np.dtype((np.float64, (width,))))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import warnings
 
 import click
 import numpy as np
 
+from graphsample.errors import InputFormatError
+
 from ._common import (float_list, format_suffix, graph_options, input_argument, load_graph, load_matrix, load_npy,
-                      node_labels, nonempty_path, option_error, read_text, seed_option, user_errors)
+                      node_labels, nonempty_path, option_error, row_body, seed_option, text_lines, user_errors)
 from ._embedding_files import load_embedding
 
 
@@ -32,8 +35,8 @@ def _dataset_rows(E: np.ndarray, nodes: list[str] | None, source: str, path: str
 
 
 def _load_labels(source: str, n_nodes: int):
-    """LABELS: .npz (scipy sparse), .npy (matrix or class ids), or text 'row label' pairs (also compressed:
-    ``labels.txt.gz``, :func:`._common.read_text`)."""
+    """LABELS: .npz (scipy sparse), .npy (matrix or class ids), or text 'row label' pairs, streamed (also
+    compressed: ``labels.txt.gz``, :func:`._common.text_lines`)."""
     import scipy.sparse as sp
 
     suffix = format_suffix(source)
@@ -41,16 +44,22 @@ def _load_labels(source: str, n_nodes: int):
         return load_matrix(source, sparse=True)
     if suffix == ".npy":
         return load_npy(source)
-    lines = read_text(source).splitlines()
-    with warnings.catch_warnings():  # an empty file: reported below, not as a loadtxt warning
+    with text_lines(source) as lines, warnings.catch_warnings():  # an empty file: reported below, not as a warning
         warnings.simplefilter("ignore", UserWarning)
+        # comma-separated when the first data line has a comma: a comma anywhere fails whitespace-separated integers,
+        # and a line without one fails comma-separated pairs unless it is a lone integer, as all would then be
+        head = []  # up to the first data line
+        for line in lines:
+            head.append(line)
+            if row_body(line):
+                break
+        delimiter = "," if head and "," in row_body(head[-1]) else None
         try:
-            pairs = np.loadtxt(lines, delimiter=None, ndmin=2, dtype=np.int64, comments="#")
+            pairs = np.loadtxt(itertools.chain(head, lines), delimiter=delimiter, ndmin=2, dtype=np.int64, comments="#")
+        except InputFormatError:  # the file itself (not UTF-8, not decompressible), met while parsing
+            raise
         except ValueError:
-            try:
-                pairs = np.loadtxt(lines, delimiter=",", ndmin=2, dtype=np.int64, comments="#")
-            except ValueError:
-                raise click.ClickException(f"{source}: expected integer 'row label' pairs") from None
+            raise click.ClickException(f"{source}: expected integer 'row label' pairs") from None
     if pairs.size == 0:
         raise click.ClickException(f"{source}: no 'row label' pairs")
     if pairs.shape[1] != 2:

@@ -9,14 +9,15 @@ import click
 import numpy as np
 
 from graphsample.errors import InputFormatError
+from graphsample.io import open_decompressed
 
 from ._common import (FloatRange, check_matrix, format_suffix, load_npy, nonempty_path, open_text, output_option,
-                      read_bytes, save_array, seed_option, user_errors)
+                      save_array, seed_option, user_errors)
 
 
 def _records(path: str) -> list[dict]:
-    """Rows of a JSONL file (also compressed: ``pool.jsonl.gz``, :func:`._common.read_bytes`) or a Parquet table
-    as dicts."""
+    """Rows of a JSONL file (``-``: stdin; also compressed: ``pool.jsonl.gz``,
+    :func:`graphsample.io.open_decompressed`) or a Parquet table as dicts."""
     if format_suffix(path) == ".parquet":
         try:
             import pyarrow.parquet as pq
@@ -24,20 +25,21 @@ def _records(path: str) -> list[dict]:
             raise InputFormatError("reading Parquet needs pyarrow (pip install pyarrow)") from None
         return pq.read_table(path).to_pylist()
     rows = []
-    for lineno, raw in enumerate(read_bytes(path).split(b"\n"), 1):  # bytes: an undecodable line names its number
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputFormatError(f"{path}:{lineno}: not UTF-8 text") from None
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputFormatError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-        if not isinstance(rec, dict):
-            raise InputFormatError(f"{path}:{lineno}: each line must be a JSON object")
-        rows.append(rec)
+    with open_decompressed(path) as f:  # streamed, cut at b"\n" only: an undecodable line names its number
+        for lineno, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputFormatError(f"{path}:{lineno}: not UTF-8 text") from None
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputFormatError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            if not isinstance(rec, dict):
+                raise InputFormatError(f"{path}:{lineno}: each line must be a JSON object")
+            rows.append(rec)
     if not rows:
         raise InputFormatError(f"{path}: no records")
     return rows

@@ -14,11 +14,13 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
+import io
 import json
 import lzma
 import os
 import sys
 import warnings
+import zlib
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -32,9 +34,13 @@ from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, fro
                     with_distinct_labels)
 
 PathLike = str | os.PathLike
-#: the compressions, by suffix, that :func:`read_edgelist` undoes (and the CLI's text inputs, with
-#: :func:`read_decompressed`)
-_OPENERS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+#: the compressions, by suffix, that :func:`read_edgelist` and the CLI's text inputs undo, each a reader over an open
+#: binary file (:func:`open_decompressed`)
+_DECOMPRESSORS = {".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"), ".bz2": lambda raw: bz2.BZ2File(raw, "rb"),
+                  ".xz": lambda raw: lzma.LZMAFile(raw, "rb")}
+#: what those readers raise on a file that is not what its suffix says, or is truncated or corrupt (gzip: OSError
+#: for a bad header or CRC, zlib.error for a bad deflate block; all: EOFError when the stream ends early)
+_CORRUPT = (OSError, EOFError, lzma.LZMAError, zlib.error)
 #: the same compressions as writers over an open binary file, which :func:`write_edgelist` (and the CLI's text
 #: outputs, with :func:`open_compressed`) applies: gzip without a time stamp or a file name in its header, so
 #: the same content gives the same bytes whenever and under whatever name it is written
@@ -46,26 +52,78 @@ _FORMAT_VERSION = 1
 def compression_suffix(path: PathLike) -> str | None:
     """The compression suffix of ``path`` (``.gz``, ``.bz2`` or ``.xz``, in any case, lowered), or None."""
     suffix = Path(path).suffix.lower()
-    return suffix if suffix in _OPENERS else None
+    return suffix if suffix in _DECOMPRESSORS else None
 
 
-def read_decompressed(path: PathLike) -> bytes:
-    """The bytes of the file ``path``, decompressed when its name ends in ``.gz``, ``.bz2`` or ``.xz``.
+def check_input_file(path: PathLike, what: str = "a file") -> None:
+    """Raise one :class:`InputFormatError` line when the input ``path`` does not exist (``PATH: no such file``) or
+    is a directory (``PATH: is a directory, not WHAT``, ``what`` naming the input: ``an edge list``, ``a matrix``):
+    the one check of every input read from a path, before it is opened."""
+    if not os.path.exists(path):
+        raise InputFormatError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise InputFormatError(f"{path}: is a directory, not {what}")
 
-    A compressed file that does not decompress is one :class:`InputFormatError` line naming it."""
-    data = Path(path).read_bytes()
-    opener = _OPENERS.get(compression_suffix(path) or "")
-    if opener is None:
-        return data
-    try:
-        return opener(data)
-    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-        raise InputFormatError(f"{path}: cannot decompress ({exc})") from None
+
+class _Decompressing(io.RawIOBase):
+    """The bytes of a decompressing reader ``f`` of the file ``path``, where a corrupt block is one
+    :class:`InputFormatError` line naming the file, raised where it shows up: on the read that meets it, which may
+    come late in the file and inside whatever parses the stream."""
+
+    def __init__(self, f: IO[bytes], path: PathLike) -> None:
+        super().__init__()
+        self._f, self._path = f, path
+        self.failed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        return self._checked(self._f.readinto, b)
+
+    def readall(self) -> bytes:  # the reader's own, in large blocks (io's default reads 8 KiB at a time)
+        return self._checked(self._f.read)
+
+    def _checked(self, read: Any, *args: Any) -> Any:
+        try:
+            return read(*args)
+        except _CORRUPT as exc:
+            self.failed = True
+            raise InputFormatError(f"{self._path}: cannot decompress ({exc})") from None
+
+
+@contextlib.contextmanager
+def open_decompressed(path: PathLike, what: str = "a file") -> Iterator[IO[bytes]]:
+    """The input ``path`` as a binary file object, decompressed on the fly when its name ends in ``.gz``, ``.bz2``
+    or ``.xz`` (streamed: the content is never held whole); ``-`` is stdin (left open). A missing file or a
+    directory is one :class:`InputFormatError` line (:func:`check_input_file`, ``what`` naming the input).
+
+    A compressed file that does not decompress is one :class:`InputFormatError` line naming it (``PATH: cannot
+    decompress (...)``), raised by the read that meets the bad block. When what parses the stream fails first (a
+    corrupt block can decompress to garbage before its checksum fails), the rest of the file is read before the
+    error leaves: a corrupt file is reported as such, as when it was decompressed whole before parsing."""
+    if str(path) == "-":
+        yield sys.stdin.buffer
+        return
+    check_input_file(path, what)
+    decompress = _DECOMPRESSORS.get(compression_suffix(path) or "")
+    with open(path, "rb") as raw:
+        if decompress is None:
+            yield raw
+            return
+        with decompress(raw) as f, io.BufferedReader(_Decompressing(f, path), 1 << 16) as stream:
+            try:
+                yield stream
+            except Exception:
+                if not stream.raw.failed:
+                    while stream.read(1 << 20):
+                        pass
+                raise
 
 
 @contextlib.contextmanager
 def open_compressed(path: PathLike) -> Iterator[IO[bytes]]:
-    """``path`` opened for writing bytes, compressed by its suffix as :func:`read_decompressed` decompresses it
+    """``path`` opened for writing bytes, compressed by its suffix as :func:`open_decompressed` decompresses it
     (streamed: the content is never held whole); closed after."""
     compress = _COMPRESSORS.get(compression_suffix(path) or "")
     with open(path, "wb") as raw:
@@ -83,15 +141,13 @@ def _read_bytes(source: PathLike | IO[bytes]) -> tuple[np.ndarray, str]:
     if str(source) == "-":
         return np.frombuffer(sys.stdin.buffer.read(), np.uint8), "<stdin>"
     path = Path(source)
-    if not path.exists():
-        raise InputFormatError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputFormatError(f"{path}: is a directory, not an edge list")
-    if compression_suffix(path) is None:  # memory-mapped: the parser reads the page cache directly, no copy
-        if path.stat().st_size == 0:
-            return np.empty(0, np.uint8), str(path)
-        return np.memmap(path, np.uint8, mode="r").view(np.ndarray), str(path)
-    return np.frombuffer(read_decompressed(path), np.uint8), str(path)
+    if compression_suffix(path) is not None:  # the parser needs the whole text: decompressed in one buffer
+        with open_decompressed(path, "an edge list") as f:
+            return np.frombuffer(f.read(), np.uint8), str(path)
+    check_input_file(path, "an edge list")  # memory-mapped: the parser reads the page cache directly, no copy
+    if path.stat().st_size == 0:
+        return np.empty(0, np.uint8), str(path)
+    return np.memmap(path, np.uint8, mode="r").view(np.ndarray), str(path)
 
 
 def _line_number(buf: np.ndarray, pos: int) -> int:

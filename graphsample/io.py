@@ -141,13 +141,15 @@ def _read_bytes(source: PathLike | IO[bytes]) -> tuple[np.ndarray, str]:
     if str(source) == "-":
         return np.frombuffer(sys.stdin.buffer.read(), np.uint8), "<stdin>"
     path = Path(source)
-    if compression_suffix(path) is not None:  # the parser needs the whole text: decompressed in one buffer
+    check_input_file(path, "an edge list")
+    # a compressed file, or a named pipe (a shell's <(zcat x.gz)), which has no size and cannot be mapped: read
+    # whole into one buffer, as the parser needs it
+    if compression_suffix(path) is not None or not path.is_file():
         with open_decompressed(path, "an edge list") as f:
             return np.frombuffer(f.read(), np.uint8), str(path)
-    check_input_file(path, "an edge list")  # memory-mapped: the parser reads the page cache directly, no copy
     if path.stat().st_size == 0:
         return np.empty(0, np.uint8), str(path)
-    return np.memmap(path, np.uint8, mode="r").view(np.ndarray), str(path)
+    return np.memmap(path, np.uint8, mode="r").view(np.ndarray), str(path)  # the parser reads the page cache
 
 
 def _line_number(buf: np.ndarray, pos: int) -> int:

@@ -205,7 +205,12 @@ def test_open_decompressed_and_check_input_file(tmp_path):
         assert list(f) == [b"a\n"]
 
 
-def test_a_fifo_is_read_as_a_stream(tmp_path):
+@pytest.mark.parametrize("text, read, expected", [
+    ("1 2\n3 4\n", lambda path: load_matrix(path).tolist(), [[1, 2], [3, 4]]),
+    # an edge list: a pipe has no size, which must not read as an empty file ("no edges found")
+    ("0 1\n2 3\n", lambda path: gs.read_edgelist(path).edges()[1].tolist(), [1, 3]),
+])
+def test_a_fifo_is_read_as_a_stream(tmp_path, text, read, expected):
     # a named pipe (or a shell's <(zcat x.gz)): it exists and is not a folder, and a stream needs no seek
     if not hasattr(os, "mkfifo"):
         pytest.skip("no named pipes here")
@@ -213,9 +218,9 @@ def test_a_fifo_is_read_as_a_stream(tmp_path):
 
     fifo = tmp_path / "X.txt"
     os.mkfifo(fifo)
-    writer = threading.Thread(target=lambda: fifo.write_text("1 2\n3 4\n"), daemon=True)
+    writer = threading.Thread(target=lambda: fifo.write_text(text), daemon=True)
     writer.start()
     try:
-        assert load_matrix(str(fifo)).tolist() == [[1, 2], [3, 4]]
+        assert read(str(fifo)) == expected
     finally:
         writer.join(5)

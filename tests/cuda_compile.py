@@ -17,7 +17,8 @@ device. This helper closes that gap in two processes (``tests/test_cuda_compile.
 
    compiles every recorded (kernel, signature) to PTX for ``CC`` with ``numba.cuda.compile_ptx``
    (which needs NVVM, e.g. the ``cuda-check`` extra, but no GPU) and prints a JSON report, which also
-   counts the fused multiply-adds in the kernels of :data:`EXACT`.
+   counts the fused multiply-adds in the kernels of :data:`EXACT` and, with ``ptxas`` (the extra's
+   ``nvidia-cuda-nvcc``), the registers and register spills of every kernel.
    ``python -m tests.cuda_compile --probe`` only checks that PTX can be compiled here.
 
 :data:`KERNELS` lists every kernel; :func:`declared_kernels` counts the ``@cuda.jit`` kernel
@@ -31,7 +32,10 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import types
 from collections import Counter
 from pathlib import Path
@@ -50,6 +54,9 @@ EXACT = ("graphsample.walks._cuda:walk_kernel", "graphsample.walks._cuda:uniform
          "graphsample.sampling._cuda:_walk_kernel.<locals>.kernel",
          "graphsample.sampling._cuda:_frontier_kernel.<locals>.kernel")
 _FMA = re.compile(r"\bfma\.rn\.f(32|64)\b")
+#: the most registers a thread of the lean uniform walk kernel may use (32 with ptxas 13.5): its reason to exist is
+#: occupancy (:func:`graphsample.walks._cuda.uniform_walk_kernel`); 40 still leaves 48 warps per multiprocessor
+LEAN_WALK_REGISTERS = 40
 #: every numba.cuda kernel of graphsample: module -> names of kernels, or of functions building one
 KERNELS = {
     "graphsample.walks._cuda": ("walk_kernel", "uniform_walk_kernel", "tables_kernel", "alias_kernel", "srrw_kernel"),
@@ -149,8 +156,31 @@ def numba_signature(sig: list) -> tuple:
     return tuple(one(*a) for a in sig)
 
 
+def ptxas() -> str | None:
+    """The PTX assembler: the ``nvidia-cuda-nvcc`` wheel's (the cuda-check extra) or one on the PATH; None without."""
+    try:
+        import nvidia
+    except ImportError:
+        nvidia = None
+    for base in getattr(nvidia, "__path__", []):
+        for path in sorted(Path(base).glob("*/bin/ptxas")):
+            return str(path)
+    return shutil.which("ptxas")
+
+
+def resources(ptx: str, assembler: str) -> tuple[int, int]:
+    """(registers per thread, bytes of register spill stores) of one kernel's PTX assembled for ``CC``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "kernel.ptx"
+        source.write_text(ptx)
+        out = subprocess.run([assembler, f"-arch=sm_{CC[0]}{CC[1]}", "-v", str(source), "-o", str(source) + ".cubin"],
+                             capture_output=True, text=True, check=True).stderr
+    return int(re.search(r"Used (\d+) registers", out).group(1)), int(re.search(r"(\d+) bytes spill stores", out).group(1))
+
+
 def compile_all(signatures: dict[str, list]) -> dict[str, Any]:
-    """Compile every recorded signature; the report lists errors and kernels not launched or not listed."""
+    """Compile every recorded signature; the report lists errors and kernels not launched or not listed, and, where
+    :func:`ptxas` is found, each kernel's most registers per thread and spill-store bytes over its signatures."""
     from graphsample._backend import numba_cuda
 
     cuda = numba_cuda()
@@ -159,7 +189,8 @@ def compile_all(signatures: dict[str, list]) -> dict[str, Any]:
 
     numba.cuda.dispatcher.get_current_device = lambda: types.SimpleNamespace(compute_capability=CC)
     found = kernels()
-    errors, fused = {}, {}
+    errors, fused, registers, spills = {}, {}, {}, {}
+    assembler = ptxas()
     for kid, sigs in signatures.items():
         if kid not in found:  # reported below as not listed
             continue
@@ -173,7 +204,12 @@ def compile_all(signatures: dict[str, list]) -> dict[str, Any]:
             n_fused = len(_FMA.findall(ptx)) if kid in EXACT else 0
             if n_fused:
                 fused[f"{kid}{typed}"] = n_fused
+            if assembler:
+                regs, spill = resources(ptx, assembler)
+                registers[kid] = max(registers.get(kid, 0), regs)
+                spills[kid] = max(spills.get(kid, 0), spill)
     return {"compiled": sum(map(len, signatures.values())), "errors": errors, "fused_multiply_adds": fused,
+            "registers": registers if assembler else None, "spill_bytes": spills if assembler else None,
             "not_launched": sorted(set(found) - set(signatures)),
             "not_listed": sorted(set(signatures) - set(found))}
 

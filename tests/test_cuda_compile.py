@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cuda_compile import KERNELS, SIGNATURES_ENV, declared_kernels
+from tests.cuda_compile import KERNELS, LEAN_WALK_REGISTERS, SIGNATURES_ENV, declared_kernels
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,3 +64,10 @@ def test_kernels_compile_to_ptx(ptx_compiler, tmp_path):
         f"{k}\n{v}" for k, v in report["errors"].items())
     assert not report["fused_multiply_adds"], ("kernels promised to equal the CPU bit for bit hold fused "
                                                f"multiply-adds: {report['fused_multiply_adds']}")
+    if report["registers"] is None:
+        pytest.skip("no ptxas here (the cuda-check extra's nvidia-cuda-nvcc): registers not checked")
+    spilling = {k: v for k, v in report["spill_bytes"].items() if v}
+    assert not spilling, f"kernels that spill registers to local memory on sm_90 (bytes): {spilling}"
+    lean = report["registers"]["graphsample.walks._cuda:uniform_walk_kernel"]
+    assert lean <= LEAN_WALK_REGISTERS, (f"the lean walk kernel uses {lean} registers a thread (at most "
+                                         f"{LEAN_WALK_REGISTERS}); all kernels: {report['registers']}")

@@ -1,4 +1,5 @@
-r"""numba.cuda kernel of the GraphVite-style trainer: one warp per positive sample, lanes over dimensions.
+r"""numba.cuda kernels of the GraphVite-style trainer: training, one warp per positive sample, lanes over
+dimensions; and the pools made on the GPU (:func:`device_pools`).
 
 The update is the one of :func:`graphsample.embedding._graphvite_cpu.train_block` (same learning-rate
 schedule, same negatives from the same counter-based RNG streams); warps take samples ``warp, warp +
@@ -6,7 +7,9 @@ n_warps, ...`` and update the embedding rows Hogwild (no locks), as GraphVite do
 holds dimensions ``l, l + 32, ...``; dot products are summed across the warp by a butterfly of
 ``shfl_xor_sync`` (five register exchanges, no barrier). Numba's CUDA simulator has no warp shuffles: there
 the sum goes through shared memory (one slot per lane, between two block barriers), the one part of the
-kernel that differs. With one warp the result equals the CPU kernel to float rounding. Imported lazily: nothing here loads at ``import graphsample``.
+kernel that differs. With one warp the result equals the CPU kernel to float rounding.
+
+Imported lazily: nothing here loads at ``import graphsample``.
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ else:
 @cuda.jit
 def _train(V, C, heads, tails, nprob, nalias, skey, K, wneg, decay, lr0, done, stride, total, batch_size,
           losses):
-    shared = cuda.shared.array((WARPS_PER_BLOCK, WARP), np.float32)
+    shared = cuda.shared.array((WARPS_PER_BLOCK, WARP), np.float32)  # for warp_sum on the simulator only
     grad = cuda.local.array(_SLOTS, np.float32)
     lane = cuda.threadIdx.x % WARP
     w = cuda.threadIdx.x // WARP
@@ -144,7 +147,6 @@ def _train(V, C, heads, tails, nprob, nalias, skey, K, wneg, decay, lr0, done, s
         losses[warp] = loss
 
 
-
 @cuda.jit
 def _walk_kernel(indptr, indices, prob, alias, arc_src, arc_prob, arc_alias, weighted, stop, key, walk0, inv_p,
                  inv_q, second_order, walks):
@@ -181,7 +183,7 @@ def samples_on_device(sampler: Any) -> bool:
 def device_pools(sampler: Any):
     """Yield ``(t, heads, tails, block_ptr)`` for every pool, made on the GPU: the walks of pool ``t`` (one thread
     per walk, the CPU sampler's walks from the same RNG streams) and then their pairs (one thread per pair, LINE's
-    pseudo-shuffle applied by :func:`~graphsample.embedding._augmentation` ``line_source``). The pools equal the
+    pseudo-shuffle applied slot by slot, ``line_source`` of :mod:`._augmentation`). The pools equal the
     host sampler's (:meth:`graphsample.embedding.graphvite.Sampler.pool`) where :func:`samples_on_device` holds;
     nothing crosses the PCIe bus but the graph and its tables, once. The device buffers are reused: a pool is
     valid until the next one is asked for (the kernels run in order on one stream)."""

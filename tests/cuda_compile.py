@@ -175,7 +175,8 @@ def resources(ptx: str, assembler: str) -> tuple[int, int]:
         source.write_text(ptx)
         out = subprocess.run([assembler, f"-arch=sm_{CC[0]}{CC[1]}", "-v", str(source), "-o", str(source) + ".cubin"],
                              capture_output=True, text=True, check=True).stderr
-    return int(re.search(r"Used (\d+) registers", out).group(1)), int(re.search(r"(\d+) bytes spill stores", out).group(1))
+    registers = re.search(r"Used (\d+) registers", out).group(1)
+    return int(registers), int(re.search(r"(\d+) bytes spill stores", out).group(1))
 
 
 def compile_all(signatures: dict[str, list]) -> dict[str, Any]:

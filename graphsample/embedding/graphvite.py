@@ -193,8 +193,9 @@ class Sampler:
         heads, tails = self._pairs[0, :n_walks * spw], self._pairs[1, :n_walks * spw]
         second = self.method == "node2vec"
         _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
-                              self.arc_alias, self.weighted, self.stop, self.walk_key, np.int64(t) * self.walks_per_pool, n_walks,
-                              self.walk_length, h.augmentation_step, 1.0 / h.p, 1.0 / h.q, second, heads, tails)
+                              self.arc_alias, self.weighted, self.stop, self.walk_key,
+                              np.int64(t) * self.walks_per_pool, n_walks, self.walk_length, h.augmentation_step,
+                              1.0 / h.p, 1.0 / h.q, second, heads, tails)
         out_h = np.empty(heads.shape[0], np.int32)
         out_t = np.empty_like(out_h)
         block_ptr = np.empty(self.P * self.P + 1, np.int64)

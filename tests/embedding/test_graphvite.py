@@ -38,6 +38,17 @@ def _sampler(G, method="deepwalk", P=2, **kw):
     return gv.Sampler(G, method, h, P, seed_key(3))
 
 
+def _walk_pairs(S, n_walks, L, s, inv_p=1.0, inv_q=1.0, second_order=False, tables=None):
+    """``generate_samples`` on ``S``'s graph: the pairs of walks ``0 .. n_walks - 1`` of ``L`` steps, step ``s``;
+    ``tables`` = (prob, alias, arc_prob, arc_alias, weighted) instead of ``S``'s."""
+    prob, alias, arc_prob, arc_alias, weighted = tables or (S.prob, S.alias, S.arc_prob, S.arc_alias, S.weighted)
+    heads = np.empty(n_walks * samples_per_walk(L, s), S.indices.dtype)
+    tails = np.empty_like(heads)
+    cpu.generate_samples(S.indptr, S.indices, prob, alias, S.arc_src, arc_prob, arc_alias, weighted, S.stop,
+                         S.walk_key, 0, n_walks, L, s, inv_p, inv_q, second_order, heads, tails)
+    return heads, tails
+
+
 # ------------------------------------------------------------------------------------------ SGD step
 @pytest.mark.parametrize("K", [1, 3])
 def test_gradient_step_equals_numpy_reference(K):
@@ -181,10 +192,7 @@ def test_pairs_are_walk_pairs_and_start_arcs_follow_weights():
     indptr, indices, w = to_numpy(G.indptr), to_numpy(G.indices), to_numpy(G.weights)
     S = _sampler(G, augmentation_step=1, walk_length=1)  # one pair per walk: the start arc
     n_walks = 40000
-    heads = np.empty(n_walks, indices.dtype)
-    tails = np.empty_like(heads)
-    cpu.generate_samples(indptr, indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop, S.walk_key, 0,
-                         n_walks, 1, 1, 1.0, 1.0, False, heads, tails)
+    heads, tails = _walk_pairs(S, n_walks, 1, 1)
     pos = np.array([indptr[h] + np.searchsorted(indices[indptr[h]:indptr[h + 1]], t) for h, t in zip(heads, tails)])
     assert np.all(indices[pos] == tails)  # every pair is an arc h -> t
     counts = np.bincount(pos, minlength=len(indices))
@@ -202,14 +210,7 @@ def test_unweighted_walks_skip_the_alias_tables_with_the_same_draws(second_order
     ones = np.ones(indices.shape[0])
     tables = build_alias(indptr, ones) + build_alias(np.array([0, indices.shape[0]]), ones)
     n_walks, L, s = 300, 10, 2
-    out = []
-    for prob, alias, arc_prob, arc_alias, weighted in ((S.prob, S.alias, S.arc_prob, S.arc_alias, False),
-                                                       (*tables, True)):
-        heads = np.empty(n_walks * samples_per_walk(L, s), indices.dtype)
-        tails = np.empty_like(heads)
-        cpu.generate_samples(indptr, indices, prob, alias, S.arc_src, arc_prob, arc_alias, weighted, S.stop,
-                             S.walk_key, 0, n_walks, L, s, 4.0, 0.5, second_order, heads, tails)
-        out.append((heads, tails))
+    out = [_walk_pairs(S, n_walks, L, s, 4.0, 0.5, second_order, tables=own) for own in (None, (*tables, True))]
     assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
     assert (out[0][0] >= 0).sum() > n_walks  # the walks went somewhere
 
@@ -240,9 +241,7 @@ def test_augmented_pairs_within_s_steps():
         R = (R.astype(int) @ A.astype(int)) > 0
         reach |= R
     n_walks = 500
-    heads = np.empty(n_walks * S.samples_per_walk, S.indices.dtype)
-    tails = np.empty_like(heads)
-    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop, S.walk_key, 0, n_walks, 6, 3, 1.0, 1.0, False, heads, tails)
+    heads, tails = _walk_pairs(S, n_walks, 6, 3)
     ok = heads >= 0
     assert ok.all()  # undirected graph without isolated start: no dead ends
     assert reach[heads, tails].all()
@@ -263,9 +262,7 @@ def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed
         alpha = np.array([1 / p, 1.0, 1 / q, 1 / q])
     S = _sampler(G, method="node2vec", P=1, augmentation_step=2, walk_length=2, p=p, q=q)
     n_walks = 60000
-    heads = np.empty(n_walks * 3, S.indices.dtype)
-    tails = np.empty_like(heads)
-    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop, S.walk_key, 0, n_walks, 2, 2, 1 / p, 1 / q, True, heads, tails)
+    heads, tails = _walk_pairs(S, n_walks, 2, 2, 1 / p, 1 / q, True)
     t, v, x = heads[0::3], heads[2::3], tails[2::3]  # pairs (w0,w1), (w0,w2), (w1,w2)
     sel = (t == 0) & (v == 1)
     counts = np.bincount(x[sel], minlength=5)[[0, 2, 3, 4]]
@@ -275,10 +272,7 @@ def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed
 def test_directed_walks_stop_at_dead_ends():
     G = from_edges([0, 1, 2], [1, 2, 3], n_nodes=4)  # a directed path: every walk ends at 3
     S = _sampler(G, augmentation_step=2, walk_length=5)
-    heads = np.empty(50 * S.samples_per_walk, S.indices.dtype)
-    tails = np.empty_like(heads)
-    cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop, S.walk_key, 0,
-                         50, 5, 2, 1.0, 1.0, False, heads, tails)
+    heads, tails = _walk_pairs(S, 50, 5, 2)
     valid = heads >= 0
     assert np.all(tails[valid] > heads[valid]) and np.all(tails[valid] - heads[valid] <= 2)
     assert np.all(tails[~valid] == -1) and (~valid).any()
@@ -293,10 +287,7 @@ def test_walks_stop_where_every_out_arc_weighs_zero():
     G = from_edges([0, 1, 1, 2, 3], [1, 2, 3, 0, 0], [1.0, 0.0, 0.0, 1.0, 1.0], n_nodes=4)
     for method in ("deepwalk", "node2vec"):
         S = _sampler(G, method, P=1, augmentation_step=2, walk_length=4)
-        heads = np.empty(300 * S.samples_per_walk, S.indices.dtype)
-        tails = np.empty_like(heads)
-        cpu.generate_samples(S.indptr, S.indices, S.prob, S.alias, S.arc_src, S.arc_prob, S.arc_alias, S.weighted, S.stop,
-                             S.walk_key, 0, 300, 4, 2, 1.0, 1.0, method == "node2vec", heads, tails)
+        heads, tails = _walk_pairs(S, 300, 4, 2, 1.0, 1.0, method == "node2vec")
         valid = heads >= 0
         assert not np.any(heads[valid] == 1)
         assert np.any(tails[valid] == 1) and not np.any(tails[valid & (heads == 0)] != 1)

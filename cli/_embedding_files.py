@@ -21,7 +21,7 @@ import csv
 import shutil
 import string
 import tempfile
-from itertools import chain, islice
+from itertools import chain, islice, tee
 from typing import Any, Callable, ContextManager, Iterator
 
 import click
@@ -155,14 +155,15 @@ def _labelled_rows(lines: Iterator[str], path: str) -> tuple[np.ndarray, list[st
             return _word2vec_rows(chain(seen[-1:], lines), n, d, path)
     rest = chain(seen, lines)
     if format_suffix(path) in TABLE_SUFFIXES and head:
-        taken: list[str] = []  # the lines of the first record, a header or a row
+        after_header, rest = tee(rest)  # the first record, a header or a row, is read again unless it is a header
         sep = text_separator(path)
-        header = next(csv.reader(_recorded(rest, taken), delimiter=sep))
+        header = next(csv.reader(after_header, delimiter=sep))
         if header[0] == "node":
+            del rest  # nothing held for a second reading
             labels: list[str] = []
 
             def numbers() -> Iterator[list[str]]:
-                for row in csv.reader(rest, delimiter=sep):
+                for row in csv.reader(after_header, delimiter=sep):
                     if row:
                         labels.append(row[0])
                         yield row[1:]
@@ -173,7 +174,7 @@ def _labelled_rows(lines: Iterator[str], path: str) -> tuple[np.ndarray, list[st
                 raise InputFormatError(f"{path}: a 'node' table needs a label and {len(header) - 1} numbers "
                                        "per row") from None
             return check_matrix(E, path), labels
-        rest = chain(taken, rest)
+        del after_header
     return text_matrix(rest, path), None
 
 
@@ -203,13 +204,6 @@ def _word2vec_rows(lines: Iterator[str], n: int, d: int, path: str) -> tuple[np.
     if E.shape != (n, d):
         raise InputFormatError(f"{path}: word2vec text of {n} x {d}, but its rows have {E.shape[1]} values")
     return E, labels
-
-
-def _recorded(lines: Iterator[str], taken: list[str]) -> Iterator[str]:
-    """``lines``, each also appended to ``taken`` as it is taken."""
-    for line in lines:
-        taken.append(line)
-        yield line
 
 
 def _float_rows(rows: Iterator[list[str]]) -> np.ndarray:

@@ -25,6 +25,8 @@ decompressed and written compressed (gzip without a time stamp, so a run gives t
 format is named by the suffix before (`scores.csv.gz` is CSV, `walks.txt.xz` tab-separated text, `picks.jsonl.gz`
 JSONL); stdout is never compressed. Binary files (`.npy`, `.npz`) are not: `-o x.npy.gz` is a usage error, and
 a compressed name without a text suffix where a command would write binary (`walk -o x.gz`) is one line.
+Text inputs are read as streams: a named pipe works as a file (`<(zcat edges.tsv.gz)`), and text matrices,
+labels, embeddings and JSONL pools are parsed as they are read, never held whole.
 Progress goes to stderr, only when it is a terminal. Every mistake in the input (a missing or empty file, a
 malformed line, a negative or NaN weight, an unknown dataset or node) is one line on stderr, naming the file
 and where known the line, and exit status 1. A malformed command line (an unknown option, `--fraction abc`, a

@@ -151,6 +151,7 @@ class PageRun:
     folder: Path
     namespace: dict = field(default_factory=lambda: {"__name__": "__doc_example__"})
     done: int = 0
+    skipped: dict = field(default_factory=dict)  # line of an earlier block that could not run -> why
 
 
 _RUNS: dict[str, PageRun] = {}
@@ -190,13 +191,20 @@ def test_python_block(block, inputs, monkeypatch):
     run = _RUNS.setdefault(block.page, PageRun(inputs(block.page)))
     monkeypatch.chdir(run.folder)
     for earlier in blocks[run.done:index]:  # when selected alone, the page's earlier blocks run first
-        with contextlib.suppress(pytest.skip.Exception):
+        try:
             skip_unless_runnable(earlier.needs, earlier.code)
             run_block(earlier, run.namespace)
+        except pytest.skip.Exception as why:
+            run.skipped[earlier.line] = why.msg
     run.done = index + 1
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        values = run_block(block, run.namespace)
+    try:
+        with contextlib.redirect_stdout(out):
+            values = run_block(block, run.namespace)
+    except NameError as error:  # a name the page defined in a block that could not run here
+        if not run.skipped:
+            raise
+        pytest.skip(f"{error}; skipped earlier: " + "; ".join(f"line {k}: {v}" for k, v in run.skipped.items()))
     if (block.page, index) in _SHOWS:
         _SHOWS[(block.page, index)](run.namespace, values, out.getvalue())
 

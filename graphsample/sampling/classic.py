@@ -92,7 +92,7 @@ def _induced(G: Graph, nodes: Any) -> tuple[Graph, Any]:
     nodes_h = np.ascontiguousarray(host_view(nodes)).astype(np.int64, copy=False)
     if len(np.unique(nodes_h)) != len(nodes_h):
         raise GraphsampleError("subgraph nodes must be distinct")
-    ptr, idx = _kernels.induced_csr(host_view(G.indptr), host_view(G.indices), nodes_h, G.n_nodes)
+    ptr, idx = _kernels.induced_csr(host_view(G.indptr), host_view(G.indices), nodes_h, G.n_nodes, not G.directed)
     S = Graph(move_like(ptr, G.indptr), move_like(idx.astype(host_view(G.indices).dtype), G.indptr), None,
               len(nodes_h), G.directed)
     S = with_distinct_labels(S, G.label_of(nodes_h))
@@ -121,20 +121,19 @@ def _arc_subgraph(G: Graph, nodes: Any, arcs: Any) -> tuple[Graph, Any]:
 # ----------------------------------------------------------------------------- node samplers
 
 def _weighted_nodes(G: Graph, weights: Any, k: int, seed: SeedLike) -> Any:
-    """k nodes without replacement with probability proportional to ``weights`` (Efraimidis-Spirakis)."""
+    """k nodes without replacement with probability proportional to ``weights``: the k largest
+    Efraimidis-Spirakis keys :math:`\\log U / w` (:func:`graphsample._ops.topk`, linear time). Nodes of zero
+    weight come only when fewer than k have a positive one, then in increasing order of their ``U``."""
     xp = G.xp
-    key = seed_key(seed)
-    u = _uniforms(key, 0, 0, G.n_nodes, G.indptr)
+    u = _uniforms(seed_key(seed), 0, 0, G.n_nodes, G.indptr)
     w = xp.astype(weights, xp.float64)
-    score = xp.where(w > 0, xp.log(1.0 - u) / xp.where(w > 0, w, 1.0), -xp.inf - u)
-    # -inf - u is -inf for all zero-weight nodes: order those by u (uniformly) after the others
-    order = xp.argsort(-score, stable=True)
-    zero = w[order] <= 0
-    if bool(xp.any(zero[:k])):
-        pos = int(xp.sum(xp.astype(~zero, xp.int64)))
-        rest = order[pos:]
-        order = xp.concat([order[:pos], rest[xp.argsort(u[rest], stable=True)]])
-    return order[:k]
+    positive = w > 0
+    n_pos = int(xp.sum(xp.astype(positive, xp.int64)))
+    score = xp.where(positive, xp.log(1.0 - u) / xp.where(positive, w, 1.0), -xp.inf)
+    parts = [_ops.topk(score[None, :], min(k, n_pos))[1][0]] if n_pos else []
+    if n_pos < k:
+        parts.append(_ops.topk(xp.where(positive, -xp.inf, -u)[None, :], k - n_pos)[1][0])
+    return parts[0] if len(parts) == 1 else xp.concat(parts)
 
 
 def random_node(G: Graph, fraction: float, *, seed: SeedLike = None) -> tuple[Graph, Any]:

@@ -214,6 +214,20 @@ def test_weighted_nodes_first_draw_is_proportional_to_weight():
     assert chi2_pvalue(first, w / w.sum()) > 1e-3
 
 
+def test_weighted_nodes_take_zero_weights_last_in_uniform_order():
+    """Asked for more nodes than have a positive weight: all of those come first, then the zero-weight ones,
+    each equally likely to come next (chi-square over 3000 seeds); every node at most once."""
+    G = from_edges(np.arange(6), (np.arange(6) + 1) % 6)
+    w = np.array([0.0, 2.0, 0.0, 0.0, 1.0, 0.0])
+    draws = np.array([to_numpy(classic._weighted_nodes(G, w, 6, s)) for s in range(3000)])
+    assert all(np.array_equal(np.sort(d), np.arange(6)) for d in draws)
+    assert set(map(tuple, np.sort(draws[:, :2], axis=1))) == {(1, 4)}
+    third = draws[:, 2]
+    zero = np.flatnonzero(w == 0)
+    assert chi2_pvalue(np.searchsorted(zero, third), np.full(len(zero), 1 / len(zero))) > 1e-3
+    assert len(classic._weighted_nodes(G, np.zeros(6), 3, 0)) == 3
+
+
 def test_pagerank_scores_match_networkx_with_dangling_nodes():
     rng = np.random.default_rng(4)
     G = from_edges(rng.integers(0, 30, 60), rng.integers(0, 30, 60), n_nodes=30, self_loops="drop")

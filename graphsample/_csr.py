@@ -5,6 +5,8 @@ in place with a stable sort (insertion sort for short rows, merge sort for long 
 already in order), duplicates are merged (the first in input order is kept, or weights summed), and the
 rows are compacted. This replaces a global O(m log m) argsort of packed keys, which dominates reading large
 edge lists. GPU arrays take the vectorised path in :mod:`graphsample.graph` instead.
+
+:func:`induced_csr` builds an induced subgraph from the rows of its nodes alone, ordered by counting sorts.
 """
 
 from __future__ import annotations
@@ -122,6 +124,44 @@ def _compact(indptr, dst, w, has_w, kept, idx_dtype_sample):
             if has_w:
                 out_w[t + j] = w[s + j]
     return new_ptr, out, out_w
+
+
+@numba.njit(cache=True, nogil=True)
+def _induced_arcs(indptr, indices, nodes, new_id):
+    """The arcs between ``nodes`` as ``(source, target, arc position in the CSR)``, ids relabelled by ``new_id``
+    (``-1`` off the subgraph), sources in increasing order: a pass over the rows of ``nodes`` only."""
+    m = 0
+    for u in nodes:
+        for q in range(indptr[u], indptr[u + 1]):
+            m += new_id[indices[q]] >= 0
+    src, dst, arc = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
+    c = 0
+    for i in range(nodes.shape[0]):
+        u = nodes[i]
+        for q in range(indptr[u], indptr[u + 1]):
+            j = new_id[indices[q]]
+            if j >= 0:
+                src[c], dst[c], arc[c] = i, j, q
+                c += 1
+    return src, dst, arc
+
+
+def induced_csr(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray, new_id: np.ndarray,
+                symmetric: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(indptr, indices, arcs)`` of the subgraph induced by ``nodes`` (``new_id[nodes[i]] == i``), rows sorted;
+    ``arcs`` are the positions in the original CSR of the kept arcs (to gather their weights).
+
+    O(k + the kept nodes' degrees), no sort: the kept arcs come grouped by source, so a counting sort by target
+    (:func:`_scatter`, stable) lists the transpose with every row in increasing order. A ``symmetric`` CSR (an
+    undirected graph, whose arc and reverse arc carry one weight) is its own transpose; otherwise a second
+    counting sort turns the transpose back.
+    """
+    k = nodes.shape[0]
+    src, dst, arc = _induced_arcs(indptr, indices, nodes, new_id)
+    ptr, col, arc = _scatter(dst, src, arc, k, True)
+    if not symmetric:
+        ptr, col, arc = _scatter(col, np.repeat(np.arange(k, dtype=np.int64), np.diff(ptr)), arc, k, True)
+    return ptr, col, arc
 
 
 def build_csr(src: np.ndarray, dst: np.ndarray, w: np.ndarray | None, n: int, mode: int,

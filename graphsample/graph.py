@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _ops
-from ._backend import (_is_array, backend_of, device_kwargs, device_of, host_view, kernel_threads, namespace, native,
-                       to_backend, to_numpy)
+from ._backend import (_is_array, backend_of, device_kwargs, device_of, host_view, kernel_threads, move_like, namespace,
+                       native, to_backend, to_numpy)
 from .errors import GraphValidationError, is_integer
 
 SelfLoops = Literal["keep", "drop"]
@@ -214,9 +214,11 @@ class Graph:
         new_id[nodes] = xp.arange(nodes.shape[0], dtype=xp.int64, **device_kwargs(self.indptr))
         if int(xp.sum(xp.astype(new_id >= 0, xp.int64))) != int(nodes.shape[0]):
             raise GraphValidationError("subgraph nodes must be distinct")
+        labels = self.label_of(nodes)
+        if device_of(self.indptr) == "cpu":
+            return _induced_host(self, nodes, new_id, labels)
         src, dst, w = self.edges()
         keep = (new_id[src] >= 0) & (new_id[dst] >= 0)
-        labels = self.label_of(nodes)
         return _from_sorted_pairs(new_id[src][keep], new_id[dst][keep], None if w is None else w[keep],
                                   int(nodes.shape[0]), self.directed, labels)
 
@@ -337,6 +339,19 @@ def _index_dtype(n: int, xp: Any) -> Any:
 
 def _builder(src: Any):
     return _build_host if device_of(src) == "cpu" else _build_device
+
+
+def _induced_host(G: Graph, nodes: Any, new_id: Any, labels: Any) -> Graph:
+    """:meth:`Graph.subgraph` of a host graph from the rows of ``nodes`` alone (:func:`._csr.induced_csr`),
+    in time proportional to their degrees instead of a pass over every arc."""
+    from ._csr import induced_csr
+
+    k = int(nodes.shape[0])
+    ptr, col, arcs = induced_csr(host_view(G.indptr), host_view(G.indices), host_view(nodes).astype(np.int64),
+                                 host_view(new_id), not G.directed)
+    w = None if G.weights is None else host_view(G.weights)[arcs]
+    parts = [None if a is None else move_like(a, G.indptr) for a in (ptr, col.astype(_index_dtype(k, np)), w)]
+    return with_distinct_labels(Graph(*parts, k, G.directed), labels)
 
 
 def _from_sorted_pairs(src: Any, dst: Any, w: Any, n: int, directed: bool, node_ids: Any) -> Graph:

@@ -292,6 +292,23 @@ def test_converters_round_trip_exactly(data, directed):
             assert np.array_equal(H.weights, G.weights)
 
 
+@settings(max_examples=60, deadline=None)
+@given(edge_lists, st.booleans(), st.randoms(use_true_random=False))
+def test_subgraph_is_the_induced_graph(data, directed, rnd):
+    """The host subgraph (built from the kept nodes' rows by counting sorts) against a filter of the arc list:
+    the same arcs, relabelled in the order of ``nodes``, with their weights, rows sorted."""
+    n, rows = data
+    src, dst, w = columns(rows)
+    G = gs.from_edges(src, dst, w, n_nodes=n, directed=directed)
+    nodes = rnd.sample(range(n), rnd.randint(0, n))
+    S = G.subgraph(np.array(nodes, dtype=np.int64))
+    new = {u: i for i, u in enumerate(nodes)}
+    expected = {(new[u], new[v]): x for (u, v), x in zip(*arcs(G)) if u in new and v in new}
+    assert S.n_nodes == len(nodes) and S.directed == directed
+    assert all(np.all(np.diff(S.indices[S.indptr[u]:S.indptr[u + 1]]) > 0) for u in range(S.n_nodes))
+    assert dict(zip(*arcs(S))) == expected
+
+
 def test_networkx_labels_kept():
     H = nx.DiGraph([("a", "b"), ("b", "c")])
     G = gs.from_networkx(H)

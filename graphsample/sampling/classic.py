@@ -85,18 +85,8 @@ def _first_occurrences(seq: Any, k: int) -> Any:
 
 
 def _induced(G: Graph, nodes: Any) -> tuple[Graph, Any]:
-    """``(G.subgraph(nodes), nodes)``; on host graphs of the unweighted kind, by the O(sum of degrees)
-    kernel :func:`._kernels.induced_csr` instead of a pass over every arc."""
-    if is_gpu(G.indptr) or G.weights is not None:
-        return G.subgraph(nodes), nodes
-    nodes_h = np.ascontiguousarray(host_view(nodes)).astype(np.int64, copy=False)
-    if len(np.unique(nodes_h)) != len(nodes_h):
-        raise GraphsampleError("subgraph nodes must be distinct")
-    ptr, idx = _kernels.induced_csr(host_view(G.indptr), host_view(G.indices), nodes_h, G.n_nodes, not G.directed)
-    S = Graph(move_like(ptr, G.indptr), move_like(idx.astype(host_view(G.indices).dtype), G.indptr), None,
-              len(nodes_h), G.directed)
-    S = with_distinct_labels(S, G.label_of(nodes_h))
-    return S, nodes
+    """``(G.subgraph(nodes), nodes)``: what the node, walk and exploration samplers return."""
+    return G.subgraph(nodes), nodes
 
 
 def _arc_subgraph(G: Graph, nodes: Any, arcs: Any) -> tuple[Graph, Any]:

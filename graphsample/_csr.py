@@ -6,7 +6,8 @@ already in order), duplicates are merged (the first in input order is kept, or w
 rows are compacted. This replaces a global O(m log m) argsort of packed keys, which dominates reading large
 edge lists. GPU arrays take the vectorised path in :mod:`graphsample.graph` instead.
 
-:func:`induced_csr` builds an induced subgraph from the rows of its nodes alone, ordered by counting sorts.
+:func:`induced_csr` builds an induced subgraph from the rows of its nodes alone, ordered by counting sorts;
+:func:`union_csr` the undirected view of a digraph by merging each sorted row with the same row of the transpose.
 """
 
 from __future__ import annotations
@@ -162,6 +163,44 @@ def induced_csr(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray, new_
     if not symmetric:
         ptr, col, arc = _scatter(col, np.repeat(np.arange(k, dtype=np.int64), np.diff(ptr)), arc, k, True)
     return ptr, col, arc
+
+
+@numba.njit(parallel=True, cache=True)
+def _union_rows(pa, ia, wa, pb, ib, wb, has_w, ptr, idx, w, fill):
+    """Row ``u`` of the union of two CSRs with sorted rows: their targets merged, each once; a target in both
+    rows gets the sum of the two weights, except ``u`` itself (a loop is its own reverse: counted once).
+    ``fill=False`` only counts the targets into ``ptr[u + 1]``."""
+    for u in prange(pa.shape[0] - 1):
+        a, ea, b, eb = pa[u], pa[u + 1], pb[u], pb[u + 1]
+        k = ptr[u] if fill else 0
+        while a < ea or b < eb:
+            va = ia[a] if a < ea else np.iinfo(np.int64).max
+            vb = ib[b] if b < eb else np.iinfo(np.int64).max
+            v = min(va, vb)
+            if fill:
+                idx[k] = v
+                if has_w:
+                    w[k] = (wa[a] if va == v else 0.0) + (wb[b] if vb == v and (va != v or v != u) else 0.0)
+            k += 1
+            a += va == v
+            b += vb == v
+        if not fill:
+            ptr[u + 1] = k
+
+
+def union_csr(pa: np.ndarray, ia: np.ndarray, wa: np.ndarray | None, pb: np.ndarray, ib: np.ndarray,
+              wb: np.ndarray | None, index_dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(indptr, indices, weights)`` of the union of two CSRs on the same nodes with sorted, duplicate-free
+    rows (a digraph and its transpose: its undirected view), in O(n + arcs) with no sort."""
+    n, has_w = pa.shape[0] - 1, wa is not None
+    ptr = np.zeros(n + 1, np.int64)
+    if not has_w:
+        wa = wb = np.empty(0, np.float64)
+    _union_rows(pa, ia, wa, pb, ib, wb, has_w, ptr, np.empty(0, index_dtype), np.empty(0, wa.dtype), False)
+    np.cumsum(ptr, out=ptr)
+    idx, w = np.empty(ptr[n], index_dtype), np.empty(ptr[n] if has_w else 0, wa.dtype)
+    _union_rows(pa, ia, wa, pb, ib, wb, has_w, ptr, idx, w, True)
+    return ptr, idx, (w if has_w else None)
 
 
 def build_csr(src: np.ndarray, dst: np.ndarray, w: np.ndarray | None, n: int, mode: int,

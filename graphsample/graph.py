@@ -229,8 +229,18 @@ class Graph:
         """
         if not self.directed:
             return self
-        src, dst, w = self.edges()
-        G = from_edges(src, dst, w, n_nodes=self.n_nodes, directed=False, duplicates="sum")
+        if device_of(self.indptr) == "cpu":  # merge each row with its transpose's (both sorted): no sort
+            from ._csr import union_csr
+
+            T = self.transpose
+            w = [None if a is None else host_view(a) for a in (self.weights, T.weights)]
+            with kernel_threads(self.n_arcs):
+                parts = union_csr(host_view(self.indptr), host_view(self.indices), w[0], host_view(T.indptr),
+                                  host_view(T.indices), w[1], np.dtype(_index_dtype(self.n_nodes, np)))
+            G = Graph(*[None if a is None else move_like(a, self.indptr) for a in parts], self.n_nodes, False)
+        else:
+            src, dst, w = self.edges()
+            G = from_edges(src, dst, w, n_nodes=self.n_nodes, directed=False, duplicates="sum")
         return with_distinct_labels(G, self.node_ids)
 
     # ------------------------------------------------------------------ converters

@@ -309,6 +309,26 @@ def test_subgraph_is_the_induced_graph(data, directed, rnd):
     assert dict(zip(*arcs(S))) == expected
 
 
+@settings(max_examples=60, deadline=None)
+@given(edge_lists, st.booleans())
+def test_undirected_view_sums_opposite_arcs(data, float32):
+    """to_undirected (host: each row merged with its transpose's) against the arc list: an edge {u, v} wherever
+    u -> v or v -> u, with the sum of their weights; a loop once, with its own weight; rows sorted."""
+    n, rows = data
+    src, dst, w = columns(rows)
+    G = gs.from_edges(src, dst, w.astype(np.float32) if float32 else w, n_nodes=n, self_loops="keep")
+    expected: dict = {}
+    for (u, v), x in zip(*arcs(G)):
+        for key in {(u, v), (v, u)}:
+            expected[key] = expected.get(key, 0.0) + x
+    U = G.to_undirected()
+    assert not U.directed and U.weights.dtype == G.weights.dtype
+    assert all(np.all(np.diff(U.indices[U.indptr[u]:U.indptr[u + 1]]) > 0) for u in range(n))
+    got = dict(zip(*arcs(U)))
+    assert got.keys() == expected.keys()
+    assert all(np.isclose(got[k], expected[k], rtol=1e-6) for k in got)
+
+
 def test_networkx_labels_kept():
     H = nx.DiGraph([("a", "b"), ("b", "c")])
     G = gs.from_networkx(H)

@@ -43,6 +43,40 @@ def check_sample(S, report) -> None:
     assert report.n == S.n_nodes and report.m == S.n_arcs
 
 
+# ----------------------------------------------------------------------------- step 1: the matrices
+
+def counted(G) -> tuple[dict, dict]:
+    """J and D by their definitions, with a Counter over the arcs and over the nodes."""
+    from collections import Counter
+
+    out, into = to_numpy(G.out_degree()), to_numpy(G.in_degree())
+    src, dst = (to_numpy(a) for a in G.edges()[:2])
+    return (dict(Counter(zip(out[src].tolist(), into[dst].tolist()))),
+            dict(Counter(zip(out.tolist(), into.tolist()))))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 200), st.integers(0, 2**32 - 1))
+def test_degree_matrices_count_their_definitions(n, m, seed):
+    G = random_digraph(n, m, seed)
+    J, D = counted(G)
+    for t, expected in ((joint_degree_matrix(G), J), (degree_correlation_matrix(G), D)):
+        k, l, c = (to_numpy(a) for a in t)
+        assert np.all(np.diff(k * (l.max(initial=0) + 1) + l) > 0)  # sorted by (k, l), each cell once
+        assert cells(t) == expected
+
+
+def test_degree_matrices_of_a_graph_with_every_degree():
+    """A transitive tournament on 300 nodes (i -> j for i > j): every node has its own out- and in-degree, so the
+    DCM's grid of distinct degrees (300 x 300) is too large for the dense count and the sort counts it; the JDM
+    (44,850 arcs) is counted on the grid."""
+    i, j = np.tril_indices(300, -1)
+    G = from_edges(i, j, n_nodes=300)
+    J, D = counted(G)
+    assert cells(joint_degree_matrix(G)) == J and cells(degree_correlation_matrix(G)) == D
+    assert D == {(k, 299 - k): 1 for k in range(300)}
+
+
 # ----------------------------------------------------------------------------- step 2: rounding
 
 @settings(max_examples=60, deadline=None)

@@ -6,7 +6,8 @@ already in order), duplicates are merged (the first in input order is kept, or w
 rows are compacted. This replaces a global O(m log m) argsort of packed keys, which dominates reading large
 edge lists. GPU arrays take the vectorised path in :mod:`graphsample.graph` instead.
 
-:func:`induced_csr` builds an induced subgraph from the rows of its nodes alone, ordered by counting sorts;
+:func:`transpose_csr` transposes by one counting sort, which leaves every row sorted; :func:`induced_csr` builds
+an induced subgraph from the rows of its nodes alone, ordered by transposes;
 :func:`union_csr` the undirected view of a digraph by merging each sorted row with the same row of the transpose.
 """
 
@@ -128,23 +129,53 @@ def _compact(indptr, dst, w, has_w, kept, idx_dtype_sample):
 
 
 @numba.njit(cache=True, nogil=True)
-def _induced_arcs(indptr, indices, nodes, new_id):
-    """The arcs between ``nodes`` as ``(source, target, arc position in the CSR)``, ids relabelled by ``new_id``
-    (``-1`` off the subgraph), sources in increasing order: a pass over the rows of ``nodes`` only."""
-    m = 0
-    for u in nodes:
+def transpose_csr(indptr, indices, payload, index_sample):
+    """``(indptr, indices, payload)`` of the transpose of a CSR, by one counting sort in O(n + arcs): every row
+    of the result lists its entries in increasing order, whatever the order inside the input's rows.
+    ``payload`` (weights, arc ids; or empty) travels with each arc; ``index_sample`` gives the indices' dtype."""
+    n = indptr.shape[0] - 1
+    m = indptr[n]
+    tptr = np.zeros(n + 1, np.int64)
+    for q in range(m):
+        tptr[indices[q] + 1] += 1
+    for v in range(n):
+        tptr[v + 1] += tptr[v]
+    fill = tptr[:n].copy()
+    tidx = np.empty(m, index_sample.dtype)
+    carry = payload.shape[0] > 0
+    tpay = np.empty(m if carry else 0, payload.dtype)
+    for u in range(n):
         for q in range(indptr[u], indptr[u + 1]):
-            m += new_id[indices[q]] >= 0
-    src, dst, arc = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
+            v = indices[q]
+            tidx[fill[v]] = u
+            if carry:
+                tpay[fill[v]] = payload[q]
+            fill[v] += 1
+    return tptr, tidx, tpay
+
+
+@numba.njit(cache=True, nogil=True)
+def _induced_rows(indptr, indices, nodes, new_id):
+    """The CSR of the arcs between ``nodes``, ids relabelled by ``new_id`` (``-1`` off the subgraph), columns in
+    the order of the original rows, with each arc's position in the original CSR: the rows of ``nodes`` only."""
+    k = nodes.shape[0]
+    ptr = np.zeros(k + 1, np.int64)
+    for i in range(k):
+        u = nodes[i]
+        c = 0
+        for q in range(indptr[u], indptr[u + 1]):
+            c += new_id[indices[q]] >= 0
+        ptr[i + 1] = ptr[i] + c
+    dst, arc = np.empty(ptr[k], np.int64), np.empty(ptr[k], np.int64)
     c = 0
-    for i in range(nodes.shape[0]):
+    for i in range(k):
         u = nodes[i]
         for q in range(indptr[u], indptr[u + 1]):
             j = new_id[indices[q]]
             if j >= 0:
-                src[c], dst[c], arc[c] = i, j, q
+                dst[c], arc[c] = j, q
                 c += 1
-    return src, dst, arc
+    return ptr, dst, arc
 
 
 def induced_csr(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray, new_id: np.ndarray,
@@ -152,16 +183,15 @@ def induced_csr(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray, new_
     """``(indptr, indices, arcs)`` of the subgraph induced by ``nodes`` (``new_id[nodes[i]] == i``), rows sorted;
     ``arcs`` are the positions in the original CSR of the kept arcs (to gather their weights).
 
-    O(k + the kept nodes' degrees), no sort: the kept arcs come grouped by source, so a counting sort by target
-    (:func:`_scatter`, stable) lists the transpose with every row in increasing order. A ``symmetric`` CSR (an
-    undirected graph, whose arc and reverse arc carry one weight) is its own transpose; otherwise a second
-    counting sort turns the transpose back.
+    O(k + the kept nodes' degrees), no sort: :func:`transpose_csr` of the kept rows lists the transpose with
+    every row in increasing order. A ``symmetric`` CSR (an undirected graph, whose arc and reverse arc carry one
+    weight) is its own transpose; otherwise a second transpose turns it back.
     """
-    k = nodes.shape[0]
-    src, dst, arc = _induced_arcs(indptr, indices, nodes, new_id)
-    ptr, col, arc = _scatter(dst, src, arc, k, True)
+    ptr, col, arc = _induced_rows(indptr, indices, nodes, new_id)
+    sample = np.empty(0, np.int64)
+    ptr, col, arc = transpose_csr(ptr, col, arc, sample)
     if not symmetric:
-        ptr, col, arc = _scatter(col, np.repeat(np.arange(k, dtype=np.int64), np.diff(ptr)), arc, k, True)
+        ptr, col, arc = transpose_csr(ptr, col, arc, sample)
     return ptr, col, arc
 
 

@@ -133,6 +133,15 @@ class Graph:
         """The reverse graph (in-arcs as out-arcs), built on first use and cached."""
         if not self.directed:
             return self
+        if device_of(self.indptr) == "cpu":  # one counting sort: the rows come out sorted
+            from ._csr import transpose_csr
+
+            w = None if self.weights is None else host_view(self.weights)
+            ptr, idx, tw = transpose_csr(host_view(self.indptr), host_view(self.indices),
+                                         np.empty(0) if w is None else w, np.empty(0, _index_dtype(self.n_nodes, np)))
+            parts = (ptr, idx, None if w is None else tw)
+            T = Graph(*[None if a is None else move_like(a, self.indptr) for a in parts], self.n_nodes, True)
+            return with_distinct_labels(T, self.node_ids)
         src, dst, w = self.edges()
         return _from_sorted_pairs(dst, src, w, self.n_nodes, True, self.node_ids)
 

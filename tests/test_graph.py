@@ -293,6 +293,20 @@ def test_converters_round_trip_exactly(data, directed):
 
 
 @settings(max_examples=60, deadline=None)
+@given(edge_lists, st.booleans())
+def test_transpose_reverses_every_arc(data, float32):
+    """The host transpose (one counting sort) against the arc list: v -> u with the weight of u -> v, rows sorted,
+    weights and index dtype kept."""
+    n, rows = data
+    src, dst, w = columns(rows)
+    G = gs.from_edges(src, dst, w.astype(np.float32) if float32 else w, n_nodes=n, self_loops="keep")
+    T = G.transpose
+    assert T.directed and T.weights.dtype == G.weights.dtype and T.indices.dtype == G.indices.dtype
+    assert all(np.all(np.diff(T.indices[T.indptr[u]:T.indptr[u + 1]]) > 0) for u in range(n))
+    assert dict(zip(*arcs(T))) == {(v, u): x for (u, v), x in zip(*arcs(G))}
+
+
+@settings(max_examples=60, deadline=None)
 @given(edge_lists, st.booleans(), st.randoms(use_true_random=False))
 def test_subgraph_is_the_induced_graph(data, directed, rnd):
     """The host subgraph (built from the kept nodes' rows by counting sorts) against a filter of the arc list:

@@ -110,7 +110,29 @@ def output_path(ctx: click.Context, param: click.Parameter, value: str | None,
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "is a folder that does not exist (create it first)"
             raise click.ClickException(f"{value}: {str(folder)!r} {what}")
+    _check_distinct_outputs(ctx, param, value)
     return value
+
+
+def _is_output(param: click.Parameter) -> bool:
+    """Whether ``param`` names a file or folder to write (its callback is :func:`output_path`)."""
+    callback = param.callback.func if isinstance(param.callback, functools.partial) else param.callback
+    return callback is output_path
+
+
+def _check_distinct_outputs(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Two outputs of a command given the same path (``--row-labels e.npy -o e.npy``, ``--context`` and ``-o``, or
+    both stdout) are a usage error: the one written last silently replaced the other. Click runs the callbacks one
+    option at a time, so the later of the two compares with the earlier one's value in ``ctx.params``."""
+    if value is None:
+        return
+    for other in ctx.command.params:
+        held = ctx.params.get(other.name) if other is not param and _is_output(other) else None
+        if held is not None and (held == value == "-" or "-" not in (held, value)
+                                 and Path(held).resolve() == Path(value).resolve()):
+            where = "stdout" if value == "-" else repr(value)
+            raise click.BadParameter(f"{where} is also the output of {max(other.opts, key=len)}; give each output "
+                                     "its own file", ctx, param)
 
 
 def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.",

@@ -645,6 +645,25 @@ def test_a_folder_given_for_an_output_file_is_refused_before_any_work(tmp_path, 
     assert r.exit_code == 1 and list((tmp_path / "out").iterdir()) == []
 
 
+@pytest.mark.parametrize("args, option, other", [
+    (["embed", "fastrp", "-", "--dim", "2", "--row-labels", "e.npy", "-o", "e.npy"], "'-o' / '--output'",
+     "--row-labels"),
+    (["embed", "fastrp", "-", "--dim", "2", "-o", "e.npy", "--row-labels", "./e.npy"], "'--row-labels'", "--output"),
+    (["embed", "fastrp", "-", "--dim", "2", "--row-labels", "-"], "'-o' / '--output'", "--row-labels"),
+    (["embed", "line", "-", "--dim", "2", "--context", "e.txt", "-o", "e.txt"], "'-o' / '--output'", "--context"),
+    (["cluster", "ppp", "X.npy", "--separable", "s.npy", "-o", "s.npy"], "'-o' / '--output'", "--separable"),
+])
+def test_two_outputs_with_one_path_are_a_usage_error(tmp_path, monkeypatch, args, option, other):
+    # the output written last silently replaced the other: 'embed fastrp --row-labels e.npy -o e.npy' left the labels
+    # in e.npy and said it wrote the embedding there; '--row-labels -' mixed the labels into the embedding on stdout
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    r = run(*args, input="0 1\n1 2\n2 0\n")
+    where = "stdout" if args[-1] == "-" else repr(args[-1])
+    assert_usage_error(r, option, f"{where} is also the output of {other}; give each output its own file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy"]
+
+
 def test_a_csv_header_is_warned_about_in_one_line():
     r = run("info", "-", "--delimiter", ",", "--json", input="source,target\n1,2\n2,3\n")
     assert r.exit_code == 0, r.output

@@ -368,6 +368,13 @@ def _first_bad_id(src: Any, dst: Any, n: int) -> tuple[int, str]:
     raise AssertionError("no out-of-range id")
 
 
+def indptr_problem(indptr: Any, m: int) -> bool:
+    """Whether the row pointer ``indptr`` fails to run from 0 to ``m`` (the number of arcs) without decreasing: a
+    kernel walking its rows would read outside the ``m`` arc slots."""
+    xp = namespace(indptr)
+    return int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(xp.any(indptr[1:] < indptr[:-1]))
+
+
 def _csr_problem(indptr: Any, indices: Any, n: int) -> str | None:
     """What would make kernels read out of bounds in the CSR ``indptr`` (n + 1) / ``indices`` of ``n`` nodes, or None.
 
@@ -376,7 +383,7 @@ def _csr_problem(indptr: Any, indices: Any, n: int) -> str | None:
     """
     xp = namespace(indptr, indices)
     m = int(indices.shape[0])
-    if int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(xp.any(indptr[1:] < indptr[:-1])):
+    if indptr_problem(indptr, m):
         return "indptr does not run from 0 to the number of arcs without decreasing"
     if m:
         lo, hi = int(xp.min(indices)), int(xp.max(indices))

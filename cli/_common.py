@@ -16,7 +16,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 import click
 import numpy as np
 
-from graphsample.errors import GraphsampleError, InputFormatError
+from graphsample.errors import GraphsampleError, InputFormatError, check_magnitude
 from graphsample.io import check_input_file, compression_suffix, open_compressed, open_decompressed
 
 
@@ -329,9 +329,10 @@ def _bad_row(rows: Iterable[tuple[int, str]], delimiter: str | None, width: int 
 
 
 def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
-    """``X`` if it is a non-empty 2-D numeric matrix of finite values, else one
-    :class:`~graphsample.errors.InputFormatError` line naming ``path`` (and the first row with a NaN or an
-    infinity: the library's own checks name their parameter, ``features`` or ``A``, which the user never typed)."""
+    """``X`` if it is a non-empty 2-D numeric matrix of finite values small enough for sums of their squares
+    (:func:`~graphsample.errors.check_magnitude`), else one :class:`~graphsample.errors.InputFormatError` line naming
+    ``path`` (and the first row with a NaN or an infinity: the library's own checks name their parameter,
+    ``features`` or ``A``, which the user never typed)."""
     if X.dtype.kind not in "fiu":
         raise InputFormatError(f"{path}: expected a numeric matrix, got dtype {X.dtype}")
     if X.ndim != 2:
@@ -341,6 +342,10 @@ def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
     if bad.size:
         raise InputFormatError(f"{path}: row {int(bad[0]) + 1} of the matrix holds NaN or infinite values")
+    try:
+        check_magnitude("the matrix", X)
+    except ValueError as exc:
+        raise InputFormatError(f"{path}: {exc}") from None
     return X
 
 

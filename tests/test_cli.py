@@ -516,6 +516,20 @@ def test_nan_in_a_matrix_names_the_file_and_row(tmp_path, monkeypatch, command, 
                           f"Error: {name}: {where} NaN or infinite values")
 
 
+@pytest.mark.parametrize("command", [*_MATRIX_COMMANDS, ["select", "mig", "DATA", "--budget", "1"]])
+def test_a_matrix_too_large_for_sums_of_squares_names_the_file(tmp_path, monkeypatch, command):
+    # finite values of 1e200 overflowed in X^T X and norms: select dpp wrote an empty sample with exit status 0,
+    # volume said 'X is zero', sensitivity 'Eigenvalues did not converge', ppp found one cluster
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(6, 2)) * 1e200)
+    np.save("y.npy", np.arange(6) % 2)
+    args = ["X.npy" if a == "DATA" else a for a in command]
+    r = run(*args, "-o", "-") if command[0] != "evaluate" else run(*args)
+    assert_one_line_error(r, "Error: X.npy: the matrix has entries up to ")
+    assert "whose sums of squares overflow float64 (a 6 x 2 matrix needs entries below 3.87e+153); rescale it" \
+        in r.output
+
+
 @pytest.mark.parametrize("name, text, message", [
     # NumPy counted rows from 0 ('at row 0, column 1' for a CSV header) and suggested its own 'usecols'
     ("X.csv", "a,b\n1,2\n", "row 1 ('a,b'): 'a' is not a number"),

@@ -142,6 +142,7 @@ def test_datasets_commands():
     ("0 1\n1\n", "line 2: expected 2 columns"),
     ("0 1 -1\n", "line 1: weight -1.0 is negative"),
     ("0 1 nan\n", "line 1: weight nan is not finite"),
+    ("0 1\n\x00\n", "bad.txt: binary data (a NUL byte at byte 4), not a text edge list"),
 ])
 def test_bad_files_give_one_line(tmp_path, content, message):
     path = tmp_path / "bad.txt"

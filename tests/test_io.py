@@ -235,6 +235,19 @@ def test_utf8_byte_order_mark_is_not_part_of_the_first_label(tmp_path):
     assert pairs(gs.read_edgelist(io.BytesIO(b"\xef\xbb\xbf# header\na b\n"))) == [("a", "b")]
 
 
+def test_a_binary_file_is_not_read_as_an_edge_list(tmp_path):
+    # a .npy given as an edge list failed as 'node labels are not valid UTF-8', or as 'line 2: expected 2 columns,
+    # got '\x04\x00\x00...'' quoting its bytes; an executable alike
+    np.save(tmp_path / "a.npy", np.arange(10, dtype=np.int64).reshape(5, 2))
+    with pytest.raises(InputFormatError, match=r"a\.npy: a NumPy \.npy array, not a text edge list$"):
+        gs.read_edgelist(tmp_path / "a.npy")
+    (tmp_path / "b.txt").write_bytes(b"0 1\n1\x002\n")
+    with pytest.raises(InputFormatError, match=r"b\.txt: binary data \(a NUL byte at byte 5\), not a text edge list$"):
+        gs.read_edgelist(tmp_path / "b.txt")
+    with pytest.raises(InputFormatError, match=r"^<stream>: binary data \(a NUL byte at byte 0\)"):
+        gs.read_edgelist(io.BytesIO(b"\x00\x01"))
+
+
 def test_load_folder_missing_arrays_is_a_format_error(tmp_path):
     # a folder with graph.json but no indptr.npy (an interrupted copy) raised KeyError: 'indptr'
     G = read("0 1\n1 2\n")

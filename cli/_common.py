@@ -91,13 +91,15 @@ def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 def output_path(ctx: click.Context, param: click.Parameter, value: str | None,
-                folder_ok: bool = False) -> str | None:
+                folder_ok: bool = False, binary: tuple[str, ...] = (".npy",)) -> str | None:
     """Callback of the options that name a file or folder to write (:func:`nonempty_path`, and the folder that is to
     hold it must exist). No command creates missing folders, as a shell's ``>`` does not: a mistyped folder would
     otherwise become a new tree holding the results where nobody looks. A missing folder is one line naming the path
     (status 1, as a missing input), said before the command reads or computes anything; so is an existing folder
     given for a file (only ``folder_ok`` outputs, convert's, are folders), which failed as 'Is a directory' once
-    the results were computed."""
+    the results were computed. A name with a binary suffix the output is not written in (``binary``: the binary
+    formats it has; the others are text) is a usage error: ``walk -o w.npz`` wrote a .npy file named w.npz,
+    ``ppr -o r.npy`` an .npz archive, ``pagerank -o p.npy`` and ``sample -o s.npy`` text."""
     value = nonempty_path(ctx, param, value)
     if value is not None and value != "-":
         if compression_suffix(value) and format_suffix(value) in BINARY_SUFFIXES:
@@ -110,6 +112,11 @@ def output_path(ctx: click.Context, param: click.Parameter, value: str | None,
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "is a folder that does not exist (create it first)"
             raise click.ClickException(f"{value}: {str(folder)!r} {what}")
+        suffix = format_suffix(value)
+        if suffix in BINARY_SUFFIXES and suffix not in binary:
+            written = " or ".join([*binary, "text"])
+            raise click.BadParameter(f"{value}: this output is written as {written}, not {suffix}; name it "
+                                     f"NAME{(binary or ('.tsv',))[0]}", ctx, param)
     _check_distinct_outputs(ctx, param, value)
     return value
 
@@ -136,14 +143,15 @@ def _check_distinct_outputs(ctx: click.Context, param: click.Parameter, value: s
 
 
 def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.",
-                  folder_ok: bool = False) -> Callable:
+                  folder_ok: bool = False, binary: tuple[str, ...] = (".npy",)) -> Callable:
     """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is; a file,
-    or with ``folder_ok`` also a folder (:func:`output_path`).
+    or with ``folder_ok`` also a folder, written as text or as one of the ``binary`` formats (:func:`output_path`).
 
     A required one has no default at all: click >= 8.3 takes an explicit ``default=None`` for a given value and
     no longer reports the missing option (the command then failed on ``Path(None)``)."""
     default = {} if required else {"default": "-", "show_default": True}
-    callback = functools.partial(output_path, folder_ok=True) if folder_ok else output_path
+    callback = output_path if not folder_ok and binary == (".npy",) else \
+        functools.partial(output_path, folder_ok=folder_ok, binary=binary)
     return click.option("-o", "--output", required=required, callback=callback, help=help, **default)
 
 

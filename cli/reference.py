@@ -24,7 +24,8 @@ Every text file a command reads or writes may be compressed: a name ending in `.
 decompressed and written compressed (gzip without a time stamp, so a run gives the same bytes each time), and its
 format is named by the suffix before (`scores.csv.gz` is CSV, `walks.txt.xz` tab-separated text, `picks.jsonl.gz`
 JSONL); stdout is never compressed. Binary files (`.npy`, `.npz`) are not: `-o x.npy.gz` is a usage error, and
-a compressed name without a text suffix where a command would write binary (`walk -o x.gz`) is one line.
+a compressed name without a text suffix where a command would write binary (`walk -o x.gz`) is one line. A name
+with a binary suffix is written in that format or refused as a usage error (`walk -o w.npz`: walk writes .npy).
 Text inputs are read as streams: a named pipe works as a file (`<(zcat edges.tsv.gz)`), and text matrices,
 labels, embeddings and JSONL pools are parsed as they are read, never held whole.
 Progress goes to stderr, only when it is a terminal. Every mistake in the input (a missing or empty file, a

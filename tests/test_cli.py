@@ -679,6 +679,28 @@ def test_two_outputs_with_one_path_are_a_usage_error(tmp_path, monkeypatch, args
     assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy"]
 
 
+@pytest.mark.parametrize("args, written", [
+    (["walk", "-", "-o", "w.npz"], ".npy or text"), (["pagerank", "-", "-o", "p.npy"], "text"),
+    (["ppr", "-", "-o", "r.npy"], ".npz or text"), (["sample", "-", "-p", "1", "-o", "s.npy"], ".npz or text"),
+    (["embed", "fastrp", "-", "--dim", "2", "-o", "e.npz"], ".npy or text"),
+    (["embed", "fastrp", "-", "--dim", "2", "--row-labels", "r.npz"], ".npy or text"),
+    (["select", "dpp", "X.npy", "-o", "d.npz"], ".npy or text"),
+    (["cluster", "ppp", "X.npy", "-o", "c.npz"], ".npy or text"),
+    (["select", "mig", "X.npy", "-o", "m.npz"], ".npy or text"),
+])
+def test_a_binary_name_in_another_format_is_a_usage_error(tmp_path, monkeypatch, args, written):
+    # each output got the name's suffix and another format: walk wrote .npy bytes to w.npz, ppr an .npz archive to
+    # r.npy, pagerank and sample text to p.npy and s.npy
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    r = run(*args, input="0 1\n1 2\n2 0\n")
+    option = "'--row-labels'" if "--row-labels" in args else "'-o' / '--output'"
+    name = args[-1]
+    first = {".npy or text": ".npy", ".npz or text": ".npz", "text": ".tsv"}[written]
+    assert_usage_error(r, option, f"{name}: this output is written as {written}, not {name[-4:]}; name it NAME{first}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy"]
+
+
 def test_a_csv_header_is_warned_about_in_one_line():
     r = run("info", "-", "--delimiter", ",", "--json", input="source,target\n1,2\n2,3\n")
     assert r.exit_code == 0, r.output

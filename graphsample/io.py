@@ -504,9 +504,14 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
             info = json.loads((path / "graph.json").read_text())
             arrays = {f.stem: np.load(f, mmap_mode="r" if mmap else None) for f in path.glob("*.npy")}
         else:
-            with np.load(path, allow_pickle=False) as z:
+            z = np.load(path, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):  # a .npy array: it has no files (nor a context manager)
+                raise InputFormatError(f"{path}: not a graphsample CSR file (a NumPy .npy array, not an .npz archive)")
+            with z:
                 arrays = {k: z[k] for k in z.files}
             info = json.loads(str(arrays.pop("_info")))
+    except InputFormatError:
+        raise
     except (OSError, ValueError, KeyError) as exc:
         raise InputFormatError(f"{path}: not a graphsample CSR file ({exc})") from None
     if info.get("format") != "graphsample-csr":

@@ -150,6 +150,14 @@ def test_bad_files_give_one_line(tmp_path, content, message):
     assert_one_line_error(run("info", str(path)), message)
 
 
+def test_a_npy_array_named_npz_gives_one_line(tmp_path):
+    # np.load opened it as an array, and 'with' on it was a TypeError traceback
+    np.save(tmp_path / "g.npy", np.arange(4))
+    (tmp_path / "g.npz").write_bytes((tmp_path / "g.npy").read_bytes())
+    assert_one_line_error(run("info", str(tmp_path / "g.npz")),
+                          "g.npz: not a graphsample CSR file (a NumPy .npy array, not an .npz archive)")
+
+
 def test_missing_input_and_unknown_dataset(tmp_path):
     assert_one_line_error(run("info", str(tmp_path / "none.txt")), "no such file")
     assert_one_line_error(run("info", "dataset:nope"), "unknown dataset")

@@ -222,6 +222,12 @@ def test_load_errors(tmp_path):
     (tmp_path / "x.npz").write_bytes(b"junk")
     with pytest.raises(InputFormatError, match="not a graphsample CSR file"):
         gs.load(tmp_path / "x.npz")
+    np.save(tmp_path / "a.npy", np.arange(3))  # NumPy opens it whatever its name: TypeError (no context manager)
+    for name in ("a.npy", "a.npz"):
+        (tmp_path / name).write_bytes((tmp_path / "a.npy").read_bytes())
+        with pytest.raises(InputFormatError, match=r"a\.np[yz]: not a graphsample CSR file \(a NumPy \.npy array, "
+                                                   r"not an \.npz archive\)$"):
+            gs.load(tmp_path / name)
 
 
 def test_utf8_byte_order_mark_is_not_part_of_the_first_label(tmp_path):

@@ -208,6 +208,8 @@ class Graph:
             raise GraphValidationError(f"subgraph nodes must be a 1-D array of node ids, got shape {tuple(nodes.shape)}")
         if int(nodes.shape[0]) and not xp.isdtype(nodes.dtype, "integral"):
             raise GraphValidationError(f"subgraph nodes must be integer node ids, got dtype {nodes.dtype}")
+        if not int(nodes.shape[0]):  # [] is float64, which cannot index
+            nodes = xp.astype(nodes, xp.int64)
         if int(nodes.shape[0]) and (int(xp.min(nodes)) < 0 or int(xp.max(nodes)) >= self.n_nodes):
             raise GraphValidationError("subgraph nodes must be ids in 0..n_nodes-1")
         new_id = xp.full((self.n_nodes,), -1, dtype=xp.int64, **device_kwargs(self.indptr))

@@ -229,6 +229,9 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
     if suffix == ".npz" and sparse:
         import scipy.sparse as sp
 
+        with open(path, "rb") as f:
+            if f.read(6) == b"\x93NUMPY":  # np.load opens it as an array, and scipy's 'with' on it is a TypeError
+                raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix (it is a NumPy .npy array)")
         try:
             M = sp.load_npz(path)
         except (ValueError, OSError) as exc:

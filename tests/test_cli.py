@@ -262,6 +262,17 @@ def test_npy_argument_that_is_an_npz_archive_gives_one_line(tmp_path, command):
     assert_one_line_error(run(*args, "-o", "-") if command[0] != "evaluate" else run(*args), "not a NumPy .npy array")
 
 
+@pytest.mark.parametrize("command", [["select", "sensitivity", "DATA", "--size", "1", "-o", "-"],
+                                     ["evaluate", "node-classification", "E.npy", "DATA"]])
+def test_npz_argument_that_is_a_npy_array_gives_one_line(tmp_path, monkeypatch, command):
+    # scipy's load_npz took the array np.load returned for an archive: a TypeError traceback
+    monkeypatch.chdir(tmp_path)
+    np.save("E.npy", np.random.default_rng(0).normal(size=(6, 2)))
+    Path("data.npz").write_bytes(Path("E.npy").read_bytes())
+    assert_one_line_error(run(*("data.npz" if a == "DATA" else a for a in command)),
+                          "Error: data.npz: not a scipy.sparse .npz matrix (it is a NumPy .npy array)")
+
+
 def test_backslash_t_delimiter_is_a_tab():
     # --delimiter '\t' (a backslash and a t, as typed in a shell) was refused: "delimiter must be one
     # character or None, got '\\t'"

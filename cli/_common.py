@@ -236,8 +236,11 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
             M = sp.load_npz(path)
         except (ValueError, OSError) as exc:
             raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix ({exc})") from None
+        if 0 in M.shape:
+            raise InputFormatError(f"{path}: the matrix is empty (shape {M.shape})")
         if not np.isfinite(M.data).all():
             raise InputFormatError(f"{path}: the matrix holds NaN or infinite values")
+        _check_magnitude(M.data, path, M.shape)
         return M
     with text_lines(path, "a matrix") as lines:
         return text_matrix(lines, path)
@@ -353,11 +356,17 @@ def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
     if bad.size:
         raise InputFormatError(f"{path}: row {int(bad[0]) + 1} of the matrix holds NaN or infinite values")
+    _check_magnitude(X, path)
+    return X
+
+
+def _check_magnitude(values: np.ndarray, path: str, shape: tuple[int, ...] | None = None) -> None:
+    """:func:`~graphsample.errors.check_magnitude` of the matrix read from ``path`` (a sparse one's stored ``values``
+    and its ``shape``), one :class:`~graphsample.errors.InputFormatError` line naming the file."""
     try:
-        check_magnitude("the matrix", X)
+        check_magnitude("the matrix", values, shape)
     except ValueError as exc:
         raise InputFormatError(f"{path}: {exc}") from None
-    return X
 
 
 #: the binary formats the commands write and read; never compressed (:func:`open_binary`)

@@ -550,6 +550,21 @@ def test_a_matrix_too_large_for_sums_of_squares_names_the_file(tmp_path, monkeyp
         in r.output
 
 
+def test_a_sparse_matrix_that_is_empty_or_too_large_names_the_file(tmp_path, monkeypatch):
+    # the library said 'A has entries up to ...' (a name the user never typed) and, for no rows, '--size 1 exceeds
+    # the number of rows 0'
+    import scipy.sparse as sp
+
+    monkeypatch.chdir(tmp_path)
+    sp.save_npz("big.npz", sp.csr_array(np.eye(5, 3) * 1e200))
+    sp.save_npz("empty.npz", sp.csr_array((0, 3)))
+    assert_one_line_error(run("select", "sensitivity", "big.npz", "--size", "1"),
+                          "Error: big.npz: the matrix has entries up to 1e+200 in magnitude, whose sums of squares "
+                          "overflow float64 (a 5 x 3 matrix needs entries below 3.46e+153); rescale it")
+    assert_one_line_error(run("select", "sensitivity", "empty.npz", "--size", "1"),
+                          "Error: empty.npz: the matrix is empty (shape (0, 3))")
+
+
 @pytest.mark.parametrize("name, text, message", [
     # NumPy counted rows from 0 ('at row 0, column 1' for a CSV header) and suggested its own 'usecols'
     ("X.csv", "a,b\n1,2\n", "row 1 ('a,b'): 'a' is not a number"),

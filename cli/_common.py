@@ -16,7 +16,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 import click
 import numpy as np
 
-from graphsample.errors import GraphsampleError, InputFormatError
+from graphsample.errors import GraphsampleError, InputFormatError, check_magnitude
 from graphsample.io import check_input_file, compression_suffix, open_compressed, open_decompressed
 
 
@@ -91,13 +91,15 @@ def nonempty_path(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 def output_path(ctx: click.Context, param: click.Parameter, value: str | None,
-                folder_ok: bool = False) -> str | None:
+                folder_ok: bool = False, binary: tuple[str, ...] = (".npy",)) -> str | None:
     """Callback of the options that name a file or folder to write (:func:`nonempty_path`, and the folder that is to
     hold it must exist). No command creates missing folders, as a shell's ``>`` does not: a mistyped folder would
     otherwise become a new tree holding the results where nobody looks. A missing folder is one line naming the path
     (status 1, as a missing input), said before the command reads or computes anything; so is an existing folder
     given for a file (only ``folder_ok`` outputs, convert's, are folders), which failed as 'Is a directory' once
-    the results were computed."""
+    the results were computed. A name with a binary suffix the output is not written in (``binary``: the binary
+    formats it has; the others are text) is a usage error: ``walk -o w.npz`` wrote a .npy file named w.npz,
+    ``ppr -o r.npy`` an .npz archive, ``pagerank -o p.npy`` and ``sample -o s.npy`` text."""
     value = nonempty_path(ctx, param, value)
     if value is not None and value != "-":
         if compression_suffix(value) and format_suffix(value) in BINARY_SUFFIXES:
@@ -110,18 +112,46 @@ def output_path(ctx: click.Context, param: click.Parameter, value: str | None,
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "is a folder that does not exist (create it first)"
             raise click.ClickException(f"{value}: {str(folder)!r} {what}")
+        suffix = format_suffix(value)
+        if suffix in BINARY_SUFFIXES and suffix not in binary:
+            written = " or ".join([*binary, "text"])
+            raise click.BadParameter(f"{value}: this output is written as {written}, not {suffix}; name it "
+                                     f"NAME{(binary or ('.tsv',))[0]}", ctx, param)
+    _check_distinct_outputs(ctx, param, value)
     return value
 
 
+def _is_output(param: click.Parameter) -> bool:
+    """Whether ``param`` names a file or folder to write (its callback is :func:`output_path`)."""
+    callback = param.callback.func if isinstance(param.callback, functools.partial) else param.callback
+    return callback is output_path
+
+
+def _check_distinct_outputs(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Two outputs of a command given the same path (``--row-labels e.npy -o e.npy``, ``--context`` and ``-o``, or
+    both stdout) are a usage error: the one written last silently replaced the other. Click runs the callbacks one
+    option at a time, so the later of the two compares with the earlier one's value in ``ctx.params``."""
+    if value is None:
+        return
+    for other in ctx.command.params:
+        held = ctx.params.get(other.name) if other is not param and _is_output(other) else None
+        if held is not None and (held == value == "-" or "-" not in (held, value)
+                                 and Path(held).resolve() == Path(value).resolve()):
+            where = "stdout" if value == "-" else repr(value)
+            raise click.BadParameter(f"{where} is also the output of {max(other.opts, key=len)}; give each output "
+                                     "its own file", ctx, param)
+
+
 def output_option(required: bool = False, help: str = "Output path, or '-' for stdout.",
-                  folder_ok: bool = False) -> Callable:
+                  folder_ok: bool = False, binary: tuple[str, ...] = (".npy",)) -> Callable:
     """-o/--output: required, or '-' (stdout) by default, shown in --help as every command's default is; a file,
-    or with ``folder_ok`` also a folder (:func:`output_path`).
+    or with ``folder_ok`` also a folder, written as text or as one of the ``binary`` formats (:func:`output_path`).
 
     A required one has no default at all: click >= 8.3 takes an explicit ``default=None`` for a given value and
     no longer reports the missing option (the command then failed on ``Path(None)``)."""
     default = {} if required else {"default": "-", "show_default": True}
-    callback = functools.partial(output_path, folder_ok=True) if folder_ok else output_path
+    callback = output_path if not folder_ok and binary == (".npy",) else \
+        functools.partial(output_path, folder_ok=folder_ok, binary=binary)
     return click.option("-o", "--output", required=required, callback=callback, help=help, **default)
 
 
@@ -199,12 +229,18 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
     if suffix == ".npz" and sparse:
         import scipy.sparse as sp
 
+        with open(path, "rb") as f:
+            if f.read(6) == b"\x93NUMPY":  # np.load opens it as an array, and scipy's 'with' on it is a TypeError
+                raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix (it is a NumPy .npy array)")
         try:
             M = sp.load_npz(path)
         except (ValueError, OSError) as exc:
             raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix ({exc})") from None
+        if 0 in M.shape:
+            raise InputFormatError(f"{path}: the matrix is empty (shape {M.shape})")
         if not np.isfinite(M.data).all():
             raise InputFormatError(f"{path}: the matrix holds NaN or infinite values")
+        _check_magnitude(M.data, path, M.shape)
         return M
     with text_lines(path, "a matrix") as lines:
         return text_matrix(lines, path)
@@ -307,9 +343,10 @@ def _bad_row(rows: Iterable[tuple[int, str]], delimiter: str | None, width: int 
 
 
 def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
-    """``X`` if it is a non-empty 2-D numeric matrix of finite values, else one
-    :class:`~graphsample.errors.InputFormatError` line naming ``path`` (and the first row with a NaN or an
-    infinity: the library's own checks name their parameter, ``features`` or ``A``, which the user never typed)."""
+    """``X`` if it is a non-empty 2-D numeric matrix of finite values small enough for sums of their squares
+    (:func:`~graphsample.errors.check_magnitude`), else one :class:`~graphsample.errors.InputFormatError` line naming
+    ``path`` (and the first row with a NaN or an infinity: the library's own checks name their parameter,
+    ``features`` or ``A``, which the user never typed)."""
     if X.dtype.kind not in "fiu":
         raise InputFormatError(f"{path}: expected a numeric matrix, got dtype {X.dtype}")
     if X.ndim != 2:
@@ -319,7 +356,17 @@ def check_matrix(X: np.ndarray, path: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
     if bad.size:
         raise InputFormatError(f"{path}: row {int(bad[0]) + 1} of the matrix holds NaN or infinite values")
+    _check_magnitude(X, path)
     return X
+
+
+def _check_magnitude(values: np.ndarray, path: str, shape: tuple[int, ...] | None = None) -> None:
+    """:func:`~graphsample.errors.check_magnitude` of the matrix read from ``path`` (a sparse one's stored ``values``
+    and its ``shape``), one :class:`~graphsample.errors.InputFormatError` line naming the file."""
+    try:
+        check_magnitude("the matrix", values, shape)
+    except ValueError as exc:
+        raise InputFormatError(f"{path}: {exc}") from None
 
 
 #: the binary formats the commands write and read; never compressed (:func:`open_binary`)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import graph_options, input_argument, load_graph, option_error, output_option, user_errors
+from ._common import BINARY_SUFFIXES, graph_options, input_argument, load_graph, option_error, output_option, user_errors
 
 #: suffixes of edge lists and tables: a folder named like this is almost surely a mistake
 TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's compressions (io.compression_suffix)
@@ -16,7 +16,7 @@ TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's co
 @input_argument
 @graph_options
 @output_option(required=True, help="Target: NAME.npz (one file) or a folder (memory-mapped .npy files).",
-               folder_ok=True)
+               folder_ok=True, binary=BINARY_SUFFIXES)
 @user_errors
 def convert(input: str, output: str, **opts) -> None:
     """Save INPUT as binary CSR so that large graphs are parsed once."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -109,6 +110,25 @@ def _shown(value: object) -> str:
     if isinstance(value, numbers.Integral):
         return str(int(value))
     return repr(float(value)) if is_real(value) else repr(value)
+
+
+def check_magnitude(name: str, x: Any, shape: tuple[int, ...] | None = None) -> None:
+    """A ValueError naming the matrix ``name`` when its finite entries ``x`` (a NumPy, CuPy or torch array; a sparse
+    matrix's stored values, with ``shape`` the matrix's) are so large that a sum of squares of them (a squared norm,
+    a Gram or covariance entry) can overflow the float type it is computed in: float32 for float32 entries, float64
+    otherwise. Entries beyond about 1e150 in float64 gave overflow warnings and then a wrong answer (an empty DPP
+    sample, 'X is zero', one cluster) or LAPACK's 'Eigenvalues did not converge'. No temporary array is made."""
+    shape = tuple(x.shape) if shape is None else tuple(shape)
+    if math.prod(x.shape) == 0:
+        return
+    largest = max(float(x.max()), -float(x.min()))
+    kind = np.dtype(str(x.dtype).removeprefix("torch."))
+    kind = kind if kind == np.float32 else np.dtype(np.float64)
+    bound = math.sqrt(float(np.finfo(kind).max) / max(math.prod(shape), 1))
+    if largest > bound:
+        size = " x ".join(map(str, shape))
+        raise ValueError(f"{name} has entries up to {largest:.3g} in magnitude, whose sums of squares overflow "
+                         f"{kind.name} (a {size} matrix needs entries below {bound:.3g}); rescale it")
 
 
 def check_iterations(max_iter: object, tol: object) -> None:

@@ -217,6 +217,8 @@ class Graph:
             raise GraphValidationError(f"subgraph nodes must be a 1-D array of node ids, got shape {tuple(nodes.shape)}")
         if int(nodes.shape[0]) and not xp.isdtype(nodes.dtype, "integral"):
             raise GraphValidationError(f"subgraph nodes must be integer node ids, got dtype {nodes.dtype}")
+        if not int(nodes.shape[0]):  # [] is float64, which cannot index
+            nodes = xp.astype(nodes, xp.int64)
         if int(nodes.shape[0]) and (int(xp.min(nodes)) < 0 or int(xp.max(nodes)) >= self.n_nodes):
             raise GraphValidationError("subgraph nodes must be ids in 0..n_nodes-1")
         new_id = xp.full((self.n_nodes,), -1, dtype=xp.int64, **device_kwargs(self.indptr))
@@ -402,6 +404,13 @@ def _first_bad_id(src: Any, dst: Any, n: int) -> tuple[int, str]:
     raise AssertionError("no out-of-range id")
 
 
+def indptr_problem(indptr: Any, m: int) -> bool:
+    """Whether the row pointer ``indptr`` fails to run from 0 to ``m`` (the number of arcs) without decreasing: a
+    kernel walking its rows would read outside the ``m`` arc slots."""
+    xp = namespace(indptr)
+    return int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(xp.any(indptr[1:] < indptr[:-1]))
+
+
 def _csr_problem(indptr: Any, indices: Any, n: int) -> str | None:
     """What would make kernels read out of bounds in the CSR ``indptr`` (n + 1) / ``indices`` of ``n`` nodes, or None.
 
@@ -410,7 +419,7 @@ def _csr_problem(indptr: Any, indices: Any, n: int) -> str | None:
     """
     xp = namespace(indptr, indices)
     m = int(indices.shape[0])
-    if int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(xp.any(indptr[1:] < indptr[:-1])):
+    if indptr_problem(indptr, m):
         return "indptr does not run from 0 to the number of arcs without decreasing"
     if m:
         lo, hi = int(xp.min(indices)), int(xp.max(indices))

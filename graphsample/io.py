@@ -212,9 +212,26 @@ def read_edgelist(source: PathLike | IO[bytes], *, directed: bool = True, weight
     buf, name = _read_bytes(source)
     if buf.shape[0] >= 3 and bytes(buf[:3]) == b"\xef\xbb\xbf":  # UTF-8 byte-order mark: not data
         buf = buf[3:]
+    _check_text(buf, name)
     with kernel_threads(buf.shape[0], threshold=4 << 20):  # small files: one thread beats waking a team
         return _parse_edgelist(buf, name, directed, weighted, delimiter, comments, skip_rows, relabel, reverse,
                                self_loops, duplicates, n_nodes)
+
+
+#: the bytes at the head of an edge list searched for a NUL byte (:func:`_check_text`)
+_TEXT_PROBE = 1 << 16
+
+
+def _check_text(buf: np.ndarray, name: str) -> None:
+    """An :class:`~graphsample.errors.InputFormatError` when the head of the edge list ``buf`` holds a NUL byte, which
+    no text has: a binary file (a ``.npy`` array, an executable) given as an edge list was parsed as text, and failed
+    as 'node labels are not valid UTF-8' or 'expected 2 columns' quoting its bytes. Only the head is searched, so a
+    large file is not read twice."""
+    nul = np.flatnonzero(buf[:_TEXT_PROBE] == 0)
+    if nul.size:
+        what = "a NumPy .npy array" if bytes(buf[:6]) == b"\x93NUMPY" else \
+            f"binary data (a NUL byte at byte {int(nul[0])})"
+        raise InputFormatError(f"{name}: {what}, not a text edge list")
 
 
 def _check_delimiter(delimiter: Any, none_ok: bool = False) -> None:
@@ -487,9 +504,14 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
             info = json.loads((path / "graph.json").read_text())
             arrays = {f.stem: np.load(f, mmap_mode="r" if mmap else None) for f in path.glob("*.npy")}
         else:
-            with np.load(path, allow_pickle=False) as z:
+            z = np.load(path, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):  # a .npy array: it has no files (nor a context manager)
+                raise InputFormatError(f"{path}: not a graphsample CSR file (a NumPy .npy array, not an .npz archive)")
+            with z:
                 arrays = {k: z[k] for k in z.files}
             info = json.loads(str(arrays.pop("_info")))
+    except InputFormatError:
+        raise
     except (OSError, ValueError, KeyError) as exc:
         raise InputFormatError(f"{path}: not a graphsample CSR file ({exc})") from None
     if info.get("format") != "graphsample-csr":

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graphsample.errors import GraphValidationError
 from graphsample.walks.alias import build_alias
 
 
@@ -31,3 +33,25 @@ def test_alias_tables_are_exact(rows):
         target = w / w.sum() if w.sum() > 0 else np.full(len(r), 1 / len(r))
         assert np.allclose(implied_probabilities(prob, alias, s, e), target, atol=1e-12)
         assert np.all((alias[s:e] >= 0) & (alias[s:e] < e - s))
+
+
+@pytest.mark.parametrize("indptr, weights, message", [
+    ([0, 3], [1.0, 1.0], "indptr does not run from 0 to the number of weights (2) without decreasing"),
+    ([0, 2, 1, 2], [1.0, 1.0], "indptr does not run from 0 to the number of weights (2) without decreasing"),
+    ([1, 2], [1.0, 1.0], "indptr does not run from 0 to the number of weights (2) without decreasing"),
+    ([0, 2], [1.0, -1.0], "weight of arc 1 is negative (-1.0): weights must be >= 0"),
+    ([0, 2], [1.0, np.nan], "weight of arc 1 is nan: weights must be finite"),
+    ([0.0, 2.0], [1.0, 1.0], "indptr must be a non-empty 1-D integer array, got float64 of shape (2,)"),
+    ([0, 2], ["a", "b"], "weights must be a 1-D array of real numbers, got <U1 of shape (2,)"),
+])
+def test_bad_arrays_are_refused(indptr, weights, message):
+    # an indptr beyond the weights had the kernel read past them; negative or NaN weights gave tables of no
+    # distribution: both returned without a word
+    with pytest.raises(GraphValidationError) as info:
+        build_alias(np.array(indptr), np.array(weights))
+    assert str(info.value) == message
+
+
+def test_integer_weights_are_taken_as_numbers():
+    prob, alias = build_alias(np.array([0, 2]), np.array([1, 3]))
+    assert np.allclose(implied_probabilities(prob, alias, 0, 2), [0.25, 0.75])

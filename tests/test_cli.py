@@ -142,11 +142,20 @@ def test_datasets_commands():
     ("0 1\n1\n", "line 2: expected 2 columns"),
     ("0 1 -1\n", "line 1: weight -1.0 is negative"),
     ("0 1 nan\n", "line 1: weight nan is not finite"),
+    ("0 1\n\x00\n", "bad.txt: binary data (a NUL byte at byte 4), not a text edge list"),
 ])
 def test_bad_files_give_one_line(tmp_path, content, message):
     path = tmp_path / "bad.txt"
     path.write_text(content)
     assert_one_line_error(run("info", str(path)), message)
+
+
+def test_a_npy_array_named_npz_gives_one_line(tmp_path):
+    # np.load opened it as an array, and 'with' on it was a TypeError traceback
+    np.save(tmp_path / "g.npy", np.arange(4))
+    (tmp_path / "g.npz").write_bytes((tmp_path / "g.npy").read_bytes())
+    assert_one_line_error(run("info", str(tmp_path / "g.npz")),
+                          "g.npz: not a graphsample CSR file (a NumPy .npy array, not an .npz archive)")
 
 
 def test_missing_input_and_unknown_dataset(tmp_path):
@@ -251,6 +260,17 @@ def test_npy_argument_that_is_an_npz_archive_gives_one_line(tmp_path, command):
     args = [a if a != "LABELS" else str(tmp_path / "y.npy") for a in command]
     args = args[:2] + [str(path)] + args[2:]
     assert_one_line_error(run(*args, "-o", "-") if command[0] != "evaluate" else run(*args), "not a NumPy .npy array")
+
+
+@pytest.mark.parametrize("command", [["select", "sensitivity", "DATA", "--size", "1", "-o", "-"],
+                                     ["evaluate", "node-classification", "E.npy", "DATA"]])
+def test_npz_argument_that_is_a_npy_array_gives_one_line(tmp_path, monkeypatch, command):
+    # scipy's load_npz took the array np.load returned for an archive: a TypeError traceback
+    monkeypatch.chdir(tmp_path)
+    np.save("E.npy", np.random.default_rng(0).normal(size=(6, 2)))
+    Path("data.npz").write_bytes(Path("E.npy").read_bytes())
+    assert_one_line_error(run(*("data.npz" if a == "DATA" else a for a in command)),
+                          "Error: data.npz: not a scipy.sparse .npz matrix (it is a NumPy .npy array)")
 
 
 def test_backslash_t_delimiter_is_a_tab():
@@ -516,6 +536,35 @@ def test_nan_in_a_matrix_names_the_file_and_row(tmp_path, monkeypatch, command, 
                           f"Error: {name}: {where} NaN or infinite values")
 
 
+@pytest.mark.parametrize("command", [*_MATRIX_COMMANDS, ["select", "mig", "DATA", "--budget", "1"]])
+def test_a_matrix_too_large_for_sums_of_squares_names_the_file(tmp_path, monkeypatch, command):
+    # finite values of 1e200 overflowed in X^T X and norms: select dpp wrote an empty sample with exit status 0,
+    # volume said 'X is zero', sensitivity 'Eigenvalues did not converge', ppp found one cluster
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(6, 2)) * 1e200)
+    np.save("y.npy", np.arange(6) % 2)
+    args = ["X.npy" if a == "DATA" else a for a in command]
+    r = run(*args, "-o", "-") if command[0] != "evaluate" else run(*args)
+    assert_one_line_error(r, "Error: X.npy: the matrix has entries up to ")
+    assert "whose sums of squares overflow float64 (a 6 x 2 matrix needs entries below 3.87e+153); rescale it" \
+        in r.output
+
+
+def test_a_sparse_matrix_that_is_empty_or_too_large_names_the_file(tmp_path, monkeypatch):
+    # the library said 'A has entries up to ...' (a name the user never typed) and, for no rows, '--size 1 exceeds
+    # the number of rows 0'
+    import scipy.sparse as sp
+
+    monkeypatch.chdir(tmp_path)
+    sp.save_npz("big.npz", sp.csr_array(np.eye(5, 3) * 1e200))
+    sp.save_npz("empty.npz", sp.csr_array((0, 3)))
+    assert_one_line_error(run("select", "sensitivity", "big.npz", "--size", "1"),
+                          "Error: big.npz: the matrix has entries up to 1e+200 in magnitude, whose sums of squares "
+                          "overflow float64 (a 5 x 3 matrix needs entries below 3.46e+153); rescale it")
+    assert_one_line_error(run("select", "sensitivity", "empty.npz", "--size", "1"),
+                          "Error: empty.npz: the matrix is empty (shape (0, 3))")
+
+
 @pytest.mark.parametrize("name, text, message", [
     # NumPy counted rows from 0 ('at row 0, column 1' for a CSV header) and suggested its own 'usecols'
     ("X.csv", "a,b\n1,2\n", "row 1 ('a,b'): 'a' is not a number"),
@@ -643,6 +692,47 @@ def test_a_folder_given_for_an_output_file_is_refused_before_any_work(tmp_path, 
     r = run(*args, input="0 1\n1 2\n2 0\n")
     assert_one_line_error(r, f"Error: {args[-1]}: is a folder; give the name of a file to write")
     assert r.exit_code == 1 and list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("args, option, other", [
+    (["embed", "fastrp", "-", "--dim", "2", "--row-labels", "e.npy", "-o", "e.npy"], "'-o' / '--output'",
+     "--row-labels"),
+    (["embed", "fastrp", "-", "--dim", "2", "-o", "e.npy", "--row-labels", "./e.npy"], "'--row-labels'", "--output"),
+    (["embed", "fastrp", "-", "--dim", "2", "--row-labels", "-"], "'-o' / '--output'", "--row-labels"),
+    (["embed", "line", "-", "--dim", "2", "--context", "e.txt", "-o", "e.txt"], "'-o' / '--output'", "--context"),
+    (["cluster", "ppp", "X.npy", "--separable", "s.npy", "-o", "s.npy"], "'-o' / '--output'", "--separable"),
+])
+def test_two_outputs_with_one_path_are_a_usage_error(tmp_path, monkeypatch, args, option, other):
+    # the output written last silently replaced the other: 'embed fastrp --row-labels e.npy -o e.npy' left the labels
+    # in e.npy and said it wrote the embedding there; '--row-labels -' mixed the labels into the embedding on stdout
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    r = run(*args, input="0 1\n1 2\n2 0\n")
+    where = "stdout" if args[-1] == "-" else repr(args[-1])
+    assert_usage_error(r, option, f"{where} is also the output of {other}; give each output its own file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy"]
+
+
+@pytest.mark.parametrize("args, written", [
+    (["walk", "-", "-o", "w.npz"], ".npy or text"), (["pagerank", "-", "-o", "p.npy"], "text"),
+    (["ppr", "-", "-o", "r.npy"], ".npz or text"), (["sample", "-", "-p", "1", "-o", "s.npy"], ".npz or text"),
+    (["embed", "fastrp", "-", "--dim", "2", "-o", "e.npz"], ".npy or text"),
+    (["embed", "fastrp", "-", "--dim", "2", "--row-labels", "r.npz"], ".npy or text"),
+    (["select", "dpp", "X.npy", "-o", "d.npz"], ".npy or text"),
+    (["cluster", "ppp", "X.npy", "-o", "c.npz"], ".npy or text"),
+    (["select", "mig", "X.npy", "-o", "m.npz"], ".npy or text"),
+])
+def test_a_binary_name_in_another_format_is_a_usage_error(tmp_path, monkeypatch, args, written):
+    # each output got the name's suffix and another format: walk wrote .npy bytes to w.npz, ppr an .npz archive to
+    # r.npy, pagerank and sample text to p.npy and s.npy
+    monkeypatch.chdir(tmp_path)
+    np.save("X.npy", np.random.default_rng(0).normal(size=(8, 2)))
+    r = run(*args, input="0 1\n1 2\n2 0\n")
+    option = "'--row-labels'" if "--row-labels" in args else "'-o' / '--output'"
+    name = args[-1]
+    first = {".npy or text": ".npy", ".npz or text": ".npz", "text": ".tsv"}[written]
+    assert_usage_error(r, option, f"{name}: this output is written as {written}, not {name[-4:]}; name it NAME{first}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy"]
 
 
 def test_a_csv_header_is_warned_about_in_one_line():

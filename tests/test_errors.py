@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graphsample.errors import check_integer, check_iterations, check_number, check_positive
+from graphsample import clustering, selection
+from graphsample.errors import check_integer, check_iterations, check_magnitude, check_number, check_positive
 
 
 @pytest.mark.parametrize("args, kwargs, message", [
@@ -94,3 +95,46 @@ def test_check_integer_accepts_exactly_the_range(value, low, high):
             assert not inside and str(e).startswith("v must be ")
         else:
             assert inside and type(got) is int and got == value
+
+
+def test_check_magnitude_refuses_entries_whose_sums_of_squares_overflow():
+    X = np.zeros((100, 10))
+    X[3, 4] = -1e150
+    check_magnitude("X", X)  # 1e300 * 1000 = 1e303: fits float64
+    X[5, 6] = 1e160
+    with pytest.raises(ValueError) as info:
+        check_magnitude("X", X)
+    assert str(info.value) == ("X has entries up to 1e+160 in magnitude, whose sums of squares overflow float64 "
+                               "(a 100 x 10 matrix needs entries below 4.24e+152); rescale it")
+    with pytest.raises(ValueError, match=r"^X has entries up to 1e\+160 .*a 1000 x 10 matrix needs"):
+        check_magnitude("X", X.ravel(), (1000, 10))  # a sparse matrix's stored values, and its shape
+    E = np.full((10, 10), -1e17, np.float32)
+    check_magnitude("E", E)  # 1e34 * 100: fits float32
+    check_magnitude("E", np.full((10, 10), 5 * 10**18, np.int64))  # integers are computed in float64
+    with pytest.raises(ValueError, match=r"^E has entries up to 1e\+19 .* overflow float32 \(a 10 x 10 matrix needs "
+                                         r"entries below 1.84e\+18\)"):
+        check_magnitude("E", E * 100)
+    check_magnitude("E", np.zeros((0, 3)))
+
+
+_HUGE = np.random.default_rng(0).normal(size=(20, 4)) * 1e200
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: selection.dpp(features=_HUGE, seed=0), "features"),
+    (lambda: selection.k_dpp(2, features=_HUGE, seed=0), "features"),
+    (lambda: selection.projection_dpp(_HUGE, seed=0), "U"),
+    (lambda: selection.volume_sampling(_HUGE, 2, seed=0), "X"),
+    (lambda: selection.leverage_sampling(_HUGE, 3, seed=0), "X"),
+    (lambda: selection.lp_sample(_HUGE, 5, 1.0, seed=0), "A"),
+    (lambda: selection.lewis_weights(_HUGE, 1.0), "A"),
+    (lambda: selection.kmeans(_HUGE, 2), "X"),
+    (lambda: selection.mig_select(embeddings=_HUGE, budget=2), "embeddings"),
+    (lambda: clustering.PPP(k_max=3).fit(_HUGE), "X"),
+])
+def test_data_matrices_too_large_for_sums_of_squares_are_refused(call, name):
+    # finite entries of 1e200 overflowed in norms and Gram matrices: an empty DPP sample, 'X is zero' (volume),
+    # LAPACK's 'Eigenvalues did not converge' (leverage, Lewis weights), one cluster (PPP), all without a clear word
+    with pytest.raises(ValueError, match=rf"^{name} has entries up to 2.33e\+200 in magnitude, whose sums of squares "
+                                         r"overflow float64 \(a 20 x 4 matrix needs entries below 1.5e\+153\)"):
+        call()

@@ -379,6 +379,14 @@ def test_subgraph_takes_integer_ids(to_b):
     assert G.subgraph(to_b([2, 0])).n_nodes == 2
 
 
+def test_subgraph_of_no_nodes_is_the_empty_graph():
+    # [] is a float64 array, which raised IndexError ('arrays used as indices must be of integer type')
+    G = gs.from_edges([0, 1, 2], [1, 2, 0])
+    for nodes in ([], np.array([], np.int32)):
+        S = G.subgraph(nodes)
+        assert S.n_nodes == 0 and S.n_arcs == 0
+
+
 def test_from_scipy_rejects_non_square():
     with pytest.raises(GraphValidationError, match="square"):
         gs.from_scipy(sp.csr_array(np.ones((2, 3))))

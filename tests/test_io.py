@@ -222,6 +222,12 @@ def test_load_errors(tmp_path):
     (tmp_path / "x.npz").write_bytes(b"junk")
     with pytest.raises(InputFormatError, match="not a graphsample CSR file"):
         gs.load(tmp_path / "x.npz")
+    np.save(tmp_path / "a.npy", np.arange(3))  # NumPy opens it whatever its name: TypeError (no context manager)
+    for name in ("a.npy", "a.npz"):
+        (tmp_path / name).write_bytes((tmp_path / "a.npy").read_bytes())
+        with pytest.raises(InputFormatError, match=r"a\.np[yz]: not a graphsample CSR file \(a NumPy \.npy array, "
+                                                   r"not an \.npz archive\)$"):
+            gs.load(tmp_path / name)
 
 
 def test_utf8_byte_order_mark_is_not_part_of_the_first_label(tmp_path):
@@ -233,6 +239,19 @@ def test_utf8_byte_order_mark_is_not_part_of_the_first_label(tmp_path):
     assert G.n_nodes == 2 and G.node_ids.dtype.kind == "i"
     assert pairs(G) == [(1, 2), (2, 1)] and G.weights.tolist() == [0.5, 1.5]
     assert pairs(gs.read_edgelist(io.BytesIO(b"\xef\xbb\xbf# header\na b\n"))) == [("a", "b")]
+
+
+def test_a_binary_file_is_not_read_as_an_edge_list(tmp_path):
+    # a .npy given as an edge list failed as 'node labels are not valid UTF-8', or as 'line 2: expected 2 columns,
+    # got '\x04\x00\x00...'' quoting its bytes; an executable alike
+    np.save(tmp_path / "a.npy", np.arange(10, dtype=np.int64).reshape(5, 2))
+    with pytest.raises(InputFormatError, match=r"a\.npy: a NumPy \.npy array, not a text edge list$"):
+        gs.read_edgelist(tmp_path / "a.npy")
+    (tmp_path / "b.txt").write_bytes(b"0 1\n1\x002\n")
+    with pytest.raises(InputFormatError, match=r"b\.txt: binary data \(a NUL byte at byte 5\), not a text edge list$"):
+        gs.read_edgelist(tmp_path / "b.txt")
+    with pytest.raises(InputFormatError, match=r"^<stream>: binary data \(a NUL byte at byte 0\)"):
+        gs.read_edgelist(io.BytesIO(b"\x00\x01"))
 
 
 def test_load_folder_missing_arrays_is_a_format_error(tmp_path):

@@ -40,7 +40,7 @@ import numpy as np
 
 from .._backend import arg_backend, device_kwargs, host_view, is_gpu, move_like, namespace, to_backend
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import check_positive
+from ..errors import check_magnitude, check_positive
 from . import _dpp_cpu
 
 #: stream offset of the spectral (eigenvector) draws; chain-rule draws of sample b use stream b
@@ -67,6 +67,7 @@ def as_matrix(x: Any, name: str) -> Any:
     x = xp.astype(x, xp.float64)
     if not bool(xp.all(xp.isfinite(x))):
         raise ValueError(f"{name} contains NaN or infinite values")
+    check_magnitude(name, x)
     return x
 
 

@@ -35,7 +35,7 @@ import numpy as np
 from .._backend import arg_backend, backend_of, device_kwargs, device_of, namespace, native, to_numpy
 from .._ops import arange_like, quiet_torch_sparse, topk
 from .._random import SeedLike, _GOLDEN_I, _i64, _mix64_i64, _shr, seed_key
-from ..errors import check_integer, check_iterations, check_number, check_positive, is_integer
+from ..errors import check_integer, check_iterations, check_magnitude, check_number, check_positive, is_integer
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -64,6 +64,7 @@ def _check_matrix(X: Any, name: str = "X") -> Any:
     xp = native(backend_of(X))
     if not bool(xp.isfinite(X).all()):
         raise ValueError(f"{name} contains NaN or infinite values")
+    check_magnitude(name, X)
     return X
 
 

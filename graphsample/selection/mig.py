@@ -50,7 +50,7 @@ from .._backend import backend_of, native, to_backend, to_numpy
 from .._dask import check_client
 from .._ops import topk
 from .._random import SeedLike, check_seed, seed_key
-from ..errors import check_integer, check_number, check_positive, is_integer, is_real
+from ..errors import check_integer, check_magnitude, check_number, check_positive, is_integer, is_real
 from . import _mig_cpu
 from .knn import check_threshold, kmeans, knn_graph, normalize_rows
 
@@ -201,6 +201,7 @@ def label_graph(label_embeddings: Any, threshold: float | None = 0.9, k: int | N
         raise ValueError(f"label_embeddings must be a non-empty 2-D array, got shape {E.shape}")
     if not np.isfinite(E).all():
         raise ValueError("label_embeddings contain NaN or infinite values")
+    check_magnitude("label_embeddings", E)
     if threshold is None and k is None:
         raise ValueError("give a similarity threshold, a neighbour count k, or both")
     check_threshold(threshold)
@@ -331,6 +332,7 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
             raise ValueError(f"embeddings must be a non-empty 2-D array, got shape {E.shape}")
         if not np.isfinite(E).all():
             raise ValueError("embeddings contain NaN or infinite values")
+        check_magnitude("embeddings", E)
         if label_mode == "kmeans":
             k = n_clusters if n_clusters is not None else min(E.shape[0], max(2, int(round(math.sqrt(E.shape[0])))))
             V, C = labels_from_embeddings(E, k, soft_top_m, seed)

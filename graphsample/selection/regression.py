@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import arg_backend, asarray_like, device_kwargs, device_of, namespace
-from ..errors import check_iterations, check_number
+from ..errors import check_iterations, check_magnitude, check_number
 
 __all__ = ["LpRegressionResult", "lp_regression", "lp_objective"]
 
@@ -98,6 +98,7 @@ def check_matrix(A: Any, name: str = "A") -> Any:
     xp = matrix_namespace(A)
     if not bool(xp.all(xp.isfinite(data))):
         raise ValueError(f"{name} contains NaN or infinite values")
+    check_magnitude(name, data, A.shape)
     return A
 
 

@@ -17,6 +17,8 @@ import numpy as np
 from numba import prange
 
 from .._backend import host_view
+from ..errors import GraphValidationError
+from ..graph import _check_weights, indptr_problem
 
 
 def _build_row(indptr, weights, prob, alias, u, small, large, scaled, off):
@@ -87,7 +89,22 @@ def build_alias_totals(indptr: Any, weights: Any) -> tuple[np.ndarray, np.ndarra
 
 
 def build_alias(indptr: Any, weights: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Alias tables ``(prob, alias)`` aligned with the CSR arcs (host arrays)."""
+    """Alias tables ``(prob, alias)`` aligned with the CSR arcs (host arrays).
+
+    ``indptr`` must run from 0 to ``len(weights)`` without decreasing, and the weights be finite and >= 0; anything
+    else is a :class:`~graphsample.errors.GraphValidationError` (the kernel read past the weights, or built tables
+    of no distribution, without a word)."""
+    indptr, weights = np.asarray(host_view(indptr)), np.asarray(host_view(weights))
+    if indptr.ndim != 1 or indptr.shape[0] == 0 or indptr.dtype.kind not in "iu":
+        raise GraphValidationError(f"indptr must be a non-empty 1-D integer array, got {indptr.dtype} of shape "
+                                   f"{indptr.shape}")
+    if weights.ndim != 1 or weights.dtype.kind not in "iuf":
+        raise GraphValidationError(f"weights must be a 1-D array of real numbers, got {weights.dtype} of shape "
+                                   f"{weights.shape}")
+    if indptr_problem(indptr, weights.shape[0]):
+        raise GraphValidationError(f"indptr does not run from 0 to the number of weights ({weights.shape[0]}) "
+                                   "without decreasing")
+    _check_weights(weights.astype(np.float64, copy=False))
     return build_alias_totals(indptr, weights)[:2]
 
 

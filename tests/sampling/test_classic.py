@@ -187,21 +187,26 @@ def test_forest_fire_without_burning_is_uniform_ambassadors():
     assert S.n_nodes == round(0.3 * G.n_nodes)
 
 
-def test_forest_fire_burns_a_geometric_number_of_out_neighbours():
-    """Hubs 0..K-1, each with N leaves of its own, and p_b = 0: a hub is only ever an ambassador, and burns
-    x ~ Geometric (P(x = j) = (1 - p_f) p_f^j, j >= 0) of its unburned leaves, which follow it in the burn order.
-    No leaf of its own follows a hub when x = 0, or when all its leaves burned before it (as ambassadors, about
-    1 / (N + 1)): about K (1 - p_f + p_f / (N + 1)) hubs, checked to 4 binomial standard deviations."""
-    K, N, pf = 200, 100, 0.5
-    G = from_edges(np.repeat(np.arange(K), N), K + np.arange(K * N), n_nodes=K * (N + 1))
+@pytest.mark.parametrize("backward", [False, True])
+def test_forest_fire_burns_a_geometric_number_of_neighbours(backward):
+    """Hubs 0..K-1, each with N leaves of its own, and one burning probability 0: a hub is only ever an ambassador,
+    and burns x ~ Geometric (P(x = j) = (1 - p) p^j, j >= 0) of its unburned leaves, which follow it in the burn
+    order. Forward (arcs hub -> leaf, p_f = p, p_b = 0) or backward (arcs leaf -> hub, p_f = 0, p_b = p: the
+    leaves are in-neighbours, burned with the backward probability). No leaf of its own follows a hub when x = 0,
+    or when all its leaves burned before it (as ambassadors, about 1 / (N + 1)): about
+    K (1 - p + p / (N + 1)) hubs, checked to 4 binomial standard deviations."""
+    K, N, p = 200, 100, 0.5
+    hubs, leaves = np.repeat(np.arange(K), N), K + np.arange(K * N)
+    G = from_edges(leaves, hubs, n_nodes=K * (N + 1)) if backward else from_edges(hubs, leaves, n_nodes=K * (N + 1))
     T = G.transpose
+    pf, pb = (0.0, p) if backward else (p, 0.0)
     order = _kernels.forest_fire(G.indptr, G.indices.astype(np.int64), T.indptr, T.indices.astype(np.int64),
-                                 G.n_nodes, pf, 0.0, seed_key(3))
+                                 G.n_nodes, pf, pb, seed_key(3))
     pos = np.empty(G.n_nodes, np.int64)
     pos[order] = np.arange(G.n_nodes)
     after = np.r_[order, -1][pos[:K] + 1]
     leafless = np.sum((after < K) | ((after - K) // N != np.arange(K)))
-    p0 = 1 - pf + pf / (N + 1)
+    p0 = 1 - p + p / (N + 1)
     assert abs(leafless - K * p0) < 4 * np.sqrt(K * p0 * (1 - p0))
 
 

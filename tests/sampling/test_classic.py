@@ -181,6 +181,20 @@ def test_snowball_is_bfs_order():
     assert np.all(np.diff(nodes) == 1)
 
 
+def test_snowball_max_neighbors_limits_the_new_neighbours_of_each_node():
+    """On a long path with max_neighbors = 1 the start adds one of its two neighbours, and each next node its one
+    unvisited neighbour: the visits run one way from the start (all neighbours would alternate sides)."""
+    G = from_edges(np.arange(999), np.arange(1, 1000))
+    H = G.to_undirected()
+    far = 0
+    for seed in range(20):
+        order = _kernels.snowball(H.indptr, H.indices.astype(np.int64), 20, 1, seed_key(seed))
+        if 20 <= order[0] < 980:  # the run does not reach an end of the path
+            far += 1
+            assert abs(int(np.sum(np.diff(order)))) == 19 and np.all(np.abs(np.diff(order)) == 1)
+    assert far >= 15
+
+
 def test_forest_fire_without_burning_is_uniform_ambassadors():
     G = components_graph()
     S, nodes = classic.forest_fire(G, 0.3, seed=1, p_forward=0.0, backward_ratio=0.0)

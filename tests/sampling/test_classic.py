@@ -297,6 +297,15 @@ def stationary(P):
     return x / x.sum()
 
 
+def test_random_degree_node_first_draw_is_proportional_to_in_plus_out_degree():
+    """RDN on a directed graph: the first node is i with probability (d_in + d_out)(i) / 2m (chi-square over 2000
+    seeds). Node 3 has only in-arcs and node 4 none: out-degree weights would never draw 3."""
+    G = from_edges(np.array([0, 0, 0, 1, 2]), np.array([1, 2, 3, 2, 3]), n_nodes=5)
+    deg = np.array([3.0, 2.0, 3.0, 2.0, 0.0])
+    first = np.array([int(to_numpy(classic.random_degree_node(G, 0.2, seed=s)[1])[0]) for s in range(2000)])
+    assert chi2_pvalue(first, deg / deg.sum()) > 1e-3
+
+
 def chi2_pvalue(states, probs):
     counts = np.bincount(states, minlength=len(probs))
     keep = probs > 0

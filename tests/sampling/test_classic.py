@@ -241,6 +241,19 @@ def test_pagerank_scores_match_networkx_with_dangling_nodes():
     np.testing.assert_allclose(classic.pagerank_scores(G, 0.85), [pr[u] for u in range(30)], atol=1e-9)
 
 
+@pytest.mark.parametrize("p_node_edge", [1.0, 0.8, 0.0])
+def test_node_edge_draws_mix_with_uniform_arcs_by_p_node_edge(p_node_edge):
+    """A star 0 -> 1..6 (7 nodes, 6 arcs) beside a complete digraph on 7, 8, 9 (3 nodes, 6 arcs), k = 2 nodes: the
+    first arc drawn is the sample. A node-edge draw lands in the triangle with probability 3/10 (its nodes), a
+    uniform arc with 6/12 (its arcs), so RNE / HYB pick it with p 3/10 + (1 - p) 1/2 (4 binomial sd, 1000 seeds)."""
+    tri = np.array([7, 8, 9])
+    G = from_edges(np.r_[np.zeros(6, int), np.repeat(tri, 2)], np.r_[np.arange(1, 7), 7 + np.array([1, 2, 0, 2, 0, 1])])
+    hits = sum(bool(np.all(to_numpy(classic.random_node_edge(G, 0.2, seed=s, p_node_edge=p_node_edge)[1]) >= 7))
+               for s in range(1000))
+    want = p_node_edge * 0.3 + (1 - p_node_edge) * 0.5
+    assert abs(hits / 1000 - want) < 4 * np.sqrt(want * (1 - want) / 1000)
+
+
 def test_incident_arcs_enumerate_out_then_in_arcs():
     """Uniforms r = (j + 1/2) / (d_out + d_in), j = 0..d-1, pick each arc u -> v and v -> u of u exactly once."""
     rng = np.random.default_rng(5)

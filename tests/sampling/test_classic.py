@@ -319,6 +319,16 @@ def test_random_degree_node_first_draw_is_proportional_to_in_plus_out_degree():
     assert chi2_pvalue(first, deg / deg.sum()) > 1e-3
 
 
+def test_random_pagerank_node_first_draw_is_proportional_to_pagerank():
+    """RPN: the first node is i with probability PageRank(i) (networkx's, damping 0.85; chi-square over 600 seeds).
+    Nodes 2..6 only point at 0, which swaps arcs with 1: they hold 1 / 14 of the degree each but only
+    0.15 / 7 of the PageRank."""
+    G = from_edges(np.array([0, 1, 2, 3, 4, 5, 6]), np.array([1, 0, 0, 0, 0, 0, 0]))
+    pr = nx.pagerank(nx.DiGraph(G.to_networkx()), alpha=0.85, tol=1e-12, max_iter=1000)
+    first = np.array([int(to_numpy(classic.random_pagerank_node(G, 1 / 7, seed=s)[1])[0]) for s in range(600)])
+    assert chi2_pvalue(first, np.array([pr[u] for u in range(7)])) > 1e-3
+
+
 def chi2_pvalue(states, probs):
     counts = np.bincount(states, minlength=len(probs))
     keep = probs > 0
@@ -374,6 +384,46 @@ def test_random_walk_restart_follows_out_arcs(seed):
     S, nodes = classic.random_walk_restart(from_edges(np.arange(9), np.arange(1, 10)), 1.0, seed=seed)
     nodes = to_numpy(nodes)
     np.testing.assert_array_equal(nodes[:10 - nodes[0]], np.arange(nodes[0], 10))
+
+
+def _binary_digraph(n: int = 1000):
+    """Arcs u -> 2u + 1, 2u + 2 (mod n): two out-arcs per node, and the children of a node's children are new."""
+    u = np.repeat(np.arange(n), 2)
+    return from_edges(u, (2 * u + 1 + np.tile([0, 1], n)) % n)
+
+
+def _children(s: int, n: int = 1000) -> set:
+    return {(2 * s + 1) % n, (2 * s + 2) % n}
+
+
+def _hit_rate(hits: int, want: float, draws: int) -> bool:
+    """Within 4 binomial sd of ``want`` (plus 0.01 for the rare nodes whose grandchildren wrap around)."""
+    return abs(hits / draws - want) < 4 * np.sqrt(want * (1 - want) / draws) + 0.01
+
+
+@pytest.mark.parametrize("restart", [0.0, 0.9])
+def test_random_walk_restart_finds_the_second_child_of_the_start_by_restarting(restart):
+    """One walker, k = 3 on :func:`_binary_digraph`. Once the start s has led to one child a, the other child b is
+    found before a's children only through restarts: from a, P = c P_s with P_s = (1 + c P_s) / 2 at s, i.e.
+    c / (2 - c) (0 without restarts, 0.82 at c = 0.9; 400 seeds)."""
+    G = _binary_digraph()
+    hits = 0
+    for seed in range(400):
+        nodes = to_numpy(classic.random_walk_restart(G, 3 / 1000, seed=seed, restart=restart)[1]).tolist()
+        hits += set(nodes[1:]) == _children(nodes[0])
+    assert _hit_rate(hits, restart / (2 - restart), 400)
+
+
+@pytest.mark.parametrize("jump", [0.0, 0.9])
+def test_random_walk_jump_leaves_the_start_by_a_jump_with_probability_jump(jump):
+    """One walker, k = 2 on :func:`_binary_digraph`: the second node is a child of the start after a step
+    (1 - c) or a jump that lands there (c 2 / n)."""
+    G = _binary_digraph()
+    hits = 0
+    for seed in range(400):
+        nodes = to_numpy(classic.random_walk_jump(G, 2 / 1000, seed=seed, jump=jump)[1]).tolist()
+        hits += nodes[1] in _children(nodes[0])
+    assert _hit_rate(hits, 1 - jump + jump * 2 / 1000, 400)
 
 
 def test_frontier_picks_a_walker_in_proportion_to_its_degree():

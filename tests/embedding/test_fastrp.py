@@ -42,13 +42,16 @@ def standardize(X: np.ndarray) -> np.ndarray:
 
 
 def reference(S: np.ndarray, dim: int, weights, beta: float, s: float, seed: int, *, transition=True,
-              normalized_propagation=False, standardized=True, self_influence=0.0) -> np.ndarray:
-    """The explicit sum_i alpha_i A^i L R with dense matrices (row-normalised powers)."""
+              normalized_propagation=False, standardized=True, self_influence=0.0, first_columns=None) -> np.ndarray:
+    """The explicit sum_i alpha_i A^i L R with dense matrices (row-normalised powers); ``first_columns``
+    replace the first columns of L R (the projected node features)."""
     n = S.shape[0]
     d = S.sum(axis=1)
     A = S / np.where(d > 0, d, 1.0)[:, None] if transition else S
     L = np.diag(np.where(d > 0, np.where(d > 0, d, 1.0) ** beta, 1.0))
     N0 = L @ dense_R(n, dim, s, seed)
+    if first_columns is not None:
+        N0[:, :first_columns.shape[1]] = first_columns
     out = self_influence * rownorm(N0)
     X = N0
     for i, a in enumerate(weights, start=1):
@@ -150,6 +153,20 @@ def test_features_are_mixed_in_like_gds():
     X2 = rownorm(A @ X1)
     X3 = rownorm(A @ X2)
     np.testing.assert_allclose(E, 0 * X1 + X2 + X3, atol=1e-10)
+
+
+def test_features_project_with_density_one_over_sqrt_f_when_s_is_not_given():
+    """The paper preset leaves s unset: the random columns use s = sqrt(n), the feature projection R_X its own
+    s = sqrt(f) (here 2 against sqrt(30)); beta = 0, so L = I."""
+    G = random_graph(seed=9)
+    X = np.random.default_rng(1).normal(size=(G.n_nodes, 4))
+    p = PRESETS["paper"]
+    got = fastrp(G, 8, features=X, property_ratio=0.5, beta=0.0, dtype="float64", seed=3)
+    r, c, v = sparse_projection(seed_key(3), 4, range(4), 2.0, np.zeros(1), 1 << 40)
+    RX = np.zeros((4, 4))
+    RX[r, c] = v
+    want = reference(dense_adjacency(G), 8, p.weights, 0.0, math.sqrt(G.n_nodes), 3, first_columns=X @ RX)
+    np.testing.assert_allclose(got, want, atol=1e-10)
 
 
 @settings(max_examples=15, deadline=None)

@@ -181,27 +181,46 @@ def test_snowball_is_bfs_order():
     assert np.all(np.diff(nodes) == 1)
 
 
+def test_snowball_max_neighbors_limits_the_new_neighbours_of_each_node():
+    """On a long path with max_neighbors = 1 the start adds one of its two neighbours, and each next node its one
+    unvisited neighbour: the visits run one way from the start (all neighbours would alternate sides)."""
+    G = from_edges(np.arange(999), np.arange(1, 1000))
+    H = G.to_undirected()
+    far = 0
+    for seed in range(20):
+        order = _kernels.snowball(H.indptr, H.indices.astype(np.int64), 20, 1, seed_key(seed))
+        if 20 <= order[0] < 980:  # the run does not reach an end of the path
+            far += 1
+            assert abs(int(np.sum(np.diff(order)))) == 19 and np.all(np.abs(np.diff(order)) == 1)
+    assert far >= 15
+
+
 def test_forest_fire_without_burning_is_uniform_ambassadors():
     G = components_graph()
     S, nodes = classic.forest_fire(G, 0.3, seed=1, p_forward=0.0, backward_ratio=0.0)
     assert S.n_nodes == round(0.3 * G.n_nodes)
 
 
-def test_forest_fire_burns_a_geometric_number_of_out_neighbours():
-    """Hubs 0..K-1, each with N leaves of its own, and p_b = 0: a hub is only ever an ambassador, and burns
-    x ~ Geometric (P(x = j) = (1 - p_f) p_f^j, j >= 0) of its unburned leaves, which follow it in the burn order.
-    No leaf of its own follows a hub when x = 0, or when all its leaves burned before it (as ambassadors, about
-    1 / (N + 1)): about K (1 - p_f + p_f / (N + 1)) hubs, checked to 4 binomial standard deviations."""
-    K, N, pf = 200, 100, 0.5
-    G = from_edges(np.repeat(np.arange(K), N), K + np.arange(K * N), n_nodes=K * (N + 1))
+@pytest.mark.parametrize("backward", [False, True])
+def test_forest_fire_burns_a_geometric_number_of_neighbours(backward):
+    """Hubs 0..K-1, each with N leaves of its own, and one burning probability 0: a hub is only ever an ambassador,
+    and burns x ~ Geometric (P(x = j) = (1 - p) p^j, j >= 0) of its unburned leaves, which follow it in the burn
+    order. Forward (arcs hub -> leaf, p_f = p, p_b = 0) or backward (arcs leaf -> hub, p_f = 0, p_b = p: the
+    leaves are in-neighbours, burned with the backward probability). No leaf of its own follows a hub when x = 0,
+    or when all its leaves burned before it (as ambassadors, about 1 / (N + 1)): about
+    K (1 - p + p / (N + 1)) hubs, checked to 4 binomial standard deviations."""
+    K, N, p = 200, 100, 0.5
+    hubs, leaves = np.repeat(np.arange(K), N), K + np.arange(K * N)
+    G = from_edges(leaves, hubs, n_nodes=K * (N + 1)) if backward else from_edges(hubs, leaves, n_nodes=K * (N + 1))
     T = G.transpose
+    pf, pb = (0.0, p) if backward else (p, 0.0)
     order = _kernels.forest_fire(G.indptr, G.indices.astype(np.int64), T.indptr, T.indices.astype(np.int64),
-                                 G.n_nodes, pf, 0.0, seed_key(3))
+                                 G.n_nodes, pf, pb, seed_key(3))
     pos = np.empty(G.n_nodes, np.int64)
     pos[order] = np.arange(G.n_nodes)
     after = np.r_[order, -1][pos[:K] + 1]
     leafless = np.sum((after < K) | ((after - K) // N != np.arange(K)))
-    p0 = 1 - pf + pf / (N + 1)
+    p0 = 1 - p + p / (N + 1)
     assert abs(leafless - K * p0) < 4 * np.sqrt(K * p0 * (1 - p0))
 
 
@@ -234,6 +253,19 @@ def test_pagerank_scores_match_networkx_with_dangling_nodes():
     assert np.sum(G.out_degree() == 0) > 0  # dangling mass spread uniformly, as networkx does
     pr = nx.pagerank(nx.DiGraph(G.to_networkx()), alpha=0.85, tol=1e-13)
     np.testing.assert_allclose(classic.pagerank_scores(G, 0.85), [pr[u] for u in range(30)], atol=1e-9)
+
+
+@pytest.mark.parametrize("p_node_edge", [1.0, 0.8, 0.0])
+def test_node_edge_draws_mix_with_uniform_arcs_by_p_node_edge(p_node_edge):
+    """A star 0 -> 1..6 (7 nodes, 6 arcs) beside a complete digraph on 7, 8, 9 (3 nodes, 6 arcs), k = 2 nodes: the
+    first arc drawn is the sample. A node-edge draw lands in the triangle with probability 3/10 (its nodes), a
+    uniform arc with 6/12 (its arcs), so RNE / HYB pick it with p 3/10 + (1 - p) 1/2 (4 binomial sd, 1000 seeds)."""
+    tri = np.array([7, 8, 9])
+    G = from_edges(np.r_[np.zeros(6, int), np.repeat(tri, 2)], np.r_[np.arange(1, 7), 7 + np.array([1, 2, 0, 2, 0, 1])])
+    hits = sum(bool(np.all(to_numpy(classic.random_node_edge(G, 0.2, seed=s, p_node_edge=p_node_edge)[1]) >= 7))
+               for s in range(1000))
+    want = p_node_edge * 0.3 + (1 - p_node_edge) * 0.5
+    assert abs(hits / 1000 - want) < 4 * np.sqrt(want * (1 - want) / 1000)
 
 
 def test_incident_arcs_enumerate_out_then_in_arcs():
@@ -292,6 +324,25 @@ def stationary(P):
     return x / x.sum()
 
 
+def test_random_degree_node_first_draw_is_proportional_to_in_plus_out_degree():
+    """RDN on a directed graph: the first node is i with probability (d_in + d_out)(i) / 2m (chi-square over 2000
+    seeds). Node 3 has only in-arcs and node 4 none: out-degree weights would never draw 3."""
+    G = from_edges(np.array([0, 0, 0, 1, 2]), np.array([1, 2, 3, 2, 3]), n_nodes=5)
+    deg = np.array([3.0, 2.0, 3.0, 2.0, 0.0])
+    first = np.array([int(to_numpy(classic.random_degree_node(G, 0.2, seed=s)[1])[0]) for s in range(2000)])
+    assert chi2_pvalue(first, deg / deg.sum()) > 1e-3
+
+
+def test_random_pagerank_node_first_draw_is_proportional_to_pagerank():
+    """RPN: the first node is i with probability PageRank(i) (networkx's, damping 0.85; chi-square over 600 seeds).
+    Nodes 2..6 only point at 0, which swaps arcs with 1: they hold 1 / 14 of the degree each but only
+    0.15 / 7 of the PageRank."""
+    G = from_edges(np.array([0, 1, 2, 3, 4, 5, 6]), np.array([1, 0, 0, 0, 0, 0, 0]))
+    pr = nx.pagerank(nx.DiGraph(G.to_networkx()), alpha=0.85, tol=1e-12, max_iter=1000)
+    first = np.array([int(to_numpy(classic.random_pagerank_node(G, 1 / 7, seed=s)[1])[0]) for s in range(600)])
+    assert chi2_pvalue(first, np.array([pr[u] for u in range(7)])) > 1e-3
+
+
 def chi2_pvalue(states, probs):
     counts = np.bincount(states, minlength=len(probs))
     keep = probs > 0
@@ -347,6 +398,46 @@ def test_random_walk_restart_follows_out_arcs(seed):
     S, nodes = classic.random_walk_restart(from_edges(np.arange(9), np.arange(1, 10)), 1.0, seed=seed)
     nodes = to_numpy(nodes)
     np.testing.assert_array_equal(nodes[:10 - nodes[0]], np.arange(nodes[0], 10))
+
+
+def _binary_digraph(n: int = 1000):
+    """Arcs u -> 2u + 1, 2u + 2 (mod n): two out-arcs per node, and the children of a node's children are new."""
+    u = np.repeat(np.arange(n), 2)
+    return from_edges(u, (2 * u + 1 + np.tile([0, 1], n)) % n)
+
+
+def _children(s: int, n: int = 1000) -> set:
+    return {(2 * s + 1) % n, (2 * s + 2) % n}
+
+
+def _hit_rate(hits: int, want: float, draws: int) -> bool:
+    """Within 4 binomial sd of ``want`` (plus 0.01 for the rare nodes whose grandchildren wrap around)."""
+    return abs(hits / draws - want) < 4 * np.sqrt(want * (1 - want) / draws) + 0.01
+
+
+@pytest.mark.parametrize("restart", [0.0, 0.9])
+def test_random_walk_restart_finds_the_second_child_of_the_start_by_restarting(restart):
+    """One walker, k = 3 on :func:`_binary_digraph`. Once the start s has led to one child a, the other child b is
+    found before a's children only through restarts: from a, P = c P_s with P_s = (1 + c P_s) / 2 at s, i.e.
+    c / (2 - c) (0 without restarts, 0.82 at c = 0.9; 400 seeds)."""
+    G = _binary_digraph()
+    hits = 0
+    for seed in range(400):
+        nodes = to_numpy(classic.random_walk_restart(G, 3 / 1000, seed=seed, restart=restart)[1]).tolist()
+        hits += set(nodes[1:]) == _children(nodes[0])
+    assert _hit_rate(hits, restart / (2 - restart), 400)
+
+
+@pytest.mark.parametrize("jump", [0.0, 0.9])
+def test_random_walk_jump_leaves_the_start_by_a_jump_with_probability_jump(jump):
+    """One walker, k = 2 on :func:`_binary_digraph`: the second node is a child of the start after a step
+    (1 - c) or a jump that lands there (c 2 / n)."""
+    G = _binary_digraph()
+    hits = 0
+    for seed in range(400):
+        nodes = to_numpy(classic.random_walk_jump(G, 2 / 1000, seed=seed, jump=jump)[1]).tolist()
+        hits += nodes[1] in _children(nodes[0])
+    assert _hit_rate(hits, 1 - jump + jump * 2 / 1000, 400)
 
 
 def test_frontier_picks_a_walker_in_proportion_to_its_degree():

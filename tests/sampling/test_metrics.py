@@ -20,6 +20,8 @@ def test_ks_statistic_matches_scipy():
     rng = np.random.default_rng(1)
     a, b = rng.poisson(3, 200), rng.poisson(3.5, 150)
     assert metrics.ks_statistic(a, b) == pytest.approx(stats.ks_2samp(a, b).statistic)
+    # D is two-sided: the same with the samples swapped (a one-sided max(F_a - F_b) is 0 one way round)
+    assert metrics.ks_statistic(b, a) == pytest.approx(stats.ks_2samp(a, b).statistic)
     assert metrics.ks_statistic([], []) == 0 and metrics.ks_statistic([1], []) == 1
 
 

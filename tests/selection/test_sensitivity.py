@@ -58,6 +58,16 @@ def test_exact_leverage_ill_conditioned_columns():
     np.testing.assert_allclose(leverage_scores(A), leverage_scores(A / np.array([1e-6, 1.0, 1e6, 1.0])), atol=1e-10)
 
 
+def test_exact_leverage_accurate_at_condition_number_1e5():
+    """A = U diag(s) V^T with orthonormal U and singular values 1 .. 1e-5: tau = squared row norms of U. The second
+    Gram pass keeps the error at rounding level; one pass, (A^T A)^{-1/2} alone, is off by about cond^2 eps ~ 1e-6."""
+    rng = np.random.default_rng(4)
+    U = np.linalg.qr(_t(300, 5, seed=4))[0]
+    V = np.linalg.qr(rng.standard_normal((5, 5)))[0]
+    A = U @ np.diag(np.logspace(0, -5, 5)) @ V.T
+    np.testing.assert_allclose(leverage_scores(A), np.sum(U * U, axis=1), rtol=1e-9)
+
+
 def test_exact_leverage_sparse_badly_scaled_columns():
     """Column scales 1e-6..1e6 do not change leverage scores; the sparse path dropped the small column (sum 3)."""
     A = _t(300, 4, seed=2)

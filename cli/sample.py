@@ -23,7 +23,8 @@ _METHODS = ["jdm", "random-node", "random-degree-node", "random-pagerank-node", 
 @click.option("--report", is_flag=True, help="Print the comparison with the original (S1-S9 KS D, JDM/DCM L1, ...).")
 @click.option("--n-swaps", type=click.IntRange(min=0), default=0, show_default=True,
               help="jdm: JDM-preserving swaps after construction.")
-@click.option("--rounding", type=click.Choice(["systematic", "independent", "nearest"]), default="systematic",
+@click.option("--rounding", type=click.Choice(["systematic", "controlled", "independent", "nearest"]),
+              default="systematic",
               show_default=True,
               help="jdm: how p * DCM is rounded.")
 @click.option("--on-infeasible", type=click.Choice(["raise", "clip", "multigraph"]), default="raise",

@@ -535,6 +535,131 @@ def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def, or
         flow += 1
 
 
+_FRAC_EPS = 1e-9  # a rounded value this close to an integer is that integer (float drift along the cycles)
+
+
+@numba.njit(cache=True, nogil=True)
+def round_circulation(ends, val, n_vert, key):
+    """Unbiased rounding of a circulation (Cox, "A constructive procedure for unbiased controlled rounding", JASA
+    1987): arc ``e`` runs ``ends[e, 0] -> ends[e, 1]`` and carries ``val[e]``, with inflow = outflow at every
+    node; the result (``val``, rounded in place) is still a circulation, and every value is
+    :math:`\\lfloor v\\rfloor` or :math:`\\lceil v\\rceil` with expectation :math:`v`.
+
+    The fractional arcs form an undirected graph in which no node has exactly one (its net flow would not be an
+    integer), so it has a cycle. Going round it, arcs run forwards get :math:`+d` and backwards :math:`-d`, which
+    keeps every node balanced: :math:`d = d_1` (the largest step that keeps every value within its floor and
+    ceiling) with probability :math:`d_2/(d_1+d_2)`, else :math:`d = -d_2`, so the expected change is 0; each step
+    makes at least one value integral. Cycles are found by a walk that never leaves a node by the arc it came
+    in by; when it meets a node already on its path, that loop is rounded and the walk resumes from the node.
+    Uniforms: stream ``JDM_STREAM_ROUNDING`` of ``key``.
+    """
+    n_edges = ends.shape[0]
+    start = np.zeros(n_vert + 1, np.int64)  # live (fractional) arcs of node v: adj[start[v]:start[v] + live[v]]
+    for e in range(n_edges):
+        if abs(val[e] - np.round(val[e])) > _FRAC_EPS:
+            start[ends[e, 0] + 1] += 1
+            start[ends[e, 1] + 1] += 1
+        else:
+            val[e] = np.round(val[e])
+    for v in range(n_vert):
+        start[v + 1] += start[v]
+    adj = np.empty(start[n_vert], np.int64)
+    live = np.zeros(n_vert, np.int64)
+    pos = np.empty((n_edges, 2), np.int64)  # pos[e, side]: e's index in adj under its node ends[e, side]
+    for e in range(n_edges):
+        if val[e] != np.round(val[e]):
+            for side in range(2):
+                v = ends[e, side]
+                pos[e, side] = start[v] + live[v]
+                adj[start[v] + live[v]] = e
+                live[v] += 1
+    path_v = np.empty(n_vert + 1, np.int64)
+    path_e = np.empty(n_vert + 1, np.int64)  # the arc by which path_v[t] was reached
+    on_path = np.full(n_vert, -1, np.int64)
+    cyc = np.empty(n_vert + 1, np.int64)
+    sgn = np.empty(n_vert + 1, np.float64)
+    skey = stream_key(key, JDM_STREAM_ROUNDING)
+    ctr = np.int64(0)
+    scan = 0
+    top = -1
+    while True:
+        if top < 0:
+            while scan < n_vert and live[scan] == 0:
+                scan += 1
+            if scan == n_vert:
+                break
+            top = 0
+            path_v[0] = scan
+            path_e[0] = -1
+            on_path[scan] = 0
+        v = path_v[top]
+        came = path_e[top]
+        nxt = -1
+        for q in range(start[v], start[v] + live[v]):
+            if adj[q] != came:
+                nxt = adj[q]
+                break
+        if nxt < 0:  # only the arc it came by is fractional: float drift; settle it
+            on_path[v] = -1
+            top -= 1
+            if came >= 0:
+                val[came] = np.round(val[came])
+                _drop(came, ends, adj, start, live, pos)
+            continue
+        w = ends[nxt, 1] if ends[nxt, 0] == v else ends[nxt, 0]
+        if on_path[w] < 0:
+            top += 1
+            path_v[top] = w
+            path_e[top] = nxt
+            on_path[w] = top
+            continue
+        t0 = on_path[w]  # a cycle: the arcs path_e[t0 + 1 .. top], then nxt
+        n_cyc = 0
+        for t in range(t0 + 1, top + 1):
+            cyc[n_cyc] = path_e[t]
+            sgn[n_cyc] = 1.0 if ends[path_e[t], 0] == path_v[t - 1] else -1.0
+            n_cyc += 1
+        cyc[n_cyc] = nxt
+        sgn[n_cyc] = 1.0 if ends[nxt, 0] == v else -1.0
+        n_cyc += 1
+        d_up = np.inf
+        d_down = np.inf
+        for i in range(n_cyc):
+            f = cyc[i]
+            to_floor = val[f] - np.floor(val[f])
+            to_ceil = 1.0 - to_floor
+            d_up = min(d_up, to_ceil if sgn[i] > 0 else to_floor)
+            d_down = min(d_down, to_floor if sgn[i] > 0 else to_ceil)
+        d = d_up if _uniform(skey, ctr) * (d_up + d_down) < d_down else -d_down
+        ctr += 1
+        for i in range(n_cyc):
+            f = cyc[i]
+            val[f] += sgn[i] * d
+            r = np.round(val[f])
+            if abs(val[f] - r) <= _FRAC_EPS:
+                val[f] = r
+                _drop(f, ends, adj, start, live, pos)
+        for t in range(t0 + 1, top + 1):  # back to w: the walk goes on from there
+            on_path[path_v[t]] = -1
+        top = t0
+    return val
+
+
+@numba.njit(cache=True)
+def _drop(e, ends, adj, start, live, pos):
+    """Remove the now integral arc ``e`` from the live lists of both its nodes (swap with the last live one)."""
+    for side in range(2):
+        v = ends[e, side]
+        last = start[v] + live[v] - 1
+        k = pos[e, side]
+        f = adj[last]
+        adj[k] = f
+        pos[f, 0 if ends[f, 0] == v else 1] = k
+        adj[last] = e
+        pos[e, side] = last
+        live[v] -= 1
+
+
 # ----------------------------------------------------------------------------- walk-style samplers
 
 @numba.njit(cache=True)

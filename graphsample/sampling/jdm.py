@@ -68,8 +68,8 @@ from . import _kernels
 from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
 from .metrics import _host_triplets, ks_statistic, triplet_diff, triplet_l1
 
-Rounding = Literal["systematic", "independent", "nearest"]
-ROUNDINGS = ("systematic", "independent", "nearest")
+Rounding = Literal["systematic", "controlled", "independent", "nearest"]
+ROUNDINGS = ("systematic", "controlled", "independent", "nearest")
 OnInfeasible = Literal["raise", "clip", "multigraph"]
 
 _IPF_MAX_ITER = 500
@@ -139,17 +139,22 @@ class JDMReport:
 
 # ----------------------------------------------------------------------------- step 2: rescale D
 
-def rescale_counts(counts: np.ndarray, p: float, key: np.uint64, rounding: Rounding = "systematic") -> np.ndarray:
+def rescale_counts(counts: np.ndarray, p: float, key: np.uint64, rounding: Rounding = "systematic",
+                   rows: np.ndarray | None = None, cols: np.ndarray | None = None) -> np.ndarray:
     r"""Round :math:`p\cdot` ``counts`` to integers, unbiased (step 2).
 
     ``"systematic"``: :math:`\lfloor S_i + U\rfloor - \lfloor S_{i-1}+U\rfloor` with cumulative sums
     :math:`S_i` of :math:`p\,c_i` and one uniform :math:`U` (Madow 1949's systematic sampling); any
-    contiguous run of entries then sums to within 1 of :math:`p` times its sum. ``"independent"``:
-    :math:`\lfloor pc_i\rfloor` plus an independent Bernoulli of the fractional part per entry.
-    The uniforms come from the counter RNG under ``key``, stream ``_kernels.JDM_STREAM_ROUNDING``.
-    ``"nearest"``: :math:`pc_i` rounded to the nearest integer (halves to even, as Python's ``round``),
-    deterministic and biased: every entry with :math:`pc_i < 1/2` becomes 0. It is the plain rounding of the
-    public reference code, kept to compare with.
+    contiguous run of entries then sums to within 1 of :math:`p` times its sum. ``"controlled"``: the entries
+    are the cells (``rows[i]``, ``cols[i]``) of a table (the out- and in-degrees of the DCM's classes; by
+    default one row, a column per entry), and every cell, every sum over the rows up to a row and every sum over
+    the columns up to a column is rounded within 1 of :math:`p` times its own, unbiased
+    (:func:`_round_prefix_table`): both cumulative margins, the CDFs of the out- and the in-degrees, are kept
+    within one node. ``"independent"``: :math:`\lfloor pc_i\rfloor` plus an independent Bernoulli
+    of the fractional part per entry. The uniforms come from the counter RNG under ``key``, stream
+    ``_kernels.JDM_STREAM_ROUNDING``. ``"nearest"``: :math:`pc_i` rounded to the nearest integer (halves to
+    even, as Python's ``round``), deterministic and biased: every entry with :math:`pc_i < 1/2` becomes 0. It
+    is the plain rounding of the public reference code, kept to compare with.
     """
     _check_rounding(rounding)
     x = p * np.asarray(counts, dtype=np.float64)
@@ -159,12 +164,43 @@ def rescale_counts(counts: np.ndarray, p: float, key: np.uint64, rounding: Round
         out = np.diff(c)
         # p = 1: S_i is an integer; exact float sums make this exact, round() guards accumulated error.
         return np.rint(out).astype(np.int64)
+    if rounding == "controlled":
+        return _round_prefix_table(np.zeros(len(x), np.int64) if rows is None else rows,
+                                   np.arange(len(x)) if cols is None else cols, x, key)
     if rounding == "independent":
         u = uniform_array(key, np.full(len(x), _kernels.JDM_STREAM_ROUNDING, np.int64),
                           np.arange(len(x), dtype=np.int64))
         base = np.floor(x)
         return (base + (u < x - base)).astype(np.int64)
     return np.rint(x).astype(np.int64)  # "nearest"
+
+
+def _round_prefix_table(rows: np.ndarray, cols: np.ndarray, x: np.ndarray, key: np.uint64) -> np.ndarray:
+    r"""Round the cells ``x`` of a table (cell ``i`` in row ``rows[i]``, column ``cols[i]``) so that every cell,
+    every prefix sum of the rows :math:`S_K = \sum_{k \le K} r_k` and every prefix sum of the columns
+    :math:`T_L = \sum_{l \le L} c_l` (rows and columns in increasing order) become their floor or ceiling,
+    each with expectation its own value.
+
+    These values form a circulation: a chain of column nodes :math:`c_L \to c_{L-1}` carrying :math:`T_{L-1}`,
+    the cells as arcs :math:`c_l \to r_k`, a chain of row nodes :math:`r_{K} \to r_{K+1}` carrying
+    :math:`S_K`, closed by the total through one more node. Prefix sums are a laminar family on each side, so
+    this network is the whole constraint system, and Cox's unbiased rounding of a circulation
+    (:func:`._kernels.round_circulation`) rounds every arc at once. The systematic rounding keeps the prefix
+    sums of one order (classes by :math:`(k, l)`: the out-degree CDF); this keeps those of both degrees.
+    """
+    _, ri = np.unique(rows, return_inverse=True)
+    _, ci = np.unique(cols, return_inverse=True)
+    n_r, n_c = int(ri.max(initial=-1)) + 1, int(ci.max(initial=-1)) + 1
+    S = np.cumsum(np.bincount(ri, weights=x, minlength=n_r))
+    T = np.cumsum(np.bincount(ci, weights=x, minlength=n_c))
+    hub, col0, row0 = 0, 1, 1 + n_c  # node ids: the closing node, the column chain, the row chain
+    r, c = np.arange(n_r), np.arange(n_c)
+    ends = np.concatenate([np.stack([col0 + ci, row0 + ri], 1),  # the cells
+                           np.stack([row0 + r[:-1], row0 + r[1:]], 1), [[row0 + n_r - 1, hub]],  # S_0..S_{R-1}
+                           [[hub, col0 + n_c - 1]], np.stack([col0 + c[1:], col0 + c[:-1]], 1)])  # T_{C-1}, T_0..
+    val = np.concatenate([x, S, T[-1:], T[:-1]])
+    _kernels.round_circulation(ends.astype(np.int64), val, 1 + n_c + n_r, key)
+    return np.rint(val[:len(x)]).astype(np.int64)
 
 
 def _check_rounding(rounding: str) -> None:
@@ -429,7 +465,8 @@ def plan_targets(J: tuple, D: tuple, p: float, key: np.uint64, rounding: Roundin
     """Steps 2-5 on host triplets ``J = (k, l, count)``, ``D = (k, l, count)``."""
     jk, jl, jc = J
     ok, ol, oc = D
-    dc, exchanges = exchange_stubs(ok, ol, p * np.asarray(oc, dtype=np.float64), rescale_counts(oc, p, key, rounding))
+    x = p * np.asarray(oc, dtype=np.float64)
+    dc, exchanges = exchange_stubs(ok, ol, x, rescale_counts(oc, p, key, rounding, ok, ol))
     dk, dl, dc, repairs = balance_stubs(ok, ol, dc, ok, ol)
     clipped: list = []
     multigraph = False
@@ -556,8 +593,9 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
         degrees, and class counts :math:`D' \approx pD`, :math:`J' \approx pJ`.
     seed : int, Generator or None; the same int gives the same graph on every backend of a given
         construction path (CPU kernel or GPU configuration-repair path).
-    rounding : ``"systematic"`` (default, out-degree margins within 1), ``"independent"`` (each class on
-        its own, unbiased) or ``"nearest"`` (plain rounding, biased: drops the classes with :math:`pD < 1/2`).
+    rounding : ``"systematic"`` (default, out-degree CDF within 1 node), ``"controlled"`` (out- and in-degree
+        CDFs within 1 node), ``"independent"`` (each class on its own, unbiased) or ``"nearest"`` (plain
+        rounding, biased: drops the classes with :math:`pD < 1/2`).
     on_infeasible : ``"raise"`` (:class:`InfeasibleSampleError`), ``"clip"`` or ``"multigraph"``.
     n_swaps : JDM-preserving double-edge swaps attempted after construction (step 7).
 

@@ -95,11 +95,44 @@ def test_systematic_rounding_bounds(counts, p, seed):
 def test_rounding_is_unbiased():
     c = np.array([1, 3, 7, 2, 5, 1, 1, 9])
     p = 0.37
-    for rounding in ("systematic", "independent"):
-        draws = np.array([jdm.rescale_counts(c, p, seed_key(s), rounding) for s in range(4000)])
+    for rounding in ("systematic", "controlled", "independent"):
+        draws = np.array([jdm.rescale_counts(c, p, seed_key(s), rounding, c % 3, c % 4) for s in range(4000)])
         se = np.sqrt(0.25 / len(draws))  # a {floor, ceil} variable has variance <= 1/4
         assert np.all(np.abs(draws.mean(0) - p * c) < 5 * se)
         assert np.all((draws == np.floor(p * c)[None]) | (draws == np.ceil(p * c)[None]))
+
+
+def prefix_sums(values, keys):
+    """Sums of ``values`` over keys up to each distinct key, in increasing order."""
+    u, inv = np.unique(keys, return_inverse=True)
+    return np.cumsum(np.bincount(inv, weights=values, minlength=len(u)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 9), st.integers(1, 60)), min_size=1, max_size=40,
+                unique_by=lambda t: t[:2]),
+       st.floats(0.01, 1.0), st.integers(0, 2**32 - 1))
+def test_controlled_rounding_keeps_both_cumulative_margins(classes, p, seed):
+    """Every class is a rounding of pD, and so is every sum over the out-degrees up to k and over the in-degrees
+    up to l: the out- and in-degree CDFs of D' are each within one node of p times the original's."""
+    k, l, counts = (np.array(v) for v in zip(*classes))
+    x = p * counts
+    r = jdm.rescale_counts(counts, p, seed_key(seed), "controlled", k, l)
+    assert np.all((r == np.floor(x)) | (r == np.ceil(x)))
+    for keys in (k, l):
+        assert np.all(np.abs(prefix_sums(r, keys) - prefix_sums(x, keys)) < 1)
+
+
+def test_controlled_rounding_is_one_draw_per_seed_and_differs_from_systematic():
+    """Seeded: the same seed the same table. At p = 1/2 the systematic rounding has two outcomes only (U < 1/2 or
+    not); the controlled one draws a cycle at a time, and varies more."""
+    rng = np.random.default_rng(8)
+    k, l, c = rng.integers(0, 20, 300), rng.integers(0, 20, 300), rng.integers(1, 6, 300)
+    a = jdm.rescale_counts(c, 0.5, seed_key(1), "controlled", k, l)
+    assert np.array_equal(a, jdm.rescale_counts(c, 0.5, seed_key(1), "controlled", k, l))
+    systematic = {tuple(jdm.rescale_counts(c, 0.5, seed_key(s), "systematic")) for s in range(20)}
+    controlled = {tuple(jdm.rescale_counts(c, 0.5, seed_key(s), "controlled", k, l)) for s in range(20)}
+    assert len(systematic) == 2 and len(controlled) == 20
 
 
 def test_nearest_rounding_is_the_plain_rounding_of_the_reference_code():
@@ -490,7 +523,7 @@ def test_jdm_sample_on_gpu(backend):
     ({"p": 0.0}, "fraction p must be a number in"),
     ({"p": 1.5}, "fraction p must be a number in"),
     ({"p": float("nan")}, "fraction p must be a number in"),
-    ({"p": 0.5, "rounding": "round"}, "rounding must be one of systematic, independent, nearest; got 'round'"),
+    ({"p": 0.5, "rounding": "round"}, "rounding must be one of systematic, controlled, independent, nearest; got 'round'"),
     ({"p": 0.5, "on_infeasible": "ignore"}, "on_infeasible must be"),
     ({"p": 0.5, "n_swaps": -1}, "n_swaps must be"),
     ({"p": 0.5, "n_swaps": True}, "n_swaps must be a non-negative integer, got True"),  # was one swap

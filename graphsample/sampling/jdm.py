@@ -19,7 +19,9 @@ The steps (what is the paper's and what is ours is said in ``docs/sampling.md``)
    :math:`D'_i = \lfloor S_i + U\rfloor - \lfloor S_{i-1} + U\rfloor`. Each entry is
    :math:`\lfloor pD_i\rfloor` or :math:`\lceil pD_i\rceil` with :math:`E[D'_i] = pD_i`, :math:`|n'-pn|<1`,
    and every out-degree margin :math:`N'^+(k)=\sum_l D'[k,l]` (a contiguous run of classes) is within 1
-   of :math:`pN^+(k)`. ``rounding="independent"``: each entry independently
+   of :math:`pN^+(k)`. ``rounding="controlled"``: every entry and every cumulative out- and in-degree count
+   within 1 and unbiased, by Cox's rounding of the circulation they form (:func:`_round_prefix_table`), so
+   both degree CDFs are within one node. ``rounding="independent"``: each entry independently
    :math:`\lfloor pD_i\rfloor + \mathrm{Bernoulli}(\{pD_i\})`. ``rounding="nearest"``: plain rounding of
    every entry, as the public reference code does (biased: it drops every class with :math:`pD_i < 1/2`),
    for comparison.

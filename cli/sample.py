@@ -38,6 +38,7 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
 
     With --report the quality table goes to stdout, or to stderr when the sample itself goes to stdout.
     """
+    from graphsample._backend import to_numpy
     from graphsample.io import save, write_edgelist
     from graphsample.sampling import compare, jdm_sample
     from graphsample.sampling.jdm import InfeasibleSampleError
@@ -63,8 +64,10 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
     quiet = opts.get("quiet")
     to_err = output == "-"
     if not quiet:
-        click.echo(f"{method}: {S.n_nodes:,} nodes, {S.n_arcs:,} arcs (from {G.n_nodes:,} nodes, {G.n_arcs:,} arcs)",
-                   err=True)
+        bare = 0 if output.endswith(".npz") else int(to_numpy(S.degree() == 0).sum())
+        note = f"; {bare:,} of its nodes have no arc, so the edge list leaves them out (NAME.npz keeps them)" if bare else ""
+        click.echo(f"{method}: {S.n_nodes:,} nodes, {S.n_arcs:,} arcs (from {G.n_nodes:,} nodes, {G.n_arcs:,} arcs)"
+                   + note, err=True)
     if report:
         lines = []
         if jdm_report is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from click.testing import CliRunner
 
+import graphsample as gs
 from graphsample.cli import cli
 
 
@@ -122,3 +123,18 @@ def test_gz_output_is_compressed_and_reads_back(tmp_path):
     assert gzip.decompress(out.read_bytes()).decode() == plain.output
     info = CliRunner().invoke(cli, ["info", str(out), "--json"])
     assert info.exit_code == 0, info.output
+
+
+def test_nodes_without_arcs_are_named_when_the_edge_list_cannot_hold_them(tmp_path):
+    """A random-node sample of a triangle beside an arc keeps some nodes without arcs: the summary says how many the
+    text edge list leaves out; an .npz sample keeps them and needs no such note."""
+    f = tmp_path / "g.txt"
+    f.write_text("1 2\n2 3\n3 1\n4 5\n")
+    r = CliRunner().invoke(cli, ["sample", str(f), "--method", "random-node", "-p", "0.6", "--seed", "3",
+                                 "-o", str(tmp_path / "s.txt")])
+    assert r.exit_code == 0, r.output
+    assert "random-node: 3 nodes, 1 arcs (from 5 nodes, 4 arcs); 1 of its nodes have no arc" in r.output
+    r = CliRunner().invoke(cli, ["sample", str(f), "--method", "random-node", "-p", "0.6", "--seed", "3",
+                                 "-o", str(tmp_path / "s.npz")])
+    assert r.exit_code == 0 and "no arc" not in r.output
+    assert gs.load(tmp_path / "s.npz").n_nodes == 3

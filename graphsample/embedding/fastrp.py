@@ -46,7 +46,7 @@ import numpy as np
 from .. import _ops
 from .._backend import backend_of, device_kwargs, device_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphValidationError, GraphsampleError, check_integer, check_number, check_positive
+from ..errors import GraphValidationError, GraphsampleError, check_integer, check_magnitude, check_number, check_positive
 from ..graph import Graph, check_graph
 
 Preset = Literal["paper", "gds"]
@@ -421,9 +421,10 @@ def _check_features(G: Graph, features: Any, dt: Any) -> Any:
     xp = G.xp
     if features.ndim != 2 or int(features.shape[0]) != G.n_nodes or int(features.shape[1]) == 0:
         raise ValueError(f"features must have shape (n_nodes={G.n_nodes}, f>0), got {tuple(features.shape)}")
-    features = xp.astype(features, dt)
-    if not bool(xp.all(xp.isfinite(features))):
+    if not bool(xp.all(xp.isfinite(xp.astype(features, xp.float64)))):
         raise ValueError("features contain NaN or infinite values")
+    features = xp.astype(features, dt)
+    check_magnitude("features", features)  # in dt (float32 by default) the rows' norms would overflow
     return features
 
 

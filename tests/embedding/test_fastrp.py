@@ -279,6 +279,9 @@ def test_features_on_backend(backend, to_b):
     ({"property_ratio": 0.5}, "needs a features matrix"),
     ({"property_ratio": 0.5, "features": np.ones((3, 2))}, "features must have shape"),
     ({"property_ratio": 0.5, "features": np.full((30, 2), np.nan)}, "NaN"),
+    ({"property_ratio": 0.5, "features": np.full((30, 2), 1e200), "dtype": "float64"},
+     "features has entries up to 1e.200"),  # the embedding came out all zeros
+    ({"property_ratio": 0.5, "features": np.full((30, 2), 1e39)}, "features has entries up to inf .* float32"),
     ({"features": np.ones((30, 2))}, "property_ratio is 0"),
     # strings went through float() and were accepted ('2' as 2.0), or failed with NumPy's conversion message
     ({"beta": "-0.5"}, "beta must be a finite number, got '-0.5'"),

@@ -139,9 +139,7 @@ class Graph:
             w = None if self.weights is None else host_view(self.weights)
             ptr, idx, tw = transpose_csr(host_view(self.indptr), host_view(self.indices),
                                          np.empty(0) if w is None else w, np.empty(0, _index_dtype(self.n_nodes, np)))
-            parts = (ptr, idx, None if w is None else tw)
-            T = Graph(*[None if a is None else move_like(a, self.indptr) for a in parts], self.n_nodes, True)
-            return with_distinct_labels(T, self.node_ids)
+            return _host_built(self, ptr, idx, None if w is None else tw, self.n_nodes, True, self.node_ids)
         src, dst, w = self.edges()
         return _from_sorted_pairs(dst, src, w, self.n_nodes, True, self.node_ids)
 
@@ -248,10 +246,9 @@ class Graph:
             with kernel_threads(self.n_arcs):
                 parts = union_csr(host_view(self.indptr), host_view(self.indices), w[0], host_view(T.indptr),
                                   host_view(T.indices), w[1], np.dtype(_index_dtype(self.n_nodes, np)))
-            G = Graph(*[None if a is None else move_like(a, self.indptr) for a in parts], self.n_nodes, False)
-        else:
-            src, dst, w = self.edges()
-            G = from_edges(src, dst, w, n_nodes=self.n_nodes, directed=False, duplicates="sum")
+            return _host_built(self, *parts, self.n_nodes, False, self.node_ids)
+        src, dst, w = self.edges()
+        G = from_edges(src, dst, w, n_nodes=self.n_nodes, directed=False, duplicates="sum")
         return with_distinct_labels(G, self.node_ids)
 
     # ------------------------------------------------------------------ converters
@@ -371,8 +368,15 @@ def _induced_host(G: Graph, nodes: Any, new_id: Any, labels: Any) -> Graph:
     ptr, col, arcs = induced_csr(host_view(G.indptr), host_view(G.indices), host_view(nodes).astype(np.int64),
                                  host_view(new_id), not G.directed)
     w = None if G.weights is None else host_view(G.weights)[arcs]
-    parts = [None if a is None else move_like(a, G.indptr) for a in (ptr, col.astype(_index_dtype(k, np)), w)]
-    return with_distinct_labels(Graph(*parts, k, G.directed), labels)
+    return _host_built(G, ptr, col.astype(_index_dtype(k, np)), w, k, G.directed, labels)
+
+
+def _host_built(G: Graph, indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | None, n: int,
+                directed: bool, labels: Any) -> Graph:
+    """A graph that a host kernel built from ``G`` (its transpose, a subgraph, its undirected view), on ``G``'s
+    backend and device, labelled with the distinct ``labels``."""
+    parts = [None if a is None else move_like(a, G.indptr) for a in (indptr, indices, weights)]
+    return with_distinct_labels(Graph(*parts, n, directed), labels)
 
 
 def _from_sorted_pairs(src: Any, dst: Any, w: Any, n: int, directed: bool, node_ids: Any) -> Graph:

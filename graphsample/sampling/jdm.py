@@ -190,9 +190,11 @@ def _round_prefix_table(rows: np.ndarray, cols: np.ndarray, x: np.ndarray, key: 
     (:func:`._kernels.round_circulation`) rounds every arc at once. The systematic rounding keeps the prefix
     sums of one order (classes by :math:`(k, l)`: the out-degree CDF); this keeps those of both degrees.
     """
+    if len(x) == 0:
+        return np.zeros(0, np.int64)
     _, ri = np.unique(rows, return_inverse=True)
     _, ci = np.unique(cols, return_inverse=True)
-    n_r, n_c = int(ri.max(initial=-1)) + 1, int(ci.max(initial=-1)) + 1
+    n_r, n_c = int(ri.max()) + 1, int(ci.max()) + 1
     S = np.cumsum(np.bincount(ri, weights=x, minlength=n_r))
     T = np.cumsum(np.bincount(ci, weights=x, minlength=n_c))
     hub, col0, row0 = 0, 1, 1 + n_c  # node ids: the closing node, the column chain, the row chain

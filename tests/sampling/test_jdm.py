@@ -147,6 +147,7 @@ def test_p1_rounding_is_identity():
     c = np.arange(1, 200)
     for rounding in jdm.ROUNDINGS:
         assert np.array_equal(jdm.rescale_counts(c, 1.0, seed_key(3), rounding), c)
+        assert jdm.rescale_counts(c[:0], 0.5, seed_key(3), rounding).shape == (0,)
 
 
 def test_rounding_uniforms_are_not_the_constructions():

@@ -271,9 +271,7 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
         if code == _parse.ERR_EXTRA:
             raise _extra_columns(buf, pos, name)
         if code == _parse.ERR_MISSING:
-            need = 3 if weighted else 2
-            raise InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {need} columns, "
-                                   f"got {_line_text(buf, pos)!r}")
+            raise _missing_columns(buf, pos, name, 3 if weighted else 2, delim)
         counts = _parse.count_data_lines(buf, bounds, cmt)
         offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         m = int(counts.sum())
@@ -335,9 +333,18 @@ def _spans(buf, bounds, offsets, cmt, delim, m, ncols, name, exact=False) -> np.
         pos = int(err[bad[0]])
         if code[bad[0]] == _parse.ERR_EXTRA:
             raise _extra_columns(buf, pos, name)
-        raise InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {ncols} columns, "
-                               f"got {_line_text(buf, pos)!r}")
+        raise _missing_columns(buf, pos, name, ncols, delim)
     return spans
+
+
+def _missing_columns(buf: np.ndarray, pos: int, name: str, need: int, delim: int) -> InputFormatError:
+    """The error for a line with fewer than ``need`` columns; when a delimiter (``delim``, its code; -1 for runs of
+    spaces and tabs) was given that the line does not hold while it holds spaces or tabs, it says so: the columns
+    of ``1 2`` read with ``delimiter=','`` are one."""
+    line = _line_text(buf, pos)
+    spaced = delim >= 0 and chr(delim) not in line and (" " in line or "\t" in line)
+    hint = f" (columns are split at {chr(delim)!r}, which this line does not hold)" if spaced else ""
+    return InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {need} columns, got {line!r}{hint}")
 
 
 def _extra_columns(buf: np.ndarray, pos: int, name: str) -> InputFormatError:

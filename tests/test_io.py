@@ -405,3 +405,18 @@ def test_one_node_per_distinct_label_text(rows):
     G = read("".join(f"{a} {b}\n" for a, b in rows), duplicates="first")
     assert G.n_nodes == len({label for row in rows for label in row})
     assert sorted((str(a), str(b)) for a, b in pairs(G)) == sorted(set(rows))
+
+
+def test_a_delimiter_the_lines_do_not_hold_is_named(tmp_path):
+    """Space-separated lines read with delimiter=',' are one column each: the message says the columns are split at
+    ',' (the line holds spaces, not commas); a plain short line gets no such hint."""
+    f = tmp_path / "g.txt"
+    f.write_text("1 2\n2 3\n")
+    with pytest.raises(InputFormatError, match=r"line 1: expected 2 columns, got '1 2' \(columns are split at ','"):
+        gs.read_edgelist(f, delimiter=",")
+    f.write_text("1,2\n2\n")
+    with pytest.raises(InputFormatError, match=r"line 2: expected 2 columns, got '2'$"):
+        gs.read_edgelist(f, delimiter=",")
+    f.write_text("a,b\nb c\n")  # labels: the string parser's message says it too
+    with pytest.raises(InputFormatError, match=r"line 2: expected 2 columns, got 'b c' \(columns are split at ','"):
+        gs.read_edgelist(f, delimiter=",")

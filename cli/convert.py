@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._common import BINARY_SUFFIXES, graph_options, input_argument, load_graph, option_error, output_option, user_errors
+from ._common import (BINARY_SUFFIXES, graph_options, input_argument, load_graph, option_error, output_option,
+                      user_errors)
 
 #: suffixes of edge lists and tables: a folder named like this is almost surely a mistake
 TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".edges", ".el")  # and the reader's compressions (io.compression_suffix)

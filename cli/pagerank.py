@@ -28,8 +28,8 @@ from ._common import (FloatRange, graph_options, input_argument, load_graph, nod
 @click.option("--method", type=click.Choice(["auto", "power", "gauss-seidel"]), default="auto", show_default=True,
               help="Solver: power iteration, or Gauss-Seidel sweeps per strongly connected component (host); "
                    "auto picks Gauss-Seidel on the host and power iteration on a GPU.")
-@output_option(binary=(), help="Scores as 'label<TAB>score' lines ('label,score' for .csv): a path (compressed for .gz, .bz2, "
-                   ".xz, e.g. NAME.tsv.gz), or '-' for stdout.")
+@output_option(binary=(), help="Scores as 'label<TAB>score' lines ('label,score' for .csv): a path (compressed for "
+                                ".gz, .bz2, .xz, e.g. NAME.tsv.gz), or '-' for stdout.")
 @user_errors
 def pagerank(input: str, personalize: str | None, damping: float, dangling: str, tol: float, max_iter: int,
              method: str, output: str, quiet: bool, **opts) -> None:
@@ -96,8 +96,9 @@ def _save_ppr(path: str, G: Any, res: Any) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Run on a local Dask cluster of N workers.")
 @click.option("--mode", type=click.Choice(["A", "B"]), default="A", show_default=True,
               help="Dask mode: A (graph on every worker) or B (graph split, walkers exchanged).")
-@output_option(required=True, binary=(".npz",), help="Result: NAME.npz (CSR arrays) or .tsv / .csv / '-' (source, node, estimate "
-                                  "lines; .tsv.gz, .bz2 or .xz compressed).")
+@output_option(required=True, binary=(".npz",),
+               help="Result: NAME.npz (CSR arrays) or .tsv / .csv / '-' (source, node, estimate lines; .tsv.gz, .bz2 "
+                    "or .xz compressed).")
 @user_errors
 def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, dangling: str, engine: str,
         scheduler_file: str | None, workers: int | None, mode: str, output: str, quiet: bool, **opts) -> None:

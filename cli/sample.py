@@ -65,7 +65,8 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
     to_err = output == "-"
     if not quiet:
         bare = 0 if output.endswith(".npz") else int(to_numpy(S.degree() == 0).sum())
-        note = f"; {bare:,} of its nodes have no arc, so the edge list leaves them out (NAME.npz keeps them)" if bare else ""
+        note = (f"; {bare:,} of its nodes have no arc, so the edge list leaves them out (NAME.npz keeps them)"
+                if bare else "")
         click.echo(f"{method}: {S.n_nodes:,} nodes, {S.n_arcs:,} arcs (from {G.n_nodes:,} nodes, {G.n_arcs:,} arcs)"
                    + note, err=True)
     if report:

@@ -40,8 +40,9 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
               help="Exact (QR) or sketched leverage scores inside the scores.")
 @backend_options(backend_help="Array backend to run on (dense DATA only).")
 @seed_option
-@output_option(binary=(".npz", ".npy"), help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array), '-' / .tsv (index<TAB>scale) "
-                   "or .csv (index,scale); text is compressed as NAME.tsv.gz, .bz2 or .xz.")
+@output_option(binary=(".npz", ".npy"),
+               help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array), '-' / .tsv (index<TAB>scale) or .csv "
+                    "(index,scale); text is compressed as NAME.tsv.gz, .bz2 or .xz.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @user_errors
 def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leverage: str, backend: str,

@@ -46,7 +46,8 @@ import numpy as np
 from .. import _ops
 from .._backend import backend_of, device_kwargs, device_of, namespace
 from .._random import SeedLike, seed_key, uniform_array
-from ..errors import GraphValidationError, GraphsampleError, check_integer, check_magnitude, check_number, check_positive
+from ..errors import (GraphValidationError, GraphsampleError, check_integer, check_magnitude, check_number,
+                      check_positive)
 from ..graph import Graph, check_graph
 
 Preset = Literal["paper", "gds"]

@@ -182,14 +182,17 @@ def _jdm_over_seeds(G: gs.Graph, p: float, seeds: int, **kwargs: Any) -> tuple[l
     return done, min_ps
 
 
-def _jdm_runs(G: gs.Graph, p: float, seeds: int, prof: dict, on_infeasible: str):
+def _jdm_runs(G: gs.Graph, p: float, seeds: int, prof: dict, on_infeasible: str, rounding: str):
     """Scores of jdm_sample over the seeds, the infeasible seeds' smallest feasible p, and the clipped runs."""
-    done, min_ps = _jdm_over_seeds(G, p, seeds, on_infeasible=on_infeasible)
+    done, min_ps = _jdm_over_seeds(G, p, seeds, on_infeasible=on_infeasible, rounding=rounding)
     acc = [scores(compare(G, S, original=prof), S) for S, _ in done]
     return acc, min_ps, sum(rep.fallback == "clip" for _, rep in done)
 
 
 # ----------------------------------------------------------------------------- rounding
+
+#: the JDM/DCM sampler's rows of the quality table and their rounding: the default and the controlled one
+JDM_ROWS = {"jdm": "systematic", "jdm-controlled": "controlled"}
 
 ROUNDING_CELLS = (("wiki-vote", 0.5), ("p2p-gnutella08", 0.3), ("p2p-gnutella08", 0.5), ("email-eu-core", 0.5))
 
@@ -225,7 +228,8 @@ def rounding_comparison(seeds: int) -> list[dict]:
 def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: bool,
             save: Callable[[list[dict]], Any], samplers: list[str] | None = None) -> list[dict]:
     """The quality table; ``save(rows)`` is called after every (dataset, p) so partial runs keep their rows.
-    ``samplers`` restricts it to these names (``"jdm"`` and those of :data:`SAMPLERS`; default: all).
+    ``samplers`` restricts it to these names (``"jdm"``, ``"jdm-controlled"`` (``rounding="controlled"``) and
+    those of :data:`SAMPLERS`; default: all).
 
     The JDM/DCM sampler runs with ``on_infeasible="raise"`` (row ``jdm``: its scores over the seeds where
     it is feasible, the others counted in the note); when any seed is infeasible a second row
@@ -237,9 +241,10 @@ def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: 
         views = {}
         for p in fractions:
             k = max(1, round(p * G.n_nodes))
-            if samplers is None or "jdm" in samplers:
-                rows += _jdm_rows(G, ds, p, seeds, prof)
-            for name in sorted(SAMPLERS) if samplers is None else sorted(set(samplers) - {"jdm"}):
+            for name, rounding in JDM_ROWS.items():
+                if samplers is None or name in samplers:
+                    rows += _jdm_rows(G, ds, p, seeds, prof, name, rounding)
+            for name in sorted(SAMPLERS) if samplers is None else sorted(set(samplers) - set(JDM_ROWS)):
                 acc = [scores(compare(G, S, original=prof), S)
                        for S, _ in (SAMPLERS[name](G, p, seed=s) for s in range(seeds))]
                 rows.append(_mean_row(ds, p, name, "graphsample", acc, ""))
@@ -272,18 +277,19 @@ def quality(datasets: list[str], fractions: list[float], seeds: int, with_lbof: 
     return rows
 
 
-def _jdm_rows(G: gs.Graph, ds: str, p: float, seeds: int, prof) -> list[dict]:
-    """The JDM/DCM sampler's row in a cell, and its clip-fallback row when some seed is infeasible."""
-    acc, min_ps, _ = _jdm_runs(G, p, seeds, prof, "raise")
+def _jdm_rows(G: gs.Graph, ds: str, p: float, seeds: int, prof, name: str, rounding: str) -> list[dict]:
+    """The JDM/DCM sampler's row ``name`` in a cell, with ``rounding``, and its clip-fallback row when some seed
+    is infeasible."""
+    acc, min_ps, _ = _jdm_runs(G, p, seeds, prof, "raise", rounding)
     note = ""
     if min_ps:
         known = [m for m in min_ps if m is not None]
         span = f"; smallest feasible p {min(known):.3g}-{max(known):.3g}" if known else ""
         note = f"infeasible (InfeasibleSampleError) for {len(min_ps)} of {seeds} seeds{span}"
-    rows = [_mean_row(ds, p, "jdm", "graphsample", acc, note)]
+    rows = [_mean_row(ds, p, name, "graphsample", acc, note)]
     if min_ps:
-        acc, _, clipped = _jdm_runs(G, p, seeds, prof, "clip")
-        rows.append(_mean_row(ds, p, "jdm (clip fallback)", "graphsample, on_infeasible='clip'", acc,
+        acc, _, clipped = _jdm_runs(G, p, seeds, prof, "clip", rounding)
+        rows.append(_mean_row(ds, p, f"{name} (clip fallback)", "graphsample, on_infeasible='clip'", acc,
                               f"hub degrees clipped in {clipped} of {seeds} seeds"))
     return rows
 
@@ -292,7 +298,7 @@ def updated_rows(old: list[dict], new: list[dict]) -> list[dict]:
     """``old`` quality rows with those of the (dataset, p, sampler) cells that ``new`` reran replaced in place
     (a rerun ``jdm`` replaces its clip-fallback row too); rows of new cells go at the end."""
     def key(r: dict) -> tuple:
-        return r["dataset"], r["p"], "jdm" if r["sampler"].startswith("jdm") else r["sampler"]
+        return r["dataset"], r["p"], r["sampler"].split(" (")[0]
 
     fresh = {}
     for r in new:
@@ -418,6 +424,7 @@ def aggregate(tags: list[str]) -> None:
         here = [r for r in rows if r["dataset"] == ds and r["p"] == p]
         jdm = next(r for r in here if r["sampler"] == "jdm")
         clip = next((r for r in here if r["sampler"] == "jdm (clip fallback)"), None)
+        controlled = next((r for r in here if r["sampler"] == "jdm-controlled"), None)
         classic = [r for r in here if not r["sampler"].startswith("jdm") and "ks_s1s2" in r]
         best = {tool: min((r for r in classic if r["tool"].startswith(tool)), key=lambda r: r["ks_s1s2"])
                 for tool in ("graphsample", "LBoF")}
@@ -435,6 +442,8 @@ def aggregate(tags: list[str]) -> None:
                "classic_jdm_l1_range": [min(r["jdm_l1"] for r in classic), max(r["jdm_l1"] for r in classic)],
                "classic_dcm_l1_range": [min(r["dcm_l1"] for r in classic), max(r["dcm_l1"] for r in classic)],
                "feasible": feasible, "note": jdm["note"]}
+        if controlled is not None:  # rounding="controlled", the same seeds
+            row.update({f"controlled_{k}": controlled.get(k) for k in ("runs", "ks_s1s2", "ks_s1s2_std", "jdm_l1")})
         row["jdm_lowest_s1s2"] = bool(jdm["ks_s1s2"] < rival["ks_s1s2"]) if feasible else None
         if not feasible and "ks_s1s2" in jdm:  # feasible for some seeds only: their mean, labelled as such
             row["jdm_lowest_s1s2_on_feasible_seeds"] = bool(jdm["ks_s1s2"] < rival["ks_s1s2"])
@@ -503,7 +512,7 @@ def main() -> None:
     ap.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.2, 0.3, 0.5])
     ap.add_argument("--seeds", type=int, default=3, help="seeds per cell (the issue's protocol: 10)")
     ap.add_argument("--no-lbof", action="store_true", help="skip Little Ball of Fur in the quality table")
-    ap.add_argument("--samplers", nargs="+", choices=["jdm", *sorted(SAMPLERS)],
+    ap.add_argument("--samplers", nargs="+", choices=[*JDM_ROWS, *sorted(SAMPLERS)],
                     help="quality table: only these samplers (default: all)")
     ap.add_argument("--update", action="store_true",
                     help="quality table: replace the rerun samplers' rows in the existing result files of --tag")

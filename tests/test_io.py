@@ -67,6 +67,16 @@ def test_reverse_columns_and_undirected():
     assert U.n_edges == 1 and U.n_arcs == 2
 
 
+def test_reverse_columns_with_string_labels_and_weights():
+    """String labels take their own parsing path (spans, not integers): ``reverse`` must swap the columns there
+    too, and each weight must stay with its arc."""
+    G = read("a b 2.5\nb c 1\nc c 4\n", reverse=True)
+    assert pairs(G) == [("b", "a"), ("c", "b"), ("c", "c")]
+    s, d, w = G.edges()
+    got = {(G.node_ids[u], G.node_ids[v]): x for u, v, x in zip(s.tolist(), d.tolist(), w.tolist())}
+    assert got == {("b", "a"): 2.5, ("c", "b"): 1.0, ("c", "c"): 4.0}
+
+
 @pytest.mark.parametrize("suffix, pack", [(".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)])
 def test_compressed_files(tmp_path, suffix, pack):
     path = tmp_path / f"g.txt{suffix}"

@@ -404,6 +404,17 @@ def test_a_signed_first_line_is_no_header():
     assert G.node_ids.tolist() == ["+7", "1", "2", "3"]
 
 
+def test_a_first_line_of_signed_numbers_only_is_no_header():
+    """Neither '+7' nor '-5' is written as str(int) writes it, but both are numbers once the sign is stripped: a
+    line of them is data, not a header (the other test's first line has a plain '3', which decides alone)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        G = read("+7 -05\n1 2\n2 3\n")
+    assert G.node_ids.tolist() == ["+7", "-05", "1", "2", "3"]
+
+
 _canonical = st.integers(-30, 30).map(str)
 _padded = st.tuples(st.integers(0, 30), st.integers(2, 4)).map(lambda vw: str(vw[0]).zfill(vw[1]))
 _signed = st.sampled_from(["+3", "-0", "+0", "-05", "00"])

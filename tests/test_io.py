@@ -32,6 +32,20 @@ def test_snap_style_with_comments_and_blank_lines():
     assert G.node_ids.tolist() == [10, 20, 30]
 
 
+@pytest.mark.parametrize("text, expected, weights", [
+    ("0 1", [(0, 1)], None),
+    ("0 1\n1 2", [(0, 1), (1, 2)], None),
+    ("0 1 2.5\n1 2 3.5", [(0, 1), (1, 2)], [2.5, 3.5]),
+    ("a b\nb c", [("a", "b"), ("b", "c")], None),
+])
+def test_a_last_line_without_a_newline_is_read(text, expected, weights):
+    """The output arrays are sized by counting newlines, plus one for an unterminated last line: without that
+    one, the last arc of a file that does not end in a newline was dropped (a one-line file read as empty)."""
+    G = read(text)
+    assert pairs(G) == expected
+    assert (None if G.weights is None else G.weights.tolist()) == weights
+
+
 def test_contiguous_ids_need_no_labels():
     G = read("0 1\n1 2\n")
     assert G.node_ids is None and G.n_nodes == 3

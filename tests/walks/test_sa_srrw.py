@@ -100,6 +100,9 @@ def test_user_gradient_in_torch():
     ({"regime": "fast"}, "regime must be one of"),
     ({"regime": "equal", "gamma_exp": 0.8}, "do not fit regime 'equal'"),
     ({"regime": "walk_faster", "gamma_exp": 0.95}, "do not fit regime 'walk_faster'"),
+    # the regimes are strict: equal exponents are the "equal" regime, not the boundary of another
+    ({"regime": "walk_faster", "gamma_exp": 0.8, "beta_exp": 0.8}, "do not fit regime 'walk_faster'"),
+    ({"regime": "theta_faster", "gamma_exp": 0.8, "beta_exp": 0.8}, "do not fit regime 'theta_faster'"),
     ({"beta_exp": 1.2, "gamma_exp": 1.2}, r"must be a number in \(0.5, 1\]"),
     ({"n_runs": 0}, "n_runs must be a positive integer"),
     ({"beta_exp": "0.8"}, r"beta_exp must be a number in \(0.5, 1\], got '0.8'"),  # was read as 0.8

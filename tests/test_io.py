@@ -32,6 +32,20 @@ def test_snap_style_with_comments_and_blank_lines():
     assert G.node_ids.tolist() == [10, 20, 30]
 
 
+@pytest.mark.parametrize("text, expected, weights", [
+    ("0 1", [(0, 1)], None),
+    ("0 1\n1 2", [(0, 1), (1, 2)], None),
+    ("0 1 2.5\n1 2 3.5", [(0, 1), (1, 2)], [2.5, 3.5]),
+    ("a b\nb c", [("a", "b"), ("b", "c")], None),
+])
+def test_a_last_line_without_a_newline_is_read(text, expected, weights):
+    """The output arrays are sized by counting newlines, plus one for an unterminated last line: without that
+    one, the last arc of a file that does not end in a newline was dropped (a one-line file read as empty)."""
+    G = read(text)
+    assert pairs(G) == expected
+    assert (None if G.weights is None else G.weights.tolist()) == weights
+
+
 def test_contiguous_ids_need_no_labels():
     G = read("0 1\n1 2\n")
     assert G.node_ids is None and G.n_nodes == 3
@@ -65,6 +79,16 @@ def test_reverse_columns_and_undirected():
     assert pairs(read("1 2\n", reverse=True)) == [(2, 1)]
     U = read("1 2\n2 1\n", directed=False)
     assert U.n_edges == 1 and U.n_arcs == 2
+
+
+def test_reverse_columns_with_string_labels_and_weights():
+    """String labels take their own parsing path (spans, not integers): ``reverse`` must swap the columns there
+    too, and each weight must stay with its arc."""
+    G = read("a b 2.5\nb c 1\nc c 4\n", reverse=True)
+    assert pairs(G) == [("b", "a"), ("c", "b"), ("c", "c")]
+    s, d, w = G.edges()
+    got = {(G.node_ids[u], G.node_ids[v]): x for u, v, x in zip(s.tolist(), d.tolist(), w.tolist())}
+    assert got == {("b", "a"): 2.5, ("c", "b"): 1.0, ("c", "c"): 4.0}
 
 
 @pytest.mark.parametrize("suffix, pack", [(".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)])
@@ -392,6 +416,17 @@ def test_a_signed_first_line_is_no_header():
         warnings.simplefilter("error")
         G = read("+7 3\n1 2\n2 3\n")
     assert G.node_ids.tolist() == ["+7", "1", "2", "3"]
+
+
+def test_a_first_line_of_signed_numbers_only_is_no_header():
+    """Neither '+7' nor '-5' is written as str(int) writes it, but both are numbers once the sign is stripped: a
+    line of them is data, not a header (the other test's first line has a plain '3', which decides alone)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        G = read("+7 -05\n1 2\n2 3\n")
+    assert G.node_ids.tolist() == ["+7", "-05", "1", "2", "3"]
 
 
 _canonical = st.integers(-30, 30).map(str)

@@ -177,6 +177,14 @@ def test_split_edges_keeps_components_and_separates_sets():
     assert len(keys(split.test_neg)) == len(split.test_neg)
 
 
+def test_split_edges_draws_as_many_negatives_as_positives_in_each_set():
+    """Negatives match the positives set by set: with 30 % held out the two sets differ in size, so training and
+    test non-edges cannot be exchanged unnoticed."""
+    split = split_edges(two_communities(), 0.3, seed=5)
+    assert len(split.test_pos) < len(split.train_pos)
+    assert len(split.test_neg) == len(split.test_pos) and len(split.train_neg) == len(split.train_pos)
+
+
 def test_split_of_a_tree_needs_keep_connected_off():
     path = gs.from_edges(np.arange(5), np.arange(1, 6), directed=False)
     with pytest.raises(GraphValidationError, match="forest"):

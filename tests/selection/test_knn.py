@@ -86,6 +86,15 @@ def test_knn_graph_symmetric_threshold():
     assert knn_graph(X, 4, metric="ip", method="exact", threshold=1.5).data.min() >= 1.5  # inner products may exceed 1
 
 
+def test_knn_graph_threshold_keeps_a_similarity_equal_to_it():
+    """``threshold`` keeps neighbours with similarity >= threshold: inner products 2 (exact in floating point) stay
+    at threshold 2 and go at any threshold above it; node 2's only neighbour has similarity 0 (no edge)."""
+    X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0]])
+    W = knn_graph(X, 1, metric="ip", method="exact", threshold=2.0)
+    np.testing.assert_array_equal(W.toarray(), [[0.0, 2.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    assert knn_graph(X, 1, metric="ip", method="exact", threshold=np.nextafter(2.0, 3.0)).nnz == 0
+
+
 def test_kmeans_deterministic_and_row_order_invariant(backend, to_b):
     rng = np.random.default_rng(5)
     X = np.concatenate([rng.normal(c, 1.0, size=(80, 3)) for c in ([0, 0, 0], [4, 0, 0], [0, 4, 1])])

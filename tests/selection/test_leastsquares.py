@@ -220,6 +220,27 @@ def test_discrete_candidates():
     assert len(set(pts.tolist())) == 4
 
 
+def test_discrete_component_law_weighs_the_candidates():
+    r"""``sample_component(j)`` draws candidate i with probability :math:`\mu_i \varphi_j(i)^2`: with unequal
+    weights, the frequencies of 40000 draws against those probabilities, computed independently (the orthonormal
+    basis of :math:`L^2_\mu` from the Cholesky factor of :math:`F^\top \mathrm{diag}(\mu) F`), pass a chi-square
+    test at level 0.001 for every j."""
+    from scipy.stats import chi2
+
+    rng = np.random.default_rng(11)
+    F = rng.standard_normal((6, 3))
+    mu = np.array([0.02, 0.05, 0.1, 0.18, 0.25, 0.4])
+    D = Discrete(F, mu)
+    Phi = F @ np.linalg.inv(np.linalg.cholesky(F.T @ (mu[:, None] * F))).T
+    n = 40_000
+    for j in range(3):
+        prob = mu * Phi[:, j] ** 2
+        assert prob.sum() == pytest.approx(1.0)
+        counts = np.bincount(D.sample_component(np.full(n, j), np.random.default_rng(j)), minlength=6)
+        stat = np.sum((counts - n * prob) ** 2 / (n * prob))
+        assert stat < chi2.ppf(0.999, 5), (j, counts, n * prob)
+
+
 def test_discrete_points_shape():
     """Points of a Discrete basis follow the Basis contract of a 1-D basis: shape (n,) or (n, 1) -> (n, m).
     A 2-D (a, b) index array was flattened to a*b rows, silently misaligned with (a, b) values."""

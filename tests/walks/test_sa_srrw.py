@@ -60,6 +60,21 @@ def test_converges_to_the_weighted_minimiser(regime, loss):
     np.testing.assert_array_equal(res.thetas[:, -1], res.theta)
 
 
+@pytest.mark.parametrize("loss", ["linear", "logistic"])
+def test_solution_zeroes_the_weighted_gradient(loss):
+    """``solution(mu)`` is the minimiser of sum_i mu_i f_i: there the mu-weighted sum of the node gradients (checked
+    against finite differences above) vanishes. Unequal weights, an L2 term and logits of size ~10 (large
+    X, so Newton needs the true curvature p(1 - p) to converge in its iterations)."""
+    X, y = regression_data(loss, seed=4)
+    X = 3.0 * X
+    mu = np.random.default_rng(5).random(20)
+    mu /= mu.sum()
+    model = NodeRegression(X, y, loss=loss, l2=0.05)
+    theta = model.solution(mu)
+    g = model(np.arange(20), np.broadcast_to(theta, (20, 3)))
+    np.testing.assert_allclose(mu @ g, 0.0, atol=1e-10)
+
+
 def test_constant_gradient_follows_the_step_size_schedule():
     # with gradient 1 everywhere theta_N = theta_0 - sum_{n <= N} beta_n exactly, beta_n = (n + 1)^-b
     res = sa_srrw(ring_of_cliques(), lambda nodes, theta: theta * 0.0 + 1.0, np.zeros(2), 10, checkpoints=[1, 10],
@@ -85,6 +100,9 @@ def test_user_gradient_in_torch():
     ({"regime": "fast"}, "regime must be one of"),
     ({"regime": "equal", "gamma_exp": 0.8}, "do not fit regime 'equal'"),
     ({"regime": "walk_faster", "gamma_exp": 0.95}, "do not fit regime 'walk_faster'"),
+    # the regimes are strict: equal exponents are the "equal" regime, not the boundary of another
+    ({"regime": "walk_faster", "gamma_exp": 0.8, "beta_exp": 0.8}, "do not fit regime 'walk_faster'"),
+    ({"regime": "theta_faster", "gamma_exp": 0.8, "beta_exp": 0.8}, "do not fit regime 'theta_faster'"),
     ({"beta_exp": 1.2, "gamma_exp": 1.2}, r"must be a number in \(0.5, 1\]"),
     ({"n_runs": 0}, "n_runs must be a positive integer"),
     ({"beta_exp": "0.8"}, r"beta_exp must be a number in \(0.5, 1\], got '0.8'"),  # was read as 0.8

@@ -582,7 +582,13 @@ def round_circulation(ends, val, n_vert, key):
     ctr = np.int64(0)
     scan = 0
     top = -1
+    # each cycle settles an arc, and between two cycles or restarts the path grows by at most n_vert nodes:
+    # more steps than this bound is a broken walk, not a slow one
+    steps, max_steps = 0, 3 * (n_edges + n_vert + 1) * (n_vert + 1)
     while True:
+        steps += 1
+        if steps > max_steps:
+            raise RuntimeError("round_circulation made no progress")
         if top < 0:
             while scan < n_vert and live[scan] == 0:
                 scan += 1
@@ -608,6 +614,8 @@ def round_circulation(ends, val, n_vert, key):
             continue
         w = ends[nxt, 1] if ends[nxt, 0] == v else ends[nxt, 0]
         if on_path[w] < 0:
+            if top + 1 >= n_vert:  # a path of distinct nodes is shorter than n_vert: the walk lost its marks
+                raise RuntimeError("round_circulation lost track of its path")
             top += 1
             path_v[top] = w
             path_e[top] = nxt

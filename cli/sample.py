@@ -18,8 +18,9 @@ _METHODS = ["jdm", "random-node", "random-degree-node", "random-pagerank-node", 
 @click.option("-m", "--method", type=click.Choice(_METHODS), default="jdm", show_default=True,
               help="Sampler: jdm (JDM/DCM linear rescaling, a new graph) or a classic sampler (a subgraph).")
 @click.option("-p", "--fraction", type=float, required=True, help="Fraction of the nodes to keep, in (0, 1].")
-@output_option(binary=(".npz",), help="Edge list path (original labels for subgraph samplers; .gz, .bz2 or .xz compressed), '-' "
-                   "for stdout, or NAME.npz.")
+@output_option(binary=(".npz",),
+               help="Edge list path (original labels for subgraph samplers; .gz, .bz2 or .xz compressed), '-' for "
+                    "stdout, or NAME.npz.")
 @click.option("--report", is_flag=True, help="Print the comparison with the original (S1-S9 KS D, JDM/DCM L1, ...).")
 @click.option("--n-swaps", type=click.IntRange(min=0), default=0, show_default=True,
               help="jdm: JDM-preserving swaps after construction.")

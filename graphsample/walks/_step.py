@@ -30,7 +30,7 @@ STEP_SHIFT = 20
 MAX_TRIES = 4096
 #: a walk ended by the restart coin
 STOP = -1
-#: a walk reached a node without out-arcs
+#: a walk reached a node without out-arcs (a weighted walk: without out-arcs of positive weight)
 DEAD_END = -2
 
 # iparams slots
@@ -139,7 +139,8 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
     exact_draw = jit(_exact_draw)
 
     def _cdf_row(indptr, weights, cdf, u):
-        """Cumulative distribution of node ``u``'s out-arc weights (uniform for an all-zero row); last entry 1."""
+        """Cumulative distribution of node ``u``'s out-arc weights, last entry 1; all 0 for a row whose arcs all
+        weigh 0 (its transition row is 0: a weighted walk has no way out)."""
         s = indptr[u]
         e = indptr[u + 1]
         total = 0.0
@@ -148,8 +149,8 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         acc = 0.0
         for j in range(s, e):
             acc += np.float64(weights[j])
-            cdf[j] = acc / total if total > 0 else (j - s + 1) / (e - s)
-        if e > s:
+            cdf[j] = acc / total if total > 0 else 0.0
+        if e > s and total > 0:
             cdf[e - 1] = 1.0
 
     cdf_row = jit(_cdf_row)
@@ -169,7 +170,7 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
         """Next node of a walker at ``cur`` (coming from ``prev``, -1 at the start) at step ``s``.
 
         ``cfg`` is :func:`config`'s tuple. Returns the node, :data:`STOP` (restart coin) or
-        :data:`DEAD_END` (no out-arcs).
+        :data:`DEAD_END` (no out-arcs; weighted, none of positive weight).
         """
         restart, inv_p, inv_q, env, weighted, n2v, nonback, mh, alias_min_deg, _, simple = cfg
         base = np.int64(s) << STEP_SHIFT
@@ -179,8 +180,8 @@ def make_step_functions(jit, rng, alias_draw) -> SimpleNamespace:
             return uniform_step(indptr, indices, skey, s, cur)
         start = indptr[cur]
         deg = indptr[cur + 1] - start
-        if deg == 0:
-            return DEAD_END
+        if deg == 0 or (weighted and cdf[start + deg - 1] == 0.0):
+            return DEAD_END  # no out-arc, or (weighted) none of positive weight
         # node2vec envelope: height env = max(1, 1/q) over the proposal, plus (KnightKing's outlier folding)
         # a box of mass pi_t (1/p - env) for the return arc when 1/p > env, taken without a test; a
         # non-backtracking walk with another way out has no return arc to weigh, hence no box

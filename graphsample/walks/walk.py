@@ -22,7 +22,8 @@ Stop rules: ``length`` steps; before every step the walk stops with probability 
 length is then geometric, :math:`P(L = k) = (1-r)^k r`, capped at ``length``; the end node of such a walk is
 a sample of personalized PageRank with teleport probability ``r``); a node without out-arcs (a sink) ends
 the walk (``dead_end="stop"``) or sends the walker back to its start node (``dead_end="restart"``, counted
-as a step).
+as a step). A weighted walk treats a node whose out-arcs all weigh 0 as a sink: its row of the transition
+matrix :math:`D^{-1}W` is zero, as in :func:`graphsample.ranking.pagerank` and the GraphVite samplers.
 
 Every random number comes from the counter-based RNG keyed by (seed, walker id, step), so a seed gives the
 same walks for any thread count and on the GPU.
@@ -188,7 +189,8 @@ def random_walks(G: Graph, starts: Any, length: int, *, p: float = 1.0, q: float
     non_backtracking : never step straight back to the previous node unless it is the only neighbour.
     target : Metropolis–Hastings target distribution :math:`\mu` (one positive number per node,
         unnormalised; undirected graphs), e.g. ``np.ones(n)`` for the uniform MHRW.
-    dead_end : at a node without out-arcs, ``"stop"`` the walk or ``"restart"`` from its start node.
+    dead_end : at a node without out-arcs (weighted: of positive weight), ``"stop"`` the walk or ``"restart"``
+        from its start node.
     return_ : ``"paths"`` -> :class:`WalkPaths` ``(paths, lengths)``; ``"ends"`` -> the end node of every
         walk; ``"counts"`` -> visits per node summed over all walks (starts included), without storing paths.
     seed : int, Generator or None. The same int gives the same walks on every backend and thread count.

@@ -110,13 +110,15 @@ def test_srrw_kernel_matches_cpu(sparse, index_dtype):
 
 @pytest.mark.parametrize("weight_dtype", [np.float32, np.float64])
 def test_weight_tables_match_cpu(weight_dtype):
-    """CDF and alias tables built by the CUDA kernel are bit-identical to the CPU's (alias rows >= 64 arcs)."""
+    """CDF and alias tables built by the CUDA kernel are bit-identical to the CPU's (alias rows >= 64 arcs), and
+    so are the walks; node 71's only edge weighs 0, so walks from it stop at once."""
     from graphsample.walks.walk import _weight_tables
 
     rng = np.random.default_rng(3)
-    src = np.r_[np.zeros(70, np.int64), rng.integers(1, 71, 60)]
-    dst = np.r_[np.arange(1, 71), rng.integers(1, 71, 60)]
-    G = gs.from_edges(src, dst, rng.uniform(0, 3, src.size).astype(weight_dtype), directed=False)
+    src = np.r_[np.zeros(70, np.int64), rng.integers(1, 71, 60), 5]
+    dst = np.r_[np.arange(1, 71), rng.integers(1, 71, 60), 71]
+    weights = np.r_[rng.uniform(0, 3, src.size - 1), 0.0]
+    G = gs.from_edges(src, dst, weights.astype(weight_dtype), directed=False)
     m = G.n_arcs
     got = [np.zeros(m), np.ones(m), np.zeros(m, np.int32)]
     scratch = [np.zeros(m, np.int64), np.zeros(m, np.int64), np.zeros(m)]
@@ -125,12 +127,14 @@ def test_weight_tables_match_cpu(weight_dtype):
         np.testing.assert_array_equal(a, b)
     params = _parameters(G, p=1.0, q=1.0, restart_prob=0.0, weighted=True, non_backtracking=False, target=None,
                          dead_end="stop")
-    starts = np.zeros(6, np.int64)
+    starts = np.r_[np.zeros(6, np.int64), 71]
     key = seed_key(4)
     ref = _run_cpu(G, starts, 4, params, key, 0, np.int32)
-    paths, lens = np.full((6, 5), -1, np.int32), np.zeros(6, np.int64)
+    paths, lens = np.full((7, 5), -1, np.int32), np.zeros(7, np.int64)
     _cuda.launch_walks(G.indptr, G.indices, *params, key, starts, 4, 0, paths, lens, np.zeros(0, np.int64))
     np.testing.assert_array_equal(paths, ref[0])
+    np.testing.assert_array_equal(lens, ref[1])
+    assert lens[6] == 1
 
 
 @pytest.mark.parametrize("weight_dtype", [np.float32, np.float64])

@@ -222,12 +222,19 @@ def test_non_backtracking_never_returns_unless_forced(kw):
 
 
 @pytest.mark.parametrize("degree", [4, 100])  # CDF binary search below ALIAS_MIN_DEGREE, alias table above
-def test_weighted_step_from_a_row_of_zero_weights_is_uniform(degree):
-    # node 0's arcs all weigh 0: its CDF row and alias table are uniform (the arc 1 -> 0 keeps a positive weight)
-    src, dst = np.r_[np.zeros(degree, np.int64), 1], np.r_[np.arange(1, degree + 1), 0]
-    G = gs.from_edges(src, dst, np.r_[np.zeros(degree), 1.0])
-    w = random_walks(G, np.zeros(50000, np.int64), 1, weighted=True, seed=5)
-    assert chi2_pvalue(np.bincount(w.paths[:, 1], minlength=degree + 1)[1:], np.ones(degree)) > P_MIN
+@pytest.mark.parametrize("kw", [{}, {"p": 0.5, "q": 2.0}, {"non_backtracking": True}])
+def test_weighted_walk_stops_where_every_out_arc_weighs_zero(degree, kw):
+    """Node 1's out-arcs all weigh 0, so its row of D^-1 W is zero (a dangling node, as in pagerank): a weighted
+    walk ends there, or jumps back to its start under dead_end="restart"; an unweighted walk moves on."""
+    src, dst = np.r_[0, np.ones(degree, np.int64)], np.r_[1, np.arange(2, degree + 2)]
+    G = gs.from_edges(src, dst, np.r_[1.0, np.zeros(degree)])
+    w = random_walks(G, np.zeros(50, np.int64), 3, weighted=True, seed=5, **kw)
+    np.testing.assert_array_equal(w.lengths, 2)
+    np.testing.assert_array_equal(w.paths, np.tile([0, 1, -1, -1], (50, 1)))
+    r = random_walks(G, [0], 4, weighted=True, dead_end="restart", seed=5, **kw)
+    np.testing.assert_array_equal(r.paths, [[0, 1, 0, 1, 0]])
+    u = random_walks(G, np.zeros(50, np.int64), 3, weighted=False, seed=5, **kw)
+    assert np.all(u.paths[:, 2] >= 2)
 
 
 @pytest.mark.parametrize("restart_prob", [0.0, 0.2])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from graphsample import from_edges
@@ -23,6 +25,17 @@ def test_ks_statistic_matches_scipy():
     # D is two-sided: the same with the samples swapped (a one-sided max(F_a - F_b) is 0 one way round)
     assert metrics.ks_statistic(b, a) == pytest.approx(stats.ks_2samp(a, b).statistic)
     assert metrics.ks_statistic([], []) == 0 and metrics.ks_statistic([1], []) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 300), max_size=60), st.lists(st.integers(0, 300), max_size=60),
+       st.sampled_from([np.int32, np.int64, np.uint16]))
+def test_ks_statistic_of_counts_equals_the_sorted_definition(a, b, dtype):
+    """Small non-negative integers are counted: the same D, bit for bit, as the sorted float path."""
+    ints, floats = (np.array(a, dtype), np.array(b, dtype)), (np.array(a, float), np.array(b, float))
+    assert metrics.ks_statistic(*ints) == metrics.ks_statistic(*floats)
+    assert metrics.ks_statistic(*floats) == pytest.approx(stats.ks_2samp(a, b, method="asymp").statistic if a and b else
+                                                          float(len(a) != len(b)))
 
 
 def test_ks_curves_exact():

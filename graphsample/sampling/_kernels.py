@@ -209,9 +209,11 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
     in_nb = np.empty(max(m, 1), np.int64)
     cur_out = np.zeros(n, np.int64)
     cur_in = np.zeros(n, np.int64)
-    akeys = np.full(table_size(2 * m), _EMPTY, np.int64)  # room for the deleted slots of switches
-    apos_o = np.zeros(akeys.shape[0], np.int64)
-    apos_i = np.zeros(akeys.shape[0], np.int64)
+    # the arc table: key, out-position and in-position side by side (one cache line per probe), with room for
+    # the deleted slots of switches
+    atab = np.zeros((table_size(2 * m), 3), np.int64)
+    akeys, apos_o, apos_i = atab[:, 0], atab[:, 1], atab[:, 2]
+    akeys[:] = _EMPTY
 
     omem, opos = _class_members(ocls, optr)
     imem, ipos = _class_members(icls, iptr)
@@ -230,6 +232,13 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
 
     skey = stream_key(key, JDM_STREAM_CONSTRUCT)
     ctr = np.int64(0)
+    # one chord set's buffers for every block, sized for the largest (a block's own table is a prefix)
+    cap_max = np.int64(16)
+    for b in range(blk_count.shape[0]):
+        cap_max = max(cap_max, 8 * blk_count[b] + 16)
+    ch = np.empty(cap_max, np.int64)
+    ckeys_buf = np.empty(table_size(cap_max), np.int64)
+    cval_buf = np.empty(table_size(cap_max), np.int64)
     for b in range(blk_count.shape[0]):
         a, c, J = blk_o[b], blk_i[b], blk_count[b]
         if J == 0:
@@ -237,9 +246,8 @@ def construct_2k(n, out_deg, in_deg, ocls, icls, optr, iptr, blk_o, blk_i, blk_c
         nk = optr[a + 1] - optr[a]
         nl = iptr[c + 1] - iptr[c]
         cap_ch = 8 * J + 16  # chord insertions: J, plus at most two per step (bounded by the retries)
-        ch = np.empty(cap_ch, np.int64)
-        ckeys = np.full(table_size(cap_ch), _EMPTY, np.int64)
-        cval = np.zeros(ckeys.shape[0], np.int64)
+        ckeys, cval = ckeys_buf[:table_size(cap_ch)], cval_buf[:table_size(cap_ch)]
+        ckeys[:] = _EMPTY
         nch = np.int64(0)
         grid = nk * nl
         if 4 * J >= grid:  # dense block: enumerate the free positions, keep a random J of them

@@ -37,7 +37,8 @@ def parse_starts(G, starts: str, walks_per_node: int) -> np.ndarray:
               help="Probability of ending the walk before each step (PPR walks).")
 @click.option("--non-backtracking", is_flag=True, help="Never step straight back (unless at a leaf).")
 @click.option("--dead-end", type=click.Choice(["stop", "restart"]), default="stop", show_default=True,
-              help="At a node without out-arcs: end the walk, or jump back to its start.")
+              help="At a node without out-arcs (weighted walks: without out-arcs of positive weight): end "
+                   "the walk, or jump back to its start.")
 @click.option("--return", "return_", type=click.Choice(["paths", "ends", "counts"]), default="paths",
               show_default=True, help="The walks, the end node of each walk, or the visits of every node.")
 @seed_option

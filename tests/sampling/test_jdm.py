@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphsample import from_edges
-from graphsample._backend import namespace, to_numpy
+from graphsample._backend import device_of, namespace, to_numpy
 from graphsample._random import seed_key
 from graphsample.errors import GraphsampleError
 from graphsample.sampling import (InfeasibleSampleError, degree_correlation_matrix, jdm_sample,
@@ -64,6 +64,21 @@ def test_degree_matrices_count_their_definitions(n, m, seed):
         k, l, c = (to_numpy(a) for a in t)
         assert np.all(np.diff(k * (l.max(initial=0) + 1) + l) > 0)  # sorted by (k, l), each cell once
         assert cells(t) == expected
+
+
+def test_degree_matrices_on_every_backend(backend):
+    """The rank-and-bincount count in the graph's own namespace (torch, CuPy) gives NumPy's triplets, int64, on the
+    graph's device; both the grid count and the sort count (a tournament: every node its own degree pair)."""
+    b, d = backend
+    i, j = np.tril_indices(300, -1)
+    for G in (random_digraph(200, 1500, 3), from_edges(i, j, n_nodes=300)):
+        Gb = G.to(b, d)
+        for f in (joint_degree_matrix, degree_correlation_matrix):
+            got, want = f(Gb), f(G)
+            assert all(str(device_of(a)) == str(device_of(Gb.indptr)) for a in got)
+            for g, w in zip(got, want):
+                assert to_numpy(g).dtype == np.int64
+                np.testing.assert_array_equal(to_numpy(g), w)
 
 
 def test_degree_matrices_of_a_graph_with_every_degree():

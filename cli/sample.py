@@ -46,13 +46,14 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
     from graphsample.sampling.classic import SAMPLERS
 
     G = load_graph(input, **opts)
+    quiet = opts.get("quiet")
     if method == "jdm":
         if not G.directed:  # a contradiction of options with --undirected, else an undirected dataset or file
             error = click.UsageError if opts.get("directed") is False else click.ClickException
             raise error("--method jdm samples directed graphs; --undirected works with the classic samplers")
         try:
             S, jdm_report = jdm_sample(G, fraction, seed=seed, rounding=rounding, on_infeasible=on_infeasible,
-                                       n_swaps=n_swaps)
+                                       n_swaps=n_swaps, progress=None if quiet else _jdm_step)
         except InfeasibleSampleError as exc:
             raise option_error("--fraction", _infeasible(fraction, exc)) from None
     else:
@@ -62,7 +63,6 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
         save(S, output)
     else:
         write_edgelist(S, output)
-    quiet = opts.get("quiet")
     to_err = output == "-"
     if not quiet:
         bare = 0 if output.endswith(".npz") else int(to_numpy(S.degree() == 0).sum())
@@ -77,6 +77,8 @@ def sample(input: str, method: str, fraction: float, output: str, report: bool, 
             lines.append("JDM/DCM sampler (dcm_l1, jdm_l1: targets against p*D, p*J; ks_in, ks_out: against the "
                          "original without self-loops; the table below compares with the original as read): "
                          + ", ".join(f"{k}={_fmt(v)}" for k, v in s.items()))
+        if not quiet:
+            click.echo(f"{method}: measuring S1-S9 against the original", err=True)
         lines.append(str(compare(G, S, seed=0 if seed is None else seed)))
         click.echo("\n".join(lines), err=to_err)
 
@@ -91,6 +93,11 @@ def _infeasible(fraction: float, exc: Any) -> str:
             else "no --fraction is feasible")
     return (f"{fraction:g} is too small for the hubs of this graph ({side}-degree {degree}: "
             f"{missing} arc ends unplaced{more}); {hint}, or use --on-infeasible clip or multigraph")
+
+
+def _jdm_step(message: str) -> None:
+    """The jdm sampler's progress lines, on stderr."""
+    click.echo(f"jdm: {message}", err=True)
 
 
 def _fmt(v) -> str:

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -525,8 +526,10 @@ def smallest_feasible_p(J: tuple, D: tuple, p: float, key: np.uint64, rounding: 
 
 # ----------------------------------------------------------------------------- the sampler
 
-def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: int) -> None:
+def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: int, progress: Any) -> None:
     check_graph(G)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable progress(message) or None, got {type(progress).__name__}")
     if not G.directed:
         raise GraphsampleError("the JDM/DCM sampler needs a directed graph; use G.to_undirected() "
                                "only for the classic samplers")
@@ -535,6 +538,10 @@ def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: 
     if on_infeasible not in ("raise", "clip", "multigraph"):
         raise ValueError(f"on_infeasible must be 'raise', 'clip' or 'multigraph', not {on_infeasible!r}")
     check_integer("n_swaps", n_swaps)
+
+
+def _quiet(message: str) -> None:
+    """The progress callback of a silent run."""
 
 
 def _without_loops(G: Graph) -> Graph:
@@ -586,7 +593,8 @@ def _relabel(n: int, src: Any, dst: Any, key: np.uint64, xp: Any) -> tuple[Any, 
 
 
 def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding = "systematic",
-               on_infeasible: OnInfeasible = "raise", n_swaps: int = 0) -> tuple[Graph, JDMReport]:
+               on_infeasible: OnInfeasible = "raise", n_swaps: int = 0,
+               progress: Callable[[str], None] | None = None) -> tuple[Graph, JDMReport]:
     r"""Sample a directed graph whose JDM and DCM are linear rescalings (factor ``p``) of ``G``'s.
 
     Parameters
@@ -602,6 +610,8 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
         rounding, biased: drops the classes with :math:`pD < 1/2`).
     on_infeasible : ``"raise"`` (:class:`InfeasibleSampleError`), ``"clip"`` or ``"multigraph"``.
     n_swaps : JDM-preserving double-edge swaps attempted after construction (step 7).
+    progress : called with a line naming each step as it starts (counting, rounding and fitting, construction,
+        swaps, measuring), for a user watching a long run; None for none.
 
     Returns
     -------
@@ -610,12 +620,15 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
     References: Y. Yan, KDD 2022 / arXiv 2507.23025 (rescaling); B. Tillman, A. Markopoulou, C. T. Butts,
     M. Gjoka, "Construction of directed 2K graphs", KDD 2017 (construction, realizability).
     """
-    _check_args(G, p, rounding, on_infeasible, n_swaps)
+    _check_args(G, p, rounding, on_infeasible, n_swaps, progress)
+    say = _quiet if progress is None else progress
     t0 = time.perf_counter()
     key = seed_key(seed)
     G0 = _without_loops(G)
+    say(f"counting the JDM and DCM of {G0.n_nodes:,} nodes, {G0.n_arcs:,} arcs")
     J = _host_triplets(joint_degree_matrix(G0))
     D = _host_triplets(degree_correlation_matrix(G0))
+    say(f"rounding p*D ({len(D[2]):,} classes) and fitting the JDM ({len(J[2]):,} cells) to it")
     tg = plan_targets(J, D, float(p), key, rounding, on_infeasible)
     report = JDMReport(p=float(p), n_original=G.n_nodes, m_original=G0.n_arcs, rounding=rounding,
                        exchanges=tg.exchanges, repairs=tg.repairs, clipped=tg.clipped, second_flow=tg.second_flow)
@@ -633,6 +646,7 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
     if tg.multigraph:
         report.fallback = "multigraph"
     n = int(tg.mg.dc.sum())
+    say(f"building {n:,} nodes, {int(tg.jv.sum()):,} arcs")
     if report.fallback == "multigraph":
         src, dst = _multigraph_arcs(tg, key)
     else:
@@ -644,6 +658,7 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
             report.construction = "gpu" if arcs is not None else "cpu (gpu repair stalled)"
         src, dst = construct_cpu(tg, key) if arcs is None else arcs
     if n_swaps and report.fallback != "multigraph":
+        say(f"randomising by {n_swaps:,} JDM-preserving swaps")
         if is_gpu(G.indptr):
             from ._cuda import swaps_gpu
 
@@ -658,6 +673,7 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
     ones = xp.ones(src.shape[0], dtype=xp.float64, **device_kwargs(src)) if report.fallback == "multigraph" else None
     S = from_edges(src, dst, ones, n_nodes=n, directed=True,
                    duplicates="sum" if report.fallback == "multigraph" else "error")
+    say("measuring the sample against its targets")
     _fill_report(report, tg, S, J, D, G0)
     report.seconds = time.perf_counter() - t0
     return S, report

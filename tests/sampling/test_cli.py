@@ -29,6 +29,19 @@ def test_jdm_with_report(tmp_path):
     assert len(arcs) > 0 and len({tuple(a) for a in arcs}) == len(arcs)
 
 
+def test_jdm_steps_on_stderr_unless_quiet(tmp_path):
+    """Each step of the jdm sampler is announced on stderr as it starts (on a large graph a step takes seconds, and a
+    first run longer while Numba compiles); stdout holds the sample alone; -q silences the steps."""
+    args = ["sample", str(edge_file(tmp_path)), "-p", "0.6", "--seed", "1", "--n-swaps", "10", "--report", "-o", "-"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    steps = [line.split()[1] for line in r.stderr.splitlines() if line.startswith("jdm: ")]
+    assert steps[:5] == ["counting", "rounding", "building", "randomising", "measuring"] and steps[-1] == "measuring"
+    assert np.loadtxt(r.stdout.splitlines(), dtype=int, ndmin=2).shape[1] == 2
+    quiet = CliRunner().invoke(cli, [*args, "-q"])
+    assert quiet.exit_code == 0 and quiet.stdout == r.stdout and "jdm:" not in quiet.stderr
+
+
 def test_classic_to_stdout_is_deterministic(tmp_path):
     args = ["sample", str(edge_file(tmp_path)), "--method", "forest-fire", "--fraction", "0.5", "--seed", "3", "-q"]
     a = CliRunner().invoke(cli, args)
@@ -81,8 +94,10 @@ def test_jdm_errors_name_the_cli_options(tmp_path):
     r = CliRunner().invoke(cli, ["sample", f, "--fraction", "0.02", "--seed", "1"])
     # a value of --fraction that does not fit this graph: click's usage error naming the option, as -k beyond the
     # rank or --budget beyond the pool (it was one line with status 1, as a bad file)
-    assert r.exit_code == 2 and r.output.startswith("Usage: ") and "Traceback" not in r.output, r.output
-    lines = r.output.strip().splitlines()
+    # (after the lines of the steps run so far: counting, rounding)
+    lines = [line for line in r.output.strip().splitlines() if not line.startswith("jdm: ")]
+    assert r.exit_code == 2 and lines[0].startswith("Usage: ") and "Traceback" not in r.output, r.output
+    assert r.output.startswith("jdm: counting") and len(lines) < len(r.output.strip().splitlines()) - 1
     assert lines[-1] == ("Error: Invalid value for '-p' / '--fraction': 0.02 is too small for the hubs of this graph "
                          "(out-degree 7: 6 arc ends unplaced and 2 more degree classes); the smallest feasible "
                          "--fraction for this seed is 0.3375, or use --on-infeasible clip or multigraph")

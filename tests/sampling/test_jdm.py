@@ -371,6 +371,18 @@ def test_seeded_determinism():
     assert not (a.n_arcs == c.n_arcs and np.array_equal(a.indices, c.indices))
 
 
+def test_progress_names_each_step_and_changes_nothing():
+    G = random_digraph(300, 1800, 5)
+    seen: list[str] = []
+    S, report = jdm_sample(G, 0.5, seed=11, n_swaps=50, progress=seen.append)
+    assert [m.split()[0] for m in seen] == ["counting", "rounding", "building", "randomising", "measuring"]
+    assert seen[2] == f"building {S.n_nodes:,} nodes, {S.n_arcs:,} arcs"
+    quiet, _ = jdm_sample(G, 0.5, seed=11, n_swaps=50)
+    assert np.array_equal(S.indptr, quiet.indptr) and np.array_equal(S.indices, quiet.indices)
+    with pytest.raises(TypeError, match="progress must be a callable"):
+        jdm_sample(G, 0.5, progress=True)
+
+
 def test_swaps_keep_jdm_dcm_and_simplicity():
     G = random_digraph(300, 2000, 6)
     S0, r0 = jdm_sample(G, 0.7, seed=3)

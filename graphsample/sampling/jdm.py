@@ -57,8 +57,8 @@ digraph has none): :math:`J` and :math:`D` are those of :math:`G` without its lo
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphsample._random import random_below, seed_key, stream_key
-from graphsample.selection.mig import (MIGSelector, build_problem, label_graph, label_matrix, make_phi,
-                                       mig_run, mig_select, propagation_matrix, stochastic_sample_size)
+from graphsample.selection.mig import (MIGSelector, build_problem, label_graph, label_matrix, labels_from_embeddings,
+                                       make_phi, mig_run, mig_select, propagation_matrix, stochastic_sample_size)
 from tests.conftest import skip_unless_on_gpu
 
 
@@ -262,6 +262,22 @@ def test_labels_free_kmeans_and_samples_modes():
     assert np.unique(samp.indices).size == 5
     sel = MIGSelector(budget=0.05, n_clusters=5).fit(X)
     assert sel.support_.sum() == 25 and sel.transform(X).shape == (25, 5)
+
+
+def test_soft_labels_are_the_normalised_cosines_of_the_top_centroids():
+    """soft_top_m = 2: row i of V holds, at its 2 most cosine-similar centroids, max(cos, 0) divided by the sum of
+    the two, so every sample carries one unit of label mass (soft labels that do not sum to 1 weigh samples by
+    how close they sit to their centroids)."""
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(c, 0.4, size=(30, 3)) for c in 2 * np.eye(3)])
+    V, C = labels_from_embeddings(X, 3, soft_top_m=2, seed=0)
+    cos = (X / np.linalg.norm(X, axis=1, keepdims=True)) @ (C / np.linalg.norm(C, axis=1, keepdims=True)).T
+    top = np.argsort(-cos, axis=1)[:, :2]
+    w = np.maximum(np.take_along_axis(cos, top, axis=1), 0.0)
+    want = np.zeros((90, 3))
+    np.put_along_axis(want, top, w / w.sum(axis=1, keepdims=True), axis=1)
+    np.testing.assert_allclose(V.toarray(), want, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(V.sum(axis=1)).ravel(), 1.0, rtol=1e-12)
 
 
 def test_label_graph_threshold_and_knn():

@@ -290,6 +290,24 @@ def test_label_graph_threshold_and_knn():
     np.testing.assert_allclose(np.asarray(A.sum(1)).ravel(), 1.0)
 
 
+def test_label_graph_over_several_row_blocks():
+    """K = 4100 labels: label_graph computes the cosines in row blocks of 2**24 // K = 4092 labels, so the second
+    block's local row r is label 4092 + r. Against the dense rule (cos >= threshold, no diagonal): a block that
+    compared local rows with global columns put self-loops on labels 4092.. and dropped the pair (4095, 3)."""
+    rng = np.random.default_rng(2)
+    K = 4100
+    E = rng.normal(size=(K, 16))
+    E[4095] = E[3] + 0.05 * rng.normal(size=16)  # a similar pair across the two blocks
+    W = label_graph(E, threshold=0.9)
+    Y = E / np.linalg.norm(E, axis=1, keepdims=True)
+    cos = Y @ Y.T
+    np.fill_diagonal(cos, 0.0)
+    r, c = np.nonzero(cos >= 0.9)
+    assert cos[4095, 3] > 0.9
+    assert W.diagonal().max() == 0 and W.nnz == r.size
+    np.testing.assert_allclose(np.asarray(W[r, c]).ravel(), cos[r, c], rtol=1e-12)
+
+
 def test_stochastic_sample_size():
     assert stochastic_sample_size(1000, 10, 0.01) == int(np.ceil(100 * np.log(100)))
     with pytest.raises(ValueError, match="epsilon"):

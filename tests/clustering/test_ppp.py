@@ -148,6 +148,18 @@ def test_flat_keeps_k_when_some_gmm_beats_one_gaussian():
     assert singular == [7, 8] and max(p.agreement for p in m.sweep_) > m.agreement_
 
 
+def test_flat_agreements_within_the_tolerance_tie():
+    # digits, diagonal, k <= 5: k = 5 agrees best (0.216), k = 3 within agreement_tol = 0.05 of it (0.170) with the
+    # larger separable fraction (0.61 against 0.57), so the tie goes to k = 3; with no tolerance k = 5 wins
+    X, _ = load("digits")
+    m = PPP(covariance="diag", k_max=5).fit(X)
+    by_k = {p.k: p for p in m.sweep_}
+    assert by_k[5].agreement - 0.05 <= by_k[3].agreement < by_k[5].agreement
+    assert by_k[3].separable_fraction > by_k[5].separable_fraction
+    assert m.n_clusters_ == 3 and m.agreement_ == by_k[3].agreement
+    assert PPP(covariance="diag", k_max=5, agreement_tol=0.0).fit(X).n_clusters_ == 5
+
+
 @pytest.mark.parametrize("d", [5, 13])
 def test_small_gaussian_sample_is_one_cluster_with_full_covariance(d):
     # 50 points: a GMM(k) with components below d + 1 points has a singular covariance whose likelihood is

@@ -102,6 +102,17 @@ def test_divisive_splits_the_cluster_of_largest_sse_first():
     assert groups[0][0] != groups[1][0] and groups[2][0] == groups[3][0] != groups[0][0]
 
 
+@pytest.mark.parametrize("small, k", [(20, 2), (3, 1)])
+def test_divisive_default_min_size_is_one_percent(small, k):
+    """The default min_size is max(2, d + 1, n // 100): 400 points in 1-D, of which ``small`` lie 100 standard
+    deviations away. 20 (5%) are split off as their own cluster; 3 (under 1%) are too few for a cluster and stay."""
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(0.0, 1.0, size=(400 - small, 1)), rng.normal(100.0, 1.0, size=(small, 1))])
+    m = PPP(mode="divisive").fit(X)
+    assert m.n_clusters_ == k
+    assert np.unique(m.labels_[-small:]).size == 1 and (k == 1 or m.labels_[0] != m.labels_[-1])
+
+
 def test_canonical_numbers_clusters_in_the_lexicographic_order_of_their_centroids():
     """Centroids (1, 0), (0, 3), (2, 0), (0, -1) sort as 3, 1, 0, 2 (a 3-cycle, not an involution): cluster c gets
     its rank in that order."""

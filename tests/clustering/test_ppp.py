@@ -102,6 +102,17 @@ def test_divisive_splits_the_cluster_of_largest_sse_first():
     assert groups[0][0] != groups[1][0] and groups[2][0] == groups[3][0] != groups[0][0]
 
 
+@pytest.mark.parametrize("small, k", [(20, 2), (3, 1)])
+def test_divisive_default_min_size_is_one_percent(small, k):
+    """The default min_size is max(2, d + 1, n // 100): 400 points in 1-D, of which ``small`` lie 100 standard
+    deviations away. 20 (5%) are split off as their own cluster; 3 (under 1%) are too few for a cluster and stay."""
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(0.0, 1.0, size=(400 - small, 1)), rng.normal(100.0, 1.0, size=(small, 1))])
+    m = PPP(mode="divisive").fit(X)
+    assert m.n_clusters_ == k
+    assert np.unique(m.labels_[-small:]).size == 1 and (k == 1 or m.labels_[0] != m.labels_[-1])
+
+
 def test_canonical_numbers_clusters_in_the_lexicographic_order_of_their_centroids():
     """Centroids (1, 0), (0, 3), (2, 0), (0, -1) sort as 3, 1, 0, 2 (a 3-cycle, not an involution): cluster c gets
     its rank in that order."""
@@ -146,6 +157,18 @@ def test_flat_keeps_k_when_some_gmm_beats_one_gaussian():
     assert m.n_clusters_ == 3 and adjusted_rand_index(m.labels_, y) > 0.89
     singular = [p.k for p in m.sweep_ if p.min_component_size < 14]
     assert singular == [7, 8] and max(p.agreement for p in m.sweep_) > m.agreement_
+
+
+def test_flat_agreements_within_the_tolerance_tie():
+    # digits, diagonal, k <= 5: k = 5 agrees best (0.216), k = 3 within agreement_tol = 0.05 of it (0.170) with the
+    # larger separable fraction (0.61 against 0.57), so the tie goes to k = 3; with no tolerance k = 5 wins
+    X, _ = load("digits")
+    m = PPP(covariance="diag", k_max=5).fit(X)
+    by_k = {p.k: p for p in m.sweep_}
+    assert by_k[5].agreement - 0.05 <= by_k[3].agreement < by_k[5].agreement
+    assert by_k[3].separable_fraction > by_k[5].separable_fraction
+    assert m.n_clusters_ == 3 and m.agreement_ == by_k[3].agreement
+    assert PPP(covariance="diag", k_max=5, agreement_tol=0.0).fit(X).n_clusters_ == 5
 
 
 @pytest.mark.parametrize("d", [5, 13])

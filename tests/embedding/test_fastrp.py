@@ -99,6 +99,18 @@ def test_sparse_first_product_equals_dense_reference(direction):
     np.testing.assert_allclose(got, want, atol=1e-10)
 
 
+def test_self_influence_counts_when_r_is_very_sparse():
+    """n = 150 with the paper's s = sqrt(n): R is sparse enough for the sparse first product, which skips N_0.
+    With a self influence gamma the embedding still holds gamma * rownorm(L R); it must not silently drop it."""
+    n = 150
+    assert 1 / math.sqrt(n) <= _SPARSE_FIRST_PRODUCT
+    G = random_graph(n=n, m=600, seed=11)
+    p = PRESETS["paper"]
+    got = fastrp(G, 8, self_influence=0.5, dtype="float64", seed=6)
+    want = reference(dense_adjacency(G), 8, p.weights, p.beta, math.sqrt(n), 6, self_influence=0.5)
+    np.testing.assert_allclose(got, want, atol=1e-10)
+
+
 def test_gds_preset_equals_dense_reference():
     G = random_graph(seed=2)
     got = fastrp(G, 10, preset="gds", self_influence=0.7, beta=-0.3, dtype="float64", seed=4)

@@ -147,6 +147,41 @@ def test_one_pool_trains_every_block_once(P):
     assert np.all((losses > 0) == (np.diff(block_ptr) > 0))  # every non-empty block was trained
 
 
+def test_episodes_interleave_the_learning_rate_counters_of_their_blocks():
+    """train_episodes = reference_block on every block, episode after episode, where sample k of the worker in slot
+    w counts as done + w + k * (active workers of the episode) and done grows by the episode's samples: the
+    episode's samples are interleaved in the linear learning-rate decay (batch_size = 1, so every counter is its
+    own rate). P = 3 partitions on W = 2 workers leaves one worker idle in every other episode (stride 1 there)."""
+    G = _graph(7)
+    P, W, K, key, stream0 = 3, 2, 2, np.uint64(5), 4
+    S = _sampler(G, P=P, pool_size=150)
+    heads, tails, block_ptr = S.pool(0)
+    done0 = 9
+    total = done0 + len(heads) + 5
+    hyper = (K, 5.0, 0.005, 0.5)  # negatives, negative weight, decay, lr0
+    V = S.init_vertex(G.n_nodes)
+    C = (V[::-1] * 0.5).copy()
+    V_ref, C_ref = V.astype(np.float64), C.astype(np.float64)
+    episodes = gv.block_schedule(P, W)
+    assert (episodes[:, :, 0] < 0).any()  # some episode has an idle worker
+    done = done0
+    for ep in episodes:
+        slots = [(w, int(i), int(j)) for w, (i, j) in enumerate(ep) if i >= 0]
+        for w, i, j in slots:
+            b = i * P + j
+            hi, hj = slice(S.part_ptr[i], S.part_ptr[i + 1]), slice(S.part_ptr[j], S.part_ptr[j + 1])
+            blk = slice(block_ptr[b], block_ptr[b + 1])
+            skey = np.uint64(stream_key(key, np.uint64(stream0 + b)))
+            V_ref[hi], C_ref[hj], _ = reference_block(V_ref[hi], C_ref[hj], heads[blk], tails[blk], S.nprob[hj],
+                                                      S.nalias[hj], skey, *hyper, done + w, len(slots), total, 1)
+        done += sum(block_ptr[i * P + j + 1] - block_ptr[i * P + j] for _, i, j in slots)
+    n = cpu.train_episodes(V, C, S.part_ptr, heads, tails, block_ptr, episodes, S.nprob, S.nalias, key, stream0,
+                           *hyper, done0, total, 1, np.zeros(P * P))
+    assert n == len(heads) == done - done0
+    np.testing.assert_allclose(V, V_ref, atol=1e-5)
+    np.testing.assert_allclose(C, C_ref, atol=1e-5)
+
+
 def test_partition_errors():
     with pytest.raises(ValueError, match="num_partition must be between 1 and the number of nodes"):
         gv.degree_partitions(np.ones(3), 4)

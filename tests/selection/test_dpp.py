@@ -15,7 +15,8 @@ from scipy.stats import chisquare
 from graphsample._random import seed_key
 from graphsample.selection import _dpp_cpu
 from graphsample.selection._dpp_cpu import jacobi_left_svd
-from graphsample.selection.dpp import _projection_kernel_xp, _projection_xp, dpp, k_dpp, projection_dpp
+from graphsample.selection.dpp import (_projection_kernel_xp, _projection_xp, dpp, k_dpp, numerical_rank,
+                                       projection_dpp)
 from tests.conftest import skip_unless_on_gpu
 
 
@@ -332,6 +333,19 @@ def test_jacobi_left_svd_matches_lapack_on_a_well_scaled_matrix():
     np.testing.assert_allclose(sig, np.linalg.svd(G, compute_uv=False), rtol=1e-12)
     np.testing.assert_allclose(P.T @ P, np.eye(3), atol=1e-12)
     np.testing.assert_allclose((P * sig**2) @ P.T, G @ G.T, rtol=1e-12, atol=1e-12 * np.abs(G @ G.T).max())
+
+
+@pytest.mark.parametrize("shape", [(8, 3), (3, 8)])
+def test_numerical_rank_threshold_is_max_n_d_eps_sigma_max(shape):
+    """The rank rule is numpy.linalg.matrix_rank's: s_i counts when above max(N, d) eps s_max. A singular value of
+    5 eps (relative) lies between min(N, d) eps = 3 eps and max(N, d) eps = 8 eps: not counted (a min(N, d) rule
+    counts it); 9 eps is counted by both."""
+    eps = np.finfo(np.float64).eps
+    for tiny, rank in ((5 * eps, 2), (9 * eps, 3)):
+        s = np.array([2.0, 1.0, 2.0 * tiny])
+        M = np.zeros(shape)
+        M[np.arange(3), np.arange(3)] = s
+        assert numerical_rank(s, shape) == np.linalg.matrix_rank(M) == rank
 
 
 @pytest.mark.parametrize("scale", [1e-120, 1e120])

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphsample._random import random_below, seed_key, stream_key
-from graphsample.selection.mig import (MIGSelector, build_problem, label_graph, label_matrix, make_phi,
-                                       mig_run, mig_select, propagation_matrix, stochastic_sample_size)
+from graphsample.selection.mig import (MIGSelector, build_problem, label_graph, label_matrix, labels_from_embeddings,
+                                       make_phi, mig_run, mig_select, propagation_matrix, stochastic_sample_size)
 from tests.conftest import skip_unless_on_gpu
 
 
@@ -264,6 +264,22 @@ def test_labels_free_kmeans_and_samples_modes():
     assert sel.support_.sum() == 25 and sel.transform(X).shape == (25, 5)
 
 
+def test_soft_labels_are_the_normalised_cosines_of_the_top_centroids():
+    """soft_top_m = 2: row i of V holds, at its 2 most cosine-similar centroids, max(cos, 0) divided by the sum of
+    the two, so every sample carries one unit of label mass (soft labels that do not sum to 1 weigh samples by
+    how close they sit to their centroids)."""
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(c, 0.4, size=(30, 3)) for c in 2 * np.eye(3)])
+    V, C = labels_from_embeddings(X, 3, soft_top_m=2, seed=0)
+    cos = (X / np.linalg.norm(X, axis=1, keepdims=True)) @ (C / np.linalg.norm(C, axis=1, keepdims=True)).T
+    top = np.argsort(-cos, axis=1)[:, :2]
+    w = np.maximum(np.take_along_axis(cos, top, axis=1), 0.0)
+    want = np.zeros((90, 3))
+    np.put_along_axis(want, top, w / w.sum(axis=1, keepdims=True), axis=1)
+    np.testing.assert_allclose(V.toarray(), want, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(V.sum(axis=1)).ravel(), 1.0, rtol=1e-12)
+
+
 def test_label_graph_threshold_and_knn():
     E = np.array([[1.0, 0], [0.99, 0.1], [0, 1.0], [0.1, 0.99]])
     W = label_graph(E, threshold=0.9)
@@ -272,6 +288,24 @@ def test_label_graph_threshold_and_knn():
     assert (Wk != Wk.T).nnz == 0
     A = propagation_matrix(W, 4)
     np.testing.assert_allclose(np.asarray(A.sum(1)).ravel(), 1.0)
+
+
+def test_label_graph_over_several_row_blocks():
+    """K = 4100 labels: label_graph computes the cosines in row blocks of 2**24 // K = 4092 labels, so the second
+    block's local row r is label 4092 + r. Against the dense rule (cos >= threshold, no diagonal): a block that
+    compared local rows with global columns put self-loops on labels 4092.. and dropped the pair (4095, 3)."""
+    rng = np.random.default_rng(2)
+    K = 4100
+    E = rng.normal(size=(K, 16))
+    E[4095] = E[3] + 0.05 * rng.normal(size=16)  # a similar pair across the two blocks
+    W = label_graph(E, threshold=0.9)
+    Y = E / np.linalg.norm(E, axis=1, keepdims=True)
+    cos = Y @ Y.T
+    np.fill_diagonal(cos, 0.0)
+    r, c = np.nonzero(cos >= 0.9)
+    assert cos[4095, 3] > 0.9
+    assert W.diagonal().max() == 0 and W.nnz == r.size
+    np.testing.assert_allclose(np.asarray(W[r, c]).ravel(), cos[r, c], rtol=1e-12)
 
 
 def test_stochastic_sample_size():

@@ -127,6 +127,24 @@ def test_jl_step_within_eps_with_stated_probability():
     assert bad <= binom.isf(1e-4, trials, delta)
 
 
+def test_jl_step_takes_its_share_of_the_error_budget(monkeypatch):
+    """When the JL step runs (jl_dimension(n, eps/3, delta/2) < d), the sketch gets the rest of the budget:
+    eigen-deviation (2 eps/3)/(1 + eps) with probability delta/2, so that (1 +- eps_s)-accurate scores times the
+    JL factor 1 +- eps/3 stay within 1 +- eps (leverage_scores docstring). A sketch sized for eps/(1 + eps), the
+    whole budget, leaves the product of the two errors above eps."""
+    import graphsample.selection.sensitivity as sens
+
+    n, d, eps, delta = 2000, 3, 0.5, 0.1
+    jl_calls, sizes = [], []
+    monkeypatch.setattr(sens, "jl_dimension", lambda n_, e, dl: jl_calls.append((n_, e, dl)) or 2)  # 2 < d: JL runs
+    real = sens._countsketch
+    monkeypatch.setattr(sens, "_countsketch", lambda A, m, key, xp: sizes.append(m) or real(A, m, key, xp))
+    tau = leverage_scores(_t(n, d, seed=5), method="approx", eps=eps, delta=delta, seed=1)
+    assert tau.shape == (n,)
+    assert jl_calls == [(n, eps / 3, delta / 2)]
+    assert sizes == [sketch_size_bound(n, d, (2 * eps / 3) / (1 + eps), delta / 2)]
+
+
 def test_approx_leverage_sparse_and_same_seed_same_scores(to_b):
     A = _t(2000, 3, seed=5)
     A[np.abs(A) < 0.5] = 0.0
@@ -163,6 +181,8 @@ def test_approx_leverage_of_zero_matrix_on_the_input_device(backend, to_b, sketc
 def test_sketch_and_jl_sizes():
     assert sketch_size_bound(10**6, 50, 0.5, 0.5) == 20400
     assert sketch_size_bound(100, 5, 0.1, 0.1, "srht") == 128  # capped at N
+    # below the cap, Tropp's bound: 6 eps^-2 (sqrt d + sqrt(8 ln(3N/delta)))^2 ln(3d/delta), N = 2^20
+    assert sketch_size_bound(10**6, 5, 0.5, 0.1, "srht") == 23531
     r = jl_dimension(1000, 0.5, 0.1)
     from scipy.stats import chi2
 

@@ -282,7 +282,7 @@ class PPP:
     choice; :math:`\ge 2`: extra seeded k-means++ restarts per k from ``seed``, see the module doc),
     ``p_min`` (separable posterior, 0.9), ``agreement_tol`` (flat: agreements within it of the best
     tie), ``min_bic_gain`` (BIC evidence for more than one cluster, both readings), ``agreement_threshold`` and
-    ``min_size`` (divisive acceptance),
+    ``min_size`` (divisive acceptance; default :math:`\max(2, d + 1, \lfloor n / 100 \rfloor)`),
     ``standardize`` (z-score the features first; ours), ``reg_covar`` (added to covariance diagonals).
 
     After :meth:`fit`: ``labels_``, ``n_clusters_``, ``separable_mask_``, ``agreement_``, ``bic_``,

@@ -129,6 +129,21 @@ def test_alias_tree_distribution():
     assert stats.chisquare(obs, exp).pvalue > 1e-3
 
 
+@pytest.mark.parametrize("engine", ["fused", "pipeline"])
+def test_hub_whose_first_group_weighs_zero_is_not_dangling(engine):
+    """Node 0's arcs weigh (0, 0, 1, 3) and hub_degree 2 cuts them into two groups: the first group weighs 0, so
+    its top-level alias probability is exactly 0, while the node's out-weight is 4. Only the -1 mark (out-weight
+    0) makes a node dangling: a walk from 0 moves to 3 or 4 with probabilities 1/4, 3/4. Taking the probability 0
+    of the first group for the mark would end every walk at 0 (dangling="self"): estimate 1 instead of 0.15."""
+    G = gs.from_edges(np.zeros(4, np.int64), np.arange(1, 5), np.array([0.0, 0.0, 1.0, 3.0]), n_nodes=5)
+    exact = personalized_pagerank(G, [0], 0.85, dangling="self", tol=1e-13)
+    omega = 20000
+    est = fully_personalized_pagerank(G, 0.85, omega=omega, top_k=None, sources=[0], seed=3, hub_degree=2,
+                                      dangling="self", engine=engine).dense()
+    assert np.allclose(exact[0, [1, 2]], 0.0) and np.array_equal(est[0, [1, 2]], [0.0, 0.0])
+    _check_z(est, exact, omega)
+
+
 def test_threshold_and_omega():
     assert walks_for_accuracy(0.5, 0.01, 0.01) == int(np.ceil((2 + 1 / 3) * np.log(200) / (0.25 * 0.01)))
     with pytest.raises(ValueError, match="ask for 5.66e\\+37 walks per source"):  # returned that int, to overflow

@@ -112,10 +112,17 @@ def test_uniform_metropolis_hastings_target():
     assert chi2_pvalue(np.bincount(ends, minlength=G.n_nodes), target) > P_MIN
 
 
-def test_restart_lengths_are_geometric():
-    G = gs.from_edges(np.arange(50), (np.arange(50) + 1) % 50, directed=False)
+@pytest.mark.parametrize("dead_end", ["stop", "restart"])
+def test_restart_lengths_are_geometric(dead_end):
+    """P(L = k) = (1 - r)^k r. With dead_end="restart" on a directed path ending in a sink, the jump back to the
+    start is a step, preceded by the coin like any other: the law is the same, and the coin must still end the
+    walk (not send it back to its start as a dead end does)."""
+    if dead_end == "stop":
+        G = gs.from_edges(np.arange(50), (np.arange(50) + 1) % 50, directed=False)
+    else:
+        G = gs.from_edges(np.arange(4), np.arange(1, 5))
     r = 0.15
-    w = random_walks(G, np.zeros(40000, np.int64), 1000, restart_prob=r, seed=5)
+    w = random_walks(G, np.zeros(40000, np.int64), 1000, restart_prob=r, dead_end=dead_end, seed=5)
     steps = w.lengths - 1
     K = 30
     observed = np.bincount(np.minimum(steps, K), minlength=K + 1)

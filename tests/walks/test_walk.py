@@ -377,6 +377,25 @@ def test_non_backtracking_never_returns_over_a_heavy_return_arc(backend, to_b):
     assert chi2_pvalue(observed[2:], np.ones(2)) > P_MIN
 
 
+def test_exact_draw_after_rejections_uses_its_documented_random_number():
+    """3 -> 1, then 1's arcs to 0, 2 weigh 1e-20 and its return arc to 3 weighs 1: every proposal (u >= 2**-53)
+    is the return arc, which a non-backtracking walk rejects, so the step is always the exact draw by inversion,
+    with u = uniform_array(key, walker, 1 * 2**20 + 1 + 4 MAX_TRIES): node 0 if u (m_0 + m_2) < m_0, else 2, the
+    masses m read from the row's CDF. Reusing a proposal's uniform (counter 2**20 + 1) keeps the law nearly
+    intact (the rejections barely constrain it) but is another walk, and the GPU must make the same one."""
+    from graphsample.walks._step import MAX_TRIES, STEP_SHIFT
+
+    G = gs.from_edges([3, 1, 1, 1], [1, 0, 2, 3], np.array([1.0, 1e-20, 1e-20, 1.0]))
+    walker = np.arange(1000)
+    w = random_walks(G, np.full(walker.shape[0], 3), 2, non_backtracking=True, seed=4)
+    total = 1e-20 + 1e-20 + 1.0
+    m0 = 1e-20 / total
+    m2 = (1e-20 + 1e-20) / total - m0
+    u = uniform_array(seed_key(4), walker, np.full_like(walker, (1 << STEP_SHIFT) + 1 + 4 * MAX_TRIES))
+    np.testing.assert_array_equal(w.paths[:, 1], 1)
+    np.testing.assert_array_equal(w.paths[:, 2], np.where(u * (m0 + m2) < m0, 0, 2))
+
+
 def test_node2vec_with_a_tiny_acceptance_rate_keeps_its_law():
     """On a tree (no x adjacent to t) with p = 1000, q = 2000 the biases are 1/p and 1/q under an envelope of 1:
     a proposal is accepted with probability ~6e-4, so 8% of the steps exhaust MAX_TRIES. From 0 -> 1 the next

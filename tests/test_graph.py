@@ -237,6 +237,8 @@ def test_from_csr_validates():
             gs.from_csr(indptr, indices)
     with pytest.raises(GraphValidationError, match="sorted"):
         gs.from_csr(np.array([0, 2, 2]), np.array([1, 0]))
+    with pytest.raises(GraphValidationError, match="no duplicate arcs"):  # a repeated arc is not a sorted row
+        gs.from_csr(np.array([0, 2, 2]), np.array([1, 1]))
     with pytest.raises(GraphValidationError, match="symmetric"):
         gs.from_csr(np.array([0, 1, 1]), np.array([1]), directed=False)
     G = gs.from_csr(np.array([0, 1, 2]), np.array([1, 0]), directed=False)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy import stats
 
 import graphsample as gs
 from graphsample._backend import to_numpy
+from graphsample._random import seed_key
 from graphsample.ranking import PPRResult, fully_personalized_pagerank, personalized_pagerank, walks_for_accuracy
-from graphsample.ranking._pipeline import wave_size
+from graphsample.ranking._pipeline import run_pipeline, wave_size
 from graphsample.ranking._sampler import build_sampler
 from tests.ranking._graphs import random_graph
 
@@ -74,6 +76,20 @@ def test_pipeline_segments_count_every_arc_move():
     assert abs(R.walk_steps / walks - d / (1 - d)) < 5 * np.sqrt(d) / (1 - d) / np.sqrt(walks)
 
 
+def test_segments_cut_at_block_boundaries_count_their_moves():
+    """The same law with segments cut at blocks of 4 nodes (Mode B's shards are whole blocks): most segments on
+    the cycle end by crossing into the next block, and the move that crossed must be counted (the mean moves
+    drop by about one per segment otherwise). The estimates stay unbiased."""
+    n, omega, d = 25, 2000, 0.85
+    G = gs.from_edges(np.arange(n), (np.arange(n) + 1) % n, n_nodes=n)
+    indptr, indices, values, steps = run_pipeline(build_sampler(G, False), np.arange(n), omega, seed_key(1), 1 - d,
+                                                  n, 0, n, 1, 1 << 20, 1, 4, segment_block=4)
+    walks = n * omega
+    assert abs(steps / walks - d / (1 - d)) < 5 * np.sqrt(d) / (1 - d) / np.sqrt(walks)
+    est = sp.csr_array((values, indices, indptr), shape=(n, n)).toarray()
+    _check_z(est, personalized_pagerank(G, np.arange(n), d, tol=1e-13), omega)
+
+
 def test_engines_agree_without_segments():
     G = random_graph(40, 150, seed=7)
     a = fully_personalized_pagerank(G, omega=64, top_k=6, seed=3, hub_degree=2)
@@ -127,6 +143,21 @@ def test_alias_tree_distribution():
     obs = counts[1:]
     exp = obs.sum() * w / w.sum()
     assert stats.chisquare(obs, exp).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("engine", ["fused", "pipeline"])
+def test_hub_whose_first_group_weighs_zero_is_not_dangling(engine):
+    """Node 0's arcs weigh (0, 0, 1, 3) and hub_degree 2 cuts them into two groups: the first group weighs 0, so
+    its top-level alias probability is exactly 0, while the node's out-weight is 4. Only the -1 mark (out-weight
+    0) makes a node dangling: a walk from 0 moves to 3 or 4 with probabilities 1/4, 3/4. Taking the probability 0
+    of the first group for the mark would end every walk at 0 (dangling="self"): estimate 1 instead of 0.15."""
+    G = gs.from_edges(np.zeros(4, np.int64), np.arange(1, 5), np.array([0.0, 0.0, 1.0, 3.0]), n_nodes=5)
+    exact = personalized_pagerank(G, [0], 0.85, dangling="self", tol=1e-13)
+    omega = 20000
+    est = fully_personalized_pagerank(G, 0.85, omega=omega, top_k=None, sources=[0], seed=3, hub_degree=2,
+                                      dangling="self", engine=engine).dense()
+    assert np.allclose(exact[0, [1, 2]], 0.0) and np.array_equal(est[0, [1, 2]], [0.0, 0.0])
+    _check_z(est, exact, omega)
 
 
 def test_threshold_and_omega():

@@ -112,10 +112,17 @@ def test_uniform_metropolis_hastings_target():
     assert chi2_pvalue(np.bincount(ends, minlength=G.n_nodes), target) > P_MIN
 
 
-def test_restart_lengths_are_geometric():
-    G = gs.from_edges(np.arange(50), (np.arange(50) + 1) % 50, directed=False)
+@pytest.mark.parametrize("dead_end", ["stop", "restart"])
+def test_restart_lengths_are_geometric(dead_end):
+    """P(L = k) = (1 - r)^k r. With dead_end="restart" on a directed path ending in a sink, the jump back to the
+    start is a step, preceded by the coin like any other: the law is the same, and the coin must still end the
+    walk (not send it back to its start as a dead end does)."""
+    if dead_end == "stop":
+        G = gs.from_edges(np.arange(50), (np.arange(50) + 1) % 50, directed=False)
+    else:
+        G = gs.from_edges(np.arange(4), np.arange(1, 5))
     r = 0.15
-    w = random_walks(G, np.zeros(40000, np.int64), 1000, restart_prob=r, seed=5)
+    w = random_walks(G, np.zeros(40000, np.int64), 1000, restart_prob=r, dead_end=dead_end, seed=5)
     steps = w.lengths - 1
     K = 30
     observed = np.bincount(np.minimum(steps, K), minlength=K + 1)
@@ -368,6 +375,25 @@ def test_non_backtracking_never_returns_over_a_heavy_return_arc(backend, to_b):
     observed = np.bincount(w.paths[:, 2], minlength=4)
     assert observed[0] == 0
     assert chi2_pvalue(observed[2:], np.ones(2)) > P_MIN
+
+
+def test_exact_draw_after_rejections_uses_its_documented_random_number():
+    """3 -> 1, then 1's arcs to 0, 2 weigh 1e-20 and its return arc to 3 weighs 1: every proposal (u >= 2**-53)
+    is the return arc, which a non-backtracking walk rejects, so the step is always the exact draw by inversion,
+    with u = uniform_array(key, walker, 1 * 2**20 + 1 + 4 MAX_TRIES): node 0 if u (m_0 + m_2) < m_0, else 2, the
+    masses m read from the row's CDF. Reusing a proposal's uniform (counter 2**20 + 1) keeps the law nearly
+    intact (the rejections barely constrain it) but is another walk, and the GPU must make the same one."""
+    from graphsample.walks._step import MAX_TRIES, STEP_SHIFT
+
+    G = gs.from_edges([3, 1, 1, 1], [1, 0, 2, 3], np.array([1.0, 1e-20, 1e-20, 1.0]))
+    walker = np.arange(1000)
+    w = random_walks(G, np.full(walker.shape[0], 3), 2, non_backtracking=True, seed=4)
+    total = 1e-20 + 1e-20 + 1.0
+    m0 = 1e-20 / total
+    m2 = (1e-20 + 1e-20) / total - m0
+    u = uniform_array(seed_key(4), walker, np.full_like(walker, (1 << STEP_SHIFT) + 1 + 4 * MAX_TRIES))
+    np.testing.assert_array_equal(w.paths[:, 1], 1)
+    np.testing.assert_array_equal(w.paths[:, 2], np.where(u * (m0 + m2) < m0, 0, 2))
 
 
 def test_node2vec_with_a_tiny_acceptance_rate_keeps_its_law():

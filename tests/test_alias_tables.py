@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphsample.errors import GraphValidationError
-from graphsample.walks.alias import build_alias
+from graphsample.walks.alias import alias_draw, build_alias
 
 
 def implied_probabilities(prob, alias, s, e):
@@ -33,6 +33,23 @@ def test_alias_tables_are_exact(rows):
         target = w / w.sum() if w.sum() > 0 else np.full(len(r), 1 / len(r))
         assert np.allclose(implied_probabilities(prob, alias, s, e), target, atol=1e-12)
         assert np.all((alias[s:e] >= 0) & (alias[s:e] < e - s))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0.01, 100), min_size=1, max_size=9))
+def test_alias_draw_maps_two_uniforms_to_the_row_law(w):
+    """alias_draw(u1, u2) picks column floor(u1 d), then that column or its alias as u2 < prob: over a grid of u2 at
+    every column's midpoint, each arc is drawn with its weight's share (up to the grid's 1/M); u1 = 1 stays in the
+    last column."""
+    w = np.asarray(w)
+    d, M = len(w), 2000
+    prob, alias = build_alias(np.array([0, d], np.int64), w)
+    freq = np.zeros(d)
+    for j in range(d):
+        for u2 in (np.arange(M) + 0.5) / M:
+            freq[alias_draw(prob, alias, 0, d, (j + 0.5) / d, u2)] += 1
+    np.testing.assert_allclose(freq / (d * M), w / w.sum(), atol=1 / M)
+    assert alias_draw(prob, alias, 0, d, 1.0, 0.0) == d - 1
 
 
 @pytest.mark.parametrize("indptr, weights, message", [

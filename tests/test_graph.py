@@ -32,6 +32,14 @@ def test_csr_layout_exact(to_b):
     assert G.n_nodes == 3 and G.n_arcs == 4 and G.directed
 
 
+def test_degree_is_in_plus_out_when_directed_and_the_neighbour_count_when_undirected():
+    # arcs 0->1, 0->2, 2->0 and the loop 1->1 (an out- and an in-arc of node 1); undirected, the loop is one entry
+    D = gs.from_edges(np.array([0, 0, 2, 1]), np.array([1, 2, 0, 1]))
+    assert to_numpy(D.degree()).tolist() == [3, 3, 2]
+    U = gs.from_edges(np.array([0, 0, 1]), np.array([1, 2, 1]), directed=False)
+    assert to_numpy(U.degree()).tolist() == [2, 2, 1] == to_numpy(U.out_degree()).tolist()
+
+
 def test_weighted_degrees_are_float64_sums_on_every_backend(to_b):
     # 2**24 + 3 is not a float32: a float32 sum of 2**24 and three ones cannot give it, a float64 sum does
     big = float(2**24)

@@ -493,6 +493,24 @@ def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def, or
         rf[cell_row[e]] += 1
         ccell[cf[cell_col[e]]] = e
         cf[cell_col[e]] += 1
+    # the residual graph in row order (forward: cell open while x < hi) and in column order (backward: open while
+    # x > lo), so that a search reads each row's and each column's cells in sequence; rpos / cpos find a cell's
+    # entries again when an augmenting path changes its x
+    r_col = np.empty(n_cells, np.int64)
+    r_open = np.empty(n_cells, np.bool_)
+    c_row = np.empty(n_cells, np.int64)
+    c_open = np.empty(n_cells, np.bool_)
+    rpos = np.empty(n_cells, np.int64)
+    cpos = np.empty(n_cells, np.int64)
+    for q in range(n_cells):
+        e = rcell[q]
+        r_col[q] = cell_col[e]
+        r_open[q] = x[e] < hi[e]
+        rpos[e] = q
+        e = ccell[q]
+        c_row[q] = cell_row[e]
+        c_open[q] = x[e] > lo[e]
+        cpos[e] = q
     parent_cell_of_col = np.empty(n_cols, np.int64)
     parent_cell_of_row = np.empty(n_rows, np.int64)
     queue = np.empty(n_rows, np.int64)
@@ -511,19 +529,18 @@ def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def, or
             i = queue[head]
             head += 1
             for q in range(rptr[i], rptr[i + 1]):
-                e = rcell[q]
-                j = cell_col[e]
-                if x[e] >= hi[e] or parent_cell_of_col[j] != -2:
+                j = r_col[q]
+                if not r_open[q] or parent_cell_of_col[j] != -2:
                     continue
+                e = rcell[q]
                 parent_cell_of_col[j] = e
                 if c_def[j] > 0:
                     sink_col = j
                     break
                 for q2 in range(cptr[j], cptr[j + 1]):  # backward through column j
-                    e2 = ccell[q2]
-                    i2 = cell_row[e2]
-                    if e2 != e and x[e2] > lo[e2] and parent_cell_of_row[i2] == -2:
-                        parent_cell_of_row[i2] = e2
+                    i2 = c_row[q2]
+                    if c_open[q2] and parent_cell_of_row[i2] == -2 and ccell[q2] != e:
+                        parent_cell_of_row[i2] = ccell[q2]
                         queue[tail] = i2
                         tail += 1
         if sink_col < 0:
@@ -533,12 +550,16 @@ def augment_flow(n_rows, n_cols, cell_row, cell_col, x, lo, hi, r_def, c_def, or
         while True:
             e = parent_cell_of_col[j]
             x[e] += 1
+            r_open[rpos[e]] = x[e] < hi[e]
+            c_open[cpos[e]] = True
             i = cell_row[e]
             eb = parent_cell_of_row[i]
             if eb == -1:
                 r_def[i] -= 1
                 break
             x[eb] -= 1
+            r_open[rpos[eb]] = True
+            c_open[cpos[eb]] = x[eb] > lo[eb]
             j = cell_col[eb]
         flow += 1
 

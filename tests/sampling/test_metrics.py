@@ -54,6 +54,21 @@ def test_components_and_hop_plot_exact():
     assert metrics.largest_wcc(G).n_nodes == 3
 
 
+def test_largest_wcc_is_weak_and_s6_reads_it():
+    """Path 0->1->2->3 (one WCC of 4, four SCCs of 1) beside the 3-cycle 4->5->6->4 (a WCC and an SCC of 3): the
+    largest WCC is the path; the largest SCC would be the cycle. S6 is the hop-plot inside it: against the path
+    alone S6 = 0 while S5 (whole graph) is not."""
+    G = from_edges(np.array([0, 1, 2, 4, 5, 6]), np.array([1, 2, 3, 5, 6, 4]))
+    W = metrics.largest_wcc(G)
+    assert (W.n_nodes, W.n_arcs) == (4, 3)
+    path = from_edges(np.array([0, 1, 2]), np.array([1, 2, 3]))
+    # pairs by distance: G 7, 6, 5, 1 (the path's 4, 3, 2, 1 and the cycle's 3, 3, 3); the path 4, 3, 2, 1
+    np.testing.assert_allclose(metrics.hop_plot(G), np.cumsum([7, 6, 5, 1]) / 19)
+    c = compare(G, path)
+    assert c["S6"] == 0.0
+    assert c["S5"] == pytest.approx(max(abs(np.cumsum([7, 6, 5, 1]) / 19 - np.cumsum([4, 3, 2, 1]) / 10)))
+
+
 def test_clustering_and_assortativity_match_networkx():
     G = random_graph()
     H = nx.Graph(G.to_networkx().to_undirected())
@@ -93,6 +108,25 @@ def test_compare_identical_graphs_is_zero():
         assert c[name] == pytest.approx(0.0, abs=1e-9), name
     assert c["reciprocity_G"] == c["reciprocity_S"]
     assert "S9" in str(c)
+
+
+def test_compare_rows_are_their_definitions():
+    """Each row of compare is its own metric of the right pair: S1 the in-degrees, S2 the out-degrees (scipy's KS),
+    S3/S4 the weak/strong component sizes (networkx), S6 the hop-plot of the largest WCC, jdm_l1 normalised by the
+    arcs and dcm_l1 by the nodes. Swapping two rows or two normalisations keeps compare(G, G) at 0."""
+    G, S = random_graph(seed=1), random_graph(60, 150, seed=2)
+    c = compare(G, S)
+    ks = lambda a, b: stats.ks_2samp(a, b).statistic  # noqa: E731
+    assert c["S1"] == pytest.approx(ks(G.in_degree(), S.in_degree()))
+    assert c["S2"] == pytest.approx(ks(G.out_degree(), S.out_degree()))
+    assert c["S1"] != pytest.approx(c["S2"])
+    for name, components in (("S3", nx.weakly_connected_components), ("S4", nx.strongly_connected_components)):
+        sizes = [[len(x) for x in components(H.to_networkx())] for H in (G, S)]
+        assert c[name] == pytest.approx(ks(*sizes)), name
+    hop = lambda H: metrics.hop_plot(metrics.largest_wcc(H))  # noqa: E731
+    assert c["S6"] == pytest.approx(metrics._ks_cdf(hop(G), hop(S)))
+    assert c["jdm_l1"] == pytest.approx(metrics.jdm_l1(G, S)) and c["dcm_l1"] == pytest.approx(metrics.dcm_l1(G, S))
+    assert c["reciprocity_S"] == metrics.reciprocity(S) and c["assortativity_S"] == metrics.assortativity(S)
 
 
 def test_compare_detects_a_different_graph():

@@ -92,13 +92,18 @@ def test_clustering_by_degree_ignores_self_loops():
     np.testing.assert_allclose(cbar, [0.0, 1.0, 1 / 3])
 
 
-def test_singular_values_match_dense_svd():
-    G = random_graph(300, 1500)
+@pytest.mark.parametrize("n", [120, 300])  # the dense path (at most 200 nodes) and ARPACK's
+def test_singular_values_match_dense_svd(n):
+    """The top k values, k of them, and the *left* vector (|U[:, 0]|; the right one differs on a digraph)."""
+    G = random_graph(n, 5 * n)
     A = G.to_scipy().toarray()
     s = np.linalg.svd(A, compute_uv=False)
+    assert metrics.singular_values(G, 5).shape == (5,)
     assert np.allclose(metrics.singular_values(G, 5), s[:5], rtol=1e-6)
-    u = np.abs(np.linalg.svd(A)[0][:, 0])
+    U, _, Vt = np.linalg.svd(A)
+    u = np.abs(U[:, 0])
     assert np.allclose(metrics.first_left_singular_vector(G), u, atol=1e-6)
+    assert not np.allclose(u, np.abs(Vt[0]), atol=1e-3)
 
 
 def test_compare_identical_graphs_is_zero():

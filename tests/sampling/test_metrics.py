@@ -41,6 +41,10 @@ def test_ks_statistic_of_counts_equals_the_sorted_definition(a, b, dtype):
 def test_ks_curves_exact():
     # y1 puts all mass at x=0, y2 splits it between 0 and 1: D = 1/2
     assert metrics.ks_curves(np.array([0, 1]), np.array([1.0, 0.0]), np.array([0, 1]), np.array([1.0, 1.0])) == 0.5
+    # the points of a curve may come in any order: each curve is sorted by x before its CDF is summed, so one curve
+    # (all mass at x=0) listed by decreasing and by increasing x is at D = 0 from itself
+    x, y = np.array([0, 1, 2]), np.array([1.0, 0.0, 0.0])
+    assert metrics.ks_curves(x[::-1], y[::-1], x, y) == 0.0
 
 
 def test_components_and_hop_plot_exact():

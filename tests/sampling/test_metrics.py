@@ -151,6 +151,24 @@ def test_l1_exact():
     assert metrics.jdm_l1(G, S) == pytest.approx(2.0)
     # D_G/n: {(2,0),(1,1),(0,2)} each 1/3; D_S/n: {(1,0): 1/2, (0,1): 1/2} -> L1 = 2
     assert metrics.dcm_l1(G, S) == pytest.approx(2.0)
+    # an empty side has no distribution: the largest deviation, 2, against a non-empty one, 0 against an empty one
+    E = from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=2)
+    assert metrics.jdm_l1(G, E) == 2.0 and metrics.jdm_l1(E, G) == 2.0 and metrics.jdm_l1(E, E) == 0.0
+    assert metrics.dcm_l1(G, from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=0)) == 2.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.tuples(st.integers(0, 5), st.integers(0, 5)), st.integers(1, 9), max_size=8),
+       st.dictionaries(st.tuples(st.integers(0, 5), st.integers(0, 5)), st.integers(1, 9), max_size=8),
+       st.sampled_from([1.0, 0.5, 3.0]))
+def test_triplet_l1_is_the_l1_over_the_union_of_cells(t1, t2, scale):
+    """sum over every cell (k, l) of either set of |t1[k, l] - s t2[k, l]|: cells of one set never merge with the
+    other's (a key width from one set only folded (1, 0) onto (0, 1))."""
+    def as_triplets(t):
+        return tuple(np.array([key[i] for key in t], np.int64) for i in (0, 1)) + (np.array(list(t.values())),)
+
+    want = sum(abs(t1.get(c, 0) - scale * t2.get(c, 0)) for c in set(t1) | set(t2))
+    assert metrics.triplet_l1(as_triplets(t1), as_triplets(t2), scale) == pytest.approx(want)
 
 
 def test_compare_bad_input():

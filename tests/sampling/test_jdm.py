@@ -150,6 +150,15 @@ def test_controlled_rounding_is_one_draw_per_seed_and_differs_from_systematic():
     assert len(systematic) == 2 and len(controlled) == 20
 
 
+def test_controlled_rounding_without_a_table_keeps_every_prefix_sum():
+    """Without rows and columns the entries are one row, a column each: every sum of the first i entries is its own
+    rounding, as with the systematic rounding (one column for all kept only the total and the cells)."""
+    c = np.random.default_rng(2).integers(1, 9, 40)
+    for s in range(20):
+        r = jdm.rescale_counts(c, 0.37, seed_key(s), "controlled")
+        assert np.all(np.abs(np.cumsum(r) - 0.37 * np.cumsum(c)) < 1)
+
+
 def test_nearest_rounding_is_the_plain_rounding_of_the_reference_code():
     """Deterministic (no seed enters), halves to even, and biased: the class with p * c = 0.37 is dropped."""
     c = np.array([1, 3, 7, 2, 5, 1, 1, 9])

@@ -278,6 +278,21 @@ def test_clip_hubs_lowers_a_class_by_its_deficit_per_node():
     assert new_k.tolist() == [1, 0] and new_l.tolist() == [0, 1]
     assert clipped == [("out", 3, 1)]
 
+    # out-degree 9 on a node that also receives arcs: it has 7 - 1 other nodes of positive in-degree to point at, so
+    # the degree is capped at 6 (7 would need an arc to itself); the in-degrees (3 nodes send arcs) stay under 2
+    dk, dl, dc = np.array([0, 1, 9]), np.array([1, 1, 1]), np.array([4, 2, 1])
+    mg = jdm._Margins.of(dk, dl, dc)
+    new_k, new_l, clipped = jdm._clip_hubs(dk, dl, dc, mg, np.zeros(len(mg.R), np.int64), np.zeros(len(mg.C), np.int64))
+    assert new_k.tolist() == [0, 1, 6] and new_l.tolist() == [1, 1, 1]
+    assert clipped == [("out", 9, 6)]
+
+
+def test_merge_classes_sums_the_counts_of_equal_classes():
+    """(1, 2) twice becomes one class of 2 nodes; (2, 0) stays apart: with a key width of max(l) rather than
+    max(l) + 1, (1, 2) and (2, 0) share the key 4 and were merged."""
+    k, l, c = jdm._merge_classes(np.array([1, 2, 1]), np.array([2, 0, 2]), np.array([1, 1, 1]))
+    assert cells((k, l, c)) == {(1, 2): 2, (2, 0): 1}
+
 
 def test_fit_jdm_margins_caps_and_rounding():
     G = random_digraph(300, 1500, 1)

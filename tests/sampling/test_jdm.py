@@ -386,6 +386,25 @@ def test_networkx_oracle_accepts_our_targets():
     assert cells(joint_degree_matrix(Hg)) == cells(joint_degree_matrix(S))
 
 
+def test_report_deviations_are_their_definitions():
+    """dcm_l1 = sum |D' - pD| / (pn), jdm_l1 = sum |J' - pJ| / (pm), dcm_max_dev = max |D' - pD|, over the union of
+    the cells, the targets against the original's matrices counted here; ks_in/ks_out are scipy's KS of the degrees."""
+    from scipy import stats
+
+    G, p = random_digraph(300, 1500, 1), 0.4
+    S, report = jdm_sample(G, p, seed=5)
+    dev = {}
+    for name, target, f in (("dcm", report.dcm_target, degree_correlation_matrix),
+                            ("jdm", report.jdm_target, joint_degree_matrix)):
+        t, o = cells(target), cells(f(G))
+        dev[name] = [abs(t.get(c, 0) - p * o.get(c, 0)) for c in set(t) | set(o)]
+    assert report.dcm_l1 == pytest.approx(sum(dev["dcm"]) / (p * G.n_nodes))
+    assert report.jdm_l1 == pytest.approx(sum(dev["jdm"]) / (p * G.n_arcs))
+    assert report.dcm_max_dev == pytest.approx(max(dev["dcm"]))
+    assert report.ks_in == pytest.approx(stats.ks_2samp(G.in_degree(), S.in_degree()).statistic)
+    assert report.ks_out == pytest.approx(stats.ks_2samp(G.out_degree(), S.out_degree()).statistic)
+
+
 def test_seeded_determinism():
     G = random_digraph(300, 1800, 5)
     a, _ = jdm_sample(G, 0.5, seed=11)

@@ -669,3 +669,24 @@ def test_wiki_vote_p01_is_infeasible_and_names_hubs():
     assert report.fallback == "multigraph" and S.is_weighted
     assert np.array_equal(np.sort(to_numpy(S.out_degree(weighted=True))),
                           np.sort(np.repeat(*report.dcm_target[::2])))
+
+
+def test_smallest_feasible_p_by_bisection_is_feasible(monkeypatch):
+    """Three hubs, each pointing at 28 of the other 57 nodes: at p = 0.1, and at the per-class bound (0.52 for seed
+    0), the hubs cannot be placed, so the bisection runs; the p it advertises is its upper end, verified feasible,
+    and gives a sample (its lower end is not feasible)."""
+    rng = np.random.default_rng(3)
+    hubs, n, k = 3, 60, 28
+    src = np.concatenate([np.repeat(np.arange(hubs), k), rng.integers(hubs, n, 100)])
+    dst = np.concatenate([rng.choice(np.arange(hubs, n), k, replace=False) for _ in range(hubs)]
+                         + [rng.integers(hubs, n, 100)])
+    G = from_edges(src, dst, n_nodes=n, self_loops="drop", duplicates="first")
+    plans, plan = [], jdm.plan_targets
+    monkeypatch.setattr(jdm, "plan_targets", lambda *a, **kw: plans.append(a[2]) or plan(*a, **kw))
+    with pytest.raises(InfeasibleSampleError) as err:
+        jdm_sample(G, 0.1, seed=0)
+    assert len(plans) > 3  # the sample's plan, the bound's, p = 1's, then the bisection's
+    monkeypatch.undo()
+    assert 0.5 < err.value.min_p < 1
+    S, report = jdm_sample(G, err.value.min_p, seed=0)
+    check_sample(S, report)

@@ -370,6 +370,8 @@ def test_a_trailing_comment_is_not_a_column(tmp_path):
     path = tmp_path / "commented.txt"
     path.write_text("1 2\n2 3 # the second edge\n")
     assert gs.read_edgelist(path).n_arcs == 2
+    path.write_text("a b\nb c # the second edge\n")  # string labels: split by another pass, the same rule
+    assert pairs(gs.read_edgelist(path)) == [("a", "b"), ("b", "c")]
 
 
 @pytest.mark.parametrize("text, labels", [

@@ -103,12 +103,41 @@ def test_download_with_wrong_checksum_is_rejected(isolated, monkeypatch):
     assert not list((isolated / "cache").rglob("*.txt"))
 
 
-def test_corrupt_mirror_copy_is_rejected(isolated):
+def _no_download(monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError("a test tried to download")
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", refuse)
+
+
+def test_corrupt_mirror_copy_is_rejected(isolated, monkeypatch):
+    # the mirror is the user's: a wrong copy there is an error, never a reason to download (which no test may do)
+    _no_download(monkeypatch)
     folder = isolated / "mirror" / "cora"
     folder.mkdir(parents=True)
     (folder / "cora_edgelist.txt").write_text("0 1\n")
     with pytest.raises(DatasetError, match="checksum mismatch"):
         datasets.fetch("cora")
+
+
+def test_the_mirror_is_read_before_the_cache(isolated, monkeypatch):
+    """A good mirror copy is used as it is, without a look at a stale cache copy (checked first, it was an error
+    offline and a download otherwise); a corrupt mirror copy is an error even beside a good cache copy."""
+    _no_download(monkeypatch)
+    payload = b"0 1\n1 2\n"
+    spec = dict(datasets.info("cora").edges, sha256=hashlib.sha256(payload).hexdigest())
+    monkeypatch.setattr(datasets, "info", lambda name: datasets.DatasetInfo(
+        "tiny", "t", "d", True, "src", "cite", 3, 2, spec))
+    mirror, cache = (isolated / where / "tiny" / spec["file"] for where in ("mirror", "cache"))
+    for path, data in ((mirror, payload), (cache, b"0 1\n")):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+    assert datasets.fetch("tiny", download=False) == mirror
+    assert datasets.fetch("tiny") == mirror and cache.read_bytes() == b"0 1\n"
+    mirror.write_bytes(b"0 1\n")
+    cache.write_bytes(payload)
+    with pytest.raises(DatasetError, match="mirror.*checksum mismatch"):
+        datasets.fetch("tiny")
 
 
 def test_corrupt_cache_copy_is_downloaded_again(isolated, monkeypatch):

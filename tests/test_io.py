@@ -46,6 +46,29 @@ def test_a_last_line_without_a_newline_is_read(text, expected, weights):
     assert (None if G.weights is None else G.weights.tolist()) == weights
 
 
+@pytest.mark.parametrize("text, expected, weights", [
+    ("1 2\r\n2 3\r\n", [(1, 2), (2, 3)], None),
+    ("1 2 0.5\r\n2 3 1.5\r\n", [(1, 2), (2, 3)], [0.5, 1.5]),
+    ("a b\r\nb c\r\n", [("a", "b"), ("b", "c")], None),
+    ("a,b\r\nb,c\r\n", [("a", "b"), ("b", "c")], None),
+])
+def test_windows_line_breaks(text, expected, weights):
+    """A carriage return before the newline is blank space, not part of the last column: without it integer labels
+    became strings ('2\\r'), and the last label of a line was another node than the same label elsewhere."""
+    G = read(text, delimiter="," if "," in text else None)
+    assert pairs(G) == expected and G.n_nodes == 3
+    assert (None if G.weights is None else G.weights.tolist()) == weights
+
+
+@pytest.mark.parametrize("text", ["a b\n  # an indented comment\nb c\n", "  # comment of four words\na b\nb c\n",
+                                  "  # comment of four words\n1 2\n2 3\n"])
+def test_an_indented_comment_is_a_comment(text):
+    """Comment lines are recognised after leading blanks in every pass: counting string-label lines, splitting them,
+    and reading the first data line's columns (a comment of four words taken for it made the file weighted)."""
+    G = read(text)
+    assert G.n_arcs == 2 and G.weights is None and G.n_nodes == 3
+
+
 def test_contiguous_ids_need_no_labels():
     G = read("0 1\n1 2\n")
     assert G.node_ids is None and G.n_nodes == 3
@@ -347,6 +370,8 @@ def test_a_trailing_comment_is_not_a_column(tmp_path):
     path = tmp_path / "commented.txt"
     path.write_text("1 2\n2 3 # the second edge\n")
     assert gs.read_edgelist(path).n_arcs == 2
+    path.write_text("a b\nb c # the second edge\n")  # string labels: split by another pass, the same rule
+    assert pairs(gs.read_edgelist(path)) == [("a", "b"), ("b", "c")]
 
 
 @pytest.mark.parametrize("text, labels", [

@@ -150,6 +150,15 @@ def test_controlled_rounding_is_one_draw_per_seed_and_differs_from_systematic():
     assert len(systematic) == 2 and len(controlled) == 20
 
 
+def test_controlled_rounding_without_a_table_keeps_every_prefix_sum():
+    """Without rows and columns the entries are one row, a column each: every sum of the first i entries is its own
+    rounding, as with the systematic rounding (one column for all kept only the total and the cells)."""
+    c = np.random.default_rng(2).integers(1, 9, 40)
+    for s in range(20):
+        r = jdm.rescale_counts(c, 0.37, seed_key(s), "controlled")
+        assert np.all(np.abs(np.cumsum(r) - 0.37 * np.cumsum(c)) < 1)
+
+
 def test_nearest_rounding_is_the_plain_rounding_of_the_reference_code():
     """Deterministic (no seed enters), halves to even, and biased: the class with p * c = 0.37 is dropped."""
     c = np.array([1, 3, 7, 2, 5, 1, 1, 9])
@@ -269,6 +278,21 @@ def test_clip_hubs_lowers_a_class_by_its_deficit_per_node():
     assert new_k.tolist() == [1, 0] and new_l.tolist() == [0, 1]
     assert clipped == [("out", 3, 1)]
 
+    # out-degree 9 on a node that also receives arcs: it has 7 - 1 other nodes of positive in-degree to point at, so
+    # the degree is capped at 6 (7 would need an arc to itself); the in-degrees (3 nodes send arcs) stay under 2
+    dk, dl, dc = np.array([0, 1, 9]), np.array([1, 1, 1]), np.array([4, 2, 1])
+    mg = jdm._Margins.of(dk, dl, dc)
+    new_k, new_l, clipped = jdm._clip_hubs(dk, dl, dc, mg, np.zeros(len(mg.R), np.int64), np.zeros(len(mg.C), np.int64))
+    assert new_k.tolist() == [0, 1, 6] and new_l.tolist() == [1, 1, 1]
+    assert clipped == [("out", 9, 6)]
+
+
+def test_merge_classes_sums_the_counts_of_equal_classes():
+    """(1, 2) twice becomes one class of 2 nodes; (2, 0) stays apart: with a key width of max(l) rather than
+    max(l) + 1, (1, 2) and (2, 0) share the key 4 and were merged."""
+    k, l, c = jdm._merge_classes(np.array([1, 2, 1]), np.array([2, 0, 2]), np.array([1, 1, 1]))
+    assert cells((k, l, c)) == {(1, 2): 2, (2, 0): 1}
+
 
 def test_fit_jdm_margins_caps_and_rounding():
     G = random_digraph(300, 1500, 1)
@@ -360,6 +384,25 @@ def test_networkx_oracle_accepts_our_targets():
     H = nx.directed_joint_degree_graph(in_deg, out_deg, nkk, seed=1)
     Hg = from_edges(np.array([u for u, _ in H.edges()]), np.array([v for _, v in H.edges()]), n_nodes=S.n_nodes)
     assert cells(joint_degree_matrix(Hg)) == cells(joint_degree_matrix(S))
+
+
+def test_report_deviations_are_their_definitions():
+    """dcm_l1 = sum |D' - pD| / (pn), jdm_l1 = sum |J' - pJ| / (pm), dcm_max_dev = max |D' - pD|, over the union of
+    the cells, the targets against the original's matrices counted here; ks_in/ks_out are scipy's KS of the degrees."""
+    from scipy import stats
+
+    G, p = random_digraph(300, 1500, 1), 0.4
+    S, report = jdm_sample(G, p, seed=5)
+    dev = {}
+    for name, target, f in (("dcm", report.dcm_target, degree_correlation_matrix),
+                            ("jdm", report.jdm_target, joint_degree_matrix)):
+        t, o = cells(target), cells(f(G))
+        dev[name] = [abs(t.get(c, 0) - p * o.get(c, 0)) for c in set(t) | set(o)]
+    assert report.dcm_l1 == pytest.approx(sum(dev["dcm"]) / (p * G.n_nodes))
+    assert report.jdm_l1 == pytest.approx(sum(dev["jdm"]) / (p * G.n_arcs))
+    assert report.dcm_max_dev == pytest.approx(max(dev["dcm"]))
+    assert report.ks_in == pytest.approx(stats.ks_2samp(G.in_degree(), S.in_degree()).statistic)
+    assert report.ks_out == pytest.approx(stats.ks_2samp(G.out_degree(), S.out_degree()).statistic)
 
 
 def test_seeded_determinism():
@@ -626,3 +669,24 @@ def test_wiki_vote_p01_is_infeasible_and_names_hubs():
     assert report.fallback == "multigraph" and S.is_weighted
     assert np.array_equal(np.sort(to_numpy(S.out_degree(weighted=True))),
                           np.sort(np.repeat(*report.dcm_target[::2])))
+
+
+def test_smallest_feasible_p_by_bisection_is_feasible(monkeypatch):
+    """Three hubs, each pointing at 28 of the other 57 nodes: at p = 0.1, and at the per-class bound (0.52 for seed
+    0), the hubs cannot be placed, so the bisection runs; the p it advertises is its upper end, verified feasible,
+    and gives a sample (its lower end is not feasible)."""
+    rng = np.random.default_rng(3)
+    hubs, n, k = 3, 60, 28
+    src = np.concatenate([np.repeat(np.arange(hubs), k), rng.integers(hubs, n, 100)])
+    dst = np.concatenate([rng.choice(np.arange(hubs, n), k, replace=False) for _ in range(hubs)]
+                         + [rng.integers(hubs, n, 100)])
+    G = from_edges(src, dst, n_nodes=n, self_loops="drop", duplicates="first")
+    plans, plan = [], jdm.plan_targets
+    monkeypatch.setattr(jdm, "plan_targets", lambda *a, **kw: plans.append(a[2]) or plan(*a, **kw))
+    with pytest.raises(InfeasibleSampleError) as err:
+        jdm_sample(G, 0.1, seed=0)
+    assert len(plans) > 3  # the sample's plan, the bound's, p = 1's, then the bisection's
+    monkeypatch.undo()
+    assert 0.5 < err.value.min_p < 1
+    S, report = jdm_sample(G, err.value.min_p, seed=0)
+    check_sample(S, report)

@@ -41,6 +41,10 @@ def test_ks_statistic_of_counts_equals_the_sorted_definition(a, b, dtype):
 def test_ks_curves_exact():
     # y1 puts all mass at x=0, y2 splits it between 0 and 1: D = 1/2
     assert metrics.ks_curves(np.array([0, 1]), np.array([1.0, 0.0]), np.array([0, 1]), np.array([1.0, 1.0])) == 0.5
+    # the points of a curve may come in any order: each curve is sorted by x before its CDF is summed, so one curve
+    # (all mass at x=0) listed by decreasing and by increasing x is at D = 0 from itself
+    x, y = np.array([0, 1, 2]), np.array([1.0, 0.0, 0.0])
+    assert metrics.ks_curves(x[::-1], y[::-1], x, y) == 0.0
 
 
 def test_components_and_hop_plot_exact():
@@ -52,6 +56,21 @@ def test_components_and_hop_plot_exact():
     # max_hops caps the distances: h = 0..max_hops, the pairs farther away counted in the last bin
     np.testing.assert_allclose(metrics.hop_plot(G, max_hops=1), np.cumsum([7, 7]) / 14)
     assert metrics.largest_wcc(G).n_nodes == 3
+
+
+def test_largest_wcc_is_weak_and_s6_reads_it():
+    """Path 0->1->2->3 (one WCC of 4, four SCCs of 1) beside the 3-cycle 4->5->6->4 (a WCC and an SCC of 3): the
+    largest WCC is the path; the largest SCC would be the cycle. S6 is the hop-plot inside it: against the path
+    alone S6 = 0 while S5 (whole graph) is not."""
+    G = from_edges(np.array([0, 1, 2, 4, 5, 6]), np.array([1, 2, 3, 5, 6, 4]))
+    W = metrics.largest_wcc(G)
+    assert (W.n_nodes, W.n_arcs) == (4, 3)
+    path = from_edges(np.array([0, 1, 2]), np.array([1, 2, 3]))
+    # pairs by distance: G 7, 6, 5, 1 (the path's 4, 3, 2, 1 and the cycle's 3, 3, 3); the path 4, 3, 2, 1
+    np.testing.assert_allclose(metrics.hop_plot(G), np.cumsum([7, 6, 5, 1]) / 19)
+    c = compare(G, path)
+    assert c["S6"] == 0.0
+    assert c["S5"] == pytest.approx(max(abs(np.cumsum([7, 6, 5, 1]) / 19 - np.cumsum([4, 3, 2, 1]) / 10)))
 
 
 def test_clustering_and_assortativity_match_networkx():
@@ -77,13 +96,18 @@ def test_clustering_by_degree_ignores_self_loops():
     np.testing.assert_allclose(cbar, [0.0, 1.0, 1 / 3])
 
 
-def test_singular_values_match_dense_svd():
-    G = random_graph(300, 1500)
+@pytest.mark.parametrize("n", [120, 300])  # the dense path (at most 200 nodes) and ARPACK's
+def test_singular_values_match_dense_svd(n):
+    """The top k values, k of them, and the *left* vector (|U[:, 0]|; the right one differs on a digraph)."""
+    G = random_graph(n, 5 * n)
     A = G.to_scipy().toarray()
     s = np.linalg.svd(A, compute_uv=False)
+    assert metrics.singular_values(G, 5).shape == (5,)
     assert np.allclose(metrics.singular_values(G, 5), s[:5], rtol=1e-6)
-    u = np.abs(np.linalg.svd(A)[0][:, 0])
+    U, _, Vt = np.linalg.svd(A)
+    u = np.abs(U[:, 0])
     assert np.allclose(metrics.first_left_singular_vector(G), u, atol=1e-6)
+    assert not np.allclose(u, np.abs(Vt[0]), atol=1e-3)
 
 
 def test_compare_identical_graphs_is_zero():
@@ -93,6 +117,25 @@ def test_compare_identical_graphs_is_zero():
         assert c[name] == pytest.approx(0.0, abs=1e-9), name
     assert c["reciprocity_G"] == c["reciprocity_S"]
     assert "S9" in str(c)
+
+
+def test_compare_rows_are_their_definitions():
+    """Each row of compare is its own metric of the right pair: S1 the in-degrees, S2 the out-degrees (scipy's KS),
+    S3/S4 the weak/strong component sizes (networkx), S6 the hop-plot of the largest WCC, jdm_l1 normalised by the
+    arcs and dcm_l1 by the nodes. Swapping two rows or two normalisations keeps compare(G, G) at 0."""
+    G, S = random_graph(seed=1), random_graph(60, 150, seed=2)
+    c = compare(G, S)
+    ks = lambda a, b: stats.ks_2samp(a, b).statistic  # noqa: E731
+    assert c["S1"] == pytest.approx(ks(G.in_degree(), S.in_degree()))
+    assert c["S2"] == pytest.approx(ks(G.out_degree(), S.out_degree()))
+    assert c["S1"] != pytest.approx(c["S2"])
+    for name, components in (("S3", nx.weakly_connected_components), ("S4", nx.strongly_connected_components)):
+        sizes = [[len(x) for x in components(H.to_networkx())] for H in (G, S)]
+        assert c[name] == pytest.approx(ks(*sizes)), name
+    hop = lambda H: metrics.hop_plot(metrics.largest_wcc(H))  # noqa: E731
+    assert c["S6"] == pytest.approx(metrics._ks_cdf(hop(G), hop(S)))
+    assert c["jdm_l1"] == pytest.approx(metrics.jdm_l1(G, S)) and c["dcm_l1"] == pytest.approx(metrics.dcm_l1(G, S))
+    assert c["reciprocity_S"] == metrics.reciprocity(S) and c["assortativity_S"] == metrics.assortativity(S)
 
 
 def test_compare_detects_a_different_graph():
@@ -108,6 +151,24 @@ def test_l1_exact():
     assert metrics.jdm_l1(G, S) == pytest.approx(2.0)
     # D_G/n: {(2,0),(1,1),(0,2)} each 1/3; D_S/n: {(1,0): 1/2, (0,1): 1/2} -> L1 = 2
     assert metrics.dcm_l1(G, S) == pytest.approx(2.0)
+    # an empty side has no distribution: the largest deviation, 2, against a non-empty one, 0 against an empty one
+    E = from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=2)
+    assert metrics.jdm_l1(G, E) == 2.0 and metrics.jdm_l1(E, G) == 2.0 and metrics.jdm_l1(E, E) == 0.0
+    assert metrics.dcm_l1(G, from_edges(np.zeros(0, np.int64), np.zeros(0, np.int64), n_nodes=0)) == 2.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.tuples(st.integers(0, 5), st.integers(0, 5)), st.integers(1, 9), max_size=8),
+       st.dictionaries(st.tuples(st.integers(0, 5), st.integers(0, 5)), st.integers(1, 9), max_size=8),
+       st.sampled_from([1.0, 0.5, 3.0]))
+def test_triplet_l1_is_the_l1_over_the_union_of_cells(t1, t2, scale):
+    """sum over every cell (k, l) of either set of |t1[k, l] - s t2[k, l]|: cells of one set never merge with the
+    other's (a key width from one set only folded (1, 0) onto (0, 1))."""
+    def as_triplets(t):
+        return tuple(np.array([key[i] for key in t], np.int64) for i in (0, 1)) + (np.array(list(t.values())),)
+
+    want = sum(abs(t1.get(c, 0) - scale * t2.get(c, 0)) for c in set(t1) | set(t2))
+    assert metrics.triplet_l1(as_triplets(t1), as_triplets(t2), scale) == pytest.approx(want)
 
 
 def test_compare_bad_input():

@@ -338,7 +338,9 @@ def test_load_refuses_arrays_of_the_wrong_length(tmp_path):
     with pytest.raises(InputFormatError, match="2 node labels for 3 nodes"):
         gs.load(tmp_path / "h")
     np.save(tmp_path / "h" / "node_ids.npy", np.array(["a", "b", "a"]))  # index_of would be ambiguous
-    with pytest.raises(InputFormatError, match="damaged graphsample CSR file .node labels must be distinct: label 'a' names nodes 0 and 2."):
+    with pytest.raises(InputFormatError,
+                       match="damaged graphsample CSR file .node labels must be distinct: "
+                             "label 'a' names nodes 0 and 2."):
         gs.load(tmp_path / "h")
     assert gs.load(tmp_path / "h", check=False).node_ids.tolist() == ["a", "b", "a"]  # trusted: not read
 
@@ -349,7 +351,8 @@ def test_a_later_third_column_is_not_dropped_silently(tmp_path, text):
     path = tmp_path / "mixed.txt"
     path.write_text(text)
     delimiter = "," if "," in text else None
-    with pytest.raises(InputFormatError, match=r"line 2: .* has more columns than the first data line's 2.*weighted=True"):
+    with pytest.raises(InputFormatError,
+                       match=r"line 2: .* has more columns than the first data line's 2.*weighted=True"):
         gs.read_edgelist(path, delimiter=delimiter)
     G = gs.read_edgelist(path, delimiter=delimiter, weighted=False)  # asked for: extra columns are ignored
     assert G.n_arcs == 2 and G.weights is None

@@ -594,7 +594,8 @@ def test_jdm_sample_on_gpu(backend):
     ({"p": 0.0}, "fraction p must be a number in"),
     ({"p": 1.5}, "fraction p must be a number in"),
     ({"p": float("nan")}, "fraction p must be a number in"),
-    ({"p": 0.5, "rounding": "round"}, "rounding must be one of systematic, controlled, independent, nearest; got 'round'"),
+    ({"p": 0.5, "rounding": "round"},
+     "rounding must be one of systematic, controlled, independent, nearest; got 'round'"),
     ({"p": 0.5, "on_infeasible": "ignore"}, "on_infeasible must be"),
     ({"p": 0.5, "n_swaps": -1}, "n_swaps must be"),
     ({"p": 0.5, "n_swaps": True}, "n_swaps must be a non-negative integer, got True"),  # was one swap

@@ -73,8 +73,8 @@ def ks_statistic(a: Any, b: Any) -> float:
     if a.dtype.kind in "iu" and b.dtype.kind in "iu" and min(a.min(), b.min()) >= 0 \
             and max(a.max(), b.max()) < 4 * (len(a) + len(b)) + 2**16:
         top = int(max(a.max(), b.max())) + 1
-        fa = np.cumsum(np.bincount(a, minlength=top)) / len(a)
-        fb = np.cumsum(np.bincount(b, minlength=top)) / len(b)
+        fa = np.cumsum(np.bincount(a.astype(np.int64), minlength=top)) / len(a)  # (bincount refuses uint64)
+        fb = np.cumsum(np.bincount(b.astype(np.int64), minlength=top)) / len(b)
         return float(np.max(np.abs(fa - fb)))
     a, b = np.sort(a.astype(np.float64)), np.sort(b.astype(np.float64))
     x = np.union1d(a, b)

@@ -29,7 +29,7 @@ def test_ks_statistic_matches_scipy():
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 300), max_size=60), st.lists(st.integers(0, 300), max_size=60),
-       st.sampled_from([np.int32, np.int64, np.uint16]))
+       st.sampled_from([np.int32, np.int64, np.uint16, np.uint64]))
 def test_ks_statistic_of_counts_equals_the_sorted_definition(a, b, dtype):
     """Small non-negative integers are counted: the same D, bit for bit, as the sorted float path."""
     ints, floats = (np.array(a, dtype), np.array(b, dtype)), (np.array(a, float), np.array(b, float))

@@ -344,6 +344,24 @@ def test_binning_and_line_pseudo_shuffle():
     assert list(out_h[6:8]) == [1, 0] and list(out_t[6:8]) == [0, 1]  # blocks (0, 1) and (1, 1), local ids
 
 
+@pytest.mark.parametrize("method", ["deepwalk", "node2vec", "line"])
+def test_a_pool_is_its_walks_pairs_and_only_line_shuffles_them(method):
+    """With one partition a pool holds the pairs of its walks, walked with the trainer's 1/p and 1/q (swapped, the
+    node2vec walks would follow another law), in walk order for DeepWalk and node2vec and pseudo-shuffled
+    (slot (o mod s) * c/s + o // s) for LINE alone: GraphVite shuffles only LINE's edge samples."""
+    G = _graph(4)
+    p, q, L, s = 0.5, 4.0, 6, 3
+    S = _sampler(G, method, P=1, walk_length=L, augmentation_step=s, pool_size=600, p=p, q=q)
+    heads, tails, _ = S.pool(0)
+    h, t = _walk_pairs(S, S.pool_walks(0), L, s, 1 / p, 1 / q, method == "node2vec")
+    assert np.all(h >= 0)  # undirected: no dead end, every pair in the pool
+    if method == "line":
+        shuffled = np.concatenate([np.arange(r, h.size, s) for r in range(s)])
+        h, t = h[shuffled], t[shuffled]
+    np.testing.assert_array_equal(S.perm[heads], h)
+    np.testing.assert_array_equal(S.perm[tails], t)
+
+
 @pytest.mark.parametrize("s", [2, 3])
 def test_line_pseudo_shuffle_of_a_block_not_divisible_by_s(s):
     """Seven pairs in one block: pair o goes to slot start(o mod s) + o // s, where start(r) counts the pairs of

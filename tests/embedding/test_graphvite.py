@@ -452,6 +452,36 @@ def test_loss_decreases_and_result_shape():
     assert np.mean(losses[-3:]) < 0.8 * losses[0]
 
 
+def test_the_trainer_gets_the_run_wide_sample_counter_and_total(monkeypatch):
+    """Every pool is trained with the samples done before it as its learning-rate counter (the rate decays linearly
+    over the whole run, not afresh in every pool) and the run's total ceil(num_epoch * |E|), |E| the edges of the
+    undirected graph (not its 2|E| arcs); the last pool is topped up with whole walks, so the run trains at least
+    total and fewer than total + (pairs per walk) samples."""
+    G = _graph(3)
+    num_epoch, lr, batch_size = 3.3, 0.03, 50
+    total = math.ceil(num_epoch * G.n_edges)
+    spw = samples_per_walk(5, 2)
+    assert total % spw and G.n_edges < G.n_arcs
+    calls, reports = [], []
+    real = cpu.train_episodes
+
+    def spy(*args):  # args[14:18]: lr0, done0, total, batch_size
+        n = real(*args)
+        calls.append((*args[14:18], n))
+        return n
+
+    monkeypatch.setattr(cpu, "train_episodes", spy)
+    gv.deepwalk(G, 8, num_epoch=num_epoch, walk_length=5, augmentation_step=2, lr=lr, batch_size=batch_size,
+                pool_size=100, num_partition=2, seed=0, callback=lambda done, tot, loss: reports.append((done, tot)))
+    assert len(calls) > 2
+    done = 0
+    for (lr0, done0, tot, bs, n), report in zip(calls, reports):
+        assert (lr0, done0, tot, bs) == (lr, done, total, batch_size)
+        done += n
+        assert report == (done, total)
+    assert total <= done < total + spw
+
+
 @pytest.mark.parametrize("method", ["deepwalk", "line", "node2vec"])
 def test_seeded_runs_are_reproducible_and_thread_count_free(method):
     G = _graph(4)

@@ -283,10 +283,12 @@ def test_augmented_pairs_within_s_steps():
     assert S.samples_per_walk == 3 * 7 - 6
 
 
-@pytest.mark.parametrize("directed, p, q", [(False, 0.5, 2.0), (False, 2.0, 4.0), (True, 0.5, 2.0)])
+@pytest.mark.parametrize("directed, p, q", [(False, 0.5, 2.0), (False, 2.0, 4.0), (False, 2.0, 0.25),
+                                              (True, 0.5, 2.0)])
 def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed, p, q):
     """After t=0 -> v=1 the next vertex x is 0 (return: 1/p), 2 (edge t - x: 1), or 3 or 4 (no edge t - x: 1/q).
-    With p, q > 1 every weight is <= 1 and the acceptance bound max(1/p, 1, 1/q) is 1. Directed, only the arc
+    With p, q > 1 every weight is <= 1 and the acceptance bound max(1/p, 1, 1/q) is 1; with q < 1 it is 1/q (a
+    bound without 1/q would accept the 1/q moves as if they weighed 1). Directed, only the arc
     x -> t counts, as in GraphVite's edge-edge tables (GraphSolver::build_edge_edge) and node2vec's reference
     code (has_edge(x, t)): 3 -> 0 makes 3 a neighbour of t (1), the arc 0 -> 2 does not make 2 one (1/q)."""
     if directed:

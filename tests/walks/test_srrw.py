@@ -13,18 +13,26 @@ from graphsample.errors import GraphsampleError
 from graphsample.walks import asymptotic_covariance, asymptotic_variance, srrw
 
 
-def barbell() -> gs.Graph:
-    return gs.from_networkx(nx.barbell_graph(4, 2))  # 10 nodes, slow mixing between the bells
+def barbell(weighted: bool = False) -> gs.Graph:
+    """10 nodes, slow mixing between the bells; ``weighted``: edge weights 1, 2, 3, 1, 2, 3, ..."""
+    Gx = nx.barbell_graph(4, 2)
+    if weighted:
+        nx.set_edge_attributes(Gx, {e: 1.0 + i % 3 for i, e in enumerate(Gx.edges())}, "weight")
+    return gs.from_networkx(Gx)
 
 
-def test_closed_form_is_the_mcmc_variance_at_alpha_zero():
-    """V(0) f.f equals the integrated autocorrelation sum of the base chain (dense computation)."""
-    G = barbell()
+@pytest.mark.parametrize("weighted", [False, True])
+def test_closed_form_is_the_mcmc_variance_at_alpha_zero(weighted):
+    """V(0) f.f equals the integrated autocorrelation sum of the base chain (dense computation). Weighted, the
+    simple walk P = W / s has mu = s / sum(s), the strengths (srrw's mu too): mu from the unweighted degrees would
+    symmetrise P with the wrong D and drive the chains to the wrong target."""
+    G = barbell(weighted)
     f = np.arange(G.n_nodes, dtype=float)
     V = asymptotic_covariance(G, 0.0, base="srw")
     P = G.to_scipy().toarray()
+    mu = P.sum(1) / P.sum()
     P /= P.sum(1, keepdims=True)
-    mu = G.out_degree() / G.n_arcs
+    np.testing.assert_allclose(srrw(G, 1, base="srw", seed=0).mu, mu, rtol=1e-12)
     fc = f - mu @ f
     Z = np.linalg.inv(np.eye(G.n_nodes) - P + np.outer(np.ones(G.n_nodes), mu))  # fundamental matrix
     expected = 2 * mu @ (fc * (Z @ fc)) - mu @ fc**2

@@ -160,6 +160,28 @@ def test_edge_samplers_keep_undirected_edges_whole(name):
     assert S.n_arcs == len(arcs) and S.n_edges == len({(min(a), max(a)) for a in arcs})
 
 
+@pytest.mark.parametrize("name", ["random-edge", "random-node-edge", "hybrid"])
+def test_edge_samplers_keep_the_arc_that_brings_the_last_node(name):
+    """k = 2 nodes: the first arc drawn (no self-loop here) touches both, so the sample is that arc alone, an arc
+    of G between them; cutting the arcs one short at the k-th node's first appearance left no arc at all."""
+    G = components_graph()
+    for seed in range(5):
+        S, nodes = SAMPLERS[name](G, 2 / G.n_nodes, seed=seed)
+        a, b = to_numpy(nodes).tolist()
+        assert S.n_nodes == 2 and S.n_arcs == 1
+        assert {(nodes[u], nodes[v]) for u, v in arcs_of(S)} <= arcs_of(G) & {(a, b), (b, a)}
+
+
+def test_hybrid_mixes_node_edge_draws_with_probability_08():
+    """HYB is RNE with p_node_edge = 0.8 (Leskovec & Faloutsos): the same draws, hence the same sample, as
+    random_node_edge with 0.8 for every seed (the law of each p: test_node_edge_draws_mix_with_uniform_arcs_...)."""
+    G = components_graph()
+    for seed in range(10):
+        _, nodes = classic.hybrid(G, 0.1, seed=seed)
+        _, expected = classic.random_node_edge(G, 0.1, seed=seed, p_node_edge=0.8)
+        np.testing.assert_array_equal(to_numpy(nodes), to_numpy(expected))
+
+
 def test_induced_edge_is_ties_on_the_node_budget():
     # TIES (Ahmed et al.): the nodes touched by random_edge's arcs (the budget is k nodes, not arcs), then
     # every arc between them -- far more arcs than were drawn, which is why an arc budget taken from the
@@ -266,6 +288,7 @@ def test_node_edge_draws_mix_with_uniform_arcs_by_p_node_edge(p_node_edge):
                for s in range(1000))
     want = p_node_edge * 0.3 + (1 - p_node_edge) * 0.5
     assert abs(hits / 1000 - want) < 4 * np.sqrt(want * (1 - want) / 1000)
+
 
 
 def test_incident_arcs_enumerate_out_then_in_arcs():

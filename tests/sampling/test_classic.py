@@ -246,6 +246,23 @@ def test_forest_fire_burns_a_geometric_number_of_neighbours(backward):
     assert abs(leafless - K * p0) < 4 * np.sqrt(K * p0 * (1 - p0))
 
 
+def test_forest_fire_burns_backward_with_backward_ratio_times_p_forward(monkeypatch):
+    """The kernel gets the forward probability p_f and the backward one r * p_f (Leskovec & Faloutsos: backward
+    burning ratio r; 0.7 and 0.2 by default), not r itself, which would burn backward more than forward."""
+    seen = []
+    real = _kernels.forest_fire
+
+    def spy(*args):
+        seen.append(args[5:7])
+        return real(*args)
+
+    monkeypatch.setattr(_kernels, "forest_fire", spy)
+    G = components_graph()
+    classic.forest_fire(G, 0.2, seed=0)
+    classic.forest_fire(G, 0.2, seed=0, p_forward=0.5, backward_ratio=1.5)
+    assert seen == [(0.7, pytest.approx(0.14)), (0.5, 0.75)]
+
+
 def test_weighted_nodes_first_draw_is_proportional_to_weight():
     """Efraimidis-Spirakis: the first of the k nodes is node i with probability w_i / sum(w) (chi-square over
     3000 seeds; zero weights never come first)."""

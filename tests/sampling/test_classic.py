@@ -415,6 +415,33 @@ def test_mhrw_is_uniform_and_nbrw_follows_degree():
     assert chi2_pvalue(states, deg / deg.sum()) > 1e-3
 
 
+def test_nbrw_walks_the_undirected_view_of_a_directed_path():
+    """Arcs i + 1 -> i on 0..9, all pointing down. On the undirected view the non-backtracking walk from s goes one
+    way to an end of the path, is forced back there (its only neighbour) and runs to the other end without
+    stopping: the first visits are s, then one side in order, then the other side in order. Walking the directed
+    arcs instead it would be stuck at 0 and need new starts."""
+    n = 10
+    G = from_edges(np.arange(1, n), np.arange(n - 1), n_nodes=n)
+    for seed in range(10):
+        _, nodes = classic.non_backtracking_walk(G, 1.0, seed=seed)
+        order = to_numpy(nodes).tolist()
+        s = order[0]
+        down, up = list(range(s - 1, -1, -1)), list(range(s + 1, n))
+        assert order in ([s] + down + up, [s] + up + down)
+
+
+@pytest.mark.parametrize("name", ["metropolis-hastings-walk", "non-backtracking-walk", "frontier", "snowball"])
+def test_undirected_view_samplers_take_the_same_nodes_from_the_undirected_graph(name):
+    """These samplers walk the undirected view of a directed graph: their nodes are those they take from
+    G.to_undirected() with the same seed (walking the directed arcs, a walker gets stuck at the sinks and the
+    path's end, and moves along other arcs)."""
+    G = components_graph()
+    for seed in range(3):
+        _, nodes = SAMPLERS[name](G, 0.3, seed=seed)
+        _, expected = SAMPLERS[name](G.to_undirected(), 0.3, seed=seed)
+        np.testing.assert_array_equal(to_numpy(nodes), to_numpy(expected))
+
+
 def test_nbrw_after_a_jump_is_uniform_over_the_neighbours():
     """A walker on an isolated node jumps to a uniform node; the node it came from is then no neighbour, so
     nothing is to be excluded: the next step is uniform over all neighbours (the last one of the row used to

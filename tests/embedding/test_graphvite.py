@@ -283,20 +283,27 @@ def test_augmented_pairs_within_s_steps():
     assert S.samples_per_walk == 3 * 7 - 6
 
 
-@pytest.mark.parametrize("directed, p, q", [(False, 0.5, 2.0), (False, 2.0, 4.0), (False, 2.0, 0.25),
-                                              (True, 0.5, 2.0)])
-def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed, p, q):
+_EDGE_WEIGHTS = (1.0, 3.0, 0.5, 4.0, 0.25)
+
+
+@pytest.mark.parametrize("directed, p, q, w", [(False, 0.5, 2.0, None), (False, 2.0, 4.0, None),
+                                                 (False, 2.0, 0.25, None), (False, 2.0, 0.25, _EDGE_WEIGHTS),
+                                                 (False, 0.5, 2.0, _EDGE_WEIGHTS), (True, 0.5, 2.0, None)])
+def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed, p, q, w):
     """After t=0 -> v=1 the next vertex x is 0 (return: 1/p), 2 (edge t - x: 1), or 3 or 4 (no edge t - x: 1/q).
     With p, q > 1 every weight is <= 1 and the acceptance bound max(1/p, 1, 1/q) is 1; with q < 1 it is 1/q (a
-    bound without 1/q would accept the 1/q moves as if they weighed 1). Directed, only the arc
+    bound without 1/q would accept the 1/q moves as if they weighed 1). Weighted, x comes with probability
+    proportional to w_vx times that: the acceptance coin is a uniform of its own (counter c + 2), not the alias
+    draw's second one (c + 1), which would accept a column's own entry more often. Directed, only the arc
     x -> t counts, as in GraphVite's edge-edge tables (GraphSolver::build_edge_edge) and node2vec's reference
     code (has_edge(x, t)): 3 -> 0 makes 3 a neighbour of t (1), the arc 0 -> 2 does not make 2 one (1/q)."""
     if directed:
         G = from_edges([0, 1, 1, 1, 1, 0, 3], [1, 0, 2, 3, 4, 2, 0], n_nodes=5)
         alpha = np.array([1 / p, 1 / q, 1.0, 1 / q])
     else:
-        G = from_edges([0, 0, 1, 1, 1], [1, 2, 2, 3, 4], n_nodes=5, directed=False)
-        alpha = np.array([1 / p, 1.0, 1 / q, 1 / q])
+        G = from_edges([0, 0, 1, 1, 1], [1, 2, 2, 3, 4], None if w is None else np.array(w), n_nodes=5,
+                       directed=False)
+        alpha = np.array([1 / p, 1.0, 1 / q, 1 / q]) * (1.0 if w is None else np.array(w)[[0, 2, 3, 4]])
     S = _sampler(G, method="node2vec", P=1, augmentation_step=2, walk_length=2, p=p, q=q)
     n_walks = 60000
     heads, tails = _walk_pairs(S, n_walks, 2, 2, 1 / p, 1 / q, True)

@@ -107,6 +107,17 @@ def test_visit_counts_with_gamma_one():
         np.testing.assert_allclose(r.x[c], (r.mu + counts) / 501, rtol=1e-10)
 
 
+def test_estimates_are_running_averages_of_f_along_the_path():
+    """estimates[c, i] = (1/n) sum_{k <= n} f(X_k) at checkpoint n, X_1..X_n the recorded path: n visits, not the
+    n + 1 terms of x_n (a division by n + 1 biased every estimate down by a factor n / (n + 1))."""
+    G = barbell()
+    f = np.arange(G.n_nodes, dtype=float) ** 2
+    cps = [1, 7, 300]
+    r = srrw(G, 300, repel_alpha=1.0, n_chains=3, f=f, return_paths=True, checkpoints=cps, seed=5)
+    expected = np.array([[f[path[:n]].mean() for n in cps] for path in r.paths])
+    np.testing.assert_allclose(r.estimates, expected, rtol=1e-12)
+
+
 @pytest.mark.parametrize("base, gamma_exp", [("mh", 1.0), ("mh", 0.8), ("srw", 1.0)])
 def test_second_step_follows_the_repellent_kernel(base, gamma_exp):
     """Exact law of (X_1, X_2) from a fixed start on a star with a pendant path: X_1 ~ P(s, .) since K[mu] = P,

@@ -137,6 +137,13 @@ def test_edge_samplers_refuse_more_nodes_than_the_arcs_touch(name):
     assert S.n_nodes == round(0.96 * 125) == len(np.unique(to_numpy(nodes)))
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_a_tiny_fraction_samples_one_node(name):
+    """k = round(p n) is at least 1: p = 0.001 of 125 nodes rounds to 0, and the sample is still one node (a budget
+    of 0 returned an empty sample)."""
+    S, nodes = SAMPLERS[name](components_graph(), 0.001, seed=2)
+    assert S.n_nodes == 1 == len(to_numpy(nodes))
+
 @pytest.mark.parametrize("fraction", [np.float32(0.5), np.float64(0.5)])
 def test_numpy_scalar_fraction(fraction):
     # np.float32(0.5) was refused as "fraction must be a number in (0, 1], got 0.5"

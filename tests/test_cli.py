@@ -234,6 +234,23 @@ def test_bad_device_for_matrix_commands_gives_one_line(tmp_path):
         assert_one_line_error(run(*args, "--backend", "torch", "--device", "bogus", "-o", "-"), "--device bogus")
 
 
+def test_select_sensitivity_options_reach_lp_sample(tmp_path):
+    """The rows and scales written are lp_sample's for the same --p, --size, --scores, --replace, --leverage and
+    --seed: approximate leverage scores draw another sample than exact ones, so a dropped --leverage shows."""
+    from graphsample.selection.sensitivity import lp_sample
+
+    A = np.random.default_rng(0).standard_t(2, size=(300, 4))
+    np.save(tmp_path / "A.npy", A)
+    r = run("select", "sensitivity", str(tmp_path / "A.npy"), "--p", "1.5", "--size", "30", "--scores",
+            "root-leverage", "--replace", "--leverage", "approx", "--seed", "4", "-o", str(tmp_path / "s.npz"), "-q")
+    assert r.exit_code == 0, r.output
+    got = np.load(tmp_path / "s.npz")
+    idx, scale = lp_sample(A, 30, 1.5, "root-leverage", replace=True, leverage="approx", seed=4)
+    np.testing.assert_array_equal(got["indices"], idx)
+    np.testing.assert_array_equal(got["scale"], scale)
+    exact = lp_sample(A, 30, 1.5, "root-leverage", replace=True, leverage="exact", seed=4)
+    assert not np.array_equal(exact[1], scale)
+
 def test_directedness_options_apply_to_saved_graphs(tmp_path):
     # --undirected / --directed were silently ignored for a saved .npz (and --directed for a dataset)
     src = tmp_path / "g.txt"

@@ -24,6 +24,19 @@ def test_ppp_writes_labels_and_mask(tmp_path):
     assert '"n_clusters": ' in r.output
 
 
+def test_no_standardize_reaches_ppp(tmp_path):
+    """--no-standardize clusters the raw features, as PPP(standardize=False) does; on blobs whose second feature
+    is 100 times smaller the z-scored features give other clusters (3 against 2 here), so the option must arrive."""
+    X, _ = datasets.make_blobs(200, centers=3, n_features=2, random_state=3)
+    X[:, 1] *= 0.01
+    np.save(tmp_path / "X.npy", X)
+    r = CliRunner().invoke(cli, ["cluster", "ppp", str(tmp_path / "X.npy"), "--k-max", "5", "--no-standardize",
+                                 "-o", str(tmp_path / "labels.npy"), "-q"])
+    assert r.exit_code == 0, r.output
+    raw = PPP(k_max=5, standardize=False).fit(X).labels_
+    assert len(set(raw)) != len(set(PPP(k_max=5).fit(X).labels_))
+    np.testing.assert_array_equal(np.load(tmp_path / "labels.npy"), raw)
+
 @pytest.mark.parametrize("array,args,msg", [
     (np.ones(5), [], "2-D"),
     (np.array(["a", "b"]), [], "numeric"),

@@ -7,6 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from graphsample.cli import cli
+from graphsample.embedding import fastrp
+from graphsample.io import read_graph
 
 
 @pytest.fixture
@@ -43,6 +45,19 @@ def test_embed_fastrp_options(edge_file, tmp_path):
     lines = out.read_text().splitlines()  # word2vec text: "n_nodes dim", then "label v1 ... v8" lines
     assert lines[0].split()[1] == "8" and {len(line.split()) for line in lines[1:]} == {9}
 
+
+def test_embed_fastrp_follows_the_weights_of_a_weighted_input(tmp_path):
+    """A third column is read as weights, and the command embeds with them, as fastrp(G) does: the same array
+    (with weighted=False the embedding of the unweighted graph, another one)."""
+    path = tmp_path / "w.txt"
+    path.write_text("0 1 5\n1 2 0.5\n2 0 1\n2 3 4\n3 4 0.25\n4 2 2\n")
+    out = tmp_path / "e.npy"
+    res = run("embed", "fastrp", path, "-o", out, "--dim", 8, "--seed", 1, "-q")
+    assert res.exit_code == 0, res.output
+    G = read_graph(str(path), directed=True)
+    assert G.is_weighted
+    np.testing.assert_array_equal(np.load(out), fastrp(G, 8, seed=1))
+    assert not np.allclose(np.load(out), fastrp(G, 8, weighted=False, seed=1))
 
 @pytest.mark.parametrize("args, message", [
     (["--dim", "0"], "Invalid value for '--dim': must be a positive integer"),

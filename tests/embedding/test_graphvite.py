@@ -283,18 +283,27 @@ def test_augmented_pairs_within_s_steps():
     assert S.samples_per_walk == 3 * 7 - 6
 
 
-@pytest.mark.parametrize("directed, p, q", [(False, 0.5, 2.0), (False, 2.0, 4.0), (True, 0.5, 2.0)])
-def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed, p, q):
+_EDGE_WEIGHTS = (1.0, 3.0, 0.5, 4.0, 0.25)
+
+
+@pytest.mark.parametrize("directed, p, q, w", [(False, 0.5, 2.0, None), (False, 2.0, 4.0, None),
+                                                 (False, 2.0, 0.25, None), (False, 2.0, 0.25, _EDGE_WEIGHTS),
+                                                 (False, 0.5, 2.0, _EDGE_WEIGHTS), (True, 0.5, 2.0, None)])
+def test_node2vec_rejection_sampling_matches_second_order_probabilities(directed, p, q, w):
     """After t=0 -> v=1 the next vertex x is 0 (return: 1/p), 2 (edge t - x: 1), or 3 or 4 (no edge t - x: 1/q).
-    With p, q > 1 every weight is <= 1 and the acceptance bound max(1/p, 1, 1/q) is 1. Directed, only the arc
+    With p, q > 1 every weight is <= 1 and the acceptance bound max(1/p, 1, 1/q) is 1; with q < 1 it is 1/q (a
+    bound without 1/q would accept the 1/q moves as if they weighed 1). Weighted, x comes with probability
+    proportional to w_vx times that: the acceptance coin is a uniform of its own (counter c + 2), not the alias
+    draw's second one (c + 1), which would accept a column's own entry more often. Directed, only the arc
     x -> t counts, as in GraphVite's edge-edge tables (GraphSolver::build_edge_edge) and node2vec's reference
     code (has_edge(x, t)): 3 -> 0 makes 3 a neighbour of t (1), the arc 0 -> 2 does not make 2 one (1/q)."""
     if directed:
         G = from_edges([0, 1, 1, 1, 1, 0, 3], [1, 0, 2, 3, 4, 2, 0], n_nodes=5)
         alpha = np.array([1 / p, 1 / q, 1.0, 1 / q])
     else:
-        G = from_edges([0, 0, 1, 1, 1], [1, 2, 2, 3, 4], n_nodes=5, directed=False)
-        alpha = np.array([1 / p, 1.0, 1 / q, 1 / q])
+        G = from_edges([0, 0, 1, 1, 1], [1, 2, 2, 3, 4], None if w is None else np.array(w), n_nodes=5,
+                       directed=False)
+        alpha = np.array([1 / p, 1.0, 1 / q, 1 / q]) * (1.0 if w is None else np.array(w)[[0, 2, 3, 4]])
     S = _sampler(G, method="node2vec", P=1, augmentation_step=2, walk_length=2, p=p, q=q)
     n_walks = 60000
     heads, tails = _walk_pairs(S, n_walks, 2, 2, 1 / p, 1 / q, True)
@@ -342,6 +351,24 @@ def test_binning_and_line_pseudo_shuffle():
     # LINE, s = 2: sample o goes to (o mod 2) * 3 + o // 2 -> order [o0, o2, o4, o1, o3, o5]
     assert list(out_t[:6]) == [1, 0, 0, 1, 1, 1]
     assert list(out_h[6:8]) == [1, 0] and list(out_t[6:8]) == [0, 1]  # blocks (0, 1) and (1, 1), local ids
+
+
+@pytest.mark.parametrize("method", ["deepwalk", "node2vec", "line"])
+def test_a_pool_is_its_walks_pairs_and_only_line_shuffles_them(method):
+    """With one partition a pool holds the pairs of its walks, walked with the trainer's 1/p and 1/q (swapped, the
+    node2vec walks would follow another law), in walk order for DeepWalk and node2vec and pseudo-shuffled
+    (slot (o mod s) * c/s + o // s) for LINE alone: GraphVite shuffles only LINE's edge samples."""
+    G = _graph(4)
+    p, q, L, s = 0.5, 4.0, 6, 3
+    S = _sampler(G, method, P=1, walk_length=L, augmentation_step=s, pool_size=600, p=p, q=q)
+    heads, tails, _ = S.pool(0)
+    h, t = _walk_pairs(S, S.pool_walks(0), L, s, 1 / p, 1 / q, method == "node2vec")
+    assert np.all(h >= 0)  # undirected: no dead end, every pair in the pool
+    if method == "line":
+        shuffled = np.concatenate([np.arange(r, h.size, s) for r in range(s)])
+        h, t = h[shuffled], t[shuffled]
+    np.testing.assert_array_equal(S.perm[heads], h)
+    np.testing.assert_array_equal(S.perm[tails], t)
 
 
 @pytest.mark.parametrize("s", [2, 3])
@@ -432,6 +459,36 @@ def test_loss_decreases_and_result_shape():
     assert V.shape == C.shape == (100, 16) and V.dtype == np.float32
     assert len(losses) > 5
     assert np.mean(losses[-3:]) < 0.8 * losses[0]
+
+
+def test_the_trainer_gets_the_run_wide_sample_counter_and_total(monkeypatch):
+    """Every pool is trained with the samples done before it as its learning-rate counter (the rate decays linearly
+    over the whole run, not afresh in every pool) and the run's total ceil(num_epoch * |E|), |E| the edges of the
+    undirected graph (not its 2|E| arcs); the last pool is topped up with whole walks, so the run trains at least
+    total and fewer than total + (pairs per walk) samples."""
+    G = _graph(3)
+    num_epoch, lr, batch_size = 3.3, 0.03, 50
+    total = math.ceil(num_epoch * G.n_edges)
+    spw = samples_per_walk(5, 2)
+    assert total % spw and G.n_edges < G.n_arcs
+    calls, reports = [], []
+    real = cpu.train_episodes
+
+    def spy(*args):  # args[14:18]: lr0, done0, total, batch_size
+        n = real(*args)
+        calls.append((*args[14:18], n))
+        return n
+
+    monkeypatch.setattr(cpu, "train_episodes", spy)
+    gv.deepwalk(G, 8, num_epoch=num_epoch, walk_length=5, augmentation_step=2, lr=lr, batch_size=batch_size,
+                pool_size=100, num_partition=2, seed=0, callback=lambda done, tot, loss: reports.append((done, tot)))
+    assert len(calls) > 2
+    done = 0
+    for (lr0, done0, tot, bs, n), report in zip(calls, reports):
+        assert (lr0, done0, tot, bs) == (lr, done, total, batch_size)
+        done += n
+        assert report == (done, total)
+    assert total <= done < total + spw
 
 
 @pytest.mark.parametrize("method", ["deepwalk", "line", "node2vec"])

@@ -7,6 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from graphsample.cli import cli
+from graphsample.embedding.graphvite import node2vec
+from graphsample.io import read_graph
 
 
 @pytest.fixture
@@ -30,6 +32,20 @@ def test_embed_commands_write_embeddings(tmp_path, edges, method, extra):
                              "--seed", "3", "--partitions", "2", *extra])
     np.testing.assert_array_equal(np.load(again), V)
 
+
+def test_node2vec_options_reach_the_trainer(tmp_path, edges):
+    """The command's embedding is the library's for the same options (the edge list read directed, then made
+    undirected): --p and --q (swapped, the walks follow another law), the walk and SGD options and the seed."""
+    out = tmp_path / "emb.npy"
+    res = CliRunner().invoke(cli, ["embed", "node2vec", str(edges), "-o", str(out), "--dim", "8", "--epochs", "20",
+                                   "--seed", "3", "--partitions", "2", "--p", "0.5", "--q", "2", "--walk-length", "7",
+                                   "--augmentation-step", "3", "--negatives", "2", "--negative-weight", "3",
+                                   "--lr", "0.02", "--weight-decay", "0.001"])
+    assert res.exit_code == 0, res.output
+    G = read_graph(str(edges), directed=True).to_undirected()
+    expected = node2vec(G, 8, num_epoch=20, seed=3, num_partition=2, p=0.5, q=2.0, walk_length=7,
+                        augmentation_step=3, num_negative=2, negative_weight=3.0, lr=0.02, weight_decay=0.001)
+    np.testing.assert_array_equal(np.load(out), expected)
 
 @pytest.mark.parametrize("args, message", [
     (["--dim", "0"], "'--dim': must be a positive integer"),

@@ -43,6 +43,26 @@ def test_pagerank_personalized_file(edgefile, tmp_path):
     assert np.allclose([s[k] for k in G.node_ids.tolist()], x, atol=1e-10)
 
 
+def test_pagerank_solver_options_reach_the_library(tmp_path):
+    """--dangling, --tol, --max-iter and --method reach pagerank(): the scores are the library's for the same options
+    and differ from those of the defaults (a loose --tol stops early; a dangling node's mass goes uniformly, not to
+    the --personalize nodes), so a dropped option shows."""
+    from graphsample.io import read_graph
+
+    rng = np.random.default_rng(1)
+    path = tmp_path / "g.tsv"
+    path.write_text("".join(f"n{u}\tn{v}\n" for u, v in zip(rng.integers(0, 20, 40), rng.integers(0, 25, 40))))
+    r = CliRunner().invoke(cli, ["pagerank", str(path), "--personalize", "n1,n2", "--dangling", "uniform", "--tol",
+                                 "1e-3", "--max-iter", "500", "--method", "power", "-q"])
+    assert r.exit_code == 0, r.output
+    s = _scores(r.stdout)
+    G = read_graph(str(path))
+    got = np.array([s[k] for k in G.node_ids.tolist()])
+    x = pagerank(G, 0.85, ["n1", "n2"], dangling="uniform", tol=1e-3, max_iter=500, method="power")
+    np.testing.assert_allclose(got, x, rtol=1e-11)
+    for other in (dict(dangling="uniform", tol=1e-10), dict(dangling="personalization", tol=1e-3)):
+        assert np.abs(pagerank(G, 0.85, ["n1", "n2"], max_iter=500, method="power", **other) - x).max() > 1e-6
+
 def test_pagerank_csv_output_is_comma_separated(tmp_path):
     """-o scores.csv held tab-separated lines, unlike every other command's .csv; a label holding a comma is
     quoted, so a CSV reader gets the label and the score back."""

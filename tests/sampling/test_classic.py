@@ -137,6 +137,13 @@ def test_edge_samplers_refuse_more_nodes_than_the_arcs_touch(name):
     assert S.n_nodes == round(0.96 * 125) == len(np.unique(to_numpy(nodes)))
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_a_tiny_fraction_samples_one_node(name):
+    """k = round(p n) is at least 1: p = 0.001 of 125 nodes rounds to 0, and the sample is still one node (a budget
+    of 0 returned an empty sample)."""
+    S, nodes = SAMPLERS[name](components_graph(), 0.001, seed=2)
+    assert S.n_nodes == 1 == len(to_numpy(nodes))
+
 @pytest.mark.parametrize("fraction", [np.float32(0.5), np.float64(0.5)])
 def test_numpy_scalar_fraction(fraction):
     # np.float32(0.5) was refused as "fraction must be a number in (0, 1], got 0.5"
@@ -158,6 +165,28 @@ def test_edge_samplers_keep_undirected_edges_whole(name):
     ids = to_numpy(nodes)
     assert arcs <= {(i, j) for i, j in arcs_of(G.subgraph(ids))}
     assert S.n_arcs == len(arcs) and S.n_edges == len({(min(a), max(a)) for a in arcs})
+
+
+@pytest.mark.parametrize("name", ["random-edge", "random-node-edge", "hybrid"])
+def test_edge_samplers_keep_the_arc_that_brings_the_last_node(name):
+    """k = 2 nodes: the first arc drawn (no self-loop here) touches both, so the sample is that arc alone, an arc
+    of G between them; cutting the arcs one short at the k-th node's first appearance left no arc at all."""
+    G = components_graph()
+    for seed in range(5):
+        S, nodes = SAMPLERS[name](G, 2 / G.n_nodes, seed=seed)
+        a, b = to_numpy(nodes).tolist()
+        assert S.n_nodes == 2 and S.n_arcs == 1
+        assert {(nodes[u], nodes[v]) for u, v in arcs_of(S)} <= arcs_of(G) & {(a, b), (b, a)}
+
+
+def test_hybrid_mixes_node_edge_draws_with_probability_08():
+    """HYB is RNE with p_node_edge = 0.8 (Leskovec & Faloutsos): the same draws, hence the same sample, as
+    random_node_edge with 0.8 for every seed (the law of each p: test_node_edge_draws_mix_with_uniform_arcs_...)."""
+    G = components_graph()
+    for seed in range(10):
+        _, nodes = classic.hybrid(G, 0.1, seed=seed)
+        _, expected = classic.random_node_edge(G, 0.1, seed=seed, p_node_edge=0.8)
+        np.testing.assert_array_equal(to_numpy(nodes), to_numpy(expected))
 
 
 def test_induced_edge_is_ties_on_the_node_budget():
@@ -224,6 +253,23 @@ def test_forest_fire_burns_a_geometric_number_of_neighbours(backward):
     assert abs(leafless - K * p0) < 4 * np.sqrt(K * p0 * (1 - p0))
 
 
+def test_forest_fire_burns_backward_with_backward_ratio_times_p_forward(monkeypatch):
+    """The kernel gets the forward probability p_f and the backward one r * p_f (Leskovec & Faloutsos: backward
+    burning ratio r; 0.7 and 0.2 by default), not r itself, which would burn backward more than forward."""
+    seen = []
+    real = _kernels.forest_fire
+
+    def spy(*args):
+        seen.append(args[5:7])
+        return real(*args)
+
+    monkeypatch.setattr(_kernels, "forest_fire", spy)
+    G = components_graph()
+    classic.forest_fire(G, 0.2, seed=0)
+    classic.forest_fire(G, 0.2, seed=0, p_forward=0.5, backward_ratio=1.5)
+    assert seen == [(0.7, pytest.approx(0.14)), (0.5, 0.75)]
+
+
 def test_weighted_nodes_first_draw_is_proportional_to_weight():
     """Efraimidis-Spirakis: the first of the k nodes is node i with probability w_i / sum(w) (chi-square over
     3000 seeds; zero weights never come first)."""
@@ -266,6 +312,7 @@ def test_node_edge_draws_mix_with_uniform_arcs_by_p_node_edge(p_node_edge):
                for s in range(1000))
     want = p_node_edge * 0.3 + (1 - p_node_edge) * 0.5
     assert abs(hits / 1000 - want) < 4 * np.sqrt(want * (1 - want) / 1000)
+
 
 
 def test_incident_arcs_enumerate_out_then_in_arcs():
@@ -373,6 +420,33 @@ def test_mhrw_is_uniform_and_nbrw_follows_degree():
     assert deg.min() >= 2
     states = walker_states(H, _kernels.NBRW, 0.0, W, 80, starts, seed=1)
     assert chi2_pvalue(states, deg / deg.sum()) > 1e-3
+
+
+def test_nbrw_walks_the_undirected_view_of_a_directed_path():
+    """Arcs i + 1 -> i on 0..9, all pointing down. On the undirected view the non-backtracking walk from s goes one
+    way to an end of the path, is forced back there (its only neighbour) and runs to the other end without
+    stopping: the first visits are s, then one side in order, then the other side in order. Walking the directed
+    arcs instead it would be stuck at 0 and need new starts."""
+    n = 10
+    G = from_edges(np.arange(1, n), np.arange(n - 1), n_nodes=n)
+    for seed in range(10):
+        _, nodes = classic.non_backtracking_walk(G, 1.0, seed=seed)
+        order = to_numpy(nodes).tolist()
+        s = order[0]
+        down, up = list(range(s - 1, -1, -1)), list(range(s + 1, n))
+        assert order in ([s] + down + up, [s] + up + down)
+
+
+@pytest.mark.parametrize("name", ["metropolis-hastings-walk", "non-backtracking-walk", "frontier", "snowball"])
+def test_undirected_view_samplers_take_the_same_nodes_from_the_undirected_graph(name):
+    """These samplers walk the undirected view of a directed graph: their nodes are those they take from
+    G.to_undirected() with the same seed (walking the directed arcs, a walker gets stuck at the sinks and the
+    path's end, and moves along other arcs)."""
+    G = components_graph()
+    for seed in range(3):
+        _, nodes = SAMPLERS[name](G, 0.3, seed=seed)
+        _, expected = SAMPLERS[name](G.to_undirected(), 0.3, seed=seed)
+        np.testing.assert_array_equal(to_numpy(nodes), to_numpy(expected))
 
 
 def test_nbrw_after_a_jump_is_uniform_over_the_neighbours():

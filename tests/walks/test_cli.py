@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 import graphsample as gs
 from graphsample.cli import cli
+from graphsample.walks import random_walks
 
 EDGES = "10 20\n20 30\n30 10\n30 40\n"
 
@@ -41,6 +43,26 @@ def test_same_seed_same_walks():
     a = run(["--undirected", "--q", "0.5", "--seed", "9"]).output
     assert a == run(["--undirected", "--q", "0.5", "--seed", "9"]).output
 
+
+@pytest.mark.parametrize("args, kwargs", [
+    (["--dead-end", "restart", "--restart-prob", "0.2"], dict(dead_end="restart", restart_prob=0.2)),
+    (["--non-backtracking"], dict(non_backtracking=True)),
+    (["--p", "0.5", "--q", "2"], dict(p=0.5, q=2.0)),
+])
+def test_walk_options_reach_random_walks(tmp_path, args, kwargs):
+    """The walks written are random_walks' for the same options and seed, in the labels of the input (walker
+    r * n + i starts at node i); each option set changes the walks (sink 40, leaf 40, a triangle), so a dropped or
+    swapped option shows."""
+    out = tmp_path / "walks.npy"
+    common = ["--directed", "--length", "8", "--walks-per-node", "40", "--seed", "5"]
+    res = run([*common, *args, "-o", str(out)], input=EDGES + "20 10\n")
+    assert res.exit_code == 0, res.output
+    G = gs.from_edges([0, 1, 2, 2, 1], [1, 2, 0, 3, 0])  # labels 10, 20, 30, 40 are nodes 0..3
+    labels = np.array([10, 20, 30, 40])
+    starts = np.tile(np.arange(4), 40)
+    paths = random_walks(G, starts, 8, seed=5, **kwargs).paths
+    np.testing.assert_array_equal(np.load(out), np.where(paths >= 0, labels[np.maximum(paths, 0)], -1))
+    assert not np.array_equal(paths, random_walks(G, starts, 8, seed=5).paths)
 
 def test_errors_are_one_line():
     # an unknown start node is one line (status 1); a bad option value is click's usage error (status 2)

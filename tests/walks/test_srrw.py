@@ -13,18 +13,26 @@ from graphsample.errors import GraphsampleError
 from graphsample.walks import asymptotic_covariance, asymptotic_variance, srrw
 
 
-def barbell() -> gs.Graph:
-    return gs.from_networkx(nx.barbell_graph(4, 2))  # 10 nodes, slow mixing between the bells
+def barbell(weighted: bool = False) -> gs.Graph:
+    """10 nodes, slow mixing between the bells; ``weighted``: edge weights 1, 2, 3, 1, 2, 3, ..."""
+    Gx = nx.barbell_graph(4, 2)
+    if weighted:
+        nx.set_edge_attributes(Gx, {e: 1.0 + i % 3 for i, e in enumerate(Gx.edges())}, "weight")
+    return gs.from_networkx(Gx)
 
 
-def test_closed_form_is_the_mcmc_variance_at_alpha_zero():
-    """V(0) f.f equals the integrated autocorrelation sum of the base chain (dense computation)."""
-    G = barbell()
+@pytest.mark.parametrize("weighted", [False, True])
+def test_closed_form_is_the_mcmc_variance_at_alpha_zero(weighted):
+    """V(0) f.f equals the integrated autocorrelation sum of the base chain (dense computation). Weighted, the
+    simple walk P = W / s has mu = s / sum(s), the strengths (srrw's mu too): mu from the unweighted degrees would
+    symmetrise P with the wrong D and drive the chains to the wrong target."""
+    G = barbell(weighted)
     f = np.arange(G.n_nodes, dtype=float)
     V = asymptotic_covariance(G, 0.0, base="srw")
     P = G.to_scipy().toarray()
+    mu = P.sum(1) / P.sum()
     P /= P.sum(1, keepdims=True)
-    mu = G.out_degree() / G.n_arcs
+    np.testing.assert_allclose(srrw(G, 1, base="srw", seed=0).mu, mu, rtol=1e-12)
     fc = f - mu @ f
     Z = np.linalg.inv(np.eye(G.n_nodes) - P + np.outer(np.ones(G.n_nodes), mu))  # fundamental matrix
     expected = 2 * mu @ (fc * (Z @ fc)) - mu @ fc**2
@@ -97,6 +105,17 @@ def test_visit_counts_with_gamma_one():
     for c in range(3):
         counts = np.bincount(r.paths[c], minlength=G.n_nodes)
         np.testing.assert_allclose(r.x[c], (r.mu + counts) / 501, rtol=1e-10)
+
+
+def test_estimates_are_running_averages_of_f_along_the_path():
+    """estimates[c, i] = (1/n) sum_{k <= n} f(X_k) at checkpoint n, X_1..X_n the recorded path: n visits, not the
+    n + 1 terms of x_n (a division by n + 1 biased every estimate down by a factor n / (n + 1))."""
+    G = barbell()
+    f = np.arange(G.n_nodes, dtype=float) ** 2
+    cps = [1, 7, 300]
+    r = srrw(G, 300, repel_alpha=1.0, n_chains=3, f=f, return_paths=True, checkpoints=cps, seed=5)
+    expected = np.array([[f[path[:n]].mean() for n in cps] for path in r.paths])
+    np.testing.assert_allclose(r.estimates, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("base, gamma_exp", [("mh", 1.0), ("mh", 0.8), ("srw", 1.0)])

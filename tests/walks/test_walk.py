@@ -362,6 +362,14 @@ def test_unknown_start_is_a_graph_error():
         random_walks(gs.from_edges([0], [1]), [5], 3)
 
 
+@pytest.mark.parametrize("bad", [2, -1])
+def test_a_start_just_outside_the_node_ids_is_refused(bad):
+    """Node n, one past the last id, is as unknown as n + 3 (a bound of > n let it through: zero steps returned it
+    as a walk, longer walks read indptr[n + 1], beyond the CSR); -1 is not the last node either."""
+    with pytest.raises(GraphValidationError, match=f"unknown start node {bad}: this graph's nodes are 0..1"):
+        random_walks(gs.from_edges([0], [1]), [0, bad], 0)
+
+
 def test_non_backtracking_never_returns_over_a_heavy_return_arc(backend, to_b):
     """0 -(1e6)- 1 -(1)- {2, 3}: a walk 0 -> 1 proposes the return arc with probability 1 - 2e-6, so every one of
     the MAX_TRIES proposals is rejected; the step must then still follow the law (uniform over 2, 3), where

@@ -537,6 +537,20 @@ def progress_enabled(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
+def jit_compilations() -> int:
+    """Numba compilations of graphsample's kernels in this process so far (their cache misses: a first run on this
+    install, or after an upgrade), so that a reported rate can say it includes them."""
+    total = 0
+    for name, module in list(sys.modules.items()):
+        if name.startswith("graphsample") and module is not None:
+            for obj in list(vars(module).values()):
+                stats = getattr(obj, "stats", None)
+                misses = getattr(stats, "cache_misses", None)
+                if misses is not None and hasattr(obj, "py_func"):
+                    total += sum(misses.values())
+    return total
+
+
 def user_errors(f: Callable | None = None, *, names: dict[str, str] | None = None,
                 files: dict[str, str | tuple[str, ...]] | None = None) -> Callable:
     """Turn ValueError raised by parameter checks (GraphsampleError included) into one-line CLI errors, in the

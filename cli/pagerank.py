@@ -10,9 +10,9 @@ from typing import Any
 import click
 import numpy as np
 
-from ._common import (FloatRange, graph_options, input_argument, load_graph, node_ids, node_labels, nonempty_path,
-                      output_option, progress_enabled, read_text, save_npz, seed_option, text_separator,
-                      user_errors, write_rows)
+from ._common import (FloatRange, graph_options, input_argument, jit_compilations, load_graph, node_ids, node_labels,
+                      nonempty_path, output_option, progress_enabled, read_text, save_npz, seed_option,
+                      text_separator, user_errors, write_rows)
 
 
 @click.command()
@@ -110,6 +110,7 @@ def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, da
     G = load_graph(input, **opts)
     kw = dict(omega=omega, top_k=top_k, dangling=dangling, seed=seed)
     show = progress_enabled(quiet)
+    compiled = jit_compilations()
     t = time.perf_counter()
     if scheduler_file or workers:
         res = _run_dask(G, scheduler_file, workers, mode, 1.0 - restart, kw)
@@ -119,8 +120,11 @@ def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, da
     dt = time.perf_counter() - t
     if not quiet:
         back = "\r" if show else ""  # over the progress line, which only a terminal has
+        first = jit_compilations() > compiled
         click.echo(f"{back}{G.n_nodes * omega:,} walks, {res.walk_steps:,} steps in {dt:.2f} s "
-                   f"({G.n_nodes * omega / dt:,.0f} walks/s)", err=True)
+                   f"({G.n_nodes * omega / dt:,.0f} walks/s"
+                   + ("; this time includes compiling the kernels, cached for the next runs" if first else "") + ")",
+                   err=True)
     _save_ppr(output, G, res)
 
 

@@ -116,6 +116,41 @@ def test_ppr_npz_and_tsv(tmp_path):
     assert r.exit_code == 0 and len(r.stdout.strip().splitlines()) == ref.values.shape[0]
 
 
+def test_ppr_rate_says_when_it_includes_compiling(tmp_path, edgefile, monkeypatch):
+    """A first run compiles the Numba kernels (seconds) inside the timed work: the walks/s line says so then, and
+    only then. jit_compilations counts the compilations of graphsample's kernels (their cache misses)."""
+    from graphsample.cli import pagerank as ppr_cli
+    from graphsample.cli._common import jit_compilations
+
+    assert jit_compilations() >= 0
+    args = ["ppr", edgefile, "--walks-per-node", "10", "--seed", "1", "-o", str(tmp_path / "r.npz")]
+    for counts, said in (([0, 3], True), ([3, 3], False)):
+        monkeypatch.setattr(ppr_cli, "jit_compilations", iter(counts).__next__)
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, r.output
+        assert ("includes compiling the kernels" in r.stderr) == said and "walks/s" in r.stderr
+
+
+def test_jit_compilations_counts_a_first_compile(monkeypatch):
+    """A new jitted function in a graphsample module adds its compilation to the count once: a second call reuses
+    it."""
+    import sys
+    import types
+
+    import numba
+
+    from graphsample.cli._common import jit_compilations
+
+    module = types.ModuleType("graphsample._jit_probe")
+    module.f = numba.njit(lambda x: x + 1)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    before = jit_compilations()
+    module.f(1)
+    after = jit_compilations()
+    module.f(2)
+    assert after == before + 1 == jit_compilations()
+
+
 @pytest.mark.distributed
 def test_ppr_workers(tmp_path, edgefile):
     out = tmp_path / "r.npz"

@@ -52,12 +52,18 @@ def _triplets(dk: Any, dl: Any, xp: Any, rows: Any = None, cols: Any = None) -> 
     return kv[cell // width], lv[cell % width], counts[cell]
 
 
-def joint_degree_matrix(G: Graph) -> tuple[Any, Any, Any]:
-    """``(k, l, count)`` arrays of the non-zero entries of the JDM, sorted by ``(k, l)``."""
+def joint_degree_matrix(G: Graph, degrees: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any]:
+    """``(k, l, count)`` arrays of the non-zero entries of the JDM, sorted by ``(k, l)``; ``degrees``: ``G``'s
+    ``(out_degree(), in_degree())`` when the caller has them already."""
     src, dst, _ = G.edges()
-    return _triplets(G.out_degree(), G.in_degree(), G.xp, src, dst)
+    return _triplets(*(degrees or _degrees(G)), G.xp, src, dst)
 
 
-def degree_correlation_matrix(G: Graph) -> tuple[Any, Any, Any]:
-    """``(k, l, count)`` arrays of the non-zero entries of the DCM, sorted by ``(k, l)``."""
-    return _triplets(G.out_degree(), G.in_degree(), G.xp)
+def degree_correlation_matrix(G: Graph, degrees: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any]:
+    """``(k, l, count)`` arrays of the non-zero entries of the DCM, sorted by ``(k, l)``; ``degrees`` as for
+    :func:`joint_degree_matrix`."""
+    return _triplets(*(degrees or _degrees(G)), G.xp)
+
+
+def _degrees(G: Graph) -> tuple[Any, Any]:
+    return G.out_degree(), G.in_degree()

@@ -71,8 +71,7 @@ def ks_statistic(a: Any, b: Any) -> float:
     if len(a) == 0 or len(b) == 0:
         return float(len(a) != len(b))
     if a.dtype.kind in "iu" and b.dtype.kind in "iu" and min(a.min(), b.min()) >= 0 \
-            and max(a.max(), b.max()) < 4 * (len(a) + len(b)) + 2**16:
-        top = int(max(a.max(), b.max())) + 1
+            and (top := int(max(a.max(), b.max())) + 1) <= 4 * (len(a) + len(b)) + 2**16:
         fa = np.cumsum(np.bincount(a.astype(np.int64), minlength=top)) / len(a)  # (bincount refuses uint64)
         fb = np.cumsum(np.bincount(b.astype(np.int64), minlength=top)) / len(b)
         return float(np.max(np.abs(fa - fb)))

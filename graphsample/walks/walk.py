@@ -6,13 +6,14 @@ A walker at node :math:`v` (arrived from :math:`t`) moves to an out-neighbour :m
 * uniform: :math:`1/d_v`; weighted: :math:`w_{vx} / \sum_y w_{vy}` (alias table when :math:`d_v \ge 64`,
   binary search in the row's CDF otherwise; Walker 1977, Vose 1991);
 * node2vec (Grover & Leskovec, KDD 2016): :math:`\propto \pi_{vx}\,b(t, x)` with :math:`b = 1/p` if
-  :math:`x = t`, 1 if :math:`x \in N(t)`, :math:`1/q` otherwise, drawn by **rejection sampling**
+  :math:`x = t`, 1 if :math:`x` is a neighbour of :math:`t` (on a directed graph: the arc :math:`x \to t`, as in
+  the authors' reference code, torch_cluster and GraphVite), :math:`1/q` otherwise, drawn by **rejection sampling**
   (KnightKing, Yang et al., SOSP 2019): propose :math:`x \sim \pi_{v\cdot}`, accept with probability
   :math:`b / \max(1, 1/q)`, and when :math:`1/p > \max(1, 1/q)` first take :math:`t` outright with the
   probability of the "outlier" box :math:`\pi_{vt}(1/p - \max(1, 1/q))` (over the envelope's total mass);
-  the test :math:`x \in N(t)` is a binary search in the sorted row of :math:`t`, so no per-edge alias table of
-  size :math:`\sum_v d_v^2` is built; after 4096 rejected proposals (a tiny acceptance rate) the step is an
-  exact draw by inversion over the row;
+  the neighbour test is a binary search in the sorted row of :math:`t` (of :math:`x` on a directed graph), so
+  no per-edge alias table of size :math:`\sum_v d_v^2` is built; after 4096 rejected proposals (a tiny
+  acceptance rate) the step is an exact draw by inversion over the row;
 * non-backtracking: as above but never back to :math:`t` unless :math:`t` is the only neighbour;
 * Metropolis–Hastings to a target :math:`\mu` (undirected graphs): propose as above, accept with
   probability :math:`\min(1, \frac{\mu_x / s_x}{\mu_v / s_v})` where :math:`s` is the (weighted) degree,
@@ -43,7 +44,7 @@ from ..errors import GraphValidationError, check_integer, check_number, is_integ
 from ..graph import Graph, check_graph
 from . import _cpu
 from ._step import F_ENV, F_INV_P, F_INV_Q, F_RESTART, I_ALIAS_MIN_DEG, I_DEAD_END_RESTART, I_MH, I_N2V, \
-    I_NONBACK, I_WEIGHTED
+    I_NONBACK, I_WEIGHTED, N2V_DIRECTED, N2V_OFF, N2V_SYMMETRIC
 from .alias import build_alias
 
 #: rows with at least this many arcs draw from alias tables, shorter ones by binary search in their CDF
@@ -166,7 +167,8 @@ def _parameters(G: Graph, *, p: float, q: float, restart_prob: float, weighted: 
     fp[F_RESTART] = check_number("restart_prob", restart_prob, 0.0, 1.0, high_open=True)
     fp[F_INV_P], fp[F_INV_Q], fp[F_ENV] = 1.0 / p, 1.0 / q, max(1.0, 1.0 / q)
     ip = np.empty(6, np.int64)
-    ip[I_WEIGHTED], ip[I_N2V], ip[I_NONBACK], ip[I_MH] = weighted, node2vec, non_backtracking, target is not None
+    ip[I_WEIGHTED], ip[I_NONBACK], ip[I_MH] = weighted, non_backtracking, target is not None
+    ip[I_N2V] = N2V_OFF if not node2vec else N2V_DIRECTED if G.directed else N2V_SYMMETRIC
     ip[I_ALIAS_MIN_DEG] = ALIAS_MIN_DEGREE
     ip[I_DEAD_END_RESTART] = dead_end == "restart"
     return cdf, aprob, aalias, h, fp, ip

@@ -163,14 +163,16 @@ def test_node2vec_second_step_follows_pq_bias(p, q, weights, t):
     assert chi2_pvalue(observed, bias) > P_MIN
 
 
-def test_node2vec_directed_distance_reads_arcs_from_t():
-    # t=0 -> v=1 -> {2, 3, 4}; arcs 0 -> 2 and 3 -> 0: only x = 2 is at distance 1 (an arc t -> x), x = 3 and 4
-    # get 1/q (PecanPy's reading; testing x -> t instead would give x = 3 the weight 1); loops keep 2, 4 going
-    G = gs.from_edges([0, 1, 1, 1, 0, 3, 2, 4], [1, 2, 3, 4, 2, 0, 2, 4])
+@pytest.mark.parametrize("p", [1.0, 0.2])  # 0.2: the return box (1/p > max(1, 1/q)) is open
+def test_node2vec_directed_neighbour_is_an_arc_into_t(p):
+    # t=0 -> v=1 -> {0, 2, 3, 4}; arcs 0 -> 2 and 3 -> 0: only x = 3 is t's neighbour (the arc x -> t, as in
+    # node2vec's reference code, torch_cluster and the GraphVite sampler), x = 2 and 4 get 1/q (PecanPy's
+    # reading, the arc t -> x, would give x = 2 the weight 1 instead); loops keep 2, 3, 4 going
+    G = gs.from_edges([0, 1, 1, 1, 1, 0, 3, 2, 4], [1, 0, 2, 3, 4, 2, 0, 2, 4])
     q = 4.0
-    w = random_walks(G, np.zeros(40000, np.int64), 2, q=q, seed=3)
-    observed = np.bincount(w.paths[w.paths[:, 1] == 1, 2], minlength=5)[[2, 3, 4]]
-    assert chi2_pvalue(observed, np.array([1.0, 1 / q, 1 / q])) > P_MIN
+    w = random_walks(G, np.zeros(40000, np.int64), 2, p=p, q=q, seed=3)
+    observed = np.bincount(w.paths[w.paths[:, 1] == 1, 2], minlength=5)[[0, 2, 3, 4]]
+    assert chi2_pvalue(observed, np.array([1 / p, 1 / q, 1.0, 1 / q])) > P_MIN
 
 
 @pytest.mark.parametrize("kw, bias", [({"p": 0.25, "q": 2.0}, (4.0, 1.0, 0.5)),

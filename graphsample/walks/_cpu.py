@@ -17,7 +17,7 @@ from .. import _random
 from ._step import make_step_functions
 from .alias import alias_draw
 
-_f = make_step_functions(numba.njit(inline="always"), _random, alias_draw)
+_f = make_step_functions(numba.njit(inline="always"), _random, alias_draw, cold_jit=numba.njit)
 advance = _f.advance
 cdf_row = _f.cdf_row
 uniform_step = _f.uniform_step

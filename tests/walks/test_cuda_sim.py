@@ -61,6 +61,15 @@ def test_walk_kernel_matches_cpu(kw, mode):
     assert_walks_match(G, params, mode)
 
 
+def test_directed_node2vec_matches_cpu():
+    """On a directed graph node2vec's neighbour test reads the arc x -> t in the row of x (the symmetric case
+    searches the row of t): the CUDA kernel takes the same branch as the CPU kernel."""
+    G = gs.from_networkx(nx.gnp_random_graph(12, 0.3, seed=5, directed=True))
+    params = _parameters(G, p=0.5, q=2.0, restart_prob=0.0, weighted=False, non_backtracking=False, target=None,
+                         dead_end="restart")
+    assert_walks_match(G, params, _cpu.MODE_PATHS)
+
+
 @pytest.mark.parametrize("mode", [_cpu.MODE_PATHS, _cpu.MODE_ENDS, _cpu.MODE_COUNTS])
 def test_lean_uniform_kernel_stops_at_dead_ends_as_the_cpu(mode):
     """A directed graph where walks reach nodes without out-arcs (1 -> 3 -> 4, 2 -> 4; 4 has none): the lean

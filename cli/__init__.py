@@ -6,6 +6,7 @@ this package. A command whose module is not part of this installation is simply 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import sys
@@ -83,8 +84,11 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(spec[0]), spec[1])
 
     def invoke(self, ctx: click.Context):
+        from ._common import compile_notice  # imported here: `graphsample --help` imports no method
+
         try:
-            with warnings.catch_warnings():
+            # the top group says when kernels compile; the groups within it (embed, select) leave it to that
+            with warnings.catch_warnings(), compile_notice() if ctx.parent is None else contextlib.nullcontext():
                 warnings.showwarning = _warn_one_line
                 return super().invoke(ctx)
         except GraphsampleError as exc:

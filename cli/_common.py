@@ -537,6 +537,35 @@ def progress_enabled(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
+#: said once on stderr when a command first compiles a kernel (progress output only)
+COMPILE_NOTICE = ("compiling graphsample's Numba kernels: the first run after an install takes 10-30 s longer; "
+                  "later runs load them from Numba's cache")
+
+
+@contextlib.contextmanager
+def compile_notice() -> Iterator[None]:
+    """Within the block, the first Numba compilation says :data:`COMPILE_NOTICE` on stderr when the running
+    command shows progress (:func:`progress_enabled` with its ``--quiet``), so that a first run does not sit
+    silent while its kernels compile; a kernel read from the cache is not a compilation."""
+    from numba.core import event
+
+    class Notice(event.Listener):
+        said = False
+
+        def on_start(self, ev: event.Event) -> None:
+            ctx = click.get_current_context(silent=True)  # None in other threads (GraphVite's sample pools)
+            if self.said or ctx is None or not progress_enabled(bool(ctx.params.get("quiet"))):
+                return
+            self.said = True
+            click.echo(COMPILE_NOTICE, err=True)
+
+        def on_end(self, ev: event.Event) -> None:
+            pass
+
+    with event.install_listener("numba:compile", Notice()):
+        yield
+
+
 def jit_compilations() -> int:
     """Numba compilations of graphsample's kernels in this process so far (their cache misses: a first run on this
     install, or after an upgrade), so that a reported rate can say it includes them."""

@@ -169,6 +169,32 @@ def test_missing_input_and_unknown_dataset(tmp_path):
     assert "Traceback" not in r.output
 
 
+@pytest.mark.parametrize("group", [None, "embed"])
+def test_a_first_compilation_is_said_once_unless_quiet(monkeypatch, group):
+    """A first run compiles the Numba kernels for 10-30 s: one line on stderr says so where progress shows (a
+    terminal; patched here), once per run however many kernels compile, also under a nested group (``embed``,
+    whose own invoke must not say it a second time), and never with --quiet."""
+    import numba
+
+    from graphsample.cli import _common
+    from graphsample.cli.embed import embed
+
+    monkeypatch.setattr(_common, "progress_enabled", lambda quiet: not quiet)
+
+    @click.command("compile-twice")
+    @click.option("-q", "--quiet", is_flag=True)
+    def compile_twice(quiet):
+        numba.njit(lambda x: x + 1)(1)  # a new function every run: always compiled, never read from a cache
+        numba.njit(lambda x: x + 2)(1)
+
+    monkeypatch.setitem((embed if group else cli).commands, "compile-twice", compile_twice)
+    prefix = [group] if group else []
+    for flags, said in (([], 1), (["-q"], 0)):
+        r = run(*prefix, "compile-twice", *flags)
+        assert r.exit_code == 0, r.output
+        assert r.stderr.count(_common.COMPILE_NOTICE) == said, r.stderr
+
+
 def test_a_malformed_command_line_is_a_usage_error_with_status_2():
     # docs/cli.md: mistakes in the input are one line and status 1; a malformed command line is click's usage error
     result = run("sample", "-", "--fraction", "abc", input="0 1\n")

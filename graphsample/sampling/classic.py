@@ -24,6 +24,10 @@ the subgraph of the sampled arcs only, as in Leskovec & Faloutsos, "Sampling fro
   ratio :math:`r` along in-arcs, Leskovec et al. KDD 2005) and ``snowball`` (BFS on the undirected view,
   optionally at most ``max_neighbors`` per node).
 
+Arc weights are ignored (the paper's graphs are unweighted): degrees count arcs, walks and arc draws are
+uniform, and the PageRank of ``random_pagerank_node`` is that of the unweighted graph
+(``graphsample.ranking.pagerank(G, weight=False)``); a sample keeps the weights of its arcs.
+
 The walk samplers advance ``n_walkers`` walkers (one counter-RNG stream each) in lockstep and take new
 nodes in (step, walker) order: on the host one Numba kernel runs until the budget
 (:func:`._kernels.walk_until`); on a GPU, and on the host from 64 walkers on, one thread per walker runs
@@ -140,7 +144,8 @@ def random_degree_node(G: Graph, fraction: float, *, seed: SeedLike = None) -> t
 
 def pagerank_scores(G: Graph, damping: float = 0.85, tol: float = 1e-10, max_iter: int = 200) -> Any:
     r"""PageRank by power iteration, :math:`x \leftarrow d\,P^\top x + (d\,s + 1 - d)/n` with dangling mass
-    :math:`s` spread uniformly (Page, Brin, Motwani & Winograd 1999), on the graph's backend."""
+    :math:`s` spread uniformly (Page, Brin, Motwani & Winograd 1999), on the graph's backend. :math:`P` is the
+    unweighted walk along out-arcs, as ``graphsample.ranking.pagerank(G, weight=False)``, whatever the weights."""
     xp = G.xp
     n = G.n_nodes
     out = xp.astype(G.out_degree(), xp.float64)

@@ -18,11 +18,15 @@ the subgraph of the sampled arcs only, as in Leskovec & Faloutsos, "Sampling fro
   :math:`c=0.15` and at dead ends; a new start when a whole chunk of steps finds no new node),
   ``random_walk_jump`` (to a uniform node instead), ``metropolis_hastings_walk`` (undirected view,
   accept :math:`u \to v` with :math:`\min(1, d_u/d_v)`: uniform stationary law), ``non_backtracking_walk``
-  (undirected view), ``frontier`` (Ribeiro & Towsley, IMC 2010: :math:`L` walkers, the one to move
-  chosen :math:`\propto` degree);
-* exploration -- ``forest_fire`` (forward burning probability :math:`p_f`, backward burning ratio
-  :math:`r`, Leskovec et al. KDD 2005) and ``snowball`` (BFS on the undirected view, optionally at most
-  ``max_neighbors`` per node).
+  (undirected view), ``frontier`` (Ribeiro & Towsley, IMC 2010: :math:`L` walkers on the undirected view,
+  the one to move chosen :math:`\propto` its degree there);
+* exploration -- ``forest_fire`` (forward burning probability :math:`p_f` along out-arcs, backward burning
+  ratio :math:`r` along in-arcs, Leskovec et al. KDD 2005) and ``snowball`` (BFS on the undirected view,
+  optionally at most ``max_neighbors`` per node).
+
+Arc weights are ignored (the paper's graphs are unweighted): degrees count arcs, walks and arc draws are
+uniform, and the PageRank of ``random_pagerank_node`` is that of the unweighted graph
+(``graphsample.ranking.pagerank(G, weight=False)``); a sample keeps the weights of its arcs.
 
 The walk samplers advance ``n_walkers`` walkers (one counter-RNG stream each) in lockstep and take new
 nodes in (step, walker) order: on the host one Numba kernel runs until the budget
@@ -140,7 +144,8 @@ def random_degree_node(G: Graph, fraction: float, *, seed: SeedLike = None) -> t
 
 def pagerank_scores(G: Graph, damping: float = 0.85, tol: float = 1e-10, max_iter: int = 200) -> Any:
     r"""PageRank by power iteration, :math:`x \leftarrow d\,P^\top x + (d\,s + 1 - d)/n` with dangling mass
-    :math:`s` spread uniformly (Page, Brin, Motwani & Winograd 1999), on the graph's backend."""
+    :math:`s` spread uniformly (Page, Brin, Motwani & Winograd 1999), on the graph's backend. :math:`P` is the
+    unweighted walk along out-arcs, as ``graphsample.ranking.pagerank(G, weight=False)``, whatever the weights."""
     xp = G.xp
     n = G.n_nodes
     out = xp.astype(G.out_degree(), xp.float64)
@@ -409,7 +414,11 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
 def forest_fire(G: Graph, fraction: float, *, seed: SeedLike = None, p_forward: float = 0.7,
                 backward_ratio: float = 0.2) -> tuple[Graph, Any]:
     """Forest fire sampling (FF): forward burning probability ``p_forward`` and backward burning
-    probability ``backward_ratio * p_forward`` (0.7 and 0.2 in Leskovec & Faloutsos 2006)."""
+    probability ``backward_ratio * p_forward`` (0.7 and 0.2 in Leskovec & Faloutsos 2006).
+
+    Forward burning picks among a node's out-neighbours, backward burning among its in-neighbours. An
+    undirected graph is read as its symmetric digraph, where every neighbour is both: a burning node burns
+    x ~ Geometric of its unburned neighbours, then y ~ Geometric (the backward draw) more of them."""
     k = _budget(G, fraction)
     p_forward = check_number("p_forward", p_forward, 0.0, 1.0, high_open=True)
     if not (is_real(backward_ratio) and backward_ratio >= 0 and backward_ratio * p_forward < 1):

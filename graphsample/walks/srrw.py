@@ -134,6 +134,14 @@ def _count_components(G: Graph, weighted: bool) -> tuple[int, int]:
     return int(sizes.shape[0]), int(sizes.max()) if sizes.shape[0] else 0
 
 
+def check_undirected(G: Graph) -> None:
+    """Refuse a directed graph: the closed forms and the kernel assume a reversible base chain (an undirected
+    graph), whose symmetrised :math:`D^{1/2} P D^{-1/2}` has :math:`P`'s spectrum; on a directed graph it has not,
+    and the uniform target is not even stationary for the Metropolis-Hastings chain."""
+    if G.directed:
+        raise ValueError("SRRW needs an undirected graph (a reversible base chain); use G.to_undirected()")
+
+
 def check_connected(G: Graph, weighted: bool = False) -> None:
     """Refuse a graph with several connected components (a node whose only arc is a self-loop is one).
 
@@ -158,8 +166,7 @@ def check_connected(G: Graph, weighted: bool = False) -> None:
 def _chain_inputs(G: Graph, *, base: Base, target: Any, weighted: bool, f: Any, repel_alpha: Any, n_steps: int,
                   gamma_exp: float) -> SimpleNamespace:
     """The read-only kernel inputs ``(logp, logp_self, logmu, mu, f, alpha, log_gamma, log_keep)``."""
-    if G.directed:
-        raise ValueError("SRRW needs an undirected graph (a reversible base chain); use G.to_undirected()")
+    check_undirected(G)
     xp = namespace(G.indptr)
     mu = stationary_target(G, base, target, weighted)
     if bool(xp.any((G.indptr[1:] - G.indptr[:-1]) == 0)):
@@ -322,6 +329,7 @@ def _base_spectrum(G: Graph, base: Base, target: Any, weighted: bool | None) -> 
     :math:`P` is symmetrised as :math:`S = D^{1/2} P D^{-1/2}` (:math:`D = \\mathrm{diag}(\\mu)`), whose
     orthonormal eigenvectors :math:`v_i` give the left eigenvectors :math:`u_i = D^{1/2} v_i` of :math:`P`.
     """
+    check_undirected(G)
     G = G.to("numpy") if G.backend != "numpy" else G
     weighted = _use_weights(G, weighted)
     check_connected(G, weighted)

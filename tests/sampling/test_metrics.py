@@ -88,6 +88,17 @@ def test_clustering_and_assortativity_match_networkx():
         metrics.assortativity(G, x="total")
 
 
+@pytest.mark.parametrize("x, y", [("out", "out"), ("in", "in"), ("in", "out")])
+def test_every_directed_assortativity_variant_matches_networkx(x, y):
+    """r(x, y) pairs the x-degree of an arc's source with the y-degree of its target (Foster et al. 2010), as
+    networkx does; swapping the ends or the degrees (r(in, out) read as r(out, in)) would differ here."""
+    G = random_graph()
+    D = G.to_networkx()
+    r = metrics.assortativity(G, x, y)
+    assert r == pytest.approx(nx.degree_assortativity_coefficient(D, x=x, y=y))
+    assert abs(r - metrics.assortativity(G, y, x)) > 1e-3 or x == y
+
+
 def test_clustering_by_degree_ignores_self_loops():
     # triangle 0-1-2, pendant 3 on 0 and a loop on 0: degrees 3, 2, 2, 1 without the loop; C = 1/3, 1, 1, 0
     G = from_edges(np.array([0, 1, 2, 3, 0]), np.array([1, 2, 0, 0, 0]))

@@ -148,6 +148,16 @@ def test_disconnected_graph_is_refused():
         sa_srrw(G, NodeRegression(X, y), np.zeros(3), 10)
 
 
+def test_directed_graph_is_refused():
+    """The token walks an SRRW, whose base chain must be reversible: a directed graph is refused with srrw's message
+    (asking for G.to_undirected()), even the ring of cliques as a digraph holding every edge both ways."""
+    G = gs.from_networkx(nx.DiGraph(nx.ring_of_cliques(5, 4)))
+    assert G.directed and G.n_arcs == ring_of_cliques().n_arcs
+    X, y = regression_data("linear")
+    with pytest.raises(ValueError, match="SRRW needs an undirected graph"):
+        sa_srrw(G, NodeRegression(X, y), np.zeros(3), 10)
+
+
 def test_repellence_shrinks_the_iterate_variance():
     """Mean estimation (f_i = (theta - c_i)^2 / 2, c = indicator of one bell) on the barbell: E(theta_n - theta*)^2
     / beta_n settles at the base chain's level for alpha = 0 and falls with alpha when the walk is not slower than

@@ -301,6 +301,21 @@ def test_graph_requirements():
         srrw(gs.from_edges([0], [1], n_nodes=3, directed=False), 10)
 
 
+@pytest.mark.parametrize("base", ["mh", "srw"])
+def test_closed_forms_refuse_a_directed_graph_as_srrw_does(base):
+    """The closed forms symmetrise D^1/2 P D^-1/2, whose spectrum is P's only for a reversible (undirected) chain.
+    On the weakly connected digraph 0 -> 1 -> 2 -> 0, 0 -> 2 they used to return a covariance anyway, though
+    neither base chain keeps its target (MH's uniform one: mass 2/3 flows into node 2 per step; srw's out-degree one
+    (2, 1, 1) / 4: mass 1/4 flows into node 0) and srrw refuses the graph."""
+    G = gs.from_edges([0, 0, 1, 2], [1, 2, 2, 0])
+    with pytest.raises(ValueError, match="undirected"):
+        srrw(G, 10, base=base)
+    with pytest.raises(ValueError, match="undirected"):
+        asymptotic_covariance(G, 1.0, base=base)
+    with pytest.raises(ValueError, match="undirected"):
+        asymptotic_variance(G, np.arange(3.0), [0.0, 1.0], base=base)
+
+
 def test_weighted_base_chain_must_be_irreducible_on_positive_weights():
     """A weighted base chain never crosses a zero-weight edge: node 3, whose only edge has weight 0, is never
     entered (srw: mu_3 = 0) or never left (mh: a chain started there stayed for ever), and two triangles

@@ -40,7 +40,8 @@ from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
 def reciprocity(G: Graph) -> float:
     """Fraction of arcs ``u -> v`` (``u != v``) whose reverse ``v -> u`` is also an arc.
 
-    Self-loops are left out of numerator and denominator; an undirected graph gives 1.
+    Self-loops are left out of numerator and denominator; an undirected graph gives 1, a graph without arcs
+    between distinct nodes (none, or only self-loops) 0.
     """
     xp = G.xp
     src, dst, _ = G.edges()

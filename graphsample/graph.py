@@ -518,6 +518,8 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
             raise GraphValidationError(f"node_ids has {len(node_ids)} labels for {n_nodes} nodes")
     build = _builder(src)
     indptr, indices, weights, n_dup = build(src, dst, weights, n_nodes, duplicates)
+    if n_dup and weights is not None and duplicates == "sum":
+        _check_summed_weights(indptr, indices, weights)
     meta["duplicates"] = n_dup
     if n_dup:
         meta["duplicates_merged"] = n_dup
@@ -531,6 +533,18 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
     G = Graph(indptr, indices, weights, n_nodes, directed, node_ids)
     G.meta.update(meta)
     return G
+
+
+def _check_summed_weights(indptr: Any, indices: Any, w: Any) -> None:
+    """Raise unless the merged weights of a CSR built with ``duplicates="sum"`` are finite: finite weights checked
+    by :func:`_check_weights` can still sum to inf (two arcs of 1e308)."""
+    xp = namespace(w)
+    finite = xp.isfinite(w)
+    if not bool(xp.all(finite)):
+        i = int(xp.argmin(xp.astype(finite, xp.int8)))
+        u = int(np.searchsorted(to_numpy(indptr), i, side="right")) - 1
+        raise GraphValidationError(f"the weights of the duplicate arcs {u} -> {int(indices[i])} sum to {float(w[i])}: "
+                                   "weights must be finite; rescale them or pass duplicates='first'")
 
 
 def _first_duplicate(src: Any, dst: Any, n: int) -> tuple[int, int]:

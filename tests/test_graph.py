@@ -85,6 +85,15 @@ def test_duplicate_policies():
         gs.from_edges(src, dst, duplicates="error")
 
 
+@pytest.mark.parametrize("directed", [True, False])
+def test_summed_duplicate_weights_must_stay_finite(directed):
+    # two finite weights of 1e308 summed to inf: the graph kept an infinite weight that every weight check had
+    # passed (PageRank, walks and FastRP then gave NaN or a confusing 'weight of arc 0 is inf' much later)
+    with pytest.raises(GraphValidationError, match=re.escape("the weights of the duplicate arcs 0 -> 1 sum to inf")):
+        gs.from_edges([0, 2, 0], [1, 0, 1], [1e308, 1.0, 1e308], directed=directed)
+    assert arcs(gs.from_edges([0, 0], [1, 1], [1e308, 1e308], duplicates="first"))[1] == [1e308]
+
+
 def test_duplicate_first_keeps_the_first_arc_of_a_long_row():
     # a row of 200 arcs (merge-sorted, not insertion-sorted) to 5 targets: "first" keeps each target's weight
     # from its first arc in input order, so the row sort must be stable

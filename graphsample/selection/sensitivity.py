@@ -447,7 +447,9 @@ def _sensitivity_l1(A: Any, rows: np.ndarray) -> np.ndarray:
     from scipy.optimize import linprog
 
     n, d = A.shape
-    As = sp.csr_matrix(A)
+    As = sp.csr_matrix(A, dtype=np.float64)
+    if As.nnz and np.any(As.data):  # sigma(cA) = sigma(A), but HiGHS's tolerances are absolute: solve at max |a_ij| = 1
+        As = As * (1.0 / float(np.max(np.abs(As.data))))
     eye = sp.eye(n, format="csr")
     top = sp.hstack([As, -eye, eye], format="csr")
     c = np.concatenate([np.zeros(d), np.ones(2 * n)])

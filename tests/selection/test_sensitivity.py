@@ -322,6 +322,16 @@ def test_l1_sensitivities_equal_vertex_enumeration(backend, to_b):
     np.testing.assert_allclose(to_numpy(lp_sensitivities(to_b(A), 1)), _brute_l1(A), rtol=1e-9)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("scale", [1e-8, 1e-12, 1e8, 1e40])
+def test_l1_sensitivities_do_not_depend_on_the_scale_of_a(scale, sparse):
+    # sigma_i(cA) = sigma_i(A): HiGHS solved the LP with A as given, whose constraint a_i x = 1 its absolute
+    # tolerances could not hold for small entries: A * 1e-8 was off by 0.01, A * 1e-12 'HiGHS failed ... infeasible'
+    A = _t(8, 3, seed=9)
+    sigma = lp_sensitivities(sp.csr_matrix(A * scale) if sparse else A * scale, 1)
+    np.testing.assert_allclose(sigma, _brute_l1(A), rtol=1e-9)
+
+
 @pytest.mark.parametrize("p", [1.5, 3.0])
 def test_lp_sensitivities_equal_brute_force_2d(p):
     A = _t(7, 2, seed=10)

@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _ops
-from ._backend import (_is_array, backend_of, device_kwargs, device_of, host_view, kernel_threads, move_like, namespace,
-                       native, to_backend, to_numpy)
+from ._backend import (_is_array, arg_backend, backend_of, device_kwargs, device_of, host_view, kernel_threads,
+                       move_like, namespace, native, to_backend, to_numpy)
 from .errors import GraphValidationError, is_integer
 
 SelfLoops = Literal["keep", "drop"]
@@ -480,6 +480,10 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
         raise ValueError(f"self_loops must be 'keep' or 'drop', not {self_loops!r}")
     if duplicates not in ("sum", "first", "error"):
         raise ValueError(f"duplicates must be 'sum', 'first' or 'error', not {duplicates!r}")
+    arg_backend(src, "src")
+    arg_backend(dst, "dst")
+    if weights is not None:
+        arg_backend(weights, "weights")
     src, dst = (_from_sequence(a, name, np.int64, "iu") for a, name in ((src, "src"), (dst, "dst")))
     weights = _from_sequence(weights, "weights", np.float64, "fiu")
     xp = namespace(src, dst, weights)
@@ -605,6 +609,9 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
 
     Rows must be sorted by target and free of duplicates; undirected graphs must be symmetric.
     """
+    for name, a in (("indptr", indptr), ("indices", indices), ("weights", weights)):
+        if a is not None:
+            arg_backend(a, name, lists=False)
     xp = namespace(indptr, indices, weights)
     for name, a in (("indptr", indptr), ("indices", indices)):
         if a.ndim != 1 or not xp.isdtype(a.dtype, "integral"):
@@ -724,6 +731,7 @@ def from_edge_index(edge_index: Any, edge_weight: Any = None, *, n_nodes: int | 
     ``u -> v`` and ``v -> u`` are then one edge (their weights must agree), and ``duplicates`` applies to
     an arc listed more than once.
     """
+    arg_backend(edge_index, "edge_index", lists=False)
     if edge_index.ndim != 2 or edge_index.shape[0] != 2:
         raise GraphValidationError(f"edge_index must have shape (2, m), got {tuple(edge_index.shape)}")
     G = from_edges(edge_index[0], edge_index[1], edge_weight, n_nodes=n_nodes, directed=True, duplicates=duplicates)

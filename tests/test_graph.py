@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import graphsample as gs
 from graphsample._backend import to_numpy
-from graphsample.errors import GraphValidationError
+from graphsample.errors import ArgumentTypeError, GraphValidationError
 
 
 def arcs(G):
@@ -149,6 +149,24 @@ def test_validation_errors_of_python_lists(kwargs, message):
     # weight was NumPy's 'could not convert string to float', naming no parameter
     with pytest.raises(GraphValidationError, match=re.escape(message)):
         gs.from_edges(**kwargs)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: gs.from_edges(None, None), "src must be a NumPy, CuPy or PyTorch array, a list or a tuple, not NoneType"),
+    (lambda: gs.from_edges(0, 1), "src must be a NumPy, CuPy or PyTorch array, a list or a tuple, not int"),
+    (lambda: gs.from_edges([0], {0: 1}), "dst must be a NumPy, CuPy or PyTorch array, a list or a tuple, not dict"),
+    (lambda: gs.from_edges([0], [1], 1.0), "weights must be a NumPy, CuPy or PyTorch array, a list or a tuple, "
+                                           "not float"),
+    (lambda: gs.from_csr([0, 1], [0]), "indptr must be a NumPy, CuPy or PyTorch array, not list"),
+    (lambda: gs.from_csr(np.array([0, 1]), np.array([0]), [1.0]), "weights must be a NumPy, CuPy or PyTorch array, "
+                                                                  "not list"),
+    (lambda: gs.from_edge_index([[0], [1]]), "edge_index must be a NumPy, CuPy or PyTorch array, not list"),
+])
+def test_constructors_name_an_argument_that_is_not_an_array(build, message):
+    # array-api-compat's 'array_namespace requires at least one non-scalar array input' / 'list is not a supported
+    # array type', or AttributeError ('list' object has no attribute 'ndim'), named no parameter
+    with pytest.raises(ArgumentTypeError, match=f"^{re.escape(message)}$"):
+        build()
 
 
 def test_python_lists_of_integers_and_mixed_inputs():

@@ -118,7 +118,11 @@ def _log_gauss(X: Any, means: Any, cov: Any, covariance: str) -> Any:
         prec = 1.0 / cov
         m = (X * X) @ prec.T - 2 * X @ (means * prec).T + xp.sum(means * means * prec, axis=1)[None, :]
         return -0.5 * (const + m + xp.sum(xp.log(cov), axis=1)[None, :])
-    L = xp.linalg.cholesky(cov)
+    try:
+        L = xp.linalg.cholesky(cov)
+    except native(backend_of(X)).linalg.LinAlgError:  # numpy's, torch's (cupy re-exports numpy's)
+        raise ValueError("the covariance of a mixture component is not positive definite (a cluster of fewer "
+                         "distinct points than features + 1, or a constant feature); raise reg_covar") from None
     Linv = xp.linalg.inv(L)
     cols = []
     for c in range(means.shape[0]):

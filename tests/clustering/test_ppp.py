@@ -247,6 +247,21 @@ def test_gmm_bad_input(kwargs, msg):
         gmm_fit(args.pop("X"), args.pop("labels"), args.pop("k"), **args)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_gmm_with_a_singular_covariance_names_reg_covar(backend):
+    # reg_covar=0 is allowed (as in scikit-learn), but a cluster of one point then has a zero covariance:
+    # numpy's LinAlgError 'Matrix is not positive definite' (torch's from inside cholesky) escaped from gmm_fit
+    # and from PPP(reg_covar=0).fit, naming nothing the caller can change
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(size=(20, 2)), rng.normal(size=(20, 2)) + 6]  # PPP's sweep meets a one-point cluster
+    labels = np.r_[0, np.ones(39, dtype=np.int64)]
+    if backend == "torch":
+        X = pytest.importorskip("torch").from_numpy(X)
+    for fit in (lambda: gmm_fit(X, labels, 2, reg_covar=0.0), lambda: PPP(reg_covar=0.0).fit(X)):
+        with pytest.raises(ValueError, match="covariance of a mixture component is not positive definite.*reg_covar"):
+            fit()
+
+
 def test_gmm_takes_host_labels_for_a_torch_matrix():
     torch = pytest.importorskip("torch")
     X, y = datasets.make_blobs(60, centers=2, n_features=2, random_state=3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -188,6 +189,20 @@ def test_sketch_and_jl_sizes():
 
     fail = lambda k: 1000 * (chi2.sf(1.5 * k, k) + chi2.cdf(0.5 * k, k))  # noqa: E731
     assert fail(r) <= 0.1 < fail(r - 1)
+
+
+@pytest.mark.parametrize("size", [lambda eps: sketch_size_bound(50, 3, eps, 0.1),
+                                  lambda eps: jl_dimension(50, eps, 0.1),
+                                  lambda eps: leverage_scores(_t(50, 3), method="approx", eps=eps, seed=0)])
+@pytest.mark.parametrize("eps", [1e-10, 1e-160, 1e-300])
+def test_an_accuracy_no_sketch_can_reach_is_refused(size, eps):
+    # the bounds' sizes went unchecked into ints and allocations: leverage_scores(eps=1e-10) asked for 1.2e22
+    # CountSketch rows (OverflowError 'int too big to convert' from the Numba kernel), eps=1e-160 an
+    # OverflowError in jl_dimension's bisection, and sketch_size_bound(eps=1e-300) a ZeroDivisionError
+    message = re.escape(f"eps={eps!r}, delta=0.1 ask for ") + ".* than any run can make: loosen them$"
+    with pytest.raises(ValueError, match=message):
+        size(eps)
+    assert sketch_size_bound(50, 3, 1e-300, 0.1, "srht") == 64  # capped at N: any eps can be met
 
 
 @pytest.mark.parametrize("kw, message", [

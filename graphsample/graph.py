@@ -436,6 +436,8 @@ def _check_weights(w: Any) -> None:
     xp = namespace(w)
     if not xp.isdtype(w.dtype, "real floating"):
         raise GraphValidationError(f"weights must be floating point, got {w.dtype}")
+    if w.dtype not in (xp.float32, xp.float64):  # float16, bfloat16: the Numba and CUDA kernels have no such type
+        raise GraphValidationError(f"weights must be float32 or float64, got {str(w.dtype).removeprefix('torch.')}")
     finite = xp.isfinite(w)
     if not bool(xp.all(finite)):
         i = int(xp.argmin(xp.astype(finite, xp.int8)))

@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _ops
-from ._backend import (_is_array, backend_of, device_kwargs, device_of, host_view, kernel_threads, move_like, namespace,
-                       native, to_backend, to_numpy)
+from ._backend import (_is_array, arg_backend, backend_of, device_kwargs, device_of, host_view, kernel_threads,
+                       move_like, namespace, native, to_backend, to_numpy)
 from .errors import GraphValidationError, is_integer
 
 SelfLoops = Literal["keep", "drop"]
@@ -436,6 +436,8 @@ def _check_weights(w: Any) -> None:
     xp = namespace(w)
     if not xp.isdtype(w.dtype, "real floating"):
         raise GraphValidationError(f"weights must be floating point, got {w.dtype}")
+    if w.dtype not in (xp.float32, xp.float64):  # float16, bfloat16: the Numba and CUDA kernels have no such type
+        raise GraphValidationError(f"weights must be float32 or float64, got {str(w.dtype).removeprefix('torch.')}")
     finite = xp.isfinite(w)
     if not bool(xp.all(finite)):
         i = int(xp.argmin(xp.astype(finite, xp.int8)))
@@ -480,6 +482,10 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
         raise ValueError(f"self_loops must be 'keep' or 'drop', not {self_loops!r}")
     if duplicates not in ("sum", "first", "error"):
         raise ValueError(f"duplicates must be 'sum', 'first' or 'error', not {duplicates!r}")
+    arg_backend(src, "src")
+    arg_backend(dst, "dst")
+    if weights is not None:
+        arg_backend(weights, "weights")
     src, dst = (_from_sequence(a, name, np.int64, "iu") for a, name in ((src, "src"), (dst, "dst")))
     weights = _from_sequence(weights, "weights", np.float64, "fiu")
     xp = namespace(src, dst, weights)
@@ -518,6 +524,8 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
             raise GraphValidationError(f"node_ids has {len(node_ids)} labels for {n_nodes} nodes")
     build = _builder(src)
     indptr, indices, weights, n_dup = build(src, dst, weights, n_nodes, duplicates)
+    if n_dup and weights is not None and duplicates == "sum":
+        _check_summed_weights(indptr, indices, weights)
     meta["duplicates"] = n_dup
     if n_dup:
         meta["duplicates_merged"] = n_dup
@@ -531,6 +539,18 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
     G = Graph(indptr, indices, weights, n_nodes, directed, node_ids)
     G.meta.update(meta)
     return G
+
+
+def _check_summed_weights(indptr: Any, indices: Any, w: Any) -> None:
+    """Raise unless the merged weights of a CSR built with ``duplicates="sum"`` are finite: finite weights checked
+    by :func:`_check_weights` can still sum to inf (two arcs of 1e308)."""
+    xp = namespace(w)
+    finite = xp.isfinite(w)
+    if not bool(xp.all(finite)):
+        i = int(xp.argmin(xp.astype(finite, xp.int8)))
+        u = int(np.searchsorted(to_numpy(indptr), i, side="right")) - 1
+        raise GraphValidationError(f"the weights of the duplicate arcs {u} -> {int(indices[i])} sum to {float(w[i])}: "
+                                   "weights must be finite; rescale them or pass duplicates='first'")
 
 
 def _first_duplicate(src: Any, dst: Any, n: int) -> tuple[int, int]:
@@ -591,6 +611,9 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
 
     Rows must be sorted by target and free of duplicates; undirected graphs must be symmetric.
     """
+    for name, a in (("indptr", indptr), ("indices", indices), ("weights", weights)):
+        if a is not None:
+            arg_backend(a, name, lists=False)
     xp = namespace(indptr, indices, weights)
     for name, a in (("indptr", indptr), ("indices", indices)):
         if a.ndim != 1 or not xp.isdtype(a.dtype, "integral"):
@@ -710,6 +733,7 @@ def from_edge_index(edge_index: Any, edge_weight: Any = None, *, n_nodes: int | 
     ``u -> v`` and ``v -> u`` are then one edge (their weights must agree), and ``duplicates`` applies to
     an arc listed more than once.
     """
+    arg_backend(edge_index, "edge_index", lists=False)
     if edge_index.ndim != 2 or edge_index.shape[0] != 2:
         raise GraphValidationError(f"edge_index must have shape (2, m), got {tuple(edge_index.shape)}")
     G = from_edges(edge_index[0], edge_index[1], edge_weight, n_nodes=n_nodes, directed=True, duplicates=duplicates)

@@ -20,6 +20,7 @@ import lzma
 import os
 import sys
 import warnings
+import zipfile
 import zlib
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -519,7 +520,8 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
             info = json.loads(str(arrays.pop("_info")))
     except InputFormatError:
         raise
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, NotImplementedError, zipfile.BadZipFile) as exc:
+        # the last three: zipfile's words for a cut or corrupted .npz (a bad CRC, a garbled header)
         raise InputFormatError(f"{path}: not a graphsample CSR file ({exc})") from None
     if info.get("format") != "graphsample-csr":
         raise InputFormatError(f"{path}: not a graphsample CSR file")

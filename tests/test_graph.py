@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import graphsample as gs
 from graphsample._backend import to_numpy
-from graphsample.errors import GraphValidationError
+from graphsample.errors import ArgumentTypeError, GraphValidationError
 
 
 def arcs(G):
@@ -85,6 +85,15 @@ def test_duplicate_policies():
         gs.from_edges(src, dst, duplicates="error")
 
 
+@pytest.mark.parametrize("directed", [True, False])
+def test_summed_duplicate_weights_must_stay_finite(directed):
+    # two finite weights of 1e308 summed to inf: the graph kept an infinite weight that every weight check had
+    # passed (PageRank, walks and FastRP then gave NaN or a confusing 'weight of arc 0 is inf' much later)
+    with pytest.raises(GraphValidationError, match=re.escape("the weights of the duplicate arcs 0 -> 1 sum to inf")):
+        gs.from_edges([0, 2, 0], [1, 0, 1], [1e308, 1.0, 1e308], directed=directed)
+    assert arcs(gs.from_edges([0, 0], [1, 1], [1e308, 1e308], duplicates="first"))[1] == [1e308]
+
+
 def test_duplicate_first_keeps_the_first_arc_of_a_long_row():
     # a row of 200 arcs (merge-sorted, not insertion-sorted) to 5 targets: "first" keeps each target's weight
     # from its first arc in input order, so the row sort must be stable
@@ -140,6 +149,36 @@ def test_validation_errors_of_python_lists(kwargs, message):
     # weight was NumPy's 'could not convert string to float', naming no parameter
     with pytest.raises(GraphValidationError, match=re.escape(message)):
         gs.from_edges(**kwargs)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: gs.from_edges(None, None), "src must be a NumPy, CuPy or PyTorch array, a list or a tuple, not NoneType"),
+    (lambda: gs.from_edges(0, 1), "src must be a NumPy, CuPy or PyTorch array, a list or a tuple, not int"),
+    (lambda: gs.from_edges([0], {0: 1}), "dst must be a NumPy, CuPy or PyTorch array, a list or a tuple, not dict"),
+    (lambda: gs.from_edges([0], [1], 1.0), "weights must be a NumPy, CuPy or PyTorch array, a list or a tuple, "
+                                           "not float"),
+    (lambda: gs.from_csr([0, 1], [0]), "indptr must be a NumPy, CuPy or PyTorch array, not list"),
+    (lambda: gs.from_csr(np.array([0, 1]), np.array([0]), [1.0]), "weights must be a NumPy, CuPy or PyTorch array, "
+                                                                  "not list"),
+    (lambda: gs.from_edge_index([[0], [1]]), "edge_index must be a NumPy, CuPy or PyTorch array, not list"),
+])
+def test_constructors_name_an_argument_that_is_not_an_array(build, message):
+    # array-api-compat's 'array_namespace requires at least one non-scalar array input' / 'list is not a supported
+    # array type', or AttributeError ('list' object has no attribute 'ndim'), named no parameter
+    with pytest.raises(ArgumentTypeError, match=f"^{re.escape(message)}$"):
+        build()
+
+
+@pytest.mark.parametrize("build", [
+    lambda w: gs.from_edges(np.array([0, 1]), np.array([1, 0]), w),
+    lambda w: gs.from_csr(np.array([0, 1, 2]), np.array([1, 0]), w),
+    lambda w: gs.from_edge_index(np.array([[0, 1], [1, 0]]), w),
+])
+def test_half_precision_weights_are_refused_by_name(build):
+    # float16 passed the 'floating point' check and reached the Numba CSR builder (NotImplementedError: float16,
+    # from numba's data model), or, through from_csr, made a Graph that every walk and PageRank failed on alike
+    with pytest.raises(GraphValidationError, match="^weights must be float32 or float64, got float16$"):
+        build(np.array([1.0, 2.0], dtype=np.float16))
 
 
 def test_python_lists_of_integers_and_mixed_inputs():

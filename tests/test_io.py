@@ -277,6 +277,24 @@ def test_load_errors(tmp_path):
             gs.load(tmp_path / name)
 
 
+def test_load_of_a_truncated_or_corrupted_npz_is_a_format_error(tmp_path):
+    # an interrupted copy (the archive cut short) or a flipped byte escaped from zipfile as BadZipFile ('File is
+    # not a zip file', 'Bad CRC-32 for file ...'), EOFError or NotImplementedError ('That compression method is
+    # not supported'): tracebacks naming no path. Every single-byte flip now loads (a byte nothing reads) or is
+    # an InputFormatError.
+    gs.save(read("0 1\n1 2\n2 0\n"), tmp_path / "g.npz")
+    data = (tmp_path / "g.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[:len(data) // 2])
+    with pytest.raises(InputFormatError, match=r"cut\.npz: not a graphsample CSR file \(File is not a zip file\)"):
+        gs.load(tmp_path / "cut.npz")
+    for i in range(len(data)):
+        (tmp_path / "flipped.npz").write_bytes(data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:])
+        try:
+            gs.load(tmp_path / "flipped.npz")
+        except InputFormatError:
+            pass
+
+
 def test_utf8_byte_order_mark_is_not_part_of_the_first_label(tmp_path):
     # a BOM (Windows editors, Excel CSV) made the first label '\ufeff1', a node distinct from '1',
     # and turned every integer label into a string

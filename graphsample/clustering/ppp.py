@@ -67,12 +67,19 @@ MAX_ALTERNATIONS = 10  # divisive: k-means <-> GMM(2) alternations per bisection
 COVARIANCES = ("full", "diag")
 
 
+def _labeling(x: Any, name: str) -> np.ndarray:
+    """A labeling (an array on any backend, a list or a tuple of labels) as host class indices 0..c-1."""
+    x = np.asarray(x if arg_backend(x, name) is None else to_numpy(x))
+    if x.ndim != 1 or x.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D labeling, got shape {x.shape}")
+    return np.unique(x, return_inverse=True)[1]
+
+
 def adjusted_rand_index(a: Any, b: Any) -> float:
     r"""Adjusted Rand index (Hubert & Arabie 1985) of two labelings, from their contingency table:
     :math:`(\sum_{ij}\binom{n_{ij}}{2} - t)/(\tfrac12(\sum_i\binom{a_i}{2}+\sum_j\binom{b_j}{2}) - t)`,
     :math:`t = \sum_i\binom{a_i}{2}\sum_j\binom{b_j}{2}/\binom{n}{2}`; 1.0 when both are one cluster."""
-    a = np.unique(np.asarray(to_numpy(a) if not isinstance(a, np.ndarray) else a), return_inverse=True)[1]
-    b = np.unique(np.asarray(to_numpy(b) if not isinstance(b, np.ndarray) else b), return_inverse=True)[1]
+    a, b = _labeling(a, "a"), _labeling(b, "b")
     if a.shape != b.shape:
         raise ValueError(f"labelings have different lengths {a.shape[0]} and {b.shape[0]}")
     n = a.shape[0]
@@ -118,7 +125,11 @@ def _log_gauss(X: Any, means: Any, cov: Any, covariance: str) -> Any:
         prec = 1.0 / cov
         m = (X * X) @ prec.T - 2 * X @ (means * prec).T + xp.sum(means * means * prec, axis=1)[None, :]
         return -0.5 * (const + m + xp.sum(xp.log(cov), axis=1)[None, :])
-    L = xp.linalg.cholesky(cov)
+    try:
+        L = xp.linalg.cholesky(cov)
+    except native(backend_of(X)).linalg.LinAlgError:  # numpy's, torch's (cupy re-exports numpy's)
+        raise ValueError("the covariance of a mixture component is not positive definite (a cluster of fewer "
+                         "distinct points than features + 1, or a constant feature); raise reg_covar") from None
     Linv = xp.linalg.inv(L)
     cols = []
     for c in range(means.shape[0]):

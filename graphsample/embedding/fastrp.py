@@ -345,7 +345,12 @@ def fastrp(G: Graph, dim: int = 128, *, preset: Preset = "paper", weights: Any =
     for cols in blocks:
         N = _block(plan, cols, inv)
         out.append(_standardize(N) if plan.params.standardize else N)
-    return out[0] if len(out) == 1 else G.xp.concat(out, axis=1)
+    E = out[0] if len(out) == 1 else G.xp.concat(out, axis=1)
+    if not bool(G.xp.all(G.xp.isfinite(E))):  # weights and features are finite (checked): the powers overflowed
+        hint = "pass dtype='float64' or " if dtype == "float32" else ""
+        raise ValueError(f"the embedding is not finite: the propagation overflowed {dtype}; {hint}rescale the arc "
+                         "weights or features")
+    return E
 
 
 def _blocks(dim: int, block_size: int | None) -> list[range]:

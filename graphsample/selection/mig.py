@@ -511,9 +511,9 @@ def mig_run(problem: MIGProblem, budget: int | float, *, phi: Phi | None = None,
         if optimizer == "lazy":
             picks, gains, _ = _mig_cpu.lazy_greedy(k, kind, phi.code, phi.param, phi.eps, x, selected, *csr_args)
         else:
+            if sample_size is not None:
+                check_positive("sample_size", sample_size)
             m = sample_size or stochastic_sample_size(n - init.size, k, epsilon)
-            if m < 1:
-                raise ValueError(f"sample_size must be at least 1, got {m}")
             picks, gains = _mig_cpu.stochastic_greedy(k, int(m), seed_key(seed), kind, phi.code, phi.param,
                                                       phi.eps, x, selected, *csr_args)
     everything = np.concatenate([init, picks])

@@ -165,12 +165,24 @@ def sketch_size_bound(n: int, d: int, eps: float, delta: float, kind: SketchKind
     check_positive("n", n)
     check_positive("d", d)
     if kind == "countsketch":
-        return int(math.ceil((d * d + d) / (delta * eps * eps)))
+        den = delta * eps * eps  # 0 for eps below ~1e-162: a ZeroDivisionError
+        return _size_within_reach((d * d + d) / den if den > 0 else math.inf, "sketch rows", eps, delta)
     if kind == "srht":
         N = 1 << max(0, (n - 1).bit_length())
+        if eps**2 == 0:
+            return N
         m = 6.0 / eps**2 * (math.sqrt(d) + math.sqrt(8.0 * math.log(3.0 * N / delta))) ** 2 * math.log(3.0 * d / delta)
-        return int(min(N, math.ceil(m)))
+        return int(min(N, math.ceil(m))) if m < N else N
     raise ValueError(f"unknown sketch {kind!r}; choose 'countsketch' or 'srht'")
+
+
+def _size_within_reach(size: float, what: str, eps: float, delta: float) -> int:
+    """``size`` rounded up to an int, or the ValueError of :func:`~graphsample.ranking.walks_for_accuracy` when no
+    run can make that many ``what`` (2**62 or more; inf when the bound overflowed)."""
+    if size >= 2**62:
+        raise ValueError(f"eps={eps!r}, delta={delta!r} ask for {size:.3g} {what}, more than any run can make: "
+                         "loosen them")
+    return int(math.ceil(size))
 
 
 def jl_dimension(n: int, eps: float, delta: float) -> int:
@@ -190,7 +202,7 @@ def jl_dimension(n: int, eps: float, delta: float) -> int:
 
     lo, hi = 1, 2
     while fail(hi) > delta:
-        lo, hi = hi, hi * 2
+        lo, hi = hi, _size_within_reach(hi * 2, "JL dimensions (at least)", eps, delta)
     while lo < hi:
         mid = (lo + hi) // 2
         lo, hi = (mid + 1, hi) if fail(mid) > delta else (lo, mid)
@@ -286,7 +298,11 @@ def _srht(A: Any, m: int, key: np.uint64, xp: Any) -> Any:
 def _approx_leverage(A: Any, xp: Any, eps: float, delta: float, sketch: SketchKind, sketch_size: int | None,
                      jl_dim: int | None, key: np.uint64) -> Any:
     n, d = A.shape
-    jl_auto = jl_dimension(n, eps / 3.0, delta / 2.0) if jl_dim is None else jl_dim
+    try:
+        jl_auto = jl_dimension(n, eps / 3.0, delta / 2.0) if jl_dim is None else jl_dim
+    except ValueError:  # the message would show eps / 3 and delta / 2, the JL step's share
+        raise ValueError(f"eps={eps!r}, delta={delta!r} ask for a JL projection of more dimensions than any run can "
+                         "make: loosen them") from None
     use_jl = jl_dim is not None and jl_dim > 0 or jl_dim is None and jl_auto < d
     # split the error budget: sketch eigen-deviation e_s, JL factor e/3 (see the docstring of leverage_scores)
     e_s = (2.0 * eps / 3.0) / (1.0 + eps) if use_jl else eps / (1.0 + eps)
@@ -447,7 +463,9 @@ def _sensitivity_l1(A: Any, rows: np.ndarray) -> np.ndarray:
     from scipy.optimize import linprog
 
     n, d = A.shape
-    As = sp.csr_matrix(A)
+    As = sp.csr_matrix(A, dtype=np.float64)
+    if As.nnz and np.any(As.data):  # sigma(cA) = sigma(A), but HiGHS's tolerances are absolute: solve at max |a_ij| = 1
+        As = As * (1.0 / float(np.max(np.abs(As.data))))
     eye = sp.eye(n, format="csr")
     top = sp.hstack([As, -eye, eye], format="csr")
     c = np.concatenate([np.zeros(d), np.ones(2 * n)])

@@ -30,7 +30,7 @@ from typing import Any, Callable, Literal
 
 import numpy as np
 
-from .._backend import asarray_like, backend_of, namespace, to_numpy
+from .._backend import arg_backend, asarray_like, backend_of, namespace, to_numpy
 from .._random import SeedLike
 from ..errors import check_number, check_positive
 from .srrw import Base, check_exponent, srrw
@@ -138,8 +138,11 @@ def sa_srrw(G: Any, grad: Callable[[Any, Any], Any], theta0: Any, n_steps: int, 
         raise TypeError(f"grad must be a callable grad(nodes, theta), got {type(grad).__name__}")
     a, b = step_exponents(regime, gamma_exp, beta_exp)
     check_positive("n_runs", n_runs)
+    arg_backend(theta0, "theta0", lists=False)
     xp = namespace(theta0)
     theta = xp.astype(theta0, xp.float64)
+    if not bool(xp.all(xp.isfinite(theta))):
+        raise ValueError("theta0 must be finite (it holds NaN or infinite values)")
     if theta.ndim == 1:
         theta = xp.broadcast_to(theta[None, :], (n_runs, theta.shape[0]))
     if theta.ndim != 2 or theta.shape[0] != n_runs:

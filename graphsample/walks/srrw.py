@@ -31,6 +31,7 @@ sparse: an open-addressing hash table of the nodes each chain has visited (unvis
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -250,6 +251,8 @@ def _checkpoints(checkpoints: Any, n_steps: int) -> np.ndarray:
     if is_integer(checkpoints):
         if checkpoints < 1:
             raise ValueError(f"checkpoints must be >= 1, got {checkpoints}")
+        if checkpoints - 1 > n_steps * math.log(n_steps) + 1:  # geomspace's gaps are then all < 1: every step
+            return np.arange(1, n_steps + 1, dtype=np.int64)
         return np.unique(np.geomspace(1, n_steps, int(checkpoints)).round().astype(np.int64))
     c = np.asarray(checkpoints)
     if c.ndim != 1 or c.size == 0 or c.dtype.kind not in "iu" or c.min() < 1 or c.max() > n_steps:

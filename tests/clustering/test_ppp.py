@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -31,6 +33,20 @@ def test_ari_equals_sklearn(a, seed):
 def test_ari_bad_lengths():
     with pytest.raises(ValueError, match="different lengths"):
         adjusted_rand_index(np.zeros(3, int), np.zeros(4, int))
+
+
+def test_ari_takes_lists_and_refuses_what_is_not_one_labeling():
+    # lists raised backend_of's 'unsupported array type builtins.list' (meant for internal misuse), empty
+    # labelings NumPy's 'zero-size array to reduction operation maximum', and 2-D arrays were flattened: the
+    # ARI of [[0, 1]] and [[0], [1]] was 1.0
+    assert adjusted_rand_index([0, 0, 1, 1], ("b", "b", "a", "a")) == 1.0
+    assert adjusted_rand_index([0, 0, 1, 1], [0, 1, 0, 1]) == pytest.approx(adjusted_rand_score([0, 0, 1, 1],
+                                                                                                [0, 1, 0, 1]))
+    with pytest.raises(TypeError, match="^b must be a NumPy, CuPy or PyTorch array, a list or a tuple, not str$"):
+        adjusted_rand_index([0, 1], "ab")
+    for a, b, shape in [([], [], "(0,)"), (np.array([[0, 1]]), np.array([[0], [1]]), "(1, 2)")]:
+        with pytest.raises(ValueError, match=re.escape(f"a must be a non-empty 1-D labeling, got shape {shape}")):
+            adjusted_rand_index(a, b)
 
 
 @pytest.mark.parametrize("covariance", ["full", "diag"])
@@ -245,6 +261,21 @@ def test_gmm_bad_input(kwargs, msg):
     args = {"X": np.random.default_rng(0).normal(size=(20, 2)), "labels": np.arange(20) % 2, "k": 2, **kwargs}
     with pytest.raises(ValueError, match=msg):
         gmm_fit(args.pop("X"), args.pop("labels"), args.pop("k"), **args)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_gmm_with_a_singular_covariance_names_reg_covar(backend):
+    # reg_covar=0 is allowed (as in scikit-learn), but a cluster of one point then has a zero covariance:
+    # numpy's LinAlgError 'Matrix is not positive definite' (torch's from inside cholesky) escaped from gmm_fit
+    # and from PPP(reg_covar=0).fit, naming nothing the caller can change
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(size=(20, 2)), rng.normal(size=(20, 2)) + 6]  # PPP's sweep meets a one-point cluster
+    labels = np.r_[0, np.ones(39, dtype=np.int64)]
+    if backend == "torch":
+        X = pytest.importorskip("torch").from_numpy(X)
+    for fit in (lambda: gmm_fit(X, labels, 2, reg_covar=0.0), lambda: PPP(reg_covar=0.0).fit(X)):
+        with pytest.raises(ValueError, match="covariance of a mixture component is not positive definite.*reg_covar"):
+            fit()
 
 
 def test_gmm_takes_host_labels_for_a_torch_matrix():

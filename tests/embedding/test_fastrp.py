@@ -151,6 +151,18 @@ def test_isolated_and_sink_nodes_are_handled():
     assert np.all(np.isfinite(fastrp(G, 6, seed=0)))
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("weight, dtype, input_matrix", [
+    (1e20, "float32", "adjacency"), (1e39, "float32", "transition"), (1e160, "float64", "adjacency")])
+def test_an_embedding_that_overflows_its_dtype_is_refused(weight, dtype, input_matrix):
+    # valid finite weights beyond what the propagation can hold in dtype (1e39 > float32's max; 1e20 squared in a
+    # row norm of the adjacency powers) gave an embedding of NaN and inf without a word
+    G = gs.from_edges([0, 1, 2, 0], [1, 2, 0, 2], [weight, weight, weight, 1.0])
+    with pytest.raises(ValueError, match=f"the embedding is not finite: the propagation overflowed {dtype}"):
+        fastrp(G, 8, dtype=dtype, input_matrix=input_matrix, seed=0)
+    assert np.all(np.isfinite(fastrp(G, 8, dtype="float64", seed=0)))  # the transition matrix in float64 holds it
+
+
 def test_features_are_mixed_in_like_gds():
     G = random_graph(seed=9)
     X = np.random.default_rng(0).normal(size=(G.n_nodes, 5))

@@ -366,6 +366,11 @@ def test_run_arguments_are_checked():
         mig_run(prob, 3, phi="power")
     with pytest.raises(ValueError, match="the power phi's param must be a number, got '0.5'"):  # read as 0.5
         make_phi("power", "0.5")
+    # stochastic greedy's sample_size 0 was replaced by the default size (`sample_size or ...`), 2.5 truncated to 2
+    # and '2' a bare TypeError; -1 alone was refused
+    for bad in (0, -1, 2.5, "2", True):
+        with pytest.raises(ValueError, match=f"sample_size must be a positive integer, got {bad!r}"):
+            mig_run(prob, 3, optimizer="stochastic", sample_size=bad)
 
 
 def test_label_matrix_formats():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -190,6 +191,20 @@ def test_sketch_and_jl_sizes():
     assert fail(r) <= 0.1 < fail(r - 1)
 
 
+@pytest.mark.parametrize("size", [lambda eps: sketch_size_bound(50, 3, eps, 0.1),
+                                  lambda eps: jl_dimension(50, eps, 0.1),
+                                  lambda eps: leverage_scores(_t(50, 3), method="approx", eps=eps, seed=0)])
+@pytest.mark.parametrize("eps", [1e-10, 1e-160, 1e-300])
+def test_an_accuracy_no_sketch_can_reach_is_refused(size, eps):
+    # the bounds' sizes went unchecked into ints and allocations: leverage_scores(eps=1e-10) asked for 1.2e22
+    # CountSketch rows (OverflowError 'int too big to convert' from the Numba kernel), eps=1e-160 an
+    # OverflowError in jl_dimension's bisection, and sketch_size_bound(eps=1e-300) a ZeroDivisionError
+    message = re.escape(f"eps={eps!r}, delta=0.1 ask for ") + ".* than any run can make: loosen them$"
+    with pytest.raises(ValueError, match=message):
+        size(eps)
+    assert sketch_size_bound(50, 3, 1e-300, 0.1, "srht") == 64  # capped at N: any eps can be met
+
+
 @pytest.mark.parametrize("kw, message", [
     (dict(method="qr"), "unknown method"),
     (dict(method="approx", eps=0.0), "eps must be a finite number > 0"),
@@ -320,6 +335,16 @@ def test_l1_sensitivities_equal_vertex_enumeration(backend, to_b):
             lp_sensitivities(to_b(A), 1)
         return
     np.testing.assert_allclose(to_numpy(lp_sensitivities(to_b(A), 1)), _brute_l1(A), rtol=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("scale", [1e-8, 1e-12, 1e8, 1e40])
+def test_l1_sensitivities_do_not_depend_on_the_scale_of_a(scale, sparse):
+    # sigma_i(cA) = sigma_i(A): HiGHS solved the LP with A as given, whose constraint a_i x = 1 its absolute
+    # tolerances could not hold for small entries: A * 1e-8 was off by 0.01, A * 1e-12 'HiGHS failed ... infeasible'
+    A = _t(8, 3, seed=9)
+    sigma = lp_sensitivities(sp.csr_matrix(A * scale) if sparse else A * scale, 1)
+    np.testing.assert_allclose(sigma, _brute_l1(A), rtol=1e-9)
 
 
 @pytest.mark.parametrize("p", [1.5, 3.0])

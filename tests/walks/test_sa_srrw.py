@@ -107,6 +107,9 @@ def test_user_gradient_in_torch():
     ({"n_runs": 0}, "n_runs must be a positive integer"),
     ({"beta_exp": "0.8"}, r"beta_exp must be a number in \(0.5, 1\], got '0.8'"),  # was read as 0.8
     ({"theta0": np.zeros((2, 3)), "n_runs": 3}, "theta0 must have shape"),
+    ({"theta0": np.array([0.0, np.nan, 0.0])}, "theta0 must be finite"),  # every iterate was NaN, without a word
+    # array-api-compat's 'list is not a supported array type', naming no parameter
+    ({"theta0": [0.0, 0.0, 0.0]}, "^theta0 must be a NumPy, CuPy or PyTorch array, not list$"),
     ({"grad": lambda nodes, theta: theta[:, :1]}, "grad returned shape"),
 ])
 def test_bad_inputs(kwargs, message):

@@ -254,6 +254,15 @@ def test_bad_inputs(kwargs, message):
         srrw(barbell(), args.pop("n_steps"), **args)
 
 
+def test_a_checkpoint_count_beyond_the_steps_records_every_step():
+    # the count was handed to np.geomspace as is: checkpoints=10**12 for 10 steps was a MemoryError (7 TiB),
+    # 10**9 an 8 GB array and minutes of work, for the ten step numbers that any count >= 18 gives
+    assert srrw(barbell(), 10, checkpoints=10**12, seed=0).checkpoints.tolist() == list(range(1, 11))
+    for count in (5, 17, 18, 25, 26, 27, 1000):  # the log-spaced counts are unchanged
+        expected = np.unique(np.geomspace(1, 10, count).round().astype(np.int64))
+        assert srrw(barbell(), 10, checkpoints=count, seed=0).checkpoints.tolist() == expected.tolist()
+
+
 @pytest.mark.parametrize("name", ["target", "f"])
 @pytest.mark.parametrize("bad", ["abc", {0: 1.0}])
 def test_non_arrays_are_named(name, bad):

@@ -308,6 +308,8 @@ def _approx_leverage(A: Any, xp: Any, eps: float, delta: float, sketch: SketchKi
     e_s = (2.0 * eps / 3.0) / (1.0 + eps) if use_jl else eps / (1.0 + eps)
     d_s = delta / 2.0 if use_jl else delta
     m = sketch_size if sketch_size is not None else sketch_size_bound(n, d, e_s, d_s, sketch)
+    if sketch_size is None and m >= n:  # a sketch no shorter than A: the exact scores meet the guarantee for less
+        return _exact_leverage(A, xp)
     SA = _countsketch(A, m, key, xp) if sketch == "countsketch" else _srht(A, m, key, xp)
     M = orthonormal_basis(SA, xp)[1]
     k = M.shape[1]
@@ -341,7 +343,9 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
     :math:`\epsilon_s = \epsilon/(1+\epsilon)` without JL, or :math:`\epsilon_s = (2\epsilon/3)/(1+\epsilon)`
     and JL factor :math:`1\pm\epsilon/3` with :math:`\delta` halved between them. The JL step only saves time
     when :math:`r < d`; ``jl_dim=None`` uses it exactly then, ``jl_dim=0`` never, ``jl_dim=r`` always with r
-    columns (a given ``sketch_size`` or ``jl_dim`` voids the stated probability).
+    columns (a given ``sketch_size`` or ``jl_dim`` voids the stated probability). When the default sketch would
+    have at least n rows (small n, or a small :math:`\epsilon`: :math:`(d^2+d)/(\delta\epsilon_s^2)` CountSketch
+    rows), the exact scores are returned: they meet the guarantee at a lower cost.
 
     Returns an (n,) array in A's namespace and on its device.
     """

@@ -46,7 +46,7 @@ def test_exact_leverage_rank_deficient_and_sparse():
 
 
 def test_leverage_and_lewis_of_float16_matrix():
-    A16 = _t(200, 3, seed=14).astype(np.float16)
+    A16 = _t(2000, 3, seed=14).astype(np.float16)  # 2000 rows: the approximate scores sketch (1,080 rows)
     A32 = A16.astype(np.float32)
     np.testing.assert_allclose(leverage_scores(A16), leverage_scores(A32), rtol=1e-6)
     np.testing.assert_allclose(leverage_scores(A16, method="approx", seed=1),
@@ -135,7 +135,7 @@ def test_jl_step_takes_its_share_of_the_error_budget(monkeypatch):
     whole budget, leaves the product of the two errors above eps."""
     import graphsample.selection.sensitivity as sens
 
-    n, d, eps, delta = 2000, 3, 0.5, 0.1
+    n, d, eps, delta = 6000, 3, 0.5, 0.1  # the sketch (4,860 rows) is shorter than A: it runs
     jl_calls, sizes = [], []
     monkeypatch.setattr(sens, "jl_dimension", lambda n_, e, dl: jl_calls.append((n_, e, dl)) or 2)  # 2 < d: JL runs
     real = sens._countsketch
@@ -144,6 +144,23 @@ def test_jl_step_takes_its_share_of_the_error_budget(monkeypatch):
     assert tau.shape == (n,)
     assert jl_calls == [(n, eps / 3, delta / 2)]
     assert sizes == [sketch_size_bound(n, d, (2 * eps / 3) / (1 + eps), delta / 2)]
+
+
+def test_approx_leverage_returns_the_exact_scores_when_the_sketch_would_not_be_shorter(monkeypatch):
+    """eps = 1e-3 on 50 x 3 asks for (d^2 + d) / (delta eps_s^2) = 1.2e8 CountSketch rows (about 3 GB): sketching
+    cannot beat the exact scores, which meet the guarantee; no sketch is built. At n = 2000 and eps = 0.5 the
+    sketch (1,080 rows) is shorter and runs."""
+    import graphsample.selection.sensitivity as sens
+
+    sizes = []
+    real = sens._countsketch
+    monkeypatch.setattr(sens, "_countsketch", lambda A, m, key, xp: sizes.append(m) or real(A, m, key, xp))
+    A = _t(50, 3, seed=6)
+    assert sketch_size_bound(50, 3, 1e-3 / (1 + 1e-3), 0.1) > 10**8
+    np.testing.assert_allclose(leverage_scores(A, method="approx", eps=1e-3, seed=0), leverage_scores(A), rtol=1e-12)
+    assert sizes == []
+    leverage_scores(_t(2000, 3, seed=6), method="approx", seed=0)
+    assert sizes == [sketch_size_bound(2000, 3, 0.5 / 1.5, 0.1)] and sizes[0] < 2000
 
 
 def test_approx_leverage_sparse_and_same_seed_same_scores(to_b):

@@ -349,6 +349,10 @@ def kmeans(X: Any, k: int, n_init: int = 3, max_iter: int = 300, tol: float = 1e
     ``method="faiss"`` runs ``faiss.Kmeans`` on the host (float32), which trains on at most
     ``max_points_per_centroid * k`` sampled rows (faiss default 256; raise it to use every row),
     then assigns every row. Returns a :class:`KMeansResult` on ``X``'s backend.
+
+    Lloyd's iterations stop when the labels repeat, after ``max_iter`` iterations, or when the centres move by
+    :math:`\sum_c \lVert\mu_c' - \mu_c\rVert^2 \le` ``tol``: an absolute bound in the squared units of ``X``
+    (scikit-learn's ``tol`` is relative to the mean feature variance), so scale ``tol`` with ``X``.
     """
     X = _check_matrix(X)
     n = X.shape[0]

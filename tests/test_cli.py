@@ -262,10 +262,11 @@ def test_bad_device_for_matrix_commands_gives_one_line(tmp_path):
 
 def test_select_sensitivity_options_reach_lp_sample(tmp_path):
     """The rows and scales written are lp_sample's for the same --p, --size, --scores, --replace, --leverage and
-    --seed: approximate leverage scores draw another sample than exact ones, so a dropped --leverage shows."""
+    --seed: approximate leverage scores draw another sample than exact ones, so a dropped --leverage shows (2,500
+    rows: the default sketch, 1,800 rows, is shorter than A; a longer one gives the exact scores)."""
     from graphsample.selection.sensitivity import lp_sample
 
-    A = np.random.default_rng(0).standard_t(2, size=(300, 4))
+    A = np.random.default_rng(0).standard_t(2, size=(2500, 4))
     np.save(tmp_path / "A.npy", A)
     r = run("select", "sensitivity", str(tmp_path / "A.npy"), "--p", "1.5", "--size", "30", "--scores",
             "root-leverage", "--replace", "--leverage", "approx", "--seed", "4", "-o", str(tmp_path / "s.npz"), "-q")
@@ -276,6 +277,7 @@ def test_select_sensitivity_options_reach_lp_sample(tmp_path):
     np.testing.assert_array_equal(got["scale"], scale)
     exact = lp_sample(A, 30, 1.5, "root-leverage", replace=True, leverage="exact", seed=4)
     assert not np.array_equal(exact[1], scale)
+
 
 def test_directedness_options_apply_to_saved_graphs(tmp_path):
     # --undirected / --directed were silently ignored for a saved .npz (and --directed for a dataset)

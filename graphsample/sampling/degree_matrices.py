@@ -52,18 +52,18 @@ def _triplets(dk: Any, dl: Any, xp: Any, rows: Any = None, cols: Any = None) -> 
     return kv[cell // width], lv[cell % width], counts[cell]
 
 
-def joint_degree_matrix(G: Graph, degrees: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any]:
-    """``(k, l, count)`` arrays of the non-zero entries of the JDM, sorted by ``(k, l)``; ``degrees``: ``G``'s
-    ``(out_degree(), in_degree())`` when the caller has them already."""
+def joint_degree_matrix(G: Graph) -> tuple[Any, Any, Any]:
+    """``(k, l, count)`` arrays of the non-zero entries of the JDM, sorted by ``(k, l)``."""
+    return jdm_and_dcm(G, G.out_degree(), G.in_degree())[0]
+
+
+def degree_correlation_matrix(G: Graph) -> tuple[Any, Any, Any]:
+    """``(k, l, count)`` arrays of the non-zero entries of the DCM, sorted by ``(k, l)``."""
+    return _triplets(G.out_degree(), G.in_degree(), G.xp)
+
+
+def jdm_and_dcm(G: Graph, out_deg: Any, in_deg: Any, dcm: bool = False) -> tuple[Any, Any | None]:
+    """The JDM's triplets and, with ``dcm``, the DCM's, from ``G``'s own out- and in-degrees, which a caller that
+    needs them anyway (:func:`~graphsample.sampling.jdm_sample`) counts once for all."""
     src, dst, _ = G.edges()
-    return _triplets(*(degrees or _degrees(G)), G.xp, src, dst)
-
-
-def degree_correlation_matrix(G: Graph, degrees: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any]:
-    """``(k, l, count)`` arrays of the non-zero entries of the DCM, sorted by ``(k, l)``; ``degrees`` as for
-    :func:`joint_degree_matrix`."""
-    return _triplets(*(degrees or _degrees(G)), G.xp)
-
-
-def _degrees(G: Graph) -> tuple[Any, Any]:
-    return G.out_degree(), G.in_degree()
+    return _triplets(out_deg, in_deg, G.xp, src, dst), _triplets(out_deg, in_deg, G.xp) if dcm else None

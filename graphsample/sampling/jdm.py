@@ -68,7 +68,7 @@ from .._random import SeedLike, seed_key, uniform_array
 from ..errors import GraphsampleError, check_integer, check_number
 from ..graph import Graph, check_graph, from_edges
 from . import _kernels
-from .degree_matrices import degree_correlation_matrix, joint_degree_matrix
+from .degree_matrices import jdm_and_dcm
 from .metrics import _host_triplets, ks_statistic, triplet_diff, triplet_l1
 
 Rounding = Literal["systematic", "controlled", "independent", "nearest"]
@@ -627,8 +627,7 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
     G0 = _without_loops(G)
     say(f"counting the JDM and DCM of {G0.n_nodes:,} nodes, {G0.n_arcs:,} arcs")
     degrees = (G0.out_degree(), G0.in_degree())  # counted once: the two matrices and the report's KS
-    J = _host_triplets(joint_degree_matrix(G0, degrees))
-    D = _host_triplets(degree_correlation_matrix(G0, degrees))
+    J, D = (_host_triplets(t) for t in jdm_and_dcm(G0, *degrees, dcm=True))
     say(f"rounding p*D ({len(D[2]):,} classes) and fitting the JDM ({len(J[2]):,} cells) to it")
     tg = plan_targets(J, D, float(p), key, rounding, on_infeasible)
     report = JDMReport(p=float(p), n_original=G.n_nodes, m_original=G0.n_arcs, rounding=rounding,

@@ -42,15 +42,15 @@ _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 def check_seed(seed: SeedLike) -> np.random.Generator:
     """Turn ``seed`` into a :class:`numpy.random.Generator`.
 
-    An ``int`` seeds a new PCG64 generator, a Generator is used as is (and advanced), ``None``
+    An ``int`` in 0..2**64 - 1 seeds a new PCG64 generator, a Generator is used as is (and advanced), ``None``
     draws fresh OS entropy. Anything else is a ``TypeError``, ``bool`` included: ``True`` is an ``int``
     subclass, but a flag in the seed's slot is a mistake, not the seed 1.
     """
     if isinstance(seed, bool | np.bool_):
         raise TypeError(f"seed must be an int, a numpy.random.Generator or None, not a bool ({seed!r})")
     if seed is None or isinstance(seed, int | np.integer):
-        if seed is not None and int(seed) < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed}")
+        if seed is not None and not 0 <= int(seed) < 2**64:  # seed_key's range: one rule for every seeded function
+            raise ValueError(f"seed must be a non-negative integer below 2**64, got {seed}")
         return np.random.default_rng(seed)
     if isinstance(seed, np.random.Generator):
         return seed

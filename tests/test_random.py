@@ -59,11 +59,14 @@ def test_streams_are_the_splitmix64_sequence():
         assert int(R.stream_key(key, s)) == int(R.mix64(np.uint64(int(key) ^ inner)))
 
 
-@pytest.mark.parametrize("seed", [-1, 2**64, 2**64 + 1])
+@pytest.mark.parametrize("seed", [-1, 2**64, 2**64 + 1, 2**70])
 def test_seed_key_refuses_seeds_outside_64_bits(seed):
-    # 2**64 + 1 used to give the key of seed 1
-    with pytest.raises(ValueError, match=r"non-negative integer below 2\*\*64"):
-        R.seed_key(seed)
+    # 2**64 + 1 used to give the key of seed 1; check_seed (the NumPy Generator's functions) takes the same
+    # seeds, so that a seed works for every seeded function or for none (2**70 seeded PCG64 and failed seed_key)
+    for entry in (R.seed_key, R.check_seed):
+        with pytest.raises(ValueError, match=r"non-negative integer below 2\*\*64"):
+            entry(seed)
+    assert R.check_seed(2**64 - 1).integers(10) == np.random.default_rng(2**64 - 1).integers(10)
 
 
 @pytest.mark.parametrize("seed", [True, False, np.True_])

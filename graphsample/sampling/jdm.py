@@ -534,6 +534,9 @@ def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: 
         raise GraphsampleError("the JDM/DCM sampler needs a directed graph; use G.to_undirected() "
                                "only for the classic samplers")
     check_number("fraction p", p, 0.0, 1.0, low_open=True)
+    if 0 < G.n_nodes and p * G.n_nodes < 1:  # the rescaled class counts round to an empty sample, or to one node
+        raise ValueError(f"fraction p = {p:g} keeps p * n = {p * G.n_nodes:.3g} of the {G.n_nodes:,} nodes: the "
+                         f"sample would be empty; use p >= 1/n = {1 / G.n_nodes:.3g}")
     _check_rounding(rounding)
     if on_infeasible not in ("raise", "clip", "multigraph"):
         raise ValueError(f"on_infeasible must be 'raise', 'clip' or 'multigraph', not {on_infeasible!r}")
@@ -601,8 +604,9 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
     ----------
     G : directed :class:`~graphsample.Graph` (NumPy, torch or CuPy; the sample comes back on the same
         backend and device). Self-loops are ignored, weights too.
-    p : sampling fraction in (0, 1]: the sample has about ``p * n`` nodes and ``p * m`` arcs, the same
-        degrees, and class counts :math:`D' \approx pD`, :math:`J' \approx pJ`.
+    p : sampling fraction in [1/n, 1] (a smaller one is a ValueError: the sample would be empty): the sample
+        has about ``p * n`` nodes and ``p * m`` arcs, the same degrees, and class counts :math:`D' \approx pD`,
+        :math:`J' \approx pJ`.
     seed : int, Generator or None; the same int gives the same graph on every backend of a given
         construction path (CPU kernel or GPU configuration-repair path).
     rounding : ``"systematic"`` (default, out-degree CDF within 1 node), ``"controlled"`` (out- and in-degree

@@ -341,8 +341,12 @@ def test_augment_flow_small_exact():
        st.sampled_from(jdm.ROUNDINGS))
 def test_property_sample_is_simple_with_exact_targets_or_infeasible(n, m, p, seed, rounding):
     """Whatever the graph and p: either a clear InfeasibleSampleError, or a simple digraph whose JDM and
-    DCM are exactly the reported targets, within the rounding bounds."""
+    DCM are exactly the reported targets, within the rounding bounds; a ValueError when p n < 1 (an empty sample)."""
     G = random_digraph(n, m, seed)
+    if p * n < 1:
+        with pytest.raises(ValueError, match="the sample would be empty"):
+            jdm_sample(G, p, seed=seed, rounding=rounding)
+        return
     try:
         S, report = jdm_sample(G, p, seed=seed, rounding=rounding)
     except InfeasibleSampleError as e:
@@ -351,6 +355,7 @@ def test_property_sample_is_simple_with_exact_targets_or_infeasible(n, m, p, see
     check_sample(S, report)
     if rounding == "systematic":
         assert report.dcm_max_dev < 1 + report.repairs
+
 
 def test_p1_reproduces_jdm_and_dcm_exactly():
     G = random_digraph(400, 2500, 2)
@@ -599,6 +604,10 @@ def test_jdm_sample_on_gpu(backend):
     ({"p": 0.5, "on_infeasible": "ignore"}, "on_infeasible must be"),
     ({"p": 0.5, "n_swaps": -1}, "n_swaps must be"),
     ({"p": 0.5, "n_swaps": True}, "n_swaps must be a non-negative integer, got True"),  # was one swap
+    # p n < 1: an empty sample (KS 1, exit status 0 from the CLI) or, by the rounding's luck, a single node
+    ({"p": 0.019}, r"fraction p = 0.019 keeps p \* n = 0.95 of the 50 nodes: the sample would be empty; use "
+                   r"p >= 1/n = 0.02"),
+    ({"p": 1e-300}, "the sample would be empty"),
 ])
 def test_bad_arguments(kwargs, match):
     G = random_digraph(50, 200, 0)

@@ -162,6 +162,8 @@ def knn(X: Any, k: int, metric: str = "cosine", method: str = "auto", exclude_se
     if method not in KNN_METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(KNN_METHODS)}")
     n = X.shape[0]
+    if exclude_self and n < 2:
+        raise ValueError(f"nearest neighbours other than the point itself need at least 2 points, got {n}")
     if not is_integer(k) or k < 1 or k > n - int(exclude_self):
         raise ValueError(f"k must be an integer in [1, {n - int(exclude_self)}] for {n} points, got {k!r}")
     on_host = device_of(X) == "cpu"

@@ -211,6 +211,7 @@ def test_faiss_kmeans_exposes_subsampling():
     ((np.ones((4, 2), dtype=np.int64), 1), "float32 or float64"),
     ((np.ones((4, 2)), 4), "k must be"),
     ((np.ones((4, 2)), 0), "k must be"),
+    ((np.ones((1, 2)), 1), "other than the point itself need at least 2 points, got 1"),  # was 'k ... in [1, 0]'
 ])
 def test_knn_bad_inputs(args, msg):
     with pytest.raises(ValueError, match=msg):

@@ -141,7 +141,16 @@ def host_view(x: Any) -> np.ndarray:
 
 
 def _torch_device(device: str | None) -> str:
-    return "cpu" if device is None else device
+    """``device`` for torch, checked against the CUDA devices torch sees (torch itself raises an AssertionError
+    "not compiled with CUDA" or a RuntimeError naming every device type it knows)."""
+    if device in (None, "cpu"):
+        return "cpu"
+    index = _cuda_index(device, "'cpu', 'cuda' or 'cuda:N'")
+    torch = native("torch")
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if (index or 0) >= count:
+        raise ValueError(f"device {device!r} is not available: torch sees {count} CUDA device(s)")
+    return device
 
 
 def to_backend(x: Any, backend: str, device: str | None = None) -> Any:
@@ -160,6 +169,8 @@ def to_backend(x: Any, backend: str, device: str | None = None) -> Any:
     if backend == "cupy":
         cp = native("cupy")
         dev_id = _cuda_index(device)
+        if dev_id is not None and dev_id >= (count := cp.cuda.runtime.getDeviceCount()):
+            raise ValueError(f"device {device!r} is not available: CuPy sees {count} CUDA device(s)")
         with cp.cuda.Device(dev_id):
             if src == "torch" and x.device.type == "cuda":
                 x = cp.from_dlpack(x.detach())  # zero-copy, on the tensor's device
@@ -184,14 +195,16 @@ def move_like(x: Any, like: Any) -> Any:
     return to_backend(x, backend_of(like), device_of(like))
 
 
-def _cuda_index(device: str | None) -> int | None:
+def _cuda_index(device: str | None, expected: str = "'cuda' or 'cuda:N'") -> int | None:
+    """N of ``"cuda:N"``, None for ``"cuda"`` (the current device) or None; ``expected`` names the devices a bad
+    one is told to be instead."""
     if device in (None, "cuda"):
         return None
     if device == "cpu":
         raise ValueError("cupy arrays live on a CUDA device; device='cpu' is not possible")
-    if not device.startswith("cuda:"):
-        raise ValueError(f"bad device {device!r}; expected 'cuda' or 'cuda:N'")
-    return int(device.split(":", 1)[1])
+    if not (isinstance(device, str) and device.startswith("cuda:") and device[5:].isdigit()):
+        raise ValueError(f"bad device {device!r}; expected {expected}")
+    return int(device[5:])
 
 
 def asarray_like(x: Any, like: Any, dtype: Any = None) -> Any:

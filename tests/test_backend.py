@@ -113,6 +113,23 @@ def test_arg_backend_names_the_argument():
         arg_backend({}, "A", lists=False, also=("a scipy sparse matrix",))
 
 
+@pytest.mark.parametrize("device, message", [
+    ("bogus", "bad device 'bogus'; expected 'cpu', 'cuda' or 'cuda:N'"),
+    ("cuda:x", "bad device 'cuda:x'"),  # was int()'s "invalid literal for int() with base 10"
+    ("cuda:99", r"device 'cuda:99' is not available: torch sees \d+ CUDA device\(s\)"),
+])
+def test_a_torch_device_it_cannot_use_is_a_value_error(device, message):
+    """torch raised an AssertionError ('Torch not compiled with CUDA enabled') or a RuntimeError listing every
+    device type it knows; the library names the device, for arrays and graphs alike."""
+    pytest.importorskip("torch")
+    import graphsample as gs
+
+    with pytest.raises(ValueError, match=message):
+        to_backend(np.ones(3), "torch", device)
+    with pytest.raises(ValueError, match=message):
+        gs.from_edges([0], [1]).to("torch", device)
+
+
 @pytest.mark.gpu
 def test_cupy_array_moves_to_the_asked_device():
     cp = pytest.importorskip("cupy")

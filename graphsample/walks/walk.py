@@ -110,6 +110,8 @@ def check_target(G: Graph, target: Any) -> Any:
     xp = namespace(G.indptr)
     if target.ndim != 1 or int(target.shape[0]) != G.n_nodes:
         raise ValueError(f"target must have one entry per node ({G.n_nodes}), got shape {tuple(target.shape)}")
+    if xp.isdtype(target.dtype, "bool"):  # a mask in the target's slot, read as weights 1 and 0
+        raise ValueError("target must hold numbers (weights of the nodes), not booleans")
     target = xp.astype(target, xp.float64)
     if not bool(xp.all(xp.isfinite(target))) or not bool(xp.all(target > 0)):
         raise ValueError("target must be finite and positive at every node")

@@ -330,6 +330,7 @@ def test_paths_follow_arcs(edges, length, directed, seed):
     ({"dead_end": "stay"}, "dead_end must be"),
     ({"target": np.ones(3)}, "one entry per node"),
     ({"target": -np.ones(34)}, "finite and positive"),
+    ({"target": [True] * 34}, "not booleans"),  # was taken as ones
     ({"target": np.ones(34), "p": 2.0}, "cannot be combined"),
 ])
 def test_bad_inputs(kwargs, message):

@@ -476,6 +476,10 @@ def repeatability(X: Any, seeds: tuple[int, ...] = (0, 1, 2), n_orders: int = 3,
     row orders (the given one and random permutations), map the labels back to the original rows and
     return the mean and minimum pairwise ARI, and the chosen k of every run."""
     check_positive("n_orders", n_orders)
+    seeds = tuple(seeds)
+    if len(seeds) * n_orders < 2:  # no pair of runs to compare: an ARI of 1.0 would say nothing
+        raise ValueError(f"repeatability compares runs: seeds ({len(seeds)}) times n_orders ({n_orders}) must be "
+                         "at least 2")
     Xh = np.asarray(to_numpy(X))
     rng = np.random.default_rng(order_seed)
     orders = [np.arange(Xh.shape[0])] + [rng.permutation(Xh.shape[0]) for _ in range(n_orders - 1)]
@@ -488,8 +492,7 @@ def repeatability(X: Any, seeds: tuple[int, ...] = (0, 1, 2), n_orders: int = 3,
             runs.append(lab)
             ks.append(model.n_clusters_)
     aris = [adjusted_rand_index(a, b) for a, b in itertools.combinations(runs, 2)]
-    return {"mean_ari": float(np.mean(aris)) if aris else 1.0, "min_ari": float(np.min(aris)) if aris else 1.0,
-            "k": ks, "runs": len(runs)}
+    return {"mean_ari": float(np.mean(aris)), "min_ari": float(np.min(aris)), "k": ks, "runs": len(runs)}
 
 
 def _lexicographic_order(X: Any) -> np.ndarray:

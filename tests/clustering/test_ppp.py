@@ -289,6 +289,13 @@ def test_repeatability_checks_n_orders():
         repeatability(np.random.default_rng(0).normal(size=(20, 2)), n_orders=2.5)
 
 
+@pytest.mark.parametrize("seeds, n_orders", [((), 3), ((0,), 1)])
+def test_repeatability_needs_two_runs_to_compare(seeds, n_orders):
+    # zero runs or one: no pair, and the report said mean ARI 1.0
+    with pytest.raises(ValueError, match=r"seeds \(\d\) times n_orders \(\d\) must be at least 2"):
+        repeatability(np.random.default_rng(0).normal(size=(20, 2)), seeds=seeds, n_orders=n_orders)
+
+
 @pytest.mark.parametrize("X,msg", [
     (np.ones((3, 2)), "at least 4"),
     (np.array([[np.nan, 1.0]] * 5), "NaN"),

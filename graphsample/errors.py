@@ -117,7 +117,10 @@ def check_magnitude(name: str, x: Any, shape: tuple[int, ...] | None = None) -> 
     matrix's stored values, with ``shape`` the matrix's) are so large that a sum of squares of them (a squared norm,
     a Gram or covariance entry) can overflow the float type it is computed in: float32 for float32 entries, float64
     otherwise. Entries beyond about 1e150 in float64 gave overflow warnings and then a wrong answer (an empty DPP
-    sample, 'X is zero', one cluster) or LAPACK's 'Eigenvalues did not converge'. No temporary array is made."""
+    sample, 'X is zero', one cluster) or LAPACK's 'Eigenvalues did not converge'. Likewise when the largest entry
+    is non-zero but below the square root of the smallest normal number (1.5e-154 in float64, 1.1e-19 in float32):
+    every square then underflows, and a k-DPP of rows near 1e-300 drew from 0/0 probabilities, cosine neighbours
+    came out wrong. No temporary array is made."""
     shape = tuple(x.shape) if shape is None else tuple(shape)
     if math.prod(x.shape) == 0:
         return
@@ -129,6 +132,10 @@ def check_magnitude(name: str, x: Any, shape: tuple[int, ...] | None = None) -> 
         size = " x ".join(map(str, shape))
         raise ValueError(f"{name} has entries up to {largest:.3g} in magnitude, whose sums of squares overflow "
                          f"{kind.name} (a {size} matrix needs entries below {bound:.3g}); rescale it")
+    floor = math.sqrt(float(np.finfo(kind).tiny))
+    if 0 < largest < floor:
+        raise ValueError(f"{name} has entries of at most {largest:.3g} in magnitude, whose squares underflow "
+                         f"{kind.name} (below {floor:.3g}); rescale it")
 
 
 def check_iterations(max_iter: object, tol: object) -> None:

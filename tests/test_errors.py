@@ -117,6 +117,21 @@ def test_check_magnitude_refuses_entries_whose_sums_of_squares_overflow():
     check_magnitude("E", np.zeros((0, 3)))
 
 
+
+def test_check_magnitude_refuses_entries_whose_squares_all_underflow():
+    """Rows near 1e-300 square to 0: a k-DPP drew from 0/0 probabilities and cosine neighbours came out wrong.
+    A zero matrix is not refused here (the callers say what zero means for them), nor one with a normal entry."""
+    X = np.full((4, 3), 1e-300)
+    with pytest.raises(ValueError, match=r"^X has entries of at most 1e-300 in magnitude, whose squares underflow "
+                                         r"float64 \(below 1.49e-154\); rescale it$"):
+        check_magnitude("X", X)
+    X[0, 0] = -1e-150  # its square, 1e-300, is a normal float64
+    check_magnitude("X", X)
+    check_magnitude("X", np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"underflow float32 \(below 1.08e-19\)"):
+        check_magnitude("E", np.full((2, 2), 1e-20, np.float32))
+    check_magnitude("E", np.full((2, 2), 2e-19, np.float32))
+
 _HUGE = np.random.default_rng(0).normal(size=(20, 4)) * 1e200
 
 

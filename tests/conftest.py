@@ -19,6 +19,29 @@ if not _machine_has_cuda():
 
 from graphsample._backend import available_backends, to_backend  # noqa: E402
 
+#: modules whose jitted functions are compiled into kernels of other files. Numba keys a kernel's on-disk cache on
+#: the kernel's own file, so after an edit of one of these the cached kernels are stale (a stale one has crashed)
+KERNEL_HELPERS = ("_random.py", "walks/_step.py", "walks/alias.py", "walks/_cpu.py", "ranking/_sampler.py",
+                  "embedding/_augmentation.py")
+
+
+def drop_stale_kernel_caches(root: Path) -> int:
+    """``make clean-cache`` when it is due: delete every Numba cache file under ``root`` (the package) if one of
+    them is older than the newest of :data:`KERNEL_HELPERS`. Returns the number of files deleted."""
+    caches = [p for p in root.rglob("*.nb[ic]")]
+    newest = max((root / h).stat().st_mtime for h in KERNEL_HELPERS)
+    if not any(p.stat().st_mtime < newest for p in caches):
+        return 0
+    for p in caches:
+        p.unlink(missing_ok=True)
+    return len(caches)
+
+
+if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, before any worker loads a kernel
+    import graphsample
+
+    drop_stale_kernel_caches(Path(graphsample.__file__).parent)
+
 _SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 if "GRAPHSAMPLE_MIRROR" not in os.environ and _SHARED.is_dir():
     os.environ["GRAPHSAMPLE_MIRROR"] = str(_SHARED)

@@ -130,6 +130,17 @@ def test_a_torch_device_it_cannot_use_is_a_value_error(device, message):
         gs.from_edges([0], [1]).to("torch", device)
 
 
+def test_the_first_cuda_index_torch_does_not_see_is_refused():
+    """Device indices run 0..count - 1: 'cuda:count' (and 'cuda', the current device, when torch sees none) is the
+    library's ValueError, not torch's; a bound of `index > count` would let the first missing index through."""
+    torch = pytest.importorskip("torch")
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    missing = [f"cuda:{count}"] + (["cuda"] if count == 0 else [])
+    for device in missing:
+        with pytest.raises(ValueError, match=rf"^device '{device}' is not available: torch sees {count} CUDA device"):
+            to_backend(np.ones(3), "torch", device)
+
+
 @pytest.mark.gpu
 def test_cupy_array_moves_to_the_asked_device():
     cp = pytest.importorskip("cupy")

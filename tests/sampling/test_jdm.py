@@ -615,6 +615,13 @@ def test_bad_arguments(kwargs, match):
         jdm_sample(G, **kwargs)
 
 
+def test_p_of_one_over_n_is_a_fraction():
+    """p = 1/n is the smallest fraction taken (p n = 1, not < 1): 50 isolated nodes form one DCM class of 50, whose
+    rescaled count is exactly one node."""
+    S, _ = jdm_sample(random_digraph(50, 0, 0), 1 / 50, seed=0)
+    assert (S.n_nodes, S.n_arcs) == (1, 0)
+
+
 @pytest.mark.parametrize("p", [np.float32(0.5), np.float64(0.5), np.int64(1)])
 def test_numpy_scalar_fraction_is_a_fraction(p):
     # np.float32(0.5) was refused as "fraction p must be a number in (0, 1], got 0.5"

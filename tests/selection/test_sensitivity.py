@@ -163,6 +163,23 @@ def test_approx_leverage_returns_the_exact_scores_when_the_sketch_would_not_be_s
     assert sizes == [sketch_size_bound(2000, 3, 0.5 / 1.5, 0.1)] and sizes[0] < 2000
 
 
+def test_approx_leverage_sketches_when_shorter_or_when_the_size_is_given(monkeypatch):
+    """The exact fallback is for a default sketch of at least n rows: n equal to the sketch's length falls back,
+    n one row longer sketches, and a sketch_size the caller gives (here longer than A) is used as given."""
+    import graphsample.selection.sensitivity as sens
+
+    sizes = []
+    real = sens._countsketch
+    monkeypatch.setattr(sens, "_countsketch", lambda A, m, key, xp: sizes.append(m) or real(A, m, key, xp))
+    m = sketch_size_bound(2000, 3, 0.5 / 1.5, 0.1)
+    leverage_scores(_t(m, 3, seed=6), method="approx", seed=0)
+    assert sizes == []
+    leverage_scores(_t(m + 1, 3, seed=6), method="approx", seed=0)
+    assert sizes == [m]
+    leverage_scores(_t(50, 3, seed=6), method="approx", sketch_size=64, seed=0)
+    assert sizes == [m, 64]
+
+
 def test_approx_leverage_sparse_and_same_seed_same_scores(to_b):
     A = _t(2000, 3, seed=5)
     A[np.abs(A) < 0.5] = 0.0
@@ -220,6 +237,17 @@ def test_an_accuracy_no_sketch_can_reach_is_refused(size, eps):
     with pytest.raises(ValueError, match=message):
         size(eps)
     assert sketch_size_bound(50, 3, 1e-300, 0.1, "srht") == 64  # capped at N: any eps can be met
+
+
+@pytest.mark.parametrize("factor, refused", [(0.99, False), (1.01, True)])
+def test_sketch_sizes_from_2_to_the_62_are_refused(factor, refused):
+    # the bound is 2**62 rows, as for walks_for_accuracy: (d^2 + d) / (delta eps^2) = 120 / eps^2 at d = 3, delta = 0.1
+    eps = (120 / (factor * 2**62)) ** 0.5
+    if refused:
+        with pytest.raises(ValueError, match="than any run can make"):
+            sketch_size_bound(50, 3, eps, 0.1)
+    else:
+        assert 0.98 * 2**62 < sketch_size_bound(50, 3, eps, 0.1) < 2**62
 
 
 @pytest.mark.parametrize("kw, message", [
@@ -362,6 +390,14 @@ def test_l1_sensitivities_do_not_depend_on_the_scale_of_a(scale, sparse):
     A = _t(8, 3, seed=9)
     sigma = lp_sensitivities(sp.csr_matrix(A * scale) if sparse else A * scale, 1)
     np.testing.assert_allclose(sigma, _brute_l1(A), rtol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_l1_sensitivities_of_a_low_precision_matrix_are_those_of_its_values(dtype):
+    # the rescaling to max |a_ij| = 1 is done in float64: done in A's dtype, it rounded A's entries again and
+    # moved the sensitivities by about 6e-8 (float32) from those of the matrix given
+    A = (_t(8, 3, seed=9) * 1e-3).astype(dtype)
+    np.testing.assert_allclose(lp_sensitivities(A, 1), _brute_l1(A.astype(np.float64)), rtol=1e-9)
 
 
 @pytest.mark.parametrize("p", [1.5, 3.0])

@@ -54,6 +54,13 @@ def test_exact_breaks_ties_by_lower_index():
     assert I[0].tolist() == [1, 2]
 
 
+@pytest.mark.parametrize("metric, score", [("cosine", 1.0), ("ip", 25.0), ("l2", 0.0)])
+def test_one_point_is_its_own_nearest_neighbour_without_exclude_self(metric, score):
+    # two points are needed only when the point itself is excluded: a single point keeps itself as neighbour
+    S, I = knn(np.array([[3.0, 4.0]]), 1, metric=metric, method="exact", exclude_self=False)
+    assert I.tolist() == [[0]] and S.tolist() == [[score]]
+
+
 @pytest.mark.parametrize("metric", ["cosine", "ip", "l2"])
 def test_faiss_agrees_with_fallback(metric):
     pytest.importorskip("faiss")

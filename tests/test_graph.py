@@ -94,6 +94,15 @@ def test_summed_duplicate_weights_must_stay_finite(directed):
     assert arcs(gs.from_edges([0, 0], [1, 1], [1e308, 1e308], duplicates="first"))[1] == [1e308]
 
 
+@pytest.mark.parametrize("src, dst", [([0, 2, 2], [1, 3, 3]), ([0, 0, 2, 2, 2], [1, 2, 0, 3, 3])])
+def test_summed_duplicate_weights_name_the_row_of_the_arc(src, dst):
+    # the infinite sum is the first arc of row 2, which follows an empty row (CSR position 1), or its second arc
+    # (position 3, after 2 -> 0): both times the message names the source 2, not the position nor a row before
+    weights = [1.0] * (len(src) - 2) + [1e308, 1e308]
+    with pytest.raises(GraphValidationError, match=re.escape("the weights of the duplicate arcs 2 -> 3 sum to inf")):
+        gs.from_edges(src, dst, weights, n_nodes=4)
+
+
 def test_duplicate_first_keeps_the_first_arc_of_a_long_row():
     # a row of 200 arcs (merge-sorted, not insertion-sorted) to 5 targets: "first" keeps each target's weight
     # from its first arc in input order, so the row sort must be stable

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -161,6 +162,17 @@ def test_an_embedding_that_overflows_its_dtype_is_refused(weight, dtype, input_m
     with pytest.raises(ValueError, match=f"the embedding is not finite: the propagation overflowed {dtype}"):
         fastrp(G, 8, dtype=dtype, input_matrix=input_matrix, seed=0)
     assert np.all(np.isfinite(fastrp(G, 8, dtype="float64", seed=0)))  # the transition matrix in float64 holds it
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("weight, dtype, hint", [(1e20, "float32", "pass dtype='float64' or "), (1e160, "float64", "")])
+def test_an_embedding_that_overflows_in_one_component_is_refused(weight, dtype, hint):
+    # unstandardised, the rows of the second triangle (weights 1) stay finite: one row of NaN and inf is enough for
+    # the refusal; the message suggests float64 only to a float32 run
+    G = gs.from_edges([0, 1, 2, 0, 3, 4, 5], [1, 2, 0, 2, 4, 5, 3], [weight] * 3 + [1.0] * 4)
+    message = f"the propagation overflowed {dtype}; {hint}rescale the arc weights or features"
+    with pytest.raises(ValueError, match=f"^the embedding is not finite: {re.escape(message)}$"):
+        fastrp(G, 8, dtype=dtype, input_matrix="adjacency", standardize=False, seed=0)
 
 
 def test_features_are_mixed_in_like_gds():

@@ -39,6 +39,16 @@ def test_an_edited_helper_drops_every_cache(tmp_path):
     assert (root / "_random.py").exists()
 
 
+def test_one_stale_cache_drops_every_cache(tmp_path):
+    """One cache older than the edited helper is stale whatever the others' ages: every cache goes, not only when
+    all of them are older (the two newer ones here)."""
+    root, caches = _tree(tmp_path)
+    os.utime(root / "walks" / "_step.py", (3000, 3000))
+    for c in caches[1:]:
+        os.utime(c, (4000, 4000))
+    assert drop_stale_kernel_caches(root) == 3 and not any(c.exists() for c in caches)
+
+
 def test_every_helper_exists():
     root = Path(graphsample.__file__).parent
     assert all((root / h).is_file() for h in KERNEL_HELPERS)

@@ -163,7 +163,8 @@ def test_node2vec_second_step_follows_pq_bias(p, q, weights, t):
     assert chi2_pvalue(observed, bias) > P_MIN
 
 
-@pytest.mark.parametrize("p", [1.0, 0.2])  # 0.2: the return box (1/p > max(1, 1/q)) is open
+@pytest.mark.parametrize("p", [1.0, 0.2, 4.0])  # 0.2: the return box (1/p > max(1, 1/q)) is open; 4.0: the
+# return proposal is accepted with probability 1/p < 1 (a return bias of 1 on directed graphs accepted it always)
 def test_node2vec_directed_neighbour_is_an_arc_into_t(p):
     # t=0 -> v=1 -> {0, 2, 3, 4}; arcs 0 -> 2 and 3 -> 0: only x = 3 is t's neighbour (the arc x -> t, as in
     # node2vec's reference code, torch_cluster and the GraphVite sampler), x = 2 and 4 get 1/q (PecanPy's
@@ -415,3 +416,14 @@ def test_node2vec_with_a_tiny_acceptance_rate_keeps_its_law():
     G = gs.from_edges([0, 1, 1], [1, 2, 3], directed=False)
     w = random_walks(G, np.zeros(100_000, np.int64), 2, p=1000.0, q=2000.0, seed=2)
     assert chi2_pvalue(np.bincount(w.paths[:, 2], minlength=4)[[0, 2, 3]], np.array([2.0, 1.0, 1.0])) > P_MIN
+
+
+def test_directed_node2vec_with_a_tiny_acceptance_rate_keeps_its_law():
+    """The exact draw after MAX_TRIES rejections weighs a directed graph's arcs as the proposals do: 0 -> 1 ->
+    {0, 2, 3} with the arc 0 -> 3 but no arc 2 -> 0 or 3 -> 0, so neither 2 nor 3 is t's neighbour (both 1/q) and
+    p = 1000, q = 2000 accept a proposal with probability ~6.7e-4: 6.5% of the steps take the exact draw. Reading
+    the arc t -> x there (the symmetric test) gave node 3 the weight 1 in those steps: P(3) = 0.30, not 1/4."""
+    G = gs.from_edges([0, 0, 1, 1, 1], [1, 3, 0, 2, 3])
+    w = random_walks(G, np.zeros(200_000, np.int64), 2, p=1000.0, q=2000.0, seed=2)
+    observed = np.bincount(w.paths[w.paths[:, 1] == 1, 2], minlength=4)[[0, 2, 3]]
+    assert chi2_pvalue(observed, np.array([2.0, 1.0, 1.0])) > P_MIN

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -139,6 +141,17 @@ def test_the_first_cuda_index_torch_does_not_see_is_refused():
     for device in missing:
         with pytest.raises(ValueError, match=rf"^device '{device}' is not available: torch sees {count} CUDA device"):
             to_backend(np.ones(3), "torch", device)
+
+
+def test_the_first_cuda_index_cupy_does_not_see_is_refused(monkeypatch):
+    """CuPy's device indices run 0..count - 1 as torch's: 'cuda:count' is the library's ValueError, raised before
+    CuPy selects the device. A stand-in for CuPy that sees two devices runs the check without a GPU."""
+    import graphsample._backend as B
+
+    runtime = SimpleNamespace(getDeviceCount=lambda: 2)
+    monkeypatch.setattr(B, "native", lambda name: SimpleNamespace(cuda=SimpleNamespace(runtime=runtime)))
+    with pytest.raises(ValueError, match="^device 'cuda:2' is not available: CuPy sees 2 CUDA device"):
+        to_backend(np.ones(3), "cupy", "cuda:2")
 
 
 @pytest.mark.gpu

@@ -400,6 +400,14 @@ def test_l1_sensitivities_of_a_low_precision_matrix_are_those_of_its_values(dtyp
     np.testing.assert_allclose(lp_sensitivities(A, 1), _brute_l1(A.astype(np.float64)), rtol=1e-9)
 
 
+def test_l1_sensitivities_of_a_sparse_matrix_of_stored_zeros_are_zero():
+    # entries stored explicitly as 0 are non-zero in number (nnz = 2) but not in value: there is no max |a_ij| to
+    # rescale by (a division by zero), and every row is a zero row with sigma = 0
+    Z = sp.csr_matrix((np.zeros(2), ([0, 1], [0, 1])), shape=(3, 2))
+    assert Z.nnz == 2
+    assert lp_sensitivities(Z, 1).tolist() == [0.0, 0.0, 0.0]
+
+
 @pytest.mark.parametrize("p", [1.5, 3.0])
 def test_lp_sensitivities_equal_brute_force_2d(p):
     A = _t(7, 2, seed=10)

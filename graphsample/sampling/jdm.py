@@ -606,7 +606,8 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
         backend and device). Self-loops are ignored, weights too.
     p : sampling fraction in [1/n, 1] (a smaller one is a ValueError: the sample would be empty): the sample
         has about ``p * n`` nodes and ``p * m`` arcs, the same degrees, and class counts :math:`D' \approx pD`,
-        :math:`J' \approx pJ`.
+        :math:`J' \approx pJ`. ``"nearest"`` and ``"independent"`` rounding can still round every class to 0 at a
+        small p: that is a :class:`~graphsample.errors.GraphsampleError` too.
     seed : int, Generator or None; the same int gives the same graph on every backend of a given
         construction path (CPU kernel or GPU configuration-repair path).
     rounding : ``"systematic"`` (default, out-degree CDF within 1 node), ``"controlled"`` (out- and in-degree
@@ -650,6 +651,9 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
     if tg.multigraph:
         report.fallback = "multigraph"
     n = int(tg.mg.dc.sum())
+    if n == 0 and G.n_nodes > 0:  # systematic and controlled rounding keep n' within 1 of p n >= 1: never here
+        raise GraphsampleError(f"the {rounding} rounding of p * D (p = {p:g}, p * n = {p * G.n_nodes:.3g}) left no "
+                               "node: the sample would be empty; use a larger p, or rounding='systematic'")
     say(f"building {n:,} nodes, {int(tg.jv.sum()):,} arcs")
     if report.fallback == "multigraph":
         src, dst = _multigraph_arcs(tg, key)

@@ -185,6 +185,14 @@ def _size_within_reach(size: float, what: str, eps: float, delta: float) -> int:
     return int(math.ceil(size))
 
 
+def _bound_or_inf(n: int, d: int, eps: float, delta: float, kind: SketchKind) -> float:
+    """:func:`sketch_size_bound`, or inf where it is more rows than any run can make."""
+    try:
+        return sketch_size_bound(n, d, eps, delta, kind)
+    except ValueError:
+        return math.inf
+
+
 def jl_dimension(n: int, eps: float, delta: float) -> int:
     r"""Smallest :math:`r` such that a Gaussian :math:`d\times r` projection keeps all :math:`n` squared row norms
     within :math:`(1\pm\epsilon)` with probability :math:`1-\delta`.
@@ -298,6 +306,8 @@ def _srht(A: Any, m: int, key: np.uint64, xp: Any) -> Any:
 def _approx_leverage(A: Any, xp: Any, eps: float, delta: float, sketch: SketchKind, sketch_size: int | None,
                      jl_dim: int | None, key: np.uint64) -> Any:
     n, d = A.shape
+    if sketch_size is None and _bound_or_inf(n, d, eps / (1.0 + eps), delta, sketch) >= n:
+        return _exact_leverage(A, xp)  # even the sketch without a JL step (the shortest) would not be shorter than A
     try:
         jl_auto = jl_dimension(n, eps / 3.0, delta / 2.0) if jl_dim is None else jl_dim
     except ValueError:  # the message would show eps / 3 and delta / 2, the JL step's share
@@ -345,7 +355,7 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
     when :math:`r < d`; ``jl_dim=None`` uses it exactly then, ``jl_dim=0`` never, ``jl_dim=r`` always with r
     columns (a given ``sketch_size`` or ``jl_dim`` voids the stated probability). When the default sketch would
     have at least n rows (small n, or a small :math:`\epsilon`: :math:`(d^2+d)/(\delta\epsilon_s^2)` CountSketch
-    rows), the exact scores are returned: they meet the guarantee at a lower cost.
+    rows), the exact scores are returned: they meet the guarantee, for any :math:`\epsilon`, at a lower cost.
 
     Returns an (n,) array in A's namespace and on its device.
     """

@@ -341,7 +341,8 @@ def test_augment_flow_small_exact():
        st.sampled_from(jdm.ROUNDINGS))
 def test_property_sample_is_simple_with_exact_targets_or_infeasible(n, m, p, seed, rounding):
     """Whatever the graph and p: either a clear InfeasibleSampleError, or a simple digraph whose JDM and
-    DCM are exactly the reported targets, within the rounding bounds; a ValueError when p n < 1 (an empty sample)."""
+    DCM are exactly the reported targets, within the rounding bounds; a ValueError when p n < 1 (an empty sample),
+    or when nearest or independent rounding leaves no node (systematic and controlled rounding never do)."""
     G = random_digraph(n, m, seed)
     if p * n < 1:
         with pytest.raises(ValueError, match="the sample would be empty"):
@@ -352,9 +353,33 @@ def test_property_sample_is_simple_with_exact_targets_or_infeasible(n, m, p, see
     except InfeasibleSampleError as e:
         assert e.classes and (e.min_p is None or e.min_p > p)
         return
+    except GraphsampleError as e:
+        assert "left no node" in str(e) and rounding in ("nearest", "independent"), str(e)
+        return
+    assert S.n_nodes >= 1
     check_sample(S, report)
     if rounding == "systematic":
         assert report.dcm_max_dev < 1 + report.repairs
+
+
+@pytest.mark.parametrize("rounding, on_infeasible", [("nearest", "raise"), ("independent", "clip")])
+def test_a_rounding_that_leaves_no_node_is_an_error(rounding, on_infeasible):
+    """p n = 5, but nearest rounding drops every class with p D < 1/2 (all of them here), and independent rounding
+    can round each class down: the sample was empty (KS 1) without a word, and the CLI exited with status 0."""
+    G = random_digraph(50, 200, 0)
+    seeds = [0] if rounding == "nearest" else range(40)
+    failures = 0
+    for seed in seeds:
+        try:
+            S, _ = jdm_sample(G, 0.1 if rounding == "nearest" else 0.02, seed=seed, rounding=rounding,
+                              on_infeasible=on_infeasible)
+            assert S.n_nodes >= 1
+        except InfeasibleSampleError:
+            pass
+        except GraphsampleError as e:
+            assert f"the {rounding} rounding of p * D" in str(e) and "left no node" in str(e)
+            failures += 1
+    assert failures >= 1
 
 
 def test_p1_reproduces_jdm_and_dcm_exactly():

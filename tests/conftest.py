@@ -27,10 +27,10 @@ KERNEL_HELPERS = ("_random.py", "walks/_step.py", "walks/alias.py", "walks/_cpu.
 
 def drop_stale_kernel_caches(root: Path) -> int:
     """``make clean-cache`` when it is due: delete every Numba cache file under ``root`` (the package) if one of
-    them is older than the newest of :data:`KERNEL_HELPERS`. Returns the number of files deleted."""
+    them is not newer than the newest of :data:`KERNEL_HELPERS`. Returns the number of files deleted."""
     caches = [p for p in root.rglob("*.nb[ic]")]
     newest = max((root / h).stat().st_mtime for h in KERNEL_HELPERS)
-    if not any(p.stat().st_mtime < newest for p in caches):
+    if not any(p.stat().st_mtime <= newest for p in caches):  # equal: edited within the clock's resolution
         return 0
     for p in caches:
         p.unlink(missing_ok=True)

@@ -49,6 +49,14 @@ def test_one_stale_cache_drops_every_cache(tmp_path):
     assert drop_stale_kernel_caches(root) == 3 and not any(c.exists() for c in caches)
 
 
+def test_a_cache_as_old_as_a_helper_counts_as_stale(tmp_path):
+    """A helper edited within the file system's timestamp resolution of a cache write has the cache's mtime: the
+    edit may have come after the compile, so the caches go (a needless recompile at worst)."""
+    root, caches = _tree(tmp_path)
+    os.utime(root / "ranking" / "_sampler.py", (2000, 2000))
+    assert drop_stale_kernel_caches(root) == 3
+
+
 def test_every_helper_exists():
     root = Path(graphsample.__file__).parent
     assert all((root / h).is_file() for h in KERNEL_HELPERS)

@@ -54,7 +54,8 @@ def _triplets(dk: Any, dl: Any, xp: Any, rows: Any = None, cols: Any = None) -> 
 
 def joint_degree_matrix(G: Graph) -> tuple[Any, Any, Any]:
     """``(k, l, count)`` arrays of the non-zero entries of the JDM, sorted by ``(k, l)``."""
-    return jdm_and_dcm(G, G.out_degree(), G.in_degree())[0]
+    src, dst, _ = G.edges()
+    return _triplets(G.out_degree(), G.in_degree(), G.xp, src, dst)
 
 
 def degree_correlation_matrix(G: Graph) -> tuple[Any, Any, Any]:
@@ -62,8 +63,8 @@ def degree_correlation_matrix(G: Graph) -> tuple[Any, Any, Any]:
     return _triplets(G.out_degree(), G.in_degree(), G.xp)
 
 
-def jdm_and_dcm(G: Graph, out_deg: Any, in_deg: Any, dcm: bool = False) -> tuple[Any, Any | None]:
-    """The JDM's triplets and, with ``dcm``, the DCM's, from ``G``'s own out- and in-degrees, which a caller that
-    needs them anyway (:func:`~graphsample.sampling.jdm_sample`) counts once for all."""
+def jdm_and_dcm(G: Graph, out_deg: Any, in_deg: Any) -> tuple[tuple[Any, Any, Any], tuple[Any, Any, Any]]:
+    """The JDM's and the DCM's triplets from ``G``'s own out- and in-degrees, which a caller that needs them anyway
+    (:func:`~graphsample.sampling.jdm_sample`) counts once for all."""
     src, dst, _ = G.edges()
-    return _triplets(out_deg, in_deg, G.xp, src, dst), _triplets(out_deg, in_deg, G.xp) if dcm else None
+    return _triplets(out_deg, in_deg, G.xp, src, dst), _triplets(out_deg, in_deg, G.xp)

@@ -632,7 +632,7 @@ def jdm_sample(G: Graph, p: float, *, seed: SeedLike = None, rounding: Rounding 
     G0 = _without_loops(G)
     say(f"counting the JDM and DCM of {G0.n_nodes:,} nodes, {G0.n_arcs:,} arcs")
     degrees = (G0.out_degree(), G0.in_degree())  # counted once: the two matrices and the report's KS
-    J, D = (_host_triplets(t) for t in jdm_and_dcm(G0, *degrees, dcm=True))
+    J, D = (_host_triplets(t) for t in jdm_and_dcm(G0, *degrees))
     say(f"rounding p*D ({len(D[2]):,} classes) and fitting the JDM ({len(J[2]):,} cells) to it")
     tg = plan_targets(J, D, float(p), key, rounding, on_infeasible)
     report = JDMReport(p=float(p), n_original=G.n_nodes, m_original=G0.n_arcs, rounding=rounding,

@@ -438,13 +438,16 @@ def _check_weights(w: Any) -> None:
         raise GraphValidationError(f"weights must be floating point, got {w.dtype}")
     if w.dtype not in (xp.float32, xp.float64):  # float16, bfloat16: the Numba and CUDA kernels have no such type
         raise GraphValidationError(f"weights must be float32 or float64, got {str(w.dtype).removeprefix('torch.')}")
-    finite = xp.isfinite(w)
-    if not bool(xp.all(finite)):
-        i = int(xp.argmin(xp.astype(finite, xp.int8)))
+    if (i := _first_true(~xp.isfinite(w))) is not None:
         raise GraphValidationError(f"weight of arc {i} is {float(w[i])}: weights must be finite")
-    if bool(xp.any(w < 0)):
-        i = int(xp.argmax(xp.astype(w < 0, xp.int8)))
+    if (i := _first_true(w < 0)) is not None:
         raise GraphValidationError(f"weight of arc {i} is negative ({float(w[i])}): weights must be >= 0")
+
+
+def _first_true(mask: Any) -> int | None:
+    """Position of the first True of a boolean array (any backend), None when it has none."""
+    xp = namespace(mask)
+    return int(xp.argmax(xp.astype(mask, xp.int8))) if bool(xp.any(mask)) else None
 
 
 def _from_sequence(a: Any, name: str, dtype: type, kinds: str) -> Any:
@@ -544,10 +547,7 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
 def _check_summed_weights(indptr: Any, indices: Any, w: Any) -> None:
     """Raise unless the merged weights of a CSR built with ``duplicates="sum"`` are finite: finite weights checked
     by :func:`_check_weights` can still sum to inf (two arcs of 1e308)."""
-    xp = namespace(w)
-    finite = xp.isfinite(w)
-    if not bool(xp.all(finite)):
-        i = int(xp.argmin(xp.astype(finite, xp.int8)))
+    if (i := _first_true(~namespace(w).isfinite(w))) is not None:
         u = int(np.searchsorted(to_numpy(indptr), i, side="right")) - 1
         raise GraphValidationError(f"the weights of the duplicate arcs {u} -> {int(indices[i])} sum to {float(w[i])}: "
                                    "weights must be finite; rescale them or pass duplicates='first'")

@@ -39,6 +39,13 @@ _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
 
+def _check_int_seed(seed: int) -> None:
+    """One range for every seeded function: the counter RNG's key is 64 bits, and a larger seed would alias
+    ``seed mod 2**64`` there."""
+    if not 0 <= int(seed) < 2**64:
+        raise ValueError(f"seed must be a non-negative integer below 2**64, got {seed}")
+
+
 def check_seed(seed: SeedLike) -> np.random.Generator:
     """Turn ``seed`` into a :class:`numpy.random.Generator`.
 
@@ -49,8 +56,8 @@ def check_seed(seed: SeedLike) -> np.random.Generator:
     if isinstance(seed, bool | np.bool_):
         raise TypeError(f"seed must be an int, a numpy.random.Generator or None, not a bool ({seed!r})")
     if seed is None or isinstance(seed, int | np.integer):
-        if seed is not None and not 0 <= int(seed) < 2**64:  # seed_key's range: one rule for every seeded function
-            raise ValueError(f"seed must be a non-negative integer below 2**64, got {seed}")
+        if seed is not None:
+            _check_int_seed(seed)
         return np.random.default_rng(seed)
     if isinstance(seed, np.random.Generator):
         return seed
@@ -65,8 +72,7 @@ def seed_key(seed: SeedLike) -> np.uint64:
     ``TypeError`` (through :func:`check_seed`).
     """
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
-        if not 0 <= int(seed) < 2**64:  # the key is 64 bits: a larger seed would alias seed mod 2**64
-            raise ValueError(f"seed must be a non-negative integer below 2**64, got {seed}")
+        _check_int_seed(seed)
         with np.errstate(over="ignore"):
             return np.uint64(_mix64_py(np.uint64(int(seed))))
     return np.uint64(check_seed(seed).integers(0, 2**64, dtype=np.uint64))

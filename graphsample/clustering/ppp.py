@@ -116,20 +116,25 @@ def _eye(xp: Any, d: int, like: Any) -> Any:
     return xp.eye(d, dtype=like.dtype, **device_kwargs(like))
 
 
+_SINGULAR = ("the covariance of a mixture component is not positive definite (a cluster of fewer distinct points "
+             "than features + 1, or a constant feature); raise reg_covar")
+
+
 def _log_gauss(X: Any, means: Any, cov: Any, covariance: str) -> Any:
     """:math:`\\log \\mathcal N(x_i; \\mu_c, \\Sigma_c)` for every point and component (n x k)."""
     xp = namespace(X)
     n, d = X.shape
     const = d * math.log(2 * math.pi)
     if covariance == "diag":
+        if bool(xp.any(cov <= 0)):  # reg_covar = 0: a one-point cluster, or a feature constant within one
+            raise ValueError(_SINGULAR)
         prec = 1.0 / cov
         m = (X * X) @ prec.T - 2 * X @ (means * prec).T + xp.sum(means * means * prec, axis=1)[None, :]
         return -0.5 * (const + m + xp.sum(xp.log(cov), axis=1)[None, :])
     try:
         L = xp.linalg.cholesky(cov)
     except native(backend_of(X)).linalg.LinAlgError:  # numpy's, torch's (cupy re-exports numpy's)
-        raise ValueError("the covariance of a mixture component is not positive definite (a cluster of fewer "
-                         "distinct points than features + 1, or a constant feature); raise reg_covar") from None
+        raise ValueError(_SINGULAR) from None
     Linv = xp.linalg.inv(L)
     cols = []
     for c in range(means.shape[0]):
@@ -142,7 +147,10 @@ def _log_gauss(X: Any, means: Any, cov: Any, covariance: str) -> Any:
 def _m_step(X: Any, resp: Any, covariance: str, reg: float) -> tuple[Any, Any, Any]:
     xp = namespace(X)
     n, d = X.shape
-    nk = xp.sum(resp, axis=0) + 10 * np.finfo(np.float64).eps
+    # an empty component divides by 10 eps (as scikit-learn); the others by their exact weight, so that the mean
+    # of a one-point component is that point and its covariance is exactly 0 (its Cholesky then fails on every
+    # LAPACK: with nk + 10 eps the mean was off by 1e-15 relative and the rank-one remainder could pass)
+    nk = xp.clip(xp.sum(resp, axis=0), min=10 * np.finfo(np.float64).eps)
     means = (resp.T @ X) / nk[:, None]
     if covariance == "diag":
         var = (resp.T @ (X * X)) / nk[:, None] - means * means

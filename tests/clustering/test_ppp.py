@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from graphsample._backend import to_numpy
 from graphsample.clustering import PPP, adjusted_rand_index, gmm_fit, repeatability
-from graphsample.clustering.ppp import _canonical, min_component_size
+from graphsample.clustering.ppp import _canonical, _m_step, min_component_size
 from tests.conftest import skip_unless_on_gpu
 
 sklearn = pytest.importorskip("sklearn")
@@ -273,9 +273,36 @@ def test_gmm_with_a_singular_covariance_names_reg_covar(backend):
     labels = np.r_[0, np.ones(39, dtype=np.int64)]
     if backend == "torch":
         X = pytest.importorskip("torch").from_numpy(X)
-    for fit in (lambda: gmm_fit(X, labels, 2, reg_covar=0.0), lambda: PPP(reg_covar=0.0).fit(X)):
+    for fit in (lambda: gmm_fit(X, labels, 2, reg_covar=0.0), lambda: PPP(reg_covar=0.0).fit(X),
+                lambda: gmm_fit(X, labels, 2, covariance="diag", reg_covar=0.0)):  # diag: was a variance of 3e-17
         with pytest.raises(ValueError, match="covariance of a mixture component is not positive definite.*reg_covar"):
             fit()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_a_one_point_component_has_exactly_zero_covariance(backend):
+    # the refusal above rests on this: with nk + 10 eps the point's mean was off by 1e-15 relative, its covariance
+    # a rank-one 1e-30 matrix, and whether its Cholesky failed depended on the LAPACK's rounding (torch 2.11 on
+    # the GPU machine factored it, and the fit went on with a 1e-15 wide component)
+    X = np.random.default_rng(1).normal(size=(30, 3)) * 100
+    resp = np.zeros((30, 2))
+    resp[0, 0] = resp[1:, 1] = 1.0
+    if backend == "torch":
+        torch = pytest.importorskip("torch")
+        X, resp = torch.from_numpy(X), torch.from_numpy(resp)
+    for covariance in ("full", "diag"):
+        _, means, cov = _m_step(X, resp, covariance, 0.0)
+        assert np.array_equal(to_numpy(means[0]), to_numpy(X[0])) and not to_numpy(cov[0]).any()
+
+
+@pytest.mark.parametrize("covariance", ["full", "diag"])
+def test_gmm_with_a_constant_feature_names_reg_covar(covariance):
+    # diag gave a NaN log-likelihood (a variance of 0, then 1 / 0) without a word
+    X = np.c_[np.random.default_rng(2).normal(size=40), np.full(40, 3.0)]
+    labels = np.r_[np.zeros(20, np.int64), np.ones(20, np.int64)]
+    with pytest.raises(ValueError, match="not positive definite.*or a constant feature.*raise reg_covar"):
+        gmm_fit(X, labels, 2, covariance=covariance, reg_covar=0.0)
+    assert np.isfinite(gmm_fit(X, labels, 2, covariance=covariance).log_likelihood)  # the default reg_covar
 
 
 def test_gmm_takes_host_labels_for_a_torch_matrix():

@@ -18,7 +18,7 @@ device. This helper closes that gap in two processes (``tests/test_cuda_compile.
    compiles every recorded (kernel, signature) to PTX for ``CC`` with ``numba.cuda.compile_ptx``
    (which needs NVVM, e.g. the ``cuda-check`` extra, but no GPU) and prints a JSON report, which also
    counts the fused multiply-adds in the kernels of :data:`EXACT` and, with ``ptxas`` (the extra's
-   ``nvidia-cuda-nvcc``), the registers and register spills of every kernel.
+   ``nvidia-cuda-nvcc``), the registers, register spills and stack frame of every kernel.
    ``python -m tests.cuda_compile --probe`` only checks that PTX can be compiled here.
 
 :data:`KERNELS` lists every kernel; :func:`declared_kernels` counts the ``@cuda.jit`` kernel
@@ -168,15 +168,17 @@ def ptxas() -> str | None:
     return shutil.which("ptxas")
 
 
-def resources(ptx: str, assembler: str) -> tuple[int, int]:
-    """(registers per thread, bytes of register spill stores) of one kernel's PTX assembled for ``CC``."""
+def resources(ptx: str, assembler: str) -> tuple[int, int, int]:
+    """(registers per thread, bytes of register spill stores, bytes of stack frame: local arrays and spills) of one
+    kernel's PTX assembled for ``CC``."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "kernel.ptx"
         source.write_text(ptx)
         out = subprocess.run([assembler, f"-arch=sm_{CC[0]}{CC[1]}", "-v", str(source), "-o", str(source) + ".cubin"],
                              capture_output=True, text=True, check=True).stderr
     registers = re.search(r"Used (\d+) registers", out).group(1)
-    return int(registers), int(re.search(r"(\d+) bytes spill stores", out).group(1))
+    return (int(registers), int(re.search(r"(\d+) bytes spill stores", out).group(1)),
+            int(re.search(r"(\d+) bytes stack frame", out).group(1)))
 
 
 def compile_all(signatures: dict[str, list]) -> dict[str, Any]:
@@ -190,7 +192,7 @@ def compile_all(signatures: dict[str, list]) -> dict[str, Any]:
 
     numba.cuda.dispatcher.get_current_device = lambda: types.SimpleNamespace(compute_capability=CC)
     found = kernels()
-    errors, fused, registers, spills = {}, {}, {}, {}
+    errors, fused, registers, spills, stacks = {}, {}, {}, {}, {}
     assembler = ptxas()
     for kid, sigs in signatures.items():
         if kid not in found:  # reported below as not listed
@@ -206,11 +208,13 @@ def compile_all(signatures: dict[str, list]) -> dict[str, Any]:
             if n_fused:
                 fused[f"{kid}{typed}"] = n_fused
             if assembler:
-                regs, spill = resources(ptx, assembler)
+                regs, spill, stack = resources(ptx, assembler)
                 registers[kid] = max(registers.get(kid, 0), regs)
                 spills[kid] = max(spills.get(kid, 0), spill)
+                stacks[kid] = max(stacks.get(kid, 0), stack)
     return {"compiled": sum(map(len, signatures.values())), "errors": errors, "fused_multiply_adds": fused,
             "registers": registers if assembler else None, "spill_bytes": spills if assembler else None,
+            "stack_bytes": stacks if assembler else None,
             "not_launched": sorted(set(found) - set(signatures)),
             "not_listed": sorted(set(signatures) - set(found))}
 

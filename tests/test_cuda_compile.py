@@ -68,6 +68,8 @@ def test_kernels_compile_to_ptx(ptx_compiler, tmp_path):
         pytest.skip("no ptxas here (the cuda-check extra's nvidia-cuda-nvcc): registers not checked")
     spilling = {k: v for k, v in report["spill_bytes"].items() if v}
     assert not spilling, f"kernels that spill registers to local memory on sm_90 (bytes): {spilling}"
+    train = report["stack_bytes"]["graphsample.embedding._graphvite_cuda:_train.<locals>._train"]
+    assert train == 0, f"the GraphVite training kernel (d = 128) keeps {train} bytes of a row in local memory"
     lean = report["registers"]["graphsample.walks._cuda:uniform_walk_kernel"]
     assert lean <= LEAN_WALK_REGISTERS, (f"the lean walk kernel uses {lean} registers a thread (at most "
                                          f"{LEAN_WALK_REGISTERS}); all kernels: {report['registers']}")

@@ -29,7 +29,7 @@ from ._augmentation import make_augmentation_functions
 
 WARP = 32
 WARPS_PER_BLOCK = 4
-#: Largest embedding dimension (per-lane registers hold ``MAX_DIM / 32`` gradient entries).
+#: Largest embedding dimension of the CUDA kernel (each lane holds ``d / 32`` dimensions of a row, :func:`_train`).
 MAX_DIM = 1024
 
 
@@ -41,7 +41,6 @@ augment_walk, pair_of, line_source = _aug.walk, _aug.pair_of, _aug.line_source
 #: threads per block of the sampling kernels
 SAMPLER_THREADS = 256
 float32 = np.float32
-_SLOTS = MAX_DIM // WARP
 _FULL_MASK = 0xFFFFFFFF
 
 
@@ -90,61 +89,81 @@ else:
         return value
 
 
-@cuda.jit
-def _train(V, C, heads, tails, nprob, nalias, skey, K, wneg, decay, lr0, done, stride, total, batch_size,
-          losses):
-    shared = cuda.shared.array((WARPS_PER_BLOCK, WARP), np.float32)  # for warp_sum on the simulator only
-    grad = cuda.local.array(_SLOTS, np.float32)
-    lane = cuda.threadIdx.x % WARP
-    w = cuda.threadIdx.x // WARP
-    warp = cuda.blockIdx.x * (cuda.blockDim.x // WARP) + w
-    n_warps = cuda.gridDim.x * (cuda.blockDim.x // WARP)
-    d = V.shape[1]
-    nt = C.shape[0]
-    n = heads.shape[0]
-    n_batches = max(total / batch_size, 1.0)
-    loss = 0.0
-    for it in range((n + n_warps - 1) // n_warps):  # uniform trip count: every thread reaches syncthreads
-        k = it * n_warps + warp
-        active = k < n
-        kk = k if active else 0
-        u = heads[kk]
-        frac = 1.0 - ((done + kk * stride) // batch_size) / n_batches
-        lr = float32(lr0 * (frac if frac > 1e-4 else 1e-4))
-        for s in range(_SLOTS):
-            grad[s] = 0.0
-        for m in range(K + 1):
-            if m == 0:
-                c = tails[kk]
-                wt = float32(1.0)
-                label = float32(1.0)
-            else:
-                cnt = 2 * (kk * K + m - 1)
-                c = alias_pick(nprob, nalias, nt, uniform(skey, cnt), uniform(skey, cnt + 1))
-                wt = float32(wneg)
-                label = float32(0.0)
-            part = float32(0.0)
-            for i in range(lane, d, WARP):
-                part += V[u, i] * C[c, i]
-            logit = warp_sum(shared, w, lane, part)
+_train_kernels: dict[int, Any] = {}
+
+
+def _train(slots: int = 4) -> Any:
+    """The training kernel for embeddings of ``32 (slots - 1) < d <= 32 slots`` dimensions (built once per
+    ``slots``; the default is ``d = 128``'s). Lane ``l`` holds dimensions ``l + 32 s`` for ``s < slots``: with
+    ``slots`` a constant the loops over them unroll, so the vertex row and its gradient stay in registers (with
+    loops up to a run-time ``d`` they were a 128-byte local-memory array, and the row was read again from the
+    embedding at each use)."""
+    if slots in _train_kernels:
+        return _train_kernels[slots]
+
+    @cuda.jit
+    def _train(V, C, heads, tails, nprob, nalias, skey, K, wneg, decay, lr0, done, stride, total, batch_size,
+               losses):
+        shared = cuda.shared.array((WARPS_PER_BLOCK, WARP), np.float32)  # for warp_sum on the simulator only
+        vu = cuda.local.array(slots, np.float32)
+        grad = cuda.local.array(slots, np.float32)
+        lane = cuda.threadIdx.x % WARP
+        w = cuda.threadIdx.x // WARP
+        warp = cuda.blockIdx.x * (cuda.blockDim.x // WARP) + w
+        n_warps = cuda.gridDim.x * (cuda.blockDim.x // WARP)
+        d = V.shape[1]
+        nt = C.shape[0]
+        n = heads.shape[0]
+        n_batches = max(total / batch_size, 1.0)
+        loss = 0.0
+        for it in range((n + n_warps - 1) // n_warps):  # uniform trip count: every thread reaches syncthreads
+            k = it * n_warps + warp
+            active = k < n
+            kk = k if active else 0
+            u = heads[kk]
+            frac = 1.0 - ((done + kk * stride) // batch_size) / n_batches
+            lr = float32(lr0 * (frac if frac > 1e-4 else 1e-4))
+            for s in range(slots):
+                i = lane + s * WARP
+                vu[s] = V[u, i] if i < d else float32(0.0)
+                grad[s] = 0.0
+            for m in range(K + 1):
+                if m == 0:
+                    c = tails[kk]
+                    wt = float32(1.0)
+                    label = float32(1.0)
+                else:
+                    cnt = 2 * (kk * K + m - 1)
+                    c = alias_pick(nprob, nalias, nt, uniform(skey, cnt), uniform(skey, cnt + 1))
+                    wt = float32(wneg)
+                    label = float32(0.0)
+                part = float32(0.0)
+                for s in range(slots):
+                    i = lane + s * WARP
+                    if i < d:
+                        part += vu[s] * C[c, i]
+                logit = warp_sum(shared, w, lane, part)
+                if active:
+                    x = logit if m == 0 else -logit
+                    if lane == 0:
+                        loss -= wt * (-math.log1p(math.exp(-x)) if x >= 0 else x - math.log1p(math.exp(x)))
+                    g = wt * (float32(1.0) / (float32(1.0) + math.exp(-logit)) - label)
+                    for s in range(slots):
+                        i = lane + s * WARP
+                        if i < d:
+                            y = C[c, i]
+                            grad[s] += g * y
+                            C[c, i] = y - lr * (g * vu[s] + decay * y)
             if active:
-                x = logit if m == 0 else -logit
-                if lane == 0:
-                    loss -= wt * (-math.log1p(math.exp(-x)) if x >= 0 else x - math.log1p(math.exp(x)))
-                g = wt * (float32(1.0) / (float32(1.0) + math.exp(-logit)) - label)
-                s = 0
-                for i in range(lane, d, WARP):
-                    y = C[c, i]
-                    grad[s] += g * y
-                    C[c, i] = y - lr * (g * V[u, i] + decay * y)
-                    s += 1
-        if active:
-            s = 0
-            for i in range(lane, d, WARP):
-                V[u, i] -= lr * (grad[s] + decay * V[u, i])
-                s += 1
-    if lane == 0:
-        losses[warp] = loss
+                for s in range(slots):
+                    i = lane + s * WARP
+                    if i < d:
+                        V[u, i] = vu[s] - lr * (grad[s] + decay * vu[s])
+        if lane == 0:
+            losses[warp] = loss
+
+    _train_kernels[slots] = _train
+    return _train
 
 
 @cuda.jit
@@ -230,7 +249,7 @@ def train_block(V: Any, C: Any, heads: Any, tails: Any, nprob: Any, nalias: Any,
     blocks = -(-n_warps // per_block)
     # the kernel's shared array has WARPS_PER_BLOCK rows; fewer warps per block just leave rows unused
     losses = cuda.device_array(blocks * per_block, np.float64)
-    _train[blocks, per_block * WARP](V, C, heads, tails, nprob, nalias, np.uint64(skey), num_negative,
+    _train(-(-V.shape[1] // WARP))[blocks, per_block * WARP](V, C, heads, tails, nprob, nalias, np.uint64(skey), num_negative,
                                         negative_weight, np.float32(weight_decay), lr0,
                                         np.int64(done), np.int64(stride), np.int64(total), np.int64(batch_size),
                                         losses)

@@ -491,6 +491,12 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
         arg_backend(weights, "weights")
     src, dst = (_from_sequence(a, name, np.int64, "iu") for a, name in ((src, "src"), (dst, "dst")))
     weights = _from_sequence(weights, "weights", np.float64, "fiu")
+    places = {name: f"{backend_of(a)} {device_of(a)}" for name, a in (("src", src), ("dst", dst), ("weights", weights))
+              if a is not None}
+    if len(set(places.values())) > 1:  # array-api-compat's 'Multiple namespaces for array inputs: [<module ...>]'
+        raise GraphValidationError("src, dst and weights must be arrays of one library on one device (lists count "
+                                   "as NumPy); got " + ", ".join(f"{k} on {v}" for k, v in places.items()) +
+                                   "; build the graph from one library, then move it with G.to(backend, device)")
     xp = namespace(src, dst, weights)
     if src.ndim != 1 or dst.ndim != 1 or src.shape != dst.shape:
         raise GraphValidationError(f"src and dst must be 1-D of equal length, got shapes {tuple(src.shape)} and {tuple(dst.shape)}")

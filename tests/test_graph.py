@@ -197,6 +197,17 @@ def test_python_lists_of_integers_and_mixed_inputs():
     assert gs.from_edges([], [], []).n_arcs == 0
 
 
+def test_arrays_of_two_libraries_are_refused_by_name():
+    # array-api-compat's TypeError listed two module objects ('Multiple namespaces for array inputs: [<module ...')
+    torch = pytest.importorskip("torch")
+    with pytest.raises(GraphValidationError, match=re.escape("one library on one device (lists count as NumPy); got "
+                                                             "src on numpy cpu, dst on torch cpu; build the graph")):
+        gs.from_edges(np.array([0, 1]), torch.tensor([1, 2]))
+    with pytest.raises(GraphValidationError, match="src on numpy cpu, dst on numpy cpu, weights on torch cpu"):
+        gs.from_edges([0, 1], [1, 2], torch.tensor([1.0, 2.0]))
+    assert gs.from_edges(torch.tensor([0, 1]), torch.tensor([1, 2]), torch.tensor([1.0, 2.0])).backend == "torch"
+
+
 @pytest.mark.parametrize("n_nodes", [2.0, 2.5, float("nan"), "3", True])
 def test_n_nodes_must_be_an_integer(n_nodes):
     # a float reached the Numba CSR builder (TypingError), a string a bare comparison, True counted as 1 node

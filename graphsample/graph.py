@@ -432,16 +432,24 @@ def _csr_problem(indptr: Any, indices: Any, n: int) -> str | None:
     return None
 
 
-def _check_weights(w: Any) -> None:
+def weight_problem(w: Any) -> str | None:
+    """What is wrong with arc weights ``w`` (any backend), or None: they must be float32 or float64, finite and
+    non-negative (the first bad arc is named)."""
     xp = namespace(w)
     if not xp.isdtype(w.dtype, "real floating"):
-        raise GraphValidationError(f"weights must be floating point, got {w.dtype}")
+        return f"weights must be floating point, got {w.dtype}"
     if w.dtype not in (xp.float32, xp.float64):  # float16, bfloat16: the Numba and CUDA kernels have no such type
-        raise GraphValidationError(f"weights must be float32 or float64, got {str(w.dtype).removeprefix('torch.')}")
+        return f"weights must be float32 or float64, got {str(w.dtype).removeprefix('torch.')}"
     if (i := _first_true(~xp.isfinite(w))) is not None:
-        raise GraphValidationError(f"weight of arc {i} is {float(w[i])}: weights must be finite")
+        return f"weight of arc {i} is {float(w[i])}: weights must be finite"
     if (i := _first_true(w < 0)) is not None:
-        raise GraphValidationError(f"weight of arc {i} is negative ({float(w[i])}): weights must be >= 0")
+        return f"weight of arc {i} is negative ({float(w[i])}): weights must be >= 0"
+    return None
+
+
+def _check_weights(w: Any) -> None:
+    if problem := weight_problem(w):
+        raise GraphValidationError(problem)
 
 
 def _first_true(mask: Any) -> int | None:

@@ -32,7 +32,7 @@ from . import _parse
 from ._backend import kernel_threads, to_numpy
 from .errors import GraphsampleError, InputFormatError, is_integer
 from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, from_edges, label_problem,
-                    with_distinct_labels)
+                    weight_problem, with_distinct_labels)
 
 PathLike = str | os.PathLike
 #: the compressions, by suffix, that :func:`read_edgelist` and the CLI's text inputs undo, each a reader over an open
@@ -498,8 +498,9 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
     """Load a graph written by :func:`save` (a folder is memory-mapped unless ``mmap=False``).
 
     ``check`` (default) verifies what the kernels rely on to stay in bounds, in O(nodes + arcs): ``indptr``
-    starts at 0, never decreases and ends at the number of arcs, every target id is in ``0..n-1``, and the
-    weights and node labels have the right lengths; and that the node labels are distinct, as
+    starts at 0, never decreases and ends at the number of arcs, every target id is in ``0..n-1``, the
+    weights and node labels have the right lengths, the weights are finite, non-negative float32 or float64 (as
+    :func:`~graphsample.from_edges` requires); and that the node labels are distinct, as
     :meth:`Graph.index_of` needs (one sort, O(n log n)). A damaged file is then an :class:`InputFormatError`
     instead of an out-of-bounds read. ``check=False`` skips it for trusted files (a memory-mapped folder then
     opens without reading its arrays).
@@ -544,8 +545,8 @@ def _check_saved(path: Path, arrays: dict, n: int) -> None:
         problem = f"indptr has shape {indptr.shape} for {n} nodes"
     else:
         problem = _csr_problem(indptr, indices, n)
-    if problem is None and weights is not None and weights.shape != (m,):
-        problem = f"{weights.shape[0]} weights for {m} arcs"
+    if problem is None and weights is not None:
+        problem = f"{weights.shape[0]} weights for {m} arcs" if weights.shape != (m,) else weight_problem(weights)
     if problem is None and labels is not None and labels.shape[0] != n:
         problem = f"{labels.shape[0]} node labels for {n} nodes"
     if problem is None and labels is not None:

@@ -346,6 +346,19 @@ def test_load_refuses_a_damaged_file(tmp_path, array, damage, message):
     assert gs.load(tmp_path / "g", check=False).n_nodes == 3
 
 
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda w: np.r_[w[:1], np.nan, w[2:]], r"weight of arc 1 is nan: weights must be finite"),
+    (lambda w: np.r_[w[:2], -1.0], r"weight of arc 2 is negative \(-1.0\)"),
+    (lambda w: w.astype(np.float16), "weights must be float32 or float64, got float16"),
+])
+def test_load_checks_the_weights(tmp_path, damage, message):
+    # a NaN or negative weight in a saved file was loaded unchecked and met the kernels (from_edges refuses both)
+    gs.save(read("0 1 1.5\n1 2 2\n2 0 1\n"), tmp_path / "g")
+    np.save(tmp_path / "g" / "weights.npy", damage(np.load(tmp_path / "g" / "weights.npy")))
+    with pytest.raises(InputFormatError, match=f"damaged graphsample CSR file .{message}"):
+        gs.load(tmp_path / "g")
+
+
 def test_load_refuses_arrays_of_the_wrong_length(tmp_path):
     gs.save(read("a b 1.5\nb c 2\n"), tmp_path / "g")
     np.save(tmp_path / "g" / "weights.npy", np.ones(5))

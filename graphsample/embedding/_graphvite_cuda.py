@@ -249,10 +249,11 @@ def train_block(V: Any, C: Any, heads: Any, tails: Any, nprob: Any, nalias: Any,
     blocks = -(-n_warps // per_block)
     # the kernel's shared array has WARPS_PER_BLOCK rows; fewer warps per block just leave rows unused
     losses = cuda.device_array(blocks * per_block, np.float64)
-    _train(-(-V.shape[1] // WARP))[blocks, per_block * WARP](V, C, heads, tails, nprob, nalias, np.uint64(skey), num_negative,
-                                        negative_weight, np.float32(weight_decay), lr0,
-                                        np.int64(done), np.int64(stride), np.int64(total), np.int64(batch_size),
-                                        losses)
+    kernel = _train(-(-V.shape[1] // WARP))
+    kernel[blocks, per_block * WARP](V, C, heads, tails, nprob, nalias, np.uint64(skey), num_negative,
+                                     negative_weight, np.float32(weight_decay), lr0,
+                                     np.int64(done), np.int64(stride), np.int64(total), np.int64(batch_size),
+                                     losses)
     return float(losses.copy_to_host().sum())
 
 

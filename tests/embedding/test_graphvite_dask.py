@@ -64,12 +64,31 @@ def test_dask_errors(client):
         gd.train(_graph(), client, "sdne")
 
 
-def test_example_script_runs_with_cpu_workers(tmp_path, monkeypatch):
+def _run_example(tmp_path, monkeypatch, *flags: str) -> np.ndarray:
     edges = tmp_path / "g.tsv"
     src, dst, _ = _graph().edges()
     np.savetxt(edges, np.stack([src, dst], 1), fmt="%d", delimiter="\t")
     out = tmp_path / "emb.npy"
     monkeypatch.setattr(sys, "argv", [str(EXAMPLE), str(edges), "-o", str(out), "--dim", "8", "--epochs", "5",
-                                      "--force-cpu"])
+                                      *flags])
     runpy.run_path(str(EXAMPLE), run_name="__main__")
-    assert np.load(out).shape == (50, 8)
+    return np.load(out)
+
+
+def test_example_script_runs_with_cpu_workers(tmp_path, monkeypatch, capsys):
+    assert _run_example(tmp_path, monkeypatch, "--force-cpu").shape == (50, 8)
+    assert "on 2 cpu worker(s)" in capsys.readouterr().out
+
+
+@pytest.mark.gpu
+def test_example_script_runs_on_the_gpus(tmp_path, monkeypatch, capsys):
+    """The batch script's GPU path: a dask_cuda.LocalCUDACluster, one worker per visible GPU, each training with the
+    CUDA kernel (the issue asks that it run with one GPU as well as with CPU workers)."""
+    from graphsample._backend import cuda_available
+
+    if not cuda_available():
+        pytest.skip("needs a CUDA GPU")
+    pytest.importorskip("dask_cuda")
+    V = _run_example(tmp_path, monkeypatch)
+    assert V.shape == (50, 8) and np.isfinite(V).all()
+    assert "cuda worker(s)" in capsys.readouterr().out

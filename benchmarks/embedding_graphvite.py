@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import pin_threads, rmat_graph, write_results  # noqa: E402
+from _harness import pin_threads, rmat_graph, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -226,7 +226,7 @@ def gpu(args) -> list[dict]:
     from dask_cuda import LocalCUDACluster
     from distributed import Client
 
-    with LocalCUDACluster(n_workers=1) as cluster, Client(cluster) as client:
+    with LocalCUDACluster(n_workers=1) as cluster, Client(cluster, direct_to_workers=True) as client:
         graphvite_dask.deepwalk(G, client, 8, num_epoch=1, seed=0, device="cuda")
         seconds, V = _timed(lambda: graphvite_dask.deepwalk(G, client, args.dim, num_epoch=args.gpu_epochs, seed=0,
                                                             device="cuda", augmentation_step=args.augmentation_step))
@@ -261,6 +261,28 @@ def gpu(args) -> list[dict]:
     return rows
 
 
+def dask_transfer(repeat: int) -> list[dict]:
+    """What the Dask trainer sends a worker each pool: 2M positive samples (int32 heads and tails, 16 MB) scattered
+    to a worker process through the scheduler (a client's default) and straight to the worker (a client made with
+    ``direct_to_workers=True``); best of ``repeat`` after a warm-up."""
+    import distributed
+
+    heads = np.arange(2_000_000, dtype=np.int32)
+    tails = heads[::-1].copy()
+    rows = []
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        worker = next(iter(client.scheduler_info()["workers"]))
+        for direct in (False, True, False, True):  # twice each, alternating
+            t, _ = timeit(lambda: client.scatter([heads, tails], workers=[worker], hash=False, direct=direct),
+                          repeat=repeat)
+            route = "straight to the worker" if direct else "through the scheduler"
+            rows.append(_row(f"Dask scatter of one pool (16 MB) to a worker process, {route}", t, heads.shape[0],
+                             {}, f"best of {repeat}"))
+            print(rows[-1], flush=True)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dim", type=int, default=128)
@@ -279,7 +301,14 @@ def main() -> None:
                     help="epoch counts at which PyG Node2Vec is scored: one model, its training time to each")
     ap.add_argument("--gpu-rmat-epochs", type=float, default=50,
                     help="epochs of the R-MAT row on the GPU (one epoch there is mostly set-up)")
+    ap.add_argument("--dask-transfer", action="store_true",
+                    help="only time sending one pool's samples to a Dask worker process, with or without the "
+                         "scheduler in between")
     args = ap.parse_args()
+    if args.dask_transfer:
+        write_results("embedding_graphvite_dask_transfer", dask_transfer(20),
+                      notes=f"Command: python benchmarks/embedding_graphvite.py {' '.join(sys.argv[1:])}")
+        return
     rows = [] if args.no_blogcatalog else blogcatalog(args)
     if args.rmat:
         rows += rmat(args)

@@ -64,6 +64,9 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
     the Numba kernel) or ``"cuda"`` (each worker runs the CUDA kernel on its own GPU, e.g. under
     ``dask_cuda.LocalCUDACluster``). ``num_partition="auto"`` is one partition per worker.
     Returns host (NumPy) ``n x dim`` vertex embeddings, and context embeddings with ``return_context``.
+
+    The client sends every pool's blocks to the workers; a client made with ``direct_to_workers=True`` (where it
+    can reach them, as on one machine) sends them straight there rather than through the scheduler.
     """
     check_client(client)
     if method not in ("deepwalk", "line", "node2vec"):

@@ -55,6 +55,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 
 from .._backend import arg_backend, asarray_like, backend_of, device_kwargs, namespace, native, to_numpy
@@ -121,27 +122,62 @@ _SINGULAR = ("the covariance of a mixture component is not positive definite (a 
 
 
 def _log_gauss(X: Any, means: Any, cov: Any, covariance: str) -> Any:
-    """:math:`\\log \\mathcal N(x_i; \\mu_c, \\Sigma_c)` for every point and component (n x k)."""
+    r""":math:`\log \mathcal N(x_i; \mu_c, \Sigma_c)` for every point and component (n x k): on the host one
+    fused, parallel pass (:func:`_log_gauss_diag_host`, :func:`_log_gauss_full_host`), elsewhere array products."""
     xp = namespace(X)
     n, d = X.shape
     const = d * math.log(2 * math.pi)
+    host = backend_of(X) == "numpy"
     if covariance == "diag":
         if bool(xp.any(cov <= 0)):  # reg_covar = 0: a one-point cluster, or a feature constant within one
             raise ValueError(_SINGULAR)
         prec = 1.0 / cov
+        offset = const + xp.sum(xp.log(cov), axis=1)
+        if host:
+            out = np.empty((n, means.shape[0]), X.dtype)
+            _log_gauss_diag_host(X, means, prec, offset, out)
+            return out
         m = (X * X) @ prec.T - 2 * X @ (means * prec).T + xp.sum(means * means * prec, axis=1)[None, :]
-        return -0.5 * (const + m + xp.sum(xp.log(cov), axis=1)[None, :])
+        return -0.5 * (offset[None, :] + m)
     try:
         L = xp.linalg.cholesky(cov)
     except native(backend_of(X)).linalg.LinAlgError:  # numpy's, torch's (cupy re-exports numpy's)
         raise ValueError(_SINGULAR) from None
     Linv = xp.linalg.inv(L)
+    offset = const + 2 * xp.sum(xp.log(xp.linalg.diagonal(L)), axis=1)
+    if host:
+        out = np.empty((n, means.shape[0]), X.dtype)
+        _log_gauss_full_host(X, means, Linv, offset, out)
+        return out
     cols = []
     for c in range(means.shape[0]):
         Y = (X - means[c][None, :]) @ Linv[c].T
-        logdet = 2 * xp.sum(xp.log(xp.linalg.diagonal(L[c])))
-        cols.append(-0.5 * (const + xp.sum(Y * Y, axis=1)) - 0.5 * logdet)
+        cols.append(-0.5 * (offset[c] + xp.sum(Y * Y, axis=1)))
     return xp.stack(cols, axis=1)
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def _log_gauss_diag_host(X, means, prec, offset, out):
+    for i in numba.prange(X.shape[0]):
+        for c in range(means.shape[0]):
+            q = 0.0
+            for t in range(X.shape[1]):
+                z = X[i, t] - means[c, t]
+                q += z * z * prec[c, t]
+            out[i, c] = -0.5 * (offset[c] + q)
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def _log_gauss_full_host(X, means, Linv, offset, out):
+    for i in numba.prange(X.shape[0]):
+        for c in range(means.shape[0]):
+            q = 0.0
+            for s in range(X.shape[1]):  # (L^-1 (x - mu))_s; L^-1 is lower triangular
+                y = 0.0
+                for t in range(s + 1):
+                    y += Linv[c, s, t] * (X[i, t] - means[c, t])
+                q += y * y
+            out[i, c] = -0.5 * (offset[c] + q)
 
 
 def _m_step(X: Any, resp: Any, covariance: str, reg: float) -> tuple[Any, Any, Any]:
@@ -164,11 +200,35 @@ def _m_step(X: Any, resp: Any, covariance: str, reg: float) -> tuple[Any, Any, A
 
 
 def _e_step(X: Any, weights: Any, means: Any, cov: Any, covariance: str) -> tuple[Any, float]:
+    r"""Responsibilities :math:`r_{ic} \propto w_c \mathcal N(x_i; \mu_c, \Sigma_c)` and the log-likelihood
+    :math:`\sum_i \log \sum_c w_c \mathcal N(x_i; \mu_c, \Sigma_c)` (log-sum-exp by rows)."""
     xp = namespace(X)
-    logp = _log_gauss(X, means, cov, covariance) + xp.log(weights)[None, :]
+    logp = _log_gauss(X, means, cov, covariance)
+    if backend_of(X) == "numpy":
+        lse = np.empty(X.shape[0])
+        _responsibilities_host(logp, np.log(weights), lse)
+        return logp, float(lse.sum())
+    logp = logp + xp.log(weights)[None, :]
     m = xp.max(logp, axis=1, keepdims=True)
     lse = m + xp.log(xp.sum(xp.exp(logp - m), axis=1, keepdims=True))
     return xp.exp(logp - lse), float(xp.sum(lse))
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def _responsibilities_host(logp, log_w, lse):
+    r"""In place: row ``i`` of ``logp`` becomes :math:`\exp(\log p_{ic} + \log w_c - \ell_i)`, with
+    :math:`\ell_i` the row's log-sum-exp (written to ``lse``)."""
+    for i in numba.prange(logp.shape[0]):
+        m = -np.inf
+        for c in range(logp.shape[1]):
+            logp[i, c] += log_w[c]
+            m = max(m, logp[i, c])
+        total = 0.0
+        for c in range(logp.shape[1]):
+            total += math.exp(logp[i, c] - m)
+        lse[i] = m + math.log(total)
+        for c in range(logp.shape[1]):
+            logp[i, c] = math.exp(logp[i, c] - lse[i])
 
 
 def n_parameters(k: int, d: int, covariance: str) -> int:

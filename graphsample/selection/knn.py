@@ -30,6 +30,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numba
 import numpy as np
 
 from .._backend import arg_backend, backend_of, device_kwargs, device_of, namespace, native, to_numpy
@@ -258,9 +259,38 @@ def _sq_dist(X: Any, C: Any, x_sq: Any) -> Any:
     return D * (D > 0)
 
 
-def _argmin_rows(D: Any) -> Any:
-    """Row argmin, first index among ties (NumPy, CuPy and torch all guarantee the first occurrence)."""
-    return D.argmin(1)
+def _assign(X: Any, C: Any, x_sq: Any) -> tuple[Any, Any]:
+    r"""Each row's nearest centre (the first among ties) and its squared distance
+    :math:`\max(0, \lVert x\rVert^2 - 2 x\cdot\mu + \lVert\mu\rVert^2)`. On the host one fused, parallel
+    pass (:func:`_assign_host`); elsewhere the n x k distance matrix and its row argmin."""
+    if backend_of(X) == "numpy":
+        labels = np.empty(X.shape[0], np.int64)
+        mins = np.empty(X.shape[0], X.dtype)
+        _assign_host(X, C, x_sq, _row_norms_sq(C), labels, mins)
+        return labels, mins
+    D = _sq_dist(X, C, x_sq)
+    labels = D.argmin(1)  # CuPy and torch give the first index among ties, as NumPy does
+    return labels, (D.gather(1, labels[:, None]) if backend_of(X) == "torch" else
+                    native("cupy").take_along_axis(D, labels[:, None], 1))[:, 0]
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def _assign_host(X, C, x_sq, c_sq, labels, mins):
+    for i in numba.prange(X.shape[0]):
+        best = np.inf
+        arg = 0
+        for j in range(C.shape[0]):
+            dot = 0.0
+            for t in range(X.shape[1]):
+                dot += X[i, t] * C[j, t]
+            d = x_sq[i] - 2.0 * dot + c_sq[j]
+            if d < 0.0:
+                d = 0.0
+            if d < best:
+                best = d
+                arg = j
+        labels[i] = arg
+        mins[i] = best
 
 
 def kmeans_plusplus(X: Any, k: int, seed: SeedLike = 0, hashes: Any = None) -> Any:
@@ -291,15 +321,12 @@ def kmeans_plusplus(X: Any, k: int, seed: SeedLike = 0, hashes: Any = None) -> A
 
 
 def _lloyd(X: Any, C: Any, max_iter: int, tol: float) -> KMeansResult:
-    b = backend_of(X)
-    xp = native(b)
     x_sq = _row_norms_sq(X)
     k = C.shape[0]
     labels = None
     it = 0
     for it in range(1, max_iter + 1):
-        D = _sq_dist(X, C, x_sq)
-        new = _argmin_rows(D)
+        new, _ = _assign(X, C, x_sq)
         if labels is not None and bool((new == labels).all()):
             break
         labels = new
@@ -308,37 +335,45 @@ def _lloyd(X: Any, C: Any, max_iter: int, tol: float) -> KMeansResult:
         C = C_new
         if shift <= tol:
             break
-    D = _sq_dist(X, C, x_sq)
-    labels = _argmin_rows(D)
-    inertia = float(xp.take_along_axis(D, labels[:, None], 1).sum()) if b != "torch" else \
-        float(D.gather(1, labels[:, None]).sum())
-    return KMeansResult(C, labels, inertia, it)
+    labels, mins = _assign(X, C, x_sq)
+    return KMeansResult(C, labels, float(mins.sum()), it)
 
 
 def _centroid_means(X: Any, labels: Any, k: int, C_old: Any) -> Any:
-    """Cluster means via a sparse (k x n) indicator product; an empty cluster keeps its old centre."""
+    """Cluster means; an empty cluster keeps its old centre. On the host one pass over the rows in order
+    (:func:`_cluster_sums`), elsewhere a sparse (k x n) indicator product."""
     b = backend_of(X)
     n = X.shape[0]
     if b == "numpy":
-        import scipy.sparse as sp
-
-        ind = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
-    elif b == "cupy":
-        import cupyx.scipy.sparse as csp
-
-        xp = native("cupy")
-        ind = csp.csr_matrix((xp.ones(n), (labels, xp.arange(n))), shape=(k, n))
+        sums = np.zeros((k, X.shape[1]), X.dtype)
+        counts = np.zeros((k, 1), X.dtype)
+        _cluster_sums(X, labels, sums, counts)
     else:
-        torch = native("torch")
-        with quiet_torch_sparse():
-            ind = torch.sparse_coo_tensor(torch.stack([labels, torch.arange(n, **device_kwargs(X))]),
-                                          torch.ones(n, dtype=X.dtype, **device_kwargs(X)), (k, n),
-                                          check_invariants=False)
-    sums = ind @ X
-    counts = ind @ (X[:, :1] * 0 + 1)
+        if b == "cupy":
+            import cupyx.scipy.sparse as csp
+
+            xp = native("cupy")
+            ind = csp.csr_matrix((xp.ones(n), (labels, xp.arange(n))), shape=(k, n))
+        else:
+            torch = native("torch")
+            with quiet_torch_sparse():
+                ind = torch.sparse_coo_tensor(torch.stack([labels, torch.arange(n, **device_kwargs(X))]),
+                                              torch.ones(n, dtype=X.dtype, **device_kwargs(X)), (k, n),
+                                              check_invariants=False)
+        sums = ind @ X
+        counts = ind @ (X[:, :1] * 0 + 1)
     empty = counts == 0
     C = sums / (counts + empty)
     return C * ~empty + C_old * empty
+
+
+@numba.njit(nogil=True, cache=True)
+def _cluster_sums(X, labels, sums, counts):
+    for i in range(X.shape[0]):
+        c = labels[i]
+        counts[c, 0] += 1.0
+        for t in range(X.shape[1]):
+            sums[c, t] += X[i, t]
 
 
 def kmeans(X: Any, k: int, n_init: int = 3, max_iter: int = 300, tol: float = 1e-10, seed: SeedLike = 0,

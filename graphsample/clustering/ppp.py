@@ -58,10 +58,11 @@ from typing import Any
 import numba
 import numpy as np
 
-from .._backend import arg_backend, asarray_like, backend_of, device_kwargs, namespace, native, to_numpy
+from .._backend import (arg_backend, asarray_like, backend_of, device_kwargs, kernel_threads, namespace, native,
+                        to_numpy)
 from .._random import SeedLike
 from ..errors import check_integer, check_iterations, check_number, check_positive, is_integer
-from ..selection.knn import _check_matrix, _check_restarts, _lloyd, _same_partition, kmeans_partitive
+from ..selection.knn import _check_matrix, _check_restarts, _lloyd, _same_partition, fused_host, kmeans_partitive
 
 MODES = ("flat", "divisive")
 MAX_ALTERNATIONS = 10  # divisive: k-means <-> GMM(2) alternations per bisection
@@ -122,12 +123,13 @@ _SINGULAR = ("the covariance of a mixture component is not positive definite (a 
 
 
 def _log_gauss(X: Any, means: Any, cov: Any, covariance: str) -> Any:
-    r""":math:`\log \mathcal N(x_i; \mu_c, \Sigma_c)` for every point and component (n x k): on the host one
-    fused, parallel pass (:func:`_log_gauss_diag_host`, :func:`_log_gauss_full_host`), elsewhere array products."""
+    r""":math:`\log \mathcal N(x_i; \mu_c, \Sigma_c)` for every point and component (n x k): one fused, parallel
+    pass (:func:`_log_gauss_diag_host`, :func:`_log_gauss_full_host`) where
+    :func:`~graphsample.selection.knn.fused_host`, else array products."""
     xp = namespace(X)
     n, d = X.shape
     const = d * math.log(2 * math.pi)
-    host = backend_of(X) == "numpy"
+    host = fused_host(X)
     if covariance == "diag":
         if bool(xp.any(cov <= 0)):  # reg_covar = 0: a one-point cluster, or a feature constant within one
             raise ValueError(_SINGULAR)
@@ -135,7 +137,8 @@ def _log_gauss(X: Any, means: Any, cov: Any, covariance: str) -> Any:
         offset = const + xp.sum(xp.log(cov), axis=1)
         if host:
             out = np.empty((n, means.shape[0]), X.dtype)
-            _log_gauss_diag_host(X, means, prec, offset, out)
+            with kernel_threads(X.size * means.shape[0]):
+                _log_gauss_diag_host(X, means, prec, offset, out)
             return out
         m = (X * X) @ prec.T - 2 * X @ (means * prec).T + xp.sum(means * means * prec, axis=1)[None, :]
         return -0.5 * (offset[None, :] + m)
@@ -143,12 +146,13 @@ def _log_gauss(X: Any, means: Any, cov: Any, covariance: str) -> Any:
         L = xp.linalg.cholesky(cov)
     except native(backend_of(X)).linalg.LinAlgError:  # numpy's, torch's (cupy re-exports numpy's)
         raise ValueError(_SINGULAR) from None
-    Linv = xp.linalg.inv(L)
     offset = const + 2 * xp.sum(xp.log(xp.linalg.diagonal(L)), axis=1)
     if host:
         out = np.empty((n, means.shape[0]), X.dtype)
-        _log_gauss_full_host(X, means, Linv, offset, out)
+        with kernel_threads(X.size * d * means.shape[0]):
+            _log_gauss_full_host(X, means, L, offset, out)
         return out
+    Linv = xp.linalg.inv(L)
     cols = []
     for c in range(means.shape[0]):
         Y = (X - means[c][None, :]) @ Linv[c].T
@@ -168,15 +172,17 @@ def _log_gauss_diag_host(X, means, prec, offset, out):
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def _log_gauss_full_host(X, means, Linv, offset, out):
+def _log_gauss_full_host(X, means, L, offset, out):
     for i in numba.prange(X.shape[0]):
+        y = np.empty(X.shape[1])
         for c in range(means.shape[0]):
             q = 0.0
-            for s in range(X.shape[1]):  # (L^-1 (x - mu))_s; L^-1 is lower triangular
-                y = 0.0
-                for t in range(s + 1):
-                    y += Linv[c, s, t] * (X[i, t] - means[c, t])
-                q += y * y
+            for s in range(X.shape[1]):  # forward substitution: L y = x - mu, so that q = |y|^2
+                r = X[i, s] - means[c, s]
+                for t in range(s):
+                    r -= L[c, s, t] * y[t]
+                y[s] = r / L[c, s, s]
+                q += y[s] * y[s]
             out[i, c] = -0.5 * (offset[c] + q)
 
 
@@ -204,9 +210,10 @@ def _e_step(X: Any, weights: Any, means: Any, cov: Any, covariance: str) -> tupl
     :math:`\sum_i \log \sum_c w_c \mathcal N(x_i; \mu_c, \Sigma_c)` (log-sum-exp by rows)."""
     xp = namespace(X)
     logp = _log_gauss(X, means, cov, covariance)
-    if backend_of(X) == "numpy":
+    if fused_host(X):
         lse = np.empty(X.shape[0])
-        _responsibilities_host(logp, np.log(weights), lse)
+        with kernel_threads(logp.size * 8):  # an exp costs about as much as 8 multiply-adds
+            _responsibilities_host(logp, np.log(weights), lse)
         return logp, float(lse.sum())
     logp = logp + xp.log(weights)[None, :]
     m = xp.max(logp, axis=1, keepdims=True)

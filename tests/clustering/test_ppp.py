@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from graphsample._backend import to_numpy
 from graphsample.clustering import PPP, adjusted_rand_index, gmm_fit, repeatability
-from graphsample.clustering.ppp import _canonical, _m_step, min_component_size
+from graphsample.clustering.ppp import _canonical, _e_step, _m_step, min_component_size
 from tests.conftest import skip_unless_on_gpu
 
 sklearn = pytest.importorskip("sklearn")
@@ -303,6 +303,24 @@ def test_gmm_with_a_constant_feature_names_reg_covar(covariance):
     with pytest.raises(ValueError, match="not positive definite.*or a constant feature.*raise reg_covar"):
         gmm_fit(X, labels, 2, covariance=covariance, reg_covar=0.0)
     assert np.isfinite(gmm_fit(X, labels, 2, covariance=covariance).log_likelihood)  # the default reg_covar
+
+
+@pytest.mark.parametrize("covariance", ["full", "diag"])
+@pytest.mark.parametrize("d", [3, 40])  # NumPy: the fused host passes up to 32 features, array products above
+def test_e_step_on_the_host_equals_the_array_products(covariance, d):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, d))
+    labels = rng.integers(0, 3, 300)
+    resp0 = np.eye(3)[labels]
+    w, means, cov = _m_step(X, resp0, covariance, 1e-6)
+    resp, ll = _e_step(X, w, means, cov, covariance)
+    Xt = torch.from_numpy(X)
+    w_t, means_t, cov_t = _m_step(Xt, torch.from_numpy(resp0), covariance, 1e-6)
+    resp_t, ll_t = _e_step(Xt, w_t, means_t, cov_t, covariance)
+    np.testing.assert_allclose(resp, resp_t.numpy(), rtol=1e-9, atol=1e-12)
+    assert ll == pytest.approx(ll_t, rel=1e-12)
+    np.testing.assert_allclose(resp.sum(1), 1.0, rtol=1e-12)
 
 
 def test_gmm_takes_host_labels_for_a_torch_matrix():

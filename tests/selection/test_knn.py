@@ -115,8 +115,9 @@ def test_kmeans_deterministic_and_row_order_invariant(backend, to_b):
                                   to_numpy(kmeans_plusplus(to_b(X[perm]), 3, seed=9)))
 
 
-def test_kmeans_backends_agree(backend, to_b):
-    X = np.random.default_rng(6).normal(size=(200, 4))
+@pytest.mark.parametrize("d", [4, 40])  # NumPy: the fused host passes up to FUSED_MAX_FEATURES (32), BLAS above
+def test_kmeans_backends_agree(backend, to_b, d):
+    X = np.random.default_rng(6).normal(size=(200, d))
     ref = kmeans(X, 4, seed=1)
     got = kmeans(to_b(X), 4, seed=1)
     np.testing.assert_array_equal(to_numpy(got.labels), ref.labels)

@@ -173,17 +173,19 @@ def _log_gauss_diag_host(X, means, prec, offset, out):
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def _log_gauss_full_host(X, means, L, offset, out):
-    for i in numba.prange(X.shape[0]):
-        y = np.empty(X.shape[1])
-        for c in range(means.shape[0]):
-            q = 0.0
-            for s in range(X.shape[1]):  # forward substitution: L y = x - mu, so that q = |y|^2
-                r = X[i, s] - means[c, s]
-                for t in range(s):
-                    r -= L[c, s, t] * y[t]
-                y[s] = r / L[c, s, s]
-                q += y[s] * y[s]
-            out[i, c] = -0.5 * (offset[c] + q)
+    n, d = X.shape
+    for chunk in numba.prange((n + 255) // 256):  # one work vector a chunk of 256 rows, not one a row
+        y = np.empty(d)
+        for i in range(chunk * 256, min(n, chunk * 256 + 256)):
+            for c in range(means.shape[0]):
+                q = 0.0
+                for s in range(d):  # forward substitution: L y = x - mu, so that q = |y|^2
+                    r = X[i, s] - means[c, s]
+                    for t in range(s):
+                        r -= L[c, s, t] * y[t]
+                    y[s] = r / L[c, s, s]
+                    q += y[s] * y[s]
+                out[i, c] = -0.5 * (offset[c] + q)
 
 
 def _m_step(X: Any, resp: Any, covariance: str, reg: float) -> tuple[Any, Any, Any]:

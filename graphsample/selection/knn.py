@@ -261,7 +261,7 @@ def _sq_dist(X: Any, C: Any, x_sq: Any) -> Any:
 
 
 #: the most features for which k-means and GMM on the host take the fused Numba passes; above it the BLAS products
-#: win (PPP on 64-D digits ran 2x slower fused, on 5-D blobs 2.6x faster; 13-D wine and 30-D breast cancer faster)
+#: win (PPP on 64-D digits ran 2x slower fused, on 5-D blobs 2.1x faster; 13-D wine and 30-D breast cancer faster)
 FUSED_MAX_FEATURES = 32
 
 

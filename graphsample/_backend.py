@@ -147,10 +147,14 @@ def _torch_device(device: str | None) -> str:
         return "cpu"
     index = _cuda_index(device, "'cpu', 'cuda' or 'cuda:N'")
     torch = native("torch")
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    if (index or 0) >= count:
-        raise ValueError(f"device {device!r} is not available: torch sees {count} CUDA device(s)")
+    _check_available(device, index or 0, torch.cuda.device_count() if torch.cuda.is_available() else 0, "torch")
     return device
+
+
+def _check_available(device: str, index: int, count: int, library: str) -> None:
+    """Refuse CUDA device ``index`` (from ``device``) when ``library`` sees only ``count`` devices."""
+    if index >= count:
+        raise ValueError(f"device {device!r} is not available: {library} sees {count} CUDA device(s)")
 
 
 def to_backend(x: Any, backend: str, device: str | None = None) -> Any:
@@ -169,8 +173,8 @@ def to_backend(x: Any, backend: str, device: str | None = None) -> Any:
     if backend == "cupy":
         cp = native("cupy")
         dev_id = _cuda_index(device)
-        if dev_id is not None and dev_id >= (count := cp.cuda.runtime.getDeviceCount()):
-            raise ValueError(f"device {device!r} is not available: CuPy sees {count} CUDA device(s)")
+        if dev_id is not None:
+            _check_available(device, dev_id, cp.cuda.runtime.getDeviceCount(), "CuPy")
         with cp.cuda.Device(dev_id):
             if src == "torch" and x.device.type == "cuda":
                 x = cp.from_dlpack(x.detach())  # zero-copy, on the tensor's device

@@ -172,7 +172,7 @@ def sketch_size_bound(n: int, d: int, eps: float, delta: float, kind: SketchKind
         if eps**2 == 0:
             return N
         m = 6.0 / eps**2 * (math.sqrt(d) + math.sqrt(8.0 * math.log(3.0 * N / delta))) ** 2 * math.log(3.0 * d / delta)
-        return int(min(N, math.ceil(m))) if m < N else N
+        return int(math.ceil(m)) if m < N else N  # m may be inf or past any int
     raise ValueError(f"unknown sketch {kind!r}; choose 'countsketch' or 'srht'")
 
 

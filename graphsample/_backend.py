@@ -294,6 +294,40 @@ def numba_cuda() -> ModuleType:
     return optional_import("numba.cuda")
 
 
+def priority_stream() -> Any:
+    """A numba.cuda stream of the current device's highest priority, not synchronising with the default stream.
+
+    The block scheduler hands out the blocks of kernels of equal priority in launch order, so a small kernel
+    queued on a second stream behind a large one starts only when the large one's last blocks are dispatched;
+    on a stream of higher priority its blocks go first, as soon as the large kernel's blocks retire and free
+    the room (CUDA C++ Programming Guide, "Stream Priorities"). numba.cuda makes streams of default priority
+    only: this one comes from the driver (``cuStreamCreateWithPriority``, through numba-cuda's own
+    ``cuda.bindings``), is wrapped with ``cuda.external_stream`` and destroyed when the wrapper is collected.
+    On the CUDA simulator, where every launch is synchronous, it is a plain simulated stream.
+    """
+    import weakref
+
+    import numba
+
+    nbcuda = numba_cuda()
+    if numba.config.ENABLE_CUDASIM:
+        return nbcuda.stream()
+    from cuda.bindings import driver
+
+    def checked(result: tuple) -> Any:
+        if int(result[0]) != 0:
+            raise BackendUnavailableError(f"the CUDA driver refused a stream of high priority: {result[0]}")
+        return result[1:]
+
+    nbcuda.current_context()  # the stream belongs to the context numba.cuda launches in
+    _, greatest = checked(driver.cuCtxGetStreamPriorityRange())
+    (handle,) = checked(driver.cuStreamCreateWithPriority(driver.CUstream_flags.CU_STREAM_NON_BLOCKING,
+                                                          int(greatest)))
+    stream = nbcuda.external_stream(int(handle))
+    weakref.finalize(stream, driver.cuStreamDestroy, handle)
+    return stream
+
+
 def cuda_array(x: Any) -> Any:
     """A numba.cuda device array viewing a CuPy or torch-CUDA array, zero-copy; it must be on the current
     device, where numba.cuda launches kernels (:func:`check_current_device`)."""

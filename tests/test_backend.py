@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphsample import _ops
-from graphsample._backend import (backend_of, check_current_device, device_of, numba_cuda, optional_import, to_backend,
-                                  to_numpy)
+from graphsample._backend import (backend_of, check_current_device, device_of, numba_cuda, optional_import,
+                                  priority_stream, to_backend, to_numpy)
 from graphsample.errors import BackendUnavailableError
 
 A = np.array([[0, 2.0, 0, 1.0], [0, 0, 3.0, 0], [4.0, 0, 0, 0], [0, 0, 0, 0]])
@@ -176,6 +177,24 @@ def test_optional_import_names_the_extra(module, extra):
 def test_numba_cuda_shim():
     cuda = numba_cuda()
     assert hasattr(np, "row_stack") and cuda is not None
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(os.environ.get("NUMBA_ENABLE_CUDASIM") == "1", reason="needs a real CUDA GPU")
+def test_priority_stream_has_the_device_s_highest_priority_and_runs_work():
+    cuda = numba_cuda()
+    if not cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    from cuda.bindings import driver
+
+    stream = priority_stream()
+    _, _, greatest = driver.cuCtxGetStreamPriorityRange()
+    err, priority = driver.cuStreamGetPriority(stream.handle)
+    assert int(err) == 0 and priority == greatest
+    x = np.arange(1000.0)
+    back = cuda.to_device(x, stream=stream).copy_to_host(stream=stream)
+    stream.synchronize()
+    np.testing.assert_array_equal(back, x)
 
 
 def test_parallel_host_spmm_matches_scipy():

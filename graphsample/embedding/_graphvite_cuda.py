@@ -31,6 +31,8 @@ WARP = 32
 WARPS_PER_BLOCK = 4
 #: Largest embedding dimension of the CUDA kernel (each lane holds ``d / 32`` dimensions of a row, :func:`_train`).
 MAX_DIM = 1024
+#: Most warps of a default launch (65,536: 2M threads, about 8 times what an H100 or H200 holds at once).
+MAX_WARPS = 65536
 
 
 cuda = numba_cuda()  # a module global, so that the CUDA simulator can stand in for it
@@ -160,7 +162,7 @@ def _train(slots: int = 4) -> Any:
                     if i < d:
                         V[u, i] = vu[s] - lr * (grad[s] + decay * vu[s])
         if lane == 0:
-            losses[warp] = loss
+            losses[warp] += loss  # summed over the blocks of a pool: fit zeroes the slots once per pool
 
     _train_kernels[slots] = _train
     return _train
@@ -199,61 +201,110 @@ def samples_on_device(sampler: Any) -> bool:
     return sampler.P == 1 and not sampler.stop[sampler.indices].any()
 
 
-def device_pools(sampler: Any):
-    """Yield ``(t, heads, tails, block_ptr)`` for every pool, made on the GPU: the walks of pool ``t`` (one thread
-    per walk, the CPU sampler's walks from the same RNG streams) and then their pairs (one thread per pair, LINE's
-    pseudo-shuffle applied slot by slot, ``line_source`` of :mod:`._augmentation`). The pools equal the
-    host sampler's (:meth:`graphsample.embedding.graphvite.Sampler.pool`) where :func:`samples_on_device` holds;
-    nothing crosses the PCIe bus but the graph and its tables, once. The device buffers are reused: a pool is
-    valid until the next one is asked for (the kernels run in order on one stream)."""
+def _recorded(stream: Any) -> Any:
+    """A new event recorded on ``stream`` now: it completes when the work queued there so far has."""
+    event = cuda.event()
+    event.record(stream)
+    return event
+
+
+def _pool_buffers(sampler: Any) -> tuple[list, list]:
+    """Two device buffers each for the heads and the tails of a pool (the double buffer)."""
+    n = sampler.walks_per_pool * sampler.samples_per_walk
+    return ([cuda.device_array(n, np.int32) for _ in range(2)], [cuda.device_array(n, np.int32) for _ in range(2)])
+
+
+def device_pools(sampler: Any, stream: Any = 0, released: tuple = (None, None)):
+    """Yield ``(t, heads, tails, block_ptr, ready)`` for every pool, made on the GPU on ``stream``: the walks of
+    pool ``t`` (one thread per walk, the CPU sampler's walks from the same RNG streams) and then their pairs (one
+    thread per pair, LINE's pseudo-shuffle applied slot by slot, ``line_source`` of :mod:`._augmentation`).
+    The pools equal the host sampler's (:meth:`graphsample.embedding.graphvite.Sampler.pool`) where
+    :func:`samples_on_device` holds; nothing crosses the PCIe bus but the graph and its tables, once.
+
+    Double buffer: pool ``t`` is written to buffer ``t % 2`` once ``stream`` has waited for the event
+    ``released[t % 2]`` (which the trainer records when it is done with pool ``t - 2``; ``None``: no wait), and
+    ``ready`` is recorded on ``stream`` when the pool is complete. A pool stays valid until pool ``t + 2`` is
+    asked for. The walks buffer is one, as only ``stream`` touches it."""
     h, spw, L = sampler.hyper, sampler.samples_per_walk, sampler.walk_length
-    tables = [cuda.to_device(a) for a in (sampler.indptr, sampler.indices, sampler.prob, sampler.alias,
-                                          sampler.arc_src, sampler.arc_prob, sampler.arc_alias)]
-    stop = cuda.to_device(sampler.stop)
+    tables = [cuda.to_device(a, stream=stream) for a in (sampler.indptr, sampler.indices, sampler.prob,
+                                                         sampler.alias, sampler.arc_src, sampler.arc_prob,
+                                                         sampler.arc_alias)]
+    stop = cuda.to_device(sampler.stop, stream=stream)
     walks = cuda.device_array((sampler.walks_per_pool, L + 1), np.int64)
-    heads = cuda.device_array(sampler.walks_per_pool * spw, np.int32)
-    tails = cuda.device_array(sampler.walks_per_pool * spw, np.int32)
+    heads, tails = _pool_buffers(sampler)
     shuffle = h.augmentation_step if sampler.method == "line" else 0
     for t in range(sampler.n_pools):
-        n_walks = sampler.pool_walks(t)
+        b, n_walks = t % 2, sampler.pool_walks(t)
         n = n_walks * spw
-        _walk_kernel[_grid(n_walks)](*tables, sampler.weighted, stop, sampler.walk_key,
-                                     np.int64(t) * sampler.walks_per_pool, 1.0 / h.p, 1.0 / h.q,
-                                     sampler.method == "node2vec", walks[:n_walks])
-        _pair_kernel[_grid(n)](walks[:n_walks], h.augmentation_step, spw, shuffle, heads[:n], tails[:n])
-        yield t, heads[:n], tails[:n], np.array([0, n], np.int64)
+        if released[b] is not None:
+            released[b].wait(stream)
+        _walk_kernel[_grid(n_walks) + (stream,)](*tables, sampler.weighted, stop, sampler.walk_key,
+                                                 np.int64(t) * sampler.walks_per_pool, 1.0 / h.p, 1.0 / h.q,
+                                                 sampler.method == "node2vec", walks[:n_walks])
+        _pair_kernel[_grid(n) + (stream,)](walks[:n_walks], h.augmentation_step, spw, shuffle, heads[b][:n],
+                                           tails[b][:n])
+        yield t, heads[b][:n], tails[b][:n], np.array([0, n], np.int64), _recorded(stream)
 
 
-def _host_pools(sampler: Any):
-    """Yield ``(t, heads, tails, block_ptr)`` for every pool: the host sampler's (double-buffered), copied."""
+def _host_pools(sampler: Any, stream: Any = 0, released: tuple = (None, None)):
+    """As :func:`device_pools`, for the host sampler's pools (double-buffered on the host too), copied to the
+    device buffers on ``stream``."""
     from .graphvite import pools
 
-    for t, (heads, tails, block_ptr) in pools(sampler):
-        yield t, cuda.to_device(heads), cuda.to_device(tails), block_ptr
+    heads, tails = _pool_buffers(sampler)
+    for t, (h, tl, block_ptr) in pools(sampler):
+        b, n = t % 2, h.shape[0]
+        if released[b] is not None:
+            released[b].wait(stream)
+        heads[b][:n].copy_to_device(h, stream=stream)
+        tails[b][:n].copy_to_device(tl, stream=stream)
+        yield t, heads[b][:n], tails[b][:n], block_ptr, _recorded(stream)
+
+
+@cuda.jit
+def _zero(a):
+    i = cuda.grid(1)
+    if i < a.shape[0]:
+        a[i] = 0.0
+
+
+def _warps(n: int, n_warps: int | None) -> tuple[int, int]:
+    """(blocks, warps per block) of a launch over ``n`` samples: ``n_warps`` defaults to one per 32 samples, at
+    most :data:`MAX_WARPS`."""
+    if n_warps is None:
+        n_warps = min(max(n // WARP, 1), MAX_WARPS)
+    per_block = min(WARPS_PER_BLOCK, n_warps)
+    return -(-n_warps // per_block), per_block
+
+
+def launch_block(V: Any, C: Any, heads: Any, tails: Any, nprob: Any, nalias: Any, skey: np.uint64,
+                 num_negative: int, negative_weight: float, weight_decay: float, lr0: float, done: int, stride: int,
+                 total: int, batch_size: int, losses: Any, stream: Any = 0, n_warps: int | None = None) -> None:
+    """Queue one block on ``stream`` of the current CUDA device (arguments as the CPU ``train_block``; arrays are
+    device arrays, or host arrays on the simulator); warp ``w`` adds its loss to ``losses[w]``, which must have
+    a slot for every warp of the launch (:func:`_warps`)."""
+    if V.shape[1] > MAX_DIM:
+        raise ValueError(f"the CUDA kernel supports dim <= {MAX_DIM}, got {V.shape[1]}")
+    n = heads.shape[0]
+    if n == 0:
+        return
+    blocks, per_block = _warps(n, n_warps)
+    # the kernel's shared array has WARPS_PER_BLOCK rows; fewer warps per block just leave rows unused
+    kernel = _train(-(-V.shape[1] // WARP))
+    kernel[blocks, per_block * WARP, stream](V, C, heads, tails, nprob, nalias, np.uint64(skey), num_negative,
+                                             negative_weight, np.float32(weight_decay), lr0, np.int64(done),
+                                             np.int64(stride), np.int64(total), np.int64(batch_size), losses)
 
 
 def train_block(V: Any, C: Any, heads: Any, tails: Any, nprob: Any, nalias: Any, skey: np.uint64,
                 num_negative: int, negative_weight: float, weight_decay: float, lr0: float, done: int,
                 stride: int, total: int, batch_size: int, n_warps: int | None = None) -> float:
-    """Run one block on the current CUDA device (arguments as the CPU ``train_block``; arrays are device
-    arrays, or host arrays on the simulator). ``n_warps`` defaults to one per 32 samples, at most 65536.
-    Returns the summed loss."""
-    if V.shape[1] > MAX_DIM:
-        raise ValueError(f"the CUDA kernel supports dim <= {MAX_DIM}, got {V.shape[1]}")
-    n = heads.shape[0]
-    if n == 0:
-        return 0.0
-    if n_warps is None:
-        n_warps = min(max(n // WARP, 1), 65536)
-    per_block = min(WARPS_PER_BLOCK, n_warps)
-    blocks = -(-n_warps // per_block)
-    # the kernel's shared array has WARPS_PER_BLOCK rows; fewer warps per block just leave rows unused
-    losses = cuda.device_array(blocks * per_block, np.float64)
-    kernel = _train(-(-V.shape[1] // WARP))
-    kernel[blocks, per_block * WARP](V, C, heads, tails, nprob, nalias, np.uint64(skey), num_negative,
-                                     negative_weight, np.float32(weight_decay), lr0,
-                                     np.int64(done), np.int64(stride), np.int64(total), np.int64(batch_size),
-                                     losses)
+    """Run one block on the current CUDA device and wait for it (:func:`launch_block` on the default stream).
+    ``n_warps`` defaults to one per 32 samples, at most :data:`MAX_WARPS`. Returns the summed loss."""
+    blocks, per_block = _warps(heads.shape[0], n_warps)
+    losses = cuda.to_device(np.zeros(blocks * per_block))
+    launch_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_weight, weight_decay, lr0, done,
+                 stride, total, batch_size, losses, 0, n_warps)
     return float(losses.copy_to_host().sum())
 
 
@@ -268,27 +319,56 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     :func:`graphsample.embedding._graphvite_cpu.train_episodes`). The blocks of an episode share no
     vertex and no context row, so running them in sequence equals running them in parallel; with one
     warp per block the embeddings equal the CPU trainer's to float rounding.
+
+    Training and sampling overlap, as GraphVite's double buffer has them: the blocks of pool ``t`` run on one
+    stream while pool ``t + 1`` is made (or copied) on a second one of higher priority
+    (:func:`graphsample._backend.priority_stream`), each stream waiting on the other only through events (pool
+    ready, buffer released). The host queues pool ``t``'s blocks before it waits for pool ``t - 1``'s loss
+    (copied to pinned memory), so ``callback`` runs one pool behind the GPU.
     """
+    from .._backend import priority_stream
     from .graphvite import _NEG_STREAM, block_counters, block_schedule, subkey
 
     h = sampler.hyper
     P, pp = sampler.P, sampler.part_ptr
-    dV, dC = cuda.to_device(V), cuda.to_device(C)
-    dprob, dalias = cuda.to_device(sampler.nprob), cuda.to_device(sampler.nalias)
+    train_stream, sample_stream = cuda.stream(), priority_stream()
+    dV, dC = cuda.to_device(V, stream=train_stream), cuda.to_device(C, stream=train_stream)
+    dprob, dalias = (cuda.to_device(a, stream=train_stream) for a in (sampler.nprob, sampler.nalias))
+    losses = [cuda.device_array(MAX_WARPS) for _ in range(2)]
+    host_losses = [cuda.pinned_array(MAX_WARPS) for _ in range(2)]
+    released = [cuda.event(), cuda.event()]
     neg_key = subkey(sampler.key, _NEG_STREAM)
     episodes = block_schedule(P, P)
-    done = 0
-    for t, dh, dt, block_ptr in (device_pools if samples_on_device(sampler) else _host_pools)(sampler):
-        loss = 0.0
+    done, pending = 0, None
+    source = device_pools if samples_on_device(sampler) else _host_pools
+    for t, dh, dt, block_ptr, ready in source(sampler, sample_stream, released):
+        b = t % 2
+        ready.wait(train_stream)
+        used = max(math.prod(_warps(n, None)) for n in np.diff(block_ptr))  # loss slots the pool's blocks use
+        _zero[_grid(used) + (train_stream,)](losses[b][:used])
         start = block_counters(block_ptr, P, done)
         for i, j in episodes.reshape(-1, 2):  # diagonal after diagonal, as the CPU trainer
-            b = i * P + j
-            lo, hi = block_ptr[b], block_ptr[b + 1]
-            loss += train_block(dV[pp[i]:pp[i + 1]], dC[pp[j]:pp[j + 1]], dh[lo:hi], dt[lo:hi],
-                                dprob[pp[j]:pp[j + 1]], dalias[pp[j]:pp[j + 1]],
-                                subkey(neg_key, sampler.negative_stream(t) + b), h.num_negative, h.negative_weight,
-                                h.weight_decay, h.lr, int(start[b]), P, sampler.total, h.batch_size)
+            k = i * P + j
+            lo, hi = block_ptr[k], block_ptr[k + 1]
+            launch_block(dV[pp[i]:pp[i + 1]], dC[pp[j]:pp[j + 1]], dh[lo:hi], dt[lo:hi], dprob[pp[j]:pp[j + 1]],
+                         dalias[pp[j]:pp[j + 1]], subkey(neg_key, sampler.negative_stream(t) + k), h.num_negative,
+                         h.negative_weight, h.weight_decay, h.lr, int(start[k]), P, sampler.total, h.batch_size,
+                         losses[b], train_stream)
+        released[b].record(train_stream)
+        losses[b][:used].copy_to_host(host_losses[b][:used], stream=train_stream)
         done += int(block_ptr[-1])
-        if callback is not None:
-            callback(done, sampler.total, loss / max(int(block_ptr[-1]), 1))
-    return dV.copy_to_host(), dC.copy_to_host()
+        if pending is not None:
+            _report(pending, callback)
+        pending = (_recorded(train_stream), host_losses[b][:used], done, sampler.total, int(block_ptr[-1]))
+    _report(pending, callback)
+    V, C = dV.copy_to_host(stream=train_stream), dC.copy_to_host(stream=train_stream)
+    train_stream.synchronize()
+    return V, C
+
+
+def _report(pending: tuple, callback: Any) -> None:
+    """Wait for a pool's blocks (its event) and give ``callback`` its mean loss."""
+    finished, host_losses, done, total, n = pending
+    finished.synchronize()
+    if callback is not None:
+        callback(done, total, float(host_losses.sum()) / max(n, 1))

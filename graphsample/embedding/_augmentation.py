@@ -8,7 +8,7 @@ proposal ``x`` after ``t -> v`` kept with probability :math:`\alpha(t, x) / \max
 ``(walk[j], walk[j + k])``, ``k = 1..s``, is a positive sample; a walk of ``L`` steps gives
 :math:`s (L + 1) - s (s + 1) / 2` of them, in ``j``-major order (:func:`pair_of` maps a pair's rank to
 ``(j, k)``). LINE then pseudo-shuffles a block: its ``o``-th pair goes to slot ``start(o mod s) + o // s``
-(:func:`line_source` is the inverse map).
+(:func:`line_slot`; :func:`line_source` is the inverse map).
 
 The functions are plain Python over scalars and 1-D arrays, compiled by ``numba.njit(inline="always")`` for
 the CPU sampler (:mod:`._graphvite_cpu`) and by ``cuda.jit(device=True)`` for the GPU sampler
@@ -117,5 +117,13 @@ def make_augmentation_functions(jit, rng, alias_draw, arc_position) -> SimpleNam
             start += size
             res += 1
 
+    def _line_slot(o, n, s):
+        """Slot that LINE's pseudo-shuffle of ``n`` pairs gives the ``o``-th: ``start(o mod s) + o // s``. With
+        ``n = a s + m`` (``m < s``), residue class ``q`` holds ``a + [q < m]`` pairs, so the classes below
+        ``res`` fill ``start(res) = res a + min(res, m)`` slots (the inverse of :func:`_line_source`)."""
+        a = n // s
+        res = o % s
+        return res * a + min(res, n - a * s) + o // s
+
     return SimpleNamespace(draw=draw, step=step, walk=jit(_walk), pair_of=jit(_pair_of),
-                           line_source=jit(_line_source))
+                           line_source=jit(_line_source), line_slot=jit(_line_slot))

@@ -28,7 +28,8 @@ from ..walks.alias import alias_draw
 from ._augmentation import make_augmentation_functions, samples_per_walk
 
 
-augment_walk = make_augmentation_functions(numba.njit(inline="always"), _random, alias_draw, arc_position).walk
+_aug = make_augmentation_functions(numba.njit(inline="always"), _random, alias_draw, arc_position)
+augment_walk, line_slot = _aug.walk, _aug.line_slot
 #: walks per chunk of :func:`generate_samples` (one walk buffer per chunk, not one allocation per walk)
 _WALK_CHUNK = 64
 
@@ -128,12 +129,7 @@ def bin_samples(heads, tails, part, local, P, shuffle, out_heads, out_tails, blo
             r = fill[b]
             fill[b] += 1
             if shuffle > 1:
-                cnt = block_ptr[b + 1] - block_ptr[b]
-                res = r % shuffle
-                start = 0
-                for q in range(res):
-                    start += (cnt - q + shuffle - 1) // shuffle
-                r = start + r // shuffle
+                r = line_slot(r, block_ptr[b + 1] - block_ptr[b], shuffle)
             out_heads[block_ptr[b] + r] = local[h]
             out_tails[block_ptr[b] + r] = local[t]
     return block_ptr[nb]

@@ -39,7 +39,7 @@ cuda = numba_cuda()  # a module global, so that the CUDA simulator can stand in 
 uniform = cuda_functions().random_uniform
 stream_key = cuda_functions().stream_key
 _aug = make_augmentation_functions(cuda.jit(device=True), cuda_functions(), cuda_alias_draw(), arc_position)
-augment_walk, pair_of, line_source = _aug.walk, _aug.pair_of, _aug.line_source
+augment_walk, pair_of, line_source, line_slot = _aug.walk, _aug.pair_of, _aug.line_source, _aug.line_slot
 #: threads per block of the sampling kernels
 SAMPLER_THREADS = 256
 float32 = np.float32
@@ -189,16 +189,79 @@ def _pair_kernel(walks, s, spw, shuffle, heads, tails):
         tails[r] = walks[w, j + k]
 
 
+#: pairs per thread of the GPU binning (:func:`_bin_count`, :func:`_bin_scatter`)
+BIN_CHUNK = 256
+
+
+@cuda.jit
+def _bin_count(heads, tails, part, P, size, counts):
+    """Thread ``c`` counts the pairs of chunk ``c`` (``size`` pairs) per block ``part[head] * P + part[tail]``
+    into row ``c`` of ``counts``, its own."""
+    c = cuda.grid(1)
+    if c < counts.shape[0]:
+        for b in range(counts.shape[1]):
+            counts[c, b] = 0
+        for o in range(c * size, min(heads.shape[0], (c + 1) * size)):
+            counts[c, part[heads[o]] * P + part[tails[o]]] += 1
+
+
+@cuda.jit
+def _bin_scatter(heads, tails, part, local, P, size, shuffle, first, block_ptr, out_heads, out_tails):
+    """Thread ``c`` writes the pairs of chunk ``c`` in order to their blocks, from ``first[c, b]``, the rank in
+    block ``b`` of the chunk's first pair there (LINE: to the pseudo-shuffled slot), with partition-local ids."""
+    c = cuda.grid(1)
+    if c < first.shape[0]:
+        for o in range(c * size, min(heads.shape[0], (c + 1) * size)):
+            h = heads[o]
+            t = tails[o]
+            b = part[h] * P + part[t]
+            r = first[c, b]
+            first[c, b] = r + 1
+            if shuffle > 1:
+                r = line_slot(r, block_ptr[b + 1] - block_ptr[b], shuffle)
+            out_heads[block_ptr[b] + r] = local[h]
+            out_tails[block_ptr[b] + r] = local[t]
+
+
+class _DeviceBinning:
+    """Counting sort of a pool made on the GPU into the ``P x P`` blocks, as the host's
+    :func:`graphsample.embedding._graphvite_cpu.bin_samples`: each thread counts a chunk of :data:`BIN_CHUNK`
+    pairs per block, the host turns the counts (a few hundred KB) into every chunk's first rank in each block
+    and the block offsets, and each thread writes its chunk in order; the blocks come out as the host's."""
+
+    def __init__(self, sampler: Any, stream: Any):
+        P, n = sampler.P, sampler.walks_per_pool * sampler.samples_per_walk
+        self.P, self.stream = P, stream
+        self.part = cuda.to_device(sampler.part, stream=stream)
+        self.local = cuda.to_device(sampler.local, stream=stream)
+        self.heads, self.tails = (cuda.device_array(n, np.int32) for _ in range(2))
+        self.max_chunks = min(-(-n // BIN_CHUNK), max((1 << 22) // (P * P), 1))
+        self.counts = cuda.device_array((self.max_chunks, P * P), np.int64)
+
+    def __call__(self, n: int, shuffle: int, out_heads: Any, out_tails: Any) -> np.ndarray:
+        """Bin the ``n`` pairs in ``self.heads``/``self.tails`` into ``out_*``; return the block offsets."""
+        n_chunks = min(-(-n // BIN_CHUNK), self.max_chunks)
+        size, stream, counts = -(-n // n_chunks), self.stream, self.counts[:n_chunks]
+        pairs = (self.heads[:n], self.tails[:n], self.part)
+        _bin_count[_grid(n_chunks) + (stream,)](*pairs, self.P, size, counts)
+        found = counts.copy_to_host(stream=stream)
+        stream.synchronize()
+        block_ptr = np.concatenate([[0], np.cumsum(found.sum(axis=0))]).astype(np.int64)
+        counts.copy_to_device(np.cumsum(found, axis=0) - found, stream=stream)  # rank of each chunk's first pair
+        _bin_scatter[_grid(n_chunks) + (stream,)](*pairs, self.local, self.P, size, shuffle, counts,
+                                                  cuda.to_device(block_ptr, stream=stream), out_heads, out_tails)
+        return block_ptr
+
+
 def _grid(n: int) -> tuple[int, int]:
     return max(1, -(-n // SAMPLER_THREADS)), SAMPLER_THREADS
 
 
 def samples_on_device(sampler: Any) -> bool:
-    """Whether the GPU can make the pools itself (:func:`device_pools`): with one partition a pool is one block,
-    in walk order (LINE: pseudo-shuffled) with the vertex ids unchanged, and where no arc leads to a node without
-    an out-arc of positive weight no walk stops early, so the pool has no gaps to compact (isolated nodes, which
-    no walk reaches, are no obstacle)."""
-    return sampler.P == 1 and not sampler.stop[sampler.indices].any()
+    """Whether the GPU can make the pools itself (:func:`device_pools`): where no arc leads to a node without an
+    out-arc of positive weight no walk stops early, so a pool has no gaps to compact (isolated nodes, which no
+    walk reaches, are no obstacle)."""
+    return not sampler.stop[sampler.indices].any()
 
 
 def _recorded(stream: Any) -> Any:
@@ -214,18 +277,20 @@ def _pool_buffers(sampler: Any) -> tuple[list, list]:
     return ([cuda.device_array(n, np.int32) for _ in range(2)], [cuda.device_array(n, np.int32) for _ in range(2)])
 
 
-def device_pools(sampler: Any, stream: Any = 0, released: tuple = (None, None)):
+def device_pools(sampler: Any, stream: Any = None, released: tuple = (None, None)):
     """Yield ``(t, heads, tails, block_ptr, ready)`` for every pool, made on the GPU on ``stream``: the walks of
     pool ``t`` (one thread per walk, the CPU sampler's walks from the same RNG streams) and then their pairs (one
-    thread per pair, LINE's pseudo-shuffle applied slot by slot, ``line_source`` of :mod:`._augmentation`).
-    The pools equal the host sampler's (:meth:`graphsample.embedding.graphvite.Sampler.pool`) where
+    thread per pair). With one partition the pool is one block in walk order, and the pair kernel applies LINE's
+    pseudo-shuffle slot by slot (``line_source`` of :mod:`._augmentation`); with several, the pairs are binned
+    into the ``P x P`` blocks on the GPU (:class:`_DeviceBinning`). The pools equal the host sampler's (:meth:`graphsample.embedding.graphvite.Sampler.pool`) where
     :func:`samples_on_device` holds; nothing crosses the PCIe bus but the graph and its tables, once.
 
     Double buffer: pool ``t`` is written to buffer ``t % 2`` once ``stream`` has waited for the event
     ``released[t % 2]`` (which the trainer records when it is done with pool ``t - 2``; ``None``: no wait), and
     ``ready`` is recorded on ``stream`` when the pool is complete. A pool stays valid until pool ``t + 2`` is
-    asked for. The walks buffer is one, as only ``stream`` touches it."""
+    asked for. The walks buffer is one, as only ``stream`` (default: the default stream) touches it."""
     h, spw, L = sampler.hyper, sampler.samples_per_walk, sampler.walk_length
+    stream = cuda.default_stream() if stream is None else stream
     tables = [cuda.to_device(a, stream=stream) for a in (sampler.indptr, sampler.indices, sampler.prob,
                                                          sampler.alias, sampler.arc_src, sampler.arc_prob,
                                                          sampler.arc_alias)]
@@ -233,6 +298,7 @@ def device_pools(sampler: Any, stream: Any = 0, released: tuple = (None, None)):
     walks = cuda.device_array((sampler.walks_per_pool, L + 1), np.int64)
     heads, tails = _pool_buffers(sampler)
     shuffle = h.augmentation_step if sampler.method == "line" else 0
+    binning = _DeviceBinning(sampler, stream) if sampler.P > 1 else None
     for t in range(sampler.n_pools):
         b, n_walks = t % 2, sampler.pool_walks(t)
         n = n_walks * spw
@@ -241,12 +307,18 @@ def device_pools(sampler: Any, stream: Any = 0, released: tuple = (None, None)):
         _walk_kernel[_grid(n_walks) + (stream,)](*tables, sampler.weighted, stop, sampler.walk_key,
                                                  np.int64(t) * sampler.walks_per_pool, 1.0 / h.p, 1.0 / h.q,
                                                  sampler.method == "node2vec", walks[:n_walks])
-        _pair_kernel[_grid(n) + (stream,)](walks[:n_walks], h.augmentation_step, spw, shuffle, heads[b][:n],
-                                           tails[b][:n])
-        yield t, heads[b][:n], tails[b][:n], np.array([0, n], np.int64), _recorded(stream)
+        if binning is None:
+            _pair_kernel[_grid(n) + (stream,)](walks[:n_walks], h.augmentation_step, spw, shuffle, heads[b][:n],
+                                               tails[b][:n])
+            block_ptr = np.array([0, n], np.int64)
+        else:
+            _pair_kernel[_grid(n) + (stream,)](walks[:n_walks], h.augmentation_step, spw, 0, binning.heads[:n],
+                                               binning.tails[:n])
+            block_ptr = binning(n, shuffle, heads[b][:n], tails[b][:n])
+        yield t, heads[b][:n], tails[b][:n], block_ptr, _recorded(stream)
 
 
-def _host_pools(sampler: Any, stream: Any = 0, released: tuple = (None, None)):
+def _host_pools(sampler: Any, stream: Any, released: tuple):
     """As :func:`device_pools`, for the host sampler's pools (double-buffered on the host too), copied to the
     device buffers on ``stream``."""
     from .graphvite import pools

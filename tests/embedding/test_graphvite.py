@@ -409,6 +409,19 @@ def test_line_source_inverts_the_pseudo_shuffle(n, s):
     assert [_PLAIN.line_source(r, n, s) for r in range(n)] == out_h.tolist()
 
 
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 300), s=st.integers(2, 12))
+def test_line_slot_is_the_pseudo_shuffle_and_inverts_line_source(n, s):
+    """``line_slot``'s closed form is ``start(o mod s) + o // s`` with ``start(res)`` the sizes of the residue
+    classes below ``res`` (class ``q`` has ``ceil((n - q) / s)`` pairs), and ``line_source`` undoes it."""
+    def start(res):
+        return sum(-(-(n - q) // s) for q in range(res))
+
+    slots = [_PLAIN.line_slot(o, n, s) for o in range(n)]
+    assert slots == [start(o % s) + o // s for o in range(n)]
+    assert [_PLAIN.line_source(r, n, s) for r in slots] == list(range(n))
+
+
 @pytest.mark.parametrize("P, s", [(1, 0), (3, 0), (3, 3), (40, 2)])
 def test_parallel_binning_equals_a_stable_sort(P, s):
     """A pool of several chunks (and invalid -1 slots) bins as a stable sort by block would, with the LINE

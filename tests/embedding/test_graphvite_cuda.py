@@ -91,10 +91,12 @@ def test_gpu_equals_cpu_on_a_real_device():
     assert loss2 == pytest.approx(loss64, rel=1e-5) and loss == pytest.approx(loss64, rel=1e-5)
 
 
-@pytest.mark.parametrize("P", [3, 1])
-def test_fit_equals_cpu_trainer(P):
-    r"""``fit`` with ``P = 3`` partitions (host pools) or one (pools made on the GPU) and four pools (each of the
-    two device buffers used twice, the loss reported one pool late) reproduces the CPU trainer to float rounding.
+@pytest.mark.parametrize("P, directed", [(2, False), (1, False), (3, True)])
+def test_fit_equals_cpu_trainer(P, directed):
+    r"""``fit`` reproduces the CPU trainer to float rounding over four pools (each of the two device buffers used
+    twice, the loss reported one pool late): with ``P = 2`` partitions (pools binned on the GPU), one (the pair
+    kernel's pool is the block), and on a directed graph whose walks stop at a sink (``P = 3``, pools from the host
+    sampler).
 
     ``batch_size=1`` makes the learning rate change at every sample, so a block that counts its samples
     differently from the CPU (``done + w + k P`` for slot ``w`` of an episode) gets other rates: a
@@ -107,41 +109,50 @@ def test_fit_equals_cpu_trainer(P):
     """
     from graphsample.embedding import _graphvite_cuda as gpu
 
-    src = [0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 2, 4, 6, 8]
-    dst = [1, 2, 3, 4, 5, 6, 7, 8, 0, 4, 6, 8, 1, 3]
-    G = from_edges(src, dst, n_nodes=9, directed=False)
+    if directed:  # node 8 has no out-arc
+        G = from_edges([0, 1, 2, 3, 4, 5, 6, 7, 0, 2, 4, 6], [1, 2, 3, 4, 5, 6, 7, 8, 4, 6, 8, 1], n_nodes=9)
+    else:
+        G = from_edges([0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 2, 4, 6, 8], [1, 2, 3, 4, 5, 6, 7, 8, 0, 4, 6, 8, 1, 3],
+                       n_nodes=9, directed=False)
     kw = dict(num_epoch=2, walk_length=4, augmentation_step=2, pool_size=7, batch_size=1, lr=0.25,
               num_partition=P, seed=3, return_context=True)
     assert kw["pool_size"] < 2 * gpu.WARP
     h = gv.make_hyper(G, 8, 2, 4, 2, 1, 5.0, 0.25, 0.005, 1, 7)
-    assert gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, P, seed_key(3))) == (P == 1)
+    assert gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, P, seed_key(3))) != directed
     runs = {}
     for device in ("cpu", "cuda"):
         log = []
         V, C = gv.deepwalk(G, 8, device=device, callback=lambda *a: log.append(a), **kw)
         runs[device] = V, C, log
     (V, C, log), (V2, C2, log2) = runs["cpu"], runs["cuda"]
-    assert [a[:2] for a in log2] == [a[:2] for a in log] == [(7, 28), (14, 28), (21, 28), (28, 28)]
+    assert [a[:2] for a in log2] == [a[:2] for a in log] and len(log) == 4
+    if not directed:
+        assert [a[:2] for a in log] == [(7, 28), (14, 28), (21, 28), (28, 28)]
     np.testing.assert_allclose(V2, V, rtol=0, atol=1e-5)
     np.testing.assert_allclose(C2, C, rtol=0, atol=1e-5)
     assert [a[2] for a in log2] == pytest.approx([a[2] for a in log], rel=1e-5)
 
 
 # ----------------------------------------------------------------------------------- sampling on the GPU
-def _sampler(G, method, **kw):
+def _sampler(G, method, P=1, **kw):
     h = gv.make_hyper(G, 8, kw.pop("num_epoch", 10.0), kw.pop("walk_length", 6), kw.pop("augmentation_step", 3), 1,
                       5.0, 0.025, 0.005, 1000, kw.pop("pool_size", 100), **kw)
-    return gv.Sampler(G, method, h, 1, seed_key(4))
+    return gv.Sampler(G, method, h, P, seed_key(4))
 
 
 @pytest.mark.parametrize("method, weighted, kw", [("deepwalk", False, {}), ("line", True, {}),
                                                   ("line", False, {"augmentation_step": 4}),
                                                   ("node2vec", True, {"p": 0.5, "q": 2.0}),
-                                                  ("deepwalk", True, {"augmentation_step": 1})])
-def test_device_pools_equal_host_pools(method, weighted, kw):
+                                                  ("deepwalk", True, {"augmentation_step": 1}),
+                                                  ("deepwalk", False, {"P": 3}), ("line", True, {"P": 4}),
+                                                  ("line", False, {"P": 2, "augmentation_step": 4})])
+def test_device_pools_equal_host_pools(method, weighted, kw, monkeypatch):
     """The GPU's pools are the host sampler's, pair for pair, in the same order (LINE's pseudo-shuffle included),
-    over several pools and a last partial one; an isolated node (never reached) does not send them to the host."""
+    over several pools and a last partial one, binned on the GPU into the ``P x P`` blocks where ``P > 1`` (in
+    chunks of 16 pairs: several a pool); an isolated node (never reached) does not send them to the host."""
     from graphsample.embedding import _graphvite_cuda as gpu
+
+    monkeypatch.setattr(gpu, "BIN_CHUNK", 16)
 
     rng = np.random.default_rng(7)
     src, dst = rng.integers(0, 11, 30), rng.integers(0, 11, 30)
@@ -162,12 +173,11 @@ def test_device_pools_equal_host_pools(method, weighted, kw):
 
 
 def test_pools_stay_on_the_host_where_walks_can_stop():
-    """A reachable node without out-arcs (a directed path) or several partitions: the host sampler's pools."""
+    """A reachable node without out-arcs (a directed path): the host sampler's pools; a cycle: the GPU's."""
     from graphsample.embedding import _graphvite_cuda as gpu
 
     path = from_edges([0, 1, 2], [1, 2, 3], n_nodes=4)
     assert not gpu.samples_on_device(_sampler(path, "deepwalk"))
-    G = from_edges([0, 1, 2, 3], [1, 2, 3, 0], n_nodes=4, directed=False)
-    h = gv.make_hyper(G, 8, 3.0, 6, 3, 1, 5.0, 0.025, 0.005, 1000, 100)
-    assert gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, 1, seed_key(1)))
-    assert not gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, 2, seed_key(1)))
+    assert not gpu.samples_on_device(_sampler(path, "deepwalk", P=2))
+    cycle = from_edges([0, 1, 2, 3], [1, 2, 3, 0], n_nodes=4)
+    assert gpu.samples_on_device(_sampler(cycle, "deepwalk")) and gpu.samples_on_device(_sampler(cycle, "line", P=2))

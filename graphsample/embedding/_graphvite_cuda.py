@@ -223,36 +223,6 @@ def _bin_scatter(heads, tails, part, local, P, size, shuffle, first, block_ptr, 
             out_tails[block_ptr[b] + r] = local[t]
 
 
-class _DeviceBinning:
-    """Counting sort of a pool made on the GPU into the ``P x P`` blocks, as the host's
-    :func:`graphsample.embedding._graphvite_cpu.bin_samples`: each thread counts a chunk of :data:`BIN_CHUNK`
-    pairs per block, the host turns the counts (a few hundred KB) into every chunk's first rank in each block
-    and the block offsets, and each thread writes its chunk in order; the blocks come out as the host's."""
-
-    def __init__(self, sampler: Any, stream: Any):
-        P, n = sampler.P, sampler.walks_per_pool * sampler.samples_per_walk
-        self.P, self.stream = P, stream
-        self.part = cuda.to_device(sampler.part, stream=stream)
-        self.local = cuda.to_device(sampler.local, stream=stream)
-        self.heads, self.tails = (cuda.device_array(n, np.int32) for _ in range(2))
-        self.max_chunks = min(-(-n // BIN_CHUNK), max((1 << 22) // (P * P), 1))
-        self.counts = cuda.device_array((self.max_chunks, P * P), np.int64)
-
-    def __call__(self, n: int, shuffle: int, out_heads: Any, out_tails: Any) -> np.ndarray:
-        """Bin the ``n`` pairs in ``self.heads``/``self.tails`` into ``out_*``; return the block offsets."""
-        n_chunks = min(-(-n // BIN_CHUNK), self.max_chunks)
-        size, stream, counts = -(-n // n_chunks), self.stream, self.counts[:n_chunks]
-        pairs = (self.heads[:n], self.tails[:n], self.part)
-        _bin_count[_grid(n_chunks) + (stream,)](*pairs, self.P, size, counts)
-        found = counts.copy_to_host(stream=stream)
-        stream.synchronize()
-        block_ptr = np.concatenate([[0], np.cumsum(found.sum(axis=0))]).astype(np.int64)
-        counts.copy_to_device(np.cumsum(found, axis=0) - found, stream=stream)  # rank of each chunk's first pair
-        _bin_scatter[_grid(n_chunks) + (stream,)](*pairs, self.local, self.P, size, shuffle, counts,
-                                                  cuda.to_device(block_ptr, stream=stream), out_heads, out_tails)
-        return block_ptr
-
-
 def _grid(n: int) -> tuple[int, int]:
     return max(1, -(-n // SAMPLER_THREADS)), SAMPLER_THREADS
 
@@ -277,45 +247,85 @@ def _pool_buffers(sampler: Any) -> tuple[list, list]:
     return ([cuda.device_array(n, np.int32) for _ in range(2)], [cuda.device_array(n, np.int32) for _ in range(2)])
 
 
+class DeviceSampler:
+    """The GPU side of the sampler: the graph's tables uploaded once (on ``stream``, default: the default stream),
+    and :meth:`pool` to make any pool on the GPU where :func:`samples_on_device` holds: the walks of pool ``t``
+    (one thread per walk, the CPU sampler's walks from the same RNG streams) and then their pairs (one thread per
+    pair). With one partition the pool is one block in walk order, and the pair kernel applies LINE's
+    pseudo-shuffle slot by slot (``line_source`` of :mod:`._augmentation`); with several, a counting sort bins the
+    pairs into the ``P x P`` blocks as the host's :func:`graphsample.embedding._graphvite_cpu.bin_samples` does:
+    each thread counts a chunk of :data:`BIN_CHUNK` pairs per block, the host turns the counts (a few hundred KB)
+    into every chunk's first rank in each block and the block offsets, and each thread writes its chunk in order.
+    The pools equal the host sampler's (:meth:`graphsample.embedding.graphvite.Sampler.pool`); nothing crosses
+    the PCIe bus but the graph and its tables, once, and the binning counts. Pools are made one at a time (the
+    walk and binning buffers are the object's own)."""
+
+    def __init__(self, sampler: Any, stream: Any = None):
+        self.sampler = sampler
+        self.stream = stream = cuda.default_stream() if stream is None else stream
+        self.tables = [cuda.to_device(a, stream=stream) for a in (sampler.indptr, sampler.indices, sampler.prob,
+                                                                  sampler.alias, sampler.arc_src, sampler.arc_prob,
+                                                                  sampler.arc_alias, sampler.stop)]
+        self.walks = cuda.device_array((sampler.walks_per_pool, sampler.walk_length + 1), np.int64)
+        if sampler.P > 1:
+            P, n = sampler.P, sampler.walks_per_pool * sampler.samples_per_walk
+            self.part = cuda.to_device(sampler.part, stream=stream)
+            self.local = cuda.to_device(sampler.local, stream=stream)
+            self.pairs = [cuda.device_array(n, np.int32) for _ in range(2)]
+            self.max_chunks = min(-(-n // BIN_CHUNK), max((1 << 22) // (P * P), 1))
+            self.counts = cuda.device_array((self.max_chunks, P * P), np.int64)
+
+    def pool(self, t: int, heads: Any, tails: Any) -> np.ndarray:
+        """Queue pool ``t`` into ``heads``/``tails`` (device arrays of at least ``walks_per_pool *
+        samples_per_walk`` entries) on the stream; return its block offsets (``P * P + 1``, on the host)."""
+        S, stream = self.sampler, self.stream
+        h, spw = S.hyper, S.samples_per_walk
+        n_walks = S.pool_walks(t)
+        n = n_walks * spw
+        shuffle = h.augmentation_step if S.method == "line" else 0
+        _walk_kernel[_grid(n_walks) + (stream,)](*self.tables[:7], S.weighted, self.tables[7], S.walk_key,
+                                                 np.int64(t) * S.walks_per_pool, 1.0 / h.p, 1.0 / h.q,
+                                                 S.method == "node2vec", self.walks[:n_walks])
+        if S.P == 1:
+            _pair_kernel[_grid(n) + (stream,)](self.walks[:n_walks], h.augmentation_step, spw, shuffle, heads[:n],
+                                               tails[:n])
+            return np.array([0, n], np.int64)
+        _pair_kernel[_grid(n) + (stream,)](self.walks[:n_walks], h.augmentation_step, spw, 0, self.pairs[0][:n],
+                                           self.pairs[1][:n])
+        return self._bin(n, shuffle, heads, tails)
+
+    def _bin(self, n: int, shuffle: int, out_heads: Any, out_tails: Any) -> np.ndarray:
+        P, stream = self.sampler.P, self.stream
+        n_chunks = min(-(-n // BIN_CHUNK), self.max_chunks)
+        size, counts = -(-n // n_chunks), self.counts[:n_chunks]
+        pairs = (self.pairs[0][:n], self.pairs[1][:n], self.part)
+        _bin_count[_grid(n_chunks) + (stream,)](*pairs, P, size, counts)
+        found = counts.copy_to_host(stream=stream)
+        stream.synchronize()
+        block_ptr = np.concatenate([[0], np.cumsum(found.sum(axis=0))]).astype(np.int64)
+        counts.copy_to_device(np.cumsum(found, axis=0) - found, stream=stream)  # rank of each chunk's first pair
+        _bin_scatter[_grid(n_chunks) + (stream,)](*pairs, self.local, P, size, shuffle, counts,
+                                                  cuda.to_device(block_ptr, stream=stream), out_heads, out_tails)
+        return block_ptr
+
+
 def device_pools(sampler: Any, stream: Any = None, released: tuple = (None, None)):
-    """Yield ``(t, heads, tails, block_ptr, ready)`` for every pool, made on the GPU on ``stream``: the walks of
-    pool ``t`` (one thread per walk, the CPU sampler's walks from the same RNG streams) and then their pairs (one
-    thread per pair). With one partition the pool is one block in walk order, and the pair kernel applies LINE's
-    pseudo-shuffle slot by slot (``line_source`` of :mod:`._augmentation`); with several, the pairs are binned
-    into the ``P x P`` blocks on the GPU (:class:`_DeviceBinning`). The pools equal the host sampler's (:meth:`graphsample.embedding.graphvite.Sampler.pool`) where
-    :func:`samples_on_device` holds; nothing crosses the PCIe bus but the graph and its tables, once.
+    """Yield ``(t, heads, tails, block_ptr, ready)`` for every pool, made on the GPU on ``stream`` by a
+    :class:`DeviceSampler`.
 
     Double buffer: pool ``t`` is written to buffer ``t % 2`` once ``stream`` has waited for the event
     ``released[t % 2]`` (which the trainer records when it is done with pool ``t - 2``; ``None``: no wait), and
     ``ready`` is recorded on ``stream`` when the pool is complete. A pool stays valid until pool ``t + 2`` is
-    asked for. The walks buffer is one, as only ``stream`` (default: the default stream) touches it."""
-    h, spw, L = sampler.hyper, sampler.samples_per_walk, sampler.walk_length
-    stream = cuda.default_stream() if stream is None else stream
-    tables = [cuda.to_device(a, stream=stream) for a in (sampler.indptr, sampler.indices, sampler.prob,
-                                                         sampler.alias, sampler.arc_src, sampler.arc_prob,
-                                                         sampler.arc_alias)]
-    stop = cuda.to_device(sampler.stop, stream=stream)
-    walks = cuda.device_array((sampler.walks_per_pool, L + 1), np.int64)
+    asked for."""
+    maker = DeviceSampler(sampler, stream)
     heads, tails = _pool_buffers(sampler)
-    shuffle = h.augmentation_step if sampler.method == "line" else 0
-    binning = _DeviceBinning(sampler, stream) if sampler.P > 1 else None
     for t in range(sampler.n_pools):
-        b, n_walks = t % 2, sampler.pool_walks(t)
-        n = n_walks * spw
+        b = t % 2
         if released[b] is not None:
-            released[b].wait(stream)
-        _walk_kernel[_grid(n_walks) + (stream,)](*tables, sampler.weighted, stop, sampler.walk_key,
-                                                 np.int64(t) * sampler.walks_per_pool, 1.0 / h.p, 1.0 / h.q,
-                                                 sampler.method == "node2vec", walks[:n_walks])
-        if binning is None:
-            _pair_kernel[_grid(n) + (stream,)](walks[:n_walks], h.augmentation_step, spw, shuffle, heads[b][:n],
-                                               tails[b][:n])
-            block_ptr = np.array([0, n], np.int64)
-        else:
-            _pair_kernel[_grid(n) + (stream,)](walks[:n_walks], h.augmentation_step, spw, 0, binning.heads[:n],
-                                               binning.tails[:n])
-            block_ptr = binning(n, shuffle, heads[b][:n], tails[b][:n])
-        yield t, heads[b][:n], tails[b][:n], block_ptr, _recorded(stream)
+            released[b].wait(maker.stream)
+        block_ptr = maker.pool(t, heads[b], tails[b])
+        n = int(block_ptr[-1])
+        yield t, heads[b][:n], tails[b][:n], block_ptr, _recorded(maker.stream)
 
 
 def _host_pools(sampler: Any, stream: Any, released: tuple):

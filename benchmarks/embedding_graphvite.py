@@ -263,25 +263,26 @@ def gpu(args) -> list[dict]:
     return rows
 
 
-def dask_transfer(repeat: int) -> list[dict]:
-    """What the Dask trainer sends a worker each pool: 2M positive samples (int32 heads and tails, 16 MB) scattered
-    to a worker process through the scheduler (a client's default) and straight to the worker (a client made with
-    ``direct_to_workers=True``); best of ``repeat`` after a warm-up."""
+def dask_cpu(epochs: float) -> list[dict]:
+    """The Dask path with CPU workers against the single process, DeepWalk on BlogCatalog with ``P = 2`` and the same
+    seed (so the same embeddings): two worker processes of one thread each (each makes every pool itself and trains
+    its half of it) and one process of two threads; best of 3 after a warm-up."""
     import distributed
 
-    heads = np.arange(2_000_000, dtype=np.int32)
-    tails = heads[::-1].copy()
-    rows = []
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
-    with cluster, distributed.Client(cluster) as client:
-        worker = next(iter(client.scheduler_info()["workers"]))
-        for direct in (False, True, False, True):  # twice each, alternating
-            t, _ = timeit(lambda: client.scatter([heads, tails], workers=[worker], hash=False, direct=direct),
-                          repeat=repeat)
-            route = "straight to the worker" if direct else "through the scheduler"
-            rows.append(_row(f"Dask scatter of one pool (16 MB) to a worker process, {route}", t, heads.shape[0],
-                             {}, f"best of {repeat}"))
-            print(rows[-1], flush=True)
+    from graphsample.embedding import graphvite_dask
+
+    G = datasets.load("blogcatalog")
+    kw = dict(num_epoch=epochs, seed=0, num_partition=2, augmentation_step=5)
+    n = epochs * G.n_edges
+    seconds, _ = timeit(lambda: gv.deepwalk(G, 128, **kw), repeat=3)
+    rows = [_row("ours deepwalk, one process (2 threads)", seconds, n, {}, f"{epochs:g} epochs, P = 2")]
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster, direct_to_workers=True) as client:
+        seconds, _ = timeit(lambda: graphvite_dask.deepwalk(G, client, 128, **kw), repeat=3)
+    rows.append(_row("ours deepwalk, Dask (2 worker processes x 1 thread)", seconds, n, {},
+                     f"{epochs:g} epochs, P = 2"))
+    for r in rows:
+        print(r, flush=True)
     return rows
 
 
@@ -303,13 +304,16 @@ def main() -> None:
                     help="epoch counts at which PyG Node2Vec is scored: one model, its training time to each")
     ap.add_argument("--gpu-rmat-epochs", type=float, default=50,
                     help="epochs of the R-MAT row on the GPU (one epoch there is mostly set-up)")
-    ap.add_argument("--dask-transfer", action="store_true",
-                    help="only time sending one pool's samples to a Dask worker process, with or without the "
-                         "scheduler in between")
+    ap.add_argument("--dask-cpu", type=float, metavar="EPOCHS",
+                    help="only time the Dask path with two CPU worker processes against one process, this many "
+                         "epochs")
     args = ap.parse_args()
-    if args.dask_transfer:
-        write_results("embedding_graphvite_dask_transfer", dask_transfer(20),
-                      notes=f"Command: python benchmarks/embedding_graphvite.py {' '.join(sys.argv[1:])}")
+    if args.dask_cpu:
+        write_results("embedding_graphvite_dask_cpu", dask_cpu(args.dask_cpu),
+                      notes=f"Command: python benchmarks/embedding_graphvite.py {' '.join(sys.argv[1:])}. "
+                            f"pin_threads({THREADS}) in the one process and in each worker: a worker trains on "
+                            "its one Dask thread, and its sampler's Numba kernels run on 2 threads (the two "
+                            "workers' samplers together oversubscribe the 2 cores).")
         return
     rows = [] if args.no_blogcatalog else blogcatalog(args)
     if args.rmat:

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> np.ndarray:
         cluster = LocalCluster(n_workers=args.cpu_workers, threads_per_worker=1, processes=False,
                                dashboard_address=None)
         device = "cpu"
-    with cluster, Client(cluster, direct_to_workers=True) as client:  # one machine: the samples skip the scheduler
+    with cluster, Client(cluster, direct_to_workers=True) as client:  # one machine: skip the scheduler's hop
         n_workers = len(client.nthreads())
         print(f"{G}: training {args.method} on {n_workers} {device} worker(s)")
         start = time.perf_counter()

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
@@ -179,18 +180,26 @@ class Sampler:
         self.walks_per_pool = max(1, hyper.pool_size // self.samples_per_walk)
         self.total = int(math.ceil(hyper.num_epoch * G.n_edges))
         self.n_pools = -(-self.total // (self.walks_per_pool * self.samples_per_walk))
-        self._pairs: np.ndarray | None = None
+        self._local = threading.local()  # each thread's buffer of pairs before binning
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_local"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
 
     def pool(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pool ``t``: (heads, tails, block_ptr), ids local to their partitions, block ``b = i * P + j``.
 
-        Not re-entrant: the walk pairs before binning live in one buffer of the sampler, so pools are made one
-        at a time (as :func:`pools` does); the arrays returned are new for every pool."""
+        The walk pairs before binning go to a buffer of the calling thread, reused from pool to pool; the arrays
+        returned are new for every pool. Threads may make pools at the same time (Dask workers in one process)."""
         h, spw = self.hyper, self.samples_per_walk
         n_walks = self.pool_walks(t)
-        if self._pairs is None:  # the pairs before binning, reused: pools() asks for one pool at a time
-            self._pairs = np.empty((2, self.walks_per_pool * spw), self.indices.dtype)
-        heads, tails = self._pairs[0, :n_walks * spw], self._pairs[1, :n_walks * spw]
+        pairs = getattr(self._local, "pairs", None)
+        if pairs is None:
+            pairs = self._local.pairs = np.empty((2, self.walks_per_pool * spw), self.indices.dtype)
+        heads, tails = pairs[0, :n_walks * spw], pairs[1, :n_walks * spw]
         second = self.method == "node2vec"
         _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
                               self.arc_alias, self.weighted, self.stop, self.walk_key,

@@ -1,12 +1,20 @@
 r"""GraphVite-style LINE / DeepWalk / node2vec on several workers (GPUs or CPU processes) through Dask.
 
-The multi-GPU scheme of Zhu et al. (WWW 2019, Sec. 3.2) on :mod:`dask.distributed`: the client runs the
-sampler (online augmentation, binning into ``P x P`` blocks, double-buffered pools) and owns the
+The multi-GPU scheme of Zhu et al. (WWW 2019, Sec. 3.2) on :mod:`dask.distributed`: the client owns the
 schedule of :func:`graphsample.embedding.graphvite.block_schedule`; the ``W`` workers (one per GPU with
 ``dask_cuda.LocalCUDACluster``, or plain CPU workers) each train one orthogonal block per episode. The
 vertex and context partitions are Dask futures: the task of episode ``e`` consumes the partitions it
 updates and produces their new versions, so a partition moves from one worker to another only at a
 block boundary, when the next episode's schedule hands it over. Workers never share a row, so no locks.
+
+Pools are made where they are trained. The sampler (the graph's walk and negative tables) goes to every worker
+once; then every worker makes every pool itself (online augmentation and binning into ``P x P`` blocks: on its
+GPU where walks cannot stop early, :class:`~graphsample.embedding._graphvite_cuda.DeviceSampler`, else with the
+host sampler) and trains its blocks from it. The pools come from counter-based RNG streams, so all workers make
+the same pool, the one the single-process trainer makes; nothing but the partitions crosses between processes.
+The price is that each worker samples all of a pool to train ``1 / W`` of it: on a GPU, where sampling runs
+several times faster than training, the workers still add up; on one machine it replaces sending every pool
+through Dask's communication (16 MB for 2M samples), which bounded the earlier design to a fraction of one GPU.
 
 With the same seed and ``num_partition`` the result equals the single-process CPU trainer's (the same
 blocks, learning rates and negative streams), whatever the workers are.
@@ -15,6 +23,8 @@ blocks, learning rates and negative streams), whatever the workers are.
 from __future__ import annotations
 
 import operator
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -24,31 +34,80 @@ from .._dask import check_client, client_workers
 from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
-from .graphvite import (_NEG_STREAM, Callback, Hyper, Method, Sampler, block_counters, block_schedule, check_keywords,
-                        make_hyper, pools, resolve_partitions, subkey)
+from .graphvite import (_NEG_STREAM, Callback, Method, Sampler, block_counters, block_schedule, check_keywords,
+                        make_hyper, resolve_partitions, subkey)
+
+#: per worker process: the GPU side of each sampler it holds (tables on the device, the pool maker), and a lock
+_on_gpu: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_on_gpu_lock = threading.Lock()
 
 
-def _train_block_task(V: Any, C: Any, samples: list, table: tuple, skey: np.uint64, h: Hyper, done: int,
-                      stride: int, total: int, device: str) -> tuple[Any, Any, float]:
-    """One worker's block: returns the updated (vertex partition, context partition, loss).
+def _gpu_side(sampler: Sampler) -> dict:
+    """This worker's GPU copy of ``sampler``'s negative tables and its pool maker (made on first use)."""
+    with _on_gpu_lock:
+        if sampler not in _on_gpu:
+            cp = optional_import("cupy")
+            from . import _graphvite_cuda
+
+            maker = _graphvite_cuda.DeviceSampler(sampler) if _graphvite_cuda.samples_on_device(sampler) else None
+            _on_gpu[sampler] = {"nprob": cp.asarray(sampler.nprob), "nalias": cp.asarray(sampler.nalias),
+                                "maker": maker, "lock": threading.Lock()}
+        return _on_gpu[sampler]
+
+
+def _pool_task(sampler: Sampler, t: int, previous: tuple | None, device: str) -> tuple:
+    """Pool ``t``, made on this worker: ``(heads, tails, block_ptr, start, done)`` with ``start`` the learning-rate
+    counters of its blocks (:func:`block_counters`) and ``done`` the samples of pools ``0..t``. ``previous`` is
+    this worker's pool ``t - 1`` (its ``done``; it also makes the worker make its pools in order)."""
+    done = 0 if previous is None else previous[4]
+    if device == "cpu":
+        heads, tails, block_ptr = sampler.pool(t)
+    else:
+        from .._backend import cuda_array
+
+        cp = optional_import("cupy")
+        side = _gpu_side(sampler)
+        if side["maker"] is None:  # walks can stop early: the host sampler's pool, copied to the GPU
+            heads, tails, block_ptr = sampler.pool(t)
+            heads, tails = cp.asarray(heads), cp.asarray(tails)
+        else:
+            n = sampler.walks_per_pool * sampler.samples_per_walk
+            heads, tails = cp.empty(n, cp.int32), cp.empty(n, cp.int32)
+            with side["lock"]:
+                block_ptr = side["maker"].pool(t, cuda_array(heads), cuda_array(tails))
+    return heads, tails, block_ptr, block_counters(block_ptr, sampler.P, done), done + int(block_ptr[-1])
+
+
+def _train_block_task(V: Any, C: Any, pool: tuple, sampler: Sampler, t: int, i: int, j: int,
+                      device: str) -> tuple[Any, Any, float, int]:
+    """One worker's block ``(i, j)`` of pool ``t``: returns the updated (vertex partition, context partition, loss,
+    samples).
 
     On a GPU worker the partitions become CuPy arrays on the worker's current device and stay there
     until the schedule hands them to another worker.
     """
-    (heads, tails), (nprob, nalias), skey = samples, table, np.uint64(skey)
-    args = (h.num_negative, h.negative_weight, h.weight_decay, h.lr, done, stride, total, h.batch_size)
+    heads, tails, block_ptr, start, _ = pool
+    P, pp, h = sampler.P, sampler.part_ptr, sampler.hyper
+    b = i * P + j
+    lo, hi = int(block_ptr[b]), int(block_ptr[b + 1])
+    if hi == lo:
+        return V, C, 0.0, 0
+    skey = subkey(subkey(sampler.key, _NEG_STREAM), sampler.negative_stream(t) + b)
+    args = (h.num_negative, h.negative_weight, h.weight_decay, h.lr, int(start[b]), P, sampler.total, h.batch_size)
     if device == "cpu":
         V, C = np.array(to_numpy(V), copy=True), np.array(to_numpy(C), copy=True)
-        loss = _cpu.train_block(V, C, heads, tails, nprob, nalias, skey, *args)
-        return V, C, float(loss)
+        loss = _cpu.train_block(V, C, heads[lo:hi], tails[lo:hi], sampler.nprob[pp[j]:pp[j + 1]],
+                                sampler.nalias[pp[j]:pp[j + 1]], skey, *args)
+        return V, C, float(loss), hi - lo
     cp = optional_import("cupy")
     from .._backend import cuda_array
     from . import _graphvite_cuda
 
+    side = _gpu_side(sampler)
     V, C = cp.array(V, copy=True), cp.array(C, copy=True)
-    dev = [cp.asarray(a) for a in (heads, tails, nprob, nalias)]
-    loss = _graphvite_cuda.train_block(cuda_array(V), cuda_array(C), *(cuda_array(a) for a in dev), skey, *args)
-    return V, C, loss
+    arrays = (heads[lo:hi], tails[lo:hi], side["nprob"][pp[j]:pp[j + 1]], side["nalias"][pp[j]:pp[j + 1]])
+    loss = _graphvite_cuda.train_block(cuda_array(V), cuda_array(C), *(cuda_array(a) for a in arrays), skey, *args)
+    return V, C, loss, hi - lo
 
 
 def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128, num_epoch: float = 100.0,
@@ -61,12 +120,9 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
 
     Parameters are those of :func:`graphsample.embedding.graphvite.train`, plus ``client`` (a
     ``dask.distributed.Client``; one worker per GPU or CPU process) and ``device``: ``"cpu"`` (workers run
-    the Numba kernel) or ``"cuda"`` (each worker runs the CUDA kernel on its own GPU, e.g. under
+    the Numba kernels) or ``"cuda"`` (each worker samples and trains on its own GPU, e.g. under
     ``dask_cuda.LocalCUDACluster``). ``num_partition="auto"`` is one partition per worker.
     Returns host (NumPy) ``n x dim`` vertex embeddings, and context embeddings with ``return_context``.
-
-    The client sends every pool's blocks to the workers; a client made with ``direct_to_workers=True`` (where it
-    can reach them, as on one machine) sends them straight there rather than through the scheduler.
     """
     check_client(client)
     if method not in ("deepwalk", "line", "node2vec"):
@@ -86,44 +142,40 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
     Vp = [client.scatter(V0[pp[i]:pp[i + 1]], workers=[home[i]], hash=False) for i in range(P)]
     Cp = [client.scatter(np.zeros((pp[i + 1] - pp[i], dim), np.float32), workers=[home[i]], hash=False)
           for i in range(P)]
-    tables = [client.scatter((sampler.nprob[pp[j]:pp[j + 1]], sampler.nalias[pp[j]:pp[j + 1]]), broadcast=True,
-                             hash=False)
-              for j in range(P)]
-    neg_key = subkey(sampler.key, _NEG_STREAM)
+    shared = client.scatter(sampler, workers=workers[:W], broadcast=True, hash=False)
+    pools: list = [None] * W
     done, pending = 0, None
-    for t, (heads, tails, block_ptr) in pools(sampler):
-        loss_futures = []
-        start = block_counters(block_ptr, P, done)  # the single-process trainer's learning rates
+    for t in range(sampler.n_pools):
+        pools = [client.submit(_pool_task, shared, t, pools[w], device, workers=[workers[w]],
+                               allow_other_workers=False, pure=False) for w in range(W)]
+        results = []
         for e in range(episodes.shape[0]):
             for w, (i, j) in enumerate(episodes[e]):
                 if i < 0:
                     continue
-                b = i * P + j
-                lo, hi = block_ptr[b], block_ptr[b + 1]
-                samples = client.scatter([heads[lo:hi], tails[lo:hi]], workers=[workers[w]], hash=False)
-                fut = client.submit(_train_block_task, Vp[i], Cp[j], samples, tables[j],
-                                    subkey(neg_key, sampler.negative_stream(t) + b), hyper,
-                                    int(start[b]), P, sampler.total, device,
+                fut = client.submit(_train_block_task, Vp[i], Cp[j], pools[w], shared, t, int(i), int(j), device,
                                     workers=[workers[w]], allow_other_workers=False, pure=False)
                 Vp[i] = client.submit(operator.getitem, fut, 0, workers=[workers[w]])
                 Cp[j] = client.submit(operator.getitem, fut, 1, workers=[workers[w]])
-                loss_futures.append(client.submit(operator.getitem, fut, 2, workers=[workers[w]]))
-        done += int(block_ptr[-1])
-        if pending is not None:
-            _report(client, pending, callback)
-        pending = (loss_futures, done, sampler.total, int(block_ptr[-1]))
-    _report(client, pending, callback)
+                results.append(client.submit(operator.getitem, fut, slice(2, 4), workers=[workers[w]]))
+        if pending is not None:  # pool t - 1's losses, while pool t trains
+            done = _report(client, pending, done, sampler.total, callback)
+        pending = results
+    _report(client, pending, done, sampler.total, callback)
     V = np.concatenate([to_numpy(x) for x in client.gather(Vp)])
     C = np.concatenate([to_numpy(x) for x in client.gather(Cp)])
     V, C = sampler.in_vertex_order(V), sampler.in_vertex_order(C)
     return (V, C) if return_context else V
 
 
-def _report(client: Any, pending: tuple, callback: Callback | None) -> None:
-    losses, done, total, n = pending
-    loss = float(sum(client.gather(losses)))
+def _report(client: Any, results: list, before: int, total: int, callback: Callback | None) -> int:
+    """Wait for a pool's blocks (their ``(loss, samples)`` futures), give ``callback`` the samples so far and the
+    pool's mean loss, and return the samples so far."""
+    pairs = client.gather(results)
+    n = sum(k for _, k in pairs)
     if callback is not None:
-        callback(done, total, loss / max(n, 1))
+        callback(before + n, total, sum(loss for loss, _ in pairs) / max(n, 1))
+    return before + n
 
 
 def deepwalk(G: Graph, client: Any, dim: int = 128, **kwargs: Any) -> Any:

@@ -45,7 +45,6 @@ def test_dask_workers_equal_single_process(client, P):
     assert len(losses) > 2 and losses[-1] < losses[0]
 
 
-
 def test_more_partitions_than_workers_keep_the_learning_rates(client):
     """P = 3 partitions on 2 workers with a decaying learning rate (batch_size 100 < |E| * num_epoch): each
     sample must get the learning rate it has in the single-process trainer."""
@@ -54,6 +53,37 @@ def test_more_partitions_than_workers_keep_the_learning_rates(client):
     kw = dict(num_epoch=20, pool_size=1500, num_partition=3, batch_size=100, seed=4)
     V = gd.deepwalk(_graph(), client, 8, **kw)
     np.testing.assert_allclose(V, gv.deepwalk(_graph(), 8, **kw), atol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("directed", [False, True])
+def test_gpu_workers_equal_single_process(directed):
+    """GPU workers make their pools themselves: on the GPU where walks cannot stop (binned into 2 x 2 blocks there),
+    from the host sampler on a directed graph with a sink. Blocks under 64 samples run on one warp, so the result
+    is the single-process CPU trainer's to float rounding (the bound of ``test_fit_equals_cpu_trainer``)."""
+    from graphsample._backend import cuda_available
+    from graphsample.embedding import _graphvite_cuda as gpu
+    from graphsample.embedding import graphvite_dask as gd
+
+    if not cuda_available():
+        pytest.skip("needs a CUDA GPU")
+    pytest.importorskip("cupy")
+    if directed:  # node 8 has no out-arc
+        G = from_edges([0, 1, 2, 3, 4, 5, 6, 7, 0, 2, 4, 6], [1, 2, 3, 4, 5, 6, 7, 8, 4, 6, 8, 1], n_nodes=9)
+    else:
+        G = from_edges([0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 2, 4, 6, 8], [1, 2, 3, 4, 5, 6, 7, 8, 0, 4, 6, 8, 1, 3],
+                       n_nodes=9, directed=False)
+    kw = dict(num_epoch=2, walk_length=4, augmentation_step=2, pool_size=7, batch_size=1, lr=0.25, num_partition=2,
+              seed=3, return_context=True)
+    h = gv.make_hyper(G, 8, 2, 4, 2, 1, 5.0, 0.25, 0.005, 1, 7)
+    assert gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, 2, np.uint64(1))) != directed
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        V, C = gd.deepwalk(G, c, 8, device="cuda", **kw)
+    V1, C1 = gv.deepwalk(G, 8, **kw)
+    np.testing.assert_allclose(V, V1, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(C, C1, rtol=0, atol=1e-5)
+
 
 def test_dask_errors(client):
     from graphsample.embedding import graphvite_dask as gd

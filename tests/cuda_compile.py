@@ -62,7 +62,8 @@ KERNELS = {
     "graphsample.walks._cuda": ("walk_kernel", "uniform_walk_kernel", "tables_kernel", "alias_kernel", "srrw_kernel"),
     "graphsample.ranking._ppr_cuda": ("walk_kernel",),
     "graphsample.sampling._cuda": ("_walk_kernel", "_frontier_kernel"),
-    "graphsample.embedding._graphvite_cuda": ("_train", "_walk_kernel", "_pair_kernel"),
+    "graphsample.embedding._graphvite_cuda": ("_train", "_walk_kernel", "_pair_kernel", "_zero", "_bin_count",
+                                              "_bin_scatter"),
 }
 
 _PACKAGE = Path(__file__).resolve().parents[1] / "graphsample"

@@ -274,6 +274,7 @@ class DeviceSampler:
             self.pairs = [cuda.device_array(n, np.int32) for _ in range(2)]
             self.max_chunks = min(-(-n // BIN_CHUNK), max((1 << 22) // (P * P), 1))
             self.counts = cuda.device_array((self.max_chunks, P * P), np.int64)
+            self.block_ptr = cuda.device_array(P * P + 1, np.int64)  # kept: a freed array would sync the device
 
     def pool(self, t: int, heads: Any, tails: Any) -> np.ndarray:
         """Queue pool ``t`` into ``heads``/``tails`` (device arrays of at least ``walks_per_pool *
@@ -304,8 +305,9 @@ class DeviceSampler:
         stream.synchronize()
         block_ptr = np.concatenate([[0], np.cumsum(found.sum(axis=0))]).astype(np.int64)
         counts.copy_to_device(np.cumsum(found, axis=0) - found, stream=stream)  # rank of each chunk's first pair
-        _bin_scatter[_grid(n_chunks) + (stream,)](*pairs, self.local, P, size, shuffle, counts,
-                                                  cuda.to_device(block_ptr, stream=stream), out_heads, out_tails)
+        self.block_ptr.copy_to_device(block_ptr, stream=stream)
+        _bin_scatter[_grid(n_chunks) + (stream,)](*pairs, self.local, P, size, shuffle, counts, self.block_ptr,
+                                                  out_heads, out_tails)
         return block_ptr
 
 

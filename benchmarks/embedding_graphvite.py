@@ -288,7 +288,8 @@ def dask_cpu(epochs: float) -> list[dict]:
     n = epochs * G.n_edges
     seconds, _ = timeit(lambda: gv.deepwalk(G, 128, **kw), repeat=3)
     rows = [_row("ours deepwalk, one process (2 threads)", seconds, n, {}, f"{epochs:g} epochs, P = 2")]
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address="127.0.0.1:0")
     with cluster, distributed.Client(cluster, direct_to_workers=True) as client:
         seconds, _ = timeit(lambda: graphvite_dask.deepwalk(G, client, 128, **kw), repeat=3)
     rows.append(_row("ours deepwalk, Dask (2 worker processes x 1 thread)", seconds, n, {},

@@ -193,7 +193,7 @@ def dask_rows(name: str, G, omega: int) -> list[dict]:
     rows.append({"graph": name, "run": "single process (fused)", "seconds": single, "identical to 1-worker Mode A": ""})
     for workers in (1, 2):
         with distributed.LocalCluster(processes=False, n_workers=workers, threads_per_worker=1,
-                                      dashboard_address=None) as cl, distributed.Client(cl) as client:
+                                      dashboard_address="127.0.0.1:0") as cl, distributed.Client(cl) as client:
             t, R = timeit(lambda: fully_personalized_pagerank_dask(client, G, mode="A", omega=omega, top_k=50,
                                                                    seed=2, block_size=1024), repeat=1, warmup=0)
             ref = R if ref is None else ref

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.distributed
 
 @pytest.fixture
 def empty_cluster():
-    with distributed.LocalCluster(processes=False, n_workers=0, dashboard_address=None) as cluster, \
+    with distributed.LocalCluster(processes=False, n_workers=0, dashboard_address="127.0.0.1:0") as cluster, \
             distributed.Client(cluster) as client:
         yield cluster, client
 

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> np.ndarray:
         cluster, device = LocalCUDACluster(), "cuda"
     else:
         cluster = LocalCluster(n_workers=args.cpu_workers, threads_per_worker=1, processes=False,
-                               dashboard_address=None)
+                               dashboard_address="127.0.0.1:0")
         device = "cpu"
     with cluster, Client(cluster, direct_to_workers=True) as client:  # one machine: skip the scheduler's hop
         n_workers = len(client.nthreads())

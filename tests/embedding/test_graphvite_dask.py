@@ -27,7 +27,7 @@ def _graph():
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+                                  dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as c:
         yield c
 
 
@@ -78,7 +78,7 @@ def test_gpu_workers_equal_single_process(directed):
     h = gv.make_hyper(G, 8, 2, 4, 2, 1, 5.0, 0.25, 0.005, 1, 7)
     assert gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, 2, np.uint64(1))) != directed
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+                                  dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as c:
         V, C = gd.deepwalk(G, c, 8, device="cuda", **kw)
     V1, C1 = gv.deepwalk(G, 8, **kw)
     np.testing.assert_allclose(V, V1, rtol=0, atol=1e-5)

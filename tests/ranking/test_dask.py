@@ -17,7 +17,7 @@ pytestmark = pytest.mark.distributed
 @pytest.fixture(scope="module", params=[1, 2, 4])
 def client(request):
     with distributed.LocalCluster(processes=False, n_workers=request.param, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+                                  dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as c:
         yield c
 
 

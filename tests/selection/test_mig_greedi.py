@@ -15,7 +15,8 @@ pytestmark = pytest.mark.distributed
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address="127.0.0.1:0")
     c = distributed.Client(cluster)
     yield c
     c.close()

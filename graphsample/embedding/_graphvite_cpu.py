@@ -152,14 +152,6 @@ def draw_negatives(nprob, nalias, skey, n_samples, K):
     return out
 
 
-@numba.njit(inline="always", fastmath=True)
-def _softplus(x):
-    """log(1 + exp(x)) without overflow."""
-    if x > 0:
-        return x + math.log1p(math.exp(-x))
-    return math.log1p(math.exp(x))
-
-
 @numba.njit(nogil=True, cache=True, fastmath=True)
 def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_weight, weight_decay,
                 lr0, done, stride, total, batch_size):
@@ -170,7 +162,8 @@ def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_
     table ``nprob/nalias`` of the tail partition with counters ``2 (k K + n)``, ``2 (k K + n) + 1``.
     For each context ``c`` (the positive, label 1, weight 1; then each negative, label 0, weight
     ``negative_weight``): ``g = w (sigmoid(x_u . y_c) - label)``, ``grad_u += g y_c`` (old ``y_c``),
-    ``y_c -= lr (g x_u + decay y_c)``; finally ``x_u -= lr (grad_u + decay x_u)``. Returns the summed loss.
+    ``y_c -= lr (g x_u + decay y_c)``; finally ``x_u -= lr (grad_u + decay x_u)``. Returns the summed loss,
+    ``w softplus(-x_u . y_c)`` for the positive and ``w softplus(x_u . y_c)`` for each negative.
     """
     d = V.shape[1]
     grad = np.empty(d, np.float32)
@@ -199,8 +192,11 @@ def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_
             logit = np.float32(0.0)
             for i in range(d):
                 logit += x[i] * y[i]
-            loss += w * _softplus(-logit if n == 0 else logit)
-            g = w * (np.float32(1.0) / (np.float32(1.0) + np.exp(-logit)) - label)
+            # one exponential for the loss and the gradient: with e = exp(-|z|), softplus(z) = log1p(e) + max(z, 0)
+            # and sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) below (neither overflows)
+            e = np.exp(-abs(logit))
+            loss += w * (math.log1p(e) + max(-logit if n == 0 else logit, np.float32(0.0)))
+            g = w * ((np.float32(1.0) if logit >= 0 else e) / (np.float32(1.0) + e) - label)
             for i in range(d):
                 yi = y[i]
                 grad[i] += g * yi

@@ -303,8 +303,11 @@ def priority_stream() -> Any:
     the room (CUDA C++ Programming Guide, "Stream Priorities"). numba.cuda makes streams of default priority
     only: this one comes from the driver (``cuStreamCreateWithPriority``, through numba-cuda's own
     ``cuda.bindings``), is wrapped with ``cuda.external_stream`` and destroyed when the wrapper is collected.
-    On the CUDA simulator, where every launch is synchronous, it is a plain simulated stream.
+    The priority is a scheduling hint, not a matter of results: where the driver bindings cannot make such a
+    stream, a :class:`RuntimeWarning` says why and a stream of default priority stands in. On the CUDA simulator,
+    where every launch is synchronous, it is a plain simulated stream.
     """
+    import warnings
     import weakref
 
     import numba
@@ -312,17 +315,23 @@ def priority_stream() -> Any:
     nbcuda = numba_cuda()
     if numba.config.ENABLE_CUDASIM:
         return nbcuda.stream()
-    from cuda.bindings import driver
 
     def checked(result: tuple) -> Any:
         if int(result[0]) != 0:
-            raise BackendUnavailableError(f"the CUDA driver refused a stream of high priority: {result[0]}")
+            raise BackendUnavailableError(f"the CUDA driver refused: {result[0]}")
         return result[1:]
 
-    nbcuda.current_context()  # the stream belongs to the context numba.cuda launches in
-    _, greatest = checked(driver.cuCtxGetStreamPriorityRange())
-    (handle,) = checked(driver.cuStreamCreateWithPriority(driver.CUstream_flags.CU_STREAM_NON_BLOCKING,
-                                                          int(greatest)))
+    try:
+        from cuda.bindings import driver
+
+        nbcuda.current_context()  # the stream belongs to the context numba.cuda launches in
+        _, greatest = checked(driver.cuCtxGetStreamPriorityRange())
+        (handle,) = checked(driver.cuStreamCreateWithPriority(driver.CUstream_flags.CU_STREAM_NON_BLOCKING,
+                                                              int(greatest)))
+    except Exception as exc:  # noqa: BLE001 -- any failure costs the hint only, and the warning names it
+        warnings.warn(f"no CUDA stream of high priority ({type(exc).__name__}: {exc}); using one of default "
+                      "priority", RuntimeWarning, stacklevel=2)
+        return nbcuda.stream()
     stream = nbcuda.external_stream(int(handle))
     weakref.finalize(stream, driver.cuStreamDestroy, handle)
     return stream

@@ -197,6 +197,24 @@ def test_priority_stream_has_the_device_s_highest_priority_and_runs_work():
     np.testing.assert_array_equal(back, x)
 
 
+def test_priority_stream_falls_back_to_a_default_stream_with_a_warning(monkeypatch):
+    """Where the driver cannot make a stream of high priority (here: no CUDA driver at all, the simulator switched
+    off), a warning names the reason and a stream of default priority stands in: the priority is only a hint."""
+    import numba
+
+    from graphsample import _backend as B
+
+    def no_context():
+        raise RuntimeError("no GPU")
+
+    plain = object()
+    fake = SimpleNamespace(stream=lambda: plain, current_context=no_context)
+    monkeypatch.setattr(numba.config, "ENABLE_CUDASIM", False)
+    monkeypatch.setattr(B, "numba_cuda", lambda: fake)
+    with pytest.warns(RuntimeWarning, match=r"no CUDA stream of high priority \(RuntimeError: no GPU\)"):
+        assert B.priority_stream() is plain
+
+
 def test_parallel_host_spmm_matches_scipy():
     import scipy.sparse as sp
 

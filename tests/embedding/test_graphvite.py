@@ -353,6 +353,27 @@ def test_binning_and_line_pseudo_shuffle():
     assert list(out_h[6:8]) == [1, 0] and list(out_t[6:8]) == [0, 1]  # blocks (0, 1) and (1, 1), local ids
 
 
+def test_pools_made_in_threads_and_after_pickling_are_the_same():
+    """Dask workers in one process share a sampler and make pools at the same time, and workers in other processes
+    get a pickled copy: every thread has its own pair buffer, so all of them make the serial pools."""
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(3)
+    G = from_edges(rng.integers(0, 60, 400), rng.integers(0, 60, 400), n_nodes=60, directed=False, self_loops="drop")
+    S = gv.Sampler(G, "line", gv.make_hyper(G, 8, 30.0, 10, 3, 1, 5.0, 0.025, 0.005, 1000, 500), 3, seed_key(2))
+    assert S.n_pools >= 8
+    serial = [S.pool(t) for t in range(S.n_pools)]
+    with ThreadPoolExecutor(4) as ex:
+        threaded = list(ex.map(S.pool, range(S.n_pools)))
+    copied = pickle.loads(pickle.dumps(S))
+    for t, (h, tl, ptr) in enumerate(serial):
+        for other in (threaded[t], copied.pool(t)):
+            np.testing.assert_array_equal(other[0], h)
+            np.testing.assert_array_equal(other[1], tl)
+            np.testing.assert_array_equal(other[2], ptr)
+
+
 @pytest.mark.parametrize("method", ["deepwalk", "node2vec", "line"])
 def test_a_pool_is_its_walks_pairs_and_only_line_shuffles_them(method):
     """With one partition a pool holds the pairs of its walks, walked with the trainer's 1/p and 1/q (swapped, the

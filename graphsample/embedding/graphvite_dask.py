@@ -12,9 +12,9 @@ once; then every worker makes every pool itself (online augmentation and binning
 GPU where walks cannot stop early, :class:`~graphsample.embedding._graphvite_cuda.DeviceSampler`, else with the
 host sampler) and trains its blocks from it. The pools come from counter-based RNG streams, so all workers make
 the same pool, the one the single-process trainer makes; nothing but the partitions crosses between processes.
-The price is that each worker samples all of a pool to train ``1 / W`` of it: on a GPU, where sampling runs
-several times faster than training, the workers still add up; on one machine it replaces sending every pool
-through Dask's communication (16 MB for 2M samples), which bounded the earlier design to a fraction of one GPU.
+The price is that each worker samples all of a pool to train ``1 / W`` of it. On GPUs, where sampling runs
+several times faster than training, that is meant to cost less than moving every pool through Dask's
+communication (16 MB for 2M samples); on CPU workers it shows (``docs/graphvite.md``).
 
 With the same seed and ``num_partition`` the result equals the single-process CPU trainer's (the same
 blocks, learning rates and negative streams), whatever the workers are.

@@ -55,12 +55,20 @@ def test_more_partitions_than_workers_keep_the_learning_rates(client):
     np.testing.assert_allclose(V, gv.deepwalk(_graph(), 8, **kw), atol=1e-6)
 
 
+def _gpu_cluster(kind: str):
+    """Two GPU workers: threads of this process, or two worker processes that both use GPU 0 (what a machine with
+    one GPU can do to move CuPy partitions between worker processes, as several GPUs would)."""
+    return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=kind == "processes",
+                                    dashboard_address="127.0.0.1:0")
+
+
 @pytest.mark.gpu
-@pytest.mark.parametrize("directed", [False, True])
-def test_gpu_workers_equal_single_process(directed):
+@pytest.mark.parametrize("directed, kind", [(False, "threads"), (True, "threads"), (False, "processes")])
+def test_gpu_workers_equal_single_process(directed, kind):
     """GPU workers make their pools themselves: on the GPU where walks cannot stop (binned into 2 x 2 blocks there),
-    from the host sampler on a directed graph with a sink. Blocks under 64 samples run on one warp, so the result
-    is the single-process CPU trainer's to float rounding (the bound of ``test_fit_equals_cpu_trainer``)."""
+    from the host sampler on a directed graph with a sink; the partitions move between the workers, threads of
+    this process or two processes. Blocks under 64 samples run on one warp, so the result is the single-process
+    CPU trainer's to float rounding (the bound of ``test_fit_equals_cpu_trainer``)."""
     from graphsample._backend import cuda_available
     from graphsample.embedding import _graphvite_cuda as gpu
     from graphsample.embedding import graphvite_dask as gd
@@ -77,8 +85,8 @@ def test_gpu_workers_equal_single_process(directed):
               seed=3, return_context=True)
     h = gv.make_hyper(G, 8, 2, 4, 2, 1, 5.0, 0.25, 0.005, 1, 7)
     assert gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, 2, np.uint64(1))) != directed
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as c:
+    with _gpu_cluster(kind) as cluster, distributed.Client(cluster) as c:
+        assert len(c.nthreads()) == 2
         V, C = gd.deepwalk(G, c, 8, device="cuda", **kw)
     V1, C1 = gv.deepwalk(G, 8, **kw)
     np.testing.assert_allclose(V, V1, rtol=0, atol=1e-5)

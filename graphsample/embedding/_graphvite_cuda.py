@@ -243,7 +243,7 @@ def _recorded(stream: Any) -> Any:
 
 def _pool_buffers(sampler: Any) -> tuple[list, list]:
     """Two device buffers each for the heads and the tails of a pool (the double buffer)."""
-    n = sampler.walks_per_pool * sampler.samples_per_walk
+    n = sampler.pool_capacity
     return ([cuda.device_array(n, np.int32) for _ in range(2)], [cuda.device_array(n, np.int32) for _ in range(2)])
 
 
@@ -268,7 +268,7 @@ class DeviceSampler:
                                                                   sampler.arc_alias, sampler.stop)]
         self.walks = cuda.device_array((sampler.walks_per_pool, sampler.walk_length + 1), np.int64)
         if sampler.P > 1:
-            P, n = sampler.P, sampler.walks_per_pool * sampler.samples_per_walk
+            P, n = sampler.P, sampler.pool_capacity
             self.part = cuda.to_device(sampler.part, stream=stream)
             self.local = cuda.to_device(sampler.local, stream=stream)
             self.pairs = [cuda.device_array(n, np.int32) for _ in range(2)]
@@ -411,7 +411,7 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     (copied to pinned memory), so ``callback`` runs one pool behind the GPU.
     """
     from .._backend import priority_stream
-    from .graphvite import _NEG_STREAM, block_counters, block_schedule, subkey
+    from .graphvite import block_counters, block_schedule
 
     h = sampler.hyper
     P, pp = sampler.P, sampler.part_ptr
@@ -421,7 +421,6 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
     losses = [cuda.device_array(MAX_WARPS) for _ in range(2)]
     host_losses = [cuda.pinned_array(MAX_WARPS) for _ in range(2)]
     released = [cuda.event(), cuda.event()]
-    neg_key = subkey(sampler.key, _NEG_STREAM)
     episodes = block_schedule(P, P)
     done, pending = 0, None
     source = device_pools if samples_on_device(sampler) else _host_pools
@@ -435,7 +434,7 @@ def fit(sampler: Any, V: np.ndarray, C: np.ndarray, device: str, callback: Any) 
             k = i * P + j
             lo, hi = block_ptr[k], block_ptr[k + 1]
             launch_block(dV[pp[i]:pp[i + 1]], dC[pp[j]:pp[j + 1]], dh[lo:hi], dt[lo:hi], dprob[pp[j]:pp[j + 1]],
-                         dalias[pp[j]:pp[j + 1]], subkey(neg_key, sampler.negative_stream(t) + k), h.num_negative,
+                         dalias[pp[j]:pp[j + 1]], sampler.block_key(t, k), h.num_negative,
                          h.negative_weight, h.weight_decay, h.lr, int(start[k]), P, sampler.total, h.batch_size,
                          losses[b], train_stream)
         released[b].record(train_stream)

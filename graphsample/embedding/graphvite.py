@@ -173,13 +173,17 @@ class Sampler:
         self.P, self.hyper, self.method = P, hyper, method
         self.key = key
         self.walk_key = subkey(key, _WALK_STREAM)
+        #: negatives: block ``b`` of pool ``t`` draws from stream ``negative_stream(t) + b`` under this key
+        self.negative_key = subkey(key, _NEG_STREAM)
         s = hyper.augmentation_step
         #: steps generated per walk: with s = 1 every sample is a start arc (GraphVite samples arcs then)
         self.walk_length = L = 1 if s == 1 else hyper.walk_length
         self.samples_per_walk = samples_per_walk(L, s)
         self.walks_per_pool = max(1, hyper.pool_size // self.samples_per_walk)
         self.total = int(math.ceil(hyper.num_epoch * G.n_edges))
-        self.n_pools = -(-self.total // (self.walks_per_pool * self.samples_per_walk))
+        #: pairs of a full pool (the last may hold fewer), the size of every pool buffer
+        self.pool_capacity = self.walks_per_pool * self.samples_per_walk
+        self.n_pools = -(-self.total // self.pool_capacity)
         self._local = threading.local()  # each thread's buffer of pairs before binning
 
     def __getstate__(self) -> dict:
@@ -198,7 +202,7 @@ class Sampler:
         n_walks = self.pool_walks(t)
         pairs = getattr(self._local, "pairs", None)
         if pairs is None:
-            pairs = self._local.pairs = np.empty((2, self.walks_per_pool * spw), self.indices.dtype)
+            pairs = self._local.pairs = np.empty((2, self.pool_capacity), self.indices.dtype)
         heads, tails = pairs[0, :n_walks * spw], pairs[1, :n_walks * spw]
         second = self.method == "node2vec"
         _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
@@ -215,7 +219,7 @@ class Sampler:
     def pool_walks(self, t: int) -> int:
         """Walks of pool ``t`` (its first is walk ``t * walks_per_pool``): full pools but the last."""
         spw = self.samples_per_walk
-        return min(self.walks_per_pool, -(-(self.total - t * self.walks_per_pool * spw) // spw))
+        return min(self.walks_per_pool, -(-(self.total - t * self.pool_capacity) // spw))
 
     def init_vertex(self, n: int) -> np.ndarray:
         """Vertex rows ``U(-0.5/d, 0.5/d)`` (float32, new row order) from the counter-based RNG."""
@@ -226,6 +230,10 @@ class Sampler:
     def negative_stream(self, t: int) -> int:
         """First RNG stream (under the negatives' key) of pool ``t``; block ``b`` uses this + ``b``."""
         return t * self.P * self.P
+
+    def block_key(self, t: int, b: int) -> np.uint64:
+        """Key of the negatives of block ``b`` of pool ``t`` (the CPU kernel derives the same inside)."""
+        return subkey(self.negative_key, self.negative_stream(t) + b)
 
     def in_vertex_order(self, X: np.ndarray) -> np.ndarray:
         """Rows of ``X`` (in partition order) put back in vertex order."""
@@ -349,13 +357,12 @@ def _fit_cpu(sampler: Sampler, V: np.ndarray, C: np.ndarray, callback: Callback 
     h = sampler.hyper
     P = sampler.P
     episodes = block_schedule(P, P)
-    neg_key = subkey(sampler.key, _NEG_STREAM)
     losses = np.zeros(P * P, np.float64)
     done = 0
     for t, (heads, tails, block_ptr) in pools(sampler):
         losses[:] = 0.0
         n = _cpu.train_episodes(V, C, sampler.part_ptr, heads, tails, block_ptr, episodes, sampler.nprob,
-                                sampler.nalias, neg_key, sampler.negative_stream(t), h.num_negative,
+                                sampler.nalias, sampler.negative_key, sampler.negative_stream(t), h.num_negative,
                                 h.negative_weight, h.weight_decay, h.lr, done, sampler.total, h.batch_size, losses)
         done += int(n)
         if callback is not None:

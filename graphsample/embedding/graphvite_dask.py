@@ -34,8 +34,8 @@ from .._dask import check_client, client_workers
 from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
-from .graphvite import (_NEG_STREAM, Callback, Method, Sampler, block_counters, block_schedule, check_keywords,
-                        make_hyper, resolve_partitions, subkey)
+from .graphvite import (Callback, Method, Sampler, block_counters, block_schedule, check_keywords, make_hyper,
+                        resolve_partitions)
 
 #: per worker process: the GPU side of each sampler it holds (tables on the device, the pool maker), and a lock
 _on_gpu: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -71,8 +71,7 @@ def _pool_task(sampler: Sampler, t: int, previous: tuple | None, device: str) ->
             heads, tails, block_ptr = sampler.pool(t)
             heads, tails = cp.asarray(heads), cp.asarray(tails)
         else:
-            n = sampler.walks_per_pool * sampler.samples_per_walk
-            heads, tails = cp.empty(n, cp.int32), cp.empty(n, cp.int32)
+            heads, tails = cp.empty(sampler.pool_capacity, cp.int32), cp.empty(sampler.pool_capacity, cp.int32)
             with side["lock"]:
                 block_ptr = side["maker"].pool(t, cuda_array(heads), cuda_array(tails))
     return heads, tails, block_ptr, block_counters(block_ptr, sampler.P, done), done + int(block_ptr[-1])
@@ -92,7 +91,7 @@ def _train_block_task(V: Any, C: Any, pool: tuple, sampler: Sampler, t: int, i: 
     lo, hi = int(block_ptr[b]), int(block_ptr[b + 1])
     if hi == lo:
         return V, C, 0.0, 0
-    skey = subkey(subkey(sampler.key, _NEG_STREAM), sampler.negative_stream(t) + b)
+    skey = sampler.block_key(t, b)
     args = (h.num_negative, h.negative_weight, h.weight_decay, h.lr, int(start[b]), P, sampler.total, h.batch_size)
     if device == "cpu":
         V, C = np.array(to_numpy(V), copy=True), np.array(to_numpy(C), copy=True)

@@ -311,38 +311,45 @@ class DeviceSampler:
         return block_ptr
 
 
-def device_pools(sampler: Any, stream: Any = None, released: tuple = (None, None)):
-    """Yield ``(t, heads, tails, block_ptr, ready)`` for every pool, made on the GPU on ``stream`` by a
-    :class:`DeviceSampler`.
+def _double_buffered(sampler: Any, stream: Any, released: tuple, fill: Any):
+    """Yield ``(t, heads, tails, block_ptr, ready)`` for every pool, ``fill(t, heads, tails)`` queueing pool ``t``
+    on ``stream`` into buffer ``t % 2`` and returning its block offsets.
 
     Double buffer: pool ``t`` is written to buffer ``t % 2`` once ``stream`` has waited for the event
     ``released[t % 2]`` (which the trainer records when it is done with pool ``t - 2``; ``None``: no wait), and
     ``ready`` is recorded on ``stream`` when the pool is complete. A pool stays valid until pool ``t + 2`` is
     asked for."""
-    maker = DeviceSampler(sampler, stream)
     heads, tails = _pool_buffers(sampler)
     for t in range(sampler.n_pools):
         b = t % 2
         if released[b] is not None:
-            released[b].wait(maker.stream)
-        block_ptr = maker.pool(t, heads[b], tails[b])
+            released[b].wait(stream)
+        block_ptr = fill(t, heads[b], tails[b])
         n = int(block_ptr[-1])
-        yield t, heads[b][:n], tails[b][:n], block_ptr, _recorded(maker.stream)
+        yield t, heads[b][:n], tails[b][:n], block_ptr, _recorded(stream)
+
+
+def device_pools(sampler: Any, stream: Any = None, released: tuple = (None, None)):
+    """The pools made on the GPU by a :class:`DeviceSampler` on ``stream``, double-buffered
+    (:func:`_double_buffered`)."""
+    maker = DeviceSampler(sampler, stream)
+    return _double_buffered(sampler, maker.stream, released, maker.pool)
 
 
 def _host_pools(sampler: Any, stream: Any, released: tuple):
-    """As :func:`device_pools`, for the host sampler's pools (double-buffered on the host too), copied to the
-    device buffers on ``stream``."""
+    """The host sampler's pools (double-buffered on the host too), copied to the device buffers on ``stream``
+    (:func:`_double_buffered`)."""
     from .graphvite import pools
 
-    heads, tails = _pool_buffers(sampler)
-    for t, (h, tl, block_ptr) in pools(sampler):
-        b, n = t % 2, h.shape[0]
-        if released[b] is not None:
-            released[b].wait(stream)
-        heads[b][:n].copy_to_device(h, stream=stream)
-        tails[b][:n].copy_to_device(tl, stream=stream)
-        yield t, heads[b][:n], tails[b][:n], block_ptr, _recorded(stream)
+    made = pools(sampler)
+
+    def fill(t: int, heads: Any, tails: Any) -> np.ndarray:
+        _, (h, tl, block_ptr) = next(made)
+        heads[:h.shape[0]].copy_to_device(h, stream=stream)
+        tails[:h.shape[0]].copy_to_device(tl, stream=stream)
+        return block_ptr
+
+    return _double_buffered(sampler, stream, released, fill)
 
 
 @cuda.jit

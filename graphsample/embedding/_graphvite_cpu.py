@@ -15,8 +15,6 @@ results do not depend on the thread count.
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 from numba import prange
@@ -26,10 +24,13 @@ from .._random import random_uniform, stream_key
 from ..walks._cpu import arc_position
 from ..walks.alias import alias_draw
 from ._augmentation import make_augmentation_functions, samples_per_walk
+from ._sgd import make_sgd_functions
 
 
 _aug = make_augmentation_functions(numba.njit(inline="always"), _random, alias_draw, arc_position)
 augment_walk, line_slot = _aug.walk, _aug.line_slot
+_sgd = make_sgd_functions(numba.njit(inline="always"), _random, alias_draw, np.exp)
+negative, learning_rate, logistic = _sgd.negative, _sgd.learning_rate, _sgd.logistic
 #: walks per chunk of :func:`generate_samples` (one walk buffer per chunk, not one allocation per walk)
 _WALK_CHUNK = 64
 
@@ -135,13 +136,6 @@ def bin_samples(heads, tails, part, local, P, shuffle, out_heads, out_tails, blo
     return block_ptr[nb]
 
 
-@numba.njit(inline="always")
-def negative(nprob, nalias, skey, k, K, n):
-    """Local id of negative ``n`` (0-based) of sample ``k``: alias draw with counters ``2 (k K + n)`` and ``+1``."""
-    cnt = 2 * (k * K + n)
-    return alias_draw(nprob, nalias, 0, nprob.shape[0], random_uniform(skey, cnt), random_uniform(skey, cnt + 1))
-
-
 @numba.njit(nogil=True, cache=True)
 def draw_negatives(nprob, nalias, skey, n_samples, K):
     """The negatives ``train_block`` draws for ``n_samples`` samples (an ``n_samples x K`` array; for tests)."""
@@ -163,7 +157,8 @@ def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_
     For each context ``c`` (the positive, label 1, weight 1; then each negative, label 0, weight
     ``negative_weight``): ``g = w (sigmoid(x_u . y_c) - label)``, ``grad_u += g y_c`` (old ``y_c``),
     ``y_c -= lr (g x_u + decay y_c)``; finally ``x_u -= lr (grad_u + decay x_u)``. Returns the summed loss,
-    ``w softplus(-x_u . y_c)`` for the positive and ``w softplus(x_u . y_c)`` for each negative.
+    ``w softplus(-x_u . y_c)`` for the positive and ``w softplus(x_u . y_c)`` for each negative. The rate,
+    the negatives and the logistic terms are :mod:`._sgd`'s, as on the GPU.
     """
     d = V.shape[1]
     grad = np.empty(d, np.float32)
@@ -173,9 +168,7 @@ def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_
     decay = np.float32(weight_decay)
     loss = 0.0
     for k in range(heads.shape[0]):
-        batch = (done + k * stride) // batch_size
-        frac = 1.0 - batch / n_batches
-        lr = np.float32(lr0 * (frac if frac > 1e-4 else 1e-4))
+        lr = learning_rate(lr0, done, k, stride, batch_size, n_batches)
         xu = V[heads[k]]
         for i in range(d):
             grad[i] = 0.0
@@ -192,11 +185,8 @@ def train_block(V, C, heads, tails, nprob, nalias, skey, num_negative, negative_
             logit = np.float32(0.0)
             for i in range(d):
                 logit += x[i] * y[i]
-            # one exponential for the loss and the gradient: with e = exp(-|z|), softplus(z) = log1p(e) + max(z, 0)
-            # and sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) below (neither overflows)
-            e = np.exp(-abs(logit))
-            loss += w * (math.log1p(e) + max(-logit if n == 0 else logit, np.float32(0.0)))
-            g = w * ((np.float32(1.0) if logit >= 0 else e) / (np.float32(1.0) + e) - label)
+            term, g = logistic(logit, label, w)
+            loss += term
             for i in range(d):
                 yi = y[i]
                 grad[i] += g * yi

@@ -26,6 +26,7 @@ from ..errors import BackendUnavailableError
 from ..walks._cuda import arc_position
 from ..walks.alias import cuda_alias_draw
 from ._augmentation import make_augmentation_functions
+from ._sgd import make_sgd_functions
 
 WARP = 32
 WARPS_PER_BLOCK = 4
@@ -36,10 +37,13 @@ MAX_WARPS = 65536
 
 
 cuda = numba_cuda()  # a module global, so that the CUDA simulator can stand in for it
-uniform = cuda_functions().random_uniform
 stream_key = cuda_functions().stream_key
 _aug = make_augmentation_functions(cuda.jit(device=True), cuda_functions(), cuda_alias_draw(), arc_position)
 augment_walk, pair_of, line_source, line_slot = _aug.walk, _aug.pair_of, _aug.line_source, _aug.line_slot
+# the rate only: with _sgd's negative draw and logistic terms too, ptxas gives the d = 128 training kernel 96-102
+# registers a thread instead of 80 (20 resident warps a multiprocessor instead of 24), so it keeps its own forms
+learning_rate = make_sgd_functions(cuda.jit(device=True), cuda_functions(), cuda_alias_draw(), math.exp).learning_rate
+uniform = cuda_functions().random_uniform
 #: threads per block of the sampling kernels
 SAMPLER_THREADS = 256
 float32 = np.float32
@@ -123,8 +127,7 @@ def _train(slots: int = 4) -> Any:
             active = k < n
             kk = k if active else 0
             u = heads[kk]
-            frac = 1.0 - ((done + kk * stride) // batch_size) / n_batches
-            lr = float32(lr0 * (frac if frac > 1e-4 else 1e-4))
+            lr = learning_rate(lr0, done, kk, stride, batch_size, n_batches)
             for s in range(slots):
                 i = lane + s * WARP
                 vu[s] = V[u, i] if i < d else float32(0.0)

@@ -231,10 +231,9 @@ def _grid(n: int) -> tuple[int, int]:
 
 
 def samples_on_device(sampler: Any) -> bool:
-    """Whether the GPU can make the pools itself (:func:`device_pools`): where no arc leads to a node without an
-    out-arc of positive weight no walk stops early, so a pool has no gaps to compact (isolated nodes, which no
-    walk reaches, are no obstacle)."""
-    return not sampler.stop[sampler.indices].any()
+    """Whether the GPU can make the pools itself (:func:`device_pools`): where no walk can stop early
+    (``sampler.walks_can_stop``), a pool has no empty slots for extra walks to fill."""
+    return not sampler.walks_can_stop
 
 
 def _recorded(stream: Any) -> Any:

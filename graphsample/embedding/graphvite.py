@@ -61,7 +61,7 @@ Method = Literal["deepwalk", "line", "node2vec"]
 #: ``callback(samples_done, samples_total, mean_loss_of_last_pool)`` after every pool.
 Callback = Callable[[int, int, float], None]
 
-_WALK_STREAM, _NEG_STREAM, _INIT_STREAM = 0, 1, 2
+_WALK_STREAM, _NEG_STREAM, _INIT_STREAM, _EXTRA_WALK_STREAM = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,8 @@ class Sampler:
         degree = np.bincount(self.arc_src, weights=w, minlength=G.n_nodes)
         #: walks stop at nodes whose out-arcs weigh 0 in all (none, or all of weight 0)
         self.stop = degree == 0
+        #: whether some arc leads to such a node, so that a walk can stop early and leave pair slots empty
+        self.walks_can_stop = bool(self.stop[indices].any())
         if G.directed:
             degree = degree + np.bincount(indices, weights=w, minlength=G.n_nodes)
         self.part = degree_partitions(degree, P)
@@ -173,6 +175,8 @@ class Sampler:
         self.P, self.hyper, self.method = P, hyper, method
         self.key = key
         self.walk_key = subkey(key, _WALK_STREAM)
+        #: the walks that fill pool ``t``'s empty slots use the streams 0, 1, ... of ``subkey(extra_walk_key, t)``
+        self.extra_walk_key = subkey(key, _EXTRA_WALK_STREAM)
         #: negatives: block ``b`` of pool ``t`` draws from stream ``negative_stream(t) + b`` under this key
         self.negative_key = subkey(key, _NEG_STREAM)
         s = hyper.augmentation_step
@@ -196,28 +200,66 @@ class Sampler:
     def pool(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pool ``t``: (heads, tails, block_ptr), ids local to their partitions, block ``b = i * P + j``.
 
-        The walk pairs before binning go to a buffer of the calling thread, reused from pool to pool; the arrays
-        returned are new for every pool. Threads may make pools at the same time (Dask workers in one process)."""
-        h, spw = self.hyper, self.samples_per_walk
-        n_walks = self.pool_walks(t)
-        pairs = getattr(self._local, "pairs", None)
-        if pairs is None:
-            pairs = self._local.pairs = np.empty((2, self.pool_capacity), self.indices.dtype)
-        heads, tails = pairs[0, :n_walks * spw], pairs[1, :n_walks * spw]
-        second = self.method == "node2vec"
-        _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
-                              self.arc_alias, self.weighted, self.stop, self.walk_key,
-                              np.int64(t) * self.walks_per_pool, n_walks, self.walk_length, h.augmentation_step,
-                              1.0 / h.p, 1.0 / h.q, second, heads, tails)
-        out_h = np.empty(heads.shape[0], np.int32)
+        It holds the pairs of :meth:`pool_walks` walks, ``pool_walks(t) * samples_per_walk`` of them: where walks
+        can stop early, extra walks fill the slots the stopped ones left (:meth:`_fill_gaps`). The walk pairs
+        before binning go to buffers of the calling thread, reused from pool to pool; the arrays returned are new
+        for every pool. Threads may make pools at the same time (Dask workers in one process)."""
+        h = self.hyper
+        n = self.pool_walks(t) * self.samples_per_walk
+        heads, tails = self._buffer("pairs")[:, :n]
+        self._walk_pairs(self.walk_key, np.int64(t) * self.walks_per_pool, heads, tails)
+        if self.walks_can_stop:
+            self._fill_gaps(t, heads, tails)
+        out_h = np.empty(n, np.int32)
         out_t = np.empty_like(out_h)
         block_ptr = np.empty(self.P * self.P + 1, np.int64)
         shuffle = h.augmentation_step if self.method == "line" else 0
-        n = _cpu.bin_samples(heads, tails, self.part, self.local, self.P, shuffle, out_h, out_t, block_ptr)
-        return out_h[:n], out_t[:n], block_ptr
+        _cpu.bin_samples(heads, tails, self.part, self.local, self.P, shuffle, out_h, out_t, block_ptr)
+        return out_h, out_t, block_ptr
+
+    def _buffer(self, name: str) -> np.ndarray:
+        """The calling thread's ``2 x pool_capacity`` buffer ``name`` of walk pairs (made on first use)."""
+        buf = getattr(self._local, name, None)
+        if buf is None:
+            buf = np.empty((2, self.pool_capacity), self.indices.dtype)
+            setattr(self._local, name, buf)
+        return buf
+
+    def _walk_pairs(self, key: np.uint64, walk0: int, heads: np.ndarray, tails: np.ndarray) -> None:
+        """The pairs of the walks of streams ``walk0, walk0 + 1, ...`` under ``key``, as many walks as ``heads``
+        has room for, into ``heads``/``tails`` (-1: the slot of a pair that a walk which stopped does not have)."""
+        h = self.hyper
+        _cpu.generate_samples(self.indptr, self.indices, self.prob, self.alias, self.arc_src, self.arc_prob,
+                              self.arc_alias, self.weighted, self.stop, key, walk0,
+                              heads.shape[0] // self.samples_per_walk, self.walk_length, h.augmentation_step,
+                              1.0 / h.p, 1.0 / h.q, self.method == "node2vec", heads, tails)
+
+    def _fill_gaps(self, t: int, heads: np.ndarray, tails: np.ndarray) -> None:
+        """Move pool ``t``'s pairs to the front of ``heads``/``tails`` and fill the slots left empty by walks that
+        stopped early with the pairs of extra walks, in order: GraphVite's samplers, too, keep walking until
+        their pool is full, so that training sees ``num_epoch * |E|`` samples whatever the graph. The extra walks
+        of pool ``t`` are the streams 0, 1, ... of ``subkey(extra_walk_key, t)``, drawn in chunks sized by the
+        pairs a walk gave so far (at least one: a walk's start arc), so the pool does not depend on threads."""
+        keep = heads >= 0
+        have, n = int(np.count_nonzero(keep)), heads.shape[0]
+        if have == n:
+            return
+        heads[:have], tails[:have] = heads[keep], tails[keep]
+        per_walk = have / (n // self.samples_per_walk)
+        key, walk0 = subkey(self.extra_walk_key, t), 0
+        extra = self._buffer("extra")
+        while have < n:
+            m = min(self.walks_per_pool, int((n - have) / per_walk * 1.05) + 1)
+            eh, et = extra[:, :m * self.samples_per_walk]
+            self._walk_pairs(key, walk0, eh, et)
+            keep = eh >= 0
+            take = min(int(np.count_nonzero(keep)), n - have)
+            heads[have:have + take], tails[have:have + take] = eh[keep][:take], et[keep][:take]
+            have, walk0 = have + take, walk0 + m
 
     def pool_walks(self, t: int) -> int:
-        """Walks of pool ``t`` (its first is walk ``t * walks_per_pool``): full pools but the last."""
+        """Walks of pool ``t`` (its first is walk ``t * walks_per_pool``): full pools but the last, which covers
+        the samples left of :attr:`total`; pool ``t`` holds their ``samples_per_walk`` pairs each."""
         spw = self.samples_per_walk
         return min(self.walks_per_pool, -(-(self.total - t * self.pool_capacity) // spw))
 
@@ -274,7 +316,7 @@ def _check_graph(G: Any) -> None:
 def _parse_device(device: str | None, G: Graph) -> str:
     if device is None:
         return G.device
-    if device == "cpu" or device == "cuda" or (device.startswith("cuda:") and device[5:].isdigit()):
+    if isinstance(device, str) and (device in ("cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())):
         if is_gpu(G.indptr) and device == "cpu":
             raise ValueError("the graph is on a GPU; move it to the host (G.to('numpy')) to train on the CPU")
         return device

@@ -336,6 +336,27 @@ def test_walks_stop_where_every_out_arc_weighs_zero():
         assert not np.any(heads[valid] == 1)
         assert np.any(tails[valid] == 1) and not np.any(tails[valid & (heads == 0)] != 1)
 
+def test_extra_walks_fill_the_slots_of_walks_that_stopped():
+    """GraphVite samples until its pool is full. On an out-star every walk stops after its start arc, one pair of
+    the 9 its slots hold (L = 5, s = 2): a pool keeps its walks' pairs, in order, then the pairs of extra walks up
+    to 9 a walk, so it holds every slot's worth of arcs (0, leaf), the leaves uniform (chi-square)."""
+    leaves = 20
+    G = from_edges(np.zeros(leaves, np.int64), np.arange(1, leaves + 1), n_nodes=leaves + 1)
+    S = _sampler(G, P=1, walk_length=5, augmentation_step=2, pool_size=900, num_epoch=400)
+    assert S.walks_can_stop and S.samples_per_walk == 9 and S.n_pools >= 3
+    for t in range(S.n_pools):
+        heads, tails, block_ptr = S.pool(t)
+        n = S.pool_walks(t) * 9
+        assert heads.shape[0] == block_ptr[-1] == n
+        assert np.all(S.perm[heads] == 0)
+        counts = np.bincount(S.perm[tails], minlength=leaves + 1)[1:]
+        assert stats.chisquare(counts).pvalue > 1e-3
+    h, tl = _walk_pairs(S, S.pool_walks(0), 5, 2)
+    own = h >= 0
+    assert own.sum() == S.pool_walks(0)  # one pair a walk: the rest of pool 0 came from extra walks
+    np.testing.assert_array_equal(S.perm[S.pool(0)[1][:own.sum()]], tl[own])
+
+
 def test_binning_and_line_pseudo_shuffle():
     part = np.array([0, 1, 0, 1])
     local = np.array([0, 0, 1, 1])
@@ -353,16 +374,19 @@ def test_binning_and_line_pseudo_shuffle():
     assert list(out_h[6:8]) == [1, 0] and list(out_t[6:8]) == [0, 1]  # blocks (0, 1) and (1, 1), local ids
 
 
-def test_pools_made_in_threads_and_after_pickling_are_the_same():
+@pytest.mark.parametrize("directed", [False, True])
+def test_pools_made_in_threads_and_after_pickling_are_the_same(directed):
     """Dask workers in one process share a sampler and make pools at the same time, and workers in other processes
-    get a pickled copy: every thread has its own pair buffer, so all of them make the serial pools."""
+    get a pickled copy: every thread has its own pair buffers, so all of them make the serial pools (directed:
+    with the extra walks that fill the slots of walks stopped at dead ends)."""
     import pickle
     from concurrent.futures import ThreadPoolExecutor
 
     rng = np.random.default_rng(3)
-    G = from_edges(rng.integers(0, 60, 400), rng.integers(0, 60, 400), n_nodes=60, directed=False, self_loops="drop")
+    G = from_edges(rng.integers(0, 60, 200), rng.integers(0, 60, 200), n_nodes=60, directed=directed,
+                   self_loops="drop")
     S = gv.Sampler(G, "line", gv.make_hyper(G, 8, 30.0, 10, 3, 1, 5.0, 0.025, 0.005, 1000, 500), 3, seed_key(2))
-    assert S.n_pools >= 8
+    assert S.n_pools >= 8 and S.walks_can_stop == directed
     serial = [S.pool(t) for t in range(S.n_pools)]
     with ThreadPoolExecutor(4) as ex:
         threaded = list(ex.map(S.pool, range(S.n_pools)))
@@ -495,16 +519,18 @@ def test_loss_decreases_and_result_shape():
     assert np.mean(losses[-3:]) < 0.8 * losses[0]
 
 
-def test_the_trainer_gets_the_run_wide_sample_counter_and_total(monkeypatch):
+@pytest.mark.parametrize("directed", [False, True])
+def test_the_trainer_gets_the_run_wide_sample_counter_and_total(monkeypatch, directed):
     """Every pool is trained with the samples done before it as its learning-rate counter (the rate decays linearly
     over the whole run, not afresh in every pool) and the run's total ceil(num_epoch * |E|), |E| the edges of the
     undirected graph (not its 2|E| arcs); the last pool is topped up with whole walks, so the run trains at least
-    total and fewer than total + (pairs per walk) samples."""
-    G = _graph(3)
+    total and fewer than total + (pairs per walk) samples. So also where walks stop at dead ends (directed)."""
+    G = _graph(3, directed=directed)
     num_epoch, lr, batch_size = 3.3, 0.03, 50
     total = math.ceil(num_epoch * G.n_edges)
     spw = samples_per_walk(5, 2)
-    assert total % spw and G.n_edges < G.n_arcs
+    assert total % spw and (G.n_edges < G.n_arcs) != directed
+    assert _sampler(G, walk_length=5).walks_can_stop == directed
     calls, reports = [], []
     real = cpu.train_episodes
 
@@ -579,6 +605,7 @@ def test_result_follows_the_graph_backend(backend):
     (dict(num_partition=1000), r"num_partition \(1000\) cannot exceed the number of nodes"),
     (dict(num_partition="x"), "num_partition must be a positive integer"),
     (dict(device="gpu"), "bad device 'gpu'"),
+    (dict(device=0), "bad device 0; expected 'cpu', 'cuda' or 'cuda:N'"),
 ])
 def test_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):

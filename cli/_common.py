@@ -236,6 +236,8 @@ def load_matrix(path: str, sparse: bool = False) -> Any:
             M = sp.load_npz(path)
         except (ValueError, OSError) as exc:
             raise InputFormatError(f"{path}: not a scipy.sparse .npz matrix ({exc})") from None
+        if M.dtype.kind not in "fiub":  # a complex matrix lost its imaginary part (a ComplexWarning at most)
+            raise InputFormatError(f"{path}: expected a numeric matrix, got dtype {M.dtype}")
         if 0 in M.shape:
             raise InputFormatError(f"{path}: the matrix is empty (shape {M.shape})")
         if not np.isfinite(M.data).all():

@@ -107,6 +107,21 @@ def test_sparse_equals_dense():
             lp_regression(A, b, p).objective, rel=1e-8)
 
 
+@pytest.mark.parametrize("dtype, refused", [(np.complex128, True), (np.complex64, True), (np.int64, False),
+                                            (np.uint8, False), (np.bool_, False)])
+def test_sparse_matrix_must_be_real_as_a_dense_one(dtype, refused):
+    # a complex sparse A was cast to float64 (imaginary part dropped, a ComplexWarning at most)
+    A, b = _data(n=40, d=3, seed=5)
+    A = np.round(np.abs(A)).astype(dtype) if np.dtype(dtype).kind in "iub" else A.astype(dtype)
+    if refused:
+        for M in (A, sp.csr_matrix(A)):
+            with pytest.raises(ValueError, match=f"A must hold real numbers, got dtype {np.dtype(dtype).name}"):
+                lp_regression(M, b, 1.5)
+    else:
+        assert lp_regression(sp.csr_matrix(A), b, 1.5).objective == pytest.approx(
+            lp_regression(A, b, 1.5).objective, rel=1e-8)
+
+
 def test_sparse_badly_scaled_columns():
     A, b = _data(seed=13)
     A[np.abs(A) < 0.8] = 0.0

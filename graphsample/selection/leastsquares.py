@@ -63,10 +63,10 @@ def optimal_weights(basis: Basis, x: Any) -> np.ndarray:
     return basis.m / christoffel(basis, x)
 
 
-def _check_design(basis: Basis, n: int, what: str) -> int:
-    n = check_positive("n", n)
+def _check_design(basis: Basis, n: int, what: str, name: str = "n") -> int:
+    n = check_positive(name, n)
     if n < basis.m:
-        raise ValueError(f"{what} n >= m = {basis.m}, got n = {n}")
+        raise ValueError(f"{what} {name} >= m = {basis.m}, got {name} = {n}")
     return n
 
 
@@ -157,15 +157,17 @@ def adaptive_dpp_points(basis: Basis, delta: float = 0.5, max_points: int | None
     r"""Repeat projection DPPs of :math:`V_m` until :math:`\|G - I\|_2 \le \delta` (or ``max_points``).
 
     :math:`G` is the empirical Gram matrix of all points so far with weights :math:`m/k_m` (the
-    adaptive variant of Nouy & Michel 2023). Returns the pooled points and weights.
+    adaptive variant of Nouy & Michel 2023). ``max_points`` (default 100 m) must be at least m: the
+    repetitions stop before exceeding it. Returns the pooled points and weights.
     """
     check_number("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
-    limit = check_positive("max_points", max_points if max_points is not None else 100 * basis.m)
+    limit = 100 * basis.m if max_points is None else _check_design(basis, max_points, "adaptive DPPs need",
+                                                                     "max_points")
     rng = check_seed(seed)
     xs: list[np.ndarray] = []
     S = np.zeros((basis.m, basis.m))
     count = 0
-    while count + basis.m <= max(limit, basis.m):
+    while count + basis.m <= limit:
         x = projection_dpp_points(basis, seed=rng)
         Phi = basis(x)
         S += (Phi * optimal_weights(basis, x)[:, None]).T @ Phi
@@ -180,7 +182,12 @@ def adaptive_dpp_points(basis: Basis, delta: float = 0.5, max_points: int | None
 def projection_dpp_design(basis: Basis, n: int, *, seed: SeedLike = None) -> tuple[np.ndarray, np.ndarray]:
     r"""The paper's DPP design of size :math:`n \ge m`: the projection DPP of :math:`V_n \supseteq V_m`, weights :math:`n/k_n`."""
     n = _check_design(basis, n, "a DPP design needs")
-    big = basis if n == basis.m else basis.extend(n)
+    try:
+        big = basis if n == basis.m else basis.extend(n)
+    except NotImplementedError:
+        others = ", ".join(s for s in STRATEGIES if s != "dpp")
+        raise ValueError(f"a DPP design of n = {n} > m = {basis.m} points needs the nested space V_n, which "
+                         f"{type(basis).__name__} bases lack; use n = {basis.m} or a strategy of {others}") from None
     x = projection_dpp_points(big, seed=seed)
     return x, optimal_weights(big, x)
 
@@ -247,7 +254,7 @@ def design(basis: Basis, n: int, strategy: str = "volume", *, delta: float = 0.5
     if strategy == "repeated-dpp":
         return repeated_dpp_points(basis, n, seed=seed)
     if strategy == "adaptive-dpp":
-        return adaptive_dpp_points(basis, delta, n, seed=seed)
+        return adaptive_dpp_points(basis, delta, _check_design(basis, n, "an adaptive DPP design needs"), seed=seed)
     raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
 
 

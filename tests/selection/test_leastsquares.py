@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from numpy.polynomial.hermite_e import hermegauss
@@ -199,6 +201,26 @@ def test_adaptive_dpp_stops_at_the_first_repetition_within_delta():
     assert all(deviation(k) > 0.5 for k in range(5, n, 5))
 
 
+@pytest.mark.parametrize("n", [3, 4, 7, 20])
+def test_adaptive_dpp_design_has_at_most_n_points(n):
+    # n < m gave m points (one whole DPP), more than the n asked for
+    x, w = ls.design(Legendre(3), n, "adaptive-dpp", seed=0)
+    assert 3 <= x.shape[0] <= n and x.shape[0] % 3 == 0 and w.shape == x.shape
+
+
+def test_dpp_design_of_a_discrete_basis():
+    """A Discrete basis has no nested V_n: its DPP design takes n = m only (before: a NotImplementedError from
+    deep inside for n > m); the other strategies take n > m."""
+    D = Discrete(np.vander(np.linspace(0, 1, 20), 3))
+    assert ls.design(D, 3, "dpp", seed=0)[0].shape == (3,)
+    message = ("a DPP design of n = 6 > m = 3 points needs the nested space V_n, which Discrete bases lack; use n = 3 "
+               "or a strategy of iid, volume, repeated-dpp, adaptive-dpp")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ls.approximate(np.sin, D, 6, "dpp", seed=0)
+    for strategy in ("iid", "volume", "repeated-dpp", "adaptive-dpp"):
+        assert 3 <= ls.design(D, 6, strategy, seed=0)[0].shape[0] <= 6
+
+
 def test_dpp_design_weights_are_those_of_v_n():
     """The DPP design of size n > m is the projection DPP of V_n, weighted n / k_n (not m / k_m)."""
     b = Legendre(4)
@@ -268,6 +290,11 @@ def test_discrete_points_shape():
         (lambda: ls.approximate(3, Legendre(4), 8), "callable"),
         (lambda: ls.adaptive_dpp_points(Legendre(3), 1.5), "delta"),
         (lambda: ls.adaptive_dpp_points(Legendre(3), max_points=0), "max_points must be a positive integer, got 0"),
+        # n < m gave a whole DPP of m points
+        (lambda: ls.design(Legendre(3), 2, "adaptive-dpp"), "an adaptive DPP design needs n >= m = 3, got n = 2"),
+        (lambda: ls.approximate(np.sin, Legendre(3), 2, "adaptive-dpp"), "needs n >= m = 3, got n = 2"),
+        (lambda: ls.adaptive_dpp_points(Legendre(3), max_points=2),
+         "adaptive DPPs need max_points >= m = 3, got max_points = 2"),
         (lambda: Discrete(np.ones((5, 2))), "linearly dependent"),
         (lambda: Discrete(np.eye(3))(np.array([5])), "out of range"),
         (lambda: index_set(2, 2, "cube"), "unknown index set"),

@@ -144,10 +144,11 @@ def _csr(M: sp.spmatrix) -> sp.csr_matrix:
     return M
 
 
-def label_matrix(labels: Any, n_labels: int | None = None) -> sp.csr_matrix:
+def label_matrix(labels: Any, n_labels: int | None = None, *, renumber: bool = False) -> sp.csr_matrix:
     r"""The label matrix :math:`V` (n x K, CSR, float64) from a SciPy sparse matrix, a dense 2-D array,
     or a sequence of label-id lists (one per sample, hard 0/1 labels). Entries must be finite and
-    :math:`\ge 0`."""
+    :math:`\ge 0`. Label ids are column indices; with ``renumber``, the distinct ids of the lists are
+    numbered densely in increasing order instead (so ids such as 10**12 do not make 10**12 columns)."""
     if sp.issparse(labels):
         V = _csr(labels)
     elif isinstance(labels, np.ndarray) or hasattr(labels, "__array_namespace__") or \
@@ -170,6 +171,8 @@ def label_matrix(labels: Any, n_labels: int | None = None) -> sp.csr_matrix:
         cols = np.asarray(cols, dtype=np.int64)
         if cols.size and cols.min() < 0:
             raise ValueError(f"label ids must be non-negative, got {int(cols.min())}")
+        if renumber:
+            cols = np.unique(cols, return_inverse=True)[1].astype(np.int64)
         K = int(cols.max()) + 1 if cols.size else 1
         K = K if n_labels is None else n_labels
         if cols.size and cols.max() >= K:
@@ -318,6 +321,14 @@ class MIGProblem:
         return MIGProblem(self.V[rows], self.scores[rows], self.A)
 
 
+def _check_label_rows(name: str, rows: int, n_labels: int) -> None:
+    """``name`` (label embeddings or a label graph) must have one row per label id, ``n_labels`` rows."""
+    if rows < n_labels:
+        raise ValueError(f"{name} has {rows} rows, one per label id, but the labels use id {n_labels - 1}")
+    if rows > n_labels:
+        raise ValueError(f"{name} has {rows} rows but there are {n_labels} labels")
+
+
 def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None, *,
                   n_labels: int | None = None, label_embeddings: Any = None, graph: sp.spmatrix | None = None,
                   threshold: float | None = 0.9, label_knn: int | None = None, alpha: float = 1.0,
@@ -345,12 +356,12 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
                     if E.shape[0] > 1 else None
         else:
             raise ValueError(f"unknown label_mode {label_mode!r}; choose 'kmeans' or 'samples'")
-    else:
-        V = label_matrix(labels, n_labels)
-        if graph is None and label_embeddings is not None:
-            if np.asarray(_host(label_embeddings)).shape[0] != V.shape[1]:
-                raise ValueError(f"label_embeddings has {np.asarray(_host(label_embeddings)).shape[0]} rows "
-                                 f"but there are {V.shape[1]} labels")
+    else:  # label ids index the rows of label_embeddings or graph; with neither (nor n_labels) they are renumbered
+        V = label_matrix(labels, n_labels, renumber=n_labels is None and label_embeddings is None and graph is None)
+        if graph is not None:
+            _check_label_rows("graph", np.shape(graph)[0], V.shape[1])
+        elif label_embeddings is not None:
+            _check_label_rows("label_embeddings", np.asarray(_host(label_embeddings)).shape[0], V.shape[1])
             graph = label_graph(label_embeddings, threshold, label_knn)
     n = V.shape[0]
     if scores is None:
@@ -532,7 +543,10 @@ def mig_select(labels: Any = None, scores: Any = None, embeddings: Any = None, b
 
     Parameters
     ----------
-    labels : per-sample labels: SciPy sparse or dense (n, K) weights, or a list of label-id lists.
+    labels : per-sample labels: SciPy sparse or dense (n, K) weights, or a list of label-id lists. Label ids
+        (columns) index the rows of ``label_embeddings`` or ``graph`` and are below ``n_labels`` when given;
+        without any of the three, the distinct ids are numbered densely in increasing order (as the labels of
+        ``x``; ids such as 10**12 need no 10**12 labels).
         ``None`` derives them from ``embeddings`` (``label_mode="kmeans"`` with ``n_clusters``
         (default :math:`\sqrt n`) and ``soft_top_m``; or ``"samples"`` with a ``sample_knn`` graph).
     scores : quality :math:`s_i \ge 0` per sample (default 1).

@@ -382,6 +382,31 @@ def test_label_matrix_formats():
         label_matrix([[0, 4]], n_labels=3)
 
 
+def test_integer_label_ids_index_nothing_without_label_embeddings_graph_or_n_labels():
+    # the ids were column indices whatever the inputs: labels [[10**12]] built 10**12 labels (out of memory); with
+    # nothing for them to index, they are numbered densely in increasing order, as the CLI numbers string labels
+    big, small, s = [[10**12, 7], [5], [10**12]], [[2, 1], [0], [2]], [0.5, 1.0, 2.0]
+    res, ref = mig_select(big, s, budget=3, gain="exact"), mig_select(small, s, budget=3, gain="exact")
+    assert res.indices.tolist() == ref.indices.tolist() and res.gains.tolist() == ref.gains.tolist()
+    assert res.x.tolist() == ref.x.tolist() and res.coverage == ref.coverage == 1.0
+    assert build_problem(big).n_labels == 3
+    assert label_matrix([[0, 2], [5]], renumber=True).toarray().tolist() == [[1, 1, 0], [0, 0, 1]]
+
+
+def test_integer_label_ids_index_the_label_embeddings_and_the_graph():
+    # ids are rows of the label embeddings or graph: kept as they are (gaps included), an id beyond the last row
+    # named (it was "there are 1000000000001 labels", or out of memory with a graph)
+    assert build_problem([[0], [2]], label_embeddings=np.eye(3)).n_labels == 3
+    assert build_problem([[0], [2]], graph=sp.csr_matrix((3, 3))).n_labels == 3
+    with pytest.raises(ValueError, match=r"^label_embeddings has 3 rows, one per label id, but the labels use id "
+                                         r"1000000000000$"):
+        mig_select([[0], [10**12]], budget=1, label_embeddings=np.eye(3))
+    with pytest.raises(ValueError, match="^graph has 3 rows, one per label id, but the labels use id 1000000000000$"):
+        mig_select([[0], [10**12]], budget=1, graph=sp.csr_matrix((3, 3)))
+    with pytest.raises(ValueError, match="^label id 1000000000000 is out of range for n_labels=3$"):
+        mig_select([[0], [10**12]], budget=1, n_labels=3)
+
+
 def test_unknown_selector_parameter():
     with pytest.raises(TypeError, match="unknown MIG parameter"):
         MIGSelector(budget=3, colour="red")

@@ -159,6 +159,22 @@ def test_a_bad_secondary_file_is_named(pool_jsonl, tmp_path, name, array, args, 
     assert r.output == f"Error: {tmp_path / name}: {message}\n"
 
 
+def test_large_integer_label_ids(tmp_path):
+    # '{"labels": [1000000000000]}' made 10**12 labels: "Error: out of memory"; they are numbered densely unless
+    # --label-embeddings gives them rows, and then an id beyond its last row is one line naming the file
+    path = tmp_path / "pool.jsonl"
+    path.write_text("".join(json.dumps({"labels": [10**12 + i % 3]}) + "\n" for i in range(6)))
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "3", "-o", "-"])
+    assert r.exit_code == 0, r.output
+    assert [json.loads(line)["index"] for line in r.stdout.splitlines()] == [0, 1, 2]
+    assert "label coverage = 1.0000" in r.output
+    np.save(tmp_path / "e.npy", np.eye(3))
+    r = CliRunner().invoke(cli, ["select", "mig", str(path), "--budget", "3", "--label-embeddings",
+                                 str(tmp_path / "e.npy")])
+    assert r.exit_code == 1 and r.output == (f"Error: {tmp_path / 'e.npy'}: --label-embeddings has 3 rows, one per "
+                                             f"label id, but the labels use id {10**12 + 2}\n")
+
+
 def test_a_score_field_with_nan_names_the_pool(tmp_path):
     path = tmp_path / "pool.jsonl"
     path.write_text('{"labels": ["a"], "s": NaN}\n{"labels": ["b"], "s": 1}\n')  # Python's json reads NaN

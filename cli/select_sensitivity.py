@@ -29,7 +29,8 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
 
 @click.command()
 @click.argument("data", metavar="DATA", callback=nonempty_path)
-@click.option("--p", "p", type=float, default=1.0, show_default=True, help="The l_p norm to preserve (p >= 1).")
+@click.option("--p", "p", type=float, default=1.0, show_default=True,
+              help="The l_p norm to preserve: p >= 1, and p < 4 with --scores lewis (the default).")
 @click.option("--size", type=click.IntRange(min=1), required=True, help="Target (expected) number of rows.")
 @click.option("--scores", type=click.Choice(list(_SCORES)), default="lewis", show_default=True,
               help="Sampling scores: Lewis weights, root leverage, leverage, exact sensitivities, "
@@ -44,7 +45,7 @@ def write_sample(path: str, idx: np.ndarray, scale: np.ndarray) -> None:
                help="Output: NAME.npz (indices, scale), NAME.npy ((m, 2) array), '-' / .tsv (index<TAB>scale) or .csv "
                     "(index,scale); text is compressed as NAME.tsv.gz, .bz2 or .xz.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
-@user_errors
+@user_errors(names={"Lewis weights": "--scores lewis", "'root-leverage' scores": "--scores root-leverage"})
 def sensitivity(data: str, p: float, size: int, scores: str, replace: bool, leverage: str, backend: str,
                 device: str | None, seed: int | None, output: str, quiet: bool) -> None:
     """Sample about SIZE rows of the matrix DATA so that ||S A x||_p ~ ||A x||_p for all x

@@ -421,7 +421,10 @@ def lewis_weights(A: Any, p: float, *, tol: float = 1e-12, max_iter: int | None 
     is reached first (default: :func:`lewis_iteration_budget`, which grows as p nears 4). With
     ``full_output=True`` returns ``(w, LewisReport)``.
     """
-    p = check_p(p, upper=4.0)
+    p = check_p(p)
+    if p >= 4:  # the iteration contracts with factor |1 - p/2|
+        raise ValueError(f"p must be < 4 for Lewis weights (the Cohen-Peng iteration converges only there), got {p:g}; "
+                         "for p >= 4 use 'root-leverage' scores")
     A = check_matrix(A)
     xp = matrix_namespace(A)
     check_number("tol", tol, 0.0)

@@ -13,9 +13,8 @@ from scipy.stats import binom
 
 from graphsample._backend import backend_of, device_of, to_numpy
 from graphsample.selection.sensitivity import (jl_dimension, leverage_scores, lewis_iteration_budget, lewis_weights,
-                                               lp_sensitivities,
-                                               mixture_scores, sensitivity_upper_bound, sketch_size_bound,
-                                               total_sensitivity)
+                                               lp_sample, lp_sensitivities, mixture_scores, sensitivity_upper_bound,
+                                               sketch_size_bound, total_sensitivity)
 
 
 def _t(n, d, seed=0, df=2.0):
@@ -335,8 +334,13 @@ def test_lewis_weights_warn_and_bad_p():
     with pytest.warns(RuntimeWarning, match="not converged after 2 iterations"):
         w, rep = lewis_weights(A, 1, max_iter=2, full_output=True)
     assert not rep.converged and rep.iterations == 2
-    with pytest.raises(ValueError, match="p must be < 4"):
+    message = ("p must be < 4 for Lewis weights (the Cohen-Peng iteration converges only there), got 4; for p >= 4 use "
+               "'root-leverage' scores")
+    with pytest.raises(ValueError, match=re.escape(message)):
         lewis_weights(A, 4)
+    with pytest.raises(ValueError, match=re.escape(message)):  # the default scores of the sampler
+        lp_sample(A, 5, 4)
+    assert lp_sample(A, 5, 4, "root-leverage", seed=0)[0].size > 0
     with pytest.raises(ValueError, match="unknown leverage"):
         lewis_weights(A, 1, leverage="fast")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -71,12 +72,38 @@ def test_unbiased_lp_norm(p, replace, scores):
 
 
 def test_exact_unbiasedness_of_the_weights():
-    """sum_i pi_i * pi_i^-1 |a_i x|^p = ||Ax||_p^p exactly (the expectation in closed form)."""
-    A = _t(200, 3, seed=3)
-    x = np.array([0.3, 1.0, -1.0])
-    q = sampling_scores(A, 1, "lewis")
-    pi = inclusion_probabilities(q, 20)
-    assert np.sum(pi * pi ** (-1.0) * np.abs(A @ x)) == pytest.approx(np.sum(np.abs(A @ x)), rel=1e-12)
+    """The Horvitz-Thompson weights make the estimate exactly unbiased. pi = min(1, beta q) with sum(pi) = size,
+    checked against the capping that defines it (cap the rows with beta q > 1 at 1, recompute beta on the others,
+    until none is left); the sampler keeps row i with frequency pi_i and scales it by pi_i^(-1/p); and with those
+    weights E sum_{i in S} |a_i x|^p scale_i^p, summed over all 2^n subsets S, is ||Ax||_p^p."""
+    A = _t(8, 2, seed=1)
+    x, p, size = np.array([0.3, -1.0]), 1.5, 4
+    q = sampling_scores(A, p, "lewis")
+    pi = inclusion_probabilities(q, size)
+    capped = np.zeros(q.size, dtype=bool)
+    while True:
+        beta = (size - capped.sum()) / q[~capped].sum()
+        over = ~capped & (beta * q > 1)
+        if not over.any():
+            break
+        capped |= over
+    assert 0 < capped.sum() < q.size - 1  # both the cap and the proportional rows are exercised
+    np.testing.assert_allclose(pi, np.where(capped, 1.0, beta * q), rtol=1e-12)
+    assert pi.sum() == pytest.approx(size, rel=1e-12) and np.all((pi > 0) & (pi <= 1))
+
+    trials = 2000
+    kept, weight = np.zeros(q.size), np.full(q.size, np.nan)
+    for s in range(trials):
+        idx, scale = sample_by_scores(q, size, p, seed=s)
+        kept[idx] += 1
+        weight[idx] = scale**p
+    np.testing.assert_allclose(weight, 1 / pi, rtol=1e-12)  # every row was drawn, with its HT weight
+    assert np.all(np.abs(kept / trials - pi) <= 4 * np.sqrt(pi * (1 - pi) / trials))
+
+    terms = np.abs(A @ x) ** p
+    expectation = sum(np.prod(np.where(S, pi, 1 - pi)) * np.sum(terms[S] * weight[S])
+                      for S in map(np.array, itertools.product([False, True], repeat=q.size)))
+    assert expectation == pytest.approx(np.sum(terms), rel=1e-12)
 
 
 def test_with_replacement_size_and_scale():
@@ -218,11 +245,23 @@ def test_cli_npy_output_and_torch_backend(data, tmp_path):
 @pytest.mark.parametrize("extra, message", [
     (["--size", "10", "--p", "0.5"], "Invalid value for '--p': must be a finite number >= 1"),
     (["--size", "500"], "Invalid value for '--size': 500 exceeds the number of rows 200 (use --replace to draw more)"),
+    # the help said p >= 1, and the refusal of p = 4 by the default scores named no way out
+    (["--size", "10", "--p", "4"], "Error: Invalid value for '--p': must be < 4 for --scores lewis (the Cohen-Peng "
+                                   "iteration converges only there), got 4; for p >= 4 use --scores root-leverage\n"),
 ])
 def test_cli_bad_parameters(data, extra, message):
     res = CliRunner().invoke(cli, ["select", "sensitivity", str(data)] + extra)
     assert res.exit_code == 2  # bad option values: click's usage error
     assert message in res.output and "Traceback" not in res.output
+
+
+def test_cli_p_help_and_large_p(data):
+    help_text = " ".join(CliRunner().invoke(cli, ["select", "sensitivity", "--help"]).output.split())
+    assert "p >= 1, and p < 4 with --scores lewis (the default)" in help_text
+    res = CliRunner().invoke(cli, ["select", "sensitivity", str(data), "--size", "10", "--p", "4", "--scores",
+                                   "root-leverage", "-q", "--seed", "0"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines() and "Traceback" not in res.output
 
 
 def test_cli_exact_scores(tmp_path):
@@ -264,6 +303,16 @@ def test_cli_sketched_leverage_and_sparse_data(tmp_path):
     assert res.exit_code == 0, res.output
     idx, _ = lp_sample(sp.csr_matrix(A), 50, 1, "leverage", leverage="approx", seed=4)
     assert [int(line.split("\t")[0]) for line in res.stdout.strip().splitlines()] == idx.tolist()
+
+
+def test_cli_complex_sparse_data_is_refused(tmp_path):
+    # a complex .npz was cast to float64: "Warning: Casting complex values to real discards the imaginary part"
+    import scipy.sparse as sp
+
+    path = tmp_path / "A.npz"
+    sp.save_npz(path, sp.csr_matrix(_t(20, 3, seed=2) + 1j))
+    res = CliRunner().invoke(cli, ["select", "sensitivity", str(path), "--size", "5"])
+    assert res.exit_code == 1 and res.output == f"Error: {path}: expected a numeric matrix, got dtype complex128\n"
 
 
 def test_inclusion_probabilities_with_subnormal_scores():

@@ -278,8 +278,9 @@ def gpu(args) -> list[dict]:
 
 def dask_cpu(epochs: float) -> list[dict]:
     """The Dask path with CPU workers against the single process, DeepWalk on BlogCatalog with ``P = 2`` and the same
-    seed (so the same embeddings): two worker processes of one thread each (each makes every pool itself and trains
-    its half of it) and one process of two threads; best of 3 after a warm-up."""
+    seed (so the same embeddings): one process of two threads; two worker processes of one thread each (each makes
+    every pool itself and trains its half of it); one worker process of two threads (one pool each, both blocks of
+    an episode in its two threads); best of 3 after a warm-up."""
     import distributed
 
     from graphsample.embedding import graphvite_dask
@@ -289,12 +290,13 @@ def dask_cpu(epochs: float) -> list[dict]:
     n = epochs * G.n_edges
     seconds, _ = timeit(lambda: gv.deepwalk(G, 128, **kw), repeat=3)
     rows = [_row("ours deepwalk, one process (2 threads)", seconds, n, {}, f"{epochs:g} epochs, P = 2")]
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address="127.0.0.1:0")
-    with cluster, distributed.Client(cluster, direct_to_workers=True) as client:
-        seconds, _ = timeit(lambda: graphvite_dask.deepwalk(G, client, 128, **kw), repeat=3)
-    rows.append(_row("ours deepwalk, Dask (2 worker processes x 1 thread)", seconds, n, {},
-                     f"{epochs:g} epochs, P = 2"))
+    for workers, threads in ((2, 1), (1, 2)):
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                                           dashboard_address="127.0.0.1:0")
+        with cluster, distributed.Client(cluster, direct_to_workers=True) as client:
+            seconds, _ = timeit(lambda: graphvite_dask.deepwalk(G, client, 128, **kw), repeat=3)
+        rows.append(_row(f"ours deepwalk, Dask ({workers} worker process{'es' if workers > 1 else ''} x {threads} "
+                         f"thread{'s' if threads > 1 else ''})", seconds, n, {}, f"{epochs:g} epochs, P = 2"))
     for r in rows:
         print(r, flush=True)
     return rows
@@ -319,15 +321,15 @@ def main() -> None:
     ap.add_argument("--gpu-rmat-epochs", type=float, default=50,
                     help="epochs of the R-MAT row on the GPU (one epoch there is mostly set-up)")
     ap.add_argument("--dask-cpu", type=float, metavar="EPOCHS",
-                    help="only time the Dask path with two CPU worker processes against one process, this many "
-                         "epochs")
+                    help="only time the Dask path with CPU workers (2 processes x 1 thread, 1 x 2 threads) against one "
+                         "process, this many epochs")
     args = ap.parse_args()
     if args.dask_cpu:
         write_results("embedding_graphvite_dask_cpu", dask_cpu(args.dask_cpu),
                       notes=f"Command: python benchmarks/embedding_graphvite.py {' '.join(sys.argv[1:])}. "
-                            f"pin_threads({THREADS}) in the one process and in each worker: a worker trains on "
-                            "its one Dask thread, and its sampler's Numba kernels run on 2 threads (the two "
-                            "workers' samplers together oversubscribe the 2 cores).")
+                            f"pin_threads({THREADS}) in the one process and in each worker: a worker trains a "
+                            "block in each of its Dask threads, and its sampler's Numba kernels run on 2 threads "
+                            "(with two worker processes their samplers together oversubscribe the 2 cores).")
         return
     rows = [] if args.no_blogcatalog else blogcatalog(args)
     if args.rmat:

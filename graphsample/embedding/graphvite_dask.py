@@ -1,8 +1,9 @@
 r"""GraphVite-style LINE / DeepWalk / node2vec on several workers (GPUs or CPU processes) through Dask.
 
 The multi-GPU scheme of Zhu et al. (WWW 2019, Sec. 3.2) on :mod:`dask.distributed`: the client owns the
-schedule of :func:`graphsample.embedding.graphvite.block_schedule`; the ``W`` workers (one per GPU with
-``dask_cuda.LocalCUDACluster``, or plain CPU workers) each train one orthogonal block per episode. The
+schedule of :func:`graphsample.embedding.graphvite.block_schedule`; its ``W`` training slots (a worker per GPU
+with ``dask_cuda.LocalCUDACluster``; a CPU worker gives one slot per thread, :func:`worker_slots`) each train
+one orthogonal block per episode. The
 vertex and context partitions are Dask futures: the task of episode ``e`` consumes the partitions it
 updates and produces their new versions, so a partition moves from one worker to another only at a
 block boundary, when the next episode's schedule hands it over. Workers never share a row, so no locks.
@@ -12,7 +13,7 @@ once; then every worker makes every pool itself (online augmentation and binning
 GPU where walks cannot stop early, :class:`~graphsample.embedding._graphvite_cuda.DeviceSampler`, else with the
 host sampler) and trains its blocks from it. The pools come from counter-based RNG streams, so all workers make
 the same pool, the one the single-process trainer makes; nothing but the partitions crosses between processes.
-The price is that each worker samples all of a pool to train ``1 / W`` of it. On GPUs, where sampling runs
+The price is that each worker samples all of a pool to train its share of it. On GPUs, where sampling runs
 several times faster than training, that is meant to cost less than moving every pool through Dask's
 communication (16 MB for 2M samples); on CPU workers it shows (``docs/graphvite.md``).
 
@@ -109,6 +110,16 @@ def _train_block_task(V: Any, C: Any, pool: tuple, sampler: Sampler, t: int, i: 
     return V, C, loss, hi - lo
 
 
+def worker_slots(client: Any, device: str) -> list[str]:
+    """The training slots of the client's workers, one address per slot: a CPU worker once per thread (the blocks
+    of an episode that it holds run in its threads at once: the kernel releases the GIL), a GPU worker once."""
+    workers = client_workers(client)
+    if device != "cpu":
+        return workers
+    threads = client.nthreads()
+    return [a for a in workers for _ in range(max(int(threads.get(a, 1)), 1))]
+
+
 def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128, num_epoch: float = 100.0,
           walk_length: int = 40, augmentation_step: int | str = "auto", num_negative: int = 1,
           negative_weight: float = 5.0, lr: float = 0.025, weight_decay: float = 0.005, batch_size: int = 100_000,
@@ -120,7 +131,8 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
     Parameters are those of :func:`graphsample.embedding.graphvite.train`, plus ``client`` (a
     ``dask.distributed.Client``; one worker per GPU or CPU process) and ``device``: ``"cpu"`` (workers run
     the Numba kernels) or ``"cuda"`` (each worker samples and trains on its own GPU, e.g. under
-    ``dask_cuda.LocalCUDACluster``). ``num_partition="auto"`` is one partition per worker.
+    ``dask_cuda.LocalCUDACluster``). ``num_partition="auto"`` is one partition per training slot (a GPU worker, or
+    each thread of a CPU worker: :func:`worker_slots`).
     Returns host (NumPy) ``n x dim`` vertex embeddings, and context embeddings with ``return_context``.
     """
     check_client(client)
@@ -130,33 +142,36 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
         raise ValueError(f"device must be 'cpu' or 'cuda' (each worker's own GPU), got {device!r}")
     hyper = make_hyper(G, dim, num_epoch, walk_length, augmentation_step, num_negative, negative_weight, lr,
                        weight_decay, batch_size, pool_size, p, q)
-    workers = client_workers(client)
-    P = resolve_partitions(num_partition, len(workers), G.n_nodes)
+    slots = worker_slots(client, device)
+    P = resolve_partitions(num_partition, len(slots), G.n_nodes)
     sampler = Sampler(G, method, hyper, P, seed_key(seed))
     pp = sampler.part_ptr
     V0 = sampler.init_vertex(G.n_nodes)
-    episodes = block_schedule(P, len(workers))
+    episodes = block_schedule(P, len(slots))
     W = episodes.shape[1]
-    home = [workers[i % W] for i in range(P)]  # where partition i starts; it then follows the schedule
+    slots = slots[:W]
+    home = [slots[i % W] for i in range(P)]  # where partition i starts; it then follows the schedule
     Vp = [client.scatter(V0[pp[i]:pp[i + 1]], workers=[home[i]], hash=False) for i in range(P)]
     Cp = [client.scatter(np.zeros((pp[i + 1] - pp[i], dim), np.float32), workers=[home[i]], hash=False)
           for i in range(P)]
-    shared = client.scatter(sampler, workers=workers[:W], broadcast=True, hash=False)
-    pools: list = [None] * W
+    training = sorted(set(slots))
+    shared = client.scatter(sampler, workers=training, broadcast=True, hash=False)
+    pools: dict = dict.fromkeys(training)
     done, pending = 0, None
     for t in range(sampler.n_pools):
-        pools = [client.submit(_pool_task, shared, t, pools[w], device, workers=[workers[w]],
-                               allow_other_workers=False, pure=False) for w in range(W)]
+        pools = {a: client.submit(_pool_task, shared, t, pools[a], device, workers=[a], allow_other_workers=False,
+                                  pure=False) for a in training}
         results = []
         for e in range(episodes.shape[0]):
             for w, (i, j) in enumerate(episodes[e]):
                 if i < 0:
                     continue
-                fut = client.submit(_train_block_task, Vp[i], Cp[j], pools[w], shared, t, int(i), int(j), device,
-                                    workers=[workers[w]], allow_other_workers=False, pure=False)
-                Vp[i] = client.submit(operator.getitem, fut, 0, workers=[workers[w]])
-                Cp[j] = client.submit(operator.getitem, fut, 1, workers=[workers[w]])
-                results.append(client.submit(operator.getitem, fut, slice(2, 4), workers=[workers[w]]))
+                a = slots[w]
+                fut = client.submit(_train_block_task, Vp[i], Cp[j], pools[a], shared, t, int(i), int(j), device,
+                                    workers=[a], allow_other_workers=False, pure=False)
+                Vp[i] = client.submit(operator.getitem, fut, 0, workers=[a])
+                Cp[j] = client.submit(operator.getitem, fut, 1, workers=[a])
+                results.append(client.submit(operator.getitem, fut, slice(2, 4), workers=[a]))
         if pending is not None:  # pool t - 1's losses, while pool t trains
             done = _report(client, pending, done, sampler.total, callback)
         pending = results

@@ -55,6 +55,20 @@ def test_more_partitions_than_workers_keep_the_learning_rates(client):
     np.testing.assert_allclose(V, gv.deepwalk(_graph(), 8, **kw), atol=1e-6)
 
 
+def test_a_cpu_worker_trains_a_block_in_each_of_its_threads():
+    """One worker of 2 threads is 2 training slots: 2 partitions by default, both blocks of an episode trained in
+    its threads at once from the one pool it makes, the result the single-process trainer's."""
+    from graphsample.embedding import graphvite_dask as gd
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as c:
+        (worker,) = c.nthreads()
+        assert gd.worker_slots(c, "cpu") == [worker, worker] and gd.worker_slots(c, "cuda") == [worker]
+        kw = dict(num_epoch=20, pool_size=1500, seed=4)
+        V = gd.deepwalk(_graph(), c, 8, **kw)
+    np.testing.assert_allclose(V, gv.deepwalk(_graph(), 8, num_partition=2, **kw), atol=1e-6)
+
+
 def _gpu_cluster(kind: str):
     """Two GPU workers: threads of this process, or two worker processes that both use GPU 0 (what a machine with
     one GPU can do to move CuPy partitions between worker processes, as several GPUs would)."""

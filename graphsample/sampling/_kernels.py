@@ -4,6 +4,8 @@ r"""Numba kernels of the sampling package.
   a simple digraph with exactly the given degrees and Joint Degree Matrix;
 * :func:`jdm_swaps` -- JDM-preserving double-edge swaps (the Markov chain of step 7);
 * :func:`augment_flow` -- the unit augmenting-path max-flow of the controlled rounding (step 4);
+* :func:`round_circulation` and :func:`balance_circulation` -- the controlled rounding of :math:`pD` (step 2) and
+  its stub balance (step 3);
 * the walk-style samplers' kernels (:func:`walk_until`, :func:`walk_chunk`, :func:`frontier_walk`,
   :func:`forest_fire`, :func:`snowball`), the induced-subgraph kernel and the triangle counter of the
   metrics.
@@ -26,8 +28,9 @@ from .._random import random_below, random_uniform, stream_key
 
 #: Counter-RNG streams of one JDM/DCM sample, all under the seed's key. Every random step has its own, so no
 #: two steps share a uniform: the host 2K construction, its swap chain, the node relabelling, the rounding of
-#: D, and on GPUs the configuration model's out- and in-stub shuffles, repair round r (+ r) and swap round r (+ r).
-JDM_STREAM_CONSTRUCT, JDM_STREAM_SWAPS, JDM_STREAM_RELABEL, JDM_STREAM_ROUNDING = 0, 1, 2, 6
+#: D and the first start of its stub walks, and on GPUs the configuration model's out- and in-stub shuffles,
+#: repair round r (+ r) and swap round r (+ r).
+JDM_STREAM_CONSTRUCT, JDM_STREAM_SWAPS, JDM_STREAM_RELABEL, JDM_STREAM_ROUNDING, JDM_STREAM_WALKS = 0, 1, 2, 6, 7
 JDM_STREAM_OUT_STUBS, JDM_STREAM_IN_STUBS, JDM_STREAM_REPAIR, JDM_STREAM_GPU_SWAPS = 3, 4, 1000, 5000
 
 
@@ -695,6 +698,116 @@ def _drop(e, ends, adj, start, live, pos):
         adj[last] = e
         pos[e, side] = last
         live[v] -= 1
+
+
+@numba.njit(cache=True, nogil=True)
+def balance_circulation(ends, lo, hi, y, weight, pot, first, max_states, max_work):
+    r"""Bring the weighted sum :math:`g = \sum_e w_e y_e` (``weight``) of an integer circulation ``y`` to 0 by
+    closed walks of its residual graph, keeping every ``y[e]`` within ``lo[e] .. hi[e]`` (arc ``e`` runs
+    ``ends[e, 0] -> ends[e, 1]``). Changes ``y`` in place; returns the number of walks applied.
+
+    Arc ``e`` can be run forwards while :math:`y_e <` ``hi[e]`` (it rises by 1) and backwards while
+    :math:`y_e >` ``lo[e]`` (it falls by 1). A closed walk that runs no arc twice keeps every node balanced and
+    every arc within its bounds. Its cost, the change of :math:`g`, is counted with the node
+    potential :math:`\pi` (``pot``): running ``e`` forwards costs :math:`w_e + \pi(\mathrm{head}) -
+    \pi(\mathrm{tail})`, backwards the opposite, and the potentials cancel around a closed walk. From a start
+    :math:`s`, a breadth-first search over the states (node, progress :math:`q`), :math:`q` the decrease of
+    :math:`|g|` so far, held to :math:`0 \le q \le q_{max}`, reaches :math:`(s, q)` for the closed walks of
+    progress :math:`q`. One with :math:`1 \le q \le 2|g| - 1` leaves the gap :math:`|\,|g| - q\,| < |g|`; the
+    nearest to :math:`|g|` is applied (exact first, then not overshooting first), unless the walk the search
+    recorded runs an arc twice. Every cycle has a node from which its running progress never falls below 0
+    (where it is lowest), so a round of the starts (``first``, then the next nodes in turn) reaches every cycle
+    whose running progress spans at most :math:`q_{max}`: :math:`2|g| - 1`, or, after a round that found no
+    walk, that plus twice the range of :math:`\pi`. Each walk lowers :math:`|g|`. The search stops at
+    :math:`g = 0`, after a wide round without a walk, or after ``max_work`` states; :math:`q_{max}` is capped so
+    that (nodes) x (:math:`q_{max}` + 1) <= ``max_states``.
+    """
+    n_vert = pot.shape[0]
+    n_arcs = ends.shape[0]
+    ptr = np.zeros(n_vert + 1, np.int64)  # every arc under both its nodes
+    for e in range(n_arcs):
+        ptr[ends[e, 0] + 1] += 1
+        ptr[ends[e, 1] + 1] += 1
+    for v in range(n_vert):
+        ptr[v + 1] += ptr[v]
+    adj = np.empty(2 * n_arcs, np.int64)
+    fill = ptr[:-1].copy()
+    for e in range(n_arcs):
+        for side in range(2):
+            adj[fill[ends[e, side]]] = e
+            fill[ends[e, side]] += 1
+    cost = np.empty(n_arcs, np.int64)
+    gap = 0
+    for e in range(n_arcs):
+        cost[e] = weight[e] + pot[ends[e, 1]] - pot[ends[e, 0]]
+        gap += weight[e] * y[e]
+    span = 2 * (pot.max() - pot.min())
+    cap = max(min(2 * abs(gap) + span, max_states // n_vert), 2)
+    start = n_arcs + 1
+    pred = np.zeros(n_vert * cap, np.int64)  # per state: 0 unseen, e + 1 (came by e forwards), -(e + 1), start
+    queue = np.empty(n_vert * cap, np.int64)
+    stamp = np.zeros(n_arcs, np.int64)
+    walk = np.empty(n_arcs, np.int64)
+    walks, s, failed, wide, work, n_stamp = 0, first, 0, False, 0, 0
+    while gap != 0 and work < max_work:
+        if failed == n_vert:
+            if wide:
+                break
+            wide, failed = True, 0
+        g, sg = abs(gap), 1 if gap > 0 else -1
+        width = min(2 * g + (span if wide else 0), cap)  # q in 0 .. width - 1
+        pred[s * width] = start
+        queue[0] = s * width
+        qh, qt = 0, 1
+        while qh < qt and pred[s * width + min(g, width - 1)] == 0:
+            v, q = queue[qh] // width, queue[qh] % width
+            qh += 1
+            for i in range(ptr[v], ptr[v + 1]):
+                e = adj[i]
+                if ends[e, 0] == v and y[e] < hi[e]:
+                    w, nq, mark = ends[e, 1], q - sg * cost[e], e + 1
+                elif ends[e, 1] == v and y[e] > lo[e]:
+                    w, nq, mark = ends[e, 0], q + sg * cost[e], -(e + 1)
+                else:
+                    continue
+                if 0 <= nq < width and pred[w * width + nq] == 0:
+                    pred[w * width + nq] = mark
+                    queue[qt] = w * width + nq
+                    qt += 1
+        work += qh
+        n_walk = 0
+        for j in range(2 * g - 1):  # q = g, g - 1, g + 1, g - 2, ...: the gap left |g - q| smallest first
+            q = g - (j + 1) // 2 if j % 2 else g + j // 2
+            if q >= width or pred[s * width + q] == 0:
+                continue
+            n_stamp += 1
+            st, n_walk = s * width + q, 0
+            while pred[st] != start:
+                m = pred[st]
+                e = abs(m) - 1
+                if stamp[e] == n_stamp:  # an arc run twice: its bounds were checked for one unit
+                    n_walk = 0
+                    break
+                stamp[e] = n_stamp
+                walk[n_walk] = m
+                n_walk += 1
+                v = ends[e, 0] if m > 0 else ends[e, 1]
+                st = v * width + st % width + (sg * cost[e] if m > 0 else -sg * cost[e])
+            if n_walk:
+                break
+        for i in range(qt):
+            pred[queue[i]] = 0
+        if n_walk:
+            for i in range(n_walk):
+                e = abs(walk[i]) - 1
+                y[e] += 1 if walk[i] > 0 else -1
+                gap += weight[e] if walk[i] > 0 else -weight[e]
+            walks += 1
+            failed, wide = 0, False
+        else:
+            failed += 1
+            s = (s + 1) % n_vert
+    return walks
 
 
 # ----------------------------------------------------------------------------- walk-style samplers

@@ -169,8 +169,10 @@ def token_chunk(buf, p, end, k, comments, delim, ncols, exact, spans):
             spans[k, 2 * j] = s
             spans[k, 2 * j + 1] = e
         if exact:
+            # a delimiter after the last column starts another, even an empty one (as parse_pairs reads it)
+            trailing = delim >= 0 and buf[r - 1] == delim
             s, e, r = _next_token(buf, r, q, delim)
-            if s < e and not _is_comment(buf[s], comments):
+            if trailing or (s < e and not _is_comment(buf[s], comments)):
                 return p, ERR_EXTRA
         k += 1
         p = q + 1
@@ -180,8 +182,9 @@ def token_chunk(buf, p, end, k, comments, delim, ncols, exact, spans):
 @numba.njit(parallel=True, cache=True)
 def token_spans(buf, bounds, offsets, comments, delim, ncols, exact, spans, err_pos, err_code):
     """Start/end of the first `ncols` tokens of every data line (for string labels); a line with fewer tokens
-    (ERR_MISSING), or with more when `exact` (ERR_EXTRA; a trailing comment excepted), stops its chunk at
-    err_pos with err_code. Each chunk is one call of a plain function (see :func:`_parse_chunk`)."""
+    (ERR_MISSING), or with more when `exact` (ERR_EXTRA; a trailing comment excepted, a trailing delimiter not: it
+    starts an empty column), stops its chunk at err_pos with err_code. Each chunk is one call of a plain function
+    (see :func:`_parse_chunk`)."""
     for c in prange(bounds.shape[0] - 1):
         err_pos[c], err_code[c] = token_chunk(buf, bounds[c], bounds[c + 1], offsets[c], comments, delim, ncols,
                                                exact, spans)
@@ -263,8 +266,10 @@ def first_data_line(buf, start, comments):
 
 
 @numba.njit(inline="always")
-def _skip_blank(buf, p, end):
-    while p < end and (buf[p] == 32 or buf[p] == 9 or buf[p] == 13):
+def _skip_blank(buf, p, end, delim):
+    """The first position at or after p that is not a space, tab or carriage return other than the delimiter
+    ``delim`` (-1 for none): a tab delimiter separates columns, and skipping it would merge two."""
+    while p < end and buf[p] != delim and _is_space(buf[p]):
         p += 1
     return p
 
@@ -304,7 +309,7 @@ def _parse_chunk(buf, p, end, k, comments, delim, swap, want_w, two_cols, src, d
     parallel loop, Numba's first compile of parse_pairs took about 30 s instead of 6 s (the parse itself was
     5-15% faster that way; the compile is paid once per machine, but by every new user)."""
     while p < end:
-        p = _skip_blank(buf, p, end)
+        p = _skip_blank(buf, p, end, -1)  # a line's leading blanks, tabs included, as _is_data_line skips them
         if p >= end:
             break
         if buf[p] == NL:
@@ -317,31 +322,31 @@ def _parse_chunk(buf, p, end, k, comments, delim, swap, want_w, two_cols, src, d
         a, p, ok = _read_int(buf, p, end)
         if not ok or (p < end and buf[p] != NL and not _is_space(buf[p]) and buf[p] != delim):
             return k, line, ERR_NOT_INT
-        p = _skip_blank(buf, p, end)
+        p = _skip_blank(buf, p, end, delim)
         if delim >= 0:
             if p >= end or buf[p] != delim:
                 return k, line, (ERR_MISSING if p >= end or buf[p] == NL else ERR_NOT_INT)
-            p = _skip_blank(buf, p + 1, end)
+            p = _skip_blank(buf, p + 1, end, delim)
         start_b = p
         b, p, ok = _read_int(buf, p, end)
         if p == start_b and (p >= end or buf[p] == NL):
             return k, line, ERR_MISSING
         if not ok or (p < end and buf[p] != NL and not _is_space(buf[p]) and buf[p] != delim):
             return k, line, ERR_NOT_INT
+        p = _skip_blank(buf, p, end, delim)
+        at_end = p >= end or buf[p] == NL or _is_comment(buf[p], comments)
+        if delim >= 0 and not at_end and buf[p] != delim:  # '2 x' read with delimiter=',': one column, a string
+            return k, line, ERR_NOT_INT
         if swap:
             a, b = b, a
         src[k] = a
         dst[k] = b
-        if two_cols:
-            t = _skip_blank(buf, p, end)
-            if t < end and buf[t] != NL and not _is_comment(buf[t], comments):
-                return k, line, ERR_EXTRA
+        if two_cols and not at_end:
+            return k, line, ERR_EXTRA
         q = _line_end(buf, p, end)
         if want_w:
-            if delim >= 0:
-                p = _skip_blank(buf, p, q)
-                if p < q and buf[p] == delim:
-                    p += 1
+            if delim >= 0 and p < q and buf[p] == delim:
+                p += 1
             s3, e3, r = _next_token(buf, p, q, delim)
             if s3 >= e3:
                 return k, line, ERR_MISSING

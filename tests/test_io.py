@@ -5,7 +5,9 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import json
 import lzma
+import re
 
 import numpy as np
 import pytest
@@ -406,6 +408,26 @@ def test_a_trailing_comment_is_not_a_column(tmp_path):
     assert gs.read_edgelist(path).n_arcs == 2
     path.write_text("a b\nb c # the second edge\n")  # string labels: split by another pass, the same rule
     assert pairs(gs.read_edgelist(path)) == [("a", "b"), ("b", "c")]
+    # on the first data line, whose columns decide the weights, its words were counted: 4 columns, so weighted,
+    # and 'line 2: expected 3 columns'
+    for text in ("1 2 # the first edge\n2 3\n", "a b #first\nb c\n"):
+        G = read(text)
+        assert G.weights is None and G.n_arcs == 2
+    assert read("1 2 0.5 # weighted\n2 3 1.5\n").weights.tolist() == [0.5, 1.5]
+
+
+@pytest.mark.parametrize("text, delimiter, line", [
+    ("1,2,\n2,3,\n", ",", 1), ("a,b,\nb,c,\n", ",", 1), ("1,2\n2,3,\n", ",", 2), ("1,2,# c\n2,3\n", ",", 1),
+    ("1\t2\t\n2\t3\t\n", "\t", 1),
+])
+def test_a_delimiter_after_the_second_column_is_an_empty_third(text, delimiter, line):
+    # '1,2,' was 'line 1: '1,2,' has more columns than the first data line's 2': the first line blamed for differing
+    # from itself (and 'a,b,' was read as two columns, while '1,2,' was refused)
+    d = re.escape(repr(delimiter))
+    with pytest.raises(InputFormatError, match=rf"line {line}: .* has an empty third column \(a {d} after the "
+                                               rf"second\); remove the {d}, or pass weighted=False"):
+        read(text, delimiter=delimiter)
+    assert read(text, delimiter=delimiter, weighted=False).n_arcs == 2
 
 
 @pytest.mark.parametrize("text, labels", [
@@ -514,3 +536,88 @@ def test_a_delimiter_the_lines_do_not_hold_is_named(tmp_path):
     f.write_text("a,b\nb c\n")  # labels: the string parser's message says it too
     with pytest.raises(InputFormatError, match=r"line 2: expected 2 columns, got 'b c' \(columns are split at ','"):
         gs.read_edgelist(f, delimiter=",")
+
+
+@pytest.mark.parametrize("delimiter", ["\t", " "])
+@pytest.mark.parametrize("weights", [False, True])
+def test_a_blank_delimiter_keeps_integer_labels(tmp_path, delimiter, weights):
+    # after a label the parser skipped spaces and tabs, the delimiter among them: with delimiter='\t' (or ' ') no
+    # line read as integers, and every label became a string ('10' < '2' < '9'; index_of([9]) failed)
+    rows = [("9", "10", "0.5"), ("10", "2", "1.5"), ("2", "9", "2.5")]
+    path = tmp_path / "g.tsv"
+    path.write_text("".join(delimiter.join(row if weights else row[:2]) + "\n" for row in rows))
+    G = gs.read_edgelist(path, delimiter=delimiter, relabel=False)
+    auto = gs.read_edgelist(path, relabel=False)
+    assert G.node_ids is None and G.n_nodes == 11 and G.index_of([9]).tolist() == [9]
+    for attr in ("indptr", "indices", "weights"):
+        assert np.array_equal(getattr(G, attr), getattr(auto, attr))
+    assert gs.read_edgelist(path, delimiter=delimiter).node_ids.tolist() == [2, 9, 10]
+
+
+def test_a_tab_separated_file_written_reads_back_with_integer_labels():
+    G = read("9 10 0.5\n10 2 1.5\n2 9 2.5\n")
+    buf = io.BytesIO()
+    gs.write_edgelist(G, buf)  # tab-separated
+    H = gs.read_edgelist(io.BytesIO(buf.getvalue()), delimiter="\t")
+    assert H.node_ids.dtype.kind == "i" and H.node_ids.tolist() == G.node_ids.tolist() == [2, 9, 10]
+    assert pairs(H) == pairs(G) and np.array_equal(H.weights, G.weights)
+
+
+def test_a_delimiter_separates_columns_and_nothing_else():
+    # a tab delimiter is one column break: '1\t2\t\t3' has an empty third column (it read 3 as the weight), and with
+    # delimiter=',' '2 x' is one label, as the string parser reads it
+    with pytest.raises(InputFormatError, match=r"line 1: expected 3 columns, got '1\\t2\\t\\t3'"):
+        read("1\t2\t\t3\n", delimiter="\t", weighted=True)
+    assert pairs(read("1,2 x\n2 x,3\n", delimiter=",")) == [("1", "2 x"), ("2 x", "3")]
+    assert read("1\t2 \t0.5\n", delimiter="\t").weights.tolist() == [0.5]  # spaces around a column are not in it
+
+
+def _saved(path, header=lambda h: h, **arrays):
+    """A saved graph (0 -> 1 -> 2) at ``path``, its header changed by ``header`` and ``arrays`` replacing those
+    written."""
+    gs.save(gs.from_edges([0, 1], [1, 2]), path)
+    with np.load(path) as z:
+        saved = dict(z)
+    info = header(json.loads(str(saved.pop("_info"))))
+    np.savez(path, _info=np.array(json.dumps(info)), **(saved | arrays))
+    return path
+
+
+@pytest.mark.parametrize("header, arrays, message", [
+    (None, {"indptr": np.array([0.0, 1, 2, 2])}, r"indptr must be a 1-D integer array, got float64 of shape \(4,\)"),
+    (None, {"indices": np.array([1.0, 2])}, r"indices must be a 1-D integer array, got float64 of shape \(2,\)"),
+    (None, {"indices": np.array([True, True])}, r"indices must be a 1-D integer array, got bool of shape \(2,\)"),
+    (None, {"indices": np.array([[1, 2]])}, r"indices must be a 1-D integer array, got int64 of shape \(1, 2\)"),
+    (None, {"node_ids": np.array([[7], [8], [9]])}, r"node_ids must be a 1-D array, got shape \(3, 1\)"),
+    ({"n_nodes": "3"}, {}, "n_nodes must be an integer >= 0, got '3'"),
+    ({"n_nodes": 3.7}, {}, "n_nodes must be an integer >= 0, got 3.7"),
+    ({"n_nodes": -1}, {}, "n_nodes must be an integer >= 0, got -1"),
+    ({"n_nodes": True}, {}, "n_nodes must be an integer >= 0, got True"),
+    ({"directed": "yes"}, {}, "directed must be true or false, got 'yes'"),
+    ({"directed": None}, {}, "directed must be true or false, got None"),
+    ({"directed": ...}, {}, "its header has no 'directed'"),  # ...: the key dropped
+])
+def test_load_refuses_a_damaged_header_or_array_type(tmp_path, header, arrays, message):
+    # each loaded, and failed later in the kernels (a Numba typing error), as an IndexError or a KeyError, or was
+    # truncated (n_nodes 3.7); the headers alone tell, so check=False does not skip these
+    change = header or {}
+    path = _saved(tmp_path / "g.npz", lambda h: {k: v for k, v in (h | change).items() if v is not ...}, **arrays)
+    for check in (True, False):
+        with pytest.raises(InputFormatError, match=rf"g\.npz: damaged graphsample CSR file \({message}\)$"):
+            gs.load(path, check=check)
+
+
+def test_load_refuses_a_header_that_is_not_an_object(tmp_path):
+    # info.get(...) of a JSON list was an AttributeError
+    with pytest.raises(InputFormatError, match=r"g\.npz: not a graphsample CSR file$"):
+        gs.load(_saved(tmp_path / "g.npz", lambda h: ["graphsample-csr", 3]))
+
+
+@pytest.mark.parametrize("name", ["G.NPZ", "g.Npz"])
+def test_an_npz_suffix_in_any_case_is_one_file(tmp_path, name):
+    # save wrote a folder named G.NPZ, and read_graph read G.NPZ as an edge list
+    G = read("a b 0.5\nb c 2\n")
+    gs.save(G, tmp_path / name)
+    assert (tmp_path / name).is_file() and [p.name for p in tmp_path.iterdir()] == [name]
+    for H in (gs.load(tmp_path / name), gs.io.read_graph(str(tmp_path / name))):
+        assert pairs(H) == pairs(G) and np.array_equal(H.weights, G.weights)

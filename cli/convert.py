@@ -25,14 +25,16 @@ def convert(input: str, output: str, **opts) -> None:
 
     if output == "-":
         raise option_error("-o", "convert writes binary CSR to a .npz file or a folder, not to stdout ('-o -')")
-    if Path(output).suffix.lower() in TEXT_SUFFIXES or compression_suffix(output):
-        raise option_error("-o", f"convert writes binary CSR to a .npz file or a folder, and {output!r} names a text "
-                                 "file; use NAME.npz, or a folder name without a text suffix")
     target = Path(output)
-    if target.suffix != ".npz" and target.exists() and not target.is_dir():  # save's mkdir said only 'File exists'
+    suffix = target.suffix.lower()
+    if suffix in TEXT_SUFFIXES or compression_suffix(output) or (suffix in BINARY_SUFFIXES and suffix != ".npz"):
+        what = f"a {suffix} array" if suffix in BINARY_SUFFIXES else "a text file"  # -o g.npy made a folder g.npy
+        raise option_error("-o", f"convert writes binary CSR to a .npz file or a folder, and {output!r} names {what}; "
+                                 "use NAME.npz, or a folder name without such a suffix")
+    if suffix != ".npz" and target.exists() and not target.is_dir():  # save's mkdir said only 'File exists'
         raise click.ClickException(f"{output}: an existing file, not a folder; convert writes NAME.npz (one file) "
                                    "or a folder")
-    if target.suffix != ".npz" and target.is_dir() and not (target / "graph.json").exists() and any(target.iterdir()):
+    if suffix != ".npz" and target.is_dir() and not (target / "graph.json").exists() and any(target.iterdir()):
         raise click.ClickException(f"{output}: a folder that holds other files; convert writes a saved graph into a "
                                    "folder of its own (a new or empty one, or one it wrote before)")
     G = load_graph(input, **opts)

@@ -270,7 +270,7 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
     if failed.size:
         pos, code = int(err_pos[failed[0]]), int(err_code[failed[0]])
         if code == _parse.ERR_EXTRA:
-            raise _extra_columns(buf, pos, name)
+            raise _extra_columns(buf, pos, name, cmt, delim)
         if code == _parse.ERR_MISSING:
             raise _missing_columns(buf, pos, name, 3 if weighted else 2, delim)
         counts = _parse.count_data_lines(buf, bounds, cmt)
@@ -317,11 +317,16 @@ def _max_lines(chunk: np.ndarray) -> int:
 
 
 def _first_line_columns(buf: np.ndarray, bounds: np.ndarray, cmt: np.ndarray, delim: int) -> int:
+    """The columns of the first data line (2 to 4): its tokens up to one that starts a comment (``1 2 # c`` has 2);
+    2 when there is none."""
     start, end = _parse.first_data_line(buf, bounds[0], cmt)
+    if start == end:
+        return 2
     for ncols in (4, 3, 2):
         spans = np.zeros((1, 2 * ncols), np.int64)
         if _parse.token_chunk(buf, start, end, 0, cmt, delim, ncols, False, spans)[0] < 0:
-            return ncols
+            comment = np.flatnonzero(np.isin(buf[spans[0, ::2]], cmt))
+            return max(2, int(comment[0])) if comment.size else ncols
     return 2
 
 
@@ -333,7 +338,7 @@ def _spans(buf, bounds, offsets, cmt, delim, m, ncols, name, exact=False) -> np.
     if bad.size:
         pos = int(err[bad[0]])
         if code[bad[0]] == _parse.ERR_EXTRA:
-            raise _extra_columns(buf, pos, name)
+            raise _extra_columns(buf, pos, name, cmt, delim)
         raise _missing_columns(buf, pos, name, ncols, delim)
     return spans
 
@@ -348,12 +353,21 @@ def _missing_columns(buf: np.ndarray, pos: int, name: str, need: int, delim: int
     return InputFormatError(f"{name}, line {_line_number(buf, pos)}: expected {need} columns, got {line!r}{hint}")
 
 
-def _extra_columns(buf: np.ndarray, pos: int, name: str) -> InputFormatError:
-    """The error for a line with more columns than the first data line's two (weights read from line 1)."""
-    return InputFormatError(f"{name}, line {_line_number(buf, pos)}: {_line_text(buf, pos)!r} has more columns than "
-                            "the first data line's 2, whose count decides whether there are weights; pass "
-                            "weighted=True (CLI: --weighted) to read the third column as weights, or weighted=False "
-                            "(--unweighted) to ignore extra columns")
+def _extra_columns(buf: np.ndarray, pos: int, name: str, cmt: np.ndarray, delim: int) -> InputFormatError:
+    """The error for a line with more columns than the first data line's two (weights read from line 1). An empty
+    third column (``1,2,`` or ``1,2,# c``: a delimiter, ``delim``, after the second) is named as such: the first data
+    line may have one, and was then said to have more columns than itself."""
+    where = f"{name}, line {_line_number(buf, pos)}: {_line_text(buf, pos)!r}"
+    spans = np.zeros((1, 6), np.int64)
+    missing = _parse.token_chunk(buf, pos, int(_parse.token_end(buf, pos, _parse.NL)), 0, cmt, delim, 3, False,
+                                 spans)[0] >= 0
+    if missing or buf[spans[0, 4]] in cmt:
+        return InputFormatError(f"{where} has an empty third column (a {chr(delim)!r} after the second); remove the "
+                                f"{chr(delim)!r}, or pass weighted=False (CLI: --unweighted) to ignore the columns "
+                                "after the second")
+    return InputFormatError(f"{where} has more columns than the first data line's 2, whose count decides whether there "
+                            "are weights; pass weighted=True (CLI: --weighted) to read the third column as weights, or "
+                            "weighted=False (--unweighted) to ignore extra columns")
 
 
 def _string_labels(buf, bounds, offsets, cmt, delim, m, reverse, exact, name):
@@ -466,8 +480,14 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
 _OPTIONAL_ARRAYS = ("weights", "node_ids")
 
 
+def _is_npz(path: Path) -> bool:
+    """Whether ``path`` names an ``.npz`` file (its suffix in any case: ``G.NPZ`` too), not a folder of ``.npy``."""
+    return path.suffix.lower() == ".npz"
+
+
 def save(G: Graph, path: PathLike) -> None:
-    """Save the CSR arrays: ``*.npz`` (one file) or a folder of ``.npy`` files that :func:`load` memory-maps.
+    """Save the CSR arrays: ``*.npz`` (one file; the suffix in any case) or a folder of ``.npy`` files that
+    :func:`load` memory-maps.
 
     Missing parent folders are created, for both forms. Saving over a saved folder removes the optional arrays
     (weights, node labels) that ``G`` has not: :func:`load` reads every ``.npy`` of the folder, and a stale
@@ -481,9 +501,10 @@ def save(G: Graph, path: PathLike) -> None:
         arrays["node_ids"] = ids.astype(str) if ids.dtype == object else ids
     info = {"format": "graphsample-csr", "version": _FORMAT_VERSION, "n_nodes": G.n_nodes, "directed": G.directed}
     path = Path(path)
-    if path.suffix == ".npz":
+    if _is_npz(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, _info=np.array(json.dumps(info)), **arrays)
+        with open(path, "wb") as f:  # np.savez would append .npz to G.NPZ
+            np.savez(f, _info=np.array(json.dumps(info)), **arrays)
         return
     path.mkdir(parents=True, exist_ok=True)
     for k in _OPTIONAL_ARRAYS:
@@ -503,7 +524,9 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
     :func:`~graphsample.from_edges` requires); and that the node labels are distinct, as
     :meth:`Graph.index_of` needs (one sort, O(n log n)). A damaged file is then an :class:`InputFormatError`
     instead of an out-of-bounds read. ``check=False`` skips it for trusted files (a memory-mapped folder then
-    opens without reading its arrays).
+    opens without reading its arrays). What the headers alone tell is checked either way: ``indptr`` and ``indices``
+    must be 1-D integer arrays (not bool), ``node_ids`` 1-D, and the file's header must give an integer
+    ``n_nodes`` and a bool ``directed``.
     """
     path = Path(path)
     if not path.exists():
@@ -524,16 +547,40 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
     except (OSError, ValueError, KeyError, EOFError, NotImplementedError, zipfile.BadZipFile) as exc:
         # the last three: zipfile's words for a cut or corrupted .npz (a bad CRC, a garbled header)
         raise InputFormatError(f"{path}: not a graphsample CSR file ({exc})") from None
-    if info.get("format") != "graphsample-csr":
+    if not isinstance(info, dict) or info.get("format") != "graphsample-csr":
         raise InputFormatError(f"{path}: not a graphsample CSR file")
     for name in ("indptr", "indices"):
         if name not in arrays:
             raise InputFormatError(f"{path}: not a complete graphsample CSR file (no {name!r} array)")
-    n = int(info["n_nodes"])
+    if problem := _layout_problem(info, arrays):
+        raise InputFormatError(f"{path}: damaged graphsample CSR file ({problem})")
+    n = info["n_nodes"]
     if check:
         _check_saved(path, arrays, n)
-    G = Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), n, bool(info["directed"]))
+    G = Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), n, info["directed"])
     return with_distinct_labels(G, arrays.get("node_ids"))  # checked above, or trusted with check=False
+
+
+def _layout_problem(info: dict, arrays: dict) -> str | None:
+    """What keeps the header ``info`` of a saved graph and the types of its ``arrays`` from making a :class:`Graph`,
+    or None: ``n_nodes`` an integer >= 0, ``directed`` a bool, ``indptr`` and ``indices`` 1-D integer arrays (a bool
+    is none), ``node_ids`` 1-D. Told by the headers alone (a memory-mapped array is not read), so checked whatever
+    :func:`load`'s ``check`` says: a float ``indptr`` met the kernels as a Numba typing error, a header without
+    ``directed`` was a KeyError."""
+    for key, what, fits in (("n_nodes", "an integer >= 0", lambda v: is_integer(v) and v >= 0),
+                            ("directed", "true or false", lambda v: isinstance(v, bool))):
+        if key not in info:
+            return f"its header has no {key!r}"
+        if not fits(info[key]):
+            return f"{key} must be {what}, got {info[key]!r}"
+    for name in ("indptr", "indices"):
+        a = arrays[name]
+        if a.ndim != 1 or a.dtype.kind not in "iu":
+            return f"{name} must be a 1-D integer array, got {a.dtype} of shape {a.shape}"
+    labels = arrays.get("node_ids")
+    if labels is not None and labels.ndim != 1:
+        return f"node_ids must be a 1-D array, got shape {labels.shape}"
+    return None
 
 
 def _check_saved(path: Path, arrays: dict, n: int) -> None:
@@ -541,7 +588,7 @@ def _check_saved(path: Path, arrays: dict, n: int) -> None:
     indptr, indices = arrays["indptr"], arrays["indices"]
     weights, labels = arrays.get("weights"), arrays.get("node_ids")
     m = indices.shape[0]
-    if indptr.ndim != 1 or indptr.shape[0] != n + 1 or indices.ndim != 1:
+    if indptr.shape[0] != n + 1:
         problem = f"indptr has shape {indptr.shape} for {n} nodes"
     else:
         problem = _csr_problem(indptr, indices, n)
@@ -563,7 +610,7 @@ def read_graph(source: str, **kwargs: Any) -> Graph:
 
         return datasets.load(source.split(":", 1)[1])
     p = Path(str(source))
-    if str(source) != "-" and (p.suffix == ".npz" or (p.is_dir() and (p / "graph.json").exists())):
+    if str(source) != "-" and (_is_npz(p) or (p.is_dir() and (p / "graph.json").exists())):
         return load(p)
     return read_edgelist(source, **kwargs)
 

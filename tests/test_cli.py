@@ -120,6 +120,23 @@ def test_convert_refuses_a_text_file_name(tmp_path, name):
     assert not (tmp_path / name).exists()
 
 
+@pytest.mark.parametrize("name", ["g.npy", "g.NPY"])
+def test_convert_refuses_a_npy_name(tmp_path, name):
+    # -o g.npy wrote a folder named g.npy
+    result = run("convert", "-", "-o", str(tmp_path / name), input="0 1\n")
+    assert_usage_error(result, "'-o' / '--output'", "convert writes binary CSR to a .npz file or a folder, and")
+    assert "names a .npy array; use NAME.npz" in result.output
+    assert not (tmp_path / name).exists()
+
+
+def test_convert_to_an_npz_name_in_capitals_writes_one_file(tmp_path):
+    # save compared suffixes case-sensitively: G.NPZ became a folder
+    r = run("convert", "-", "-o", str(tmp_path / "G.NPZ"), "-q", input="0 1\n1 2\n")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "G.NPZ").is_file()
+    assert json.loads(run("info", str(tmp_path / "G.NPZ"), "--json").output)["arcs"] == 2
+
+
 def test_convert_then_info(tmp_path):
     src = tmp_path / "g.txt"
     src.write_text("0 1\n1 2\n2 0\n")
@@ -351,6 +368,27 @@ def test_backslash_t_delimiter_is_a_tab():
         r = run("pagerank", "-", "--delimiter", delimiter, "-q", input=tsv)
         assert r.exit_code == 0, r.output
         assert sorted(line.split("\t")[0] for line in r.output.splitlines()) == ["Boston", "Los Angeles", "New York"]
+
+
+def test_a_tab_delimiter_reads_integer_labels_as_without_it():
+    # --delimiter '\t' read every integer label as a string: node order '10' < '2' < '9', so other rows and ids
+    tsv = "9\t10\n10\t2\n2\t9\n2\t10\n"
+    for args in (["pagerank", "-", "-q"], ["info", "-", "--json"], ["walk", "-", "--length", "3", "--seed", "1"]):
+        plain = run(*args, input=tsv)
+        assert plain.exit_code == 0, plain.output
+        for delimiter in ("\\t", "\t"):
+            assert run(*args, "--delimiter", delimiter, input=tsv).output == plain.output
+
+
+def test_a_damaged_saved_graph_is_one_line(tmp_path):
+    # a float indptr loaded, and 'info' ended in a Numba typing error, 'walk' in an IndexError
+    gs.save(gs.from_edges([0, 1], [1, 2]), tmp_path / "g.npz")
+    with np.load(tmp_path / "g.npz") as z:
+        arrays = dict(z)
+    np.savez(tmp_path / "g.npz", **(arrays | {"indptr": arrays["indptr"].astype(float)}))
+    for command in ("info", "walk"):
+        assert_one_line_error(run(command, str(tmp_path / "g.npz")), "g.npz: damaged graphsample CSR file (indptr "
+                              "must be a 1-D integer array, got float64 of shape (4,))")
 
 
 def _commands(group, ctx, path=()):

@@ -661,7 +661,10 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
                self_loops: SelfLoops = "keep") -> Graph:
     """From a square scipy.sparse matrix/array (or cupyx sparse): entry ``A[u, v]`` is arc ``u -> v``.
 
-    ``weighted=None`` keeps the values unless they are all ones. Explicit zeros are dropped.
+    With ``weighted=True`` every stored entry is an arc and its value the weight, an explicit zero too (an arc of
+    weight 0, as ``G.to_scipy()`` stores it): ``from_scipy(G.to_scipy(), weighted=True)`` is ``G``. With
+    ``weighted=False`` an explicit zero is no arc (``A[u, v] = 0`` on a CSR matrix stores a zero). ``weighted=None``
+    is ``True`` unless every nonzero value is 1, and then ``False``. ``A.eliminate_zeros()`` first drops them all.
     With ``directed=False`` entry ``A[u, v]`` is the edge ``{u, v}``: the matrix may be symmetric or hold
     each edge in one triangle only; ``A[u, v]`` and ``A[v, u]`` both present must be equal.
     """
@@ -673,10 +676,11 @@ def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, n
         raise GraphValidationError(f"adjacency values must be real numbers, got {A.dtype}")
     C = A.tocoo(copy=True)  # sum_duplicates works in place: never on the caller's matrix
     C.sum_duplicates()  # and leaves the canonical format: sorted by row, then column, as _edges_of_arcs needs
-    keep = C.data != 0
-    src, dst, data = C.row[keep].astype(np.int64), C.col[keep].astype(np.int64), C.data[keep].astype(np.float64)
+    nonzero = C.data != 0
     if weighted is None:
-        weighted = not bool((data == 1).all())
+        weighted = not bool((C.data[nonzero] == 1).all())
+    keep = slice(None) if weighted else nonzero  # stored entries are arcs; without weights, a zero is no arc
+    src, dst, data = C.row[keep].astype(np.int64), C.col[keep].astype(np.int64), C.data[keep].astype(np.float64)
     if not directed:
         src, dst, data = _edges_of_arcs(src, dst, data, int(A.shape[0]), "A[u, v] and A[v, u]")
     return from_edges(src, dst, data if weighted else None, n_nodes=A.shape[0],

@@ -350,8 +350,7 @@ def test_csr_invariants(data, directed):
 @given(edge_lists, st.booleans())
 def test_converters_round_trip_exactly(data, directed):
     n, rows = data
-    src, dst, w = columns(rows)
-    w = w + 0.5  # no zeros: scipy drops explicit zeros
+    src, dst, w = columns(rows)  # zero weights too: from_scipy(weighted=True) keeps explicit zeros
     G = gs.from_edges(src, dst, w, n_nodes=n, directed=directed)
     for H in (gs.from_networkx(G.to_networkx()), gs.from_scipy(G.to_scipy(), directed=directed, weighted=True),
               gs.from_edge_index(*G.to_edge_index(), n_nodes=n, directed=directed, duplicates="sum")):
@@ -503,6 +502,20 @@ def test_from_scipy_leaves_the_callers_matrix_alone():
     G = gs.from_scipy(A)
     assert A.nnz == 2 and A.data.tolist() == [1.0, 2.0]
     assert arcs(G) == ([(0, 1)], [3.0])
+
+
+def test_from_scipy_keeps_explicit_zeros_as_arcs_of_weight_0():
+    # they were dropped whatever `weighted` said: the arc of weight 0 was lost on the way back from G.to_scipy()
+    G = gs.from_edges([0, 1, 2], [1, 2, 0], [1.0, 0.0, 2.0])
+    for weighted in (True, None):  # None: the nonzero values are not all ones, so weights, as with True
+        assert arcs(gs.from_scipy(G.to_scipy(), weighted=weighted)) == arcs(G)
+    assert arcs(gs.from_scipy(G.to_scipy(), weighted=False)) == ([(0, 1), (2, 0)], None)
+    U = gs.from_edges([0, 1], [1, 2], [0.0, 3.0], directed=False)
+    assert arcs(gs.from_scipy(U.to_scipy(), directed=False, weighted=True)) == arcs(U)
+    # ones and stored zeros (an edge deleted as A[u, v] = 0 keeps its entry): unweighted, and a zero is no arc
+    A = sp.csr_array(np.array([[0, 1.0], [1.0, 0]]))
+    A[0, 1] = 0
+    assert A.nnz == 2 and arcs(gs.from_scipy(A)) == ([(1, 0)], None)
 
 
 def test_from_scipy_undirected_rejects_conflicting_mirror_entries():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -161,7 +162,8 @@ def to_backend(x: Any, backend: str, device: str | None = None) -> Any:
     """Move or convert an array to ``backend`` on ``device`` (explicit; copies when it must).
 
     ``device`` is ``None`` (the backend's default: host for numpy/torch, the current GPU for cupy),
-    ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    ``"cpu"``, ``"cuda"`` or ``"cuda:N"``. A contiguous NumPy array made a torch tensor on the host shares its
+    memory, a read-only one (a memory-mapped saved graph's) too: such a tensor must not be written to.
     """
     if x is None:
         return None
@@ -189,7 +191,12 @@ def to_backend(x: Any, backend: str, device: str | None = None) -> Any:
             return x.to(dev)
         if src == "cupy":
             return torch.from_dlpack(x).to(dev)
-        return torch.from_numpy(np.ascontiguousarray(x)).to(dev)
+        with warnings.catch_warnings():
+            # a read-only array (those of a saved graph loaded memory-mapped) is shared, not copied, and torch warns
+            # at length that writing to the tensor is undefined: graphsample never writes to the tensors it makes of
+            # host arrays (a Graph's arrays are immutable, results are new arrays), so the warning is noise
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable", category=UserWarning)
+            return torch.from_numpy(np.ascontiguousarray(x)).to(dev)
     raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
@@ -307,7 +314,6 @@ def priority_stream() -> Any:
     stream, a :class:`RuntimeWarning` says why and a stream of default priority stands in. On the CUDA simulator,
     where every launch is synchronous, it is a plain simulated stream.
     """
-    import warnings
     import weakref
 
     import numba

@@ -291,3 +291,23 @@ def test_torch_sparse_matrices_raise_no_torch_internal_warnings():
             "kmeans(torch.randn(20, 2, dtype=torch.float64), 2, seed=0)")
     r = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_memory_mapped_graph_moves_to_torch_shared_and_without_a_warning(tmp_path):
+    """A saved folder loads memory-mapped, read-only: torch.from_numpy shared it with a long 'The given NumPy array
+    is not writable' warning (``graphsample info DIR --backend torch``). The tensors still share the memory (no
+    copy of a large graph); torch says it once per process, so this runs in a fresh one."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("torch")
+    import graphsample as gs
+
+    gs.save(gs.from_edges([0, 1, 2], [1, 2, 0], [0.5, 1.0, 2.0]), tmp_path / "g")
+    code = ("import sys, numpy as np, graphsample as gs; G = gs.load(sys.argv[1]); T = G.to('torch'); "
+            "assert isinstance(G.indices, np.memmap) and not G.indices.flags.writeable; "
+            "assert all(np.shares_memory(a, t.numpy()) for a, t in ((G.indptr, T.indptr), (G.indices, T.indices), "
+            "(G.weights, T.weights)))")
+    r = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", code, str(tmp_path / "g")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr

@@ -88,6 +88,30 @@ def _first_occurrences(seq: Any, k: int) -> Any:
     return seq[pos[:k]]
 
 
+class _FirstVisits:
+    """The distinct nodes of a growing visit sequence in order of first appearance, at most ``k``: what
+    :func:`_first_occurrences` gives for the whole sequence, with a mask of the nodes seen so that each batch of
+    visits costs its own length, not the sequence's (a sampler that restarts often fed it thousands of batches)."""
+
+    def __init__(self, n_nodes: int, k: int, like: Any):
+        xp = namespace(like)
+        self.k = k
+        self.seen = xp.zeros((n_nodes,), dtype=xp.bool, **device_kwargs(like))
+        self.nodes = xp.zeros((0,), dtype=xp.int64, **device_kwargs(like))
+
+    def add(self, visits: Any) -> int:
+        """Append the first occurrences of the nodes of ``visits`` not seen before; return how many."""
+        xp = namespace(visits)
+        fresh = _first_occurrences(visits[~self.seen[visits]], self.k - self.nodes.shape[0])
+        self.seen[fresh] = True
+        self.nodes = xp.concat([self.nodes, xp.astype(fresh, xp.int64)])
+        return int(fresh.shape[0])
+
+    @property
+    def full(self) -> bool:
+        return self.nodes.shape[0] >= self.k
+
+
 def _induced(G: Graph, nodes: Any) -> tuple[Graph, Any]:
     """``(G.subgraph(nodes), nodes)``: what the node, walk and exploration samplers return."""
     return G.subgraph(nodes), nodes
@@ -296,10 +320,10 @@ def _walk_chunks(H: Graph, kind: int, starts: Any, c: float, key: np.uint64, k: 
     W = int(starts.shape[0])
     cur = xp.asarray(starts, copy=True)
     prev = xp.full((W,), -1, dtype=xp.int64, **device_kwargs(H.indptr))
-    seq = starts
-    nodes = _first_occurrences(seq, k)
+    visited = _FirstVisits(H.n_nodes, k, starts)
+    visited.add(starts)
     t, restarts = 0, 0
-    while nodes.shape[0] < k:
+    while not visited.full:
         if gpu:
             from ._cuda import walk_chunk_cuda
 
@@ -310,17 +334,14 @@ def _walk_chunks(H: Graph, kind: int, starts: Any, c: float, key: np.uint64, k: 
                                 host_view(cur), host_view(prev), host_view(starts), float(c), key, t, visits)
             visits = move_like(visits, H.indptr)
         t += chunk
-        seq = xp.concat([seq, xp.reshape(xp.permute_dims(visits, (1, 0)), (-1,))])
-        before = nodes.shape[0]
-        nodes = _first_occurrences(seq, k)
-        if nodes.shape[0] == before:  # stuck (a closed component): new starts, as Leskovec & Faloutsos do
+        if not visited.add(xp.reshape(xp.permute_dims(visits, (1, 0)), (-1,))):
+            # stuck (a closed component): new starts, as Leskovec & Faloutsos do
             restarts += 1
             starts = _uniform_nodes(key, _RESTART_STREAM + restarts, W, H)
             cur[...] = starts
             prev[...] = -1
-            seq = xp.concat([seq, starts])
-            nodes = _first_occurrences(seq, k)
-    return nodes
+            visited.add(starts)
+    return visited.nodes
 
 
 def _uniform_nodes(key: np.uint64, stream: int, count: int, H: Graph) -> Any:
@@ -385,11 +406,11 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
     xp = H.xp
     key = seed_key(seed)
     walkers = _uniform_nodes(key, _RESTART_STREAM, n_walkers, H)
-    seq = walkers
+    visited = _FirstVisits(H.n_nodes, k, walkers)
+    visited.add(walkers)
     walkers = xp.asarray(walkers, copy=True)
-    nodes = _first_occurrences(seq, k)
     t, restarts, n_steps = 0, 0, max(4 * k, 1024)
-    while nodes.shape[0] < k:
+    while not visited.full:
         if is_gpu(H.indptr):
             from ._cuda import frontier_cuda
 
@@ -400,15 +421,14 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
                                    host_view(walkers), t, np.uint64(_kernels.stream_key(key, 0)), visits)
             visits = move_like(visits, H.indptr)
         t += n_steps
-        seq = xp.concat([seq, visits])
-        before = nodes.shape[0]
-        nodes = _first_occurrences(seq, k)
-        if nodes.shape[0] == before:  # every walker is stuck in components already covered
+        if not visited.add(visits):  # every walker is stuck in components already covered
             restarts += 1
             walkers[...] = _uniform_nodes(key, _RESTART_STREAM + restarts, n_walkers, H)
-            seq = xp.concat([seq, walkers])
-            nodes = _first_occurrences(seq, k)
-    return _induced(G, nodes)
+            visited.add(walkers)
+            # the rounds after the first are as long as four visits a node still missing: a round after a restart
+            # adds at most the nodes of the components its walkers land in
+            n_steps = max(4 * (k - visited.nodes.shape[0]), 1024)
+    return _induced(G, visited.nodes)
 
 
 def forest_fire(G: Graph, fraction: float, *, seed: SeedLike = None, p_forward: float = 0.7,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from graphsample import from_edges
@@ -80,12 +82,14 @@ def test_non_contiguous_labels(name):
     assert set(S.node_ids.tolist()) <= set(G.node_ids.tolist())
 
 
-@pytest.mark.parametrize("name", ["random-node", "random-walk-jump", "metropolis-hastings-walk", "random-edge"])
-def test_torch_cpu_graph_same_sample(name):
+@pytest.mark.parametrize("name, kwargs", [("random-node", {}), ("random-walk-jump", {}), ("random-edge", {}),
+                                          ("metropolis-hastings-walk", {}), ("frontier", {}),
+                                          ("random-walk-restart", {"n_walkers": 64})])  # the chunked walkers
+def test_torch_cpu_graph_same_sample(name, kwargs):
     torch = pytest.importorskip("torch")
     G = components_graph()
-    S, nodes = SAMPLERS[name](G, 0.5, seed=2)
-    St, nodes_t = SAMPLERS[name](G.to("torch"), 0.5, seed=2)
+    S, nodes = SAMPLERS[name](G, 0.9, seed=2, **kwargs)
+    St, nodes_t = SAMPLERS[name](G.to("torch"), 0.9, seed=2, **kwargs)
     assert isinstance(nodes_t, torch.Tensor)
     assert np.array_equal(to_numpy(nodes_t), to_numpy(nodes))
 
@@ -604,3 +608,26 @@ def test_lockstep_kernel_equals_parallel_chunks(kind):
                                 classic._RESTART_STREAM)
         b = classic._walk_chunks(H, kind, starts, 0.15, key, 110, chunk)
         assert np.array_equal(a, b)
+
+
+@settings(max_examples=80, deadline=None)
+@given(batches=st.lists(st.lists(st.integers(0, 30), max_size=40), max_size=8), k=st.integers(1, 31))
+def test_first_visits_of_batches_are_the_first_occurrences_of_their_sequence(batches, k):
+    """The walk samplers feed their visits batch by batch: the nodes kept are those of the whole sequence."""
+    visited = classic._FirstVisits(31, k, np.zeros(0, np.int64))
+    for b in batches:
+        visited.add(np.array(b, np.int64))
+    whole = np.concatenate([np.zeros(0, np.int64)] + [np.array(b, np.int64) for b in batches])
+    assert visited.nodes.tolist() == classic._first_occurrences(whole, k).tolist()
+    assert visited.full == (visited.nodes.shape[0] == k)
+
+
+@pytest.mark.parametrize("name, kwargs", [("frontier", {}), ("random-walk-restart", {"n_walkers": 64}),
+                                          ("metropolis-hastings-walk", {"n_walkers": 64})])
+def test_walk_samplers_that_must_restart_often_take_every_node(name, kwargs):
+    """Half of the nodes isolated: a sample of all of them needs a restart for nearly every isolated node. Each
+    restart re-sorted every visit so far, so a sample of the whole of wiki-vote did not finish in 5 minutes."""
+    n = 3000
+    G = from_edges(np.arange(n // 2 - 1), np.arange(1, n // 2), n_nodes=n)
+    S, nodes = SAMPLERS[name](G, 1.0, seed=1, **kwargs)
+    assert S.n_nodes == n and np.array_equal(np.sort(to_numpy(nodes)), np.arange(n))

@@ -141,11 +141,11 @@ def largest_wcc(G: Graph) -> Graph:
 def singular_values(G: Graph, k: int = 20) -> np.ndarray:
     """The top ``k`` singular values of the adjacency matrix, largest first."""
     A = _adjacency(G)
-    k = min(k, min(A.shape) - 1)
     if k < 1 or A.nnz == 0:
         return np.zeros(0)
     if min(A.shape) <= 200:
         return np.linalg.svd(A.toarray(), compute_uv=False)[:k]
+    k = min(k, min(A.shape) - 1)  # ARPACK's limit (the dense SVD above has none: a 1-node graph has one value)
     return np.sort(sp.linalg.svds(A, k=k, return_singular_vectors=False, v0=_start_vector(A)))[::-1]
 
 

@@ -107,6 +107,13 @@ def test_clustering_by_degree_ignores_self_loops():
     np.testing.assert_allclose(cbar, [0.0, 1.0, 1 / 3])
 
 
+def test_singular_values_of_a_one_node_graph():
+    """The dense path keeps every value: a node with a self-loop has the one singular value 1 (ARPACK's limit of
+    min(shape) - 1 values left it none, and S8 compared an empty list)."""
+    assert metrics.singular_values(from_edges([0], [0], n_nodes=1)).tolist() == [1.0]
+    assert metrics.singular_values(from_edges([0, 1], [1, 0], n_nodes=2), 5).tolist() == [1.0, 1.0]
+
+
 @pytest.mark.parametrize("n", [120, 300])  # the dense path (at most 200 nodes) and ARPACK's
 def test_singular_values_match_dense_svd(n):
     """The top k values, k of them, and the *left* vector (|U[:, 0]|; the right one differs on a digraph)."""

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphsample.errors import GraphValidationError
-from graphsample.walks.alias import alias_draw, build_alias
+from graphsample.walks.alias import alias_draw, alias_dtype, build_alias
 
 
 def implied_probabilities(prob, alias, s, e):
@@ -72,3 +72,12 @@ def test_bad_arrays_are_refused(indptr, weights, message):
 def test_integer_weights_are_taken_as_numbers():
     prob, alias = build_alias(np.array([0, 2]), np.array([1, 3]))
     assert np.allclose(implied_probabilities(prob, alias, 0, 2), [0.25, 0.75])
+
+
+def test_alias_entries_widen_to_int64_for_a_row_of_2_31_arcs():
+    """A single row over every arc (GraphVite's start-arc table) holds local indices up to m - 1: int32 wrapped
+    them negative beyond 2**31 arcs, and walks started on the wrong arc."""
+    assert alias_dtype(np.array([0, 2**31 - 1, 2**31 + 5], np.int64)) == np.int32  # rows of 2**31 - 1 and 6
+    assert alias_dtype(np.array([0, 2**31], np.int64)) == np.int64
+    assert alias_dtype(np.array([0], np.int64)) == np.int32
+    assert build_alias(np.array([0, 2, 3]), np.array([1.0, 3.0, 2.0]))[1].dtype == np.int32

@@ -77,12 +77,19 @@ def _build(indptr, weights, prob, alias, totals):
                                    np.empty(d, np.float64), 0)
 
 
+def alias_dtype(indptr: np.ndarray) -> np.dtype:
+    """The dtype of the alias entries, local indices within a row: int32, or int64 for a row of 2**31 entries or
+    more (a single row over every arc, as GraphVite's start-arc table, on a graph of over 2**31 arcs)."""
+    longest = int(np.max(np.diff(indptr), initial=0))
+    return np.dtype(np.int32 if longest <= np.iinfo(np.int32).max else np.int64)
+
+
 def build_alias_totals(indptr: Any, weights: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Alias tables ``(prob, alias)`` aligned with the CSR arcs, and each row's weight total (host arrays)."""
     indptr = np.ascontiguousarray(host_view(indptr), dtype=np.int64)
     weights = np.ascontiguousarray(host_view(weights), dtype=np.float64)
     prob = np.ones(weights.shape[0], np.float64)
-    alias = np.zeros(weights.shape[0], np.int32)
+    alias = np.zeros(weights.shape[0], alias_dtype(indptr))
     totals = np.zeros(indptr.shape[0] - 1, np.float64)
     _build(indptr, weights, prob, alias, totals)
     return prob, alias, totals

@@ -112,12 +112,15 @@ def _train_block_task(V: Any, C: Any, pool: tuple, sampler: Sampler, t: int, i: 
 
 def worker_slots(client: Any, device: str) -> list[str]:
     """The training slots of the client's workers, one address per slot: a CPU worker once per thread (the blocks
-    of an episode that it holds run in its threads at once: the kernel releases the GIL), a GPU worker once."""
+    of an episode that it holds run in its threads at once: the kernel releases the GIL), a GPU worker once. The
+    workers take turns (each one's first thread, then each one's second, ...), so that an episode of fewer blocks
+    than slots still spreads over the workers."""
     workers = client_workers(client)
     if device != "cpu":
         return workers
     threads = client.nthreads()
-    return [a for a in workers for _ in range(max(int(threads.get(a, 1)), 1))]
+    counts = [max(int(threads.get(a, 1)), 1) for a in workers]
+    return [a for r in range(max(counts)) for a, c in zip(workers, counts) if r < c]
 
 
 def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128, num_epoch: float = 100.0,

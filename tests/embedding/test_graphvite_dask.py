@@ -69,6 +69,19 @@ def test_a_cpu_worker_trains_a_block_in_each_of_its_threads():
     np.testing.assert_allclose(V, gv.deepwalk(_graph(), 8, num_partition=2, **kw), atol=1e-6)
 
 
+def test_worker_slots_take_turns_over_the_workers():
+    """Two workers of 2 and 1 threads: their first threads, then the second one's; an episode of 2 blocks then
+    trains on both workers rather than on two threads of one."""
+    from graphsample.embedding import graphvite_dask as gd
+
+    class Client:  # the two calls worker_slots makes of a dask.distributed.Client
+        def nthreads(self):
+            return {"tcp://b": 1, "tcp://a": 2}
+
+    assert gd.worker_slots(Client(), "cpu") == ["tcp://a", "tcp://b", "tcp://a"]
+    assert gd.worker_slots(Client(), "cuda") == ["tcp://a", "tcp://b"]
+
+
 def _gpu_cluster(kind: str):
     """Two GPU workers: threads of this process, or two worker processes that both use GPU 0 (what a machine with
     one GPU can do to move CuPy partitions between worker processes, as several GPUs would)."""

@@ -34,6 +34,14 @@ def _is_comment(c, comments):
 
 
 @numba.njit(inline="always")
+def _blank(buf, p, q):
+    """Whether buf[p:q] holds blanks only (or nothing)."""
+    while p < q and _is_space(buf[p]):
+        p += 1
+    return p >= q
+
+
+@numba.njit(inline="always")
 def _line_end(buf, p, end):
     while p < end and buf[p] != NL:
         p += 1
@@ -48,8 +56,12 @@ def _is_data_line(buf, p, q, comments):
 
 
 @numba.njit(inline="always")
-def _next_token(buf, p, end, delim):
-    """Token [s, e) starting at or after p on the line ending at `end`, and where the next one starts."""
+def _next_token(buf, p, end, delim, comments):
+    """Token [s, e) starting at or after p on the line ending at `end`, and where the next one starts.
+
+    With a delimiter, a comment character at the start of a token or after a blank starts a comment, as it does
+    between blank-separated tokens: the token ends before it and the rest of the line is skipped (``a,b # c`` has
+    the tokens ``a`` and ``b``; ``a,C#`` keeps ``C#``)."""
     if delim < 0:
         while p < end and _is_space(buf[p]):
             p += 1
@@ -61,6 +73,11 @@ def _next_token(buf, p, end, delim):
         p += 1
     s = p
     while p < end and buf[p] != delim:
+        if _is_comment(buf[p], comments) and (p == s or _is_space(buf[p - 1])):
+            e = p
+            while e > s and _is_space(buf[e - 1]):
+                e -= 1
+            return s, e, end
         p += 1
     e = p
     while e > s and _is_space(buf[e - 1]):
@@ -162,16 +179,18 @@ def token_chunk(buf, p, end, k, comments, delim, ncols, exact, spans):
             p = q + 1
             continue
         r = p
+        e = p
         for j in range(ncols):
-            s, e, r = _next_token(buf, r, q, delim)
+            s, e, r = _next_token(buf, r, q, delim, comments)
             if s >= e:
                 return p, ERR_MISSING
             spans[k, 2 * j] = s
             spans[k, 2 * j + 1] = e
         if exact:
-            # a delimiter after the last column starts another, even an empty one (as parse_pairs reads it)
-            trailing = delim >= 0 and buf[r - 1] == delim
-            s, e, r = _next_token(buf, r, q, delim)
+            # a delimiter right after the last column (blanks between) starts another, even an empty one (as
+            # parse_pairs reads it); one inside a trailing comment does not
+            trailing = delim >= 0 and r - 1 >= e and buf[r - 1] == delim and _blank(buf, e, r - 1)
+            s, e, r = _next_token(buf, r, q, delim, comments)
             if trailing or (s < e and not _is_comment(buf[s], comments)):
                 return p, ERR_EXTRA
         k += 1
@@ -347,7 +366,7 @@ def _parse_chunk(buf, p, end, k, comments, delim, swap, want_w, two_cols, src, d
         if want_w:
             if delim >= 0 and p < q and buf[p] == delim:
                 p += 1
-            s3, e3, r = _next_token(buf, p, q, delim)
+            s3, e3, r = _next_token(buf, p, q, delim, comments)
             if s3 >= e3:
                 return k, line, ERR_MISSING
             v, exact = _parse_float(buf, s3, e3)

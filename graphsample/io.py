@@ -296,7 +296,7 @@ def _parse_edgelist(buf: np.ndarray, name: str, directed: bool, weighted: bool |
     if m == 0:
         raise InputFormatError(f"{name}: no edges found (the input is empty or holds only comments)")
     if weighted:
-        _fix_slow_weights(buf, w, wslow, delim, name)
+        _fix_slow_weights(buf, w, wslow, delim, cmt, name)
         _check_file_weights(buf, w, wslow, bounds, offsets, cmt, delim, name)
     if labels is not None:  # string labels: after the weights, whose error on a header's 'weight' says enough
         _warn_if_header(buf, bounds, cmt, src, dst, labels, name)
@@ -410,10 +410,11 @@ def _weights_from_spans(buf, bounds, offsets, cmt, delim, w, wslow, name) -> Non
     wslow[:] = spans[:, 4]
 
 
-def _fix_slow_weights(buf: np.ndarray, w: np.ndarray, wslow: np.ndarray, delim: int, name: str) -> None:
+def _fix_slow_weights(buf: np.ndarray, w: np.ndarray, wslow: np.ndarray, delim: int, cmt: np.ndarray,
+                      name: str) -> None:
     for k in np.flatnonzero(wslow >= 0):
         s = int(wslow[k])
-        e = int(_parse.token_end(buf, s, delim))
+        e = int(_parse._next_token(buf, s, int(_parse.token_end(buf, s, _parse.NL)), delim, cmt)[1])
         text = bytes(buf[s:e]).decode("utf-8", "replace")
         try:
             w[k] = float(text)

@@ -416,6 +416,21 @@ def test_a_trailing_comment_is_not_a_column(tmp_path):
     assert read("1 2 0.5 # weighted\n2 3 1.5\n").weights.tolist() == [0.5, 1.5]
 
 
+@pytest.mark.parametrize("text, ids, weights", [
+    ("a,b # c\nb,c\n", ["a", "b", "c"], None),  # the label was 'b # c'
+    ("a,b,1.5 # c\nb,c,2\n", ["a", "b", "c"], [1.5, 2.0]),  # "weight '1.5 # c' is not a number"
+    ("1,2,1.5 # c\n2,3,2\n", [1, 2, 3], [1.5, 2.0]),  # the same, integer labels
+    ("a,b # x,y\nb,c\n", ["a", "b", "c"], None),  # a delimiter inside the comment is the comment's
+    ("a,C#\nb,c#d\n", ["C#", "a", "b", "c#d"], None),  # inside a label, not after a blank: the label's
+])
+def test_with_a_delimiter_a_comment_after_a_blank_ends_the_line(text, ids, weights):
+    """As between blank-separated columns, a comment character that starts a column or follows a blank starts a
+    comment when a delimiter separates the columns."""
+    G = gs.read_edgelist(io.BytesIO(text.encode()), delimiter=",")
+    assert G.node_ids.tolist() == ids
+    assert (None if G.weights is None else G.weights.tolist()) == weights
+
+
 @pytest.mark.parametrize("text, delimiter, line", [
     ("1,2,\n2,3,\n", ",", 1), ("a,b,\nb,c,\n", ",", 1), ("1,2\n2,3,\n", ",", 2), ("1,2,# c\n2,3\n", ",", 1),
     ("1\t2\t\n2\t3\t\n", "\t", 1),

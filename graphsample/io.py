@@ -492,8 +492,11 @@ def save(G: Graph, path: PathLike) -> None:
 
     Missing parent folders are created, for both forms. Saving over a saved folder removes the optional arrays
     (weights, node labels) that ``G`` has not: :func:`load` reads every ``.npy`` of the folder, and a stale
-    ``weights.npy`` gave an unweighted graph the old weights."""
+    ``weights.npy`` gave an unweighted graph the old weights. A ``.npy`` name is refused: it would have been a
+    folder of that name, which ``np.load`` cannot read."""
     check_graph(G)
+    if Path(path).suffix.lower() == ".npy":
+        raise ValueError(f"{str(path)!r} names a .npy array; save a graph to NAME.npz (one file) or to a folder")
     arrays = {"indptr": to_numpy(G.indptr), "indices": to_numpy(G.indices)}
     if G.weights is not None:
         arrays["weights"] = to_numpy(G.weights)

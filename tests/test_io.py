@@ -636,3 +636,11 @@ def test_an_npz_suffix_in_any_case_is_one_file(tmp_path, name):
     assert (tmp_path / name).is_file() and [p.name for p in tmp_path.iterdir()] == [name]
     for H in (gs.load(tmp_path / name), gs.io.read_graph(str(tmp_path / name))):
         assert pairs(H) == pairs(G) and np.array_equal(H.weights, G.weights)
+
+
+@pytest.mark.parametrize("name", ["g.npy", "G.NPY"])
+def test_save_refuses_a_npy_name(tmp_path, name):
+    # save wrote a folder named g.npy, which np.load cannot read
+    with pytest.raises(ValueError, match=r"names a \.npy array; save a graph to NAME\.npz \(one file\) or to a folder"):
+        gs.save(read("a b\n"), tmp_path / name)
+    assert not (tmp_path / name).exists()

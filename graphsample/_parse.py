@@ -219,6 +219,13 @@ def gather_tokens(buf, starts, ends, width):
 
 
 @numba.njit(cache=True)
+def column_end(buf, s, delim, comments):
+    """End of the column that starts at s, read as :func:`_next_token` reads it (up to a delimiter, or a comment
+    after a blank), on s's line: a weight the fast parser left to Python."""
+    return _next_token(buf, s, _line_end(buf, s, buf.shape[0]), delim, comments)[1]
+
+
+@numba.njit(cache=True)
 def token_end(buf, s, delim):
     p = s
     while p < buf.shape[0] and buf[p] != NL and buf[p] != delim and not (delim < 0 and _is_space(buf[p])):

@@ -414,7 +414,7 @@ def _fix_slow_weights(buf: np.ndarray, w: np.ndarray, wslow: np.ndarray, delim: 
                       name: str) -> None:
     for k in np.flatnonzero(wslow >= 0):
         s = int(wslow[k])
-        e = int(_parse._next_token(buf, s, int(_parse.token_end(buf, s, _parse.NL)), delim, cmt)[1])
+        e = int(_parse.column_end(buf, s, delim, cmt))
         text = bytes(buf[s:e]).decode("utf-8", "replace")
         try:
             w[k] = float(text)

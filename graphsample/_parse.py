@@ -335,16 +335,17 @@ def _parse_chunk(buf, p, end, k, comments, delim, swap, want_w, two_cols, src, d
     parallel loop, Numba's first compile of parse_pairs took about 30 s instead of 6 s (the parse itself was
     5-15% faster that way; the compile is paid once per machine, but by every new user)."""
     while p < end:
-        p = _skip_blank(buf, p, end, -1)  # a line's leading blanks, tabs included, as _is_data_line skips them
-        if p >= end:
+        first = _skip_blank(buf, p, end, -1)  # a line of blanks (tabs included) or a comment, as _is_data_line
+        if first >= end:
             break
-        if buf[p] == NL:
-            p += 1
+        if buf[first] == NL:
+            p = first + 1
             continue
-        if _is_comment(buf[p], comments):
-            p = _line_end(buf, p, end) + 1
+        if _is_comment(buf[first], comments):
+            p = _line_end(buf, first, end) + 1
             continue
         line = p
+        p = _skip_blank(buf, p, end, delim)  # a leading delimiter (a tab too) is an empty first column
         a, p, ok = _read_int(buf, p, end)
         if not ok or (p < end and buf[p] != NL and not _is_space(buf[p]) and buf[p] != delim):
             return k, line, ERR_NOT_INT

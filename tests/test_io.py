@@ -587,6 +587,17 @@ def test_a_delimiter_separates_columns_and_nothing_else():
     assert read("1\t2 \t0.5\n", delimiter="\t").weights.tolist() == [0.5]  # spaces around a column are not in it
 
 
+@pytest.mark.parametrize("labels", [("1", "2", "3", "4"), ("a", "b", "c", "d")])
+def test_a_leading_delimiter_is_an_empty_first_column_whatever_the_labels(labels):
+    # a line that starts with the tab delimiter has an empty first column for the integer parser as for the string
+    # one (the integer parser skipped the tab as a blank and read the line); a line of blanks or a comment after a
+    # tab is still no data line
+    a, b, c, d = labels
+    with pytest.raises(InputFormatError, match=r"line 2: expected 2 columns, got '\\t%s\\t%s'" % (c, d)):
+        read(f"{a}\t{b}\n\t{c}\t{d}\n", delimiter="\t")
+    assert pairs(read(f"{a}\t{b}\n \t \n\t# note\n{c}\t{d}\n", delimiter="\t")) == pairs(read(f"{a} {b}\n{c} {d}\n"))
+
+
 def _saved(path, header=lambda h: h, **arrays):
     """A saved graph (0 -> 1 -> 2) at ``path``, its header changed by ``header`` and ``arrays`` replacing those
     written."""

@@ -641,20 +641,39 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
             raise GraphValidationError(problem)
         if weights is not None:
             _check_weights(weights)
-        rows = _ops.repeat_ids(xp.astype(indptr, xp.int64))
-        if indices.shape[0] > 1:
-            key = rows * max(n, 1) + xp.astype(indices, xp.int64)
-            if not bool(xp.all(key[1:] > key[:-1])):
-                raise GraphValidationError("CSR rows must be sorted by target with no duplicate arcs")
     G = Graph(xp.astype(indptr, xp.int64), indices, weights, n, directed,
               None if node_ids is None else np.asarray(node_ids))
-    if validate and not directed:
+    if validate and (problem := order_problem(G)):
+        raise GraphValidationError(problem)
+    return G
+
+
+def order_problem(G: Graph) -> str | None:
+    """What breaks the order of ``G``'s CSR that every method relies on, or None: each row sorted by target with no
+    arc twice, and an undirected graph symmetric (arcs and weights). On the host by one parallel pass and one
+    transpose (:func:`graphsample._csr.order_breaks`); on a GPU by sorted keys and a rebuild from the edges. Checked by :func:`from_csr` and :func:`graphsample.io.load`; ``G``'s
+    arrays must already be in bounds (:func:`_csr_problem`)."""
+    unsorted = "CSR rows must be sorted by target with no duplicate arcs"
+    asymmetric = "an undirected graph's CSR must be symmetric (arcs and weights)"
+    if device_of(G.indptr) == "cpu":
+        from ._csr import ORDER_ASYMMETRIC, ORDER_UNSORTED, order_breaks
+
+        code = order_breaks(host_view(G.indptr), host_view(G.indices),
+                            None if G.weights is None else host_view(G.weights), not G.directed)
+        return {ORDER_UNSORTED: unsorted, ORDER_ASYMMETRIC: asymmetric}.get(code)
+    xp = namespace(G.indptr, G.indices)
+    n = G.n_nodes
+    if G.indices.shape[0] > 1:
+        key = _ops.repeat_ids(xp.astype(G.indptr, xp.int64)) * max(n, 1) + xp.astype(G.indices, xp.int64)
+        if not bool(xp.all(key[1:] > key[:-1])):
+            return unsorted
+    if not G.directed:
         T = G.edges()
         back = _from_sorted_pairs(T[1], T[0], T[2], n, True, None)
         if not bool(xp.all(back.indices == G.indices)) or not bool(xp.all(back.indptr == G.indptr)) or \
-                (weights is not None and not bool(xp.all(back.weights == G.weights))):
-            raise GraphValidationError("an undirected graph's CSR must be symmetric (arcs and weights)")
-    return G
+                (G.weights is not None and not bool(xp.all(back.weights == G.weights))):
+            return asymmetric
+    return None
 
 
 def from_scipy(A: Any, *, directed: bool = True, weighted: bool | None = None, node_ids: Any = None,

@@ -31,7 +31,7 @@ import numpy as np
 from . import _parse
 from ._backend import kernel_threads, to_numpy
 from .errors import GraphsampleError, InputFormatError, is_integer
-from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, from_edges, label_problem,
+from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, from_edges, label_problem, order_problem,
                     weight_problem, with_distinct_labels)
 
 PathLike = str | os.PathLike
@@ -525,8 +525,10 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
     ``check`` (default) verifies what the kernels rely on to stay in bounds, in O(nodes + arcs): ``indptr``
     starts at 0, never decreases and ends at the number of arcs, every target id is in ``0..n-1``, the
     weights and node labels have the right lengths, the weights are finite, non-negative float32 or float64 (as
-    :func:`~graphsample.from_edges` requires); and that the node labels are distinct, as
-    :meth:`Graph.index_of` needs (one sort, O(n log n)). A damaged file is then an :class:`InputFormatError`
+    :func:`~graphsample.from_edges` requires); that the node labels are distinct, as
+    :meth:`Graph.index_of` needs (one sort, O(n log n)); and what the methods rely on to be right, as
+    :func:`~graphsample.from_csr` checks it: rows sorted by target without an arc twice, and an undirected graph
+    symmetric (one pass over the arcs, and for an undirected graph a rebuild from its edges). A damaged file is then an :class:`InputFormatError`
     instead of an out-of-bounds read. ``check=False`` skips it for trusted files (a memory-mapped folder then
     opens without reading its arrays). What the headers alone tell is checked either way: ``indptr`` and ``indices``
     must be 1-D integer arrays (not bool), ``node_ids`` 1-D, and the file's header must give an integer
@@ -562,6 +564,8 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
     if check:
         _check_saved(path, arrays, n)
     G = Graph(arrays["indptr"], arrays["indices"], arrays.get("weights"), n, info["directed"])
+    if check and (problem := order_problem(G)):
+        raise _damaged(path, problem)
     return with_distinct_labels(G, arrays.get("node_ids"))  # checked above, or trusted with check=False
 
 
@@ -603,8 +607,12 @@ def _check_saved(path: Path, arrays: dict, n: int) -> None:
     if problem is None and labels is not None:
         problem = label_problem(labels)
     if problem:
-        raise InputFormatError(f"{path}: damaged graphsample CSR file ({problem}); load(..., check=False) skips "
-                               "this check")
+        raise _damaged(path, problem)
+
+
+def _damaged(path: Path, problem: str) -> InputFormatError:
+    return InputFormatError(f"{path}: damaged graphsample CSR file ({problem}); load(..., check=False) skips this "
+                            "check")
 
 
 def read_graph(source: str, **kwargs: Any) -> Graph:

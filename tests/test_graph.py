@@ -360,6 +360,33 @@ def test_converters_round_trip_exactly(data, directed):
             assert np.array_equal(H.weights, G.weights)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda n: st.tuples(
+    st.lists(st.integers(0, 4), min_size=n, max_size=n),
+    st.lists(st.integers(0, n - 1), min_size=5 * n, max_size=5 * n),
+    st.lists(st.sampled_from([1.0, 2.0]), min_size=5 * n, max_size=5 * n))), st.booleans())
+def test_csr_order_check_agrees_with_its_definition(data, weighted):
+    """from_csr's order check (one parallel pass and one transpose on the host) on any in-bounds CSR against the
+    definition: rows strictly increasing, and undirected, every (u, v, w) has its (v, u, w)."""
+    sizes, targets, weights = data
+    indptr = np.concatenate([[0], np.cumsum(sizes)])
+    indices = np.array(targets[:indptr[-1]], np.int64)
+    w = np.array(weights[:indptr[-1]]) if weighted else None
+    arcs_ = [(u, int(indices[j]), None if w is None else w[j]) for u in range(len(sizes))
+             for j in range(indptr[u], indptr[u + 1])]
+    rows_sorted = all(np.all(np.diff(indices[indptr[u]:indptr[u + 1]]) > 0) for u in range(len(sizes)))
+    for directed in (True, False):
+        if not rows_sorted:
+            message = "sorted by target"
+        elif not directed and set(arcs_) != {(v, u, x) for u, v, x in arcs_}:
+            message = "symmetric"
+        else:
+            assert gs.from_csr(indptr, indices, w, directed=directed).n_arcs == len(arcs_)
+            continue
+        with pytest.raises(GraphValidationError, match=message):
+            gs.from_csr(indptr, indices, w, directed=directed)
+
+
 @settings(max_examples=60, deadline=None)
 @given(edge_lists, st.booleans())
 def test_transpose_reverses_every_arc(data, float32):

@@ -348,6 +348,27 @@ def test_load_refuses_a_damaged_file(tmp_path, array, damage, message):
     assert gs.load(tmp_path / "g", check=False).n_nodes == 3
 
 
+@pytest.mark.parametrize(("directed", "array", "value", "message"), [
+    (True, "indices", [2, 1, 2], "rows must be sorted by target"),  # row 0 holds 2, 1
+    (True, "indices", [1, 1, 2], "no duplicate arcs"),
+    (False, "indices", [1, 2, 0, 2, 0, 2], "must be symmetric"),  # 2 -> 1 became a loop 2 -> 2: still sorted
+    (False, "weights", [1.0, 2.0, 1.0, 3.0, 2.0, 3.5], "must be symmetric .arcs and weights"),  # w(2->1) != w(1->2)
+])
+def test_load_checks_the_csr_order_from_csr_checks(tmp_path, directed, array, value, message):
+    # an unsorted row or an undirected graph that is not symmetric stays in bounds, so load took it and the methods
+    # gave wrong answers (node2vec's neighbour test, the symmetric-transition solvers); from_csr refused both
+    G = read("0 1 1\n0 2 2\n1 2 3\n", directed=directed)
+    gs.save(G, tmp_path / "g")
+    old = np.load(tmp_path / "g" / f"{array}.npy")
+    np.save(tmp_path / "g" / f"{array}.npy", np.asarray(value, old.dtype))
+    with pytest.raises(InputFormatError, match=f"damaged graphsample CSR file .*{message}"):
+        gs.load(tmp_path / "g")
+    with pytest.raises(gs.GraphValidationError, match=message):
+        gs.from_csr(np.load(tmp_path / "g" / "indptr.npy"), np.load(tmp_path / "g" / "indices.npy"),
+                    np.load(tmp_path / "g" / "weights.npy"), directed=directed)
+    assert gs.load(tmp_path / "g", check=False).n_arcs == G.n_arcs  # trusted: not read
+
+
 @pytest.mark.parametrize(("damage", "message"), [
     (lambda w: np.r_[w[:1], np.nan, w[2:]], r"weight of arc 1 is nan: weights must be finite"),
     (lambda w: np.r_[w[:2], -1.0], r"weight of arc 2 is negative \(-1.0\)"),

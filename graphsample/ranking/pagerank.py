@@ -87,7 +87,7 @@ def personalization_vector(G: Graph, personalization: Any) -> np.ndarray | None:
     """The normalised teleport vector (host float64), or None for uniform.
 
     ``personalization`` may be a length-n array of non-negative weights, a dict ``{node label: weight}``,
-    or a list of node labels (uniform over them).
+    or a list of node labels (uniform over them; a list holding a float is refused, as weights mistaken for labels).
     """
     if personalization is None:
         return None
@@ -101,6 +101,12 @@ def personalization_vector(G: Graph, personalization: Any) -> np.ndarray | None:
     elif isinstance(personalization, list | tuple):
         if not personalization:
             raise ValueError("personalization list of nodes is empty")
+        if any(isinstance(x, float | np.floating) for x in personalization):
+            # [1.0, 0.0, 0.0] named nodes 1, 0 and 0 (a float equal to an integer stands for it as a label), not
+            # three weights: a silent wrong answer
+            raise ValueError("personalization: a list names nodes by their labels, and labels are integers or "
+                             f"strings, got {personalization[0]!r}...; pass one weight per node as an array "
+                             "(np.array([...])), or a dict {label: weight}")
         v = np.bincount(G.index_of(np.asarray(personalization)), minlength=n).astype(np.float64)
     else:
         arg_backend(personalization, "personalization", also=("a dict",))

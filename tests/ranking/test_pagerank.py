@@ -181,6 +181,9 @@ def test_property_distribution(n, arcs, d):
     ({"personalization": np.zeros(30)}, "sum to 0"),
     ({"personalization": {99: 1.0}}, "unknown node"),
     ({"personalization": []}, "empty"),
+    # weights in a list were read as labels: [1.0, 0.0, ...] taught nodes 1 and 0, a wrong answer without an error
+    ({"personalization": [1.0] + [0.0] * 29}, "a list names nodes by their labels.*as an array"),
+    ({"personalization": (0, np.float32(2.0))}, "a list names nodes by their labels"),
 ])
 def test_bad_input(kwargs, msg):
     with pytest.raises(ValueError, match=msg):

@@ -33,6 +33,7 @@ import numpy as np
 from .._backend import arg_backend, asarray_like, backend_of, namespace, to_numpy
 from .._random import SeedLike
 from ..errors import check_number, check_positive
+from ..graph import Graph
 from .srrw import Base, check_exponent, srrw
 
 Regime = Literal["walk_faster", "equal", "theta_faster"]
@@ -148,6 +149,13 @@ def sa_srrw(G: Any, grad: Callable[[Any, Any], Any], theta0: Any, n_steps: int, 
     if theta.ndim != 2 or theta.shape[0] != n_runs:
         raise ValueError(f"theta0 must have shape (d,) or ({n_runs}, d), got {tuple(theta0.shape)}")
     theta = xp.asarray(theta, copy=True)
+    if isinstance(grad, NodeRegression):  # a mismatch ran on the first nodes' data, or failed deep inside
+        n_data, _, d = grad.X.shape
+        if isinstance(G, Graph) and n_data != G.n_nodes:
+            raise ValueError(f"grad: the NodeRegression holds data for {n_data} nodes, the graph has {G.n_nodes}")
+        if theta.shape[1] != d:
+            raise ValueError(f"theta0 must have d = {d} entries a run, as the NodeRegression's X (nodes, k, d), got "
+                             f"shape {tuple(theta0.shape)}")
     walk = srrw(G, n_steps, repel_alpha=repel_alpha, n_chains=n_runs, base=base, target=target, weighted=weighted,
                 gamma_exp=a, checkpoints=checkpoints, return_paths=True, seed=seed)
     cps = walk.checkpoints

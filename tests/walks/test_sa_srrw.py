@@ -111,6 +111,11 @@ def test_user_gradient_in_torch():
     # array-api-compat's 'list is not a supported array type', naming no parameter
     ({"theta0": [0.0, 0.0, 0.0]}, "^theta0 must be a NumPy, CuPy or PyTorch array, not list$"),
     ({"grad": lambda nodes, theta: theta[:, :1]}, "grad returned shape"),
+    # a NodeRegression of another graph ran on its first nodes' data (or hit an IndexError), a theta0 of another d
+    # failed in a broadcast
+    ({"grad": NodeRegression(np.zeros((5, 2, 3)), np.zeros((5, 2)))},
+     "grad: the NodeRegression holds data for 5 nodes, the graph has 20"),
+    ({"theta0": np.zeros(2)}, r"theta0 must have d = 3 entries a run.*got shape \(2,\)"),
 ])
 def test_bad_inputs(kwargs, message):
     X, y = regression_data("linear")

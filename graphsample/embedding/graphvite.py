@@ -42,6 +42,7 @@ from __future__ import annotations
 import inspect
 import math
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
@@ -165,7 +166,10 @@ class Sampler:
         #: whether some arc leads to such a node, so that a walk can stop early and leave pair slots empty
         self.walks_can_stop = bool(self.stop[indices].any())
         if G.directed:
-            degree = degree + np.bincount(indices, weights=w, minlength=G.n_nodes)
+            in_degree = np.bincount(indices, weights=w, minlength=G.n_nodes)
+            degree = degree + in_degree
+        #: nodes with in-arcs but no out-arc of positive weight (directed graphs): no pair has one as its head
+        self.tails_only = int(np.count_nonzero(self.stop & (in_degree > 0))) if G.directed else 0
         self.part = degree_partitions(degree, P)
         self.perm = np.lexsort((np.arange(G.n_nodes), self.part))  # new row -> vertex
         self.part_ptr = np.searchsorted(self.part[self.perm], np.arange(P + 1)).astype(np.int64)
@@ -323,6 +327,17 @@ def _parse_device(device: str | None, G: Graph) -> str:
     raise ValueError(f"bad device {device!r}; expected 'cpu', 'cuda' or 'cuda:N'")
 
 
+def warn_tails_only(sampler: Sampler, n: int) -> None:
+    """Warn when some nodes of a directed graph have in-arcs but no out-arc of positive weight: every walk ends at
+    such a node, so no positive pair (nor negative: those are tails too) has one as its head, and its vertex row
+    keeps its random initial value. GraphVite reads edge lists as undirected unless told otherwise, and DeepWalk's
+    and LINE's experiments are on undirected graphs."""
+    if sampler.tails_only:
+        warnings.warn(f"{sampler.tails_only} of {n} nodes have in-arcs but no out-arcs: no positive pair starts at "
+                      "one, so their vertex embeddings stay at their random initial values; train on "
+                      "G.to_undirected() to embed them", stacklevel=3)
+
+
 def make_hyper(G: Graph, dim: int, num_epoch: float, walk_length: int, augmentation_step: int | str,
                num_negative: int, negative_weight: float, lr: float, weight_decay: float, batch_size: int,
                pool_size: int, p: float = 1.0, q: float = 1.0) -> Hyper:
@@ -383,6 +398,7 @@ def train(G: Graph, method: Method, *, dim: int = 128, num_epoch: float = 100.0,
 
         _graphvite_cuda.select_device(dev)
     sampler = Sampler(G, method, hyper, P, seed_key(seed))
+    warn_tails_only(sampler, G.n_nodes)
     V = sampler.init_vertex(G.n_nodes)
     C = np.zeros_like(V)
     if on_gpu:

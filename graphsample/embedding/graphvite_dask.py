@@ -36,7 +36,7 @@ from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
 from .graphvite import (Callback, Method, Sampler, block_counters, block_schedule, check_keywords, make_hyper,
-                        resolve_partitions)
+                        resolve_partitions, warn_tails_only)
 
 #: per worker process: the GPU side of each sampler it holds (tables on the device, the pool maker), and a lock
 _on_gpu: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -148,6 +148,7 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
     slots = worker_slots(client, device)
     P = resolve_partitions(num_partition, len(slots), G.n_nodes)
     sampler = Sampler(G, method, hyper, P, seed_key(seed))
+    warn_tails_only(sampler, G.n_nodes)
     pp = sampler.part_ptr
     V0 = sampler.init_vertex(G.n_nodes)
     episodes = block_schedule(P, len(slots))

@@ -444,9 +444,10 @@ def _relabel_ints(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndar
     return inverse[:m].astype(np.int64), inverse[m:].astype(np.int64), labels
 
 
-def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "\t", weights: bool = True,
+def write_edgelist(G: Graph, target: PathLike | IO[bytes] | IO[str], *, delimiter: str = "\t", weights: bool = True,
                    labels: bool = True) -> None:
-    """Write ``G`` as an edge list (each arc once; an undirected edge once, as ``u v`` with ``u <= v``).
+    """Write ``G`` as an edge list (each arc once; an undirected edge once, as ``u v`` with ``u <= v``) to a path,
+    ``"-"`` (stdout), or an open binary or text stream.
 
     Weights are written with ``repr`` so that :func:`read_edgelist` reads back the same floats.
     ``labels`` writes original node labels when the graph has them. A path ending in ``.gz``, ``.bz2`` or
@@ -468,7 +469,9 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes], *, delimiter: str = "
         if w is not None and weights:
             cols.append(np.array([repr(float(x)) for x in w]))
         data = ("\n".join(delimiter.join(row) for row in zip(*cols)) + ("\n" if len(s) else "")).encode()
-    if hasattr(target, "write"):
+    if isinstance(target, io.TextIOBase):  # a text stream (io.StringIO, sys.stdout), as read_edgelist takes one
+        target.write(data.decode())
+    elif hasattr(target, "write"):
         target.write(data)
     elif str(target) == "-":
         sys.stdout.buffer.write(data)
@@ -528,8 +531,8 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
     :func:`~graphsample.from_edges` requires); that the node labels are distinct, as
     :meth:`Graph.index_of` needs (one sort, O(n log n)); and what the methods rely on to be right, as
     :func:`~graphsample.from_csr` checks it: rows sorted by target without an arc twice, and an undirected graph
-    symmetric (one pass over the arcs, and for an undirected graph a rebuild from its edges). A damaged file is then an :class:`InputFormatError`
-    instead of an out-of-bounds read. ``check=False`` skips it for trusted files (a memory-mapped folder then
+    symmetric (one pass over the arcs, and for an undirected graph one transpose). A damaged file is then an
+    :class:`InputFormatError` instead of an out-of-bounds read or a wrong answer. ``check=False`` skips it for trusted files (a memory-mapped folder then
     opens without reading its arrays). What the headers alone tell is checked either way: ``indptr`` and ``indices``
     must be 1-D integer arrays (not bool), ``node_ids`` 1-D, and the file's header must give an integer
     ``n_nodes`` and a bool ``directed``.

@@ -239,6 +239,9 @@ def test_write_with_string_labels_round_trips():
     gs.write_edgelist(G, buf)
     assert buf.getvalue() == b"alice\tbob\nbob\tcarol\n"
     assert pairs(read(buf.getvalue().decode())) == pairs(G)
+    text = io.StringIO()  # a text stream, as read_edgelist takes one (it was a TypeError: bytes written to it)
+    gs.write_edgelist(G, text)
+    assert text.getvalue() == buf.getvalue().decode()
 
 
 @pytest.mark.parametrize("suffix, magic", [(".gz", b"\x1f\x8b"), (".bz2", b"BZh"), (".xz", b"\xfd7zXZ")])

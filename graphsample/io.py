@@ -534,8 +534,8 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
     symmetric (one pass over the arcs, and for an undirected graph one transpose). A damaged file is then an
     :class:`InputFormatError` instead of an out-of-bounds read or a wrong answer. ``check=False`` skips it for
     trusted files (a memory-mapped folder then opens without reading its arrays). What the headers alone tell is
-    checked either way: ``indptr`` and ``indices`` must be 1-D integer arrays (not bool), ``node_ids`` 1-D, and the file's header must give an integer
-    ``n_nodes`` and a bool ``directed``.
+    checked either way: ``indptr`` and ``indices`` must be 1-D integer arrays (not bool), ``node_ids`` 1-D, and
+    the file's header must give an integer ``n_nodes`` and a bool ``directed``.
     """
     path = Path(path)
     if not path.exists():

@@ -290,7 +290,10 @@ class Graph:
 def check_graph(G: Any, name: str = "G") -> None:
     """Raise ``TypeError`` unless ``G`` is a :class:`Graph`: the check every entry point taking a graph starts with."""
     if not isinstance(G, Graph):
-        raise TypeError(f"{name} must be a graphsample Graph, got {type(G).__name__}")
+        kind = type(G)  # a networkx graph is named as one (its class is just "Graph"), with the converter
+        what = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+        hint = "; convert it with graphsample.from_networkx" if kind.__module__.startswith("networkx") else ""
+        raise TypeError(f"{name} must be a graphsample Graph, got {what}{hint}")
 
 
 def label_problem(labels: np.ndarray) -> str | None:
@@ -736,6 +739,9 @@ def from_networkx(H: Any, *, weight: str | None = "weight", self_loops: SelfLoop
     """
     if not (hasattr(H, "nodes") and hasattr(H, "is_directed")):
         raise TypeError(f"H must be a networkx Graph or DiGraph, got {type(H).__name__}")
+    if H.is_multigraph():  # from_edges' duplicates='error' named an option from_networkx does not have
+        raise GraphValidationError(f"H is a networkx {type(H).__name__}: parallel edges have no place in a Graph; "
+                                   "merge them first (nx.DiGraph(H) or nx.Graph(H) keeps one of each)")
     nodes = list(H.nodes)
     index = {u: i for i, u in enumerate(nodes)}
     m = H.number_of_edges()

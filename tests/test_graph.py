@@ -463,6 +463,17 @@ def test_from_networkx_checks_its_input():
     H.add_edge(0, 1, weight="heavy")  # used to be NumPy's "could not convert string to float"
     with pytest.raises(GraphValidationError, match="edge attribute 'weight' must hold numbers"):
         gs.from_networkx(H)
+    # a multigraph's parallel edges were "duplicate arc 0 -> 1 (duplicates='error')", an option it does not take
+    with pytest.raises(GraphValidationError, match="H is a networkx MultiGraph: parallel edges .*nx.Graph"):
+        gs.from_networkx(nx.MultiGraph([(0, 1), (0, 1)]))
+
+
+def test_a_networkx_graph_where_a_graph_is_expected_is_named_with_its_converter():
+    from graphsample.sampling import random_node
+
+    with pytest.raises(TypeError, match=r"G must be a graphsample Graph, got networkx.Graph; convert it with "
+                                        r"graphsample.from_networkx$"):
+        random_node(nx.karate_club_graph(), 0.5)
 
 
 def test_subgraph_takes_integer_ids(to_b):

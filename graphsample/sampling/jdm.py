@@ -611,8 +611,8 @@ def _check_args(G: Graph, p: float, rounding: str, on_infeasible: str, n_swaps: 
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable progress(message) or None, got {type(progress).__name__}")
     if not G.directed:
-        raise GraphsampleError("the JDM/DCM sampler needs a directed graph; use G.to_undirected() "
-                               "only for the classic samplers")
+        raise GraphsampleError("the JDM/DCM sampler needs a directed graph (its matrices count arcs by out- and "
+                               "in-degree); this one is undirected: the classic samplers take it")
     check_number("fraction p", p, 0.0, 1.0, low_open=True)
     if 0 < G.n_nodes and p * G.n_nodes < 1:  # the rescaled class counts round to an empty sample, or to one node
         raise ValueError(f"fraction p = {p:g} keeps p * n = {p * G.n_nodes:.3g} of the {G.n_nodes:,} nodes: the "

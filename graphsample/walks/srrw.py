@@ -379,8 +379,10 @@ def asymptotic_covariance(G: Graph, repel_alpha: float, *, gamma_exp: float = 1.
 
 def _check_f(G: Graph, f: Any, xp: Any) -> Any:
     """``f`` (float64, in namespace ``xp``) must hold one finite value per node of ``G``."""
-    if f.shape != (G.n_nodes,) or not bool(xp.all(xp.isfinite(f))):
+    if f.shape != (G.n_nodes,):
         raise ValueError(f"f must hold one finite value per node ({G.n_nodes}), got shape {tuple(f.shape)}")
+    if not bool(xp.all(xp.isfinite(f))):
+        raise ValueError("f must hold one finite value per node; it holds NaN or infinite values")
     return f
 
 

@@ -800,7 +800,8 @@ def test_numpy_scalar_fraction_is_a_fraction(p):
 
 def test_undirected_graph_is_refused():
     G = from_edges(np.array([0, 1]), np.array([1, 2]), directed=False)
-    with pytest.raises(GraphsampleError, match="needs a directed graph"):
+    # it said "use G.to_undirected() only for the classic samplers" to a user holding an undirected graph
+    with pytest.raises(GraphsampleError, match="needs a directed graph .* this one is undirected: the classic "):
         jdm_sample(G, 0.5)
 
 

@@ -233,7 +233,7 @@ def test_backends_agree(backend, to_b):
     ({"base": "rw"}, "base must be"),
     ({"base": "srw", "target": np.ones(10)}, "only used with base='mh'"),
     ({"f": np.ones(3)}, "one finite value per node"),
-    ({"f": np.full(10, np.nan)}, "one finite value per node"),
+    ({"f": np.full(10, np.nan)}, "one finite value per node; it holds NaN"),  # it showed the (right) shape
     ({"checkpoints": [0]}, "checkpoints must be step numbers"),
     # strings and bools were read as numbers, fractional steps truncated, inf / None / NaN bare int() errors
     ({"gamma_exp": "1"}, r"gamma_exp must be a number in \(0.5, 1\], got '1'"),

@@ -302,7 +302,7 @@ def fastrp(G: Graph, dim: int = 128, *, preset: Preset = "paper", weights: Any =
            s: float | None = None, input_matrix: InputMatrix | None = None, self_influence: float | None = None,
            standardize: bool | None = None, features: Any = None, property_ratio: float = 0.0,
            direction: Direction = "out", weighted: bool = True, block_size: int | None = None,
-           dtype: str = "float32", seed: SeedLike = None) -> Any:
+           dtype: str | type = "float32", seed: SeedLike = None) -> Any:
     r"""FastRP node embeddings (Chen et al., CIKM 2019): an ``(n, dim)`` array in G's namespace and device.
 
     Computes :math:`N = \gamma \hat N_0 + \sum_{i=1}^k \alpha_i \hat N_i` with :math:`N_0 = L R` and
@@ -330,7 +330,7 @@ def fastrp(G: Graph, dim: int = 128, *, preset: Preset = "paper", weights: Any =
     weighted : use the arc weights of a weighted graph (else every arc counts 1).
     block_size : process the columns in blocks of this many, so the work arrays take
         :math:`O(n \cdot \mathrm{block})` memory; row norms then cost extra passes. Default: one block.
-    dtype : ``"float32"`` or ``"float64"``.
+    dtype : ``"float32"`` or ``"float64"`` (or NumPy's ``np.float32``, ``np.float64``).
     seed : int, Generator or None; the same int gives the same R on every backend, hence the same
         embedding up to float rounding.
 
@@ -371,6 +371,8 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     if direction not in ("out", "in", "both"):
         raise ValueError(f"direction must be 'out', 'in' or 'both', not {direction!r}")
+    if isinstance(dtype, type | np.dtype) and np.dtype(dtype) in (np.float32, np.float64):
+        dtype = np.dtype(dtype).name  # np.float64 as well as "float64"
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be 'float32' or 'float64', not {dtype!r}")
     params = PRESETS[preset]
@@ -390,6 +392,8 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
             raise ValueError(f"input_matrix must be 'transition' or 'adjacency', not {input_matrix!r}")
         changes["input_matrix"] = input_matrix
     if standardize is not None:
+        if not isinstance(standardize, bool | np.bool_):  # "no" was True
+            raise TypeError(f"standardize must be True, False or None (the preset's), got {standardize!r}")
         changes["standardize"] = bool(standardize)
     params = replace(params, **changes)
     check_number("property_ratio", property_ratio, 0.0, 1.0)
@@ -423,7 +427,8 @@ def _check_features(G: Graph, features: Any, dt: Any) -> Any:
             raise ValueError(f"features must be a numeric matrix (n_nodes x f), got {features!r}") from None
     if b != G.backend or device_of(features) != G.device:
         raise GraphsampleError(f"features are a {b} array on {device_of(features)} but the graph is a {G.backend} "
-                               f"graph on {G.device}; move them with to_backend")
+                               f"graph on {G.device}; move one to the other (G.to(backend, device), or the features to a "
+                               f"{G.backend} array)")
     xp = G.xp
     if features.ndim != 2 or int(features.shape[0]) != G.n_nodes or int(features.shape[1]) == 0:
         raise ValueError(f"features must have shape (n_nodes={G.n_nodes}, f>0), got {tuple(features.shape)}")

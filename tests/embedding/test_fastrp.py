@@ -336,6 +336,15 @@ def test_bad_arguments(kwargs, message):
         fastrp(G, **kwargs)
 
 
+def test_numpy_dtypes_are_taken_and_standardize_is_a_bool():
+    G = random_graph()
+    # np.float64 was refused ("dtype must be 'float32' or 'float64'"), and standardize="no" meant True
+    assert fastrp(G, 8, dtype=np.float64, seed=1).dtype == np.float64
+    assert np.array_equal(fastrp(G, 8, dtype=np.float32, seed=1), fastrp(G, 8, dtype="float32", seed=1))
+    with pytest.raises(TypeError, match="standardize must be True, False or None .the preset's., got 'no'"):
+        fastrp(G, 8, standardize="no")
+
+
 @pytest.mark.parametrize("n_rows, s, message", [
     (-4, 3.0, "n_rows must be a non-negative integer, got -4"),  # was 'math domain error'
     (10, float("inf"), "s must be a finite number >= 1"),  # was 30 entries of value inf
@@ -350,7 +359,7 @@ def test_features_on_another_device_are_refused():
     torch = pytest.importorskip("torch")
     G = random_graph().to("torch")
     X = torch.ones((G.n_nodes, 2), device="meta")  # stands in for features on a GPU next to a CPU graph
-    with pytest.raises(GraphsampleError, match="on meta but the graph is a torch graph on cpu"):
+    with pytest.raises(GraphsampleError, match="on meta but the graph is a torch graph on cpu; move one to the other"):
         fastrp(G, 8, features=X, property_ratio=0.5)
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from .._backend import optional_import, to_numpy
 from .._random import SeedLike, check_seed
-from ..errors import GraphValidationError, check_number, check_positive
+from ..errors import GraphValidationError, check_number, check_positive, is_integer
 from ..graph import Graph, from_edges, with_distinct_labels
 
 Rule = Literal["topk", "threshold"]
@@ -95,10 +95,13 @@ def _as_embedding(embedding: Any) -> np.ndarray:
     return E
 
 
-def _check_classifier(C: float, max_iter: int) -> None:
-    """The logistic regressions' ``C`` (> 0, finite) and ``max_iter`` (a positive integer)."""
+def _check_classifier(C: float, max_iter: int, n_jobs: int | None = None) -> None:
+    """The logistic regressions' ``C`` (> 0, finite), ``max_iter`` (a positive integer) and ``n_jobs`` (None, or
+    an integer other than 0: joblib's -1 is every core)."""
     check_number("C", C, 0.0, low_open=True)
     check_positive("max_iter", max_iter)
+    if n_jobs is not None and (not is_integer(n_jobs) or n_jobs == 0):
+        raise ValueError(f"n_jobs must be None or an integer other than 0 (joblib's: -1 is every core), got {n_jobs!r}")
 
 
 def _check_ratios(ratios: Any) -> tuple[float, ...]:
@@ -202,7 +205,7 @@ def node_classification(embedding: Any, labels: Any, *, ratios: Any = DEFAULT_RA
                          "with one, every labelled node carries it and there is nothing to predict")
     ratios = _check_ratios(ratios)
     check_positive("repeats", repeats)
-    _check_classifier(C, max_iter)
+    _check_classifier(C, max_iter, n_jobs)
     labelled = np.flatnonzero(np.diff(Y.indptr) > 0)
     if labelled.size < 2:
         raise ValueError("labels must mark at least two nodes (the others are unlabelled)")

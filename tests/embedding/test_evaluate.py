@@ -110,6 +110,8 @@ def test_bad_labels(labels, message):
     ({"max_iter": 0}, "max_iter must be a positive integer, got 0"),  # ran scikit-learn untrained
     ({"ratios": "0.5"}, "strictly between 0 and 1, got '0.5'"),  # was read as 0.5
     ({"ratios": [0.01]}, "leaves an empty training"),
+    ({"n_jobs": 0}, "n_jobs must be None or an integer other than 0"),  # joblib's "n_jobs == 0 has no meaning"
+    ({"n_jobs": 1.5}, "n_jobs must be None or an integer other than 0"),
 ])
 def test_bad_classification_arguments(kwargs, message):
     E, Y, _ = planted_labels(n=50)

@@ -176,3 +176,7 @@ def load_labels(name: str, G: Graph) -> Any:
         return out
     classes, col = np.unique(table[:, 1], return_inverse=True)
     return sp.csr_array((np.ones(len(nodes), np.int8), (nodes, col)), shape=(G.n_nodes, len(classes)))
+
+
+__all__ = ["DatasetInfo", "registry", "names", "info", "mirror_dir", "cache_dir", "sha256", "fetch", "load",
+           "load_labels"]

@@ -57,3 +57,6 @@ def rmat(scale: int, edge_factor: int = 16, *, a: float = 0.57, b: float = 0.19,
     src, dst = _rmat_arcs(key, scale, edge_factor * n, a, b, c)
     perm = np.argsort(_random.uniform_array(_random.seed_key(int(key) ^ 0x5EED), np.arange(n), 0))
     return from_edges(perm[src], perm[dst], n_nodes=n, directed=directed, self_loops=self_loops, duplicates="sum")
+
+
+__all__ = ["rmat"]

@@ -18,7 +18,7 @@ from numba import prange
 from . import _random
 from ._random import SeedLike
 from .errors import check_integer, check_positive, is_real
-from .graph import Graph, from_edges
+from .graph import Graph, from_edges, memory_problem
 
 
 @numba.njit(parallel=True, cache=True)
@@ -52,8 +52,10 @@ def rmat(scale: int, edge_factor: int = 16, *, a: float = 0.57, b: float = 0.19,
     scale, edge_factor = check_integer("scale", scale, 1, 40), check_positive("edge_factor", edge_factor)
     if not (all(is_real(x) for x in (a, b, c)) and a >= 0 and b >= 0 and c >= 0 and a + b + c <= 1):  # and not NaN
         raise ValueError(f"R-MAT probabilities must be numbers >= 0 with a + b + c <= 1, got a={a!r}, b={b!r}, c={c!r}")
-    key = _random.seed_key(seed)
     n = 1 << scale
+    if problem := memory_problem(f"the {edge_factor * n:,} arcs of R-MAT scale {scale}", 16 * edge_factor * n):
+        raise ValueError(f"{problem} (two int64 ids an arc); choose a smaller scale or edge_factor")
+    key = _random.seed_key(seed)
     src, dst = _rmat_arcs(key, scale, edge_factor * n, a, b, c)
     perm = np.argsort(_random.uniform_array(_random.seed_key(int(key) ^ 0x5EED), np.arange(n), 0))
     return from_edges(perm[src], perm[dst], n_nodes=n, directed=directed, self_loops=self_loops, duplicates="sum")

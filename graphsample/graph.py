@@ -15,6 +15,7 @@ self-loops (``"keep"``/``"drop"``) and duplicate arcs (``"sum"``/``"first"``/``"
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -524,6 +525,7 @@ def from_edges(src: Any, dst: Any, weights: Any = None, *, n_nodes: int | None =
     if not is_integer(n_nodes) or n_nodes < 0:
         raise GraphValidationError(f"n_nodes must be an integer >= 0 or None, got {n_nodes!r}")
     n_nodes = int(n_nodes)
+    _check_node_count(n_nodes)
     if m and (lo < 0 or hi >= n_nodes):
         bad, what = _first_bad_id(src, dst, n_nodes)
         raise GraphValidationError(f"{what} id {bad} is out of range for a graph of {n_nodes} nodes "
@@ -620,6 +622,32 @@ def _build_device(src: Any, dst: Any, w: Any, n: int, duplicates: str) -> tuple[
         src, dst = src[new], dst[new]
     indptr = xp.searchsorted(src, xp.arange(n + 1, dtype=xp.int64, **device_kwargs(src)))
     return xp.astype(indptr, xp.int64), xp.astype(dst, _index_dtype(n, xp)), w, n_dup
+
+
+def _physical_memory() -> int | None:
+    """Bytes of physical memory of this machine, or None where the OS does not tell."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_problem(what: str, nbytes: int) -> str | None:
+    """What to say when ``what`` needs ``nbytes`` bytes, more than this machine's physical memory, or None: said
+    before the allocation, instead of a MemoryError or the OOM killer."""
+    memory = _physical_memory()
+    if memory is not None and nbytes > memory:
+        return f"{what} need {nbytes / 2**30:,.0f} GiB, more than this machine's {memory / 2**30:,.0f} GiB"
+    return None
+
+
+def _check_node_count(n: int) -> None:
+    """Refuse a node count whose CSR row pointers alone (8 bytes a node) would not fit in memory: a node id of
+    10**12 (a hash, a timestamp) asked for 8 TB."""
+    if problem := memory_problem(f"the row pointers of {n} nodes", 8 * (n + 1)):
+        raise GraphValidationError(f"{problem}: node ids are used as row numbers, so renumber them densely "
+                                   "(read_edgelist's relabel=True, the default, does; or np.unique(..., "
+                                   "return_inverse=True) and node_ids=)")
 
 
 def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool = True,

@@ -41,6 +41,13 @@ def test_rmat_bad_parameters(kwargs, message):
         rmat(**kwargs)
 
 
+def test_rmat_beyond_memory_is_refused_before_drawing():
+    # scale 40 passed the range check and ended in a MemoryError (or the OOM killer) while drawing its 2**44 arcs
+    with pytest.raises(ValueError, match=r"the 17,592,186,044,416 arcs of R-MAT scale 40 need 262,144 GiB, more "
+                                         r"than this machine's"):
+        rmat(40)
+
+
 def test_rmat_each_quadrant_sets_the_right_bits():
     """a: (0, 0), b: (0, 1), c: (1, 0), d: (1, 1) at every level: with one quadrant of probability 1 the
     only arc is between x = perm(0) and y = perm(2**scale - 1), in the quadrant's direction."""

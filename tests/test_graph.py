@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import networkx as nx
@@ -214,6 +215,22 @@ def test_n_nodes_must_be_an_integer(n_nodes):
     with pytest.raises(GraphValidationError, match=f"n_nodes must be an integer >= 0 or None, got {n_nodes!r}"):
         gs.from_edges(np.array([0]), np.array([1]), n_nodes=n_nodes)
     assert gs.from_edges(np.array([0]), np.array([1]), n_nodes=np.int64(3)).n_nodes == 3
+
+
+def test_a_node_count_beyond_memory_is_refused_before_allocating(monkeypatch):
+    # an id of 10**12 (a hash, a timestamp) with relabel=False asked for 8 TB of row pointers: a MemoryError, or the
+    # OOM killer on a machine without an address-space limit
+    with pytest.raises(GraphValidationError, match=r"the row pointers of 1000000000001 nodes need 7,451 GiB, more "
+                                                   r"than this machine's .* renumber them densely"):
+        gs.from_edges(np.array([0, 10**12]), np.array([1, 0]))
+    with pytest.raises(GraphValidationError, match="row pointers of 1000000000001 nodes"):
+        gs.read_edgelist(io.BytesIO(b"0 1000000000000\n"), relabel=False)
+    from graphsample import graph
+
+    monkeypatch.setattr(graph, "_physical_memory", lambda: 8 * 1000)  # the bound is the machine's memory
+    assert gs.from_edges([0], [1], n_nodes=999).n_nodes == 999
+    with pytest.raises(GraphValidationError, match="row pointers of 1000 nodes"):
+        gs.from_edges([0], [1], n_nodes=1000)
 
 
 def test_shape_mismatch_error():

@@ -186,10 +186,14 @@ def check_ppr_args(G: Any, damping: float, dangling: str, omega: int | None, eps
                    min_value: float | None) -> int:
     """Validate the fully-PPR arguments; returns the number of walks per source."""
     check_common(G, damping, dangling)
+    accuracy = {"eps_rel": eps_rel, "delta": delta, "threshold": threshold}
     if omega is None:
-        if None in (eps_rel, delta, threshold):
+        if None in accuracy.values():
             raise ValueError("give omega (walks per source) or all of eps_rel, delta and threshold")
         omega = walks_for_accuracy(eps_rel, delta, threshold)
+    elif given := [k for k, v in accuracy.items() if v is not None]:  # ignored: omega fixes the walks
+        raise ValueError(f"give omega (walks per source) or the accuracy (eps_rel, delta, threshold), not both: "
+                         f"{', '.join(given)} would be ignored with omega={omega!r}")
     omega = check_positive("omega (walks per source)", omega)
     if omega * G.n_nodes >= 2**63:  # walk ids u * omega + j are 64-bit
         raise ValueError(f"omega = {omega} walks per source times {G.n_nodes} sources does not fit in 64-bit walk ids")

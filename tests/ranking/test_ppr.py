@@ -192,6 +192,9 @@ def test_wave_size_cost_model():
 
 @pytest.mark.parametrize("kwargs, msg", [
     ({}, "give omega"),
+    ({"eps_rel": 0.1, "delta": 0.1}, "give omega .* or all of eps_rel, delta and threshold"),
+    # the accuracy beside omega was ignored without a word
+    ({"omega": 100, "eps_rel": 0.1}, "not both: eps_rel would be ignored with omega=100"),
     ({"omega": 0}, "omega"),
     ({"omega": 10, "top_k": 0}, "top_k"),
     ({"omega": 10, "min_value": 2.0}, "min_value"),

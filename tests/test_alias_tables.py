@@ -69,6 +69,14 @@ def test_bad_arrays_are_refused(indptr, weights, message):
     assert str(info.value) == message
 
 
+def test_lists_are_refused_by_name():
+    # host_view's "unsupported array type builtins.list" named neither argument
+    with pytest.raises(TypeError, match="^indptr must be a NumPy, CuPy or PyTorch array, not list$"):
+        build_alias([0, 2, 3], np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match="^weights must be a NumPy, CuPy or PyTorch array, not list$"):
+        build_alias(np.array([0, 2, 3]), [1.0, 2.0, 3.0])
+
+
 def test_integer_weights_are_taken_as_numbers():
     prob, alias = build_alias(np.array([0, 2]), np.array([1, 3]))
     assert np.allclose(implied_probabilities(prob, alias, 0, 2), [0.25, 0.75])

@@ -16,7 +16,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from .._backend import host_view
+from .._backend import arg_backend, host_view
 from ..errors import GraphValidationError
 from ..graph import _check_weights, indptr_problem
 
@@ -101,6 +101,8 @@ def build_alias(indptr: Any, weights: Any) -> tuple[np.ndarray, np.ndarray]:
     ``indptr`` must run from 0 to ``len(weights)`` without decreasing, and the weights be finite and >= 0; anything
     else is a :class:`~graphsample.errors.GraphValidationError` (the kernel read past the weights, or built tables
     of no distribution, without a word)."""
+    for name, a in (("indptr", indptr), ("weights", weights)):
+        arg_backend(a, name, lists=False)  # a list was host_view's "unsupported array type builtins.list"
     indptr, weights = np.asarray(host_view(indptr)), np.asarray(host_view(weights))
     if indptr.ndim != 1 or indptr.shape[0] == 0 or indptr.dtype.kind not in "iu":
         raise GraphValidationError(f"indptr must be a non-empty 1-D integer array, got {indptr.dtype} of shape "

@@ -71,6 +71,25 @@ def as_matrix(x: Any, name: str) -> Any:
     return x
 
 
+def _kernel_rtol(x: Any, n: int) -> float:
+    r"""Relative tolerance of the symmetry and positive-semi-definiteness checks of an n x n kernel given as ``x``:
+    :math:`n\,\varepsilon` of x's floating dtype (float64's for integers, booleans and lists), at least 1e-8.
+
+    Why: forming a kernel, e.g. :math:`FF^\top`, rounds each entry by about (inner size) :math:`\varepsilon\,|L|`
+    and so moves its eigenvalues by up to about :math:`n\varepsilon\|L\|`. In float32 (:math:`\varepsilon` =
+    1.2e-7) the zero eigenvalues of a low-rank PSD kernel land beyond a fixed -1e-8 relative (-7.6e-7 for a
+    30 x 30 :math:`FF^\top` of rank 5), which refused PSD kernels as indefinite. The 1e-8 floor is the former
+    float64 tolerance. Multiply by the kernel's scale (largest entry or eigenvalue magnitude), never by a floor of
+    1: definiteness does not change with scale, and an absolute 1e-8 accepted tiny indefinite kernels.
+    """
+    eps = np.finfo(np.float64).eps
+    if not isinstance(x, list | tuple):
+        xp = namespace(x)
+        if xp.isdtype(x.dtype, "real floating"):
+            eps = xp.finfo(x.dtype).eps
+    return max(n * float(eps), 1e-8)
+
+
 def _check_orthonormal(U: Any) -> None:
     """U^T U = I, checked on a fixed probe vector z: ||U^T (U z) - z|| small (O(N r), not O(N r^2))."""
     xp = namespace(U)
@@ -152,7 +171,7 @@ def projection_dpp(U: Any = None, n_samples: int | None = None, *, K: Any = None
         _check_orthonormal(U)
         out = _projection_features(U, B, key, 0)
     else:
-        K = _check_projection_kernel(as_matrix(K, "K"))
+        K = _check_projection_kernel(as_matrix(K, "K"), K)
         out = _projection_kernel(K, B, key)
     xp = namespace(out)
     out = xp.sort(out, axis=1)
@@ -255,13 +274,14 @@ def _refresh_xp(U: Any, W: Any, D: Any, chosen: Any) -> Any:
     return xp.where(chosen | (D <= 0.0), 0.0, D)
 
 
-def _check_projection_kernel(K: Any) -> Any:
+def _check_projection_kernel(K: Any, given: Any) -> Any:
+    """K (float64, from :func:`as_matrix`) checked as a projection kernel; ``given`` is the user's K, whose dtype
+    sets the symmetry tolerance (:func:`_kernel_rtol`)."""
     xp = namespace(K)
     N = K.shape[0]
     if K.shape[1] != N:
         raise ValueError(f"K must be square, got shape {tuple(K.shape)}")
-    scale = max(1.0, float(xp.max(xp.abs(K))))
-    if float(xp.max(xp.abs(K - K.T))) > 1e-8 * scale:
+    if float(xp.max(xp.abs(K - K.T))) > _kernel_rtol(given, N) * float(xp.max(xp.abs(K))):
         raise ValueError("K must be symmetric")
     z = move_like(np.cos(np.arange(1, N + 1) * 1.7), K)
     Kz = K @ z
@@ -321,15 +341,16 @@ def _spectrum(L: Any, K: Any, features: Any) -> tuple[Any, Any, str, int]:
     if features is not None:
         B = as_matrix(features, "features")
         return _feature_spectrum(B, unit_column_svd(B))
-    M = as_matrix(L if L is not None else K, "L" if L is not None else "K")
+    given = L if L is not None else K
+    M = as_matrix(given, "L" if L is not None else "K")
     xp = namespace(M)
     if M.shape[0] != M.shape[1]:
         raise ValueError(f"the kernel must be square, got shape {tuple(M.shape)}")
-    scale = max(1.0, float(xp.max(xp.abs(M))))
-    if float(xp.max(xp.abs(M - M.T))) > 1e-8 * scale:
+    rtol = _kernel_rtol(given, M.shape[0])  # the precision the kernel was given in, not float64's
+    if float(xp.max(xp.abs(M - M.T))) > rtol * float(xp.max(xp.abs(M))):
         raise ValueError("the kernel must be symmetric")
     lam, V = xp.linalg.eigh(M)
-    tol = 1e-8 * scale
+    tol = rtol * float(xp.max(xp.abs(lam)))
     if float(xp.min(lam)) < -tol:
         raise ValueError(f"the kernel must be positive semi-definite (smallest eigenvalue {float(xp.min(lam)):.3g})")
     if K is not None and float(xp.max(lam)) > 1 + tol:

@@ -292,6 +292,38 @@ def test_bad_inputs(call, message):
         call()
 
 
+@pytest.mark.parametrize("lib", ["numpy", "torch"])
+def test_float32_low_rank_kernels_are_accepted(lib):
+    """F F^T formed in float32 has its zero eigenvalues near -7.6e-7 (largest ~50): rounding of the dtype, not
+    indefiniteness. A fixed tolerance of 1e-8 x scale refused it; the tolerance now follows the dtype's eps."""
+    F = np.random.default_rng(0).normal(size=(30, 5)).astype(np.float32)
+    U = np.linalg.qr(F.astype(np.float64))[0].astype(np.float32)
+    L, K = F @ F.T, U @ U.T
+    if lib == "torch":
+        torch = pytest.importorskip("torch")
+        L, K = torch.from_numpy(L), torch.from_numpy(K)
+    assert len(dpp(L=L, seed=0)) <= 5 and len(dpp(K=K, seed=0)) <= 5
+    assert tuple(k_dpp(3, L=L, seed=0).shape) == (3,)
+    assert tuple(projection_dpp(K=K, seed=0).shape) == (5,)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1.0, 1e-12])
+def test_indefinite_kernels_are_refused_in_any_dtype_and_scale(dtype, scale):
+    """Smallest eigenvalue -1e-3 of the largest: refused in float32 and float64, also for a tiny kernel (scale
+    1e-12), which an absolute tolerance of 1e-8 accepted."""
+    V = orthonormal(30, 30, seed=3)
+    lam = np.linspace(0.0, 1.0, 30)
+    lam[0] = -1e-3
+    L = (scale * (V * lam) @ V.T).astype(dtype)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        dpp(L=L, seed=0)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        k_dpp(2, L=L, seed=0)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        dpp(K=L, seed=0)
+
+
 def test_non_arrays_are_a_type_error_naming_the_argument():
     # the shared check of array arguments: a ValueError here before, a TypeError in regression and knn; now both
     with pytest.raises(TypeError, match="^features must be a NumPy, CuPy or PyTorch array, a list or a tuple, not str$"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -266,6 +267,22 @@ def test_sketch_sizes_from_2_to_the_62_are_refused(factor, refused):
 def test_leverage_bad_input(kw, message):
     with pytest.raises(ValueError, match=message):
         leverage_scores(_t(20, 2), **kw)
+
+
+@pytest.mark.parametrize("sketch", ["countsketch", "srht"])
+def test_approx_leverage_refuses_a_sketch_shorter_than_d_and_warns_below_2d(sketch):
+    """A sketch of m < d rows has rank below d: sketch_size=2 for d = 4 gave scores summing to 1.6 (exact: 4). From
+    m = d it has full rank but is no subspace embedding (m = 4 gave a sum of 30.5): a UserWarning below 2 d."""
+    A = np.random.default_rng(0).normal(size=(5000, 4))
+    for m in (2, 3):
+        with pytest.raises(ValueError, match=rf"^sketch_size must be at least d = 4 \(the columns of A\), got {m}:"):
+            leverage_scores(A, method="approx", sketch=sketch, sketch_size=m, seed=0)
+    with pytest.warns(UserWarning, match=r"^sketch_size = 4 is below 2 d = 8: the sketch is no subspace embedding"):
+        leverage_scores(A, method="approx", sketch=sketch, sketch_size=4, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tau = leverage_scores(A, method="approx", sketch=sketch, sketch_size=8, seed=0)
+    assert tau.shape == (5000,) and np.all(np.isfinite(tau))
 
 
 # --- Lewis weights -----------------------------------------------------------------------------

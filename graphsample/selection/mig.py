@@ -329,6 +329,16 @@ def _check_label_rows(name: str, rows: int, n_labels: int) -> None:
         raise ValueError(f"{name} has {rows} rows but there are {n_labels} labels")
 
 
+def _embedding_rows(embeddings: Any) -> np.ndarray:
+    """The pool's ``embeddings`` as a float64 host array, checked: 2-D, non-empty, finite (one row per sample)."""
+    E = np.asarray(_host(embeddings), dtype=np.float64)
+    if E.ndim != 2 or E.shape[0] == 0:
+        raise ValueError(f"embeddings must be a non-empty 2-D array, got shape {E.shape}")
+    if not np.isfinite(E).all():
+        raise ValueError("embeddings contain NaN or infinite values")
+    return E
+
+
 def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None, *,
                   n_labels: int | None = None, label_embeddings: Any = None, graph: sp.spmatrix | None = None,
                   threshold: float | None = 0.9, label_knn: int | None = None, alpha: float = 1.0,
@@ -338,11 +348,7 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
     if labels is None:
         if embeddings is None:
             raise ValueError("give labels, or embeddings to derive labels from")
-        E = np.asarray(_host(embeddings), dtype=np.float64)
-        if E.ndim != 2 or E.shape[0] == 0:
-            raise ValueError(f"embeddings must be a non-empty 2-D array, got shape {E.shape}")
-        if not np.isfinite(E).all():
-            raise ValueError("embeddings contain NaN or infinite values")
+        E = _embedding_rows(embeddings)
         check_magnitude("embeddings", E)
         if label_mode == "kmeans":
             k = n_clusters if n_clusters is not None else min(E.shape[0], max(2, int(round(math.sqrt(E.shape[0])))))
@@ -350,6 +356,7 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
             if graph is None:
                 graph = label_graph(C, threshold, label_knn) if threshold is not None or label_knn else None
         elif label_mode == "samples":
+            check_positive("sample_knn", sample_knn)  # else knn_graph's message names its own k
             V = sp.identity(E.shape[0], format="csr", dtype=np.float64)
             if graph is None:
                 graph = knn_graph(E, min(sample_knn, E.shape[0] - 1), threshold=threshold, seed=seed) \
@@ -363,6 +370,11 @@ def build_problem(labels: Any = None, scores: Any = None, embeddings: Any = None
         elif label_embeddings is not None:
             _check_label_rows("label_embeddings", np.asarray(_host(label_embeddings)).shape[0], V.shape[1])
             graph = label_graph(label_embeddings, threshold, label_knn)
+        if embeddings is not None:  # not used with labels, but must be the same pool (MIGSelector.fit(X, labels))
+            rows = _embedding_rows(embeddings).shape[0]
+            if rows != V.shape[0]:
+                raise ValueError(f"embeddings has {rows} rows but labels has {V.shape[0]}: both need one row per "
+                                 "sample of the pool")
     n = V.shape[0]
     if scores is None:
         s = np.ones(n)
@@ -550,6 +562,9 @@ def mig_select(labels: Any = None, scores: Any = None, embeddings: Any = None, b
         ``None`` derives them from ``embeddings`` (``label_mode="kmeans"`` with ``n_clusters``
         (default :math:`\sqrt n`) and ``soft_top_m``; or ``"samples"`` with a ``sample_knn`` graph).
     scores : quality :math:`s_i \ge 0` per sample (default 1).
+    embeddings : (n, d) embeddings of the pool's samples, one row per sample: the labels are derived from them
+        when ``labels`` is None. With ``labels`` they are not used (the labels and the label graph define the
+        problem) but must still describe the same pool, as :meth:`MIGSelector.fit` passes them: n rows, finite.
     budget : number of new picks, or a fraction in (0, 1] of the selectable samples.
     phi, phi_param, phi_grad : :math:`\varphi` (``power`` :math:`x^{0.8}`, ``sqrt``, ``log1p``, ``exp``,
         or a vectorised callable with its derivative ``phi_grad`` for linear gains).

@@ -264,6 +264,29 @@ def test_labels_free_kmeans_and_samples_modes():
     assert sel.support_.sum() == 25 and sel.transform(X).shape == (25, 5)
 
 
+def test_sample_knn_is_named_in_its_error():
+    # sample_knn=0 reached knn_graph, whose message named its own k ("k must be an integer in [1, 99]")
+    X = np.random.default_rng(0).normal(size=(100, 4))
+    for bad in (0, 2.5):
+        with pytest.raises(ValueError, match=f"^sample_knn must be a positive integer, got {bad!r}$"):
+            mig_select(None, None, X, 10, label_mode="samples", sample_knn=bad)
+
+
+def test_embeddings_given_with_labels_must_describe_the_same_pool():
+    """With labels, embeddings are not used (MIGSelector.fit(X, labels=...) passes X) but were not checked at all:
+    7 rows for a pool of 4, or NaN rows, passed silently. Matching, finite embeddings change nothing."""
+    labels = [[0], [1], [2], [0, 1]]
+    with pytest.raises(ValueError, match="^embeddings has 7 rows but labels has 4: both need one row per sample"):
+        mig_select(labels, None, np.ones((7, 3)), 2)
+    with pytest.raises(ValueError, match="^embeddings contain NaN or infinite values$"):
+        mig_select(labels, None, np.full((4, 3), np.nan), 2)
+    with pytest.raises(ValueError, match="^embeddings has 7 rows but labels has 4"):
+        MIGSelector(budget=2).fit(np.ones((7, 3)), labels=labels)
+    ref = mig_select(labels, None, None, 2, gain="exact")
+    res = mig_select(labels, None, np.ones((4, 3)), 2, gain="exact")
+    assert res.indices.tolist() == ref.indices.tolist() and res.objective == ref.objective
+
+
 def test_soft_labels_are_the_normalised_cosines_of_the_top_centroids():
     """soft_top_m = 2: row i of V holds, at its 2 most cosine-similar centroids, max(cos, 0) divided by the sum of
     the two, so every sample carries one unit of label mass (soft labels that do not sum to 1 weigh samples by

@@ -40,30 +40,43 @@ import numba
 import numpy as np
 
 from .._random import SeedLike, check_seed
-from ..errors import check_integer, check_number, check_positive
+from ..errors import ArgumentTypeError, check_number, check_positive
 from ._dpp_cpu import new_direction
 from .bases import Basis
 
 STRATEGIES = ("iid", "dpp", "volume", "repeated-dpp", "adaptive-dpp")
 
 
+def _check_basis(basis: Any) -> Basis:
+    """``basis`` when it is a :class:`~graphsample.selection.bases.Basis`; else a TypeError naming the argument.
+
+    Every function here reads ``basis.m`` and calls ``basis(x)``: an int or an array in its place (``design(5, 10)``)
+    failed deep inside with "'int' object has no attribute 'm'", which named neither the argument nor its type.
+    """
+    if not isinstance(basis, Basis):
+        raise ArgumentTypeError(f"basis must be a Basis (Legendre, Hermite, Tensor or Discrete), "
+                                f"not {type(basis).__name__}")
+    return basis
+
+
 def christoffel(basis: Basis, x: Any) -> np.ndarray:
     r"""Christoffel function :math:`k_m(x) = \sum_j \varphi_j(x)^2` (inverse of the Christoffel number)."""
-    Phi = basis(x)
+    Phi = _check_basis(basis)(x)
     return np.sum(Phi * Phi, axis=1)
 
 
 def optimal_density(basis: Basis, x: Any) -> np.ndarray:
     r"""The optimal sampling density :math:`\rho_m = k_m/m` with respect to :math:`\mu`."""
-    return christoffel(basis, x) / basis.m
+    return christoffel(basis, x) / basis.m  # christoffel checks the basis first
 
 
 def optimal_weights(basis: Basis, x: Any) -> np.ndarray:
     r"""The weights :math:`w = m/k_m = 1/\rho_m` that make :math:`E[G] = I` under :math:`\rho_m`."""
-    return basis.m / christoffel(basis, x)
+    return _check_basis(basis).m / christoffel(basis, x)
 
 
 def _check_design(basis: Basis, n: int, what: str, name: str = "n") -> int:
+    _check_basis(basis)
     n = check_positive(name, n)
     if n < basis.m:
         raise ValueError(f"{what} {name} >= m = {basis.m}, got {name} = {n}")
@@ -71,9 +84,16 @@ def _check_design(basis: Basis, n: int, what: str, name: str = "n") -> int:
 
 
 def sample_optimal(basis: Basis, n: int, *, seed: SeedLike = None) -> np.ndarray:
-    r"""n i.i.d. points from :math:`\rho_m\,d\mu = \frac1m \sum_j \varphi_j^2\,d\mu` (exact mixture over j)."""
-    rng = check_seed(seed)
-    return basis.sample_component(rng.integers(0, basis.m, check_integer("n", n)), rng)
+    r"""n i.i.d. points from :math:`\rho_m\,d\mu = \frac1m \sum_j \varphi_j^2\,d\mu` (exact mixture over j).
+
+    ``n`` must be a positive integer, as for every other design size here (:func:`design` refuses 0 too).
+    """
+    return _sample_optimal(_check_basis(basis), check_positive("n", n), check_seed(seed))
+
+
+def _sample_optimal(basis: Basis, n: int, rng: np.random.Generator) -> np.ndarray:
+    """:func:`sample_optimal` unchecked, 0 points included: the i.i.d. completion of a design may be empty."""
+    return basis.sample_component(rng.integers(0, basis.m, n), rng)
 
 
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
@@ -111,12 +131,12 @@ def projection_dpp_points(basis: Basis, *, seed: SeedLike = None, return_proposa
     Returns the points (in drawing order), and the number of proposals if ``return_proposals``.
     """
     rng = check_seed(seed)
-    m = basis.m
+    m = _check_basis(basis).m
     Q = np.zeros((m, m))
     chunks, t, proposals = [], 0, 0
     while t < m:
         size = max(16, int(1.2 * m * (np.log(m - t) + 1.0)))
-        x = sample_optimal(basis, size, seed=rng)
+        x = _sample_optimal(basis, size, rng)
         picked = np.full(m, -1, np.int64)
         t_new = _sequential_accept(np.ascontiguousarray(basis(x)), rng.random(size), Q, t, m, picked)
         chunks.append(x[picked[t:t_new]])
@@ -138,7 +158,7 @@ def volume_rescaled_points(basis: Basis, n: int, *, seed: SeedLike = None) -> tu
     """
     n = _check_design(basis, n, "volume-rescaled sampling needs")
     rng = check_seed(seed)
-    x = np.concatenate([projection_dpp_points(basis, seed=rng), sample_optimal(basis, n - basis.m, seed=rng)])
+    x = np.concatenate([projection_dpp_points(basis, seed=rng), _sample_optimal(basis, n - basis.m, rng)])
     x = x[rng.permutation(n)]
     return x, optimal_weights(basis, x)
 
@@ -148,7 +168,7 @@ def repeated_dpp_points(basis: Basis, n: int, *, seed: SeedLike = None) -> tuple
     n = _check_design(basis, n, "repeated DPPs need")
     rng = check_seed(seed)
     parts = [projection_dpp_points(basis, seed=rng) for _ in range(n // basis.m)]
-    x = np.concatenate(parts + [sample_optimal(basis, n - basis.m * (n // basis.m), seed=rng)])
+    x = np.concatenate(parts + [_sample_optimal(basis, n - basis.m * (n // basis.m), rng)])
     return x, optimal_weights(basis, x)
 
 
@@ -161,8 +181,8 @@ def adaptive_dpp_points(basis: Basis, delta: float = 0.5, max_points: int | None
     repetitions stop before exceeding it. Returns the pooled points and weights.
     """
     check_number("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
-    limit = 100 * basis.m if max_points is None else _check_design(basis, max_points, "adaptive DPPs need",
-                                                                     "max_points")
+    limit = 100 * _check_basis(basis).m if max_points is None else _check_design(basis, max_points,
+                                                                                   "adaptive DPPs need", "max_points")
     rng = check_seed(seed)
     xs: list[np.ndarray] = []
     S = np.zeros((basis.m, basis.m))
@@ -218,7 +238,7 @@ def wls_fit(f_values: Any, points: Any, basis: Basis, weights: Any = None) -> WL
     Solved by least squares on :math:`\sqrt{w/n}\,\Phi` (no normal equations); returns the coefficients,
     :math:`G = \frac1n \Phi^\top W \Phi` and its 2-norm condition number. ``weights`` default to 1.
     """
-    Phi = basis(points)
+    Phi = _check_basis(basis)(points)
     y = np.asarray(f_values, dtype=np.float64)
     n = Phi.shape[0]
     if y.ndim != 1 or y.shape[0] != n:
@@ -244,6 +264,7 @@ def wls_fit(f_values: Any, points: Any, basis: Basis, weights: Any = None) -> WL
 def design(basis: Basis, n: int, strategy: str = "volume", *, delta: float = 0.5,
            seed: SeedLike = None) -> tuple[np.ndarray, np.ndarray]:
     """Points and weights of one of the :data:`STRATEGIES` (see the module docstring)."""
+    _check_basis(basis)
     if strategy == "iid":
         x = sample_optimal(basis, n, seed=seed)
         return x, optimal_weights(basis, x)

@@ -322,6 +322,33 @@ def test_bad_inputs(call, message):
         call()
 
 
+@pytest.mark.parametrize("call, got", [
+    (lambda: ls.design(5, 10), "int"),  # was AttributeError: 'int' object has no attribute 'm'
+    (lambda: ls.design(np.eye(3), 3, "iid"), "ndarray"),
+    (lambda: ls.sample_optimal([1, 2], 3), "list"),
+    (lambda: ls.approximate(np.sin, "legendre", 8), "str"),
+    (lambda: ls.wls_fit(np.ones(3), np.zeros(3), 4), "int"),
+    (lambda: ls.optimal_weights(3, np.zeros(2)), "int"),
+    (lambda: ls.projection_dpp_points(None), "NoneType"),
+    (lambda: ls.adaptive_dpp_points(3), "int"),
+])
+def test_a_basis_of_another_type_is_a_type_error_naming_it(call, got):
+    expected = rf"^basis must be a Basis \(Legendre, Hermite, Tensor or Discrete\), not {got}$"
+    with pytest.raises(TypeError, match=expected):
+        call()
+
+
+def test_sample_optimal_refuses_zero_points_like_the_other_designs():
+    # sample_optimal(B, 0) returned an empty array while design(B, 0) and every other size check refused 0
+    for call in (lambda: ls.sample_optimal(Legendre(3), 0), lambda: ls.design(Legendre(3), 0),
+                 lambda: ls.design(Legendre(3), 0, "iid")):
+        with pytest.raises(ValueError, match="^n must be a positive integer, got 0$"):
+            call()
+    # the designs whose i.i.d. completion is empty (n = m; n a multiple of m) still work
+    assert ls.design(Legendre(3), 3, "volume", seed=0)[0].shape == (3,)
+    assert ls.design(Legendre(3), 6, "repeated-dpp", seed=0)[0].shape == (6,)
+
+
 def test_tensor_family_must_be_a_univariate_basis():
     with pytest.raises(TypeError, match="family must be a univariate Basis class"):
         Tensor(int, 2, 2)

@@ -99,6 +99,8 @@ def sparse_projection(key: Any, n_rows: int, columns: range, s: float, like: Any
     """
     check_number("s", s, 1.0)
     check_integer("n_rows", n_rows)
+    if not isinstance(columns, range) or columns.step != 1:  # a list failed on columns.start (AttributeError)
+        raise TypeError(f"columns must be a range of consecutive column ids, range(start, stop), got {columns!r}")
     xp = namespace(like)
     b = len(columns)
     streams = _ops.arange_like(b, like) + (columns.start + stream_offset)

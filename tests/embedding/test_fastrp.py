@@ -353,6 +353,9 @@ def test_numpy_dtypes_are_taken_and_standardize_is_a_bool():
 def test_sparse_projection_checks_its_arguments(n_rows, s, message):
     with pytest.raises(ValueError, match=message):
         sparse_projection(seed_key(0), n_rows, range(3), s, np.zeros(1))
+    for columns in ([0, 1], range(0, 6, 2)):  # a list was an AttributeError ('list' object has no attribute 'start')
+        with pytest.raises(TypeError, match="columns must be a range of consecutive column ids"):
+            sparse_projection(seed_key(0), 10, columns, 3.0, np.zeros(1))
 
 
 def test_features_on_another_device_are_refused():

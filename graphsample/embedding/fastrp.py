@@ -436,7 +436,8 @@ def _check_features(G: Graph, features: Any, dt: Any) -> Any:
         raise ValueError(f"features must have shape (n_nodes={G.n_nodes}, f>0), got {tuple(features.shape)}")
     if not bool(xp.all(xp.isfinite(xp.astype(features, xp.float64)))):
         raise ValueError("features contain NaN or infinite values")
-    features = xp.astype(features, dt)
+    with np.errstate(over="ignore"):  # beyond float32 a value becomes inf, which check_magnitude names (NumPy warned)
+        features = xp.astype(features, dt)
     check_magnitude("features", features)  # in dt (float32 by default) the rows' norms would overflow
     return features
 

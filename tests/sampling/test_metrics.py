@@ -34,8 +34,9 @@ def test_ks_statistic_of_counts_equals_the_sorted_definition(a, b, dtype):
     """Small non-negative integers are counted: the same D, bit for bit, as the sorted float path."""
     ints, floats = (np.array(a, dtype), np.array(b, dtype)), (np.array(a, float), np.array(b, float))
     assert metrics.ks_statistic(*ints) == metrics.ks_statistic(*floats)
-    assert metrics.ks_statistic(*floats) == pytest.approx(stats.ks_2samp(a, b, method="asymp").statistic if a and b else
-                                                          float(len(a) != len(b)))
+    with np.errstate(divide="ignore"):  # scipy's asymptotic p-value (unused here) divides by zero on some inputs
+        reference = stats.ks_2samp(a, b, method="asymp").statistic if a and b else float(len(a) != len(b))
+    assert metrics.ks_statistic(*floats) == pytest.approx(reference)
 
 
 def test_ks_curves_exact():

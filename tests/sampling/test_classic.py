@@ -234,15 +234,17 @@ def test_forest_fire_without_burning_is_uniform_ambassadors():
     assert S.n_nodes == round(0.3 * G.n_nodes)
 
 
+@pytest.mark.parametrize("p", [0.3, 0.7])  # not 0.5: there log p = log(1 - p), and a draw with 1 - p for p passed
 @pytest.mark.parametrize("backward", [False, True])
-def test_forest_fire_burns_a_geometric_number_of_neighbours(backward):
+def test_forest_fire_burns_a_geometric_number_of_neighbours(backward, p):
     """Hubs 0..K-1, each with N leaves of its own, and one burning probability 0: a hub is only ever an ambassador,
     and burns x ~ Geometric (P(x = j) = (1 - p) p^j, j >= 0) of its unburned leaves, which follow it in the burn
     order. Forward (arcs hub -> leaf, p_f = p, p_b = 0) or backward (arcs leaf -> hub, p_f = 0, p_b = p: the
     leaves are in-neighbours, burned with the backward probability). No leaf of its own follows a hub when x = 0,
     or when all its leaves burned before it (as ambassadors, about 1 / (N + 1)): about
-    K (1 - p + p / (N + 1)) hubs, checked to 4 binomial standard deviations."""
-    K, N, p = 200, 100, 0.5
+    K (1 - p + p / (N + 1)) hubs, checked to 4 binomial standard deviations (a draw with 1 - p in place of p is
+    off by about K |1 - 2p| = 80 hubs here, 12 of them)."""
+    K, N = 200, 100
     hubs, leaves = np.repeat(np.arange(K), N), K + np.arange(K * N)
     G = from_edges(leaves, hubs, n_nodes=K * (N + 1)) if backward else from_edges(hubs, leaves, n_nodes=K * (N + 1))
     T = G.transpose

@@ -335,7 +335,7 @@ def warn_tails_only(sampler: Sampler, n: int) -> None:
     if sampler.tails_only:
         warnings.warn(f"{sampler.tails_only} of {n} nodes have in-arcs but no out-arcs: no positive pair starts at "
                       "one, so their vertex embeddings stay at their random initial values; train on "
-                      "G.to_undirected() to embed them", stacklevel=3)
+                      "G.to_undirected() (the CLI's --undirected) to embed them", stacklevel=3)
 
 
 def make_hyper(G: Graph, dim: int, num_epoch: float, walk_length: int, augmentation_step: int | str,

@@ -111,3 +111,19 @@ def test_text_outputs_and_row_labels(tmp_path):
     lines = (tmp_path / "c.csv").read_text().splitlines()
     assert lines[0] == "node,0,1,2,3" and [line.split(",")[0] for line in lines[1:]] == ["Ann", "Bob", "Cy"]
     assert np.load(tmp_path / "e.npy").shape == (3, 4)
+
+
+def test_a_directed_graph_with_sinks_is_warned_about_in_one_line(tmp_path):
+    """--directed keeps the arcs: node 2 has an in-arc and no out-arc, so it heads no pair and its row stays as drawn;
+    the command says so in one line naming the option that embeds it, and still writes the embedding."""
+    path = tmp_path / "g.tsv"
+    path.write_text("0\t1\n1\t2\n0\t2\n")
+    out = tmp_path / "emb.npy"
+    res = CliRunner().invoke(cli, ["embed", "deepwalk", str(path), "--directed", "-o", str(out), "--dim", "4",
+                                   "--epochs", "20", "--seed", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    warnings = [line for line in res.output.splitlines() if line.startswith("Warning: ")]
+    assert len(warnings) == 1 and "1 of 3 nodes have in-arcs but no out-arcs" in warnings[0]
+    assert "--undirected" in warnings[0] and np.load(out).shape == (3, 4)
+    res = CliRunner().invoke(cli, ["embed", "deepwalk", str(path), "-o", str(out), "--dim", "4", "--epochs", "20"])
+    assert res.exit_code == 0 and "Warning" not in res.output  # an edge list is embedded undirected by default

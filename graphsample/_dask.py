@@ -1,23 +1,74 @@
-"""The Dask ``Client`` checks shared by the distributed entry points (:mod:`.ranking.dask`,
-:mod:`.embedding.graphvite_dask`)."""
+"""What the distributed entry points (:mod:`.ranking.dask`, :mod:`.embedding.graphvite_dask`) share: the Dask
+``Client`` checks, and :func:`kernel_task`, which keeps a worker's tasks from launching Numba parallel kernels at
+once where Numba's threading layer cannot take it."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import threading
+from typing import Any, Callable, TypeVar
+
+import numba
+import numpy as np
+from numba import prange
 
 from ._backend import optional_import
+
+T = TypeVar("T")
 
 #: seconds a distributed call waits for the first worker of a cluster that is still starting
 WORKER_WAIT = 60.0
 
 
 def check_client(client: Any) -> None:
-    """Raise ``TypeError`` unless ``client`` is a ``distributed.Client``."""
+    """Raise ``TypeError`` unless ``client`` is a ``distributed.Client``, ``ValueError`` when it is closed (it
+    failed deep inside distributed: "'NoneType' object has no attribute 'ncores'")."""
     optional_import("distributed")
     from distributed import Client
 
     if not isinstance(client, Client):
         raise TypeError(f"client must be a distributed.Client, got {type(client).__name__}")
+    if client.status in ("closing", "closed"):
+        raise ValueError(f"client is {client.status}: connect a new distributed.Client")
+
+
+#: held while a task launches Numba parallel kernels, where the threading layer is not thread-safe
+_KERNEL_LOCK = threading.RLock()
+
+
+@numba.njit(parallel=True, cache=True)
+def _first_parallel_region(x):
+    for i in prange(x.shape[0]):
+        x[i] += 1.0
+
+
+def threadsafe_kernels() -> bool:
+    """Whether threads of this process may launch Numba parallel kernels at the same time: yes under the ``omp``
+    and ``tbb`` threading layers, no under ``workqueue``, Numba's fallback where neither OpenMP nor TBB is found
+    (as on many macOS installs), which aborts the whole process when two threads enter a parallel region. The
+    layer is chosen at the first parallel region of the process, so one is run (alone) if none has been yet."""
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel region has run in this process yet
+        with _KERNEL_LOCK:
+            _first_parallel_region(np.zeros(1))
+        layer = numba.threading_layer()
+    return layer in ("omp", "tbb")
+
+
+def kernel_task(fn: Callable[..., T]) -> Callable[..., T]:
+    """Wrap a function that Dask workers run and that launches Numba parallel kernels: where the threading layer
+    is not thread-safe (:func:`threadsafe_kernels`), the tasks of one process run one at a time under a lock
+    (an in-process cluster's workers, and a worker's threads, share the process); elsewhere they run as they are.
+    The wrapper keeps ``fn``'s module and name, so Dask pickles it by reference."""
+    @functools.wraps(fn)
+    def task(*args: Any, **kwargs: Any) -> T:
+        if threadsafe_kernels():
+            return fn(*args, **kwargs)
+        with _KERNEL_LOCK:
+            return fn(*args, **kwargs)
+
+    return task
 
 
 def client_workers(client: Any) -> list[str]:

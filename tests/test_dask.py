@@ -28,6 +28,10 @@ def test_no_workers_is_a_clear_error(empty_cluster, monkeypatch):
         _dask.client_workers(client)
     with pytest.raises(ValueError, match="no workers"):
         pagerank_dask(client, rmat(5, 4, seed=0))
+    from graphsample.ranking.dask import fully_personalized_pagerank_dask
+
+    with pytest.raises(ValueError, match="no workers"):  # Mode A: distributed's TimeoutError after 30 s
+        fully_personalized_pagerank_dask(client, rmat(5, 4, seed=0), omega=10)
 
 
 def test_waits_for_a_worker_that_is_starting(empty_cluster):
@@ -39,3 +43,48 @@ def test_waits_for_a_worker_that_is_starting(empty_cluster):
 def test_wrong_client_type():
     with pytest.raises(TypeError, match="distributed.Client"):
         graphvite_dask.train(rmat(5, 4, seed=0), object())
+
+
+def test_a_closed_client_is_a_clear_error():
+    # it failed deep inside distributed: "'NoneType' object has no attribute 'ncores'"
+    with distributed.LocalCluster(processes=False, n_workers=1, dashboard_address="127.0.0.1:0") as cluster:
+        client = distributed.Client(cluster)
+        client.close()
+        with pytest.raises(ValueError, match="client is closed"):
+            pagerank_dask(client, rmat(5, 4, seed=0))
+
+
+_WORKQUEUE_RUN = """
+import numpy as np, distributed
+from graphsample.embedding import graphvite, graphvite_dask
+from graphsample.generators import rmat
+from graphsample.ranking import fully_personalized_pagerank
+from graphsample.ranking.dask import fully_personalized_pagerank_dask
+G = rmat(7, 4, directed=False, seed=1)
+ref = fully_personalized_pagerank(G, omega=20, top_k=5, seed=4)
+V = graphvite.deepwalk(G, 8, num_epoch=2, num_partition=2, seed=3)
+with distributed.LocalCluster(processes=False, n_workers=2, threads_per_worker=2,
+                              dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as client:
+    for mode in ("A", "B"):
+        r = fully_personalized_pagerank_dask(client, G, omega=20, top_k=5, seed=4, mode=mode, block_size=16,
+                                             segment_block=32, short_walks=False)
+        assert np.array_equal(r.values, ref.values), mode
+    assert np.allclose(graphvite_dask.deepwalk(G, client, 8, num_epoch=2, num_partition=2, seed=3), V, atol=1e-6)
+import numba
+print(numba.threading_layer())
+"""
+
+
+def test_workers_in_one_process_take_turns_under_numba_s_workqueue_layer():
+    """Numba's workqueue layer (its fallback without OpenMP or TBB, common on macOS) aborts the process when two
+    threads enter parallel kernels at once; an in-process cluster's workers did (SIGABRT). Under it, the tasks now
+    take turns, and the results stay those of one process."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}
+    run = subprocess.run([sys.executable, "-c", _WORKQUEUE_RUN], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split()[-1] == "workqueue"

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import optional_import, to_numpy
-from .._dask import check_client, client_workers
+from .._dask import check_client, client_workers, kernel_task
 from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
@@ -56,6 +56,7 @@ def _gpu_side(sampler: Sampler) -> dict:
         return _on_gpu[sampler]
 
 
+@kernel_task
 def _pool_task(sampler: Sampler, t: int, previous: tuple | None, device: str) -> tuple:
     """Pool ``t``, made on this worker: ``(heads, tails, block_ptr, start, done)`` with ``start`` the learning-rate
     counters of its blocks (:func:`block_counters`) and ``done`` the samples of pools ``0..t``. ``previous`` is
@@ -78,6 +79,7 @@ def _pool_task(sampler: Sampler, t: int, previous: tuple | None, device: str) ->
     return heads, tails, block_ptr, block_counters(block_ptr, sampler.P, done), done + int(block_ptr[-1])
 
 
+@kernel_task
 def _train_block_task(V: Any, C: Any, pool: tuple, sampler: Sampler, t: int, i: int, j: int,
                       device: str) -> tuple[Any, Any, float, int]:
     """One worker's block ``(i, j)`` of pool ``t``: returns the updated (vertex partition, context partition, loss,

@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._backend import optional_import
-from .._dask import check_client, client_workers
+from .._dask import check_client, client_workers, kernel_task
 from .._random import SeedLike
 from ..errors import check_positive
 from ..graph import Graph
@@ -82,6 +82,7 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
     if mode == "A":
         check_walk_ends(omega, memory_budget, "Mode B")
     check_segments(segment_degree, segment_length)
+    client_workers(client)  # a cluster without workers: one clear error now (Mode A timed out after its scatter)
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     sampler = build_sampler(G.to("numpy") if G.backend != "numpy" else G, weight, hub_degree)
     t0 = time.perf_counter()
@@ -99,6 +100,7 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
 
 
 # ------------------------------------------------------------------ Mode A
+@kernel_task
 def _block_task(sampler: Any, block: np.ndarray, args: tuple, index: int, output_dir: str | None,
                 output_format: str) -> Any:
     indptr, indices, values, steps = run_fused(sampler, block, *args)
@@ -141,6 +143,7 @@ def _shard_bounds(n: int, parts: int, block: int) -> np.ndarray:
     return np.unique(np.minimum(cuts, n))
 
 
+@kernel_task
 def _b_step(shard: pl.Shard, prev: tuple, bounds: np.ndarray, wave_walkers: tuple, *incoming: tuple) -> tuple:
     """A Mode B superstep on one shard.
 
@@ -157,6 +160,12 @@ def _b_step(shard: pl.Shard, prev: tuple, bounds: np.ndarray, wave_walkers: tupl
     return cursor, out, ended + [new_ended], moves + new_moves, int(live[0].shape[0])
 
 
+@kernel_task
+def _make_shard(*args: Any) -> pl.Shard:
+    """:func:`~graphsample.ranking._pipeline.make_shard` as a Dask task (its kernels under :func:`kernel_task`)."""
+    return pl.make_shard(*args)
+
+
 def _initial(size: int) -> tuple:
     return np.zeros(size, np.int64), [], [], 0, 0
 
@@ -165,6 +174,7 @@ def _pick(step_result: tuple, k: int) -> tuple:
     return step_result[1][k]
 
 
+@kernel_task
 def _combine_route(bounds: np.ndarray, n: int, result: tuple) -> list:
     """Combine a shard's ended keys, then split them by the shard owning each key's source."""
     keys, counts = pl.merge_counts(result[2])
@@ -172,6 +182,7 @@ def _combine_route(bounds: np.ndarray, n: int, result: tuple) -> list:
     return [(keys[owner == k], counts[owner == k]) for k in range(bounds.shape[0] - 1)]
 
 
+@kernel_task
 def _owner_top(sources: np.ndarray, args: tuple, *routed: tuple) -> tuple:
     omega, _, _, n, _, cap, min_count = args
     keys, counts = pl.merge_counts(list(routed))
@@ -189,7 +200,7 @@ def _mode_b(client: Any, sampler: Any, src: np.ndarray, args: tuple, memory_budg
     order = np.argsort(src, kind="stable")
     shard_src = [np.sort(src[(src >= bounds[k]) & (src < bounds[k + 1])]) for k in range(n_sh)]
     where = [[workers[k % len(workers)]] for k in range(n_sh)]
-    shards = [client.submit(pl.make_shard, sampler, int(bounds[k]), int(bounds[k + 1]), n, key, alpha, dangling,
+    shards = [client.submit(_make_shard, sampler, int(bounds[k]), int(bounds[k + 1]), n, key, alpha, dangling,
                             segment_degree, segment_length, segment_block, seg_count, workers=where[k], pure=False)
               for k in range(n_sh)]
     state = [client.submit(_initial, int(bounds[k + 1] - bounds[k]), workers=where[k]) for k in range(n_sh)]

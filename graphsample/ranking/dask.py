@@ -44,7 +44,8 @@ from . import _pipeline as pl
 from ._sampler import DANGLING_CODE, build_sampler
 from ._transition import check_common, host_transition
 from .pagerank import ConvergenceInfo, _check_solver, _warn_unconverged, personalization_vector
-from .ppr import PPRResult, check_ppr_args, check_segments, check_walk_ends, concat_csr, run_fused, run_setup
+from .ppr import (PPRResult, _like_graph, check_ppr_args, check_segments, check_walk_ends, concat_csr, run_fused,
+                  run_setup)
 
 MODES = ("A", "B")
 #: Mode B asks the workers how many walkers are alive every this many supersteps (after the last wave)
@@ -96,7 +97,8 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
         indptr, indices, values, steps = _mode_b(client, sampler, src, args, memory_budget,
                                                  segment_degree if short_walks else 0, segment_length,
                                                  segment_block)
-    return PPRResult(indptr, indices, values, src, G.n_nodes, omega, steps, time.perf_counter() - t0)
+    # in G's namespace and on its device, as the single-process function returns them (a torch graph got NumPy)
+    return _like_graph(PPRResult(indptr, indices, values, src, G.n_nodes, omega, steps, time.perf_counter() - t0), G)
 
 
 # ------------------------------------------------------------------ Mode A

@@ -38,6 +38,16 @@ def test_mode_a_identical_to_single_machine(client):
     assert _same(fully_personalized_pagerank_dask(client, G, mode="A", block_size=7, **KW), ref)
 
 
+@pytest.mark.parametrize("mode", ["A", "B"])
+def test_results_follow_a_torch_graph_as_the_single_machine_s_do(client, mode):
+    torch = pytest.importorskip("torch")
+    Gt = G.to("torch")
+    ref = fully_personalized_pagerank(Gt, **KW)
+    got = fully_personalized_pagerank_dask(client, Gt, mode=mode, short_walks=False, **KW)  # B: the same walks
+    assert all(isinstance(a, torch.Tensor) for a in (*_triple(got), got.sources))  # they came back as NumPy
+    assert all(torch.equal(a, b) for a, b in zip(_triple(got), _triple(ref)))
+
+
 def test_mode_b_equals_mode_a(client):
     src = np.random.default_rng(0).permutation(48)[:20]
     ref = fully_personalized_pagerank(G, sources=src, **KW)

@@ -202,7 +202,8 @@ def _mode_b(client: Any, sampler: Any, src: np.ndarray, args: tuple, memory_budg
     order = np.argsort(src, kind="stable")
     shard_src = [np.sort(src[(src >= bounds[k]) & (src < bounds[k + 1])]) for k in range(n_sh)]
     where = [[workers[k % len(workers)]] for k in range(n_sh)]
-    shards = [client.submit(_make_shard, sampler, int(bounds[k]), int(bounds[k + 1]), n, key, alpha, dangling,
+    s_fut = client.scatter(sampler, broadcast=True, hash=False)  # once, not pickled into every shard's task
+    shards = [client.submit(_make_shard, s_fut, int(bounds[k]), int(bounds[k + 1]), n, key, alpha, dangling,
                             segment_degree, segment_length, segment_block, seg_count, workers=where[k], pure=False)
               for k in range(n_sh)]
     state = [client.submit(_initial, int(bounds[k + 1] - bounds[k]), workers=where[k]) for k in range(n_sh)]

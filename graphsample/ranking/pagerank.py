@@ -143,6 +143,7 @@ def pagerank(G: Graph, damping: float = 0.85, personalization: Any = None, *, we
     return_info : also return a :class:`ConvergenceInfo`.
 
     The result solves :math:`(I - d P^{\top})x = (1-d)v` (dangling rows of :math:`P` replaced per the policy).
+    Reference: Page, Brin, Motwani & Winograd, "The PageRank citation ranking", 1999.
     """
     check_common(G, damping, dangling)
     _check_solver(tol, max_iter, method)
@@ -239,7 +240,8 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
 
     Returns a dense (n_sources, n) array, or with ``top_k`` a :class:`TopK` of (n_sources, k) arrays (largest
     first, equal scores by the lower node index, the same on every backend), on the graph's backend.
-    ``sources`` are node labels (a list or array; ints when the graph has no labels).
+    ``sources`` are node labels (a list or array; ints when the graph has no labels). ``damping``, ``weight``,
+    ``dangling``, ``tol``, ``max_iter``, ``method`` and ``return_info`` are :func:`pagerank`'s, for every source.
     """
     check_common(G, damping, dangling)
     _check_solver(tol, max_iter, method)

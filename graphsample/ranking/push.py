@@ -105,6 +105,7 @@ def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float =
     ``r_max`` trades accuracy for work: every node ends with residual :math:`r_u \le r_{\max} W_u`.
     ``dangling`` is ``"personalization"`` (back to the source, matching
     :func:`~graphsample.ranking.pagerank` with ``personalization`` :math:`e_s`) or ``"self"``.
+    Reference: Andersen, Chung & Lang, "Local graph partitioning using PageRank vectors", FOCS 2006.
     """
     check_common(G, damping, dangling)
     if dangling == "uniform":

@@ -134,6 +134,9 @@ def sa_srrw(G: Any, grad: Callable[[Any, Any], Any], theta0: Any, n_steps: int, 
     base, target, weighted : the SRRW base chain; :math:`\mu` is the weighting of the objective.
     checkpoints : how many (log-spaced) or which steps to record the iterates at.
     seed : int, Generator or None.
+
+    Reference: Hu, Doshi & Eun, "Accelerating Distributed Stochastic Optimization via Self-Repellent Random
+    Walks", ICLR 2024.
     """
     if not callable(grad):
         raise TypeError(f"grad must be a callable grad(nodes, theta), got {type(grad).__name__}")

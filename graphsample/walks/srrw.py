@@ -286,6 +286,8 @@ def srrw(G: Graph, n_steps: int, *, repel_alpha: float | Any = 1.0, n_chains: in
     state : ``"dense"`` (chains x nodes floats), ``"sparse"`` (a hash table of the visited nodes per chain, for
         graphs where chains x nodes does not fit; ``x`` is then not returned) or ``"auto"`` (dense up to 1 GiB).
     seed : int, Generator or None.
+
+    Reference: Doshi, Hu & Eun, "Self-Repellent Random Walks on General Graphs", ICML 2023.
     """
     check_graph(G)
     check_positive("n_steps", n_steps)

@@ -302,9 +302,12 @@ def label_problem(labels: np.ndarray) -> str | None:
 
     Labels must be distinct, and so comparable: the answer names the first repeated label in node order, as
     ``label 'b' names nodes 1 and 2``, the label of the smallest node whose label an earlier node already has.
-    One sort, O(n log n); a stable argsort for the message only when a label repeats.
+    One sort, O(n log n), unless the labels already increase (as ``relabel=True`` numbers them: O(n)); a stable
+    argsort for the message only when a label repeats.
     """
     if labels.shape[0] < 2:
+        return None
+    if labels.dtype.kind in "iuU" and bool(np.all(labels[1:] > labels[:-1])):  # sorted, so distinct: no sort
         return None
     try:
         ranked = np.sort(labels)

@@ -167,17 +167,22 @@ def plot(rows: list[dict], path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--trials", type=int, default=100, help="designs per (m, n/m, design) cell [paper: 400]")
-    ap.add_argument("--quick", action="store_true", help="small sizes only (smoke run)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes only (smoke run), written to dpp_*_quick.{json,md}")
     ap.add_argument("--gpu", action="store_true",
                     help="only time the batched sampler on a CUDA torch tensor (the GPU check; CPU parts skipped)")
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--skip-speed", action="store_true", help="only the quality table (keeps the speed results)")
     args = ap.parse_args()
     if args.gpu:
-        write_results("dpp_gpu", gpu_speed(), notes="Batched lockstep sampler on a CUDA torch tensor; "
+        write_results("dpp_gpu", gpu_speed(), notes=f"`python benchmarks/dpp.py {' '.join(sys.argv[1:])}`. "
+                      "Batched lockstep sampler on a CUDA torch tensor; "
                       "same_sets_as_cpu compares the first 8 samples with the Numba CPU sampler.")
         return
-    notes = (f"Numba threads: {THREADS} (pin_threads); BLAS: 1 thread for both (threadpoolctl, "
+    cmd = "`" + " ".join(["python benchmarks/dpp.py", *sys.argv[1:]]) + "`"
+    # --quick writes dpp_*_quick.{json,md}: a smoke run never replaces the full tables
+    suffix = "_quick" if args.quick else ""
+    notes = (f"{cmd}. Numba threads: {THREADS} (pin_threads); BLAS: 1 thread for both (threadpoolctl, "
              "= OPENBLAS_NUM_THREADS=1). DPPy 0.3.3 `proj_dpp_sampler_eig_GS`. Best of 3 (1 for DPPy at "
              "N*r > 2e6); DPPy batch throughput extrapolated from its per-sample time on a few samples.")
     if not args.skip_speed:
@@ -186,16 +191,16 @@ def main() -> None:
         else:
             rows = speed([(1_000, 50), (20_000, 100), (100_000, 200)],
                          [(1_000, 50, 1_000), (20_000, 100, 1_000)], 10)
-        write_results("dpp_speed", rows, SPEED_COLUMNS, notes=notes)
+        write_results("dpp_speed" + suffix, rows, SPEED_COLUMNS, notes=notes)
     if args.skip_quality:
         return
     ms, ratios = ([10], [1, 2]) if args.quick else ([10, 20, 50], [1, 1.5, 2, 3, 5, 10])
     q = quality(ms, ratios, 10 if args.quick else args.trials)
-    write_results("dpp_quality", q, notes=f"{10 if args.quick else args.trials} trials per cell; Legendre "
-                  "on [-1,1]; error ratio ||f - f_hat|| / e_m(f) (e_m the best L2 error); DPP and i.i.d. designs "
-                  "are shared by the three targets.")
-    write_results("dpp_quality_summary", summary(q), notes="Runge target: q90 of ||f - f_hat|| / e_m and "
-                  "P(||G - I|| <= 1/2) per design.")
+    write_results("dpp_quality" + suffix, q, notes=f"{cmd}. {10 if args.quick else args.trials} trials per cell; "
+                  "Legendre on [-1,1]; error ratio ||f - f_hat|| / e_m(f) (e_m the best L2 error); DPP and i.i.d. "
+                  "designs are shared by the three targets.")
+    write_results("dpp_quality_summary" + suffix, summary(q), notes=f"{cmd}. Runge target: q90 of "
+                  "||f - f_hat|| / e_m and P(||G - I|| <= 1/2) per design.")
     if not args.quick:
         plot(q, DOCS / "leastsquares_quality.png")
 

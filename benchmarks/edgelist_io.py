@@ -91,7 +91,8 @@ def main() -> None:
                       ("graphsample.load (folder, memory-mapped, check=False)", t_trusted)):
         rows.append({"data": "R-MAT 10M arcs", "reader": reader, "seconds": t, "ours_faster_x": float("nan")})
     write_results("io", rows, ["data", "reader", "seconds", "lines/s", "ours_faster_x"],
-                  notes=f"Edge-list parsing, best of 3 (loadtxt and networkx: 1 run), {THREADS} threads. "
+                  notes=f"`{' '.join(['python benchmarks/edgelist_io.py', *sys.argv[1:]])}`. "
+                        f"Edge-list parsing, best of 3 (loadtxt and networkx: 1 run), {THREADS} threads. "
                         "`ours_faster_x` = reader's time / graphsample's time.")
 
 

@@ -26,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import pin_threads, timeit, write_results  # noqa: E402
 
-pin_threads(2)
+THREADS = pin_threads(2)
+COMMAND = "`" + " ".join(["python benchmarks/sensitivity.py", *sys.argv[1:]]) + "`"
 
 import numpy as np  # noqa: E402
 
@@ -178,10 +179,10 @@ def run_quality(n_t: int, trials: int) -> None:
     A, b = diabetes()
     for p in (1.0, 3.0):
         rows += quality("diabetes", A, b, p, [40, 80, 160], SCHEMES, trials)
-    notes = ("Objective ratio ||A x_sample - b||_p / ||A x_opt - b||_p over "
+    notes = (f"{COMMAND}. Objective ratio ||A x_sample - b||_p / ||A x_opt - b||_p over "
              f"{trials} samples per cell (median, max); sampling without replacement, expected size = size. "
-             "Exact sensitivities (one LP / convex program per row) are run on diabetes only: on n = 100,000 they "
-             "would take 100,000 solves over the full matrix. Threads: pin_threads(2).")
+             f"Exact sensitivities (one LP / convex program per row) are run on diabetes only: on n = {n_t:,} they "
+             f"would take {n_t:,} solves over the full matrix. Threads: pin_threads() = {THREADS}.")
     write_results("sensitivity_quality", rows, ["data", "p", "scheme", "size", "median_ratio-1", "max_ratio-1",
                                                 "mean_kept", "scores_s"], notes)
     plot(rows, Path(__file__).resolve().parents[1] / "docs" / "sensitivity.png")
@@ -191,7 +192,8 @@ def run_quality(n_t: int, trials: int) -> None:
         tails += [dict(r, df=df) for r in quality(f"student-t df={df:g}", A, b, 1.0, [400], ["uniform", "lewis"],
                                                   trials)]
     write_results("sensitivity_tails", tails, ["data", "df", "scheme", "size", "median_ratio-1", "max_ratio-1"],
-                  "p = 1, Lewis-weight vs uniform sampling of 400 rows as the tails of A and the noise get lighter.")
+                  f"{COMMAND}. p = 1, Lewis-weight vs uniform sampling of 400 rows as the tails of A and the noise "
+                  "get lighter.")
 
 
 def main() -> None:
@@ -206,15 +208,17 @@ def main() -> None:
     if args.gpu:
         write_results("sensitivity_gpu", gpu(1_000_000, 50),
                       ["method", "n", "d", "seconds", "speedup_vs_torch_qr", "max_rel_error", "median_ratio"],
-                      "torch CUDA, best of 3 after a warm-up.")
+                      f"{COMMAND}. torch CUDA, best of 3 after a warm-up.")
         return
     if not args.skip_quality:
         run_quality(n_t, trials)
     if not args.skip_speed:
         n = 100_000 if args.quick else 1_000_000
-        write_results("sensitivity_speed", speed(n, 50, 1 if args.quick else 2),
+        runs = 1 if args.quick else 2
+        write_results("sensitivity_speed", speed(n, 50, runs),
                       ["method", "n", "d", "seconds", "speedup_vs_numpy_qr", "max_rel_error"],
-                      "Leverage scores on CPU, best of 2 runs, pin_threads(2); error relative to our exact scores.")
+                      f"{COMMAND}. Leverage scores on CPU, best of {runs} run{'s' * (runs > 1)}, pin_threads() = "
+                      f"{THREADS}; error relative to our exact scores.")
 
 
 if __name__ == "__main__":

@@ -685,8 +685,9 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
 def order_problem(G: Graph) -> str | None:
     """What breaks the order of ``G``'s CSR that every method relies on, or None: each row sorted by target with no
     arc twice, and an undirected graph symmetric (arcs and weights). On the host by one parallel pass and one
-    transpose (:func:`graphsample._csr.order_breaks`); on a GPU by sorted keys and a rebuild from the edges. Checked by :func:`from_csr` and :func:`graphsample.io.load`; ``G``'s
-    arrays must already be in bounds (:func:`_csr_problem`)."""
+    transpose (:func:`graphsample._csr.order_breaks`); on a GPU by sorted keys and a rebuild from the edges.
+    Checked by :func:`from_csr` and :func:`graphsample.io.load`; ``G``'s arrays must already be in bounds
+    (:func:`_csr_problem`)."""
     unsorted = "CSR rows must be sorted by target with no duplicate arcs"
     asymmetric = "an undirected graph's CSR must be symmetric (arcs and weights)"
     if device_of(G.indptr) == "cpu":

@@ -429,8 +429,8 @@ def _check_features(G: Graph, features: Any, dt: Any) -> Any:
             raise ValueError(f"features must be a numeric matrix (n_nodes x f), got {features!r}") from None
     if b != G.backend or device_of(features) != G.device:
         raise GraphsampleError(f"features are a {b} array on {device_of(features)} but the graph is a {G.backend} "
-                               f"graph on {G.device}; move one to the other (G.to(backend, device), or the features to a "
-                               f"{G.backend} array)")
+                               f"graph on {G.device}; move one to the other (G.to(backend, device), or the "
+                               f"features to a {G.backend} array)")
     xp = G.xp
     if features.ndim != 2 or int(features.shape[0]) != G.n_nodes or int(features.shape[1]) == 0:
         raise ValueError(f"features must have shape (n_nodes={G.n_nodes}, f>0), got {tuple(features.shape)}")

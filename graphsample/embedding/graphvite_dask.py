@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import optional_import, to_numpy
-from .._dask import check_client, client_workers, kernel_task
+from .._dask import client_workers, kernel_task, releases_futures_on_failure
 from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
@@ -125,6 +125,7 @@ def worker_slots(client: Any, device: str) -> list[str]:
     return [a for r in range(max(counts)) for a, c in zip(workers, counts) if r < c]
 
 
+@releases_futures_on_failure
 def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128, num_epoch: float = 100.0,
           walk_length: int = 40, augmentation_step: int | str = "auto", num_negative: int = 1,
           negative_weight: float = 5.0, lr: float = 0.025, weight_decay: float = 0.005, batch_size: int = 100_000,
@@ -140,7 +141,6 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
     each thread of a CPU worker: :func:`worker_slots`).
     Returns host (NumPy) ``n x dim`` vertex embeddings, and context embeddings with ``return_context``.
     """
-    check_client(client)
     if method not in ("deepwalk", "line", "node2vec"):
         raise ValueError(f"unknown method {method!r}; choose deepwalk, line or node2vec")
     if device not in ("cpu", "cuda"):

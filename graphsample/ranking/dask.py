@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._backend import optional_import
-from .._dask import check_client, client_workers, kernel_task
+from .._dask import client_workers, kernel_task, releases_futures_on_failure
 from .._random import SeedLike
 from ..errors import check_positive
 from ..graph import Graph
@@ -53,6 +53,7 @@ _CHECK_EVERY = 4
 FORMATS = ("npz", "parquet")
 
 
+@releases_futures_on_failure
 def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.85, *, mode: str = "A",
                                      omega: int | None = None, eps_rel: float | None = None,
                                      delta: float | None = None, threshold: float | None = None,
@@ -71,7 +72,6 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
     engine; Mode B: total bytes for live walkers over all workers, sets the wave size)
     and ``segment_block`` (Mode B: nodes per segment block; shards are whole blocks).
     """
-    check_client(client)
     omega = check_ppr_args(G, damping, dangling, omega, eps_rel, delta, threshold, top_k, min_value)
     if mode not in MODES:
         raise ValueError(f"mode must be 'A' or 'B', got {mode!r}")
@@ -251,6 +251,7 @@ def _rows_product(part: tuple, y: np.ndarray) -> np.ndarray:
     return A @ y
 
 
+@releases_futures_on_failure
 def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization: Any = None, *,
                   weight: bool = True, dangling: str = "personalization", tol: float = 1e-10,
                   max_iter: int = 1000, n_parts: int | None = None,
@@ -260,7 +261,6 @@ def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization:
     Same arguments and result (host NumPy array) as :func:`~graphsample.ranking.pagerank`; ``n_parts``
     row blocks (default: one per worker) are scattered once, and each iteration broadcasts the iterate.
     """
-    check_client(client)
     check_common(G, damping, dangling)
     _check_solver(tol, max_iter, "power")
     if n_parts is not None:

@@ -26,6 +26,7 @@ the result does not depend on the number or kind of workers.
 
 from __future__ import annotations
 
+import collections
 import math
 import operator
 import time
@@ -50,6 +51,9 @@ from .ppr import (PPRResult, _like_graph, check_ppr_args, check_segments, check_
 MODES = ("A", "B")
 #: Mode B asks the workers how many walkers are alive every this many supersteps (after the last wave)
 _CHECK_EVERY = 4
+#: Mode B supersteps submitted ahead of the last finished one: each may inject a wave of walkers, which the driver
+#: builds and the scheduler holds until it runs (all waves were submitted at once, 16x memory_budget on a test)
+_WAVES_IN_FLIGHT = 2
 FORMATS = ("npz", "parquet")
 
 
@@ -193,6 +197,7 @@ def _owner_top(sources: np.ndarray, args: tuple, *routed: tuple) -> tuple:
 
 def _mode_b(client: Any, sampler: Any, src: np.ndarray, args: tuple, memory_budget: int, segment_degree: int,
             segment_length: int, segment_block: int) -> tuple:
+    distributed = optional_import("distributed")
     omega, key, alpha, n, dangling, cap, min_count = args
     workers = client_workers(client)
     bounds = _shard_bounds(n, len(workers), segment_block)
@@ -212,12 +217,16 @@ def _mode_b(client: Any, sampler: Any, src: np.ndarray, args: tuple, memory_budg
     n_waves = -(-omega // gamma)
     wave = 0
     live = 1
+    steps: collections.deque = collections.deque()  # the supersteps in flight, by wave
     while wave < n_waves or live:
+        if len(steps) == _WAVES_IN_FLIGHT:  # memory_budget sizes a wave: hold few of them, on the driver too
+            distributed.wait(steps.popleft())
         for k in range(n_sh):
             inj = pl.inject(shard_src[k], omega, gamma, wave) if wave < n_waves else empty
             state[k] = client.submit(_b_step, shards[k], state[k], bounds, inj, *incoming[k], workers=where[k],
                                      pure=False)
         wave += 1
+        steps.append(list(state))
         incoming = [[client.submit(_pick, s, k, workers=where[k]) for s in state] for k in range(n_sh)]
         if wave >= n_waves and wave % _CHECK_EVERY == 0:
             live = sum(client.gather([client.submit(operator.itemgetter(4), s) for s in state]))

@@ -8,6 +8,8 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from graphsample.ranking import fully_personalized_pagerank, pagerank  # noqa: E402
+from graphsample.ranking import _pipeline as pl  # noqa: E402
+from graphsample.ranking import dask as rd  # noqa: E402
 from graphsample.ranking.dask import fully_personalized_pagerank_dask, pagerank_dask  # noqa: E402
 from tests.ranking._graphs import random_graph  # noqa: E402
 
@@ -54,6 +56,37 @@ def test_mode_b_equals_mode_a(client):
     b = fully_personalized_pagerank_dask(client, G, mode="B", short_walks=False, segment_block=8,
                                          memory_budget=1 << 24, sources=src, **KW)
     assert _same(b, ref) and b.walk_steps == ref.walk_steps
+
+
+_WAVES = {"built": 0, "finished": 0, "ahead": []}  # the supersteps a Mode B run has injected and finished
+_REAL_INJECT, _REAL_STEP = pl.inject, rd._b_step
+
+
+def _counting_inject(*args):
+    _WAVES["built"] += 1
+    _WAVES["ahead"].append(_WAVES["built"] - _WAVES["finished"])
+    return _REAL_INJECT(*args)
+
+
+def _counting_step(*args):  # pickled by reference: the in-process workers share _WAVES with the driver
+    out = _REAL_STEP(*args)
+    _WAVES["finished"] += 1
+    return out
+
+
+def test_mode_b_keeps_few_waves_in_flight(client, monkeypatch):
+    """memory_budget sizes a wave of walkers; the driver built and submitted every wave before the first superstep
+    ran (64 waves within 0.06 s of a 2 s run: 16x the budget on the driver and scheduler). Now at most
+    _WAVES_IN_FLIGHT supersteps run ahead of the last finished one, and the result is the same."""
+    _WAVES.update(built=0, finished=0, ahead=[])
+    monkeypatch.setattr(pl, "inject", _counting_inject)
+    monkeypatch.setattr(rd, "_b_step", _counting_step)
+    # a wave of floor(B alpha / (48 sources x 32 bytes)) = 4 walkers a source (alpha = 0.15): 16 waves
+    kw = dict(KW, omega=64, memory_budget=41_000)
+    got = fully_personalized_pagerank_dask(client, G, mode="B", short_walks=False, segment_block=8, **kw)
+    assert _same(got, fully_personalized_pagerank(G, **kw))
+    shards = rd._shard_bounds(G.n_nodes, len(client.nthreads()), 8).shape[0] - 1
+    assert _WAVES["built"] >= 16 * shards and max(_WAVES["ahead"]) <= 4 * shards  # a few waves, not all 16
 
 
 _SEGMENT_RESULTS: set = set()  # Mode B outputs with segments, one per worker count of the fixture

@@ -51,8 +51,8 @@ from .ppr import (PPRResult, _like_graph, check_ppr_args, check_segments, check_
 MODES = ("A", "B")
 #: Mode B asks the workers how many walkers are alive every this many supersteps (after the last wave)
 _CHECK_EVERY = 4
-#: Mode B supersteps submitted ahead of the last finished one: each may inject a wave of walkers, which the driver
-#: builds and the scheduler holds until it runs (all waves were submitted at once, 16x memory_budget on a test)
+#: Mode B supersteps that inject a wave submitted ahead of the last finished one: the driver builds each wave of
+#: walkers and the scheduler holds it until it runs (all waves were submitted at once, 16x memory_budget on a test)
 _WAVES_IN_FLIGHT = 2
 FORMATS = ("npz", "parquet")
 
@@ -217,16 +217,18 @@ def _mode_b(client: Any, sampler: Any, src: np.ndarray, args: tuple, memory_budg
     n_waves = -(-omega // gamma)
     wave = 0
     live = 1
-    steps: collections.deque = collections.deque()  # the supersteps in flight, by wave
+    injected: collections.deque = collections.deque()  # the supersteps in flight that inject a wave
     while wave < n_waves or live:
-        if len(steps) == _WAVES_IN_FLIGHT:  # memory_budget sizes a wave: hold few of them, on the driver too
-            distributed.wait(steps.popleft())
+        injecting = wave < n_waves
+        if injecting and len(injected) == _WAVES_IN_FLIGHT:  # memory_budget sizes a wave: few on the driver too
+            distributed.wait(injected.popleft())
         for k in range(n_sh):
-            inj = pl.inject(shard_src[k], omega, gamma, wave) if wave < n_waves else empty
+            inj = pl.inject(shard_src[k], omega, gamma, wave) if injecting else empty
             state[k] = client.submit(_b_step, shards[k], state[k], bounds, inj, *incoming[k], workers=where[k],
                                      pure=False)
         wave += 1
-        steps.append(list(state))
+        if injecting:
+            injected.append(list(state))
         incoming = [[client.submit(_pick, s, k, workers=where[k]) for s in state] for k in range(n_sh)]
         if wave >= n_waves and wave % _CHECK_EVERY == 0:
             live = sum(client.gather([client.submit(operator.itemgetter(4), s) for s in state]))

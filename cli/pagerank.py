@@ -107,6 +107,8 @@ def ppr(input: str, seed: int | None, omega: int, top_k: int, restart: float, da
 
     if scheduler_file and workers:
         raise click.UsageError("give --scheduler-file or --workers, not both")
+    if engine != "fused" and (scheduler_file or workers):  # it was ignored: the Dask modes run their own engines
+        raise click.UsageError("--engine is for one process; on a Dask cluster --mode chooses (B runs supersteps)")
     G = load_graph(input, **opts)
     kw = dict(omega=omega, top_k=top_k, dangling=dangling, seed=seed)
     show = progress_enabled(quiet)

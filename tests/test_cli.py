@@ -455,6 +455,9 @@ def test_bad_values_are_usage_errors_in_the_options_terms(tmp_path, monkeypatch,
     (["select", "dpp", "X.npy", "--projection", "-k", "2"], "--projection and -k exclude each other"),
     (["ppr", "-", "--workers", "1", "--scheduler-file", "s.json", "-o", "-"],
      "give --scheduler-file or --workers, not both"),
+    # --engine pipeline was ignored on a cluster
+    (["ppr", "-", "--workers", "1", "--engine", "pipeline", "-o", "-"],
+     "--engine is for one process; on a Dask cluster --mode chooses (B runs supersteps)"),
 ])
 def test_options_that_exclude_each_other_are_usage_errors(tmp_path, monkeypatch, args, message):
     # both were one line with status 1, where select mig's --scores with --score-field was a usage error (2)

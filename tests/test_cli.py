@@ -773,7 +773,7 @@ def test_backend_torch_prints_no_torch_internal_warnings(args):
     # checks are implicitly disabled. Memory errors (e.g. SEGFAULT) will occur ...': two long lines on stderr at
     # each --backend torch run, about torch's internals, nothing the user can act on
     pytest.importorskip("torch")
-    r = run(*args, "--backend", "torch", "-q", input="a b\nb c\nc a\nc d\n")
+    r = run(*args, "--backend", "torch", "-q", input="a b\nb c\nc a\nc d\nd a\n")
     assert r.exit_code == 0 and "Warning" not in r.output, r.output
 
 

@@ -154,7 +154,7 @@ def test_evaluate_names_the_labels_file_at_fault(tmp_path, labels, message):
 
 
 # nodes -1, 20, 30, 40: labels that are not the rows 0..3, one of them the old padding value
-LABELLED = "-1 20\n20 30\n30 -1\n30 40\n"
+LABELLED = "-1 20\n20 30\n30 -1\n30 40\n40 20\n"  # every node has an out-arc: no one-row warning
 
 
 def _fastrp(edges, tmp_path, output, *extra):
@@ -218,7 +218,7 @@ def test_npy_rows_are_discoverable(tmp_path):
 
 
 def test_a_label_with_a_space_is_refused_as_word2vec_and_quoted_in_csv(tmp_path):
-    edges = "New York,Boston\nBoston,Los Angeles\n"
+    edges = "New York,Boston\nBoston,Los Angeles\nLos Angeles,New York\n"
     path = tmp_path / "g.csv"
     path.write_text(edges)
     res = run("embed", "fastrp", path, "--delimiter", ",", "--dim", 4, "-o", tmp_path / "e.txt")

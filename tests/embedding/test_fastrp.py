@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -86,6 +87,7 @@ def test_paper_preset_dense_first_product_path():
     np.testing.assert_allclose(got, want, atol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:.*-arcs but no .*-arcs:UserWarning")  # sinks are part of the case
 @pytest.mark.parametrize("direction", ["out", "in"])
 def test_sparse_first_product_equals_dense_reference(direction):
     """With n = 150 the paper's s = sqrt(n) makes R sparse enough (1/s < 0.1) that the first product A (L R) runs
@@ -127,6 +129,7 @@ def test_adjacency_input_matrix():
     np.testing.assert_allclose(got, want, atol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:.*-arcs but no .*-arcs:UserWarning")  # sinks are part of the case
 @pytest.mark.parametrize("direction", ["out", "in", "both"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_directed_and_weighted_graphs(direction, weighted):
@@ -139,6 +142,7 @@ def test_directed_and_weighted_graphs(direction, weighted):
     np.testing.assert_allclose(got, want, atol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:.*-arcs but no .*-arcs:UserWarning")  # sinks are part of the case
 def test_weighted_flag_off_ignores_weights():
     G = random_graph(directed=True, weighted=True, seed=8)
     H = gs.from_edges(*[to_numpy(a) for a in G.edges()[:2]], n_nodes=G.n_nodes)
@@ -147,9 +151,20 @@ def test_weighted_flag_off_ignores_weights():
 
 def test_isolated_and_sink_nodes_are_handled():
     G = gs.from_edges(np.array([0, 1]), np.array([1, 2]), n_nodes=5, directed=True)
-    E = fastrp(G, 6, preset="gds", dtype="float64", seed=0)
+    # sink 2 (an in-arc, no out-arc) gets the row of the isolated nodes 3 and 4, and the user is told; isolated
+    # nodes are not counted (no direction would embed them)
+    with pytest.warns(UserWarning, match="^1 of 5 nodes have in-arcs but no out-arcs: with direction='out'"):
+        E = fastrp(G, 6, preset="gds", dtype="float64", seed=0)
     assert np.all(np.isfinite(E)) and np.all(E[2:] == 0)  # sink 2 and isolated 3, 4: no out-neighbours
-    assert np.all(np.isfinite(fastrp(G, 6, seed=0)))
+    with pytest.warns(UserWarning, match="1 of 5 nodes have in-arcs"):
+        assert np.all(np.isfinite(fastrp(G, 6, seed=0)))
+    with pytest.warns(UserWarning, match="^1 of 5 nodes have out-arcs but no in-arcs: with direction='in'"):
+        fastrp(G, 6, direction="in", seed=0)  # node 0 has no in-arc
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastrp(G, 6, direction="both", seed=0)
+        fastrp(G, 6, self_influence=0.5, seed=0)  # N_0 keeps the rows apart
+        fastrp(G.to_undirected(), 6, seed=0)
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value:RuntimeWarning")

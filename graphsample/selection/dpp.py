@@ -34,6 +34,7 @@ sampling" (2023), see :mod:`graphsample.selection.leastsquares`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -73,7 +74,8 @@ def as_matrix(x: Any, name: str) -> Any:
 
 def _kernel_rtol(x: Any, n: int) -> float:
     r"""Relative tolerance of the symmetry and positive-semi-definiteness checks of an n x n kernel given as ``x``:
-    :math:`n\,\varepsilon` of x's floating dtype (float64's for integers, booleans and lists), at least 1e-8.
+    :math:`n\,\varepsilon` of x's floating dtype (float64's for integers, booleans and lists), at least 1e-8 and at
+    most :math:`\sqrt{\varepsilon}` (without that cap, a float16 kernel of n >= 1024 passed any check).
 
     Why: forming a kernel, e.g. :math:`FF^\top`, rounds each entry by about (inner size) :math:`\varepsilon\,|L|`
     and so moves its eigenvalues by up to about :math:`n\varepsilon\|L\|`. In float32 (:math:`\varepsilon` =
@@ -87,7 +89,7 @@ def _kernel_rtol(x: Any, n: int) -> float:
         xp = namespace(x)
         if xp.isdtype(x.dtype, "real floating"):
             eps = xp.finfo(x.dtype).eps
-    return max(n * float(eps), 1e-8)
+    return max(min(n * float(eps), math.sqrt(float(eps))), 1e-8)
 
 
 def _check_orthonormal(U: Any) -> None:

@@ -324,6 +324,18 @@ def test_indefinite_kernels_are_refused_in_any_dtype_and_scale(dtype, scale):
         dpp(K=L, seed=0)
 
 
+def test_a_large_low_precision_kernel_still_meets_the_checks():
+    # n eps alone grew without bound: a float16 kernel of n = 1100 (eps 9.8e-4, so n eps > 1) passed as PSD and
+    # symmetric with an eigenvalue of -1 and an entry 0.9 off its mirror
+    L = np.diag(np.where(np.arange(1100) % 2, 1.0, -1.0))
+    L[0, 1] = 0.9
+    with pytest.raises(ValueError, match="symmetric"):
+        dpp(L=L.astype(np.float16), seed=0)
+    L[0, 1] = 0.0
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        dpp(L=L.astype(np.float16), seed=0)
+
+
 def test_non_arrays_are_a_type_error_naming_the_argument():
     # the shared check of array arguments: a ValueError here before, a TypeError in regression and knn; now both
     with pytest.raises(TypeError, match="^features must be a NumPy, CuPy or PyTorch array, a list or a tuple, not str$"):

@@ -50,6 +50,8 @@ def threadsafe_kernels() -> bool:
     and ``tbb`` threading layers, no under ``workqueue``, Numba's fallback where neither OpenMP nor TBB is found
     (as on many macOS installs), which aborts the whole process when two threads enter a parallel region. The
     layer is chosen at the first parallel region of the process, so one is run (alone) if none has been yet."""
+    if numba.config.DISABLE_JIT:  # plain Python: no parallel region, no threading layer
+        return True
     try:
         layer = numba.threading_layer()
     except ValueError:  # no parallel region has run in this process yet
@@ -131,7 +133,10 @@ def releases_futures_on_failure(fn: Callable[..., T]) -> Callable[..., T]:
         try:
             return fn(*bound.args, **bound.kwargs)
         except BaseException:
-            client.cancel(list(tracked.futures))
+            try:
+                client.cancel(list(tracked.futures))
+            except Exception:  # noqa: BLE001 -- a closed or lost client: the call's own error is the one to see
+                pass
             raise
 
     return call

@@ -123,3 +123,25 @@ def test_a_failed_call_leaves_nothing_on_the_workers(monkeypatch, task, call):
         with pytest.raises(Boom, match="a task failed"):
             call(client, G)
         assert _scheduler_empty(cluster), sorted(cluster.scheduler.tasks)[:5]
+
+
+def test_a_client_closed_by_the_failure_leaves_the_call_s_own_error():
+    # cancelling the failed call's futures on a closed client raised ClosedClientError, which hid the error
+    G = rmat(6, 4, directed=False, seed=0)
+    with distributed.LocalCluster(processes=False, n_workers=1, dashboard_address="127.0.0.1:0") as cluster:
+        client = distributed.Client(cluster)
+
+        def close_and_fail(*args):
+            client.close()
+            raise Boom("closed inside")
+
+        with pytest.raises(Boom, match="closed inside"):
+            graphvite_dask.deepwalk(G, client, 8, num_epoch=2, num_partition=1, seed=0, callback=close_and_fail)
+
+
+def test_kernels_need_no_lock_without_the_jit(monkeypatch):
+    # under NUMBA_DISABLE_JIT no threading layer is ever set up: asking for it raised in worker processes
+    import numba
+
+    monkeypatch.setattr(numba.config, "DISABLE_JIT", True)
+    assert _dask.threadsafe_kernels()

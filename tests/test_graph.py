@@ -217,6 +217,15 @@ def test_n_nodes_must_be_an_integer(n_nodes):
     assert gs.from_edges(np.array([0]), np.array([1]), n_nodes=np.int64(3)).n_nodes == 3
 
 
+@pytest.mark.parametrize("directed", [True, False])
+def test_from_csr_takes_arrays_of_either_byte_order(directed):
+    # big-endian arrays (a .npy written elsewhere) reached the order check's Numba kernel: a TypingError
+    G = gs.from_csr(np.array([0, 1, 2], ">i8"), np.array([1, 0], ">i4"), np.array([2.0, 2.0]), directed=directed)
+    assert G.n_arcs == 2 and np.array_equal(G.indices, [1, 0])
+    with pytest.raises(GraphValidationError, match="symmetric"):
+        gs.from_csr(np.array([0, 1, 2], ">i8"), np.array([1, 0], ">i4"), np.array([2.0, 3.0]), directed=False)
+
+
 def test_a_node_count_beyond_memory_is_refused_before_allocating(monkeypatch):
     # an id of 10**12 (a hash, a timestamp) with relabel=False asked for 8 TB of row pointers: a MemoryError, or the
     # OOM killer on a machine without an address-space limit

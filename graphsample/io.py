@@ -469,7 +469,9 @@ def write_edgelist(G: Graph, target: PathLike | IO[bytes] | IO[str], *, delimite
         if w is not None and weights:
             cols.append(np.array([repr(float(x)) for x in w]))
         data = ("\n".join(delimiter.join(row) for row in zip(*cols)) + ("\n" if len(s) else "")).encode()
-    if isinstance(target, io.TextIOBase):  # a text stream (io.StringIO, sys.stdout), as read_edgelist takes one
+    mode = getattr(target, "mode", "b")  # tempfile's text files are no TextIOBase; gzip's mode is an int
+    if isinstance(target, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode):  # a text stream, as
+        # read_edgelist takes one: io.StringIO, sys.stdout, open(..., "w"), tempfile's text files
         target.write(data.decode())
     elif hasattr(target, "write"):
         target.write(data)

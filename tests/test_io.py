@@ -242,6 +242,12 @@ def test_write_with_string_labels_round_trips():
     text = io.StringIO()  # a text stream, as read_edgelist takes one (it was a TypeError: bytes written to it)
     gs.write_edgelist(G, text)
     assert text.getvalue() == buf.getvalue().decode()
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w+") as f:  # a text file that is no io.TextIOBase
+        gs.write_edgelist(G, f)
+        f.seek(0)
+        assert f.read() == buf.getvalue().decode()
 
 
 @pytest.mark.parametrize("suffix, magic", [(".gz", b"\x1f\x8b"), (".bz2", b"BZh"), (".xz", b"\xfd7zXZ")])

@@ -101,11 +101,12 @@ def personalization_vector(G: Graph, personalization: Any) -> np.ndarray | None:
     elif isinstance(personalization, list | tuple):
         if not personalization:
             raise ValueError("personalization list of nodes is empty")
-        if any(isinstance(x, float | np.floating) for x in personalization):
+        floats = [x for x in personalization if isinstance(x, float | np.floating)]
+        if floats and (G.node_ids is None or G.node_ids.dtype.kind != "f"):
             # [1.0, 0.0, 0.0] named nodes 1, 0 and 0 (a float equal to an integer stands for it as a label), not
             # three weights: a silent wrong answer
-            raise ValueError("personalization: a list names nodes by their labels, and labels are integers or "
-                             f"strings, got {personalization[0]!r}...; pass one weight per node as an array "
+            raise ValueError("personalization: a list names nodes by their labels, and this graph's labels are "
+                             f"not floats, got {floats[0]!r}; pass one weight per node as an array "
                              "(np.array([...])), or a dict {label: weight}")
         v = np.bincount(G.index_of(np.asarray(personalization)), minlength=n).astype(np.float64)
     else:

@@ -62,6 +62,13 @@ def test_personalization_forms():
     assert np.allclose(x3, pagerank(G, personalization=np.array([1.0, 0, 1.0, 0])), atol=1e-13)
 
 
+def test_a_list_of_float_labels_names_the_nodes_of_a_float_labelled_graph():
+    import networkx as nx
+
+    G = gs.from_networkx(nx.DiGraph([(0.5, 1.5), (1.5, 2.5), (2.5, 0.5)]))
+    assert np.allclose(pagerank(G, personalization=[0.5]), pagerank(G, personalization={0.5: 1.0}), atol=1e-13)
+
+
 def test_power_normalises_tiny_personalization_weights():
     # tol bounds the L1 change of a sweep relative to the iterate's norm: weights summing to 1e-6 must give
     # the accuracy of their normalisation (left unnormalised, the iteration would stop at a relative 1e-6)
@@ -182,8 +189,8 @@ def test_property_distribution(n, arcs, d):
     ({"personalization": {99: 1.0}}, "unknown node"),
     ({"personalization": []}, "empty"),
     # weights in a list were read as labels: [1.0, 0.0, ...] taught nodes 1 and 0, a wrong answer without an error
-    ({"personalization": [1.0] + [0.0] * 29}, "a list names nodes by their labels.*as an array"),
-    ({"personalization": (0, np.float32(2.0))}, "a list names nodes by their labels"),
+    ({"personalization": [1.0] + [0.0] * 29}, "a list names nodes by their labels.*got 1.0; .*as an array"),
+    ({"personalization": (0, np.float32(2.0))}, "a list names nodes by their labels.*got 2.0"),
 ])
 def test_bad_input(kwargs, msg):
     with pytest.raises(ValueError, match=msg):

@@ -353,9 +353,9 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
     :math:`\epsilon_s = \epsilon/(1+\epsilon)` without JL, or :math:`\epsilon_s = (2\epsilon/3)/(1+\epsilon)`
     and JL factor :math:`1\pm\epsilon/3` with :math:`\delta` halved between them. The JL step only saves time
     when :math:`r < d`; ``jl_dim=None`` uses it exactly then, ``jl_dim=0`` never, ``jl_dim=r`` always with r
-    columns (a given ``sketch_size`` or ``jl_dim`` voids the stated probability). A given ``sketch_size`` must be at
-    least d, the columns of A (a shorter sketch has rank below d); below 2 d a UserWarning: the sketch then has full
-    rank but is no subspace embedding (the smallest eigenvalue of :math:`U^\top S^\top SU` is near
+    columns (a given ``sketch_size`` or ``jl_dim`` voids the stated probability). A given ``sketch_size`` below 2 d
+    gives a UserWarning: shorter than A's rank, the sketch gives no leverage scores (rank too low); near the rank
+    it is no subspace embedding (the smallest eigenvalue of :math:`U^\top S^\top SU` is near
     :math:`(1-\sqrt{d/m})^2` even for a Gaussian sketch, so scores may be many times too large). When the default
     sketch would have at least n rows (small n, or a small :math:`\epsilon`: :math:`(d^2+d)/(\delta\epsilon_s^2)`
     CountSketch rows), the exact scores are returned: they meet the guarantee, for any :math:`\epsilon`, at a
@@ -381,23 +381,23 @@ def leverage_scores(A: Any, *, method: Literal["exact", "approx"] = "exact", eps
 
 
 def _check_sketch_size(m: int, d: int) -> None:
-    """A given sketch size m: refused below d, warned about below 2 d (see :func:`leverage_scores`).
+    """A given sketch size m: warned about below 2 d (see :func:`leverage_scores`). Not refused: what matters is
+    A's rank r, not d, and r is not known without the work the sketch saves (a rank-2 A of 50 columns is served
+    by 20 rows).
 
-    SA (m x d) has rank at most m, so for m < d its R has no inverse on range(A): the scores of a smaller subspace
-    came back (sum 1.6 instead of 4 for m = 2, d = 4) or blew up (sums 7 to 187 for m = 3). From m = d on, SA can
+    SA (m x d) has rank at most m, so for m < r its R has no inverse on range(A): the scores of a smaller subspace
+    came back (sum 1.6 instead of 4 for m = 2, d = r = 4) or blew up (sums 7 to 187 for m = 3). From m = r on, SA can
     have full rank, but the method's theory (Drineas et al. 2012) needs a subspace embedding: the eigenvalues of
     U^T S^T S U near 1 (the docstring's eigen-deviation eps_s < 1, which the default sketch_size_bound rows give).
     Even a Gaussian sketch has its smallest eigenvalue near (1 - sqrt(d / m))^2: 0 at m = d, 0.086 at m = 2 d, so
     scores up to ~12 times too large there (measured: 22 with CountSketch and SRHT at d = 4; 350 to 2,000 at
     m = d). 2 d is thus a floor against gross errors, not a guarantee; the warning names the safe default.
     """
-    if m < d:
-        raise ValueError(f"sketch_size must be at least d = {d} (the columns of A), got {m}: a sketch of fewer rows "
-                         "than columns has rank below d and cannot give leverage scores")
     if m < 2 * d:
-        warnings.warn(f"sketch_size = {m} is below 2 d = {2 * d}: the sketch is no subspace embedding and the "
-                      "approximate leverage scores may be many times too large; leave sketch_size=None for a size "
-                      "with the stated guarantee", UserWarning, stacklevel=3)
+        warnings.warn(f"sketch_size = {m} is below 2 d = {2 * d} (d, the columns of A): unless A's rank is well "
+                      "below it, the sketch is no subspace embedding and the approximate leverage scores may be "
+                      "many times off; leave sketch_size=None for a size with the stated guarantee", UserWarning,
+                      stacklevel=3)
 
 
 # --- Lewis weights ----------------------------------------------------------------------------

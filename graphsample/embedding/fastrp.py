@@ -410,7 +410,8 @@ def _plan(G, dim, preset, weights, beta, s, input_matrix, self_influence, standa
     op = _operator(G, direction, params.input_matrix, weighted, dt)
     deg = op.degree
     if G.directed and direction != "both" and params.self_influence == 0:
-        _warn_one_row(int(xp.sum((deg == 0) & (G.degree() > 0))), G.n_nodes, direction)
+        other = G.in_degree() if direction == "out" else G.out_degree()  # arcs the other way, of any weight
+        _warn_one_row(int(xp.sum((deg == 0) & (other > 0))), G.n_nodes, direction)
     scale = xp.where(deg > 0, xp.where(deg > 0, deg, 1.0) ** params.beta, 1.0) if params.beta != 0 \
         else xp.ones(deg.shape, dtype=dt, **device_kwargs(deg))
     n_s = float(params.s) if params.s is not None else max(1.0, math.sqrt(G.n_nodes))

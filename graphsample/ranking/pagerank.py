@@ -106,7 +106,7 @@ def personalization_vector(G: Graph, personalization: Any) -> np.ndarray | None:
             # [1.0, 0.0, 0.0] named nodes 1, 0 and 0 (a float equal to an integer stands for it as a label), not
             # three weights: a silent wrong answer
             raise ValueError("personalization: a list names nodes by their labels, and this graph's labels are "
-                             f"not floats, got {floats[0]!r}; pass one weight per node as an array "
+                             f"not floats, got {float(floats[0])!r}; pass one weight per node as an array "
                              "(np.array([...])), or a dict {label: weight}")
         v = np.bincount(G.index_of(np.asarray(personalization)), minlength=n).astype(np.float64)
     else:

@@ -200,14 +200,15 @@ def _round_prefix_table(rows: np.ndarray, cols: np.ndarray, x: np.ndarray, key: 
     """
     if len(x) == 0:
         return np.zeros(0, np.int64)
-    ends, val, pot = _prefix_network(rows, cols, x)
+    ends, (val,), pot = _prefix_network(rows, cols, x)
     _kernels.round_circulation(ends, val, len(pot), key)
     return np.rint(val[:len(x)]).astype(np.int64)
 
 
 def _prefix_network(rows: np.ndarray, cols: np.ndarray,
-                    x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""The circulation of a table's cells ``x`` and its row and column prefix sums: ``(ends, values, pot)``.
+                    *tables: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    r"""The circulation of a table's cells and its row and column prefix sums: ``(ends, values, pot)``, with one
+    array of arc values for each of ``tables`` (the cells' values; the arcs are the same for all).
 
     A chain of column nodes :math:`c_L \to c_{L-1}` carrying :math:`T_{L-1}`, the cells as arcs
     :math:`c_l \to r_k` (the first ``len(x)`` arcs, in order), a chain of row nodes :math:`r_K \to r_{K+1}`
@@ -218,16 +219,18 @@ def _prefix_network(rows: np.ndarray, cols: np.ndarray,
     rv, ri = np.unique(rows, return_inverse=True)
     cv, ci = np.unique(cols, return_inverse=True)
     n_r, n_c = len(rv), len(cv)
-    S = np.cumsum(np.bincount(ri, weights=x, minlength=n_r))
-    T = np.cumsum(np.bincount(ci, weights=x, minlength=n_c))
     hub, col0, row0 = 0, 1, 1 + n_c  # node ids: the closing node, the column chain, the row chain
     r, c = np.arange(n_r), np.arange(n_c)
     ends = np.concatenate([np.stack([col0 + ci, row0 + ri], 1),  # the cells
                            np.stack([row0 + r[:-1], row0 + r[1:]], 1), [[row0 + n_r - 1, hub]],  # S_0..S_{R-1}
                            [[hub, col0 + n_c - 1]], np.stack([col0 + c[1:], col0 + c[:-1]], 1)])  # T_{C-1}, T_0..
-    val = np.concatenate([x, S, T[-1:], T[:-1]])
+    values = []
+    for x in tables:
+        S = np.cumsum(np.bincount(ri, weights=x, minlength=n_r))
+        T = np.cumsum(np.bincount(ci, weights=x, minlength=n_c))
+        values.append(np.concatenate([x, S, T[-1:], T[:-1]]))
     pot = np.concatenate([cv[-1:], cv, rv]).astype(np.int64)
-    return ends.astype(np.int64), val, pot
+    return ends.astype(np.int64), values, pot
 
 
 def _check_rounding(rounding: str) -> None:
@@ -328,8 +331,8 @@ def walk_stubs(k: np.ndarray, l: np.ndarray, x: np.ndarray, c: np.ndarray,
     c = np.array(c, dtype=np.int64)
     if np.sum((l - k) * c) == 0:
         return c, 0
-    ends, val, pot = _prefix_network(k, l, x)
-    y = np.rint(_prefix_network(k, l, c.astype(np.float64))[1]).astype(np.int64)  # the same arcs, at c
+    ends, (val, at_c), pot = _prefix_network(k, l, x, c.astype(np.float64))
+    y = np.rint(at_c).astype(np.int64)
     weight = np.zeros(len(y), np.int64)
     weight[:len(c)] = l - k
     lo = np.floor(val + _kernels._FRAC_EPS).astype(np.int64)

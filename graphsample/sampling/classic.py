@@ -95,21 +95,27 @@ class _FirstVisits:
 
     def __init__(self, n_nodes: int, k: int, like: Any):
         xp = namespace(like)
-        self.k = k
+        self.k, self.count = k, 0
         self.seen = xp.zeros((n_nodes,), dtype=xp.bool, **device_kwargs(like))
-        self.nodes = xp.zeros((0,), dtype=xp.int64, **device_kwargs(like))
+        self._parts = [xp.zeros((0,), dtype=xp.int64, **device_kwargs(like))]  # joined once, by :attr:`nodes`
 
     def add(self, visits: Any) -> int:
         """Append the first occurrences of the nodes of ``visits`` not seen before; return how many."""
         xp = namespace(visits)
-        fresh = _first_occurrences(visits[~self.seen[visits]], self.k - self.nodes.shape[0])
+        fresh = _first_occurrences(visits[~self.seen[visits]], self.k - self.count)
         self.seen[fresh] = True
-        self.nodes = xp.concat([self.nodes, xp.astype(fresh, xp.int64)])
+        self._parts.append(xp.astype(fresh, xp.int64))
+        self.count += int(fresh.shape[0])
         return int(fresh.shape[0])
 
     @property
     def full(self) -> bool:
-        return self.nodes.shape[0] >= self.k
+        return self.count >= self.k
+
+    @property
+    def nodes(self) -> Any:
+        """The distinct nodes so far, in order of first visit."""
+        return namespace(self._parts[0]).concat(self._parts)
 
 
 def _induced(G: Graph, nodes: Any) -> tuple[Graph, Any]:
@@ -427,7 +433,7 @@ def frontier(G: Graph, fraction: float, *, seed: SeedLike = None, n_walkers: int
             visited.add(walkers)
             # the rounds after the first are as long as four visits a node still missing: a round after a restart
             # adds at most the nodes of the components its walkers land in
-            n_steps = max(4 * (k - visited.nodes.shape[0]), 1024)
+            n_steps = max(4 * (k - visited.count), 1024)
     return _induced(G, visited.nodes)
 
 

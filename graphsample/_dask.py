@@ -1,7 +1,8 @@
 """What the distributed entry points (:mod:`.ranking.dask`, :mod:`.embedding.graphvite_dask`) share: the Dask
 ``Client`` checks; :func:`releases_futures_on_failure`, which frees a failed call's data on the workers; and
 :func:`kernel_task`, which keeps a worker's tasks from launching Numba parallel kernels at once where Numba's
-threading layer cannot take it."""
+threading layer cannot take it (:func:`threadsafe_kernels`, which the GraphVite trainer's background sampler
+asks too)."""
 
 from __future__ import annotations
 

@@ -51,6 +51,7 @@ import numba
 import numpy as np
 
 from .._backend import backend_of, is_gpu, to_backend, to_numpy
+from .._dask import threadsafe_kernels
 from .._random import SeedLike, seed_key, stream_key
 from ..errors import GraphsampleError, check_number, check_positive
 from ..graph import Graph, check_graph
@@ -295,7 +296,7 @@ def pools(sampler: Sampler, background: bool = True):
     layer (omp or tbb), otherwise pools are generated in turn.
     """
     first = sampler.pool(0)
-    safe = background and numba.threading_layer() in ("omp", "tbb")
+    safe = background and threadsafe_kernels()
     with ThreadPoolExecutor(1) as ex:
         nxt = None
         current = first

@@ -227,7 +227,7 @@ def _bin_scatter(heads, tails, part, local, P, size, shuffle, first, block_ptr, 
 
 
 def _grid(n: int) -> tuple[int, int]:
-    return max(1, -(-n // SAMPLER_THREADS)), SAMPLER_THREADS
+    return max(1, -(-int(n) // SAMPLER_THREADS)), SAMPLER_THREADS  # numba-cuda's launch wants Python ints
 
 
 def samples_on_device(sampler: Any) -> bool:
@@ -364,8 +364,7 @@ def _zero(a):
 def _warps(n: int, n_warps: int | None) -> tuple[int, int]:
     """(blocks, warps per block) of a launch over ``n`` samples: ``n_warps`` defaults to one per 32 samples, at
     most :data:`MAX_WARPS`."""
-    if n_warps is None:
-        n_warps = min(max(n // WARP, 1), MAX_WARPS)
+    n_warps = min(max(int(n) // WARP, 1), MAX_WARPS) if n_warps is None else int(n_warps)  # launches take ints
     per_block = min(WARPS_PER_BLOCK, n_warps)
     return -(-n_warps // per_block), per_block
 

@@ -60,7 +60,7 @@ def walk_kernel() -> Any:
 def launch_walks(sampler_dev: tuple, sources: Any, omega: int, key: np.uint64, alpha: float, n: int,
                  dangling: int, ends: Any, steps: Any) -> None:
     """Run walker ``j`` of every ``sources[i]`` into ``ends[i*omega + j]`` / ``steps[...]`` (device or simulator arrays)."""
-    total = int(sources.shape[0]) * omega
+    total = int(sources.shape[0]) * int(omega)  # numba-cuda's launch takes Python ints only
     if total == 0:
         return
     blocks = (total + _THREADS - 1) // _THREADS

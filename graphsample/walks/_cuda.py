@@ -116,7 +116,7 @@ def srrw_kernel(indptr, indices, logp, logp_self, logmu, mu, f, alpha, log_gamma
 
 
 def _grid(n: int) -> tuple[int, int]:
-    return max(1, -(-n // THREADS_PER_BLOCK)), THREADS_PER_BLOCK
+    return max(1, -(-int(n) // THREADS_PER_BLOCK)), THREADS_PER_BLOCK
 
 
 def launch_walks(indptr, indices, cdf, aprob, aalias, h, fp, ip, key, starts, length, mode, paths, lens,

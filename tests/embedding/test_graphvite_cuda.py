@@ -52,6 +52,16 @@ def test_dimension_limit():
                         np.uint64(1), 1, 5.0, 0.0, 0.1, 0, 1, 1, 1)
 
 
+def test_launch_shapes_are_python_ints():
+    """numba-cuda's launch (``cuda.core``'s ``LaunchConfig``) refuses NumPy integers as grid sizes, which the
+    simulator accepts: a pool's block sizes come from ``np.diff``, and once a block had 32 samples or more its
+    launch shapes were ``np.int64`` and ``fit`` failed on an H200 (the tests' tiny pools took Python ints)."""
+    from graphsample.embedding import _graphvite_cuda as gpu
+
+    shapes = [*gpu._grid(np.int64(10_000)), *gpu._warps(np.int64(10_000), None), *gpu._warps(50, np.int64(9))]
+    assert [type(x) for x in shapes] == [int] * 6
+
+
 def test_direct_gpu_path_trains():
     """The whole single-GPU pipeline (host sampler, device blocks) on a tiny graph."""
     G = from_edges([0, 1, 2, 3, 0], [1, 2, 3, 0, 2], n_nodes=4, directed=False)

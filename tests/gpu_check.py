@@ -36,8 +36,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: benchmarks with a GPU part, most important first: those with GPU figures still to be measured lead (the GraphVite
-#: training kernel changed after the second run, 2026-11-28, which measured the walks, sampling and FastRP ones)
+#: benchmarks with a GPU part, most important first: GraphVite's, whose issue sets a GPU target, then those whose
+#: kernels changed most recently
 PRIORITY = ["embedding_graphvite.py", "walks.py", "sampling.py", "embedding_fastrp.py", "pagerank.py", "dpp.py",
             "sensitivity.py", "ppp.py", "mig.py"]
 

@@ -80,14 +80,16 @@ def _pool_task(sampler: Sampler, t: int, previous: tuple | None, device: str) ->
 
 
 @kernel_task
-def _train_block_task(V: Any, C: Any, pool: tuple, sampler: Sampler, t: int, i: int, j: int,
+def _train_block_task(V: tuple, C: tuple, pool: tuple, sampler: Sampler, t: int, i: int, j: int,
                       device: str) -> tuple[Any, Any, float, int]:
     """One worker's block ``(i, j)`` of pool ``t``: returns the updated (vertex partition, context partition, loss,
-    samples).
+    samples). ``V`` and ``C`` are :data:`Part` pairs, resolved: the partition, or the result of the block that
+    last updated it on this worker and the partition's place in it.
 
     On a GPU worker the partitions become CuPy arrays on the worker's current device and stay there
     until the schedule hands them to another worker.
     """
+    V, C = (x if k is None else x[k] for x, k in (V, C))
     heads, tails, block_ptr, start, _ = pool
     P, pp, h = sampler.P, sampler.part_ptr, sampler.hyper
     b = i * P + j
@@ -110,6 +112,22 @@ def _train_block_task(V: Any, C: Any, pool: tuple, sampler: Sampler, t: int, i: 
     arrays = (heads[lo:hi], tails[lo:hi], side["nprob"][pp[j]:pp[j + 1]], side["nalias"][pp[j]:pp[j + 1]])
     loss = _graphvite_cuda.train_block(cuda_array(V), cuda_array(C), *(cuda_array(a) for a in arrays), skey, *args)
     return V, C, loss, hi - lo
+
+
+#: a partition's latest version, where it lives: ``(future, None)``, the future of the partition itself, or
+#: ``(future, k)``, the future of the result tuple of the block that updated it last, the partition at index ``k``
+Part = tuple[Any, "int | None"]
+
+
+def _handoff(client: Any, part: Part, source: str, dest: str | None) -> Part:
+    """``part`` as an argument of a task on worker ``dest`` (the client when None). A block's next one on the
+    same worker takes the previous block's result as it is: a ``getitem`` task there would put a round trip
+    through the scheduler between the two blocks (10-20 ms on a local cluster, more than a GPU block's
+    training). Elsewhere a ``getitem`` on the source worker takes out the partition, so only it travels."""
+    future, k = part
+    if k is None or source == dest:
+        return part
+    return client.submit(operator.getitem, future, k, workers=[source]), None
 
 
 def worker_slots(client: Any, device: str) -> list[str]:
@@ -157,9 +175,11 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
     W = episodes.shape[1]
     slots = slots[:W]
     home = [slots[i % W] for i in range(P)]  # where partition i starts; it then follows the schedule
-    Vp = [client.scatter(V0[pp[i]:pp[i + 1]], workers=[home[i]], hash=False) for i in range(P)]
-    Cp = [client.scatter(np.zeros((pp[i + 1] - pp[i], dim), np.float32), workers=[home[i]], hash=False)
-          for i in range(P)]
+    Vp: list[Part] = [(client.scatter(V0[pp[i]:pp[i + 1]], workers=[home[i]], hash=False), None)
+                      for i in range(P)]
+    Cp: list[Part] = [(client.scatter(np.zeros((pp[i + 1] - pp[i], dim), np.float32), workers=[home[i]],
+                                      hash=False), None) for i in range(P)]
+    Vat, Cat = list(home), list(home)  # the worker that holds each partition's latest version
     training = sorted(set(slots))
     shared = client.scatter(sampler, workers=training, broadcast=True, hash=False)
     pools: dict = dict.fromkeys(training)
@@ -173,17 +193,17 @@ def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128,
                 if i < 0:
                     continue
                 a = slots[w]
-                fut = client.submit(_train_block_task, Vp[i], Cp[j], pools[a], shared, t, int(i), int(j), device,
+                fut = client.submit(_train_block_task, _handoff(client, Vp[i], Vat[i], a),
+                                    _handoff(client, Cp[j], Cat[j], a), pools[a], shared, t, int(i), int(j), device,
                                     workers=[a], allow_other_workers=False, pure=False)
-                Vp[i] = client.submit(operator.getitem, fut, 0, workers=[a])
-                Cp[j] = client.submit(operator.getitem, fut, 1, workers=[a])
+                Vp[i], Cp[j], Vat[i], Cat[j] = (fut, 0), (fut, 1), a, a
                 results.append(client.submit(operator.getitem, fut, slice(2, 4), workers=[a]))
         if pending is not None:  # pool t - 1's losses, while pool t trains
             done = _report(client, pending, done, sampler.total, callback)
         pending = results
     _report(client, pending, done, sampler.total, callback)
-    V = np.concatenate([to_numpy(x) for x in client.gather(Vp)])
-    C = np.concatenate([to_numpy(x) for x in client.gather(Cp)])
+    V = np.concatenate([to_numpy(x) for x in client.gather([_handoff(client, *p, None)[0] for p in zip(Vp, Vat)])])
+    C = np.concatenate([to_numpy(x) for x in client.gather([_handoff(client, *p, None)[0] for p in zip(Cp, Cat)])])
     V, C = sampler.in_vertex_order(V), sampler.in_vertex_order(C)
     return (V, C) if return_context else V
 

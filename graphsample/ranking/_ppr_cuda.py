@@ -60,7 +60,7 @@ def walk_kernel() -> Any:
 def launch_walks(sampler_dev: tuple, sources: Any, omega: int, key: np.uint64, alpha: float, n: int,
                  dangling: int, ends: Any, steps: Any) -> None:
     """Run walker ``j`` of every ``sources[i]`` into ``ends[i*omega + j]`` / ``steps[...]`` (device or simulator arrays)."""
-    total = int(sources.shape[0]) * int(omega)  # numba-cuda's launch takes Python ints only
+    total = int(sources.shape[0]) * int(omega)  # a launch takes Python ints
     if total == 0:
         return
     blocks = (total + _THREADS - 1) // _THREADS
@@ -92,13 +92,13 @@ def count_top(ends: Any, n_src: int, omega: int, n: int, cap: int, min_count: in
     return indptr, end, xp.astype(counts, xp.float64) / omega
 
 
-def fused_ppr_cuda(G: Graph, weight: bool, hub_degree: int, sources: np.ndarray, omega: int, key: np.uint64,
+def fused_ppr_cuda(G: Graph, weighted: bool, hub_degree: int, sources: np.ndarray, omega: int, key: np.uint64,
                    alpha: float, dangling: int, cap: int, min_count: int,
                    memory_budget: int) -> tuple[Any, Any, Any, int]:
     """Fully PPR of ``sources`` on a GPU graph: (indptr, indices, values) on the graph's backend, and walk steps."""
     b = G.backend
     xp = namespace(G.indptr)
-    s = build_sampler(G, weight, hub_degree)  # built on the graph's GPU
+    s = build_sampler(G, weighted, hub_degree)  # built on the graph's GPU
     sampler_dev = (cuda_array(s.indptr), cuda_array(s.indices), bool(s.weighted),
                    *(cuda_array(a) for a in (s.gptr, s.gstart, s.prob_in, s.alias_in, s.prob_top, s.alias_top)))
     dev = G.device

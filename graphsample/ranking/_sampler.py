@@ -48,13 +48,13 @@ class Sampler(NamedTuple):
     alias_top: np.ndarray
 
 
-def build_sampler(G: Graph, weight: bool = True, hub_degree: int = 1024) -> Sampler:
+def build_sampler(G: Graph, weighted: bool = True, hub_degree: int = 1024) -> Sampler:
     """The :class:`Sampler` of ``G``, on ``G``'s device: host arrays for a CPU graph, and for a GPU graph
     (CuPy or torch-CUDA) arrays built on the GPU, with the same values. ``hub_degree`` bounds every alias
     table's size. On a GPU, unweighted samplers get one-element tables (never read) instead of empty ones."""
     check_integer("hub_degree", hub_degree, 2)
     indptr, indices = _contiguous(G.indptr, "int64"), _contiguous(G.indices, "int64")
-    if not (weight and G.is_weighted):
+    if not (weighted and G.is_weighted):
         if is_gpu(indptr):  # one-element tables, never read: no empty array reaches the kernel
             from ..walks._cuda import full
 

@@ -21,10 +21,13 @@ from typing import Any
 import numpy as np
 
 from .._backend import arg_backend, host_view, to_numpy
+from .._renamed import renamed_keyword
 from ..errors import check_number
 from ..graph import Graph, check_graph
 
 DANGLING = ("personalization", "uniform", "self")
+#: the public functions' ``weight=`` is now ``weighted=``
+weight_renamed = renamed_keyword("weight", "weighted", "as in the walks, FastRP and the CLI's --weighted")
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -74,17 +77,17 @@ class HostTransition:
     out_w: np.ndarray  # float64 (n): W_u
 
 
-def out_weight(G: Graph, weight: bool) -> Any:
+def out_weight(G: Graph, weighted: bool) -> Any:
     """Out-weight :math:`W_u` of every node, float64, on the graph's backend."""
-    w = G.out_degree(weighted=weight and G.is_weighted)
+    w = G.out_degree(weighted=weighted and G.is_weighted)
     xp = G.xp
     return xp.astype(w, xp.float64)
 
 
-def host_transition(G: Graph, weight: bool) -> HostTransition:
+def host_transition(G: Graph, weighted: bool) -> HostTransition:
     """The :class:`HostTransition` of a host graph (NumPy or CPU torch), built once per graph and flag."""
     per_graph = _CACHE.setdefault(G, {})
-    key = bool(weight and G.is_weighted)
+    key = bool(weighted and G.is_weighted)
     if key in per_graph:
         return per_graph[key]
     from scipy.sparse import csr_matrix

@@ -43,7 +43,7 @@ from ..errors import check_positive
 from ..graph import Graph
 from . import _pipeline as pl
 from ._sampler import DANGLING_CODE, build_sampler
-from ._transition import check_common, host_transition
+from ._transition import check_common, host_transition, weight_renamed
 from .pagerank import ConvergenceInfo, _check_solver, _warn_unconverged, personalization_vector
 from .ppr import (PPRResult, _like_graph, check_ppr_args, check_segments, check_walk_ends, concat_csr, run_fused,
                   run_setup)
@@ -57,12 +57,13 @@ _WAVES_IN_FLIGHT = 2
 FORMATS = ("npz", "parquet")
 
 
+@weight_renamed
 @releases_futures_on_failure
 def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.85, *, mode: str = "A",
                                      omega: int | None = None, eps_rel: float | None = None,
                                      delta: float | None = None, threshold: float | None = None,
                                      top_k: int | None = 50, min_value: float | None = None, sources: Any = None,
-                                     weight: bool = True, dangling: str = "personalization",
+                                     weighted: bool = True, dangling: str = "personalization",
                                      hub_degree: int = 1024, block_size: int = 4096,
                                      output_dir: str | Path | None = None, output_format: str = "npz",
                                      memory_budget: int = 1 << 28, short_walks: bool = True,
@@ -89,7 +90,7 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
     check_segments(segment_degree, segment_length)
     client_workers(client)  # a cluster without workers: one clear error now (Mode A timed out after its scatter)
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
-    sampler = build_sampler(G.to("numpy") if G.backend != "numpy" else G, weight, hub_degree)
+    sampler = build_sampler(G.to("numpy") if G.backend != "numpy" else G, weighted, hub_degree)
     t0 = time.perf_counter()
     args = (omega, key, alpha, G.n_nodes, DANGLING_CODE[dangling], cap, min_count)
     if mode == "A":
@@ -262,9 +263,10 @@ def _rows_product(part: tuple, y: np.ndarray) -> np.ndarray:
     return A @ y
 
 
+@weight_renamed
 @releases_futures_on_failure
 def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization: Any = None, *,
-                  weight: bool = True, dangling: str = "personalization", tol: float = 1e-10,
+                  weighted: bool = True, dangling: str = "personalization", tol: float = 1e-10,
                   max_iter: int = 1000, n_parts: int | None = None,
                   return_info: bool = False) -> Any:
     r"""PageRank by power iteration over row blocks of :math:`P^{\top}` held by the workers.
@@ -280,7 +282,7 @@ def pagerank_dask(client: Any, G: Graph, damping: float = 0.85, personalization:
     v = personalization_vector(Gh, personalization)
     n = G.n_nodes
     v = np.full(n, 1.0 / n) if v is None else v
-    T = host_transition(Gh, weight)
+    T = host_transition(Gh, weighted)
     PT = sp.csr_matrix((T.out_prob, T.out_idx, T.out_prob_ptr), shape=(n, n)).T.tocsr()  # rows: in-arcs
     workers = client_workers(client)
     parts = n_parts or len(workers)

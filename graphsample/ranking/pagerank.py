@@ -39,7 +39,7 @@ from .._backend import arg_backend, asarray_like, device_kwargs, to_numpy
 from ..errors import check_number, check_positive
 from ..graph import Graph
 from ._scc_solve import solve as scc_solve
-from ._transition import check_common, host_transition, is_host, out_weight, source_ids
+from ._transition import check_common, host_transition, is_host, out_weight, source_ids, weight_renamed
 
 METHODS = ("auto", "power", "gauss-seidel")
 #: the largest SCC solved directly (its LU factors take DIRECT_MAX**2 * 8 bytes: 128 MiB)
@@ -124,7 +124,8 @@ def personalization_vector(G: Graph, personalization: Any) -> np.ndarray | None:
     return v / s
 
 
-def pagerank(G: Graph, damping: float = 0.85, personalization: Any = None, *, weight: bool = True,
+@weight_renamed
+def pagerank(G: Graph, damping: float = 0.85, personalization: Any = None, *, weighted: bool = True,
              dangling: str = "personalization", tol: float = 1e-10, max_iter: int = 1000,
              method: str = "auto", return_info: bool = False) -> Any:
     r"""PageRank scores of every node (a length-n float64 array on the graph's backend, summing to 1).
@@ -135,7 +136,7 @@ def pagerank(G: Graph, damping: float = 0.85, personalization: Any = None, *, we
     damping : :math:`d`, the probability of following an arc (0.85 by convention).
     personalization : teleport distribution :math:`v`: None (uniform), a length-n array, a dict
         ``{label: weight}`` or a list of labels.
-    weight : use arc weights when the graph has them (transition :math:`w_{uv}/W_u`); False: uniform over arcs.
+    weighted : use arc weights when the graph has them (transition :math:`w_{uv}/W_u`); False: uniform over arcs.
     dangling : where the surfer goes from a node without out-arcs: ``"personalization"`` (to :math:`v`),
         ``"uniform"``, or ``"self"`` (stays).
     tol : stop when the L1 change of a sweep, relative to the iterate's L1 norm, is below ``tol``.
@@ -153,13 +154,13 @@ def pagerank(G: Graph, damping: float = 0.85, personalization: Any = None, *, we
     if method == "gauss-seidel":
         n = G.n_nodes
         vv = np.full(n, 1.0 / n) if v is None else v
-        Y, info = _gs(G, weight, damping, dangling, (np.arange(n), np.zeros(n, np.int64), vv), 1,
+        Y, info = _gs(G, weighted, damping, dangling, (np.arange(n), np.zeros(n, np.int64), vv), 1,
                       tol, max_iter, block=1)
         x = asarray_like(Y[0], G.indptr)
     else:
         xp = G.xp
         V = _dense_teleport(G, None if v is None else asarray_like(v, G.indptr, dtype="float64")[:, None])
-        X, info = _power(G, V, damping, weight, dangling, tol, max_iter)
+        X, info = _power(G, V, damping, weighted, dangling, tol, max_iter)
         x = X[:, 0] / xp.sum(X[:, 0])
     _warn_unconverged(info)
     return (x, info) if return_info else x
@@ -180,25 +181,25 @@ def _warn_unconverged(info: ConvergenceInfo) -> None:
                       RuntimeWarning, stacklevel=3)
 
 
-def _gs(G: Graph, weight: bool, damping: float, dangling: str, entries: tuple[np.ndarray, ...], n_cols: int,
+def _gs(G: Graph, weighted: bool, damping: float, dangling: str, entries: tuple[np.ndarray, ...], n_cols: int,
         tol: float, max_iter: int, block: int) -> tuple[np.ndarray, ConvergenceInfo]:
     """PageRank rows (n_cols, n) of the teleport columns given as (node, column, value) ``entries`` (host)."""
-    T = host_transition(G, weight)
+    T = host_transition(G, weighted)
     rhs = (T.rank[entries[0]], np.asarray(entries[1], np.int64), np.asarray(entries[2], np.float64))
     rows, iters, worst = scc_solve(T, float(damping), dangling, rhs, n_cols, tol, max_iter, block, DIRECT_MAX)
     return rows, ConvergenceInfo("gauss-seidel", iters, worst, worst < tol, tol)
 
 
-def _power(G: Graph, V: Any, damping: float, weight: bool, dangling: str, tol: float,
+def _power(G: Graph, V: Any, damping: float, weighted: bool, dangling: str, tol: float,
            max_iter: int) -> tuple[Any, ConvergenceInfo]:
     """Power iteration on columns of the teleport matrix ``V`` (n, s), on the graph's backend."""
     xp = G.xp
     n = G.n_nodes
     T = G.transpose
-    use_w = weight and G.is_weighted
+    use_w = weighted and G.is_weighted
     data = xp.astype(T.weights, xp.float64) if use_w else xp.ones(T.n_arcs, dtype=xp.float64, **device_kwargs(G.indptr))
     A = _ops.csr_matrix(T.indptr, T.indices, data, (n, n))
-    W = out_weight(G, weight)
+    W = out_weight(G, weighted)
     dmask = xp.astype(W == 0, xp.float64)
     inv = (1.0 - dmask) / (W + dmask)
     X = V
@@ -226,8 +227,9 @@ def _block_size(n_cols: int) -> int:
     return int(max(1, min(64, -(-n_cols // numba.get_num_threads()))))
 
 
+@weight_renamed
 def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_k: int | None = None,
-                          weight: bool = True, dangling: str = "personalization", tol: float = 1e-10,
+                          weighted: bool = True, dangling: str = "personalization", tol: float = 1e-10,
                           max_iter: int = 1000, method: str = "auto", memory_budget: int = 1 << 28,
                           return_info: bool = False) -> Any:
     r"""Personalized PageRank of many sources at once: row ``i`` is :math:`\pi(s_i, \cdot)`.
@@ -241,7 +243,7 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
 
     Returns a dense (n_sources, n) array, or with ``top_k`` a :class:`TopK` of (n_sources, k) arrays (largest
     first, equal scores by the lower node index, the same on every backend), on the graph's backend.
-    ``sources`` are node labels (a list or array; ints when the graph has no labels). ``damping``, ``weight``,
+    ``sources`` are node labels (a list or array; ints when the graph has no labels). ``damping``, ``weighted``,
     ``dangling``, ``tol``, ``max_iter``, ``method`` and ``return_info`` are :func:`pagerank`'s, for every source.
     """
     check_common(G, damping, dangling)
@@ -256,7 +258,7 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
     parts, infos = [], []
     for start in range(0, src.shape[0], chunk):
         s = src[start:start + chunk]
-        rows, info = (_ppr_gs if method == "gauss-seidel" else _ppr_power)(G, s, damping, weight, dangling,
+        rows, info = (_ppr_gs if method == "gauss-seidel" else _ppr_power)(G, s, damping, weighted, dangling,
                                                                            tol, max_iter)
         infos.append(info)
         parts.append(rows if top_k is None else TopK(*_ops.topk(rows, top_k)))
@@ -271,20 +273,20 @@ def personalized_pagerank(G: Graph, sources: Any, damping: float = 0.85, *, top_
     return (out, info) if return_info else out
 
 
-def _ppr_gs(G: Graph, s: np.ndarray, damping: float, weight: bool, dangling: str, tol: float,
+def _ppr_gs(G: Graph, s: np.ndarray, damping: float, weighted: bool, dangling: str, tol: float,
             max_iter: int) -> tuple[Any, ConvergenceInfo]:
     k = s.shape[0]
-    rows, info = _gs(G, weight, damping, dangling, (s, np.arange(k), np.ones(k)), k, tol, max_iter,
+    rows, info = _gs(G, weighted, damping, dangling, (s, np.arange(k), np.ones(k)), k, tol, max_iter,
                      block=_block_size(k))
     return asarray_like(rows, G.indptr), info
 
 
-def _ppr_power(G: Graph, s: np.ndarray, damping: float, weight: bool, dangling: str, tol: float,
+def _ppr_power(G: Graph, s: np.ndarray, damping: float, weighted: bool, dangling: str, tol: float,
                max_iter: int) -> tuple[Any, ConvergenceInfo]:
     xp = G.xp
     k = s.shape[0]
     V = xp.zeros((G.n_nodes, k), dtype=xp.float64, **device_kwargs(G.indptr))
     V[asarray_like(s, G.indptr), asarray_like(np.arange(k), G.indptr)] = 1.0
-    X, info = _power(G, V, damping, weight, dangling, tol, max_iter)
+    X, info = _power(G, V, damping, weighted, dangling, tol, max_iter)
     X = X / xp.sum(X, axis=0)[None, :]
     return xp.asarray(X.T, copy=True), info

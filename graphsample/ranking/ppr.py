@@ -46,7 +46,7 @@ from .._random import SeedLike
 from ..errors import GraphsampleError, check_integer, check_number, check_positive
 from ..graph import Graph
 from ._sampler import DANGLING_CODE, Sampler, build_sampler, next_node
-from ._transition import check_common, source_ids
+from ._transition import check_common, source_ids, weight_renamed
 
 ENGINES = ("fused", "pipeline")
 
@@ -243,10 +243,11 @@ def run_fused(sampler: Sampler, sources: np.ndarray, omega: int, key: np.uint64,
     return (*_to_csr(out_idx, out_val, out_len), int(steps.sum()))
 
 
+@weight_renamed
 def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int | None = None,
                                 eps_rel: float | None = None, delta: float | None = None,
                                 threshold: float | None = None, top_k: int | None = 50,
-                                min_value: float | None = None, sources: Any = None, weight: bool = True,
+                                min_value: float | None = None, sources: Any = None, weighted: bool = True,
                                 dangling: str = "personalization", hub_degree: int = 1024,
                                 engine: str = "fused", memory_budget: int = 1 << 28, short_walks: bool = True,
                                 segment_degree: int = 4, segment_length: int = 4, seed: SeedLike = None,
@@ -261,7 +262,7 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
     top_k : keep the k largest estimates per source (None: all, subject to ``min_value``).
     min_value : keep only estimates >= ``min_value``.
     sources : node labels to compute (default: all nodes, "fully" personalized).
-    weight, dangling : as in :func:`~graphsample.ranking.pagerank`.
+    weighted, dangling : as in :func:`~graphsample.ranking.pagerank`.
     hub_degree : nodes of larger degree get alias trees (weighted graphs).
     engine : ``"fused"`` (each walk run to its end in one kernel) or ``"pipeline"`` (Lin's supersteps and waves;
         host graphs only). The two give the same walks when ``short_walks=False``.
@@ -289,11 +290,11 @@ def fully_personalized_pagerank(G: Graph, damping: float = 0.85, *, omega: int |
             raise ValueError(f"engine={engine!r} runs on host graphs; a GPU graph runs the fused engine")
         from ._ppr_cuda import fused_ppr_cuda
 
-        indptr, indices, values, steps = fused_ppr_cuda(G, weight, hub_degree, src, omega, key, alpha,
+        indptr, indices, values, steps = fused_ppr_cuda(G, weighted, hub_degree, src, omega, key, alpha,
                                                         DANGLING_CODE[dangling], cap, min_count, memory_budget)
         return PPRResult(indptr, indices, values, to_backend(src, G.backend, G.device), G.n_nodes, omega,
                          steps, time.perf_counter() - t0)
-    sampler = build_sampler(G, weight, hub_degree)
+    sampler = build_sampler(G, weighted, hub_degree)
     if engine == "pipeline":
         from ._pipeline import run_pipeline
 

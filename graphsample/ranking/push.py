@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import check_number
 from ..graph import Graph
-from ._transition import check_common, host_transition, is_host
+from ._transition import check_common, host_transition, is_host, weight_renamed
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ def _push(indptr, indices, prob, out_w, source, alpha, r_max, self_dangling, p, 
     return pushes
 
 
-def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float = 1e-7, weight: bool = True,
+@weight_renamed
+def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float = 1e-7, weighted: bool = True,
                  dangling: str = "personalization") -> PushResult:
     r"""Approximate :math:`\pi(s,\cdot)` for one ``source`` label by forward push (host graphs).
 
@@ -116,7 +117,7 @@ def forward_push(G: Graph, source: Any, damping: float = 0.85, *, r_max: float =
     s = G.index_of(np.atleast_1d(source))
     if s.shape != (1,):
         raise ValueError("forward_push takes one source node")
-    T = host_transition(G, weight)
+    T = host_transition(G, weighted)
     p = np.zeros(G.n_nodes)
     r = np.zeros(G.n_nodes)
     r[s[0]] = 1.0

@@ -26,7 +26,7 @@ the subgraph of the sampled arcs only, as in Leskovec & Faloutsos, "Sampling fro
 
 Arc weights are ignored (the paper's graphs are unweighted): degrees count arcs, walks and arc draws are
 uniform, and the PageRank of ``random_pagerank_node`` is that of the unweighted graph
-(``graphsample.ranking.pagerank(G, weight=False)``); a sample keeps the weights of its arcs.
+(``graphsample.ranking.pagerank(G, weighted=False)``); a sample keeps the weights of its arcs.
 
 The walk samplers advance ``n_walkers`` walkers (one counter-RNG stream each) in lockstep and take new
 nodes in (step, walker) order: on the host one Numba kernel runs until the budget
@@ -175,7 +175,7 @@ def random_degree_node(G: Graph, fraction: float, *, seed: SeedLike = None) -> t
 def pagerank_scores(G: Graph, damping: float = 0.85, tol: float = 1e-10, max_iter: int = 200) -> Any:
     r"""PageRank by power iteration, :math:`x \leftarrow d\,P^\top x + (d\,s + 1 - d)/n` with dangling mass
     :math:`s` spread uniformly (Page, Brin, Motwani & Winograd 1999), on the graph's backend. :math:`P` is the
-    unweighted walk along out-arcs, as ``graphsample.ranking.pagerank(G, weight=False)``, whatever the weights."""
+    unweighted walk along out-arcs, as ``graphsample.ranking.pagerank(G, weighted=False)``, whatever the weights."""
     xp = G.xp
     n = G.n_nodes
     out = xp.astype(G.out_degree(), xp.float64)

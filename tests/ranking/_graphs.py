@@ -15,10 +15,10 @@ def random_graph(n: int = 30, m: int = 90, weighted: bool = True, directed: bool
     return gs.from_edges(src, dst, w, n_nodes=n, directed=directed)
 
 
-def dense_pagerank(G: gs.Graph, damping: float, v: np.ndarray, dangling: str, weight: bool = True) -> np.ndarray:
+def dense_pagerank(G: gs.Graph, damping: float, v: np.ndarray, dangling: str, weighted: bool = True) -> np.ndarray:
     """Solve (I - d P^T) x = (1 - d) v with P's dangling rows set by the policy (numpy.linalg)."""
     A = G.to_scipy().toarray()
-    if not weight:
+    if not weighted:
         A = (A > 0).astype(float)
     n = G.n_nodes
     W = A.sum(axis=1)

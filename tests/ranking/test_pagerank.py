@@ -37,9 +37,26 @@ def test_dense_solve(dangling, method, weighted):
 @pytest.mark.parametrize("method", ["power", "gauss-seidel"])
 def test_unweighted_flag_ignores_weights(method):
     G = random_graph()
-    ref = dense_pagerank(G, 0.7, np.full(G.n_nodes, 1 / G.n_nodes), "uniform", weight=False)
-    x = pagerank(G, 0.7, weight=False, dangling="uniform", method=method, tol=1e-13)
+    ref = dense_pagerank(G, 0.7, np.full(G.n_nodes, 1 / G.n_nodes), "uniform", weighted=False)
+    x = pagerank(G, 0.7, weighted=False, dangling="uniform", method=method, tol=1e-13)
     assert np.abs(x - ref).max() < 1e-10
+
+
+def test_the_old_keyword_weight_still_works_with_a_warning():
+    """``weight=`` was renamed ``weighted=`` (the walks', FastRP's and the CLI's name); the old name warns and means
+    the same, and giving both is refused."""
+    from graphsample.ranking import forward_push, fully_personalized_pagerank
+
+    G = random_graph(12, 40, seed=3)
+    with pytest.warns(DeprecationWarning, match=r"pagerank\(weight=...\) is now weighted="):
+        old = pagerank(G, weight=False, tol=1e-13)
+    np.testing.assert_array_equal(old, pagerank(G, weighted=False, tol=1e-13))
+    with pytest.warns(DeprecationWarning, match="forward_push"):
+        forward_push(G, 0, weight=False)
+    with pytest.warns(DeprecationWarning, match="fully_personalized_pagerank"):
+        fully_personalized_pagerank(G, omega=4, weight=False, seed=0)
+    with pytest.raises(TypeError, match=r"both weight= and weighted="):
+        personalized_pagerank(G, [0], weight=False, weighted=False)
 
 
 def test_undirected_and_backends(to_b, backend):

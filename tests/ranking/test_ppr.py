@@ -31,14 +31,14 @@ def _check_z(est: np.ndarray, exact: np.ndarray, walks: int) -> None:
 
 
 @pytest.mark.parametrize("dangling", ["personalization", "uniform", "self"])
-@pytest.mark.parametrize("weight, hub_degree", [(True, 2), (True, 1024), (False, 1024)])
-def test_unbiased_within_standard_errors(dangling, weight, hub_degree):
+@pytest.mark.parametrize("weighted, hub_degree", [(True, 2), (True, 1024), (False, 1024)])
+def test_unbiased_within_standard_errors(dangling, weighted, hub_degree):
     """Mean of 4 independent runs vs exact PPR: z-scores ~ N(0, 1); few |z| > 4, and a chi-square on all cells.
     Weighted (alias tables, alias trees with hub_degree 2) and unweighted (uniform arc draw) steps."""
     G = random_graph(25, 80, seed=5)
     omega, runs = 1000, 4
-    exact = personalized_pagerank(G, np.arange(25), dangling=dangling, weight=weight, tol=1e-13)
-    est = np.mean([fully_personalized_pagerank(G, omega=omega, top_k=None, seed=s, dangling=dangling, weight=weight,
+    exact = personalized_pagerank(G, np.arange(25), dangling=dangling, weighted=weighted, tol=1e-13)
+    est = np.mean([fully_personalized_pagerank(G, omega=omega, top_k=None, seed=s, dangling=dangling, weighted=weighted,
                                                hub_degree=hub_degree).dense() for s in range(runs)], axis=0)
     _check_z(est, exact, omega * runs)
 

@@ -308,13 +308,13 @@ def test_pagerank_scores_match_networkx_with_dangling_nodes():
 
 
 def test_pagerank_scores_ignore_weights_as_documented():
-    """RPN's PageRank is the unweighted one, graphsample.ranking.pagerank(G, weight=False), on a weighted digraph
+    """RPN's PageRank is the unweighted one, graphsample.ranking.pagerank(G, weighted=False), on a weighted digraph
     where the weighted one (ranking's default) differs: arc 0 -> 2 weighs 9, 0 -> 1 weighs 1."""
     from graphsample.ranking import pagerank
 
     G = from_edges(np.array([0, 0, 1, 2]), np.array([1, 2, 2, 0]), np.array([1.0, 9.0, 1.0, 1.0]))
     x = to_numpy(classic.pagerank_scores(G))
-    np.testing.assert_allclose(x, pagerank(G, weight=False, tol=1e-13), atol=1e-9)
+    np.testing.assert_allclose(x, pagerank(G, weighted=False, tol=1e-13), atol=1e-9)
     assert np.abs(x - pagerank(G, tol=1e-13)).max() > 0.1
 
 

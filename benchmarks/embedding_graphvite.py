@@ -249,8 +249,8 @@ def gpu(args) -> list[dict]:
     from distributed import Client
 
     with LocalCUDACluster(n_workers=1) as cluster, Client(cluster, direct_to_workers=True) as client:
-        graphvite_dask.deepwalk(G, client, 8, num_epoch=1, seed=0, device="cuda")
-        seconds, V = _timed(lambda: graphvite_dask.deepwalk(G, client, args.dim, num_epoch=args.gpu_epochs, seed=0,
+        graphvite_dask.deepwalk(client, G, 8, num_epoch=1, seed=0, device="cuda")
+        seconds, V = _timed(lambda: graphvite_dask.deepwalk(client, G, args.dim, num_epoch=args.gpu_epochs, seed=0,
                                                             device="cuda", augmentation_step=args.augmentation_step))
     rows.append(_row("ours deepwalk (1 GPU, Dask)", seconds, args.gpu_epochs * G.n_edges,
                      _classify(V, Y, ratios, args.repeats), f"{args.gpu_epochs:g} epochs"))
@@ -301,7 +301,7 @@ def dask_cpu(epochs: float) -> list[dict]:
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
                                            dashboard_address="127.0.0.1:0")
         with cluster, distributed.Client(cluster, direct_to_workers=True) as client:
-            seconds, _ = timeit(lambda: graphvite_dask.deepwalk(G, client, 128, **kw), repeat=3)
+            seconds, _ = timeit(lambda: graphvite_dask.deepwalk(client, G, 128, **kw), repeat=3)
         rows.append(_row(f"ours deepwalk, Dask ({workers} worker process{'es' if workers > 1 else ''} x {threads} "
                          f"thread{'s' if threads > 1 else ''})", seconds, n, {}, f"{epochs:g} epochs, P = 2"))
     for r in rows:

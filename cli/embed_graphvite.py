@@ -122,7 +122,7 @@ def _run_dask(G: Any, method: str, devices: str, kwargs: dict[str, Any], progres
     distributed = optional_import("distributed")
     with dask_cuda.LocalCUDACluster(CUDA_VISIBLE_DEVICES=",".join(ids)) as cluster, \
             distributed.Client(cluster) as client:
-        return train(G, client, method, device="cuda", callback=progress, **kwargs)
+        return train(client, G, method, device="cuda", callback=progress, **kwargs)
 
 
 def _command(method: str, doc: str, with_pq: bool = False) -> click.Command:

@@ -1,14 +1,15 @@
 """What the distributed entry points (:mod:`.ranking.dask`, :mod:`.embedding.graphvite_dask`) share: the Dask
-``Client`` checks; :func:`releases_futures_on_failure`, which frees a failed call's data on the workers; and
-:func:`kernel_task`, which keeps a worker's tasks from launching Numba parallel kernels at once where Numba's
-threading layer cannot take it (:func:`threadsafe_kernels`, which the GraphVite trainer's background sampler
-asks too)."""
+``Client`` checks; :func:`client_first`, the argument order they share; :func:`releases_futures_on_failure`,
+which frees a failed call's data on the workers; and :func:`kernel_task`, which keeps a worker's tasks from
+launching Numba parallel kernels at once where Numba's threading layer cannot take it
+(:func:`threadsafe_kernels`, which the GraphVite trainer's background sampler asks too)."""
 
 from __future__ import annotations
 
 import functools
 import inspect
 import threading
+import warnings
 import weakref
 from typing import Any, Callable, TypeVar
 
@@ -17,6 +18,7 @@ import numpy as np
 from numba import prange
 
 from ._backend import optional_import
+from .graph import Graph
 
 T = TypeVar("T")
 
@@ -115,6 +117,22 @@ class _Tracked:
 
     def scatter(self, *args: Any, **kwargs: Any) -> Any:
         return self._keep(self._client.scatter(*args, **kwargs))
+
+
+def client_first(fn: Callable[..., T]) -> Callable[..., T]:
+    """Wrap a distributed entry point that takes ``(client, G, ...)``, the order of every one of them, for the
+    callers of the GraphVite trainer's earlier ``(G, client, ...)``: that order still works, with a
+    ``DeprecationWarning``, until it is removed (a ``Graph`` first and no ``Graph`` second is unambiguous)."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> T:
+        if len(args) >= 2 and isinstance(args[0], Graph) and not isinstance(args[1], Graph):
+            warnings.warn(f"{fn.__name__}(G, client, ...) is now {fn.__name__}(client, G, ...), the order of every "
+                          "distributed function; the old order will be removed", DeprecationWarning, stacklevel=2)
+            args = (args[1], args[0], *args[2:])
+        return fn(*args, **kwargs)
+
+    return call
 
 
 def releases_futures_on_failure(fn: Callable[..., T]) -> Callable[..., T]:

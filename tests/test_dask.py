@@ -40,7 +40,7 @@ def test_waits_for_a_worker_that_is_starting(empty_cluster):
 
 def test_wrong_client_type():
     with pytest.raises(TypeError, match="distributed.Client"):
-        graphvite_dask.train(rmat(5, 4, seed=0), object())
+        graphvite_dask.train(object(), rmat(5, 4, seed=0))
 
 
 def test_a_closed_client_is_a_clear_error():
@@ -67,7 +67,7 @@ with distributed.LocalCluster(processes=False, n_workers=2, threads_per_worker=2
         r = fully_personalized_pagerank_dask(client, G, omega=20, top_k=5, seed=4, mode=mode, block_size=16,
                                              segment_block=32, short_walks=False)
         assert np.array_equal(r.values, ref.values), mode
-    assert np.allclose(graphvite_dask.deepwalk(G, client, 8, num_epoch=2, num_partition=2, seed=3), V, atol=1e-6)
+    assert np.allclose(graphvite_dask.deepwalk(client, G, 8, num_epoch=2, num_partition=2, seed=3), V, atol=1e-6)
 import numba
 print(numba.threading_layer())
 """
@@ -110,7 +110,7 @@ def _raise(*args, **kwargs):
     ("graphsample.ranking.dask._block_task", lambda c, G: fully_personalized_pagerank_dask(c, G, omega=10,
                                                                                           block_size=8)),
     ("graphsample.embedding.graphvite_dask._train_block_task",
-     lambda c, G: graphvite_dask.deepwalk(G.to_undirected(), c, 8, num_epoch=1, num_partition=2, seed=0)),
+     lambda c, G: graphvite_dask.deepwalk(c, G.to_undirected(), 8, num_epoch=1, num_partition=2, seed=0)),
 ])
 def test_a_failed_call_leaves_nothing_on_the_workers(monkeypatch, task, call):
     """A task's error comes back as itself, and the call's scattered data and finished blocks are released: the
@@ -136,7 +136,7 @@ def test_a_client_closed_by_the_failure_leaves_the_call_s_own_error():
             raise Boom("closed inside")
 
         with pytest.raises(Boom, match="closed inside"):
-            graphvite_dask.deepwalk(G, client, 8, num_epoch=2, num_partition=1, seed=0, callback=close_and_fail)
+            graphvite_dask.deepwalk(client, G, 8, num_epoch=2, num_partition=1, seed=0, callback=close_and_fail)
 
 
 def test_kernels_need_no_lock_without_the_jit(monkeypatch):

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> np.ndarray:
         start = time.perf_counter()
         report = lambda done, total, loss: print(f"  {done:,}/{total:,} samples  loss {loss:.4f}  "  # noqa: E731
                                                  f"{done / (time.perf_counter() - start):,.0f} samples/s")
-        V = train(G, client, args.method, dim=args.dim, num_epoch=args.epochs, device=device, seed=args.seed,
+        V = train(client, G, args.method, dim=args.dim, num_epoch=args.epochs, device=device, seed=args.seed,
                   callback=report)
     np.save(args.output, V)
     print(f"wrote {V.shape} embeddings to {args.output} in {time.perf_counter() - start:.1f} s")

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import optional_import, to_numpy
-from .._dask import client_workers, kernel_task, releases_futures_on_failure
+from .._dask import client_first, client_workers, kernel_task, releases_futures_on_failure
 from .._random import SeedLike, seed_key
 from ..graph import Graph
 from . import _graphvite_cpu as _cpu
@@ -143,8 +143,9 @@ def worker_slots(client: Any, device: str) -> list[str]:
     return [a for r in range(max(counts)) for a, c in zip(workers, counts) if r < c]
 
 
+@client_first
 @releases_futures_on_failure
-def train(G: Graph, client: Any, method: Method = "deepwalk", *, dim: int = 128, num_epoch: float = 100.0,
+def train(client: Any, G: Graph, method: Method = "deepwalk", *, dim: int = 128, num_epoch: float = 100.0,
           walk_length: int = 40, augmentation_step: int | str = "auto", num_negative: int = 1,
           negative_weight: float = 5.0, lr: float = 0.025, weight_decay: float = 0.005, batch_size: int = 100_000,
           pool_size: int = 2_000_000, num_partition: int | str = "auto", p: float = 1.0, q: float = 1.0,
@@ -218,19 +219,22 @@ def _report(client: Any, results: list, before: int, total: int, callback: Callb
     return before + n
 
 
-def deepwalk(G: Graph, client: Any, dim: int = 128, **kwargs: Any) -> Any:
+@client_first
+def deepwalk(client: Any, G: Graph, dim: int = 128, **kwargs: Any) -> Any:
     """DeepWalk on the Dask ``client``'s workers; see :func:`train` and :func:`graphvite.deepwalk`."""
     check_keywords("deepwalk", kwargs, train)
-    return train(G, client, "deepwalk", dim=dim, **kwargs)
+    return train(client, G, "deepwalk", dim=dim, **kwargs)
 
 
-def line(G: Graph, client: Any, dim: int = 128, **kwargs: Any) -> Any:
+@client_first
+def line(client: Any, G: Graph, dim: int = 128, **kwargs: Any) -> Any:
     """LINE on the Dask ``client``'s workers; see :func:`train` and :func:`graphvite.line`."""
     check_keywords("line", kwargs, train)
-    return train(G, client, "line", dim=dim, **kwargs)
+    return train(client, G, "line", dim=dim, **kwargs)
 
 
-def node2vec(G: Graph, client: Any, dim: int = 128, **kwargs: Any) -> Any:
+@client_first
+def node2vec(client: Any, G: Graph, dim: int = 128, **kwargs: Any) -> Any:
     """node2vec on the Dask ``client``'s workers; see :func:`train` and :func:`graphvite.node2vec`."""
     check_keywords("node2vec", kwargs, train)
-    return train(G, client, "node2vec", dim=dim, **kwargs)
+    return train(client, G, "node2vec", dim=dim, **kwargs)

@@ -38,11 +38,24 @@ def test_dask_workers_equal_single_process(client, P):
     G = _graph()
     kw = dict(num_epoch=20, pool_size=1500, num_partition=P, seed=4)
     losses = []
-    V, C = gd.deepwalk(G, client, 8, return_context=True, callback=lambda d, t, loss: losses.append(loss), **kw)
+    V, C = gd.deepwalk(client, G, 8, return_context=True, callback=lambda d, t, loss: losses.append(loss), **kw)
     V1, C1 = gv.deepwalk(G, 8, return_context=True, **kw)
     np.testing.assert_allclose(V, V1, atol=1e-6)
     np.testing.assert_allclose(C, C1, atol=1e-6)
     assert len(losses) > 2 and losses[-1] < losses[0]
+
+
+def test_the_old_argument_order_still_works_with_a_warning(client):
+    """Every distributed function takes ``(client, G, ...)``; the GraphVite trainer took ``(G, client, ...)``
+    before, which still works, with a warning, and gives the same embeddings."""
+    from graphsample.embedding import graphvite_dask as gd
+
+    kw = dict(num_epoch=5, pool_size=1500, num_partition=2, seed=4)
+    with pytest.warns(DeprecationWarning, match=r"deepwalk\(G, client, ...\) is now deepwalk\(client, G, ...\)"):
+        old = gd.deepwalk(_graph(), client, 8, **kw)
+    np.testing.assert_array_equal(old, gd.deepwalk(client, _graph(), 8, **kw))
+    with pytest.warns(DeprecationWarning, match=r"train\(G, client"):
+        gd.train(_graph(), client, "line", dim=8, **kw)
 
 
 def test_more_partitions_than_workers_keep_the_learning_rates(client):
@@ -51,7 +64,7 @@ def test_more_partitions_than_workers_keep_the_learning_rates(client):
     from graphsample.embedding import graphvite_dask as gd
 
     kw = dict(num_epoch=20, pool_size=1500, num_partition=3, batch_size=100, seed=4)
-    V = gd.deepwalk(_graph(), client, 8, **kw)
+    V = gd.deepwalk(client, _graph(), 8, **kw)
     np.testing.assert_allclose(V, gv.deepwalk(_graph(), 8, **kw), atol=1e-6)
 
 
@@ -65,7 +78,7 @@ def test_a_cpu_worker_trains_a_block_in_each_of_its_threads():
         (worker,) = c.nthreads()
         assert gd.worker_slots(c, "cpu") == [worker, worker] and gd.worker_slots(c, "cuda") == [worker]
         kw = dict(num_epoch=20, pool_size=1500, seed=4)
-        V = gd.deepwalk(_graph(), c, 8, **kw)
+        V = gd.deepwalk(c, _graph(), 8, **kw)
     np.testing.assert_allclose(V, gv.deepwalk(_graph(), 8, num_partition=2, **kw), atol=1e-6)
 
 
@@ -79,7 +92,7 @@ def test_a_block_takes_the_previous_block_s_result_on_its_worker():
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as c:
         with distributed.get_task_stream(c) as ts:
-            V = gd.deepwalk(_graph(), c, 8, num_epoch=20, pool_size=1500, seed=4)
+            V = gd.deepwalk(c, _graph(), 8, num_epoch=20, pool_size=1500, seed=4)
     names = [str(d["key"]).split("-")[0] for d in ts.data]
     assert names.count("_train_block_task") == 2 * 2 * names.count("_pool_task") > 0  # 2 episodes of 2 blocks
     assert names.count("getitem") == names.count("_train_block_task") + 2 * 2
@@ -132,7 +145,7 @@ def test_gpu_workers_equal_single_process(directed, kind):
     assert gpu.samples_on_device(gv.Sampler(G, "deepwalk", h, 2, np.uint64(1))) != directed
     with _gpu_cluster(kind) as cluster, distributed.Client(cluster) as c:
         assert len(c.nthreads()) == 2
-        V, C = gd.deepwalk(G, c, 8, device="cuda", **kw)
+        V, C = gd.deepwalk(c, G, 8, device="cuda", **kw)
     V1, C1 = gv.deepwalk(G, 8, **kw)
     np.testing.assert_allclose(V, V1, rtol=0, atol=1e-5)
     np.testing.assert_allclose(C, C1, rtol=0, atol=1e-5)
@@ -142,9 +155,9 @@ def test_dask_errors(client):
     from graphsample.embedding import graphvite_dask as gd
 
     with pytest.raises(ValueError, match="device must be 'cpu' or 'cuda'"):
-        gd.line(_graph(), client, device="tpu")
+        gd.line(client, _graph(), device="tpu")
     with pytest.raises(ValueError, match="unknown method"):
-        gd.train(_graph(), client, "sdne")
+        gd.train(client, _graph(), "sdne")
 
 
 def _run_example(tmp_path, monkeypatch, *flags: str) -> np.ndarray:

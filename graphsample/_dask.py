@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import threading
 import warnings
 import weakref
@@ -18,7 +19,6 @@ import numpy as np
 from numba import prange
 
 from ._backend import optional_import
-from .graph import Graph
 
 T = TypeVar("T")
 
@@ -122,17 +122,25 @@ class _Tracked:
 def client_first(fn: Callable[..., T]) -> Callable[..., T]:
     """Wrap a distributed entry point that takes ``(client, G, ...)``, the order of every one of them, for the
     callers of the GraphVite trainer's earlier ``(G, client, ...)``: that order still works, with a
-    ``DeprecationWarning``, until it is removed (a ``Graph`` first and no ``Graph`` second is unambiguous)."""
+    ``DeprecationWarning``, until it is removed. A call is in the old order when its second positional argument
+    is a ``distributed.Client`` and its first is not, or when it passes one positional argument and ``client=``."""
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> T:
-        if len(args) >= 2 and isinstance(args[0], Graph) and not isinstance(args[1], Graph):
+        old = (len(args) >= 2 and _is_client(args[1]) and not _is_client(args[0])) or \
+            (len(args) == 1 and "client" in kwargs and "G" not in kwargs)
+        if old:
             warnings.warn(f"{fn.__name__}(G, client, ...) is now {fn.__name__}(client, G, ...), the order of every "
                           "distributed function; the old order will be removed", DeprecationWarning, stacklevel=2)
-            args = (args[1], args[0], *args[2:])
+            args = (args[1], args[0], *args[2:]) if len(args) >= 2 else (kwargs.pop("client"), args[0])
         return fn(*args, **kwargs)
 
     return call
+
+
+def _is_client(x: Any) -> bool:
+    distributed = sys.modules.get("distributed")  # not imported: x cannot be a Client
+    return distributed is not None and isinstance(x, distributed.Client)
 
 
 def releases_futures_on_failure(fn: Callable[..., T]) -> Callable[..., T]:

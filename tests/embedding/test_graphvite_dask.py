@@ -56,6 +56,11 @@ def test_the_old_argument_order_still_works_with_a_warning(client):
     np.testing.assert_array_equal(old, gd.deepwalk(client, _graph(), 8, **kw))
     with pytest.warns(DeprecationWarning, match=r"train\(G, client"):
         gd.train(_graph(), client, "line", dim=8, **kw)
+    with pytest.warns(DeprecationWarning, match=r"line\(G, client"):
+        gd.line(_graph(), client=client, dim=8, **kw)
+    nx = pytest.importorskip("networkx")
+    with pytest.warns(DeprecationWarning), pytest.raises(TypeError, match="from_networkx"):
+        gd.deepwalk(nx.path_graph(4), client)  # the graph is named as the graph, not as the client
 
 
 def test_more_partitions_than_workers_keep_the_learning_rates(client):

@@ -235,12 +235,22 @@ def gpu(args) -> list[dict]:
     G, Y = datasets.load("blogcatalog", return_labels=True)
     ratios = tuple(args.ratios)
     rows = []
+    kw = dict(num_epoch=args.gpu_epochs, seed=0, device="cuda", augmentation_step=args.augmentation_step)
+
+    def timed_row(name: str, train, pool_size: int | None) -> None:
+        """Train ``train(dim, **kw)`` with ``pool_size`` (None: the default), score it and add its row."""
+        sized = kw if pool_size is None else kw | {"pool_size": pool_size}
+        seconds, V = _timed(lambda: train(args.dim, **sized))
+        notes = f"{args.gpu_epochs:g} epochs" + ("" if pool_size is None else f", pools of {pool_size:,} samples")
+        rows.append(_row(name, seconds, args.gpu_epochs * G.n_edges, _classify(V, Y, ratios, args.repeats), notes))
+        print(rows[-1], flush=True)
+
+    def direct(dim, **k):
+        return gv.deepwalk(G, dim, **k)
+
     gv.deepwalk(G, 8, num_epoch=1, seed=0, device="cuda")
-    seconds, V = _timed(lambda: gv.deepwalk(G, args.dim, num_epoch=args.gpu_epochs, seed=0, device="cuda",
-                                            augmentation_step=args.augmentation_step))
-    rows.append(_row("ours deepwalk (1 GPU, direct)", seconds, args.gpu_epochs * G.n_edges,
-                     _classify(V, Y, ratios, args.repeats), f"{args.gpu_epochs:g} epochs"))
-    print(rows[-1], flush=True)
+    for pool_size in (None, *args.gpu_pool_sizes):
+        timed_row("ours deepwalk (1 GPU, direct)", direct, pool_size)
     try:
         rows += gpu_profile(G, args)
     except Exception as exc:  # noqa: BLE001 -- a diagnostic: its failure must not cost the rows below
@@ -249,12 +259,12 @@ def gpu(args) -> list[dict]:
     from distributed import Client
 
     with LocalCUDACluster(n_workers=1) as cluster, Client(cluster, direct_to_workers=True) as client:
+        def dask(dim, **k):
+            return graphvite_dask.deepwalk(client, G, dim, **k)
+
         graphvite_dask.deepwalk(client, G, 8, num_epoch=1, seed=0, device="cuda")
-        seconds, V = _timed(lambda: graphvite_dask.deepwalk(client, G, args.dim, num_epoch=args.gpu_epochs, seed=0,
-                                                            device="cuda", augmentation_step=args.augmentation_step))
-    rows.append(_row("ours deepwalk (1 GPU, Dask)", seconds, args.gpu_epochs * G.n_edges,
-                     _classify(V, Y, ratios, args.repeats), f"{args.gpu_epochs:g} epochs"))
-    print(rows[-1], flush=True)
+        for pool_size in (None, *args.gpu_pool_sizes):
+            timed_row("ours deepwalk (1 GPU, Dask)", dask, pool_size)
     walker = pyg_walker(G)
     src, dst, _ = G.edges()
     edge_index = torch.stack([torch.as_tensor(to_numpy(src)), torch.as_tensor(to_numpy(dst))]).long().cuda()
@@ -323,6 +333,9 @@ def main() -> None:
     ap.add_argument("--rmat-epochs", type=float, default=1)
     ap.add_argument("--gpu", action="store_true", help="GPU part: direct + Dask paths and PyG Node2Vec")
     ap.add_argument("--gpu-epochs", type=float, default=2000)
+    ap.add_argument("--gpu-pool-sizes", type=int, nargs="*", default=[20_000_000],
+                    help="also time the GPU rows with pools of these many samples (GraphVite's episode for one "
+                         "partition: at least 2e7 samples)")
     ap.add_argument("--pyg-epochs", type=int, nargs="+", default=[1, 10, 50],
                     help="epoch counts at which PyG Node2Vec is scored: one model, its training time to each")
     ap.add_argument("--gpu-rmat-epochs", type=float, default=50,

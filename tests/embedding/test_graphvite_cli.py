@@ -47,6 +47,45 @@ def test_node2vec_options_reach_the_trainer(tmp_path, edges):
                         augmentation_step=3, num_negative=2, negative_weight=3.0, lr=0.02, weight_decay=0.001)
     np.testing.assert_array_equal(np.load(out), expected)
 
+@pytest.mark.distributed
+def test_a_list_of_gpus_trains_on_a_dask_cuda_cluster(tmp_path, edges, monkeypatch):
+    """``--devices cuda:0,cuda:1`` starts a ``dask_cuda.LocalCUDACluster`` on those GPUs and trains through the Dask
+    trainer. Here a stand-in cluster (CPU workers) and a trainer that records its call and trains on the CPU: the
+    GPUs named reach the cluster, the client and graph reach the trainer in its order, and the embedding written is
+    the Dask trainer's for the same seed."""
+    import sys
+    import types
+
+    distributed = pytest.importorskip("distributed")
+    from graphsample.embedding import graphvite_dask
+
+    seen = {}
+
+    def cluster(CUDA_VISIBLE_DEVICES):
+        seen["gpus"] = CUDA_VISIBLE_DEVICES
+        return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                        dashboard_address="127.0.0.1:0")
+
+    train = graphvite_dask.train
+
+    def on_cpu(client, G, method, **kw):
+        seen["device"], seen["method"] = kw.pop("device"), method
+        return train(client, G, method, **kw)
+
+    monkeypatch.setitem(sys.modules, "dask_cuda", types.SimpleNamespace(LocalCUDACluster=cluster))
+    monkeypatch.setattr(graphvite_dask, "train", on_cpu)
+    out = tmp_path / "emb.npy"
+    res = CliRunner().invoke(cli, ["embed", "deepwalk", str(edges), "-o", str(out), "--dim", "8", "--epochs", "20",
+                                   "--seed", "3", "--partitions", "2", "--devices", "cuda:0,cuda:1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert seen == {"gpus": "0,1", "device": "cuda", "method": "deepwalk"}
+    G = read_graph(str(edges), directed=True).to_undirected()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address="127.0.0.1:0") as c, distributed.Client(c) as client:
+        expected = train(client, G, "deepwalk", dim=8, num_epoch=20, seed=3, num_partition=2)
+    np.testing.assert_allclose(np.load(out), expected, atol=1e-6)
+
+
 @pytest.mark.parametrize("args, message", [
     (["--dim", "0"], "'--dim': must be a positive integer"),
     (["--lr", "0"], "'--lr': must be a finite number > 0"),  # was 'lr must be ...', the trainer's name

@@ -7,6 +7,7 @@ bar on stderr shows samples per second and the loss of the last pool.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any, Callable
 
@@ -66,7 +67,7 @@ class _Progress:
         if not self.enabled:
             return
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="training", file=click.get_text_stream("stderr"))
+            self.bar = click.progressbar(length=total, label="training", file=sys.stderr)
             self.bar.__enter__()
         rate = done / max(time.perf_counter() - self.start, 1e-9)
         self.bar.label = f"{rate:,.0f} samples/s  loss {loss:.4f}"

@@ -166,3 +166,27 @@ def test_a_directed_graph_with_sinks_is_warned_about_in_one_line(tmp_path):
     assert "--undirected" in warnings[0] and np.load(out).shape == (3, 4)
     res = CliRunner().invoke(cli, ["embed", "deepwalk", str(path), "-o", str(out), "--dim", "4", "--epochs", "20"])
     assert res.exit_code == 0 and "Warning" not in res.output  # an edge list is embedded undirected by default
+
+
+def test_the_progress_bar_counts_samples_and_shows_the_rate_and_loss(monkeypatch):
+    """The training bar (stderr, terminals only, so CliRunner never shows it): its length is the samples to train,
+    it advances to the samples done (capped at the total: the last pool's walks can run past it) and its label
+    gives the rate and the last pool's mean loss; a disabled one makes no bar."""
+    import io
+    import sys
+    import warnings
+
+    from graphsample.cli.embed_graphvite import _Progress
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    warnings.simplefilter("error", DeprecationWarning)  # click.get_text_stream, which Click 9 removes, warned
+    bar = _Progress(True)
+    bar(400, 1000, 0.6931)
+    assert (bar.bar.length, bar.bar.pos) == (1000, 400) and bar.bar.label.endswith("samples/s  loss 0.6931")
+    bar(1024, 1000, 0.25)
+    assert bar.bar.pos == 1000 and bar.bar.label.endswith("loss 0.2500")
+    bar.close()
+    off = _Progress(False)
+    off(400, 1000, 0.7)
+    off.close()
+    assert off.bar is None

@@ -160,6 +160,32 @@ def test_ppr_workers(tmp_path, edgefile):
     assert np.load(out)["indptr"].shape[0] == 5
 
 
+@pytest.mark.distributed
+@pytest.mark.parametrize("mode", ["A", "B"])
+def test_ppr_on_the_cluster_of_a_scheduler_file(tmp_path, edgefile, mode):
+    """``--scheduler-file`` joins a running cluster (here an in-process one, whose address the file holds as
+    ``dask scheduler --scheduler-file`` writes it) and gives the single-process command's estimates: Mode A the
+    fused engine's, Mode B the pipeline engine's (the same walk segments, cut into shards over the workers)."""
+    import json
+
+    distributed = pytest.importorskip("distributed")
+    common = ["--walks-per-node", "20", "--seed", "1", "-q"]
+    alone, shared = tmp_path / "alone.npz", tmp_path / "shared.npz"
+    engine = ["--engine", "fused" if mode == "A" else "pipeline"]  # Mode B runs the pipeline's walk segments
+    assert CliRunner().invoke(cli, ["ppr", edgefile, *common, *engine, "-o", str(alone)]).exit_code == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address="127.0.0.1:0") as cluster:
+        file = tmp_path / "scheduler.json"
+        file.write_text(json.dumps({"type": "Scheduler", "address": cluster.scheduler_address}))
+        r = CliRunner().invoke(cli, ["ppr", edgefile, *common, "--scheduler-file", str(file), "--mode", mode,
+                                     "-o", str(shared)])
+        assert r.exit_code == 0, r.output
+    a, b = np.load(alone), np.load(shared)
+    assert sorted(a.files) == sorted(b.files)
+    for name in a.files:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
 @pytest.mark.parametrize("args, msg", [
     (["--walks-per-node", "0"], "walks-per-node"),
     (["--restart", "1.5"], "restart"),  # the old name of --restart-prob

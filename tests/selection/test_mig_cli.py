@@ -74,6 +74,11 @@ def test_parquet_pool(pool_jsonl, tmp_path):
      "Invalid value for '--budget': 'lots' is neither a count nor a fraction"),
     ('{"labels": ["a"], "s": -1}\n', ["--budget", "1", "--score-field", "s"], "non-negative"),
     ("", [], "no records"),
+    (b'{"labels": ["a"]}\n{"labels": ["\xff"]}\n', [], "pool.jsonl:2: not UTF-8 text"),
+    ('{"labels": ["a"]}\n[1, 2]\n', [], "pool.jsonl:2: each line must be a JSON object"),
+    ('{"labels": ["a"]}\n{"x": 1}\n', ["--budget", "1"], "pool.jsonl: record 2 has no field 'labels'"),
+    ('{"labels": ["a"], "s": 1}\n{"labels": ["b"]}\n', ["--budget", "1", "--score-field", "s"],
+     "pool.jsonl: record 2 has no field 's'"),
     ('{"labels": [{"a": 1}]}\n', ["--budget", "1"], "labels must be integers or strings"),
     ('{"labels": 1.5}\n', ["--budget", "1"], "labels must be integers or strings"),
     ('{"labels": [[1]]}\n', ["--budget", "1"], "labels must be integers or strings"),
@@ -86,7 +91,7 @@ def test_parquet_pool(pool_jsonl, tmp_path):
 ])
 def test_errors_are_one_line(tmp_path, content, args, msg):
     path = tmp_path / "pool.jsonl"
-    path.write_text(content)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
     r = CliRunner().invoke(cli, ["select", "mig", str(path), *args])
     assert r.exit_code == (2 if "Invalid value" in msg else 1), r.output  # a bad option value is a usage error
     assert msg in r.output

@@ -198,12 +198,13 @@ def test_ppr_errors(edgefile, tmp_path, args, msg):
     assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
 
 
-@pytest.mark.parametrize("content", ["not json\n", '{"type": "Scheduler"}\n', '["tcp://10.0.0.1:8786"]\n'])
+@pytest.mark.parametrize("content", ["not json\n", '{"type": "Scheduler"}\n', '["tcp://10.0.0.1:8786"]\n',
+                                     b'{"address": "tcp://\xff"}\n'])  # not UTF-8
 def test_a_scheduler_file_that_is_not_one_is_named(edgefile, tmp_path, content):
     # distributed read a file that is not JSON as the address None and failed on an assertion: a traceback
     pytest.importorskip("distributed")
     path = tmp_path / "s.json"
-    path.write_text(content)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
     r = CliRunner().invoke(cli, ["ppr", edgefile, "--scheduler-file", str(path), "-o", str(tmp_path / "r.npz")])
     assert r.exit_code == 1 and isinstance(r.exception, SystemExit | type(None)), r.output
     assert r.output == f"Error: {path}: not a Dask scheduler file (JSON with the scheduler's \"address\")\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import warnings
 
 import click
@@ -58,7 +59,11 @@ def _load_labels(source: str, n_nodes: int):
             pairs = np.loadtxt(itertools.chain(head, lines), delimiter=delimiter, ndmin=2, dtype=np.int64, comments="#")
         except InputFormatError:  # the file itself (not UTF-8, not decompressible), met while parsing
             raise
-        except ValueError:
+        except ValueError as exc:
+            ragged = re.search(r"columns changed from (\d+) to (\d+) at row (\d+)", str(exc))  # NumPy's wording
+            if ragged:
+                raise click.ClickException(f"{source}: data row {ragged[3]} has {ragged[2]} columns, the rows before "
+                                           f"it {ragged[1]}; expected two columns 'row label'") from None
             raise click.ClickException(f"{source}: expected integer 'row label' pairs") from None
     if pairs.size == 0:
         raise click.ClickException(f"{source}: no 'row label' pairs")

@@ -47,6 +47,7 @@ def test_node2vec_options_reach_the_trainer(tmp_path, edges):
                         augmentation_step=3, num_negative=2, negative_weight=3.0, lr=0.02, weight_decay=0.001)
     np.testing.assert_array_equal(np.load(out), expected)
 
+
 @pytest.mark.distributed
 def test_a_list_of_gpus_trains_on_a_dask_cuda_cluster(tmp_path, edges, monkeypatch):
     """``--devices cuda:0,cuda:1`` starts a ``dask_cuda.LocalCUDACluster`` on those GPUs and trains through the Dask
@@ -168,18 +169,17 @@ def test_a_directed_graph_with_sinks_is_warned_about_in_one_line(tmp_path):
     assert res.exit_code == 0 and "Warning" not in res.output  # an edge list is embedded undirected by default
 
 
+@pytest.mark.filterwarnings("error::DeprecationWarning")  # click.get_text_stream warned; Click 9 removes it
 def test_the_progress_bar_counts_samples_and_shows_the_rate_and_loss(monkeypatch):
     """The training bar (stderr, terminals only, so CliRunner never shows it): its length is the samples to train,
     it advances to the samples done (capped at the total: the last pool's walks can run past it) and its label
     gives the rate and the last pool's mean loss; a disabled one makes no bar."""
     import io
     import sys
-    import warnings
 
     from graphsample.cli.embed_graphvite import _Progress
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    warnings.simplefilter("error", DeprecationWarning)  # click.get_text_stream, which Click 9 removes, warned
     bar = _Progress(True)
     bar(400, 1000, 0.6931)
     assert (bar.bar.length, bar.bar.pos) == (1000, 400) and bar.bar.label.endswith("samples/s  loss 0.6931")

@@ -162,24 +162,36 @@ def test_ppr_workers(tmp_path, edgefile):
 
 @pytest.mark.distributed
 @pytest.mark.parametrize("mode", ["A", "B"])
-def test_ppr_on_the_cluster_of_a_scheduler_file(tmp_path, edgefile, mode):
+def test_ppr_on_the_cluster_of_a_scheduler_file(tmp_path, mode):
     """``--scheduler-file`` joins a running cluster (here an in-process one, whose address the file holds as
-    ``dask scheduler --scheduler-file`` writes it) and gives the single-process command's estimates: Mode A the
-    fused engine's, Mode B the pipeline engine's (the same walk segments, cut into shards over the workers)."""
+    ``dask scheduler --scheduler-file`` writes it), whose tasks run the walks, and gives the single-process
+    command's estimates: Mode A the fused engine's, Mode B the pipeline engine's (the same walk segments). The
+    graph has more nodes than one segment block (65,536), so Mode B cuts it into a shard per worker and walkers
+    cross between them."""
     import json
 
     distributed = pytest.importorskip("distributed")
-    common = ["--walks-per-node", "20", "--seed", "1", "-q"]
+    from graphsample.ranking.dask import _shard_bounds
+
+    n = 70_000
+    rng = np.random.default_rng(0)
+    src = np.concatenate([np.arange(n), rng.integers(0, n, n)])
+    dst = np.concatenate([(np.arange(n) + 1) % n, rng.integers(0, n, n)])
+    edgefile = tmp_path / "g.tsv"
+    np.savetxt(edgefile, np.column_stack([src, dst]), fmt="%d", delimiter="\t")
+    assert len(_shard_bounds(n, 2, 1 << 16)) - 1 == 2
+    common = ["--walks-per-node", "3", "--seed", "1", "-q"]
     alone, shared = tmp_path / "alone.npz", tmp_path / "shared.npz"
-    engine = ["--engine", "fused" if mode == "A" else "pipeline"]  # Mode B runs the pipeline's walk segments
-    assert CliRunner().invoke(cli, ["ppr", edgefile, *common, *engine, "-o", str(alone)]).exit_code == 0
+    engine = ["--engine", "fused" if mode == "A" else "pipeline"]
+    assert CliRunner().invoke(cli, ["ppr", str(edgefile), *common, *engine, "-o", str(alone)]).exit_code == 0
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address="127.0.0.1:0") as cluster:
         file = tmp_path / "scheduler.json"
         file.write_text(json.dumps({"type": "Scheduler", "address": cluster.scheduler_address}))
-        r = CliRunner().invoke(cli, ["ppr", edgefile, *common, "--scheduler-file", str(file), "--mode", mode,
+        r = CliRunner().invoke(cli, ["ppr", str(edgefile), *common, "--scheduler-file", str(file), "--mode", mode,
                                      "-o", str(shared)])
         assert r.exit_code == 0, r.output
+        assert ("block_task" if mode == "A" else "b_step") in cluster.scheduler.task_prefixes
     a, b = np.load(alone), np.load(shared)
     assert sorted(a.files) == sorted(b.files)
     for name in a.files:

@@ -60,11 +60,11 @@ def _load_labels(source: str, n_nodes: int):
         except InputFormatError:  # the file itself (not UTF-8, not decompressible), met while parsing
             raise
         except ValueError as exc:
-            ragged = re.search(r"columns changed from (\d+) to (\d+) at row (\d+)", str(exc))  # NumPy's wording
-            if ragged:
-                raise click.ClickException(f"{source}: data row {ragged[3]} has {ragged[2]} columns, the rows before "
-                                           f"it {ragged[1]}; expected two columns 'row label'") from None
-            raise click.ClickException(f"{source}: expected integer 'row label' pairs") from None
+            # NumPy's wording (which NumPy versions say for which lines varies): the row it names, when it does
+            ragged = re.search(r"columns changed from (\d+) to (\d+) at row (\d+)", str(exc))
+            where = "" if ragged is None else (f" (data row {ragged[3]} has {ragged[2]} column"
+                                               f"{'s' * (ragged[2] != '1')}, the rows before it {ragged[1]})")
+            raise click.ClickException(f"{source}: expected integer 'row label' pairs{where}") from None
     if pairs.size == 0:
         raise click.ClickException(f"{source}: no 'row label' pairs")
     if pairs.shape[1] != 2:

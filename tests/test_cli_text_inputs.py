@@ -167,7 +167,8 @@ def test_labels_on_stdin_comma_or_whitespace_separated(tmp_path, monkeypatch):
         outputs.add(r.output)
     assert len(outputs) == 1
     r = run("evaluate", "node-classification", "emb.txt", "-", input="0 1\n1,0\n")
-    assert one_line_error(r) == "Error: -: expected integer 'row label' pairs"
+    # NumPy 2.4 reads "1,0" as one column and says so, NumPy 1.26 as a bad integer
+    assert one_line_error(r).startswith("Error: -: expected integer 'row label' pairs")
 
 
 def test_reading_a_compressed_matrix_holds_about_the_result_not_the_text(tmp_path):

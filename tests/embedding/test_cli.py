@@ -126,7 +126,8 @@ def test_evaluate_link_prediction(edge_file):
     ("", "y.txt: no 'row label' pairs"),  # was a loadtxt warning and 'expected two columns, got 1'
     ("0 a\n", "y.txt: expected integer 'row label' pairs"),
     ("0 1 2\n1 0 2\n", "y.txt: expected two columns 'row label', got 3"),
-    ("0 1\n# a comment\n1 0 2\n", "y.txt: data row 2 has 3 columns, the rows before it 2; expected two columns"),
+    ("0 1\n# a comment\n1 0 2\n", "y.txt: expected integer 'row label' pairs (data row 2 has 3 columns, the rows "
+                                   "before it 2)"),
 ])
 def test_evaluate_bad_label_files_give_one_line(tmp_path, content, message):
     np.save(tmp_path / "e.npy", np.ones((4, 2)))

@@ -88,7 +88,7 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
     if mode == "A":
         check_walk_ends(omega, memory_budget, "Mode B")
     check_segments(segment_degree, segment_length)
-    client_workers(client)  # a cluster without workers: one clear error now (Mode A timed out after its scatter)
+    workers = client_workers(client)  # no workers: one clear error now (Mode A timed out after its scatter)
     src, key, alpha, cap, min_count = run_setup(G, sources, seed, damping, omega, top_k, min_value)
     sampler = build_sampler(G.to("numpy") if G.backend != "numpy" else G, weighted, hub_degree)
     t0 = time.perf_counter()
@@ -99,7 +99,7 @@ def fully_personalized_pagerank_dask(client: Any, G: Graph, damping: float = 0.8
             return out
         indptr, indices, values, steps = out
     else:
-        indptr, indices, values, steps = _mode_b(client, sampler, src, args, memory_budget,
+        indptr, indices, values, steps = _mode_b(client, workers, sampler, src, args, memory_budget,
                                                  segment_degree if short_walks else 0, segment_length,
                                                  segment_block)
     # in G's namespace and on its device, as the single-process function returns them (a torch graph got NumPy)
@@ -196,11 +196,10 @@ def _owner_top(sources: np.ndarray, args: tuple, *routed: tuple) -> tuple:
     return pl.top_per_source(keys, counts, sources, n, omega, cap, min_count)
 
 
-def _mode_b(client: Any, sampler: Any, src: np.ndarray, args: tuple, memory_budget: int, segment_degree: int,
-            segment_length: int, segment_block: int) -> tuple:
+def _mode_b(client: Any, workers: list[str], sampler: Any, src: np.ndarray, args: tuple, memory_budget: int,
+            segment_degree: int, segment_length: int, segment_block: int) -> tuple:
     distributed = optional_import("distributed")
     omega, key, alpha, n, dangling, cap, min_count = args
-    workers = client_workers(client)
     bounds = _shard_bounds(n, len(workers), segment_block)
     n_sh = bounds.shape[0] - 1
     gamma = pl.wave_size(memory_budget, src.shape[0], omega, alpha)

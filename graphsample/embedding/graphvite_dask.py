@@ -83,13 +83,13 @@ def _pool_task(sampler: Sampler, t: int, previous: tuple | None, device: str) ->
 def _train_block_task(V: tuple, C: tuple, pool: tuple, sampler: Sampler, t: int, i: int, j: int,
                       device: str) -> tuple[Any, Any, float, int]:
     """One worker's block ``(i, j)`` of pool ``t``: returns the updated (vertex partition, context partition, loss,
-    samples). ``V`` and ``C`` are :data:`Part` pairs, resolved: the partition, or the result of the block that
+    samples). ``V`` and ``C`` are :data:`Part` triples, resolved: the partition, or the result of the block that
     last updated it on this worker and the partition's place in it.
 
     On a GPU worker the partitions become CuPy arrays on the worker's current device and stay there
     until the schedule hands them to another worker.
     """
-    V, C = (x if k is None else x[k] for x, k in (V, C))
+    V, C = (x if k is None else x[k] for x, k, _ in (V, C))
     heads, tails, block_ptr, start, _ = pool
     P, pp, h = sampler.P, sampler.part_ptr, sampler.hyper
     b = i * P + j
@@ -114,20 +114,21 @@ def _train_block_task(V: tuple, C: tuple, pool: tuple, sampler: Sampler, t: int,
     return V, C, loss, hi - lo
 
 
-#: a partition's latest version, where it lives: ``(future, None)``, the future of the partition itself, or
-#: ``(future, k)``, the future of the result tuple of the block that updated it last, the partition at index ``k``
-Part = tuple[Any, "int | None"]
+#: a partition's latest version and the worker that holds it: ``(future, None, worker)``, the future of the
+#: partition itself, or ``(future, k, worker)``, the future of the result tuple of the block that updated it last,
+#: the partition at index ``k``
+Part = tuple[Any, "int | None", str]
 
 
-def _handoff(client: Any, part: Part, source: str, dest: str | None) -> Part:
+def _handoff(client: Any, part: Part, dest: str | None) -> Part:
     """``part`` as an argument of a task on worker ``dest`` (the client when None). A block's next one on the
     same worker takes the previous block's result as it is: a ``getitem`` task there would put a round trip
     through the scheduler between the two blocks (10-20 ms on a local cluster, more than a GPU block's
-    training). Elsewhere a ``getitem`` on the source worker takes out the partition, so only it travels."""
-    future, k = part
+    training). Elsewhere a ``getitem`` on the worker that holds it takes out the partition, so only it travels."""
+    future, k, source = part
     if k is None or source == dest:
         return part
-    return client.submit(operator.getitem, future, k, workers=[source]), None
+    return client.submit(operator.getitem, future, k, workers=[source]), None, source
 
 
 def worker_slots(client: Any, device: str) -> list[str]:
@@ -176,11 +177,10 @@ def train(client: Any, G: Graph, method: Method = "deepwalk", *, dim: int = 128,
     W = episodes.shape[1]
     slots = slots[:W]
     home = [slots[i % W] for i in range(P)]  # where partition i starts; it then follows the schedule
-    Vp: list[Part] = [(client.scatter(V0[pp[i]:pp[i + 1]], workers=[home[i]], hash=False), None)
+    Vp: list[Part] = [(client.scatter(V0[pp[i]:pp[i + 1]], workers=[home[i]], hash=False), None, home[i])
                       for i in range(P)]
     Cp: list[Part] = [(client.scatter(np.zeros((pp[i + 1] - pp[i], dim), np.float32), workers=[home[i]],
-                                      hash=False), None) for i in range(P)]
-    Vat, Cat = list(home), list(home)  # the worker that holds each partition's latest version
+                                      hash=False), None, home[i]) for i in range(P)]
     training = sorted(set(slots))
     shared = client.scatter(sampler, workers=training, broadcast=True, hash=False)
     pools: dict = dict.fromkeys(training)
@@ -194,17 +194,17 @@ def train(client: Any, G: Graph, method: Method = "deepwalk", *, dim: int = 128,
                 if i < 0:
                     continue
                 a = slots[w]
-                fut = client.submit(_train_block_task, _handoff(client, Vp[i], Vat[i], a),
-                                    _handoff(client, Cp[j], Cat[j], a), pools[a], shared, t, int(i), int(j), device,
-                                    workers=[a], allow_other_workers=False, pure=False)
-                Vp[i], Cp[j], Vat[i], Cat[j] = (fut, 0), (fut, 1), a, a
+                fut = client.submit(_train_block_task, _handoff(client, Vp[i], a), _handoff(client, Cp[j], a),
+                                    pools[a], shared, t, int(i), int(j), device, workers=[a],
+                                    allow_other_workers=False, pure=False)
+                Vp[i], Cp[j] = (fut, 0, a), (fut, 1, a)
                 results.append(client.submit(operator.getitem, fut, slice(2, 4), workers=[a]))
         if pending is not None:  # pool t - 1's losses, while pool t trains
             done = _report(client, pending, done, sampler.total, callback)
         pending = results
     _report(client, pending, done, sampler.total, callback)
-    V = np.concatenate([to_numpy(x) for x in client.gather([_handoff(client, *p, None)[0] for p in zip(Vp, Vat)])])
-    C = np.concatenate([to_numpy(x) for x in client.gather([_handoff(client, *p, None)[0] for p in zip(Cp, Cat)])])
+    V = np.concatenate([to_numpy(x) for x in client.gather([_handoff(client, p, None)[0] for p in Vp])])
+    C = np.concatenate([to_numpy(x) for x in client.gather([_handoff(client, p, None)[0] for p in Cp])])
     V, C = sampler.in_vertex_order(V), sampler.in_vertex_order(C)
     return (V, C) if return_context else V
 

@@ -166,11 +166,12 @@ class Sampler:
         self.stop = degree == 0
         #: whether some arc leads to such a node, so that a walk can stop early and leave pair slots empty
         self.walks_can_stop = bool(self.stop[indices].any())
+        #: nodes with in-arcs but no out-arc of positive weight (directed graphs): no pair has one as its head
+        self.tails_only = 0
         if G.directed:
             in_degree = np.bincount(indices, weights=w, minlength=G.n_nodes)
             degree = degree + in_degree
-        #: nodes with in-arcs but no out-arc of positive weight (directed graphs): no pair has one as its head
-        self.tails_only = int(np.count_nonzero(self.stop & (in_degree > 0))) if G.directed else 0
+            self.tails_only = int(np.count_nonzero(self.stop & (in_degree > 0)))
         self.part = degree_partitions(degree, P)
         self.perm = np.lexsort((np.arange(G.n_nodes), self.part))  # new row -> vertex
         self.part_ptr = np.searchsorted(self.part[self.perm], np.arange(P + 1)).astype(np.int64)

@@ -211,7 +211,7 @@ def _prefix_network(rows: np.ndarray, cols: np.ndarray,
     array of arc values for each of ``tables`` (the cells' values; the arcs are the same for all).
 
     A chain of column nodes :math:`c_L \to c_{L-1}` carrying :math:`T_{L-1}`, the cells as arcs
-    :math:`c_l \to r_k` (the first ``len(x)`` arcs, in order), a chain of row nodes :math:`r_K \to r_{K+1}`
+    :math:`c_l \to r_k` (the first ``len(rows)`` arcs, in order), a chain of row nodes :math:`r_K \to r_{K+1}`
     carrying :math:`S_K`, closed by the total through one more node (node 0; then the columns, then the rows).
     ``pot`` is each node's row or column value (the closing node's: the largest column), the potential of
     :func:`._kernels.balance_circulation`.

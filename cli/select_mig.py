@@ -170,8 +170,7 @@ def mig(pool: str, budget: int | float, labels_field: str, score_field: str | No
             embeddings = _numeric(_column(rows, embedding_field, pool), embedding_field, pool,
                                   "numeric vectors of one length")
         elif any(labels_field in r for r in rows):
-            first = next(i for i, r in enumerate(rows) if labels_field not in r)
-            raise InputFormatError(f"{pool}: record {first + 1} has no field {labels_field!r}")
+            _column(rows, labels_field, pool)  # raises: names the first record without the field
         else:
             raise InputFormatError(f"{pool}: records need a {labels_field!r} field (or pass --embedding-field)")
         if score_field:

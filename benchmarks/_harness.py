@@ -68,6 +68,11 @@ def rmat_graph(scale: int, edge_factor: int = 16, seed: int = 1):
     return G
 
 
+def command() -> str:
+    """The command line that ran this benchmark, ``python benchmarks/<script> <args>``, as its notes quote it."""
+    return " ".join(["python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+
+
 def environment() -> dict:
     import numpy
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import pin_threads, timeit, write_results  # noqa: E402
+from _harness import command, pin_threads, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -174,12 +174,12 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--skip-speed", action="store_true", help="only the quality table (keeps the speed results)")
     args = ap.parse_args()
+    cmd = f"`{command()}`"
     if args.gpu:
-        write_results("dpp_gpu", gpu_speed(), notes=f"`python benchmarks/dpp.py {' '.join(sys.argv[1:])}`. "
+        write_results("dpp_gpu", gpu_speed(), notes=f"{cmd}. "
                       "Batched lockstep sampler on a CUDA torch tensor; "
                       "same_sets_as_cpu compares the first 8 samples with the Numba CPU sampler.")
         return
-    cmd = "`" + " ".join(["python benchmarks/dpp.py", *sys.argv[1:]]) + "`"
     # --quick writes dpp_*_quick.{json,md}: a smoke run never replaces the full tables
     suffix = "_quick" if args.quick else ""
     notes = (f"{cmd}. Numba threads: {THREADS} (pin_threads); BLAS: 1 thread for both (threadpoolctl, "

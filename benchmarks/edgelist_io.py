@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import DATA, pin_threads, timeit, write_results  # noqa: E402
+from _harness import DATA, command, pin_threads, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -91,7 +91,7 @@ def main() -> None:
                       ("graphsample.load (folder, memory-mapped, check=False)", t_trusted)):
         rows.append({"data": "R-MAT 10M arcs", "reader": reader, "seconds": t, "ours_faster_x": float("nan")})
     write_results("io", rows, ["data", "reader", "seconds", "lines/s", "ours_faster_x"],
-                  notes=f"`{' '.join(['python benchmarks/edgelist_io.py', *sys.argv[1:]])}`. "
+                  notes=f"`{command()}`. "
                         f"Edge-list parsing, best of 3 (loadtxt and networkx: 1 run), {THREADS} threads. "
                         "`ours_faster_x` = reader's time / graphsample's time.")
 

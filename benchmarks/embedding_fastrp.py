@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+from _harness import command, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -246,11 +246,11 @@ def main() -> None:
                      ("scale", lambda: scale(args))):
         if part not in skip and not args.gpu:
             rows += fn()
-    command = f"Command: `python benchmarks/embedding_fastrp.py {' '.join(sys.argv[1:])}`; {THREADS} threads for every tool"
+    ran = f"Command: `{command()}`; {THREADS} threads for every tool"
     classifier = f"one-vs-rest logistic regression (lbfgs, C={args.C}, tol 1e-3)"
-    notes = {"quality": f"{command}; {classifier}; mean of {args.shuffles} shuffles.",
-             "speed": f"{command}; times best of {args.repeat}; {classifier}; mean of {args.others_shuffles} shuffles.",
-             "scale": f"{command}; FastRP paper preset, times best of {args.repeat}."}
+    notes = {"quality": f"{ran}; {classifier}; mean of {args.shuffles} shuffles.",
+             "speed": f"{ran}; times best of {args.repeat}; {classifier}; mean of {args.others_shuffles} shuffles.",
+             "scale": f"{ran}; FastRP paper preset, times best of {args.repeat}."}
     for table in ("quality", "speed", "scale"):
         part = [{k: v for k, v in r.items() if k != "table"} for r in rows if r["table"] == table]
         if part:

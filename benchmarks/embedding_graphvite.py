@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+from _harness import command, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -347,7 +347,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.dask_cpu:
         write_results("embedding_graphvite_dask_cpu", dask_cpu(args.dask_cpu),
-                      notes=f"Command: python benchmarks/embedding_graphvite.py {' '.join(sys.argv[1:])}. "
+                      notes=f"Command: {command()}. "
                             f"pin_threads({THREADS}) in the one process and in each worker: a worker trains a "
                             "block in each of its Dask threads, and its sampler's Numba kernels run on 2 threads "
                             "(with two worker processes their samplers together oversubscribe the 2 cores).")
@@ -364,7 +364,7 @@ def main() -> None:
     parts += [f"R-MAT on the CPU, {args.rmat_epochs:g} epoch(s)"] if args.rmat else []
     parts += ["GPU: direct and Dask paths, PyG Node2Vec"] if args.gpu else []
     write_results(name, rows, columns, notes=f"{'; '.join(parts)}. {THREADS} threads per tool (pin_threads). "
-                                    f"Command: python benchmarks/embedding_graphvite.py {' '.join(sys.argv[1:])}")
+                                    f"Command: {command()}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import pin_threads, timeit, write_results  # noqa: E402
+from _harness import command, pin_threads, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -213,7 +213,7 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true")
     args = ap.parse_args()
     notes = (f"{THREADS} threads for every tool (pin_threads). Command: "
-             f"{' '.join(['python benchmarks/mig.py', *sys.argv[1:]])}. vs_ours: rows of the full budget, time per "
+             f"{command()}. vs_ours: rows of the full budget, time per "
              "1k picks relative to graphsample lazy greedy (linear gain); prefix rows (fewer picks), the "
              "row's seconds relative to graphsample lazy greedy on the same picks (same pool or slice, same gain, "
              "start-up included for both).")

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _harness import pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+from _harness import command, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -254,7 +254,7 @@ def main() -> None:
     if not args.quick:
         graphs["blogcatalog"] = gs.datasets.load("blogcatalog")
     note = (f"{THREADS} threads for every tool (pin_threads). Command: "
-            f"`python benchmarks/pagerank.py {' '.join(sys.argv[1:])}`.")
+            f"`{command()}`.")
     if not args.quick:
         graphs[f"rmat-{args.rmat_scale}"] = rmat_graph(args.rmat_scale, 16)
     if "global" in sections:

@@ -37,7 +37,8 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _harness import DATA, RESULTS, environment, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+from _harness import (DATA, RESULTS, command, environment, pin_threads, rmat_graph, timeit,  # noqa: E402
+                      write_results)
 
 THREADS = pin_threads(2)
 
@@ -559,8 +560,8 @@ def main() -> None:
         aggregate(args.aggregate)
         return
     os.environ.setdefault("GRAPHSAMPLE_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
-    command = "python benchmarks/sampling.py " + " ".join(sys.argv[1:])
-    note = f"threads: pin_threads() = {THREADS} for every tool; command: " + command
+    ran = command()
+    note = f"threads: pin_threads() = {THREADS} for every tool; command: " + ran
     if not args.skip_quality:
         columns = ["dataset", "p", "sampler", "tool", "ks_mean", "ks_mean_std", "ks_s1s2", "ks_s1s2_std", "jdm_l1",
                    "dcm_l1", "nodes", "arcs", "runs", "note"]
@@ -569,7 +570,7 @@ def main() -> None:
         if args.update:
             old = json.loads((RESULTS / f"{name}.json").read_text())["rows"]
             first = (RESULTS / f"{name}.md").read_text().split("\n")[2]
-            rerun = f"{first}; rows of {', '.join(args.samplers or ['every sampler'])} rerun by: {command}"
+            rerun = f"{first}; rows of {', '.join(args.samplers or ['every sampler'])} rerun by: {ran}"
             save = lambda rows: write_results(name, updated_rows(old, rows), columns, rerun)  # noqa: E731
         quality(args.datasets, args.fractions, args.seeds, not args.no_lbof, save, args.samplers)
     if not args.skip_speed:

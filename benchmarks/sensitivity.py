@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import pin_threads, timeit, write_results  # noqa: E402
+from _harness import command, pin_threads, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
-COMMAND = "`" + " ".join(["python benchmarks/sensitivity.py", *sys.argv[1:]]) + "`"
+COMMAND = f"`{command()}`"
 
 import numpy as np  # noqa: E402
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+from _harness import command, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -347,8 +347,7 @@ def main() -> None:
     ap.add_argument("--gpu-scale", type=int, default=23, help="R-MAT scale of the device section (23: 1 GB of "
                     "indices undirected)")
     args = ap.parse_args()
-    cmd = "python benchmarks/walks.py " + " ".join(sys.argv[1:])
-    notes = f"`{cmd}`, {THREADS} threads for every tool."
+    notes = f"`{command()}`, {THREADS} threads for every tool."
     if args.gpu:
         write_results("walks_gpu", gpu_section(args), notes=notes)
         return

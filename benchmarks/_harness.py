@@ -68,6 +68,26 @@ def rmat_graph(scale: int, edge_factor: int = 16, seed: int = 1):
     return G
 
 
+def pecanpy_graph(G, mode, **kwargs):
+    """pecanpy's ``mode(**kwargs)`` (e.g. ``FirstOrderUnweighted``) holding the undirected G, each edge once, read
+    from a temporary tab-separated edge file: pecanpy reads graphs only from files."""
+    import tempfile
+
+    import numpy as np
+
+    from graphsample._backend import to_numpy
+
+    src, dst, _ = G.edges()
+    src, dst = to_numpy(src), to_numpy(dst)
+    keep = src < dst
+    model = mode(**kwargs)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "g.edg")
+        np.savetxt(path, np.stack([src[keep], dst[keep]], 1), fmt="%d", delimiter="\t")
+        model.read_edg(path, weighted=False, directed=False)
+    return model
+
+
 def command() -> str:
     """The command line that ran this benchmark, ``python benchmarks/<script> <args>``, as its notes quote it."""
     return " ".join(["python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])

@@ -19,14 +19,12 @@ process with 2 threads for every tool (``pin_threads(2)``). Writes ``benchmarks/
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import command, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+from _harness import command, pecanpy_graph, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -51,13 +49,7 @@ def deepwalk(G: gs.Graph, dim: int = 128, walks: int = 10, length: int = 80, win
     from gensim.models import Word2Vec
     from pecanpy.pecanpy import PreCompFirstOrder
 
-    src, dst, _ = G.edges()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "g.edg")
-        keep = src < dst
-        np.savetxt(path, np.stack([src[keep], dst[keep]], 1), fmt="%d", delimiter="\t")
-        g = PreCompFirstOrder(p=1, q=1, workers=THREADS, random_state=seed)
-        g.read_edg(path, weighted=False, directed=False)
+    g = pecanpy_graph(G, PreCompFirstOrder, p=1, q=1, workers=THREADS, random_state=seed)
     t = time.perf_counter()
     g.preprocess_transition_probs()
     corpus = g.simulate_walks(num_walks=walks, walk_length=length)

@@ -13,14 +13,12 @@ It is the shared ``graphsample.embedding.evaluate.node_classification``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import command, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+from _harness import command, pecanpy_graph, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -67,14 +65,7 @@ def pecanpy_gensim(G, dim: int, num_walks: int, walk_length: int, window: int) -
     which the caller subtracts, as ``embedding_fastrp.py`` does; ours is warmed before its timing."""
     from pecanpy import pecanpy as pp
 
-    src, dst, _ = G.edges()
-    src, dst = to_numpy(src), to_numpy(dst)
-    keep = src < dst
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "g.edg")
-        np.savetxt(path, np.stack([src[keep], dst[keep]], 1), fmt="%d", delimiter="\t")
-        g = pp.FirstOrderUnweighted(p=1, q=1, workers=THREADS, random_state=0)
-        g.read_edg(path, weighted=False, directed=False)
+    g = pecanpy_graph(G, pp.FirstOrderUnweighted, p=1, q=1, workers=THREADS, random_state=0)
     t_jit, _ = _timed(lambda: g.embed(dim=8, num_walks=1, walk_length=5, window_size=window, epochs=1))
     seconds, X = _timed(lambda: g.embed(dim=dim, num_walks=num_walks, walk_length=walk_length,
                                         window_size=window, epochs=1))

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import command, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
+from _harness import command, pecanpy_graph, pin_threads, rmat_graph, timeit, write_results  # noqa: E402
 
 THREADS = pin_threads(2)
 
@@ -66,14 +64,8 @@ def pecanpy_runner(G, walks_per_node, p=1.0, q=1.0):
     from numba_progress import ProgressBar
     from pecanpy import pecanpy
 
-    src, dst, _ = G.edges()
-    keep = src < dst
-    path = Path(tempfile.mkdtemp()) / "edges.tsv"
-    np.savetxt(path, np.c_[src[keep], dst[keep]], fmt="%d", delimiter="\t")
     mode = pecanpy.FirstOrderUnweighted if p == 1.0 and q == 1.0 else pecanpy.SparseOTF
-    model = mode(p=p, q=q, workers=THREADS, random_state=1)
-    model.read_edg(str(path), weighted=False, directed=False)
-    os.remove(path)
+    model = pecanpy_graph(G, mode, p=p, q=q, workers=THREADS, random_state=1)
     model._preprocess_transition_probs()
     starts = np.tile(np.arange(model.num_nodes, dtype=np.uint32), walks_per_node)
     np.random.default_rng(1).shuffle(starts)  # as simulate_walks does, for balanced work

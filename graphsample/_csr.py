@@ -267,8 +267,7 @@ def order_breaks(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray | None, 
     one parallel pass), and with ``symmetric`` the CSR equals its transpose, weights included (one counting sort,
     :func:`transpose_csr`; a binary search for each arc's mirror was 8x slower on an R-MAT graph of 31M arcs, each
     search a cache miss). Returns ``ORDER_OK``, ``ORDER_UNSORTED`` or ``ORDER_ASYMMETRIC`` (the latter only when
-    every row is sorted). ``w`` has passed the weight check (float32 or float64, so in native byte order)."""
-    indptr, indices = (a.astype(a.dtype.newbyteorder("="), copy=False) for a in (indptr, indices))  # '>i8' files
+    every row is sorted). The arrays are in native byte order (:func:`graphsample.graph.native_byte_order`)."""
     if np.any(_unsorted_rows(indptr, indices)):
         return ORDER_UNSORTED
     if symmetric:

@@ -422,6 +422,15 @@ def indptr_problem(indptr: Any, m: int) -> bool:
     return int(indptr[0]) != 0 or int(indptr[-1]) != m or bool(xp.any(indptr[1:] < indptr[:-1]))
 
 
+def native_byte_order(a: Any) -> Any:
+    """``a`` in the machine's byte order: a NumPy array read from a file written elsewhere (``'>i8'``) is converted
+    once here, where arrays become a graph, since Numba's kernels take native arrays only; other arrays as they are
+    (``None`` too)."""
+    if isinstance(a, np.ndarray) and not a.dtype.isnative:
+        return a.astype(a.dtype.newbyteorder("="))
+    return a
+
+
 def _csr_problem(indptr: Any, indices: Any, n: int) -> str | None:
     """What would make kernels read out of bounds in the CSR ``indptr`` (n + 1) / ``indices`` of ``n`` nodes, or None.
 
@@ -662,6 +671,7 @@ def from_csr(indptr: Any, indices: Any, weights: Any = None, *, directed: bool =
     for name, a in (("indptr", indptr), ("indices", indices), ("weights", weights)):
         if a is not None:
             arg_backend(a, name, lists=False)
+    indptr, indices, weights = (native_byte_order(a) for a in (indptr, indices, weights))
     xp = namespace(indptr, indices, weights)
     for name, a in (("indptr", indptr), ("indices", indices)):
         if a.ndim != 1 or not xp.isdtype(a.dtype, "integral"):

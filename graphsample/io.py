@@ -31,8 +31,8 @@ import numpy as np
 from . import _parse
 from ._backend import kernel_threads, to_numpy
 from .errors import GraphsampleError, InputFormatError, is_integer
-from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, from_edges, label_problem, order_problem,
-                    weight_problem, with_distinct_labels)
+from .graph import (Duplicates, Graph, SelfLoops, _csr_problem, check_graph, from_edges, label_problem,
+                    native_byte_order, order_problem, weight_problem, with_distinct_labels)
 
 PathLike = str | os.PathLike
 #: the compressions, by suffix, that :func:`read_edgelist` and the CLI's text inputs undo, each a reader over an open
@@ -565,6 +565,7 @@ def load(path: PathLike, *, mmap: bool = True, check: bool = True) -> Graph:
             raise InputFormatError(f"{path}: not a complete graphsample CSR file (no {name!r} array)")
     if problem := _layout_problem(info, arrays):
         raise InputFormatError(f"{path}: damaged graphsample CSR file ({problem})")
+    arrays = {name: native_byte_order(a) for name, a in arrays.items()}
     n = info["n_nodes"]
     if check:
         _check_saved(path, arrays, n)

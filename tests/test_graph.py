@@ -226,6 +226,24 @@ def test_from_csr_takes_arrays_of_either_byte_order(directed):
         gs.from_csr(np.array([0, 1, 2], ">i8"), np.array([1, 0], ">i4"), np.array([2.0, 3.0]), directed=False)
 
 
+def test_a_big_endian_graph_runs_the_kernels(tmp_path):
+    # the byte order was converted only for the order check: a walk on the graph failed in Numba ("Unsupported array
+    # dtype: >i4"), and load refused big-endian weights; both now take the arrays in native order once
+    from graphsample.io import load, save
+    from graphsample.walks import random_walks
+
+    G = gs.from_csr(np.array([0, 1, 2, 3], ">i8"), np.array([1, 2, 0], ">i4"), np.array([1.0, 2.0, 3.0], ">f8"))
+    assert all(a.dtype.isnative for a in (G.indptr, G.indices, G.weights))
+    assert random_walks(G, [0], 4, seed=0).paths.tolist() == [[0, 1, 2, 0, 1]]
+    save(G, tmp_path / "g")
+    for f in (tmp_path / "g").glob("*.npy"):
+        a = np.load(f)
+        np.save(f, a.astype(a.dtype.newbyteorder(">")))
+    H = load(tmp_path / "g")
+    assert np.array_equal(H.indices, G.indices) and np.array_equal(H.weights, G.weights)
+    assert random_walks(H, [0], 4, seed=0).paths.tolist() == [[0, 1, 2, 0, 1]]
+
+
 def test_a_node_count_beyond_memory_is_refused_before_allocating(monkeypatch):
     # an id of 10**12 (a hash, a timestamp) with relabel=False asked for 8 TB of row pointers: a MemoryError, or the
     # OOM killer on a machine without an address-space limit
